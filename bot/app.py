@@ -1,0 +1,115 @@
+"""Factories that build the bot and the dispatcher; the CLI, the tests and the benches share them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.admins import AdminCache
+from bot.commands import register_commands
+from bot.config import Settings
+from bot.directory import ChatDirectory
+from bot.i18n import ChatLanguageMiddleware, create_i18n
+from bot.middlewares import CommandThrottleMiddleware, DbSessionMiddleware, TrackingMiddleware
+from bot.pacing import PacingMiddleware, SendPacer
+from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
+from handlers import feature_routers
+from models import create_engine, create_session_pool
+from services.chats import ChatService
+from services.clock import Clock
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """What lives as long as the process: the pools and caches every update shares."""
+
+    settings: Settings
+    engine: AsyncEngine
+    session_pool: async_sessionmaker[AsyncSession]
+    clock: Clock = field(default_factory=Clock)
+    directory: ChatDirectory = field(default_factory=ChatDirectory)
+    redis: Redis | None = None
+
+    @classmethod
+    def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
+        engine = create_engine(settings.database_url)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        return cls(settings, engine, create_session_pool(engine), clock or Clock(), redis=redis)
+
+    async def deactivate_chat(self, chat_id: int) -> None:
+        """Telegram said 403 for this chat: the bot was removed or blocked there."""
+        async with self.session_pool() as session:
+            chats = ChatService(session, self.clock, self.settings.default_timezone)
+            await chats.set_active(chat_id, False)
+            await session.commit()
+        self.directory.forget(chat_id)
+        logger.info("chat %s is inactive: the bot was removed or blocked", chat_id)
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def create_bot(settings: Settings, services: Services) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    pacer = SendPacer(
+        settings.telegram_rate_global,
+        settings.telegram_rate_chat,
+        settings.telegram_rate_group_per_minute,
+    )
+    session.middleware(PacingMiddleware(pacer, on_forbidden=services.deactivate_chat))
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(services: Services) -> Dispatcher:
+    settings = services.settings
+    storage: BaseStorage
+    throttle: Throttle
+    if services.redis is not None:
+        storage = RedisStorage(services.redis)
+        throttle = RedisThrottle(services.redis)
+    else:
+        storage, throttle = MemoryStorage(), MemoryThrottle()
+    i18n = create_i18n(settings.default_language)
+    dispatcher = Dispatcher(
+        storage=storage,
+        settings=settings,
+        clock=services.clock,
+        directory=services.directory,
+        admin_cache=AdminCache(settings.owner_ids),
+        i18n=i18n,
+    )
+    # Order matters: a session first, then who and where, then the language to answer in.
+    dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
+    dispatcher.update.outer_middleware(
+        TrackingMiddleware(services.directory, services.clock, settings.default_timezone)
+    )
+    dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
+    dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
+    dispatcher.include_routers(*feature_routers())
+
+    async def on_startup(bot: Bot) -> None:
+        me = await bot.me()
+        logger.info("started as @%s (id %s)", me.username, me.id)
+        await register_commands(bot, i18n)
+
+    dispatcher.startup.register(on_startup)
+    return dispatcher

@@ -1,0 +1,117 @@
+"""`fanbot run | migrate | check | sandbox`: the command line, and its one-line failures."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+EXIT_CONFIG = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fanbot", description="fanbot: the fan-group bot")
+    parser.add_argument("--version", action="version", version=f"fanbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="apply migrations, then run the bot")
+    commands.add_parser("migrate", help="apply pending database migrations")
+    commands.add_parser("check", help="check settings, database and the Bot API, then exit")
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command]()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    secrets = [settings.bot_token.get_secret_value()]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    setup_logging(settings.log_level, settings.log_format, *secrets)
+    return settings
+
+
+def _migrate(settings: Settings) -> None:
+    import migrations
+
+    try:
+        migrations.upgrade(settings.database_url)
+    except Exception as error:  # noqa: BLE001 - every cause is reported the same way
+        raise ConfigError(database_problem(settings.database_url, error)) from None
+
+
+def database_problem(url: str, error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    safe_url = make_url(url).render_as_string(hide_password=True)
+    return f"database error: cannot use DATABASE_URL={safe_url}: {reason}"
+
+
+def run() -> int:
+    from bot.serve import serve
+
+    settings = _settings()
+    _migrate(settings)
+    asyncio.run(serve(settings))
+    return 0
+
+
+def migrate() -> int:
+    settings = _settings()
+    _migrate(settings)
+    print("database is up to date")
+    return 0
+
+
+def check() -> int:
+    settings = _settings()
+    return asyncio.run(_check(settings))
+
+
+async def _check(settings: Settings) -> int:
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    from bot.app import Services, create_bot
+    from models import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            revision = (
+                await connection.execute(text("SELECT version_num FROM alembic_version"))
+            ).scalar()
+    except Exception as error:  # noqa: BLE001
+        if "alembic_version" in str(error):
+            revision = None
+        else:
+            raise ConfigError(database_problem(settings.database_url, error)) from None
+    finally:
+        await engine.dispose()
+    services = Services.create(settings)
+    bot = create_bot(settings, services)
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise ConfigError("config error: BOT_TOKEN was rejected by Telegram (401 Unauthorized)") from None
+    except Exception as error:  # noqa: BLE001
+        raise ConfigError(f"bot api error: {settings.telegram_api_url} did not answer: {error}") from None
+    finally:
+        await bot.session.close()
+        await services.close()
+    print(f"ok: @{me.username} (id {me.id}); database at revision {revision or 'none: run fanbot migrate'}")
+    return 0
+
+
+COMMANDS = {"run": run, "migrate": migrate, "check": check}

@@ -1,0 +1,64 @@
+"""Every command fanbot answers, once: /help and setMyCommands are both built from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    description: LazyProxy
+    usage: str = ""
+    admin: bool = False
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", __("Start the bot and see what it does")),
+    CommandSpec("help", __("List the commands you can use")),
+    CommandSpec(
+        "settings",
+        __("Show or change this group's settings"),
+        usage="/settings [timezone <Area/City> | language <zh|en|auto>]",
+        admin=True,
+    ),
+)
+
+
+def commands_for(*, admin: bool) -> list[CommandSpec]:
+    return [spec for spec in COMMANDS if admin or not spec.admin]
+
+
+def admin_command_names() -> list[str]:
+    return [spec.name for spec in COMMANDS if spec.admin]
+
+
+async def register_commands(bot: Bot, i18n: I18n) -> None:
+    """setMyCommands for each language, members in every chat and admins in groups."""
+    scopes = (
+        (BotCommandScopeDefault(), False),
+        (BotCommandScopeAllPrivateChats(), False),
+        (BotCommandScopeAllGroupChats(), False),
+        (BotCommandScopeAllChatAdministrators(), True),
+    )
+    languages: list[str | None] = [None, *i18n.available_locales]
+    for scope, admin in scopes:
+        for language in languages:
+            with i18n.context(), i18n.use_locale(language or i18n.default_locale):
+                commands = [
+                    BotCommand(command=spec.name, description=str(spec.description))
+                    for spec in commands_for(admin=admin)
+                ]
+            await bot.set_my_commands(commands, scope=scope, language_code=language)

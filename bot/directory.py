@@ -1,0 +1,45 @@
+"""A per-process cache of chat profiles and recent sightings, so the hot path rarely writes.
+
+Several workers each keep their own: profiles expire after a short TTL, so a setting changed
+through one worker reaches the others within `PROFILE_TTL` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+from services.chats import ChatProfile
+
+PROFILE_TTL = 60.0
+SIGHTING_INTERVAL = 300.0  # write `last_seen_at` at most every 5 minutes per member
+MAX_ENTRIES = 200_000
+
+
+class ChatDirectory:
+    def __init__(self) -> None:
+        self._profiles: dict[int, tuple[float, ChatProfile]] = {}
+        self._sightings: OrderedDict[tuple[int, int], float] = OrderedDict()
+
+    def profile(self, chat_id: int) -> ChatProfile | None:
+        cached = self._profiles.get(chat_id)
+        if cached is None or time.monotonic() - cached[0] > PROFILE_TTL:
+            return None
+        return cached[1]
+
+    def remember(self, profile: ChatProfile) -> None:
+        self._profiles[profile.id] = (time.monotonic(), profile)
+
+    def forget(self, chat_id: int) -> None:
+        self._profiles.pop(chat_id, None)
+
+    def needs_sighting(self, chat_id: int, user_id: int) -> bool:
+        written = self._sightings.get((chat_id, user_id))
+        return written is None or time.monotonic() - written > SIGHTING_INTERVAL
+
+    def sighted(self, chat_id: int, user_id: int) -> None:
+        key = (chat_id, user_id)
+        self._sightings[key] = time.monotonic()
+        self._sightings.move_to_end(key)
+        if len(self._sightings) > MAX_ENTRIES:
+            self._sightings.popitem(last=False)

@@ -1,0 +1,58 @@
+"""gettext i18n read straight from the .po catalogues, so there is no compiled file to go stale."""
+
+from __future__ import annotations
+
+import gettext
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from services.chats import LANGUAGES, ChatProfile
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+class CatalogI18n(I18n):
+    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
+        translations: dict[str, gettext.GNUTranslations] = {}
+        for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file, locale=po_path.parent.parent.name)
+            buffer = BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            translations[po_path.parent.parent.name] = gettext.GNUTranslations(buffer)
+        return translations
+
+
+# aiogram's `gettext` helpers read I18n's own context variable, and every subclass of its
+# ContextInstanceMixin gets a new one: share the base class's, or `_()` finds no context.
+_CONTEXT_VARIABLE = "_ContextInstanceMixin__context_instance"
+setattr(CatalogI18n, _CONTEXT_VARIABLE, getattr(I18n, _CONTEXT_VARIABLE))
+
+
+def create_i18n(default_language: str) -> CatalogI18n:
+    return CatalogI18n(path=LOCALES_DIR, default_locale=default_language, domain="messages")
+
+
+def language_of(user: User | None) -> str | None:
+    """Telegram's `language_code` ("zh-hans", "en-US") reduced to a language fanbot speaks."""
+    if user is None or not user.language_code:
+        return None
+    code = user.language_code.split("-")[0].lower()
+    return code if code in LANGUAGES else None
+
+
+class ChatLanguageMiddleware(I18nMiddleware):
+    """The chat's language if an admin set one, else the sender's, else the default."""
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        profile: ChatProfile | None = data.get("chat_profile")
+        if profile is not None and profile.language:
+            return profile.language
+        return language_of(data.get("event_from_user")) or self.i18n.default_locale

@@ -1,0 +1,34 @@
+"""Slows down a member who floods commands: one polite answer, then silence until the window ends."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
+
+from bot.throttle import Throttle, Verdict
+
+
+class CommandThrottleMiddleware(BaseMiddleware):
+    def __init__(self, throttle: Throttle) -> None:
+        self.throttle = throttle
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not isinstance(event, Message) or not (event.text or "").startswith("/"):
+            return await handler(event, data)
+        if event.from_user is None:
+            return await handler(event, data)
+        verdict = await self.throttle.hit(event.from_user.id)
+        if verdict is Verdict.ALLOW:
+            return await handler(event, data)
+        if verdict is Verdict.WARN:
+            await event.reply(_("You're sending commands too fast. Please wait a few seconds."))
+        return None

@@ -1,0 +1,61 @@
+"""Knows the chat and the member behind each update, writing only what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Chat, TelegramObject, User
+
+from bot.directory import ChatDirectory
+from bot.middlewares.database import after_commit
+from services.chats import ChatService
+from services.clock import Clock
+from services.members import Sighting, record_sightings
+
+
+class TrackingMiddleware(BaseMiddleware):
+    def __init__(self, directory: ChatDirectory, clock: Clock, default_timezone: str) -> None:
+        self.directory = directory
+        self.clock = clock
+        self.default_timezone = default_timezone
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        session = data["session"]
+        chats = ChatService(session, self.clock, self.default_timezone)
+        data["chats"] = chats
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        if chat is not None:
+            profile = self.directory.profile(chat.id)
+            if profile is None:
+                profile = await chats.ensure(chat.id, chat.type, chat.title or chat.full_name)
+                after_commit(session, partial(self.directory.remember, profile))
+            data["chat_profile"] = profile
+            if user is not None and self._is_member(chat, user):
+                await record_sightings(
+                    session,
+                    [
+                        Sighting(
+                            chat_id=chat.id,
+                            user_id=user.id,
+                            username=user.username,
+                            display_name=user.full_name,
+                            seen_at=self.clock.now(),
+                        )
+                    ],
+                )
+                after_commit(session, partial(self.directory.sighted, chat.id, user.id))
+        return await handler(event, data)
+
+    def _is_member(self, chat: Chat, user: User) -> bool:
+        if user.is_bot or chat.type == "channel":
+            return False
+        return self.directory.needs_sighting(chat.id, user.id)

@@ -1,0 +1,140 @@
+"""Long polling that confirms an update only after it was handled.
+
+aiogram's own loop confirms each update as soon as it is fetched, so a crash loses whatever was
+in flight. Here the offset sent to Telegram stays at the oldest update still being handled and
+moves on with the next getUpdates the moment it finishes. An update still running after
+`MAX_HOLD` seconds (a reply queued behind a group's rate limit) stops holding the offset, so one
+busy chat cannot stall the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+from aiogram.utils.backoff import Backoff, BackoffConfig
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.6, jitter=0.1)
+MAX_HOLD = 10.0
+MAX_IN_FLIGHT = 1000
+IDLE_RECHECK = 0.1  # how soon to ask again when Telegram only returned updates still running
+
+
+class Stopped(Exception):
+    pass
+
+
+class ConfirmingPoller:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        allowed_updates: list[str],
+        timeout: int = 25,
+        **workflow_data: Any,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.allowed_updates = allowed_updates
+        self.timeout = timeout
+        self.workflow_data = workflow_data
+        self._in_flight: dict[int, tuple[float, asyncio.Task[None]]] = {}
+        self._next_offset: int | None = None  # one past the newest update started
+        self._finished = asyncio.Event()
+
+    def confirm_offset(self) -> int | None:
+        """The oldest update still held, else one past the newest seen."""
+        now = time.monotonic()
+        held = [uid for uid, (started, _) in self._in_flight.items() if now - started < MAX_HOLD]
+        return min(held) if held else self._next_offset
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = Backoff(BACKOFF)
+        try:
+            while not stop.is_set():
+                try:
+                    if len(self._in_flight) >= MAX_IN_FLIGHT:
+                        await self._until_finished(stop, timeout=IDLE_RECHECK)
+                        continue
+                    updates = await self._race(self._get_updates(), stop)
+                except Stopped:
+                    break
+                except Exception as error:  # noqa: BLE001 - polling must survive any failure
+                    logger.warning(
+                        "getUpdates failed (%s: %s); retry in %.1fs",
+                        type(error).__name__, error, backoff.next_delay,
+                    )  # fmt: skip
+                    await backoff.asleep()
+                    continue
+                backoff.reset()
+                started = sum(self._start(update) for update in updates)
+                if updates and not started:
+                    # Only updates still running came back: wait for one to finish, then ask.
+                    await self._until_finished(stop, timeout=IDLE_RECHECK)
+        finally:
+            if self._in_flight:
+                await asyncio.gather(*(task for _, task in self._in_flight.values()))
+            await self._confirm_on_exit()
+
+    async def _race(self, work: Awaitable[T], stop: asyncio.Event) -> T:
+        task = asyncio.ensure_future(work)
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not task.done():
+            task.cancel()
+            raise Stopped
+        return task.result()
+
+    async def _until_finished(self, stop: asyncio.Event, timeout: float) -> None:
+        self._finished.clear()
+        waiters = {asyncio.create_task(self._finished.wait()), asyncio.create_task(stop.wait())}
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+    async def _get_updates(self) -> list[Update]:
+        return await self.bot(
+            GetUpdates(
+                offset=self.confirm_offset(),
+                timeout=self.timeout,
+                allowed_updates=self.allowed_updates,
+            ),
+            request_timeout=self.timeout + 30,
+        )
+
+    def _start(self, update: Update) -> bool:
+        update_id = update.update_id
+        if update_id in self._in_flight or update_id < (self._next_offset or 0):
+            return False  # still running, or handled already
+        self._next_offset = update_id + 1
+        task = asyncio.create_task(self._handle(update))
+        self._in_flight[update_id] = (time.monotonic(), task)
+        return True
+
+    async def _handle(self, update: Update) -> None:
+        try:
+            await self.dispatcher.feed_update(self.bot, update, **self.workflow_data)
+        except Exception:
+            logger.exception("update %s failed", update.update_id)
+        finally:
+            del self._in_flight[update.update_id]
+            self._finished.set()
+
+    async def _confirm_on_exit(self) -> None:
+        """A clean stop confirms what it handled, so a restart does not see it again."""
+        if self._next_offset is None:
+            return
+        try:
+            await self.bot(GetUpdates(offset=self._next_offset, timeout=0, limit=1))
+        except Exception as error:  # noqa: BLE001 - best effort on the way out
+            logger.warning("could not confirm the last updates: %s", error)

@@ -1,0 +1,77 @@
+"""The bot joining or leaving a group, admins changing, and a group becoming a supergroup."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
+from aiogram.types import ChatMemberUpdated, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.admins import AdminCache
+from bot.directory import ChatDirectory
+from services.chats import ChatService
+
+router = Router(name="lifecycle")
+ADMIN_STATUSES = ("administrator", "creator")
+
+
+async def is_migration(message: Message) -> bool:
+    return message.migrate_to_chat_id is not None
+
+
+@router.my_chat_member(ChatMemberUpdatedFilter(JOIN_TRANSITION))
+async def bot_added(
+    event: ChatMemberUpdated, bot: Bot, chats: ChatService, admin_cache: AdminCache
+) -> None:
+    """The bot was added to a group: say what it needs to do its job."""
+    admin_cache.invalidate(event.chat.id)
+    await chats.set_active(event.chat.id, True)
+    if event.chat.type not in ("group", "supergroup"):
+        return
+    await bot.send_message(event.chat.id, greeting(event, (await bot.me()).can_read_all_group_messages))
+
+
+def greeting(event: ChatMemberUpdated, reads_all_messages: bool | None) -> str:
+    hello = _("👋 Thanks for adding me! I run sign-ins, points, draws, topics and scheduled posts.")
+    if event.new_chat_member.status == "administrator":
+        return hello + "\n" + _("I'm ready. Send /help to see the commands.")
+    if reads_all_messages:
+        need = _("Please make me an admin, so I can pin posts, delete spam and create invite links.")
+    else:
+        need = _(
+            "To award points I must see messages: make me an admin, or turn privacy mode off "
+            "in @BotFather (Bot Settings → Group Privacy → Turn off)."
+        )
+    return f"{hello}\n{need}"
+
+
+@router.my_chat_member(ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+async def bot_removed(
+    event: ChatMemberUpdated, chats: ChatService, directory: ChatDirectory, admin_cache: AdminCache
+) -> None:
+    """The bot was removed: stop posting there; every row stays."""
+    await chats.set_active(event.chat.id, False)
+    directory.forget(event.chat.id)
+    admin_cache.invalidate(event.chat.id)
+
+
+@router.my_chat_member()
+@router.chat_member()
+async def member_changed(event: ChatMemberUpdated, admin_cache: AdminCache) -> None:
+    """Someone's status changed: if admin rights moved, ask Telegram again next time."""
+    statuses = (event.old_chat_member.status, event.new_chat_member.status)
+    if any(status in ADMIN_STATUSES for status in statuses):
+        admin_cache.invalidate(event.chat.id)
+
+
+@router.message(is_migration)
+async def group_migrated(
+    message: Message, chats: ChatService, directory: ChatDirectory, admin_cache: AdminCache
+) -> None:
+    """The group became a supergroup with a new id: move its rows to the new id."""
+    new_id = message.migrate_to_chat_id
+    assert new_id is not None
+    await chats.migrate(message.chat.id, new_id)
+    for chat_id in (message.chat.id, new_id):
+        directory.forget(chat_id)
+        admin_cache.invalidate(chat_id)

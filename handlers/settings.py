@@ -1,0 +1,80 @@
+"""/settings: an admin reads or changes the group's time zone and language."""
+
+from __future__ import annotations
+
+from functools import partial
+from html import escape
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.directory import ChatDirectory
+from bot.filters import IsAdmin
+from bot.middlewares import after_commit
+from services.chats import LANGUAGES, ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
+
+router = Router(name="settings")
+router.message.filter(IsAdmin())
+
+USAGE = "/settings [timezone <Area/City> | language <zh|en|auto>]"
+
+
+def usage() -> str:
+    return _("Usage: {usage}").format(usage=f"<code>{escape(USAGE)}</code>")
+
+
+@router.message(Command("settings"))
+async def settings(
+    message: Message,
+    command: CommandObject,
+    chats: ChatService,
+    chat_profile: ChatProfile,
+    session: AsyncSession,
+    directory: ChatDirectory,
+    i18n: I18n,
+) -> None:
+    """/settings, /settings timezone <tz>, /settings language <zh|en|auto>."""
+    args = (command.args or "").split()
+    if not args:
+        await message.reply(render_settings(chat_profile))
+        return
+    if len(args) != 2 or args[0].lower() not in ("timezone", "language"):
+        await message.reply(usage())
+        return
+    name, value = args[0].lower(), args[1]
+    try:
+        if name == "timezone":
+            await chats.set_timezone(message.chat.id, value)
+            reply = _("Time zone set to {timezone}.").format(timezone=escape(value))
+        else:
+            language = None if value.lower() == "auto" else value.lower()
+            await chats.set_language(message.chat.id, language)
+            with i18n.use_locale(language or i18n.current_locale):
+                reply = _("Language set to {language}.").format(language=language_name(language))
+    except (UnknownTimezone, UnknownLanguage):
+        await message.reply(usage())
+        return
+    after_commit(session, partial(directory.forget, message.chat.id))
+    await message.reply(reply)
+
+
+def language_name(language: str | None) -> str:
+    names = {"zh": "中文", "en": "English"}
+    return names.get(language or "", _("each member's own"))
+
+
+def render_settings(profile: ChatProfile) -> str:
+    return "\n".join(
+        [
+            _("<b>Settings for {title}</b>").format(title=escape(profile.title)),
+            _("Time zone: {timezone}").format(timezone=escape(profile.timezone)),
+            _("Language: {language}").format(language=language_name(profile.language)),
+            "",
+            _("Change them with {usage}").format(usage=f"<code>{escape(USAGE)}</code>"),
+            _("Languages: {languages}, or auto").format(languages=", ".join(LANGUAGES)),
+        ]
+    )

@@ -1,0 +1,9 @@
+"""SQLAlchemy models; Alembic (migrations/) owns the schema."""
+
+from models.base import Base
+from models.chat import Chat
+from models.engine import create_engine, create_session_pool
+from models.ledger import LedgerEntry
+from models.member import Member
+
+__all__ = ["Base", "Chat", "LedgerEntry", "Member", "create_engine", "create_session_pool"]

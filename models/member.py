@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime
+
+
+class Member(Base):
+    """A user's standing in one chat; `points == SUM(points_ledger.delta)` always."""
+
+    __tablename__ = "members"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id"), primary_key=True, autoincrement=False
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    username: Mapped[str | None] = mapped_column(String(64), default=None)
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    lifetime_points: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier: Mapped[str | None] = mapped_column(String(64), default=None)
+    streak: Mapped[int] = mapped_column(Integer, default=0)
+    best_streak: Mapped[int] = mapped_column(Integer, default=0)
+    last_checkin_day: Mapped[date | None] = mapped_column(Date, default=None)
+    invited_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)

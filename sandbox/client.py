@@ -1,0 +1,234 @@
+"""A small client for the sandbox's control API: act as people, then wait for what the bot does."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    first_name: str
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    id: int
+    title: str
+    type: str
+
+
+class SandboxError(Exception):
+    pass
+
+
+class SandboxClient:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http: aiohttp.ClientSession | None = None
+        self.cursor = 0  # events before this were already seen
+
+    async def __aenter__(self) -> SandboxClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+    async def _request(self, verb: str, path: str, json: Any = None, **params: Any) -> Any:
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
+        async with self._http.request(verb, self.base_url + path, json=json, params=params) as resp:
+            if resp.status != 200:
+                raise SandboxError(f"{verb} {path}: {resp.status} {await resp.text()}")
+            if resp.content_type == "application/json":
+                return await resp.json()
+            return await resp.read()
+
+    # -- people and chats ----------------------------------------------------------------------
+
+    async def create_user(
+        self, first_name: str, username: str | None = None, language_code: str | None = None
+    ) -> User:
+        data = await self._request(
+            "POST",
+            "/control/users",
+            {"first_name": first_name, "username": username, "language_code": language_code},
+        )
+        return User(data["id"], data["first_name"], data.get("username"))
+
+    async def create_group(
+        self,
+        title: str = "Fans",
+        *,
+        creator: User | None = None,
+        admins: list[User] = (),  # type: ignore[assignment]
+        members: list[User] = (),  # type: ignore[assignment]
+        chat_type: str = "supergroup",
+        is_forum: bool = False,
+        bot: str = "administrator",
+        bot_rights: dict[str, bool] | None = None,
+    ) -> Group:
+        data = await self._request(
+            "POST",
+            "/control/chats",
+            {
+                "title": title,
+                "type": chat_type,
+                "is_forum": is_forum,
+                "creator": creator.id if creator else None,
+                "admins": [user.id for user in admins],
+                "members": [user.id for user in members],
+                "bot": bot,
+                "bot_rights": bot_rights,
+            },
+        )
+        return Group(data["id"], data["title"], data["type"])
+
+    async def set_bot_status(
+        self, group: Group, status: str, by: User | None = None, rights: dict[str, bool] | None = None
+    ) -> dict[str, Any]:
+        payload = {"status": status, "by": by.id if by else None, "rights": rights}
+        result: dict[str, Any] = await self._request("POST", f"/control/chats/{group.id}/bot", payload)
+        return result
+
+    async def set_member_status(
+        self,
+        group: Group,
+        user: User,
+        status: str,
+        *,
+        invite_link: str | None = None,
+        by: User | None = None,
+    ) -> dict[str, Any]:
+        payload = {"user_id": user.id, "status": status, "invite_link": invite_link, "by": by.id if by else None}
+        result: dict[str, Any] = await self._request("POST", f"/control/chats/{group.id}/members", payload)
+        return result
+
+    async def migrate(self, group: Group, by: User | None = None) -> Group:
+        data = await self._request("POST", f"/control/chats/{group.id}/migrate", {"by": by.id if by else None})
+        return Group(data["id"], data["title"], data["type"])
+
+    # -- talking ---------------------------------------------------------------------------------
+
+    async def send(
+        self,
+        group: Group,
+        user: User | None,
+        text: str | None = None,
+        *,
+        photo: bool = False,
+        caption: str | None = None,
+        reply_to: int | None = None,
+        thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """`user=None` posts as the group's anonymous admin."""
+        payload = {
+            "user_id": user.id if user else None,
+            "anonymous": user is None,
+            "text": text,
+            "photo": photo,
+            "caption": caption,
+            "reply_to": reply_to,
+            "thread_id": thread_id,
+        }
+        result: dict[str, Any] = await self._request("POST", f"/control/chats/{group.id}/messages", payload)
+        return result
+
+    async def send_private(self, user: User, text: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._request(
+            "POST", f"/control/private/{user.id}/messages", {"text": text}
+        )
+        return result
+
+    async def press(
+        self, chat_id: int, message_id: int, user: User, data: str | None = None, forge: bool = False
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._request(
+            "POST",
+            f"/control/chats/{chat_id}/messages/{message_id}/press",
+            {"user_id": user.id, "data": data, "forge": forge},
+        )
+        return result
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    async def chat(self, chat_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self._request("GET", f"/control/chats/{chat_id}")
+        return result
+
+    async def bot_state(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self._request("GET", "/control/bot")
+        return result
+
+    async def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self._request("GET", "/control/stats")
+        return result
+
+    async def file(self, file_id: str) -> bytes:
+        content: bytes = await self._request("GET", f"/control/files/{file_id}")
+        return content
+
+    async def events(self, after: int = 0, timeout: float = 0) -> list[Event]:
+        result: list[Event] = await self._request("GET", "/control/events", after=after, timeout=timeout)
+        return result
+
+    async def wait_ready(self, timeout: float = 30) -> None:
+        data = await self._request("GET", "/control/ready", timeout=timeout)
+        if not data["ready"]:
+            raise SandboxError(f"the bot did not start polling within {timeout}s")
+
+    async def wait_for(
+        self, predicate: Callable[[Event], bool], timeout: float = 15, count: int = 1
+    ) -> list[Event]:
+        """Events after the cursor that match, waiting until `count` have come; moves the cursor."""
+        deadline = time.monotonic() + timeout
+        found: list[Event] = []
+        after = self.cursor
+        while True:
+            remaining = deadline - time.monotonic()
+            batch = await self.events(after, timeout=max(0.0, min(remaining, 5.0)))
+            for event in batch:
+                after = event["seq"]
+                if predicate(event):
+                    found.append(event)
+                    if len(found) == count:
+                        self.cursor = after
+                        return found
+            if time.monotonic() >= deadline:
+                raise SandboxError(f"waited {timeout}s for {count} event(s), saw {len(found)}: {found}")
+
+    async def wait_sent(self, chat_id: int, timeout: float = 15, count: int = 1) -> list[Event]:
+        return await self.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == chat_id, timeout, count)
+
+    async def reply_to(self, chat_id: int, message_id: int, timeout: float = 15) -> Event:
+        """The bot's reply to one message."""
+        events = await self.wait_for(
+            lambda e: e["kind"] == "sent" and e["chat_id"] == chat_id and e["reply_to"] == message_id,
+            timeout,
+        )
+        return events[0]
+
+    async def quiet_for(self, seconds: float, predicate: Callable[[Event], bool]) -> list[Event]:
+        """Everything matching that happens in the next `seconds` (to check nothing does)."""
+        await asyncio.sleep(seconds)
+        events = [event for event in await self.events(self.cursor) if predicate(event)]
+        return events
+
+    async def set_limits(self, **limits: Any) -> None:
+        await self._request("POST", "/control/limits", limits)
+
+    async def add_fault(self, kind: str, method: str = "*", count: int = 1, **extra: Any) -> None:
+        await self._request("POST", "/control/faults", {"kind": kind, "method": method, "count": count, **extra})

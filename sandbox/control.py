@@ -1,0 +1,386 @@
+"""The control API: tests (and `fanbot sandbox`) act as users and admins, and read what the bot did."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.botapi import user_of
+from sandbox.errors import BotApiError, bad_request
+from sandbox.limits import Fault, LimitConfig
+from sandbox.world import ADMIN_RIGHTS, Membership, SandboxChat, SandboxUser, World
+
+ANONYMOUS_ADMIN = SandboxUser(
+    id=1087968824, first_name="Group", username="GroupAnonymousBot", is_bot=True
+)
+routes = web.RouteTableDef()
+_chat_instances = itertools.count(1)
+
+
+def world_of(request: web.Request) -> World:
+    world: World = request.app["world"]
+    return world
+
+
+def chat_of(request: web.Request) -> SandboxChat:
+    chat = world_of(request).chat(int(request.match_info["chat_id"]))
+    if chat is None:
+        raise web.HTTPNotFound(text="no such chat")
+    return chat
+
+
+async def body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    data = await request.json()
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text="expected a JSON object")
+    return data
+
+
+def emit_message(world: World, chat: SandboxChat, message: dict[str, Any]) -> int | None:
+    if not world.sees_message(chat, message):
+        return None
+    update = world.push_update("message", message)
+    return update["update_id"] if update else None
+
+
+def change_membership(
+    world: World,
+    chat: SandboxChat,
+    user: SandboxUser,
+    status: str,
+    *,
+    rights: dict[str, bool] | None = None,
+    by: SandboxUser | None = None,
+    invite_link: str | None = None,
+) -> dict[str, Any]:
+    old = chat.members.get(user.id, Membership("left"))
+    new = Membership(status, {right: True for right in ADMIN_RIGHTS} if rights is None else rights)
+    if status != "administrator":
+        new.rights = {}
+    chat.members[user.id] = new
+    actor = by or user
+    payload: dict[str, Any] = {
+        "chat": chat.to_api(),
+        "from": actor.to_api(),
+        "date": int(time.time()),
+        "old_chat_member": old.to_api(user),
+        "new_chat_member": new.to_api(user),
+    }
+    if invite_link is not None:
+        link = chat.invite_links.get(invite_link)
+        if link is None:
+            raise web.HTTPBadRequest(text="unknown invite link")
+        payload["invite_link"] = link
+    result: dict[str, Any] = {}
+    if user.id == world.bot.id:
+        update = world.push_update("my_chat_member", payload)
+    elif world.bot_membership(chat).status in ("administrator", "creator"):
+        update = world.push_update("chat_member", payload)  # Telegram tells admin bots only
+    else:
+        update = None
+    result["update_id"] = update["update_id"] if update else None
+    if chat.is_group and not old.present and new.present:
+        service = world.new_message(chat, actor, new_chat_members=[user.to_api()])
+        result["service_update_id"] = emit_message(world, chat, service)
+    elif chat.is_group and old.present and not new.present:
+        service = world.new_message(chat, actor, left_chat_member=user.to_api())
+        result["service_update_id"] = emit_message(world, chat, service)
+    return result
+
+
+@routes.post("/control/users")
+async def create_user(request: web.Request) -> web.Response:
+    data = await body(request)
+    user = world_of(request).add_user(
+        data.get("first_name", "User"),
+        data.get("username"),
+        last_name=data.get("last_name"),
+        language_code=data.get("language_code"),
+    )
+    return web.json_response(user.to_api())
+
+
+@routes.post("/control/chats")
+async def create_chat(request: web.Request) -> web.Response:
+    """A group with a creator, members, admins, and the bot in it with the given status."""
+    world, data = world_of(request), await body(request)
+    chat_type = data.get("type", "supergroup")
+    if chat_type not in ("group", "supergroup"):
+        raise web.HTTPBadRequest(text="type must be group or supergroup")
+    chat = world.add_chat(chat_type, data.get("title", "Fans"), bool(data.get("is_forum")))
+    if data.get("creator"):
+        chat.members[int(data["creator"])] = Membership("creator")
+    for user_id in data.get("admins", []):
+        chat.members[int(user_id)] = Membership("administrator", {r: True for r in ADMIN_RIGHTS})
+    for user_id in data.get("members", []):
+        chat.members.setdefault(int(user_id), Membership("member"))
+    bot_status = data.get("bot", "administrator")
+    if bot_status != "left":
+        rights = data.get("bot_rights")
+        membership = Membership(bot_status, rights if rights is not None else {r: True for r in ADMIN_RIGHTS})
+        chat.members[world.bot.id] = membership
+    return web.json_response(chat.to_api())
+
+
+@routes.post("/control/chats/{chat_id}/bot")
+async def set_bot_status(request: web.Request) -> web.Response:
+    """Add, promote, demote or remove the bot; Telegram sends my_chat_member for each."""
+    world, chat, data = world_of(request), chat_of(request), await body(request)
+    by = user_of(world, int(data["by"])) if data.get("by") else None
+    result = change_membership(
+        world, chat, world.bot, data.get("status", "member"), rights=data.get("rights"), by=by
+    )
+    return web.json_response(result)
+
+
+@routes.post("/control/chats/{chat_id}/members")
+async def set_member_status(request: web.Request) -> web.Response:
+    world, chat, data = world_of(request), chat_of(request), await body(request)
+    user = user_of(world, int(data["user_id"]))
+    by = user_of(world, int(data["by"])) if data.get("by") else None
+    result = change_membership(
+        world, chat, user, data.get("status", "member"), rights=data.get("rights"), by=by,
+        invite_link=data.get("invite_link"),
+    )  # fmt: skip
+    return web.json_response(result)
+
+
+@routes.post("/control/chats/{chat_id}/messages")
+async def user_sends(request: web.Request) -> web.Response:
+    """A member (or an anonymous admin) posts: text, photo, a reply, in a forum thread."""
+    world, chat, data = world_of(request), chat_of(request), await body(request)
+    if data.get("anonymous"):
+        sender = ANONYMOUS_ADMIN
+        extra: dict[str, Any] = {"sender_chat": chat.to_api()}
+    else:
+        sender = user_of(world, int(data["user_id"]))
+        extra = {}
+        membership = chat.members.get(sender.id)
+        if chat.is_group and (membership is None or not membership.present):
+            raise web.HTTPBadRequest(text="user is not a member of the chat")
+    return web.json_response(post_as(world, chat, sender, data, extra))
+
+
+@routes.post("/control/private/{user_id}/messages")
+async def user_sends_privately(request: web.Request) -> web.Response:
+    world, data = world_of(request), await body(request)
+    user = user_of(world, int(request.match_info["user_id"]))
+    user.started_bot = True
+    return web.json_response(post_as(world, world.private_chat(user), user, data, {}))
+
+
+def post_as(
+    world: World, chat: SandboxChat, sender: SandboxUser, data: dict[str, Any], extra: dict[str, Any]
+) -> dict[str, Any]:
+    thread_id = data.get("thread_id")
+    if thread_id is not None:
+        topic = chat.topics.get(int(thread_id))
+        if topic is None:
+            raise web.HTTPBadRequest(text="no such topic")
+        if topic["closed"]:
+            raise web.HTTPBadRequest(text="topic is closed")
+    reply_to = None
+    if data.get("reply_to") is not None:
+        target = chat.messages.get(int(data["reply_to"]))
+        if target is None:
+            raise web.HTTPBadRequest(text="no such message to reply to")
+        reply_to = {key: value for key, value in target.items() if key != "reply_to_message"}
+    photo = None
+    if data.get("photo"):
+        file_id = world.new_file_id("photo")
+        world.files[file_id] = {"content": b"", "filename": "photo.jpg"}
+        photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 800}]
+    message = world.new_message(
+        chat,
+        sender,
+        text=data.get("text") if not photo else None,
+        photo=photo,
+        caption=data.get("caption") if photo else None,
+        reply_to_message=reply_to,
+        message_thread_id=int(thread_id) if thread_id is not None else None,
+        is_topic_message=True if thread_id is not None else None,
+        **extra,
+    )
+    return {"message": message, "update_id": emit_message(world, chat, message)}
+
+
+@routes.post("/control/chats/{chat_id}/messages/{message_id}/edit")
+async def user_edits(request: web.Request) -> web.Response:
+    world, chat, data = world_of(request), chat_of(request), await body(request)
+    message = chat.messages.get(int(request.match_info["message_id"]))
+    if message is None:
+        raise web.HTTPNotFound(text="no such message")
+    message.update(text=data.get("text", ""), edit_date=int(time.time()))
+    update = world.push_update("edited_message", message) if world.sees_message(chat, message) else None
+    return web.json_response({"update_id": update["update_id"] if update else None})
+
+
+@routes.post("/control/chats/{chat_id}/messages/{message_id}/press")
+async def user_presses(request: web.Request) -> web.Response:
+    """A member presses an inline button; `forge` sends data no button carries."""
+    world, chat, data = world_of(request), chat_of(request), await body(request)
+    user = user_of(world, int(data["user_id"]))
+    message = chat.messages.get(int(request.match_info["message_id"]))
+    if message is None:
+        raise web.HTTPNotFound(text="no such message")
+    buttons = [
+        button.get("callback_data")
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        for button in row
+    ]
+    callback_data = data.get("data") or next((b for b in buttons if b), None)
+    if callback_data not in buttons and not data.get("forge"):
+        raise web.HTTPBadRequest(text="the message has no button with that data")
+    query_id = str(next(world.query_ids) * 1_000_003)
+    world.callback_queries[query_id] = {"id": query_id, "chat_id": chat.id, "answered": False}
+    payload = {
+        "id": query_id,
+        "from": user.to_api(),
+        "message": message,
+        "chat_instance": str(next(_chat_instances)),
+        "data": callback_data,
+    }
+    update = world.push_update("callback_query", payload)
+    return web.json_response({"query_id": query_id, "update_id": update["update_id"] if update else None})
+
+
+@routes.post("/control/chats/{chat_id}/migrate")
+async def migrate_to_supergroup(request: web.Request) -> web.Response:
+    world, chat = world_of(request), chat_of(request)
+    if chat.type != "group":
+        raise web.HTTPBadRequest(text="only a basic group can be upgraded")
+    data = await body(request)
+    actor = user_of(world, int(data["by"])) if data.get("by") else None
+    new = world.add_chat("supergroup", chat.title)
+    new.members = {user_id: Membership(m.status, dict(m.rights)) for user_id, m in chat.members.items()}
+    old_message = world.new_message(chat, actor, migrate_to_chat_id=new.id)
+    chat.migrated_to = new.id
+    new_message = world.new_message(new, actor, migrate_from_chat_id=chat.id)
+    emit_message(world, chat, old_message)
+    emit_message(world, new, new_message)
+    return web.json_response(new.to_api())
+
+
+@routes.post("/control/users/{user_id}/block")
+async def user_blocks_bot(request: web.Request) -> web.Response:
+    user = user_of(world_of(request), int(request.match_info["user_id"]))
+    user.blocked_bot = True
+    return web.json_response({"ok": True})
+
+
+@routes.get("/control/chats/{chat_id}")
+async def chat_state(request: web.Request) -> web.Response:
+    chat = chat_of(request)
+    return web.json_response(
+        {
+            "chat": chat.to_api(),
+            "messages": [m for mid, m in chat.messages.items() if mid not in chat.deleted],
+            "deleted": sorted(chat.deleted),
+            "pinned": chat.pinned,
+            "topics": list(chat.topics.values()),
+            "invite_links": list(chat.invite_links.values()),
+            "members": {str(uid): m.status for uid, m in chat.members.items()},
+        }
+    )
+
+
+@routes.get("/control/events")
+async def events(request: web.Request) -> web.Response:
+    after = int(request.query.get("after", 0))
+    timeout = float(request.query.get("timeout", 0))
+    return web.json_response(await world_of(request).wait_for_events(after, timeout))
+
+
+@routes.get("/control/ready")
+async def ready(request: web.Request) -> web.Response:
+    """Waits until the bot polls (or set a webhook), so tests start when it listens."""
+    world = world_of(request)
+    timeout = float(request.query.get("timeout", 30))
+    deadline = time.monotonic() + timeout
+    seen = 0
+    while world.polling_since is None and world.webhook is None and time.monotonic() < deadline:
+        await world.wait_for_events(seen, deadline - time.monotonic())
+        seen = len(world.events)
+    return web.json_response({"ready": world.polling_since is not None or world.webhook is not None})
+
+
+@routes.get("/control/bot")
+async def bot_state(request: web.Request) -> web.Response:
+    world = world_of(request)
+    return web.json_response(
+        {
+            "user": world.bot.to_api(),
+            "privacy_mode": world.privacy_mode,
+            "webhook": world.webhook,
+            "allowed_updates": world.allowed_updates,
+            "commands": [
+                {"scope": scope, "language": language, "commands": commands}
+                for (scope, language), commands in world.commands.items()
+            ],
+        }
+    )
+
+
+@routes.post("/control/bot")
+async def configure_bot(request: web.Request) -> web.Response:
+    world, data = world_of(request), await body(request)
+    if "privacy_mode" in data:
+        world.privacy_mode = bool(data["privacy_mode"])
+    return web.json_response({"privacy_mode": world.privacy_mode})
+
+
+@routes.post("/control/limits")
+async def set_limits(request: web.Request) -> web.Response:
+    world, data = world_of(request), await body(request)
+    world.flood.config = LimitConfig(**{**LimitConfig().__dict__, "enabled": True, **data})
+    return web.json_response(world.flood.config.__dict__)
+
+
+@routes.post("/control/faults")
+async def add_fault(request: web.Request) -> web.Response:
+    world, data = world_of(request), await body(request)
+    try:
+        world.faults.faults.append(Fault(**data))
+    except TypeError as error:
+        raise web.HTTPBadRequest(text=str(error)) from None
+    return web.json_response({"faults": len(world.faults.faults)})
+
+
+@routes.get("/control/stats")
+async def stats(request: web.Request) -> web.Response:
+    world = world_of(request)
+    return web.json_response(
+        {
+            "calls": dict(world.calls),
+            "rejected_429": world.flood.rejected,
+            "pending_updates": len(world.pending),
+            "deliveries": {str(k): v for k, v in world.deliveries.items()},
+        }
+    )
+
+
+@routes.get("/control/files/{file_id}")
+async def file_content(request: web.Request) -> web.Response:
+    upload = world_of(request).files.get(request.match_info["file_id"])
+    if upload is None:
+        raise web.HTTPNotFound(text="no such file")
+    return web.Response(body=upload["content"], content_type="application/octet-stream")
+
+
+@web.middleware
+async def control_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        response: web.StreamResponse = await handler(request)
+    except BotApiError as error:
+        raise web.HTTPBadRequest(text=error.description) from None
+    except (KeyError, ValueError) as error:
+        raise web.HTTPBadRequest(text=f"bad request: {error}") from None
+    return response
+
+
+__all__ = ["bad_request", "control_errors", "routes"]

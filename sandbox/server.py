@@ -1,0 +1,170 @@
+"""The sandbox's HTTP server: `/bot{token}/{method}` for the bot, `/control/...` for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from sandbox.botapi import BotApi
+from sandbox.control import control_errors, routes
+from sandbox.errors import BotApiError
+from sandbox.world import World
+
+logger = logging.getLogger(__name__)
+DEFAULT_TOKEN = "123456789:SANDBOX-token-for-local-tests-only-0"
+WEBHOOK_CONNECTIONS = 40
+
+
+async def read_params(request: web.Request) -> dict[str, Any]:
+    """Telegram takes query strings, url-encoded and multipart forms, and JSON alike."""
+    params: dict[str, Any] = dict(request.query)
+    if not request.can_read_body:
+        return params
+    if request.content_type == "application/json":
+        data = await request.json()
+        if isinstance(data, dict):
+            params.update(data)
+    elif request.content_type == "multipart/form-data":
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
+                continue
+            if part.filename:
+                params[part.name] = {
+                    "content": await part.read(),
+                    "filename": part.filename,
+                    "content_type": part.headers.get(aiohttp.hdrs.CONTENT_TYPE),
+                }
+            else:
+                params[part.name] = await part.text()
+    else:
+        params.update(await request.post())
+    return params
+
+
+def reply(status: int, payload: dict[str, Any]) -> web.Response:
+    return web.json_response(payload, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+async def bot_api(request: web.Request) -> web.StreamResponse:
+    world: World = request.app["world"]
+    api: BotApi = request.app["api"]
+    name = request.match_info["method"]
+    if request.match_info["token"] != world.token:
+        return reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+    try:
+        params = await read_params(request)
+        chat_id = params.get("chat_id")
+        fault = world.faults.take(name, int(chat_id) if str(chat_id).lstrip("-").isdigit() else None)
+        if fault is not None:
+            world.record("fault", method=name, fault=fault.kind)
+            if fault.kind == "drop":
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=500)
+            if fault.kind == "slow":
+                await asyncio.sleep(fault.delay)
+            else:
+                raise _fault_error(fault.kind, fault.retry_after)
+        result = await api.call(name, params)
+    except BotApiError as error:
+        if error.code == 429:
+            world.record("rate_limited", method=name, chat_id=params.get("chat_id"))
+        return reply(error.code, error.payload())
+    return reply(200, {"ok": True, "result": result})
+
+
+def _fault_error(kind: str, retry_after: int) -> BotApiError:
+    if kind == "429":
+        return BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+    if kind == "403":
+        return BotApiError(403, "Forbidden: bot was kicked from the group chat")
+    if kind.isdigit() and kind.startswith("5"):
+        return BotApiError(int(kind), "Internal Server Error" if kind == "500" else "Bad Gateway")
+    raise ValueError(f"unknown fault {kind!r}")
+
+
+async def deliver_webhooks(app: web.Application) -> None:
+    """Posts pending updates to the bot's webhook, with the secret header, until it says 200."""
+    world: World = app["world"]
+    api: BotApi = app["api"]
+    in_flight: set[int] = set()
+    slots = asyncio.Semaphore(WEBHOOK_CONNECTIONS)
+    async with aiohttp.ClientSession() as http:
+
+        async def deliver(update: dict[str, Any], webhook: dict[str, Any]) -> None:
+            headers = {}
+            if webhook.get("secret_token"):
+                headers["X-Telegram-Bot-Api-Secret-Token"] = webhook["secret_token"]
+            try:
+                async with slots, http.post(webhook["url"], json=update, headers=headers) as response:
+                    text = await response.text()
+                    delivered = response.status == 200
+            except aiohttp.ClientError:
+                delivered, text = False, ""
+            world.deliveries[update["update_id"]] += 1
+            if delivered:
+                world.pending = [u for u in world.pending if u is not update]
+                await _run_webhook_reply(api, text)
+            else:
+                await asyncio.sleep(0.5)
+            in_flight.discard(update["update_id"])
+            world.updates_arrived.set()
+
+        while True:
+            await world.updates_arrived.wait()
+            world.updates_arrived.clear()
+            webhook = world.webhook
+            if webhook is None:
+                continue
+            for update in list(world.pending):
+                if update["update_id"] not in in_flight:
+                    in_flight.add(update["update_id"])
+                    asyncio.create_task(deliver(update, webhook))
+
+
+async def _run_webhook_reply(api: BotApi, text: str) -> None:
+    """A webhook may answer with a method call; Telegram runs it."""
+    with contextlib.suppress(ValueError, BotApiError):
+        payload = json.loads(text) if text else None
+        if isinstance(payload, dict) and "method" in payload:
+            await api.call(payload.pop("method"), payload)
+
+
+def create_app(token: str = DEFAULT_TOKEN, bot_username: str = "fanbot_sandbox_bot") -> web.Application:
+    world = World(token, int(token.split(":")[0]), bot_username)
+    app = web.Application(middlewares=[control_errors], client_max_size=50 * 1024 * 1024)
+    app["world"] = world
+    app["api"] = BotApi(world)
+    app.router.add_route("*", "/bot{token}/{method}", bot_api)
+    app.add_routes(routes)
+
+    async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(deliver_webhooks(app))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(webhook_delivery)
+    return app
+
+
+async def start_sandbox(
+    host: str = "127.0.0.1", port: int = 0, token: str = DEFAULT_TOKEN
+) -> tuple[web.AppRunner, str]:
+    """Start the sandbox in this event loop; returns the runner and its base URL."""
+    runner = web.AppRunner(create_app(token), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+    bound_port = sockets[0].getsockname()[1] if sockets else port
+    return runner, f"http://{host}:{bound_port}"

@@ -1,0 +1,267 @@
+"""Everything the sandbox knows: users, chats, messages, pending updates, and an event log."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.limits import FaultPlan, FloodControl
+
+ADMIN_RIGHTS = (
+    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+    "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
+    "can_edit_stories", "can_delete_stories", "can_pin_messages", "can_manage_topics",
+    "can_send_welcome_messages",
+)  # fmt: skip
+# Without allowed_updates, Telegram sends every update type but these.
+OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
+COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{5,32})?")
+
+
+@dataclass
+class SandboxUser:
+    id: int
+    first_name: str
+    username: str | None = None
+    last_name: str | None = None
+    language_code: str | None = None
+    is_bot: bool = False
+    started_bot: bool = False  # has a private chat with the bot
+    blocked_bot: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key):
+                user[key] = getattr(self, key)
+        return user
+
+
+@dataclass
+class Membership:
+    status: str  # creator, administrator, member, restricted, left, kicked
+    rights: dict[str, bool] = field(default_factory=dict)
+    is_anonymous: bool = False
+
+    @property
+    def present(self) -> bool:
+        return self.status in ("creator", "administrator", "member", "restricted")
+
+    def can(self, right: str) -> bool:
+        return self.status == "creator" or (
+            self.status == "administrator" and self.rights.get(right, False)
+        )
+
+    def to_api(self, user: SandboxUser) -> dict[str, Any]:
+        member: dict[str, Any] = {"status": self.status, "user": user.to_api()}
+        if self.status == "creator":
+            member["is_anonymous"] = self.is_anonymous
+        elif self.status == "administrator":
+            member.update({"can_be_edited": False, "is_anonymous": self.is_anonymous})
+            member.update({right: self.rights.get(right, False) for right in ADMIN_RIGHTS})
+        elif self.status == "kicked":
+            member["until_date"] = 0
+        elif self.status == "restricted":
+            member.update(
+                {
+                    "is_member": True, "can_send_messages": False, "can_send_audios": False,
+                    "can_send_documents": False, "can_send_photos": False, "can_send_videos": False,
+                    "can_send_video_notes": False, "can_send_voice_notes": False,
+                    "can_send_polls": False, "can_send_other_messages": False,
+                    "can_add_web_page_previews": False, "can_react_to_messages": False,
+                    "can_edit_tag": False, "can_change_info": False, "can_invite_users": False,
+                    "can_pin_messages": False, "can_manage_topics": False, "until_date": 0,
+                }
+            )  # fmt: skip
+        return member
+
+
+@dataclass
+class SandboxChat:
+    id: int
+    type: str  # private, group, supergroup
+    title: str = ""
+    is_forum: bool = False
+    private_user: SandboxUser | None = None
+    members: dict[int, Membership] = field(default_factory=dict)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+    pinned: list[int] = field(default_factory=list)
+    topics: dict[int, dict[str, Any]] = field(default_factory=dict)
+    invite_links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    migrated_to: int | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in ("group", "supergroup")
+
+    def to_api(self) -> dict[str, Any]:
+        if self.type == "private":
+            assert self.private_user is not None
+            chat = {"id": self.id, "type": "private", "first_name": self.private_user.first_name}
+            if self.private_user.username:
+                chat["username"] = self.private_user.username
+            return chat
+        chat = {"id": self.id, "type": self.type, "title": self.title}
+        if self.is_forum:
+            chat["is_forum"] = True
+        return chat
+
+    def full_info(self) -> dict[str, Any]:
+        return {
+            **self.to_api(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                "premium_subscription": False, "gifts_from_channels": False,
+            },
+        }  # fmt: skip
+
+
+class World:
+    def __init__(self, token: str, bot_id: int, bot_username: str) -> None:
+        self.token = token
+        self.bot = SandboxUser(id=bot_id, first_name="fanbot", username=bot_username, is_bot=True)
+        self.privacy_mode = True
+        self.users: dict[int, SandboxUser] = {bot_id: self.bot}
+        self.chats: dict[int, SandboxChat] = {}
+        self.user_ids = itertools.count(10_001)
+        self.group_ids = itertools.count(1)
+        self.update_ids = itertools.count(1)
+        self.query_ids = itertools.count(1)
+        self.file_ids = itertools.count(1)
+        self.pending: list[dict[str, Any]] = []
+        self.deliveries: Counter[int] = Counter()  # update id -> times handed to the bot
+        self.allowed_updates: list[str] | None = None
+        self.webhook: dict[str, Any] | None = None
+        self.callback_queries: dict[str, dict[str, Any]] = {}
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.calls: Counter[str] = Counter()
+        self.flood = FloodControl()
+        self.faults = FaultPlan()
+        self.polling_since: float | None = None
+        self._changed = asyncio.Event()
+        self.updates_arrived = asyncio.Event()
+
+    # -- the event log tests wait on -------------------------------------------------------
+
+    def record(self, kind: str, **details: Any) -> dict[str, Any]:
+        event = {"seq": len(self.events) + 1, "kind": kind, "time": time.time(), **details}
+        self.events.append(event)
+        self._changed.set()
+        self._changed = asyncio.Event()
+        return event
+
+    async def wait_for_events(self, after: int, timeout: float) -> list[dict[str, Any]]:
+        if len(self.events) <= after and timeout > 0:
+            waiter = self._changed
+            try:
+                await asyncio.wait_for(waiter.wait(), timeout)
+            except TimeoutError:
+                pass
+        return self.events[after:]
+
+    # -- people and chats ------------------------------------------------------------------
+
+    def add_user(self, first_name: str, username: str | None = None, **extra: Any) -> SandboxUser:
+        user = SandboxUser(id=next(self.user_ids), first_name=first_name, username=username, **extra)
+        self.users[user.id] = user
+        return user
+
+    def add_chat(self, chat_type: str, title: str, is_forum: bool = False) -> SandboxChat:
+        number = next(self.group_ids)
+        chat_id = -(1_000_000_000_000 + number) if chat_type == "supergroup" else -(4_000 + number)
+        chat = SandboxChat(id=chat_id, type=chat_type, title=title, is_forum=is_forum)
+        self.chats[chat.id] = chat
+        return chat
+
+    def private_chat(self, user: SandboxUser) -> SandboxChat:
+        chat = self.chats.get(user.id)
+        if chat is None:
+            chat = SandboxChat(id=user.id, type="private", private_user=user)
+            chat.members = {user.id: Membership("member"), self.bot.id: Membership("member")}
+            self.chats[user.id] = chat
+        return chat
+
+    def chat(self, chat_id: int) -> SandboxChat | None:
+        return self.chats.get(chat_id)
+
+    def bot_membership(self, chat: SandboxChat) -> Membership:
+        return chat.members.get(self.bot.id, Membership("left"))
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def new_message(
+        self, chat: SandboxChat, sender: SandboxUser | None, **content: Any
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": next(chat.message_ids),
+            "date": int(time.time()),
+            "chat": chat.to_api(),
+        }
+        if sender is not None:
+            message["from"] = sender.to_api()
+        message.update({key: value for key, value in content.items() if value is not None})
+        text = message.get("text")
+        if isinstance(text, str) and "entities" not in message:
+            command = COMMAND.match(text)
+            if command:
+                message["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": len(command.group(0))}
+                ]
+        chat.messages[message["message_id"]] = message
+        return message
+
+    def sees_message(self, chat: SandboxChat, message: dict[str, Any]) -> bool:
+        """Privacy mode: a bot that is not an admin sees only what is meant for it."""
+        if chat.type == "private" or not self.privacy_mode:
+            return True
+        if self.bot_membership(chat).status in ("administrator", "creator"):
+            return True
+        text = message.get("text") or message.get("caption") or ""
+        replied = message.get("reply_to_message", {}).get("from", {}).get("id")
+        service = any(key in message for key in ("new_chat_members", "left_chat_member",
+                                                  "migrate_to_chat_id", "migrate_from_chat_id",
+                                                  "pinned_message"))  # fmt: skip
+        return (
+            text.startswith("/")
+            or replied == self.bot.id
+            or f"@{self.bot.username}" in text
+            or service
+        )
+
+    def new_file_id(self, kind: str) -> str:
+        return f"sandbox-{kind}-{next(self.file_ids)}"
+
+    # -- updates ----------------------------------------------------------------------------
+
+    def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        allowed = self.allowed_updates
+        if allowed is None or len(allowed) == 0:
+            if kind in OPT_IN_UPDATES:
+                return None
+        elif kind not in allowed:
+            return None
+        update = {"update_id": next(self.update_ids), kind: payload}
+        self.pending.append(update)
+        self.updates_arrived.set()
+        self.record("update", update_id=update["update_id"], update_kind=kind)
+        return update
+
+    def confirm(self, offset: int) -> None:
+        self.pending = [update for update in self.pending if update["update_id"] >= offset]
+
+    def take_updates(self, limit: int) -> list[dict[str, Any]]:
+        batch = self.pending[:limit]
+        for update in batch:
+            self.deliveries[update["update_id"]] += 1
+        return batch

@@ -1,0 +1,162 @@
+"""Chats: their settings, their life-cycle, and the move of a group to a supergroup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Base, Chat, Member
+from models.queries import upsert
+from services.clock import Clock, is_timezone
+
+LANGUAGES = ("zh", "en")
+
+
+class UnknownTimezone(ValueError):
+    pass
+
+
+class UnknownLanguage(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ChatProfile:
+    """What the middlewares and handlers need to know about a chat on every update."""
+
+    id: int
+    type: str
+    title: str
+    timezone: str
+    language: str | None
+    active: bool
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in ("group", "supergroup")
+
+
+class ChatService:
+    def __init__(self, session: AsyncSession, clock: Clock, default_timezone: str) -> None:
+        self.session = session
+        self.clock = clock
+        self.default_timezone = default_timezone
+
+    async def ensure(self, chat_id: int, chat_type: str, title: str) -> ChatProfile:
+        """Create the chat on first sight, keep its title current, and return its profile."""
+        await upsert(
+            self.session,
+            Chat,
+            {
+                "id": chat_id,
+                "type": chat_type,
+                "title": title[:255],
+                "timezone": None,
+                "language": None,
+                "settings": {},
+                "active": True,
+                "created_at": self.clock.now(),
+            },
+            keys=["id"],
+            update=["title", "type"],
+        )
+        profile = await self.profile(chat_id)
+        assert profile is not None
+        return profile
+
+    async def profile(self, chat_id: int) -> ChatProfile | None:
+        chat = await self.session.get(Chat, chat_id, populate_existing=True)
+        if chat is None:
+            return None
+        return ChatProfile(
+            id=chat.id,
+            type=chat.type,
+            title=chat.title,
+            timezone=chat.timezone or self.default_timezone,
+            language=chat.language,
+            active=chat.active,
+        )
+
+    async def set_timezone(self, chat_id: int, timezone: str) -> None:
+        if not is_timezone(timezone):
+            raise UnknownTimezone(timezone)
+        await self.session.execute(update(Chat).where(Chat.id == chat_id).values(timezone=timezone))
+
+    async def set_language(self, chat_id: int, language: str | None) -> None:
+        """`None` answers every member in their own language."""
+        if language is not None and language not in LANGUAGES:
+            raise UnknownLanguage(language)
+        await self.session.execute(update(Chat).where(Chat.id == chat_id).values(language=language))
+
+    async def set_active(self, chat_id: int, active: bool) -> None:
+        await self.session.execute(update(Chat).where(Chat.id == chat_id).values(active=active))
+
+    async def migrate(self, old_id: int, new_id: int) -> bool:
+        """Move every row of a group that became a supergroup; False when there is nothing to move.
+
+        Members who already spoke in the new supergroup are merged into their old rows.
+        """
+        old = await self.session.get(Chat, old_id)
+        if old is None:
+            return False
+        new = await self.session.get(Chat, new_id)
+        if new is None:
+            self.session.add(
+                Chat(
+                    id=new_id,
+                    title=old.title,
+                    type="supergroup",
+                    timezone=old.timezone,
+                    language=old.language,
+                    settings=dict(old.settings),
+                    active=True,
+                    created_at=old.created_at,
+                )
+            )
+        else:
+            new.timezone, new.language = old.timezone, old.language
+            new.settings, new.active = dict(old.settings), True
+        await self.session.flush()
+        await self._merge_members(old_id, new_id)
+        for table in Base.metadata.sorted_tables:
+            if "chat_id" in table.c and table.name != Member.__tablename__:
+                await self.session.execute(
+                    table.update().where(table.c.chat_id == old_id).values(chat_id=new_id)
+                )
+        old.active = False
+        old.settings = {**old.settings, "migrated_to": new_id}
+        return True
+
+    async def _merge_members(self, old_id: int, new_id: int) -> None:
+        counters = ("message_count", "points", "lifetime_points")
+        fresh = (
+            await self.session.scalars(select(Member).where(Member.chat_id == new_id))
+        ).all()
+        for member in fresh:
+            await self.session.execute(
+                update(Member)
+                .where(Member.chat_id == old_id, Member.user_id == member.user_id)
+                .values({name: getattr(Member, name) + getattr(member, name) for name in counters})
+            )
+        moved = select(Member.user_id).where(Member.chat_id == old_id)
+        if fresh:
+            # A member with rows under both ids keeps the old row (their history), merged above.
+            ids = {member.user_id for member in fresh}
+            overlap = set((await self.session.scalars(moved)).all()) & ids
+            for member in fresh:
+                if member.user_id in overlap:
+                    await self.session.delete(member)
+            await self.session.flush()
+        await self.session.execute(
+            update(Member).where(Member.chat_id == old_id).values(chat_id=new_id)
+        )
+
+    async def count_members(self, chat_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(Member).where(Member.chat_id == chat_id)
+            )
+            or 0
+        )

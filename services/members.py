@@ -1,0 +1,50 @@
+"""Members as the bot sees them: who they are and when they were last seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Member
+from models.queries import upsert
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    chat_id: int
+    user_id: int
+    username: str | None
+    display_name: str
+    seen_at: datetime
+
+
+async def record_sightings(session: AsyncSession, sightings: list[Sighting]) -> None:
+    """Create members on first sight and keep their name and `last_seen_at` current."""
+    if not sightings:
+        return
+    rows = [
+        {
+            "chat_id": s.chat_id,
+            "user_id": s.user_id,
+            "username": s.username,
+            "display_name": s.display_name[:255],
+            "joined_at": s.seen_at,
+            "last_seen_at": s.seen_at,
+            "message_count": 0,
+            "points": 0,
+            "lifetime_points": 0,
+            "streak": 0,
+            "best_streak": 0,
+            "tags": [],
+        }
+        for s in sightings
+    ]
+    await upsert(
+        session,
+        Member,
+        rows,
+        keys=["chat_id", "user_id"],
+        update=["username", "display_name", "last_seen_at"],
+    )
