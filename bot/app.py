@@ -21,7 +21,12 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.directory import ChatDirectory
 from bot.i18n import ChatLanguageMiddleware, create_i18n
-from bot.middlewares import CommandThrottleMiddleware, DbSessionMiddleware, TrackingMiddleware
+from bot.middlewares import (
+    CommandThrottleMiddleware,
+    CommitBeforeCalling,
+    DbSessionMiddleware,
+    TrackingMiddleware,
+)
 from bot.pacing import PacingMiddleware, SendPacer
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
 from handlers import feature_routers
@@ -71,6 +76,7 @@ def create_bot(settings: Settings, services: Services) -> Bot:
         settings.telegram_rate_chat,
         settings.telegram_rate_group_per_minute,
     )
+    session.middleware(CommitBeforeCalling())  # first: nothing waits in the pacer holding a lock
     session.middleware(PacingMiddleware(pacer, on_forbidden=services.deactivate_chat))
     return Bot(
         token=settings.bot_token.get_secret_value(),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -46,10 +48,23 @@ def _settings() -> Settings:
 def _migrate(settings: Settings) -> None:
     import migrations
 
+    check_sqlite_folder(settings.database_url)
     try:
         migrations.upgrade(settings.database_url)
     except Exception as error:  # noqa: BLE001 - every cause is reported the same way
         raise ConfigError(database_problem(settings.database_url, error)) from None
+
+
+def check_sqlite_folder(url: str) -> None:
+    """Say plainly that the folder is missing (the driver would only say "unable to open")."""
+    database = make_url(url).database
+    if not url.startswith("sqlite") or not database or database == ":memory:":
+        return
+    folder = Path(database).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise ConfigError(database_problem(url, FileNotFoundError(f"the folder {folder} does not exist")))
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(database_problem(url, PermissionError(f"the folder {folder} is not writable")))
 
 
 def database_problem(url: str, error: BaseException) -> str:
@@ -60,10 +75,10 @@ def database_problem(url: str, error: BaseException) -> str:
 
 
 def run() -> int:
-    from bot.serve import serve
-
     settings = _settings()
     _migrate(settings)
+    from bot.serve import serve  # aiogram takes seconds to import: only once settings are good
+
     asyncio.run(serve(settings))
     return 0
 

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("is empty")
         if not TOKEN_SHAPE.match(value.get_secret_value().strip()):
             raise ValueError("does not look like a bot token (digits:35 characters)")
         return SecretStr(value.get_secret_value().strip())

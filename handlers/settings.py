@@ -18,7 +18,6 @@ from bot.middlewares import after_commit
 from services.chats import LANGUAGES, ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
 
 router = Router(name="settings")
-router.message.filter(IsAdmin())
 
 USAGE = "/settings [timezone <Area/City> | language <zh|en|auto>]"
 
@@ -27,7 +26,7 @@ def usage() -> str:
     return _("Usage: {usage}").format(usage=f"<code>{escape(USAGE)}</code>")
 
 
-@router.message(Command("settings"))
+@router.message(Command("settings"), IsAdmin())
 async def settings(
     message: Message,
     command: CommandObject,

@@ -185,6 +185,12 @@ class SandboxClient:
         result: list[Event] = await self._request("GET", "/control/events", after=after, timeout=timeout)
         return result
 
+    async def skip_past(self) -> None:
+        """Ignore everything that happened before now."""
+        events = await self.events(self.cursor)
+        if events:
+            self.cursor = events[-1]["seq"]
+
     async def wait_ready(self, timeout: float = 30) -> None:
         data = await self._request("GET", "/control/ready", timeout=timeout)
         if not data["ready"]:

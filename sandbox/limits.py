@@ -58,7 +58,7 @@ class FloodControl:
 class Fault:
     """What the next `count` matching requests get instead of a normal answer."""
 
-    kind: str  # "500", "502", "429", "403", "slow", "drop"
+    kind: str  # "500", "502", "429", "403", "slow", "drop", "hang"
     method: str = "*"
     count: int = 1
     retry_after: int = 1

@@ -69,6 +69,8 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
                 if request.transport is not None:
                     request.transport.abort()
                 return web.Response(status=500)
+            if fault.kind == "hang":  # never answers; ends when the bot hangs up or dies
+                await asyncio.Event().wait()
             if fault.kind == "slow":
                 await asyncio.sleep(fault.delay)
             else:
@@ -161,7 +163,10 @@ async def start_sandbox(
     host: str = "127.0.0.1", port: int = 0, token: str = DEFAULT_TOKEN
 ) -> tuple[web.AppRunner, str]:
     """Start the sandbox in this event loop; returns the runner and its base URL."""
-    runner = web.AppRunner(create_app(token), access_log=None)
+    # A client that hangs up (a stopped bot mid long-poll) cancels its handler, as Telegram does.
+    runner = web.AppRunner(
+        create_app(token), access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -223,7 +223,11 @@ class World:
 
     def sees_message(self, chat: SandboxChat, message: dict[str, Any]) -> bool:
         """Privacy mode: a bot that is not an admin sees only what is meant for it."""
-        if chat.type == "private" or not self.privacy_mode:
+        if chat.type == "private":
+            return True
+        if not self.bot_membership(chat).present:
+            return False  # a bot that left or was removed hears nothing from the chat
+        if not self.privacy_mode:
             return True
         if self.bot_membership(chat).status in ("administrator", "creator"):
             return True

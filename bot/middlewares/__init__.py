@@ -1,5 +1,11 @@
-from bot.middlewares.database import DbSessionMiddleware, after_commit
+from bot.middlewares.database import CommitBeforeCalling, DbSessionMiddleware, after_commit
 from bot.middlewares.throttle import CommandThrottleMiddleware
 from bot.middlewares.tracking import TrackingMiddleware
 
-__all__ = ["CommandThrottleMiddleware", "DbSessionMiddleware", "TrackingMiddleware", "after_commit"]
+__all__ = [
+    "CommandThrottleMiddleware",
+    "CommitBeforeCalling",
+    "DbSessionMiddleware",
+    "TrackingMiddleware",
+    "after_commit",
+]

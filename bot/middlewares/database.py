@@ -1,15 +1,28 @@
-"""One session per update: committed when the handler returns, rolled back when it raises."""
+"""One session per update: committed when the handler returns, rolled back when it raises.
+
+No transaction stays open across a Bot API call (`CommitBeforeCalling`): a reply never announces
+what could still roll back, and no lock is held while a request waits on the network or for its
+turn under Telegram's rate limits (on SQLite that lock would stop every other writer).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 _AFTER_COMMIT = "after_commit"
+_update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
@@ -28,9 +41,26 @@ class DbSessionMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         async with self.session_pool() as session:
-            data["session"] = session
-            result = await handler(event, data)
-            await session.commit()
+            token = _update_session.set(session)
+            try:
+                data["session"] = session
+                result = await handler(event, data)
+                await session.commit()
+            finally:
+                _update_session.reset(token)
         for callback in session.info.pop(_AFTER_COMMIT, ()):
             callback()
         return result
+
+
+class CommitBeforeCalling(BaseRequestMiddleware):
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        session = _update_session.get()
+        if session is not None and session.in_transaction():
+            await session.commit()
+        return await make_request(bot, method)

@@ -1,0 +1,49 @@
+# fanbot: `make run` to start the bot, `make test` for the whole suite. See README.md.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: install run migrate test lint format bench locales sandbox clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## migrate the database, then run the bot (needs BOT_TOKEN)
+	$(VENV)/bin/fanbot run
+
+migrate: install
+	$(VENV)/bin/fanbot migrate
+
+test: install  ## the suite on SQLite and PostgreSQL, with Redis; installs both when missing
+	bash scripts/test.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) bench/dispatch.py
+
+locales: install  ## re-extract messages into the zh and en catalogues
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k gettext -k lazy_gettext \
+		--no-location --omit-header -o locales/messages.pot bot handlers services
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-location \
+		--omit-header --ignore-obsolete
+	@rm -f locales/messages.pot
+
+sandbox: install  ## try the bot offline: a local Bot API and a terminal to talk in
+	$(VENV)/bin/fanbot sandbox
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,64 @@
+"""End-to-end: the sandbox and `fanbot run` as processes; tests act as members and admins."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.client import SandboxClient
+from tests.conftest import create_database
+from tests.support.processes import BotProcess, SandboxProcess
+
+Launch = Callable[..., Awaitable[tuple[SandboxClient, BotProcess]]]
+
+
+@pytest.fixture(scope="module")
+def shared_bot(db_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    """One sandbox and one bot for a module's tests; each test talks in its own groups."""
+    sandbox = SandboxProcess()
+    url, drop = asyncio.run(create_database(db_template, tmp_path_factory.mktemp("db")))
+    bot = BotProcess(sandbox.url, url)
+    bot.start()
+    try:
+        asyncio.run(bot.wait_ready())
+        yield bot
+    finally:
+        code = bot.stop()
+        sandbox.stop()
+        asyncio.run(drop())
+    assert code == 0, bot.logs()
+    assert "Traceback" not in bot.logs(), bot.logs()
+
+
+@pytest.fixture
+async def sandbox(shared_bot: BotProcess) -> AsyncIterator[SandboxClient]:
+    client = SandboxClient(shared_bot.sandbox_url)
+    await client.skip_past()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def launch(db_template: str, tmp_path: Path) -> AsyncIterator[Launch]:
+    """A sandbox and bot of the test's own, for restarts, kills, limits and other settings."""
+    started: list[tuple[SandboxProcess, BotProcess, SandboxClient, Callable[[], Awaitable[None]]]] = []
+
+    async def start(**env: str) -> tuple[SandboxClient, BotProcess]:
+        sandbox = SandboxProcess()
+        url, drop = await create_database(db_template, tmp_path)
+        bot = BotProcess(sandbox.url, url, **env)
+        client = SandboxClient(sandbox.url)
+        started.append((sandbox, bot, client, drop))
+        bot.start()
+        await bot.wait_ready()
+        return client, bot
+
+    yield start
+    for sandbox, bot, client, drop in started:
+        bot.stop()
+        await client.close()
+        sandbox.stop()
+        await drop()

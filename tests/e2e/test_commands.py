@@ -1,0 +1,146 @@
+"""/start, /help and /settings as members and admins use them, through the sandbox."""
+
+from __future__ import annotations
+
+from sandbox.client import SandboxClient
+
+
+async def test_start_in_private_offers_to_add_the_bot_to_a_group(sandbox: SandboxClient) -> None:
+    alice = await sandbox.create_user("Alice", "alice", "en")
+    message = await sandbox.send_private(alice, "/start")
+    reply = (await sandbox.wait_sent(alice.id))[0]
+    assert "Hi Alice" in reply["text"]
+    button = reply["reply_markup"]["inline_keyboard"][0][0]
+    assert button["url"] == "https://t.me/fanbot_sandbox_bot?startgroup=true"
+    assert message["update_id"] is not None
+
+
+async def test_start_in_a_group_says_hello_in_the_members_language(sandbox: SandboxClient) -> None:
+    li = await sandbox.create_user("李雷", language_code="zh-hans")
+    group = await sandbox.create_group(creator=li)
+    sent = await sandbox.send(group, li, "/start")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert "你好" in reply["text"]
+
+
+async def test_help_shows_a_member_only_member_commands(sandbox: SandboxClient) -> None:
+    owner = await sandbox.create_user("Owner", language_code="en")
+    bob = await sandbox.create_user("Bob", language_code="en")
+    group = await sandbox.create_group(creator=owner, members=[bob])
+    sent = await sandbox.send(group, bob, "/help")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert "/help" in reply["text"] and "/start" in reply["text"]
+    assert "/settings" not in reply["text"]
+    assert "Admin commands" not in reply["text"]
+
+
+async def test_help_shows_an_admin_the_admin_commands_too(sandbox: SandboxClient) -> None:
+    owner = await sandbox.create_user("Owner", language_code="en")
+    admin = await sandbox.create_user("Ada", language_code="zh")
+    group = await sandbox.create_group(creator=owner, admins=[admin])
+    for user, heading in ((owner, "Admin commands"), (admin, "管理员命令")):
+        sent = await sandbox.send(group, user, "/help")
+        reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+        assert heading in reply["text"]
+        assert "/settings" in reply["text"]
+
+
+async def test_a_member_is_refused_settings(sandbox: SandboxClient) -> None:
+    owner = await sandbox.create_user("Owner")
+    bob = await sandbox.create_user("Bob", language_code="en")
+    group = await sandbox.create_group(creator=owner, members=[bob])
+    sent = await sandbox.send(group, bob, "/settings timezone Europe/Berlin")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert reply["text"] == "Sorry, only the group's admins can use this command."
+    sent = await sandbox.send(group, owner, "/settings")
+    shown = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert "Asia/Shanghai" in shown["text"]  # unchanged
+
+
+async def test_an_admin_reads_and_changes_settings(sandbox: SandboxClient) -> None:
+    owner = await sandbox.create_user("Owner", language_code="en")
+    group = await sandbox.create_group("Shop fans", creator=owner)
+    sent = await sandbox.send(group, owner, "/settings")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert "Settings for Shop fans" in reply["text"]
+    assert "Time zone: Asia/Shanghai" in reply["text"]
+
+    sent = await sandbox.send(group, owner, "/settings timezone America/New_York")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert reply["text"] == "Time zone set to America/New_York."
+    sent = await sandbox.send(group, owner, "/settings")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert "Time zone: America/New_York" in reply["text"]
+
+
+async def test_an_unknown_timezone_gets_the_usage_and_changes_nothing(sandbox: SandboxClient) -> None:
+    owner = await sandbox.create_user("Owner", language_code="en")
+    group = await sandbox.create_group(creator=owner)
+    for bad in ("/settings timezone Mars/Olympus", "/settings colour blue", "/settings timezone"):
+        sent = await sandbox.send(group, owner, bad)
+        reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+        assert reply["text"].startswith("Usage: /settings")
+    sent = await sandbox.send(group, owner, "/settings")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert "Time zone: Asia/Shanghai" in reply["text"]
+
+
+async def test_group_language_overrides_each_members_language(sandbox: SandboxClient) -> None:
+    owner = await sandbox.create_user("Owner", language_code="en")
+    bob = await sandbox.create_user("Bob", language_code="en")
+    group = await sandbox.create_group(creator=owner, members=[bob])
+    sent = await sandbox.send(group, owner, "/settings language zh")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert reply["text"] == "语言已设为 中文。"
+    sent = await sandbox.send(group, bob, "/start")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert "你好" in reply["text"]
+    sent = await sandbox.send(group, owner, "/settings language auto")
+    await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    sent = await sandbox.send(group, bob, "/start")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert "Hello" in reply["text"]
+
+
+async def test_an_anonymous_admin_counts_as_an_admin(sandbox: SandboxClient) -> None:
+    owner = await sandbox.create_user("Owner")
+    group = await sandbox.create_group(creator=owner)
+    sent = await sandbox.send(group, None, "/settings language en")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert reply["text"] == "Language set to English."
+
+
+async def test_added_without_admin_rights_the_bot_says_what_it_needs(sandbox: SandboxClient) -> None:
+    owner = await sandbox.create_user("Owner", language_code="en")
+    group = await sandbox.create_group(creator=owner, bot="left")
+    await sandbox.set_bot_status(group, "member", by=owner)
+    greeting = (await sandbox.wait_sent(group.id))[0]["text"]
+    assert "Thanks for adding me" in greeting
+    assert "privacy mode off" in greeting and "@BotFather" in greeting
+
+    other = await sandbox.create_group(creator=owner, bot="left")
+    await sandbox.set_bot_status(other, "administrator", by=owner)
+    greeting = (await sandbox.wait_sent(other.id))[0]["text"]
+    assert "I'm ready" in greeting
+
+
+async def test_commands_are_registered_per_language_and_role(sandbox: SandboxClient) -> None:
+    state = await sandbox.bot_state()
+    registered = {(entry["scope"], entry["language"]): entry["commands"] for entry in state["commands"]}
+    members = {c["command"] for c in registered[("all_group_chats", "en")]}
+    admins = {c["command"] for c in registered[("all_chat_administrators", "zh")]}
+    assert {"start", "help"} <= members and "settings" not in members
+    assert "settings" in admins
+    assert registered[("default", "zh")][0]["description"] == "开始使用，看看我能做什么"
+    assert "chat_member" in state["allowed_updates"]
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_settings(sandbox: SandboxClient) -> None:
+    owner = await sandbox.create_user("Owner", language_code="en")
+    group = await sandbox.create_group("Basic", creator=owner, chat_type="group")
+    sent = await sandbox.send(group, owner, "/settings timezone Europe/Paris")
+    await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    supergroup = await sandbox.migrate(group, by=owner)
+    sent = await sandbox.send(supergroup, owner, "/settings")
+    reply = await sandbox.reply_to(supergroup.id, sent["message"]["message_id"])
+    assert "Time zone: Europe/Paris" in reply["text"]

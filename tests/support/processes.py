@@ -1,0 +1,109 @@
+"""The sandbox and the real bot as processes, the way an operator runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sandbox.server import DEFAULT_TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_LINES = ("polling for updates", "webhook listening")
+
+
+class SandboxProcess:
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="fanbot-sandbox-"))
+        url_file = self.dir / "url"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sandbox", "--port", "0", "--url-file", str(url_file)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=(self.dir / "sandbox.log").open("w"),
+        )
+        deadline = time.monotonic() + 30
+        while not url_file.exists() or not url_file.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"sandbox did not start: {(self.dir / 'sandbox.log').read_text()}")
+            time.sleep(0.05)
+        self.url = url_file.read_text()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class BotProcess:
+    """`fanbot run` pointed at the sandbox, with its own database and log file."""
+
+    def __init__(self, sandbox_url: str, database_url: str, **env: str) -> None:
+        self.sandbox_url = sandbox_url
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST"))},
+            "BOT_TOKEN": DEFAULT_TOKEN,
+            "TELEGRAM_API_URL": sandbox_url,
+            "DATABASE_URL": database_url,
+            "LOG_LEVEL": "INFO",
+            "OWNER_IDS": "",
+            **env,
+        }
+        self.log_path = Path(tempfile.mkdtemp(prefix="fanbot-bot-")) / "bot.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log = self.log_path.open("a")
+        log.write(f"--- start {self.starts}\n")
+        log.flush()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+        )
+
+    async def wait_ready(self, timeout: float = 90) -> None:
+        """Until this start of the bot logs that it polls (after its start-up requests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"bot exited with {self.process.returncode}:\n{self.logs()}")
+            if sum(self.logs().count(line) for line in READY_LINES) >= self.starts:
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"bot did not start polling within {timeout}s:\n{self.logs()}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.terminate()
+        try:
+            return self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait(5)
+
+    def logs(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

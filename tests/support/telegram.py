@@ -1,0 +1,110 @@
+"""For dispatcher-level tests: a Bot whose session records requests instead of sending them.
+
+The database stays real; only Telegram is replaced, the way aiogram's own tests do it.
+End-to-end tests use the sandbox over HTTP instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    Chat,
+    ChatMemberAdministrator,
+    ChatMemberOwner,
+    Message,
+    Update,
+    User,
+)
+
+BOT_ID = 123456789
+TOKEN = f"{BOT_ID}:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+
+class RecordingSession(BaseSession):
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self.admins: dict[int, list[int]] = {}  # chat id -> admin user ids (first is the owner)
+        self._message_ids = itertools.count(1000)
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        self.requests.append(method)
+        name = method.__api_method__
+        result: Any = True
+        if name == "getMe":
+            result = User(id=BOT_ID, is_bot=True, first_name="fanbot", username="fanbot_test_bot")
+        elif name == "getChatAdministrators":
+            result = [self._admin(user_id, index == 0) for index, user_id in
+                      enumerate(self.admins.get(method.chat_id, []))]  # type: ignore[attr-defined]  # fmt: skip
+        elif name == "sendMessage":
+            result = Message(
+                message_id=next(self._message_ids),
+                date=int(time.time()),
+                chat=Chat(id=method.chat_id, type="supergroup"),  # type: ignore[attr-defined]
+                text=method.text,  # type: ignore[attr-defined]
+            )
+        return result  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _admin(user_id: int, owner: bool) -> Any:
+        user = User(id=user_id, is_bot=False, first_name=f"Admin{user_id}")
+        if owner:
+            return ChatMemberOwner(user=user, is_anonymous=False)
+        return ChatMemberAdministrator(
+            user=user, can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+            can_delete_messages=True, can_manage_video_chats=True, can_restrict_members=True,
+            can_promote_members=True, can_change_info=True, can_invite_users=True,
+            can_post_stories=True, can_edit_stories=True, can_delete_stories=True,
+            can_send_welcome_messages=True,
+        )  # fmt: skip
+
+    def sent_texts(self) -> list[str]:
+        return [m.text for m in self.requests if m.__api_method__ == "sendMessage"]  # type: ignore[attr-defined]
+
+
+def recording_bot() -> tuple[Bot, RecordingSession]:
+    session = RecordingSession()
+    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    return bot, session
+
+
+_update_ids = itertools.count(1)
+_message_ids = itertools.count(1)
+
+
+def group(chat_id: int = -1001, title: str = "Fans") -> Chat:
+    return Chat(id=chat_id, type="supergroup", title=title)
+
+
+def person(user_id: int, language: str | None = "en", name: str = "Alice") -> User:
+    return User(id=user_id, is_bot=False, first_name=name, language_code=language)
+
+
+def message_update(chat: Chat, user: User | None, text: str, **extra: Any) -> Update:
+    message = Message(
+        message_id=next(_message_ids),
+        date=int(time.time()),
+        chat=chat,
+        from_user=user,
+        text=text,
+        **extra,
+    )
+    return Update(update_id=next(_update_ids), message=message)
