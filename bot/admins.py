@@ -30,7 +30,9 @@ class AdminCache:
     def invalidate(self, chat_id: int) -> None:
         self._admins.pop(chat_id, None)
 
-    async def is_admin(self, bot: Bot, chat: Chat, user: User | None, message: Message | None) -> bool:
+    async def is_admin(
+        self, bot: Bot, chat: Chat, user: User | None, message: Message | None
+    ) -> bool:
         if user is not None and user.id in self.owner_ids:
             return True
         if chat.type == "private":

@@ -1,4 +1,4 @@
-"""Factories that build the bot and the dispatcher; the CLI, the tests and the benches share them."""
+"""Factories for the bot and the dispatcher; the CLI, the tests and the benches share them."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ def _migrate(settings: Settings) -> None:
     check_sqlite_folder(settings.database_url)
     try:
         migrations.upgrade(settings.database_url)
-    except Exception as error:  # noqa: BLE001 - every cause is reported the same way
+    except Exception as error:
         raise ConfigError(database_problem(settings.database_url, error)) from None
 
 
@@ -62,9 +62,13 @@ def check_sqlite_folder(url: str) -> None:
         return
     folder = Path(database).expanduser().resolve().parent
     if not folder.is_dir():
-        raise ConfigError(database_problem(url, FileNotFoundError(f"the folder {folder} does not exist")))
+        raise ConfigError(
+            database_problem(url, FileNotFoundError(f"the folder {folder} does not exist"))
+        )
     if not os.access(folder, os.W_OK):
-        raise ConfigError(database_problem(url, PermissionError(f"the folder {folder} is not writable")))
+        raise ConfigError(
+            database_problem(url, PermissionError(f"the folder {folder} is not writable"))
+        )
 
 
 def database_problem(url: str, error: BaseException) -> str:
@@ -107,7 +111,7 @@ async def _check(settings: Settings) -> int:
             revision = (
                 await connection.execute(text("SELECT version_num FROM alembic_version"))
             ).scalar()
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         if "alembic_version" in str(error):
             revision = None
         else:
@@ -119,13 +123,20 @@ async def _check(settings: Settings) -> int:
     try:
         me = await bot.get_me()
     except TelegramUnauthorizedError:
-        raise ConfigError("config error: BOT_TOKEN was rejected by Telegram (401 Unauthorized)") from None
-    except Exception as error:  # noqa: BLE001
-        raise ConfigError(f"bot api error: {settings.telegram_api_url} did not answer: {error}") from None
+        raise ConfigError(
+            "config error: BOT_TOKEN was rejected by Telegram (401 Unauthorized)"
+        ) from None
+    except Exception as error:
+        raise ConfigError(
+            f"bot api error: {settings.telegram_api_url} did not answer: {error}"
+        ) from None
     finally:
         await bot.session.close()
         await services.close()
-    print(f"ok: @{me.username} (id {me.id}); database at revision {revision or 'none: run fanbot migrate'}")
+    print(
+        f"ok: @{me.username} (id {me.id}); "
+        f"database at revision {revision or 'none: run fanbot migrate'}"
+    )
     return 0
 
 

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     default_language: Literal["zh", "en"] = "zh"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_host: str = "0.0.0.0"  # noqa: S104 - a webhook listens for Telegram, usually behind a proxy
+    webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     scheduler_enabled: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -117,7 +117,6 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-
 class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line fit to show the operator."""
 
@@ -128,7 +127,9 @@ def describe(error: ValidationError) -> str:
     name = "_".join(str(part) for part in first["loc"]).upper()
     if not name:  # a model-level rule: its message already names the variable
         return f"config error: {first['msg'].removeprefix('Value error, ')}"
-    problem = "is missing" if first["type"] == "missing" else first["msg"].removeprefix("Value error, ")
+    problem = (
+        "is missing" if first["type"] == "missing" else first["msg"].removeprefix("Value error, ")
+    )
     hint = HINTS.get(name, "see .env.example")
     return f"config error: {name} {problem}; {hint}"
 

@@ -49,9 +49,11 @@ async def wait_for_api(bot: Bot, stop: asyncio.Event) -> None:
             await bot.me()
             return
         except TelegramUnauthorizedError:
-            raise ConfigError("config error: BOT_TOKEN was rejected by Telegram (401 Unauthorized); "
-                              "copy the token again from @BotFather") from None
-        except Exception as error:  # noqa: BLE001 - any network failure is retried
+            raise ConfigError(
+                "config error: BOT_TOKEN was rejected by Telegram (401 Unauthorized); "
+                "copy the token again from @BotFather"
+            ) from None
+        except Exception as error:
             logger.warning("Bot API not reachable (%s); retry in %.1fs", error, backoff.next_delay)
             await backoff.asleep()
 
@@ -71,7 +73,8 @@ async def serve_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -
 async def serve_webhook(
     settings: Settings, bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event
 ) -> None:
-    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     app = web.Application()
     # Answer Telegram only after the update was handled, so a crash means a redelivery.

@@ -12,26 +12,22 @@ from aiogram.utils.i18n import I18n
 from bot.directory import ChatDirectory
 from bot.i18n import language_of
 
-router = Router(name="errors")
 logger = logging.getLogger(__name__)
 
 HARMLESS = ("message to edit not found", "message is not modified", "message to delete not found")
 
 
-@router.error()
 async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> None:
     """Any exception a handler let escape."""
     update, error = event.update, event.exception
     if isinstance(error, TelegramBadRequest) and any(text in error.message for text in HARMLESS):
         logger.info("update %s: %s", update.update_id, error.message)
         return
-    logger.error(
-        "update %s failed: %s", update.update_id, type(error).__name__, exc_info=error
-    )
+    logger.error("update %s failed: %s", update.update_id, type(error).__name__, exc_info=error)
     if isinstance(error, TelegramForbiddenError):
         return  # the chat is gone; nobody to answer
     message, callback = update.message, update.callback_query
-    user = (message or callback).from_user if (message or callback) else None
+    user = message.from_user if message else callback.from_user if callback else None
     chat_id = message.chat.id if message else None
     profile = directory.profile(chat_id) if chat_id is not None else None
     language = (profile.language if profile else None) or language_of(user) or i18n.default_locale
@@ -41,5 +37,11 @@ async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> N
             await message.reply(text)
         elif callback is not None:
             await callback.answer(text, show_alert=False)
-    except Exception:  # noqa: BLE001 - the apology is best-effort
+    except Exception:
         logger.warning("update %s: could not send the apology", update.update_id)
+
+
+def create_router() -> Router:
+    router = Router(name="errors")
+    router.error.register(on_error)
+    return router

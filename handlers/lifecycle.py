@@ -11,7 +11,6 @@ from bot.admins import AdminCache
 from bot.directory import ChatDirectory
 from services.chats import ChatService
 
-router = Router(name="lifecycle")
 ADMIN_STATUSES = ("administrator", "creator")
 
 
@@ -19,7 +18,6 @@ async def is_migration(message: Message) -> bool:
     return message.migrate_to_chat_id is not None
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(JOIN_TRANSITION))
 async def bot_added(
     event: ChatMemberUpdated, bot: Bot, chats: ChatService, admin_cache: AdminCache
 ) -> None:
@@ -28,7 +26,9 @@ async def bot_added(
     await chats.set_active(event.chat.id, True)
     if event.chat.type not in ("group", "supergroup"):
         return
-    await bot.send_message(event.chat.id, greeting(event, (await bot.me()).can_read_all_group_messages))
+    await bot.send_message(
+        event.chat.id, greeting(event, (await bot.me()).can_read_all_group_messages)
+    )
 
 
 def greeting(event: ChatMemberUpdated, reads_all_messages: bool | None) -> str:
@@ -36,7 +36,9 @@ def greeting(event: ChatMemberUpdated, reads_all_messages: bool | None) -> str:
     if event.new_chat_member.status == "administrator":
         return hello + "\n" + _("I'm ready. Send /help to see the commands.")
     if reads_all_messages:
-        need = _("Please make me an admin, so I can pin posts, delete spam and create invite links.")
+        need = _(
+            "Please make me an admin, so I can pin posts, delete spam and create invite links."
+        )
     else:
         need = _(
             "To award points I must see messages: make me an admin, or turn privacy mode off "
@@ -45,7 +47,6 @@ def greeting(event: ChatMemberUpdated, reads_all_messages: bool | None) -> str:
     return f"{hello}\n{need}"
 
 
-@router.my_chat_member(ChatMemberUpdatedFilter(LEAVE_TRANSITION))
 async def bot_removed(
     event: ChatMemberUpdated, chats: ChatService, directory: ChatDirectory, admin_cache: AdminCache
 ) -> None:
@@ -55,8 +56,6 @@ async def bot_removed(
     admin_cache.invalidate(event.chat.id)
 
 
-@router.my_chat_member()
-@router.chat_member()
 async def member_changed(event: ChatMemberUpdated, admin_cache: AdminCache) -> None:
     """Someone's status changed: if admin rights moved, ask Telegram again next time."""
     statuses = (event.old_chat_member.status, event.new_chat_member.status)
@@ -64,7 +63,6 @@ async def member_changed(event: ChatMemberUpdated, admin_cache: AdminCache) -> N
         admin_cache.invalidate(event.chat.id)
 
 
-@router.message(is_migration)
 async def group_migrated(
     message: Message, chats: ChatService, directory: ChatDirectory, admin_cache: AdminCache
 ) -> None:
@@ -75,3 +73,13 @@ async def group_migrated(
     for chat_id in (message.chat.id, new_id):
         directory.forget(chat_id)
         admin_cache.invalidate(chat_id)
+
+
+def create_router() -> Router:
+    router = Router(name="lifecycle")
+    router.my_chat_member.register(bot_added, ChatMemberUpdatedFilter(JOIN_TRANSITION))
+    router.my_chat_member.register(bot_removed, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+    router.my_chat_member.register(member_changed)
+    router.chat_member.register(member_changed)
+    router.message.register(group_migrated, is_migration)
+    return router

@@ -17,8 +17,6 @@ from bot.filters import IsAdmin
 from bot.middlewares import after_commit
 from services.chats import LANGUAGES, ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
 
-router = Router(name="settings")
-
 USAGE = "/settings [timezone <Area/City> | language <zh|en|auto>]"
 
 
@@ -26,7 +24,6 @@ def usage() -> str:
     return _("Usage: {usage}").format(usage=f"<code>{escape(USAGE)}</code>")
 
 
-@router.message(Command("settings"), IsAdmin())
 async def settings(
     message: Message,
     command: CommandObject,
@@ -77,3 +74,9 @@ def render_settings(profile: ChatProfile) -> str:
             _("Languages: {languages}, or auto").format(languages=", ".join(LANGUAGES)),
         ]
     )
+
+
+def create_router() -> Router:
+    router = Router(name="settings")
+    router.message.register(settings, Command("settings"), IsAdmin())
+    return router

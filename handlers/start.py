@@ -12,10 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.admins import AdminCache
 from bot.commands import commands_for
 
-router = Router(name="start")
 
-
-@router.message(CommandStart())
 async def start(message: Message, bot: Bot) -> None:
     """/start: a private hello with an add-to-group button, or a short hello in a group."""
     if message.chat.type != "private":
@@ -41,7 +38,6 @@ async def start(message: Message, bot: Bot) -> None:
     await message.answer(text, reply_markup=keyboard)
 
 
-@router.message(Command("help"))
 async def help_(message: Message, bot: Bot, admin_cache: AdminCache) -> None:
     """/help: member commands for everyone, admin commands too for admins."""
     is_admin = message.chat.type != "private" and await admin_cache.is_admin(
@@ -59,3 +55,10 @@ async def help_(message: Message, bot: Bot, admin_cache: AdminCache) -> None:
     elif message.chat.type == "private":
         lines += ["", _("Admins see their commands when they send /help in their group.")]
     await message.reply("\n".join(lines))
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.message.register(help_, Command("help"))
+    return router

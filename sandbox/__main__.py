@@ -14,7 +14,7 @@ from sandbox.server import DEFAULT_TOKEN, start_sandbox
 async def serve(host: str, port: int, token: str, port_file: Path | None) -> None:
     runner, url = await start_sandbox(host, port, token)
     if port_file is not None:
-        port_file.write_text(url)
+        await asyncio.to_thread(port_file.write_text, url)
     print(f"sandbox Bot API at {url}/bot<token>/<method>, control API at {url}/control", flush=True)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -10,6 +10,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiohttp import web
+
 from sandbox import validation
 from sandbox.errors import BotApiError, bad_request, forbidden
 from sandbox.world import SandboxChat, SandboxUser, World
@@ -48,9 +50,7 @@ def coerce(params: Params) -> Params:
     for key, value in params.items():
         if isinstance(value, str):
             try:
-                if key == "chat_id" and re.fullmatch(r"-?\d+", value):
-                    value = int(value)
-                elif key in INT_PARAMS:
+                if (key == "chat_id" and re.fullmatch(r"-?\d+", value)) or key in INT_PARAMS:
                     value = int(value)
                 elif key in BOOL_PARAMS:
                     value = value.lower() in ("true", "1")
@@ -130,12 +130,16 @@ class BotApi:
             return None
         target = chat.messages.get(message_id)
         if target is None or message_id in chat.deleted:
-            if reply.get("allow_sending_without_reply") or params.get("allow_sending_without_reply"):
+            if reply.get("allow_sending_without_reply") or params.get(
+                "allow_sending_without_reply"
+            ):
                 return None
             raise bad_request("message to be replied not found")
         return {key: value for key, value in target.items() if key != "reply_to_message"}
 
-    def post(self, chat: SandboxChat, params: Params, method_name: str, **content: Any) -> dict[str, Any]:
+    def post(
+        self, chat: SandboxChat, params: Params, method_name: str, **content: Any
+    ) -> dict[str, Any]:
         """Checks shared by every send, then the message, recorded for the tests."""
         thread_id = self.thread_of(chat, params)
         reply_to = self.reply_target(chat, params)
@@ -206,6 +210,7 @@ async def get_updates(api: BotApi, params: Params) -> Any:
         )
     api._poll_generation += 1
     generation = api._poll_generation
+    world.updates_arrived.set()  # wakes an older long poll, which then sees it was superseded
     if "allowed_updates" in params and params["allowed_updates"] is not None:
         world.allowed_updates = list(params["allowed_updates"]) or None
     offset = params.get("offset")
@@ -222,7 +227,9 @@ async def get_updates(api: BotApi, params: Params) -> Any:
             await asyncio.wait_for(world.updates_arrived.wait(), deadline - time.monotonic())
         except TimeoutError:
             break
-        if generation != api._poll_generation:
+        finally:
+            superseded = generation != api._poll_generation
+        if superseded:
             raise BotApiError(
                 409,
                 "Conflict: terminated by other getUpdates request; "
@@ -311,7 +318,9 @@ async def copy_message(api: BotApi, params: Params) -> Any:
     if source_chat is None:
         raise bad_request("chat not found")
     source = api.live_message(source_chat, params.get("message_id"), "message to copy not found")
-    content = {key: source[key] for key in ("text", "entities", "photo", "document") if key in source}
+    content: dict[str, Any] = {
+        key: source[key] for key in ("text", "entities", "photo", "document") if key in source
+    }
     if "caption" in params:
         content["caption"] = validation.check_caption(params["caption"], params.get("parse_mode"))
     elif "caption" in source:
@@ -392,9 +401,13 @@ async def delete_message(api: BotApi, params: Params) -> Any:
 @method("pinChatMessage")
 async def pin_chat_message(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params)
-    api.require_right(chat, "can_pin_messages", "not enough rights to manage pinned messages in the chat")
+    api.require_right(
+        chat, "can_pin_messages", "not enough rights to manage pinned messages in the chat"
+    )
     message = api.live_message(chat, params.get("message_id"), "message to pin not found")
-    chat.pinned = [mid for mid in chat.pinned if mid != message["message_id"]] + [message["message_id"]]
+    chat.pinned = [mid for mid in chat.pinned if mid != message["message_id"]] + [
+        message["message_id"]
+    ]
     api.world.record("pinned", chat_id=chat.id, message_id=message["message_id"])
     return True
 
@@ -402,7 +415,9 @@ async def pin_chat_message(api: BotApi, params: Params) -> Any:
 @method("unpinChatMessage")
 async def unpin_chat_message(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params)
-    api.require_right(chat, "can_pin_messages", "not enough rights to manage pinned messages in the chat")
+    api.require_right(
+        chat, "can_pin_messages", "not enough rights to manage pinned messages in the chat"
+    )
     message_id = params.get("message_id") or (chat.pinned[-1] if chat.pinned else None)
     if message_id is None or message_id not in chat.pinned:
         raise bad_request("message to unpin not found")
@@ -563,3 +578,6 @@ def user_of(world: World, user_id: int) -> SandboxUser:
     if user is None:
         raise bad_request("user not found")
     return user
+
+
+API = web.AppKey("api", BotApi)

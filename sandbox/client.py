@@ -98,10 +98,16 @@ class SandboxClient:
         return Group(data["id"], data["title"], data["type"])
 
     async def set_bot_status(
-        self, group: Group, status: str, by: User | None = None, rights: dict[str, bool] | None = None
+        self,
+        group: Group,
+        status: str,
+        by: User | None = None,
+        rights: dict[str, bool] | None = None,
     ) -> dict[str, Any]:
         payload = {"status": status, "by": by.id if by else None, "rights": rights}
-        result: dict[str, Any] = await self._request("POST", f"/control/chats/{group.id}/bot", payload)
+        result: dict[str, Any] = await self._request(
+            "POST", f"/control/chats/{group.id}/bot", payload
+        )
         return result
 
     async def set_member_status(
@@ -113,12 +119,21 @@ class SandboxClient:
         invite_link: str | None = None,
         by: User | None = None,
     ) -> dict[str, Any]:
-        payload = {"user_id": user.id, "status": status, "invite_link": invite_link, "by": by.id if by else None}
-        result: dict[str, Any] = await self._request("POST", f"/control/chats/{group.id}/members", payload)
+        payload = {
+            "user_id": user.id,
+            "status": status,
+            "invite_link": invite_link,
+            "by": by.id if by else None,
+        }
+        result: dict[str, Any] = await self._request(
+            "POST", f"/control/chats/{group.id}/members", payload
+        )
         return result
 
     async def migrate(self, group: Group, by: User | None = None) -> Group:
-        data = await self._request("POST", f"/control/chats/{group.id}/migrate", {"by": by.id if by else None})
+        data = await self._request(
+            "POST", f"/control/chats/{group.id}/migrate", {"by": by.id if by else None}
+        )
         return Group(data["id"], data["title"], data["type"])
 
     # -- talking ---------------------------------------------------------------------------------
@@ -144,7 +159,9 @@ class SandboxClient:
             "reply_to": reply_to,
             "thread_id": thread_id,
         }
-        result: dict[str, Any] = await self._request("POST", f"/control/chats/{group.id}/messages", payload)
+        result: dict[str, Any] = await self._request(
+            "POST", f"/control/chats/{group.id}/messages", payload
+        )
         return result
 
     async def send_private(self, user: User, text: str) -> dict[str, Any]:
@@ -154,7 +171,12 @@ class SandboxClient:
         return result
 
     async def press(
-        self, chat_id: int, message_id: int, user: User, data: str | None = None, forge: bool = False
+        self,
+        chat_id: int,
+        message_id: int,
+        user: User,
+        data: str | None = None,
+        forge: bool = False,
     ) -> dict[str, Any]:
         result: dict[str, Any] = await self._request(
             "POST",
@@ -182,7 +204,9 @@ class SandboxClient:
         return content
 
     async def events(self, after: int = 0, timeout: float = 0) -> list[Event]:
-        result: list[Event] = await self._request("GET", "/control/events", after=after, timeout=timeout)
+        result: list[Event] = await self._request(
+            "GET", "/control/events", after=after, timeout=timeout
+        )
         return result
 
     async def skip_past(self) -> None:
@@ -214,15 +238,21 @@ class SandboxClient:
                         self.cursor = after
                         return found
             if time.monotonic() >= deadline:
-                raise SandboxError(f"waited {timeout}s for {count} event(s), saw {len(found)}: {found}")
+                raise SandboxError(
+                    f"waited {timeout}s for {count} event(s), saw {len(found)}: {found}"
+                )
 
     async def wait_sent(self, chat_id: int, timeout: float = 15, count: int = 1) -> list[Event]:
-        return await self.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == chat_id, timeout, count)
+        return await self.wait_for(
+            lambda e: e["kind"] == "sent" and e["chat_id"] == chat_id, timeout, count
+        )
 
     async def reply_to(self, chat_id: int, message_id: int, timeout: float = 15) -> Event:
         """The bot's reply to one message."""
         events = await self.wait_for(
-            lambda e: e["kind"] == "sent" and e["chat_id"] == chat_id and e["reply_to"] == message_id,
+            lambda e: (
+                e["kind"] == "sent" and e["chat_id"] == chat_id and e["reply_to"] == message_id
+            ),
             timeout,
         )
         return events[0]
@@ -230,11 +260,12 @@ class SandboxClient:
     async def quiet_for(self, seconds: float, predicate: Callable[[Event], bool]) -> list[Event]:
         """Everything matching that happens in the next `seconds` (to check nothing does)."""
         await asyncio.sleep(seconds)
-        events = [event for event in await self.events(self.cursor) if predicate(event)]
-        return events
+        return [event for event in await self.events(self.cursor) if predicate(event)]
 
     async def set_limits(self, **limits: Any) -> None:
         await self._request("POST", "/control/limits", limits)
 
     async def add_fault(self, kind: str, method: str = "*", count: int = 1, **extra: Any) -> None:
-        await self._request("POST", "/control/faults", {"kind": kind, "method": method, "count": count, **extra})
+        await self._request(
+            "POST", "/control/faults", {"kind": kind, "method": method, "count": count, **extra}
+        )

@@ -1,4 +1,4 @@
-"""The control API: tests (and `fanbot sandbox`) act as users and admins, and read what the bot did."""
+"""The control API: tests and `fanbot sandbox` act as people, then read what the bot did."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aiohttp import web
 from sandbox.botapi import user_of
 from sandbox.errors import BotApiError, bad_request
 from sandbox.limits import Fault, LimitConfig
-from sandbox.world import ADMIN_RIGHTS, Membership, SandboxChat, SandboxUser, World
+from sandbox.world import ADMIN_RIGHTS, WORLD, Membership, SandboxChat, SandboxUser, World
 
 ANONYMOUS_ADMIN = SandboxUser(
     id=1087968824, first_name="Group", username="GroupAnonymousBot", is_bot=True
@@ -21,8 +21,7 @@ _chat_instances = itertools.count(1)
 
 
 def world_of(request: web.Request) -> World:
-    world: World = request.app["world"]
-    return world
+    return request.app[WORLD]
 
 
 def chat_of(request: web.Request) -> SandboxChat:
@@ -59,7 +58,7 @@ def change_membership(
     invite_link: str | None = None,
 ) -> dict[str, Any]:
     old = chat.members.get(user.id, Membership("left"))
-    new = Membership(status, {right: True for right in ADMIN_RIGHTS} if rights is None else rights)
+    new = Membership(status, dict.fromkeys(ADMIN_RIGHTS, True) if rights is None else rights)
     if status != "administrator":
         new.rights = {}
     chat.members[user.id] = new
@@ -116,13 +115,15 @@ async def create_chat(request: web.Request) -> web.Response:
     if data.get("creator"):
         chat.members[int(data["creator"])] = Membership("creator")
     for user_id in data.get("admins", []):
-        chat.members[int(user_id)] = Membership("administrator", {r: True for r in ADMIN_RIGHTS})
+        chat.members[int(user_id)] = Membership("administrator", dict.fromkeys(ADMIN_RIGHTS, True))
     for user_id in data.get("members", []):
         chat.members.setdefault(int(user_id), Membership("member"))
     bot_status = data.get("bot", "administrator")
     if bot_status != "left":
         rights = data.get("bot_rights")
-        membership = Membership(bot_status, rights if rights is not None else {r: True for r in ADMIN_RIGHTS})
+        membership = Membership(
+            bot_status, rights if rights is not None else dict.fromkeys(ADMIN_RIGHTS, True)
+        )
         chat.members[world.bot.id] = membership
     return web.json_response(chat.to_api())
 
@@ -175,7 +176,11 @@ async def user_sends_privately(request: web.Request) -> web.Response:
 
 
 def post_as(
-    world: World, chat: SandboxChat, sender: SandboxUser, data: dict[str, Any], extra: dict[str, Any]
+    world: World,
+    chat: SandboxChat,
+    sender: SandboxUser,
+    data: dict[str, Any],
+    extra: dict[str, Any],
 ) -> dict[str, Any]:
     thread_id = data.get("thread_id")
     if thread_id is not None:
@@ -216,7 +221,9 @@ async def user_edits(request: web.Request) -> web.Response:
     if message is None:
         raise web.HTTPNotFound(text="no such message")
     message.update(text=data.get("text", ""), edit_date=int(time.time()))
-    update = world.push_update("edited_message", message) if world.sees_message(chat, message) else None
+    update = (
+        world.push_update("edited_message", message) if world.sees_message(chat, message) else None
+    )
     return web.json_response({"update_id": update["update_id"] if update else None})
 
 
@@ -246,7 +253,9 @@ async def user_presses(request: web.Request) -> web.Response:
         "data": callback_data,
     }
     update = world.push_update("callback_query", payload)
-    return web.json_response({"query_id": query_id, "update_id": update["update_id"] if update else None})
+    return web.json_response(
+        {"query_id": query_id, "update_id": update["update_id"] if update else None}
+    )
 
 
 @routes.post("/control/chats/{chat_id}/migrate")
@@ -257,7 +266,9 @@ async def migrate_to_supergroup(request: web.Request) -> web.Response:
     data = await body(request)
     actor = user_of(world, int(data["by"])) if data.get("by") else None
     new = world.add_chat("supergroup", chat.title)
-    new.members = {user_id: Membership(m.status, dict(m.rights)) for user_id, m in chat.members.items()}
+    new.members = {
+        user_id: Membership(m.status, dict(m.rights)) for user_id, m in chat.members.items()
+    }
     old_message = world.new_message(chat, actor, migrate_to_chat_id=new.id)
     chat.migrated_to = new.id
     new_message = world.new_message(new, actor, migrate_from_chat_id=chat.id)
@@ -306,7 +317,9 @@ async def ready(request: web.Request) -> web.Response:
     while world.polling_since is None and world.webhook is None and time.monotonic() < deadline:
         await world.wait_for_events(seen, deadline - time.monotonic())
         seen = len(world.events)
-    return web.json_response({"ready": world.polling_since is not None or world.webhook is not None})
+    return web.json_response(
+        {"ready": world.polling_since is not None or world.webhook is not None}
+    )
 
 
 @routes.get("/control/bot")

@@ -12,13 +12,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from sandbox.botapi import BotApi
+from sandbox.botapi import API, BotApi
 from sandbox.control import control_errors, routes
 from sandbox.errors import BotApiError
-from sandbox.world import World
+from sandbox.world import WORLD, World
 
 logger = logging.getLogger(__name__)
 DEFAULT_TOKEN = "123456789:SANDBOX-token-for-local-tests-only-0"
+
 WEBHOOK_CONNECTIONS = 40
 
 
@@ -50,19 +51,21 @@ async def read_params(request: web.Request) -> dict[str, Any]:
 
 
 def reply(status: int, payload: dict[str, Any]) -> web.Response:
-    return web.json_response(payload, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+    return web.json_response(
+        payload, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False)
+    )
 
 
 async def bot_api(request: web.Request) -> web.StreamResponse:
-    world: World = request.app["world"]
-    api: BotApi = request.app["api"]
+    world: World = request.app[WORLD]
+    api: BotApi = request.app[API]
     name = request.match_info["method"]
     if request.match_info["token"] != world.token:
         return reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
     try:
         params = await read_params(request)
-        chat_id = params.get("chat_id")
-        fault = world.faults.take(name, int(chat_id) if str(chat_id).lstrip("-").isdigit() else None)
+        chat_id = str(params.get("chat_id", ""))
+        fault = world.faults.take(name, int(chat_id) if chat_id.lstrip("-").isdigit() else None)
         if fault is not None:
             world.record("fault", method=name, fault=fault.kind)
             if fault.kind == "drop":
@@ -85,7 +88,9 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
 
 def _fault_error(kind: str, retry_after: int) -> BotApiError:
     if kind == "429":
-        return BotApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+        return BotApiError(
+            429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+        )
     if kind == "403":
         return BotApiError(403, "Forbidden: bot was kicked from the group chat")
     if kind.isdigit() and kind.startswith("5"):
@@ -95,9 +100,10 @@ def _fault_error(kind: str, retry_after: int) -> BotApiError:
 
 async def deliver_webhooks(app: web.Application) -> None:
     """Posts pending updates to the bot's webhook, with the secret header, until it says 200."""
-    world: World = app["world"]
-    api: BotApi = app["api"]
+    world: World = app[WORLD]
+    api: BotApi = app[API]
     in_flight: set[int] = set()
+    deliveries: set[asyncio.Task[None]] = set()
     slots = asyncio.Semaphore(WEBHOOK_CONNECTIONS)
     async with aiohttp.ClientSession() as http:
 
@@ -106,7 +112,10 @@ async def deliver_webhooks(app: web.Application) -> None:
             if webhook.get("secret_token"):
                 headers["X-Telegram-Bot-Api-Secret-Token"] = webhook["secret_token"]
             try:
-                async with slots, http.post(webhook["url"], json=update, headers=headers) as response:
+                async with (
+                    slots,
+                    http.post(webhook["url"], json=update, headers=headers) as response,
+                ):
                     text = await response.text()
                     delivered = response.status == 200
             except aiohttp.ClientError:
@@ -129,7 +138,9 @@ async def deliver_webhooks(app: web.Application) -> None:
             for update in list(world.pending):
                 if update["update_id"] not in in_flight:
                     in_flight.add(update["update_id"])
-                    asyncio.create_task(deliver(update, webhook))
+                    task = asyncio.create_task(deliver(update, webhook))
+                    deliveries.add(task)
+                    task.add_done_callback(deliveries.discard)
 
 
 async def _run_webhook_reply(api: BotApi, text: str) -> None:
@@ -140,11 +151,13 @@ async def _run_webhook_reply(api: BotApi, text: str) -> None:
             await api.call(payload.pop("method"), payload)
 
 
-def create_app(token: str = DEFAULT_TOKEN, bot_username: str = "fanbot_sandbox_bot") -> web.Application:
+def create_app(
+    token: str = DEFAULT_TOKEN, bot_username: str = "fanbot_sandbox_bot"
+) -> web.Application:
     world = World(token, int(token.split(":")[0]), bot_username)
     app = web.Application(middlewares=[control_errors], client_max_size=50 * 1024 * 1024)
-    app["world"] = world
-    app["api"] = BotApi(world)
+    app[WORLD] = world
+    app[API] = BotApi(world)
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.add_routes(routes)
 
@@ -170,6 +183,5 @@ async def start_sandbox(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-    bound_port = sockets[0].getsockname()[1] if sockets else port
+    bound_port = runner.addresses[0][1]
     return runner, f"http://{host}:{bound_port}"

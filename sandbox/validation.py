@@ -17,7 +17,9 @@ HTML_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
     "tg-emoji", "code", "pre", "blockquote",
 }  # fmt: skip
-TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>")
+TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>"
+)
 ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 ENTITY_TEXT = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
@@ -37,17 +39,20 @@ def parse_html(text: str) -> str:
             match = TAG.match(text, position)
             offset = len(text[:position].encode())
             if match is None:
-                raise bad_request(f"can't parse entities: Unexpected character at byte offset {offset}")
+                raise bad_request(
+                    f"can't parse entities: Unexpected character at byte offset {offset}"
+                )
             closing, name, attributes = match.group(1), match.group(2).lower(), match.group(3)
             if name not in HTML_TAGS:
                 kind = "end" if closing else "start"
                 raise bad_request(
-                    f'can\'t parse entities: Unsupported {kind} tag "{name}" at byte offset {offset}'
+                    "can't parse entities: "
+                    f'Unsupported {kind} tag "{name}" at byte offset {offset}'
                 )
             if closing:
                 if not open_tags or open_tags[-1] != name:
                     raise bad_request(
-                        f'can\'t parse entities: Unmatched end tag at byte offset {offset}, '
+                        f"can't parse entities: Unmatched end tag at byte offset {offset}, "
                         f'expected "</{open_tags[-1] if open_tags else ""}>", found "</{name}>"'
                     )
                 open_tags.pop()
@@ -60,7 +65,9 @@ def parse_html(text: str) -> str:
             match = ENTITY.match(text, position)
             if match is None:
                 offset = len(text[:position].encode())
-                raise bad_request(f"can't parse entities: Character entity expected at byte offset {offset}")
+                raise bad_request(
+                    f"can't parse entities: Character entity expected at byte offset {offset}"
+                )
             code = match.group(1)
             if code.startswith("#x"):
                 visible.append(chr(int(code[2:], 16)))
@@ -77,7 +84,8 @@ def parse_html(text: str) -> str:
             position += 1
     if open_tags:
         raise bad_request(
-            f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{open_tags[-1]}"'
+            "can't parse entities: "
+            f'Can\'t find end tag corresponding to start tag "{open_tags[-1]}"'
         )
     return "".join(visible)
 
@@ -121,7 +129,9 @@ def check_reply_markup(markup: Any) -> dict[str, Any] | None:
     if rows is None:
         return markup  # reply keyboards, force_reply, remove: nothing fanbot relies on
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+        raise bad_request(
+            'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+        )
     for row in rows:
         for button in row:
             _check_button(button)
@@ -133,7 +143,9 @@ def _check_button(button: Any) -> None:
         raise bad_request("text buttons are unallowed in the inline keyboard")
     actions = [key for key in button if key != "text"]
     if len(actions) != 1:
-        raise bad_request("can't parse inline keyboard button: exactly one optional field must be used")
+        raise bad_request(
+            "can't parse inline keyboard button: exactly one optional field must be used"
+        )
     if "callback_data" in button:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from aiohttp import web
 
 from sandbox.limits import FaultPlan, FloodControl
 
@@ -164,16 +167,16 @@ class World:
     async def wait_for_events(self, after: int, timeout: float) -> list[dict[str, Any]]:
         if len(self.events) <= after and timeout > 0:
             waiter = self._changed
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.wait(), timeout)
-            except TimeoutError:
-                pass
         return self.events[after:]
 
     # -- people and chats ------------------------------------------------------------------
 
     def add_user(self, first_name: str, username: str | None = None, **extra: Any) -> SandboxUser:
-        user = SandboxUser(id=next(self.user_ids), first_name=first_name, username=username, **extra)
+        user = SandboxUser(
+            id=next(self.user_ids), first_name=first_name, username=username, **extra
+        )
         self.users[user.id] = user
         return user
 
@@ -269,3 +272,6 @@ class World:
         for update in batch:
             self.deliveries[update["update_id"]] += 1
         return batch
+
+
+WORLD = web.AppKey("world", World)

@@ -131,9 +131,7 @@ class ChatService:
 
     async def _merge_members(self, old_id: int, new_id: int) -> None:
         counters = ("message_count", "points", "lifetime_points")
-        fresh = (
-            await self.session.scalars(select(Member).where(Member.chat_id == new_id))
-        ).all()
+        fresh = (await self.session.scalars(select(Member).where(Member.chat_id == new_id))).all()
         for member in fresh:
             await self.session.execute(
                 update(Member)

@@ -24,7 +24,7 @@ async def record_sightings(session: AsyncSession, sightings: list[Sighting]) -> 
     """Create members on first sight and keep their name and `last_seen_at` current."""
     if not sightings:
         return
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "chat_id": s.chat_id,
             "user_id": s.user_id,

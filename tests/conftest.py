@@ -41,7 +41,9 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database migrated once per run; each test gets a copy."""
     if PG_URL:
         name = f"fanbot_template_{os.getpid()}"
-        asyncio.run(pg_execute(PG_URL, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"))
+        asyncio.run(
+            pg_execute(PG_URL, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+        )
         migrations.upgrade(with_database(PG_URL, name))
         yield name
         asyncio.run(pg_execute(PG_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

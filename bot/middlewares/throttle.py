@@ -1,4 +1,4 @@
-"""Slows down a member who floods commands: one polite answer, then silence until the window ends."""
+"""Slows a member who floods commands: one polite answer, then silence until the window ends."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ def shared_bot(db_template: str, tmp_path_factory: pytest.TempPathFactory) -> It
     finally:
         code = bot.stop()
         sandbox.stop()
-        asyncio.run(drop())
+        asyncio.run(drop())  # type: ignore[arg-type]
     assert code == 0, bot.logs()
     assert "Traceback" not in bot.logs(), bot.logs()
 
@@ -44,7 +44,9 @@ async def sandbox(shared_bot: BotProcess) -> AsyncIterator[SandboxClient]:
 @pytest.fixture
 async def launch(db_template: str, tmp_path: Path) -> AsyncIterator[Launch]:
     """A sandbox and bot of the test's own, for restarts, kills, limits and other settings."""
-    started: list[tuple[SandboxProcess, BotProcess, SandboxClient, Callable[[], Awaitable[None]]]] = []
+    started: list[
+        tuple[SandboxProcess, BotProcess, SandboxClient, Callable[[], Awaitable[None]]]
+    ] = []
 
     async def start(**env: str) -> tuple[SandboxClient, BotProcess]:
         sandbox = SandboxProcess()

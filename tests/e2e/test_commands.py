@@ -29,7 +29,8 @@ async def test_help_shows_a_member_only_member_commands(sandbox: SandboxClient) 
     group = await sandbox.create_group(creator=owner, members=[bob])
     sent = await sandbox.send(group, bob, "/help")
     reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
-    assert "/help" in reply["text"] and "/start" in reply["text"]
+    assert "/help" in reply["text"]
+    assert "/start" in reply["text"]
     assert "/settings" not in reply["text"]
     assert "Admin commands" not in reply["text"]
 
@@ -73,7 +74,9 @@ async def test_an_admin_reads_and_changes_settings(sandbox: SandboxClient) -> No
     assert "Time zone: America/New_York" in reply["text"]
 
 
-async def test_an_unknown_timezone_gets_the_usage_and_changes_nothing(sandbox: SandboxClient) -> None:
+async def test_an_unknown_timezone_gets_the_usage_and_changes_nothing(
+    sandbox: SandboxClient,
+) -> None:
     owner = await sandbox.create_user("Owner", language_code="en")
     group = await sandbox.create_group(creator=owner)
     for bad in ("/settings timezone Mars/Olympus", "/settings colour blue", "/settings timezone"):
@@ -110,13 +113,16 @@ async def test_an_anonymous_admin_counts_as_an_admin(sandbox: SandboxClient) -> 
     assert reply["text"] == "Language set to English."
 
 
-async def test_added_without_admin_rights_the_bot_says_what_it_needs(sandbox: SandboxClient) -> None:
+async def test_added_without_admin_rights_the_bot_says_what_it_needs(
+    sandbox: SandboxClient,
+) -> None:
     owner = await sandbox.create_user("Owner", language_code="en")
     group = await sandbox.create_group(creator=owner, bot="left")
     await sandbox.set_bot_status(group, "member", by=owner)
     greeting = (await sandbox.wait_sent(group.id))[0]["text"]
     assert "Thanks for adding me" in greeting
-    assert "privacy mode off" in greeting and "@BotFather" in greeting
+    assert "privacy mode off" in greeting
+    assert "@BotFather" in greeting
 
     other = await sandbox.create_group(creator=owner, bot="left")
     await sandbox.set_bot_status(other, "administrator", by=owner)
@@ -126,10 +132,13 @@ async def test_added_without_admin_rights_the_bot_says_what_it_needs(sandbox: Sa
 
 async def test_commands_are_registered_per_language_and_role(sandbox: SandboxClient) -> None:
     state = await sandbox.bot_state()
-    registered = {(entry["scope"], entry["language"]): entry["commands"] for entry in state["commands"]}
+    registered = {
+        (entry["scope"], entry["language"]): entry["commands"] for entry in state["commands"]
+    }
     members = {c["command"] for c in registered[("all_group_chats", "en")]}
     admins = {c["command"] for c in registered[("all_chat_administrators", "zh")]}
-    assert {"start", "help"} <= members and "settings" not in members
+    assert {"start", "help"} <= members
+    assert "settings" not in members
     assert "settings" in admins
     assert registered[("default", "zh")][0]["description"] == "开始使用，看看我能做什么"
     assert "chat_member" in state["allowed_updates"]

@@ -28,7 +28,9 @@ async def test_200_commands_in_one_second_are_all_answered_without_a_429(launch:
     sends = [sandbox.send(group, members[i % 40], "/start") for i in range(200)]
     sent = await asyncio.gather(*sends)
     replies = await sandbox.wait_sent(group.id, count=200, timeout=60)
-    assert Counter(r["reply_to"] for r in replies) == Counter(s["message"]["message_id"] for s in sent)
+    assert Counter(r["reply_to"] for r in replies) == Counter(
+        s["message"]["message_id"] for s in sent
+    )
     stats = await sandbox.stats()
     assert stats["rejected_429"] == 0
 
@@ -53,7 +55,9 @@ async def test_forced_429s_are_waited_out_and_each_reply_arrives_once(launch: La
     await sandbox.add_fault("429", method="sendMessage", count=3, retry_after=1)
     sent = await asyncio.gather(*(sandbox.send(group, fan, "/start") for fan in fans))
     replies = await sandbox.wait_sent(group.id, count=5, timeout=40)
-    assert sorted(r["reply_to"] for r in replies) == sorted(s["message"]["message_id"] for s in sent)
+    assert sorted(r["reply_to"] for r in replies) == sorted(
+        s["message"]["message_id"] for s in sent
+    )
     assert await sandbox.quiet_for(1.5, lambda e: e["kind"] == "sent") == []
 
 
@@ -76,7 +80,8 @@ async def test_polling_survives_an_unreachable_api(launch: Launch) -> None:
     sent = await sandbox.send(group, owner, "/start")
     await sandbox.reply_to(group.id, sent["message"]["message_id"], timeout=30)
     assert "getUpdates failed" in bot.logs()
-    assert bot.process is not None and bot.process.poll() is None
+    assert bot.process is not None
+    assert bot.process.poll() is None
 
 
 async def test_a_killed_bot_restarts_and_handles_no_update_twice(launch: Launch) -> None:
@@ -99,12 +104,16 @@ async def test_a_killed_bot_restarts_and_handles_no_update_twice(launch: Launch)
     late = await sandbox.send(group, owner, "/start")
     expected = Counter([s["message"]["message_id"] for s in sent] + [late["message"]["message_id"]])
     for _ in range(300):
-        replies = [e for e in await sandbox.events() if e["kind"] == "sent" and e["chat_id"] == group.id]
+        replies = [
+            e for e in await sandbox.events() if e["kind"] == "sent" and e["chat_id"] == group.id
+        ]
         if {e["reply_to"] for e in replies} >= set(expected):
             break
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.5)  # room for a duplicate to show up
-    replies = [e for e in await sandbox.events() if e["kind"] == "sent" and e["chat_id"] == group.id]
+    replies = [
+        e for e in await sandbox.events() if e["kind"] == "sent" and e["chat_id"] == group.id
+    ]
     assert Counter(e["reply_to"] for e in replies) == expected
     # The two updates answered and confirmed before the kill never reach the new process.
     deliveries = (await sandbox.stats())["deliveries"]
@@ -124,7 +133,9 @@ async def test_a_403_marks_the_chat_inactive(launch: Launch) -> None:
     try:
         for _ in range(100):
             async with engine.connect() as connection:
-                active = (await connection.execute(select(Chat.active).where(Chat.id == group.id))).scalar()
+                active = (
+                    await connection.execute(select(Chat.active).where(Chat.id == group.id))
+                ).scalar()
             if active is False:
                 break
             await asyncio.sleep(0.05)
@@ -138,7 +149,10 @@ async def test_webhook_mode_checks_the_secret(launch: Launch) -> None:
     port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram"
     sandbox, _ = await launch(
-        WEBHOOK_URL=hook, WEBHOOK_SECRET="s3cret-value", WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port)
+        WEBHOOK_URL=hook,
+        WEBHOOK_SECRET="s3cret-value",
+        WEBHOOK_HOST="127.0.0.1",
+        WEBHOOK_PORT=str(port),
     )
     assert (await sandbox.bot_state())["webhook"]["secret_token"] == "s3cret-value"
     owner = await sandbox.create_user("Owner", language_code="en")
@@ -165,7 +179,9 @@ async def test_a_removed_bot_stops_answering_there(launch: Launch, status: str) 
     try:
         for _ in range(100):
             async with engine.connect() as connection:
-                active = (await connection.execute(select(Chat.active).where(Chat.id == group.id))).scalar()
+                active = (
+                    await connection.execute(select(Chat.active).where(Chat.id == group.id))
+                ).scalar()
             if active is False:
                 break
             await asyncio.sleep(0.05)

@@ -30,7 +30,9 @@ class SandboxProcess:
         deadline = time.monotonic() + 30
         while not url_file.exists() or not url_file.read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"sandbox did not start: {(self.dir / 'sandbox.log').read_text()}")
+                raise RuntimeError(
+                    f"sandbox did not start: {(self.dir / 'sandbox.log').read_text()}"
+                )
             time.sleep(0.05)
         self.url = url_file.read_text()
 

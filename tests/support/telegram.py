@@ -7,8 +7,8 @@ End-to-end tests use the sandbox over HTTP instead.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot
@@ -57,7 +57,7 @@ class RecordingSession(BaseSession):
         elif name == "sendMessage":
             result = Message(
                 message_id=next(self._message_ids),
-                date=int(time.time()),
+                date=datetime.now(UTC),
                 chat=Chat(id=method.chat_id, type="supergroup"),  # type: ignore[attr-defined]
                 text=method.text,  # type: ignore[attr-defined]
             )
@@ -101,7 +101,7 @@ def person(user_id: int, language: str | None = "en", name: str = "Alice") -> Us
 def message_update(chat: Chat, user: User | None, text: str, **extra: Any) -> Update:
     message = Message(
         message_id=next(_message_ids),
-        date=int(time.time()),
+        date=datetime.now(UTC),
         chat=chat,
         from_user=user,
         text=text,

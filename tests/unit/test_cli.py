@@ -29,7 +29,10 @@ def fanbot(*args: str, tmp_path, **env: str) -> subprocess.CompletedProcess[str]
     [
         ({}, "config error: BOT_TOKEN is missing"),
         ({"BOT_TOKEN": "not-a-token"}, "config error: BOT_TOKEN does not look like a bot token"),
-        ({"BOT_TOKEN": TOKEN, "DEFAULT_TIMEZONE": "Mars/Olympus"}, "config error: DEFAULT_TIMEZONE unknown time zone"),
+        (
+            {"BOT_TOKEN": TOKEN, "DEFAULT_TIMEZONE": "Mars/Olympus"},
+            "config error: DEFAULT_TIMEZONE unknown time zone",
+        ),
         ({"BOT_TOKEN": TOKEN, "DEFAULT_LANGUAGE": "fr"}, "config error: DEFAULT_LANGUAGE"),
         (
             {"BOT_TOKEN": TOKEN, "DATABASE_URL": "sqlite+aiosqlite:////nonexistent/dir/x.db"},

@@ -44,7 +44,9 @@ def test_unknown_language_is_refused() -> None:
 
 
 def test_sync_database_driver_is_refused() -> None:
-    assert "DATABASE_URL needs an async driver" in error_for(bot_token=TOKEN, database_url="sqlite:///x.db")
+    assert "DATABASE_URL needs an async driver" in error_for(
+        bot_token=TOKEN, database_url="sqlite:///x.db"
+    )
 
 
 def test_webhook_without_secret_is_refused() -> None:

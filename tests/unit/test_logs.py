@@ -8,7 +8,9 @@ TOKEN = "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 
 def test_token_never_reaches_a_log_line() -> None:
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "GET %s failed", (f"/bot{TOKEN}/getMe",), None)
+    record = logging.LogRecord(
+        "x", logging.ERROR, __file__, 1, "GET %s failed", (f"/bot{TOKEN}/getMe",), None
+    )
     RedactFilter(TOKEN).filter(record)
     assert TOKEN not in record.getMessage()
     assert "/bot***/getMe" in record.getMessage()

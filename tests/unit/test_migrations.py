@@ -21,7 +21,9 @@ async def table_names(url: str) -> set[str]:
 
 async def test_upgrade_downgrade_and_upgrade_again(empty_database_url: str) -> None:
     await asyncio.to_thread(migrations.upgrade, empty_database_url)
-    assert {"chats", "members", "points_ledger", "alembic_version"} <= await table_names(empty_database_url)
+    assert {"chats", "members", "points_ledger", "alembic_version"} <= await table_names(
+        empty_database_url
+    )
     await asyncio.to_thread(migrations.downgrade, empty_database_url, "base")
     assert await table_names(empty_database_url) <= {"alembic_version"}
     await asyncio.to_thread(migrations.upgrade, empty_database_url)

@@ -1,0 +1,94 @@
+"""Chats on a real database: settings and the move of a group to a supergroup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Chat, LedgerEntry, Member
+from services.chats import ChatService, UnknownLanguage, UnknownTimezone
+from services.clock import FrozenClock
+from services.members import Sighting, record_sightings
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def chats_in(session: AsyncSession) -> ChatService:
+    return ChatService(session, FrozenClock(NOW), "Asia/Shanghai")
+
+
+async def add_member(session: AsyncSession, chat_id: int, user_id: int, points: int) -> None:
+    await record_sightings(session, [Sighting(chat_id, user_id, None, f"U{user_id}", NOW)])
+    member = await session.get(Member, (chat_id, user_id))
+    assert member is not None
+    member.points = member.lifetime_points = points
+    member.message_count = points
+    session.add(
+        LedgerEntry(chat_id=chat_id, user_id=user_id, delta=points, reason="admin",
+                    idempotency_key=f"test:{chat_id}:{user_id}", created_at=NOW)
+    )  # fmt: skip
+    await session.flush()
+
+
+async def test_settings_are_validated_and_stored(session: AsyncSession) -> None:
+    chats = chats_in(session)
+    profile = await chats.ensure(-1, "supergroup", "Fans")
+    assert (profile.timezone, profile.language) == ("Asia/Shanghai", None)
+    await chats.set_timezone(-1, "America/New_York")
+    await chats.set_language(-1, "en")
+    with pytest.raises(UnknownTimezone):
+        await chats.set_timezone(-1, "Mars/Olympus")
+    with pytest.raises(UnknownLanguage):
+        await chats.set_language(-1, "fr")
+    changed = await chats.profile(-1)
+    assert changed is not None
+    assert (changed.timezone, changed.language) == ("America/New_York", "en")
+
+
+async def test_migration_moves_every_row_to_the_supergroup(session: AsyncSession) -> None:
+    chats = chats_in(session)
+    await chats.ensure(-10, "group", "Basic")
+    await chats.set_timezone(-10, "Europe/Paris")
+    await add_member(session, -10, 1, 30)
+    await add_member(session, -10, 2, 5)
+    assert await chats.migrate(-10, -100_10) is True
+    await session.commit()
+
+    moved = await chats.profile(-100_10)
+    assert moved is not None
+    assert moved.timezone == "Europe/Paris"
+    assert moved.type == "supergroup"
+    old = await session.get(Chat, -10, populate_existing=True)
+    assert old is not None
+    assert old.active is False
+    assert old.settings["migrated_to"] == -100_10
+    assert await chats.count_members(-100_10) == 2
+    assert await chats.count_members(-10) == 0
+    ledger = await session.scalar(
+        select(func.count()).select_from(LedgerEntry).where(LedgerEntry.chat_id == -100_10)
+    )
+    assert ledger == 2
+
+
+async def test_migration_merges_members_already_seen_in_the_supergroup(
+    session: AsyncSession,
+) -> None:
+    chats = chats_in(session)
+    await chats.ensure(-20, "group", "Basic")
+    await add_member(session, -20, 1, 30)
+    await chats.ensure(-100_20, "supergroup", "Basic")
+    await add_member(session, -100_20, 1, 2)  # spoke in the new supergroup before the move
+    await chats.migrate(-20, -100_20)
+    await session.commit()
+    member = await session.get(Member, (-100_20, 1), populate_existing=True)
+    assert member is not None
+    assert member.points == 32
+    assert member.message_count == 32
+    assert await chats.count_members(-100_20) == 1
+
+
+async def test_migrating_an_unknown_chat_does_nothing(session: AsyncSession) -> None:
+    assert await chats_in(session).migrate(-30, -100_30) is False

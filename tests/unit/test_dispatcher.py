@@ -1,0 +1,165 @@
+"""The production Dispatcher with a real database; only Telegram is a recording double."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Dispatcher, Router
+from aiogram.filters import Command
+from aiogram.types import Chat as TgChat
+from aiogram.types import Message
+from sqlalchemy import select
+
+from bot.app import Services, create_dispatcher
+from bot.config import load_settings
+from models import Chat, Member, create_engine, create_session_pool
+from services.chats import ChatService
+from tests.support.telegram import (
+    TOKEN,
+    RecordingSession,
+    group,
+    message_update,
+    person,
+    recording_bot,
+)
+
+OWNER = 7
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[tuple[Dispatcher, Services]]:
+    settings = load_settings(bot_token=TOKEN, database_url=database_url, owner_ids=str(OWNER))
+    engine = create_engine(database_url)
+    services = Services(settings, engine, create_session_pool(engine))
+    dispatcher = create_dispatcher(services)
+
+    failing = Router(name="failing")
+
+    @failing.message(Command("explode"))
+    async def explode(message: Message, chats: ChatService) -> None:
+        await chats.set_language(message.chat.id, "en")
+        raise RuntimeError("boom")
+
+    dispatcher.include_router(failing)
+    yield dispatcher, services
+    await services.close()
+
+
+async def chat_row(services: Services, chat_id: int) -> Chat | None:
+    async with services.session_pool() as session:
+        return await session.get(Chat, chat_id)
+
+
+async def test_a_failing_handler_rolls_its_writes_back_and_apologises(app) -> None:
+    dispatcher, services = app
+    bot, telegram = recording_bot()
+    chat, alice = group(), person(1, "en")
+    await dispatcher.feed_update(bot, message_update(chat, alice, "/start"))
+    await dispatcher.feed_update(bot, message_update(chat, alice, "/explode"))
+    row = await chat_row(services, chat.id)
+    assert row is not None
+    assert row.language is None
+    assert telegram.sent_texts()[-1] == "Sorry, something went wrong. Please try again later."
+
+
+async def test_a_successful_update_commits_chat_and_member(app) -> None:
+    dispatcher, services = app
+    bot, telegram = recording_bot()
+    telegram.admins[-1001] = [1]
+    chat, alice = group(), person(1, "en")
+    await dispatcher.feed_update(bot, message_update(chat, alice, "/settings language zh"))
+    row = await chat_row(services, chat.id)
+    assert row is not None
+    assert row.language == "zh"
+    async with services.session_pool() as session:
+        member = await session.scalar(select(Member).where(Member.user_id == 1))
+    assert member is not None
+    assert member.display_name == "Alice"
+    assert member.last_seen_at is not None
+
+
+@pytest.mark.parametrize(
+    ("sender", "anonymous", "allowed"),
+    [
+        (person(1), False, True),  # the group's creator
+        (person(2), False, True),  # an administrator
+        (person(OWNER), False, True),  # in OWNER_IDS, not an admin here
+        (person(3), False, False),  # a member
+        (None, True, True),  # anonymous admin: sender_chat is the group
+    ],
+)
+async def test_who_counts_as_an_admin(app, sender, anonymous: bool, allowed: bool) -> None:
+    dispatcher, _ = app
+    bot, telegram = recording_bot()
+    chat = group(-1002)
+    telegram.admins[chat.id] = [1, 2]
+    extra = {"sender_chat": chat} if anonymous else {}
+    from_user = sender if sender is not None else person(1087968824, None, "Group")
+    await dispatcher.feed_update(bot, message_update(chat, from_user, "/settings", **extra))
+    reply = telegram.sent_texts()[-1]
+    refused = reply.startswith("Sorry, only the group's admins")
+    assert refused is not allowed
+
+
+async def test_a_linked_channel_is_not_an_anonymous_admin(app) -> None:
+    dispatcher, _ = app
+    bot, telegram = recording_bot()
+    chat = group(-1003)
+    telegram.admins[chat.id] = [1]
+    channel = TgChat(id=-100777, type="channel", title="Brand channel")
+    await dispatcher.feed_update(
+        bot,
+        message_update(chat, person(136817688, None, "Channel"), "/settings", sender_chat=channel),
+    )
+    assert telegram.sent_texts()[-1] == "抱歉，只有本群管理员可以使用这个命令。"  # no language: zh
+
+
+async def test_admin_list_is_cached_and_refreshed_on_chat_member_updates(app) -> None:
+    dispatcher, _ = app
+    bot, telegram = recording_bot()
+    chat = group(-1004)
+    telegram.admins[chat.id] = [1]
+    for _ in range(3):
+        await dispatcher.feed_update(bot, message_update(chat, person(1), "/settings"))
+    calls = [m for m in telegram.requests if m.__api_method__ == "getChatAdministrators"]
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("user_language", "chat_language", "expected"),
+    [
+        ("en", None, "Hello"),
+        ("zh-hans", None, "你好"),
+        (None, None, "你好"),
+        ("en", "zh", "你好"),
+        ("zh", "en", "Hello"),
+    ],
+)
+async def test_reply_language(app, user_language, chat_language, expected: str) -> None:
+    dispatcher, services = app
+    bot, telegram = recording_bot()
+    chat = group(-1005)
+    if chat_language:
+        async with services.session_pool() as session:
+            chats = ChatService(session, services.clock, "Asia/Shanghai")
+            await chats.ensure(chat.id, "supergroup", "Fans")
+            await chats.set_language(chat.id, chat_language)
+            await session.commit()
+    await dispatcher.feed_update(bot, message_update(chat, person(5, user_language), "/start"))
+    assert expected in telegram.sent_texts()[-1]
+
+
+async def test_command_flood_gets_one_polite_answer(app) -> None:
+    dispatcher, _ = app
+    bot, telegram = recording_bot()
+    chat, spammer = group(-1006), person(9, "en")
+    for _ in range(9):
+        await dispatcher.feed_update(bot, message_update(chat, spammer, "/start"))
+    texts = telegram.sent_texts()
+    assert len(texts) == 6
+    assert texts[-1] == "You're sending commands too fast. Please wait a few seconds."
+
+
+def test_session_double_records_requests() -> None:
+    assert isinstance(recording_bot()[1], RecordingSession)
