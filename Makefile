@@ -33,7 +33,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 bench: install
-	$(PY) bench/dispatch.py
+	$(PY) -m bench.dispatch
 
 locales: install  ## re-extract messages into the zh and en catalogues
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k gettext -k lazy_gettext \

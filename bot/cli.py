@@ -26,6 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("run", help="apply migrations, then run the bot")
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("check", help="check settings, database and the Bot API, then exit")
+    commands.add_parser("sandbox", help="try the bot offline: a local Bot API and a terminal")
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command]()
@@ -140,4 +141,10 @@ async def _check(settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"run": run, "migrate": migrate, "check": check}
+def sandbox() -> int:
+    from sandbox.repl import main as sandbox_main
+
+    return asyncio.run(sandbox_main())
+
+
+COMMANDS = {"run": run, "migrate": migrate, "check": check, "sandbox": sandbox}

@@ -19,6 +19,7 @@ MAX_ENTRIES = 200_000
 class ChatDirectory:
     def __init__(self) -> None:
         self._profiles: dict[int, tuple[float, ChatProfile]] = {}
+        self._generations: dict[int, int] = {}  # bumped by forget()
         self._sightings: OrderedDict[tuple[int, int], float] = OrderedDict()
 
     def profile(self, chat_id: int) -> ChatProfile | None:
@@ -27,11 +28,17 @@ class ChatDirectory:
             return None
         return cached[1]
 
-    def remember(self, profile: ChatProfile) -> None:
-        self._profiles[profile.id] = (time.monotonic(), profile)
+    def generation(self, chat_id: int) -> int:
+        return self._generations.get(chat_id, 0)
+
+    def remember(self, profile: ChatProfile, generation: int) -> None:
+        """Cache a profile read at `generation`, unless the chat changed since it was read."""
+        if self.generation(profile.id) == generation:
+            self._profiles[profile.id] = (time.monotonic(), profile)
 
     def forget(self, chat_id: int) -> None:
         self._profiles.pop(chat_id, None)
+        self._generations[chat_id] = self.generation(chat_id) + 1
 
     def needs_sighting(self, chat_id: int, user_id: int) -> bool:
         written = self._sightings.get((chat_id, user_id))

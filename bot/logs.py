@@ -53,6 +53,6 @@ def setup_logging(level: str, fmt: str, *secrets: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    quiet = max(logging.getLevelName(level), logging.WARNING)
-    for name in ("aiogram.event", "alembic"):  # one line per update or per plugin is noise
-        logging.getLogger(name).setLevel(quiet)
+    if level != "DEBUG":  # one line per update or per plugin is noise, but for debugging
+        for name in ("aiogram.event", "alembic", "aiosqlite"):
+            logging.getLogger(name).setLevel(logging.WARNING)

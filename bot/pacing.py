@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -32,33 +32,47 @@ SENDING_METHODS = frozenset(
         "forwardMessage", "forwardMessages",
     }
 )  # fmt: skip
-# Room for the time between taking a slot here and Telegram stamping the request.
-JITTER_FACTOR = 1.05
-JITTER_SECONDS = 0.15
+# A send's slot is dated when its request completes, which is always after Telegram counted
+# it: so however slow the network, two sends never arrive closer together than a window allows.
+# The slack only covers clocks and rounding.
+SLACK_SECONDS = 0.02
+IN_FLIGHT = math.inf
 MAX_RETRIES = 5
 SERVER_ERROR_BACKOFF = (0.5, 1.0, 2.0)
 
 
+class Slot:
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at = IN_FLIGHT
+
+
 class SlidingWindow:
-    """At most `limit` events in any `period` seconds."""
+    """At most `limit` sends in any `period` seconds."""
 
     def __init__(self, limit: int, period: float) -> None:
         self.limit = max(1, limit)
-        self.period = period * JITTER_FACTOR + JITTER_SECONDS
-        self.times: deque[float] = deque(maxlen=self.limit)
+        self.period = period + SLACK_SECONDS
+        self.slots: list[Slot] = []
         self.blocked_until = 0.0
 
     def next_slot(self, now: float) -> float:
+        """When the next send may start; `inf` while every slot waits on a request in flight."""
         slot = max(now, self.blocked_until)
-        if len(self.times) == self.limit:
-            slot = max(slot, self.times[0] + self.period)
+        if len(self.slots) >= self.limit:
+            slot = max(slot, min(s.at for s in self.slots) + self.period)
         return slot
 
-    def take(self, now: float) -> None:
-        self.times.append(now)
+    def take(self, now: float) -> Slot:
+        if len(self.slots) >= self.limit:
+            self.slots.remove(min(self.slots, key=lambda s: s.at))  # it expired: next_slot said so
+        slot = Slot()
+        self.slots.append(slot)
+        return slot
 
     def idle(self, now: float) -> bool:
-        return (not self.times or now - self.times[-1] > self.period) and now > self.blocked_until
+        return now > self.blocked_until and all(now - s.at > self.period for s in self.slots)
 
 
 @dataclass
@@ -67,12 +81,26 @@ class _ChatLane:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
+class Ticket:
+    """The slots one send holds; `done()` dates them when its request has completed."""
+
+    def __init__(self, slots: list[Slot], pacer: SendPacer) -> None:
+        self.slots, self.pacer = slots, pacer
+
+    def done(self) -> None:
+        now = asyncio.get_running_loop().time()
+        for slot in self.slots:
+            slot.at = now
+        self.pacer.wake_waiters()
+
+
 class SendPacer:
     def __init__(self, global_rate: float, chat_rate: float, group_per_minute: float) -> None:
         self.global_window = SlidingWindow(int(global_rate), 1.0)
         self.chat_rate = chat_rate
         self.group_per_minute = group_per_minute
         self._lanes: dict[int | str, _ChatLane] = {}
+        self._completed = asyncio.Event()
 
     def _lane(self, chat_id: int | str) -> _ChatLane:
         lane = self._lanes.get(chat_id)
@@ -96,7 +124,11 @@ class SendPacer:
             if not lane.lock.locked() and all(window.idle(now) for window in lane.windows):
                 del self._lanes[chat_id]
 
-    async def wait_turn(self, chat_id: int | str) -> None:
+    def wake_waiters(self) -> None:
+        self._completed.set()
+        self._completed = asyncio.Event()
+
+    async def wait_turn(self, chat_id: int | str) -> Ticket:
         lane = self._lane(chat_id)
         loop = asyncio.get_running_loop()
         windows = [*lane.windows, self.global_window]
@@ -105,10 +137,12 @@ class SendPacer:
                 now = loop.time()
                 slot = max(window.next_slot(now) for window in windows)
                 if slot <= now:
-                    for window in windows:
-                        window.take(now)
-                    return
-                await asyncio.sleep(slot - now)
+                    return Ticket([window.take(now) for window in windows], self)
+                completed = self._completed
+                if slot == IN_FLIGHT:
+                    await completed.wait()  # a send in flight decides when the next may go
+                else:
+                    await asyncio.sleep(slot - now)
 
     def hold(self, chat_id: int | str | None, seconds: float) -> None:
         """Telegram said 429: nothing more to this chat (or at all) until it allows."""
@@ -139,8 +173,7 @@ class PacingMiddleware(BaseRequestMiddleware):
         paced = name in SENDING_METHODS and isinstance(chat_id, int | str)
         server_errors = 0
         for attempt in range(MAX_RETRIES + 1):
-            if paced:
-                await self.pacer.wait_turn(chat_id)  # type: ignore[arg-type]
+            ticket = await self.pacer.wait_turn(chat_id) if paced else None  # type: ignore[arg-type]
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
@@ -159,4 +192,7 @@ class PacingMiddleware(BaseRequestMiddleware):
                 if self.on_forbidden is not None and isinstance(chat_id, int):
                     await self.on_forbidden(chat_id)
                 raise
+            finally:
+                if ticket is not None:
+                    ticket.done()
         raise AssertionError("unreachable")

@@ -5,6 +5,9 @@ in flight. Here the offset sent to Telegram stays at the oldest update still bei
 moves on with the next getUpdates the moment it finishes. An update still running after
 `MAX_HOLD` seconds (a reply queued behind a group's rate limit) stops holding the offset, so one
 busy chat cannot stall the others.
+
+Updates from one member in one chat are handled in the order they came ("/settings language en"
+then "/start" answers in English); different members and chats run concurrently.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ T = TypeVar("T")
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.6, jitter=0.1)
 MAX_HOLD = 10.0
 MAX_IN_FLIGHT = 1000
-IDLE_RECHECK = 0.1  # how soon to ask again when Telegram only returned updates still running
+IDLE_RECHECK = 0.1
+SHUTDOWN_GRACE = 10.0  # how soon to ask again when Telegram only returned updates still running
 
 
 class Stopped(Exception):
@@ -48,6 +52,7 @@ class ConfirmingPoller:
         self.timeout = timeout
         self.workflow_data = workflow_data
         self._in_flight: dict[int, tuple[float, asyncio.Task[None]]] = {}
+        self._latest: dict[tuple[int, int], asyncio.Task[None]] = {}  # per (chat, member)
         self._next_offset: int | None = None  # one past the newest update started
         self._finished = asyncio.Event()
 
@@ -81,9 +86,25 @@ class ConfirmingPoller:
                     # Only updates still running came back: wait for one to finish, then ask.
                     await self._until_finished(stop, timeout=IDLE_RECHECK)
         finally:
-            if self._in_flight:
-                await asyncio.gather(*(task for _, task in self._in_flight.values()))
+            await self._drain()
             await self._confirm_on_exit()
+
+    async def _drain(self) -> None:
+        """Let running updates finish; past the grace period cancel them, unconfirmed, so
+        Telegram hands them over again after the restart."""
+        tasks = [task for _, task in self._in_flight.values()]
+        if not tasks:
+            return
+        _, running = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE)
+        if not running:
+            return
+        unfinished = [uid for uid, (_, task) in self._in_flight.items() if task in running]
+        for task in running:
+            task.cancel()
+        await asyncio.wait(running)
+        # Confirm only what came before the first unfinished update.
+        self._next_offset = min(unfinished)
+        logger.warning("stopped %d running updates; Telegram will send them again", len(unfinished))
 
     async def _race(self, work: Awaitable[T], stop: asyncio.Event) -> T:
         task = asyncio.ensure_future(work)
@@ -117,12 +138,22 @@ class ConfirmingPoller:
         if update_id in self._in_flight or update_id < (self._next_offset or 0):
             return False  # still running, or handled already
         self._next_offset = update_id + 1
-        task = asyncio.create_task(self._handle(update))
+        key = ordering_key(update)
+        task = asyncio.create_task(self._handle(update, self._latest.get(key) if key else None))
         self._in_flight[update_id] = (time.monotonic(), task)
+        if key is not None:
+            self._latest[key] = task
+            task.add_done_callback(lambda done: self._forget_latest(key, done))
         return True
 
-    async def _handle(self, update: Update) -> None:
+    def _forget_latest(self, key: tuple[int, int], task: asyncio.Task[None]) -> None:
+        if self._latest.get(key) is task:
+            del self._latest[key]
+
+    async def _handle(self, update: Update, after: asyncio.Task[None] | None) -> None:
         try:
+            if after is not None:
+                await asyncio.wait({after})  # the same member's previous update goes first
             await self.dispatcher.feed_update(self.bot, update, **self.workflow_data)
         except Exception:
             logger.exception("update %s failed", update.update_id)
@@ -138,3 +169,13 @@ class ConfirmingPoller:
             await self.bot(GetUpdates(offset=self._next_offset, timeout=0, limit=1))
         except Exception as error:
             logger.warning("could not confirm the last updates: %s", error)
+
+
+def ordering_key(update: Update) -> tuple[int, int] | None:
+    """(chat, member) of an update, for keeping one member's updates in order."""
+    event = update.event
+    chat = getattr(event, "chat", None) or getattr(getattr(event, "message", None), "chat", None)
+    user = getattr(event, "from_user", None)
+    if chat is None and user is None:
+        return None
+    return (chat.id if chat else 0, user.id if user else 0)

@@ -23,9 +23,10 @@ async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> N
     if isinstance(error, TelegramBadRequest) and any(text in error.message for text in HARMLESS):
         logger.info("update %s: %s", update.update_id, error.message)
         return
-    logger.error("update %s failed: %s", update.update_id, type(error).__name__, exc_info=error)
     if isinstance(error, TelegramForbiddenError):
-        return  # the chat is gone; nobody to answer
+        logger.warning("update %s: %s", update.update_id, error.message)
+        return  # removed from the chat or blocked: nobody to answer, and nothing to fix
+    logger.error("update %s failed: %s", update.update_id, type(error).__name__, exc_info=error)
     message, callback = update.message, update.callback_query
     user = message.from_user if message else callback.from_user if callback else None
     chat_id = message.chat.id if message else None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiogram import Bot, Router
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated, Message
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admins import AdminCache
 from bot.directory import ChatDirectory
+from bot.middlewares import after_commit
 from services.chats import ChatService
 
 ADMIN_STATUSES = ("administrator", "creator")
@@ -48,11 +52,15 @@ def greeting(event: ChatMemberUpdated, reads_all_messages: bool | None) -> str:
 
 
 async def bot_removed(
-    event: ChatMemberUpdated, chats: ChatService, directory: ChatDirectory, admin_cache: AdminCache
+    event: ChatMemberUpdated,
+    chats: ChatService,
+    session: AsyncSession,
+    directory: ChatDirectory,
+    admin_cache: AdminCache,
 ) -> None:
     """The bot was removed: stop posting there; every row stays."""
     await chats.set_active(event.chat.id, False)
-    directory.forget(event.chat.id)
+    after_commit(session, partial(directory.forget, event.chat.id))
     admin_cache.invalidate(event.chat.id)
 
 
@@ -64,14 +72,18 @@ async def member_changed(event: ChatMemberUpdated, admin_cache: AdminCache) -> N
 
 
 async def group_migrated(
-    message: Message, chats: ChatService, directory: ChatDirectory, admin_cache: AdminCache
+    message: Message,
+    chats: ChatService,
+    session: AsyncSession,
+    directory: ChatDirectory,
+    admin_cache: AdminCache,
 ) -> None:
     """The group became a supergroup with a new id: move its rows to the new id."""
     new_id = message.migrate_to_chat_id
     assert new_id is not None
     await chats.migrate(message.chat.id, new_id)
     for chat_id in (message.chat.id, new_id):
-        directory.forget(chat_id)
+        after_commit(session, partial(directory.forget, chat_id))
         admin_cache.invalidate(chat_id)
 
 

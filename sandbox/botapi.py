@@ -210,7 +210,7 @@ async def get_updates(api: BotApi, params: Params) -> Any:
         )
     api._poll_generation += 1
     generation = api._poll_generation
-    world.updates_arrived.set()  # wakes an older long poll, which then sees it was superseded
+    world.poke_updates()  # wakes an older long poll, which then sees it was superseded
     if "allowed_updates" in params and params["allowed_updates"] is not None:
         world.allowed_updates = list(params["allowed_updates"]) or None
     offset = params.get("offset")
@@ -222,9 +222,9 @@ async def get_updates(api: BotApi, params: Params) -> Any:
         world.polling_since = time.time()
         world.record("polling")
     while not world.pending and time.monotonic() < deadline:
-        world.updates_arrived.clear()
+        signal = world.updates_signal
         try:
-            await asyncio.wait_for(world.updates_arrived.wait(), deadline - time.monotonic())
+            await asyncio.wait_for(signal.wait(), deadline - time.monotonic())
         except TimeoutError:
             break
         finally:
@@ -254,7 +254,7 @@ async def set_webhook(api: BotApi, params: Params) -> Any:
     if params.get("allowed_updates") is not None:
         api.world.allowed_updates = list(params["allowed_updates"]) or None
     api.world.webhook = {"url": url, "secret_token": secret}
-    api.world.updates_arrived.set()
+    api.world.poke_updates()
     api.world.record("webhook_set", url=url)
     return True
 

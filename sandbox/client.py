@@ -238,8 +238,14 @@ class SandboxClient:
                         self.cursor = after
                         return found
             if time.monotonic() >= deadline:
+                stats = await self.stats()
+                recent = [
+                    (e["seq"], e["kind"], e.get("chat_id"), e.get("update_id")) for e in batch[-12:]
+                ]
                 raise SandboxError(
-                    f"waited {timeout}s for {count} event(s), saw {len(found)}: {found}"
+                    f"waited {timeout}s for {count} event(s), saw {len(found)}: {found}; "
+                    f"pending updates {stats['pending_updates']}, calls {stats['calls']}, "
+                    f"recent events {recent}"
                 )
 
     async def wait_sent(self, chat_id: int, timeout: float = 15, count: int = 1) -> list[Event]:

@@ -127,13 +127,13 @@ async def deliver_webhooks(app: web.Application) -> None:
             else:
                 await asyncio.sleep(0.5)
             in_flight.discard(update["update_id"])
-            world.updates_arrived.set()
+            world.poke_updates()
 
         while True:
-            await world.updates_arrived.wait()
-            world.updates_arrived.clear()
+            signal = world.updates_signal
             webhook = world.webhook
-            if webhook is None:
+            if webhook is None or all(u["update_id"] in in_flight for u in world.pending):
+                await signal.wait()
                 continue
             for update in list(world.pending):
                 if update["update_id"] not in in_flight:

@@ -153,7 +153,7 @@ class World:
         self.faults = FaultPlan()
         self.polling_since: float | None = None
         self._changed = asyncio.Event()
-        self.updates_arrived = asyncio.Event()
+        self.updates_signal = asyncio.Event()  # replaced on every poke: see poke_updates()
 
     # -- the event log tests wait on -------------------------------------------------------
 
@@ -170,6 +170,14 @@ class World:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.wait(), timeout)
         return self.events[after:]
+
+    async def wait_for_event(self, kind: str) -> dict[str, Any]:
+        seen = 0
+        while True:
+            for event in await self.wait_for_events(seen, timeout=3600):
+                seen = event["seq"]
+                if event["kind"] == kind:
+                    return event
 
     # -- people and chats ------------------------------------------------------------------
 
@@ -260,9 +268,15 @@ class World:
             return None
         update = {"update_id": next(self.update_ids), kind: payload}
         self.pending.append(update)
-        self.updates_arrived.set()
+        self.poke_updates()
         self.record("update", update_id=update["update_id"], update_kind=kind)
         return update
+
+    def poke_updates(self) -> None:
+        """Wake everyone waiting for updates. A waiter takes `updates_signal` right after it
+        checked `pending`, with no await between, so no wake-up can fall in the gap."""
+        self.updates_signal.set()
+        self.updates_signal = asyncio.Event()
 
     def confirm(self, offset: int) -> None:
         self.pending = [update for update in self.pending if update["update_id"] >= offset]

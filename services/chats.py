@@ -96,28 +96,28 @@ class ChatService:
     async def migrate(self, old_id: int, new_id: int) -> bool:
         """Move every row of a group that became a supergroup; False when there is nothing to move.
 
-        Members who already spoke in the new supergroup are merged into their old rows.
+        Telegram announces the move in both chats at once, so the new chat may be appearing in a
+        concurrent update: upsert it, then lock both rows (a member's insert needs a share lock
+        on its chat row, so sightings in the new chat wait until the move is done).
         """
-        old = await self.session.get(Chat, old_id)
-        if old is None:
+        if await self.session.get(Chat, old_id) is None:
             return False
-        new = await self.session.get(Chat, new_id)
-        if new is None:
-            self.session.add(
-                Chat(
-                    id=new_id,
-                    title=old.title,
-                    type="supergroup",
-                    timezone=old.timezone,
-                    language=old.language,
-                    settings=dict(old.settings),
-                    active=True,
-                    created_at=old.created_at,
-                )
-            )
-        else:
-            new.timezone, new.language = old.timezone, old.language
-            new.settings, new.active = dict(old.settings), True
+        await upsert(
+            self.session,
+            Chat,
+            {"id": new_id, "title": "", "type": "supergroup", "timezone": None, "language": None,
+             "settings": {}, "active": True, "created_at": self.clock.now()},
+            keys=["id"],
+        )  # fmt: skip
+        locked = select(Chat).where(Chat.id.in_((old_id, new_id))).with_for_update()
+        chats = {
+            chat.id: chat
+            for chat in await self.session.scalars(locked.execution_options(populate_existing=True))
+        }
+        old, new = chats[old_id], chats[new_id]
+        new.title = new.title or old.title
+        new.timezone, new.language = old.timezone, old.language
+        new.settings, new.active = dict(old.settings), True
         await self.session.flush()
         await self._merge_members(old_id, new_id)
         for table in Base.metadata.sorted_tables:

@@ -36,8 +36,9 @@ class TrackingMiddleware(BaseMiddleware):
         if chat is not None:
             profile = self.directory.profile(chat.id)
             if profile is None:
+                generation = self.directory.generation(chat.id)
                 profile = await chats.ensure(chat.id, chat.type, chat.title or chat.full_name)
-                after_commit(session, partial(self.directory.remember, profile))
+                after_commit(session, partial(self.directory.remember, profile, generation))
             data["chat_profile"] = profile
             if user is not None and self._is_member(chat, user):
                 await record_sightings(

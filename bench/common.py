@@ -1,0 +1,96 @@
+"""Shared by the benchmarks: a Bot that answers every request locally, and synthetic updates."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
+from aiogram.methods import TelegramMethod
+from aiogram.types import Chat, Message, Update, User
+
+TOKEN = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+BATCH = 100  # what one getUpdates hands over
+
+
+class LocalSession(BaseSession):
+    """No network: sends return a plausible Message at once, so only the bot's own work counts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids = itertools.count(1)
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
+    ) -> Any:
+        name = method.__api_method__
+        if name == "getMe":
+            return User(id=123456789, is_bot=True, first_name="fanbot", username="bench_bot")
+        if name == "getChatAdministrators":
+            return []
+        if name.startswith("send"):
+            chat_id = getattr(method, "chat_id", 0)
+            return Message(
+                message_id=next(self.ids),
+                date=datetime.now(UTC),
+                chat=Chat(id=chat_id, type="supergroup"),
+            )
+        return True
+
+
+def local_bot() -> Bot:
+    return Bot(
+        TOKEN, session=LocalSession(), default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
+
+
+def group_messages(
+    count: int, members: int, chats: int, text: str = "love the new colours!"
+) -> list[Update]:
+    ids = itertools.count(1)
+    updates = []
+    for n in range(count):
+        chat = Chat(id=-1001000 - n % chats, type="supergroup", title="Fans")
+        user = User(
+            id=10_000 + n % members,
+            is_bot=False,
+            first_name=f"Fan{n % members}",
+            language_code="zh",
+        )
+        message = Message(
+            message_id=next(ids), date=datetime.now(UTC), chat=chat, from_user=user, text=text
+        )
+        updates.append(Update(update_id=n + 1, message=message))
+    return updates
+
+
+async def feed(dispatcher: Dispatcher, bot: Bot, updates: list[Update], **data: Any) -> float:
+    """Updates per second, fed the way the poller does: a batch at a time, concurrently."""
+    started = time.perf_counter()
+    for start in range(0, len(updates), BATCH):
+        batch = updates[start : start + BATCH]
+        await asyncio.gather(*(dispatcher.feed_update(bot, update, **data) for update in batch))
+    return len(updates) / (time.perf_counter() - started)
+
+
+def bare_dispatcher() -> Dispatcher:
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def ignore(message: Message) -> None:
+        return None
+
+    return dispatcher
