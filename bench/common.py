@@ -58,8 +58,9 @@ def local_bot() -> Bot:
 
 
 def group_messages(
-    count: int, members: int, chats: int, text: str = "love the new colours!"
+    bot: Bot, count: int, members: int, chats: int, text: str = "love the new colours!"
 ) -> list[Update]:
+    """Updates bound to `bot`, as getUpdates delivers them (else aiogram re-parses each one)."""
     ids = itertools.count(1)
     updates = []
     for n in range(count):
@@ -73,7 +74,8 @@ def group_messages(
         message = Message(
             message_id=next(ids), date=datetime.now(UTC), chat=chat, from_user=user, text=text
         )
-        updates.append(Update(update_id=n + 1, message=message))
+        update = Update(update_id=n + 1, message=message)
+        updates.append(Update.model_validate(update.model_dump(), context={"bot": bot}))
     return updates
 
 

@@ -27,8 +27,8 @@ async def main() -> None:
     fanbot = create_dispatcher(services)
     bare = bare_dispatcher()
     bot = local_bot()
-    chatter = group_messages(MESSAGES, MEMBERS, CHATS)
-    commands = group_messages(MESSAGES // 5, MEMBERS, CHATS, text="/help")
+    chatter = group_messages(bot, MESSAGES, MEMBERS, CHATS)
+    commands = group_messages(bot, MESSAGES // 5, MEMBERS, CHATS, text="/help")
     await feed(
         fanbot, bot, chatter[:500]
     )  # first sight of every member and chat: not the steady state

@@ -9,6 +9,11 @@ from aiogram.types import CallbackQuery, Chat, Message, User
 from bot.admins import AdminCache
 
 
+async def is_command(message: Message) -> bool:
+    """Plain chatter skips every command router in one cheap check (see handlers/__init__.py)."""
+    return (message.text or message.caption or "").startswith("/")
+
+
 class IsAdmin(Filter):
     """The sender is an owner, an administrator of this chat, or the chat's anonymous admin."""
 

@@ -2,15 +2,17 @@
 
 from aiogram import Router
 
+from bot.filters import is_command
 from handlers import errors, lifecycle, refusal, settings, start
 
 
 def feature_routers() -> list[Router]:
+    # Routers that only take commands sit under one parent whose filter is a single cheap
+    # check: most group messages are chatter, and each router passed costs a propagation.
+    commands = Router(name="commands")
+    commands.message.filter(is_command)
     # `refusal` comes last: it answers admin commands that no admin-only handler took.
-    return [
-        lifecycle.create_router(),
-        start.create_router(),
-        settings.create_router(),
-        refusal.create_router(),
-        errors.create_router(),
-    ]
+    commands.include_routers(
+        start.create_router(), settings.create_router(), refusal.create_router()
+    )
+    return [lifecycle.create_router(), commands, errors.create_router()]

@@ -476,6 +476,12 @@ async def get_chat_administrators(api: BotApi, params: Params) -> Any:
     ]
 
 
+def commands_key(params: Params) -> tuple[str, str]:
+    """Commands are kept per scope type and language, as Telegram keeps them."""
+    scope = (params.get("scope") or {}).get("type", "default")
+    return scope, params.get("language_code") or ""
+
+
 @method("setMyCommands")
 async def set_my_commands(api: BotApi, params: Params) -> Any:
     commands = params.get("commands")
@@ -490,22 +496,19 @@ async def set_my_commands(api: BotApi, params: Params) -> Any:
     language = params.get("language_code") or ""
     if language and not re.fullmatch(r"[a-z]{2}", language):
         raise bad_request("invalid language code specified")
-    scope = (params.get("scope") or {"type": "default"}).get("type", "default")
-    api.world.commands[(scope, language)] = commands
-    api.world.record("commands_set", scope=scope, language=language, count=len(commands))
+    api.world.commands[commands_key(params)] = commands
+    api.world.record("commands_set", key=commands_key(params), count=len(commands))
     return True
 
 
 @method("getMyCommands")
 async def get_my_commands(api: BotApi, params: Params) -> Any:
-    scope = (params.get("scope") or {"type": "default"}).get("type", "default")
-    return api.world.commands.get((scope, params.get("language_code") or ""), [])
+    return api.world.commands.get(commands_key(params), [])
 
 
 @method("deleteMyCommands")
 async def delete_my_commands(api: BotApi, params: Params) -> Any:
-    scope = (params.get("scope") or {"type": "default"}).get("type", "default")
-    api.world.commands.pop((scope, params.get("language_code") or ""), None)
+    api.world.commands.pop(commands_key(params), None)
     return True
 
 

@@ -253,6 +253,11 @@ class SandboxClient:
             lambda e: e["kind"] == "sent" and e["chat_id"] == chat_id, timeout, count
         )
 
+    async def ask(self, group: Group, user: User | None, text: str, timeout: float = 15) -> Event:
+        """Say something in a group and wait for the bot's reply to it."""
+        sent = await self.send(group, user, text)
+        return await self.reply_to(group.id, sent["message"]["message_id"], timeout)
+
     async def reply_to(self, chat_id: int, message_id: int, timeout: float = 15) -> Event:
         """The bot's reply to one message."""
         events = await self.wait_for(

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import migrations
 from models import create_engine, create_session_pool
+from sandbox.client import SandboxClient
+from sandbox.server import start_sandbox
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -105,3 +107,13 @@ async def session(
 ) -> AsyncIterator[AsyncSession]:
     async with session_pool() as session:
         yield session
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[str, SandboxClient]]:
+    """A sandbox in this test's event loop: its base URL and a client."""
+    runner, url = await start_sandbox()
+    client = SandboxClient(url)
+    yield url, client
+    await client.close()
+    await runner.cleanup()

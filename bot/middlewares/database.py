@@ -40,14 +40,21 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.session_pool() as session:
-            token = _update_session.set(session)
-            try:
-                data["session"] = session
-                result = await handler(event, data)
+        session = self.session_pool()
+        token = _update_session.set(session)
+        try:
+            data["session"] = session
+            result = await handler(event, data)
+            if session.in_transaction():
                 await session.commit()
-            finally:
-                _update_session.reset(token)
+        finally:
+            _update_session.reset(token)
+            if session.in_transaction():
+                await session.close()  # rolls back
+            else:
+                # Most updates never touch the database: nothing to release, so skip the
+                # greenlet round trip that AsyncSession.close() costs.
+                session.sync_session.close()
         for callback in session.info.pop(_AFTER_COMMIT, ()):
             callback()
         return result

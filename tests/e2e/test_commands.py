@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
+import migrations
 from sandbox.client import SandboxClient
+from tests.support.processes import BotProcess
 
 
 async def test_start_in_private_offers_to_add_the_bot_to_a_group(sandbox: SandboxClient) -> None:
@@ -18,8 +23,7 @@ async def test_start_in_private_offers_to_add_the_bot_to_a_group(sandbox: Sandbo
 async def test_start_in_a_group_says_hello_in_the_members_language(sandbox: SandboxClient) -> None:
     li = await sandbox.create_user("李雷", language_code="zh-hans")
     group = await sandbox.create_group(creator=li)
-    sent = await sandbox.send(group, li, "/start")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, li, "/start")
     assert "你好" in reply["text"]
 
 
@@ -27,8 +31,7 @@ async def test_help_shows_a_member_only_member_commands(sandbox: SandboxClient) 
     owner = await sandbox.create_user("Owner", language_code="en")
     bob = await sandbox.create_user("Bob", language_code="en")
     group = await sandbox.create_group(creator=owner, members=[bob])
-    sent = await sandbox.send(group, bob, "/help")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, bob, "/help")
     assert "/help" in reply["text"]
     assert "/start" in reply["text"]
     assert "/settings" not in reply["text"]
@@ -40,8 +43,7 @@ async def test_help_shows_an_admin_the_admin_commands_too(sandbox: SandboxClient
     admin = await sandbox.create_user("Ada", language_code="zh")
     group = await sandbox.create_group(creator=owner, admins=[admin])
     for user, heading in ((owner, "Admin commands"), (admin, "管理员命令")):
-        sent = await sandbox.send(group, user, "/help")
-        reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+        reply = await sandbox.ask(group, user, "/help")
         assert heading in reply["text"]
         assert "/settings" in reply["text"]
 
@@ -50,27 +52,22 @@ async def test_a_member_is_refused_settings(sandbox: SandboxClient) -> None:
     owner = await sandbox.create_user("Owner")
     bob = await sandbox.create_user("Bob", language_code="en")
     group = await sandbox.create_group(creator=owner, members=[bob])
-    sent = await sandbox.send(group, bob, "/settings timezone Europe/Berlin")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, bob, "/settings timezone Europe/Berlin")
     assert reply["text"] == "Sorry, only the group's admins can use this command."
-    sent = await sandbox.send(group, owner, "/settings")
-    shown = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    shown = await sandbox.ask(group, owner, "/settings")
     assert "Asia/Shanghai" in shown["text"]  # unchanged
 
 
 async def test_an_admin_reads_and_changes_settings(sandbox: SandboxClient) -> None:
     owner = await sandbox.create_user("Owner", language_code="en")
     group = await sandbox.create_group("Shop fans", creator=owner)
-    sent = await sandbox.send(group, owner, "/settings")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, owner, "/settings")
     assert "Settings for Shop fans" in reply["text"]
     assert "Time zone: Asia/Shanghai" in reply["text"]
 
-    sent = await sandbox.send(group, owner, "/settings timezone America/New_York")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, owner, "/settings timezone America/New_York")
     assert reply["text"] == "Time zone set to America/New_York."
-    sent = await sandbox.send(group, owner, "/settings")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, owner, "/settings")
     assert "Time zone: America/New_York" in reply["text"]
 
 
@@ -80,11 +77,9 @@ async def test_an_unknown_timezone_gets_the_usage_and_changes_nothing(
     owner = await sandbox.create_user("Owner", language_code="en")
     group = await sandbox.create_group(creator=owner)
     for bad in ("/settings timezone Mars/Olympus", "/settings colour blue", "/settings timezone"):
-        sent = await sandbox.send(group, owner, bad)
-        reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+        reply = await sandbox.ask(group, owner, bad)
         assert reply["text"].startswith("Usage: /settings")
-    sent = await sandbox.send(group, owner, "/settings")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, owner, "/settings")
     assert "Time zone: Asia/Shanghai" in reply["text"]
 
 
@@ -92,24 +87,19 @@ async def test_group_language_overrides_each_members_language(sandbox: SandboxCl
     owner = await sandbox.create_user("Owner", language_code="en")
     bob = await sandbox.create_user("Bob", language_code="en")
     group = await sandbox.create_group(creator=owner, members=[bob])
-    sent = await sandbox.send(group, owner, "/settings language zh")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, owner, "/settings language zh")
     assert reply["text"] == "语言已设为 中文。"
-    sent = await sandbox.send(group, bob, "/start")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, bob, "/start")
     assert "你好" in reply["text"]
-    sent = await sandbox.send(group, owner, "/settings language auto")
-    await sandbox.reply_to(group.id, sent["message"]["message_id"])
-    sent = await sandbox.send(group, bob, "/start")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    await sandbox.ask(group, owner, "/settings language auto")
+    reply = await sandbox.ask(group, bob, "/start")
     assert "Hello" in reply["text"]
 
 
 async def test_an_anonymous_admin_counts_as_an_admin(sandbox: SandboxClient) -> None:
     owner = await sandbox.create_user("Owner")
     group = await sandbox.create_group(creator=owner)
-    sent = await sandbox.send(group, None, "/settings language en")
-    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    reply = await sandbox.ask(group, None, "/settings language en")
     assert reply["text"] == "Language set to English."
 
 
@@ -147,13 +137,23 @@ async def test_commands_are_registered_per_language_and_role(sandbox: SandboxCli
 async def test_a_group_that_becomes_a_supergroup_keeps_its_settings(sandbox: SandboxClient) -> None:
     owner = await sandbox.create_user("Owner", language_code="en")
     group = await sandbox.create_group("Basic", creator=owner, chat_type="group")
-    sent = await sandbox.send(group, owner, "/settings timezone Europe/Paris")
-    await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    await sandbox.ask(group, owner, "/settings timezone Europe/Paris")
     supergroup = await sandbox.migrate(group, by=owner)
     # The move runs on the old chat's update while the new chat is already live: ask until it lands.
     for _ in range(10):
-        sent = await sandbox.send(supergroup, owner, "/settings")
-        reply = await sandbox.reply_to(supergroup.id, sent["message"]["message_id"])
+        reply = await sandbox.ask(supergroup, owner, "/settings")
         if "Europe/Paris" in reply["text"]:
             break
     assert "Time zone: Europe/Paris" in reply["text"]
+
+
+async def test_check_reports_the_bot_and_the_database(shared_bot: BotProcess) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "check",
+        env=shared_bot.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert out.decode().strip() == (
+        f"ok: @fanbot_sandbox_bot (id 123456789); database at revision {migrations.current_head()}"
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -12,15 +11,6 @@ from aiohttp import web
 
 from sandbox.client import SandboxClient
 from sandbox.server import DEFAULT_TOKEN, start_sandbox
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[str, SandboxClient]]:
-    runner, url = await start_sandbox()
-    client = SandboxClient(url)
-    yield url, client
-    await client.close()
-    await runner.cleanup()
 
 
 async def call(

@@ -3,56 +3,71 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
 
+import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.pacing import PacingMiddleware, SendPacer
 from sandbox.client import SandboxClient
-from sandbox.server import DEFAULT_TOKEN, start_sandbox
+from sandbox.server import DEFAULT_TOKEN
+
+PacedBot = Callable[[float, float, float], Bot]
 
 
-async def test_a_burst_to_many_chats_and_one_group_draws_no_429() -> None:
-    runner, url = await start_sandbox()
-    sandbox = SandboxClient(url)
-    session = AiohttpSession(api=TelegramAPIServer.from_base(url))
-    session.middleware(
-        PacingMiddleware(SendPacer(global_rate=30, chat_rate=5, group_per_minute=600))
-    )
-    bot = Bot(DEFAULT_TOKEN, session=session)
-    try:
-        owner = await sandbox.create_user("Owner")
-        groups = [await sandbox.create_group(f"G{i}", creator=owner) for i in range(20)]
-        await sandbox.set_limits(global_per_sec=30, chat_per_sec=5, group_per_min=600)
-        sends = [bot.send_message(g.id, f"post {n}") for g in groups for n in range(2)]
-        sends += [bot.send_message(groups[0].id, f"extra {n}") for n in range(8)]
-        await asyncio.gather(*sends)
-        stats = await sandbox.stats()
-        assert stats["calls"]["send_message"] == 48
-        assert stats["rejected_429"] == 0
-    finally:
+@pytest.fixture
+async def paced_bot(server: tuple[str, SandboxClient]) -> AsyncIterator[PacedBot]:
+    """A Bot with fanbot's pacing, talking to the sandbox, for the given limits."""
+    bots: list[Bot] = []
+
+    def make(global_rate: float, chat_rate: float, group_per_minute: float) -> Bot:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(server[0]))
+        session.middleware(PacingMiddleware(SendPacer(global_rate, chat_rate, group_per_minute)))
+        bots.append(Bot(DEFAULT_TOKEN, session=session))
+        return bots[-1]
+
+    yield make
+    for bot in bots:
         await bot.session.close()
-        await sandbox.close()
-        await runner.cleanup()
 
 
-async def test_messages_to_one_chat_keep_their_order() -> None:
-    runner, url = await start_sandbox()
-    sandbox = SandboxClient(url)
-    session = AiohttpSession(api=TelegramAPIServer.from_base(url))
-    session.middleware(
-        PacingMiddleware(SendPacer(global_rate=30, chat_rate=10, group_per_minute=600))
-    )
-    bot = Bot(DEFAULT_TOKEN, session=session)
-    try:
-        owner = await sandbox.create_user("Owner")
-        group = await sandbox.create_group(creator=owner)
-        await sandbox.set_limits(chat_per_sec=10, group_per_min=600)
-        await asyncio.gather(*(bot.send_message(group.id, f"step {n}") for n in range(12)))
-        texts = [m["text"] for m in (await sandbox.chat(group.id))["messages"]]
-        assert texts == [f"step {n}" for n in range(12)]
-    finally:
-        await bot.session.close()
-        await sandbox.close()
-        await runner.cleanup()
+async def test_a_burst_to_many_chats_and_one_group_draws_no_429(
+    server, paced_bot: PacedBot
+) -> None:
+    _, sandbox = server
+    bot = paced_bot(30, 5, 600)
+    owner = await sandbox.create_user("Owner")
+    groups = [await sandbox.create_group(f"G{i}", creator=owner) for i in range(20)]
+    await sandbox.set_limits(global_per_sec=30, chat_per_sec=5, group_per_min=600)
+    sends = [bot.send_message(g.id, f"post {n}") for g in groups for n in range(2)]
+    sends += [bot.send_message(groups[0].id, f"extra {n}") for n in range(8)]
+    await asyncio.gather(*sends)
+    stats = await sandbox.stats()
+    assert stats["calls"]["send_message"] == 48
+    assert stats["rejected_429"] == 0
+
+
+async def test_messages_to_one_chat_keep_their_order(server, paced_bot: PacedBot) -> None:
+    _, sandbox = server
+    bot = paced_bot(30, 10, 600)
+    owner = await sandbox.create_user("Owner")
+    group = await sandbox.create_group(creator=owner)
+    await sandbox.set_limits(chat_per_sec=10, group_per_min=600)
+    await asyncio.gather(*(bot.send_message(group.id, f"step {n}") for n in range(12)))
+    texts = [m["text"] for m in (await sandbox.chat(group.id))["messages"]]
+    assert texts == [f"step {n}" for n in range(12)]
+
+
+async def test_a_forced_429_holds_the_chat_and_the_message_goes_once(
+    server, paced_bot: PacedBot
+) -> None:
+    _, sandbox = server
+    bot = paced_bot(30, 1, 20)
+    owner = await sandbox.create_user("Owner")
+    group = await sandbox.create_group(creator=owner)
+    await sandbox.add_fault("429", method="sendMessage", count=2, retry_after=1)
+    await bot.send_message(group.id, "after two 429s")
+    texts = [m["text"] for m in (await sandbox.chat(group.id))["messages"]]
+    assert texts == ["after two 429s"]

@@ -1,0 +1,124 @@
+"""The rest of the Bot API surface fanbot uses: topics, invite links, copies, deletes, members."""
+
+from __future__ import annotations
+
+from tests.sandbox.test_server import call
+
+
+async def test_forum_topics_are_created_posted_in_and_closed(server) -> None:
+    url, sandbox = server
+    owner = await sandbox.create_user("Owner")
+    forum = await sandbox.create_group("Forum", creator=owner, is_forum=True)
+    _, created = await call(url, "createForumTopic", chat_id=forum.id, name="晒单 Show-off")
+    thread = created["result"]["message_thread_id"]
+    assert created["result"]["icon_color"] in (
+        7322096,
+        16766590,
+        13338331,
+        9367192,
+        16749490,
+        16478047,
+    )
+    _, posted = await call(
+        url, "sendMessage", chat_id=forum.id, text="welcome", message_thread_id=thread
+    )
+    assert posted["result"]["message_thread_id"] == thread
+    reply = await sandbox.send(forum, owner, "my photo", thread_id=thread)
+    assert reply["message"]["is_topic_message"] is True
+    assert (await call(url, "closeForumTopic", chat_id=forum.id, message_thread_id=thread))[1][
+        "result"
+    ]
+    _, body = await call(url, "closeForumTopic", chat_id=forum.id, message_thread_id=thread)
+    assert body["description"] == "Bad Request: TOPIC_NOT_MODIFIED"
+    _status, body = await call(
+        url, "sendMessage", chat_id=forum.id, text="x", message_thread_id=999
+    )
+    assert body["description"] == "Bad Request: message thread not found"
+
+
+async def test_topics_need_a_forum_and_the_right_to_manage_them(server) -> None:
+    url, sandbox = server
+    owner = await sandbox.create_user("Owner")
+    plain = await sandbox.create_group(creator=owner)
+    assert (await call(url, "createForumTopic", chat_id=plain.id, name="t"))[1]["description"] == (
+        "Bad Request: the chat is not a forum"
+    )
+    forum = await sandbox.create_group(
+        creator=owner, is_forum=True, bot_rights={"can_manage_topics": False}
+    )
+    _, body = await call(url, "createForumTopic", chat_id=forum.id, name="t")
+    assert body["description"] == "Bad Request: not enough rights to create a topic"
+
+
+async def test_invite_links_carry_joins_into_chat_member_updates(server) -> None:
+    url, sandbox = server
+    owner, friend = await sandbox.create_user("Owner"), await sandbox.create_user("Friend")
+    group = await sandbox.create_group(creator=owner)
+    await call(url, "getUpdates", allowed_updates=["message", "chat_member"])
+    _, link = await call(url, "createChatInviteLink", chat_id=group.id, name="Owner's link")
+    invite = link["result"]["invite_link"]
+    assert invite.startswith("https://t.me/+")
+    assert link["result"]["name"] == "Owner's link"
+    await sandbox.set_member_status(group, friend, "member", invite_link=invite)
+    _, updates = await call(url, "getUpdates")
+    joined = next(u["chat_member"] for u in updates["result"] if "chat_member" in u)
+    assert joined["invite_link"]["invite_link"] == invite
+    assert joined["old_chat_member"]["status"] == "left"
+    assert joined["new_chat_member"]["status"] == "member"
+    service = next(u["message"] for u in updates["result"] if "message" in u)
+    assert service["new_chat_members"][0]["id"] == friend.id
+
+    no_rights = await sandbox.create_group(creator=owner, bot_rights={})
+    _, body = await call(url, "createChatInviteLink", chat_id=no_rights.id)
+    assert body["description"] == "Bad Request: not enough rights to manage chat invite links"
+
+
+async def test_delete_copy_and_member_lookups(server) -> None:
+    url, sandbox = server
+    owner, fan = await sandbox.create_user("Owner"), await sandbox.create_user("Fan")
+    group = await sandbox.create_group(creator=owner, members=[fan])
+    said = (await sandbox.send(group, fan, "hello"))["message"]
+    _, copy = await call(
+        url, "copyMessage", chat_id=group.id, from_chat_id=group.id, message_id=said["message_id"]
+    )
+    assert copy["result"]["message_id"] > said["message_id"]
+    assert (await call(url, "deleteMessage", chat_id=group.id, message_id=said["message_id"]))[1][
+        "result"
+    ]
+    _, body = await call(url, "deleteMessage", chat_id=group.id, message_id=said["message_id"])
+    assert body["description"] == "Bad Request: message to delete not found"
+    _, member = await call(url, "getChatMember", chat_id=group.id, user_id=fan.id)
+    assert member["result"]["status"] == "member"
+    _, admins = await call(url, "getChatAdministrators", chat_id=group.id)
+    statuses = {a["user"]["id"]: a["status"] for a in admins["result"]}
+    assert statuses[owner.id] == "creator"
+    state = await sandbox.chat(group.id)
+    assert said["message_id"] in state["deleted"]
+
+
+async def test_edits_and_photos(server) -> None:
+    url, sandbox = server
+    owner = await sandbox.create_user("Owner")
+    group = await sandbox.create_group(creator=owner)
+    _, sent = await call(url, "sendMessage", chat_id=group.id, text="Entrants: 1")
+    message_id = sent["result"]["message_id"]
+    _, edited = await call(
+        url, "editMessageText", chat_id=group.id, message_id=message_id, text="Entrants: 2"
+    )
+    assert edited["result"]["text"] == "Entrants: 2"
+    assert "edit_date" in edited["result"]
+    markup = '{"inline_keyboard": [[{"text": "Join", "callback_data": "join"}]]}'
+    _, body = await call(
+        url, "editMessageReplyMarkup", chat_id=group.id, message_id=message_id, reply_markup=markup
+    )
+    assert body["result"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "Join"
+    _, photo = await call(
+        url, "sendPhoto", chat_id=group.id, photo="https://example.org/a.png", caption="x" * 1025
+    )
+    assert photo["description"] == "Bad Request: message caption is too long"
+    _, photo = await call(
+        url, "sendPhoto", chat_id=group.id, photo="https://example.org/a.png", caption="new"
+    )
+    assert photo["result"]["photo"][0]["file_id"].startswith("sandbox-photo-")
+    _, bad = await call(url, "sendPhoto", chat_id=group.id, photo="no-such-file-id")
+    assert bad["description"] == "Bad Request: wrong file identifier/HTTP URL specified"
