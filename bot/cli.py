@@ -27,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("check", help="check settings, database and the Bot API, then exit")
     commands.add_parser("sandbox", help="try the bot offline: a local Bot API and a terminal")
+    commands.add_parser("audit", help="check every balance against its points ledger")
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command]()
@@ -147,4 +148,39 @@ def sandbox() -> int:
     return asyncio.run(sandbox_main())
 
 
-COMMANDS = {"run": run, "migrate": migrate, "check": check, "sandbox": sandbox}
+def audit() -> int:
+    """Exit 1 and list the members whose balances differ from their ledger."""
+    settings = _settings()
+    return asyncio.run(_audit(settings))
+
+
+async def _audit(settings: Settings) -> int:
+    from models import create_engine, create_session_pool
+    from services.points import audit as find_mismatches
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_pool(engine)() as session:
+            mismatches = await find_mismatches(session)
+    except Exception as error:
+        raise ConfigError(database_problem(settings.database_url, error)) from None
+    finally:
+        await engine.dispose()
+    for m in mismatches:
+        print(
+            f"chat {m.chat_id} user {m.user_id}: points {m.points}, ledger says {m.ledger_points}; "
+            f"lifetime {m.lifetime_points}, ledger says {m.ledger_lifetime}"
+        )
+    print(
+        f"{len(mismatches)} mismatch(es)" if mismatches else "ok: every balance matches its ledger"
+    )
+    return 1 if mismatches else 0
+
+
+COMMANDS = {
+    "run": run,
+    "migrate": migrate,
+    "check": check,
+    "sandbox": sandbox,
+    "audit": audit,
+}

@@ -1,0 +1,133 @@
+"""The points ledger on a real database: exactly once per key, never below zero, always audited."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import LedgerEntry, Member
+from services.chats import ChatService
+from services.clock import FrozenClock
+from services.points import Balance, NotEnoughPoints, PointsService, audit
+
+CHAT, FAN = -100_1, 42
+CLOCK = FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def chat(session_pool: async_sessionmaker[AsyncSession]) -> int:
+    async with session_pool() as session:
+        await ChatService(session, CLOCK, "Asia/Shanghai").ensure(CHAT, "supergroup", "Fans")
+        await session.commit()
+    return CHAT
+
+
+async def change(
+    pool: async_sessionmaker[AsyncSession], delta: int, key: str, reason: str = "message"
+) -> Balance:
+    async with pool() as session:
+        result = await PointsService(session, CLOCK).change(
+            CHAT, FAN, delta, reason=reason, key=key
+        )
+        await session.commit()
+        return result
+
+
+async def test_the_same_key_pays_once(session_pool, chat) -> None:
+    first = await change(session_pool, 5, "checkin:-1001:42:2026-11-23")
+    again = await change(session_pool, 5, "checkin:-1001:42:2026-11-23")
+    assert (first.points, first.applied) == (5, True)
+    assert (again.points, again.applied) == (5, False)
+
+
+async def test_fifty_concurrent_deliveries_of_one_update_pay_once(session_pool, chat) -> None:
+    results = await asyncio.gather(*(change(session_pool, 1, "msg:-1001:777") for _ in range(50)))
+    assert sum(result.applied for result in results) == 1
+    async with session_pool() as session:
+        assert (await PointsService(session, CLOCK).balance(CHAT, FAN)).points == 1
+
+
+async def test_concurrent_different_awards_all_count(session_pool, chat) -> None:
+    await asyncio.gather(*(change(session_pool, 2, f"msg:-1001:{n}") for n in range(40)))
+    async with session_pool() as session:
+        balance = await PointsService(session, CLOCK).balance(CHAT, FAN)
+        assert (balance.points, balance.lifetime_points) == (80, 80)
+        assert await audit(session) == []
+
+
+async def test_a_deduction_below_zero_is_refused_and_leaves_no_trace(session_pool, chat) -> None:
+    await change(session_pool, 10, "admin:1")
+    with pytest.raises(NotEnoughPoints) as refused:
+        await change(session_pool, -20, "admin:2", reason="admin")
+    assert refused.value.balance == 10
+    async with session_pool() as session:
+        rows = await session.scalar(select(func.count()).select_from(LedgerEntry))
+        assert rows == 1
+    retried = await change(session_pool, -10, "admin:2", reason="admin")  # the key was not used up
+    assert retried.points == 0
+
+
+async def test_spending_lowers_points_but_never_lifetime(session_pool, chat) -> None:
+    await change(session_pool, 100, "msg:1")
+    spent = await change(session_pool, -30, "draw:7:entry", reason="draw")
+    refunded = await change(session_pool, 30, "draw:7:refund", reason="refund")
+    assert (spent.points, spent.lifetime_points) == (70, 100)
+    assert (refunded.points, refunded.lifetime_points) == (100, 100)
+
+
+@pytest.mark.parametrize("delta", [0, 1_000_001, -1_000_001])
+async def test_absurd_amounts_are_refused(session_pool, chat, delta: int) -> None:
+    with pytest.raises(ValueError, match="between 1 and 1000000"):
+        await change(session_pool, delta, f"admin:{delta}")
+
+
+async def test_history_lists_the_latest_changes_first(session_pool, chat) -> None:
+    for n in range(12):
+        await change(session_pool, n + 1, f"msg:{n}")
+    async with session_pool() as session:
+        history = await PointsService(session, CLOCK).history(CHAT, FAN)
+    assert [entry.delta for entry in history] == list(range(12, 2, -1))
+
+
+async def test_audit_finds_a_balance_changed_behind_the_ledgers_back(session_pool, chat) -> None:
+    await change(session_pool, 7, "msg:1")
+    async with session_pool() as session:
+        await session.execute(update(Member).where(Member.user_id == FAN).values(points=1000))
+        await session.commit()
+        mismatches = await audit(session)
+    assert len(mismatches) == 1
+    assert (mismatches[0].points, mismatches[0].ledger_points) == (1000, 7)
+
+
+async def test_fanbot_audit_exits_non_zero_on_a_mismatch(
+    session_pool, chat, database_url: str, tmp_path
+) -> None:
+    import os
+    import sys
+
+    async def run_audit() -> tuple[int, str]:
+        env = {**os.environ, "BOT_TOKEN": "123456:" + "A" * 35, "DATABASE_URL": database_url}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "audit",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await process.communicate()
+        return process.returncode or 0, out.decode()
+
+    await change(session_pool, 7, "msg:1")
+    assert await run_audit() == (0, "ok: every balance matches its ledger\n")
+    async with session_pool() as session:
+        await session.execute(update(Member).where(Member.user_id == FAN).values(points=9))
+        await session.commit()
+    code, out = await run_audit()
+    assert code == 1
+    assert f"chat {CHAT} user {FAN}: points 9, ledger says 7" in out
