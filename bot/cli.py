@@ -53,7 +53,7 @@ def _migrate(settings: Settings) -> None:
     check_sqlite_folder(settings.database_url)
     try:
         migrations.upgrade(settings.database_url)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - every cause is reported the same way
         raise ConfigError(database_problem(settings.database_url, error)) from None
 
 
@@ -113,7 +113,7 @@ async def _check(settings: Settings) -> int:
             revision = (
                 await connection.execute(text("SELECT version_num FROM alembic_version"))
             ).scalar()
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure means the database is not usable
         if "alembic_version" in str(error):
             revision = None
         else:
@@ -128,7 +128,7 @@ async def _check(settings: Settings) -> int:
         raise ConfigError(
             "config error: BOT_TOKEN was rejected by Telegram (401 Unauthorized)"
         ) from None
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure means the Bot API did not answer
         raise ConfigError(
             f"bot api error: {settings.telegram_api_url} did not answer: {error}"
         ) from None
@@ -162,7 +162,7 @@ async def _audit(settings: Settings) -> int:
     try:
         async with create_session_pool(engine)() as session:
             mismatches = await find_mismatches(session)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure means the database is not usable
         raise ConfigError(database_problem(settings.database_url, error)) from None
     finally:
         await engine.dispose()

@@ -73,7 +73,7 @@ class ConfirmingPoller:
                     updates = await self._race(self._get_updates(), stop)
                 except Stopped:
                     break
-                except Exception as error:
+                except Exception as error:  # noqa: BLE001 - polling must survive any failure
                     logger.warning(
                         "getUpdates failed (%s: %s); retry in %.1fs",
                         type(error).__name__, error, backoff.next_delay,
@@ -167,7 +167,7 @@ class ConfirmingPoller:
             return
         try:
             await self.bot(GetUpdates(offset=self._next_offset, timeout=0, limit=1))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - best effort on the way out
             logger.warning("could not confirm the last updates: %s", error)
 
 

@@ -53,7 +53,7 @@ async def wait_for_api(bot: Bot, stop: asyncio.Event) -> None:
                 "config error: BOT_TOKEN was rejected by Telegram (401 Unauthorized); "
                 "copy the token again from @BotFather"
             ) from None
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any network failure is waited out
             logger.warning("Bot API not reachable (%s); retry in %.1fs", error, backoff.next_delay)
             await backoff.asleep()
 

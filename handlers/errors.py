@@ -38,7 +38,7 @@ async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> N
             await message.reply(text)
         elif callback is not None:
             await callback.answer(text, show_alert=False)
-    except Exception:
+    except Exception:  # noqa: BLE001 - the apology is best-effort
         logger.warning("update %s: could not send the apology", update.update_id)
 
 
