@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     default_language: Literal["zh", "en"] = "zh"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_host: str = "0.0.0.0"
+    webhook_host: str = "0.0.0.0"  # Telegram must reach it; usually behind a TLS proxy
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     scheduler_enabled: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
