@@ -1,0 +1,143 @@
+"""Chats, members, commands, invite links and forum topics."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from sandbox.botapi.core import BotApi, Params, method
+from sandbox.errors import bad_request
+from sandbox.world import Membership
+
+
+@method("getChat")
+async def get_chat(api: BotApi, params: Params) -> Any:
+    return api.chat_for_bot(params).full_info()
+
+
+@method("getChatMember")
+async def get_chat_member(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    user = api.world.users.get(params.get("user_id"))  # type: ignore[arg-type]
+    if user is None:
+        raise bad_request("user not found")
+    membership = chat.members.get(user.id)
+    if membership is None:
+        membership = Membership("left")
+    return membership.to_api(user)
+
+
+@method("getChatAdministrators")
+async def get_chat_administrators(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    if chat.type == "private":
+        raise bad_request("there are no administrators in the private chat")
+    return [
+        membership.to_api(api.world.users[user_id])
+        for user_id, membership in chat.members.items()
+        if membership.status in ("creator", "administrator")
+    ]
+
+
+def commands_key(params: Params) -> tuple[str, str]:
+    """Commands are kept per scope type and language, as Telegram keeps them."""
+    scope = (params.get("scope") or {}).get("type", "default")
+    return scope, params.get("language_code") or ""
+
+
+@method("setMyCommands")
+async def set_my_commands(api: BotApi, params: Params) -> Any:
+    commands = params.get("commands")
+    if not isinstance(commands, list) or len(commands) > 100:
+        raise bad_request("commands must be an array of at most 100 BotCommand")
+    for command in commands:
+        name, description = command.get("command", ""), command.get("description", "")
+        if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+            raise bad_request("BOT_COMMAND_INVALID")
+        if not 1 <= len(description) <= 256:
+            raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+    language = params.get("language_code") or ""
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise bad_request("invalid language code specified")
+    api.world.commands[commands_key(params)] = commands
+    api.world.record("commands_set", key=commands_key(params), count=len(commands))
+    return True
+
+
+@method("getMyCommands")
+async def get_my_commands(api: BotApi, params: Params) -> Any:
+    return api.world.commands.get(commands_key(params), [])
+
+
+@method("deleteMyCommands")
+async def delete_my_commands(api: BotApi, params: Params) -> Any:
+    api.world.commands.pop(commands_key(params), None)
+    return True
+
+
+@method("createChatInviteLink")
+async def create_chat_invite_link(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    if not chat.is_group:
+        raise bad_request("can't invite members to a private chat")
+    api.require_right(chat, "can_invite_users", "not enough rights to manage chat invite links")
+    name = params.get("name")
+    if name is not None and len(name) > 32:
+        raise bad_request("invite link name is too long")
+    limit = params.get("member_limit")
+    if limit is not None and not 1 <= limit <= 99_999:
+        raise bad_request("member limit must be between 1 and 99999")
+    link: dict[str, Any] = {
+        "invite_link": f"https://t.me/+{secrets.token_urlsafe(12)}",
+        "creator": api.world.bot.to_api(),
+        "creates_join_request": bool(params.get("creates_join_request")),
+        "is_primary": False,
+        "is_revoked": False,
+    }
+    for key in ("name", "expire_date", "member_limit"):
+        if params.get(key) is not None:
+            link[key] = params[key]
+    chat.invite_links[link["invite_link"]] = link
+    api.world.record("invite_link", chat_id=chat.id, link=link)
+    return link
+
+
+TOPIC_COLORS = {7322096, 16766590, 13338331, 9367192, 16749490, 16478047}
+
+
+@method("createForumTopic")
+async def create_forum_topic(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    if not chat.is_forum:
+        raise bad_request("the chat is not a forum")
+    api.require_right(chat, "can_manage_topics", "not enough rights to create a topic")
+    name = params.get("name") or ""
+    if not 1 <= len(name) <= 128:
+        raise bad_request("TOPIC_NAME_INVALID" if name else "topic name is empty")
+    color = params.get("icon_color", 7322096)
+    if color not in TOPIC_COLORS:
+        raise bad_request("invalid icon_color")
+    service = api.world.new_message(
+        chat, api.world.bot, forum_topic_created={"name": name, "icon_color": color}
+    )
+    topic = {"message_thread_id": service["message_id"], "name": name, "icon_color": color}
+    chat.topics[service["message_id"]] = {**topic, "closed": False}
+    api.world.record("topic_created", chat_id=chat.id, topic=topic)
+    return topic
+
+
+@method("closeForumTopic")
+async def close_forum_topic(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    if not chat.is_forum:
+        raise bad_request("the chat is not a forum")
+    topic = chat.topics.get(params.get("message_thread_id"))  # type: ignore[arg-type]
+    if topic is None:
+        raise bad_request("TOPIC_ID_INVALID")
+    api.require_right(chat, "can_manage_topics", "not enough rights to manage topics")
+    if topic["closed"]:
+        raise bad_request("TOPIC_NOT_MODIFIED")
+    topic["closed"] = True
+    api.world.record("topic_closed", chat_id=chat.id, thread_id=topic["message_thread_id"])
+    return True

@@ -1,0 +1,173 @@
+"""Sending, editing, deleting and pinning messages, and answering buttons."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sandbox import validation
+from sandbox.botapi.core import BotApi, Params, method
+from sandbox.errors import bad_request
+from sandbox.world import SandboxChat
+
+
+@method("sendMessage")
+async def send_message(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params, sending=True)
+    text = validation.check_text(params.get("text"), params.get("parse_mode"))
+    return api.post(chat, params, "sendMessage", text=text)
+
+
+@method("sendPhoto")
+async def send_photo(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params, sending=True)
+    caption = validation.check_caption(params.get("caption"), params.get("parse_mode"))
+    file_id, _ = api.uploaded(params, "photo", "photo")
+    photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 720}]
+    return api.post(chat, params, "sendPhoto", photo=photo, caption=caption)
+
+
+@method("sendDocument")
+async def send_document(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params, sending=True)
+    caption = validation.check_caption(params.get("caption"), params.get("parse_mode"))
+    file_id, upload = api.uploaded(params, "document", "document")
+    document = {
+        "file_id": file_id,
+        "file_unique_id": file_id,
+        "file_name": upload.get("filename") or "file",
+        "mime_type": upload.get("content_type") or "application/octet-stream",
+        "file_size": len(upload.get("content", b"")),
+    }
+    return api.post(chat, params, "sendDocument", document=document, caption=caption)
+
+
+@method("copyMessage")
+async def copy_message(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params, sending=True)
+    source_chat = api.world.chat(params.get("from_chat_id"))  # type: ignore[arg-type]
+    if source_chat is None:
+        raise bad_request("chat not found")
+    source = api.live_message(source_chat, params.get("message_id"), "message to copy not found")
+    content: dict[str, Any] = {
+        key: source[key] for key in ("text", "entities", "photo", "document") if key in source
+    }
+    if "caption" in params:
+        content["caption"] = validation.check_caption(params["caption"], params.get("parse_mode"))
+    elif "caption" in source:
+        content["caption"] = source["caption"]
+    message = api.post(chat, params, "copyMessage", **content)
+    return {"message_id": message["message_id"]}
+
+
+# -- changing messages ------------------------------------------------------------------------
+
+
+def _own_message(api: BotApi, params: Params) -> tuple[SandboxChat, dict[str, Any]]:
+    if params.get("inline_message_id"):
+        raise bad_request("inline messages are not supported by the sandbox")
+    chat = api.chat_for_bot(params)
+    message = api.live_message(chat, params.get("message_id"), "message to edit not found")
+    if message.get("from", {}).get("id") != api.world.bot.id:
+        raise bad_request("message can't be edited")
+    return chat, message
+
+
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly the "
+    "same as a current content and reply markup of the message"
+)
+
+
+@method("editMessageText")
+async def edit_message_text(api: BotApi, params: Params) -> Any:
+    chat, message = _own_message(api, params)
+    text = validation.check_text(params.get("text"), params.get("parse_mode"))
+    markup = validation.check_reply_markup(params.get("reply_markup"))
+    if message.get("text") == text and message.get("reply_markup") == markup:
+        raise bad_request(NOT_MODIFIED)
+    message.update(text=text, edit_date=int(time.time()))
+    _set_markup(message, markup)
+    api.world.record(
+        "edited", chat_id=chat.id, message_id=message["message_id"], text=text,
+        html=params.get("text"), reply_markup=markup,
+    )  # fmt: skip
+    return message
+
+
+@method("editMessageReplyMarkup")
+async def edit_message_reply_markup(api: BotApi, params: Params) -> Any:
+    chat, message = _own_message(api, params)
+    markup = validation.check_reply_markup(params.get("reply_markup"))
+    if message.get("reply_markup") == markup:
+        raise bad_request(NOT_MODIFIED)
+    _set_markup(message, markup)
+    message["edit_date"] = int(time.time())
+    api.world.record(
+        "edited", chat_id=chat.id, message_id=message["message_id"], text=message.get("text"),
+        html=None, reply_markup=markup,
+    )  # fmt: skip
+    return message
+
+
+def _set_markup(message: dict[str, Any], markup: dict[str, Any] | None) -> None:
+    if markup is None:
+        message.pop("reply_markup", None)
+    else:
+        message["reply_markup"] = markup
+
+
+@method("deleteMessage")
+async def delete_message(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    message = api.live_message(chat, params.get("message_id"), "message to delete not found")
+    own = message.get("from", {}).get("id") == api.world.bot.id
+    if not own and chat.is_group and not api.world.bot_membership(chat).can("can_delete_messages"):
+        raise bad_request("message can't be deleted")
+    chat.deleted.add(message["message_id"])
+    api.world.record("deleted", chat_id=chat.id, message_id=message["message_id"])
+    return True
+
+
+@method("pinChatMessage")
+async def pin_chat_message(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    api.require_right(
+        chat, "can_pin_messages", "not enough rights to manage pinned messages in the chat"
+    )
+    message = api.live_message(chat, params.get("message_id"), "message to pin not found")
+    chat.pinned = [mid for mid in chat.pinned if mid != message["message_id"]] + [
+        message["message_id"]
+    ]
+    api.world.record("pinned", chat_id=chat.id, message_id=message["message_id"])
+    return True
+
+
+@method("unpinChatMessage")
+async def unpin_chat_message(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    api.require_right(
+        chat, "can_pin_messages", "not enough rights to manage pinned messages in the chat"
+    )
+    message_id = params.get("message_id") or (chat.pinned[-1] if chat.pinned else None)
+    if message_id is None or message_id not in chat.pinned:
+        raise bad_request("message to unpin not found")
+    chat.pinned.remove(message_id)
+    api.world.record("unpinned", chat_id=chat.id, message_id=message_id)
+    return True
+
+
+@method("answerCallbackQuery")
+async def answer_callback_query(api: BotApi, params: Params) -> Any:
+    query = api.world.callback_queries.get(str(params.get("callback_query_id")))
+    if query is None or query["answered"]:
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    text = params.get("text")
+    if text is not None and len(text) > validation.MAX_CALLBACK_ANSWER:
+        raise bad_request("MESSAGE_TOO_LONG")
+    query["answered"] = True
+    api.world.record(
+        "answered", query_id=query["id"], chat_id=query["chat_id"], text=text,
+        show_alert=bool(params.get("show_alert")),
+    )  # fmt: skip
+    return True
