@@ -31,7 +31,8 @@ async def serve(settings: Settings) -> None:
         with suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        await wait_for_api(bot, stop)
+        if not await wait_for_api(bot, stop):
+            return  # stopped before Telegram ever answered
         if settings.webhook_url:
             await serve_webhook(settings, bot, dispatcher, stop)
         else:
@@ -41,13 +42,14 @@ async def serve(settings: Settings) -> None:
         await services.close()
 
 
-async def wait_for_api(bot: Bot, stop: asyncio.Event) -> None:
-    """getMe until it answers: a network blip at start-up is waited out, a bad token is not."""
+async def wait_for_api(bot: Bot, stop: asyncio.Event) -> bool:
+    """getMe until it answers (True) or we are stopped (False): a network blip at start-up is
+    waited out, a bad token is not."""
     backoff = Backoff(BACKOFF)
     while not stop.is_set():
         try:
             await bot.me()
-            return
+            return True
         except TelegramUnauthorizedError:
             raise ConfigError(
                 "config error: BOT_TOKEN was rejected by Telegram (401 Unauthorized); "
@@ -55,7 +57,9 @@ async def wait_for_api(bot: Bot, stop: asyncio.Event) -> None:
             ) from None
         except Exception as error:  # noqa: BLE001 - any network failure is waited out
             logger.warning("Bot API not reachable (%s); retry in %.1fs", error, backoff.next_delay)
-            await backoff.asleep()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), next(backoff))
+    return False
 
 
 async def serve_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -> None:

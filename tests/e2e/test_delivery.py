@@ -187,3 +187,17 @@ async def eventually_inactive(database_url: str, chat_id: int) -> bool:
         return False
     finally:
         await engine.dispose()
+
+
+async def test_an_unreachable_api_at_start_is_waited_out_and_sigterm_stops_cleanly(
+    database_url: str,
+) -> None:
+    bot = BotProcess(f"http://127.0.0.1:{free_port()}", database_url)  # nobody listens there
+    bot.start()
+    for _ in range(600):
+        if bot.logs().count("Bot API not reachable") >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert bot.logs().count("Bot API not reachable") >= 2
+    assert bot.stop() == 0
+    assert "Traceback" not in bot.logs()
