@@ -38,8 +38,8 @@ bench: install
 locales: install  ## re-extract messages into the zh and en catalogues
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k gettext -k lazy_gettext \
 		--no-location --omit-header -o locales/messages.pot bot handlers services
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-location \
-		--omit-header --ignore-obsolete
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching \
+		--ignore-obsolete --width 100
 	@rm -f locales/messages.pot
 
 sandbox: install  ## try the bot offline: a local Bot API and a terminal to talk in

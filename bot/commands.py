@@ -29,6 +29,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", __("Start the bot and see what it does")),
     CommandSpec("help", __("List the commands you can use")),
     CommandSpec(
+        "points",
+        __("Your points and their history; admins add or deduct"),
+        usage="/points [history] · /points [@user|id] +50|-20 <reason>",
+    ),
+    CommandSpec(
         "settings",
         __("Show or change this group's settings"),
         usage="/settings [timezone <Area/City> | language <zh|en|auto>]",

@@ -3,7 +3,7 @@
 from aiogram import Router
 
 from bot.filters import is_command
-from handlers import errors, lifecycle, refusal, settings, start
+from handlers import errors, lifecycle, points, refusal, settings, start
 
 
 def feature_routers() -> list[Router]:
@@ -13,6 +13,9 @@ def feature_routers() -> list[Router]:
     commands.message.filter(is_command)
     # `refusal` comes last: it answers admin commands that no admin-only handler took.
     commands.include_routers(
-        start.create_router(), settings.create_router(), refusal.create_router()
+        start.create_router(),
+        settings.create_router(),
+        points.create_router(),
+        refusal.create_router(),
     )
     return [lifecycle.create_router(), commands, errors.create_router()]

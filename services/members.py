@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Member
@@ -48,3 +49,14 @@ async def record_sightings(session: AsyncSession, sightings: list[Sighting]) -> 
         keys=["chat_id", "user_id"],
         update=["username", "display_name", "last_seen_at"],
     )
+
+
+async def find_member(session: AsyncSession, chat_id: int, handle: str) -> Member | None:
+    """A member of this chat by `@username` (any case) or numeric user id."""
+    if handle.lstrip("-").isdigit():
+        return await session.get(Member, (chat_id, int(handle)))
+    username = handle.removeprefix("@").lower()
+    found = await session.scalars(
+        select(Member).where(Member.chat_id == chat_id, func.lower(Member.username) == username)
+    )
+    return found.first()

@@ -14,6 +14,7 @@ from bot.middlewares.database import after_commit
 from services.chats import ChatService
 from services.clock import Clock
 from services.members import Sighting, record_sightings
+from services.points import PointsService
 
 
 class TrackingMiddleware(BaseMiddleware):
@@ -31,6 +32,7 @@ class TrackingMiddleware(BaseMiddleware):
         session = data["session"]
         chats = ChatService(session, self.clock, self.default_timezone)
         data["chats"] = chats
+        data["points"] = PointsService(session, self.clock)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if chat is not None:

@@ -1,0 +1,176 @@
+"""/points: anyone sees their balance and history; admins add or deduct points with a reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.filters import IsAdmin
+from models import LedgerEntry
+from services.chats import ChatProfile
+from services.members import find_member
+from services.points import MAX_CHANGE, NotEnoughPoints, PointsService
+
+USAGE = "/points [history] · /points [@user|id] +50|-20 <reason>"
+ADJUST = re.compile(
+    r"^(?:(?P<target>@\w{3,32}|\d{3,20})\s+)?(?P<amount>[+-]\d{1,7})\s+(?P<reason>\S.{0,99})$"
+)
+HISTORY = re.compile(r"^history(?:\s+(?P<target>@\w{3,32}|\d{3,20}))?$")
+REASONS = {
+    "message": __("message"), "checkin": __("sign-in"), "streak": __("streak bonus"),
+    "topic": __("topic"), "draw": __("draw"), "referral": __("referral"),
+    "admin": __("by an admin"), "redeem": __("redeemed"), "refund": __("refund"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PointsRequest:
+    kind: Literal["balance", "history", "adjust"]
+    target: str | None = None  # "@name" or an id; None: the replied-to member, else the sender
+    amount: int = 0
+    reason: str = ""
+
+
+def parse(args: str | None) -> PointsRequest | None:
+    """None for input that matches no form of the command."""
+    text = (args or "").strip()
+    if not text:
+        return PointsRequest("balance")
+    if history := HISTORY.match(text):
+        return PointsRequest("history", target=history["target"])
+    if (adjust := ADJUST.match(text)) and 0 < abs(int(adjust["amount"])) <= MAX_CHANGE:
+        return PointsRequest("adjust", adjust["target"], int(adjust["amount"]), adjust["reason"])
+    return None
+
+
+async def about_someone_else(
+    message: Message, command: CommandObject
+) -> bool | dict[str, PointsRequest]:
+    """Forms only admins may use: an adjustment, or another member's history."""
+    request = parse(command.args)
+    if request is None or request.kind == "balance":
+        return False
+    if request.kind == "adjust" or request.target or message.reply_to_message is not None:
+        return {"request": request}
+    return False
+
+
+async def adjust_or_inspect(
+    message: Message,
+    request: PointsRequest,
+    points: PointsService,
+    session: AsyncSession,
+    chat_profile: ChatProfile,
+) -> None:
+    """An admin's /points +N reason, /points @user -N reason, or /points history for someone."""
+    target = await resolve_target(message, request, session)
+    if isinstance(target, str):
+        await message.reply(target)
+        return
+    user_id, name = target
+    if request.kind == "history":
+        await message.reply(await render_history(points, chat_profile, user_id, name))
+        return
+    assert message.from_user is not None
+    try:
+        balance = await points.change(
+            message.chat.id, user_id, request.amount, reason="admin", ref=request.reason,
+            key=f"admin:{message.chat.id}:{message.message_id}", actor=message.from_user.id,
+        )  # fmt: skip
+    except NotEnoughPoints as refused:
+        await message.reply(
+            _("{name} has only {points} points; nothing was deducted.").format(
+                name=escape(name), points=refused.balance
+            )
+        )
+        return
+    await message.reply(
+        _("✅ {amount:+d} points for {name}: {reason}. Balance: {points}.").format(
+            amount=request.amount,
+            name=escape(name),
+            reason=escape(request.reason),
+            points=balance.points,
+        )
+    )
+
+
+async def resolve_target(
+    message: Message, request: PointsRequest, session: AsyncSession
+) -> tuple[int, str] | str:
+    """(user id, name) of the member meant, or the reply explaining why there is none."""
+    if request.target is not None:
+        member = await find_member(session, message.chat.id, request.target)
+        if member is None:
+            return _(
+                "I don't know {who} in this group yet: they need to have written here."
+            ).format(who=escape(request.target))
+        return member.user_id, member.display_name or request.target
+    replied = message.reply_to_message.from_user if message.reply_to_message else None
+    if replied is None:
+        return _("Reply to the member's message, or name them: {usage}").format(
+            usage=f"<code>{escape(USAGE)}</code>"
+        )
+    if replied.is_bot:
+        return _("Bots don't collect points.")
+    return replied.id, replied.full_name
+
+
+async def own_points(
+    message: Message, command: CommandObject, points: PointsService, chat_profile: ChatProfile
+) -> None:
+    """/points and /points history for oneself; everything else gets the usage or a refusal."""
+    request = parse(command.args)
+    if request is None:
+        await message.reply(_("Usage: {usage}").format(usage=f"<code>{escape(USAGE)}</code>"))
+        return
+    someone_else = request.target or message.reply_to_message is not None
+    if request.kind == "adjust" or (request.kind == "history" and someone_else):
+        await message.reply(_("Sorry, only the group's admins can use this command."))
+        return
+    assert message.from_user is not None
+    if request.kind == "history":
+        name = message.from_user.full_name
+        await message.reply(await render_history(points, chat_profile, message.from_user.id, name))
+        return
+    balance = await points.balance(message.chat.id, message.from_user.id)
+    await message.reply(
+        _("Your balance: {points} points (lifetime {lifetime}).").format(
+            points=balance.points, lifetime=balance.lifetime_points
+        )
+    )
+
+
+async def render_history(
+    points: PointsService, profile: ChatProfile, user_id: int, name: str
+) -> str:
+    entries = await points.history(profile.id, user_id)
+    if not entries:
+        return _("No points changes for {name} yet.").format(name=escape(name))
+    zone = ZoneInfo(profile.timezone)
+    lines = [_("Last changes for {name}:").format(name=escape(name))]
+    lines += [render_entry(entry, zone) for entry in entries]
+    return "\n".join(lines)
+
+
+def render_entry(entry: LedgerEntry, zone: ZoneInfo) -> str:
+    when = entry.created_at.astimezone(zone).strftime("%m-%d %H:%M")
+    label = str(REASONS.get(entry.reason, entry.reason))
+    note = f" · {escape(entry.ref)}" if entry.reason == "admin" and entry.ref else ""
+    return f"<code>{when}</code> {entry.delta:+d} {label}{note}"
+
+
+def create_router() -> Router:
+    router = Router(name="points")
+    router.message.register(adjust_or_inspect, Command("points"), about_someone_else, IsAdmin())
+    router.message.register(own_points, Command("points"))
+    return router

@@ -1,0 +1,94 @@
+"""/points as admins and members use it, through the sandbox."""
+
+from __future__ import annotations
+
+from sandbox.client import Group, SandboxClient, User
+
+
+async def fan_group(sandbox: SandboxClient) -> tuple[Group, User, User]:
+    admin = await sandbox.create_user("Ada", "ada_admin", "en")
+    bob = await sandbox.create_user("Bob", "bob_fan", "en")
+    group = await sandbox.create_group(creator=admin, members=[bob])
+    return group, admin, bob
+
+
+async def test_an_admin_rewards_a_member_by_replying(sandbox: SandboxClient) -> None:
+    group, admin, bob = await fan_group(sandbox)
+    photo = await sandbox.send(group, bob, caption="my haul", photo=True)
+    sent = await sandbox.send(
+        group, admin, "/points +50 great photo", reply_to=photo["message"]["message_id"]
+    )
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert reply["text"] == "✅ +50 points for Bob: great photo. Balance: 50."
+    mine = await sandbox.ask(group, bob, "/points")
+    assert mine["text"] == "Your balance: 50 points (lifetime 50)."
+
+
+async def test_an_admin_deducts_by_username_but_never_below_zero(sandbox: SandboxClient) -> None:
+    group, admin, bob = await fan_group(sandbox)
+    await sandbox.send(group, bob, "hello everyone")  # now the bot knows @bob_fan
+    await sandbox.ask(group, admin, "/points @bob_fan +30 welcome gift")
+    reply = await sandbox.ask(group, admin, "/points @BOB_FAN -20 spamming")
+    assert reply["text"] == "✅ -20 points for Bob: spamming. Balance: 10."
+    refused = await sandbox.ask(group, admin, f"/points {bob.id} -11 more spam")
+    assert refused["text"] == "Bob has only 10 points; nothing was deducted."
+    mine = await sandbox.ask(group, bob, "/points")
+    assert mine["text"] == "Your balance: 10 points (lifetime 30)."
+
+
+async def test_a_member_cannot_give_points(sandbox: SandboxClient) -> None:
+    group, admin, bob = await fan_group(sandbox)
+    await sandbox.send(group, admin, "hi")
+    for attempt in ("/points @ada_admin +100 thanks", "/points history @ada_admin"):
+        reply = await sandbox.ask(group, bob, attempt)
+        assert reply["text"] == "Sorry, only the group's admins can use this command."
+    assert (await sandbox.ask(group, admin, "/points"))[
+        "text"
+    ] == "Your balance: 0 points (lifetime 0)."
+
+
+async def test_bad_input_gets_the_usage_and_changes_nothing(sandbox: SandboxClient) -> None:
+    group, admin, bob = await fan_group(sandbox)
+    await sandbox.send(group, bob, "hello")
+    for bad in (
+        "/points @bob_fan +abc nice",
+        "/points @bob_fan +50",
+        "/points @bob_fan +99999999 lots",
+        "/points give",
+    ):
+        reply = await sandbox.ask(group, admin, bad)
+        assert reply["text"].startswith("Usage: /points"), bad
+    unknown = await sandbox.ask(group, admin, "/points @nobody_here +5 hi")
+    assert (
+        unknown["text"]
+        == "I don't know @nobody_here in this group yet: they need to have written here."
+    )
+    assert (await sandbox.ask(group, bob, "/points"))[
+        "text"
+    ] == "Your balance: 0 points (lifetime 0)."
+
+
+async def test_bots_do_not_collect_points(sandbox: SandboxClient) -> None:
+    group, admin, _ = await fan_group(sandbox)
+    hello = await sandbox.ask(group, admin, "/start")
+    sent = await sandbox.send(group, admin, "/points +5 good bot", reply_to=hello["message_id"])
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert reply["text"] == "Bots don't collect points."
+
+
+async def test_history_lists_the_latest_changes_in_the_members_language(
+    sandbox: SandboxClient,
+) -> None:
+    admin = await sandbox.create_user("Ada", "ada_boss", "en")
+    li = await sandbox.create_user("李雷", "li_lei", "zh")
+    group = await sandbox.create_group(creator=admin, members=[li])
+    await sandbox.send(group, li, "大家好")
+    await sandbox.ask(group, admin, "/points @li_lei +5 first post")
+    await sandbox.ask(group, admin, "/points @li_lei -2 typo")
+    mine = await sandbox.ask(group, li, "/points history")
+    lines = mine["text"].splitlines()
+    assert lines[0] == "李雷 的最近积分记录："
+    assert lines[1].endswith("-2 管理员调整 · typo")
+    assert lines[2].endswith("+5 管理员调整 · first post")
+    theirs = await sandbox.ask(group, admin, "/points history @li_lei")
+    assert theirs["text"].splitlines()[0] == "Last changes for 李雷:"
