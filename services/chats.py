@@ -46,22 +46,13 @@ class ChatService:
 
     async def ensure(self, chat_id: int, chat_type: str, title: str) -> ChatProfile:
         """Create the chat on first sight, keep its title current, and return its profile."""
-        await upsert(
-            self.session,
-            Chat,
-            {
-                "id": chat_id,
-                "type": chat_type,
-                "title": title[:255],
-                "timezone": None,
-                "language": None,
-                "settings": {},
-                "active": True,
-                "created_at": self.clock.now(),
-            },
-            keys=["id"],
-            update=["title", "type"],
-        )
+        row = {
+            "id": chat_id,
+            "type": chat_type,
+            "title": title[:255],
+            "created_at": self.clock.now(),
+        }
+        await upsert(self.session, Chat, row, keys=["id"], update=["title", "type"])
         profile = await self.profile(chat_id)
         assert profile is not None
         return profile
@@ -102,13 +93,8 @@ class ChatService:
         """
         if await self.session.get(Chat, old_id) is None:
             return False
-        await upsert(
-            self.session,
-            Chat,
-            {"id": new_id, "title": "", "type": "supergroup", "timezone": None, "language": None,
-             "settings": {}, "active": True, "created_at": self.clock.now()},
-            keys=["id"],
-        )  # fmt: skip
+        row = {"id": new_id, "type": "supergroup", "created_at": self.clock.now()}
+        await upsert(self.session, Chat, row, keys=["id"])
         locked = select(Chat).where(Chat.id.in_((old_id, new_id))).with_for_update()
         chats = {
             chat.id: chat

@@ -33,12 +33,6 @@ async def record_sightings(session: AsyncSession, sightings: list[Sighting]) -> 
             "display_name": s.display_name[:255],
             "joined_at": s.seen_at,
             "last_seen_at": s.seen_at,
-            "message_count": 0,
-            "points": 0,
-            "lifetime_points": 0,
-            "streak": 0,
-            "best_streak": 0,
-            "tags": [],
         }
         for s in sightings
     ]

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import LedgerEntry, Member
-from models.queries import insert_for
+from models.queries import insert_for, upsert
 from services.clock import Clock
 
 MAX_CHANGE = 1_000_000
@@ -124,20 +124,11 @@ class PointsService:
         return Balance(points=points, lifetime_points=lifetime, applied=applied)
 
     async def _ensure_member(self, chat_id: int, user_id: int) -> None:
-        await self.session.execute(
-            insert_for(self.session, Member)
-            .values(
-                chat_id=chat_id,
-                user_id=user_id,
-                display_name="",
-                message_count=0,
-                points=0,
-                lifetime_points=0,
-                streak=0,
-                best_streak=0,
-                tags=[],
-            )
-            .on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
+        await upsert(
+            self.session,
+            Member,
+            {"chat_id": chat_id, "user_id": user_id},
+            keys=["chat_id", "user_id"],
         )
 
 
