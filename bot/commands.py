@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from aiogram import Bot
 from aiogram.types import (
@@ -13,6 +14,7 @@ from aiogram.types import (
     BotCommandScopeDefault,
 )
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from babel.support import LazyProxy
 
@@ -40,6 +42,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         admin=True,
     ),
 )
+
+
+def usage_of(name: str) -> str:
+    """The command's usage as HTML code, for replies that explain how to use it."""
+    spec = next(spec for spec in COMMANDS if spec.name == name)
+    return f"<code>{escape(spec.usage)}</code>"
+
+
+def usage_reply(name: str) -> str:
+    """What a command answers to input it cannot read."""
+    return _("Usage: {usage}").format(usage=usage_of(name))
 
 
 def commands_for(*, admin: bool) -> list[CommandSpec]:

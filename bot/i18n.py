@@ -48,11 +48,15 @@ def language_of(user: User | None) -> str | None:
     return code if code in LANGUAGES else None
 
 
-class ChatLanguageMiddleware(I18nMiddleware):
+def reply_language(profile: ChatProfile | None, user: User | None, default: str) -> str:
     """The chat's language if an admin set one, else the sender's, else the default."""
+    if profile is not None and profile.language:
+        return profile.language
+    return language_of(user) or default
 
+
+class ChatLanguageMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        profile: ChatProfile | None = data.get("chat_profile")
-        if profile is not None and profile.language:
-            return profile.language
-        return language_of(data.get("event_from_user")) or self.i18n.default_locale
+        return reply_language(
+            data.get("chat_profile"), data.get("event_from_user"), self.i18n.default_locale
+        )

@@ -10,7 +10,7 @@ from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 
 from bot.directory import ChatDirectory
-from bot.i18n import language_of
+from bot.i18n import reply_language
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> N
     user = message.from_user if message else callback.from_user if callback else None
     chat_id = message.chat.id if message else None
     profile = directory.profile(chat_id) if chat_id is not None else None
-    language = (profile.language if profile else None) or language_of(user) or i18n.default_locale
+    language = reply_language(profile, user, i18n.default_locale)
     text = i18n.gettext("Sorry, something went wrong. Please try again later.", locale=language)
     try:
         if message is not None:

@@ -15,13 +15,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import usage_of, usage_reply
 from bot.filters import IsAdmin
 from models import LedgerEntry
 from services.chats import ChatProfile
 from services.members import find_member
 from services.points import MAX_CHANGE, NotEnoughPoints, PointsService
 
-USAGE = "/points [history] · /points [@user|id] +50|-20 <reason>"
 ADJUST = re.compile(
     r"^(?:(?P<target>@\w{3,32}|\d{3,20})\s+)?(?P<amount>[+-]\d{1,7})\s+(?P<reason>\S.{0,99})$"
 )
@@ -39,6 +39,11 @@ class PointsRequest:
     target: str | None = None  # "@name" or an id; None: the replied-to member, else the sender
     amount: int = 0
     reason: str = ""
+
+    def needs_admin(self, message: Message) -> bool:
+        """An adjustment, or the history of someone else (named, or the replied-to member)."""
+        about_other = self.target is not None or message.reply_to_message is not None
+        return self.kind == "adjust" or (self.kind == "history" and about_other)
 
 
 def parse(args: str | None) -> PointsRequest | None:
@@ -58,11 +63,9 @@ async def about_someone_else(
 ) -> bool | dict[str, PointsRequest]:
     """Forms only admins may use: an adjustment, or another member's history."""
     request = parse(command.args)
-    if request is None or request.kind == "balance":
+    if request is None or not request.needs_admin(message):
         return False
-    if request.kind == "adjust" or request.target or message.reply_to_message is not None:
-        return {"request": request}
-    return False
+    return {"request": request}
 
 
 async def adjust_or_inspect(
@@ -118,7 +121,7 @@ async def resolve_target(
     replied = message.reply_to_message.from_user if message.reply_to_message else None
     if replied is None:
         return _("Reply to the member's message, or name them: {usage}").format(
-            usage=f"<code>{escape(USAGE)}</code>"
+            usage=usage_of("points")
         )
     if replied.is_bot:
         return _("Bots don't collect points.")
@@ -131,10 +134,9 @@ async def own_points(
     """/points and /points history for oneself; everything else gets the usage or a refusal."""
     request = parse(command.args)
     if request is None:
-        await message.reply(_("Usage: {usage}").format(usage=f"<code>{escape(USAGE)}</code>"))
+        await message.reply(usage_reply("points"))
         return
-    someone_else = request.target or message.reply_to_message is not None
-    if request.kind == "adjust" or (request.kind == "history" and someone_else):
+    if request.needs_admin(message):
         await message.reply(_("Sorry, only the group's admins can use this command."))
         return
     assert message.from_user is not None

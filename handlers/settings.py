@@ -12,16 +12,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import usage_of, usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
 from bot.middlewares import after_commit
 from services.chats import LANGUAGES, ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
-
-USAGE = "/settings [timezone <Area/City> | language <zh|en|auto>]"
-
-
-def usage() -> str:
-    return _("Usage: {usage}").format(usage=f"<code>{escape(USAGE)}</code>")
 
 
 async def settings(
@@ -39,7 +34,7 @@ async def settings(
         await message.reply(render_settings(chat_profile))
         return
     if len(args) != 2 or args[0].lower() not in ("timezone", "language"):
-        await message.reply(usage())
+        await message.reply(usage_reply("settings"))
         return
     name, value = args[0].lower(), args[1]
     try:
@@ -52,7 +47,7 @@ async def settings(
             with i18n.use_locale(language or i18n.current_locale):
                 reply = _("Language set to {language}.").format(language=language_name(language))
     except (UnknownTimezone, UnknownLanguage):
-        await message.reply(usage())
+        await message.reply(usage_reply("settings"))
         return
     after_commit(session, partial(directory.forget, message.chat.id))
     await message.reply(reply)
@@ -70,7 +65,7 @@ def render_settings(profile: ChatProfile) -> str:
             _("Time zone: {timezone}").format(timezone=escape(profile.timezone)),
             _("Language: {language}").format(language=language_name(profile.language)),
             "",
-            _("Change them with {usage}").format(usage=f"<code>{escape(USAGE)}</code>"),
+            _("Change them with {usage}").format(usage=usage_of("settings")),
             _("Languages: {languages}, or auto").format(languages=", ".join(LANGUAGES)),
         ]
     )

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.admins import AdminCache
-from bot.commands import commands_for
+from bot.commands import commands_for, usage_of
 
 
 async def start(message: Message, bot: Bot) -> None:
@@ -48,7 +48,7 @@ async def help_(message: Message, bot: Bot, admin_cache: AdminCache) -> None:
     if is_admin:
         lines += ["", _("<b>Admin commands</b>")]
         lines += [
-            f"/{spec.name} — {spec.description}\n    <code>{escape(spec.usage)}</code>"
+            f"/{spec.name} — {spec.description}\n    {usage_of(spec.name)}"
             for spec in commands_for(admin=True)
             if spec.admin
         ]
