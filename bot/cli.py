@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
@@ -73,6 +75,20 @@ def check_sqlite_folder(url: str) -> None:
         )
 
 
+@asynccontextmanager
+async def open_database(url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine for one CLI command; any failure becomes the one-line database error."""
+    from models import create_engine
+
+    engine = create_engine(url)
+    try:
+        yield engine
+    except Exception as error:  # noqa: BLE001 - any failure means the database is not usable
+        raise ConfigError(database_problem(url, error)) from None
+    finally:
+        await engine.dispose()
+
+
 def database_problem(url: str, error: BaseException) -> str:
     cause = getattr(error, "orig", None) or error
     reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
@@ -105,21 +121,13 @@ async def _check(settings: Settings) -> int:
     from aiogram.exceptions import TelegramUnauthorizedError
 
     from bot.app import Services, create_bot
-    from models import create_engine
 
-    engine = create_engine(settings.database_url)
-    try:
-        async with engine.connect() as connection:
-            revision = (
-                await connection.execute(text("SELECT version_num FROM alembic_version"))
-            ).scalar()
-    except Exception as error:  # noqa: BLE001 - any failure means the database is not usable
-        if "alembic_version" in str(error):
-            revision = None
-        else:
-            raise ConfigError(database_problem(settings.database_url, error)) from None
-    finally:
-        await engine.dispose()
+    async with open_database(settings.database_url) as engine, engine.connect() as connection:
+        migrated = await connection.run_sync(
+            lambda sync: inspect(sync).has_table("alembic_version")
+        )
+        query = text("SELECT version_num FROM alembic_version")
+        revision = (await connection.execute(query)).scalar() if migrated else None
     services = Services.create(settings)
     bot = create_bot(settings, services)
     try:
@@ -155,17 +163,14 @@ def audit() -> int:
 
 
 async def _audit(settings: Settings) -> int:
-    from models import create_engine, create_session_pool
+    from models import create_session_pool
     from services.points import audit as find_mismatches
 
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_session_pool(engine)() as session:
-            mismatches = await find_mismatches(session)
-    except Exception as error:  # noqa: BLE001 - any failure means the database is not usable
-        raise ConfigError(database_problem(settings.database_url, error)) from None
-    finally:
-        await engine.dispose()
+    async with (
+        open_database(settings.database_url) as engine,
+        create_session_pool(engine)() as session,
+    ):
+        mismatches = await find_mismatches(session)
     for m in mismatches:
         print(
             f"chat {m.chat_id} user {m.user_id}: points {m.points}, ledger says {m.ledger_points}; "
