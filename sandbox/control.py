@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 from typing import Any
 
@@ -17,7 +16,6 @@ ANONYMOUS_ADMIN = SandboxUser(
     id=1087968824, first_name="Group", username="GroupAnonymousBot", is_bot=True
 )
 routes = web.RouteTableDef()
-_chat_instances = itertools.count(1)
 
 
 def world_of(request: web.Request) -> World:
@@ -243,16 +241,7 @@ async def user_presses(request: web.Request) -> web.Response:
     callback_data = data.get("data") or next((b for b in buttons if b), None)
     if callback_data not in buttons and not data.get("forge"):
         raise web.HTTPBadRequest(text="the message has no button with that data")
-    query_id = str(next(world.query_ids) * 1_000_003)
-    world.callback_queries[query_id] = {"id": query_id, "chat_id": chat.id, "answered": False}
-    payload = {
-        "id": query_id,
-        "from": user.to_api(),
-        "message": message,
-        "chat_instance": str(next(_chat_instances)),
-        "data": callback_data,
-    }
-    update = world.push_update("callback_query", payload)
+    query_id, update = world.press_button(chat, message, user, callback_data)
     return web.json_response(
         {"query_id": query_id, "update_id": update["update_id"] if update else None}
     )

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sandbox.control import post_as
 from sandbox.server import DEFAULT_TOKEN, start_sandbox
 from sandbox.world import ADMIN_RIGHTS, WORLD, Membership, SandboxChat, SandboxUser, World
 
@@ -58,8 +59,6 @@ class Terminal:
         return [button for row in rows for button in row]
 
     async def run(self) -> None:
-        from sandbox.control import emit_message
-
         print(HELP)
         watcher = asyncio.create_task(self.show_bot())
         try:
@@ -75,8 +74,7 @@ class Terminal:
                 elif line.startswith("/press "):
                     self._press(line[7:].strip())
                 elif line:
-                    message = self.world.new_message(self.group, self.speaker, text=line)
-                    emit_message(self.world, self.group, message)
+                    post_as(self.world, self.group, self.speaker, {"text": line}, {})
         finally:
             watcher.cancel()
 
@@ -89,22 +87,9 @@ class Terminal:
         ):
             print("no such button")
             return
-        query_id = str(next(self.world.query_ids))
-        self.world.callback_queries[query_id] = {
-            "id": query_id,
-            "chat_id": self.group.id,
-            "answered": False,
-        }
-        self.world.push_update(
-            "callback_query",
-            {
-                "id": query_id,
-                "from": self.speaker.to_api(),
-                "message": self.group.messages[self.last_message_id],
-                "chat_instance": "1",
-                "data": buttons[int(number) - 1].get("callback_data"),
-            },
-        )
+        message = self.group.messages[self.last_message_id]
+        data = buttons[int(number) - 1].get("callback_data")
+        self.world.press_button(self.group, message, self.speaker, data)
 
 
 def cast_of(world: World) -> tuple[SandboxChat, dict[str, SandboxUser]]:

@@ -254,6 +254,21 @@ class World:
             or service
         )
 
+    def press_button(
+        self, chat: SandboxChat, message: dict[str, Any], user: SandboxUser, data: str | None
+    ) -> tuple[str, dict[str, Any] | None]:
+        """A member presses an inline button: a callback query the bot must answer."""
+        query_id = str(next(self.query_ids) * 1_000_003)
+        self.callback_queries[query_id] = {"id": query_id, "chat_id": chat.id, "answered": False}
+        payload = {
+            "id": query_id,
+            "from": user.to_api(),
+            "message": message,
+            "chat_instance": str(chat.id),
+            "data": data,
+        }
+        return query_id, self.push_update("callback_query", payload)
+
     def new_file_id(self, kind: str) -> str:
         return f"sandbox-{kind}-{next(self.file_ids)}"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox.botapi.core import BotApi, Params, method
 from sandbox.errors import bad_request
-from sandbox.world import Membership
+from sandbox.world import Membership, SandboxChat
 
 
 @method("getChat")
@@ -103,14 +103,19 @@ async def create_chat_invite_link(api: BotApi, params: Params) -> Any:
     return link
 
 
+def forum_for_bot(api: BotApi, params: Params) -> SandboxChat:
+    chat = api.chat_for_bot(params)
+    if not chat.is_forum:
+        raise bad_request("the chat is not a forum")
+    return chat
+
+
 TOPIC_COLORS = {7322096, 16766590, 13338331, 9367192, 16749490, 16478047}
 
 
 @method("createForumTopic")
 async def create_forum_topic(api: BotApi, params: Params) -> Any:
-    chat = api.chat_for_bot(params)
-    if not chat.is_forum:
-        raise bad_request("the chat is not a forum")
+    chat = forum_for_bot(api, params)
     api.require_right(chat, "can_manage_topics", "not enough rights to create a topic")
     name = params.get("name") or ""
     if not 1 <= len(name) <= 128:
@@ -129,9 +134,7 @@ async def create_forum_topic(api: BotApi, params: Params) -> Any:
 
 @method("closeForumTopic")
 async def close_forum_topic(api: BotApi, params: Params) -> Any:
-    chat = api.chat_for_bot(params)
-    if not chat.is_forum:
-        raise bad_request("the chat is not a forum")
+    chat = forum_for_bot(api, params)
     topic = chat.topics.get(params.get("message_thread_id"))  # type: ignore[arg-type]
     if topic is None:
         raise bad_request("TOPIC_ID_INVALID")

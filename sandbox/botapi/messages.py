@@ -129,12 +129,13 @@ async def delete_message(api: BotApi, params: Params) -> Any:
     return True
 
 
+PIN_RIGHTS = "not enough rights to manage pinned messages in the chat"
+
+
 @method("pinChatMessage")
 async def pin_chat_message(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params)
-    api.require_right(
-        chat, "can_pin_messages", "not enough rights to manage pinned messages in the chat"
-    )
+    api.require_right(chat, "can_pin_messages", PIN_RIGHTS)
     message = api.live_message(chat, params.get("message_id"), "message to pin not found")
     chat.pinned = [mid for mid in chat.pinned if mid != message["message_id"]] + [
         message["message_id"]
@@ -146,9 +147,7 @@ async def pin_chat_message(api: BotApi, params: Params) -> Any:
 @method("unpinChatMessage")
 async def unpin_chat_message(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params)
-    api.require_right(
-        chat, "can_pin_messages", "not enough rights to manage pinned messages in the chat"
-    )
+    api.require_right(chat, "can_pin_messages", PIN_RIGHTS)
     message_id = params.get("message_id") or (chat.pinned[-1] if chat.pinned else None)
     if message_id is None or message_id not in chat.pinned:
         raise bad_request("message to unpin not found")
