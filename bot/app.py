@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.admins import AdminCache
+from bot.announcer import TierAnnouncer
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.directory import ChatDirectory
@@ -25,6 +26,7 @@ from bot.middlewares import (
     CommandThrottleMiddleware,
     CommitBeforeCalling,
     DbSessionMiddleware,
+    MessageCountingMiddleware,
     TrackingMiddleware,
 )
 from bot.pacing import PacingMiddleware, SendPacer
@@ -33,6 +35,7 @@ from handlers import feature_routers
 from models import create_engine, create_session_pool
 from services.chats import ChatService
 from services.clock import Clock
+from services.messages import MessageTally
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +98,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     else:
         storage, throttle = MemoryStorage(), MemoryThrottle()
     i18n = create_i18n(settings.default_language)
+    announcer = TierAnnouncer(i18n, settings.tier_announce_seconds)
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -102,6 +106,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         directory=services.directory,
         admin_cache=AdminCache(settings.owner_ids),
         i18n=i18n,
+        announcer=announcer,
     )
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
@@ -110,6 +115,9 @@ def create_dispatcher(services: Services) -> Dispatcher:
     )
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
+    dispatcher.message.outer_middleware(
+        MessageCountingMiddleware(MessageTally(services.session_pool, services.clock), announcer)
+    )
     dispatcher.include_routers(*feature_routers())
 
     async def on_startup(bot: Bot) -> None:
@@ -117,5 +125,9 @@ def create_dispatcher(services: Services) -> Dispatcher:
         logger.info("started as @%s (id %s)", me.username, me.id)
         await register_commands(bot, i18n)
 
+    async def on_shutdown(bot: Bot) -> None:
+        await announcer.flush(bot)
+
     dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
     return dispatcher

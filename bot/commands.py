@@ -35,10 +35,22 @@ COMMANDS: tuple[CommandSpec, ...] = (
         __("Your points and their history; admins add or deduct"),
         usage="/points [history] · /points [@user|id] +50|-20 <reason>",
     ),
+    CommandSpec("me", __("Your points, VIP tier, rank and streak"), usage="/me"),
+    CommandSpec(
+        "top",
+        __("Top members by points earned"),
+        usage="/top [today|week|month|all]",
+    ),
+    CommandSpec(
+        "tiers",
+        __("The VIP tiers and their perks; admins edit them"),
+        usage="/tiers · /tiers set <name> <points> [perks] · /tiers del <name>",
+    ),
     CommandSpec(
         "settings",
         __("Show or change this group's settings"),
-        usage="/settings [timezone <Area/City> | language <zh|en|auto>]",
+        usage="/settings [timezone <Area/City> | language <zh|en|auto> | "
+        "points message|cooldown|daily_cap <number>]",
         admin=True,
     ),
 )

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     telegram_rate_global: float = Field(default=30, gt=0)
     telegram_rate_chat: float = Field(default=1, gt=0)
     telegram_rate_group_per_minute: float = Field(default=20, gt=0)
+    # Tier-ups within this many seconds of the first are congratulated in one group message.
+    tier_announce_seconds: float = Field(default=60, ge=0, le=3600)
 
     @field_validator("bot_token")
     @classmethod

@@ -3,7 +3,7 @@
 from aiogram import Router
 
 from bot.filters import is_command
-from handlers import errors, lifecycle, points, refusal, settings, start
+from handlers import errors, lifecycle, points, refusal, settings, standing, start, tiers
 
 
 def feature_routers() -> list[Router]:
@@ -16,6 +16,8 @@ def feature_routers() -> list[Router]:
         start.create_router(),
         settings.create_router(),
         points.create_router(),
+        standing.create_router(),
+        tiers.create_router(),
         refusal.create_router(),
     )
     return [lifecycle.create_router(), commands, errors.create_router()]

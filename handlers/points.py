@@ -8,15 +8,19 @@ from html import escape
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.announcer import TierAnnouncer
 from bot.commands import usage_of, usage_reply
 from bot.filters import IsAdmin
+from bot.i18n import reply_language
+from handlers.refusal import admins_only
 from models import LedgerEntry
 from services.chats import ChatProfile
 from services.members import find_member
@@ -74,6 +78,9 @@ async def adjust_or_inspect(
     points: PointsService,
     session: AsyncSession,
     chat_profile: ChatProfile,
+    announcer: TierAnnouncer,
+    bot: Bot,
+    i18n: I18n,
 ) -> None:
     """An admin's /points +N reason, /points @user -N reason, or /points history for someone."""
     target = await resolve_target(message, request, session)
@@ -97,6 +104,9 @@ async def adjust_or_inspect(
             )
         )
         return
+    if balance.promoted_to is not None:
+        language = reply_language(chat_profile, None, i18n.default_locale)
+        announcer.promoted(bot, message.chat.id, language, name, balance.promoted_to)
     await message.reply(
         _("✅ {amount:+d} points for {name}: {reason}. Balance: {points}.").format(
             amount=request.amount,
@@ -137,7 +147,7 @@ async def own_points(
         await message.reply(usage_reply("points"))
         return
     if request.needs_admin(message):
-        await message.reply(_("Sorry, only the group's admins can use this command."))
+        await admins_only(message)
         return
     assert message.from_user is not None
     if request.kind == "history":

@@ -1,4 +1,4 @@
-"""/settings: an admin reads or changes the group's time zone and language."""
+"""/settings: an admin reads or changes the group's time zone, language and points rules."""
 
 from __future__ import annotations
 
@@ -16,7 +16,15 @@ from bot.commands import usage_of, usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
 from bot.middlewares import after_commit
-from services.chats import LANGUAGES, ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
+from services.chats import (
+    LANGUAGES,
+    BadSetting,
+    ChatProfile,
+    ChatService,
+    MessageRules,
+    UnknownLanguage,
+    UnknownTimezone,
+)
 
 
 async def settings(
@@ -32,6 +40,10 @@ async def settings(
     args = (command.args or "").split()
     if not args:
         await message.reply(render_settings(chat_profile))
+        return
+    if args[0].lower() == "points":
+        await set_points_rule(message, args[1:], chats)
+        after_commit(session, partial(directory.forget, message.chat.id))
         return
     if len(args) != 2 or args[0].lower() not in ("timezone", "language"):
         await message.reply(usage_reply("settings"))
@@ -53,6 +65,25 @@ async def settings(
     await message.reply(reply)
 
 
+async def set_points_rule(message: Message, args: list[str], chats: ChatService) -> None:
+    """/settings points message|cooldown|daily_cap <number>"""
+    if len(args) != 2 or args[0].lower() not in MessageRules.LIMITS or not args[1].isdigit():
+        await message.reply(usage_reply("settings"))
+        return
+    name, value = args[0].lower(), int(args[1])
+    try:
+        await chats.set_points_rule(message.chat.id, name, value)
+    except BadSetting:
+        low, high = MessageRules.LIMITS[name]
+        await message.reply(
+            _("{name} must be between {low} and {high}.").format(name=name, low=low, high=high)
+        )
+        return
+    await message.reply(
+        _("✅ Points setting {name} is now {value}.").format(name=name, value=value)
+    )
+
+
 def language_name(language: str | None) -> str:
     names = {"zh": "中文", "en": "English"}
     return names.get(language or "", _("each member's own"))
@@ -64,6 +95,14 @@ def render_settings(profile: ChatProfile) -> str:
             _("<b>Settings for {title}</b>").format(title=escape(profile.title)),
             _("Time zone: {timezone}").format(timezone=escape(profile.timezone)),
             _("Language: {language}").format(language=language_name(profile.language)),
+            _(
+                "Message points: {points} per message, at most one every {cooldown} s, "
+                "up to {cap} a day"
+            ).format(
+                points=profile.message_rules.points,
+                cooldown=profile.message_rules.cooldown,
+                cap=profile.message_rules.daily_cap,
+            ),
             "",
             _("Change them with {usage}").format(usage=usage_of("settings")),
             _("Languages: {languages}, or auto").format(languages=", ".join(LANGUAGES)),

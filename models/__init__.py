@@ -5,5 +5,16 @@ from models.chat import Chat
 from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
+from models.period import PeriodTotal
+from models.tier import TierRow
 
-__all__ = ["Base", "Chat", "LedgerEntry", "Member", "create_engine", "create_session_pool"]
+__all__ = [
+    "Base",
+    "Chat",
+    "LedgerEntry",
+    "Member",
+    "PeriodTotal",
+    "TierRow",
+    "create_engine",
+    "create_session_pool",
+]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -12,6 +12,8 @@ class Member(Base):
     """A user's standing in one chat; `points == SUM(points_ledger.delta)` always."""
 
     __tablename__ = "members"
+    # /top all and the rank in /me count down this index instead of sorting the chat.
+    __table_args__ = (Index("ix_members_chat_lifetime", "chat_id", "lifetime_points", "user_id"),)
 
     chat_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("chats.id"), primary_key=True, autoincrement=False
@@ -30,3 +32,11 @@ class Member(Base):
     last_checkin_day: Mapped[date | None] = mapped_column(Date, default=None)
     invited_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Message points state: the newest message counted (a redelivered one is older or equal),
+    # a fingerprint of it (a repeat earns nothing), the last award (cooldown) and today's total
+    # from messages (daily cap, on the chat's local day).
+    last_message_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_message_digest: Mapped[str | None] = mapped_column(String(32), default=None)
+    message_points_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    message_points_day: Mapped[date | None] = mapped_column(Date, default=None)
+    message_points_today: Mapped[int] = mapped_column(Integer, default=0)

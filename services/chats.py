@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,35 @@ class UnknownLanguage(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class MessageRules:
+    """How messages earn points in a chat (`/settings points ...`)."""
+
+    points: int = 1  # per counted message; 0 turns message points off
+    cooldown: int = 60  # seconds between two paid messages of a member
+    daily_cap: int = 30  # points from messages per member per local day
+
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
+        "message": (0, 100),
+        "cooldown": (0, 86_400),
+        "daily_cap": (1, 100_000),
+    }
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> MessageRules:
+        stored = settings.get("points") or {}
+        defaults = cls()
+        return cls(
+            points=int(stored.get("message", defaults.points)),
+            cooldown=int(stored.get("cooldown", defaults.cooldown)),
+            daily_cap=int(stored.get("daily_cap", defaults.daily_cap)),
+        )
+
+
+class BadSetting(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class ChatProfile:
     """What the middlewares and handlers need to know about a chat on every update."""
 
@@ -32,6 +62,7 @@ class ChatProfile:
     timezone: str
     language: str | None
     active: bool
+    message_rules: MessageRules = MessageRules()
 
     @property
     def is_group(self) -> bool:
@@ -68,6 +99,7 @@ class ChatService:
             timezone=chat.timezone or self.default_timezone,
             language=chat.language,
             active=chat.active,
+            message_rules=MessageRules.from_settings(chat.settings),
         )
 
     async def set_timezone(self, chat_id: int, timezone: str) -> None:
@@ -80,6 +112,17 @@ class ChatService:
         if language is not None and language not in LANGUAGES:
             raise UnknownLanguage(language)
         await self.session.execute(update(Chat).where(Chat.id == chat_id).values(language=language))
+
+    async def set_points_rule(self, chat_id: int, name: str, value: int) -> None:
+        """One of `MessageRules.LIMITS`, within its range."""
+        low, high = MessageRules.LIMITS.get(name, (1, 0))
+        if not low <= value <= high:
+            raise BadSetting(name)
+        locked = select(Chat).where(Chat.id == chat_id).with_for_update()
+        chat = (await self.session.scalars(locked.execution_options(populate_existing=True))).one()
+        points = {**(chat.settings.get("points") or {}), name: value}
+        chat.settings = {**chat.settings, "points": points}
+        await self.session.flush()
 
     async def set_active(self, chat_id: int, active: bool) -> None:
         await self.session.execute(update(Chat).where(Chat.id == chat_id).values(active=active))

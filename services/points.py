@@ -7,14 +7,19 @@ twice, and `members.points == SUM(ledger.delta)` always holds (`audit` checks it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import LedgerEntry, Member
+from models import Chat, LedgerEntry, Member, PeriodTotal
 from models.queries import insert_for, upsert
 from services.clock import Clock
+from services.tiers import Tier, TierService, is_promotion, standing
 
 MAX_CHANGE = 1_000_000
 # Positive changes that give back what was spent, rather than earn: they leave lifetime alone.
@@ -27,11 +32,59 @@ class NotEnoughPoints(Exception):
         self.balance = balance
 
 
+class Period(StrEnum):
+    TODAY = "today"
+    WEEK = "week"
+    MONTH = "month"
+    ALL = "all"
+
+
+def period_keys(day: date) -> dict[Period, str]:
+    """The `points_periods.period` of each calendar period that contains `day`."""
+    year, week, _ = day.isocalendar()
+    return {
+        Period.TODAY: f"d:{day.isoformat()}",
+        Period.WEEK: f"w:{year}-W{week:02d}",
+        Period.MONTH: f"m:{day.year}-{day.month:02d}",
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Balance:
     points: int
     lifetime_points: int
     applied: bool  # False: this key was applied before, nothing changed now
+    promoted_to: Tier | None = None  # the member has just reached this tier
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    """One positive change in a batch (see `PointsService.award_many`)."""
+
+    user_id: int
+    points: int
+    reason: str
+    key: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    user_id: int
+    tier: Tier
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    user_id: int
+    name: str
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class AwardResult:
+    applied: set[str] = field(default_factory=set)  # keys paid now (others were paid before)
+    promotions: list[Promotion] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +98,10 @@ class Mismatch:
 
 
 class PointsService:
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock, default_timezone: str = "UTC") -> None:
         self.session = session
         self.clock = clock
+        self.default_timezone = default_timezone
 
     async def change(
         self,
@@ -92,13 +146,115 @@ class PointsService:
                         points=Member.points + delta,
                         lifetime_points=Member.lifetime_points + earned,
                     )
-                    .returning(Member.points, Member.lifetime_points)
+                    .returning(Member.points, Member.lifetime_points, Member.tier)
                 )
             ).one_or_none()
             if changed is None:
                 balance = await self._balance(chat_id, user_id, applied=False)
                 raise NotEnoughPoints(balance.points)
-        return Balance(points=changed[0], lifetime_points=changed[1], applied=True)
+        points, lifetime, tier = changed
+        promoted_to = None
+        if earned:
+            timezone = await self._timezone(chat_id)
+            promotions = await self._after_earning(
+                chat_id, timezone, {user_id: earned}, {user_id: (lifetime, tier)}
+            )
+            promoted_to = promotions[0].tier if promotions else None
+        return Balance(points, lifetime, applied=True, promoted_to=promoted_to)
+
+    async def award_many(self, chat_id: int, timezone: str, awards: Sequence[Award]) -> AwardResult:
+        """Pay many earned (positive) awards in one chat with a few statements, once per key.
+
+        The hot path of message points: one multi-row INSERT for the ledger, one executemany
+        UPDATE for the balances, then the period totals and tiers as `change` does.
+        """
+        if not awards:
+            return AwardResult()
+        now = self.clock.now()
+        rows = [
+            {
+                "chat_id": chat_id, "user_id": award.user_id, "delta": award.points,
+                "reason": award.reason, "ref": award.ref, "idempotency_key": award.key,
+                "actor": None, "created_at": now,
+            }
+            for award in awards
+        ]  # fmt: skip
+        inserted = await self.session.scalars(
+            insert_for(self.session, LedgerEntry)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(LedgerEntry.idempotency_key)
+        )
+        applied = set(inserted)
+        earned: dict[int, int] = {}
+        for award in awards:
+            if award.key in applied:
+                earned[award.user_id] = earned.get(award.user_id, 0) + award.points
+        if not earned:
+            return AwardResult()
+        await self.session.execute(
+            update(Member)
+            .where(Member.chat_id == chat_id, Member.user_id == bindparam("member"))
+            .values(
+                points=Member.points + bindparam("earned"),
+                lifetime_points=Member.lifetime_points + bindparam("earned"),
+            )
+            .execution_options(dml_strategy="core_only"),
+            [{"member": user_id, "earned": points} for user_id, points in earned.items()],
+        )
+        after = await self.session.execute(
+            select(Member.user_id, Member.lifetime_points, Member.tier).where(
+                Member.chat_id == chat_id, Member.user_id.in_(earned)
+            )
+        )
+        states = {user_id: (lifetime, tier) for user_id, lifetime, tier in after}
+        promotions = await self._after_earning(chat_id, timezone, earned, states)
+        return AwardResult(applied, promotions)
+
+    async def _after_earning(
+        self,
+        chat_id: int,
+        timezone: str,
+        earned: dict[int, int],
+        states: dict[int, tuple[int, str | None]],
+    ) -> list[Promotion]:
+        """Add to the period totals, and move members whose lifetime reached a new tier."""
+        day = self.clock.now().astimezone(ZoneInfo(timezone)).date()
+        rows = [
+            {"chat_id": chat_id, "period": period, "user_id": user_id, "earned": points}
+            for user_id, points in earned.items()
+            for period in period_keys(day).values()
+        ]
+        statement = insert_for(self.session, PeriodTotal).values(rows)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["chat_id", "period", "user_id"],
+                set_={"earned": PeriodTotal.earned + statement.excluded.earned},
+            )
+        )
+        ladder = await TierService(self.session).ladder(chat_id)
+        moved: list[tuple[int, Tier]] = []
+        for user_id, (lifetime, before) in states.items():
+            reached = standing(ladder, lifetime).tier
+            if reached is not None and reached.key != before:
+                moved.append((user_id, reached))
+        if moved:
+            await self.session.execute(
+                update(Member)
+                .where(Member.chat_id == chat_id, Member.user_id == bindparam("member"))
+                .values(tier=bindparam("reached"))
+                .execution_options(dml_strategy="core_only"),
+                [{"member": user_id, "reached": tier.key} for user_id, tier in moved],
+            )
+        return [
+            Promotion(user_id, tier)
+            for user_id, tier in moved
+            if is_promotion(ladder, states[user_id][1], tier)
+        ]
+
+    async def _timezone(self, chat_id: int) -> str:
+        timezone = await self.session.scalar(select(Chat.timezone).where(Chat.id == chat_id))
+        return timezone or self.default_timezone
 
     async def balance(self, chat_id: int, user_id: int) -> Balance:
         return await self._balance(chat_id, user_id, applied=False)
@@ -111,6 +267,68 @@ class PointsService:
             .limit(limit)
         )
         return list(rows)
+
+    async def top(
+        self, chat_id: int, timezone: str, period: Period, *, offset: int = 0, limit: int = 10
+    ) -> list[Ranked]:
+        """Members by points earned in the period, most first; ties by the newer user id."""
+        if period is Period.ALL:
+            rows = await self.session.execute(
+                select(Member.user_id, Member.display_name, Member.lifetime_points)
+                .where(Member.chat_id == chat_id, Member.lifetime_points > 0)
+                .order_by(Member.lifetime_points.desc(), Member.user_id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+        else:
+            key = self.period_key(timezone, period)
+            rows = await self.session.execute(
+                select(PeriodTotal.user_id, Member.display_name, PeriodTotal.earned)
+                .join(Member, (Member.chat_id == chat_id) & (Member.user_id == PeriodTotal.user_id))
+                .where(PeriodTotal.chat_id == chat_id, PeriodTotal.period == key)
+                .where(PeriodTotal.earned > 0)
+                .order_by(PeriodTotal.earned.desc(), PeriodTotal.user_id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+        return [Ranked(user_id, name, int(points)) for user_id, name, points in rows]
+
+    async def position(
+        self, chat_id: int, timezone: str, period: Period, user_id: int
+    ) -> tuple[int, int] | None:
+        """(rank, points earned) of a member in the period, or None when they earned nothing."""
+        if period is Period.ALL:
+            mine = await self.session.scalar(
+                select(Member.lifetime_points).where(
+                    Member.chat_id == chat_id, Member.user_id == user_id
+                )
+            )
+            if not mine:
+                return None
+            ahead = select(func.count()).where(
+                Member.chat_id == chat_id,
+                tuple_(Member.lifetime_points, Member.user_id) > tuple_(mine, user_id),
+            )
+        else:
+            key = self.period_key(timezone, period)
+            mine = await self.session.scalar(
+                select(PeriodTotal.earned).where(
+                    PeriodTotal.chat_id == chat_id,
+                    PeriodTotal.period == key,
+                    PeriodTotal.user_id == user_id,
+                )
+            )
+            if not mine:
+                return None
+            ahead = select(func.count()).where(
+                PeriodTotal.chat_id == chat_id,
+                PeriodTotal.period == key,
+                tuple_(PeriodTotal.earned, PeriodTotal.user_id) > tuple_(mine, user_id),
+            )
+        return int(await self.session.scalar(ahead) or 0) + 1, int(mine)
+
+    def period_key(self, timezone: str, period: Period) -> str:
+        return period_keys(self.clock.today_in(timezone))[period]
 
     async def _balance(self, chat_id: int, user_id: int, *, applied: bool) -> Balance:
         row = (

@@ -1,3 +1,4 @@
+from bot.middlewares.counting import MessageCountingMiddleware
 from bot.middlewares.database import CommitBeforeCalling, DbSessionMiddleware, after_commit
 from bot.middlewares.throttle import CommandThrottleMiddleware
 from bot.middlewares.tracking import TrackingMiddleware
@@ -6,6 +7,7 @@ __all__ = [
     "CommandThrottleMiddleware",
     "CommitBeforeCalling",
     "DbSessionMiddleware",
+    "MessageCountingMiddleware",
     "TrackingMiddleware",
     "after_commit",
 ]

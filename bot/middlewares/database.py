@@ -30,6 +30,12 @@ def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
+async def commit_so_far(session: AsyncSession) -> None:
+    """Commit what the update wrote so far, before it waits on something else (see above)."""
+    if session.in_transaction():
+        await session.commit()
+
+
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, session_pool: async_sessionmaker[AsyncSession]) -> None:
         self.session_pool = session_pool
@@ -68,6 +74,6 @@ class CommitBeforeCalling(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         session = _update_session.get()
-        if session is not None and session.in_transaction():
-            await session.commit()
+        if session is not None:
+            await commit_so_far(session)
         return await make_request(bot, method)

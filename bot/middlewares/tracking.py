@@ -15,6 +15,7 @@ from services.chats import ChatService
 from services.clock import Clock
 from services.members import Sighting, record_sightings
 from services.points import PointsService
+from services.tiers import TierService
 
 
 class TrackingMiddleware(BaseMiddleware):
@@ -32,7 +33,8 @@ class TrackingMiddleware(BaseMiddleware):
         session = data["session"]
         chats = ChatService(session, self.clock, self.default_timezone)
         data["chats"] = chats
-        data["points"] = PointsService(session, self.clock)
+        data["points"] = PointsService(session, self.clock, self.default_timezone)
+        data["tiers"] = TierService(session)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if chat is not None:

@@ -1,0 +1,90 @@
+"""/tiers: everyone sees the VIP ladder; admins move, add and remove its steps."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.commands import usage_reply
+from bot.filters import IsAdmin
+from handlers.refusal import admins_only
+from services.tiers import LastTier, ThresholdTaken, Tier, TierError, TierService, UnknownTier
+
+SET = re.compile(
+    r"^set\s+(?P<name>\S{1,32})\s+(?P<threshold>\d{1,10})(?:\s+(?P<perks>\S.*))?$", re.S
+)
+DELETE = re.compile(r"^del\s+(?P<name>\S{1,32})$")
+
+
+async def is_edit(message: Message, command: CommandObject) -> bool:
+    """`/tiers set ...` or `/tiers del ...`, well formed or not: admins only."""
+    return (
+        (command.args or "").split(maxsplit=1)[0].lower() in ("set", "del")
+        if command.args
+        else False
+    )
+
+
+async def show_ladder(
+    message: Message, command: CommandObject, tiers: TierService, i18n: I18n
+) -> None:
+    if command.args:
+        await message.reply(usage_reply("tiers"))
+        return
+    ladder = await tiers.ladder(message.chat.id)
+    await message.reply(render_ladder(ladder, i18n.current_locale))
+
+
+async def edit_ladder(
+    message: Message, command: CommandObject, tiers: TierService, i18n: I18n
+) -> None:
+    text = (command.args or "").strip()
+    language = i18n.current_locale
+    try:
+        if found := SET.match(text):
+            tier = await tiers.set(
+                message.chat.id, found["name"], int(found["threshold"]), found["perks"]
+            )
+            reply = _("✅ {tier} now starts at {threshold} lifetime points.").format(
+                tier=escape(tier.label(language)), threshold=tier.threshold
+            )
+        elif found := DELETE.match(text):
+            tier = await tiers.delete(message.chat.id, found["name"])
+            reply = _("🗑 {tier} removed from the ladder.").format(tier=escape(tier.label(language)))
+        else:
+            await message.reply(usage_reply("tiers"))
+            return
+    except ThresholdTaken as taken:
+        reply = _("{tier} already starts at {threshold}; choose another number.").format(
+            tier=escape(taken.other.label(language)), threshold=taken.other.threshold
+        )
+    except UnknownTier as unknown:
+        reply = _("There is no tier called {name}. See /tiers.").format(name=escape(str(unknown)))
+    except LastTier:
+        reply = _("The ladder needs at least one tier.")
+    except TierError:
+        reply = usage_reply("tiers")
+    await message.reply(reply)
+
+
+def render_ladder(ladder: list[Tier], language: str) -> str:
+    lines = [_("<b>VIP tiers</b> (by lifetime points)")]
+    for tier in ladder:
+        line = f"• <b>{escape(tier.label(language))}</b> — {tier.threshold}+"
+        perks = tier.perks_text(language)
+        lines.append(f"{line}\n   {escape(perks)}" if perks else line)
+    return "\n".join(lines)
+
+
+def create_router() -> Router:
+    router = Router(name="tiers")
+    router.message.register(edit_ladder, Command("tiers"), is_edit, IsAdmin())
+    router.message.register(admins_only, Command("tiers"), is_edit)
+    router.message.register(show_ladder, Command("tiers"))
+    return router

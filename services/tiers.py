@@ -1,0 +1,184 @@
+"""VIP tiers (会员等级): a per-chat ladder on lifetime points.
+
+A chat starts on the default ladder without any rows; the first edit copies it into `tiers`, so
+an admin edits the ladder they see. Default tiers keep no name of their own: they are shown in
+the reader's language, and an admin may call them by either name (`Gold` or `金牌`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import TierRow
+
+MAX_NAME = 32
+MAX_PERKS = 200
+MAX_THRESHOLD = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultTier:
+    key: str
+    names: dict[str, str]  # language → name
+    threshold: int
+    perks: dict[str, str]
+
+
+DEFAULT_LADDER = (
+    DefaultTier("member", {"zh": "普通", "en": "Member"}, 0,
+                {"zh": "每日签到、抽奖和话题", "en": "Daily sign-in, draws and topics"}),
+    DefaultTier("bronze", {"zh": "铜牌", "en": "Bronze"}, 100,
+                {"zh": "铜牌徽章", "en": "Bronze badge"}),
+    DefaultTier("silver", {"zh": "银牌", "en": "Silver"}, 500,
+                {"zh": "银牌专属抽奖", "en": "Silver-only draws"}),
+    DefaultTier("gold", {"zh": "金牌", "en": "Gold"}, 2000,
+                {"zh": "金牌专属抽奖，新品抢先看", "en": "Gold-only draws, first look at news"}),
+    DefaultTier("diamond", {"zh": "钻石", "en": "Diamond"}, 8000,
+                {"zh": "会员礼物和所有专属活动", "en": "Member gifts, every VIP event"}),
+)  # fmt: skip
+DEFAULTS = {tier.key: tier for tier in DEFAULT_LADDER}
+
+
+class TierError(ValueError):
+    pass
+
+
+class UnknownTier(TierError):
+    pass
+
+
+class ThresholdTaken(TierError):
+    def __init__(self, other: Tier) -> None:
+        super().__init__(f"another tier starts at {other.threshold}")
+        self.other = other
+
+
+class LastTier(TierError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    key: str
+    threshold: int
+    name: str | None = None  # None: a default tier, named in the reader's language
+    perks: str | None = None
+
+    def label(self, language: str) -> str:
+        if self.name is not None or self.key not in DEFAULTS:
+            return self.name or self.key
+        names = DEFAULTS[self.key].names
+        return names.get(language, names["en"])
+
+    def perks_text(self, language: str) -> str:
+        if self.perks is not None or self.key not in DEFAULTS:
+            return self.perks or ""
+        perks = DEFAULTS[self.key].perks
+        return perks.get(language, perks["en"])
+
+    def answers_to(self, name: str) -> bool:
+        folded = name.casefold()
+        if self.name is not None:
+            return folded == self.name.casefold()
+        aliases = DEFAULTS[self.key].names.values() if self.key in DEFAULTS else ()
+        return folded == self.key or folded in (alias.casefold() for alias in aliases)
+
+
+DEFAULT_TIERS = [Tier(tier.key, tier.threshold) for tier in DEFAULT_LADDER]
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a member stands on the ladder."""
+
+    tier: Tier | None
+    next: Tier | None
+
+    def progress(self, lifetime: int) -> float:
+        """0..1 of the way from this tier to the next (1 at the top)."""
+        if self.next is None:
+            return 1.0
+        start = self.tier.threshold if self.tier is not None else 0
+        return max(0.0, min(1.0, (lifetime - start) / (self.next.threshold - start)))
+
+
+def standing(ladder: list[Tier], lifetime: int) -> Standing:
+    reached = [tier for tier in ladder if tier.threshold <= lifetime]
+    ahead = [tier for tier in ladder if tier.threshold > lifetime]
+    return Standing(reached[-1] if reached else None, ahead[0] if ahead else None)
+
+
+def is_promotion(ladder: list[Tier], before: str | None, after: Tier | None) -> bool:
+    """Reaching `after` from the tier key `before` is worth congratulating."""
+    if after is None or after.key == before:
+        return False
+    previous = next((tier for tier in ladder if tier.key == before), None)
+    floor = previous.threshold if previous is not None else 0
+    return after.threshold > floor
+
+
+class TierService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def ladder(self, chat_id: int) -> list[Tier]:
+        rows = await self.session.scalars(
+            select(TierRow).where(TierRow.chat_id == chat_id).order_by(TierRow.threshold)
+        )
+        tiers = [Tier(row.key, row.threshold, row.name, row.perks) for row in rows]
+        return tiers or list(DEFAULT_TIERS)
+
+    async def set(self, chat_id: int, name: str, threshold: int, perks: str | None) -> Tier:
+        """Move (and re-describe) the tier called `name`, or add it."""
+        if not 0 < len(name) <= MAX_NAME or not 0 <= threshold <= MAX_THRESHOLD:
+            raise TierError(name)
+        if perks is not None and len(perks) > MAX_PERKS:
+            raise TierError(perks)
+        ladder = await self._editable(chat_id)
+        tier = next((tier for tier in ladder if tier.answers_to(name)), None)
+        taken = next((t for t in ladder if t.threshold == threshold and t != tier), None)
+        if taken is not None:
+            raise ThresholdTaken(taken)
+        if tier is None:
+            row = TierRow(chat_id=chat_id, key=name.casefold(), name=name, threshold=threshold)
+            self.session.add(row)
+        else:
+            row = await self._row(chat_id, tier.key)
+            row.threshold = threshold
+        if perks is not None:
+            row.perks = perks
+        await self.session.flush()
+        return Tier(row.key, row.threshold, row.name, row.perks)
+
+    async def delete(self, chat_id: int, name: str) -> Tier:
+        ladder = await self._editable(chat_id)
+        tier = next((tier for tier in ladder if tier.answers_to(name)), None)
+        if tier is None:
+            raise UnknownTier(name)
+        if len(ladder) == 1:
+            raise LastTier(name)
+        await self.session.execute(
+            delete(TierRow).where(TierRow.chat_id == chat_id, TierRow.key == tier.key)
+        )
+        return tier
+
+    async def _editable(self, chat_id: int) -> list[Tier]:
+        """The ladder, copied from the defaults into rows on the first edit."""
+        ladder = await self.ladder(chat_id)
+        exists = await self.session.scalar(select(TierRow.id).where(TierRow.chat_id == chat_id))
+        if exists is None:
+            self.session.add_all(
+                TierRow(chat_id=chat_id, key=tier.key, threshold=tier.threshold) for tier in ladder
+            )
+            await self.session.flush()
+        return ladder
+
+    async def _row(self, chat_id: int, key: str) -> TierRow:
+        row = await self.session.scalar(
+            select(TierRow).where(TierRow.chat_id == chat_id, TierRow.key == key)
+        )
+        assert row is not None
+        return row
