@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -128,8 +129,12 @@ async def turn_page(
     if empty and callback_data.page > 0:
         await query.answer(_("No more members on that page."))
         return
-    await query.message.edit_text(text, reply_markup=keyboard)
     await query.answer()
+    try:
+        await query.message.edit_text(text, reply_markup=keyboard)
+    except TelegramBadRequest as error:
+        if "not modified" not in error.message:  # pressed the page already shown
+            raise
 
 
 async def stale_button(query: CallbackQuery) -> None:

@@ -191,16 +191,8 @@ class MessageTally:
     ) -> dict[tuple[int, int], _State]:
         """Each member's counting state, locked (in key order, so two workers never deadlock)."""
         firsts = {(m.chat_id, m.user_id): m for m in reversed(messages)}
-        pairs = sorted(firsts)
-        columns = [getattr(Member, name) for name in STATE_COLUMNS]
-        query = (
-            select(Member.chat_id, Member.user_id, *columns)
-            .where(tuple_(Member.chat_id, Member.user_id).in_(pairs))
-            .order_by(Member.chat_id, Member.user_id)
-            .with_for_update()
-        )
-        states = {(row[0], row[1]): _State(*row[2:]) for row in await session.execute(query)}
-        missing = [pair for pair in pairs if pair not in states]
+        states = await self._select_for_update(session, sorted(firsts))
+        missing = [pair for pair in sorted(firsts) if pair not in states]
         if missing:  # seen before by a cache that outlived the row (a group's move, a restore)
             await record_sightings(
                 session,
@@ -209,5 +201,18 @@ class MessageTally:
                     for m in (firsts[pair] for pair in missing)
                 ],
             )
-            states |= {pair: _State(0, 0, None, None, None, 0) for pair in missing}
+            # Read again: another worker may have created and counted the row meanwhile.
+            states |= await self._select_for_update(session, missing)
         return states
+
+    async def _select_for_update(
+        self, session: AsyncSession, pairs: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], _State]:
+        columns = [getattr(Member, name) for name in STATE_COLUMNS]
+        query = (
+            select(Member.chat_id, Member.user_id, *columns)
+            .where(tuple_(Member.chat_id, Member.user_id).in_(pairs))
+            .order_by(Member.chat_id, Member.user_id)
+            .with_for_update()
+        )
+        return {(row[0], row[1]): _State(*row[2:]) for row in await session.execute(query)}

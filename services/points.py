@@ -170,6 +170,13 @@ class PointsService:
         """
         if not awards:
             return AwardResult()
+        members = sorted({award.user_id for award in awards})
+        await upsert(
+            self.session,
+            Member,
+            [{"chat_id": chat_id, "user_id": user_id} for user_id in members],
+            keys=["chat_id", "user_id"],
+        )
         now = self.clock.now()
         rows = [
             {

@@ -19,14 +19,15 @@ async def test_an_admin_rewards_a_member_by_replying(sandbox: SandboxClient) -> 
         group, admin, "/points +50 great photo", reply_to=photo["message"]["message_id"]
     )
     reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
-    assert reply["text"] == "✅ +50 points for Bob: great photo. Balance: 50."
+    # The photo itself earned Bob a message point.
+    assert reply["text"] == "✅ +50 points for Bob: great photo. Balance: 51."
     mine = await sandbox.ask(group, bob, "/points")
-    assert mine["text"] == "Your balance: 50 points (lifetime 50)."
+    assert mine["text"] == "Your balance: 51 points (lifetime 51)."
 
 
 async def test_an_admin_deducts_by_username_but_never_below_zero(sandbox: SandboxClient) -> None:
     group, admin, bob = await fan_group(sandbox)
-    await sandbox.send(group, bob, "hello everyone")  # now the bot knows @bob_fan
+    await sandbox.send(group, bob, "hi")  # now the bot knows @bob_fan (too short to earn)
     await sandbox.ask(group, admin, "/points @bob_fan +30 welcome gift")
     reply = await sandbox.ask(group, admin, "/points @BOB_FAN -20 spamming")
     assert reply["text"] == "✅ -20 points for Bob: spamming. Balance: 10."
@@ -49,7 +50,7 @@ async def test_a_member_cannot_give_points(sandbox: SandboxClient) -> None:
 
 async def test_bad_input_gets_the_usage_and_changes_nothing(sandbox: SandboxClient) -> None:
     group, admin, bob = await fan_group(sandbox)
-    await sandbox.send(group, bob, "hello")
+    await sandbox.send(group, bob, "hi")
     for bad in (
         "/points @bob_fan +abc nice",
         "/points @bob_fan +50",

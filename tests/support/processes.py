@@ -56,6 +56,7 @@ class BotProcess:
             "DATABASE_URL": database_url,
             "LOG_LEVEL": "INFO",
             "OWNER_IDS": "",
+            "TIER_ANNOUNCE_SECONDS": "2",  # short enough to wait for, long enough to group
             **env,
         }
         self.log_path = Path(tempfile.mkdtemp(prefix="fanbot-bot-")) / "bot.log"
