@@ -16,7 +16,8 @@ async def fan_group(sandbox: SandboxClient, *fans: str) -> tuple[Group, User, li
 
 def field(reply: Event, label: str) -> str:
     """The rest of the /me line that starts with `label`."""
-    line = next(line for line in reply["text"].splitlines() if label in line)
+    text: str = reply["text"]
+    line = next(line for line in text.splitlines() if label in line)
     return line.split(label, 1)[1].strip()
 
 
