@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -58,10 +58,22 @@ def local_bot() -> Bot:
 
 
 def group_messages(
-    bot: Bot, count: int, members: int, chats: int, text: str = "love the new colours!"
+    bot: Bot,
+    count: int,
+    members: int,
+    chats: int,
+    text: str = "love the new colours!",
+    *,
+    start: datetime | None = None,
+    every: timedelta = timedelta(0),
+    first_id: int = 1,
 ) -> list[Update]:
-    """Updates bound to `bot`, as getUpdates delivers them (else aiogram re-parses each one)."""
-    ids = itertools.count(1)
+    """Updates bound to `bot`, as getUpdates delivers them (else aiogram re-parses each one).
+
+    Message n comes from member n % members; each round of `members` messages is `every`
+    later than the one before, and `{n}` in `text` makes every message different.
+    """
+    start = start or datetime.now(UTC)
     updates = []
     for n in range(count):
         chat = Chat(id=-1001000 - n % chats, type="supergroup", title="Fans")
@@ -72,9 +84,13 @@ def group_messages(
             language_code="zh",
         )
         message = Message(
-            message_id=next(ids), date=datetime.now(UTC), chat=chat, from_user=user, text=text
+            message_id=first_id + n,
+            date=start + every * (n // members),
+            chat=chat,
+            from_user=user,
+            text=text.format(n=n),
         )
-        update = Update(update_id=n + 1, message=message)
+        update = Update(update_id=first_id + n, message=message)
         updates.append(Update.model_validate(update.model_dump(), context={"bot": bot}))
     return updates
 

@@ -36,6 +36,7 @@ from models import create_engine, create_session_pool
 from services.chats import ChatService
 from services.clock import Clock
 from services.messages import MessageTally
+from services.tiers import LadderCache
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class Services:
     session_pool: async_sessionmaker[AsyncSession]
     clock: Clock = field(default_factory=Clock)
     directory: ChatDirectory = field(default_factory=ChatDirectory)
+    ladders: LadderCache = field(default_factory=LadderCache)
     redis: Redis | None = None
 
     @classmethod
@@ -111,12 +113,16 @@ def create_dispatcher(services: Services) -> Dispatcher:
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
     dispatcher.update.outer_middleware(
-        TrackingMiddleware(services.directory, services.clock, settings.default_timezone)
+        TrackingMiddleware(
+            services.directory, services.ladders, services.clock, settings.default_timezone
+        )
     )
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
     dispatcher.message.outer_middleware(
-        MessageCountingMiddleware(MessageTally(services.session_pool, services.clock), announcer)
+        MessageCountingMiddleware(
+            MessageTally(services.session_pool, services.clock, services.ladders), announcer
+        )
     )
     dispatcher.include_routers(*feature_routers())
 

@@ -5,16 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 
 def insert_for(session: AsyncSession, model: type[DeclarativeBase]) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL do)."""
+    """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL do).
+
+    It inserts into the model's table (Core), so a list of rows runs as one cached executemany
+    (batched into multi-row INSERTs by the driver layer) instead of compiling a statement with
+    a bind parameter per value, which costs milliseconds for a hundred rows.
+    """
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model)
+    table = model.__table__
+    assert isinstance(table, Table)
+    return module.insert(table)
 
 
 async def upsert(
@@ -25,8 +33,8 @@ async def upsert(
     keys: Iterable[str],
     update: Iterable[str] = (),
 ) -> None:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update (or DO NOTHING)."""
-    statement = insert_for(session, model).values(rows)
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update (or DO NOTHING), for one or many rows."""
+    statement = insert_for(session, model)
     update = list(update)
     if update:
         statement = statement.on_conflict_do_update(
@@ -35,4 +43,7 @@ async def upsert(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    await session.execute(statement)
+    if isinstance(rows, dict):
+        await session.execute(statement.values(rows))
+    elif rows:
+        await session.execute(statement, list(rows))

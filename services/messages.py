@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -27,7 +26,7 @@ from services.chats import MessageRules
 from services.clock import Clock
 from services.members import Sighting, record_sightings
 from services.points import Award, PointsService
-from services.tiers import Tier
+from services.tiers import LadderCache, Tier
 
 MIN_VISIBLE = 3
 INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn"})
@@ -116,10 +115,15 @@ class MessageTally:
     """Counts messages in batches; `record` returns once its message is committed."""
 
     def __init__(
-        self, session_pool: async_sessionmaker[AsyncSession], clock: Clock, max_batch: int = 500
+        self,
+        session_pool: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        ladders: LadderCache | None = None,
+        max_batch: int = 500,
     ) -> None:
         self.session_pool = session_pool
         self.clock = clock
+        self.ladders = ladders
         self.max_batch = max_batch
         self._queue: list[tuple[ChatMessage, asyncio.Future[Counted]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -153,7 +157,7 @@ class MessageTally:
     async def _write(self, messages: list[ChatMessage]) -> list[Counted]:
         async with self.session_pool() as session, session.begin():
             states = await self._lock_members(session, messages)
-            awards: dict[int, list[Award]] = defaultdict(list)
+            awards: list[Award] = []
             earned: list[int] = []
             for message in messages:
                 day = message.sent_at.astimezone(ZoneInfo(message.timezone)).date()
@@ -161,7 +165,7 @@ class MessageTally:
                 earned.append(points)
                 if points:
                     key = f"msg:{message.chat_id}:{message.message_id}"
-                    awards[message.chat_id].append(Award(message.user_id, points, "message", key))
+                    awards.append(Award(message.chat_id, message.user_id, points, "message", key))
             await session.execute(
                 update(Member)
                 .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
@@ -173,13 +177,10 @@ class MessageTally:
                     for (chat_id, user_id), state in states.items()
                 ],
             )
-            promoted: dict[tuple[int, int], Tier] = {}
-            points_service = PointsService(session, self.clock)
             timezones = {message.chat_id: message.timezone for message in messages}
-            for chat_id, chat_awards in awards.items():
-                result = await points_service.award_many(chat_id, timezones[chat_id], chat_awards)
-                for promotion in result.promotions:
-                    promoted[chat_id, promotion.user_id] = promotion.tier
+            points_service = PointsService(session, self.clock, ladders=self.ladders)
+            paid = await points_service.award_many(awards, timezones, members_exist=True)
+        promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
         results = []
         for message, points in zip(messages, earned, strict=True):
             tier = promoted.pop((message.chat_id, message.user_id), None) if points else None

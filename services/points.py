@@ -7,7 +7,8 @@ twice, and `members.points == SUM(ledger.delta)` always holds (`audit` checks it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Chat, LedgerEntry, Member, PeriodTotal
 from models.queries import insert_for, upsert
 from services.clock import Clock
-from services.tiers import Tier, TierService, is_promotion, standing
+from services.tiers import LadderCache, Tier, TierService, is_promotion, standing
 
 MAX_CHANGE = 1_000_000
 # Positive changes that give back what was spent, rather than earn: they leave lifetime alone.
@@ -61,6 +62,7 @@ class Balance:
 class Award:
     """One positive change in a batch (see `PointsService.award_many`)."""
 
+    chat_id: int
     user_id: int
     points: int
     reason: str
@@ -70,6 +72,7 @@ class Award:
 
 @dataclass(frozen=True, slots=True)
 class Promotion:
+    chat_id: int
     user_id: int
     tier: Tier
 
@@ -98,10 +101,17 @@ class Mismatch:
 
 
 class PointsService:
-    def __init__(self, session: AsyncSession, clock: Clock, default_timezone: str = "UTC") -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        default_timezone: str = "UTC",
+        ladders: LadderCache | None = None,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.default_timezone = default_timezone
+        self.ladders = ladders
 
     async def change(
         self,
@@ -155,32 +165,32 @@ class PointsService:
         points, lifetime, tier = changed
         promoted_to = None
         if earned:
-            timezone = await self._timezone(chat_id)
+            timezones = {chat_id: await self._timezone(chat_id)}
             promotions = await self._after_earning(
-                chat_id, timezone, {user_id: earned}, {user_id: (lifetime, tier)}
+                timezones, {(chat_id, user_id): earned}, {(chat_id, user_id): (lifetime, tier)}
             )
             promoted_to = promotions[0].tier if promotions else None
         return Balance(points, lifetime, applied=True, promoted_to=promoted_to)
 
-    async def award_many(self, chat_id: int, timezone: str, awards: Sequence[Award]) -> AwardResult:
-        """Pay many earned (positive) awards in one chat with a few statements, once per key.
+    async def award_many(
+        self, awards: Sequence[Award], timezones: Mapping[int, str], *, members_exist: bool = False
+    ) -> AwardResult:
+        """Pay many earned (positive) awards with a few statements, each once per key.
 
-        The hot path of message points: one multi-row INSERT for the ledger, one executemany
-        UPDATE for the balances, then the period totals and tiers as `change` does.
+        The hot path of message points: one executemany INSERT for the ledger, one for the
+        balances, then the period totals and tiers as `change` does. `timezones` maps each
+        chat to its own; `members_exist` skips creating rows the caller holds locked.
         """
         if not awards:
             return AwardResult()
-        members = sorted({award.user_id for award in awards})
-        await upsert(
-            self.session,
-            Member,
-            [{"chat_id": chat_id, "user_id": user_id} for user_id in members],
-            keys=["chat_id", "user_id"],
-        )
+        if not members_exist:
+            pairs = sorted({(award.chat_id, award.user_id) for award in awards})
+            rows = [{"chat_id": chat_id, "user_id": user_id} for chat_id, user_id in pairs]
+            await upsert(self.session, Member, rows, keys=["chat_id", "user_id"])
         now = self.clock.now()
-        rows = [
+        entries = [
             {
-                "chat_id": chat_id, "user_id": award.user_id, "delta": award.points,
+                "chat_id": award.chat_id, "user_id": award.user_id, "delta": award.points,
                 "reason": award.reason, "ref": award.ref, "idempotency_key": award.key,
                 "actor": None, "created_at": now,
             }
@@ -188,76 +198,88 @@ class PointsService:
         ]  # fmt: skip
         inserted = await self.session.scalars(
             insert_for(self.session, LedgerEntry)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(LedgerEntry.idempotency_key)
+            .returning(LedgerEntry.idempotency_key),
+            entries,
         )
         applied = set(inserted)
-        earned: dict[int, int] = {}
+        earned: dict[tuple[int, int], int] = defaultdict(int)
         for award in awards:
             if award.key in applied:
-                earned[award.user_id] = earned.get(award.user_id, 0) + award.points
+                earned[award.chat_id, award.user_id] += award.points
         if not earned:
             return AwardResult()
         await self.session.execute(
             update(Member)
-            .where(Member.chat_id == chat_id, Member.user_id == bindparam("member"))
+            .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
             .values(
                 points=Member.points + bindparam("earned"),
                 lifetime_points=Member.lifetime_points + bindparam("earned"),
             )
             .execution_options(dml_strategy="core_only"),
-            [{"member": user_id, "earned": points} for user_id, points in earned.items()],
+            [
+                {"chat": chat_id, "member": user_id, "earned": points}
+                for (chat_id, user_id), points in earned.items()
+            ],
         )
         after = await self.session.execute(
-            select(Member.user_id, Member.lifetime_points, Member.tier).where(
-                Member.chat_id == chat_id, Member.user_id.in_(earned)
+            select(Member.chat_id, Member.user_id, Member.lifetime_points, Member.tier).where(
+                tuple_(Member.chat_id, Member.user_id).in_(list(earned))
             )
         )
-        states = {user_id: (lifetime, tier) for user_id, lifetime, tier in after}
-        promotions = await self._after_earning(chat_id, timezone, earned, states)
+        states = {
+            (chat_id, user_id): (lifetime, tier) for chat_id, user_id, lifetime, tier in after
+        }
+        promotions = await self._after_earning(timezones, earned, states)
         return AwardResult(applied, promotions)
 
     async def _after_earning(
         self,
-        chat_id: int,
-        timezone: str,
-        earned: dict[int, int],
-        states: dict[int, tuple[int, str | None]],
+        timezones: Mapping[int, str],
+        earned: Mapping[tuple[int, int], int],
+        states: Mapping[tuple[int, int], tuple[int, str | None]],
     ) -> list[Promotion]:
         """Add to the period totals, and move members whose lifetime reached a new tier."""
-        day = self.clock.now().astimezone(ZoneInfo(timezone)).date()
+        now = self.clock.now()
+        periods = {
+            chat_id: period_keys(now.astimezone(ZoneInfo(timezone)).date()).values()
+            for chat_id, timezone in timezones.items()
+        }
         rows = [
             {"chat_id": chat_id, "period": period, "user_id": user_id, "earned": points}
-            for user_id, points in earned.items()
-            for period in period_keys(day).values()
+            for (chat_id, user_id), points in earned.items()
+            for period in periods[chat_id]
         ]
-        statement = insert_for(self.session, PeriodTotal).values(rows)
+        statement = insert_for(self.session, PeriodTotal)
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["chat_id", "period", "user_id"],
                 set_={"earned": PeriodTotal.earned + statement.excluded.earned},
-            )
+            ),
+            rows,
         )
-        ladder = await TierService(self.session).ladder(chat_id)
-        moved: list[tuple[int, Tier]] = []
-        for user_id, (lifetime, before) in states.items():
-            reached = standing(ladder, lifetime).tier
+        tiers = TierService(self.session, self.ladders)
+        ladders = {chat_id: await tiers.ladder(chat_id) for chat_id in timezones}
+        moved: list[tuple[int, int, Tier]] = []
+        promotions: list[Promotion] = []
+        for (chat_id, user_id), (lifetime, before) in states.items():
+            reached = standing(ladders[chat_id], lifetime).tier
             if reached is not None and reached.key != before:
-                moved.append((user_id, reached))
+                moved.append((chat_id, user_id, reached))
+                if is_promotion(ladders[chat_id], before, reached):
+                    promotions.append(Promotion(chat_id, user_id, reached))
         if moved:
             await self.session.execute(
                 update(Member)
-                .where(Member.chat_id == chat_id, Member.user_id == bindparam("member"))
+                .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
                 .values(tier=bindparam("reached"))
                 .execution_options(dml_strategy="core_only"),
-                [{"member": user_id, "reached": tier.key} for user_id, tier in moved],
+                [
+                    {"chat": chat_id, "member": user_id, "reached": tier.key}
+                    for chat_id, user_id, tier in moved
+                ],
             )
-        return [
-            Promotion(user_id, tier)
-            for user_id, tier in moved
-            if is_promotion(ladder, states[user_id][1], tier)
-        ]
+        return promotions
 
     async def _timezone(self, chat_id: int) -> str:
         timezone = await self.session.scalar(select(Chat.timezone).where(Chat.id == chat_id))

@@ -7,6 +7,7 @@ the reader's language, and an admin may call them by either name (`Gold` or `金
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -120,16 +121,45 @@ def is_promotion(ladder: list[Tier], before: str | None, after: Tier | None) -> 
     return after.threshold > floor
 
 
+class LadderCache:
+    """Ladders are read on every award and edited rarely: each process keeps them a minute.
+
+    An edit forgets the chat's ladder here at once; another worker sees it within `ttl`.
+    """
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._ladders: dict[int, tuple[float, list[Tier]]] = {}
+
+    def get(self, chat_id: int) -> list[Tier] | None:
+        cached = self._ladders.get(chat_id)
+        if cached is None or time.monotonic() - cached[0] > self.ttl:
+            return None
+        return cached[1]
+
+    def put(self, chat_id: int, ladder: list[Tier]) -> None:
+        self._ladders[chat_id] = (time.monotonic(), ladder)
+
+    def forget(self, chat_id: int) -> None:
+        self._ladders.pop(chat_id, None)
+
+
 class TierService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: LadderCache | None = None) -> None:
         self.session = session
+        self.cache = cache
 
     async def ladder(self, chat_id: int) -> list[Tier]:
+        if self.cache is not None and (cached := self.cache.get(chat_id)) is not None:
+            return cached
         rows = await self.session.scalars(
             select(TierRow).where(TierRow.chat_id == chat_id).order_by(TierRow.threshold)
         )
         tiers = [Tier(row.key, row.threshold, row.name, row.perks) for row in rows]
-        return tiers or list(DEFAULT_TIERS)
+        ladder = tiers or list(DEFAULT_TIERS)
+        if self.cache is not None:
+            self.cache.put(chat_id, ladder)
+        return ladder
 
     async def set(self, chat_id: int, name: str, threshold: int, perks: str | None) -> Tier:
         """Move (and re-describe) the tier called `name`, or add it."""
@@ -151,6 +181,7 @@ class TierService:
         if perks is not None:
             row.perks = perks
         await self.session.flush()
+        self._changed(chat_id)
         return Tier(row.key, row.threshold, row.name, row.perks)
 
     async def delete(self, chat_id: int, name: str) -> Tier:
@@ -163,7 +194,12 @@ class TierService:
         await self.session.execute(
             delete(TierRow).where(TierRow.chat_id == chat_id, TierRow.key == tier.key)
         )
+        self._changed(chat_id)
         return tier
+
+    def _changed(self, chat_id: int) -> None:
+        if self.cache is not None:
+            self.cache.forget(chat_id)
 
     async def _editable(self, chat_id: int) -> list[Tier]:
         """The ladder, copied from the defaults into rows on the first edit."""

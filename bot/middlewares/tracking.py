@@ -15,12 +15,15 @@ from services.chats import ChatService
 from services.clock import Clock
 from services.members import Sighting, record_sightings
 from services.points import PointsService
-from services.tiers import TierService
+from services.tiers import LadderCache, TierService
 
 
 class TrackingMiddleware(BaseMiddleware):
-    def __init__(self, directory: ChatDirectory, clock: Clock, default_timezone: str) -> None:
+    def __init__(
+        self, directory: ChatDirectory, ladders: LadderCache, clock: Clock, default_timezone: str
+    ) -> None:
         self.directory = directory
+        self.ladders = ladders
         self.clock = clock
         self.default_timezone = default_timezone
 
@@ -33,8 +36,10 @@ class TrackingMiddleware(BaseMiddleware):
         session = data["session"]
         chats = ChatService(session, self.clock, self.default_timezone)
         data["chats"] = chats
-        data["points"] = PointsService(session, self.clock, self.default_timezone)
-        data["tiers"] = TierService(session)
+        data["points"] = PointsService(
+            session, self.clock, self.default_timezone, ladders=self.ladders
+        )
+        data["tiers"] = TierService(session, self.ladders)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if chat is not None:

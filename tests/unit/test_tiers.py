@@ -22,6 +22,7 @@ from services.tiers import (
 
 CHAT = -100_7
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, 17:00 in Shanghai
+ZONES = {CHAT: "Asia/Shanghai"}
 
 
 @pytest.fixture
@@ -99,17 +100,14 @@ async def test_a_change_that_reaches_a_tier_reports_it_once(session: AsyncSessio
 async def test_top_and_position_by_period(session: AsyncSession, chat: int) -> None:
     clock = FrozenClock(START - timedelta(days=7))  # last week
     points = PointsService(session, clock, "Asia/Shanghai")
-    await points.award_many(CHAT, "Asia/Shanghai", [Award(1, 50, "message", "old-1")])
+    await points.award_many([Award(CHAT, 1, 50, "message", "old-1")], ZONES)
     clock.set(START)
-    await points.award_many(
-        CHAT,
-        "Asia/Shanghai",
-        [
-            Award(2, 10, "message", "k2"),
-            Award(3, 30, "message", "k3"),
-            Award(3, 5, "checkin", "k4"),
-        ],
-    )
+    awards = [
+        Award(CHAT, 2, 10, "message", "k2"),
+        Award(CHAT, 3, 30, "message", "k3"),
+        Award(CHAT, 3, 5, "checkin", "k4"),
+    ]
+    await points.award_many(awards, ZONES)
     await points.change(CHAT, 1, -20, reason="redeem", key="spend")
     today = await points.top(CHAT, "Asia/Shanghai", Period.TODAY)
     assert [(row.user_id, row.points) for row in today] == [(3, 35), (2, 10)]
@@ -123,8 +121,8 @@ async def test_top_and_position_by_period(session: AsyncSession, chat: int) -> N
 
 async def test_ties_rank_in_a_stable_order(session: AsyncSession, chat: int) -> None:
     points = PointsService(session, FrozenClock(START), "Asia/Shanghai")
-    awards = [Award(user, 5, "message", f"tie-{user}") for user in (7, 8, 9)]
-    await points.award_many(CHAT, "Asia/Shanghai", awards)
+    awards = [Award(CHAT, user, 5, "message", f"tie-{user}") for user in (7, 8, 9)]
+    await points.award_many(awards, ZONES)
     listed = [row.user_id for row in await points.top(CHAT, "Asia/Shanghai", Period.MONTH)]
     ranks = [(await points.position(CHAT, "Asia/Shanghai", Period.MONTH, user)) for user in listed]
     assert ranks == [(1, 5), (2, 5), (3, 5)]
