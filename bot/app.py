@@ -31,7 +31,7 @@ from bot.middlewares import (
 )
 from bot.pacing import PacingMiddleware, SendPacer
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
-from handlers import feature_routers
+from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
 from services.chats import ChatService
 from services.clock import Clock
@@ -125,6 +125,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         )
     )
     dispatcher.include_routers(*feature_routers())
+    errors.register(dispatcher)
 
     async def on_startup(bot: Bot) -> None:
         me = await bot.me()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Router
+from aiogram import Dispatcher
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
@@ -42,7 +42,7 @@ async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> N
         logger.warning("update %s: could not send the apology", update.update_id)
 
 
-def create_router() -> Router:
-    router = Router(name="errors")
-    router.error.register(on_error)
-    return router
+def register(dispatcher: Dispatcher) -> None:
+    """On the dispatcher itself, not in a router of its own: every update walks through each
+    router before the one that takes it, and this one would only ever take errors."""
+    dispatcher.errors.register(on_error)

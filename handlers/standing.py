@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -130,11 +129,7 @@ async def turn_page(
         await query.answer(_("No more members on that page."))
         return
     await query.answer()
-    try:
-        await query.message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as error:
-        if "not modified" not in error.message:  # pressed the page already shown
-            raise
+    await query.message.edit_text(text, reply_markup=keyboard)  # "not modified" is harmless
 
 
 async def stale_button(query: CallbackQuery) -> None:
