@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
+from sqlalchemy import select
+
+from models import LedgerEntry, create_engine
 from sandbox.client import Group, SandboxClient, User
+from tests.e2e.conftest import Launch
 
 
 async def fan_group(sandbox: SandboxClient) -> tuple[Group, User, User]:
@@ -93,3 +100,64 @@ async def test_history_lists_the_latest_changes_in_the_members_language(
     assert lines[2].endswith("+5 管理员调整 · first post")
     theirs = await sandbox.ask(group, admin, "/points history @li_lei")
     assert theirs["text"].splitlines()[0] == "Last changes for 李雷:"
+
+
+async def test_a_kill_under_message_load_loses_no_points_and_pays_none_twice(
+    launch: Launch,
+) -> None:
+    sandbox, bot = await launch()
+    owner = await sandbox.create_user("Owner")
+    fans = [await sandbox.create_user(f"Fan{n}") for n in range(20)]
+    group = await sandbox.create_group(creator=owner, members=fans)
+    await sandbox.ask(group, owner, "/settings points cooldown 0")  # every message earns
+    await sandbox.ask(group, owner, "/settings points daily_cap 1000")
+    per_fan = 25
+
+    async def chatter(fan: User) -> list[int]:
+        sent = [
+            await sandbox.send(group, fan, f"{fan.first_name} says {k}") for k in range(per_fan)
+        ]
+        return [s["message"]["message_id"] for s in sent]
+
+    load = asyncio.gather(*(chatter(fan) for fan in fans))
+    for _ in range(1000):  # kill once the bot is well into the load
+        if len(await paid_messages(bot.env["DATABASE_URL"], group.id)) >= 100:
+            break
+        await asyncio.sleep(0.02)
+    bot.kill()
+    in_flight = (await sandbox.stats())["pending_updates"]
+    acknowledged = await paid_messages(bot.env["DATABASE_URL"], group.id)
+    message_ids = [message_id for ids in await load for message_id in ids]
+    bot.start()
+    await bot.wait_ready()
+    for _ in range(600):
+        if len(await paid_messages(bot.env["DATABASE_URL"], group.id)) == len(message_ids):
+            break
+        await asyncio.sleep(0.1)
+    assert bot.stop() == 0
+    assert in_flight > 0  # the kill came with updates still unconfirmed
+    paid = await paid_messages(bot.env["DATABASE_URL"], group.id)
+    assert acknowledged
+    assert set(acknowledged) <= set(paid)
+    assert sorted(paid) == sorted(message_ids)  # each message paid exactly once
+    audit = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "audit", env=bot.env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(audit.communicate(), 60)
+    assert audit.returncode == 0, output.decode()
+
+
+async def paid_messages(database_url: str, chat_id: int) -> list[int]:
+    """Message ids that earned message points, from the ledger's keys."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            keys = await connection.scalars(
+                select(LedgerEntry.idempotency_key).where(
+                    LedgerEntry.chat_id == chat_id, LedgerEntry.reason == "message"
+                )
+            )
+            return [int(key.rsplit(":", 1)[1]) for key in keys]
+    finally:
+        await engine.dispose()
