@@ -21,4 +21,3 @@ def feature_routers() -> list[Router]:
         refusal.create_router(),
     )
     return [lifecycle.create_router(), commands]
-

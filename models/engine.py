@@ -14,6 +14,13 @@ from sqlalchemy.ext.asyncio import (
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        # SQLite has one writer at a time, and every transaction here takes the write lock
+        # (see _on_begin). With one connection, sessions queue for it in order and take over
+        # the moment it is returned; with several, they would poll SQLite's busy handler, which
+        # sleeps for milliseconds between tries. Sessions never hold it across a Bot API call
+        # (`CommitBeforeCalling`) or while waiting on another session (`commit_so_far`).
+        kwargs = {"pool_size": 1, "max_overflow": 0, **kwargs}
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)

@@ -11,6 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 
+def table_of(model: type[DeclarativeBase]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 def insert_for(session: AsyncSession, model: type[DeclarativeBase]) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL do).
 
@@ -20,9 +26,7 @@ def insert_for(session: AsyncSession, model: type[DeclarativeBase]) -> Any:
     """
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    table = model.__table__
-    assert isinstance(table, Table)
-    return module.insert(table)
+    return module.insert(table_of(model))
 
 
 async def upsert(
