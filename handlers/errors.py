@@ -28,6 +28,8 @@ async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> N
         return  # removed from the chat or blocked: nobody to answer, and nothing to fix
     logger.error("update %s failed: %s", update.update_id, type(error).__name__, exc_info=error)
     message, callback = update.message, update.callback_query
+    if message is not None and not (message.text or message.caption or "").startswith("/"):
+        return  # plain chatter (counting it failed): nobody asked the bot anything
     user = message.from_user if message else callback.from_user if callback else None
     chat_id = message.chat.id if message else None
     profile = directory.profile(chat_id) if chat_id is not None else None

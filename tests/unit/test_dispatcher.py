@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from aiogram import Dispatcher, Router
+from aiogram import Dispatcher, F, Router
 from aiogram.filters import Command
 from aiogram.types import Chat as TgChat
 from aiogram.types import Message
@@ -41,6 +41,10 @@ async def app(database_url: str) -> AsyncIterator[tuple[Dispatcher, Services]]:
         await chats.set_language(message.chat.id, "en")
         raise RuntimeError("boom")
 
+    @failing.message(F.text == "kaboom")
+    async def explode_quietly(message: Message) -> None:
+        raise RuntimeError("boom")
+
     dispatcher.include_router(failing)
     yield dispatcher, services
     await services.close()
@@ -61,6 +65,35 @@ async def test_a_failing_handler_rolls_its_writes_back_and_apologises(app) -> No
     assert row is not None
     assert row.language is None
     assert telegram.sent_texts()[-1] == "Sorry, something went wrong. Please try again later."
+
+
+async def test_plain_messages_are_counted_and_paid_once(app) -> None:
+    dispatcher, services = app
+    bot, telegram = recording_bot()
+    chat, alice = group(), person(1, "en")
+    first = message_update(chat, alice, "love the new colours")
+    await dispatcher.feed_update(bot, first)
+    await dispatcher.feed_update(bot, first)  # delivered again
+    await dispatcher.feed_update(bot, message_update(chat, alice, "/help"))
+    await dispatcher.feed_update(bot, message_update(chat, alice, "ok"))
+    anonymous = message_update(chat, person(1087968824, None, "Group"), "from the admins",
+                               sender_chat=chat)  # fmt: skip
+    await dispatcher.feed_update(bot, anonymous)
+    async with services.session_pool() as session:
+        member = await session.get(Member, (chat.id, alice.id))
+        nobody = await session.get(Member, (chat.id, 1087968824))
+    assert member is not None
+    assert (member.points, member.message_count) == (1, 2)  # the repeat and /help not counted
+    assert nobody is None or nobody.points == 0
+    assert "Sorry" not in " ".join(telegram.sent_texts())
+
+
+async def test_a_failure_on_plain_chatter_is_logged_without_a_reply(app, caplog) -> None:
+    dispatcher, _ = app
+    bot, telegram = recording_bot()
+    await dispatcher.feed_update(bot, message_update(group(), person(1), "kaboom"))
+    assert telegram.sent_texts() == []
+    assert "failed: RuntimeError" in caplog.text
 
 
 async def test_a_successful_update_commits_chat_and_member(app) -> None:
