@@ -52,6 +52,10 @@ class Services:
     directory: ChatDirectory = field(default_factory=ChatDirectory)
     ladders: LadderCache = field(default_factory=LadderCache)
     redis: Redis | None = None
+    tally: MessageTally = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tally = MessageTally(self.session_pool, self.clock, self.ladders)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -119,11 +123,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     )
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
-    dispatcher.message.outer_middleware(
-        MessageCountingMiddleware(
-            MessageTally(services.session_pool, services.clock, services.ladders), announcer
-        )
-    )
+    dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally, announcer))
     dispatcher.include_routers(*feature_routers())
     errors.register(dispatcher)
 
@@ -133,6 +133,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         await register_commands(bot, i18n)
 
     async def on_shutdown(bot: Bot) -> None:
+        await services.tally.flush()
         await announcer.flush(bot)
 
     dispatcher.startup.register(on_startup)

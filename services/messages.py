@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, case, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Member
@@ -28,7 +30,9 @@ from services.members import Sighting, record_sightings
 from services.points import Award, PointsService
 from services.tiers import LadderCache, Tier
 
+logger = logging.getLogger(__name__)
 MIN_VISIBLE = 3
+MAX_KNOWN = 200_000  # members whose award state this process remembers
 INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn"})
 
 
@@ -76,6 +80,13 @@ class _State:
     message_points_day: date | None
     message_points_today: int
 
+    def add(self, unwritten: _Unwritten) -> None:
+        """Counts of older messages that were waiting to be written."""
+        self.message_count += unwritten.count
+        if unwritten.last_message_id > self.last_message_id:
+            self.last_message_id = unwritten.last_message_id
+            self.last_message_digest = unwritten.digest
+
     def count(self, message: ChatMessage, day: date) -> int:
         """Count the message; the points it earns (0 for most)."""
         if message.message_id <= self.last_message_id:
@@ -101,6 +112,34 @@ class _State:
         return points
 
 
+@dataclass(slots=True)
+class _Known:
+    """What this process last read or wrote of a member's award state."""
+
+    last_message_id: int
+    paid_at: datetime | None
+    day: date | None
+    today: int
+
+    def refuses(self, message: ChatMessage, day: date) -> bool:
+        """The database would refuse to pay this message too: its values only move forward."""
+        rules = message.rules
+        if self.paid_at is not None and (
+            (message.sent_at - self.paid_at).total_seconds() < rules.cooldown
+        ):
+            return True
+        return self.day == day and self.today >= rules.daily_cap
+
+
+@dataclass(slots=True)
+class _Unwritten:
+    """Messages counted but not yet written, for one member."""
+
+    count: int
+    last_message_id: int
+    digest: str
+
+
 STATE_COLUMNS = (
     "message_count",
     "last_message_id",
@@ -112,7 +151,15 @@ STATE_COLUMNS = (
 
 
 class MessageTally:
-    """Counts messages in batches; `record` returns once its message is committed."""
+    """Counts messages; `record` returns once what its message earned is committed.
+
+    A message that cannot earn is only counted, and its count written within `flush_after`
+    seconds with others (or with the next batch that pays): it is too short, points are off,
+    or this process already knows the member is inside the cooldown or at the daily cap. That
+    knowledge comes from the database and the database's values only move forward, so a
+    refusal decided from it is the one the database would give. Every other message waits for
+    its batch's transaction. A crash can lose the last second's counts, never a point.
+    """
 
     def __init__(
         self,
@@ -120,20 +167,79 @@ class MessageTally:
         clock: Clock,
         ladders: LadderCache | None = None,
         max_batch: int = 500,
+        flush_after: float = 1.0,
     ) -> None:
         self.session_pool = session_pool
         self.clock = clock
         self.ladders = ladders
         self.max_batch = max_batch
+        self.flush_after = flush_after
         self._queue: list[tuple[ChatMessage, asyncio.Future[Counted]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._known: OrderedDict[tuple[int, int], _Known] = OrderedDict()
+        self._unwritten: dict[tuple[int, int], _Unwritten] = {}
+        self._flush_timer: asyncio.TimerHandle | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
 
     async def record(self, message: ChatMessage) -> Counted:
+        key = (message.chat_id, message.user_id)
+        known = self._known.get(key)
+        if known is not None and message.message_id <= known.last_message_id:
+            return Counted()  # delivered again
+        if not self._may_earn(message, known):
+            self._count_later(key, message, known)
+            return Counted()
         future: asyncio.Future[Counted] = asyncio.get_running_loop().create_future()
         self._queue.append((message, future))
         if self._writer is None:
             self._writer = asyncio.create_task(self._drain())
         return await future
+
+    async def flush(self) -> None:
+        """Write the counts still waiting (the bot is stopping, or a test looks)."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        unwritten, self._unwritten = self._unwritten, {}
+        if unwritten:
+            async with self.session_pool() as session, session.begin():
+                await self._write_counts(session, unwritten)
+
+    def _may_earn(self, message: ChatMessage, known: _Known | None) -> bool:
+        if not message.earns or message.rules.points <= 0:
+            return False
+        day = message.sent_at.astimezone(ZoneInfo(message.timezone)).date()
+        return known is None or not known.refuses(message, day)
+
+    def _count_later(
+        self, key: tuple[int, int], message: ChatMessage, known: _Known | None
+    ) -> None:
+        unwritten = self._unwritten.get(key)
+        if unwritten is None:
+            self._unwritten[key] = _Unwritten(1, message.message_id, message.fingerprint)
+        elif message.message_id > unwritten.last_message_id:
+            unwritten.count += 1
+            unwritten.last_message_id = message.message_id
+            unwritten.digest = message.fingerprint
+        else:
+            return  # delivered again before its count was written
+        if known is not None:
+            known.last_message_id = message.message_id
+        if self._flush_timer is None:
+            self._flush_timer = asyncio.get_running_loop().call_later(
+                self.flush_after, self._flush_in_background
+            )
+
+    def _flush_in_background(self) -> None:
+        self._flush_timer = None
+        task = asyncio.create_task(self.flush())
+        self._flushes.add(task)
+        task.add_done_callback(self._flushed)
+
+    def _flushed(self, task: asyncio.Task[None]) -> None:
+        self._flushes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("message counts were not written", exc_info=task.exception())
 
     async def _drain(self) -> None:
         try:
@@ -155,8 +261,18 @@ class MessageTally:
             self._writer = None
 
     async def _write(self, messages: list[ChatMessage]) -> list[Counted]:
+        unwritten, self._unwritten = self._unwritten, {}
         async with self.session_pool() as session, session.begin():
             states = await self._lock_members(session, messages)
+            # A member's counts still waiting are older than their messages here (a member's
+            # updates are handled one after another): they join the row before it is counted.
+            oldest: dict[tuple[int, int], int] = {}
+            for message in reversed(messages):
+                oldest[message.chat_id, message.user_id] = message.message_id
+            for member, state in states.items():
+                waiting = unwritten.get(member)
+                if waiting is not None and waiting.last_message_id < oldest[member]:
+                    state.add(unwritten.pop(member))
             awards: list[Award] = []
             earned: list[int] = []
             for message in messages:
@@ -177,15 +293,51 @@ class MessageTally:
                     for (chat_id, user_id), state in states.items()
                 ],
             )
+            await self._write_counts(session, unwritten)  # other members, or newer than the batch
             timezones = {message.chat_id: message.timezone for message in messages}
             points_service = PointsService(session, self.clock, ladders=self.ladders)
             paid = await points_service.award_many(awards, timezones, members_exist=True)
+        for member, state in states.items():
+            self._remember(member, state, unwritten.get(member))
         promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
         results = []
         for message, points in zip(messages, earned, strict=True):
             tier = promoted.pop((message.chat_id, message.user_id), None) if points else None
             results.append(Counted(points, tier))
         return results
+
+    async def _write_counts(
+        self, session: AsyncSession, unwritten: dict[tuple[int, int], _Unwritten]
+    ) -> None:
+        if not unwritten:
+            return
+        newer = Member.last_message_id < bindparam("last")
+        await session.execute(
+            update(Member)
+            .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
+            .values(
+                message_count=Member.message_count + bindparam("count"),
+                last_message_id=case((newer, bindparam("last")), else_=Member.last_message_id),
+                last_message_digest=case(
+                    (newer, bindparam("digest")), else_=Member.last_message_digest
+                ),
+            )
+            .execution_options(dml_strategy="core_only"),
+            [
+                {"chat": chat_id, "member": user_id, "count": u.count,
+                 "last": u.last_message_id, "digest": u.digest}
+                for (chat_id, user_id), u in sorted(unwritten.items())
+            ],
+        )  # fmt: skip
+
+    def _remember(self, key: tuple[int, int], state: _State, later: _Unwritten | None) -> None:
+        last = max(state.last_message_id, later.last_message_id if later else 0)
+        self._known[key] = _Known(
+            last, state.message_points_at, state.message_points_day, state.message_points_today
+        )
+        self._known.move_to_end(key)
+        if len(self._known) > MAX_KNOWN:
+            self._known.popitem(last=False)
 
     async def _lock_members(
         self, session: AsyncSession, messages: list[ChatMessage]

@@ -79,6 +79,7 @@ async def test_plain_messages_are_counted_and_paid_once(app) -> None:
     anonymous = message_update(chat, person(1087968824, None, "Group"), "from the admins",
                                sender_chat=chat)  # fmt: skip
     await dispatcher.feed_update(bot, anonymous)
+    await services.tally.flush()
     async with services.session_pool() as session:
         member = await session.get(Member, (chat.id, alice.id))
         nobody = await session.get(Member, (chat.id, 1087968824))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import LedgerEntry, Member
 from services.chats import ChatService, MessageRules
 from services.clock import FrozenClock
+from services.members import Sighting, record_sightings
 from services.messages import ChatMessage, MessageTally, fingerprint, visible_length
 from services.points import audit
 
@@ -132,11 +133,40 @@ async def test_cooldown_and_daily_cap_follow_the_chat_day(session_pool, chat) ->
     assert (await member(session_pool)).points == 37
 
 
+async def seen(pool: async_sessionmaker[AsyncSession], user: int = FAN) -> None:
+    """The member's row, as the tracking middleware writes it before any counting."""
+    async with pool() as session:
+        await record_sightings(session, [Sighting(CHAT, user, None, f"Fan {user}", START)])
+        await session.commit()
+
+
 async def test_message_points_can_be_turned_off(session_pool, chat) -> None:
+    await seen(session_pool)
     tally = MessageTally(session_pool, CLOCK)
     off = replace(MessageRules(), points=0)
     assert (await tally.record(message(1, rules=off))).points == 0
+    await tally.flush()
     assert (await member(session_pool)).message_count == 1
+
+
+async def test_messages_inside_a_known_cooldown_are_counted_a_moment_later(
+    session_pool, chat
+) -> None:
+    await seen(session_pool)
+    tally = MessageTally(session_pool, CLOCK, flush_after=0.05)
+    assert (await tally.record(message(1, "first words"))).points == 1
+    for n in range(2, 6):  # the tally knows the member was paid seconds ago: no transaction
+        assert (await tally.record(message(n, f"more words {n}"))).points == 0
+    assert (await tally.record(message(3, "more words 3"))).points == 0  # delivered again
+    assert (await member(session_pool)).message_count == 1
+    await asyncio.sleep(0.2)  # written in the background
+    fan = await member(session_pool)
+    assert (fan.message_count, fan.last_message_id, fan.points) == (5, 5, 1)
+    assert fan.last_message_digest == fingerprint("more words 5", None)
+    later = START + timedelta(minutes=2)
+    assert (await tally.record(message(6, "more words 5", at=later))).points == 0  # a repeat
+    assert (await tally.record(message(7, "new words", at=later))).points == 1
+    assert (await member(session_pool)).message_count == 7
 
 
 async def test_reaching_a_tier_by_messages_is_reported_once(session_pool, chat) -> None:
