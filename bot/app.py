@@ -113,6 +113,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         admin_cache=AdminCache(settings.owner_ids),
         i18n=i18n,
         announcer=announcer,
+        tally=services.tally,
     )
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import usage_reply
 from models import Member
 from services.chats import ChatProfile
+from services.messages import MessageTally
 from services.points import Period, PointsService
 from services.tiers import TierService, standing
 
@@ -52,6 +53,7 @@ async def me(
     tiers: TierService,
     session: AsyncSession,
     chat_profile: ChatProfile,
+    tally: MessageTally,
     i18n: I18n,
 ) -> None:
     """/me, or /me in reply to someone: balance, tier, rank, streak and messages."""
@@ -68,6 +70,9 @@ async def me(
     place = standing(ladder, lifetime)
     language = i18n.current_locale
     rank = await points.position(message.chat.id, chat_profile.timezone, Period.ALL, user.id)
+    messages = (member.message_count if member else 0) + tally.unwritten_count(
+        message.chat.id, user.id
+    )
     lines = [
         f"<b>{escape(user.full_name)}</b>",
         _("💰 Points: {points} (lifetime {lifetime})").format(
@@ -85,7 +90,7 @@ async def me(
     lines += [
         _("📊 Rank: #{rank}").format(rank=rank[0]) if rank else _("📊 Rank: not ranked yet"),
         _("🔥 Streak: {days} days · 💬 Messages: {messages}").format(
-            days=member.streak if member else 0, messages=member.message_count if member else 0
+            days=member.streak if member else 0, messages=messages
         ),
     ]
     await message.reply("\n".join(lines))

@@ -139,6 +139,11 @@ class _Unwritten:
     last_message_id: int
     digest: str
 
+    def add(self, other: _Unwritten) -> None:
+        self.count += other.count
+        if other.last_message_id > self.last_message_id:
+            self.last_message_id, self.digest = other.last_message_id, other.digest
+
 
 STATE_COLUMNS = (
     "message_count",
@@ -202,8 +207,25 @@ class MessageTally:
             self._flush_timer = None
         unwritten, self._unwritten = self._unwritten, {}
         if unwritten:
-            async with self.session_pool() as session, session.begin():
-                await self._write_counts(session, unwritten)
+            try:
+                async with self.session_pool() as session, session.begin():
+                    await self._write_counts(session, unwritten)
+            except BaseException:
+                self._keep(unwritten)
+                raise
+
+    def unwritten_count(self, chat_id: int, user_id: int) -> int:
+        """Messages of the member counted here but not written yet (for /me)."""
+        waiting = self._unwritten.get((chat_id, user_id))
+        return waiting.count if waiting is not None else 0
+
+    def _keep(self, unwritten: dict[tuple[int, int], _Unwritten]) -> None:
+        """Counts whose write failed wait for the next one, merged with those counted since."""
+        for member, waiting in unwritten.items():
+            newer = self._unwritten.get(member)
+            if newer is not None:
+                waiting.add(newer)
+            self._unwritten[member] = waiting
 
     def _may_earn(self, message: ChatMessage, known: _Known | None) -> bool:
         if not message.earns or message.rules.points <= 0:
@@ -262,6 +284,15 @@ class MessageTally:
 
     async def _write(self, messages: list[ChatMessage]) -> list[Counted]:
         unwritten, self._unwritten = self._unwritten, {}
+        try:
+            return await self._write_batch(messages, unwritten)
+        except BaseException:
+            self._keep(unwritten)
+            raise
+
+    async def _write_batch(
+        self, messages: list[ChatMessage], unwritten: dict[tuple[int, int], _Unwritten]
+    ) -> list[Counted]:
         async with self.session_pool() as session, session.begin():
             states = await self._lock_members(session, messages)
             # A member's counts still waiting are older than their messages here (a member's
@@ -269,10 +300,11 @@ class MessageTally:
             oldest: dict[tuple[int, int], int] = {}
             for message in reversed(messages):
                 oldest[message.chat_id, message.user_id] = message.message_id
+            rest = dict(unwritten)  # kept whole: a failed write puts it all back
             for member, state in states.items():
-                waiting = unwritten.get(member)
+                waiting = rest.get(member)
                 if waiting is not None and waiting.last_message_id < oldest[member]:
-                    state.add(unwritten.pop(member))
+                    state.add(rest.pop(member))
             awards: list[Award] = []
             earned: list[int] = []
             for message in messages:
@@ -293,12 +325,12 @@ class MessageTally:
                     for (chat_id, user_id), state in states.items()
                 ],
             )
-            await self._write_counts(session, unwritten)  # other members, or newer than the batch
+            await self._write_counts(session, rest)  # other members, or newer than the batch
             timezones = {message.chat_id: message.timezone for message in messages}
             points_service = PointsService(session, self.clock, ladders=self.ladders)
             paid = await points_service.award_many(awards, timezones, members_exist=True)
         for member, state in states.items():
-            self._remember(member, state, unwritten.get(member))
+            self._remember(member, state, rest.get(member))
         promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
         results = []
         for message, points in zip(messages, earned, strict=True):
