@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sys
+import tempfile
 import time
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
@@ -49,6 +51,13 @@ class LocalSession(BaseSession):
                 chat=Chat(id=chat_id, type="supergroup"),
             )
         return True
+
+
+def database_url(name: str) -> str:
+    """The PostgreSQL URL given on the command line, else a new SQLite file."""
+    if len(sys.argv) > 1:
+        return sys.argv[1]
+    return f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='fanbot-bench-')}/{name}.db"
 
 
 def local_bot() -> Bot:

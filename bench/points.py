@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 import migrations
-from bench.common import bare_dispatcher, feed, group_messages, local_bot
+from bench.common import bare_dispatcher, database_url, feed, group_messages, local_bot
 from bot.app import Services, create_dispatcher
 from bot.config import load_settings
 from models import LedgerEntry
@@ -75,9 +74,4 @@ async def main(url: str) -> None:
 
 
 if __name__ == "__main__":
-    database = (
-        sys.argv[1]
-        if len(sys.argv) > 1
-        else f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='fanbot-bench-')}/points.db"
-    )
-    asyncio.run(main(database))
+    asyncio.run(main(database_url("points")))

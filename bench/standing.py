@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +21,7 @@ from aiogram.types import Chat, Message, Update, User
 from sqlalchemy import insert
 
 import migrations
-from bench.common import feed, local_bot
+from bench.common import database_url, feed, local_bot
 from bot.app import Services, create_dispatcher
 from bot.config import load_settings
 from bot.directory import ChatDirectory
@@ -139,9 +137,4 @@ async def main(url: str) -> None:
 
 
 if __name__ == "__main__":
-    database = (
-        sys.argv[1]
-        if len(sys.argv) > 1
-        else f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='fanbot-bench-')}/standing.db"
-    )
-    asyncio.run(main(database))
+    asyncio.run(main(database_url("standing")))

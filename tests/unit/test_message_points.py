@@ -6,28 +6,20 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import LedgerEntry, Member
-from services.chats import ChatService, MessageRules
+from services.chats import MessageRules
 from services.clock import FrozenClock
 from services.members import Sighting, record_sightings
 from services.messages import ChatMessage, MessageTally, fingerprint, visible_length
 from services.points import audit
+from tests.unit.conftest import GROUP
 
-CHAT, FAN, OTHER = -100_1, 42, 43
+CHAT, FAN, OTHER = GROUP, 42, 43
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai
 CLOCK = FrozenClock(START)
-
-
-@pytest.fixture
-async def chat(session_pool: async_sessionmaker[AsyncSession]) -> int:
-    async with session_pool() as session:
-        await ChatService(session, CLOCK, "Asia/Shanghai").ensure(CHAT, "supergroup", "Fans")
-        await session.commit()
-    return CHAT
 
 
 def message(

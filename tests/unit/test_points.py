@@ -10,20 +10,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import LedgerEntry, Member
-from services.chats import ChatService
 from services.clock import FrozenClock
 from services.points import Balance, NotEnoughPoints, PointsService, audit
+from tests.unit.conftest import GROUP
 
-CHAT, FAN = -100_1, 42
+CHAT, FAN = GROUP, 42
 CLOCK = FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-async def chat(session_pool: async_sessionmaker[AsyncSession]) -> int:
-    async with session_pool() as session:
-        await ChatService(session, CLOCK, "Asia/Shanghai").ensure(CHAT, "supergroup", "Fans")
-        await session.commit()
-    return CHAT
 
 
 async def change(

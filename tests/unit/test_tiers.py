@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.chats import ChatService
 from services.clock import FrozenClock
 from services.points import Award, Period, PointsService, period_keys
 from services.tiers import (
@@ -19,20 +18,11 @@ from services.tiers import (
     UnknownTier,
     standing,
 )
+from tests.unit.conftest import GROUP
 
-CHAT = -100_7
+CHAT = GROUP
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, 17:00 in Shanghai
 ZONES = {CHAT: "Asia/Shanghai"}
-
-
-@pytest.fixture
-async def chat(session_pool: async_sessionmaker[AsyncSession]) -> int:
-    async with session_pool() as session:
-        await ChatService(session, FrozenClock(START), "Asia/Shanghai").ensure(
-            CHAT, "supergroup", "Fans"
-        )
-        await session.commit()
-    return CHAT
 
 
 def test_standing_and_progress_on_the_default_ladder() -> None:
