@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.chat import Chat
+from models.checkin import Checkin, CheckinDay
 from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
@@ -11,6 +12,8 @@ from models.tier import TierRow
 __all__ = [
     "Base",
     "Chat",
+    "Checkin",
+    "CheckinDay",
     "LedgerEntry",
     "Member",
     "PeriodTotal",

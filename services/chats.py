@@ -48,6 +48,73 @@ class MessageRules:
         )
 
 
+DEFAULT_KEYWORDS = ("签到", "打卡", "checkin")
+DEFAULT_MILESTONES = ((7, 20), (30, 100), (100, 500))
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRules:
+    """How the daily sign-in pays (`/settings checkin ...`)."""
+
+    base: int = 5
+    streak_cap: int = 7  # +1 a consecutive day, up to this
+    milestones: tuple[tuple[int, int], ...] = DEFAULT_MILESTONES  # (streak day, bonus)
+    keywords: tuple[str, ...] = DEFAULT_KEYWORDS
+    makeup_cost: int = 20
+    makeup_days: int = 3  # how far back a missed day may be made up
+    makeup_per_month: int = 2
+    quiet: str = "auto"  # on, off, or auto: on in groups of over QUIET_FROM members
+
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
+        "base": (0, 10_000),
+        "streak_cap": (0, 1_000),
+        "makeup_cost": (0, 100_000),
+        "makeup_days": (1, 30),
+        "makeup_per_month": (0, 31),
+    }
+    QUIET_FROM: ClassVar[int] = 200
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> CheckinRules:
+        stored = settings.get("checkin") or {}
+        extra: dict[str, Any] = {name: int(stored[name]) for name in cls.LIMITS if name in stored}
+        if "milestones" in stored:
+            extra["milestones"] = tuple(
+                (int(day), int(bonus)) for day, bonus in stored["milestones"]
+            )
+        if "keywords" in stored:
+            extra["keywords"] = tuple(stored["keywords"])
+        if "quiet" in stored:
+            extra["quiet"] = str(stored["quiet"])
+        return cls(**extra)
+
+    @staticmethod
+    def parse(name: str, raw: str) -> Any:
+        """The stored form of `/settings checkin <name> <raw>`; BadSetting when it is not one."""
+        if name in CheckinRules.LIMITS:
+            low, high = CheckinRules.LIMITS[name]
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                raise BadSetting(name)
+            return int(raw)
+        if name == "quiet" and raw.lower() in ("on", "off", "auto"):
+            return raw.lower()
+        if name == "keywords":
+            words = [word.strip() for word in raw.replace("，", ",").split(",") if word.strip()]
+            if 0 < len(words) <= 10 and all(len(word) <= 20 for word in words):
+                return words
+        if name == "milestones":
+            try:
+                pairs = sorted(
+                    (int(day), int(bonus))
+                    for day, bonus in (item.split(":") for item in raw.split(",") if item)
+                )
+            except ValueError:
+                raise BadSetting(name) from None
+            if len(pairs) <= 10 and all(0 < d <= 3650 and 0 <= b <= 100_000 for d, b in pairs):
+                return [list(pair) for pair in pairs]
+        raise BadSetting(name)
+
+
 class BadSetting(ValueError):
     pass
 
@@ -63,6 +130,7 @@ class ChatProfile:
     language: str | None
     active: bool
     message_rules: MessageRules = MessageRules()
+    checkin_rules: CheckinRules = CheckinRules()
 
     @property
     def is_group(self) -> bool:
@@ -100,6 +168,7 @@ class ChatService:
             language=chat.language,
             active=chat.active,
             message_rules=MessageRules.from_settings(chat.settings),
+            checkin_rules=CheckinRules.from_settings(chat.settings),
         )
 
     async def set_timezone(self, chat_id: int, timezone: str) -> None:
@@ -118,10 +187,17 @@ class ChatService:
         low, high = MessageRules.LIMITS.get(name, (1, 0))
         if not low <= value <= high:
             raise BadSetting(name)
+        await self._set(chat_id, "points", name, value)
+
+    async def set_checkin_rule(self, chat_id: int, name: str, raw: str) -> None:
+        await self._set(chat_id, "checkin", name, CheckinRules.parse(name, raw))
+
+    async def _set(self, chat_id: int, section: str, name: str, value: Any) -> None:
+        """One value in a section of `chats.settings`, under the chat row's lock."""
         locked = select(Chat).where(Chat.id == chat_id).with_for_update()
         chat = (await self.session.scalars(locked.execution_options(populate_existing=True))).one()
-        points = {**(chat.settings.get("points") or {}), name: value}
-        chat.settings = {**chat.settings, "points": points}
+        values = {**(chat.settings.get(section) or {}), name: value}
+        chat.settings = {**chat.settings, section: values}
         await self.session.flush()
 
     async def set_active(self, chat_id: int, active: bool) -> None:
