@@ -35,6 +35,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         __("Your points and their history; admins add or deduct"),
         usage="/points [history] · /points [@user|id] +50|-20 <reason>",
     ),
+    CommandSpec(
+        "checkin",
+        __("Sign in for today (or say 签到); make up a missed day; streak leaders"),
+        usage="/checkin [makeup|top]",
+    ),
     CommandSpec("me", __("Your points, VIP tier, rank and streak"), usage="/me"),
     CommandSpec(
         "top",
@@ -50,7 +55,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "settings",
         __("Show or change this group's settings"),
         usage="/settings [timezone <Area/City> | language <zh|en|auto> | "
-        "points message|cooldown|daily_cap <number>]",
+        "points message|cooldown|daily_cap <number> | checkin base|streak_cap|makeup_cost|"
+        "makeup_days|makeup_per_month <number> | checkin keywords <a,b> | "
+        "checkin milestones <7:20,30:100>]",
         admin=True,
     ),
 )

@@ -3,7 +3,7 @@
 from aiogram import Router
 
 from bot.filters import is_command
-from handlers import lifecycle, points, refusal, settings, standing, start, tiers
+from handlers import checkin, lifecycle, points, refusal, settings, standing, start, tiers
 
 
 def feature_routers() -> list[Router]:
@@ -20,4 +20,5 @@ def feature_routers() -> list[Router]:
         tiers.create_router(),
         refusal.create_router(),
     )
-    return [lifecycle.create_router(), commands]
+    # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.
+    return [lifecycle.create_router(), commands, checkin.create_router()]

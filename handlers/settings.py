@@ -21,6 +21,7 @@ from services.chats import (
     BadSetting,
     ChatProfile,
     ChatService,
+    CheckinRules,
     MessageRules,
     UnknownLanguage,
     UnknownTimezone,
@@ -43,6 +44,10 @@ async def settings(
         return
     if args[0].lower() == "points":
         await set_points_rule(message, args[1:], chats)
+        after_commit(session, partial(directory.forget, message.chat.id))
+        return
+    if args[0].lower() == "checkin":
+        await set_checkin_rule(message, args[1:], chats)
         after_commit(session, partial(directory.forget, message.chat.id))
         return
     if len(args) != 2 or args[0].lower() not in ("timezone", "language"):
@@ -84,6 +89,27 @@ async def set_points_rule(message: Message, args: list[str], chats: ChatService)
     )
 
 
+async def set_checkin_rule(message: Message, args: list[str], chats: ChatService) -> None:
+    """/settings checkin <name> <value>: numbers, keywords, milestones."""
+    if len(args) != 2:
+        await message.reply(usage_reply("settings"))
+        return
+    name, value = args[0].lower(), args[1]
+    try:
+        await chats.set_checkin_rule(message.chat.id, name, value)
+    except BadSetting:
+        if name in CheckinRules.LIMITS:
+            low, high = CheckinRules.LIMITS[name]
+            await message.reply(
+                _("{name} must be between {low} and {high}.").format(name=name, low=low, high=high)
+            )
+        else:
+            await message.reply(usage_reply("settings"))
+        return
+    reply = _("✅ Sign-in setting {name} is now {value}.").format(name=name, value=escape(value))
+    await message.reply(reply)
+
+
 def language_name(language: str | None) -> str:
     names = {"zh": "中文", "en": "English"}
     return names.get(language or "", _("each member's own"))
@@ -102,6 +128,18 @@ def render_settings(profile: ChatProfile) -> str:
                 points=profile.message_rules.points,
                 cooldown=profile.message_rules.cooldown,
                 cap=profile.message_rules.daily_cap,
+            ),
+            _(
+                "Sign-in: {base} points, +1 a day up to +{cap}, milestones {milestones}; "
+                "words: {keywords}; make-up {cost} points, {days} days back, {limit} a month"
+            ).format(
+                base=profile.checkin_rules.base,
+                cap=profile.checkin_rules.streak_cap,
+                milestones=", ".join(f"{d}:{b}" for d, b in profile.checkin_rules.milestones),
+                keywords=escape(", ".join(profile.checkin_rules.keywords)),
+                cost=profile.checkin_rules.makeup_cost,
+                days=profile.checkin_rules.makeup_days,
+                limit=profile.checkin_rules.makeup_per_month,
             ),
             "",
             _("Change them with {usage}").format(usage=usage_of("settings")),

@@ -98,25 +98,20 @@ class CheckinService:
         if existing is not None:
             return self._already(existing, day, timezone)
         member = await self._lock_member(chat_id, user_id)
+        # Under the member's lock: a concurrent try of theirs either committed already or waits.
+        existing = await self._checkin(chat_id, user_id, day)
+        if existing is not None:
+            return self._already(existing, day, timezone)
         yesterday = day - timedelta(days=1)
         streak = member.streak + 1 if member.last_checkin_day == yesterday else 1
         reward, milestone = reward_for(streak, rules)
-        row = {
-            "chat_id": chat_id, "user_id": user_id, "day": day, "rank": 0, "streak": streak,
-            "reward": reward, "makeup": False, "created_at": now,
-        }  # fmt: skip
-        inserted = await self.session.scalar(
-            insert_for(self.session, Checkin)
-            .values(row)
-            .on_conflict_do_nothing(index_elements=["chat_id", "user_id", "day"])
-            .returning(Checkin.id)
-        )
-        if inserted is None:  # another update of this member's got there first
-            existing = await self._checkin(chat_id, user_id, day)
-            assert existing is not None
-            return self._already(existing, day, timezone)
         rank = await self._next_rank(chat_id, day)
-        await self.session.execute(update(Checkin).where(Checkin.id == inserted).values(rank=rank))
+        self.session.add(
+            Checkin(
+                chat_id=chat_id, user_id=user_id, day=day, rank=rank, streak=streak,
+                reward=reward, makeup=False, created_at=now,
+            )
+        )  # fmt: skip
         await self.session.execute(
             update(Member)
             .where(Member.chat_id == chat_id, Member.user_id == user_id)

@@ -12,6 +12,7 @@ from aiogram.types import Chat, TelegramObject, User
 from bot.directory import ChatDirectory
 from bot.middlewares.database import after_commit
 from services.chats import ChatService
+from services.checkins import CheckinService
 from services.clock import Clock
 from services.members import Sighting, record_sightings
 from services.points import PointsService
@@ -36,9 +37,9 @@ class TrackingMiddleware(BaseMiddleware):
         session = data["session"]
         chats = ChatService(session, self.clock, self.default_timezone)
         data["chats"] = chats
-        data["points"] = PointsService(
-            session, self.clock, self.default_timezone, ladders=self.ladders
-        )
+        points = PointsService(session, self.clock, self.default_timezone, ladders=self.ladders)
+        data["points"] = points
+        data["checkins"] = CheckinService(session, self.clock, points)
         data["tiers"] = TierService(session, self.ladders)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")

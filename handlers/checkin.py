@@ -1,0 +1,187 @@
+"""The daily sign-in: /checkin, the keywords (签到, 打卡, checkin), and the button on posts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.announcer import TierAnnouncer
+from bot.commands import usage_reply
+from bot.i18n import reply_language
+from services.chats import ChatProfile
+from services.checkins import (
+    AlreadySignedIn,
+    CheckinService,
+    MakeupRefused,
+    SignedIn,
+    StreakRow,
+)
+
+
+class CheckinButton(CallbackData, prefix="checkin"):
+    """The "签到 / Check in" button that posts carry."""
+
+
+def checkin_keyboard() -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text="签到 / Check in", callback_data=CheckinButton().pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+async def is_keyword(message: Message, chat_profile: ChatProfile) -> bool:
+    """The whole message is one of the chat's sign-in words (any case, spaces around)."""
+    text = (message.text or "").strip().casefold()
+    return bool(text) and text in (word.casefold() for word in chat_profile.checkin_rules.keywords)
+
+
+async def checkin_command(
+    message: Message,
+    command: CommandObject,
+    checkins: CheckinService,
+    chat_profile: ChatProfile,
+    announcer: TierAnnouncer,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    """/checkin, /checkin makeup, /checkin top"""
+    action, user = (command.args or "").strip().lower(), message.from_user
+    if user is None or not chat_profile.is_group or action not in ("", "makeup", "top"):
+        await message.reply(usage_reply("checkin"))
+        return
+    if action == "top":
+        text = await render_top(checkins, chat_profile)
+        await message.reply(text, reply_markup=checkin_keyboard())
+        return
+    if action == "makeup":
+        await message.reply(await make_up(checkins, chat_profile, user))
+        return
+    await sign_by_message(message, checkins, chat_profile, announcer, bot, i18n)
+
+
+async def checkin_keyword(
+    message: Message,
+    checkins: CheckinService,
+    chat_profile: ChatProfile,
+    announcer: TierAnnouncer,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    await sign_by_message(message, checkins, chat_profile, announcer, bot, i18n)
+
+
+async def sign_by_message(
+    message: Message,
+    checkins: CheckinService,
+    profile: ChatProfile,
+    announcer: TierAnnouncer,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    assert message.from_user is not None
+    result = await sign(checkins, profile, message.from_user, announcer, bot, i18n)
+    await message.reply(result)
+
+
+async def checkin_button(
+    query: CallbackQuery,
+    checkins: CheckinService,
+    chat_profile: ChatProfile,
+    announcer: TierAnnouncer,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    """A sign-in by button answers with a toast: the group stays quiet."""
+    if not chat_profile.is_group:
+        await query.answer(_("Sign in inside the group."))
+        return
+    result = await sign(checkins, chat_profile, query.from_user, announcer, bot, i18n)
+    await query.answer(result.replace("<b>", "").replace("</b>", ""), show_alert=False)
+
+
+async def sign(
+    checkins: CheckinService,
+    profile: ChatProfile,
+    user: User,
+    announcer: TierAnnouncer,
+    bot: Bot,
+    i18n: I18n,
+) -> str:
+    result = await checkins.check_in(profile.id, user.id, profile.timezone, profile.checkin_rules)
+    if isinstance(result, AlreadySignedIn):
+        return already_text(result, checkins.clock.now())
+    if result.promoted_to is not None:
+        language = reply_language(profile, None, i18n.default_locale)
+        announcer.promoted(bot, profile.id, language, user.full_name, result.promoted_to)
+    return signed_text(result)
+
+
+def signed_text(result: SignedIn) -> str:
+    text = _(
+        "✅ Signed in! Day {streak} of your streak · +{points} points · #{rank} today."
+    ).format(streak=result.streak, points=result.reward, rank=result.rank)
+    if result.milestone:
+        text += "\n" + _("🎉 {days}-day milestone: +{bonus} bonus!").format(
+            days=result.streak, bonus=result.milestone
+        )
+    return text
+
+
+def already_text(result: AlreadySignedIn, now: datetime) -> str:
+    minutes = max(1, int((result.next_at - now).total_seconds() // 60))
+    return _(
+        "You've already signed in today (#{rank}). Next sign-in in {hours} h {minutes} min."
+    ).format(rank=result.rank, hours=minutes // 60, minutes=minutes % 60)
+
+
+async def make_up(checkins: CheckinService, profile: ChatProfile, user: User) -> str:
+    rules = profile.checkin_rules
+    try:
+        made = await checkins.make_up(profile.id, user.id, profile.timezone, rules)
+    except MakeupRefused as refused:
+        if refused.reason == "points":
+            return _("A make-up costs {cost} points; you have {balance}.").format(
+                cost=rules.makeup_cost, balance=refused.balance
+            )
+        if refused.reason == "limit":
+            return _("You've used your {limit} make-ups this month.").format(
+                limit=rules.makeup_per_month
+            )
+        return _("No missed day to make up in the last {days} days.").format(days=rules.makeup_days)
+    return _(
+        "✅ Made up {day}: -{cost} points. Your streak is {streak} days. Balance: {balance}."
+    ).format(
+        day=made.day.strftime("%m-%d"), cost=made.cost, streak=made.streak, balance=made.balance
+    )
+
+
+async def render_top(checkins: CheckinService, profile: ChatProfile) -> str:
+    streaks = await checkins.longest_streaks(profile.id, profile.timezone)
+    first = await checkins.first_today(profile.id, profile.timezone)
+    count = await checkins.count_today(profile.id, profile.timezone)
+    lines = [_("🔥 <b>Longest streaks</b>")]
+    lines += ranked(streaks, _("{days} days")) or [_("Nobody is on a streak yet.")]
+    lines += ["", _("🌅 <b>First today</b> ({count} signed in)").format(count=count)]
+    lines += ranked(first, None) or [_("Nobody has signed in today yet.")]
+    return "\n".join(lines)
+
+
+def ranked(rows: list[StreakRow], detail: str | None) -> list[str]:
+    return [
+        f"{place}. {escape(row.name or str(row.user_id))}"
+        + (f" — {detail.format(days=row.streak)}" if detail else "")
+        for place, row in enumerate(rows, start=1)
+    ]
+
+
+def create_router() -> Router:
+    router = Router(name="checkin")
+    router.message.register(checkin_command, Command("checkin"))
+    router.message.register(checkin_keyword, is_keyword)
+    router.callback_query.register(checkin_button, CheckinButton.filter())
+    return router
