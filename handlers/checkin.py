@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.announcer import TierAnnouncer
 from bot.commands import usage_reply
 from bot.i18n import reply_language
+from bot.middlewares.counting import is_sign_in_word
 from services.chats import ChatProfile
 from services.checkins import (
     AlreadySignedIn,
@@ -36,8 +37,7 @@ def checkin_keyboard() -> InlineKeyboardMarkup:
 
 async def is_keyword(message: Message, chat_profile: ChatProfile) -> bool:
     """The whole message is one of the chat's sign-in words (any case, spaces around)."""
-    text = (message.text or "").strip().casefold()
-    return bool(text) and text in (word.casefold() for word in chat_profile.checkin_rules.keywords)
+    return message.text is not None and is_sign_in_word(message.text, chat_profile)
 
 
 async def checkin_command(

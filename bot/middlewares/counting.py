@@ -55,6 +55,12 @@ class MessageCountingMiddleware(BaseMiddleware):
         return result
 
 
+def is_sign_in_word(text: str, profile: ChatProfile) -> bool:
+    """A sign-in keyword is paid by the sign-in, not again as a message."""
+    words = profile.checkin_rules.keywords
+    return text.strip().casefold() in (word.casefold() for word in words)
+
+
 def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | None:
     """The message as counting sees it, or None when it is not a member's message in a group."""
     user = message.from_user
@@ -74,7 +80,8 @@ def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | Non
         message_id=message.message_id,
         sent_at=message.date,
         fingerprint=fingerprint(text, media_id),
-        earns=media is not None or visible_length(text) >= MIN_VISIBLE,
+        earns=(media is not None or visible_length(text) >= MIN_VISIBLE)
+        and not is_sign_in_word(text, profile),
         username=user.username,
         display_name=user.full_name,
         timezone=profile.timezone,
