@@ -30,6 +30,7 @@ from bot.middlewares import (
     TrackingMiddleware,
 )
 from bot.pacing import PacingMiddleware, SendPacer
+from bot.quiet import QuietMode
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
@@ -114,6 +115,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         i18n=i18n,
         announcer=announcer,
         tally=services.tally,
+        quiet=QuietMode(settings.quiet_delete_seconds),
     )
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))

@@ -16,6 +16,7 @@ from bot.announcer import TierAnnouncer
 from bot.commands import usage_reply
 from bot.i18n import reply_language
 from bot.middlewares.counting import is_sign_in_word
+from bot.quiet import QuietMode
 from services.chats import ChatProfile
 from services.checkins import (
     AlreadySignedIn,
@@ -69,10 +70,14 @@ async def checkin_keyword(
     checkins: CheckinService,
     chat_profile: ChatProfile,
     announcer: TierAnnouncer,
+    quiet: QuietMode,
     bot: Bot,
     i18n: I18n,
 ) -> None:
-    await sign_by_message(message, checkins, chat_profile, announcer, bot, i18n)
+    """A sign-in word; in a quiet group the word and the reply go away a minute later."""
+    reply = await sign_by_message(message, checkins, chat_profile, announcer, bot, i18n)
+    if await quiet.applies(bot, chat_profile):
+        quiet.clean_up(bot, message.chat.id, message.message_id, reply.message_id)
 
 
 async def sign_by_message(
@@ -82,10 +87,10 @@ async def sign_by_message(
     announcer: TierAnnouncer,
     bot: Bot,
     i18n: I18n,
-) -> None:
+) -> Message:
     assert message.from_user is not None
     result = await sign(checkins, profile, message.from_user, announcer, bot, i18n)
-    await message.reply(result)
+    return await message.reply(result)
 
 
 async def checkin_button(

@@ -141,6 +141,9 @@ def render_settings(profile: ChatProfile) -> str:
                 days=profile.checkin_rules.makeup_days,
                 limit=profile.checkin_rules.makeup_per_month,
             ),
+            _("Quiet sign-ins (messages deleted after a minute): {quiet}").format(
+                quiet=profile.checkin_rules.quiet
+            ),
             "",
             _("Change them with {usage}").format(usage=usage_of("settings")),
             _("Languages: {languages}, or auto").format(languages=", ".join(LANGUAGES)),

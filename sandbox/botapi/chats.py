@@ -28,6 +28,12 @@ async def get_chat_member(api: BotApi, params: Params) -> Any:
     return membership.to_api(user)
 
 
+@method("getChatMemberCount")
+async def get_chat_member_count(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    return sum(1 for membership in chat.members.values() if membership.present)
+
+
 @method("getChatAdministrators")
 async def get_chat_administrators(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params)

@@ -93,3 +93,21 @@ async def test_admins_set_the_reward_and_the_keywords(sandbox: SandboxClient) ->
         assert (await sandbox.ask(group, admin, bad))["text"].startswith("Usage: /settings")
     refused = await sandbox.ask(group, bob, "/settings checkin base 100")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
+
+
+async def test_quiet_mode_deletes_the_word_and_the_reply(sandbox: SandboxClient) -> None:
+    group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
+    await sandbox.send(group, cleo, "hello all")  # a small group: not quiet by default
+    plain = await sandbox.send(group, cleo, "签到")
+    await sandbox.reply_to(group.id, plain["message"]["message_id"])
+    assert await sandbox.quiet_for(1.5, lambda e: e["kind"] == "deleted") == []
+    assert (await sandbox.ask(group, admin, "/settings checkin quiet on"))["text"] == (
+        "✅ Sign-in setting quiet is now on."
+    )
+    sent = await sandbox.send(group, bob, "签到")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    deleted = await sandbox.wait_for(lambda e: e["kind"] == "deleted", count=2)
+    assert {e["message_id"] for e in deleted} == {
+        sent["message"]["message_id"],
+        reply["message_id"],
+    }

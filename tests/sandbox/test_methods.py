@@ -92,6 +92,8 @@ async def test_delete_copy_and_member_lookups(server) -> None:
     _, admins = await call(url, "getChatAdministrators", chat_id=group.id)
     statuses = {a["user"]["id"]: a["status"] for a in admins["result"]}
     assert statuses[owner.id] == "creator"
+    _, count = await call(url, "getChatMemberCount", chat_id=group.id)
+    assert count["result"] == 3  # the owner, the fan and the bot
     state = await sandbox.chat(group.id)
     assert said["message_id"] in state["deleted"]
 

@@ -57,6 +57,7 @@ class BotProcess:
             "LOG_LEVEL": "INFO",
             "OWNER_IDS": "",
             "TIER_ANNOUNCE_SECONDS": "2",  # short enough to wait for, long enough to group
+            "QUIET_DELETE_SECONDS": "1",
             **env,
         }
         self.log_path = Path(tempfile.mkdtemp(prefix="fanbot-bot-")) / "bot.log"

@@ -1,0 +1,58 @@
+"""Quiet mode for the sign-in: keyword messages and their replies are deleted a minute later."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+
+from services.chats import ChatProfile, CheckinRules
+
+logger = logging.getLogger(__name__)
+SIZE_TTL = 3600.0  # a group's member count is asked at most hourly
+
+
+class QuietMode:
+    """Decides whether a group is quiet and deletes messages later, best effort.
+
+    Deletions wait in memory: after a restart the messages stay, which is harmless.
+    """
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self._sizes: dict[int, tuple[float, int]] = {}
+        self._pending: set[asyncio.Task[None]] = set()
+
+    async def applies(self, bot: Bot, profile: ChatProfile) -> bool:
+        setting = profile.checkin_rules.quiet
+        if setting != "auto":
+            return setting == "on"
+        return await self._size(bot, profile.id) > CheckinRules.QUIET_FROM
+
+    def clean_up(self, bot: Bot, chat_id: int, *message_ids: int) -> None:
+        task = asyncio.create_task(self._delete_later(bot, chat_id, message_ids))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _delete_later(self, bot: Bot, chat_id: int, message_ids: tuple[int, ...]) -> None:
+        await asyncio.sleep(self.delay)
+        for message_id in message_ids:
+            try:
+                await bot.delete_message(chat_id, message_id)
+            except TelegramAPIError as error:  # no right to delete, or already gone
+                logger.info("quiet mode in chat %s: %s", chat_id, error)
+
+    async def _size(self, bot: Bot, chat_id: int) -> int:
+        cached = self._sizes.get(chat_id)
+        if cached is not None and time.monotonic() - cached[0] < SIZE_TTL:
+            return cached[1]
+        try:
+            size = await bot.get_chat_member_count(chat_id)
+        except TelegramAPIError as error:
+            logger.info("member count of chat %s: %s", chat_id, error)
+            size = 0
+        self._sizes[chat_id] = (time.monotonic(), size)
+        return size
