@@ -94,9 +94,6 @@ class CheckinService:
     ) -> SignedIn | AlreadySignedIn:
         now = self.clock.now()
         day = local_day(now, timezone)
-        existing = await self._checkin(chat_id, user_id, day)
-        if existing is not None:
-            return self._already(existing, day, timezone)
         member = await self._lock_member(chat_id, user_id)
         # Under the member's lock: a concurrent try of theirs either committed already or waits.
         existing = await self._checkin(chat_id, user_id, day)
@@ -122,8 +119,9 @@ class CheckinService:
             )
         )
         balance = await self.points.change(
-            chat_id, user_id, reward, reason="checkin", key=f"checkin:{chat_id}:{user_id}:{day}"
-        )
+            chat_id, user_id, reward, reason="checkin", key=f"checkin:{chat_id}:{user_id}:{day}",
+            timezone=timezone, member_exists=True,
+        )  # fmt: skip
         return SignedIn(day, streak, reward, milestone, rank, balance.points, balance.promoted_to)
 
     async def make_up(
@@ -165,7 +163,7 @@ class CheckinService:
             try:
                 balance = await self.points.change(
                     chat_id, user_id, -rules.makeup_cost, reason="makeup",
-                    key=f"makeup:{chat_id}:{user_id}:{missed}",
+                    key=f"makeup:{chat_id}:{user_id}:{missed}", member_exists=True,
                 )  # fmt: skip
             except NotEnoughPoints as refused:
                 raise MakeupRefused("points", refused.balance) from None
@@ -243,16 +241,18 @@ class CheckinService:
         )
 
     async def _lock_member(self, chat_id: int, user_id: int) -> Member:
-        await upsert(
-            self.session, Member, {"chat_id": chat_id, "user_id": user_id},
-            keys=["chat_id", "user_id"],
-        )  # fmt: skip
-        member = await self.session.scalar(
+        """The member's row under lock (created first if the bot has not seen them yet)."""
+        locked = (
             select(Member)
             .where(Member.chat_id == chat_id, Member.user_id == user_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
+        member = await self.session.scalar(locked)
+        if member is None:
+            keys = {"chat_id": chat_id, "user_id": user_id}
+            await upsert(self.session, Member, keys, keys=list(keys))
+            member = await self.session.scalar(locked)
         assert member is not None
         return member
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -123,12 +124,20 @@ class PointsService:
         key: str,
         ref: str | None = None,
         actor: int | None = None,
+        timezone: str | None = None,
+        member_exists: bool = False,
     ) -> Balance:
-        """Apply `delta` once per `key`; a negative delta never takes the balance below zero."""
+        """Apply `delta` once per `key`; a negative delta never takes the balance below zero.
+
+        `timezone` (the chat's) and `member_exists` (the caller holds the row) save a query each.
+        """
         if delta == 0 or abs(delta) > MAX_CHANGE:
             raise ValueError(f"a change must be between 1 and {MAX_CHANGE} points either way")
-        await self._ensure_member(chat_id, user_id)
-        async with self.session.begin_nested():  # a refused deduction undoes its ledger row
+        if not member_exists:
+            await self._ensure_member(chat_id, user_id)
+        # A refused deduction undoes its ledger row; an addition cannot be refused.
+        savepoint = self.session.begin_nested() if delta < 0 else nullcontext()
+        async with savepoint:
             inserted = await self.session.scalar(
                 insert_for(self.session, LedgerEntry)
                 .values(
@@ -165,7 +174,7 @@ class PointsService:
         points, lifetime, tier = changed
         promoted_to = None
         if earned:
-            timezones = {chat_id: await self._timezone(chat_id)}
+            timezones = {chat_id: timezone or await self._timezone(chat_id)}
             promotions = await self._after_earning(
                 timezones, {(chat_id, user_id): earned}, {(chat_id, user_id): (lifetime, tier)}
             )
