@@ -109,15 +109,7 @@ class CheckinService:
                 reward=reward, makeup=False, created_at=now,
             )
         )  # fmt: skip
-        await self.session.execute(
-            update(Member)
-            .where(Member.chat_id == chat_id, Member.user_id == user_id)
-            .values(
-                streak=streak,
-                best_streak=self._larger(Member.best_streak, streak),
-                last_checkin_day=day,
-            )
-        )
+        await self._set_streak(chat_id, user_id, streak, day)
         balance = await self.points.change(
             chat_id, user_id, reward, reason="checkin", key=f"checkin:{chat_id}:{user_id}:{day}",
             timezone=timezone, member_exists=True,
@@ -178,15 +170,7 @@ class CheckinService:
         )  # fmt: skip
         await self.session.flush()
         streak, last = await self._recount(chat_id, user_id)
-        await self.session.execute(
-            update(Member)
-            .where(Member.chat_id == chat_id, Member.user_id == user_id)
-            .values(
-                streak=streak,
-                best_streak=self._larger(Member.best_streak, streak),
-                last_checkin_day=last,
-            )
-        )
+        await self._set_streak(chat_id, user_id, streak, last)
         return MadeUp(missed, rules.makeup_cost, streak, points)
 
     async def longest_streaks(
@@ -221,6 +205,19 @@ class CheckinService:
             select(CheckinDay.count).where(CheckinDay.chat_id == chat_id, CheckinDay.day == day)
         )
         return count or 0
+
+    async def _set_streak(
+        self, chat_id: int, user_id: int, streak: int, last_day: date | None
+    ) -> None:
+        await self.session.execute(
+            update(Member)
+            .where(Member.chat_id == chat_id, Member.user_id == user_id)
+            .values(
+                streak=streak,
+                best_streak=self._larger(Member.best_streak, streak),
+                last_checkin_day=last_day,
+            )
+        )
 
     def _larger(self, column: InstrumentedAttribute[int], value: int) -> ColumnElement[int]:
         """The larger of a column and a value: SQLite's two-argument max(), else greatest()."""
