@@ -111,3 +111,17 @@ async def test_quiet_mode_deletes_the_word_and_the_reply(sandbox: SandboxClient)
         sent["message"]["message_id"],
         reply["message_id"],
     }
+
+
+async def test_a_member_who_left_and_came_back_keeps_their_history(
+    sandbox: SandboxClient,
+) -> None:
+    group, _admin, (bob,) = await fan_group(sandbox, "Bob")
+    assert (await sandbox.ask(group, bob, "签到"))["text"] == SIGNED_FIRST
+    await sandbox.set_member_status(group, bob, "left")
+    await sandbox.set_member_status(group, bob, "member")
+    again = await sandbox.ask(group, bob, "/checkin")
+    assert again["text"].startswith("You've already signed in today (#1).")
+    me = await sandbox.ask(group, bob, "/me")
+    assert "💰 Points: 5 (lifetime 5)" in me["text"]
+    assert "🔥 Streak: 1 days" in me["text"]
