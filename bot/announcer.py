@@ -12,6 +12,8 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import reply_language
+from services.chats import ChatProfile
 from services.tiers import Tier
 
 logger = logging.getLogger(__name__)
@@ -33,11 +35,13 @@ class TierAnnouncer:
         self._pending: dict[int, _Pending] = {}
         self._timers: dict[int, asyncio.Task[None]] = {}
 
-    def promoted(self, bot: Bot, chat_id: int, language: str, name: str, tier: Tier) -> None:
-        pending = self._pending.setdefault(chat_id, _Pending(language))
+    def promoted(self, bot: Bot, chat: ChatProfile, name: str, tier: Tier) -> None:
+        """`name` reached `tier` in `chat`; the group hears it in its own language."""
+        language = reply_language(chat, None, self.i18n.default_locale)
+        pending = self._pending.setdefault(chat.id, _Pending(language))
         pending.promotions.append((name, tier))
-        if chat_id not in self._timers:
-            self._timers[chat_id] = asyncio.create_task(self._announce_later(bot, chat_id))
+        if chat.id not in self._timers:
+            self._timers[chat.id] = asyncio.create_task(self._announce_later(bot, chat.id))
 
     async def flush(self, bot: Bot) -> None:
         """Post everything still waiting (the bot is stopping)."""

@@ -9,13 +9,10 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.announcer import TierAnnouncer
 from bot.commands import usage_reply
-from bot.i18n import reply_language
-from bot.middlewares.counting import is_sign_in_word
 from bot.quiet import QuietMode
 from services.chats import ChatProfile
 from services.checkins import (
@@ -38,7 +35,7 @@ def checkin_keyboard() -> InlineKeyboardMarkup:
 
 async def is_keyword(message: Message, chat_profile: ChatProfile) -> bool:
     """The whole message is one of the chat's sign-in words (any case, spaces around)."""
-    return message.text is not None and is_sign_in_word(message.text, chat_profile)
+    return message.text is not None and chat_profile.checkin_rules.is_keyword(message.text)
 
 
 async def checkin_command(
@@ -48,7 +45,6 @@ async def checkin_command(
     chat_profile: ChatProfile,
     announcer: TierAnnouncer,
     bot: Bot,
-    i18n: I18n,
 ) -> None:
     """/checkin, /checkin makeup, /checkin top"""
     action, user = (command.args or "").strip().lower(), message.from_user
@@ -62,7 +58,7 @@ async def checkin_command(
     if action == "makeup":
         await message.reply(await make_up(checkins, chat_profile, user))
         return
-    await sign_by_message(message, checkins, chat_profile, announcer, bot, i18n)
+    await sign_by_message(message, checkins, chat_profile, announcer, bot)
 
 
 async def checkin_keyword(
@@ -72,10 +68,9 @@ async def checkin_keyword(
     announcer: TierAnnouncer,
     quiet: QuietMode,
     bot: Bot,
-    i18n: I18n,
 ) -> None:
     """A sign-in word; in a quiet group the word and the reply go away a minute later."""
-    reply = await sign_by_message(message, checkins, chat_profile, announcer, bot, i18n)
+    reply = await sign_by_message(message, checkins, chat_profile, announcer, bot)
     if await quiet.applies(bot, chat_profile):
         quiet.clean_up(bot, message.chat.id, message.message_id, reply.message_id)
 
@@ -86,10 +81,9 @@ async def sign_by_message(
     profile: ChatProfile,
     announcer: TierAnnouncer,
     bot: Bot,
-    i18n: I18n,
 ) -> Message:
     assert message.from_user is not None
-    result = await sign(checkins, profile, message.from_user, announcer, bot, i18n)
+    result = await sign(checkins, profile, message.from_user, announcer, bot)
     return await message.reply(result)
 
 
@@ -99,14 +93,13 @@ async def checkin_button(
     chat_profile: ChatProfile,
     announcer: TierAnnouncer,
     bot: Bot,
-    i18n: I18n,
 ) -> None:
     """A sign-in by button answers with a toast: the group stays quiet."""
     if not chat_profile.is_group:
         await query.answer(_("Sign in inside the group."))
         return
-    result = await sign(checkins, chat_profile, query.from_user, announcer, bot, i18n)
-    await query.answer(result.replace("<b>", "").replace("</b>", ""), show_alert=False)
+    result = await sign(checkins, chat_profile, query.from_user, announcer, bot)
+    await query.answer(result, show_alert=False)
 
 
 async def sign(
@@ -115,14 +108,12 @@ async def sign(
     user: User,
     announcer: TierAnnouncer,
     bot: Bot,
-    i18n: I18n,
 ) -> str:
     result = await checkins.check_in(profile.id, user.id, profile.timezone, profile.checkin_rules)
     if isinstance(result, AlreadySignedIn):
         return already_text(result, checkins.clock.now())
     if result.promoted_to is not None:
-        language = reply_language(profile, None, i18n.default_locale)
-        announcer.promoted(bot, profile.id, language, user.full_name, result.promoted_to)
+        announcer.promoted(bot, profile, user.full_name, result.promoted_to)
     return signed_text(result)
 
 

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.announcer import TierAnnouncer
 from bot.commands import usage_of, usage_reply
 from bot.filters import IsAdmin
-from bot.i18n import reply_language
 from handlers.refusal import admins_only
 from models import LedgerEntry
 from services.chats import ChatProfile
@@ -80,7 +78,6 @@ async def adjust_or_inspect(
     chat_profile: ChatProfile,
     announcer: TierAnnouncer,
     bot: Bot,
-    i18n: I18n,
 ) -> None:
     """An admin's /points +N reason, /points @user -N reason, or /points history for someone."""
     target = await resolve_target(message, request, session)
@@ -105,8 +102,7 @@ async def adjust_or_inspect(
         )
         return
     if balance.promoted_to is not None:
-        language = reply_language(chat_profile, None, i18n.default_locale)
-        announcer.promoted(bot, message.chat.id, language, name, balance.promoted_to)
+        announcer.promoted(bot, chat_profile, name, balance.promoted_to)
     await message.reply(
         _("✅ {amount:+d} points for {name}: {reason}. Balance: {points}.").format(
             amount=request.amount,

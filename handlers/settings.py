@@ -79,10 +79,7 @@ async def set_points_rule(message: Message, args: list[str], chats: ChatService)
     try:
         await chats.set_points_rule(message.chat.id, name, value)
     except BadSetting:
-        low, high = MessageRules.LIMITS[name]
-        await message.reply(
-            _("{name} must be between {low} and {high}.").format(name=name, low=low, high=high)
-        )
+        await message.reply(out_of_range(name, MessageRules.LIMITS[name]))
         return
     await message.reply(
         _("✅ Points setting {name} is now {value}.").format(name=name, value=value)
@@ -98,16 +95,16 @@ async def set_checkin_rule(message: Message, args: list[str], chats: ChatService
     try:
         await chats.set_checkin_rule(message.chat.id, name, value)
     except BadSetting:
-        if name in CheckinRules.LIMITS:
-            low, high = CheckinRules.LIMITS[name]
-            await message.reply(
-                _("{name} must be between {low} and {high}.").format(name=name, low=low, high=high)
-            )
-        else:
-            await message.reply(usage_reply("settings"))
+        limits = CheckinRules.LIMITS.get(name)
+        await message.reply(out_of_range(name, limits) if limits else usage_reply("settings"))
         return
     reply = _("✅ Sign-in setting {name} is now {value}.").format(name=name, value=escape(value))
     await message.reply(reply)
+
+
+def out_of_range(name: str, limits: tuple[int, int]) -> str:
+    low, high = limits
+    return _("{name} must be between {low} and {high}.").format(name=name, low=low, high=high)
 
 
 def language_name(language: str | None) -> str:

@@ -88,6 +88,10 @@ class CheckinRules:
             extra["quiet"] = str(stored["quiet"])
         return cls(**extra)
 
+    def is_keyword(self, text: str) -> bool:
+        """The whole text is one of the sign-in words (any case, spaces around)."""
+        return text.strip().casefold() in (word.casefold() for word in self.keywords)
+
     @staticmethod
     def parse(name: str, raw: str) -> Any:
         """The stored form of `/settings checkin <name> <raw>`; BadSetting when it is not one."""

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models import Checkin, CheckinDay, Member
-from models.queries import insert_for, upsert
+from models.queries import insert_for
 from services.chats import CheckinRules
 from services.clock import Clock
+from services.members import ensure_members
 from services.points import NotEnoughPoints, PointsService
 from services.tiers import Tier
 
@@ -247,8 +248,7 @@ class CheckinService:
         )
         member = await self.session.scalar(locked)
         if member is None:
-            keys = {"chat_id": chat_id, "user_id": user_id}
-            await upsert(self.session, Member, keys, keys=list(keys))
+            await ensure_members(self.session, [(chat_id, user_id)])
             member = await self.session.scalar(locked)
         assert member is not None
         return member

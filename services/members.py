@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +44,15 @@ async def record_sightings(session: AsyncSession, sightings: list[Sighting]) -> 
         keys=["chat_id", "user_id"],
         update=["username", "display_name", "last_seen_at"],
     )
+
+
+async def ensure_members(session: AsyncSession, pairs: Iterable[tuple[int, int]]) -> None:
+    """Rows for (chat, user) pairs the bot may not have seen yet; existing rows stay as they are.
+
+    Sorted, so two transactions creating overlapping members take their locks in one order.
+    """
+    rows = [{"chat_id": chat_id, "user_id": user_id} for chat_id, user_id in sorted(set(pairs))]
+    await upsert(session, Member, rows, keys=["chat_id", "user_id"])
 
 
 async def find_member(session: AsyncSession, chat_id: int, handle: str) -> Member | None:

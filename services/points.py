@@ -19,8 +19,9 @@ from sqlalchemy import bindparam, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, LedgerEntry, Member, PeriodTotal
-from models.queries import insert_for, upsert
+from models.queries import insert_for
 from services.clock import Clock
+from services.members import ensure_members
 from services.tiers import LadderCache, Tier, TierService, is_promotion, standing
 
 MAX_CHANGE = 1_000_000
@@ -134,7 +135,7 @@ class PointsService:
         if delta == 0 or abs(delta) > MAX_CHANGE:
             raise ValueError(f"a change must be between 1 and {MAX_CHANGE} points either way")
         if not member_exists:
-            await self._ensure_member(chat_id, user_id)
+            await ensure_members(self.session, [(chat_id, user_id)])
         # A refused deduction undoes its ledger row; an addition cannot be refused.
         savepoint = self.session.begin_nested() if delta < 0 else nullcontext()
         async with savepoint:
@@ -193,9 +194,7 @@ class PointsService:
         if not awards:
             return AwardResult()
         if not members_exist:
-            pairs = sorted({(award.chat_id, award.user_id) for award in awards})
-            rows = [{"chat_id": chat_id, "user_id": user_id} for chat_id, user_id in pairs]
-            await upsert(self.session, Member, rows, keys=["chat_id", "user_id"])
+            await ensure_members(self.session, ((a.chat_id, a.user_id) for a in awards))
         now = self.clock.now()
         entries = [
             {
@@ -378,14 +377,6 @@ class PointsService:
         ).one_or_none()
         points, lifetime = row if row is not None else (0, 0)
         return Balance(points=points, lifetime_points=lifetime, applied=applied)
-
-    async def _ensure_member(self, chat_id: int, user_id: int) -> None:
-        await upsert(
-            self.session,
-            Member,
-            {"chat_id": chat_id, "user_id": user_id},
-            keys=["chat_id", "user_id"],
-        )
 
 
 async def audit(session: AsyncSession) -> list[Mismatch]:

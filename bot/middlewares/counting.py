@@ -10,7 +10,6 @@ from aiogram.enums import ContentType
 from aiogram.types import Message, TelegramObject
 
 from bot.announcer import TierAnnouncer
-from bot.i18n import reply_language
 from bot.middlewares.database import commit_so_far
 from services.chats import ChatProfile
 from services.messages import MIN_VISIBLE, ChatMessage, MessageTally, fingerprint, visible_length
@@ -48,17 +47,8 @@ class MessageCountingMiddleware(BaseMiddleware):
         counted = await self.tally.record(message)
         if counted.promoted_to is not None:
             bot: Bot = data["bot"]
-            language = reply_language(profile, None, data["i18n"].default_locale)
-            self.announcer.promoted(
-                bot, profile.id, language, message.display_name, counted.promoted_to
-            )
+            self.announcer.promoted(bot, profile, message.display_name, counted.promoted_to)
         return result
-
-
-def is_sign_in_word(text: str, profile: ChatProfile) -> bool:
-    """A sign-in keyword is paid by the sign-in, not again as a message."""
-    words = profile.checkin_rules.keywords
-    return text.strip().casefold() in (word.casefold() for word in words)
 
 
 def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | None:
@@ -81,7 +71,7 @@ def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | Non
         sent_at=message.date,
         fingerprint=fingerprint(text, media_id),
         earns=(media is not None or visible_length(text) >= MIN_VISIBLE)
-        and not is_sign_in_word(text, profile),
+        and not profile.checkin_rules.is_keyword(text),  # paid by the sign-in instead
         username=user.username,
         display_name=user.full_name,
         timezone=profile.timezone,
