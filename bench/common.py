@@ -113,11 +113,13 @@ async def feed(dispatcher: Dispatcher, bot: Bot, updates: list[Update], **data: 
     return len(updates) / (time.perf_counter() - started)
 
 
-def bare_dispatcher() -> Dispatcher:
+def bare_dispatcher(reply: str | None = None) -> Dispatcher:
+    """aiogram with one handler that does nothing, or only sends `reply` to each message."""
     dispatcher = Dispatcher()
 
     @dispatcher.message()
-    async def ignore(message: Message) -> None:
-        return None
+    async def handle(message: Message) -> None:
+        if reply is not None:
+            await message.reply(reply)
 
     return dispatcher

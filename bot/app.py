@@ -35,6 +35,7 @@ from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
 from services.chats import ChatService
+from services.checkins import SignInDesk
 from services.clock import Clock
 from services.messages import MessageTally
 from services.tiers import LadderCache
@@ -54,9 +55,11 @@ class Services:
     ladders: LadderCache = field(default_factory=LadderCache)
     redis: Redis | None = None
     tally: MessageTally = field(init=False)
+    sign_ins: SignInDesk = field(init=False)
 
     def __post_init__(self) -> None:
         self.tally = MessageTally(self.session_pool, self.clock, self.ladders)
+        self.sign_ins = SignInDesk(self.session_pool, self.clock, self.ladders)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -115,6 +118,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         i18n=i18n,
         announcer=announcer,
         tally=services.tally,
+        sign_ins=services.sign_ins,
         quiet=QuietMode(settings.quiet_delete_seconds),
     )
     # Order matters: a session first, then who and where, then the language to answer in.

@@ -10,9 +10,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.announcer import TierAnnouncer
 from bot.commands import usage_reply
+from bot.middlewares.database import commit_so_far
 from bot.quiet import QuietMode
 from services.chats import ChatProfile
 from services.checkins import (
@@ -20,6 +22,8 @@ from services.checkins import (
     CheckinService,
     MakeupRefused,
     SignedIn,
+    SignInDesk,
+    SignInRequest,
     StreakRow,
 )
 
@@ -42,6 +46,8 @@ async def checkin_command(
     message: Message,
     command: CommandObject,
     checkins: CheckinService,
+    sign_ins: SignInDesk,
+    session: AsyncSession,
     chat_profile: ChatProfile,
     announcer: TierAnnouncer,
     bot: Bot,
@@ -58,38 +64,41 @@ async def checkin_command(
     if action == "makeup":
         await message.reply(await make_up(checkins, chat_profile, user))
         return
-    await sign_by_message(message, checkins, chat_profile, announcer, bot)
+    await sign_by_message(message, sign_ins, session, chat_profile, announcer, bot)
 
 
 async def checkin_keyword(
     message: Message,
-    checkins: CheckinService,
+    sign_ins: SignInDesk,
+    session: AsyncSession,
     chat_profile: ChatProfile,
     announcer: TierAnnouncer,
     quiet: QuietMode,
     bot: Bot,
 ) -> None:
     """A sign-in word; in a quiet group the word and the reply go away a minute later."""
-    reply = await sign_by_message(message, checkins, chat_profile, announcer, bot)
+    reply = await sign_by_message(message, sign_ins, session, chat_profile, announcer, bot)
     if await quiet.applies(bot, chat_profile):
         quiet.clean_up(bot, message.chat.id, message.message_id, reply.message_id)
 
 
 async def sign_by_message(
     message: Message,
-    checkins: CheckinService,
+    sign_ins: SignInDesk,
+    session: AsyncSession,
     profile: ChatProfile,
     announcer: TierAnnouncer,
     bot: Bot,
 ) -> Message:
     assert message.from_user is not None
-    result = await sign(checkins, profile, message.from_user, announcer, bot)
+    result = await sign(sign_ins, session, profile, message.from_user, announcer, bot)
     return await message.reply(result)
 
 
 async def checkin_button(
     query: CallbackQuery,
-    checkins: CheckinService,
+    sign_ins: SignInDesk,
+    session: AsyncSession,
     chat_profile: ChatProfile,
     announcer: TierAnnouncer,
     bot: Bot,
@@ -98,20 +107,23 @@ async def checkin_button(
     if not chat_profile.is_group:
         await query.answer(_("Sign in inside the group."))
         return
-    result = await sign(checkins, chat_profile, query.from_user, announcer, bot)
+    result = await sign(sign_ins, session, chat_profile, query.from_user, announcer, bot)
     await query.answer(result, show_alert=False)
 
 
 async def sign(
-    checkins: CheckinService,
+    sign_ins: SignInDesk,
+    session: AsyncSession,
     profile: ChatProfile,
     user: User,
     announcer: TierAnnouncer,
     bot: Bot,
 ) -> str:
-    result = await checkins.check_in(profile.id, user.id, profile.timezone, profile.checkin_rules)
+    await commit_so_far(session)  # the sign-in is written in a shared transaction
+    request = SignInRequest(profile.id, user.id, profile.timezone, profile.checkin_rules)
+    result = await sign_ins.check_in(request)
     if isinstance(result, AlreadySignedIn):
-        return already_text(result, checkins.clock.now())
+        return already_text(result, sign_ins.clock.now())
     if result.promoted_to is not None:
         announcer.promoted(bot, profile, user.full_name, result.promoted_to)
     return signed_text(result)

@@ -8,24 +8,36 @@ hands out ranks 1, 2, 3... so a thousand sign-ins in one second each get their o
 
 from __future__ import annotations
 
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Integer, bindparam, func, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models import Checkin, CheckinDay, Member
 from models.queries import insert_for
+from services.batching import GroupCommit
 from services.chats import CheckinRules
 from services.clock import Clock
 from services.members import ensure_members
-from services.points import NotEnoughPoints, PointsService
-from services.tiers import Tier
+from services.points import Award, NotEnoughPoints, PointsService
+from services.tiers import LadderCache, Tier
 
 STREAK_LOOKBACK = 400  # days read back to recount a streak after a make-up
+MAX_REMEMBERED = 100_000  # members whose sign-in today a SignInDesk remembers
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRequest:
+    chat_id: int
+    user_id: int
+    timezone: str
+    rules: CheckinRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +53,7 @@ class SignedIn:
 
 @dataclass(frozen=True, slots=True)
 class AlreadySignedIn:
+    day: date
     rank: int
     streak: int
     next_at: datetime  # the start of the chat's next day
@@ -70,6 +83,37 @@ class StreakRow:
     streak: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Locked:
+    """What a sign-in reads from the member's locked row."""
+
+    streak: int
+    last_day: date | None
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    rank: int
+    streak: int
+
+
+@dataclass(slots=True)
+class _Fresh:
+    """A sign-in being written in this transaction (its rank comes from the day's counter)."""
+
+    request: SignInRequest
+    day: date
+    streak: int
+    reward: int
+    milestone: int
+    rank: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"checkin:{self.request.chat_id}:{self.request.user_id}:{self.day}"
+
+
 def reward_for(streak: int, rules: CheckinRules) -> tuple[int, int]:
     """(reward, milestone bonus in it) for signing in on day `streak` of a streak."""
     milestone = sum(bonus for day, bonus in rules.milestones if day == streak)
@@ -93,36 +137,62 @@ class CheckinService:
     async def check_in(
         self, chat_id: int, user_id: int, timezone: str, rules: CheckinRules
     ) -> SignedIn | AlreadySignedIn:
+        return (await self.check_in_many([SignInRequest(chat_id, user_id, timezone, rules)]))[0]
+
+    async def check_in_many(
+        self, requests: Sequence[SignInRequest]
+    ) -> list[SignedIn | AlreadySignedIn]:
+        """Sign members in with a few statements, whatever their number; one result each, in
+        order. A member asking twice (here or in another transaction) signs in once."""
         now = self.clock.now()
-        day = local_day(now, timezone)
-        member = await self._lock_member(chat_id, user_id)
-        # Under the member's lock: a concurrent try of theirs either committed already or waits.
-        existing = await self._checkin(chat_id, user_id, day)
-        if existing is not None:
-            return self._already(existing, day, timezone)
-        yesterday = day - timedelta(days=1)
-        streak = member.streak + 1 if member.last_checkin_day == yesterday else 1
-        reward, milestone = reward_for(streak, rules)
-        rank = await self._next_rank(chat_id, day)
-        self.session.add(
-            Checkin(
-                chat_id=chat_id, user_id=user_id, day=day, rank=rank, streak=streak,
-                reward=reward, makeup=False, created_at=now,
+        days = [local_day(now, request.timezone) for request in requests]
+        members = await self._lock_members({(r.chat_id, r.user_id) for r in requests})
+        # Under the members' locks: a concurrent try of theirs either committed already or waits.
+        signed = await self._signed_on(
+            {(r.chat_id, r.user_id, day) for r, day in zip(requests, days, strict=True)}
+        )
+        fresh: dict[int, _Fresh] = {}  # by the position of the request that signs in
+        for position, (request, day) in enumerate(zip(requests, days, strict=True)):
+            key = (request.chat_id, request.user_id, day)
+            if key in signed:
+                continue
+            member = members[request.chat_id, request.user_id]
+            streak = member.streak + 1 if member.last_day == day - timedelta(days=1) else 1
+            reward, milestone = reward_for(streak, request.rules)
+            signed[key] = fresh[position] = _Fresh(request, day, streak, reward, milestone)
+        promoted: dict[tuple[int, int], Tier] = {}
+        if fresh:
+            await self._write(list(fresh.values()), now)
+            paid = await self.points.award_many(
+                [
+                    Award(f.request.chat_id, f.request.user_id, f.reward, "checkin", f.key)
+                    for f in fresh.values()
+                ],
+                {f.request.chat_id: f.request.timezone for f in fresh.values()},
+                members_exist=True,
             )
-        )  # fmt: skip
-        await self._set_streak(chat_id, user_id, streak, day)
-        balance = await self.points.change(
-            chat_id, user_id, reward, reason="checkin", key=f"checkin:{chat_id}:{user_id}:{day}",
-            timezone=timezone, member_exists=True,
-        )  # fmt: skip
-        return SignedIn(day, streak, reward, milestone, rank, balance.points, balance.promoted_to)
+            promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
+        results: list[SignedIn | AlreadySignedIn] = []
+        for position, (request, day) in enumerate(zip(requests, days, strict=True)):
+            member_key = (request.chat_id, request.user_id)
+            if (new := fresh.get(position)) is not None:
+                balance = members[member_key].points + new.reward
+                results.append(
+                    SignedIn(day, new.streak, new.reward, new.milestone, new.rank, balance,
+                             promoted.get(member_key))
+                )  # fmt: skip
+            else:
+                earlier = signed[request.chat_id, request.user_id, day]
+                next_at = start_of(day + timedelta(days=1), request.timezone)
+                results.append(AlreadySignedIn(day, earlier.rank, earlier.streak, next_at))
+        return results
 
     async def make_up(
         self, chat_id: int, user_id: int, timezone: str, rules: CheckinRules
     ) -> MadeUp:
         """Spend points to sign the most recent missed day, within the window and the limit."""
         today = local_day(self.clock.now(), timezone)
-        await self._lock_member(chat_id, user_id)
+        await self._lock_members({(chat_id, user_id)})
         window = [today - timedelta(days=n) for n in range(1, rules.makeup_days + 1)]
         signed = set(
             await self.session.scalars(
@@ -220,48 +290,96 @@ class CheckinService:
             )
         )
 
-    def _larger(self, column: InstrumentedAttribute[int], value: int) -> ColumnElement[int]:
+    def _larger(
+        self, column: InstrumentedAttribute[int], value: int | ColumnElement[int]
+    ) -> ColumnElement[int]:
         """The larger of a column and a value: SQLite's two-argument max(), else greatest()."""
         if self.session.get_bind().dialect.name == "sqlite":
             return func.max(column, value)
         return func.greatest(column, value)
 
-    def _already(self, existing: Checkin, day: date, timezone: str) -> AlreadySignedIn:
-        return AlreadySignedIn(
-            existing.rank, existing.streak, start_of(day + timedelta(days=1), timezone)
-        )
+    async def _lock_members(self, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], _Locked]:
+        """The members' rows under lock, in key order (created first if the bot has not seen
+        them yet), so two workers signing overlapping members in never deadlock."""
+        locked = await self._select_for_update(sorted(pairs))
+        missing = sorted(pairs - locked.keys())
+        if missing:
+            await ensure_members(self.session, missing)
+            locked |= await self._select_for_update(missing)
+        return locked
 
-    async def _checkin(self, chat_id: int, user_id: int, day: date) -> Checkin | None:
-        return await self.session.scalar(
-            select(Checkin).where(
-                Checkin.chat_id == chat_id, Checkin.user_id == user_id, Checkin.day == day
+    async def _select_for_update(
+        self, pairs: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], _Locked]:
+        rows = await self.session.execute(
+            select(
+                Member.chat_id, Member.user_id, Member.streak, Member.last_checkin_day,
+                Member.points,
             )
-        )
-
-    async def _lock_member(self, chat_id: int, user_id: int) -> Member:
-        """The member's row under lock (created first if the bot has not seen them yet)."""
-        locked = (
-            select(Member)
-            .where(Member.chat_id == chat_id, Member.user_id == user_id)
+            .where(tuple_(Member.chat_id, Member.user_id).in_(pairs))
+            .order_by(Member.chat_id, Member.user_id)
             .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        member = await self.session.scalar(locked)
-        if member is None:
-            await ensure_members(self.session, [(chat_id, user_id)])
-            member = await self.session.scalar(locked)
-        assert member is not None
-        return member
+        )  # fmt: skip
+        return {
+            (chat, user): _Locked(streak, last_day, points)
+            for chat, user, streak, last_day, points in rows
+        }
 
-    async def _next_rank(self, chat_id: int, day: date) -> int:
-        statement = insert_for(self.session, CheckinDay).values(chat_id=chat_id, day=day, count=1)
-        rank = await self.session.scalar(
-            statement.on_conflict_do_update(
-                index_elements=["chat_id", "day"], set_={"count": CheckinDay.count + 1}
-            ).returning(CheckinDay.count)
+    async def _signed_on(
+        self, keys: set[tuple[int, int, date]]
+    ) -> dict[tuple[int, int, date], _Signed | _Fresh]:
+        rows = await self.session.execute(
+            select(
+                Checkin.chat_id, Checkin.user_id, Checkin.day, Checkin.rank, Checkin.streak
+            ).where(tuple_(Checkin.chat_id, Checkin.user_id, Checkin.day).in_(sorted(keys)))
         )
-        assert rank is not None
-        return int(rank)
+        return {(chat, user, day): _Signed(rank, streak) for chat, user, day, rank, streak in rows}
+
+    async def _write(self, fresh: list[_Fresh], now: datetime) -> None:
+        """Ranks from each day's counter row (taken under its lock: 1, 2, 3... once each), then
+        the sign-ins and the members' streaks."""
+        per_day: dict[tuple[int, date], list[_Fresh]] = defaultdict(list)
+        for entry in fresh:
+            per_day[entry.request.chat_id, entry.day].append(entry)
+        for (chat_id, day), entries in sorted(per_day.items()):
+            statement = insert_for(self.session, CheckinDay).values(
+                chat_id=chat_id, day=day, count=len(entries)
+            )
+            last = await self.session.scalar(
+                statement.on_conflict_do_update(
+                    index_elements=["chat_id", "day"],
+                    set_={"count": CheckinDay.count + len(entries)},
+                ).returning(CheckinDay.count)
+            )
+            assert last is not None
+            for rank, entry in enumerate(entries, start=int(last) - len(entries) + 1):
+                entry.rank = rank
+        await self.session.execute(
+            insert_for(self.session, Checkin),
+            [
+                {
+                    "chat_id": f.request.chat_id, "user_id": f.request.user_id, "day": f.day,
+                    "rank": f.rank, "streak": f.streak, "reward": f.reward, "makeup": False,
+                    "created_at": now,
+                }
+                for f in fresh
+            ],
+        )  # fmt: skip
+        await self.session.execute(
+            update(Member)
+            .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
+            .values(
+                streak=bindparam("streak"),
+                best_streak=self._larger(Member.best_streak, bindparam("streak", type_=Integer)),
+                last_checkin_day=bindparam("day"),
+            )
+            .execution_options(dml_strategy="core_only"),
+            [
+                {"chat": f.request.chat_id, "member": f.request.user_id, "streak": f.streak,
+                 "day": f.day}
+                for f in fresh
+            ],
+        )  # fmt: skip
 
     async def _recount(self, chat_id: int, user_id: int) -> tuple[int, date | None]:
         """The streak ending on the member's latest signed day, and that day."""
@@ -281,3 +399,46 @@ class CheckinService:
                 break
             streak += 1
         return streak, days[0]
+
+
+class SignInDesk:
+    """The process's sign-ins, group-committed: `check_in` returns once its sign-in is
+    committed, and a thousand members signing in at once share a few transactions.
+
+    A member this process has seen signed in today is told so without a transaction: a
+    sign-in, once committed, stays (the answer is the database's too).
+    """
+
+    def __init__(
+        self,
+        session_pool: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        ladders: LadderCache | None = None,
+        max_batch: int = 500,
+    ) -> None:
+        self.session_pool = session_pool
+        self.clock = clock
+        self.ladders = ladders
+        self._batches = GroupCommit(self._write, max_batch)
+        self._signed: OrderedDict[tuple[int, int], AlreadySignedIn] = OrderedDict()
+
+    async def check_in(self, request: SignInRequest) -> SignedIn | AlreadySignedIn:
+        key = (request.chat_id, request.user_id)
+        known = self._signed.get(key)
+        if known is not None and known.day == local_day(self.clock.now(), request.timezone):
+            return known
+        result = await self._batches.submit(request)
+        if isinstance(result, SignedIn):
+            next_at = start_of(result.day + timedelta(days=1), request.timezone)
+            self._signed[key] = AlreadySignedIn(result.day, result.rank, result.streak, next_at)
+        else:
+            self._signed[key] = result
+        self._signed.move_to_end(key)
+        if len(self._signed) > MAX_REMEMBERED:
+            self._signed.popitem(last=False)
+        return result
+
+    async def _write(self, requests: list[SignInRequest]) -> list[SignedIn | AlreadySignedIn]:
+        async with self.session_pool() as session, session.begin():
+            points = PointsService(session, self.clock, ladders=self.ladders)
+            return await CheckinService(session, self.clock, points).check_in_many(requests)

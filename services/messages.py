@@ -1,6 +1,6 @@
 """Message points: every member message is counted, and some of them earn points.
 
-Messages are written in shared transactions (group commit): each handler waits until the batch
+Messages are written in shared transactions (`GroupCommit`): each handler waits until the batch
 holding its message is committed, so an acknowledged update never loses its points, yet a busy
 group costs a few statements per batch instead of a transaction per message.
 
@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, case, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Member
+from services.batching import GroupCommit
 from services.chats import MessageRules
 from services.clock import Clock
 from services.members import Sighting, record_sightings
@@ -177,10 +178,8 @@ class MessageTally:
         self.session_pool = session_pool
         self.clock = clock
         self.ladders = ladders
-        self.max_batch = max_batch
         self.flush_after = flush_after
-        self._queue: list[tuple[ChatMessage, asyncio.Future[Counted]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._batches = GroupCommit(self._write, max_batch)
         self._known: OrderedDict[tuple[int, int], _Known] = OrderedDict()
         self._unwritten: dict[tuple[int, int], _Unwritten] = {}
         self._flush_timer: asyncio.TimerHandle | None = None
@@ -194,11 +193,7 @@ class MessageTally:
         if not self._may_earn(message, known):
             self._count_later(key, message, known)
             return Counted()
-        future: asyncio.Future[Counted] = asyncio.get_running_loop().create_future()
-        self._queue.append((message, future))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._drain())
-        return await future
+        return await self._batches.submit(message)
 
     async def flush(self) -> None:
         """Write the counts still waiting (the bot is stopping, or a test looks)."""
@@ -262,25 +257,6 @@ class MessageTally:
         self._flushes.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("message counts were not written", exc_info=task.exception())
-
-    async def _drain(self) -> None:
-        try:
-            while self._queue:
-                await asyncio.sleep(0)  # let the updates handled alongside join this batch
-                batch = self._queue[: self.max_batch]
-                del self._queue[: self.max_batch]
-                try:
-                    results = await self._write([message for message, _ in batch])
-                except Exception as error:  # noqa: BLE001 - each waiting update gets the error
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(error)
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
-        finally:
-            self._writer = None
 
     async def _write(self, messages: list[ChatMessage]) -> list[Counted]:
         unwritten, self._unwritten = self._unwritten, {}
