@@ -38,8 +38,13 @@ def checkin_keyboard() -> InlineKeyboardMarkup:
 
 
 async def is_keyword(message: Message, chat_profile: ChatProfile) -> bool:
-    """The whole message is one of the chat's sign-in words (any case, spaces around)."""
-    return message.text is not None and chat_profile.checkin_rules.is_keyword(message.text)
+    """The whole message is one of the chat's sign-in words (any case, spaces around), from a
+    member (an anonymous admin or a channel has nobody to sign in)."""
+    return (
+        message.text is not None
+        and message.sender_chat is None
+        and chat_profile.checkin_rules.is_keyword(message.text)
+    )
 
 
 async def checkin_command(
@@ -60,6 +65,9 @@ async def checkin_command(
     if action == "top":
         text = await render_top(checkins, chat_profile)
         await message.reply(text, reply_markup=checkin_keyboard())
+        return
+    if message.sender_chat is not None:
+        await message.reply(_("Anonymous admins can't sign in: send it as yourself."))
         return
     if action == "makeup":
         await message.reply(await make_up(checkins, chat_profile, user))

@@ -8,12 +8,12 @@ import pytest
 from aiogram import Dispatcher, F, Router
 from aiogram.filters import Command
 from aiogram.types import Chat as TgChat
-from aiogram.types import Message
-from sqlalchemy import select
+from aiogram.types import Message, User
+from sqlalchemy import func, select
 
 from bot.app import Services, create_dispatcher
 from bot.config import load_settings
-from models import Chat, Member, create_engine, create_session_pool
+from models import Chat, Checkin, Member, create_engine, create_session_pool
 from services.chats import ChatService
 from tests.support.telegram import (
     TOKEN,
@@ -197,3 +197,16 @@ async def test_command_flood_gets_one_polite_answer(app) -> None:
 
 def test_session_double_records_requests() -> None:
     assert isinstance(recording_bot()[1], RecordingSession)
+
+
+async def test_an_anonymous_admin_is_not_signed_in(app) -> None:
+    dispatcher, services = app
+    bot, telegram = recording_bot()
+    chat = group(-1005)
+    anonymous = User(id=1087968824, is_bot=True, first_name="Group", username="GroupAnonymousBot")
+    await dispatcher.feed_update(bot, message_update(chat, anonymous, "签到", sender_chat=chat))
+    assert telegram.sent_texts() == []  # the word is only a message from the admins
+    await dispatcher.feed_update(bot, message_update(chat, anonymous, "/checkin", sender_chat=chat))
+    assert telegram.sent_texts() == ["匿名管理员无法签到，请以本人身份发送。"]  # no language: zh
+    async with services.session_pool() as session:
+        assert await session.scalar(select(func.count()).select_from(Checkin)) == 0
