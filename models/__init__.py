@@ -3,6 +3,7 @@
 from models.base import Base
 from models.chat import Chat
 from models.checkin import Checkin, CheckinDay
+from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
@@ -14,6 +15,8 @@ __all__ = [
     "Chat",
     "Checkin",
     "CheckinDay",
+    "Draw",
+    "DrawEntry",
     "LedgerEntry",
     "Member",
     "PeriodTotal",

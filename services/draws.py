@@ -1,0 +1,443 @@
+"""Lucky draws that anyone can verify.
+
+The bot commits to a secret seed when the draw opens (it posts `sha256(seed)`), and the winners
+follow from that seed and the entrant list alone (`choose_winners`), so once the seed is
+revealed anyone can recompute them. The procedure, which the README spells out:
+
+1. Sort the entrants' user ids ascending.
+2. For counter = 0, 1, 2, ...: `h = HMAC-SHA256(key=seed, msg=counter as 8 bytes big-endian)`,
+   read as a 256-bit big-endian integer. With `m` entrants still in the pool, reject `h` when
+   `h >= 2**256 - (2**256 % m)` (no modulo bias); else the winner is the pool's entry at
+   `h % m`, which leaves the pool (the others keep their order).
+3. Stop after the number of winners; a reroll goes on from the next counter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+
+from models import Draw, DrawEntry, Member
+from services.batching import GroupCommit
+from services.clock import Clock
+from services.members import ensure_members
+from services.points import PointsService
+from services.tiers import LadderCache, Tier
+
+SPACE = 2**256
+MAX_WINNERS = 100
+MAX_PRIZE = 200
+MAX_AHEAD = timedelta(days=90)
+MIN_AHEAD = timedelta(seconds=10)
+DEFAULT_LENGTH = timedelta(hours=24)
+RESULT_GRACE = timedelta(seconds=60)  # an ended draw without its result post is an orphan after
+OPTIONS = ("winners", "ends", "min_tier", "min_points", "cost", "joined_before", "min_messages")
+DURATION = re.compile(r"^(\d{1,5})([smhd])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def commitment_of(seed: str) -> str:
+    return hashlib.sha256(bytes.fromhex(seed)).hexdigest()
+
+
+def choose_winners(
+    seed: str, entrants: Sequence[int], count: int, counter: int = 0, exclude: Collection[int] = ()
+) -> tuple[list[int], int]:
+    """`count` winners (fewer if the pool runs out) and the counter to go on from."""
+    key = bytes.fromhex(seed)
+    pool = sorted(user for user in set(entrants) if user not in set(exclude))
+    winners: list[int] = []
+    while pool and len(winners) < count:
+        digest = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha256).digest()
+        counter += 1
+        value, size = int.from_bytes(digest, "big"), len(pool)
+        if value >= SPACE - SPACE % size:
+            continue  # would favour the first entries: draw again
+        winners.append(pool.pop(value % size))
+    return winners, counter
+
+
+class DrawInputError(ValueError):
+    """Which part of `/draw` could not be used: "prize", "winners", "ends", "min_tier", ..."""
+
+
+@dataclass(frozen=True, slots=True)
+class DrawSpec:
+    prize: str
+    winners: int
+    ends_at: datetime
+    min_tier: Tier | None = None
+    min_points: int = 0
+    cost: int = 0
+    min_member_days: int = 0
+    min_messages: int = 0
+
+
+def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) -> DrawSpec:
+    """`<prize> [winners=N] [ends=30m|2h|7d|2026-12-01 20:00] [min_tier=银牌] [min_points=100]
+    [cost=10] [joined_before=7d] [min_messages=5]`, options in any order after the prize."""
+    words, options, prize = args.split(), dict[str, str](), []
+    index = 0
+    while index < len(words):
+        name, equals, value = words[index].partition("=")
+        name = name.lower()
+        if equals and name in OPTIONS:
+            if name in options:
+                raise DrawInputError(name)
+            if (
+                name == "ends"
+                and index + 1 < len(words)
+                and re.match(r"^\d{1,2}:\d\d$", words[index + 1])
+            ):
+                value, index = f"{value} {words[index + 1]}", index + 1
+            options[name] = value
+        elif options:
+            raise DrawInputError("prize")  # the prize comes first, in one piece
+        else:
+            prize.append(words[index])
+        index += 1
+    text = " ".join(prize)
+    if not text or len(text) > MAX_PRIZE:
+        raise DrawInputError("prize")
+    winners = _number(options, "winners", 1, 1, MAX_WINNERS)
+    ends_at = _end(options.get("ends"), now, timezone)
+    tier = None
+    if "min_tier" in options:
+        tier = next((t for t in ladder if t.answers_to(options["min_tier"])), None)
+        if tier is None:
+            raise DrawInputError("min_tier")
+    joined = options.get("joined_before", "0d")
+    found = DURATION.match(joined)
+    if found is None or found[2] != "d" or int(found[1]) > 3650:
+        raise DrawInputError("joined_before")
+    return DrawSpec(
+        prize=text,
+        winners=winners,
+        ends_at=ends_at,
+        min_tier=tier,
+        min_points=_number(options, "min_points", 0, 0, 1_000_000),
+        cost=_number(options, "cost", 0, 0, 1_000_000),
+        min_member_days=int(found[1]),
+        min_messages=_number(options, "min_messages", 0, 0, 1_000_000),
+    )
+
+
+def _number(options: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = options.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise DrawInputError(name)
+    return int(value)
+
+
+def _end(value: str | None, now: datetime, timezone: str) -> datetime:
+    if value is None:
+        return now + DEFAULT_LENGTH
+    found = DURATION.match(value)
+    if found is not None:
+        ends_at = now + timedelta(**{UNITS[found[2]]: int(found[1])})
+    else:
+        try:
+            local = datetime.strptime(value, "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise DrawInputError("ends") from None
+        ends_at = local.replace(tzinfo=ZoneInfo(timezone))
+    if not now + MIN_AHEAD <= ends_at <= now + MAX_AHEAD:
+        raise DrawInputError("ends")
+    return ends_at
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    draw_id: int
+    chat_id: int
+    user_id: int
+
+
+class JoinOutcome:
+    JOINED = "joined"
+    ALREADY = "already"
+    ENDED = "ended"
+    UNKNOWN = "unknown"  # no such draw in this chat: a forged or foreign button
+    TIER = "tier"
+    POINTS = "points"
+    NEW_MEMBER = "new_member"
+    MESSAGES = "messages"
+    COST = "cost"
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    outcome: str
+    draw: Draw | None = None
+    balance: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    draw: Draw
+    entrants: int
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    draw: Draw
+    seed_matches: bool
+    expected: list[int]
+
+    @property
+    def ok(self) -> bool:
+        return self.seed_matches and self.expected == self.draw.winner_ids
+
+
+class DrawNotFound(LookupError):
+    pass
+
+
+class DrawClosed(Exception):
+    """The draw has ended or was cancelled already."""
+
+    def __init__(self, draw: Draw) -> None:
+        super().__init__(draw.status)
+        self.draw = draw
+
+
+class DrawService:
+    def __init__(self, session: AsyncSession, clock: Clock, points: PointsService) -> None:
+        self.session = session
+        self.clock = clock
+        self.points = points
+
+    async def create(self, chat_id: int, admin_id: int, spec: DrawSpec) -> Draw:
+        seed = secrets.token_hex(32)
+        tier = spec.min_tier
+        draw = Draw(
+            chat_id=chat_id, created_by=admin_id, prize=spec.prize, winners=spec.winners,
+            ends_at=spec.ends_at, min_tier=(tier.name or tier.key) if tier else None,
+            min_lifetime=tier.threshold if tier else 0,
+            min_points=spec.min_points, cost=spec.cost, min_member_days=spec.min_member_days,
+            min_messages=spec.min_messages, seed=seed, commitment=commitment_of(seed),
+            status="open", entrants=0, winner_ids=[], next_counter=0,
+            created_at=self.clock.now(),
+        )  # fmt: skip
+        self.session.add(draw)
+        await self.session.flush()
+        return draw
+
+    async def posted(self, draw_id: int, message_id: int) -> None:
+        await self.session.execute(
+            update(Draw).where(Draw.id == draw_id).values(message_id=message_id)
+        )
+
+    async def result_posted(self, draw_id: int, message_id: int) -> None:
+        await self.session.execute(
+            update(Draw).where(Draw.id == draw_id).values(result_message_id=message_id)
+        )
+
+    async def get(self, chat_id: int, draw_id: int) -> Draw:
+        draw = await self.session.get(Draw, draw_id, populate_existing=True)
+        if draw is None or draw.chat_id != chat_id:
+            raise DrawNotFound(draw_id)
+        return draw
+
+    async def open_draws(self, chat_id: int) -> list[Draw]:
+        found = await self.session.scalars(
+            select(Draw).where(Draw.chat_id == chat_id, Draw.status == "open").order_by(Draw.id)
+        )
+        return list(found)
+
+    async def join_many(self, requests: Sequence[JoinRequest]) -> list[Joined]:
+        """Enter members, each once per draw, paying the entry cost; one result each, in order.
+
+        Locks the draws, then the members in key order (the order every writer takes them).
+        """
+        now = self.clock.now()
+        draws = {
+            draw.id: draw
+            for draw in await self.session.scalars(
+                select(Draw)
+                .where(Draw.id.in_({r.draw_id for r in requests}))
+                .order_by(Draw.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        }
+        valid = [
+            r for r in requests if r.draw_id in draws and draws[r.draw_id].chat_id == r.chat_id
+        ]
+        pairs = sorted({(r.chat_id, r.user_id) for r in valid})
+        await ensure_members(self.session, pairs)
+        members = {
+            (m.chat_id, m.user_id): m
+            for m in await self.session.scalars(
+                select(Member)
+                .where(tuple_(Member.chat_id, Member.user_id).in_(pairs))
+                .order_by(Member.chat_id, Member.user_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        }
+        rows = await self.session.execute(
+            select(DrawEntry.draw_id, DrawEntry.user_id).where(
+                DrawEntry.draw_id.in_(draws), DrawEntry.user_id.in_({u for _, u in pairs})
+            )
+        )
+        entered = {(draw_id, user_id) for draw_id, user_id in rows}
+        results: list[Joined] = []
+        for request in requests:
+            draw = draws.get(request.draw_id)
+            if draw is None or draw.chat_id != request.chat_id:
+                results.append(Joined(JoinOutcome.UNKNOWN))
+                continue
+            member = members[request.chat_id, request.user_id]
+            outcome = self._refusal(draw, member, (draw.id, member.user_id) in entered, now)
+            if outcome is not None:
+                results.append(Joined(outcome, draw, member.points))
+                continue
+            entered.add((draw.id, member.user_id))
+            self.session.add(
+                DrawEntry(draw_id=draw.id, user_id=member.user_id, paid=draw.cost, created_at=now)
+            )
+            draw.entrants += 1
+            balance = member.points
+            if draw.cost:
+                spent = await self.points.change(
+                    draw.chat_id, member.user_id, -draw.cost, reason="draw",
+                    key=f"draw:{draw.id}:{member.user_id}", ref=f"draw:{draw.id}",
+                    member_exists=True,
+                )  # fmt: skip
+                balance = spent.points
+                set_committed_value(member, "points", balance)  # written by the ledger
+            results.append(Joined(JoinOutcome.JOINED, draw, balance))
+        await self.session.flush()
+        return results
+
+    @staticmethod
+    def _refusal(draw: Draw, member: Member, entered: bool, now: datetime) -> str | None:
+        if draw.status != "open" or now >= draw.ends_at:
+            return JoinOutcome.ENDED
+        if entered:
+            return JoinOutcome.ALREADY
+        if member.lifetime_points < draw.min_lifetime:
+            return JoinOutcome.TIER
+        if member.points < draw.min_points:
+            return JoinOutcome.POINTS
+        if draw.min_member_days and (
+            member.joined_at is None
+            or member.joined_at > now - timedelta(days=draw.min_member_days)
+        ):
+            return JoinOutcome.NEW_MEMBER
+        if member.message_count < draw.min_messages:
+            return JoinOutcome.MESSAGES
+        if member.points < draw.cost:
+            return JoinOutcome.COST
+        return None
+
+    async def end(self, chat_id: int, draw_id: int) -> Ended:
+        """Choose the winners from the committed seed and close the draw (once)."""
+        draw = await self._locked(chat_id, draw_id)
+        entrants = await self.entrants(draw.id)
+        draw.winner_ids, draw.next_counter = choose_winners(draw.seed, entrants, draw.winners)
+        draw.status, draw.ended_at = "ended", self.clock.now()
+        await self.session.flush()
+        return Ended(draw, len(entrants))
+
+    async def cancel(self, chat_id: int, draw_id: int) -> tuple[Draw, int]:
+        """Close the draw without winners and give every entry cost back; (draw, refunds)."""
+        draw = await self._locked(chat_id, draw_id)
+        paid = await self.session.execute(
+            select(DrawEntry.user_id, DrawEntry.paid)
+            .where(DrawEntry.draw_id == draw.id, DrawEntry.paid > 0)
+            .order_by(DrawEntry.user_id)
+        )
+        refunds = 0
+        for user_id, amount in paid:
+            await self.points.change(
+                chat_id, user_id, amount, reason="refund", key=f"refund:draw:{draw.id}:{user_id}",
+                ref=f"draw:{draw.id}", member_exists=True,
+            )  # fmt: skip
+            refunds += 1
+        draw.status, draw.ended_at = "cancelled", self.clock.now()
+        await self.session.flush()
+        return draw, refunds
+
+    async def entrants(self, draw_id: int) -> list[int]:
+        found = await self.session.scalars(
+            select(DrawEntry.user_id)
+            .where(DrawEntry.draw_id == draw_id)
+            .order_by(DrawEntry.user_id)
+        )
+        return list(found)
+
+    async def verify(self, chat_id: int, draw_id: int) -> Verification:
+        draw = await self.get(chat_id, draw_id)
+        if draw.status != "ended":
+            raise DrawClosed(draw)
+        expected, _ = choose_winners(draw.seed, await self.entrants(draw.id), draw.winners)
+        return Verification(draw, commitment_of(draw.seed) == draw.commitment, expected)
+
+    async def due(self) -> list[Draw]:
+        """Open draws whose end has come, and ended ones whose result was never posted."""
+        now = self.clock.now()
+        found = await self.session.scalars(
+            select(Draw)
+            .where(
+                ((Draw.status == "open") & (Draw.ends_at <= now))
+                | (
+                    (Draw.status == "ended")
+                    & Draw.result_message_id.is_(None)
+                    & (Draw.ended_at <= now - RESULT_GRACE)
+                )
+            )
+            .order_by(Draw.ends_at)
+        )
+        return list(found)
+
+    async def _locked(self, chat_id: int, draw_id: int) -> Draw:
+        draw = await self.session.scalar(
+            select(Draw)
+            .where(Draw.id == draw_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if draw is None or draw.chat_id != chat_id:
+            raise DrawNotFound(draw_id)
+        if draw.status != "open":
+            raise DrawClosed(draw)
+        return draw
+
+
+class JoinDesk:
+    """The process's draw entries, group-committed: a burst of presses on a popular draw
+    shares a few transactions, each press answered once its entry is committed."""
+
+    def __init__(
+        self,
+        session_pool: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        ladders: LadderCache | None = None,
+        max_batch: int = 500,
+    ) -> None:
+        self.session_pool = session_pool
+        self.clock = clock
+        self.ladders = ladders
+        self._batches = GroupCommit(self._write, max_batch)
+
+    async def join(self, request: JoinRequest) -> Joined:
+        return await self._batches.submit(request)
+
+    async def _write(self, requests: list[JoinRequest]) -> list[Joined]:
+        async with self.session_pool() as session, session.begin():
+            points = PointsService(session, self.clock, ladders=self.ladders)
+            return await DrawService(session, self.clock, points).join_many(requests)
