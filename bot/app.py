@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from bot.announcer import TierAnnouncer
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.directory import ChatDirectory
+from bot.draws import DrawKeeper
 from bot.i18n import ChatLanguageMiddleware, create_i18n
 from bot.middlewares import (
     CommandThrottleMiddleware,
@@ -37,6 +39,7 @@ from models import create_engine, create_session_pool
 from services.chats import ChatService
 from services.checkins import SignInDesk
 from services.clock import Clock
+from services.draws import JoinDesk
 from services.messages import MessageTally
 from services.tiers import LadderCache
 
@@ -56,10 +59,12 @@ class Services:
     redis: Redis | None = None
     tally: MessageTally = field(init=False)
     sign_ins: SignInDesk = field(init=False)
+    joins: JoinDesk = field(init=False)
 
     def __post_init__(self) -> None:
         self.tally = MessageTally(self.session_pool, self.clock, self.ladders)
         self.sign_ins = SignInDesk(self.session_pool, self.clock, self.ladders)
+        self.joins = JoinDesk(self.session_pool, self.clock, self.ladders)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -109,6 +114,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         storage, throttle = MemoryStorage(), MemoryThrottle()
     i18n = create_i18n(settings.default_language)
     announcer = TierAnnouncer(i18n, settings.tier_announce_seconds)
+    keeper = DrawKeeper(services.session_pool, services.clock, i18n, settings.default_timezone)
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -119,6 +125,8 @@ def create_dispatcher(services: Services) -> Dispatcher:
         announcer=announcer,
         tally=services.tally,
         sign_ins=services.sign_ins,
+        joins=services.joins,
+        keeper=keeper,
         quiet=QuietMode(settings.quiet_delete_seconds),
     )
     # Order matters: a session first, then who and where, then the language to answer in.
@@ -134,12 +142,18 @@ def create_dispatcher(services: Services) -> Dispatcher:
     dispatcher.include_routers(*feature_routers())
     errors.register(dispatcher)
 
+    background: set[asyncio.Task[None]] = set()
+
     async def on_startup(bot: Bot) -> None:
         me = await bot.me()
         logger.info("started as @%s (id %s)", me.username, me.id)
         await register_commands(bot, i18n)
+        background.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
 
     async def on_shutdown(bot: Bot) -> None:
+        for task in background:
+            task.cancel()
+        await keeper.stop()
         await services.tally.flush()
         await announcer.flush(bot)
 

@@ -51,6 +51,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
         __("The VIP tiers and their perks; admins edit them"),
         usage="/tiers · /tiers set <name> <points> [perks] · /tiers del <name>",
     ),
+    CommandSpec("draws", __("Open lucky draws"), usage="/draws"),
+    CommandSpec(
+        "verify",
+        __("Check that a draw's winners follow from its revealed seed"),
+        usage="/verify <id>",
+    ),
+    CommandSpec(
+        "draw",
+        __("Open a lucky draw; end or cancel one"),
+        usage="/draw <prize> [winners=1] [ends=24h|30m|7d|2026-12-01 20:00] [min_tier=<tier>] "
+        "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] · /draw end|cancel <id>",
+        admin=True,
+    ),
     CommandSpec(
         "settings",
         __("Show or change this group's settings"),

@@ -3,7 +3,17 @@
 from aiogram import Router
 
 from bot.filters import is_command
-from handlers import checkin, lifecycle, points, refusal, settings, standing, start, tiers
+from handlers import (
+    checkin,
+    draws,
+    lifecycle,
+    points,
+    refusal,
+    settings,
+    standing,
+    start,
+    tiers,
+)
 
 
 def feature_routers() -> list[Router]:
@@ -18,6 +28,7 @@ def feature_routers() -> list[Router]:
         points.create_router(),
         standing.create_router(),
         tiers.create_router(),
+        draws.create_router(),  # its button's callback queries pass the message-only filter
         refusal.create_router(),
     )
     # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.

@@ -206,11 +206,12 @@ class DrawNotFound(LookupError):
 
 
 class DrawClosed(Exception):
-    """The draw has ended or was cancelled already."""
+    """The draw has not ended yet (`verify`), or has ended or was cancelled already."""
 
-    def __init__(self, draw: Draw) -> None:
-        super().__init__(draw.status)
-        self.draw = draw
+    def __init__(self, draw_id: int, status: str) -> None:
+        super().__init__(status)
+        self.draw_id = draw_id  # plain values: a rollback expires the draw's row
+        self.status = status
 
 
 class DrawService:
@@ -383,7 +384,7 @@ class DrawService:
     async def verify(self, chat_id: int, draw_id: int) -> Verification:
         draw = await self.get(chat_id, draw_id)
         if draw.status != "ended":
-            raise DrawClosed(draw)
+            raise DrawClosed(draw.id, draw.status)
         expected, _ = choose_winners(draw.seed, await self.entrants(draw.id), draw.winners)
         return Verification(draw, commitment_of(draw.seed) == draw.commitment, expected)
 
@@ -414,7 +415,7 @@ class DrawService:
         if draw is None or draw.chat_id != chat_id:
             raise DrawNotFound(draw_id)
         if draw.status != "open":
-            raise DrawClosed(draw)
+            raise DrawClosed(draw.id, draw.status)
         return draw
 
 

@@ -14,6 +14,7 @@ from bot.middlewares.database import after_commit
 from services.chats import ChatService
 from services.checkins import CheckinService
 from services.clock import Clock
+from services.draws import DrawService
 from services.members import Sighting, record_sightings
 from services.points import PointsService
 from services.tiers import LadderCache, TierService
@@ -40,6 +41,7 @@ class TrackingMiddleware(BaseMiddleware):
         points = PointsService(session, self.clock, self.default_timezone, ladders=self.ladders)
         data["points"] = points
         data["checkins"] = CheckinService(session, self.clock, points)
+        data["draws"] = DrawService(session, self.clock, points)
         data["tiers"] = TierService(session, self.ladders)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")

@@ -1,0 +1,253 @@
+"""Draw posts in the group's language (they speak to everyone), kept current: throttled
+entrant counts, endings on time, and result posts.
+
+A draw whose end passed while the bot was down ends at start-up (`run` checks every few
+seconds); a draw that ended but whose result never reached the group (a crash in between) gets
+its result posted once `RESULT_GRACE` has passed, with the same winners (they are stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import reply_language
+from models import Draw, Member
+from services.chats import ChatProfile, ChatService
+from services.clock import Clock
+from services.draws import DrawClosed, DrawNotFound, DrawService, Ended
+from services.points import PointsService
+from services.tiers import Tier
+
+logger = logging.getLogger(__name__)
+EDIT_EVERY = 5.0  # seconds between two edits of one draw's post
+CHECK_EVERY = 5.0  # seconds between two looks for draws that are due
+
+
+class DrawKeeper:
+    def __init__(
+        self,
+        session_pool: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        i18n: I18n,
+        default_timezone: str,
+        edit_every: float = EDIT_EVERY,
+    ) -> None:
+        self.session_pool = session_pool
+        self.clock = clock
+        self.i18n = i18n
+        self.default_timezone = default_timezone
+        self.edit_every = edit_every
+        self._edited: dict[int, float] = {}
+        self._edits: dict[int, asyncio.Task[None]] = {}
+
+    def entrants_changed(self, bot: Bot, draw_id: int) -> None:
+        """Edit the post's count soon: at most once per `edit_every` seconds per draw."""
+        if draw_id in self._edits:
+            return  # the pending edit will read the newest count
+        wait = max(0.0, self._edited.get(draw_id, 0.0) + self.edit_every - time.monotonic())
+        self._edits[draw_id] = asyncio.create_task(self._edit_later(bot, draw_id, wait))
+
+    async def post(self, bot: Bot, draw: Draw, profile: ChatProfile) -> None:
+        """Post a new draw with its button, in the group's language, and remember the post."""
+        with self._language(profile):
+            text = render_post(draw, profile.timezone)
+        message = await bot.send_message(draw.chat_id, text, reply_markup=join_keyboard(draw.id))
+        async with self.session_pool() as session, session.begin():
+            await self._service(session).posted(draw.id, message.message_id)
+        draw.message_id = message.message_id
+
+    async def end(self, bot: Bot, chat_id: int, draw_id: int) -> Ended:
+        """Choose the winners (committed before anything is posted), then post them."""
+        async with self.session_pool() as session, session.begin():
+            ended = await self._service(session).end(chat_id, draw_id)
+        await self.announce(bot, ended.draw, ended.entrants)
+        return ended
+
+    async def announce(self, bot: Bot, draw: Draw, entrants: int) -> None:
+        async with self.session_pool() as session:
+            profile = await self._profile(session, draw.chat_id)
+            names = await self._names(session, draw.chat_id, draw.winner_ids)
+        with self._language(profile):
+            text = render_result(draw, entrants, names)
+            post = render_post(draw, profile.timezone if profile else self.default_timezone)
+        await self._edit(bot, draw, post)
+        reply = (
+            ReplyParameters(message_id=draw.message_id, allow_sending_without_reply=True)
+            if draw.message_id is not None
+            else None
+        )
+        message = await bot.send_message(draw.chat_id, text, reply_parameters=reply)
+        async with self.session_pool() as session, session.begin():
+            await self._service(session).result_posted(draw.id, message.message_id)
+
+    async def show(self, bot: Bot, draw: Draw) -> None:
+        """Bring the post up to date now (after a cancel)."""
+        async with self.session_pool() as session:
+            profile = await self._profile(session, draw.chat_id)
+        with self._language(profile):
+            post = render_post(draw, profile.timezone if profile else self.default_timezone)
+        await self._edit(bot, draw, post)
+
+    async def run(self, bot: Bot) -> None:
+        """End due draws and post orphaned results, every `CHECK_EVERY` seconds, forever."""
+        while True:
+            try:
+                await self.catch_up(bot)
+            except Exception:
+                logger.exception("could not end the draws that are due")
+            await asyncio.sleep(CHECK_EVERY)
+
+    async def catch_up(self, bot: Bot) -> None:
+        async with self.session_pool() as session:
+            due = await self._service(session).due()
+        for draw in due:
+            try:
+                if draw.status == "open":
+                    await self.end(bot, draw.chat_id, draw.id)
+                else:
+                    async with self.session_pool() as session:
+                        entrants = len(await self._service(session).entrants(draw.id))
+                    await self.announce(bot, draw, entrants)
+            except (DrawClosed, DrawNotFound):
+                continue  # another worker got there first
+            except TelegramAPIError as error:
+                logger.warning("draw %s: could not post its result: %s", draw.id, error)
+
+    async def stop(self) -> None:
+        for task in self._edits.values():
+            task.cancel()
+        self._edits.clear()
+
+    async def _edit_later(self, bot: Bot, draw_id: int, wait: float) -> None:
+        try:
+            await asyncio.sleep(wait)
+            self._edited[draw_id] = time.monotonic()
+            async with self.session_pool() as session:
+                draw = await session.get(Draw, draw_id)
+                profile = await self._profile(session, draw.chat_id) if draw else None
+            if draw is None or draw.status != "open":
+                return
+            with self._language(profile):
+                post = render_post(draw, profile.timezone if profile else self.default_timezone)
+            await self._edit(bot, draw, post)
+        finally:
+            self._edits.pop(draw_id, None)
+
+    async def _edit(self, bot: Bot, draw: Draw, post: str) -> None:
+        if draw.message_id is None:
+            return
+        markup = join_keyboard(draw.id) if draw.status == "open" else None
+        try:
+            await bot.edit_message_text(
+                text=post, chat_id=draw.chat_id, message_id=draw.message_id, reply_markup=markup
+            )
+        except TelegramBadRequest as error:
+            if "not modified" not in str(error):
+                logger.warning("draw %s: could not edit its post: %s", draw.id, error)
+
+    def _service(self, session: AsyncSession) -> DrawService:
+        return DrawService(session, self.clock, PointsService(session, self.clock))
+
+    async def _profile(self, session: AsyncSession, chat_id: int) -> ChatProfile | None:
+        return await ChatService(session, self.clock, self.default_timezone).profile(chat_id)
+
+    def _language(self, profile: ChatProfile | None) -> AbstractContextManager[None]:
+        return speaking(self.i18n, reply_language(profile, None, self.i18n.default_locale))
+
+    @staticmethod
+    async def _names(session: AsyncSession, chat_id: int, user_ids: list[int]) -> dict[int, str]:
+        rows = await session.execute(
+            select(Member.user_id, Member.display_name).where(
+                Member.chat_id == chat_id, Member.user_id.in_(user_ids)
+            )
+        )
+        return {row.user_id: row.display_name for row in rows}
+
+
+class DrawButton(CallbackData, prefix="draw"):
+    """The "参加 / Join" button on a draw's post."""
+
+    id: int
+
+
+def join_keyboard(draw_id: int) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text="参加 / Join", callback_data=DrawButton(id=draw_id).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+@contextmanager
+def speaking(i18n: I18n, language: str) -> Iterator[None]:
+    """gettext in one language outside any update (posts nobody's message asked for)."""
+    with i18n.context(), i18n.use_locale(language):
+        yield
+
+
+def render_post(draw: Draw, timezone: str) -> str:
+    language = I18n.get_current(no_error=False).current_locale
+    ends = draw.ends_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    lines = [
+        _("🎁 <b>Lucky draw #{id}</b>: {prize}").format(id=draw.id, prize=escape(draw.prize)),
+        _("Winners: {count} · Ends: {ends} ({timezone})").format(
+            count=draw.winners, ends=ends, timezone=timezone
+        ),
+    ]
+    needs = requirements(draw, language)
+    if needs:
+        lines.append(_("Requirements: {list}").format(list=", ".join(needs)))
+    if draw.cost:
+        lines.append(_("Entry: {cost} points").format(cost=draw.cost))
+    lines.append(_("Entrants: {count}").format(count=draw.entrants))
+    lines.append(_("Seed commitment (SHA-256): <code>{hash}</code>").format(hash=draw.commitment))
+    if draw.status == "ended":
+        lines.append(_("🏁 Ended. /verify {id}").format(id=draw.id))
+    elif draw.status == "cancelled":
+        lines.append(_("❌ Cancelled; entry costs were refunded."))
+    return "\n".join(lines)
+
+
+def requirements(draw: Draw, language: str) -> list[str]:
+    needs = []
+    if draw.min_tier:
+        tier = Tier(draw.min_tier, draw.min_lifetime).label(language)
+        needs.append(_("{tier} or above").format(tier=escape(tier)))
+    if draw.min_points:
+        needs.append(_("{points}+ points").format(points=draw.min_points))
+    if draw.min_member_days:
+        needs.append(_("in the group {days}+ days").format(days=draw.min_member_days))
+    if draw.min_messages:
+        needs.append(_("{count}+ messages").format(count=draw.min_messages))
+    return needs
+
+
+def render_result(draw: Draw, entrants: int, names: dict[int, str]) -> str:
+    head = _("🏁 <b>Draw #{id} has ended</b>: {prize}").format(id=draw.id, prize=escape(draw.prize))
+    if not draw.winner_ids:
+        return "\n".join([head, _("No entrants, so no winners.")])
+    mentions = [
+        f'{place}. <a href="tg://user?id={user}">{escape(names.get(user) or str(user))}</a>'
+        for place, user in enumerate(draw.winner_ids, start=1)
+    ]
+    lines = [head, _("🎉 Winners:"), *mentions]
+    if entrants <= draw.winners:
+        lines.append(_("Fewer entrants than prizes: every entrant wins."))
+    lines += [
+        _("Entrants: {count}").format(count=entrants),
+        _("Seed: <code>{seed}</code>").format(seed=draw.seed),
+        _("Check it: /verify {id} (how: see the README)").format(id=draw.id),
+    ]
+    return "\n".join(lines)

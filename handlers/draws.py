@@ -1,0 +1,204 @@
+"""Lucky draws: admins open, end and cancel them; members join by button; anyone verifies."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import usage_reply
+from bot.draws import DrawButton, DrawKeeper, requirements
+from bot.filters import IsAdmin
+from bot.middlewares.database import commit_so_far
+from services.chats import ChatProfile
+from services.draws import (
+    DrawClosed,
+    DrawInputError,
+    DrawNotFound,
+    DrawService,
+    JoinDesk,
+    JoinOutcome,
+    JoinRequest,
+    parse_draw,
+)
+from services.tiers import TierService
+
+ACTIONS = ("end", "cancel")
+
+
+async def open_draw(
+    message: Message,
+    command: CommandObject,
+    draws: DrawService,
+    tiers: TierService,
+    keeper: DrawKeeper,
+    chat_profile: ChatProfile,
+    bot: Bot,
+) -> None:
+    """/draw <prize> [winners=N] [ends=...] [min_tier=...] [min_points=N] [cost=N] ..."""
+    if not chat_profile.is_group:
+        await message.reply(_("Draws run inside a group."))
+        return
+    ladder = await tiers.ladder(chat_profile.id)
+    try:
+        spec = parse_draw(command.args or "", draws.clock.now(), chat_profile.timezone, ladder)
+    except DrawInputError as error:
+        await message.reply(bad_input(str(error)))
+        return
+    admin = message.from_user.id if message.from_user else 0
+    draw = await draws.create(chat_profile.id, admin, spec)
+    await commit_so_far(draws.session)  # the draw exists before its post announces it
+    await keeper.post(bot, draw, chat_profile)
+
+
+async def manage_draw(
+    message: Message,
+    command: CommandObject,
+    draws: DrawService,
+    keeper: DrawKeeper,
+    chat_profile: ChatProfile,
+    bot: Bot,
+) -> None:
+    """/draw end <id>, /draw cancel <id>"""
+    action, _space, number = (command.args or "").strip().partition(" ")
+    if not number.strip().isdigit():
+        await message.reply(usage_reply("draw"))
+        return
+    draw_id = int(number)
+    await commit_so_far(draws.session)
+    try:
+        if action.lower() == "end":
+            await keeper.end(bot, chat_profile.id, draw_id)
+            return  # the result post is the answer
+        draw, refunds = await draws.cancel(chat_profile.id, draw_id)
+        await commit_so_far(draws.session)
+        await keeper.show(bot, draw)
+        await message.reply(
+            _("❌ Draw #{id} cancelled; {count} entry costs refunded.").format(
+                id=draw.id, count=refunds
+            )
+        )
+    except DrawNotFound:
+        await message.reply(_("There is no draw #{id} in this group.").format(id=draw_id))
+    except DrawClosed as closed:
+        await message.reply(_("Draw #{id} is already closed.").format(id=closed.draw_id))
+
+
+async def is_management(message: Message, command: CommandObject) -> bool:
+    return (command.args or "").split(maxsplit=1)[0].lower() in ACTIONS if command.args else False
+
+
+async def list_draws(message: Message, draws: DrawService, chat_profile: ChatProfile) -> None:
+    """/draws: the open draws."""
+    found = await draws.open_draws(chat_profile.id)
+    if not found:
+        await message.reply(_("No open draws right now."))
+        return
+    lines = [_("🎁 <b>Open draws</b>")]
+    for draw in found:
+        ends = draw.ends_at.strftime("%m-%d %H:%M UTC")
+        lines.append(
+            _("#{id} {prize} — {count} entrants, ends {ends}").format(
+                id=draw.id, prize=escape(draw.prize), count=draw.entrants, ends=ends
+            )
+        )
+    await message.reply("\n".join(lines))
+
+
+async def verify_draw(
+    message: Message, command: CommandObject, draws: DrawService, chat_profile: ChatProfile
+) -> None:
+    """/verify <id>: recompute the winners from the revealed seed and the entrants."""
+    number = (command.args or "").strip()
+    if not number.isdigit():
+        await message.reply(usage_reply("verify"))
+        return
+    try:
+        check = await draws.verify(chat_profile.id, int(number))
+    except DrawNotFound:
+        await message.reply(_("There is no draw #{id} in this group.").format(id=number))
+        return
+    except DrawClosed:
+        await message.reply(
+            _("Draw #{id} has not ended yet: its seed is still secret.").format(id=number)
+        )
+        return
+    if check.ok:
+        text = _(
+            "✅ Draw #{id} checks out: the seed matches the commitment, and the winners follow "
+            "from it and the {count} entrants."
+        )
+    else:
+        text = _("⚠️ Draw #{id} does NOT check out. Please tell the group's admins.")
+    await message.reply(
+        text.format(id=check.draw.id, count=check.draw.entrants)
+        + "\n"
+        + _("Seed: <code>{seed}</code>").format(seed=check.draw.seed)
+    )
+
+
+async def join_button(
+    query: CallbackQuery,
+    callback_data: DrawButton,
+    joins: JoinDesk,
+    keeper: DrawKeeper,
+    session: AsyncSession,
+    chat_profile: ChatProfile | None,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    """A press of "参加 / Join": the answer is a toast, the group stays quiet."""
+    if chat_profile is None or not chat_profile.is_group:
+        await query.answer(_("This draw doesn't exist."))
+        return
+    await commit_so_far(session)  # the entry is written in a shared transaction
+    joined = await joins.join(JoinRequest(callback_data.id, chat_profile.id, query.from_user.id))
+    draw = joined.draw
+    if joined.outcome == JoinOutcome.JOINED and draw is not None:
+        keeper.entrants_changed(bot, draw.id)
+        text = _("✅ You're in draw #{id}! Good luck.").format(id=draw.id)
+        if draw.cost:
+            text += " " + _("-{cost} points, balance {balance}.").format(
+                cost=draw.cost, balance=joined.balance
+            )
+    elif joined.outcome == JoinOutcome.ALREADY:
+        text = _("You've already joined this draw.")
+    elif joined.outcome == JoinOutcome.ENDED:
+        text = _("This draw has ended.")
+    elif joined.outcome == JoinOutcome.COST and draw is not None:
+        text = _("Entry costs {cost} points; you have {balance}.").format(
+            cost=draw.cost, balance=joined.balance
+        )
+    elif draw is not None and joined.outcome != JoinOutcome.UNKNOWN:
+        needs = ", ".join(requirements(draw, i18n.current_locale))
+        text = _("Sorry, this draw needs: {list}.").format(list=needs)
+    else:
+        text = _("This draw doesn't exist.")
+    await query.answer(text)
+
+
+def bad_input(field: str) -> str:
+    explanations = {
+        "prize": _("Give the prize first, at most 200 characters."),
+        "winners": _("Winners must be a number from 1 to 100."),
+        "ends": _("The end must be 10 s to 90 days from now: 30m, 2h, 7d or 2026-12-01 20:00."),
+        "min_tier": _("There is no such tier. See /tiers."),
+        "joined_before": _("joined_before takes days, such as 7d."),
+    }
+    default = _("{option} must be a whole number, 0 or more.").format(option=field)
+    return explanations.get(field, default) + "\n" + usage_reply("draw")
+
+
+def create_router() -> Router:
+    router = Router(name="draws")
+    router.message.register(manage_draw, Command("draw"), is_management, IsAdmin())
+    router.message.register(open_draw, Command("draw"), IsAdmin())
+    router.message.register(list_draws, Command("draws"))
+    router.message.register(verify_draw, Command("verify"))
+    router.callback_query.register(join_button, DrawButton.filter())
+    return router

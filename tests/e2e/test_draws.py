@@ -1,0 +1,155 @@
+"""Lucky draws through the sandbox: open, join by button, end, verify, cancel, restart."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import time
+
+from sandbox.client import Event, Group, SandboxClient, User
+from services.draws import choose_winners
+from tests.e2e.conftest import Launch
+
+
+async def fan_group(sandbox: SandboxClient, fans: int) -> tuple[Group, User, list[User]]:
+    admin = await sandbox.create_user("Ada", None, "en")
+    members = [await sandbox.create_user(f"Fan{n}", None, "en") for n in range(fans)]
+    group = await sandbox.create_group(creator=admin, members=members)
+    await sandbox.ask(group, admin, "/settings language en")  # draw posts speak to the group
+    return group, admin, members
+
+
+async def open_draw(sandbox: SandboxClient, group: Group, admin: User, args: str) -> Event:
+    """The draw's post (the bot posts it rather than replying to the command)."""
+    await sandbox.send(group, admin, f"/draw {args}")
+    (post,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "Lucky draw" in e["text"]
+    )
+    return post
+
+
+async def press(
+    sandbox: SandboxClient, group: Group, post: Event, fan: User, stale: bool = False
+) -> str:
+    """Press the post's button as first posted (`stale`: the post has lost it since)."""
+    (button,) = post["reply_markup"]["inline_keyboard"][0]
+    await sandbox.press(group.id, post["message_id"], fan, button["callback_data"], forge=stale)
+    (toast,) = await sandbox.wait_for(lambda e: e["kind"] == "answered")
+    return str(toast["text"])
+
+
+def draw_id(post: Event) -> int:
+    found = re.search(r"Lucky draw #(\d+)", post["text"])
+    assert found is not None
+    return int(found[1])
+
+
+async def result_of(sandbox: SandboxClient, group: Group, timeout: float = 15) -> Event:
+    (result,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "has ended" in e["text"],
+        timeout,
+    )
+    return result
+
+
+async def test_a_draw_from_post_to_verified_winners(sandbox: SandboxClient) -> None:
+    group, admin, fans = await fan_group(sandbox, 3)
+    post = await open_draw(sandbox, group, admin, "Hoodie size M winners=2 ends=2h")
+    lines = post["text"].splitlines()
+    assert lines[0] == f"🎁 Lucky draw #{draw_id(post)}: Hoodie size M"
+    assert lines[1].startswith("Winners: 2 · Ends: ")
+    assert "Entrants: 0" in lines
+    commitment = lines[-1].removeprefix("Seed commitment (SHA-256): ")
+    assert post["reply_markup"]["inline_keyboard"][0][0]["text"] == "参加 / Join"
+    for fan in fans:
+        assert await press(sandbox, group, post, fan) == (
+            f"✅ You're in draw #{draw_id(post)}! Good luck."
+        )
+    assert await press(sandbox, group, post, fans[0]) == "You've already joined this draw."
+    edits = await sandbox.wait_for(
+        lambda e: e["kind"] == "edited" and "Entrants: 3" in (e["text"] or ""), timeout=12
+    )
+    assert edits[0]["message_id"] == post["message_id"]
+
+    await sandbox.send(group, admin, f"/draw end {draw_id(post)}")
+    result = await result_of(sandbox, group)
+    assert result["reply_to"] == post["message_id"]
+    seed = re.search(r"Seed: (\w+)", result["text"])
+    assert seed is not None
+    assert hashlib.sha256(bytes.fromhex(seed[1])).hexdigest() == commitment
+    winners, _ = choose_winners(seed[1], [fan.id for fan in fans], 2)  # anyone can redo it
+    names = {fan.id: fan.first_name for fan in fans}
+    assert result["text"].splitlines()[2:4] == [
+        f"{place}. {names[user]}" for place, user in enumerate(winners, start=1)
+    ]
+    assert await press(sandbox, group, post, fans[0], stale=True) == "This draw has ended."
+    verified = await sandbox.ask(group, fans[1], f"/verify {draw_id(post)}")
+    assert verified["text"].startswith(f"✅ Draw #{draw_id(post)} checks out")
+    again = await sandbox.ask(group, admin, f"/draw end {draw_id(post)}")
+    assert again["text"] == f"Draw #{draw_id(post)} is already closed."
+
+
+async def test_bad_input_and_members_cannot_run_draws(sandbox: SandboxClient) -> None:
+    group, admin, (fan,) = await fan_group(sandbox, 1)
+    zero = await sandbox.ask(group, admin, "/draw Mug winners=0")
+    assert zero["text"].splitlines()[0] == "Winners must be a number from 1 to 100."
+    assert zero["text"].splitlines()[1].startswith("Usage: /draw <prize>")
+    past = await sandbox.ask(group, admin, "/draw Mug ends=2020-01-01 10:00")
+    assert past["text"].startswith("The end must be 10 s to 90 days from now")
+    tier = await sandbox.ask(group, admin, "/draw Mug min_tier=Platinum")
+    assert tier["text"].startswith("There is no such tier.")
+    refused = await sandbox.ask(group, fan, "/draw Free phone")
+    assert refused["text"] == "Sorry, only the group's admins can use this command."
+    assert (await sandbox.ask(group, fan, "/draws"))["text"] == "No open draws right now."
+    secret = await sandbox.ask(group, fan, "/verify 999999")
+    assert secret["text"] == "There is no draw #999999 in this group."
+    post = await open_draw(sandbox, group, admin, "Mug")
+    (button,) = post["reply_markup"]["inline_keyboard"][0]
+    await sandbox.press(group.id, post["message_id"], fan, "draw:999999", forge=True)
+    (forged,) = await sandbox.wait_for(lambda e: e["kind"] == "answered")
+    assert forged["text"] == "This draw doesn't exist."
+    early = await sandbox.ask(group, fan, f"/verify {draw_id(post)}")
+    assert early["text"] == f"Draw #{draw_id(post)} has not ended yet: its seed is still secret."
+    assert button["callback_data"] == f"draw:{draw_id(post)}"
+
+
+async def test_requirements_entry_cost_and_cancel_refunds(sandbox: SandboxClient) -> None:
+    group, admin, (rich, poor) = await fan_group(sandbox, 2)
+    await sandbox.ask(group, rich, "/me")  # admins give points to members the bot has seen
+    gift = await sandbox.ask(group, admin, f"/points {rich.id} +50 gift")
+    assert gift["text"].startswith("✅")
+    post = await open_draw(sandbox, group, admin, "Gift card cost=20 min_points=30")
+    assert "Requirements: 30+ points" in post["text"]
+    assert "Entry: 20 points" in post["text"]
+    assert await press(sandbox, group, post, rich) == (
+        f"✅ You're in draw #{draw_id(post)}! Good luck. -20 points, balance 30."
+    )
+    assert await press(sandbox, group, post, poor) == "Sorry, this draw needs: 30+ points."
+    cancelled = await sandbox.ask(group, admin, f"/draw cancel {draw_id(post)}")
+    assert cancelled["text"] == f"❌ Draw #{draw_id(post)} cancelled; 1 entry costs refunded."
+    me = await sandbox.ask(group, rich, "/me")
+    assert "💰 Points: 50 (lifetime 50)" in me["text"]
+    assert await press(sandbox, group, post, poor, stale=True) == "This draw has ended."
+
+
+async def test_a_draw_that_ends_while_the_bot_is_down_ends_at_start_up(launch: Launch) -> None:
+    sandbox, bot = await launch()
+    group, admin, fans = await fan_group(sandbox, 2)
+    post = await open_draw(sandbox, group, admin, "Sticker pack ends=10s")
+    ends = time.monotonic() + 10
+    for fan in fans:
+        await press(sandbox, group, post, fan)
+    assert bot.stop() == 0
+    await asyncio.sleep(ends - time.monotonic())
+    bot.start()
+    await bot.wait_ready()
+    result = await result_of(sandbox, group, timeout=20)
+    assert result["text"].splitlines()[1] == "🎉 Winners:"
+    assert "Entrants: 2" in result["text"]
+    nobody = await open_draw(sandbox, group, admin, "Keyring ends=10s")  # ends with the bot up
+    ended = await result_of(sandbox, group, timeout=25)
+    assert ended["text"].splitlines() == [
+        f"🏁 Draw #{draw_id(nobody)} has ended: Keyring",
+        "No entrants, so no winners.",
+    ]
