@@ -11,6 +11,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.clock import Clock
+from services.points import PointsService
+from services.tiers import LadderCache
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -52,3 +58,30 @@ class GroupCommit(Generic[Item, Result]):
                         future.set_result(result)
         finally:
             self._writer = None
+
+
+class PointsDesk(Generic[Item, Result]):
+    """A process-wide group commit for a feature that pays or charges points: each batch is
+    one transaction, written by `write` with a PointsService on that transaction."""
+
+    def __init__(
+        self,
+        session_pool: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        ladders: LadderCache | None = None,
+        max_batch: int = 500,
+    ) -> None:
+        self.session_pool = session_pool
+        self.clock = clock
+        self.ladders = ladders
+        self._batches = GroupCommit(self._in_transaction, max_batch)
+
+    async def write(
+        self, session: AsyncSession, points: PointsService, items: list[Item]
+    ) -> list[Result]:
+        raise NotImplementedError
+
+    async def _in_transaction(self, items: list[Item]) -> list[Result]:
+        async with self.session_pool() as session, session.begin():
+            points = PointsService(session, self.clock, ladders=self.ladders)
+            return await self.write(session, points, items)

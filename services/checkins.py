@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from models import Checkin, CheckinDay, Member
 from models.queries import insert_for
-from services.batching import GroupCommit
+from services.batching import PointsDesk
 from services.chats import CheckinRules
 from services.clock import Clock
 from services.members import ensure_members
@@ -401,7 +401,7 @@ class CheckinService:
         return streak, days[0]
 
 
-class SignInDesk:
+class SignInDesk(PointsDesk[SignInRequest, SignedIn | AlreadySignedIn]):
     """The process's sign-ins, group-committed: `check_in` returns once its sign-in is
     committed, and a thousand members signing in at once share a few transactions.
 
@@ -416,10 +416,7 @@ class SignInDesk:
         ladders: LadderCache | None = None,
         max_batch: int = 500,
     ) -> None:
-        self.session_pool = session_pool
-        self.clock = clock
-        self.ladders = ladders
-        self._batches = GroupCommit(self._write, max_batch)
+        super().__init__(session_pool, clock, ladders, max_batch)
         self._signed: OrderedDict[tuple[int, int], AlreadySignedIn] = OrderedDict()
 
     async def check_in(self, request: SignInRequest) -> SignedIn | AlreadySignedIn:
@@ -438,7 +435,7 @@ class SignInDesk:
             self._signed.popitem(last=False)
         return result
 
-    async def _write(self, requests: list[SignInRequest]) -> list[SignedIn | AlreadySignedIn]:
-        async with self.session_pool() as session, session.begin():
-            points = PointsService(session, self.clock, ladders=self.ladders)
-            return await CheckinService(session, self.clock, points).check_in_many(requests)
+    async def write(
+        self, session: AsyncSession, points: PointsService, items: list[SignInRequest]
+    ) -> list[SignedIn | AlreadySignedIn]:
+        return await CheckinService(session, self.clock, points).check_in_many(items)

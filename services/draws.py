@@ -24,15 +24,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Draw, DrawEntry, Member
-from services.batching import GroupCommit
+from services.batching import PointsDesk
 from services.clock import Clock
 from services.members import ensure_members
 from services.points import PointsService
-from services.tiers import LadderCache, Tier
+from services.tiers import Tier
 
 SPACE = 2**256
 MAX_WINNERS = 100
@@ -419,26 +419,14 @@ class DrawService:
         return draw
 
 
-class JoinDesk:
+class JoinDesk(PointsDesk[JoinRequest, Joined]):
     """The process's draw entries, group-committed: a burst of presses on a popular draw
     shares a few transactions, each press answered once its entry is committed."""
-
-    def __init__(
-        self,
-        session_pool: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        ladders: LadderCache | None = None,
-        max_batch: int = 500,
-    ) -> None:
-        self.session_pool = session_pool
-        self.clock = clock
-        self.ladders = ladders
-        self._batches = GroupCommit(self._write, max_batch)
 
     async def join(self, request: JoinRequest) -> Joined:
         return await self._batches.submit(request)
 
-    async def _write(self, requests: list[JoinRequest]) -> list[Joined]:
-        async with self.session_pool() as session, session.begin():
-            points = PointsService(session, self.clock, ladders=self.ladders)
-            return await DrawService(session, self.clock, points).join_many(requests)
+    async def write(
+        self, session: AsyncSession, points: PointsService, items: list[JoinRequest]
+    ) -> list[Joined]:
+        return await DrawService(session, self.clock, points).join_many(items)
