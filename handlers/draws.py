@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
@@ -101,7 +102,7 @@ async def list_draws(message: Message, draws: DrawService, chat_profile: ChatPro
         return
     lines = [_("🎁 <b>Open draws</b>")]
     for draw in found:
-        ends = draw.ends_at.strftime("%m-%d %H:%M UTC")
+        ends = draw.ends_at.astimezone(ZoneInfo(chat_profile.timezone)).strftime("%m-%d %H:%M")
         lines.append(
             _("#{id} {prize} — {count} entrants, ends {ends}").format(
                 id=draw.id, prize=escape(draw.prize), count=draw.entrants, ends=ends

@@ -109,6 +109,9 @@ async def test_bad_input_and_members_cannot_run_draws(sandbox: SandboxClient) ->
     await sandbox.press(group.id, post["message_id"], fan, "draw:999999", forge=True)
     (forged,) = await sandbox.wait_for(lambda e: e["kind"] == "answered")
     assert forged["text"] == "This draw doesn't exist."
+    listed = (await sandbox.ask(group, fan, "/draws"))["text"].splitlines()
+    assert listed[0] == "🎁 Open draws"
+    assert listed[1].startswith(f"#{draw_id(post)} Mug — 0 entrants, ends ")
     early = await sandbox.ask(group, fan, f"/verify {draw_id(post)}")
     assert early["text"] == f"Draw #{draw_id(post)} has not ended yet: its seed is still secret."
     assert button["callback_data"] == f"draw:{draw_id(post)}"
