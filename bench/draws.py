@@ -1,7 +1,8 @@
 """Draws under load: a burst of Join presses through the Dispatcher, and choosing the winners.
 
 1. Join path: 5,000 presses of one draw's "参加 / Join" button by 3,000 members (some press
-   twice), 100 at a time, through the production Dispatcher (the entry, its toast), and through
+   twice; each member said hello first, so the run times the join, not a first sighting),
+   100 at a time, through the production Dispatcher (the entry, its toast), and through
    bare aiogram with a callback handler that only answers, in the same run; rate and ratio.
    Checks that 3,000 entered, once each.
 2. Ending: `DrawService.end` (read the entrants, choose 10 winners, store them) for a draw of
@@ -22,7 +23,7 @@ from aiogram.types import CallbackQuery, Chat, Message, Update, User
 from sqlalchemy import insert
 
 import migrations
-from bench.common import database_url, feed, local_bot
+from bench.common import database_url, feed, group_messages, local_bot
 from bot.app import Services, create_dispatcher
 from bot.config import load_settings
 from bot.draws import DrawButton
@@ -31,11 +32,12 @@ from services.chats import ChatService
 from services.draws import DrawService, DrawSpec
 from services.points import PointsService
 
-GROUP = -1001000
+GROUP = -1001000  # the chat of bench.common.group_messages
+START = datetime.now(UTC) - timedelta(minutes=10)
 MEMBERS, PRESSES = 3_000, 5_000
 
 
-def presses(bot: object, draw_id: int) -> list[Update]:
+def presses(bot: object, draw_id: int, first_id: int) -> list[Update]:
     chat = Chat(id=GROUP, type="supergroup", title="Fans")
     post = Message(message_id=1, date=datetime.now(UTC), chat=chat, text="draw")
     updates = []
@@ -45,7 +47,7 @@ def presses(bot: object, draw_id: int) -> list[Update]:
             id=str(n), from_user=user, chat_instance="c", message=post,
             data=DrawButton(id=draw_id).pack(),
         )  # fmt: skip
-        update = Update(update_id=n + 1, callback_query=query)
+        update = Update(update_id=first_id + n, callback_query=query)
         updates.append(Update.model_validate(update.model_dump(), context={"bot": bot}))
     return updates
 
@@ -94,8 +96,11 @@ async def main(url: str) -> None:
     await asyncio.to_thread(migrations.upgrade, url)
     services = Services.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
     fanbot, bare, bot = create_dispatcher(services), answering_dispatcher(), local_bot()
+    hello = group_messages(bot, MEMBERS, MEMBERS, 1, "hello {n}", start=START)
+    await feed(fanbot, bot, hello)  # every member was seen before, as in bench.checkin
+    await services.tally.flush()
     draw_id = await open_draw(services, "Hoodie")
-    updates = presses(bot, draw_id)
+    updates = presses(bot, draw_id, first_id=MEMBERS + 1)
     bare_rate = max([await feed(bare, bot, updates) for _ in range(3)])
     fanbot_rate = await feed(fanbot, bot, updates)  # once: a second run would enter nobody
     async with services.session_pool() as session:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from services.clock import Clock
 
 EXIT_CONFIG = 2
 
@@ -30,8 +31,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("check", help="check settings, database and the Bot API, then exit")
     commands.add_parser("sandbox", help="try the bot offline: a local Bot API and a terminal")
     commands.add_parser("audit", help="check every balance against its points ledger")
+    verify = commands.add_parser(
+        "verify-draw", help="recompute an ended draw's winners from its seed and entrants"
+    )
+    verify.add_argument("draw_id", type=int, help="the draw's number, as in /draws")
     args = parser.parse_args(argv)
     try:
+        if args.command == "verify-draw":
+            return verify_draw(args.draw_id)
         return COMMANDS[args.command]()
     except ConfigError as error:
         print(error, file=sys.stderr)
@@ -180,6 +187,42 @@ async def _audit(settings: Settings) -> int:
         f"{len(mismatches)} mismatch(es)" if mismatches else "ok: every balance matches its ledger"
     )
     return 1 if mismatches else 0
+
+
+def verify_draw(draw_id: int) -> int:
+    """Exit 0 when the draw's winners follow from its revealed seed, 1 when not (or unknown)."""
+    settings = _settings()
+    return asyncio.run(_verify_draw(settings, draw_id))
+
+
+async def _verify_draw(settings: Settings, draw_id: int) -> int:
+    from models import create_session_pool
+    from services.draws import DrawClosed, DrawNotFound, DrawService
+    from services.points import PointsService
+
+    async with (
+        open_database(settings.database_url) as engine,
+        create_session_pool(engine)() as session,
+    ):
+        draws = DrawService(session, Clock(), PointsService(session, Clock()))
+        try:
+            check = await draws.verify(None, draw_id)
+        except DrawNotFound:
+            print(f"there is no draw {draw_id}")
+            return 1
+        except DrawClosed as closed:
+            print(f"draw {draw_id} is {closed.status}: only an ended draw can be checked")
+            return 1
+        entrants = await draws.entrants(draw_id)
+    draw = check.draw
+    print(f"draw {draw.id}: {draw.prize}")
+    print(f"seed       {draw.seed}")
+    print(f"commitment {draw.commitment} ({'matches' if check.seed_matches else 'DOES NOT match'})")
+    print(f"entrants   {len(entrants)}; rerolls {len(draw.rerolls)}")
+    print(f"winners    {' '.join(map(str, draw.winner_ids)) or '-'}")
+    print(f"recomputed {' '.join(map(str, check.expected)) or '-'}")
+    print("ok: the winners follow from the seed" if check.ok else "MISMATCH")
+    return 0 if check.ok else 1
 
 
 COMMANDS = {

@@ -61,7 +61,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "draw",
         __("Open a lucky draw; end or cancel one"),
         usage="/draw <prize> [winners=1] [ends=24h|30m|7d|2026-12-01 20:00] [min_tier=<tier>] "
-        "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] · /draw end|cancel <id>",
+        "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] · /draw end|cancel <id> · "
+        "/draw reroll <id> [n|@user] · /draw entrants <id>",
         admin=True,
     ),
     CommandSpec(

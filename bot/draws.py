@@ -79,21 +79,43 @@ class DrawKeeper:
         return ended
 
     async def announce(self, bot: Bot, draw: Draw, entrants: int) -> None:
-        async with self.session_pool() as session:
-            profile = await self._profile(session, draw.chat_id)
-            names = await self._names(session, draw.chat_id, draw.winner_ids)
-        with self._language(profile):
-            text = render_result(draw, entrants, names)
-            post = render_post(draw, profile.timezone if profile else self.default_timezone)
+        text, post = await self._render_result(draw, entrants)
         await self._edit(bot, draw, post)
         reply = (
             ReplyParameters(message_id=draw.message_id, allow_sending_without_reply=True)
             if draw.message_id is not None
             else None
         )
-        message = await bot.send_message(draw.chat_id, text, reply_parameters=reply)
+        markup = claim_keyboard(draw.id) if draw.winner_ids else None
+        message = await bot.send_message(
+            draw.chat_id, text, reply_parameters=reply, reply_markup=markup
+        )
         async with self.session_pool() as session, session.begin():
             await self._service(session).result_posted(draw.id, message.message_id)
+
+    async def show_result(self, bot: Bot, draw: Draw) -> None:
+        """Edit the result post to the current winners (after a reroll or a claim)."""
+        if draw.result_message_id is None:
+            return
+        text, _post = await self._render_result(draw, draw.entrants)
+        try:
+            await bot.edit_message_text(
+                text=text, chat_id=draw.chat_id, message_id=draw.result_message_id,
+                reply_markup=claim_keyboard(draw.id),
+            )  # fmt: skip
+        except TelegramBadRequest as error:
+            if "not modified" not in str(error):
+                logger.warning("draw %s: could not edit its result: %s", draw.id, error)
+
+    async def _render_result(self, draw: Draw, entrants: int) -> tuple[str, str]:
+        """The result's text and the draw post's, in the group's language."""
+        async with self.session_pool() as session:
+            profile = await self._profile(session, draw.chat_id)
+            names = await self._names(session, draw.chat_id, draw.winner_ids)
+        with self._language(profile):
+            text = render_result(draw, entrants, names)
+            post = render_post(draw, profile.timezone if profile else self.default_timezone)
+        return text, post
 
     async def show(self, bot: Bot, draw: Draw) -> None:
         """Bring the post up to date now (after a cancel)."""
@@ -185,6 +207,17 @@ class DrawButton(CallbackData, prefix="draw"):
     id: int
 
 
+class ClaimButton(CallbackData, prefix="claim"):
+    """The "领奖 / Claim" button on a draw's result: winners say they are there."""
+
+    id: int
+
+
+def claim_keyboard(draw_id: int) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text="领奖 / Claim", callback_data=ClaimButton(id=draw_id).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
 def join_keyboard(draw_id: int) -> InlineKeyboardMarkup:
     button = InlineKeyboardButton(text="参加 / Join", callback_data=DrawButton(id=draw_id).pack())
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
@@ -240,9 +273,10 @@ def render_result(draw: Draw, entrants: int, names: dict[int, str]) -> str:
         return "\n".join([head, _("No entrants, so no winners.")])
     mentions = [
         f'{place}. <a href="tg://user?id={user}">{escape(names.get(user) or str(user))}</a>'
+        + (" ✅" if user in draw.claimed_ids else "")
         for place, user in enumerate(draw.winner_ids, start=1)
     ]
-    lines = [head, _("🎉 Winners:"), *mentions]
+    lines = [head, _("🎉 Winners (press Claim to collect):"), *mentions]
     if entrants <= draw.winners:
         lines.append(_("Fewer entrants than prizes: every entrant wins."))
     lines += [

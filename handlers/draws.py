@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_reply
-from bot.draws import DrawButton, DrawKeeper, requirements
+from bot.draws import ClaimButton, DrawButton, DrawKeeper, requirements
 from bot.filters import IsAdmin
 from bot.middlewares.database import commit_so_far
 from services.chats import ChatProfile
 from services.draws import (
+    ClaimOutcome,
     DrawClosed,
     DrawInputError,
     DrawNotFound,
@@ -25,11 +28,13 @@ from services.draws import (
     JoinDesk,
     JoinOutcome,
     JoinRequest,
+    RerollRefused,
     parse_draw,
 )
+from services.members import find_member
 from services.tiers import TierService
 
-ACTIONS = ("end", "cancel")
+ACTIONS = ("end", "cancel", "reroll")
 
 
 async def open_draw(
@@ -65,17 +70,21 @@ async def manage_draw(
     chat_profile: ChatProfile,
     bot: Bot,
 ) -> None:
-    """/draw end <id>, /draw cancel <id>"""
-    action, _space, number = (command.args or "").strip().partition(" ")
-    if not number.strip().isdigit():
+    """/draw end <id>, /draw cancel <id>, /draw reroll <id> [n|@user]"""
+    words = (command.args or "").split()
+    action = words[0].lower()
+    if len(words) < 2 or not words[1].isdigit() or len(words) > (3 if action == "reroll" else 2):
         await message.reply(usage_reply("draw"))
         return
-    draw_id = int(number)
+    draw_id = int(words[1])
     await commit_so_far(draws.session)
     try:
-        if action.lower() == "end":
+        if action == "end":
             await keeper.end(bot, chat_profile.id, draw_id)
             return  # the result post is the answer
+        if action == "reroll":
+            await reroll(message, draws, keeper, chat_profile, bot, draw_id, words[2:])
+            return
         draw, refunds = await draws.cancel(chat_profile.id, draw_id)
         await commit_so_far(draws.session)
         await keeper.show(bot, draw)
@@ -87,7 +96,51 @@ async def manage_draw(
     except DrawNotFound:
         await message.reply(_("There is no draw #{id} in this group.").format(id=draw_id))
     except DrawClosed as closed:
-        await message.reply(_("Draw #{id} is already closed.").format(id=closed.draw_id))
+        if closed.status == "open":
+            text = _("Draw #{id} has not ended yet.")
+        elif closed.status == "cancelled":
+            text = _("Draw #{id} was cancelled.")
+        else:
+            text = _("Draw #{id} has already ended.")
+        await message.reply(text.format(id=closed.draw_id))
+
+
+async def reroll(
+    message: Message,
+    draws: DrawService,
+    keeper: DrawKeeper,
+    profile: ChatProfile,
+    bot: Bot,
+    draw_id: int,
+    rest: list[str],
+) -> None:
+    count = user_id = None
+    if rest and rest[0].isdigit():
+        count = int(rest[0])
+    elif rest:
+        member = await find_member(draws.session, profile.id, rest[0])
+        if member is None:
+            await message.reply(_("I don't know {who} in this group.").format(who=escape(rest[0])))
+            return
+        user_id = member.user_id
+    try:
+        rerolled = await draws.reroll(profile.id, draw_id, count, user_id)
+    except RerollRefused as refused:
+        reasons = {
+            "not_winner": _("{who} is not a winner of draw #{id}."),
+            "none": _("Every winner of draw #{id} has claimed: nobody to replace."),
+            "no_entrants": _("Nobody is left in draw #{id} who has not won: no reroll."),
+        }
+        who = escape(rest[0]) if rest else ""
+        await message.reply(reasons[str(refused)].format(id=draw_id, who=who))
+        return
+    await commit_so_far(draws.session)
+    await keeper.show_result(bot, rerolled.draw)
+    await message.reply(
+        _("🔁 Draw #{id}: {count} winner(s) replaced; the result post shows the new list.").format(
+            id=draw_id, count=len(rerolled.replaced)
+        )
+    )
 
 
 async def is_management(message: Message, command: CommandObject) -> bool:
@@ -183,6 +236,73 @@ async def join_button(
     await query.answer(text)
 
 
+async def send_entrants(
+    message: Message, command: CommandObject, draws: DrawService, chat_profile: ChatProfile
+) -> None:
+    """/draw entrants <id>: the list the winners were drawn from, as a CSV anyone can check."""
+    words = (command.args or "").split()
+    if len(words) != 2 or not words[1].isdigit():
+        await message.reply(usage_reply("draw"))
+        return
+    try:
+        draw = await draws.get(chat_profile.id, int(words[1]))
+    except DrawNotFound:
+        await message.reply(_("There is no draw #{id} in this group.").format(id=words[1]))
+        return
+    rows = await draws.entrant_list(draw)
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["user_id", "name", "username", "joined_at_utc"])
+    for row in rows:
+        writer.writerow(
+            [
+                row.user_id,
+                row.name or "",
+                row.username or "",
+                row.joined_at.isoformat(" ", "seconds"),
+            ]
+        )
+    document = BufferedInputFile(
+        ("\ufeff" + table.getvalue()).encode(), filename=f"draw-{draw.id}-entrants.csv"
+    )  # the BOM lets Excel read Chinese names
+    caption = _("Draw #{id}: {count} entrants, sorted by user id.").format(
+        id=draw.id, count=len(rows)
+    )
+    await message.reply_document(document, caption=caption)
+
+
+async def is_entrants(message: Message, command: CommandObject) -> bool:
+    return bool(command.args) and (command.args or "").split()[0].lower() == "entrants"
+
+
+async def claim_button(
+    query: CallbackQuery,
+    callback_data: ClaimButton,
+    draws: DrawService,
+    keeper: DrawKeeper,
+    chat_profile: ChatProfile | None,
+    bot: Bot,
+) -> None:
+    """A winner presses "领奖 / Claim" on the result: the admins see who is there."""
+    if chat_profile is None:
+        await query.answer(_("This draw doesn't exist."))
+        return
+    try:
+        draw, outcome = await draws.claim(chat_profile.id, callback_data.id, query.from_user.id)
+    except (DrawNotFound, DrawClosed):
+        await query.answer(_("This draw doesn't exist."))
+        return
+    await commit_so_far(draws.session)
+    if outcome == ClaimOutcome.CLAIMED:
+        await keeper.show_result(bot, draw)
+        text = _("🎉 Claimed! An admin will contact you about your prize.")
+    elif outcome == ClaimOutcome.ALREADY:
+        text = _("You've already claimed this prize.")
+    else:
+        text = _("Only this draw's winners can claim.")
+    await query.answer(text)
+
+
 def bad_input(field: str) -> str:
     explanations = {
         "prize": _("Give the prize first, at most 200 characters."),
@@ -197,9 +317,11 @@ def bad_input(field: str) -> str:
 
 def create_router() -> Router:
     router = Router(name="draws")
+    router.message.register(send_entrants, Command("draw"), is_entrants)
     router.message.register(manage_draw, Command("draw"), is_management, IsAdmin())
     router.message.register(open_draw, Command("draw"), IsAdmin())
     router.message.register(list_draws, Command("draws"))
     router.message.register(verify_draw, Command("verify"))
     router.callback_query.register(join_button, DrawButton.filter())
+    router.callback_query.register(claim_button, ClaimButton.filter())
     return router

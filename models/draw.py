@@ -36,6 +36,8 @@ class Draw(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the draw's post
     winner_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # in the order drawn
     next_counter: Mapped[int] = mapped_column(Integer, default=0)  # where a reroll goes on
+    claimed_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # winners who claimed
+    rerolls: Mapped[list[list[int]]] = mapped_column(JSON, default=list)  # who each one replaced
     result_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

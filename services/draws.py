@@ -18,12 +18,13 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -65,6 +66,23 @@ def choose_winners(
             continue  # would favour the first entries: draw again
         winners.append(pool.pop(value % size))
     return winners, counter
+
+
+def replay(
+    seed: str, entrants: Sequence[int], winners: int, rerolls: Sequence[Sequence[int]]
+) -> list[int]:
+    """The current winners: the first draw, then each reroll replacing the winners it names
+    (in place) with the next ones of the same sequence, never anyone who won before."""
+    current, counter = choose_winners(seed, entrants, winners)
+    ever = set(current)
+    for replaced in rerolls:
+        picks, counter = choose_winners(seed, entrants, len(replaced), counter, exclude=ever)
+        if len(picks) < len(replaced):
+            break  # cannot happen for a stored reroll: it was refused then
+        for old, new in zip(replaced, picks, strict=True):
+            current[current.index(old)] = new
+        ever.update(picks)
+    return current
 
 
 class DrawInputError(ValueError):
@@ -205,6 +223,32 @@ class DrawNotFound(LookupError):
     pass
 
 
+class RerollRefused(Exception):
+    """Why: "not_winner" (the named member did not win), "none" (everyone claimed, or n was 0)
+    or "no_entrants" (nobody left who has not won)."""
+
+
+class ClaimOutcome:
+    CLAIMED = "claimed"
+    ALREADY = "already"
+    NOT_WINNER = "not_winner"
+
+
+@dataclass(frozen=True, slots=True)
+class EntrantRow:
+    user_id: int
+    name: str | None
+    username: str | None
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rerolled:
+    draw: Draw
+    replaced: list[int]
+    picked: list[int]
+
+
 class DrawClosed(Exception):
     """The draw has not ended yet (`verify`), or has ended or was cancelled already."""
 
@@ -229,7 +273,7 @@ class DrawService:
             min_lifetime=tier.threshold if tier else 0,
             min_points=spec.min_points, cost=spec.cost, min_member_days=spec.min_member_days,
             min_messages=spec.min_messages, seed=seed, commitment=commitment_of(seed),
-            status="open", entrants=0, winner_ids=[], next_counter=0,
+            status="open", entrants=0, winner_ids=[], next_counter=0, claimed_ids=[], rerolls=[],
             created_at=self.clock.now(),
         )  # fmt: skip
         self.session.add(draw)
@@ -246,9 +290,10 @@ class DrawService:
             update(Draw).where(Draw.id == draw_id).values(result_message_id=message_id)
         )
 
-    async def get(self, chat_id: int, draw_id: int) -> Draw:
+    async def get(self, chat_id: int | None, draw_id: int) -> Draw:
+        """The draw, if it is this chat's (any chat's for None: the command line)."""
         draw = await self.session.get(Draw, draw_id, populate_existing=True)
-        if draw is None or draw.chat_id != chat_id:
+        if draw is None or chat_id not in (None, draw.chat_id):
             raise DrawNotFound(draw_id)
         return draw
 
@@ -295,6 +340,8 @@ class DrawService:
             )
         )
         entered = {(draw_id, user_id) for draw_id, user_id in rows}
+        entries: list[dict[str, object]] = []
+        added: Counter[int] = Counter()  # entries per draw
         results: list[Joined] = []
         for request in requests:
             draw = draws.get(request.draw_id)
@@ -307,10 +354,16 @@ class DrawService:
                 results.append(Joined(outcome, draw, member.points))
                 continue
             entered.add((draw.id, member.user_id))
-            self.session.add(
-                DrawEntry(draw_id=draw.id, user_id=member.user_id, paid=draw.cost, created_at=now)
+            entries.append(
+                {
+                    "draw_id": draw.id,
+                    "user_id": member.user_id,
+                    "paid": draw.cost,
+                    "created_at": now,
+                }
             )
-            draw.entrants += 1
+            set_committed_value(draw, "entrants", draw.entrants + 1)  # written once per draw below
+            added[draw.id] += 1
             balance = member.points
             if draw.cost:
                 spent = await self.points.change(
@@ -321,7 +374,12 @@ class DrawService:
                 balance = spent.points
                 set_committed_value(member, "points", balance)  # written by the ledger
             results.append(Joined(JoinOutcome.JOINED, draw, balance))
-        await self.session.flush()
+        if entries:
+            await self.session.execute(insert(DrawEntry), entries)
+            for draw_id, count in sorted(added.items()):
+                await self.session.execute(
+                    update(Draw).where(Draw.id == draw_id).values(entrants=Draw.entrants + count)
+                )
         return results
 
     @staticmethod
@@ -373,6 +431,58 @@ class DrawService:
         await self.session.flush()
         return draw, refunds
 
+    async def claim(self, chat_id: int, draw_id: int, user_id: int) -> tuple[Draw, str]:
+        draw = await self._locked(chat_id, draw_id, status="ended")
+        if user_id not in draw.winner_ids:
+            return draw, ClaimOutcome.NOT_WINNER
+        if user_id in draw.claimed_ids:
+            return draw, ClaimOutcome.ALREADY
+        draw.claimed_ids = [*draw.claimed_ids, user_id]
+        await self.session.flush()
+        return draw, ClaimOutcome.CLAIMED
+
+    async def reroll(
+        self, chat_id: int, draw_id: int, count: int | None = None, user_id: int | None = None
+    ) -> Rerolled:
+        """Replace `user_id`, or `count` winners who have not claimed (all of them by default),
+        with the next winners of the same sequence; nobody who won before wins again."""
+        draw = await self._locked(chat_id, draw_id, status="ended")
+        if user_id is not None:
+            if user_id not in draw.winner_ids:
+                raise RerollRefused("not_winner")
+            replaced = [user_id]
+        else:
+            unclaimed = [w for w in draw.winner_ids if w not in draw.claimed_ids]
+            replaced = unclaimed[:count] if count is not None else unclaimed
+        if not replaced:
+            raise RerollRefused("none")
+        entrants = await self.entrants(draw.id)
+        ever = set(draw.winner_ids).union(*draw.rerolls)
+        picks, counter = choose_winners(
+            draw.seed, entrants, len(replaced), draw.next_counter, exclude=ever
+        )
+        if len(picks) < len(replaced):
+            raise RerollRefused("no_entrants")
+        winners = list(draw.winner_ids)
+        for old, new in zip(replaced, picks, strict=True):
+            winners[winners.index(old)] = new
+        draw.winner_ids, draw.next_counter = winners, counter
+        draw.rerolls = [*draw.rerolls, replaced]
+        await self.session.flush()
+        return Rerolled(draw, replaced, picks)
+
+    async def entrant_list(self, draw: Draw) -> list[EntrantRow]:
+        """Everyone who entered, by user id (the order the winners are drawn from)."""
+        rows = await self.session.execute(
+            select(DrawEntry.user_id, Member.display_name, Member.username, DrawEntry.created_at)
+            .outerjoin(
+                Member, (Member.chat_id == draw.chat_id) & (Member.user_id == DrawEntry.user_id)
+            )
+            .where(DrawEntry.draw_id == draw.id)
+            .order_by(DrawEntry.user_id)
+        )
+        return [EntrantRow(*row) for row in rows]
+
     async def entrants(self, draw_id: int) -> list[int]:
         found = await self.session.scalars(
             select(DrawEntry.user_id)
@@ -381,11 +491,11 @@ class DrawService:
         )
         return list(found)
 
-    async def verify(self, chat_id: int, draw_id: int) -> Verification:
+    async def verify(self, chat_id: int | None, draw_id: int) -> Verification:
         draw = await self.get(chat_id, draw_id)
         if draw.status != "ended":
             raise DrawClosed(draw.id, draw.status)
-        expected, _ = choose_winners(draw.seed, await self.entrants(draw.id), draw.winners)
+        expected = replay(draw.seed, await self.entrants(draw.id), draw.winners, draw.rerolls)
         return Verification(draw, commitment_of(draw.seed) == draw.commitment, expected)
 
     async def due(self) -> list[Draw]:
@@ -405,7 +515,7 @@ class DrawService:
         )
         return list(found)
 
-    async def _locked(self, chat_id: int, draw_id: int) -> Draw:
+    async def _locked(self, chat_id: int, draw_id: int, status: str = "open") -> Draw:
         draw = await self.session.scalar(
             select(Draw)
             .where(Draw.id == draw_id)
@@ -414,7 +524,7 @@ class DrawService:
         )
         if draw is None or draw.chat_id != chat_id:
             raise DrawNotFound(draw_id)
-        if draw.status != "open":
+        if draw.status != status:
             raise DrawClosed(draw.id, draw.status)
         return draw
 

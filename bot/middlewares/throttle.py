@@ -1,4 +1,8 @@
-"""Slows a member who floods commands: one polite answer, then silence until the window ends."""
+"""Slows a member who floods commands: one polite answer, then silence until the window ends.
+
+A group's admins are never slowed: setting a group up is a run of commands, and their rights
+are only looked up (from the cached list) once they go over the limit.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
+from bot.admins import AdminCache
 from bot.throttle import Throttle, Verdict
 
 
@@ -27,8 +32,15 @@ class CommandThrottleMiddleware(BaseMiddleware):
         if event.from_user is None:
             return await handler(event, data)
         verdict = await self.throttle.hit(event.from_user.id)
-        if verdict is Verdict.ALLOW:
+        if verdict is Verdict.ALLOW or await self._is_group_admin(event, data):
             return await handler(event, data)
         if verdict is Verdict.WARN:
             await event.reply(_("You're sending commands too fast. Please wait a few seconds."))
         return None
+
+    @staticmethod
+    async def _is_group_admin(message: Message, data: dict[str, Any]) -> bool:
+        if message.chat.type not in ("group", "supergroup"):
+            return False
+        admins: AdminCache = data["admin_cache"]
+        return await admins.is_admin(data["bot"], message.chat, message.from_user, message)

@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("winner_ids", sa.JSON(), nullable=False),
         sa.Column("next_counter", sa.Integer(), nullable=False),
+        sa.Column("claimed_ids", sa.JSON(), nullable=False),
+        sa.Column("rerolls", sa.JSON(), nullable=False),
         sa.Column("result_message_id", sa.BigInteger(), nullable=True),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.Column("ended_at", UTC_DATETIME, nullable=True),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import subprocess
+import sys
 import time
 
 from sandbox.client import Event, Group, SandboxClient, User
@@ -84,10 +86,40 @@ async def test_a_draw_from_post_to_verified_winners(sandbox: SandboxClient) -> N
         f"{place}. {names[user]}" for place, user in enumerate(winners, start=1)
     ]
     assert await press(sandbox, group, post, fans[0], stale=True) == "This draw has ended."
+    again = await sandbox.ask(group, admin, f"/draw end {draw_id(post)}")
+    assert again["text"] == f"Draw #{draw_id(post)} has already ended."
+
+    # The first winner claims; a reroll replaces the other, with the one entrant left.
+    loser = next(fan for fan in fans if fan.id not in winners)
+    first, second = (next(fan for fan in fans if fan.id == w) for w in winners)
+    assert await press(sandbox, group, result, loser) == "Only this draw's winners can claim."
+    assert await press(sandbox, group, result, first) == (
+        "🎉 Claimed! An admin will contact you about your prize."
+    )
+    before = sandbox.cursor
+    rerolled = await sandbox.ask(group, admin, f"/draw reroll {draw_id(post)}")
+    assert rerolled["text"].startswith(f"🔁 Draw #{draw_id(post)}: 1 winner(s) replaced")
+    edits = [
+        e
+        for e in await sandbox.events(before)
+        if e["kind"] == "edited" and e["message_id"] == result["message_id"]
+    ]  # the result post is edited before the reply
+    assert edits[-1]["text"].splitlines()[2:4] == [
+        f"1. {first.first_name} ✅",
+        f"2. {loser.first_name}",
+    ]
+    assert second.first_name not in edits[-1]["text"]
+    nobody = await sandbox.ask(group, admin, f"/draw reroll {draw_id(post)} 1")
+    assert nobody["text"] == f"Nobody is left in draw #{draw_id(post)} who has not won: no reroll."
     verified = await sandbox.ask(group, fans[1], f"/verify {draw_id(post)}")
     assert verified["text"].startswith(f"✅ Draw #{draw_id(post)} checks out")
-    again = await sandbox.ask(group, admin, f"/draw end {draw_id(post)}")
-    assert again["text"] == f"Draw #{draw_id(post)} is already closed."
+
+    listing = await sandbox.ask(group, fans[1], f"/draw entrants {draw_id(post)}")
+    assert listing["text"] == f"Draw #{draw_id(post)}: 3 entrants, sorted by user id."
+    content = (await sandbox.file(listing["document"]["file_id"])).decode()
+    assert content.startswith("\ufeffuser_id,name,username,joined_at_utc")
+    rows = [line.split(",")[:2] for line in content.splitlines()[1:]]
+    assert rows == [[str(fan.id), fan.first_name] for fan in sorted(fans, key=lambda f: f.id)]
 
 
 async def test_bad_input_and_members_cannot_run_draws(sandbox: SandboxClient) -> None:
@@ -148,8 +180,15 @@ async def test_a_draw_that_ends_while_the_bot_is_down_ends_at_start_up(launch: L
     bot.start()
     await bot.wait_ready()
     result = await result_of(sandbox, group, timeout=20)
-    assert result["text"].splitlines()[1] == "🎉 Winners:"
+    assert result["text"].splitlines()[1] == "🎉 Winners (press Claim to collect):"
     assert "Entrants: 2" in result["text"]
+    checked = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot", "verify-draw", str(draw_id(post))],
+        env=bot.env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.splitlines()[-1] == "ok: the winners follow from the seed"
     nobody = await open_draw(sandbox, group, admin, "Keyring ends=10s")  # ends with the bot up
     ended = await result_of(sandbox, group, timeout=25)
     assert ended["text"].splitlines() == [

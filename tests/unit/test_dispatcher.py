@@ -195,6 +195,17 @@ async def test_command_flood_gets_one_polite_answer(app) -> None:
     assert texts[-1] == "You're sending commands too fast. Please wait a few seconds."
 
 
+async def test_admins_setting_a_group_up_are_not_slowed(app) -> None:
+    dispatcher, _ = app
+    bot, telegram = recording_bot()
+    chat, admin = group(-1007), person(1, "en")
+    telegram.admins[chat.id] = [1]
+    for _ in range(9):
+        await dispatcher.feed_update(bot, message_update(chat, admin, "/start"))
+    assert len(telegram.sent_texts()) == 9
+    assert "too fast" not in " ".join(telegram.sent_texts())
+
+
 def test_session_double_records_requests() -> None:
     assert isinstance(recording_bot()[1], RecordingSession)
 

@@ -21,6 +21,7 @@ from services.draws import (
     JoinDesk,
     JoinOutcome,
     JoinRequest,
+    RerollRefused,
     choose_winners,
     commitment_of,
     parse_draw,
@@ -233,3 +234,62 @@ async def test_cancelling_refunds_every_entry_cost_once(session_pool, chat) -> N
         assert (balance.points, balance.lifetime_points) == (30, 30)  # a refund is not earned
         assert await audit(session) == []
     assert (await desk.join(JoinRequest(draw_id, GROUP, 3))).outcome == JoinOutcome.ENDED
+
+
+async def ended_draw(
+    pool: async_sessionmaker[AsyncSession], clock: FrozenClock, entrants: list[int], winners: int
+) -> int:
+    spec = DrawSpec("Hoodie", winners, clock.now() + timedelta(hours=1))
+    async with pool() as session, session.begin():
+        draw_id = (
+            await DrawService(session, clock, PointsService(session, clock)).create(GROUP, 1, spec)
+        ).id
+    desk = JoinDesk(pool, clock)
+    await asyncio.gather(*(desk.join(JoinRequest(draw_id, GROUP, user)) for user in entrants))
+    async with pool() as session, session.begin():
+        await DrawService(session, clock, PointsService(session, clock)).end(GROUP, draw_id)
+    return draw_id
+
+
+async def test_rerolls_replace_unclaimed_or_named_winners_and_stay_verifiable(
+    session_pool, chat
+) -> None:
+    clock = FrozenClock(NOW)
+    entrants = list(range(1, 8))
+    draw_id = await ended_draw(session_pool, clock, entrants, 3)
+    async with session_pool() as session, session.begin():
+        service = DrawService(session, clock, PointsService(session, clock))
+        draw = await service.get(GROUP, draw_id)
+        first = list(draw.winner_ids)
+        _, claimed = await service.claim(GROUP, draw_id, first[0])
+        _, again = await service.claim(GROUP, draw_id, first[0])
+        _, stranger = await service.claim(GROUP, draw_id, 99)
+        assert (claimed, again, stranger) == ("claimed", "already", "not_winner")
+        unclaimed = await service.reroll(GROUP, draw_id)  # everyone who has not claimed
+        assert unclaimed.replaced == first[1:]
+        named = await service.reroll(GROUP, draw_id, user_id=first[0])
+        assert named.replaced == [first[0]]
+        current = named.draw.winner_ids
+    ever = set(first) | set(unclaimed.picked) | set(named.picked)
+    assert len(ever) == 6  # nobody won twice
+    assert current == [named.picked[0], *unclaimed.picked]
+    async with session_pool() as session, session.begin():
+        service = DrawService(session, clock, PointsService(session, clock))
+        assert (await service.verify(GROUP, draw_id)).ok
+        await service.reroll(GROUP, draw_id, count=1)  # the seventh and last entrant
+        with pytest.raises(RerollRefused, match="no_entrants"):
+            await service.reroll(GROUP, draw_id, count=1)
+        with pytest.raises(RerollRefused, match="not_winner"):
+            await service.reroll(GROUP, draw_id, user_id=12345)
+        assert (await service.verify(GROUP, draw_id)).ok
+
+
+async def test_an_open_draw_cannot_be_rerolled_or_claimed(session_pool, chat) -> None:
+    clock = FrozenClock(NOW)
+    draw_id = await open_draw(session_pool, clock)
+    async with session_pool() as session, session.begin():
+        service = DrawService(session, clock, PointsService(session, clock))
+        with pytest.raises(DrawClosed):
+            await service.reroll(GROUP, draw_id)
+        with pytest.raises(DrawClosed):
+            await service.claim(GROUP, draw_id, 1)
