@@ -5,6 +5,7 @@ from aiogram import Router
 from bot.filters import is_command
 from handlers import (
     checkin,
+    draw_dialogue,
     draws,
     lifecycle,
     points,
@@ -31,5 +32,11 @@ def feature_routers() -> list[Router]:
         draws.create_router(),  # its button's callback queries pass the message-only filter
         refusal.create_router(),
     )
-    # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.
-    return [lifecycle.create_router(), commands, checkin.create_router()]
+    # `checkin` takes plain messages too (its keywords), and `draw_dialogue` the prize given
+    # as a reply, so they sit outside `commands`.
+    return [
+        lifecycle.create_router(),
+        commands,
+        checkin.create_router(),
+        draw_dialogue.create_router(),
+    ]

@@ -18,6 +18,7 @@ from bot.commands import usage_reply
 from bot.draws import ClaimButton, DrawButton, DrawKeeper, requirements
 from bot.filters import IsAdmin
 from bot.middlewares.database import commit_so_far
+from handlers.draw_dialogue import start_dialogue
 from services.chats import ChatProfile
 from services.draws import (
     ClaimOutcome,
@@ -141,6 +142,10 @@ async def reroll(
             id=draw_id, count=len(rerolled.replaced)
         )
     )
+
+
+async def has_no_arguments(message: Message, command: CommandObject) -> bool:
+    return not (command.args or "").strip()
 
 
 async def is_management(message: Message, command: CommandObject) -> bool:
@@ -319,6 +324,7 @@ def create_router() -> Router:
     router = Router(name="draws")
     router.message.register(send_entrants, Command("draw"), is_entrants)
     router.message.register(manage_draw, Command("draw"), is_management, IsAdmin())
+    router.message.register(start_dialogue, Command("draw"), has_no_arguments, IsAdmin())
     router.message.register(open_draw, Command("draw"), IsAdmin())
     router.message.register(list_draws, Command("draws"))
     router.message.register(verify_draw, Command("verify"))

@@ -147,7 +147,9 @@ class BotApi:
             reply_to_message=reply_to,
             message_thread_id=thread_id,
             is_topic_message=True if thread_id else None,
-            reply_markup=markup,
+            # A Message carries only an inline keyboard; a ForceReply or a reply keyboard
+            # goes to the clients, not into the Message the Bot API returns.
+            reply_markup=markup if markup and "inline_keyboard" in markup else None,
             **content,
         )
         self.world.record(

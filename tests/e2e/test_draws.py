@@ -195,3 +195,38 @@ async def test_a_draw_that_ends_while_the_bot_is_down_ends_at_start_up(launch: L
         f"🏁 Draw #{draw_id(nobody)} has ended: Keyring",
         "No entrants, so no winners.",
     ]
+
+
+async def test_draw_without_arguments_asks_step_by_step(sandbox: SandboxClient) -> None:
+    group, admin, (fan,) = await fan_group(sandbox, 1)
+    asked = await sandbox.ask(group, admin, "/draw")
+    assert asked["text"] == "🎁 New draw. What's the prize? Reply to this message with it."
+    assert asked["reply_markup"]["force_reply"] is True
+    answer = await sandbox.send(group, admin, "Limited tote bag", reply_to=asked["message_id"])
+    winners = await sandbox.reply_to(group.id, answer["message"]["message_id"])
+    assert winners["text"] == "How many winners?"
+    buttons = winners["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for b in buttons[0]] == ["1", "3", "5", "10"]
+    await sandbox.press(group.id, winners["message_id"], fan, buttons[0][1]["callback_data"])
+    (toast,) = await sandbox.wait_for(lambda e: e["kind"] == "answered")
+    assert toast["text"] == "This isn't your draw dialogue (or it is over)."
+    await sandbox.press(group.id, winners["message_id"], admin, buttons[0][1]["callback_data"])
+    (ends,) = await sandbox.wait_for(lambda e: e["kind"] == "edited")
+    assert ends["text"] == "When does it end?"
+    (choice,) = [b for b in ends["reply_markup"]["inline_keyboard"][0] if b["text"] == "2h"]
+    await sandbox.press(group.id, winners["message_id"], admin, choice["callback_data"])
+    (post,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and "Lucky draw" in (e["text"] or "")
+    )
+    assert post["text"].splitlines()[0].endswith(": Limited tote bag")
+    assert post["text"].splitlines()[1].startswith("Winners: 3 · Ends: ")
+    (done,) = await sandbox.wait_for(lambda e: e["kind"] == "edited")
+    assert done["text"] == f"✅ Draw #{draw_id(post)} is open."
+    again = await sandbox.ask(group, admin, "/draw")
+    answer = await sandbox.send(group, admin, "Mug", reply_to=again["message_id"])
+    winners = await sandbox.reply_to(group.id, answer["message"]["message_id"])
+    (cancel,) = winners["reply_markup"]["inline_keyboard"][1]
+    await sandbox.press(group.id, winners["message_id"], admin, cancel["callback_data"])
+    (cancelled,) = await sandbox.wait_for(lambda e: e["kind"] == "edited")
+    assert cancelled["text"] == "Cancelled: no draw was opened."
+    assert (await sandbox.ask(group, fan, "/draws"))["text"].count("\n") == 1  # the tote bag only

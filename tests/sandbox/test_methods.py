@@ -114,6 +114,9 @@ async def test_edits_and_photos(server) -> None:
         url, "editMessageReplyMarkup", chat_id=group.id, message_id=message_id, reply_markup=markup
     )
     assert body["result"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "Join"
+    force = '{"force_reply": true, "selective": true}'
+    _, asked = await call(url, "sendMessage", chat_id=group.id, text="Prize?", reply_markup=force)
+    assert "reply_markup" not in asked["result"]  # a Message carries inline keyboards only
     _, photo = await call(
         url, "sendPhoto", chat_id=group.id, photo="https://example.org/a.png", caption="x" * 1025
     )
