@@ -114,7 +114,10 @@ def create_dispatcher(services: Services) -> Dispatcher:
         storage, throttle = MemoryStorage(), MemoryThrottle()
     i18n = create_i18n(settings.default_language)
     announcer = TierAnnouncer(i18n, settings.tier_announce_seconds)
-    keeper = DrawKeeper(services.session_pool, services.clock, i18n, settings.default_timezone)
+    keeper = DrawKeeper(
+        services.session_pool, services.clock, i18n, settings.default_timezone,
+        result_grace=settings.draw_result_grace_seconds,
+    )  # fmt: skip
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,

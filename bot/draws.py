@@ -3,7 +3,7 @@ entrant counts, endings on time, and result posts.
 
 A draw whose end passed while the bot was down ends at start-up (`run` checks every few
 seconds); a draw that ended but whose result never reached the group (a crash in between) gets
-its result posted once `RESULT_GRACE` has passed, with the same winners (they are stored).
+its result posted `DRAW_RESULT_GRACE_SECONDS` after its end, with the same (stored) winners.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -46,12 +47,14 @@ class DrawKeeper:
         i18n: I18n,
         default_timezone: str,
         edit_every: float = EDIT_EVERY,
+        result_grace: float = 60,
     ) -> None:
         self.session_pool = session_pool
         self.clock = clock
         self.i18n = i18n
         self.default_timezone = default_timezone
         self.edit_every = edit_every
+        self.result_grace = timedelta(seconds=result_grace)
         self._edited: dict[int, float] = {}
         self._edits: dict[int, asyncio.Task[None]] = {}
 
@@ -136,7 +139,7 @@ class DrawKeeper:
 
     async def catch_up(self, bot: Bot) -> None:
         async with self.session_pool() as session:
-            due = await self._service(session).due()
+            due = await self._service(session).due(self.result_grace)
         for draw in due:
             try:
                 if draw.status == "open":

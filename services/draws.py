@@ -498,8 +498,9 @@ class DrawService:
         expected = replay(draw.seed, await self.entrants(draw.id), draw.winners, draw.rerolls)
         return Verification(draw, commitment_of(draw.seed) == draw.commitment, expected)
 
-    async def due(self) -> list[Draw]:
-        """Open draws whose end has come, and ended ones whose result was never posted."""
+    async def due(self, result_grace: timedelta = RESULT_GRACE) -> list[Draw]:
+        """Open draws whose end has come, and ended ones whose result was not posted within
+        `result_grace` (the bot stopped between choosing the winners and posting them)."""
         now = self.clock.now()
         found = await self.session.scalars(
             select(Draw)
@@ -508,7 +509,7 @@ class DrawService:
                 | (
                     (Draw.status == "ended")
                     & Draw.result_message_id.is_(None)
-                    & (Draw.ended_at <= now - RESULT_GRACE)
+                    & (Draw.ended_at <= now - result_grace)
                 )
             )
             .order_by(Draw.ends_at)

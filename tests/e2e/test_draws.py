@@ -9,6 +9,9 @@ import subprocess
 import sys
 import time
 
+from sqlalchemy import select
+
+from models import Draw, create_engine
 from sandbox.client import Event, Group, SandboxClient, User
 from services.draws import choose_winners
 from tests.e2e.conftest import Launch
@@ -230,3 +233,41 @@ async def test_draw_without_arguments_asks_step_by_step(sandbox: SandboxClient) 
     (cancelled,) = await sandbox.wait_for(lambda e: e["kind"] == "edited")
     assert cancelled["text"] == "Cancelled: no draw was opened."
     assert (await sandbox.ask(group, fan, "/draws"))["text"].count("\n") == 1  # the tote bag only
+
+
+async def test_a_kill_between_choosing_and_posting_posts_the_same_winners(launch: Launch) -> None:
+    sandbox, bot = await launch()
+    group, admin, fans = await fan_group(sandbox, 4)
+    post = await open_draw(sandbox, group, admin, "Poster winners=2")
+    for fan in fans:
+        await press(sandbox, group, post, fan)
+    await sandbox.add_fault("hang", "sendMessage", chat_id=group.id)  # the result never arrives
+    await sandbox.send(group, admin, f"/draw end {draw_id(post)}")
+    await sandbox.wait_for(lambda e: e["kind"] == "fault" and e["method"] == "sendMessage")
+    bot.kill()  # the winners are committed, their post is not
+    stored, posted = await stored_result(bot.env["DATABASE_URL"], draw_id(post))
+    assert len(stored) == 2
+    assert posted is None
+    bot.start()
+    await bot.wait_ready()
+    result = await result_of(sandbox, group, timeout=20)
+    names = {fan.id: fan.first_name for fan in fans}
+    assert result["text"].splitlines()[2:4] == [
+        f"{place}. {names[user]}" for place, user in enumerate(stored, start=1)
+    ]
+    assert (await stored_result(bot.env["DATABASE_URL"], draw_id(post)))[1] is not None
+
+
+async def stored_result(database_url: str, draw: int) -> tuple[list[int], int | None]:
+    """The winners in the database, and the result post's id (None: not posted)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(Draw.winner_ids, Draw.result_message_id).where(Draw.id == draw)
+                )
+            ).one()
+            return list(row.winner_ids), row.result_message_id
+    finally:
+        await engine.dispose()

@@ -58,6 +58,7 @@ class BotProcess:
             "OWNER_IDS": "",
             "TIER_ANNOUNCE_SECONDS": "2",  # short enough to wait for, long enough to group
             "QUIET_DELETE_SECONDS": "1",
+            "DRAW_RESULT_GRACE_SECONDS": "2",
             **env,
         }
         self.log_path = Path(tempfile.mkdtemp(prefix="fanbot-bot-")) / "bot.log"
