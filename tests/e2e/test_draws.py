@@ -11,6 +11,7 @@ import time
 
 from sqlalchemy import select
 
+from bot.draws import EDIT_EVERY
 from models import Draw, create_engine
 from sandbox.client import Event, Group, SandboxClient, User
 from services.draws import choose_winners
@@ -271,3 +272,41 @@ async def stored_result(database_url: str, draw: int) -> tuple[list[int], int | 
             return list(row.winner_ids), row.result_message_id
     finally:
         await engine.dispose()
+
+
+async def test_a_burst_of_presses_with_telegram_limits_on(sandbox: SandboxClient) -> None:
+    """5,000 presses by 3,000 members: 3,000 entries, each cost paid once, the count right on
+    the post within 5 s of the burst's end, and no 429."""
+    admin = await sandbox.create_user("Ada", None, "en")
+    fans = list(
+        await asyncio.gather(*(sandbox.create_user(f"Fan{n}", None, "en") for n in range(3000)))
+    )
+    group = await sandbox.create_group(creator=admin, members=fans)
+    await sandbox.ask(group, admin, "/settings language en")
+    await sandbox.set_limits(enabled=True)
+    try:
+        post = await open_draw(sandbox, group, admin, "Signed poster winners=3")
+        (button,) = post["reply_markup"]["inline_keyboard"][0]
+        pressers = fans + fans[:2000]  # 2,000 of them press twice
+        before, started = sandbox.cursor, time.monotonic()
+        for start in range(0, len(pressers), 250):
+            await asyncio.gather(
+                *(
+                    sandbox.press(group.id, post["message_id"], fan, button["callback_data"])
+                    for fan in pressers[start : start + 250]
+                )
+            )
+        toasts = await sandbox.wait_for(lambda e: e["kind"] == "answered", 120, len(pressers))
+        joined = [t for t in toasts if t["text"].startswith("✅ You're in")]
+        assert len(joined) == 3000
+        assert len(toasts) - len(joined) == 2000  # "already joined"
+        await asyncio.sleep(EDIT_EVERY + 1)  # at most one edit per 5 s: the last one is out
+        counts = [
+            e["text"] for e in await sandbox.events(before) if e["kind"] == "edited"
+        ]  # the edits came while the toasts did
+        assert "Entrants: 3000" in counts[-1]
+        # throttled: one edit per 5 s at most, whatever the rate of presses
+        assert len(counts) <= (time.monotonic() - started) / EDIT_EVERY + 1
+        assert (await sandbox.stats())["rejected_429"] == 0
+    finally:
+        await sandbox.set_limits(enabled=False)
