@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Member
@@ -26,7 +26,7 @@ from services.draws import (
     commitment_of,
     parse_draw,
 )
-from services.points import PointsService, audit
+from services.points import Award, PointsService, audit
 from services.tiers import DEFAULT_TIERS
 from tests.unit.conftest import GROUP
 
@@ -182,9 +182,15 @@ async def test_tier_points_age_and_message_requirements(session_pool, chat) -> N
 
 async def test_a_burst_of_presses_enters_each_member_once(session_pool, chat) -> None:
     clock = FrozenClock(NOW)
-    draw_id = await open_draw(session_pool, clock)
+    draw_id = await open_draw(session_pool, clock, cost=2)
+    members = [1000 + n for n in range(600)]
+    async with session_pool() as session, session.begin():
+        gifts = [Award(GROUP, user, 5, "admin", f"gift:{user}") for user in members]
+        await PointsService(session, clock).award_many(gifts, {GROUP: "UTC"})
     desks = [JoinDesk(session_pool, clock, max_batch=200) for _ in range(2)]  # two workers
-    presses = [desks[n % 2].join(JoinRequest(draw_id, GROUP, 1000 + n % 600)) for n in range(1000)]
+    presses = [
+        desks[n % 2].join(JoinRequest(draw_id, GROUP, members[n % 600])) for n in range(1000)
+    ]
     results = await asyncio.gather(*presses)
     assert Counter(r.outcome for r in results) == {
         JoinOutcome.JOINED: 600, JoinOutcome.ALREADY: 400,
@@ -193,6 +199,9 @@ async def test_a_burst_of_presses_enters_each_member_once(session_pool, chat) ->
         service = DrawService(session, clock, PointsService(session, clock))
         assert len(await service.entrants(draw_id)) == 600
         assert (await service.get(GROUP, draw_id)).entrants == 600
+        balances = await session.scalars(select(Member.points).where(Member.chat_id == GROUP))
+        assert set(balances) == {3}  # each entry cost paid once
+        assert await audit(session) == []
 
 
 async def test_ending_picks_verifiable_winners_once(session_pool, chat) -> None:
