@@ -118,6 +118,9 @@ async def reroll(
     count = user_id = None
     if rest and rest[0].isdigit():
         count = int(rest[0])
+        if count == 0:
+            await message.reply(usage_reply("draw"))
+            return
     elif rest:
         member = await find_member(draws.session, profile.id, rest[0])
         if member is None:
@@ -182,10 +185,12 @@ async def verify_draw(
     except DrawNotFound:
         await message.reply(_("There is no draw #{id} in this group.").format(id=number))
         return
-    except DrawClosed:
-        await message.reply(
-            _("Draw #{id} has not ended yet: its seed is still secret.").format(id=number)
-        )
+    except DrawClosed as closed:
+        if closed.status == "cancelled":
+            text = _("Draw #{id} was cancelled.")
+        else:
+            text = _("Draw #{id} has not ended yet: its seed is still secret.")
+        await message.reply(text.format(id=number))
         return
     if check.ok:
         text = _(
@@ -299,13 +304,12 @@ async def claim_button(
         return
     await commit_so_far(draws.session)
     if outcome == ClaimOutcome.CLAIMED:
-        await keeper.show_result(bot, draw)
-        text = _("🎉 Claimed! An admin will contact you about your prize.")
+        await query.answer(_("🎉 Claimed! An admin will contact you about your prize."))
+        await keeper.show_result(bot, draw)  # a ✅ by their name
     elif outcome == ClaimOutcome.ALREADY:
-        text = _("You've already claimed this prize.")
+        await query.answer(_("You've already claimed this prize."))
     else:
-        text = _("Only this draw's winners can claim.")
-    await query.answer(text)
+        await query.answer(_("Only this draw's winners can claim."))
 
 
 def bad_input(field: str) -> str:
