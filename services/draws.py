@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, tuple_, update
@@ -56,7 +57,8 @@ def choose_winners(
 ) -> tuple[list[int], int]:
     """`count` winners (fewer if the pool runs out) and the counter to go on from."""
     key = bytes.fromhex(seed)
-    pool = sorted(user for user in set(entrants) if user not in set(exclude))
+    excluded = set(exclude)
+    pool = sorted(user for user in set(entrants) if user not in excluded)
     winners: list[int] = []
     while pool and len(winners) < count:
         digest = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha256).digest()
@@ -183,7 +185,7 @@ class JoinRequest:
     user_id: int
 
 
-class JoinOutcome:
+class JoinOutcome(StrEnum):
     JOINED = "joined"
     ALREADY = "already"
     ENDED = "ended"
@@ -197,7 +199,7 @@ class JoinOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Joined:
-    outcome: str
+    outcome: JoinOutcome
     draw: Draw | None = None
     balance: int = 0
 
@@ -228,7 +230,7 @@ class RerollRefused(Exception):
     or "no_entrants" (nobody left who has not won)."""
 
 
-class ClaimOutcome:
+class ClaimOutcome(StrEnum):
     CLAIMED = "claimed"
     ALREADY = "already"
     NOT_WINNER = "not_winner"
@@ -383,7 +385,7 @@ class DrawService:
         return results
 
     @staticmethod
-    def _refusal(draw: Draw, member: Member, entered: bool, now: datetime) -> str | None:
+    def _refusal(draw: Draw, member: Member, entered: bool, now: datetime) -> JoinOutcome | None:
         if draw.status != "open" or now >= draw.ends_at:
             return JoinOutcome.ENDED
         if entered:
@@ -431,7 +433,7 @@ class DrawService:
         await self.session.flush()
         return draw, refunds
 
-    async def claim(self, chat_id: int, draw_id: int, user_id: int) -> tuple[Draw, str]:
+    async def claim(self, chat_id: int, draw_id: int, user_id: int) -> tuple[Draw, ClaimOutcome]:
         draw = await self._locked(chat_id, draw_id, status="ended")
         if user_id not in draw.winner_ids:
             return draw, ClaimOutcome.NOT_WINNER

@@ -22,6 +22,9 @@ async def fan_group(sandbox: SandboxClient) -> tuple[Group, User, User]:
 async def test_an_admin_rewards_a_member_by_replying(sandbox: SandboxClient) -> None:
     group, admin, bob = await fan_group(sandbox)
     photo = await sandbox.send(group, bob, caption="my haul", photo=True)
+    # Bob's updates are handled in order, his and the admin's side by side: once his /me is
+    # answered, his photo has been paid, and the admin's reward comes after it.
+    await sandbox.ask(group, bob, "/me")
     sent = await sandbox.send(
         group, admin, "/points +50 great photo", reply_to=photo["message"]["message_id"]
     )
