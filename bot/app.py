@@ -34,6 +34,7 @@ from bot.middlewares import (
 from bot.pacing import PacingMiddleware, SendPacer
 from bot.quiet import QuietMode
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
+from bot.welcomer import WELCOME_BURST_SECONDS, Welcomer
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
 from services.chats import ChatService
@@ -114,6 +115,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         storage, throttle = MemoryStorage(), MemoryThrottle()
     i18n = create_i18n(settings.default_language)
     announcer = TierAnnouncer(i18n, settings.tier_announce_seconds)
+    welcomer = Welcomer(i18n, WELCOME_BURST_SECONDS)
     keeper = DrawKeeper(
         services.session_pool, services.clock, i18n, settings.default_timezone,
         result_grace=settings.draw_result_grace_seconds,
@@ -130,6 +132,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         sign_ins=services.sign_ins,
         joins=services.joins,
         keeper=keeper,
+        welcomer=welcomer,
         quiet=QuietMode(settings.quiet_delete_seconds),
     )
     # Order matters: a session first, then who and where, then the language to answer in.
@@ -159,6 +162,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         await keeper.stop()
         await services.tally.flush()
         await announcer.flush(bot)
+        await welcomer.flush(bot)
 
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)

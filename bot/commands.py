@@ -52,6 +52,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
         usage="/tiers · /tiers set <name> <points> [perks] · /tiers del <name>",
     ),
     CommandSpec("draws", __("Open lucky draws"), usage="/draws"),
+    CommandSpec("rules", __("The group rules"), usage="/rules"),
+    CommandSpec(
+        "setwelcome",
+        __("Set the welcome for new members, or turn it off"),
+        usage="/setwelcome <text with {name} {group} {count}> · /setwelcome off|on",
+        admin=True,
+    ),
+    CommandSpec(
+        "setrules",
+        __("Set the group rules (as a reply to the message that holds them, or inline)"),
+        usage="/setrules <text>",
+        admin=True,
+    ),
     CommandSpec(
         "verify",
         __("Check that a draw's winners follow from its revealed seed"),

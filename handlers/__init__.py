@@ -14,6 +14,7 @@ from handlers import (
     standing,
     start,
     tiers,
+    welcome,
 )
 
 
@@ -24,6 +25,7 @@ def feature_routers() -> list[Router]:
     commands.message.filter(is_command)
     # `refusal` comes last: it answers admin commands that no admin-only handler took.
     commands.include_routers(
+        welcome.create_router(),  # before `start`: /start rules<chat> is the Rules button
         start.create_router(),
         settings.create_router(),
         points.create_router(),

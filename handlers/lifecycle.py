@@ -1,4 +1,5 @@
-"""The bot joining or leaving a group, admins changing, and a group becoming a supergroup."""
+"""The bot joining or leaving a group, members joining (welcomed), admins changing, and a group
+becoming a supergroup."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.admins import AdminCache
 from bot.directory import ChatDirectory
 from bot.middlewares import after_commit
-from services.chats import ChatService
+from bot.welcomer import Welcomer
+from services.chats import ChatProfile, ChatService
 
 ADMIN_STATUSES = ("administrator", "creator")
 
@@ -64,11 +66,36 @@ async def bot_removed(
     admin_cache.invalidate(event.chat.id)
 
 
-async def member_changed(event: ChatMemberUpdated, admin_cache: AdminCache) -> None:
-    """Someone's status changed: if admin rights moved, ask Telegram again next time."""
+async def touches_admin_rights(event: ChatMemberUpdated) -> bool:
     statuses = (event.old_chat_member.status, event.new_chat_member.status)
-    if any(status in ADMIN_STATUSES for status in statuses):
-        admin_cache.invalidate(event.chat.id)
+    return any(status in ADMIN_STATUSES for status in statuses)
+
+
+async def admins_changed(event: ChatMemberUpdated, admin_cache: AdminCache) -> None:
+    """Admin rights moved: ask Telegram for the admins again next time."""
+    admin_cache.invalidate(event.chat.id)
+
+
+async def member_joined(
+    event: ChatMemberUpdated, chat_profile: ChatProfile, welcomer: Welcomer, bot: Bot
+) -> None:
+    """A person joined (or came back): welcome them with the others joining now."""
+    user = event.new_chat_member.user
+    if not user.is_bot and chat_profile.is_group:
+        welcomer.joined(bot, chat_profile, user.id, user.full_name)
+
+
+async def has_new_members(message: Message) -> bool:
+    return bool(message.new_chat_members)
+
+
+async def members_joined(
+    message: Message, chat_profile: ChatProfile, welcomer: Welcomer, bot: Bot
+) -> None:
+    """The "joined" service message: all a bot sees of joins when it is not an admin."""
+    for user in message.new_chat_members or ():
+        if not user.is_bot and chat_profile.is_group:
+            welcomer.joined(bot, chat_profile, user.id, user.full_name)
 
 
 async def group_migrated(
@@ -91,7 +118,9 @@ def create_router() -> Router:
     router = Router(name="lifecycle")
     router.my_chat_member.register(bot_added, ChatMemberUpdatedFilter(JOIN_TRANSITION))
     router.my_chat_member.register(bot_removed, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
-    router.my_chat_member.register(member_changed)
-    router.chat_member.register(member_changed)
+    router.my_chat_member.register(admins_changed, touches_admin_rights)
+    router.chat_member.register(admins_changed, touches_admin_rights)
+    router.chat_member.register(member_joined, ChatMemberUpdatedFilter(JOIN_TRANSITION))
     router.message.register(group_migrated, is_migration)
+    router.message.register(members_joined, has_new_members)
     return router

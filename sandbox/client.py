@@ -268,6 +268,16 @@ class SandboxClient:
         )
         return events[0]
 
+    async def settle(self, timeout: float = 15) -> None:
+        """Until the bot has handled every update sent so far: the poller confirms an update
+        only once it is handled, so nothing is pending then. For a test whose next step must
+        come after another member's update (different members are handled side by side)."""
+        deadline = time.monotonic() + timeout
+        while (await self.stats())["pending_updates"]:
+            if time.monotonic() >= deadline:
+                raise SandboxError(f"updates still pending after {timeout}s")
+            await asyncio.sleep(0.05)
+
     async def quiet_for(self, seconds: float, predicate: Callable[[Event], bool]) -> list[Event]:
         """Everything matching that happens in the next `seconds` (to check nothing does)."""
         await asyncio.sleep(seconds)

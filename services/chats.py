@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from string import Formatter
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select, update
@@ -124,6 +125,47 @@ class BadSetting(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Welcome:
+    """How new members are greeted (`/setwelcome`), and the group's rules (`/setrules`)."""
+
+    enabled: bool = True
+    text: str | None = None  # None: the built-in welcome, in the group's language
+    delete_after: int = 600  # seconds; 0 keeps the welcome
+    rules: str | None = None
+
+    PLACEHOLDERS: ClassVar[tuple[str, ...]] = ("name", "group", "count")
+    MAX_TEXT: ClassVar[int] = 1000
+    MAX_RULES: ClassVar[int] = 3500  # room for a heading within Telegram's 4,096
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Welcome:
+        stored = settings.get("welcome") or {}
+        return cls(
+            enabled=bool(stored.get("enabled", True)),
+            text=stored.get("text"),
+            delete_after=int(stored.get("delete_after", 600)),
+            rules=(settings.get("rules") or {}).get("text"),
+        )
+
+    @classmethod
+    def check_template(cls, text: str) -> str:
+        """The welcome text as stored; BadSetting("empty" | "long" | "placeholder:<name>")."""
+        text = text.strip()
+        if not text:
+            raise BadSetting("empty")
+        if len(text) > cls.MAX_TEXT:
+            raise BadSetting("long")
+        try:
+            fields = [field for _, field, _, _ in Formatter().parse(text) if field is not None]
+        except ValueError:
+            raise BadSetting("placeholder:{") from None
+        unknown = next((field for field in fields if field not in cls.PLACEHOLDERS), None)
+        if unknown is not None:
+            raise BadSetting(f"placeholder:{unknown}")
+        return text
+
+
+@dataclass(frozen=True, slots=True)
 class ChatProfile:
     """What the middlewares and handlers need to know about a chat on every update."""
 
@@ -135,6 +177,7 @@ class ChatProfile:
     active: bool
     message_rules: MessageRules = MessageRules()
     checkin_rules: CheckinRules = CheckinRules()
+    welcome: Welcome = Welcome()
 
     @property
     def is_group(self) -> bool:
@@ -173,6 +216,7 @@ class ChatService:
             active=chat.active,
             message_rules=MessageRules.from_settings(chat.settings),
             checkin_rules=CheckinRules.from_settings(chat.settings),
+            welcome=Welcome.from_settings(chat.settings),
         )
 
     async def set_timezone(self, chat_id: int, timezone: str) -> None:
@@ -195,6 +239,20 @@ class ChatService:
 
     async def set_checkin_rule(self, chat_id: int, name: str, raw: str) -> None:
         await self._set(chat_id, "checkin", name, CheckinRules.parse(name, raw))
+
+    async def set_welcome(self, chat_id: int, text: str | None, enabled: bool = True) -> None:
+        """A new welcome text (checked), or only on/off keeping the text."""
+        if text is not None:
+            await self._set(chat_id, "welcome", "text", Welcome.check_template(text))
+        await self._set(chat_id, "welcome", "enabled", enabled)
+
+    async def set_rules(self, chat_id: int, text: str) -> None:
+        text = text.strip()
+        if not text:
+            raise BadSetting("empty")
+        if len(text) > Welcome.MAX_RULES:
+            raise BadSetting("long")
+        await self._set(chat_id, "rules", "text", text)
 
     async def _set(self, chat_id: int, section: str, name: str, value: Any) -> None:
         """One value in a section of `chats.settings`, under the chat row's lock."""

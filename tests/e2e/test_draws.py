@@ -256,7 +256,13 @@ async def test_a_kill_between_choosing_and_posting_posts_the_same_winners(launch
     assert result["text"].splitlines()[2:4] == [
         f"{place}. {names[user]}" for place, user in enumerate(stored, start=1)
     ]
-    assert (await stored_result(bot.env["DATABASE_URL"], draw_id(post)))[1] is not None
+    await sandbox.settle()
+    for _ in range(100):  # the post is stored right after it is sent
+        if (await stored_result(bot.env["DATABASE_URL"], draw_id(post)))[1] is not None:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the result post was never recorded")
 
 
 async def stored_result(database_url: str, draw: int) -> tuple[list[int], int | None]:

@@ -22,9 +22,7 @@ async def fan_group(sandbox: SandboxClient) -> tuple[Group, User, User]:
 async def test_an_admin_rewards_a_member_by_replying(sandbox: SandboxClient) -> None:
     group, admin, bob = await fan_group(sandbox)
     photo = await sandbox.send(group, bob, caption="my haul", photo=True)
-    # Bob's updates are handled in order, his and the admin's side by side: once his /me is
-    # answered, his photo has been paid, and the admin's reward comes after it.
-    await sandbox.ask(group, bob, "/me")
+    await sandbox.settle()  # the photo is paid before the admin's reward
     sent = await sandbox.send(
         group, admin, "/points +50 great photo", reply_to=photo["message"]["message_id"]
     )
@@ -38,6 +36,7 @@ async def test_an_admin_rewards_a_member_by_replying(sandbox: SandboxClient) -> 
 async def test_an_admin_deducts_by_username_but_never_below_zero(sandbox: SandboxClient) -> None:
     group, admin, bob = await fan_group(sandbox)
     await sandbox.send(group, bob, "hi")  # now the bot knows @bob_fan (too short to earn)
+    await sandbox.settle()
     await sandbox.ask(group, admin, "/points @bob_fan +30 welcome gift")
     reply = await sandbox.ask(group, admin, "/points @BOB_FAN -20 spamming")
     assert reply["text"] == "✅ -20 points for Bob: spamming. Balance: 10."
@@ -61,6 +60,7 @@ async def test_a_member_cannot_give_points(sandbox: SandboxClient) -> None:
 async def test_bad_input_gets_the_usage_and_changes_nothing(sandbox: SandboxClient) -> None:
     group, admin, bob = await fan_group(sandbox)
     await sandbox.send(group, bob, "hi")
+    await sandbox.settle()
     for bad in (
         "/points @bob_fan +abc nice",
         "/points @bob_fan +50",
@@ -94,6 +94,7 @@ async def test_history_lists_the_latest_changes_in_the_members_language(
     li = await sandbox.create_user("李雷", "li_lei", "zh")
     group = await sandbox.create_group(creator=admin, members=[li])
     await sandbox.send(group, li, "大家好")
+    await sandbox.settle()
     await sandbox.ask(group, admin, "/points @li_lei +5 first post")
     await sandbox.ask(group, admin, "/points @li_lei -2 typo")
     mine = await sandbox.ask(group, li, "/points history")

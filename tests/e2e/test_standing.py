@@ -39,6 +39,7 @@ async def test_messages_earn_points_once_and_me_shows_them(sandbox: SandboxClien
 async def test_me_in_reply_shows_the_other_member(sandbox: SandboxClient) -> None:
     group, admin, (bob,) = await fan_group(sandbox, "Bob")
     sent = await sandbox.send(group, bob, "my first haul")
+    await sandbox.settle()  # Bob's message, paid, before the admin's points
     await sandbox.ask(group, admin, "/points @bob_fan +150 great haul")
     ask = await sandbox.send(group, admin, "/me", reply_to=sent["message"]["message_id"])
     reply = await sandbox.reply_to(group.id, ask["message"]["message_id"])
@@ -51,6 +52,7 @@ async def test_me_in_reply_shows_the_other_member(sandbox: SandboxClient) -> Non
 async def test_admins_change_the_message_rules(sandbox: SandboxClient) -> None:
     group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
     await sandbox.send(group, bob, "hello")
+    await sandbox.settle()
     reply = await sandbox.ask(group, admin, "/settings points message 5")
     assert reply["text"] == "✅ Points setting message is now 5."
     await sandbox.send(group, cleo, "hello all")
@@ -90,6 +92,7 @@ async def test_tier_ups_close_together_share_one_congratulation(sandbox: Sandbox
     group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
     await sandbox.send(group, bob, "hi")
     await sandbox.send(group, cleo, "hi")
+    await sandbox.settle()
     await sandbox.ask(group, admin, "/points @bob_fan +100 thanks")
     await sandbox.ask(group, admin, "/points @cleo_fan +600 big thanks")
     (congratulation,) = await sandbox.wait_for(

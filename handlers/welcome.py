@@ -1,0 +1,125 @@
+"""The welcome text and the group rules: /setwelcome, /setrules, /rules, and the Rules button.
+
+The welcome itself is posted when members join (`handlers/lifecycle.py`, `bot/welcomer.py`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import usage_reply
+from bot.directory import ChatDirectory
+from bot.filters import IsAdmin
+from bot.middlewares import after_commit
+from services.chats import BadSetting, ChatProfile, ChatService, Welcome
+
+
+async def set_welcome(
+    message: Message,
+    command: CommandObject,
+    chats: ChatService,
+    chat_profile: ChatProfile,
+    session: AsyncSession,
+    directory: ChatDirectory,
+) -> None:
+    """/setwelcome <text with {name} {group} {count}> · /setwelcome off|on"""
+    text = (command.args or "").strip()
+    if not text:
+        await message.reply(usage_reply("setwelcome"))
+        return
+    try:
+        if text.lower() in ("off", "on"):
+            await chats.set_welcome(chat_profile.id, None, enabled=text.lower() == "on")
+            reply = (
+                _("✅ Welcome messages are on.")
+                if text.lower() == "on"
+                else _("✅ Welcome messages are off.")
+            )
+        else:
+            await chats.set_welcome(chat_profile.id, text)
+            reply = _("✅ New members will be welcomed with:") + "\n" + escape(text)
+    except BadSetting as bad:
+        reply = setting_problem(str(bad))
+    else:
+        after_commit(session, partial(directory.forget, chat_profile.id))
+    await message.reply(reply)
+
+
+async def set_rules(
+    message: Message,
+    command: CommandObject,
+    chats: ChatService,
+    chat_profile: ChatProfile,
+    session: AsyncSession,
+    directory: ChatDirectory,
+) -> None:
+    """/setrules <text>, or as a reply to the message that holds them."""
+    replied = message.reply_to_message
+    text = (command.args or "").strip() or (
+        (replied.text or replied.caption or "") if replied else ""
+    )
+    if not text:
+        await message.reply(usage_reply("setrules"))
+        return
+    try:
+        await chats.set_rules(chat_profile.id, text)
+    except BadSetting as bad:
+        await message.reply(setting_problem(str(bad)))
+        return
+    after_commit(session, partial(directory.forget, chat_profile.id))
+    await message.reply(_("✅ The group rules are saved. Members see them with /rules."))
+
+
+async def show_rules(message: Message, chat_profile: ChatProfile) -> None:
+    """/rules in the group."""
+    await message.reply(render_rules(chat_profile))
+
+
+async def rules_by_link(message: Message, command: CommandObject, chats: ChatService) -> None:
+    """The Rules button on a welcome opens a private chat with /start rules<chat id>."""
+    chat_id = (command.args or "").removeprefix("rules")
+    profile = await chats.profile(int(chat_id)) if chat_id.lstrip("-").isdigit() else None
+    if profile is None:
+        await message.answer(_("I don't know that group."))
+        return
+    await message.answer(render_rules(profile))
+
+
+def render_rules(profile: ChatProfile) -> str:
+    rules = profile.welcome.rules
+    if rules is None:
+        return _("{group} has no rules yet.").format(group=escape(profile.title))
+    return (
+        _("📜 <b>Rules of {group}</b>").format(group=escape(profile.title)) + "\n" + escape(rules)
+    )
+
+
+def setting_problem(reason: str) -> str:
+    if reason == "empty":
+        return _("The text is empty.")
+    if reason == "long":
+        return _("That is too long: a welcome takes up to {max} characters, rules {rules}.").format(
+            max=Welcome.MAX_TEXT, rules=Welcome.MAX_RULES
+        )
+    unknown = escape(reason.removeprefix("placeholder:"))
+    return _("Unknown placeholder {{{name}}}: use {{name}}, {{group}} or {{count}}.").format(
+        name=unknown
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="welcome")
+    router.message.register(
+        rules_by_link, CommandStart(deep_link=True, magic=F.args.startswith("rules"))
+    )
+    router.message.register(set_welcome, Command("setwelcome"), IsAdmin())
+    router.message.register(set_rules, Command("setrules"), IsAdmin())
+    router.message.register(show_rules, Command("rules"))
+    return router

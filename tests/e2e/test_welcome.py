@@ -1,0 +1,83 @@
+"""Welcomes and rules through the sandbox: joins, bursts, templates, /setrules and /rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sandbox.client import Event, Group, SandboxClient, User
+
+
+async def english_group(sandbox: SandboxClient) -> tuple[Group, User]:
+    admin = await sandbox.create_user("Ada", None, "en")
+    group = await sandbox.create_group("Tea Fans", creator=admin)
+    await sandbox.ask(group, admin, "/settings language en")
+    return group, admin
+
+
+def welcome_in(group: Group) -> Callable[[Event], bool]:
+    return lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and e["reply_to"] is None
+
+
+async def test_a_member_who_joins_is_welcomed_once_with_a_rules_button(
+    sandbox: SandboxClient,
+) -> None:
+    group, _admin = await english_group(sandbox)
+    bob = await sandbox.create_user("Bob", None, "en")
+    await sandbox.set_member_status(
+        group, bob, "member"
+    )  # a chat_member update and a service message
+    (welcome,) = await sandbox.wait_for(welcome_in(group))
+    assert welcome["text"] == "👋 Welcome to Tea Fans, Bob! Please read the rules, then say hello."
+    (button,) = welcome["reply_markup"]["inline_keyboard"][0]
+    assert button["text"] == "群规 / Rules"
+    assert button["url"].endswith(f"?start=rules{group.id}")
+    assert await sandbox.quiet_for(4, welcome_in(group)) == []  # not a second time
+
+
+async def test_a_burst_of_joins_gets_one_welcome(sandbox: SandboxClient) -> None:
+    group, _admin = await english_group(sandbox)
+    fans = [await sandbox.create_user(f"Fan{n}", None, "en") for n in range(12)]
+    for fan in fans:
+        await sandbox.set_member_status(group, fan, "member")
+    (welcome,) = await sandbox.wait_for(welcome_in(group))
+    names = ", ".join(f"Fan{n}" for n in range(10))
+    assert welcome["text"] == (
+        f"👋 Welcome to Tea Fans, {names} and 2 more! Please read the rules, then say hello."
+    )
+
+
+async def test_admins_set_the_welcome_and_the_rules(sandbox: SandboxClient) -> None:
+    group, admin = await english_group(sandbox)
+    member = await sandbox.create_user("Cleo", None, "en")
+    await sandbox.set_member_status(group, member, "member")
+    await sandbox.wait_for(welcome_in(group))
+    refused = await sandbox.ask(group, member, "/setwelcome Hi all")
+    assert refused["text"] == "Sorry, only the group's admins can use this command."
+    usage = await sandbox.ask(group, admin, "/setwelcome")
+    assert usage["text"].startswith("Usage: /setwelcome")
+    unknown = await sandbox.ask(group, admin, "/setwelcome Hi {nickname}")
+    assert unknown["text"] == "Unknown placeholder {nickname}: use {name}, {group} or {count}."
+    long = await sandbox.ask(group, admin, "/setwelcome " + "x" * 1001)
+    assert long["text"].startswith("That is too long")
+    saved = await sandbox.ask(group, admin, "/setwelcome Hi {name}, you make {count} in {group}!")
+    assert saved["text"].startswith("✅ New members will be welcomed with:")
+    dan = await sandbox.create_user("Dan", None, "en")
+    await sandbox.set_member_status(group, dan, "member")
+    (welcome,) = await sandbox.wait_for(welcome_in(group))
+    assert welcome["text"] == "Hi Dan, you make 4 in Tea Fans!"  # admin, Cleo, Dan and the bot
+
+    rules = await sandbox.send(group, admin, "1. Be kind\n2. No spam")
+    sent = await sandbox.send(group, admin, "/setrules", reply_to=rules["message"]["message_id"])
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert reply["text"] == "✅ The group rules are saved. Members see them with /rules."
+    shown = await sandbox.ask(group, member, "/rules")
+    assert shown["text"] == "📜 Rules of Tea Fans\n1. Be kind\n2. No spam"
+    await sandbox.send_private(member, f"/start rules{group.id}")
+    (private,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == member.id)
+    assert private["text"] == shown["text"]
+
+    off = await sandbox.ask(group, admin, "/setwelcome off")
+    assert off["text"] == "✅ Welcome messages are off."
+    eve = await sandbox.create_user("Eve", None, "en")
+    await sandbox.set_member_status(group, eve, "member")
+    assert await sandbox.quiet_for(4, welcome_in(group)) == []
