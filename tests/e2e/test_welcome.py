@@ -40,10 +40,13 @@ async def test_a_burst_of_joins_gets_one_welcome(sandbox: SandboxClient) -> None
     for fan in fans:
         await sandbox.set_member_status(group, fan, "member")
     (welcome,) = await sandbox.wait_for(welcome_in(group))
-    names = ", ".join(f"Fan{n}" for n in range(10))
-    assert welcome["text"] == (
-        f"👋 Welcome to Tea Fans, {names} and 2 more! Please read the rules, then say hello."
-    )
+    head, tail = "👋 Welcome to Tea Fans, ", " and 2 more! Please read the rules, then say hello."
+    assert welcome["text"].startswith(head)
+    assert welcome["text"].endswith(tail)
+    names = welcome["text"].removeprefix(head).removesuffix(tail).split(", ")
+    # joins are handled side by side, so in no set order: any ten of the twelve, once each
+    assert len(set(names)) == 10
+    assert set(names) <= {fan.first_name for fan in fans}
 
 
 async def test_admins_set_the_welcome_and_the_rules(sandbox: SandboxClient) -> None:
