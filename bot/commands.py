@@ -54,6 +54,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("draws", __("Open lucky draws"), usage="/draws"),
     CommandSpec("rules", __("The group rules"), usage="/rules"),
     CommandSpec(
+        "faq",
+        __("Quick answers; admins add and delete them"),
+        usage="/faq · /faq add <keyword, keyword> | <answer> · /faq del <id>",
+    ),
+    CommandSpec(
         "setwelcome",
         __("Set the welcome for new members, or turn it off"),
         usage="/setwelcome <text with {name} {group} {count}> · /setwelcome off|on",

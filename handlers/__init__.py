@@ -7,6 +7,7 @@ from handlers import (
     checkin,
     draw_dialogue,
     draws,
+    faq,
     lifecycle,
     points,
     refusal,
@@ -32,13 +33,15 @@ def feature_routers() -> list[Router]:
         standing.create_router(),
         tiers.create_router(),
         draws.create_router(),  # its button's callback queries pass the message-only filter
+        faq.create_router(),
         refusal.create_router(),
     )
-    # `checkin` takes plain messages too (its keywords), and `draw_dialogue` the prize given
-    # as a reply, so they sit outside `commands`.
+    # `checkin` takes plain messages too (its keywords), `draw_dialogue` the prize given as a
+    # reply and `faq_questions` members' questions, so they sit outside `commands`.
     return [
         lifecycle.create_router(),
         commands,
         checkin.create_router(),
         draw_dialogue.create_router(),
+        faq.create_question_router(),
     ]

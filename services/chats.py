@@ -166,6 +166,53 @@ class Welcome:
 
 
 @dataclass(frozen=True, slots=True)
+class FaqEntry:
+    id: int
+    keywords: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    """Quick answers (`/faq add <keywords> | <answer>`): a question naming a keyword gets one."""
+
+    entries: tuple[FaqEntry, ...] = ()
+
+    MAX_ENTRIES: ClassVar[int] = 50
+    MAX_ANSWER: ClassVar[int] = 1000
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Faq:
+        stored = (settings.get("faq") or {}).get("entries") or []
+        return cls(
+            tuple(FaqEntry(int(e["id"]), tuple(e["keywords"]), str(e["answer"])) for e in stored)
+        )
+
+    @staticmethod
+    def parse(raw: str) -> tuple[list[str], str]:
+        """`<keywords, comma separated> | <answer>`; BadSetting("format" | "keyword" | "long")."""
+        keywords_part, bar, answer = raw.partition("|")
+        answer = answer.strip()
+        keywords = [k.strip() for k in keywords_part.replace("，", ",").split(",") if k.strip()]
+        if not bar or not answer or not keywords or len(keywords) > 10:
+            raise BadSetting("format")
+        if any(len(keyword) < 2 or len(keyword) > 30 for keyword in keywords):
+            raise BadSetting("keyword")
+        if len(answer) > Faq.MAX_ANSWER:
+            raise BadSetting("long")
+        return keywords, answer
+
+    def answer_for(self, text: str) -> tuple[FaqEntry, str] | None:
+        """The first entry with a keyword in `text` (any case), and that keyword."""
+        folded = text.casefold()
+        for entry in self.entries:
+            for keyword in entry.keywords:
+                if keyword.casefold() in folded:
+                    return entry, keyword
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatProfile:
     """What the middlewares and handlers need to know about a chat on every update."""
 
@@ -178,6 +225,7 @@ class ChatProfile:
     message_rules: MessageRules = MessageRules()
     checkin_rules: CheckinRules = CheckinRules()
     welcome: Welcome = Welcome()
+    faq: Faq = Faq()
 
     @property
     def is_group(self) -> bool:
@@ -217,6 +265,7 @@ class ChatService:
             message_rules=MessageRules.from_settings(chat.settings),
             checkin_rules=CheckinRules.from_settings(chat.settings),
             welcome=Welcome.from_settings(chat.settings),
+            faq=Faq.from_settings(chat.settings),
         )
 
     async def set_timezone(self, chat_id: int, timezone: str) -> None:
@@ -254,10 +303,38 @@ class ChatService:
             raise BadSetting("long")
         await self._set(chat_id, "rules", "text", text)
 
+    async def add_faq(self, chat_id: int, raw: str) -> FaqEntry:
+        keywords, answer = Faq.parse(raw)
+        chat = await self._locked(chat_id)
+        stored = chat.settings.get("faq") or {}
+        entries = list(stored.get("entries") or [])
+        if len(entries) >= Faq.MAX_ENTRIES:
+            raise BadSetting("full")
+        entry_id = int(stored.get("next_id", 1))
+        entries.append({"id": entry_id, "keywords": keywords, "answer": answer})
+        chat.settings = {**chat.settings, "faq": {"entries": entries, "next_id": entry_id + 1}}
+        await self.session.flush()
+        return FaqEntry(entry_id, tuple(keywords), answer)
+
+    async def delete_faq(self, chat_id: int, entry_id: int) -> bool:
+        """False when there is no such entry; an explicit admin command deletes it."""
+        chat = await self._locked(chat_id)
+        stored = chat.settings.get("faq") or {}
+        entries = list(stored.get("entries") or [])
+        kept = [entry for entry in entries if int(entry["id"]) != entry_id]
+        if len(kept) == len(entries):
+            return False
+        chat.settings = {**chat.settings, "faq": {**stored, "entries": kept}}
+        await self.session.flush()
+        return True
+
+    async def _locked(self, chat_id: int) -> Chat:
+        locked = select(Chat).where(Chat.id == chat_id).with_for_update()
+        return (await self.session.scalars(locked.execution_options(populate_existing=True))).one()
+
     async def _set(self, chat_id: int, section: str, name: str, value: Any) -> None:
         """One value in a section of `chats.settings`, under the chat row's lock."""
-        locked = select(Chat).where(Chat.id == chat_id).with_for_update()
-        chat = (await self.session.scalars(locked.execution_options(populate_existing=True))).one()
+        chat = await self._locked(chat_id)
         values = {**(chat.settings.get(section) or {}), name: value}
         chat.settings = {**chat.settings, section: values}
         await self.session.flush()

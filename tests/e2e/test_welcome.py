@@ -84,3 +84,31 @@ async def test_admins_set_the_welcome_and_the_rules(sandbox: SandboxClient) -> N
     eve = await sandbox.create_user("Eve", None, "en")
     await sandbox.set_member_status(group, eve, "member")
     assert await sandbox.quiet_for(4, welcome_in(group)) == []
+
+
+async def test_faq_answers_questions_once_in_five_minutes(sandbox: SandboxClient) -> None:
+    group, admin = await english_group(sandbox)
+    fan = await sandbox.create_user("Fay", None, "en")
+    await sandbox.set_member_status(group, fan, "member")
+    await sandbox.wait_for(welcome_in(group))
+    refused = await sandbox.ask(group, fan, "/faq add ship | free")
+    assert refused["text"] == "Sorry, only the group's admins can use this command."
+    no_bar = await sandbox.ask(group, admin, "/faq add shipping free over 99")
+    assert no_bar["text"].startswith("Usage: /faq")
+    short = await sandbox.ask(group, admin, "/faq add s | free")
+    assert short["text"] == "Each keyword needs 2 to 30 characters."
+    saved = await sandbox.ask(group, admin, "/faq add shipping, 运费 | Free shipping over ¥99.")
+    assert saved["text"] == "✅ FAQ #1 saved for: shipping, 运费"
+    assert (await sandbox.ask(group, fan, "/faq"))["text"].splitlines()[1] == (
+        "#1 shipping, 运费 → Free shipping over ¥99."
+    )
+    answer = await sandbox.ask(group, fan, "How much is SHIPPING to Shanghai?")
+    assert answer["text"] == "Free shipping over ¥99."
+    await sandbox.send(group, fan, "shipping again?")  # the same keyword within 5 minutes
+    await sandbox.send(group, fan, "I love the shipping box")  # not a question
+    assert await sandbox.quiet_for(1.5, lambda e: e["kind"] == "sent") == []
+    other = await sandbox.ask(group, fan, "运费多少？")
+    assert other["text"] == "Free shipping over ¥99."
+    deleted = await sandbox.ask(group, admin, "/faq del 1")
+    assert deleted["text"] == "🗑 FAQ #1 deleted."
+    assert (await sandbox.ask(group, admin, "/faq del 1"))["text"] == "There is no FAQ #1."

@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, LedgerEntry, Member
-from services.chats import ChatService, UnknownLanguage, UnknownTimezone
+from services.chats import (
+    BadSetting,
+    ChatService,
+    Faq,
+    FaqEntry,
+    UnknownLanguage,
+    UnknownTimezone,
+    Welcome,
+)
 from services.clock import FrozenClock
 from services.members import Sighting, record_sightings
 
@@ -92,3 +100,37 @@ async def test_migration_merges_members_already_seen_in_the_supergroup(
 
 async def test_migrating_an_unknown_chat_does_nothing(session: AsyncSession) -> None:
     assert await chats_in(session).migrate(-30, -100_30) is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [("shipping free", "format"), ("shipping |", "format"), ("| free", "format"),
+     ("s | free", "keyword"), ("ship | " + "x" * 1001, "long")],
+)  # fmt: skip
+def test_faq_entries_need_keywords_a_bar_and_an_answer(raw: str, reason: str) -> None:
+    with pytest.raises(BadSetting, match=reason):
+        Faq.parse(raw)
+
+
+def test_faq_finds_a_keyword_in_any_case() -> None:
+    keywords, answer = Faq.parse("Shipping，运费 | Free over ¥99")
+    assert keywords == ["Shipping", "运费"]
+    faq = Faq((FaqEntry(1, tuple(keywords), answer),))
+    found = faq.answer_for("what is the SHIPPING fee?")
+    assert found is not None
+    assert found[1] == "Shipping"
+    assert faq.answer_for("运费多少") is not None
+    assert faq.answer_for("nice photo") is None
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [("  ", "empty"), ("x" * 1001, "long"), ("Hi {nick}", "placeholder:nick"),
+     ("Hi {", "placeholder:{")],
+)  # fmt: skip
+def test_welcome_templates_are_checked(template: str, reason: str) -> None:
+    with pytest.raises(BadSetting, match=reason):
+        Welcome.check_template(template)
+    assert Welcome.check_template(" Hi {name} of {group} ({count}) ") == (
+        "Hi {name} of {group} ({count})"
+    )
