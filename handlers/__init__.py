@@ -1,6 +1,7 @@
 """One router per feature, built fresh for each dispatcher, tried by updates in this order."""
 
 from aiogram import Router
+from aiogram.types import Message
 
 from bot.filters import is_command
 from handlers import (
@@ -26,8 +27,8 @@ def feature_routers() -> list[Router]:
     commands.message.filter(is_command)
     # `refusal` comes last: it answers admin commands that no admin-only handler took.
     commands.include_routers(
-        welcome.create_router(),  # before `start`: /start rules<chat> is the Rules button
         start.create_router(),
+        welcome.create_router(),  # its /start rules<chat> (the Rules button) passes `start`
         settings.create_router(),
         points.create_router(),
         standing.create_router(),
@@ -36,12 +37,18 @@ def feature_routers() -> list[Router]:
         faq.create_router(),
         refusal.create_router(),
     )
-    # `checkin` takes plain messages too (its keywords), `draw_dialogue` the prize given as a
-    # reply and `faq_questions` members' questions, so they sit outside `commands`.
-    return [
-        lifecycle.create_router(),
-        commands,
-        checkin.create_router(),
-        draw_dialogue.create_router(),
-        faq.create_question_router(),
-    ]
+    # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a
+    # question (the FAQ) — are a few percent of chatter: one cheap filter skips both routers.
+    addressed = Router(name="addressed")
+    addressed.message.filter(may_be_for_the_bot)
+    addressed.include_routers(draw_dialogue.create_router(), faq.create_question_router())
+    # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.
+    return [lifecycle.create_router(), commands, checkin.create_router(), addressed]
+
+
+async def may_be_for_the_bot(message: Message) -> bool:
+    """A reply, or a message ending in ?/？ or naming someone (the bot, maybe)."""
+    if message.reply_to_message is not None:
+        return True
+    text = (message.text or message.caption or "").rstrip()
+    return text.endswith(("?", "？")) or "@" in text

@@ -59,6 +59,7 @@ async def help_(message: Message, bot: Bot, admin_cache: AdminCache) -> None:
 
 def create_router() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
+    # A deep link (`/start rules<chat>`) is the welcome's Rules button: `welcome` takes it.
+    router.message.register(start, CommandStart(deep_link=False))
     router.message.register(help_, Command("help"))
     return router
