@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
-from bot.middlewares import after_commit
+from bot.middlewares import forget_after_commit
 from handlers.refusal import admins_only
 from services.chats import BadSetting, ChatProfile, ChatService, Faq
 
@@ -54,7 +54,7 @@ async def manage_faq(
     except BadSetting as bad:
         await message.reply(faq_problem(str(bad)))
         return
-    after_commit(session, partial(directory.forget, chat_profile.id))
+    forget_after_commit(session, directory, chat_profile.id)
     await message.reply(reply)
 
 

@@ -3,8 +3,6 @@ becoming a supergroup."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from aiogram import Bot, Router
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated, Message
@@ -13,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admins import AdminCache
 from bot.directory import ChatDirectory
-from bot.middlewares import after_commit
+from bot.middlewares import forget_after_commit
 from bot.welcomer import Welcomer
 from services.chats import ChatProfile, ChatService
 
@@ -62,7 +60,7 @@ async def bot_removed(
 ) -> None:
     """The bot was removed: stop posting there; every row stays."""
     await chats.set_active(event.chat.id, False)
-    after_commit(session, partial(directory.forget, event.chat.id))
+    forget_after_commit(session, directory, event.chat.id)
     admin_cache.invalidate(event.chat.id)
 
 
@@ -110,7 +108,7 @@ async def group_migrated(
     assert new_id is not None
     await chats.migrate(message.chat.id, new_id)
     for chat_id in (message.chat.id, new_id):
-        after_commit(session, partial(directory.forget, chat_id))
+        forget_after_commit(session, directory, chat_id)
         admin_cache.invalidate(chat_id)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from html import escape
 
 from aiogram import Router
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import usage_of, usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
-from bot.middlewares import after_commit
+from bot.middlewares import forget_after_commit
 from services.chats import (
     LANGUAGES,
     BadSetting,
@@ -44,11 +43,11 @@ async def settings(
         return
     if args[0].lower() == "points":
         await set_points_rule(message, args[1:], chats)
-        after_commit(session, partial(directory.forget, message.chat.id))
+        forget_after_commit(session, directory, message.chat.id)
         return
     if args[0].lower() == "checkin":
         await set_checkin_rule(message, args[1:], chats)
-        after_commit(session, partial(directory.forget, message.chat.id))
+        forget_after_commit(session, directory, message.chat.id)
         return
     if len(args) != 2 or args[0].lower() not in ("timezone", "language"):
         await message.reply(usage_reply("settings"))
@@ -66,7 +65,7 @@ async def settings(
     except (UnknownTimezone, UnknownLanguage):
         await message.reply(usage_reply("settings"))
         return
-    after_commit(session, partial(directory.forget, message.chat.id))
+    forget_after_commit(session, directory, message.chat.id)
     await message.reply(reply)
 
 

@@ -5,7 +5,6 @@ The welcome itself is posted when members join (`handlers/lifecycle.py`, `bot/we
 
 from __future__ import annotations
 
-from functools import partial
 from html import escape
 
 from aiogram import F, Router
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
-from bot.middlewares import after_commit
+from bot.middlewares import forget_after_commit
 from services.chats import BadSetting, ChatProfile, ChatService, Welcome
 
 
@@ -48,7 +47,7 @@ async def set_welcome(
     except BadSetting as bad:
         reply = setting_problem(str(bad))
     else:
-        after_commit(session, partial(directory.forget, chat_profile.id))
+        forget_after_commit(session, directory, chat_profile.id)
     await message.reply(reply)
 
 
@@ -73,7 +72,7 @@ async def set_rules(
     except BadSetting as bad:
         await message.reply(setting_problem(str(bad)))
         return
-    after_commit(session, partial(directory.forget, chat_profile.id))
+    forget_after_commit(session, directory, chat_profile.id)
     await message.reply(_("✅ The group rules are saved. Members see them with /rules."))
 
 

@@ -1,5 +1,10 @@
 from bot.middlewares.counting import MessageCountingMiddleware
-from bot.middlewares.database import CommitBeforeCalling, DbSessionMiddleware, after_commit
+from bot.middlewares.database import (
+    CommitBeforeCalling,
+    DbSessionMiddleware,
+    after_commit,
+    forget_after_commit,
+)
 from bot.middlewares.throttle import CommandThrottleMiddleware
 from bot.middlewares.tracking import TrackingMiddleware
 
@@ -10,4 +15,5 @@ __all__ = [
     "MessageCountingMiddleware",
     "TrackingMiddleware",
     "after_commit",
+    "forget_after_commit",
 ]

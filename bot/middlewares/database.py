@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import (
@@ -21,6 +22,9 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+if TYPE_CHECKING:
+    from bot.directory import ChatDirectory
+
 _AFTER_COMMIT = "after_commit"
 _update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
 
@@ -28,6 +32,12 @@ _update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     """Run `callback` once the update's transaction is committed (caches must not run ahead)."""
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def forget_after_commit(session: AsyncSession, directory: ChatDirectory, chat_id: int) -> None:
+    """Drop the chat's cached profile once the change to it is committed (not before: a
+    concurrent update would cache the old row again)."""
+    after_commit(session, partial(directory.forget, chat_id))
 
 
 async def commit_so_far(session: AsyncSession) -> None:
