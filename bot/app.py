@@ -33,6 +33,8 @@ from bot.middlewares import (
 )
 from bot.pacing import PacingMiddleware, SendPacer
 from bot.quiet import QuietMode
+from bot.referrals import ReferralKeeper
+from bot.rights import RightsNotices
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
 from bot.welcomer import WELCOME_BURST_SECONDS, Welcomer
 from handlers import errors, feature_routers
@@ -116,10 +118,14 @@ def create_dispatcher(services: Services) -> Dispatcher:
     i18n = create_i18n(settings.default_language)
     announcer = TierAnnouncer(i18n, settings.tier_announce_seconds)
     welcomer = Welcomer(i18n, WELCOME_BURST_SECONDS)
+    notices = RightsNotices(services.session_pool, services.clock, i18n, settings.default_timezone)
     keeper = DrawKeeper(
         services.session_pool, services.clock, i18n, settings.default_timezone,
         result_grace=settings.draw_result_grace_seconds,
     )  # fmt: skip
+    referral_keeper = ReferralKeeper(
+        services.session_pool, services.clock, i18n, settings.default_timezone, announcer
+    )
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -133,7 +139,8 @@ def create_dispatcher(services: Services) -> Dispatcher:
         joins=services.joins,
         keeper=keeper,
         welcomer=welcomer,
-        quiet=QuietMode(settings.quiet_delete_seconds),
+        notices=notices,
+        quiet=QuietMode(settings.quiet_delete_seconds, notices),
     )
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
@@ -155,6 +162,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         logger.info("started as @%s (id %s)", me.username, me.id)
         await register_commands(bot, i18n)
         background.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
+        background.add(asyncio.create_task(referral_keeper.run(bot)))
 
     async def on_shutdown(bot: Bot) -> None:
         for task in background:

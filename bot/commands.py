@@ -52,6 +52,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         usage="/tiers · /tiers set <name> <points> [perks] · /tiers del <name>",
     ),
     CommandSpec("draws", __("Open lucky draws"), usage="/draws"),
+    CommandSpec(
+        "invite",
+        __("Your own invite link: earn points for friends who join and stay"),
+        usage="/invite · /invite top",
+    ),
     CommandSpec("rules", __("The group rules"), usage="/rules"),
     CommandSpec(
         "faq",
@@ -61,7 +66,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "setwelcome",
         __("Set the welcome for new members, or turn it off"),
-        usage="/setwelcome <text with {name} {group} {count}> · /setwelcome off|on",
+        usage=(
+            "/setwelcome <text with {name} {group} {count}> · /setwelcome off|on · "
+            "/setwelcome delete 10m|off"
+        ),
         admin=True,
     ),
     CommandSpec(
@@ -89,7 +97,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         usage="/settings [timezone <Area/City> | language <zh|en|auto> | "
         "points message|cooldown|daily_cap <number> | checkin base|streak_cap|makeup_cost|"
         "makeup_days|makeup_per_month <number> | checkin keywords <a,b> | "
-        "checkin milestones <7:20,30:100>]",
+        "checkin milestones <7:20,30:100> | referral <points>]",
         admin=True,
     ),
 )

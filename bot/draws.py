@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
+from functools import partial
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import reply_language
+from bot.i18n import speaking
+from bot.periodic import every
 from models import Draw, Member
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
@@ -130,12 +131,7 @@ class DrawKeeper:
 
     async def run(self, bot: Bot) -> None:
         """End due draws and post orphaned results, every `CHECK_EVERY` seconds, forever."""
-        while True:
-            try:
-                await self.catch_up(bot)
-            except Exception:
-                logger.exception("could not end the draws that are due")
-            await asyncio.sleep(CHECK_EVERY)
+        await every(CHECK_EVERY, partial(self.catch_up, bot), "end the draws that are due")
 
     async def catch_up(self, bot: Bot) -> None:
         async with self.session_pool() as session:
@@ -192,7 +188,7 @@ class DrawKeeper:
         return await ChatService(session, self.clock, self.default_timezone).profile(chat_id)
 
     def _language(self, profile: ChatProfile | None) -> AbstractContextManager[None]:
-        return speaking(self.i18n, reply_language(profile, None, self.i18n.default_locale))
+        return speaking(self.i18n, profile)
 
     @staticmethod
     async def _names(session: AsyncSession, chat_id: int, user_ids: list[int]) -> dict[int, str]:
@@ -224,13 +220,6 @@ def claim_keyboard(draw_id: int) -> InlineKeyboardMarkup:
 def join_keyboard(draw_id: int) -> InlineKeyboardMarkup:
     button = InlineKeyboardButton(text="参加 / Join", callback_data=DrawButton(id=draw_id).pack())
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
-
-
-@contextmanager
-def speaking(i18n: I18n, language: str) -> Iterator[None]:
-    """gettext in one language outside any update (posts nobody's message asked for)."""
-    with i18n.context(), i18n.use_locale(language):
-        yield
 
 
 def render_post(draw: Draw, timezone: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,13 @@ def reply_language(profile: ChatProfile | None, user: User | None, default: str)
     if profile is not None and profile.language:
         return profile.language
     return language_of(user) or default
+
+
+@contextmanager
+def speaking(i18n: I18n, profile: ChatProfile | None) -> Iterator[None]:
+    """gettext in the group's language outside any update (posts nobody's message asked for)."""
+    with i18n.context(), i18n.use_locale(reply_language(profile, None, i18n.default_locale)):
+        yield
 
 
 class ChatLanguageMiddleware(I18nMiddleware):

@@ -7,8 +7,9 @@ import logging
 import time
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
+from bot.rights import DELETE, RightsNotices
 from services.chats import ChatProfile, CheckinRules
 
 logger = logging.getLogger(__name__)
@@ -21,8 +22,9 @@ class QuietMode:
     Deletions wait in memory: after a restart the messages stay, which is harmless.
     """
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, notices: RightsNotices) -> None:
         self.delay = delay
+        self.notices = notices
         self._sizes: dict[int, tuple[float, int]] = {}
         self._pending: set[asyncio.Task[None]] = set()
 
@@ -39,11 +41,17 @@ class QuietMode:
 
     async def _delete_later(self, bot: Bot, chat_id: int, message_ids: tuple[int, ...]) -> None:
         await asyncio.sleep(self.delay)
+        refused = False
         for message_id in message_ids:
             try:
                 await bot.delete_message(chat_id, message_id)
-            except TelegramAPIError as error:  # no right to delete, or already gone
+            except TelegramBadRequest as error:  # no right to delete, or already gone
                 logger.info("quiet mode in chat %s: %s", chat_id, error)
+                refused = True
+            except TelegramAPIError as error:
+                logger.info("quiet mode in chat %s: %s", chat_id, error)
+        if refused:
+            await self.notices.check(bot, chat_id, DELETE)
 
     async def _size(self, bot: Bot, chat_id: int) -> int:
         cached = self._sizes.get(chat_id)

@@ -21,7 +21,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import reply_language
+from bot.i18n import speaking
 from services.chats import ChatProfile
 
 logger = logging.getLogger(__name__)
@@ -83,8 +83,7 @@ class Welcomer:
             count = await bot.get_chat_member_count(chat_id)
         except TelegramAPIError:
             count = 0
-        language = reply_language(profile, None, self.i18n.default_locale)
-        with self.i18n.context(), self.i18n.use_locale(language):
+        with speaking(self.i18n, profile):
             text = welcome_text(profile, burst.names, count)
             button = InlineKeyboardButton(
                 text="群规 / Rules",

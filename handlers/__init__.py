@@ -11,6 +11,7 @@ from handlers import (
     faq,
     lifecycle,
     points,
+    referrals,
     refusal,
     settings,
     standing,
@@ -35,6 +36,7 @@ def feature_routers() -> list[Router]:
         tiers.create_router(),
         draws.create_router(),  # its button's callback queries pass the message-only filter
         faq.create_router(),
+        referrals.create_router(),
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a

@@ -1,5 +1,5 @@
-"""The bot joining or leaving a group, members joining (welcomed), admins changing, and a group
-becoming a supergroup."""
+"""The bot joining or leaving a group, members joining (welcomed, referrals noted) and leaving,
+admins changing, and a group becoming a supergroup."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.admins import AdminCache
 from bot.directory import ChatDirectory
 from bot.middlewares import forget_after_commit
+from bot.rights import RightsNotices
 from bot.welcomer import Welcomer
 from services.chats import ChatProfile, ChatService
+from services.referrals import ReferralService
 
 ADMIN_STATUSES = ("administrator", "creator")
 
@@ -23,7 +25,11 @@ async def is_migration(message: Message) -> bool:
 
 
 async def bot_added(
-    event: ChatMemberUpdated, bot: Bot, chats: ChatService, admin_cache: AdminCache
+    event: ChatMemberUpdated,
+    bot: Bot,
+    chats: ChatService,
+    admin_cache: AdminCache,
+    notices: RightsNotices,
 ) -> None:
     """The bot was added to a group: say what it needs to do its job."""
     admin_cache.invalidate(event.chat.id)
@@ -33,6 +39,8 @@ async def bot_added(
     await bot.send_message(
         event.chat.id, greeting(event, (await bot.me()).can_read_all_group_messages)
     )
+    if event.new_chat_member.status == "administrator":  # else the greeting asked for it
+        await notices.rights_changed(bot, event.chat.id, event.new_chat_member)
 
 
 def greeting(event: ChatMemberUpdated, reads_all_messages: bool | None) -> str:
@@ -74,13 +82,41 @@ async def admins_changed(event: ChatMemberUpdated, admin_cache: AdminCache) -> N
     admin_cache.invalidate(event.chat.id)
 
 
-async def member_joined(
-    event: ChatMemberUpdated, chat_profile: ChatProfile, welcomer: Welcomer, bot: Bot
+async def bot_rights_changed(
+    event: ChatMemberUpdated, bot: Bot, admin_cache: AdminCache, notices: RightsNotices
 ) -> None:
-    """A person joined (or came back): welcome them with the others joining now."""
+    """The bot was promoted, demoted or given other rights: tell the admins what it lacks."""
+    admin_cache.invalidate(event.chat.id)
+    await notices.rights_changed(bot, event.chat.id, event.new_chat_member)
+
+
+async def member_joined(
+    event: ChatMemberUpdated,
+    chat_profile: ChatProfile,
+    welcomer: Welcomer,
+    referrals: ReferralService,
+    admin_cache: AdminCache,
+    bot: Bot,
+) -> None:
+    """A person joined (or came back): welcome them with the others joining now, and note
+    whose invite link brought them."""
     user = event.new_chat_member.user
-    if not user.is_bot and chat_profile.is_group:
-        welcomer.joined(bot, chat_profile, user.id, user.full_name)
+    if await touches_admin_rights(event):
+        admin_cache.invalidate(event.chat.id)
+    if user.is_bot or not chat_profile.is_group:
+        return
+    if event.invite_link is not None:
+        await referrals.joined(chat_profile.id, user.id, event.invite_link.invite_link)
+    welcomer.joined(bot, chat_profile, user.id, user.full_name)
+
+
+async def member_left(
+    event: ChatMemberUpdated, referrals: ReferralService, admin_cache: AdminCache
+) -> None:
+    """A person left or was removed: a referral still waiting for them never pays."""
+    if await touches_admin_rights(event):
+        admin_cache.invalidate(event.chat.id)
+    await referrals.left(event.chat.id, event.new_chat_member.user.id)
 
 
 async def has_new_members(message: Message) -> bool:
@@ -116,9 +152,10 @@ def create_router() -> Router:
     router = Router(name="lifecycle")
     router.my_chat_member.register(bot_added, ChatMemberUpdatedFilter(JOIN_TRANSITION))
     router.my_chat_member.register(bot_removed, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
-    router.my_chat_member.register(admins_changed, touches_admin_rights)
-    router.chat_member.register(admins_changed, touches_admin_rights)
+    router.my_chat_member.register(bot_rights_changed, touches_admin_rights)
     router.chat_member.register(member_joined, ChatMemberUpdatedFilter(JOIN_TRANSITION))
+    router.chat_member.register(member_left, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+    router.chat_member.register(admins_changed, touches_admin_rights)
     router.message.register(group_migrated, is_migration)
     router.message.register(members_joined, has_new_members)
     return router

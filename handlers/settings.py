@@ -22,6 +22,7 @@ from services.chats import (
     ChatService,
     CheckinRules,
     MessageRules,
+    ReferralRules,
     UnknownLanguage,
     UnknownTimezone,
 )
@@ -47,6 +48,10 @@ async def settings(
         return
     if args[0].lower() == "checkin":
         await set_checkin_rule(message, args[1:], chats)
+        forget_after_commit(session, directory, message.chat.id)
+        return
+    if args[0].lower() == "referral":
+        await set_referral_reward(message, args[1:], chats)
         forget_after_commit(session, directory, message.chat.id)
         return
     if len(args) != 2 or args[0].lower() not in ("timezone", "language"):
@@ -101,6 +106,23 @@ async def set_checkin_rule(message: Message, args: list[str], chats: ChatService
     await message.reply(reply)
 
 
+async def set_referral_reward(message: Message, args: list[str], chats: ChatService) -> None:
+    """/settings referral <points>"""
+    if len(args) != 1 or not args[0].isdigit():
+        await message.reply(usage_reply("settings"))
+        return
+    try:
+        await chats.set_referral_reward(message.chat.id, int(args[0]))
+    except BadSetting:
+        await message.reply(out_of_range("referral", ReferralRules.LIMITS))
+        return
+    await message.reply(
+        _("✅ A friend who joins through a member's link now earns them {points} points.").format(
+            points=int(args[0])
+        )
+    )
+
+
 def out_of_range(name: str, limits: tuple[int, int]) -> str:
     low, high = limits
     return _("{name} must be between {low} and {high}.").format(name=name, low=low, high=high)
@@ -139,6 +161,9 @@ def render_settings(profile: ChatProfile) -> str:
             ),
             _("Quiet sign-ins (messages deleted after a minute): {quiet}").format(
                 quiet=profile.checkin_rules.quiet
+            ),
+            _("Referral reward: {points} points per friend who stays a day and talks").format(
+                points=profile.referral_rules.reward
             ),
             "",
             _("Change them with {usage}").format(usage=usage_of("settings")),

@@ -24,6 +24,7 @@ from models import Member
 from services.chats import ChatProfile
 from services.messages import MessageTally
 from services.points import Period, PointsService
+from services.referrals import ReferralService
 from services.tiers import TierService, standing
 
 PAGE_SIZE = 10
@@ -54,9 +55,10 @@ async def me(
     session: AsyncSession,
     chat_profile: ChatProfile,
     tally: MessageTally,
+    referrals: ReferralService,
     i18n: I18n,
 ) -> None:
-    """/me, or /me in reply to someone: balance, tier, rank, streak and messages."""
+    """/me, or /me in reply to someone: balance, tier, rank, streak, messages, referrals."""
     replied = message.reply_to_message.from_user if message.reply_to_message else None
     user = replied or message.from_user
     if user is None:
@@ -93,6 +95,13 @@ async def me(
             days=member.streak if member else 0, messages=messages
         ),
     ]
+    invited = await referrals.counts(message.chat.id, user.id)
+    if invited.confirmed or invited.pending:
+        lines.append(
+            _("🤝 Referrals: {confirmed} confirmed, {pending} waiting").format(
+                confirmed=invited.confirmed, pending=invited.pending
+            )
+        )
     await message.reply("\n".join(lines))
 
 

@@ -5,6 +5,7 @@ The welcome itself is posted when members join (`handlers/lifecycle.py`, `bot/we
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import escape
 
 from aiogram import F, Router
@@ -18,6 +19,7 @@ from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
 from bot.middlewares import forget_after_commit
 from services.chats import BadSetting, ChatProfile, ChatService, Welcome
+from services.clock import format_duration, parse_duration
 
 
 async def set_welcome(
@@ -28,13 +30,27 @@ async def set_welcome(
     session: AsyncSession,
     directory: ChatDirectory,
 ) -> None:
-    """/setwelcome <text with {name} {group} {count}> · /setwelcome off|on"""
+    """/setwelcome <text with {name} {group} {count}> · off|on · delete <10m|off>"""
     text = (command.args or "").strip()
-    if not text:
+    words = text.split()
+    deletion = None
+    if len(words) == 2 and words[0].lower() == "delete":
+        delay = parse_duration(words[1]) if words[1].lower() != "off" else timedelta(0)
+        deletion = None if delay is None else int(delay.total_seconds())
+    if not text or (words[0].lower() == "delete" and len(words) <= 2 and deletion is None):
         await message.reply(usage_reply("setwelcome"))
         return
     try:
-        if text.lower() in ("off", "on"):
+        if deletion is not None:
+            await chats.set_welcome_deletion(chat_profile.id, deletion)
+            reply = (
+                _("✅ Welcomes are deleted {delay} after they are posted.").format(
+                    delay=format_duration(deletion)
+                )
+                if deletion
+                else _("✅ Welcomes stay; they are not deleted.")
+            )
+        elif text.lower() in ("off", "on"):
             await chats.set_welcome(chat_profile.id, None, enabled=text.lower() == "on")
             reply = (
                 _("✅ Welcome messages are on.")
@@ -101,6 +117,11 @@ def render_rules(profile: ChatProfile) -> str:
 
 
 def setting_problem(reason: str) -> str:
+    if reason == "delete_after":
+        low, high = Welcome.DELETE_AFTER
+        return _("The delay must be between {low} and {high}, or off.").format(
+            low=format_duration(low), high=format_duration(high)
+        )
     if reason == "empty":
         return _("The text is empty.")
     if reason == "long":

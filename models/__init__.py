@@ -8,6 +8,7 @@ from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
 from models.period import PeriodTotal
+from models.referral import InviteLink, Referral
 from models.tier import TierRow
 
 __all__ = [
@@ -17,9 +18,11 @@ __all__ = [
     "CheckinDay",
     "Draw",
     "DrawEntry",
+    "InviteLink",
     "LedgerEntry",
     "Member",
     "PeriodTotal",
+    "Referral",
     "TierRow",
     "create_engine",
     "create_session_pool",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from string import Formatter
 from typing import Any, ClassVar
@@ -125,6 +126,21 @@ class BadSetting(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class ReferralRules:
+    """What a confirmed referral pays its inviter (`/settings referral <points>`)."""
+
+    DEFAULT_REWARD: ClassVar[int] = 20
+    reward: int = DEFAULT_REWARD  # 0 records referrals but pays nothing
+
+    LIMITS: ClassVar[tuple[int, int]] = (0, 10_000)
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> ReferralRules:
+        stored = settings.get("referral") or {}
+        return cls(reward=int(stored.get("reward", cls.DEFAULT_REWARD)))
+
+
+@dataclass(frozen=True, slots=True)
 class Welcome:
     """How new members are greeted (`/setwelcome`), and the group's rules (`/setrules`)."""
 
@@ -133,6 +149,7 @@ class Welcome:
     delete_after: int = 600  # seconds; 0 keeps the welcome
     rules: str | None = None
 
+    DELETE_AFTER: ClassVar[tuple[int, int]] = (5, 172_800)  # seconds, when not 0
     PLACEHOLDERS: ClassVar[tuple[str, ...]] = ("name", "group", "count")
     MAX_TEXT: ClassVar[int] = 1000
     MAX_RULES: ClassVar[int] = 3500  # room for a heading within Telegram's 4,096
@@ -224,6 +241,7 @@ class ChatProfile:
     active: bool
     message_rules: MessageRules = MessageRules()
     checkin_rules: CheckinRules = CheckinRules()
+    referral_rules: ReferralRules = ReferralRules()
     welcome: Welcome = Welcome()
     faq: Faq = Faq()
 
@@ -264,6 +282,7 @@ class ChatService:
             active=chat.active,
             message_rules=MessageRules.from_settings(chat.settings),
             checkin_rules=CheckinRules.from_settings(chat.settings),
+            referral_rules=ReferralRules.from_settings(chat.settings),
             welcome=Welcome.from_settings(chat.settings),
             faq=Faq.from_settings(chat.settings),
         )
@@ -289,11 +308,24 @@ class ChatService:
     async def set_checkin_rule(self, chat_id: int, name: str, raw: str) -> None:
         await self._set(chat_id, "checkin", name, CheckinRules.parse(name, raw))
 
+    async def set_referral_reward(self, chat_id: int, points: int) -> None:
+        low, high = ReferralRules.LIMITS
+        if not low <= points <= high:
+            raise BadSetting("referral")
+        await self._set(chat_id, "referral", "reward", points)
+
     async def set_welcome(self, chat_id: int, text: str | None, enabled: bool = True) -> None:
         """A new welcome text (checked), or only on/off keeping the text."""
         if text is not None:
             await self._set(chat_id, "welcome", "text", Welcome.check_template(text))
         await self._set(chat_id, "welcome", "enabled", enabled)
+
+    async def set_welcome_deletion(self, chat_id: int, seconds: int) -> None:
+        """Delete welcomes this long after posting them; 0 keeps them."""
+        low, high = Welcome.DELETE_AFTER
+        if seconds and not low <= seconds <= high:
+            raise BadSetting("delete_after")
+        await self._set(chat_id, "welcome", "delete_after", seconds)
 
     async def set_rules(self, chat_id: int, text: str) -> None:
         text = text.strip()
@@ -327,6 +359,25 @@ class ChatService:
         chat.settings = {**chat.settings, "faq": {**stored, "entries": kept}}
         await self.session.flush()
         return True
+
+    async def note_missing_rights(self, chat_id: int, rights: Sequence[str]) -> list[str]:
+        """Remember that the bot lacks `rights`; returns those not noted before (to tell once)."""
+        chat = await self._locked(chat_id)
+        noted = list(chat.settings.get("missing_rights") or [])
+        new = [right for right in rights if right not in noted]
+        if new:
+            chat.settings = {**chat.settings, "missing_rights": noted + new}
+            await self.session.flush()
+        return new
+
+    async def clear_missing_rights(self, chat_id: int, rights: Sequence[str]) -> None:
+        """The bot has `rights` now: a later loss is told again."""
+        chat = await self._locked(chat_id)
+        noted = list(chat.settings.get("missing_rights") or [])
+        kept = [right for right in noted if right not in rights]
+        if kept != noted:
+            chat.settings = {**chat.settings, "missing_rights": kept}
+            await self.session.flush()
 
     async def _locked(self, chat_id: int) -> Chat:
         locked = select(Chat).where(Chat.id == chat_id).with_for_update()

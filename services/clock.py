@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DURATION = re.compile(r"^(\d{1,5})([smhd])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """`30s`, `10m`, `2h`, `7d`; None for anything else."""
+    found = DURATION.match(text.strip().lower())
+    return None if found is None else timedelta(**{UNITS[found[2]]: int(found[1])})
+
+
+def format_duration(seconds: int) -> str:
+    """The shortest form `parse_duration` reads back: 90 -> "90s", 600 -> "10m"."""
+    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 class Clock:

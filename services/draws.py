@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Draw, DrawEntry, Member
 from services.batching import PointsDesk
-from services.clock import Clock
+from services.clock import Clock, parse_duration
 from services.members import ensure_members
 from services.points import PointsService
 from services.tiers import Tier
@@ -44,8 +44,6 @@ MIN_AHEAD = timedelta(seconds=10)
 DEFAULT_LENGTH = timedelta(hours=24)
 RESULT_GRACE = timedelta(seconds=60)  # an ended draw without its result post is an orphan after
 OPTIONS = ("winners", "ends", "min_tier", "min_points", "cost", "joined_before", "min_messages")
-DURATION = re.compile(r"^(\d{1,5})([smhd])$")
-UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def commitment_of(seed: str) -> str:
@@ -137,8 +135,8 @@ def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) 
         if tier is None:
             raise DrawInputError("min_tier")
     joined = options.get("joined_before", "0d")
-    found = DURATION.match(joined)
-    if found is None or found[2] != "d" or int(found[1]) > 3650:
+    member_for = parse_duration(joined) if joined.endswith("d") else None
+    if member_for is None or member_for.days > 3650:
         raise DrawInputError("joined_before")
     return DrawSpec(
         prize=text,
@@ -147,7 +145,7 @@ def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) 
         min_tier=tier,
         min_points=_number(options, "min_points", 0, 0, 1_000_000),
         cost=_number(options, "cost", 0, 0, 1_000_000),
-        min_member_days=int(found[1]),
+        min_member_days=member_for.days,
         min_messages=_number(options, "min_messages", 0, 0, 1_000_000),
     )
 
@@ -164,9 +162,9 @@ def _number(options: dict[str, str], name: str, default: int, low: int, high: in
 def _end(value: str | None, now: datetime, timezone: str) -> datetime:
     if value is None:
         return now + DEFAULT_LENGTH
-    found = DURATION.match(value)
-    if found is not None:
-        ends_at = now + timedelta(**{UNITS[found[2]]: int(found[1])})
+    length = parse_duration(value)
+    if length is not None:
+        ends_at = now + length
     else:
         try:
             local = datetime.strptime(value, "%Y-%m-%d %H:%M")

@@ -3,6 +3,7 @@ from bot.middlewares.database import (
     CommitBeforeCalling,
     DbSessionMiddleware,
     after_commit,
+    commit_update_so_far,
     forget_after_commit,
 )
 from bot.middlewares.throttle import CommandThrottleMiddleware
@@ -15,5 +16,6 @@ __all__ = [
     "MessageCountingMiddleware",
     "TrackingMiddleware",
     "after_commit",
+    "commit_update_so_far",
     "forget_after_commit",
 ]

@@ -46,6 +46,14 @@ async def commit_so_far(session: AsyncSession) -> None:
         await session.commit()
 
 
+async def commit_update_so_far() -> None:
+    """Commit the current update's transaction, if any, before opening a session of one's own
+    (on SQLite the update's transaction would hold the process's only connection)."""
+    session = _update_session.get()
+    if session is not None:
+        await commit_so_far(session)
+
+
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, session_pool: async_sessionmaker[AsyncSession]) -> None:
         self.session_pool = session_pool
@@ -83,7 +91,5 @@ class CommitBeforeCalling(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        session = _update_session.get()
-        if session is not None:
-            await commit_so_far(session)
+        await commit_update_so_far()
         return await make_request(bot, method)

@@ -56,6 +56,34 @@ async def test_settings_are_validated_and_stored(session: AsyncSession) -> None:
     assert (changed.timezone, changed.language) == ("America/New_York", "en")
 
 
+async def test_welcome_deletion_and_referral_reward_have_limits(session: AsyncSession) -> None:
+    chats = chats_in(session)
+    await chats.ensure(-1, "supergroup", "Fans")
+    for bad in (4, 172_801):
+        with pytest.raises(BadSetting):
+            await chats.set_welcome_deletion(-1, bad)
+    with pytest.raises(BadSetting):
+        await chats.set_referral_reward(-1, 10_001)
+    await chats.set_welcome_deletion(-1, 30)
+    await chats.set_referral_reward(-1, 50)
+    profile = await chats.profile(-1)
+    assert profile is not None
+    assert (profile.welcome.delete_after, profile.referral_rules.reward) == (30, 50)
+    await chats.set_welcome_deletion(-1, 0)  # keep welcomes
+    assert (await chats.profile(-1)).welcome.delete_after == 0  # type: ignore[union-attr]
+
+
+async def test_a_missing_right_is_noted_once_until_the_bot_gets_it(session: AsyncSession) -> None:
+    chats = chats_in(session)
+    await chats.ensure(-1, "supergroup", "Fans")
+    invite, delete = "can_invite_users", "can_delete_messages"
+    assert await chats.note_missing_rights(-1, [invite]) == [invite]
+    assert await chats.note_missing_rights(-1, [invite, delete]) == [delete]
+    assert await chats.note_missing_rights(-1, [invite, delete]) == []
+    await chats.clear_missing_rights(-1, [invite])
+    assert await chats.note_missing_rights(-1, [invite, delete]) == [invite]
+
+
 async def test_migration_moves_every_row_to_the_supergroup(session: AsyncSession) -> None:
     chats = chats_in(session)
     await chats.ensure(-10, "group", "Basic")

@@ -1,0 +1,121 @@
+"""Paying referrals once they are due, and thanking the inviters in the group.
+
+Every `CHECK_EVERY` seconds the keeper takes the pending referrals whose friend has stayed a day
+and talked, asks Telegram whether the friend is still there (a leave the bot missed while it was
+down must not pay), and confirms each in its own transaction: of two workers, one pays.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from functools import partial
+from html import escape
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.announcer import TierAnnouncer
+from bot.i18n import speaking
+from bot.periodic import every
+from models import Member
+from services.chats import ChatProfile, ChatService
+from services.clock import Clock
+from services.points import PointsService
+from services.referrals import Confirmed, ReferralService
+
+logger = logging.getLogger(__name__)
+CHECK_EVERY = 10.0
+MAX_NAMED = 10  # thanks name this many referrals, then "and N more"
+GONE = ("left", "kicked")
+
+
+class ReferralKeeper:
+    def __init__(
+        self,
+        session_pool: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        i18n: I18n,
+        default_timezone: str,
+        announcer: TierAnnouncer,
+    ) -> None:
+        self.session_pool = session_pool
+        self.clock = clock
+        self.i18n = i18n
+        self.default_timezone = default_timezone
+        self.announcer = announcer
+
+    async def run(self, bot: Bot) -> None:
+        await every(CHECK_EVERY, partial(self.settle_due, bot), "pay the referrals that are due")
+
+    async def settle_due(self, bot: Bot) -> list[Confirmed]:
+        """Confirm (and pay) or void each referral that is due; thank the inviters."""
+        async with self.session_pool() as session:
+            due = await self._service(session).due()
+        by_chat: dict[int, list[Confirmed]] = defaultdict(list)
+        profiles: dict[int, ChatProfile] = {}
+        for referral in due:
+            chat_id, invitee_id = referral.chat_id, referral.invitee_id
+            try:
+                membership = await bot.get_chat_member(chat_id, invitee_id)
+            except TelegramAPIError as error:
+                logger.info("referral of %s in chat %s waits: %s", invitee_id, chat_id, error)
+                continue
+            async with self.session_pool() as session, session.begin():
+                service = self._service(session)
+                if membership.status in GONE:
+                    await service.left(chat_id, invitee_id)
+                    continue
+                profile = await ChatService(session, self.clock, self.default_timezone).profile(
+                    chat_id
+                )
+                if profile is None:
+                    continue
+                profiles[chat_id] = profile
+                confirmed = await service.confirm(
+                    chat_id, invitee_id, profile.referral_rules.reward, profile.timezone
+                )
+            if confirmed is not None:
+                by_chat[chat_id].append(confirmed)
+        for chat_id, confirmed_here in by_chat.items():
+            await self._thank(bot, profiles[chat_id], confirmed_here)
+        return [confirmed for done in by_chat.values() for confirmed in done]
+
+    async def _thank(self, bot: Bot, profile: ChatProfile, confirmed: list[Confirmed]) -> None:
+        ids = {c.inviter_id for c in confirmed} | {c.invitee_id for c in confirmed}
+        async with self.session_pool() as session:
+            rows = await session.execute(
+                select(Member.user_id, Member.display_name).where(
+                    Member.chat_id == profile.id, Member.user_id.in_(ids)
+                )
+            )
+            names = {user_id: name or str(user_id) for user_id, name in rows}
+        with speaking(self.i18n, profile):
+            lines = [_("🤝 <b>Thanks for bringing friends!</b>")]
+            for done in confirmed[:MAX_NAMED]:
+                inviter = escape(names.get(done.inviter_id, str(done.inviter_id)))
+                invitee = escape(names.get(done.invitee_id, str(done.invitee_id)))
+                lines.append(
+                    _("• {inviter} +{points}: {invitee} joined and stayed").format(
+                        inviter=inviter, points=profile.referral_rules.reward, invitee=invitee
+                    )
+                    if done.balance is not None
+                    else _("• {inviter} brought {invitee}").format(inviter=inviter, invitee=invitee)
+                )
+            if len(confirmed) > MAX_NAMED:
+                lines.append(_("and {count} more").format(count=len(confirmed) - MAX_NAMED))
+        try:
+            await bot.send_message(profile.id, "\n".join(lines))
+        except TelegramAPIError as error:
+            logger.warning("could not thank the inviters in chat %s: %s", profile.id, error)
+        for done in confirmed:
+            if done.balance is not None and done.balance.promoted_to is not None:
+                name = names.get(done.inviter_id, str(done.inviter_id))
+                self.announcer.promoted(bot, profile, name, done.balance.promoted_to)
+
+    def _service(self, session: AsyncSession) -> ReferralService:
+        return ReferralService(session, self.clock, PointsService(session, self.clock))

@@ -1,0 +1,111 @@
+"""Telling a group's admins, once, that the bot lacks a right one of its features needs.
+
+What was told is stored with the chat, so neither a restart nor a second worker repeats it; when
+the bot gets the right, the note goes, and losing it again is told again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ChatMemberUnion
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import speaking
+from bot.middlewares import commit_update_so_far
+from services.chats import ChatService
+from services.clock import Clock
+
+logger = logging.getLogger(__name__)
+INVITE = "can_invite_users"
+DELETE = "can_delete_messages"
+WATCHED = (INVITE, DELETE)
+
+
+class RightsNotices:
+    """Works in sessions of its own, from a handler or a background task alike."""
+
+    def __init__(
+        self,
+        session_pool: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        i18n: I18n,
+        default_timezone: str,
+    ) -> None:
+        self.session_pool = session_pool
+        self.clock = clock
+        self.i18n = i18n
+        self.default_timezone = default_timezone
+        self._told: set[tuple[int, str]] = set()  # saves asking Telegram after each failure
+
+    async def rights_changed(self, bot: Bot, chat_id: int, membership: ChatMemberUnion) -> None:
+        """The bot's own membership changed: forget the rights it has, tell the ones it lacks."""
+        if membership.status not in ("administrator", "member", "restricted"):
+            return  # the owner may do anything; a bot that left has nothing to say
+        admin = membership.status == "administrator"
+        has = [right for right in WATCHED if admin and getattr(membership, right, False)]
+        if has:
+            async with self._transaction() as chats:
+                await chats.clear_missing_rights(chat_id, has)
+            self._told.difference_update((chat_id, right) for right in has)
+        await self._tell(bot, chat_id, [right for right in WATCHED if right not in has])
+
+    async def check(self, bot: Bot, chat_id: int, right: str) -> None:
+        """Something that needs `right` failed: if the bot indeed lacks it, tell the admins."""
+        if (chat_id, right) in self._told:
+            return
+        try:
+            membership = await bot.get_chat_member(chat_id, bot.id)
+        except TelegramAPIError as error:
+            logger.info("rights in chat %s: %s", chat_id, error)
+            return
+        if membership.status != "creator" and not (
+            membership.status == "administrator" and getattr(membership, right, False)
+        ):
+            await self._tell(bot, chat_id, [right])
+
+    async def _tell(self, bot: Bot, chat_id: int, rights: list[str]) -> None:
+        if not rights:
+            return
+        async with self._transaction() as chats:
+            new = await chats.note_missing_rights(chat_id, rights)
+            profile = await chats.profile(chat_id)
+        self._told.update((chat_id, right) for right in rights)
+        if not new:
+            return
+        with speaking(self.i18n, profile):
+            text = "\n".join(
+                [
+                    _("⚠️ <b>Admins:</b>"),
+                    *map(missing_right, new),
+                    _("Everything else keeps working."),
+                ]
+            )
+        try:
+            await bot.send_message(chat_id, text)
+        except TelegramAPIError as error:
+            logger.warning("could not tell the admins of chat %s: %s", chat_id, error)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[ChatService]:
+        await commit_update_so_far()
+        async with self.session_pool() as session, session.begin():
+            yield ChatService(session, self.clock, self.default_timezone)
+
+
+def missing_right(right: str) -> str:
+    if right == INVITE:
+        return _(
+            "• I can't create invite links, so /invite gives members none. "
+            "Give me the “Invite users via link” right."
+        )
+    return _(
+        "• I can't delete messages, so quiet sign-ins stay in the chat. "
+        "Give me the “Delete messages” right."
+    )

@@ -1,0 +1,89 @@
+"""Referrals: /invite gives a member their own invite link, /invite top ranks the inviters.
+
+Joins and leaves through those links are seen in `handlers/lifecycle.py`; rewards are paid by
+`bot/referrals.py` once the friend has stayed a day and talked.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message, User
+from aiogram.utils.i18n import gettext as _
+
+from bot.commands import usage_reply
+from bot.rights import INVITE, RightsNotices
+from handlers.standing import MEDALS
+from services.chats import ChatProfile
+from services.referrals import ReferralService
+
+LINK_NAME_LENGTH = 32  # Telegram's limit for an invite link's name
+
+
+async def invite(
+    message: Message,
+    command: CommandObject,
+    referrals: ReferralService,
+    chat_profile: ChatProfile,
+    notices: RightsNotices,
+    bot: Bot,
+) -> None:
+    """/invite, /invite top"""
+    action, user = (command.args or "").strip().lower(), message.from_user
+    if user is None or not chat_profile.is_group or action not in ("", "top"):
+        await message.reply(usage_reply("invite"))
+        return
+    if action == "top":
+        await message.reply(await render_top(referrals, chat_profile, user))
+        return
+    if message.sender_chat is not None:
+        await message.reply(_("Anonymous admins can't invite: send it as yourself."))
+        return
+    link = await referrals.link_of(chat_profile.id, user.id)
+    if link is None:
+        try:
+            created = await bot.create_chat_invite_link(
+                chat_profile.id, name=user.full_name[:LINK_NAME_LENGTH]
+            )
+        except TelegramBadRequest:
+            await message.reply(_("I can't create invite links here yet; the admins will hear."))
+            await notices.check(bot, chat_profile.id, INVITE)
+            return
+        link = created.invite_link
+        await referrals.save_link(chat_profile.id, user.id, link)
+    await message.reply(
+        _("🔗 Your invite link: {link}").format(link=escape(link))
+        + "\n"
+        + _(
+            "A friend who joins through it, stays a day and says hello earns you {points} points."
+        ).format(points=chat_profile.referral_rules.reward)
+    )
+
+
+async def render_top(referrals: ReferralService, profile: ChatProfile, user: User) -> str:
+    inviters = await referrals.top(profile.id)
+    lines = [_("🤝 <b>Top inviters</b>")]
+    if not inviters:
+        lines.append(_("No confirmed referrals yet. Get your link with /invite."))
+    for place, inviter in enumerate(inviters, start=1):
+        badge = MEDALS[place - 1] if place <= len(MEDALS) else f"{place}."
+        lines.append(
+            f"{badge} {escape(inviter.name or str(inviter.user_id))} — {inviter.confirmed}"
+        )
+    mine = await referrals.counts(profile.id, user.id)
+    lines += [
+        "",
+        _("You: {confirmed} confirmed, {pending} waiting").format(
+            confirmed=mine.confirmed, pending=mine.pending
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def create_router() -> Router:
+    router = Router(name="referrals")
+    router.message.register(invite, Command("invite"))
+    return router
