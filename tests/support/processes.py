@@ -105,6 +105,37 @@ class BotProcess:
         return self.log_path.read_text() if self.log_path.exists() else ""
 
 
+FAKETIME_LIBRARY = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketimeMT.so.1"))), None)
+
+
+class ShiftedClock:
+    """Moves a bot process's wall clock forward with libfaketime, as if a day went by.
+
+    Only the wall clock moves (what `datetime.now()` says); the monotonic clock that the bot's
+    timers and asyncio run on does not, so the bot goes on working while its days pass. The
+    bot reads the offset at most once a second.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        assert FAKETIME_LIBRARY is not None, "libfaketime is missing: `make test` installs it"
+        self.file = folder / "faketime"
+        self.offset = 0
+        self.file.write_text("+0\n")
+
+    def env(self) -> dict[str, str]:
+        return {
+            "LD_PRELOAD": str(FAKETIME_LIBRARY),
+            "FAKETIME_TIMESTAMP_FILE": str(self.file),
+            "FAKETIME_CACHE_DURATION": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        }
+
+    async def advance(self, seconds: int) -> None:
+        self.offset += seconds
+        self.file.write_text(f"+{self.offset}\n")
+        await asyncio.sleep(1.1)  # the bot's cached offset expires
+
+
 def free_port() -> int:
     import socket
 
