@@ -8,6 +8,7 @@ from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
 from models.period import PeriodTotal
+from models.post import PostRun, ScheduledPost
 from models.referral import InviteLink, Referral
 from models.tier import TierRow
 
@@ -22,7 +23,9 @@ __all__ = [
     "LedgerEntry",
     "Member",
     "PeriodTotal",
+    "PostRun",
     "Referral",
+    "ScheduledPost",
     "TierRow",
     "create_engine",
     "create_session_pool",
