@@ -39,6 +39,8 @@ from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
 from bot.welcomer import WELCOME_BURST_SECONDS, Welcomer
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
+from scheduler.lock import SchedulerLock
+from scheduler.posts import PostScheduler
 from services.chats import ChatService
 from services.checkins import SignInDesk
 from services.clock import Clock
@@ -123,6 +125,11 @@ def create_dispatcher(services: Services) -> Dispatcher:
         services.session_pool, services.clock, i18n, settings.default_timezone,
         result_grace=settings.draw_result_grace_seconds,
     )  # fmt: skip
+    post_scheduler = PostScheduler(
+        services.session_pool, services.clock, settings.default_timezone,
+        settings.post_grace_seconds, notices,
+    )  # fmt: skip
+    scheduler_lock = SchedulerLock(services.engine)
     referral_keeper = ReferralKeeper(
         services.session_pool, services.clock, i18n, settings.default_timezone, announcer
     )
@@ -140,6 +147,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         keeper=keeper,
         welcomer=welcomer,
         notices=notices,
+        post_scheduler=post_scheduler,
         quiet=QuietMode(settings.quiet_delete_seconds, notices),
     )
     # Order matters: a session first, then who and where, then the language to answer in.
@@ -163,10 +171,18 @@ def create_dispatcher(services: Services) -> Dispatcher:
         await register_commands(bot, i18n)
         background.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
         background.add(asyncio.create_task(referral_keeper.run(bot)))
+        if settings.scheduler_enabled:
+            background.add(asyncio.create_task(run_scheduler(bot)))
+
+    async def run_scheduler(bot: Bot) -> None:
+        await scheduler_lock.wait()  # one process runs the scheduler; the others stand by
+        await post_scheduler.start(bot)
 
     async def on_shutdown(bot: Bot) -> None:
         for task in background:
             task.cancel()
+        post_scheduler.stop()
+        await scheduler_lock.release()
         await keeper.stop()
         await services.tally.flush()
         await announcer.flush(bot)

@@ -73,6 +73,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         admin=True,
     ),
     CommandSpec(
+        "post",
+        __("Schedule a post (as a reply, or with its text); pause, resume, delete, test"),
+        usage=(
+            '/post daily 09:00 | weekly mon,thu 20:00 | at 2026-12-01 10:00 | cron "0 9 * * 1-5"'
+            ' [pin] [thread=<id>] [buttons="Shop|https://…"] [text] · '
+            "/post del|pause|resume|test <id>"
+        ),
+        admin=True,
+    ),
+    CommandSpec("posts", __("The scheduled posts and their next runs"), usage="/posts", admin=True),
+    CommandSpec(
         "setrules",
         __("Set the group rules (as a reply to the message that holds them, or inline)"),
         usage="/setrules <text>",

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"  # Telegram must reach it; usually behind a TLS proxy
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     scheduler_enabled: bool = True
+    # A scheduled post missed while the bot was down is still sent if at most this late.
+    post_grace_seconds: float = Field(default=600, ge=0, le=86_400)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     # Telegram's documented limits; change them only for a Bot API server with other limits.

@@ -25,7 +25,8 @@ from services.clock import Clock
 logger = logging.getLogger(__name__)
 INVITE = "can_invite_users"
 DELETE = "can_delete_messages"
-WATCHED = (INVITE, DELETE)
+PIN = "can_pin_messages"
+WATCHED = (INVITE, DELETE, PIN)
 
 
 class RightsNotices:
@@ -104,6 +105,11 @@ def missing_right(right: str) -> str:
         return _(
             "• I can't create invite links, so /invite gives members none. "
             "Give me the “Invite users via link” right."
+        )
+    if right == PIN:
+        return _(
+            "• I can't pin messages, so scheduled posts marked pin go out unpinned. "
+            "Give me the “Pin messages” right."
         )
     return _(
         "• I can't delete messages, so quiet sign-ins stay in the chat. "

@@ -11,6 +11,7 @@ from handlers import (
     faq,
     lifecycle,
     points,
+    posts,
     referrals,
     refusal,
     settings,
@@ -37,6 +38,7 @@ def feature_routers() -> list[Router]:
         draws.create_router(),  # its button's callback queries pass the message-only filter
         faq.create_router(),
         referrals.create_router(),
+        posts.create_router(),
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a

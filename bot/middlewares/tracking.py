@@ -17,6 +17,7 @@ from services.clock import Clock
 from services.draws import DrawService
 from services.members import Sighting, record_sightings
 from services.points import PointsService
+from services.posts import PostService
 from services.referrals import ReferralService
 from services.tiers import LadderCache, TierService
 
@@ -44,6 +45,7 @@ class TrackingMiddleware(BaseMiddleware):
         data["checkins"] = CheckinService(session, self.clock, points)
         data["draws"] = DrawService(session, self.clock, points)
         data["referrals"] = ReferralService(session, self.clock, points)
+        data["posts"] = PostService(session, self.clock, self.default_timezone)
         data["tiers"] = TierService(session, self.ladders)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")

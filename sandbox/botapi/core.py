@@ -164,6 +164,7 @@ class BotApi:
             reply_markup=markup,
             photo=params.get("photo") if method_name == "sendPhoto" else None,
             document=message.get("document"),
+            entities=message.get("entities") or message.get("caption_entities"),
         )
         return message
 

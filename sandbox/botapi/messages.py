@@ -15,7 +15,24 @@ from sandbox.world import SandboxChat
 async def send_message(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params, sending=True)
     text = validation.check_text(params.get("text"), params.get("parse_mode"))
-    return api.post(chat, params, "sendMessage", text=text)
+    entities = {"entities": params["entities"]} if params.get("entities") else {}
+    return api.post(chat, params, "sendMessage", text=text, **entities)
+
+
+CHAT_ACTIONS = (
+    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+    "upload_document", "choose_sticker", "find_location", "record_video_note",
+    "upload_video_note",
+)  # fmt: skip
+
+
+@method("sendChatAction")
+async def send_chat_action(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params, sending=True)
+    if params.get("action") not in CHAT_ACTIONS:
+        raise bad_request("wrong parameter action in request")
+    api.thread_of(chat, params)  # "message thread not found"
+    return True
 
 
 @method("sendPhoto")
@@ -24,7 +41,10 @@ async def send_photo(api: BotApi, params: Params) -> Any:
     caption = validation.check_caption(params.get("caption"), params.get("parse_mode"))
     file_id, _ = api.uploaded(params, "photo", "photo")
     photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 720}]
-    return api.post(chat, params, "sendPhoto", photo=photo, caption=caption)
+    entities = (
+        {"caption_entities": params["caption_entities"]} if params.get("caption_entities") else {}
+    )
+    return api.post(chat, params, "sendPhoto", photo=photo, caption=caption, **entities)
 
 
 @method("sendDocument")

@@ -15,6 +15,7 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
@@ -36,6 +37,7 @@ class RecordingSession(BaseSession):
         self.requests: list[TelegramMethod[Any]] = []
         self.admins: dict[int, list[int]] = {}  # chat id -> admin user ids (first is the owner)
         self._message_ids = itertools.count(1000)
+        self.forbidden: set[int] = set()  # chats that removed the bot: sends get a 403
 
     async def close(self) -> None:
         pass
@@ -48,6 +50,8 @@ class RecordingSession(BaseSession):
     ) -> TelegramType:
         self.requests.append(method)
         name = method.__api_method__
+        if getattr(method, "chat_id", None) in self.forbidden:
+            raise TelegramForbiddenError(method, "Forbidden: bot was kicked from the group chat")
         result: Any = True
         if name == "getMe":
             result = User(id=BOT_ID, is_bot=True, first_name="fanbot", username="fanbot_test_bot")

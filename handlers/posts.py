@@ -1,0 +1,192 @@
+"""Scheduled posts: admins schedule (`/post`), list (`/posts`), pause, resume, delete and test.
+
+The posts go out from `scheduler/posts.py`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.commands import usage_reply
+from bot.filters import IsAdmin
+from bot.middlewares import commit_update_so_far
+from models import ScheduledPost
+from scheduler.posts import PostScheduler
+from services.chats import ChatProfile
+from services.clock import Clock
+from services.posts import (
+    PostContent,
+    PostInputError,
+    PostRequest,
+    PostService,
+    Schedule,
+    parse_post,
+)
+
+ACTIONS = ("del", "pause", "resume", "test")
+
+
+async def post(
+    message: Message,
+    command: CommandObject,
+    posts: PostService,
+    chat_profile: ChatProfile,
+    post_scheduler: PostScheduler,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """/post <schedule> [options] <text>, or as a reply; /post del|pause|resume|test <id>"""
+    args = (command.args or "").strip()
+    words = args.split()
+    if not chat_profile.is_group or not words:
+        await message.reply(usage_reply("post"))
+        return
+    if words[0].lower() in ACTIONS:
+        await act_on_post(message, words, posts, chat_profile, post_scheduler, bot)
+        return
+    try:
+        request = parse_post(args, clock.now(), chat_profile.timezone)
+        content = content_of(message, request, command)
+        if request.options.thread_id is not None:
+            await check_thread(bot, chat_profile.id, request.options.thread_id)
+        scheduled = await posts.create(chat_profile.id, message.from_user.id, request, content)  # type: ignore[union-attr]
+    except PostInputError as bad:
+        await message.reply(post_problem(str(bad)))
+        return
+    await commit_update_so_far()
+    await post_scheduler.reload(scheduled.id)
+    await message.reply(
+        _("✅ Post #{id} scheduled: {schedule}. Next: {next}.").format(
+            id=scheduled.id, schedule=escape(scheduled.schedule),
+            next=next_run(scheduled, chat_profile.timezone, clock),
+        )
+    )  # fmt: skip
+
+
+def content_of(message: Message, request: PostRequest, command: CommandObject) -> PostContent:
+    """The replied-to message's content, else the text after the options (entities kept)."""
+    source = message.reply_to_message
+    if source is not None and not request.text:
+        photo = source.photo[-1].file_id if source.photo else None
+        entities = source.caption_entities if photo else source.entities
+        content = PostContent(
+            source.caption if photo else source.text,
+            [entity.model_dump(exclude_none=True) for entity in entities or ()],
+            photo,
+        )
+    else:
+        # The command's text is "/post@bot args": entities count UTF-16 units from its start.
+        prefix = (message.text or "")[: len(message.text or "") - len(command.args or "")]
+        start = utf16_length(prefix + (command.args or "")[: request.text_start])
+        end = start + utf16_length(request.text)
+        content = PostContent(
+            request.text or None,
+            [
+                {**entity.model_dump(exclude_none=True), "offset": entity.offset - start}
+                for entity in message.entities or ()
+                if entity.offset >= start and entity.offset + entity.length <= end
+            ],
+        )
+    content.check()
+    return content
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def check_thread(bot: Bot, chat_id: int, thread_id: int) -> None:
+    """A forum topic that does not exist is refused now, not at 9 am tomorrow."""
+    try:
+        await bot.send_chat_action(chat_id, "typing", message_thread_id=thread_id)
+    except TelegramBadRequest:
+        raise PostInputError("thread") from None
+
+
+async def act_on_post(
+    message: Message,
+    words: list[str],
+    posts: PostService,
+    chat_profile: ChatProfile,
+    post_scheduler: PostScheduler,
+    bot: Bot,
+) -> None:
+    action = words[0].lower()
+    if len(words) != 2 or not words[1].lstrip("#").isdigit():
+        await message.reply(usage_reply("post"))
+        return
+    post_id = int(words[1].lstrip("#"))
+    if action == "test":
+        found = await posts.get(chat_profile.id, post_id)
+        if found is None:
+            await message.reply(_("There is no post #{id} here.").format(id=post_id))
+            return
+        preview = _("👁 Preview of post #{id}").format(id=post_id) + "\n"
+        await post_scheduler.send(bot, found, preview=preview)
+        return
+    changed = await posts.set_state(chat_profile.id, post_id, action)
+    if changed is None:
+        await message.reply(_("There is no post #{id} here.").format(id=post_id))
+        return
+    await commit_update_so_far()
+    await post_scheduler.reload(post_id)
+    replies = {
+        "del": _("🗑 Post #{id} deleted."),
+        "pause": _("⏸ Post #{id} paused."),
+        "resume": _("▶️ Post #{id} resumed."),
+    }
+    await message.reply(replies[action].format(id=post_id))
+
+
+async def list_posts(
+    message: Message, posts: PostService, chat_profile: ChatProfile, clock: Clock
+) -> None:
+    """/posts: each post with its schedule and next run, in the chat's time zone."""
+    found = await posts.of_chat(chat_profile.id)
+    if not found:
+        await message.reply(_("No scheduled posts. Add one with /post."))
+        return
+    lines = [_("🗓 <b>Scheduled posts</b> ({timezone})").format(timezone=chat_profile.timezone)]
+    for item in found:
+        summary = escape((item.text or _("(photo)")).replace("\n", " ")[:40])
+        state = next_run(item, chat_profile.timezone, clock) if item.enabled else _("paused")
+        lines.append(f"#{item.id} · {escape(item.schedule)} · {state} · {summary}")
+    await message.reply("\n".join(lines))
+
+
+def next_run(post: ScheduledPost, timezone: str, clock: Clock) -> str:
+    if not post.enabled:
+        return _("off")
+    upcoming = Schedule(post.schedule).next_after(clock.now(), timezone)
+    if upcoming is None:
+        return _("done")
+    return upcoming.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def post_problem(reason: str) -> str:
+    problems = {
+        "time": _("The time must be HH:MM, from 00:00 to 23:59."),
+        "date": _("The date must be a real YYYY-MM-DD HH:MM within a year."),
+        "past": _("That time has passed."),
+        "cron": _('A cron expression has five fields: "minute hour day month weekday".'),
+        "never": _("That cron expression never fires (within a year)."),
+        "buttons": _('Buttons are "Text|https://…" (or tg://…), up to 6, separated by ;.'),
+        "thread": _("There is no such topic in this group."),
+        "content": _("Nothing to post: add the text, or send /post as a reply to the message."),
+        "long": _("That is too long for one message (4,096 characters; a caption 1,024)."),
+    }
+    return problems.get(reason) or usage_reply("post")
+
+
+def create_router() -> Router:
+    router = Router(name="posts")
+    router.message.register(post, Command("post"), IsAdmin())
+    router.message.register(list_posts, Command("posts"), IsAdmin())
+    return router

@@ -1,0 +1,114 @@
+"""Scheduled posts through the sandbox: on time, once, after a restart (caught up or skipped),
+and the commands' bad input. The bot's wall clock is moved with libfaketime (`ShiftedClock`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sandbox.client import Event, Group, SandboxClient
+from tests.e2e.conftest import Launch
+from tests.e2e.test_welcome import english_group
+from tests.support.processes import ShiftedClock
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def posted(group: Group, text: str) -> Callable[[Event], bool]:
+    return lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and e["text"] == text
+
+
+async def just_before_a_minute(clock: ShiftedClock, seconds: int = 8) -> datetime:
+    """Move the bot's clock to `seconds` before a whole minute; that minute, in UTC."""
+    now = time.time() + clock.offset
+    minute = (int(now) // 60 + 2) * 60
+    await clock.advance(int(minute - seconds - now))
+    return datetime.fromtimestamp(minute, UTC)
+
+
+async def test_a_daily_post_goes_out_on_time_once_and_is_caught_up_after_a_restart(
+    launch: Launch, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(tmp_path)
+    sandbox, bot = await launch(**clock.env(), POST_GRACE_SECONDS="600")
+    group, admin = await english_group(sandbox)
+    fire = await just_before_a_minute(clock, seconds=10)
+    at = fire.astimezone(SHANGHAI).strftime("%H:%M")
+    reply = await sandbox.ask(group, admin, f"/post daily {at} pin Good morning, fans!")
+    assert reply["text"] == (
+        f"✅ Post #1 scheduled: daily {at}. Next: {fire.astimezone(SHANGHAI):%Y-%m-%d %H:%M}."
+    )
+    listed = await sandbox.ask(group, admin, "/posts")
+    assert listed["text"].splitlines()[1].startswith(f"#1 · daily {at} · ")
+    (sent,) = await sandbox.wait_for(posted(group, "Good morning, fans!"), timeout=30)
+    await sandbox.wait_for(
+        lambda e: e["kind"] == "pinned" and e["message_id"] == sent["message_id"]
+    )
+    assert await sandbox.quiet_for(3, posted(group, "Good morning, fans!")) == []
+
+    assert bot.stop() == 0
+    await clock.advance(86_400 + 180)  # down over tomorrow's run, back 3 minutes late
+    bot.start()
+    await bot.wait_ready()
+    await sandbox.wait_for(posted(group, "Good morning, fans!"), timeout=30)  # caught up
+
+    assert bot.stop() == 0
+    await clock.advance(86_400 + 2 * 3600)  # down over the next run, back 2 hours late
+    bot.start()
+    await bot.wait_ready()
+    assert await sandbox.quiet_for(5, posted(group, "Good morning, fans!")) == []
+    assert "was missed by 2:0" in bot.logs()
+    assert "is skipped" in bot.logs()
+
+
+async def test_post_commands_and_their_bad_input(sandbox: SandboxClient) -> None:
+    group, admin = await english_group(sandbox)
+    fan = await sandbox.create_user("Fay", None, "en")
+    await sandbox.set_member_status(group, fan, "member")
+    refused = await sandbox.ask(group, fan, "/post daily 09:00 hi")
+    assert refused["text"] == "Sorry, only the group's admins can use this command."
+    cases = {
+        "/post": "Usage: /post",
+        "/post daily 25:00 hi": "The time must be HH:MM, from 00:00 to 23:59.",
+        "/post at 2020-01-01 10:00 hi": "That time has passed.",
+        '/post cron "0 0 31 2 *" hi': "That cron expression never fires (within a year).",
+        '/post cron "* * * * * *" hi': "A cron expression has five fields",
+        "/post daily 09:00": "Nothing to post: add the text, or send /post as a reply",
+        '/post daily 09:00 buttons="Shop|ftp://x.example" hi': 'Buttons are "Text|https://…"',
+        "/post daily 09:00 thread=77 hi": "There is no such topic in this group.",
+    }  # fmt: skip
+    for command, answer in cases.items():
+        assert (await sandbox.ask(group, admin, command))["text"].startswith(answer), command
+    assert (await sandbox.ask(group, admin, "/posts"))["text"] == (
+        "No scheduled posts. Add one with /post."
+    )  # nothing was stored
+
+    source = await sandbox.send(group, admin, "New colours are in! 🎨")
+    sent = await sandbox.send(
+        group, admin, '/post weekly mon,fri 20:00 buttons="Shop|https://shop.example"',
+        reply_to=source["message"]["message_id"],
+    )  # fmt: skip
+    created = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    post_id = int(created["text"].split("#")[1].split()[0])
+    assert created["text"].startswith(f"✅ Post #{post_id} scheduled: weekly mon,fri 20:00.")
+    await sandbox.send(group, admin, f"/post test {post_id}")
+    text = f"👁 Preview of post #{post_id}\nNew colours are in! 🎨"
+    (preview,) = await sandbox.wait_for(posted(group, text))
+    assert preview["reply_markup"]["inline_keyboard"] == [
+        [{"text": "Shop", "url": "https://shop.example"}]
+    ]
+    paused = await sandbox.ask(group, admin, f"/post pause {post_id}")
+    assert paused["text"] == f"⏸ Post #{post_id} paused."
+    assert " · paused · " in (await sandbox.ask(group, admin, "/posts"))["text"]
+    assert (await sandbox.ask(group, admin, f"/post resume {post_id}"))["text"] == (
+        f"▶️ Post #{post_id} resumed."
+    )
+    assert (await sandbox.ask(group, admin, f"/post del {post_id}"))["text"] == (
+        f"🗑 Post #{post_id} deleted."
+    )
+    assert (await sandbox.ask(group, admin, f"/post test {post_id}"))["text"] == (
+        f"There is no post #{post_id} here."
+    )

@@ -1,0 +1,110 @@
+"""The post scheduler with a controllable clock: catch-up, skip, two schedulers, a removed bot,
+and the lock that lets one process run it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import create_i18n
+from bot.rights import RightsNotices
+from models import ScheduledPost, create_engine
+from scheduler.lock import SchedulerLock
+from scheduler.posts import PostScheduler
+from services.clock import FrozenClock
+from services.posts import PostContent, PostService, RunStatus, parse_post
+from tests.support.telegram import RecordingSession, recording_bot
+from tests.unit.conftest import GROUP
+
+SHANGHAI = "Asia/Shanghai"
+CREATED = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, the day before
+NINE = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+
+
+async def daily_post(pool: async_sessionmaker[AsyncSession]) -> int:
+    clock = FrozenClock(CREATED)
+    async with pool() as session, session.begin():
+        post = await PostService(session, clock, SHANGHAI).create(
+            GROUP, 1, parse_post("daily 09:00 Good morning", CREATED, SHANGHAI),
+            PostContent("Good morning"),
+        )  # fmt: skip
+    return post.id
+
+
+def scheduler_at(
+    pool: async_sessionmaker[AsyncSession], now: datetime
+) -> tuple[PostScheduler, RecordingSession]:
+    clock = FrozenClock(now)
+    notices = RightsNotices(pool, clock, create_i18n("en"), SHANGHAI)
+    scheduler = PostScheduler(pool, clock, SHANGHAI, 600, notices)
+    bot, session = recording_bot()
+    scheduler.bot = bot
+    scheduler.scheduler.start(paused=True)  # jobs are planned but only the test runs them
+    return scheduler, session
+
+
+async def runs(pool: async_sessionmaker[AsyncSession], post_id: int) -> list[tuple[datetime, str]]:
+    async with pool() as session:
+        found = await PostService(session, FrozenClock(NINE), SHANGHAI).runs(post_id)
+        return [(run.fire_time, run.status) for run in found]
+
+
+async def test_a_run_missed_by_five_minutes_is_caught_up_once(session_pool, chat) -> None:
+    post_id = await daily_post(session_pool)
+    # down since before yesterday's run too: only the latest missed run counts
+    scheduler, session = scheduler_at(session_pool, NINE + timedelta(minutes=5))
+    await scheduler.rebuild()
+    await scheduler.rebuild()  # a second start, or the periodic rebuild
+    assert session.sent_texts() == ["Good morning"]
+    assert await runs(session_pool, post_id) == [(NINE, RunStatus.SENT)]
+    (job,) = [job for job in scheduler.scheduler.get_jobs() if job.id.startswith("post:")]
+    assert job.args == (post_id, NINE + timedelta(days=1))  # tomorrow's run is planned
+
+
+async def test_a_run_missed_by_two_hours_is_skipped_and_recorded(session_pool, chat) -> None:
+    post_id = await daily_post(session_pool)
+    scheduler, session = scheduler_at(session_pool, NINE + timedelta(hours=2))
+    await scheduler.rebuild()
+    assert session.sent_texts() == []
+    assert await runs(session_pool, post_id) == [(NINE, RunStatus.SKIPPED)]
+
+
+async def test_two_schedulers_on_one_database_post_once(session_pool, chat) -> None:
+    post_id = await daily_post(session_pool)
+    first, first_session = scheduler_at(session_pool, NINE)
+    second, second_session = scheduler_at(session_pool, NINE)
+    await first.fire(post_id, NINE)
+    await second.fire(post_id, NINE)
+    assert first_session.sent_texts() + second_session.sent_texts() == ["Good morning"]
+
+
+async def test_a_post_whose_chat_removed_the_bot_turns_itself_off(session_pool, chat) -> None:
+    post_id = await daily_post(session_pool)
+    scheduler, session = scheduler_at(session_pool, NINE)
+    session.forbidden.add(GROUP)
+    await scheduler.fire(post_id, NINE)
+    async with session_pool() as db:
+        post = await db.get(ScheduledPost, post_id)
+        assert post is not None
+        assert (post.enabled, post.disabled_reason) == (False, "bot removed")
+    assert await runs(session_pool, post_id) == [(NINE, RunStatus.FAILED)]
+    await scheduler.rebuild()
+    assert [job.id for job in scheduler.scheduler.get_jobs() if job.id.startswith("post:")] == []
+
+
+async def test_one_process_holds_the_scheduler_lock(database_url: str) -> None:
+    db_engine = create_engine(database_url)
+    first, second = SchedulerLock(db_engine), SchedulerLock(db_engine)
+    try:
+        assert await first.try_acquire()
+        if db_engine.dialect.name == "postgresql":
+            assert not await second.try_acquire()  # the other worker stands by
+            await first.release()
+            assert await second.try_acquire()  # and takes over when the holder goes
+        else:
+            assert await second.try_acquire()  # SQLite: one process's database
+    finally:
+        await first.release()
+        await second.release()
+        await db_engine.dispose()
