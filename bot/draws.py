@@ -23,15 +23,15 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import speaking
 from bot.periodic import every
-from models import Draw, Member
+from models import Draw
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.draws import DrawClosed, DrawNotFound, DrawService, Ended
+from services.members import display_names
 from services.points import PointsService
 from services.tiers import Tier
 
@@ -115,7 +115,7 @@ class DrawKeeper:
         """The result's text and the draw post's, in the group's language."""
         async with self.session_pool() as session:
             profile = await self._profile(session, draw.chat_id)
-            names = await self._names(session, draw.chat_id, draw.winner_ids)
+            names = await display_names(session, draw.chat_id, draw.winner_ids)
         with self._language(profile):
             text = render_result(draw, entrants, names)
             post = render_post(draw, profile.timezone if profile else self.default_timezone)
@@ -189,15 +189,6 @@ class DrawKeeper:
 
     def _language(self, profile: ChatProfile | None) -> AbstractContextManager[None]:
         return speaking(self.i18n, profile)
-
-    @staticmethod
-    async def _names(session: AsyncSession, chat_id: int, user_ids: list[int]) -> dict[int, str]:
-        rows = await session.execute(
-            select(Member.user_id, Member.display_name).where(
-                Member.chat_id == chat_id, Member.user_id.in_(user_ids)
-            )
-        )
-        return {row.user_id: row.display_name for row in rows}
 
 
 class DrawButton(CallbackData, prefix="draw"):

@@ -16,15 +16,14 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.announcer import TierAnnouncer
 from bot.i18n import speaking
 from bot.periodic import every
-from models import Member
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
+from services.members import display_names
 from services.points import PointsService
 from services.referrals import Confirmed, ReferralService
 
@@ -88,12 +87,7 @@ class ReferralKeeper:
     async def _thank(self, bot: Bot, profile: ChatProfile, confirmed: list[Confirmed]) -> None:
         ids = {c.inviter_id for c in confirmed} | {c.invitee_id for c in confirmed}
         async with self.session_pool() as session:
-            rows = await session.execute(
-                select(Member.user_id, Member.display_name).where(
-                    Member.chat_id == profile.id, Member.user_id.in_(ids)
-                )
-            )
-            names = {user_id: name or str(user_id) for user_id, name in rows}
+            names = await display_names(session, profile.id, ids)
         with speaking(self.i18n, profile):
             lines = [_("🤝 <b>Thanks for bringing friends!</b>")]
             for done in confirmed[:MAX_NAMED]:

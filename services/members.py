@@ -55,6 +55,18 @@ async def ensure_members(session: AsyncSession, pairs: Iterable[tuple[int, int]]
     await upsert(session, Member, rows, keys=["chat_id", "user_id"])
 
 
+async def display_names(
+    session: AsyncSession, chat_id: int, user_ids: Iterable[int]
+) -> dict[int, str]:
+    """Members' names as last seen, for the ones the bot knows; the id stands in for a blank."""
+    rows = await session.execute(
+        select(Member.user_id, Member.display_name).where(
+            Member.chat_id == chat_id, Member.user_id.in_(list(user_ids))
+        )
+    )
+    return {user_id: name or str(user_id) for user_id, name in rows}
+
+
 async def find_member(session: AsyncSession, chat_id: int, handle: str) -> Member | None:
     """A member of this chat by `@username` (any case) or numeric user id."""
     if handle.lstrip("-").isdigit():
