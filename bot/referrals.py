@@ -95,7 +95,7 @@ class ReferralKeeper:
                 invitee = escape(names.get(done.invitee_id, str(done.invitee_id)))
                 lines.append(
                     _("• {inviter} +{points}: {invitee} joined and stayed").format(
-                        inviter=inviter, points=profile.referral_rules.reward, invitee=invitee
+                        inviter=inviter, points=done.balance.paid, invitee=invitee
                     )
                     if done.balance is not None
                     else _("• {inviter} brought {invitee}").format(inviter=inviter, invitee=invitee)

@@ -1,6 +1,7 @@
 """SQLAlchemy models; Alembic (migrations/) owns the schema."""
 
 from models.base import Base
+from models.campaign import CadenceRun, Campaign
 from models.chat import Chat
 from models.checkin import Checkin, CheckinDay
 from models.draw import Draw, DrawEntry
@@ -14,6 +15,8 @@ from models.tier import TierRow
 
 __all__ = [
     "Base",
+    "CadenceRun",
+    "Campaign",
     "Chat",
     "Checkin",
     "CheckinDay",

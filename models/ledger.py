@@ -26,4 +26,6 @@ class LedgerEntry(Base):
     # A redelivered update or a retried job carries the same key, so it can never pay twice.
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     actor: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The campaign whose multiplier is in `delta`, if one was running.
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -161,6 +161,7 @@ class CheckinService:
             reward, milestone = reward_for(streak, request.rules)
             signed[key] = fresh[position] = _Fresh(request, day, streak, reward, milestone)
         promoted: dict[tuple[int, int], Tier] = {}
+        paid_now: dict[str, int] = {}  # a campaign may have multiplied the reward
         if fresh:
             await self._write(list(fresh.values()), now)
             paid = await self.points.award_many(
@@ -172,13 +173,15 @@ class CheckinService:
                 members_exist=True,
             )
             promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
+            paid_now = paid.paid
         results: list[SignedIn | AlreadySignedIn] = []
         for position, (request, day) in enumerate(zip(requests, days, strict=True)):
             member_key = (request.chat_id, request.user_id)
             if (new := fresh.get(position)) is not None:
-                balance = members[member_key].points + new.reward
+                reward = paid_now.get(new.key, new.reward)
+                balance = members[member_key].points + reward
                 results.append(
-                    SignedIn(day, new.streak, new.reward, new.milestone, new.rank, balance,
+                    SignedIn(day, new.streak, reward, new.milestone, new.rank, balance,
                              promoted.get(member_key))
                 )  # fmt: skip
             else:

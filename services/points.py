@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Chat, LedgerEntry, Member, PeriodTotal
+from models import Campaign, Chat, LedgerEntry, Member, PeriodTotal
 from models.queries import insert_for
 from services.clock import Clock
 from services.members import ensure_members
@@ -27,6 +27,8 @@ from services.tiers import LadderCache, Tier, TierService, is_promotion, standin
 MAX_CHANGE = 1_000_000
 # Positive changes that give back what was spent, rather than earn: they leave lifetime alone.
 NOT_EARNED = frozenset({"refund"})
+# What a campaign does not multiply: an admin's own grant, and money given back.
+NOT_BOOSTED = frozenset({"admin", "refund"})
 
 
 class NotEnoughPoints(Exception):
@@ -58,6 +60,7 @@ class Balance:
     lifetime_points: int
     applied: bool  # False: this key was applied before, nothing changed now
     promoted_to: Tier | None = None  # the member has just reached this tier
+    paid: int = 0  # the change applied now, a campaign's multiplier included
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,7 @@ class Ranked:
 class AwardResult:
     applied: set[str] = field(default_factory=set)  # keys paid now (others were paid before)
     promotions: list[Promotion] = field(default_factory=list)
+    paid: dict[str, int] = field(default_factory=dict)  # key -> points, multiplier included
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,33 @@ class PointsService:
         self.clock = clock
         self.default_timezone = default_timezone
         self.ladders = ladders
+        self._boosts: dict[int, tuple[int, int] | None] = {}
+
+    async def boost(self, chat_id: int) -> tuple[int, int] | None:
+        """(campaign id, multiplier in %) of the campaign running in the chat now, if any;
+        asked once per chat by this service (one transaction, one moment)."""
+        if chat_id not in self._boosts:
+            row = (
+                await self.session.execute(
+                    select(Campaign.id, Campaign.multiplier_pct)
+                    .where(Campaign.chat_id == chat_id, Campaign.deleted.is_(False))
+                    .where(Campaign.starts_at <= self.clock.now())
+                    .where(Campaign.ends_at > self.clock.now())
+                    .limit(1)
+                )
+            ).one_or_none()
+            self._boosts[chat_id] = (row[0], row[1]) if row else None
+        return self._boosts[chat_id]
+
+    async def _boosted(self, chat_id: int, points: int, reason: str) -> tuple[int, int | None]:
+        """`points` with the running campaign's multiplier, and that campaign."""
+        if points <= 0 or reason in NOT_BOOSTED:
+            return points, None
+        boost = await self.boost(chat_id)
+        if boost is None:
+            return points, None
+        campaign_id, pct = boost
+        return min(MAX_CHANGE, points * pct // 100), campaign_id
 
     async def change(
         self,
@@ -136,6 +167,7 @@ class PointsService:
             raise ValueError(f"a change must be between 1 and {MAX_CHANGE} points either way")
         if not member_exists:
             await ensure_members(self.session, [(chat_id, user_id)])
+        delta, campaign_id = await self._boosted(chat_id, delta, reason)
         # A refused deduction undoes its ledger row; an addition cannot be refused.
         savepoint = self.session.begin_nested() if delta < 0 else nullcontext()
         async with savepoint:
@@ -149,6 +181,7 @@ class PointsService:
                     ref=ref,
                     idempotency_key=key,
                     actor=actor,
+                    campaign_id=campaign_id,
                     created_at=self.clock.now(),
                 )
                 .on_conflict_do_nothing(index_elements=["idempotency_key"])
@@ -180,7 +213,7 @@ class PointsService:
                 timezones, {(chat_id, user_id): earned}, {(chat_id, user_id): (lifetime, tier)}
             )
             promoted_to = promotions[0].tier if promotions else None
-        return Balance(points, lifetime, applied=True, promoted_to=promoted_to)
+        return Balance(points, lifetime, applied=True, promoted_to=promoted_to, paid=delta)
 
     async def award_many(
         self, awards: Sequence[Award], timezones: Mapping[int, str], *, members_exist: bool = False
@@ -196,13 +229,14 @@ class PointsService:
         if not members_exist:
             await ensure_members(self.session, ((a.chat_id, a.user_id) for a in awards))
         now = self.clock.now()
+        boosted = [await self._boosted(a.chat_id, a.points, a.reason) for a in awards]
         entries = [
             {
-                "chat_id": award.chat_id, "user_id": award.user_id, "delta": award.points,
+                "chat_id": award.chat_id, "user_id": award.user_id, "delta": points,
                 "reason": award.reason, "ref": award.ref, "idempotency_key": award.key,
-                "actor": None, "created_at": now,
+                "actor": None, "campaign_id": campaign_id, "created_at": now,
             }
-            for award in awards
+            for award, (points, campaign_id) in zip(awards, boosted, strict=True)
         ]  # fmt: skip
         inserted = await self.session.scalars(
             insert_for(self.session, LedgerEntry)
@@ -212,9 +246,11 @@ class PointsService:
         )
         applied = set(inserted)
         earned: dict[tuple[int, int], int] = defaultdict(int)
-        for award in awards:
+        paid: dict[str, int] = {}
+        for award, (points, _campaign) in zip(awards, boosted, strict=True):
             if award.key in applied:
-                earned[award.chat_id, award.user_id] += award.points
+                earned[award.chat_id, award.user_id] += points
+                paid[award.key] = points
         if not earned:
             return AwardResult()
         await self.session.execute(
@@ -239,7 +275,7 @@ class PointsService:
             (chat_id, user_id): (lifetime, tier) for chat_id, user_id, lifetime, tier in after
         }
         promotions = await self._after_earning(timezones, earned, states)
-        return AwardResult(applied, promotions)
+        return AwardResult(applied, promotions, paid)
 
     async def _after_earning(
         self,

@@ -1,0 +1,164 @@
+"""Campaigns (店庆, 感恩节, 双十一): local days on which every points award is multiplied.
+
+The points service applies the multiplier (`PointsService.boost`) and the ledger row names the
+campaign. A campaign's greeting and its thanks are posted once each (`greeted_at`, `thanked_at`
+are claimed by whoever posts them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Campaign, LedgerEntry
+from services.clock import Clock
+
+MULTIPLIER = re.compile(r"^[x×*](\d{1,2}(?:\.\d)?)$", re.IGNORECASE)
+MAX_DAYS = 31
+MAX_AHEAD = timedelta(days=366)
+MAX_GREETING = 1000
+
+
+class CampaignInputError(ValueError):
+    """What is wrong: "format", "name", "date", "past", "order", "length", "multiplier", "long"."""
+
+
+class CampaignOverlap(ValueError):
+    def __init__(self, other: Campaign) -> None:
+        super().__init__(other.name)
+        self.other = other
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSpec:
+    name: str
+    first_day: date
+    last_day: date
+    multiplier_pct: int
+    greeting: str | None
+
+
+def parse_campaign(args: str, today: date) -> CampaignSpec:
+    """`<name> <first day> <last day> x2 [greeting]`, days as YYYY-MM-DD in the chat's zone."""
+    words = args.split(maxsplit=4)
+    if len(words) < 4:
+        raise CampaignInputError("format")
+    name, first, last, multiplier = words[:4]
+    if len(name) > 64:
+        raise CampaignInputError("name")
+    try:
+        first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        raise CampaignInputError("date") from None
+    if first_day < today:
+        raise CampaignInputError("past")
+    if last_day < first_day:
+        raise CampaignInputError("order")
+    if (last_day - first_day).days >= MAX_DAYS or first_day > today + MAX_AHEAD:
+        raise CampaignInputError("length")
+    found = MULTIPLIER.match(multiplier)
+    pct = round(float(found[1]) * 100) if found else 0
+    if not 110 <= pct <= 1000:
+        raise CampaignInputError("multiplier")
+    greeting = words[4].strip() if len(words) > 4 else None
+    if greeting and len(greeting) > MAX_GREETING:
+        raise CampaignInputError("long")
+    return CampaignSpec(name, first_day, last_day, pct, greeting or None)
+
+
+def multiplier_text(pct: int) -> str:
+    return f"×{pct // 100}" if pct % 100 == 0 else f"×{pct / 100:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignFigures:
+    points: int  # earned during the campaign, multiplier included
+    members: int  # who earned any
+
+
+class CampaignService:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+
+    async def create(
+        self, chat_id: int, user_id: int, spec: CampaignSpec, timezone: str
+    ) -> Campaign:
+        """A campaign over its local days; CampaignOverlap when another shares a day."""
+        zone = ZoneInfo(timezone)
+        starts_at = datetime.combine(spec.first_day, datetime.min.time(), zone)
+        ends_at = datetime.combine(spec.last_day + timedelta(days=1), datetime.min.time(), zone)
+        other = await self.session.scalar(
+            select(Campaign)
+            .where(Campaign.chat_id == chat_id, Campaign.deleted.is_(False))
+            .where(Campaign.starts_at < ends_at, Campaign.ends_at > starts_at)
+            .limit(1)
+        )
+        if other is not None:
+            raise CampaignOverlap(other)
+        campaign = Campaign(
+            chat_id=chat_id, created_by=user_id, name=spec.name, first_day=spec.first_day,
+            last_day=spec.last_day, starts_at=starts_at, ends_at=ends_at,
+            multiplier_pct=spec.multiplier_pct, greeting=spec.greeting, deleted=False,
+            created_at=self.clock.now(),
+        )  # fmt: skip
+        self.session.add(campaign)
+        await self.session.flush()
+        return campaign
+
+    async def of_chat(self, chat_id: int) -> list[Campaign]:
+        """Running and coming campaigns, and those ended in the last 30 days."""
+        found = await self.session.scalars(
+            select(Campaign)
+            .where(Campaign.chat_id == chat_id, Campaign.deleted.is_(False))
+            .where(Campaign.ends_at > self.clock.now() - timedelta(days=30))
+            .order_by(Campaign.starts_at)
+        )
+        return list(found)
+
+    async def delete(self, chat_id: int, campaign_id: int) -> Campaign | None:
+        """Marked deleted (its ledger rows keep naming it); None when there is no such one."""
+        campaign = await self.session.get(Campaign, campaign_id)
+        if campaign is None or campaign.chat_id != chat_id or campaign.deleted:
+            return None
+        campaign.deleted = True
+        await self.session.flush()
+        return campaign
+
+    async def scheduled(self) -> list[Campaign]:
+        """Campaigns whose greeting or thanks is still to be posted."""
+        found = await self.session.scalars(
+            select(Campaign)
+            .where(Campaign.deleted.is_(False))
+            .where(Campaign.greeted_at.is_(None) | Campaign.thanked_at.is_(None))
+        )
+        return list(found)
+
+    async def claim(self, campaign_id: int, what: str) -> Campaign | None:
+        """Take the greeting (`greeted_at`) or the thanks (`thanked_at`); None if taken."""
+        column = Campaign.greeted_at if what == "greeting" else Campaign.thanked_at
+        claimed = await self.session.scalar(
+            update(Campaign)
+            .where(Campaign.id == campaign_id, column.is_(None), Campaign.deleted.is_(False))
+            .values({column: self.clock.now()})
+            .returning(Campaign.id)
+        )
+        if claimed is None:
+            return None
+        return await self.session.get(Campaign, campaign_id, populate_existing=True)
+
+    async def figures(self, campaign: Campaign) -> CampaignFigures:
+        row = (
+            await self.session.execute(
+                select(
+                    func.coalesce(func.sum(LedgerEntry.delta), 0),
+                    func.count(func.distinct(LedgerEntry.user_id)),
+                ).where(LedgerEntry.campaign_id == campaign.id, LedgerEntry.delta > 0)
+            )
+        ).one()
+        return CampaignFigures(int(row[0]), int(row[1]))
