@@ -39,8 +39,10 @@ from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
 from bot.welcomer import WELCOME_BURST_SECONDS, Welcomer
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
+from scheduler.campaigns import CampaignJobs
+from scheduler.core import Scheduler
 from scheduler.lock import SchedulerLock
-from scheduler.posts import PostScheduler
+from scheduler.posts import PostJobs
 from services.chats import ChatService
 from services.checkins import SignInDesk
 from services.clock import Clock
@@ -125,10 +127,14 @@ def create_dispatcher(services: Services) -> Dispatcher:
         services.session_pool, services.clock, i18n, settings.default_timezone,
         result_grace=settings.draw_result_grace_seconds,
     )  # fmt: skip
-    post_scheduler = PostScheduler(
+    post_jobs = PostJobs(
         services.session_pool, services.clock, settings.default_timezone,
         settings.post_grace_seconds, notices,
     )  # fmt: skip
+    campaign_jobs = CampaignJobs(
+        services.session_pool, services.clock, i18n, settings.default_timezone
+    )
+    scheduler = Scheduler(services.clock, [post_jobs, campaign_jobs])
     scheduler_lock = SchedulerLock(services.engine)
     referral_keeper = ReferralKeeper(
         services.session_pool, services.clock, i18n, settings.default_timezone, announcer
@@ -147,7 +153,8 @@ def create_dispatcher(services: Services) -> Dispatcher:
         keeper=keeper,
         welcomer=welcomer,
         notices=notices,
-        post_scheduler=post_scheduler,
+        scheduler=scheduler,
+        post_jobs=post_jobs,
         quiet=QuietMode(settings.quiet_delete_seconds, notices),
     )
     # Order matters: a session first, then who and where, then the language to answer in.
@@ -176,12 +183,12 @@ def create_dispatcher(services: Services) -> Dispatcher:
 
     async def run_scheduler(bot: Bot) -> None:
         await scheduler_lock.wait()  # one process runs the scheduler; the others stand by
-        await post_scheduler.start(bot)
+        await scheduler.start(bot)
 
     async def on_shutdown(bot: Bot) -> None:
         for task in background:
             task.cancel()
-        post_scheduler.stop()
+        scheduler.stop()
         await scheduler_lock.release()
         await keeper.stop()
         await services.tally.flush()

@@ -84,6 +84,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("posts", __("The scheduled posts and their next runs"), usage="/posts", admin=True),
     CommandSpec(
+        "campaign",
+        __("Start a holiday campaign that multiplies points, or delete one"),
+        usage="/campaign new <name> <2026-12-01> <2026-12-03> x2 [greeting] · /campaign del <id>",
+        admin=True,
+    ),
+    CommandSpec("campaigns", __("Running and coming campaigns"), usage="/campaigns", admin=True),
+    CommandSpec(
         "setrules",
         __("Set the group rules (as a reply to the message that holds them, or inline)"),
         usage="/setrules <text>",

@@ -5,6 +5,7 @@ from aiogram.types import Message
 
 from bot.filters import is_command
 from handlers import (
+    campaigns,
     checkin,
     draw_dialogue,
     draws,
@@ -39,6 +40,7 @@ def feature_routers() -> list[Router]:
         faq.create_router(),
         referrals.create_router(),
         posts.create_router(),
+        campaigns.create_router(),
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a

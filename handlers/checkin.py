@@ -7,13 +7,13 @@ from html import escape
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
+from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.announcer import TierAnnouncer
 from bot.commands import usage_reply
+from bot.keyboards import CheckinButton, checkin_keyboard
 from bot.middlewares.database import commit_so_far
 from bot.quiet import QuietMode
 from services.chats import ChatProfile
@@ -26,15 +26,6 @@ from services.checkins import (
     SignInRequest,
     StreakRow,
 )
-
-
-class CheckinButton(CallbackData, prefix="checkin"):
-    """The "签到 / Check in" button that posts carry."""
-
-
-def checkin_keyboard() -> InlineKeyboardMarkup:
-    button = InlineKeyboardButton(text="签到 / Check in", callback_data=CheckinButton().pack())
-    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 async def is_keyword(message: Message, chat_profile: ChatProfile) -> bool:

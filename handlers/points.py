@@ -174,6 +174,8 @@ def render_entry(entry: LedgerEntry, zone: ZoneInfo) -> str:
     when = entry.created_at.astimezone(zone).strftime("%m-%d %H:%M")
     label = str(REASONS.get(entry.reason, entry.reason))
     note = f" · {escape(entry.ref)}" if entry.reason == "admin" and entry.ref else ""
+    if entry.campaign_id is not None:
+        note += " · 🎉"  # multiplied by a campaign
     return f"<code>{when}</code> {entry.delta:+d} {label}{note}"
 
 

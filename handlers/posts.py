@@ -18,7 +18,8 @@ from bot.commands import usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares import commit_update_so_far
 from models import ScheduledPost
-from scheduler.posts import PostScheduler
+from scheduler.core import Scheduler
+from scheduler.posts import PostJobs
 from services.chats import ChatProfile
 from services.clock import Clock
 from services.posts import (
@@ -38,7 +39,8 @@ async def post(
     command: CommandObject,
     posts: PostService,
     chat_profile: ChatProfile,
-    post_scheduler: PostScheduler,
+    scheduler: Scheduler,
+    post_jobs: PostJobs,
     clock: Clock,
     bot: Bot,
 ) -> None:
@@ -49,7 +51,7 @@ async def post(
         await message.reply(usage_reply("post"))
         return
     if words[0].lower() in ACTIONS:
-        await act_on_post(message, words, posts, chat_profile, post_scheduler, bot)
+        await act_on_post(message, words, posts, chat_profile, scheduler, post_jobs, bot)
         return
     try:
         request = parse_post(args, clock.now(), chat_profile.timezone)
@@ -61,7 +63,7 @@ async def post(
         await message.reply(post_problem(str(bad)))
         return
     await commit_update_so_far()
-    await post_scheduler.reload(scheduled.id)
+    await scheduler.reload()
     await message.reply(
         _("✅ Post #{id} scheduled: {schedule}. Next: {next}.").format(
             id=scheduled.id, schedule=escape(scheduled.schedule),
@@ -115,7 +117,8 @@ async def act_on_post(
     words: list[str],
     posts: PostService,
     chat_profile: ChatProfile,
-    post_scheduler: PostScheduler,
+    scheduler: Scheduler,
+    post_jobs: PostJobs,
     bot: Bot,
 ) -> None:
     action = words[0].lower()
@@ -129,14 +132,14 @@ async def act_on_post(
             await message.reply(_("There is no post #{id} here.").format(id=post_id))
             return
         preview = _("👁 Preview of post #{id}").format(id=post_id) + "\n"
-        await post_scheduler.send(bot, found, preview=preview)
+        await post_jobs.send(bot, found, preview=preview)
         return
     changed = await posts.set_state(chat_profile.id, post_id, action)
     if changed is None:
         await message.reply(_("There is no post #{id} here.").format(id=post_id))
         return
     await commit_update_so_far()
-    await post_scheduler.reload(post_id)
+    await scheduler.reload()
     replies = {
         "del": _("🗑 Post #{id} deleted."),
         "pause": _("⏸ Post #{id} paused."),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_reply
 from models import Member
+from services.campaigns import CampaignService, multiplier_text
 from services.chats import ChatProfile
 from services.messages import MessageTally
 from services.points import Period, PointsService
@@ -56,6 +59,7 @@ async def me(
     chat_profile: ChatProfile,
     tally: MessageTally,
     referrals: ReferralService,
+    campaigns: CampaignService,
     i18n: I18n,
 ) -> None:
     """/me, or /me in reply to someone: balance, tier, rank, streak, messages, referrals."""
@@ -95,6 +99,16 @@ async def me(
             days=member.streak if member else 0, messages=messages
         ),
     ]
+    running = await campaigns.running(message.chat.id)
+    if running is not None:
+        ends = (running.ends_at - timedelta(minutes=1)).astimezone(ZoneInfo(chat_profile.timezone))
+        lines.append(
+            _("🎉 {name}: points {multiplier} until {end}").format(
+                name=escape(running.name),
+                multiplier=multiplier_text(running.multiplier_pct),
+                end=f"{ends:%m-%d %H:%M}",
+            )
+        )
     invited = await referrals.counts(message.chat.id, user.id)
     if invited.confirmed or invited.pending:
         lines.append(

@@ -121,6 +121,15 @@ class CampaignService:
         )
         return list(found)
 
+    async def running(self, chat_id: int) -> Campaign | None:
+        now = self.clock.now()
+        return await self.session.scalar(
+            select(Campaign)
+            .where(Campaign.chat_id == chat_id, Campaign.deleted.is_(False))
+            .where(Campaign.starts_at <= now, Campaign.ends_at > now)
+            .limit(1)
+        )
+
     async def delete(self, chat_id: int, campaign_id: int) -> Campaign | None:
         """Marked deleted (its ledger rows keep naming it); None when there is no such one."""
         campaign = await self.session.get(Campaign, campaign_id)

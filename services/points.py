@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Campaign, Chat, LedgerEntry, Member, PeriodTotal
+from models import Chat, LedgerEntry, Member, PeriodTotal
 from models.queries import insert_for
+from services.campaigns import CampaignService
 from services.clock import Clock
 from services.members import ensure_members
 from services.tiers import LadderCache, Tier, TierService, is_promotion, standing
@@ -124,16 +125,8 @@ class PointsService:
         """(campaign id, multiplier in %) of the campaign running in the chat now, if any;
         asked once per chat by this service (one transaction, one moment)."""
         if chat_id not in self._boosts:
-            row = (
-                await self.session.execute(
-                    select(Campaign.id, Campaign.multiplier_pct)
-                    .where(Campaign.chat_id == chat_id, Campaign.deleted.is_(False))
-                    .where(Campaign.starts_at <= self.clock.now())
-                    .where(Campaign.ends_at > self.clock.now())
-                    .limit(1)
-                )
-            ).one_or_none()
-            self._boosts[chat_id] = (row[0], row[1]) if row else None
+            running = await CampaignService(self.session, self.clock).running(chat_id)
+            self._boosts[chat_id] = (running.id, running.multiplier_pct) if running else None
         return self._boosts[chat_id]
 
     async def _boosted(self, chat_id: int, points: int, reason: str) -> tuple[int, int | None]:

@@ -11,6 +11,7 @@ from aiogram.types import Chat, TelegramObject, User
 
 from bot.directory import ChatDirectory
 from bot.middlewares.database import after_commit
+from services.campaigns import CampaignService
 from services.chats import ChatService
 from services.checkins import CheckinService
 from services.clock import Clock
@@ -46,6 +47,7 @@ class TrackingMiddleware(BaseMiddleware):
         data["draws"] = DrawService(session, self.clock, points)
         data["referrals"] = ReferralService(session, self.clock, points)
         data["posts"] = PostService(session, self.clock, self.default_timezone)
+        data["campaigns"] = CampaignService(session, self.clock)
         data["tiers"] = TierService(session, self.ladders)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")

@@ -13,7 +13,7 @@ KEYWORDS = {"_": None, "__": None, "gettext": None, "lazy_gettext": None}
 
 def source_messages() -> set[str]:
     found: set[str] = set()
-    for folder in ("bot", "handlers", "services"):
+    for folder in ("bot", "handlers", "services", "scheduler"):
         for _, _, message, _, _ in extract_from_dir(ROOT / folder, keywords=KEYWORDS):
             found.add(message if isinstance(message, str) else message[0])
     return found

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import create_i18n
 from bot.rights import RightsNotices
 from models import ScheduledPost, create_engine
+from scheduler.core import Scheduler
 from scheduler.lock import SchedulerLock
-from scheduler.posts import PostScheduler
+from scheduler.posts import PostJobs
 from services.clock import FrozenClock
 from services.posts import PostContent, PostService, RunStatus, parse_post
 from tests.support.telegram import RecordingSession, recording_bot
@@ -34,14 +35,15 @@ async def daily_post(pool: async_sessionmaker[AsyncSession]) -> int:
 
 def scheduler_at(
     pool: async_sessionmaker[AsyncSession], now: datetime
-) -> tuple[PostScheduler, RecordingSession]:
+) -> tuple[Scheduler, PostJobs, RecordingSession]:
     clock = FrozenClock(now)
     notices = RightsNotices(pool, clock, create_i18n("en"), SHANGHAI)
-    scheduler = PostScheduler(pool, clock, SHANGHAI, 600, notices)
+    posts = PostJobs(pool, clock, SHANGHAI, 600, notices)
+    scheduler = Scheduler(clock, [posts])
     bot, session = recording_bot()
     scheduler.bot = bot
     scheduler.scheduler.start(paused=True)  # jobs are planned but only the test runs them
-    return scheduler, session
+    return scheduler, posts, session
 
 
 async def runs(pool: async_sessionmaker[AsyncSession], post_id: int) -> list[tuple[datetime, str]]:
@@ -53,18 +55,18 @@ async def runs(pool: async_sessionmaker[AsyncSession], post_id: int) -> list[tup
 async def test_a_run_missed_by_five_minutes_is_caught_up_once(session_pool, chat) -> None:
     post_id = await daily_post(session_pool)
     # down since before yesterday's run too: only the latest missed run counts
-    scheduler, session = scheduler_at(session_pool, NINE + timedelta(minutes=5))
+    scheduler, _posts, session = scheduler_at(session_pool, NINE + timedelta(minutes=5))
     await scheduler.rebuild()
     await scheduler.rebuild()  # a second start, or the periodic rebuild
     assert session.sent_texts() == ["Good morning"]
     assert await runs(session_pool, post_id) == [(NINE, RunStatus.SENT)]
     (job,) = [job for job in scheduler.scheduler.get_jobs() if job.id.startswith("post:")]
-    assert job.args == (post_id, NINE + timedelta(days=1))  # tomorrow's run is planned
+    assert job.args[1:] == (post_id, NINE + timedelta(days=1))  # tomorrow's run is planned
 
 
 async def test_a_run_missed_by_two_hours_is_skipped_and_recorded(session_pool, chat) -> None:
     post_id = await daily_post(session_pool)
-    scheduler, session = scheduler_at(session_pool, NINE + timedelta(hours=2))
+    scheduler, _posts, session = scheduler_at(session_pool, NINE + timedelta(hours=2))
     await scheduler.rebuild()
     assert session.sent_texts() == []
     assert await runs(session_pool, post_id) == [(NINE, RunStatus.SKIPPED)]
@@ -72,25 +74,28 @@ async def test_a_run_missed_by_two_hours_is_skipped_and_recorded(session_pool, c
 
 async def test_two_schedulers_on_one_database_post_once(session_pool, chat) -> None:
     post_id = await daily_post(session_pool)
-    first, first_session = scheduler_at(session_pool, NINE)
-    second, second_session = scheduler_at(session_pool, NINE)
-    await first.fire(post_id, NINE)
-    await second.fire(post_id, NINE)
+    first, first_posts, first_session = scheduler_at(session_pool, NINE)
+    second, second_posts, second_session = scheduler_at(session_pool, NINE)
+    assert first.bot is not None
+    assert second.bot is not None
+    await first_posts.fire(first.bot, post_id, NINE)
+    await second_posts.fire(second.bot, post_id, NINE)
     assert first_session.sent_texts() + second_session.sent_texts() == ["Good morning"]
 
 
 async def test_a_post_whose_chat_removed_the_bot_turns_itself_off(session_pool, chat) -> None:
     post_id = await daily_post(session_pool)
-    scheduler, session = scheduler_at(session_pool, NINE)
+    scheduler, posts, session = scheduler_at(session_pool, NINE)
     session.forbidden.add(GROUP)
-    await scheduler.fire(post_id, NINE)
+    assert scheduler.bot is not None
+    await posts.fire(scheduler.bot, post_id, NINE)
     async with session_pool() as db:
         post = await db.get(ScheduledPost, post_id)
         assert post is not None
         assert (post.enabled, post.disabled_reason) == (False, "bot removed")
     assert await runs(session_pool, post_id) == [(NINE, RunStatus.FAILED)]
     await scheduler.rebuild()
-    assert [job.id for job in scheduler.scheduler.get_jobs() if job.id.startswith("post:")] == []
+    assert [job.id for job in scheduler.scheduler.get_jobs()] == []
 
 
 async def test_one_process_holds_the_scheduler_lock(database_url: str) -> None:

@@ -1,0 +1,128 @@
+"""Campaigns: admins open (`/campaign new`), list (`/campaigns`) and delete them.
+
+Greetings and thanks go out from `scheduler/campaigns.py`; the multiplier is applied by the
+points service.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.commands import usage_reply
+from bot.filters import IsAdmin
+from bot.middlewares import commit_update_so_far
+from models import Campaign
+from scheduler.core import Scheduler
+from services.campaigns import (
+    CampaignInputError,
+    CampaignOverlap,
+    CampaignService,
+    multiplier_text,
+    parse_campaign,
+)
+from services.chats import ChatProfile
+from services.clock import Clock
+
+
+async def campaign(
+    message: Message,
+    command: CommandObject,
+    campaigns: CampaignService,
+    chat_profile: ChatProfile,
+    scheduler: Scheduler,
+    clock: Clock,
+) -> None:
+    """/campaign new <name> <first day> <last day> x2 [greeting] · /campaign del <id>"""
+    action, _space, rest = (command.args or "").strip().partition(" ")
+    user = message.from_user
+    if not chat_profile.is_group or user is None or action.lower() not in ("new", "del"):
+        await message.reply(usage_reply("campaign"))
+        return
+    if action.lower() == "del":
+        number = rest.strip().lstrip("#")
+        removed = await campaigns.delete(chat_profile.id, int(number)) if number.isdigit() else None
+        if removed is None:
+            await message.reply(_("There is no such campaign here. See /campaigns."))
+            return
+        await commit_update_so_far()
+        await scheduler.reload()
+        await message.reply(_("🗑 Campaign {name} deleted.").format(name=escape(removed.name)))
+        return
+    try:
+        spec = parse_campaign(rest, clock.today_in(chat_profile.timezone))
+        created = await campaigns.create(chat_profile.id, user.id, spec, chat_profile.timezone)
+    except CampaignInputError as bad:
+        await message.reply(campaign_problem(str(bad)))
+        return
+    except CampaignOverlap as overlap:
+        await message.reply(
+            _("It overlaps {name} ({first} – {last}); campaigns may not share a day.").format(
+                name=escape(overlap.other.name),
+                first=overlap.other.first_day,
+                last=overlap.other.last_day,
+            )
+        )
+        return
+    await commit_update_so_far()
+    await message.reply(
+        _("✅ Campaign #{id} {name}: {first} – {last}, points {multiplier}.").format(
+            id=created.id,
+            name=escape(created.name),
+            first=created.first_day,
+            last=created.last_day,
+            multiplier=multiplier_text(created.multiplier_pct),
+        )
+    )
+    await scheduler.reload()  # a campaign starting today is greeted now
+
+
+async def list_campaigns(
+    message: Message, campaigns: CampaignService, chat_profile: ChatProfile, clock: Clock
+) -> None:
+    """/campaigns: running, coming, and ended in the last 30 days."""
+    found = await campaigns.of_chat(chat_profile.id)
+    if not found:
+        await message.reply(_("No campaigns. Start one with /campaign new."))
+        return
+    lines = [_("🎉 <b>Campaigns</b>")]
+    now = clock.now()
+    for item in found:
+        lines.append(
+            f"#{item.id} {escape(item.name)} · {item.first_day} – {item.last_day} · "
+            f"{multiplier_text(item.multiplier_pct)} · {state_of(item, now)}"
+        )
+    await message.reply("\n".join(lines))
+
+
+def state_of(item: Campaign, now: datetime) -> str:
+    if now < item.starts_at:
+        return _("coming")
+    if now < item.ends_at:
+        return _("running")
+    return _("ended")
+
+
+def campaign_problem(reason: str) -> str:
+    problems = {
+        "name": _("The name takes up to 64 characters."),
+        "date": _("Days are YYYY-MM-DD, such as 2026-12-01."),
+        "past": _("The first day has passed."),
+        "order": _("The last day comes before the first."),
+        "length": _("A campaign lasts up to 31 days and starts within a year."),
+        "multiplier": _("The multiplier is x1.1 to x10, such as x2 or x1.5."),
+        "long": _("The greeting takes up to 1,000 characters."),
+    }
+    return problems.get(reason) or usage_reply("campaign")
+
+
+def create_router() -> Router:
+    router = Router(name="campaigns")
+    router.message.register(campaign, Command("campaign"), IsAdmin())
+    router.message.register(list_campaigns, Command("campaigns"), IsAdmin())
+    return router

@@ -1,0 +1,91 @@
+"""The process's one AsyncIOScheduler. Its jobs are a cache of the database: every source
+(posts, campaigns, the daily cadence) plans its jobs again at start-up, every `REBUILD_EVERY`
+seconds (a change made through another worker) and after a change in this process; a job not
+planned again is removed. Every job claims its slot in the database before it sends, so a
+restart, a rebuild racing a job, or a second scheduler never sends twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from services.clock import Clock
+
+logger = logging.getLogger(__name__)
+REBUILD_EVERY = 30.0  # below a minute, the finest schedule, so a next run is always planned
+REBUILD = "rebuild"
+
+
+class Jobs:
+    """The jobs one rebuild plans."""
+
+    def __init__(self, scheduler: AsyncIOScheduler) -> None:
+        self.scheduler = scheduler
+        self.planned: set[str] = set()
+
+    def at(
+        self,
+        job_id: str,
+        when: datetime,
+        work: Callable[..., Awaitable[None]],
+        *args: Any,
+        grace: timedelta,
+    ) -> None:
+        self.planned.add(job_id)
+        self.scheduler.add_job(
+            work, "date", run_date=when, args=list(args), id=job_id, replace_existing=True,
+            misfire_grace_time=max(1, int(grace.total_seconds())),
+        )  # fmt: skip
+
+
+class JobSource(Protocol):
+    async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
+        """Catch up what was missed, and plan the next runs."""
+
+
+class Scheduler:
+    def __init__(self, clock: Clock, sources: Sequence[JobSource]) -> None:
+        self.clock = clock
+        self.sources = sources
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.bot: Bot | None = None
+
+    async def start(self, bot: Bot) -> None:
+        self.bot = bot
+        self.scheduler.start()
+        self.scheduler.add_job(
+            self.rebuild, "interval", seconds=REBUILD_EVERY, id=REBUILD, coalesce=True
+        )
+        await self.rebuild()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    @property
+    def running(self) -> bool:
+        return self.bot is not None and self.scheduler.running
+
+    async def rebuild(self) -> None:
+        assert self.bot is not None
+        jobs, now = Jobs(self.scheduler), self.clock.now()
+        for source in self.sources:
+            try:
+                await source.plan(self.bot, jobs, now)
+            except Exception:
+                logger.exception("could not plan the jobs of %s", type(source).__name__)
+                return  # keep the jobs planned before rather than drop them
+        for job in self.scheduler.get_jobs():
+            if job.id != REBUILD and job.id not in jobs.planned:
+                job.remove()  # paused, deleted, or its chat removed the bot
+
+    async def reload(self) -> None:
+        """Something changed in this process: plan now rather than at the next rebuild."""
+        if self.running:
+            await self.rebuild()

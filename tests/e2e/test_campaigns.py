@@ -1,0 +1,78 @@
+"""Campaigns through the sandbox: greeted at the start, points doubled (in the reply, /me and
+the history), refused overlaps, and thanked after the end across a restart."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tests.e2e.conftest import Launch
+from tests.e2e.test_standing import field
+from tests.e2e.test_welcome import english_group
+from tests.support.processes import ShiftedClock
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+async def test_a_campaign_doubles_points_and_is_greeted_and_thanked(
+    launch: Launch, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(tmp_path)
+    sandbox, bot = await launch(**clock.env())
+    group, admin = await english_group(sandbox)
+    bob = await sandbox.create_user("Bob", None, "en")
+    await sandbox.set_member_status(group, bob, "member")
+    today = datetime.fromtimestamp(time.time(), UTC).astimezone(SHANGHAI).date()
+    if datetime.now(SHANGHAI).hour == 23 and datetime.now(SHANGHAI).minute >= 55:
+        await clock.advance(600)  # not across midnight while the test runs
+        today += timedelta(days=1)
+
+    refused = await sandbox.ask(group, bob, f"/campaign new Mine {today} {today} x2")
+    assert refused["text"] == "Sorry, only the group's admins can use this command."
+    usage = await sandbox.ask(group, admin, "/campaign new Thanksgiving tomorrow")
+    assert usage["text"].startswith("Usage: /campaign")
+    past = await sandbox.ask(
+        group, admin, f"/campaign new Old {today - timedelta(days=1)} {today} x2"
+    )
+    assert past["text"] == "The first day has passed."
+    made = await sandbox.ask(
+        group, admin,
+        f"/campaign new Thanksgiving {today} {today} x2 Happy Thanksgiving! 20% off today.",
+    )  # fmt: skip
+    assert made["text"] == f"✅ Campaign #1 Thanksgiving: {today} – {today}, points ×2."
+    (greeting,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["text"].startswith("🎉 Thanksgiving")
+    )
+    assert greeting["text"].splitlines() == [
+        "🎉 Thanksgiving starts now: every point you earn counts ×2!",
+        f"Until {today} 23:59 (Asia/Shanghai).",
+        "",
+        "Happy Thanksgiving! 20% off today.",
+    ]
+    overlap = await sandbox.ask(group, admin, f"/campaign new Other {today} {today} x3")
+    assert overlap["text"] == (
+        f"It overlaps Thanksgiving ({today} – {today}); campaigns may not share a day."
+    )
+    listed = await sandbox.ask(group, admin, "/campaigns")
+    assert listed["text"].splitlines()[1] == f"#1 Thanksgiving · {today} – {today} · ×2 · running"
+
+    signed = await sandbox.ask(group, bob, "/checkin")
+    assert signed["text"] == "✅ Signed in! Day 1 of your streak · +10 points · #1 today."
+    me = await sandbox.ask(group, bob, "/me")
+    assert field(me, "Points:") == "10 (lifetime 10)"
+    assert field(me, "🎉 Thanksgiving:") == f"points ×2 until {today:%m-%d} 23:59"
+    history = await sandbox.ask(group, bob, "/points history")
+    assert history["text"].splitlines()[1].endswith("+10 sign-in · 🎉")
+
+    assert bot.stop() == 0
+    await clock.advance(86_400)  # the campaign ended while the bot was down
+    bot.start()
+    await bot.wait_ready()
+    (thanks,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["text"].startswith("🙏"), timeout=20
+    )
+    assert thanks["text"] == (
+        "🙏 Thanksgiving is over. Thank you all! Points earned: 10 (×2) · members earning: 1"
+    )
