@@ -39,6 +39,7 @@ from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
 from bot.welcomer import WELCOME_BURST_SECONDS, Welcomer
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
+from scheduler.cadence import CadenceJobs
 from scheduler.campaigns import CampaignJobs
 from scheduler.core import Scheduler
 from scheduler.lock import SchedulerLock
@@ -134,7 +135,11 @@ def create_dispatcher(services: Services) -> Dispatcher:
     campaign_jobs = CampaignJobs(
         services.session_pool, services.clock, i18n, settings.default_timezone
     )
-    scheduler = Scheduler(services.clock, [post_jobs, campaign_jobs])
+    cadence_jobs = CadenceJobs(
+        services.session_pool, services.clock, i18n, settings.default_timezone,
+        settings.post_grace_seconds,
+    )  # fmt: skip
+    scheduler = Scheduler(services.clock, [post_jobs, campaign_jobs, cadence_jobs])
     scheduler_lock = SchedulerLock(services.engine)
     referral_keeper = ReferralKeeper(
         services.session_pool, services.clock, i18n, settings.default_timezone, announcer

@@ -115,7 +115,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         usage="/settings [timezone <Area/City> | language <zh|en|auto> | "
         "points message|cooldown|daily_cap <number> | checkin base|streak_cap|makeup_cost|"
         "makeup_days|makeup_per_month <number> | checkin keywords <a,b> | "
-        "checkin milestones <7:20,30:100> | referral <points>]",
+        "checkin milestones <7:20,30:100> | referral <points> | "
+        "cadence morning|reminder|digest <HH:MM|off>]",
         admin=True,
     ),
 )

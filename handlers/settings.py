@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import usage_of, usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
-from bot.middlewares import forget_after_commit
+from bot.middlewares import commit_update_so_far, forget_after_commit
+from scheduler.core import Scheduler
 from services.chats import (
     LANGUAGES,
     BadSetting,
@@ -35,9 +36,10 @@ async def settings(
     chat_profile: ChatProfile,
     session: AsyncSession,
     directory: ChatDirectory,
+    scheduler: Scheduler,
     i18n: I18n,
 ) -> None:
-    """/settings, /settings timezone <tz>, /settings language <zh|en|auto>."""
+    """/settings, /settings timezone <tz>, /settings language <zh|en|auto>, and sections."""
     args = (command.args or "").split()
     if not args:
         await message.reply(render_settings(chat_profile))
@@ -49,6 +51,12 @@ async def settings(
     if args[0].lower() == "checkin":
         await set_checkin_rule(message, args[1:], chats)
         forget_after_commit(session, directory, message.chat.id)
+        return
+    if args[0].lower() == "cadence":
+        if await set_cadence(message, args[1:], chats):
+            forget_after_commit(session, directory, message.chat.id)
+            await commit_update_so_far()
+            await scheduler.reload()
         return
     if args[0].lower() == "referral":
         await set_referral_reward(message, args[1:], chats)
@@ -104,6 +112,28 @@ async def set_checkin_rule(message: Message, args: list[str], chats: ChatService
         return
     reply = _("✅ Sign-in setting {name} is now {value}.").format(name=name, value=escape(value))
     await message.reply(reply)
+
+
+async def set_cadence(message: Message, args: list[str], chats: ChatService) -> bool:
+    """/settings cadence morning|reminder|digest <HH:MM|off>"""
+    if len(args) != 2:
+        await message.reply(usage_reply("settings"))
+        return False
+    part = args[0].lower()
+    try:
+        at = await chats.set_cadence(message.chat.id, part, args[1])
+    except BadSetting:
+        await message.reply(usage_reply("settings"))
+        return False
+    names = {"morning": _("The morning post"), "reminder": _("The sign-in reminder"),
+             "digest": _("The evening digest")}  # fmt: skip
+    reply = (
+        _("✅ {part} goes out at {time}.").format(part=names[part], time=at)
+        if at
+        else _("✅ {part} is off.").format(part=names[part])
+    )
+    await message.reply(reply)
+    return True
 
 
 async def set_referral_reward(message: Message, args: list[str], chats: ChatService) -> None:
@@ -164,6 +194,13 @@ def render_settings(profile: ChatProfile) -> str:
             ),
             _("Referral reward: {points} points per friend who stays a day and talks").format(
                 points=profile.referral_rules.reward
+            ),
+            _(
+                "Daily posts: morning {morning}, sign-in reminder {reminder}, digest {digest}"
+            ).format(
+                morning=profile.cadence.morning or _("off"),
+                reminder=profile.cadence.reminder or _("off"),
+                digest=profile.cadence.digest or _("off"),
             ),
             "",
             _("Change them with {usage}").format(usage=usage_of("settings")),

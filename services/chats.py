@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from string import Formatter
@@ -125,6 +126,42 @@ class BadSetting(ValueError):
     pass
 
 
+CADENCE_PARTS = ("morning", "reminder", "digest")
+CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """The daily posts (`/settings cadence <part> <HH:MM|off>`), in the chat's time zone: the
+    morning post with the sign-in button, the sign-in reminder, and the evening digest."""
+
+    morning: str | None = "09:00"
+    reminder: str | None = "20:00"
+    digest: str | None = "22:00"
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Cadence:
+        stored = settings.get("cadence") or {}
+        defaults = cls()
+        return cls(**{part: stored.get(part, getattr(defaults, part)) for part in CADENCE_PARTS})
+
+    def parts(self) -> list[tuple[str, str]]:
+        """(part, HH:MM) of the parts that are on."""
+        return [(part, at) for part in CADENCE_PARTS if (at := getattr(self, part)) is not None]
+
+    @staticmethod
+    def parse(part: str, raw: str) -> str | None:
+        """The stored time ("09:00"), or None for off; BadSetting for anything else."""
+        if part not in CADENCE_PARTS:
+            raise BadSetting("cadence")
+        if raw.lower() == "off":
+            return None
+        found = CLOCK_TIME.match(raw)
+        if found is None:
+            raise BadSetting("cadence")
+        return f"{int(found[1]):02d}:{found[2]}"
+
+
 @dataclass(frozen=True, slots=True)
 class ReferralRules:
     """What a confirmed referral pays its inviter (`/settings referral <points>`)."""
@@ -242,6 +279,7 @@ class ChatProfile:
     message_rules: MessageRules = MessageRules()
     checkin_rules: CheckinRules = CheckinRules()
     referral_rules: ReferralRules = ReferralRules()
+    cadence: Cadence = Cadence()
     welcome: Welcome = Welcome()
     faq: Faq = Faq()
 
@@ -283,6 +321,7 @@ class ChatService:
             message_rules=MessageRules.from_settings(chat.settings),
             checkin_rules=CheckinRules.from_settings(chat.settings),
             referral_rules=ReferralRules.from_settings(chat.settings),
+            cadence=Cadence.from_settings(chat.settings),
             welcome=Welcome.from_settings(chat.settings),
             faq=Faq.from_settings(chat.settings),
         )
@@ -307,6 +346,23 @@ class ChatService:
 
     async def set_checkin_rule(self, chat_id: int, name: str, raw: str) -> None:
         await self._set(chat_id, "checkin", name, CheckinRules.parse(name, raw))
+
+    async def set_cadence(self, chat_id: int, part: str, raw: str) -> str | None:
+        at = Cadence.parse(part, raw)
+        await self._set(chat_id, "cadence", part, at)
+        return at
+
+    async def cadence_chats(self) -> list[tuple[int, str, Cadence]]:
+        """Every active group with its time zone and daily posts."""
+        rows = await self.session.execute(
+            select(Chat.id, Chat.timezone, Chat.settings).where(
+                Chat.active.is_(True), Chat.type.in_(("group", "supergroup"))
+            )
+        )
+        return [
+            (chat_id, timezone or self.default_timezone, Cadence.from_settings(settings or {}))
+            for chat_id, timezone, settings in rows
+        ]
 
     async def set_referral_reward(self, chat_id: int, points: int) -> None:
         low, high = ReferralRules.LIMITS

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, PostRun, ScheduledPost
 from models.queries import insert_for
+from services.chats import CLOCK_TIME
 from services.clock import Clock
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 TOKEN = re.compile(r'\s*(\S+="[^"]*"|"[^"]*"|\S+)')
 MAX_BUTTONS = 6
 MAX_TEXT = 4096
@@ -125,7 +125,7 @@ def parse_schedule(words: list[str], now: datetime, timezone: str) -> tuple[Sche
 
 
 def _time(text: str) -> str:
-    found = TIME.match(text)
+    found = CLOCK_TIME.match(text)
     if found is None:
         raise PostInputError("time")
     return f"{int(found[1]):02d}:{found[2]}"

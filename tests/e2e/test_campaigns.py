@@ -20,7 +20,7 @@ async def test_a_campaign_doubles_points_and_is_greeted_and_thanked(
     launch: Launch, tmp_path: Path
 ) -> None:
     clock = ShiftedClock(tmp_path)
-    sandbox, bot = await launch(**clock.env())
+    sandbox, bot = await launch(**clock.env(), SCHEDULER_ENABLED="true")
     group, admin = await english_group(sandbox)
     bob = await sandbox.create_user("Bob", None, "en")
     await sandbox.set_member_status(group, bob, "member")

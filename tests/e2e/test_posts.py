@@ -33,7 +33,7 @@ async def test_a_daily_post_goes_out_on_time_once_and_is_caught_up_after_a_resta
     launch: Launch, tmp_path: Path
 ) -> None:
     clock = ShiftedClock(tmp_path)
-    sandbox, bot = await launch(**clock.env(), POST_GRACE_SECONDS="600")
+    sandbox, bot = await launch(**clock.env(), SCHEDULER_ENABLED="true")
     group, admin = await english_group(sandbox)
     fire = await just_before_a_minute(clock, seconds=10)
     at = fire.astimezone(SHANGHAI).strftime("%H:%M")
@@ -112,3 +112,46 @@ async def test_post_commands_and_their_bad_input(sandbox: SandboxClient) -> None
     assert (await sandbox.ask(group, admin, f"/post test {post_id}"))["text"] == (
         f"There is no post #{post_id} here."
     )
+
+
+async def test_the_daily_cadence_follows_the_groups_settings(
+    launch: Launch, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(tmp_path)
+    sandbox, _bot = await launch(**clock.env(), SCHEDULER_ENABLED="true")
+    group, admin = await english_group(sandbox)
+    fan = await sandbox.create_user("Fay", None, "en")
+    await sandbox.set_member_status(group, fan, "member")
+    await sandbox.ask(group, fan, "签到")
+    await sandbox.ask(group, admin, "/post daily 08:30 Coffee time")
+    bad = await sandbox.ask(group, admin, "/settings cadence lunch 12:00")
+    assert bad["text"].startswith("Usage: /settings")
+    fire = await just_before_a_minute(clock, seconds=12)
+    at = fire.astimezone(SHANGHAI).strftime("%H:%M")
+    for part in ("morning", "reminder", "digest"):
+        await sandbox.ask(group, admin, f"/settings cadence {part} {at}")
+    off = await sandbox.ask(group, admin, "/settings cadence reminder off")
+    assert off["text"] == "✅ The sign-in reminder is off."
+    shown = await sandbox.ask(group, admin, "/settings")
+    assert f"Daily posts: morning {at}, sign-in reminder off, digest {at}" in shown["text"]
+
+    def daily(event: Event) -> bool:
+        return (
+            event["kind"] == "sent"
+            and event["chat_id"] == group.id
+            and (event["text"].startswith(("☀️", "⏰", "🌙")))
+        )
+
+    posts = await sandbox.wait_for(daily, timeout=40, count=2)
+    morning, digest = sorted(posts, key=lambda e: e["text"])
+    assert morning["text"].splitlines() == [
+        f"☀️ Good morning, Tea Fans! Today is {fire.astimezone(SHANGHAI):%Y-%m-%d}.",
+        "Sign in for today's points: say 签到 or press the button.",
+    ]
+    assert morning["reply_markup"]["inline_keyboard"][0][0]["text"] == "签到 / Check in"
+    lines = digest["text"].splitlines()
+    assert lines[0] == "🌙 Today in Tea Fans"
+    assert "✅ Sign-ins: 1" in lines
+    assert "🏆 Top earners: 🥇 Fay +5" in lines
+    assert any(line.startswith("🗓 Tomorrow 08:30: post #") for line in lines)
+    assert await sandbox.quiet_for(3, daily) == []  # the reminder is off; nothing twice

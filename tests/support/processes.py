@@ -59,6 +59,9 @@ class BotProcess:
             "TIER_ANNOUNCE_SECONDS": "2",  # short enough to wait for, long enough to group
             "QUIET_DELETE_SECONDS": "1",
             "DRAW_RESULT_GRACE_SECONDS": "2",
+            # The daily posts would land in every test's group at 09:00, 20:00 and 22:00 in
+            # Shanghai: tests of the scheduler turn it on.
+            "SCHEDULER_ENABLED": "false",
             **env,
         }
         self.log_path = Path(tempfile.mkdtemp(prefix="fanbot-bot-")) / "bot.log"

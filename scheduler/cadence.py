@@ -1,0 +1,191 @@
+"""The daily cadence: the morning post, the sign-in reminder and the evening digest.
+
+Chats that share a part's time and time zone share one job (most groups keep the defaults, so
+09:00 in Asia/Shanghai is one job however many groups there are); at its time the job claims each
+chat's `cadence_runs` row and sends, several chats at a time, through the pacing layer. A run
+missed while the bot was down is sent if it is at most `grace` late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import speaking
+from bot.keyboards import checkin_keyboard
+from models import CadenceRun, CheckinDay
+from models.queries import insert_for
+from scheduler.core import Jobs
+from services.chats import ChatProfile, ChatService
+from services.clock import Clock
+from services.digest import DayFigures, DigestService
+from services.posts import RunStatus, Schedule
+
+logger = logging.getLogger(__name__)
+SENDING_AT_ONCE = 30  # chats sent to side by side; the pacer spaces them within the limits
+MEDALS = ("🥇", "🥈", "🥉")
+
+
+class CadenceJobs:
+    def __init__(
+        self,
+        session_pool: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        i18n: I18n,
+        default_timezone: str,
+        grace_seconds: float,
+    ) -> None:
+        self.session_pool = session_pool
+        self.clock = clock
+        self.i18n = i18n
+        self.default_timezone = default_timezone
+        self.grace = timedelta(seconds=grace_seconds)
+
+    async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
+        async with self.session_pool() as session:
+            chats = await self._chats(session).cadence_chats()
+        slots: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+        for chat_id, timezone, cadence in chats:
+            for part, at in cadence.parts():
+                slots[part, at, timezone].append(chat_id)
+        for (part, at, timezone), chat_ids in slots.items():
+            schedule = Schedule(f"daily {at}")
+            missed = schedule.last_between(now - self.grace, now, timezone)
+            if missed is not None:
+                await self.fire(bot, part, chat_ids, missed)
+            next_run = schedule.next_after(now, timezone)
+            if next_run is not None:
+                jobs.at(
+                    f"cadence:{part}:{at}:{timezone}", next_run, self.fire_slot, bot, part, at,
+                    timezone, next_run, grace=self.grace,
+                )  # fmt: skip
+
+    async def fire_slot(
+        self, bot: Bot, part: str, at: str, timezone: str, fire_time: datetime
+    ) -> None:
+        """The job: the chats that have `part` at `at` in `timezone` now (not when planned)."""
+        async with self.session_pool() as session:
+            chats = await self._chats(session).cadence_chats()
+        chat_ids = [
+            chat_id
+            for chat_id, zone, cadence in chats
+            if zone == timezone and getattr(cadence, part) == at
+        ]
+        await self.fire(bot, part, chat_ids, fire_time)
+
+    async def fire(self, bot: Bot, part: str, chat_ids: list[int], fire_time: datetime) -> None:
+        turns = asyncio.Semaphore(SENDING_AT_ONCE)
+
+        async def one(chat_id: int) -> None:
+            async with turns:
+                try:
+                    await self.send(bot, part, chat_id, fire_time)
+                except Exception:
+                    logger.exception("%s post in chat %s failed", part, chat_id)
+
+        await asyncio.gather(*(one(chat_id) for chat_id in chat_ids))
+
+    async def send(self, bot: Bot, part: str, chat_id: int, fire_time: datetime) -> bool:
+        """Claim the chat's run, then post; False when it was posted before."""
+        async with self.session_pool() as session, session.begin():
+            claimed = await session.scalar(
+                insert_for(session, CadenceRun)
+                .values(chat_id=chat_id, part=part, fire_time=fire_time, status=RunStatus.CLAIMED)
+                .on_conflict_do_nothing(index_elements=["chat_id", "part", "fire_time"])
+                .returning(CadenceRun.chat_id)
+            )
+            profile = await self._chats(session).profile(chat_id) if claimed else None
+            if profile is None:
+                return False
+            day = fire_time.astimezone(ZoneInfo(profile.timezone)).date()
+            signed = await session.scalar(
+                select(CheckinDay.count).where(CheckinDay.chat_id == chat_id, CheckinDay.day == day)
+            )
+            figures = (
+                await DigestService(session, self.clock).day(chat_id, profile.timezone, day)
+                if part == "digest"
+                else None
+            )
+        with speaking(self.i18n, profile):
+            text, markup = render(part, profile, fire_time, int(signed or 0), figures)
+        status = RunStatus.SENT
+        try:
+            await bot.send_message(chat_id, text, reply_markup=markup)
+        except TelegramAPIError as error:
+            logger.warning("%s post in chat %s: %s", part, chat_id, error)
+            status = RunStatus.FAILED
+        async with self.session_pool() as session, session.begin():
+            await session.execute(
+                update(CadenceRun)
+                .where(CadenceRun.chat_id == chat_id, CadenceRun.part == part)
+                .where(CadenceRun.fire_time == fire_time)
+                .values(status=status)
+            )
+        return True
+
+    def _chats(self, session: AsyncSession) -> ChatService:
+        return ChatService(session, self.clock, self.default_timezone)
+
+
+def render(
+    part: str, profile: ChatProfile, fire_time: datetime, signed: int, figures: DayFigures | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    local = fire_time.astimezone(ZoneInfo(profile.timezone))
+    if part == "morning":
+        text = "\n".join(
+            [
+                _("☀️ Good morning, {group}! Today is {day}.").format(
+                    group=escape(profile.title), day=f"{local:%Y-%m-%d}"
+                ),
+                _("Sign in for today's points: say 签到 or press the button."),
+            ]
+        )
+        return text, checkin_keyboard()
+    if part == "reminder":
+        text = _("⏰ {count} signed in today. Not yet? Say 签到 or press the button.").format(
+            count=signed
+        )
+        return text, checkin_keyboard()
+    assert figures is not None
+    return render_digest(profile, figures), None
+
+
+def render_digest(profile: ChatProfile, figures: DayFigures) -> str:
+    lines = [
+        _("🌙 <b>Today in {group}</b>").format(group=escape(profile.title)),
+        _("👋 New members: {count}").format(count=figures.new_members),
+        _("💬 Messages that earned points: {count}").format(count=figures.paid_messages),
+        _("✅ Sign-ins: {count}").format(count=figures.sign_ins),
+        _("🎁 Draws ended: {count}").format(count=figures.draws_ended),
+    ]
+    if figures.top_earners:
+        earners = " ".join(
+            f"{medal} {escape(row.name or str(row.user_id))} +{row.points}"
+            for medal, row in zip(MEDALS, figures.top_earners, strict=False)
+        )
+        lines.append(_("🏆 Top earners: {earners}").format(earners=earners))
+    for when, post in figures.tomorrow[:5]:
+        lines.append(
+            _("🗓 Tomorrow {time}: post #{id} {text}").format(
+                time=f"{when:%H:%M}", id=post.id, text=escape((post.text or "")[:30])
+            )
+        )
+    for when, post in figures.skipped:
+        lines.append(
+            _("⚠️ Post #{id} of {time} was skipped: the bot was down.").format(
+                id=post.id, time=f"{when:%H:%M}"
+            )
+        )
+    return "\n".join(lines)

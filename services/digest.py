@@ -1,0 +1,79 @@
+"""The figures of a chat's local day, for the evening digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import CheckinDay, Draw, LedgerEntry, Member, PostRun, ScheduledPost
+from services.clock import Clock, FrozenClock
+from services.points import Period, PointsService, Ranked
+from services.posts import PostService, RunStatus, Schedule
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    new_members: int  # first seen today
+    paid_messages: int  # messages that earned points
+    sign_ins: int
+    top_earners: list[Ranked]
+    draws_ended: int
+    tomorrow: list[tuple[datetime, ScheduledPost]]  # the posts due tomorrow, local times
+    skipped: list[tuple[datetime, ScheduledPost]]  # runs missed today while the bot was down
+
+
+class DigestService:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+
+    async def day(self, chat_id: int, timezone: str, day: date) -> DayFigures:
+        zone = ZoneInfo(timezone)
+        start = datetime.combine(day, time(), zone)
+        end = datetime.combine(day + timedelta(days=1), time(), zone)
+        count = func.count()
+        new_members = await self.session.scalar(
+            select(count).where(
+                Member.chat_id == chat_id, Member.joined_at >= start, Member.joined_at < end
+            )
+        )
+        paid_messages = await self.session.scalar(
+            select(count).where(
+                LedgerEntry.chat_id == chat_id, LedgerEntry.created_at >= start,
+                LedgerEntry.created_at < end, LedgerEntry.reason == "message",
+            )
+        )  # fmt: skip
+        sign_ins = await self.session.scalar(
+            select(CheckinDay.count).where(CheckinDay.chat_id == chat_id, CheckinDay.day == day)
+        )
+        draws_ended = await self.session.scalar(
+            select(count).where(
+                Draw.chat_id == chat_id, Draw.ended_at >= start, Draw.ended_at < end
+            )
+        )
+        noon = FrozenClock(start + (end - start) / 2)  # "today" is `day`, even after midnight
+        top = await PointsService(self.session, noon).top(chat_id, timezone, Period.TODAY, limit=3)
+        posts = PostService(self.session, self.clock, timezone)
+        tomorrow = []
+        for post in await posts.of_chat(chat_id):
+            upcoming = Schedule(post.schedule).next_after(end - timedelta(seconds=1), timezone)
+            while post.enabled and upcoming is not None and upcoming < end + timedelta(days=1):
+                tomorrow.append((upcoming.astimezone(zone), post))
+                upcoming = Schedule(post.schedule).next_after(upcoming, timezone)
+        skipped = await self.session.execute(
+            select(PostRun.fire_time, ScheduledPost)
+            .join(ScheduledPost, ScheduledPost.id == PostRun.post_id)
+            .where(ScheduledPost.chat_id == chat_id, PostRun.status == RunStatus.SKIPPED)
+            .where(PostRun.fire_time >= start, PostRun.fire_time < end)
+            .order_by(PostRun.fire_time)
+        )
+        return DayFigures(
+            new_members=int(new_members or 0), paid_messages=int(paid_messages or 0),
+            sign_ins=int(sign_ins or 0), top_earners=top, draws_ended=int(draws_ended or 0),
+            tomorrow=sorted(tomorrow, key=lambda item: item[0]),
+            skipped=[(fire.astimezone(zone), post) for fire, post in skipped],
+        )  # fmt: skip

@@ -1,0 +1,95 @@
+"""The daily cadence with a controllable clock: chats sharing a time share a job, each chat's
+run goes out once, a missed run is caught up within the grace, and the digest's figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import create_i18n
+from scheduler.cadence import CadenceJobs
+from scheduler.core import Scheduler
+from services.chats import ChatService, CheckinRules
+from services.checkins import CheckinService
+from services.clock import Clock, FrozenClock
+from services.digest import DigestService
+from services.points import PointsService
+from tests.support.telegram import recording_bot
+from tests.unit.conftest import GROUP
+
+SHANGHAI = "Asia/Shanghai"
+NINE = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+OTHER = GROUP - 1
+
+
+async def groups(pool: async_sessionmaker[AsyncSession]) -> None:
+    async with pool() as session, session.begin():
+        chats = ChatService(session, Clock(), SHANGHAI)
+        await chats.ensure(OTHER, "supergroup", "Tea")
+        await chats.set_cadence(OTHER, "reminder", "off")
+        await chats.set_cadence(OTHER, "digest", "21:30")
+
+
+async def test_chats_sharing_a_time_share_a_job_and_each_gets_its_post_once(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    await groups(session_pool)
+    clock = FrozenClock(NINE - timedelta(hours=1))
+    cadence = CadenceJobs(session_pool, clock, create_i18n("en"), SHANGHAI, 600)
+    scheduler = Scheduler(clock, [cadence])
+    bot, session = recording_bot()
+    scheduler.bot = bot
+    scheduler.scheduler.start(paused=True)
+    await scheduler.rebuild()
+    jobs = sorted(job.id for job in scheduler.scheduler.get_jobs())
+    assert jobs == [
+        "cadence:digest:21:30:Asia/Shanghai", "cadence:digest:22:00:Asia/Shanghai",
+        "cadence:morning:09:00:Asia/Shanghai", "cadence:reminder:20:00:Asia/Shanghai",
+    ]  # fmt: skip
+    morning = scheduler.scheduler.get_job("cadence:morning:09:00:Asia/Shanghai")
+    assert morning.args[-1] == NINE
+    await cadence.fire_slot(bot, "morning", "09:00", SHANGHAI, NINE)
+    await cadence.fire_slot(bot, "morning", "09:00", SHANGHAI, NINE)  # a second scheduler
+    texts = session.sent_texts()
+    assert len(texts) == 2  # both groups, once each
+    assert all(text.startswith("☀️ Good morning") for text in texts)
+
+    clock.set(NINE + timedelta(minutes=5))  # restarted five minutes late: nothing new
+    await scheduler.rebuild()
+    assert len(session.sent_texts()) == 2
+
+
+async def test_a_morning_missed_within_the_grace_is_caught_up(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NINE + timedelta(minutes=4))
+    cadence = CadenceJobs(session_pool, clock, create_i18n("en"), SHANGHAI, 600)
+    scheduler = Scheduler(clock, [cadence])
+    bot, session = recording_bot()
+    scheduler.bot = bot
+    scheduler.scheduler.start(paused=True)
+    await scheduler.rebuild()
+    assert [text.splitlines()[0] for text in session.sent_texts()] == [
+        "☀️ Good morning, Fans! Today is 2026-11-23."
+    ]
+    clock.set(NINE + timedelta(hours=13, minutes=30))  # 22:30: the digest is 30 min late
+    await scheduler.rebuild()
+    assert len(session.sent_texts()) == 1  # past the grace: not sent
+
+
+async def test_the_digest_counts_the_day(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NINE)
+    async with session_pool() as session, session.begin():
+        points = PointsService(session, clock, SHANGHAI)
+        checkins = CheckinService(session, clock, points)
+        for user in (1, 2):
+            await checkins.check_in(GROUP, user, SHANGHAI, CheckinRules())
+        await points.change(GROUP, 3, 30, reason="message", key="m:3")
+    async with session_pool() as session:
+        figures = await DigestService(session, clock).day(GROUP, SHANGHAI, date(2026, 11, 23))
+    assert (figures.sign_ins, figures.paid_messages, figures.draws_ended) == (2, 1, 0)
+    assert [(row.user_id, row.points) for row in figures.top_earners] == [(3, 30), (2, 5), (1, 5)]
+    assert figures.tomorrow == []
