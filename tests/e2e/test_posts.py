@@ -139,7 +139,7 @@ async def test_the_daily_cadence_follows_the_groups_settings(
         return (
             event["kind"] == "sent"
             and event["chat_id"] == group.id
-            and (event["text"].startswith(("☀️", "⏰", "🌙")))
+            and str(event["text"]).startswith(("☀️", "⏰", "🌙"))
         )
 
     posts = await sandbox.wait_for(daily, timeout=40, count=2)
