@@ -1,7 +1,8 @@
 """Only one process runs the scheduler: on PostgreSQL, the holder of an advisory lock.
 
-The lock lives as long as the connection that took it, so a worker that dies frees it, and a
-waiting worker takes over at its next try. SQLite is one process's database: it always holds.
+The lock lives as long as the database session that took it, so a worker that dies (its
+connection drops) frees it, and a waiting worker takes over at its next try. SQLite is one
+process's database: it always holds.
 """
 
 from __future__ import annotations
@@ -44,5 +45,10 @@ class SchedulerLock:
 
     async def release(self) -> None:
         if self._connection is not None:
-            await self._connection.close()  # closing the session frees the lock
+            # The pool keeps the PostgreSQL session open, and the lock with it: unlock first.
+            await self._connection.scalar(
+                text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY}
+            )
+            await self._connection.commit()
+            await self._connection.close()
             self._connection = None

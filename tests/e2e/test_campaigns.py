@@ -76,3 +76,11 @@ async def test_a_campaign_doubles_points_and_is_greeted_and_thanked(
     assert thanks["text"] == (
         "🙏 Thanksgiving is over. Thank you all! Points earned: 10 (×2) · members earning: 1"
     )
+    deleted = await sandbox.ask(group, admin, "/campaign del 1")
+    assert deleted["text"] == "🗑 Campaign Thanksgiving deleted."
+    assert (await sandbox.ask(group, admin, "/campaign del 1"))["text"] == (
+        "There is no such campaign here. See /campaigns."
+    )
+    assert (await sandbox.ask(group, admin, "/campaigns"))["text"] == (
+        "No campaigns. Start one with /campaign new."
+    )

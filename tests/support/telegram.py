@@ -15,7 +15,7 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
@@ -38,6 +38,8 @@ class RecordingSession(BaseSession):
         self.admins: dict[int, list[int]] = {}  # chat id -> admin user ids (first is the owner)
         self._message_ids = itertools.count(1000)
         self.forbidden: set[int] = set()  # chats that removed the bot: sends get a 403
+        self.refused: set[str] = set()  # methods the bot lacks the right for: a 400
+        self.bot_rights: dict[str, bool] = {}  # the bot's own admin rights (getChatMember)
 
     async def close(self) -> None:
         pass
@@ -52,6 +54,10 @@ class RecordingSession(BaseSession):
         name = method.__api_method__
         if getattr(method, "chat_id", None) in self.forbidden:
             raise TelegramForbiddenError(method, "Forbidden: bot was kicked from the group chat")
+        if name in self.refused:
+            raise TelegramBadRequest(method, "Bad Request: not enough rights")
+        if name == "getChatMember" and getattr(method, "user_id", None) == BOT_ID:
+            return self._admin(BOT_ID, owner=False, **self.bot_rights)  # type: ignore[no-any-return]
         result: Any = True
         if name == "getMe":
             result = User(id=BOT_ID, is_bot=True, first_name="fanbot", username="fanbot_test_bot")
@@ -68,17 +74,19 @@ class RecordingSession(BaseSession):
         return result  # type: ignore[no-any-return]
 
     @staticmethod
-    def _admin(user_id: int, owner: bool) -> Any:
+    def _admin(user_id: int, owner: bool, **rights: bool) -> Any:
         user = User(id=user_id, is_bot=False, first_name=f"Admin{user_id}")
         if owner:
             return ChatMemberOwner(user=user, is_anonymous=False)
-        return ChatMemberAdministrator(
-            user=user, can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-            can_delete_messages=True, can_manage_video_chats=True, can_restrict_members=True,
-            can_promote_members=True, can_change_info=True, can_invite_users=True,
-            can_post_stories=True, can_edit_stories=True, can_delete_stories=True,
-            can_send_welcome_messages=True,
+        every = dict.fromkeys(
+            ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+             "can_restrict_members", "can_promote_members", "can_change_info",
+             "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
+             "can_send_welcome_messages", "can_pin_messages"),
+            True,
         )  # fmt: skip
+        fields: dict[str, Any] = {**every, **rights}
+        return ChatMemberAdministrator(user=user, can_be_edited=False, is_anonymous=False, **fields)
 
     def sent_texts(self) -> list[str]:
         return [m.text for m in self.requests if m.__api_method__ == "sendMessage"]  # type: ignore[attr-defined]

@@ -113,3 +113,24 @@ async def test_one_process_holds_the_scheduler_lock(database_url: str) -> None:
         await first.release()
         await second.release()
         await db_engine.dispose()
+
+
+async def test_a_post_goes_out_unpinned_and_admins_hear_once_without_the_pin_right(
+    session_pool, chat
+) -> None:
+    post_id = await daily_post(session_pool)
+    async with session_pool() as db, db.begin():
+        post = await db.get(ScheduledPost, post_id)
+        assert post is not None
+        post.pin = True
+    scheduler, posts, session = scheduler_at(session_pool, NINE)
+    session.refused.add("pinChatMessage")
+    session.bot_rights = {"can_pin_messages": False}
+    assert scheduler.bot is not None
+    await posts.fire(scheduler.bot, post_id, NINE)
+    await posts.fire(scheduler.bot, post_id, NINE + timedelta(days=1))
+    texts = session.sent_texts()
+    assert texts.count("Good morning") == 2  # it went out both times
+    notices = [text for text in texts if text.startswith("⚠️")]
+    assert len(notices) == 1
+    assert "can't pin messages" in notices[0]
