@@ -27,6 +27,7 @@ from aiogram.exceptions import TelegramRetryAfter
 import migrations
 from bench.common import database_url
 from bot.app import Services, create_bot
+from bot.background import Background
 from bot.config import load_settings
 from bot.i18n import create_i18n
 from bot.rights import RightsNotices
@@ -100,8 +101,10 @@ async def main(url: str) -> None:
         services = Services.create(settings)
         bot = create_bot(settings, services)
         post_ids = await schedule_posts(services, chat_ids)
-        notices = RightsNotices(services.session_pool, services.clock, create_i18n("en"), "UTC")
-        jobs = PostJobs(services.session_pool, services.clock, "Asia/Shanghai", 600, notices)
+        background = Background(
+            services.session_pool, services.clock, create_i18n("en"), "Asia/Shanghai"
+        )
+        jobs = PostJobs(background, 600, RightsNotices(background))
         before = (await client.stats())["rejected_429"]
         started = time.perf_counter()
         await asyncio.gather(*(jobs.fire(bot, post_id, NINE) for post_id in post_ids))

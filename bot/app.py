@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.admins import AdminCache
 from bot.announcer import TierAnnouncer
+from bot.background import Background
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.directory import ChatDirectory
@@ -123,27 +124,16 @@ def create_dispatcher(services: Services) -> Dispatcher:
     i18n = create_i18n(settings.default_language)
     announcer = TierAnnouncer(i18n, settings.tier_announce_seconds)
     welcomer = Welcomer(i18n, WELCOME_BURST_SECONDS)
-    notices = RightsNotices(services.session_pool, services.clock, i18n, settings.default_timezone)
-    keeper = DrawKeeper(
-        services.session_pool, services.clock, i18n, settings.default_timezone,
-        result_grace=settings.draw_result_grace_seconds,
-    )  # fmt: skip
-    post_jobs = PostJobs(
-        services.session_pool, services.clock, settings.default_timezone,
-        settings.post_grace_seconds, notices,
-    )  # fmt: skip
-    campaign_jobs = CampaignJobs(
-        services.session_pool, services.clock, i18n, settings.default_timezone
+    background = Background(services.session_pool, services.clock, i18n, settings.default_timezone)
+    notices = RightsNotices(background)
+    keeper = DrawKeeper(background, result_grace=settings.draw_result_grace_seconds)
+    post_jobs = PostJobs(background, settings.post_grace_seconds, notices)
+    scheduler = Scheduler(
+        services.clock,
+        [post_jobs, CampaignJobs(background), CadenceJobs(background, settings.post_grace_seconds)],
     )
-    cadence_jobs = CadenceJobs(
-        services.session_pool, services.clock, i18n, settings.default_timezone,
-        settings.post_grace_seconds,
-    )  # fmt: skip
-    scheduler = Scheduler(services.clock, [post_jobs, campaign_jobs, cadence_jobs])
     scheduler_lock = SchedulerLock(services.engine)
-    referral_keeper = ReferralKeeper(
-        services.session_pool, services.clock, i18n, settings.default_timezone, announcer
-    )
+    referral_keeper = ReferralKeeper(background, announcer)
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -175,23 +165,23 @@ def create_dispatcher(services: Services) -> Dispatcher:
     dispatcher.include_routers(*feature_routers())
     errors.register(dispatcher)
 
-    background: set[asyncio.Task[None]] = set()
+    tasks: set[asyncio.Task[None]] = set()
 
     async def on_startup(bot: Bot) -> None:
         me = await bot.me()
         logger.info("started as @%s (id %s)", me.username, me.id)
         await register_commands(bot, i18n)
-        background.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
-        background.add(asyncio.create_task(referral_keeper.run(bot)))
+        tasks.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
+        tasks.add(asyncio.create_task(referral_keeper.run(bot)))
         if settings.scheduler_enabled:
-            background.add(asyncio.create_task(run_scheduler(bot)))
+            tasks.add(asyncio.create_task(run_scheduler(bot)))
 
     async def run_scheduler(bot: Bot) -> None:
         await scheduler_lock.wait()  # one process runs the scheduler; the others stand by
         await scheduler.start(bot)
 
     async def on_shutdown(bot: Bot) -> None:
-        for task in background:
+        for task in tasks:
             task.cancel()
         scheduler.stop()
         await scheduler_lock.release()

@@ -23,13 +23,12 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import speaking
+from bot.background import Background
 from bot.periodic import every
 from models import Draw
-from services.chats import ChatProfile, ChatService
-from services.clock import Clock
+from services.chats import ChatProfile
 from services.draws import DrawClosed, DrawNotFound, DrawService, Ended
 from services.members import display_names
 from services.points import PointsService
@@ -42,18 +41,9 @@ CHECK_EVERY = 5.0  # seconds between two looks for draws that are due
 
 class DrawKeeper:
     def __init__(
-        self,
-        session_pool: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        i18n: I18n,
-        default_timezone: str,
-        edit_every: float = EDIT_EVERY,
-        result_grace: float = 60,
+        self, background: Background, edit_every: float = EDIT_EVERY, result_grace: float = 60
     ) -> None:
-        self.session_pool = session_pool
-        self.clock = clock
-        self.i18n = i18n
-        self.default_timezone = default_timezone
+        self.background = background
         self.edit_every = edit_every
         self.result_grace = timedelta(seconds=result_grace)
         self._edited: dict[int, float] = {}
@@ -71,13 +61,13 @@ class DrawKeeper:
         with self._language(profile):
             text = render_post(draw, profile.timezone)
         message = await bot.send_message(draw.chat_id, text, reply_markup=join_keyboard(draw.id))
-        async with self.session_pool() as session, session.begin():
+        async with self.background.session_pool() as session, session.begin():
             await self._service(session).posted(draw.id, message.message_id)
         draw.message_id = message.message_id
 
     async def end(self, bot: Bot, chat_id: int, draw_id: int) -> Ended:
         """Choose the winners (committed before anything is posted), then post them."""
-        async with self.session_pool() as session, session.begin():
+        async with self.background.session_pool() as session, session.begin():
             ended = await self._service(session).end(chat_id, draw_id)
         await self.announce(bot, ended.draw, ended.entrants)
         return ended
@@ -94,7 +84,7 @@ class DrawKeeper:
         message = await bot.send_message(
             draw.chat_id, text, reply_parameters=reply, reply_markup=markup
         )
-        async with self.session_pool() as session, session.begin():
+        async with self.background.session_pool() as session, session.begin():
             await self._service(session).result_posted(draw.id, message.message_id)
 
     async def show_result(self, bot: Bot, draw: Draw) -> None:
@@ -113,20 +103,20 @@ class DrawKeeper:
 
     async def _render_result(self, draw: Draw, entrants: int) -> tuple[str, str]:
         """The result's text and the draw post's, in the group's language."""
-        async with self.session_pool() as session:
+        async with self.background.session_pool() as session:
             profile = await self._profile(session, draw.chat_id)
             names = await display_names(session, draw.chat_id, draw.winner_ids)
         with self._language(profile):
             text = render_result(draw, entrants, names)
-            post = render_post(draw, profile.timezone if profile else self.default_timezone)
+            post = render_post(draw, self.background.timezone_of(profile))
         return text, post
 
     async def show(self, bot: Bot, draw: Draw) -> None:
         """Bring the post up to date now (after a cancel)."""
-        async with self.session_pool() as session:
+        async with self.background.session_pool() as session:
             profile = await self._profile(session, draw.chat_id)
         with self._language(profile):
-            post = render_post(draw, profile.timezone if profile else self.default_timezone)
+            post = render_post(draw, self.background.timezone_of(profile))
         await self._edit(bot, draw, post)
 
     async def run(self, bot: Bot) -> None:
@@ -134,14 +124,14 @@ class DrawKeeper:
         await every(CHECK_EVERY, partial(self.catch_up, bot), "end the draws that are due")
 
     async def catch_up(self, bot: Bot) -> None:
-        async with self.session_pool() as session:
+        async with self.background.session_pool() as session:
             due = await self._service(session).due(self.result_grace)
         for draw in due:
             try:
                 if draw.status == "open":
                     await self.end(bot, draw.chat_id, draw.id)
                 else:
-                    async with self.session_pool() as session:
+                    async with self.background.session_pool() as session:
                         entrants = len(await self._service(session).entrants(draw.id))
                     await self.announce(bot, draw, entrants)
             except (DrawClosed, DrawNotFound):
@@ -158,13 +148,13 @@ class DrawKeeper:
         try:
             await asyncio.sleep(wait)
             self._edited[draw_id] = time.monotonic()
-            async with self.session_pool() as session:
+            async with self.background.session_pool() as session:
                 draw = await session.get(Draw, draw_id)
                 profile = await self._profile(session, draw.chat_id) if draw else None
             if draw is None or draw.status != "open":
                 return
             with self._language(profile):
-                post = render_post(draw, profile.timezone if profile else self.default_timezone)
+                post = render_post(draw, self.background.timezone_of(profile))
             await self._edit(bot, draw, post)
         finally:
             self._edits.pop(draw_id, None)
@@ -182,13 +172,15 @@ class DrawKeeper:
                 logger.warning("draw %s: could not edit its post: %s", draw.id, error)
 
     def _service(self, session: AsyncSession) -> DrawService:
-        return DrawService(session, self.clock, PointsService(session, self.clock))
+        return DrawService(
+            session, self.background.clock, PointsService(session, self.background.clock)
+        )
 
     async def _profile(self, session: AsyncSession, chat_id: int) -> ChatProfile | None:
-        return await ChatService(session, self.clock, self.default_timezone).profile(chat_id)
+        return await self.background.chats(session).profile(chat_id)
 
     def _language(self, profile: ChatProfile | None) -> AbstractContextManager[None]:
-        return speaking(self.i18n, profile)
+        return self.background.speaking(profile)
 
 
 class DrawButton(CallbackData, prefix="draw"):

@@ -14,15 +14,13 @@ from html import escape
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.announcer import TierAnnouncer
-from bot.i18n import speaking
+from bot.background import Background
 from bot.periodic import every
-from services.chats import ChatProfile, ChatService
-from services.clock import Clock
+from services.chats import ChatProfile
 from services.members import display_names
 from services.points import PointsService
 from services.referrals import Confirmed, ReferralService
@@ -36,16 +34,10 @@ GONE = ("left", "kicked")
 class ReferralKeeper:
     def __init__(
         self,
-        session_pool: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        i18n: I18n,
-        default_timezone: str,
+        background: Background,
         announcer: TierAnnouncer,
     ) -> None:
-        self.session_pool = session_pool
-        self.clock = clock
-        self.i18n = i18n
-        self.default_timezone = default_timezone
+        self.background = background
         self.announcer = announcer
 
     async def run(self, bot: Bot) -> None:
@@ -53,7 +45,7 @@ class ReferralKeeper:
 
     async def settle_due(self, bot: Bot) -> list[Confirmed]:
         """Confirm (and pay) or void each referral that is due; thank the inviters."""
-        async with self.session_pool() as session:
+        async with self.background.session_pool() as session:
             due = await self._service(session).due()
         by_chat: dict[int, list[Confirmed]] = defaultdict(list)
         profiles: dict[int, ChatProfile] = {}
@@ -64,14 +56,12 @@ class ReferralKeeper:
             except TelegramAPIError as error:
                 logger.info("referral of %s in chat %s waits: %s", invitee_id, chat_id, error)
                 continue
-            async with self.session_pool() as session, session.begin():
+            async with self.background.session_pool() as session, session.begin():
                 service = self._service(session)
                 if membership.status in GONE:
                     await service.left(chat_id, invitee_id)
                     continue
-                profile = await ChatService(session, self.clock, self.default_timezone).profile(
-                    chat_id
-                )
+                profile = await self.background.chats(session).profile(chat_id)
                 if profile is None:
                     continue
                 profiles[chat_id] = profile
@@ -86,9 +76,9 @@ class ReferralKeeper:
 
     async def _thank(self, bot: Bot, profile: ChatProfile, confirmed: list[Confirmed]) -> None:
         ids = {c.inviter_id for c in confirmed} | {c.invitee_id for c in confirmed}
-        async with self.session_pool() as session:
+        async with self.background.session_pool() as session:
             names = await display_names(session, profile.id, ids)
-        with speaking(self.i18n, profile):
+        with self.background.speaking(profile):
             lines = [_("🤝 <b>Thanks for bringing friends!</b>")]
             for done in confirmed[:MAX_NAMED]:
                 inviter = escape(names.get(done.inviter_id, str(done.inviter_id)))
@@ -112,4 +102,6 @@ class ReferralKeeper:
                 self.announcer.promoted(bot, profile, name, done.balance.promoted_to)
 
     def _service(self, session: AsyncSession) -> ReferralService:
-        return ReferralService(session, self.clock, PointsService(session, self.clock))
+        return ReferralService(
+            session, self.background.clock, PointsService(session, self.background.clock)
+        )

@@ -13,14 +13,11 @@ from contextlib import asynccontextmanager
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ChatMemberUnion
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import speaking
+from bot.background import Background
 from bot.middlewares import commit_update_so_far
 from services.chats import ChatService
-from services.clock import Clock
 
 logger = logging.getLogger(__name__)
 INVITE = "can_invite_users"
@@ -34,15 +31,9 @@ class RightsNotices:
 
     def __init__(
         self,
-        session_pool: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        i18n: I18n,
-        default_timezone: str,
+        background: Background,
     ) -> None:
-        self.session_pool = session_pool
-        self.clock = clock
-        self.i18n = i18n
-        self.default_timezone = default_timezone
+        self.background = background
         self._told: set[tuple[int, str]] = set()  # saves asking Telegram after each failure
 
     async def rights_changed(self, bot: Bot, chat_id: int, membership: ChatMemberUnion) -> None:
@@ -80,7 +71,7 @@ class RightsNotices:
         self._told.update((chat_id, right) for right in rights)
         if not new:
             return
-        with speaking(self.i18n, profile):
+        with self.background.speaking(profile):
             text = "\n".join(
                 [
                     _("⚠️ <b>Admins:</b>"),
@@ -96,8 +87,8 @@ class RightsNotices:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[ChatService]:
         await commit_update_so_far()
-        async with self.session_pool() as session, session.begin():
-            yield ChatService(session, self.clock, self.default_timezone)
+        async with self.background.session_pool() as session, session.begin():
+            yield self.background.chats(session)
 
 
 def missing_right(right: str) -> str:

@@ -18,18 +18,16 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import speaking
+from bot.background import Background
 from bot.keyboards import checkin_keyboard
 from models import CadenceRun, CheckinDay
 from models.queries import insert_for
 from scheduler.core import Jobs
 from services.chats import ChatProfile, ChatService
-from services.clock import Clock
 from services.digest import DayFigures, DigestService
 from services.posts import RunStatus, Schedule
 
@@ -41,20 +39,14 @@ MEDALS = ("🥇", "🥈", "🥉")
 class CadenceJobs:
     def __init__(
         self,
-        session_pool: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        i18n: I18n,
-        default_timezone: str,
+        background: Background,
         grace_seconds: float,
     ) -> None:
-        self.session_pool = session_pool
-        self.clock = clock
-        self.i18n = i18n
-        self.default_timezone = default_timezone
+        self.background = background
         self.grace = timedelta(seconds=grace_seconds)
 
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
-        async with self.session_pool() as session:
+        async with self.background.session_pool() as session:
             chats = await self._chats(session).cadence_chats()
         slots: dict[tuple[str, str, str], list[int]] = defaultdict(list)
         for chat_id, timezone, cadence in chats:
@@ -76,7 +68,7 @@ class CadenceJobs:
         self, bot: Bot, part: str, at: str, timezone: str, fire_time: datetime
     ) -> None:
         """The job: the chats that have `part` at `at` in `timezone` now (not when planned)."""
-        async with self.session_pool() as session:
+        async with self.background.session_pool() as session:
             chats = await self._chats(session).cadence_chats()
         chat_ids = [
             chat_id
@@ -99,7 +91,7 @@ class CadenceJobs:
 
     async def send(self, bot: Bot, part: str, chat_id: int, fire_time: datetime) -> bool:
         """Claim the chat's run, then post; False when it was posted before."""
-        async with self.session_pool() as session, session.begin():
+        async with self.background.session_pool() as session, session.begin():
             claimed = await session.scalar(
                 insert_for(session, CadenceRun)
                 .values(chat_id=chat_id, part=part, fire_time=fire_time, status=RunStatus.CLAIMED)
@@ -114,11 +106,13 @@ class CadenceJobs:
                 select(CheckinDay.count).where(CheckinDay.chat_id == chat_id, CheckinDay.day == day)
             )
             figures = (
-                await DigestService(session, self.clock).day(chat_id, profile.timezone, day)
+                await DigestService(session, self.background.clock).day(
+                    chat_id, profile.timezone, day
+                )
                 if part == "digest"
                 else None
             )
-        with speaking(self.i18n, profile):
+        with self.background.speaking(profile):
             text, markup = render(part, profile, fire_time, int(signed or 0), figures)
         status = RunStatus.SENT
         try:
@@ -126,7 +120,7 @@ class CadenceJobs:
         except TelegramAPIError as error:
             logger.warning("%s post in chat %s: %s", part, chat_id, error)
             status = RunStatus.FAILED
-        async with self.session_pool() as session, session.begin():
+        async with self.background.session_pool() as session, session.begin():
             await session.execute(
                 update(CadenceRun)
                 .where(CadenceRun.chat_id == chat_id, CadenceRun.part == part)
@@ -136,7 +130,7 @@ class CadenceJobs:
         return True
 
     def _chats(self, session: AsyncSession) -> ChatService:
-        return ChatService(session, self.clock, self.default_timezone)
+        return self.background.chats(session)
 
 
 def render(

@@ -13,16 +13,13 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import speaking
+from bot.background import Background
 from models import Campaign
 from scheduler.core import Jobs
 from services.campaigns import CampaignFigures, CampaignService, multiplier_text
-from services.chats import ChatProfile, ChatService
-from services.clock import Clock
+from services.chats import ChatProfile
 
 logger = logging.getLogger(__name__)
 THANKS_LATE = timedelta(days=1)
@@ -31,19 +28,13 @@ THANKS_LATE = timedelta(days=1)
 class CampaignJobs:
     def __init__(
         self,
-        session_pool: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        i18n: I18n,
-        default_timezone: str,
+        background: Background,
     ) -> None:
-        self.session_pool = session_pool
-        self.clock = clock
-        self.i18n = i18n
-        self.default_timezone = default_timezone
+        self.background = background
 
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
-        async with self.session_pool() as session:
-            campaigns = await CampaignService(session, self.clock).scheduled()
+        async with self.background.session_pool() as session:
+            campaigns = await CampaignService(session, self.background.clock).scheduled()
         for campaign in campaigns:
             if campaign.greeted_at is None:
                 if now >= campaign.ends_at:
@@ -71,8 +62,8 @@ class CampaignJobs:
         if claimed is None:
             return
         campaign, profile, _figures = claimed
-        with speaking(self.i18n, profile):
-            text = greeting_text(campaign, profile.timezone if profile else self.default_timezone)
+        with self.background.speaking(profile):
+            text = greeting_text(campaign, self.background.timezone_of(profile))
         await self._post(bot, campaign, text)
 
     async def thank(self, bot: Bot, campaign_id: int) -> None:
@@ -80,21 +71,19 @@ class CampaignJobs:
         if claimed is None:
             return
         campaign, profile, figures = claimed
-        with speaking(self.i18n, profile):
+        with self.background.speaking(profile):
             text = thanks_text(campaign, figures)
         await self._post(bot, campaign, text)
 
     async def _claim(
         self, campaign_id: int, what: str
     ) -> tuple[Campaign, ChatProfile | None, CampaignFigures] | None:
-        async with self.session_pool() as session, session.begin():
-            service = CampaignService(session, self.clock)
+        async with self.background.session_pool() as session, session.begin():
+            service = CampaignService(session, self.background.clock)
             campaign = await service.claim(campaign_id, what)
             if campaign is None:
                 return None
-            profile = await ChatService(session, self.clock, self.default_timezone).profile(
-                campaign.chat_id
-            )
+            profile = await self.background.chats(session).profile(campaign.chat_id)
             figures = await service.figures(campaign) if what == "thanks" else CampaignFigures(0, 0)
         return campaign, profile, figures
 

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background import Background
 from bot.rights import PIN, RightsNotices
 from models import ScheduledPost
 from scheduler.core import Jobs
-from services.clock import Clock
 from services.posts import PostService, RunStatus, Schedule
 
 logger = logging.getLogger(__name__)
@@ -29,21 +29,17 @@ class PostJobs:
 
     def __init__(
         self,
-        session_pool: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        default_timezone: str,
+        background: Background,
         grace_seconds: float,
         notices: RightsNotices,
     ) -> None:
-        self.session_pool = session_pool
-        self.clock = clock
-        self.default_timezone = default_timezone
+        self.background = background
         self.grace = timedelta(seconds=grace_seconds)
         self.notices = notices
 
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
         """Catch up a run missed while down, and plan each enabled post's next run."""
-        async with self.session_pool() as session:
+        async with self.background.session_pool() as session:
             posts = await self._service(session).scheduled()
         for post, timezone, last_run in posts:
             since = max(last_run or post.created_at, post.created_at)
@@ -59,7 +55,7 @@ class PostJobs:
 
     async def fire(self, bot: Bot, post_id: int, fire_time: datetime) -> None:
         """The job: claim the slot, send, record (the next rebuild plans the next run)."""
-        async with self.session_pool() as session, session.begin():
+        async with self.background.session_pool() as session, session.begin():
             service = self._service(session)
             post = await session.get(ScheduledPost, post_id)
             claimed = post is not None and post.enabled and await service.claim(post_id, fire_time)
@@ -111,11 +107,11 @@ class PostJobs:
             logger.warning(
                 "post %s is off: the bot was removed from chat %s", post.id, post.chat_id
             )
-            async with self.session_pool() as session, session.begin():
+            async with self.background.session_pool() as session, session.begin():
                 await self._service(session).disable(post.id, "bot removed")
         except TelegramAPIError as error:
             logger.warning("post %s at %s failed: %s", post.id, fire_time, error)
-        async with self.session_pool() as session, session.begin():
+        async with self.background.session_pool() as session, session.begin():
             await self._service(session).finish(post.id, fire_time, status, message_id)
 
     async def _catch_up(
@@ -124,7 +120,7 @@ class PostJobs:
         if now - missed <= self.grace:
             await self.fire(bot, post.id, missed)
             return
-        async with self.session_pool() as session, session.begin():
+        async with self.background.session_pool() as session, session.begin():
             skipped = await self._service(session).claim(post.id, missed, RunStatus.SKIPPED)
         if skipped:
             logger.warning(
@@ -133,4 +129,4 @@ class PostJobs:
             )  # fmt: skip
 
     def _service(self, session: AsyncSession) -> PostService:
-        return PostService(session, self.clock, self.default_timezone)
+        return PostService(session, self.background.clock, self.background.default_timezone)

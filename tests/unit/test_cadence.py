@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.background import Background
 from bot.i18n import create_i18n
 from scheduler.cadence import CadenceJobs
 from scheduler.core import Scheduler
@@ -36,7 +37,7 @@ async def test_chats_sharing_a_time_share_a_job_and_each_gets_its_post_once(
 ) -> None:
     await groups(session_pool)
     clock = FrozenClock(NINE - timedelta(hours=1))
-    cadence = CadenceJobs(session_pool, clock, create_i18n("en"), SHANGHAI, 600)
+    cadence = CadenceJobs(Background(session_pool, clock, create_i18n("en"), SHANGHAI), 600)
     scheduler = Scheduler(clock, [cadence])
     bot, session = recording_bot()
     scheduler.bot = bot
@@ -64,7 +65,7 @@ async def test_a_morning_missed_within_the_grace_is_caught_up(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NINE + timedelta(minutes=4))
-    cadence = CadenceJobs(session_pool, clock, create_i18n("en"), SHANGHAI, 600)
+    cadence = CadenceJobs(Background(session_pool, clock, create_i18n("en"), SHANGHAI), 600)
     scheduler = Scheduler(clock, [cadence])
     bot, session = recording_bot()
     scheduler.bot = bot

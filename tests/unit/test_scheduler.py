@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.background import Background
 from bot.i18n import create_i18n
 from bot.rights import RightsNotices
 from models import ScheduledPost, create_engine
@@ -37,8 +38,8 @@ def scheduler_at(
     pool: async_sessionmaker[AsyncSession], now: datetime
 ) -> tuple[Scheduler, PostJobs, RecordingSession]:
     clock = FrozenClock(now)
-    notices = RightsNotices(pool, clock, create_i18n("en"), SHANGHAI)
-    posts = PostJobs(pool, clock, SHANGHAI, 600, notices)
+    background = Background(pool, clock, create_i18n("en"), SHANGHAI)
+    posts = PostJobs(background, 600, RightsNotices(background))
     scheduler = Scheduler(clock, [posts])
     bot, session = recording_bot()
     scheduler.bot = bot
