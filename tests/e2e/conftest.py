@@ -15,9 +15,10 @@ from tests.support.processes import BotProcess, SandboxProcess
 Launch = Callable[..., Awaitable[tuple[SandboxClient, BotProcess]]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_bot(db_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    """One sandbox and one bot for a module's tests; each test talks in its own groups."""
+    """One sandbox and one bot for the tests (of this worker) that need no bot of their own;
+    each test talks in its own groups. Starting a bot costs seconds (importing aiogram)."""
     sandbox = SandboxProcess()
     url, drop = asyncio.run(create_database(db_template, tmp_path_factory.mktemp("db")))
     bot = BotProcess(sandbox.url, url)
