@@ -6,8 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiogram.filters import CommandObject
+from aiogram.types import Chat, Message, MessageEntity, PhotoSize, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.posts import content_of
 from services.clock import FrozenClock
 from services.posts import (
     PostContent,
@@ -156,3 +159,46 @@ async def test_paused_and_deleted_posts_are_not_scheduled(
         resumed = await PostService(session, clock, SHANGHAI).set_state(GROUP, ids[0], "resume")
         assert resumed is not None
         assert resumed.enabled
+
+
+def test_inline_text_keeps_its_formatting_with_offsets_from_its_start() -> None:
+    text = "/post daily 09:00 pin 🎉 Big sale today"
+    sale = text.index("sale")
+    utf16 = len(text[:sale].encode("utf-16-le")) // 2  # the emoji counts two units
+    message = Message(
+        message_id=1, date=NOW, chat=Chat(id=GROUP, type="supergroup"),
+        from_user=User(id=1, is_bot=False, first_name="Ada"), text=text,
+        entities=[
+            MessageEntity(type="bot_command", offset=0, length=5),
+            MessageEntity(type="bold", offset=utf16, length=4),
+        ],
+    )  # fmt: skip
+    args = text.removeprefix("/post ")
+    request = parse_post(args, NOW, SHANGHAI)
+    content = content_of(message, request, CommandObject(prefix="/", command="post", args=args))
+    assert content.text == "🎉 Big sale today"
+    assert content.entities == [{"type": "bold", "offset": 7, "length": 4}]  # 🎉 is 2 units
+
+
+def test_a_replied_photo_is_posted_with_its_caption_and_formatting() -> None:
+    chat, user = Chat(id=GROUP, type="supergroup"), User(id=1, is_bot=False, first_name="Ada")
+    photo = Message(
+        message_id=1, date=NOW, chat=chat, from_user=user, caption="New in: linen shirts",
+        caption_entities=[MessageEntity(type="italic", offset=8, length=12)],
+        photo=[PhotoSize(file_id="small", file_unique_id="s", width=90, height=90),
+               PhotoSize(file_id="large", file_unique_id="l", width=1280, height=1280)],
+    )  # fmt: skip
+    command = Message(
+        message_id=2,
+        date=NOW,
+        chat=chat,
+        from_user=user,
+        text="/post daily 10:00",
+        reply_to_message=photo,
+    )
+    request = parse_post("daily 10:00", NOW, SHANGHAI)
+    content = content_of(
+        command, request, CommandObject(prefix="/", command="post", args="daily 10:00")
+    )
+    assert (content.text, content.photo_file_id) == ("New in: linen shirts", "large")
+    assert content.entities == [{"type": "italic", "offset": 8, "length": 12}]
