@@ -11,6 +11,9 @@ from typing import Any
 import aiohttp
 
 Event = dict[str, Any]
+# How long a test waits for the bot by default: generous, since it only matters when the bot
+# is late (a loaded CI machine), and a passing test never waits it out.
+WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,7 @@ class SandboxClient:
             raise SandboxError(f"the bot did not start polling within {timeout}s")
 
     async def wait_for(
-        self, predicate: Callable[[Event], bool], timeout: float = 15, count: int = 1
+        self, predicate: Callable[[Event], bool], timeout: float = WAIT, count: int = 1
     ) -> list[Event]:
         """Events after the cursor that match, waiting until `count` have come; moves the cursor."""
         deadline = time.monotonic() + timeout
@@ -248,17 +251,17 @@ class SandboxClient:
                     f"recent events {recent}"
                 )
 
-    async def wait_sent(self, chat_id: int, timeout: float = 15, count: int = 1) -> list[Event]:
+    async def wait_sent(self, chat_id: int, timeout: float = WAIT, count: int = 1) -> list[Event]:
         return await self.wait_for(
             lambda e: e["kind"] == "sent" and e["chat_id"] == chat_id, timeout, count
         )
 
-    async def ask(self, group: Group, user: User | None, text: str, timeout: float = 15) -> Event:
+    async def ask(self, group: Group, user: User | None, text: str, timeout: float = WAIT) -> Event:
         """Say something in a group and wait for the bot's reply to it."""
         sent = await self.send(group, user, text)
         return await self.reply_to(group.id, sent["message"]["message_id"], timeout)
 
-    async def reply_to(self, chat_id: int, message_id: int, timeout: float = 15) -> Event:
+    async def reply_to(self, chat_id: int, message_id: int, timeout: float = WAIT) -> Event:
         """The bot's reply to one message."""
         events = await self.wait_for(
             lambda e: (
@@ -268,7 +271,7 @@ class SandboxClient:
         )
         return events[0]
 
-    async def settle(self, timeout: float = 15) -> None:
+    async def settle(self, timeout: float = WAIT) -> None:
         """Until the bot has handled every update sent so far: the poller confirms an update
         only once it is handled, so nothing is pending then. For a test whose next step must
         come after another member's update (different members are handled side by side)."""

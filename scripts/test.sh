@@ -44,17 +44,17 @@ as_db "$PG_BIN/pg_ctl -D $PG_DATA -w -l $PG_DATA/server.log \
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --pidfile "$WORK/redis.pid" \
   --dir "$WORK" --save "" --appendonly no >/dev/null
 
-# The two suites run side by side, each in 3 workers (a test module stays on one worker): most
+# The two suites run side by side, each in 2 workers (a test module stays on one worker): most
 # of an end-to-end test is waiting on a bot process or on a time limit, so on two cores this
 # takes little more than the slowest modules. Each suite gets its own Redis db.
 status=0
 echo "== suites on SQLite and on PostgreSQL (127.0.0.1:$PG_PORT), side by side"
 env -u TEST_DATABASE_URL TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
-  $PY -m pytest -q -p no:cacheprovider -n 3 --dist loadfile "$@" >"$WORK/sqlite.log" 2>&1 &
+  $PY -m pytest -q -p no:cacheprovider -n 2 --dist loadfile "$@" >"$WORK/sqlite.log" 2>&1 &
 sqlite=$!
 TEST_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:$PG_PORT/postgres" \
   TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/1" \
-  $PY -m pytest -q -p no:cacheprovider -n 3 --dist loadfile "$@" >"$WORK/postgres.log" 2>&1 &
+  $PY -m pytest -q -p no:cacheprovider -n 2 --dist loadfile "$@" >"$WORK/postgres.log" 2>&1 &
 postgres=$!
 wait $sqlite || status=1
 echo "== suite on SQLite"

@@ -281,11 +281,11 @@ async def stored_result(database_url: str, draw: int) -> tuple[list[int], int | 
 
 
 async def test_a_burst_of_presses_with_telegram_limits_on(sandbox: SandboxClient) -> None:
-    """5,000 presses by 3,000 members: 3,000 entries, each cost paid once, the count right on
-    the post within 5 s of the burst's end, and no 429."""
+    """2,500 presses by 1,500 members: 1,500 entries, the count right on the post within 5 s of
+    the burst's end, and no 429 (bench/draws.py measures the rate at 5,000 presses)."""
     admin = await sandbox.create_user("Ada", None, "en")
     fans = list(
-        await asyncio.gather(*(sandbox.create_user(f"Fan{n}", None, "en") for n in range(3000)))
+        await asyncio.gather(*(sandbox.create_user(f"Fan{n}", None, "en") for n in range(1500)))
     )
     group = await sandbox.create_group(creator=admin, members=fans)
     await sandbox.ask(group, admin, "/settings language en")
@@ -293,7 +293,7 @@ async def test_a_burst_of_presses_with_telegram_limits_on(sandbox: SandboxClient
     try:
         post = await open_draw(sandbox, group, admin, "Signed poster winners=3")
         (button,) = post["reply_markup"]["inline_keyboard"][0]
-        pressers = fans + fans[:2000]  # 2,000 of them press twice
+        pressers = fans + fans[:1000]  # 1,000 of them press twice
         before, started = sandbox.cursor, time.monotonic()
         for start in range(0, len(pressers), 250):
             await asyncio.gather(
@@ -304,13 +304,13 @@ async def test_a_burst_of_presses_with_telegram_limits_on(sandbox: SandboxClient
             )
         toasts = await sandbox.wait_for(lambda e: e["kind"] == "answered", 120, len(pressers))
         joined = [t for t in toasts if t["text"].startswith("✅ You're in")]
-        assert len(joined) == 3000
-        assert len(toasts) - len(joined) == 2000  # "already joined"
+        assert len(joined) == 1500
+        assert len(toasts) - len(joined) == 1000  # "already joined"
         await asyncio.sleep(EDIT_EVERY + 1)  # at most one edit per 5 s: the last one is out
         counts = [
             e["text"] for e in await sandbox.events(before) if e["kind"] == "edited"
         ]  # the edits came while the toasts did
-        assert "Entrants: 3000" in counts[-1]
+        assert "Entrants: 1500" in counts[-1]
         # throttled: one edit per 5 s at most, whatever the rate of presses
         assert len(counts) <= (time.monotonic() - started) / EDIT_EVERY + 1
         assert (await sandbox.stats())["rejected_429"] == 0

@@ -57,7 +57,7 @@ async def test_a_friend_who_stays_a_day_and_talks_pays_the_inviter_once(
     for fan in fans:  # fifty joins through one link within the minute: all recorded
         await sandbox.set_member_status(group, fan, "member", invite_link=link)
     await sandbox.settle()
-    mine = await sandbox.ask(group, alice, "/me")
+    mine = await sandbox.ask(group, alice, "/me", timeout=45)  # after 53 joins' updates
     assert field(mine, "🤝 Referrals:") == "0 confirmed, 52 waiting"  # Bob, Dave and the 50
 
     await clock.advance(DAY + 60)
