@@ -195,11 +195,14 @@ async def test_an_unreachable_api_at_start_is_waited_out_and_sigterm_stops_clean
 ) -> None:
     bot = BotProcess(f"http://127.0.0.1:{free_port()}", database_url)  # nobody listens there
     bot.start()
-    deadline = time.monotonic() + 90  # as long as a start may take on a loaded machine
-    for _ in range(1800):
-        if bot.logs().count("Bot API not reachable") >= 2 or time.monotonic() > deadline:
-            break
-        await asyncio.sleep(0.05)
-    assert bot.logs().count("Bot API not reachable") >= 2
-    assert bot.stop() == 0
+    try:
+        deadline = time.monotonic() + 90  # as long as a start may take on a loaded machine
+        for _ in range(1800):
+            if bot.logs().count("Bot API not reachable") >= 2 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        assert bot.logs().count("Bot API not reachable") >= 2
+    finally:
+        code = bot.stop()  # a failed check must not leave the process running
+    assert code == 0
     assert "Traceback" not in bot.logs()
