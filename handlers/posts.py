@@ -46,8 +46,8 @@ async def post(
 ) -> None:
     """/post <schedule> [options] <text>, or as a reply; /post del|pause|resume|test <id>"""
     args = (command.args or "").strip()
-    words = args.split()
-    if not chat_profile.is_group or not words:
+    words, user = args.split(), message.from_user
+    if not chat_profile.is_group or not words or user is None:
         await message.reply(usage_reply("post"))
         return
     if words[0].lower() in ACTIONS:
@@ -58,7 +58,7 @@ async def post(
         content = content_of(message, request, command)
         if request.options.thread_id is not None:
             await check_thread(bot, chat_profile.id, request.options.thread_id)
-        scheduled = await posts.create(chat_profile.id, message.from_user.id, request, content)  # type: ignore[union-attr]
+        scheduled = await posts.create(chat_profile.id, user.id, request, content)
     except PostInputError as bad:
         await message.reply(post_problem(str(bad)))
         return

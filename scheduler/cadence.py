@@ -3,7 +3,8 @@
 Chats that share a part's time and time zone share one job (most groups keep the defaults, so
 09:00 in Asia/Shanghai is one job however many groups there are); at its time the job claims each
 chat's `cadence_runs` row and sends, several chats at a time, through the pacing layer. A run
-missed while the bot was down is sent if it is at most `grace` late.
+missed while the bot was down is sent at start-up if it is at most `grace` late (while the bot
+runs, the jobs fire on time, so later rebuilds only plan).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class CadenceJobs:
     ) -> None:
         self.background = background
         self.grace = timedelta(seconds=grace_seconds)
+        self._started = False  # runs missed while down are caught up once, at start-up
 
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
         async with self.background.session_pool() as session:
@@ -52,9 +54,10 @@ class CadenceJobs:
         for chat_id, timezone, cadence in chats:
             for part, at in cadence.parts():
                 slots[part, at, timezone].append(chat_id)
+        catch_up, self._started = not self._started, True
         for (part, at, timezone), chat_ids in slots.items():
             schedule = Schedule(f"daily {at}")
-            missed = schedule.last_between(now - self.grace, now, timezone)
+            missed = schedule.last_between(now - self.grace, now, timezone) if catch_up else None
             if missed is not None:
                 await self.fire(bot, part, chat_ids, missed)
             next_run = schedule.next_after(now, timezone)
