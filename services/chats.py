@@ -130,6 +130,12 @@ CADENCE_PARTS = ("morning", "reminder", "digest")
 CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
+def clock_time(text: str) -> str | None:
+    """`9:30` or `09:30` as "09:30"; None when it is not a time of day."""
+    found = CLOCK_TIME.match(text.strip())
+    return None if found is None else f"{int(found[1]):02d}:{found[2]}"
+
+
 @dataclass(frozen=True, slots=True)
 class Cadence:
     """The daily posts (`/settings cadence <part> <HH:MM|off>`), in the chat's time zone: the
@@ -156,10 +162,10 @@ class Cadence:
             raise BadSetting("cadence")
         if raw.lower() == "off":
             return None
-        found = CLOCK_TIME.match(raw)
-        if found is None:
+        at = clock_time(raw)
+        if at is None:
             raise BadSetting("cadence")
-        return f"{int(found[1]):02d}:{found[2]}"
+        return at
 
 
 @dataclass(frozen=True, slots=True)

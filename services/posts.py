@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, PostRun, ScheduledPost
 from models.queries import insert_for
-from services.chats import CLOCK_TIME
+from services.chats import clock_time
 from services.clock import Clock
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -125,10 +125,10 @@ def parse_schedule(words: list[str], now: datetime, timezone: str) -> tuple[Sche
 
 
 def _time(text: str) -> str:
-    found = CLOCK_TIME.match(text)
-    if found is None:
+    at = clock_time(text)
+    if at is None:
         raise PostInputError("time")
-    return f"{int(found[1]):02d}:{found[2]}"
+    return at
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,23 @@ from services.checkins import CheckinService
 from services.clock import Clock, FrozenClock
 from services.digest import DigestService
 from services.points import PointsService
-from tests.support.telegram import recording_bot
+from tests.support.telegram import RecordingSession, recording_bot
 from tests.unit.conftest import GROUP
 
 SHANGHAI = "Asia/Shanghai"
 NINE = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 OTHER = GROUP - 1
+
+
+def cadence_at(
+    pool: async_sessionmaker[AsyncSession], clock: FrozenClock
+) -> tuple[Scheduler, CadenceJobs, RecordingSession]:
+    cadence = CadenceJobs(Background(pool, clock, create_i18n("en"), SHANGHAI), 600)
+    scheduler = Scheduler(clock, [cadence])
+    bot, session = recording_bot()
+    scheduler.bot = bot
+    scheduler.scheduler.start(paused=True)  # jobs are planned but only the test runs them
+    return scheduler, cadence, session
 
 
 async def groups(pool: async_sessionmaker[AsyncSession]) -> None:
@@ -37,11 +48,9 @@ async def test_chats_sharing_a_time_share_a_job_and_each_gets_its_post_once(
 ) -> None:
     await groups(session_pool)
     clock = FrozenClock(NINE - timedelta(hours=1))
-    cadence = CadenceJobs(Background(session_pool, clock, create_i18n("en"), SHANGHAI), 600)
-    scheduler = Scheduler(clock, [cadence])
-    bot, session = recording_bot()
-    scheduler.bot = bot
-    scheduler.scheduler.start(paused=True)
+    scheduler, cadence, session = cadence_at(session_pool, clock)
+    bot = scheduler.bot
+    assert bot is not None
     await scheduler.rebuild()
     jobs = sorted(job.id for job in scheduler.scheduler.get_jobs())
     assert jobs == [
@@ -65,11 +74,7 @@ async def test_a_morning_missed_within_the_grace_is_caught_up(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NINE + timedelta(minutes=4))
-    cadence = CadenceJobs(Background(session_pool, clock, create_i18n("en"), SHANGHAI), 600)
-    scheduler = Scheduler(clock, [cadence])
-    bot, session = recording_bot()
-    scheduler.bot = bot
-    scheduler.scheduler.start(paused=True)
+    scheduler, _cadence, session = cadence_at(session_pool, clock)
     await scheduler.rebuild()
     assert [text.splitlines()[0] for text in session.sent_texts()] == [
         "☀️ Good morning, Fans! Today is 2026-11-23."
