@@ -29,6 +29,7 @@ from services.posts import (
     PostService,
     Schedule,
     parse_post,
+    utf16_length,
 )
 
 ACTIONS = ("del", "pause", "resume", "test")
@@ -98,10 +99,6 @@ def content_of(message: Message, request: PostRequest, command: CommandObject) -
         )
     content.check()
     return content
-
-
-def utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 async def check_thread(bot: Bot, chat_id: int, thread_id: int) -> None:

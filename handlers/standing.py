@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from html import escape
-from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -23,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_reply
 from models import Member
-from services.campaigns import CampaignService, multiplier_text
+from services.campaigns import CampaignService, last_minute, multiplier_text
 from services.chats import ChatProfile
 from services.messages import MessageTally
 from services.points import Period, PointsService
@@ -101,7 +99,7 @@ async def me(
     ]
     running = await campaigns.running(message.chat.id)
     if running is not None:
-        ends = (running.ends_at - timedelta(minutes=1)).astimezone(ZoneInfo(chat_profile.timezone))
+        ends = last_minute(running, chat_profile.timezone)
         lines.append(
             _("🎉 {name}: points {multiplier} until {end}").format(
                 name=escape(running.name),

@@ -20,16 +20,19 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from bot.keyboards import checkin_keyboard
-from models import CadenceRun, CheckinDay
+from models import CadenceRun
 from models.queries import insert_for
 from scheduler.core import Jobs
 from services.chats import ChatProfile, ChatService
+from services.checkins import CheckinService
+from services.clock import local_day
 from services.digest import DayFigures, DigestService
+from services.points import PointsService
 from services.posts import RunStatus, Schedule
 
 logger = logging.getLogger(__name__)
@@ -104,19 +107,21 @@ class CadenceJobs:
             profile = await self._chats(session).profile(chat_id) if claimed else None
             if profile is None:
                 return False
-            day = fire_time.astimezone(ZoneInfo(profile.timezone)).date()
-            signed = await session.scalar(
-                select(CheckinDay.count).where(CheckinDay.chat_id == chat_id, CheckinDay.day == day)
+            day, clock = local_day(fire_time, profile.timezone), self.background.clock
+            signed = (
+                await CheckinService(session, clock, PointsService(session, clock)).count_on(
+                    chat_id, day
+                )
+                if part == "reminder"
+                else 0
             )
             figures = (
-                await DigestService(session, self.background.clock).day(
-                    chat_id, profile.timezone, day
-                )
+                await DigestService(session, clock).day(chat_id, profile.timezone, day)
                 if part == "digest"
                 else None
             )
         with self.background.speaking(profile):
-            text, markup = render(part, profile, fire_time, int(signed or 0), figures)
+            text, markup = render(part, profile, fire_time, signed, figures)
         status = RunStatus.SENT
         try:
             await bot.send_message(chat_id, text, reply_markup=markup)

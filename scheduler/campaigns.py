@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from html import escape
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -18,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.background import Background
 from models import Campaign
 from scheduler.core import Jobs
-from services.campaigns import CampaignFigures, CampaignService, multiplier_text
+from services.campaigns import CampaignFigures, CampaignService, last_minute, multiplier_text
 from services.chats import ChatProfile
 
 logger = logging.getLogger(__name__)
@@ -96,7 +95,7 @@ class CampaignJobs:
 
 
 def greeting_text(campaign: Campaign, timezone: str) -> str:
-    ends = (campaign.ends_at - timedelta(minutes=1)).astimezone(ZoneInfo(timezone))
+    ends = last_minute(campaign, timezone)
     lines = [
         _("🎉 <b>{name}</b> starts now: every point you earn counts {multiplier}!").format(
             name=escape(campaign.name), multiplier=multiplier_text(campaign.multiplier_pct)

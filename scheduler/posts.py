@@ -19,7 +19,7 @@ from bot.background import Background
 from bot.rights import PIN, RightsNotices
 from models import ScheduledPost
 from scheduler.core import Jobs
-from services.posts import PostService, RunStatus, Schedule
+from services.posts import PostService, RunStatus, Schedule, utf16_length
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class PostJobs:
 
     async def send(self, bot: Bot, post: ScheduledPost, preview: str = "") -> Message:
         """Send the post's content (with `preview` above it for `/post test`), then pin it."""
-        shift = len(preview.encode("utf-16-le")) // 2  # entity offsets count UTF-16 units
+        shift = utf16_length(preview)  # the entities move past the preview line
         entities = [
             MessageEntity(**{**entity, "offset": entity["offset"] + shift})
             for entity in post.entities

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Campaign, LedgerEntry
-from services.clock import Clock
+from services.clock import Clock, start_of
 
 MULTIPLIER = re.compile(r"^[x×*](\d{1,2}(?:\.\d)?)$", re.IGNORECASE)
 MAX_DAYS = 31
@@ -71,6 +71,11 @@ def parse_campaign(args: str, today: date) -> CampaignSpec:
     return CampaignSpec(name, first_day, last_day, pct, greeting or None)
 
 
+def last_minute(campaign: Campaign, timezone: str) -> datetime:
+    """The campaign's last local minute (23:59 of its last day), as members are told."""
+    return (campaign.ends_at - timedelta(minutes=1)).astimezone(ZoneInfo(timezone))
+
+
 def multiplier_text(pct: int) -> str:
     return f"×{pct // 100}" if pct % 100 == 0 else f"×{pct / 100:g}"
 
@@ -90,9 +95,8 @@ class CampaignService:
         self, chat_id: int, user_id: int, spec: CampaignSpec, timezone: str
     ) -> Campaign:
         """A campaign over its local days; CampaignOverlap when another shares a day."""
-        zone = ZoneInfo(timezone)
-        starts_at = datetime.combine(spec.first_day, datetime.min.time(), zone)
-        ends_at = datetime.combine(spec.last_day + timedelta(days=1), datetime.min.time(), zone)
+        starts_at = start_of(spec.first_day, timezone)
+        ends_at = start_of(spec.last_day + timedelta(days=1), timezone)
         other = await self.session.scalar(
             select(Campaign)
             .where(Campaign.chat_id == chat_id, Campaign.deleted.is_(False))

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,7 +22,7 @@ from models import Checkin, CheckinDay, Member
 from models.queries import insert_for
 from services.batching import PointsDesk
 from services.chats import CheckinRules
-from services.clock import Clock
+from services.clock import Clock, local_day, start_of
 from services.members import ensure_members
 from services.points import Award, NotEnoughPoints, PointsService
 from services.tiers import LadderCache, Tier
@@ -118,14 +117,6 @@ def reward_for(streak: int, rules: CheckinRules) -> tuple[int, int]:
     """(reward, milestone bonus in it) for signing in on day `streak` of a streak."""
     milestone = sum(bonus for day, bonus in rules.milestones if day == streak)
     return rules.base + min(streak - 1, rules.streak_cap) + milestone, milestone
-
-
-def local_day(moment: datetime, timezone: str) -> date:
-    return moment.astimezone(ZoneInfo(timezone)).date()
-
-
-def start_of(day: date, timezone: str) -> datetime:
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(timezone))
 
 
 class CheckinService:
@@ -274,7 +265,10 @@ class CheckinService:
         return [StreakRow(user_id, name, streak) for user_id, name, streak in rows]
 
     async def count_today(self, chat_id: int, timezone: str) -> int:
-        day = local_day(self.clock.now(), timezone)
+        return await self.count_on(chat_id, local_day(self.clock.now(), timezone))
+
+    async def count_on(self, chat_id: int, day: date) -> int:
+        """How many signed in on the chat's local `day`."""
         count = await self.session.scalar(
             select(CheckinDay.count).where(CheckinDay.chat_id == chat_id, CheckinDay.day == day)
         )

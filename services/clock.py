@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DURATION = re.compile(r"^(\d{1,5})([smhd])$")
@@ -24,12 +24,22 @@ def format_duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
+def local_day(moment: datetime, timezone: str) -> date:
+    """The calendar day `moment` falls on in `timezone`."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def start_of(day: date, timezone: str) -> datetime:
+    """Local midnight at the start of `day` in `timezone`."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(timezone))
+
+
 class Clock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
     def today_in(self, timezone: str) -> date:
-        return self.now().astimezone(ZoneInfo(timezone)).date()
+        return local_day(self.now(), timezone)
 
 
 class FrozenClock(Clock):

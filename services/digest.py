@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import CheckinDay, Draw, LedgerEntry, Member, PostRun, ScheduledPost
-from services.clock import Clock, FrozenClock
+from models import Draw, LedgerEntry, Member, PostRun, ScheduledPost
+from services.checkins import CheckinService
+from services.clock import Clock, FrozenClock, start_of
 from services.points import Period, PointsService, Ranked
 from services.posts import PostService, RunStatus, Schedule
 
@@ -33,8 +34,7 @@ class DigestService:
 
     async def day(self, chat_id: int, timezone: str, day: date) -> DayFigures:
         zone = ZoneInfo(timezone)
-        start = datetime.combine(day, time(), zone)
-        end = datetime.combine(day + timedelta(days=1), time(), zone)
+        start, end = start_of(day, timezone), start_of(day + timedelta(days=1), timezone)
         count = func.count()
         new_members = await self.session.scalar(
             select(count).where(
@@ -47,16 +47,15 @@ class DigestService:
                 LedgerEntry.created_at < end, LedgerEntry.reason == "message",
             )
         )  # fmt: skip
-        sign_ins = await self.session.scalar(
-            select(CheckinDay.count).where(CheckinDay.chat_id == chat_id, CheckinDay.day == day)
-        )
         draws_ended = await self.session.scalar(
             select(count).where(
                 Draw.chat_id == chat_id, Draw.ended_at >= start, Draw.ended_at < end
             )
         )
         noon = FrozenClock(start + (end - start) / 2)  # "today" is `day`, even after midnight
-        top = await PointsService(self.session, noon).top(chat_id, timezone, Period.TODAY, limit=3)
+        points = PointsService(self.session, noon)
+        sign_ins = await CheckinService(self.session, noon, points).count_on(chat_id, day)
+        top = await points.top(chat_id, timezone, Period.TODAY, limit=3)
         posts = PostService(self.session, self.clock, timezone)
         tomorrow = []
         for post in await posts.of_chat(chat_id):
@@ -73,7 +72,7 @@ class DigestService:
         )
         return DayFigures(
             new_members=int(new_members or 0), paid_messages=int(paid_messages or 0),
-            sign_ins=int(sign_ins or 0), top_earners=top, draws_ended=int(draws_ended or 0),
+            sign_ins=sign_ins, top_earners=top, draws_ended=int(draws_ended or 0),
             tomorrow=sorted(tomorrow, key=lambda item: item[0]),
             skipped=[(fire.astimezone(zone), post) for fire, post in skipped],
         )  # fmt: skip

@@ -30,6 +30,11 @@ MAX_AHEAD = timedelta(days=366)
 MAX_CATCH_UP_STEPS = 10_000  # fire times walked when looking back over a long downtime
 
 
+def utf16_length(text: str) -> int:
+    """Telegram counts entity offsets and lengths in UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 class PostInputError(ValueError):
     """The part of `/post` that could not be used: "schedule", "time", "date", "past", "cron",
     "never", "buttons", "thread", "content", "long"."""
