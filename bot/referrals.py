@@ -61,7 +61,9 @@ class ReferralKeeper:
                 if membership.status in GONE:
                     await service.left(chat_id, invitee_id)
                     continue
-                profile = await self.background.chats(session).profile(chat_id)
+                profile = profiles.get(chat_id)  # read once per chat and check
+                if profile is None:
+                    profile = await self.background.chats(session).profile(chat_id)
                 if profile is None:
                     continue
                 profiles[chat_id] = profile
