@@ -30,6 +30,7 @@ from bot.middlewares import (
     CommitBeforeCalling,
     DbSessionMiddleware,
     MessageCountingMiddleware,
+    TopicRepliesMiddleware,
     TrackingMiddleware,
 )
 from bot.pacing import PacingMiddleware, SendPacer
@@ -37,6 +38,7 @@ from bot.quiet import QuietMode
 from bot.referrals import ReferralKeeper
 from bot.rights import RightsNotices
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
+from bot.topics import TopicHost
 from bot.welcomer import WELCOME_BURST_SECONDS, Welcomer
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
@@ -45,6 +47,7 @@ from scheduler.campaigns import CampaignJobs
 from scheduler.core import Scheduler
 from scheduler.lock import SchedulerLock
 from scheduler.posts import PostJobs
+from scheduler.topics import TopicJobs
 from services.chats import ChatService
 from services.checkins import SignInDesk
 from services.clock import Clock
@@ -128,9 +131,15 @@ def create_dispatcher(services: Services) -> Dispatcher:
     notices = RightsNotices(background)
     keeper = DrawKeeper(background, result_grace=settings.draw_result_grace_seconds)
     post_jobs = PostJobs(background, settings.post_grace_seconds, notices)
+    topic_host = TopicHost(background, notices, announcer, services.directory)
     scheduler = Scheduler(
         services.clock,
-        [post_jobs, CampaignJobs(background), CadenceJobs(background, settings.post_grace_seconds)],
+        [
+            post_jobs,
+            CampaignJobs(background),
+            CadenceJobs(background, settings.post_grace_seconds, topic_host),
+            TopicJobs(background, topic_host),
+        ],
     )
     scheduler_lock = SchedulerLock(services.engine)
     referral_keeper = ReferralKeeper(background, announcer)
@@ -150,6 +159,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         notices=notices,
         scheduler=scheduler,
         post_jobs=post_jobs,
+        topic_host=topic_host,
         quiet=QuietMode(settings.quiet_delete_seconds, notices),
     )
     # Order matters: a session first, then who and where, then the language to answer in.
@@ -162,6 +172,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
     dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally, announcer))
+    dispatcher.message.outer_middleware(TopicRepliesMiddleware(announcer))
     dispatcher.include_routers(*feature_routers())
     errors.register(dispatcher)
 

@@ -57,6 +57,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         __("Your own invite link: earn points for friends who join and stay"),
         usage="/invite · /invite top",
     ),
+    CommandSpec(
+        "topic",
+        __("Open topics and how to join them; admins open, close and queue topics"),
+        usage="/topic · /topic new <title> [hours=24] [reward=2] [cap=10] [kind=show] "
+        "[color=blue] [bonus=20,10,5] · /topic close [id] · /topic queue [add <title> | del <n>]",
+    ),
     CommandSpec("rules", __("The group rules"), usage="/rules"),
     CommandSpec(
         "faq",
@@ -116,7 +122,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "points message|cooldown|daily_cap <number> | checkin base|streak_cap|makeup_cost|"
         "makeup_days|makeup_per_month <number> | checkin keywords <a,b> | "
         "checkin milestones <7:20,30:100> | referral <points> | "
-        "cadence morning|reminder|digest <HH:MM|off>]",
+        "cadence morning|reminder|digest <HH:MM|off> | daily_topic on|off]",
         admin=True,
     ),
 )

@@ -23,7 +23,11 @@ logger = logging.getLogger(__name__)
 INVITE = "can_invite_users"
 DELETE = "can_delete_messages"
 PIN = "can_pin_messages"
-WATCHED = (INVITE, DELETE, PIN)
+TOPICS = "can_manage_topics"
+WATCHED = (INVITE, DELETE, PIN)  # told when the bot is made admin without them
+# Told only when something needing it failed (most groups are not forums), and forgotten
+# like the others once granted.
+CHECKED = (*WATCHED, TOPICS)
 
 
 class RightsNotices:
@@ -41,7 +45,7 @@ class RightsNotices:
         if membership.status not in ("administrator", "member", "restricted"):
             return  # the owner may do anything; a bot that left has nothing to say
         admin = membership.status == "administrator"
-        has = [right for right in WATCHED if admin and getattr(membership, right, False)]
+        has = [right for right in CHECKED if admin and getattr(membership, right, False)]
         if has:
             async with self._transaction() as chats:
                 await chats.clear_missing_rights(chat_id, has)
@@ -96,6 +100,11 @@ def missing_right(right: str) -> str:
         return _(
             "• I can't create invite links, so /invite gives members none. "
             "Give me the “Invite users via link” right."
+        )
+    if right == TOPICS:
+        return _(
+            "• I can't create or close forum topics, so topic threads can't open here. "
+            "Give me the “Manage topics” right."
         )
     if right == PIN:
         return _(

@@ -58,6 +58,19 @@ async def settings(
             await commit_update_so_far()
             await scheduler.reload()
         return
+    if args[0].lower() == "daily_topic":
+        if len(args) != 2 or args[1].lower() not in ("on", "off"):
+            await message.reply(usage_reply("settings"))
+            return
+        daily = args[1].lower() == "on"
+        await chats.set_daily_topic(message.chat.id, daily)
+        forget_after_commit(session, directory, message.chat.id)
+        await message.reply(
+            _("✅ The morning post now opens the next queued topic (see /topic queue).")
+            if daily
+            else _("✅ The morning post no longer opens a topic.")
+        )
+        return
     if args[0].lower() == "referral":
         await set_referral_reward(message, args[1:], chats)
         forget_after_commit(session, directory, message.chat.id)
@@ -201,6 +214,9 @@ def render_settings(profile: ChatProfile) -> str:
                 morning=profile.cadence.morning or _("off"),
                 reminder=profile.cadence.reminder or _("off"),
                 digest=profile.cadence.digest or _("off"),
+            ),
+            _("Daily topic from the queue: {daily}").format(
+                daily=_("on") if profile.topic_rules.daily else _("off")
             ),
             "",
             _("Change them with {usage}").format(usage=usage_of("settings")),

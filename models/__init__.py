@@ -12,6 +12,7 @@ from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
 from models.referral import InviteLink, Referral
 from models.tier import TierRow
+from models.topic import Topic, TopicMember, TopicReaction, TopicReply
 
 __all__ = [
     "Base",
@@ -30,6 +31,10 @@ __all__ = [
     "Referral",
     "ScheduledPost",
     "TierRow",
+    "Topic",
+    "TopicMember",
+    "TopicReaction",
+    "TopicReply",
     "create_engine",
     "create_session_pool",
 ]

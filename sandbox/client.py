@@ -188,6 +188,16 @@ class SandboxClient:
         )
         return result
 
+    async def react(
+        self, chat_id: int, message_id: int, user: User, emoji: list[str]
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._request(
+            "POST",
+            f"/control/chats/{chat_id}/messages/{message_id}/react",
+            {"user_id": user.id, "emoji": emoji},
+        )
+        return result
+
     # -- reading ---------------------------------------------------------------------------------
 
     async def chat(self, chat_id: int) -> dict[str, Any]:

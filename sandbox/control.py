@@ -188,8 +188,11 @@ def post_as(
         if topic["closed"]:
             raise web.HTTPBadRequest(text="topic is closed")
     reply_to = None
-    if data.get("reply_to") is not None:
-        target = chat.messages.get(int(data["reply_to"]))
+    # In a forum topic, Telegram sets reply_to_message to the topic's creation message when
+    # the message answers nothing in particular.
+    reply_target = data.get("reply_to") if data.get("reply_to") is not None else thread_id
+    if reply_target is not None:
+        target = chat.messages.get(int(reply_target))
         if target is None:
             raise web.HTTPBadRequest(text="no such message to reply to")
         reply_to = {key: value for key, value in target.items() if key != "reply_to_message"}
@@ -245,6 +248,29 @@ async def user_presses(request: web.Request) -> web.Response:
     return web.json_response(
         {"query_id": query_id, "update_id": update["update_id"] if update else None}
     )
+
+
+@routes.post("/control/chats/{chat_id}/messages/{message_id}/react")
+async def user_reacts(request: web.Request) -> web.Response:
+    """A member sets their reactions to a message (an empty list clears them): the bot, if
+    an admin that asked for them, gets a `message_reaction` update."""
+    world, chat, data = world_of(request), chat_of(request), await body(request)
+    user = user_of(world, int(data["user_id"]))
+    message_id = int(request.match_info["message_id"])
+    if message_id not in chat.messages:
+        raise web.HTTPNotFound(text="no such message")
+    reactions = chat.reactions.setdefault(message_id, {})
+    old = reactions.get(user.id, [])
+    new = [{"type": "emoji", "emoji": emoji} for emoji in data.get("emoji", [])]
+    reactions[user.id] = new
+    update = None
+    if world.bot_membership(chat).status in ("administrator", "creator"):
+        payload = {
+            "chat": chat.to_api(), "message_id": message_id, "user": user.to_api(),
+            "date": int(time.time()), "old_reaction": old, "new_reaction": new,
+        }  # fmt: skip
+        update = world.push_update("message_reaction", payload)
+    return web.json_response({"update_id": update["update_id"] if update else None})
 
 
 @routes.post("/control/chats/{chat_id}/migrate")

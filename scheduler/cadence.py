@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from bot.keyboards import checkin_keyboard
-from models import CadenceRun
+from bot.topics import MEDALS, TopicHost, topic_link
+from models import CadenceRun, Topic
 from models.queries import insert_for
 from scheduler.core import Jobs
 from services.chats import ChatProfile, ChatService
@@ -37,7 +38,6 @@ from services.posts import RunStatus, Schedule
 
 logger = logging.getLogger(__name__)
 SENDING_AT_ONCE = 30  # chats sent to side by side; the pacer spaces them within the limits
-MEDALS = ("🥇", "🥈", "🥉")
 
 
 class CadenceJobs:
@@ -45,8 +45,10 @@ class CadenceJobs:
         self,
         background: Background,
         grace_seconds: float,
+        topics: TopicHost,
     ) -> None:
         self.background = background
+        self.topics = topics
         self.grace = timedelta(seconds=grace_seconds)
         self._started = False  # runs missed while down are caught up once, at start-up
 
@@ -120,8 +122,9 @@ class CadenceJobs:
                 if part == "digest"
                 else None
             )
+        topic = await self._daily_topic(bot, profile) if part == "morning" else None
         with self.background.speaking(profile):
-            text, markup = render(part, profile, fire_time, signed, figures)
+            text, markup = render(part, profile, fire_time, signed, figures, topic)
         status = RunStatus.SENT
         try:
             await bot.send_message(chat_id, text, reply_markup=markup)
@@ -137,24 +140,43 @@ class CadenceJobs:
             )
         return True
 
+    async def _daily_topic(self, bot: Bot, profile: ChatProfile) -> Topic | None:
+        """With `daily_topic` on, the morning opens the next queued topic (the run is claimed,
+        so once a day)."""
+        if not profile.topic_rules.daily:
+            return None
+        try:
+            return await self.topics.open_next(bot, profile)
+        except Exception:
+            logger.exception("the daily topic of chat %s did not open", profile.id)
+            return None
+
     def _chats(self, session: AsyncSession) -> ChatService:
         return self.background.chats(session)
 
 
 def render(
-    part: str, profile: ChatProfile, fire_time: datetime, signed: int, figures: DayFigures | None
+    part: str,
+    profile: ChatProfile,
+    fire_time: datetime,
+    signed: int,
+    figures: DayFigures | None,
+    topic: Topic | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     local = fire_time.astimezone(ZoneInfo(profile.timezone))
     if part == "morning":
-        text = "\n".join(
-            [
-                _("☀️ Good morning, {group}! Today is {day}.").format(
-                    group=escape(profile.title), day=f"{local:%Y-%m-%d}"
-                ),
-                _("Sign in for today's points: say 签到 or press the button."),
-            ]
-        )
-        return text, checkin_keyboard()
+        lines = [
+            _("☀️ Good morning, {group}! Today is {day}.").format(
+                group=escape(profile.title), day=f"{local:%Y-%m-%d}"
+            ),
+            _("Sign in for today's points: say 签到 or press the button."),
+        ]
+        if topic is not None:
+            link = topic_link(profile.id, None, topic)
+            title = escape(topic.title)
+            shown = f'<a href="{link}">{title}</a>' if link else f"<b>{title}</b>"
+            lines.append(_("💬 Today's topic: {title}. Join in!").format(title=shown))
+        return "\n".join(lines), checkin_keyboard()
     if part == "reminder":
         text = _("⏰ {count} signed in today. Not yet? Say 签到 or press the button.").format(
             count=signed

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Base, Chat, Member
 from models.queries import upsert
 from services.clock import Clock, is_timezone
+from services.topics import OpenTopic, open_topics
 
 LANGUAGES = ("zh", "en")
 
@@ -184,6 +185,17 @@ class ReferralRules:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicRules:
+    """`/settings daily_topic on|off`: the morning post opens the next queued topic."""
+
+    daily: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> TopicRules:
+        return cls(daily=bool((settings.get("topics") or {}).get("daily", False)))
+
+
+@dataclass(frozen=True, slots=True)
 class Welcome:
     """How new members are greeted (`/setwelcome`), and the group's rules (`/setrules`)."""
 
@@ -286,8 +298,10 @@ class ChatProfile:
     checkin_rules: CheckinRules = CheckinRules()
     referral_rules: ReferralRules = ReferralRules()
     cadence: Cadence = Cadence()
+    topic_rules: TopicRules = TopicRules()
     welcome: Welcome = Welcome()
     faq: Faq = Faq()
+    open_topics: tuple[OpenTopic, ...] = ()  # read with the profile: most messages need it
 
     @property
     def is_group(self) -> bool:
@@ -328,8 +342,10 @@ class ChatService:
             checkin_rules=CheckinRules.from_settings(chat.settings),
             referral_rules=ReferralRules.from_settings(chat.settings),
             cadence=Cadence.from_settings(chat.settings),
+            topic_rules=TopicRules.from_settings(chat.settings),
             welcome=Welcome.from_settings(chat.settings),
             faq=Faq.from_settings(chat.settings),
+            open_topics=await open_topics(self.session, chat.id) if chat.type != "private" else (),
         )
 
     async def set_timezone(self, chat_id: int, timezone: str) -> None:
@@ -369,6 +385,9 @@ class ChatService:
             (chat_id, timezone or self.default_timezone, Cadence.from_settings(settings or {}))
             for chat_id, timezone, settings in rows
         ]
+
+    async def set_daily_topic(self, chat_id: int, daily: bool) -> None:
+        await self._set(chat_id, "topics", "daily", daily)
 
     async def set_referral_reward(self, chat_id: int, points: int) -> None:
         low, high = ReferralRules.LIMITS

@@ -21,6 +21,7 @@ from services.points import PointsService
 from services.posts import PostService
 from services.referrals import ReferralService
 from services.tiers import LadderCache, TierService
+from services.topics import TopicService
 
 
 class TrackingMiddleware(BaseMiddleware):
@@ -49,6 +50,7 @@ class TrackingMiddleware(BaseMiddleware):
         data["posts"] = PostService(session, self.clock, self.default_timezone)
         data["campaigns"] = CampaignService(session, self.clock)
         data["tiers"] = TierService(session, self.ladders)
+        data["topics"] = TopicService(session, self.clock, points)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if chat is not None:

@@ -27,7 +27,7 @@ BOOL_PARAMS = {
 }  # fmt: skip
 JSON_PARAMS = {
     "reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
-    "reply_parameters", "link_preview_options",
+    "reply_parameters", "link_preview_options", "media",
 }  # fmt: skip
 METHODS: dict[str, Handler] = {}
 
@@ -162,7 +162,7 @@ class BotApi:
             reply_to=reply_to["message_id"] if reply_to else None,
             thread_id=thread_id,
             reply_markup=markup,
-            photo=params.get("photo") if method_name == "sendPhoto" else None,
+            photo=content["photo"][0]["file_id"] if content.get("photo") else None,
             document=message.get("document"),
             entities=message.get("entities") or message.get("caption_entities"),
         )

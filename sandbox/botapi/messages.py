@@ -47,6 +47,28 @@ async def send_photo(api: BotApi, params: Params) -> Any:
     return api.post(chat, params, "sendPhoto", photo=photo, caption=caption, **entities)
 
 
+@method("sendMediaGroup")
+async def send_media_group(api: BotApi, params: Params) -> Any:
+    """Photos (and videos) sent as an album: 2 to 10 of them; a caption on any of them."""
+    chat = api.chat_for_bot(params, sending=True)
+    media = params.get("media")
+    if not isinstance(media, list) or not 2 <= len(media) <= 10:
+        raise bad_request("wrong number of media specified")
+    group_id = str(api.world.new_file_id("album"))
+    sent = []
+    for item in media:
+        if not isinstance(item, dict) or item.get("type") not in ("photo", "video"):
+            raise bad_request("can't parse InputMedia: unsupported media type")
+        caption = validation.check_caption(item.get("caption"), item.get("parse_mode"))
+        file_id, _ = api.uploaded({"media": item.get("media"), **params}, "media", "photo")
+        photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 720}]
+        sent.append(
+            api.post(chat, params, "sendMediaGroup", photo=photo, caption=caption,
+                     media_group_id=group_id)
+        )  # fmt: skip
+    return sent
+
+
 @method("sendDocument")
 async def send_document(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params, sending=True)

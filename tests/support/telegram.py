@@ -19,13 +19,22 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
+    AcceptedGiftTypes,
     Chat,
+    ChatFullInfo,
     ChatMemberAdministrator,
     ChatMemberOwner,
+    ForumTopic,
     Message,
     Update,
     User,
 )
+
+from bot.announcer import TierAnnouncer
+from bot.background import Background
+from bot.directory import ChatDirectory
+from bot.rights import RightsNotices
+from bot.topics import TopicHost
 
 BOT_ID = 123456789
 TOKEN = f"{BOT_ID}:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -40,6 +49,7 @@ class RecordingSession(BaseSession):
         self.forbidden: set[int] = set()  # chats that removed the bot: sends get a 403
         self.refused: set[str] = set()  # methods the bot lacks the right for: a 400
         self.bot_rights: dict[str, bool] = {}  # the bot's own admin rights (getChatMember)
+        self.forums: set[int] = set()  # chats with topics: getChat says is_forum
 
     async def close(self) -> None:
         pass
@@ -64,14 +74,31 @@ class RecordingSession(BaseSession):
         elif name == "getChatAdministrators":
             result = [self._admin(user_id, index == 0) for index, user_id in
                       enumerate(self.admins.get(method.chat_id, []))]  # type: ignore[attr-defined]  # fmt: skip
-        elif name == "sendMessage":
-            result = Message(
-                message_id=next(self._message_ids),
-                date=datetime.now(UTC),
-                chat=Chat(id=method.chat_id, type="supergroup"),  # type: ignore[attr-defined]
-                text=method.text,  # type: ignore[attr-defined]
-            )
+        elif name in ("sendMessage", "sendPhoto"):
+            result = self._message(method.chat_id, getattr(method, "text", None))  # type: ignore[attr-defined]
+        elif name == "sendMediaGroup":
+            result = [self._message(method.chat_id, None) for _ in method.media]  # type: ignore[attr-defined]
+        elif name == "createForumTopic":
+            result = ForumTopic(
+                message_thread_id=next(self._message_ids), name=method.name,  # type: ignore[attr-defined]
+                icon_color=method.icon_color or 7322096,  # type: ignore[attr-defined]
+            )  # fmt: skip
+        elif name == "getChat":
+            result = ChatFullInfo(
+                id=method.chat_id, type="supergroup", is_forum=method.chat_id in self.forums,  # type: ignore[attr-defined]
+                accent_color_id=0, max_reaction_count=11,
+                accepted_gift_types=AcceptedGiftTypes(
+                    unlimited_gifts=False, limited_gifts=False, unique_gifts=False,
+                    premium_subscription=False, gifts_from_channels=False,
+                ),
+            )  # fmt: skip
         return result  # type: ignore[no-any-return]
+
+    def _message(self, chat_id: int, text: str | None) -> Message:
+        return Message(
+            message_id=next(self._message_ids), date=datetime.now(UTC),
+            chat=Chat(id=chat_id, type="supergroup"), text=text,
+        )  # fmt: skip
 
     @staticmethod
     def _admin(user_id: int, owner: bool, **rights: bool) -> Any:
@@ -82,7 +109,7 @@ class RecordingSession(BaseSession):
             ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
              "can_restrict_members", "can_promote_members", "can_change_info",
              "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
-             "can_send_welcome_messages", "can_pin_messages"),
+             "can_send_welcome_messages", "can_pin_messages", "can_manage_topics"),
             True,
         )  # fmt: skip
         fields: dict[str, Any] = {**every, **rights}
@@ -120,3 +147,9 @@ def message_update(chat: Chat, user: User | None, text: str, **extra: Any) -> Up
         **extra,
     )
     return Update(update_id=next(_update_ids), message=message)
+
+
+def topic_host(background: Background) -> TopicHost:
+    """The topic host as the bot builds it, with its own announcer and directory."""
+    notices = RightsNotices(background)
+    return TopicHost(background, notices, TierAnnouncer(background.i18n, 0), ChatDirectory())

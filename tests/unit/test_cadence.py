@@ -16,7 +16,7 @@ from services.checkins import CheckinService
 from services.clock import Clock, FrozenClock
 from services.digest import DigestService
 from services.points import PointsService
-from tests.support.telegram import RecordingSession, recording_bot
+from tests.support.telegram import RecordingSession, recording_bot, topic_host
 from tests.unit.conftest import GROUP
 
 SHANGHAI = "Asia/Shanghai"
@@ -27,7 +27,8 @@ OTHER = GROUP - 1
 def cadence_at(
     pool: async_sessionmaker[AsyncSession], clock: FrozenClock
 ) -> tuple[Scheduler, CadenceJobs, RecordingSession]:
-    cadence = CadenceJobs(Background(pool, clock, create_i18n("en"), SHANGHAI), 600)
+    background = Background(pool, clock, create_i18n("en"), SHANGHAI)
+    cadence = CadenceJobs(background, 600, topic_host(background))
     scheduler = Scheduler(clock, [cadence])
     bot, session = recording_bot()
     scheduler.bot = bot

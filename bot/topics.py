@@ -1,0 +1,274 @@
+"""Topics in Telegram: opened as a forum topic with its opening post, or as an anchor message
+that replies join; closed with a summary (and, for a show-off topic, its most loved photos).
+
+Used by `/topic`, by the scheduler (a topic's end) and by the morning post (the daily topic);
+it works in sessions of its own, so the caller commits what it wrote first.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.types import InputMediaPhoto, Message, ReplyParameters
+from aiogram.types.media_union import MediaUnion
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.announcer import TierAnnouncer
+from bot.background import Background
+from bot.directory import ChatDirectory
+from bot.middlewares import commit_update_so_far
+from bot.rights import TOPICS, RightsNotices
+from models import Topic
+from services.chats import ChatProfile
+from services.points import PointsService
+from services.topics import ClosedTopic, TopicService, TopicSpec
+
+logger = logging.getLogger(__name__)
+MEDALS = ("🥇", "🥈", "🥉")
+SUPERGROUP_BASE = 1_000_000_000_000
+
+
+class TopicRightsMissing(Exception):
+    """The bot may not create forum topics in this group."""
+
+
+class TopicHost:
+    def __init__(
+        self,
+        background: Background,
+        notices: RightsNotices,
+        announcer: TierAnnouncer,
+        directory: ChatDirectory,
+    ) -> None:
+        self.background = background
+        self.notices = notices
+        self.announcer = announcer
+        self.directory = directory
+
+    async def open(
+        self,
+        bot: Bot,
+        profile: ChatProfile,
+        spec: TopicSpec,
+        *,
+        forum: bool,
+        created_by: int,
+        source_message_id: int | None = None,
+        queued_id: int | None = None,
+    ) -> Topic | None:
+        """Post the topic, then record it open: a new one (from `/topic new`, whose message id
+        makes a redelivery open nothing) or the queued `queued_id`. None when it was opened
+        before. TopicRightsMissing when a forum does not let the bot create topics."""
+        await commit_update_so_far()
+        closes_at = self.background.clock.now() + timedelta(hours=spec.hours)
+        thread_id = None
+        if forum:
+            try:
+                created = await bot.create_forum_topic(
+                    profile.id, spec.title, icon_color=spec.icon_color
+                )
+            except TelegramBadRequest:
+                if not await self._may_manage_topics(bot, profile.id):
+                    await self.notices.check(bot, profile.id, TOPICS)
+                    raise TopicRightsMissing from None
+                raise
+            thread_id = created.message_thread_id
+        with self.background.speaking(profile):
+            text = opening_text(spec, forum, closes_at.astimezone(ZoneInfo(profile.timezone)))
+        anchor = await bot.send_message(profile.id, text, message_thread_id=thread_id)
+        async with self._session() as session, session.begin():
+            topics = self._topics(session)
+            if queued_id is not None:
+                topic = await topics.open_queued(
+                    queued_id, thread_id=thread_id, anchor_message_id=anchor.message_id
+                )
+            else:
+                topic = await topics.create(
+                    profile.id, created_by, spec, thread_id=thread_id,
+                    anchor_message_id=anchor.message_id, source_message_id=source_message_id,
+                )  # fmt: skip
+        self.directory.forget(profile.id)
+        return topic
+
+    async def open_next(self, bot: Bot, profile: ChatProfile) -> Topic | None:
+        """The daily topic: open the first queued one, if any (the caller claimed the day)."""
+        async with self._session() as session:
+            queued = await self._topics(session).next_queued(profile.id)
+        if queued is None:
+            return None
+        forum = bool((await bot.get_chat(profile.id)).is_forum)
+        spec = TopicSpec(
+            queued.title, queued.hours, queued.reward, queued.cap, queued.kind,
+            queued.icon_color if forum else None, tuple(queued.bonuses),
+        )  # fmt: skip
+        return await self.open(
+            bot, profile, spec, forum=forum, created_by=queued.created_by, queued_id=queued.id
+        )
+
+    async def close(self, bot: Bot, topic_id: int) -> ClosedTopic | None:
+        """Close an open topic, pay the bonuses and post the summary; None if it was closed."""
+        await commit_update_so_far()
+        async with self._session() as session, session.begin():
+            topics = self._topics(session)
+            chat_id = await topics.chat_of(topic_id)
+            profile = await self.background.chats(session).profile(chat_id) if chat_id else None
+            timezone = self.background.timezone_of(profile)
+            closed = await topics.close(topic_id, timezone)
+        if closed is None:
+            return None
+        topic = closed.topic
+        self.directory.forget(topic.chat_id)
+        with self.background.speaking(profile):
+            summary = summary_text(closed)
+            photos = photos_caption(closed)
+        where = Placement.of(topic)
+        try:
+            await where.send(bot, topic.chat_id, summary)
+            if closed.photos:
+                files = [photo.file_id for photo in closed.photos]
+                await where.send_photos(bot, topic.chat_id, files, photos)
+        except TelegramAPIError as error:
+            logger.warning("topic %s: could not post the summary: %s", topic.id, error)
+        if topic.thread_id is not None:
+            try:
+                await bot.close_forum_topic(topic.chat_id, topic.thread_id)
+            except TelegramAPIError as error:
+                logger.info("topic %s: could not close the forum topic: %s", topic.id, error)
+                await self.notices.check(bot, topic.chat_id, TOPICS)
+        if profile is not None:
+            names = {member.user_id: member.name for member in closed.top}
+            for promotion in closed.promotions:
+                name = names.get(promotion.user_id, str(promotion.user_id))
+                self.announcer.promoted(bot, profile, name, promotion.tier)
+        return closed
+
+    async def _may_manage_topics(self, bot: Bot, chat_id: int) -> bool:
+        try:
+            membership = await bot.get_chat_member(chat_id, bot.id)
+        except TelegramAPIError:
+            return True  # unknown: report the original error instead
+        return membership.status == "creator" or bool(getattr(membership, TOPICS, False))
+
+    def _session(self) -> AsyncSession:
+        return self.background.session_pool()
+
+    def _topics(self, session: AsyncSession) -> TopicService:
+        clock = self.background.clock
+        return TopicService(session, clock, PointsService(session, clock))
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a topic's messages go: its forum thread, or under its anchor."""
+
+    thread_id: int | None
+    reply: ReplyParameters | None
+
+    @classmethod
+    def of(cls, topic: Topic) -> Placement:
+        if topic.thread_id is not None or topic.anchor_message_id is None:
+            return cls(topic.thread_id, None)
+        anchor = ReplyParameters(
+            message_id=topic.anchor_message_id, allow_sending_without_reply=True
+        )
+        return cls(None, anchor)
+
+    async def send(self, bot: Bot, chat_id: int, text: str) -> Message:
+        return await bot.send_message(
+            chat_id, text, message_thread_id=self.thread_id, reply_parameters=self.reply
+        )
+
+    async def send_photos(self, bot: Bot, chat_id: int, file_ids: list[str], caption: str) -> None:
+        """One photo, or an album (Telegram's take 2 to 10), the caption on the first."""
+        if len(file_ids) == 1:
+            await bot.send_photo(
+                chat_id, file_ids[0], caption=caption, message_thread_id=self.thread_id,
+                reply_parameters=self.reply,
+            )  # fmt: skip
+            return
+        media: list[MediaUnion] = [
+            InputMediaPhoto(media=file_id, caption=caption if index == 0 else None)
+            for index, file_id in enumerate(file_ids)
+        ]
+        await bot.send_media_group(
+            chat_id,
+            media,
+            message_thread_id=self.thread_id,
+            reply_parameters=self.reply,
+        )
+
+
+def topic_link(chat_id: int, username: str | None, topic: Topic) -> str | None:
+    """A t.me link to the forum topic or the anchor; basic groups have none."""
+    target = topic.thread_id or topic.anchor_message_id
+    if target is None:
+        return None
+    if username:
+        return f"https://t.me/{username}/{target}"
+    if chat_id <= -SUPERGROUP_BASE:  # a supergroup: -100 followed by its own id
+        return f"https://t.me/c/{-chat_id - SUPERGROUP_BASE}/{target}"
+    return None
+
+
+def opening_text(spec: TopicSpec, forum: bool, closes_at: datetime) -> str:
+    show = spec.kind == "show"
+    lines = [(_("📸 Show-off: {title}") if show else _("💬 Topic: {title}")).format(
+        title=f"<b>{escape(spec.title)}</b>"
+    )]  # fmt: skip
+    if show:
+        join = (
+            _("Post a photo here to join.") if forum else _("Reply to this with a photo to join.")
+        )
+    else:
+        join = _("Post here to join.") if forum else _("Reply to this message to join.")
+    lines.append(join)
+    if spec.reward > 0:
+        earn = (
+            _("+{reward} points a photo, for up to {cap} photos each.")
+            if show
+            else _("+{reward} points a reply of 5+ characters or a photo, for up to {cap} each.")
+        )
+        lines.append(earn.format(reward=spec.reward, cap=spec.cap))
+    prizes = " / ".join(f"+{bonus}" for bonus in spec.bonuses if bonus > 0)
+    closing = _("Closes {time}.").format(time=f"{closes_at:%m-%d %H:%M}")
+    if prizes:
+        closing += " " + _("The top {count} get {prizes}.").format(
+            count=len(spec.bonuses), prizes=prizes
+        )
+    if show:
+        closing += " " + _("The most loved photos are shown at the close.")
+    lines.append(closing)
+    return "\n".join(lines)
+
+
+def summary_text(closed: ClosedTopic) -> str:
+    title = f"<b>{escape(closed.topic.title)}</b>"
+    if closed.replies == 0:
+        return _("🏁 {title} is closed. Nobody joined this time.").format(title=title)
+    lines = [
+        _("🏁 {title} is closed. Thank you all!").format(title=title),
+        _("💬 Replies: {replies} · 👥 Members taking part: {participants}").format(
+            replies=closed.replies, participants=closed.participants
+        ),
+    ]
+    for medal, member in zip(MEDALS, closed.top, strict=False):
+        line = _("{medal} {name}: {replies} replies, {received} received").format(
+            medal=medal, name=escape(member.name), replies=member.replies, received=member.received
+        )
+        lines.append(f"{line} · +{member.bonus}" if member.bonus else line)
+    return "\n".join(lines)
+
+
+def photos_caption(closed: ClosedTopic) -> str:
+    shown = [
+        f"{medal} {escape(photo.name)} ❤️ {photo.reactions} · 💬 {photo.replies}"
+        for medal, photo in zip(MEDALS, closed.photos, strict=False)
+    ]
+    return "\n".join([_("📸 The most loved photos"), *shown])

@@ -1,0 +1,271 @@
+"""Topic threads: admins open (`/topic new`), close and queue them; members list the open ones
+and react to show-off photos.
+
+Replies are rewarded by `bot/middlewares/topics.py`; topics close on time from
+`scheduler/topics.py`, and the morning post opens the daily one.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Chat, Message, MessageReactionUpdated, ReplyParameters
+from aiogram.utils.i18n import gettext as _
+
+from bot.commands import usage_reply
+from bot.filters import IsAdmin
+from bot.topics import TopicHost, TopicRightsMissing, topic_link
+from handlers.refusal import admins_only
+from models import Topic
+from scheduler.core import Scheduler
+from services.chats import ChatProfile
+from services.topics import TopicInputError, TopicService, parse_topic
+
+ADMIN_ACTIONS = ("new", "close", "queue")
+
+
+async def is_admin_form(message: Message, command: CommandObject) -> bool:
+    return (command.args or "").split(" ", 1)[0].lower() in ADMIN_ACTIONS
+
+
+async def manage_topics(
+    message: Message,
+    command: CommandObject,
+    topics: TopicService,
+    chat_profile: ChatProfile,
+    topic_host: TopicHost,
+    scheduler: Scheduler,
+    bot: Bot,
+) -> None:
+    """/topic new <title> [options] · /topic close [id] · /topic queue [add <title> | del <n>]"""
+    action, _space, rest = (command.args or "").strip().partition(" ")
+    rest = rest.strip()
+    if not chat_profile.is_group or message.from_user is None:
+        await message.reply(usage_reply("topic"))
+        return
+    if action.lower() == "new":
+        await open_topic(message, rest, topics, chat_profile, topic_host, scheduler, bot)
+    elif action.lower() == "close":
+        await close_topic(message, rest, topics, chat_profile, topic_host, scheduler, bot)
+    else:
+        await queue_command(message, rest, topics, chat_profile)
+
+
+async def open_topic(
+    message: Message,
+    args: str,
+    topics: TopicService,
+    profile: ChatProfile,
+    host: TopicHost,
+    scheduler: Scheduler,
+    bot: Bot,
+) -> None:
+    try:
+        spec = parse_topic(args)
+    except TopicInputError as bad:
+        await message.reply(topic_problem(str(bad)))
+        return
+    forum = bool(message.chat.is_forum)
+    if spec.icon_color is not None and not forum:
+        await message.reply(_("Topic colours exist only in groups with topics (forums)."))
+        return
+    if await topics.by_command(profile.id, message.message_id) is not None:
+        return  # this command was delivered before, and opened its topic then
+    assert message.from_user is not None
+    try:
+        topic = await host.open(
+            bot, profile, spec, forum=forum, created_by=message.from_user.id,
+            source_message_id=message.message_id,
+        )  # fmt: skip
+    except TopicRightsMissing:
+        await message.reply(
+            _(
+                "I can't create topics in this group. "
+                "Give me the “Manage topics” right, then try again."
+            )
+        )
+        return
+    if topic is None:
+        return
+    await scheduler.reload()  # plans its close
+    await message.reply(
+        _("✅ Topic #{id} is open until {time}.").format(
+            id=topic.id, time=local_time(topic, profile)
+        )
+        + link_suffix(message.chat, topic)
+    )
+
+
+async def close_topic(
+    message: Message,
+    args: str,
+    topics: TopicService,
+    profile: ChatProfile,
+    host: TopicHost,
+    scheduler: Scheduler,
+    bot: Bot,
+) -> None:
+    number = args.lstrip("#")
+    if args and not number.isdigit():
+        await message.reply(usage_reply("topic"))
+        return
+    open_now = [topic_id for topic_id, _closes in await topics.open_ids(profile.id)]
+    if not args:
+        if len(open_now) != 1:
+            await message.reply(
+                _("No topic is open.")
+                if not open_now
+                else _("Several topics are open: say which, such as /topic close {id}.").format(
+                    id=open_now[0]
+                )
+            )
+            return
+        number = str(open_now[0])
+    topic_id = int(number)
+    if topic_id not in open_now:
+        await message.reply(_("Topic #{id} is not open here.").format(id=topic_id))
+        return
+    closed = await host.close(bot, topic_id)
+    if closed is None:
+        await message.reply(_("Topic #{id} is not open here.").format(id=topic_id))
+        return
+    await scheduler.reload()
+    await message.reply(_("✅ Topic #{id} closed.").format(id=topic_id))
+
+
+async def queue_command(
+    message: Message, args: str, topics: TopicService, profile: ChatProfile
+) -> None:
+    """/topic queue · /topic queue add <title> [options] · /topic queue del <n>"""
+    action, _space, rest = args.partition(" ")
+    rest = rest.strip()
+    assert message.from_user is not None
+    if action.lower() == "add":
+        try:
+            queued = await topics.enqueue(profile.id, message.from_user.id, parse_topic(rest))
+        except TopicInputError as bad:
+            await message.reply(topic_problem(str(bad)))
+            return
+        position = len(await topics.queued(profile.id))
+        reply = _("✅ Queued as number {position}: {title}").format(
+            position=position, title=escape(queued.title)
+        )
+        if not profile.topic_rules.daily:
+            reply += "\n" + _("The morning post opens one a day once /settings daily_topic on.")
+        await message.reply(reply)
+        return
+    if action.lower() == "del":
+        number = rest.lstrip("#")
+        dropped = await topics.drop_queued(profile.id, int(number)) if number.isdigit() else None
+        if dropped is None:
+            await message.reply(_("There is no such number in the queue. See /topic queue."))
+            return
+        await message.reply(
+            _("🗑 Removed from the queue: {title}").format(title=escape(dropped.title))
+        )
+        return
+    if action:
+        await message.reply(usage_reply("topic"))
+        return
+    queue = await topics.queued(profile.id)
+    if not queue:
+        await message.reply(_("The topic queue is empty. Add one with /topic queue add <title>."))
+        return
+    daily = _("on") if profile.topic_rules.daily else _("off")
+    lines = [_("🗂 <b>Topic queue</b> (daily topic: {daily})").format(daily=daily)]
+    for position, topic in enumerate(queue, start=1):
+        lines.append(f"{position}. {escape(topic.title)} · {terms(topic)}")
+    await message.reply("\n".join(lines))
+
+
+async def list_or_refuse(
+    message: Message, command: CommandObject, topics: TopicService, chat_profile: ChatProfile
+) -> None:
+    """/topic: the open topics, with a link to each and the sender's rewarded replies."""
+    if await is_admin_form(message, command):
+        await admins_only(message)
+        return
+    found = await topics.of_chat(chat_profile.id) if chat_profile.is_group else []
+    if not found:
+        await message.reply(_("No topic is open right now."))
+        return
+    user = message.from_user
+    mine = await topics.rewarded_counts([t.id for t in found], user.id) if user else {}
+    lines = [_("💬 <b>Open topics</b>")]
+    for topic in found:
+        title = escape(topic.title)
+        link = topic_link(message.chat.id, message.chat.username, topic)
+        shown = f'<a href="{link}">{title}</a>' if link else f"<b>{title}</b>"
+        lines.append(
+            f"#{topic.id} {shown} · "
+            + _("until {time}").format(time=local_time(topic, chat_profile))
+            + f" · {terms(topic)}"
+            + (" · " + _("you: {count}/{cap}").format(count=mine[topic.id], cap=topic.cap)
+               if topic.id in mine else "")
+        )  # fmt: skip
+    # Basic groups have no message links: the list answers under the (first) topic's post.
+    linked = topic_link(message.chat.id, message.chat.username, found[0]) is not None
+    anchor = None if linked else found[0].anchor_message_id
+    await message.answer(
+        "\n".join(lines),
+        reply_parameters=ReplyParameters(
+            message_id=anchor or message.message_id, allow_sending_without_reply=True
+        ),
+    )
+
+
+async def reacted(
+    reaction: MessageReactionUpdated, topics: TopicService, chat_profile: ChatProfile
+) -> None:
+    """A member's reaction to a message: kept for topic replies (show-offs rank photos by them)."""
+    if not chat_profile.open_topics or reaction.user is None or reaction.user.is_bot:
+        return
+    await topics.react(
+        reaction.chat.id, reaction.message_id, reaction.user.id, bool(reaction.new_reaction)
+    )
+
+
+def terms(topic: Topic) -> str:
+    kind = "📸 " if topic.kind == "show" else ""
+    return f"{kind}{topic.hours}h · +{topic.reward}×{topic.cap}"
+
+
+def local_time(topic: Topic, profile: ChatProfile) -> str:
+    if topic.closes_at is None:
+        return "—"
+    return f"{topic.closes_at.astimezone(ZoneInfo(profile.timezone)):%m-%d %H:%M}"
+
+
+def link_suffix(chat: Chat, topic: Topic) -> str:
+    link = topic_link(chat.id, chat.username, topic)
+    return f' <a href="{link}">{_("Open it")}</a>' if link else ""
+
+
+def topic_problem(reason: str) -> str:
+    problems = {
+        "long": _("A title takes up to 128 characters."),
+        "hours": _("hours=… is 1 to 168."),
+        "reward": _("reward=… is 0 to 1000 points."),
+        "cap": _("cap=… is 1 to 100 rewarded replies per member."),
+        "kind": _("kind=… is talk or show (photos only)."),
+        "color": _("color=… is blue, yellow, violet, green, rose or red."),
+        "bonus": _("bonus=… is up to three numbers, such as bonus=20,10,5."),
+        "full": _("The queue holds 50 topics; remove some with /topic queue del <n>."),
+    }
+    return problems.get(reason) or usage_reply("topic")
+
+
+def create_router() -> Router:
+    router = Router(name="topics")
+    router.message.register(manage_topics, Command("topic"), is_admin_form, IsAdmin())
+    router.message.register(list_or_refuse, Command("topic"))
+    return router
+
+
+def create_reaction_router() -> Router:
+    router = Router(name="topic_reactions")
+    router.message_reaction.register(reacted)
+    return router

@@ -1,0 +1,43 @@
+"""Topics close at their end: one job per open topic, and at start-up those whose end passed
+while the bot was down (a summary posted late beats none; its bonuses are owed)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+
+from bot.background import Background
+from bot.topics import TopicHost
+from scheduler.core import Jobs
+from services.points import PointsService
+from services.topics import TopicService
+
+logger = logging.getLogger(__name__)
+CLOSE_LATE = timedelta(days=7)  # a close job that fires late still closes
+
+
+class TopicJobs:
+    def __init__(self, background: Background, host: TopicHost) -> None:
+        self.background = background
+        self.host = host
+
+    async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
+        async with self.background.session_pool() as session:
+            clock = self.background.clock
+            due = await TopicService(session, clock, PointsService(session, clock)).open_ids()
+        for topic_id, closes_at in due:
+            if closes_at <= now:
+                await self.close(bot, topic_id)
+            else:
+                jobs.at(
+                    f"topic:{topic_id}:close", closes_at, self.close, bot, topic_id,
+                    grace=CLOSE_LATE,
+                )  # fmt: skip
+
+    async def close(self, bot: Bot, topic_id: int) -> None:
+        try:
+            await self.host.close(bot, topic_id)
+        except Exception:
+            logger.exception("topic %s could not be closed", topic_id)
