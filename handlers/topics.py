@@ -154,7 +154,7 @@ async def queue_command(
             position=position, title=escape(queued.title)
         )
         if not profile.topic_rules.daily:
-            reply += "\n" + _("The morning post opens one a day once /settings daily_topic on.")
+            reply += "\n" + _("To open one each morning: /settings daily_topic on")
         await message.reply(reply)
         return
     if action.lower() == "del":
@@ -241,7 +241,10 @@ def local_time(topic: Topic, profile: ChatProfile) -> str:
 
 def link_suffix(chat: Chat, topic: Topic) -> str:
     link = topic_link(chat.id, chat.username, topic)
-    return f' <a href="{link}">{_("Open it")}</a>' if link else ""
+    if link is None:
+        return ""
+    label = _("Open it")
+    return f' <a href="{link}">{label}</a>'
 
 
 def topic_problem(reason: str) -> str:
