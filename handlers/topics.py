@@ -172,7 +172,11 @@ async def queue_command(
         return
     queue = await topics.queued(profile.id)
     if not queue:
-        await message.reply(_("The topic queue is empty. Add one with /topic queue add <title>."))
+        await message.reply(
+            _("The topic queue is empty. Add one with {usage}.").format(
+                usage=code("/topic queue add <title>")
+            )
+        )
         return
     daily = _("on") if profile.topic_rules.daily else _("off")
     lines = [_("🗂 <b>Topic queue</b> (daily topic: {daily})").format(daily=daily)]
@@ -247,6 +251,10 @@ def link_suffix(chat: Chat, topic: Topic) -> str:
     return f' <a href="{link}">{label}</a>'
 
 
+def code(text: str) -> str:
+    return f"<code>{escape(text)}</code>"
+
+
 def topic_problem(reason: str) -> str:
     problems = {
         "long": _("A title takes up to 128 characters."),
@@ -256,7 +264,9 @@ def topic_problem(reason: str) -> str:
         "kind": _("kind=… is talk or show (photos only)."),
         "color": _("color=… is blue, yellow, violet, green, rose or red."),
         "bonus": _("bonus=… is up to three numbers, such as bonus=20,10,5."),
-        "full": _("The queue holds 50 topics; remove some with /topic queue del <n>."),
+        "full": _("The queue holds 50 topics; remove some with {usage}.").format(
+            usage=code("/topic queue del <n>")
+        ),
     }
     return problems.get(reason) or usage_reply("topic")
 
