@@ -30,7 +30,6 @@ from bot.middlewares import (
     CommitBeforeCalling,
     DbSessionMiddleware,
     MessageCountingMiddleware,
-    TopicRepliesMiddleware,
     TrackingMiddleware,
 )
 from bot.pacing import PacingMiddleware, SendPacer
@@ -172,7 +171,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
     dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally, announcer))
-    dispatcher.message.outer_middleware(TopicRepliesMiddleware(announcer))
     dispatcher.include_routers(*feature_routers())
     errors.register(dispatcher)
 

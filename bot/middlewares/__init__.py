@@ -7,7 +7,6 @@ from bot.middlewares.database import (
     forget_after_commit,
 )
 from bot.middlewares.throttle import CommandThrottleMiddleware
-from bot.middlewares.topics import TopicRepliesMiddleware
 from bot.middlewares.tracking import TrackingMiddleware
 
 __all__ = [
@@ -15,7 +14,6 @@ __all__ = [
     "CommitBeforeCalling",
     "DbSessionMiddleware",
     "MessageCountingMiddleware",
-    "TopicRepliesMiddleware",
     "TrackingMiddleware",
     "after_commit",
     "commit_update_so_far",

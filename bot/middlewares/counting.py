@@ -1,4 +1,5 @@
-"""Counts every member message in a group for message points, whatever handler took it."""
+"""Counts every member message in a group for message points, and records it for an open
+topic it belongs to, whatever handler took it (one middleware: every layer costs each update)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.announcer import TierAnnouncer
 from bot.middlewares.database import commit_so_far
 from services.chats import ChatProfile
 from services.messages import MIN_VISIBLE, ChatMessage, MessageTally, fingerprint, visible_length
+from services.topics import TopicMessage, TopicService
 
 # What a member writes, as opposed to service messages (joins, pins, title changes...).
 CONTENT = frozenset(
@@ -43,12 +45,54 @@ class MessageCountingMiddleware(BaseMiddleware):
         message = counted_message(event, profile)
         if message is None:
             return result
+        bot: Bot = data["bot"]
+        if profile.open_topics:  # most chats, most of the time: no query
+            await record_in_topic(event, message, profile, data["topics"], self.announcer, bot)
         await commit_so_far(data["session"])  # on SQLite an open write would block the batch
         counted = await self.tally.record(message)
         if counted.promoted_to is not None:
-            bot: Bot = data["bot"]
             self.announcer.promoted(bot, profile, message.display_name, counted.promoted_to)
         return result
+
+
+async def record_in_topic(
+    event: Message,
+    counted: ChatMessage,
+    profile: ChatProfile,
+    topics: TopicService,
+    announcer: TierAnnouncer,
+    bot: Bot,
+) -> None:
+    """Record the message for the open topic it belongs to (if any) and pay its reward, in the
+    update's transaction."""
+    message = topic_message(event, counted, profile)
+    topic = await topics.topic_of(message, profile.open_topics)
+    if topic is None:
+        return
+    outcome = await topics.record(message, topic)
+    if outcome is not None and outcome.promoted is not None:
+        announcer.promoted(bot, profile, counted.display_name, outcome.promoted.tier)
+
+
+def topic_message(event: Message, counted: ChatMessage, profile: ChatProfile) -> TopicMessage:
+    """The message as topics see it: where it was posted and what it answers."""
+    parent = event.reply_to_message
+    parent_user = None  # a person's message answered: they received a reply
+    if parent is not None and parent.from_user is not None and parent.sender_chat is None:
+        parent_user = None if parent.from_user.is_bot else parent.from_user.id
+    return TopicMessage(
+        chat_id=counted.chat_id,
+        user_id=counted.user_id,
+        message_id=counted.message_id,
+        sent_at=counted.sent_at,
+        thread_id=event.message_thread_id if event.is_topic_message else None,
+        parent_message_id=parent.message_id if parent is not None else None,
+        parent_user_id=parent_user,
+        photo_file_id=event.photo[-1].file_id if event.photo else None,
+        fingerprint=counted.fingerprint,
+        visible=visible_length(event.text or event.caption or ""),
+        timezone=profile.timezone,
+    )
 
 
 def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | None:
