@@ -236,9 +236,9 @@ def opening_text(spec: TopicSpec, forum: bool, closes_at: datetime) -> str:
             else _("+{reward} points a reply of 5+ characters or a photo, for up to {cap} each.")
         )
         lines.append(earn.format(reward=spec.reward, cap=spec.cap))
-    prizes = " / ".join(f"+{bonus}" for bonus in spec.bonuses if bonus > 0)
+    prizes = " / ".join(f"+{bonus}" for bonus in spec.bonuses)
     closing = _("Closes {time}.").format(time=f"{closes_at:%m-%d %H:%M}")
-    if prizes:
+    if any(spec.bonuses):
         closing += " " + _("The top {count} get {prizes}.").format(
             count=len(spec.bonuses), prizes=prizes
         )

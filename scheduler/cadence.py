@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from bot.keyboards import checkin_keyboard
-from bot.topics import MEDALS, TopicHost, topic_link
+from bot.topics import MEDALS, TopicHost, TopicRightsMissing, topic_link
 from models import CadenceRun, Topic
 from models.queries import insert_for
 from scheduler.core import Jobs
@@ -147,6 +147,9 @@ class CadenceJobs:
             return None
         try:
             return await self.topics.open_next(bot, profile)
+        except TopicRightsMissing:
+            logger.info("no daily topic in chat %s: the bot may not manage topics", profile.id)
+            return None  # the admins were told
         except Exception:
             logger.exception("the daily topic of chat %s did not open", profile.id)
             return None

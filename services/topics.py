@@ -27,6 +27,7 @@ MAX_TITLE = 128
 LIMITS = {"hours": (1, 168), "reward": (0, 1000), "cap": (1, 100)}
 MAX_BONUS = 10_000
 DEFAULT_BONUSES: tuple[int, ...] = (20, 10, 5)
+TOP = 3  # contributors named in the summary
 MIN_VISIBLE = 5  # characters a text reply needs to earn
 MAX_QUEUE = 50
 # The six icon colours Telegram allows for a forum topic.
@@ -463,7 +464,7 @@ class TopicService:
                     TopicMember.first_reply_at,
                     TopicMember.user_id,
                 )
-                .limit(len(topic.bonuses))
+                .limit(TOP)
             )
         )
         awards = [

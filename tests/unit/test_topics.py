@@ -17,7 +17,7 @@ from bot.topics import TopicRightsMissing
 from models import LedgerEntry, Member, Topic, TopicReaction
 from scheduler.core import Jobs, Scheduler
 from scheduler.topics import TopicJobs
-from services.chats import ChatService
+from services.chats import ChatProfile, ChatService
 from services.clock import FrozenClock
 from services.messages import fingerprint, visible_length
 from services.points import PointsService, audit
@@ -304,15 +304,20 @@ def background(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> Ba
     return Background(pool, clock, create_i18n("en"), "Asia/Shanghai")
 
 
+async def profile_of(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> ChatProfile:
+    async with pool() as session:
+        profile = await ChatService(session, clock, "Asia/Shanghai").profile(GROUP)
+    assert profile is not None
+    return profile
+
+
 async def test_a_forum_topic_is_created_posted_closed_and_summed_up(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NOW)
     host = topic_host(background(session_pool, clock))
     bot, telegram = recording_bot()
-    async with session_pool() as session:
-        profile = await ChatService(session, clock, "Asia/Shanghai").profile(GROUP)
-    assert profile is not None
+    profile = await profile_of(session_pool, clock)
     spec = parse_topic("Colours color=green hours=1")
     topic = await host.open(bot, profile, spec, forum=True, created_by=ALICE, source_message_id=7)
     assert topic is not None
@@ -327,9 +332,7 @@ async def test_a_forum_topic_is_created_posted_closed_and_summed_up(
         "+2 points a reply of 5+ characters or a photo, for up to 10 each.",
         "Closes 11-23 21:00. The top 3 get +20 / +10 / +5.",
     ]
-    async with session_pool() as session:
-        profile = await ChatService(session, clock, "Asia/Shanghai").profile(GROUP)
-    assert profile is not None
+    profile = await profile_of(session_pool, clock)
     assert [t.id for t in profile.open_topics] == [topic.id]
     found = profile.open_topics[0]
     await reply(session_pool, clock, found, message(BOB, thread_id=topic.thread_id, parent=None))
@@ -361,9 +364,7 @@ async def test_a_forum_that_refuses_topics_gets_a_clear_refusal_and_nothing_is_w
     bot, telegram = recording_bot()
     telegram.refused.add("createForumTopic")
     telegram.bot_rights = {"can_manage_topics": False}
-    async with session_pool() as session:
-        profile = await ChatService(session, clock, "Asia/Shanghai").profile(GROUP)
-    assert profile is not None
+    profile = await profile_of(session_pool, clock)
     with pytest.raises(TopicRightsMissing):
         await host.open(bot, profile, TopicSpec("Hi"), forum=True, created_by=ALICE)
     assert "Manage topics" in telegram.sent_texts()[-1]  # the admins are told once
@@ -380,9 +381,7 @@ async def test_the_morning_post_opens_the_next_queued_topic(
     async with session_pool() as session, session.begin():
         await ChatService(session, clock, "Asia/Shanghai").set_daily_topic(GROUP, True)
         await service(session, clock).enqueue(GROUP, ALICE, parse_topic("晒单 kind=show"))
-    async with session_pool() as session:
-        profile = await ChatService(session, clock, "Asia/Shanghai").profile(GROUP)
-    assert profile is not None
+    profile = await profile_of(session_pool, clock)
     assert profile.topic_rules.daily
     topic = await host.open_next(bot, profile)
     assert topic is not None
