@@ -1,7 +1,7 @@
 """Topic threads: admins open (`/topic new`), close and queue them; members list the open ones
 and react to show-off photos.
 
-Replies are rewarded by `bot/middlewares/topics.py`; topics close on time from
+Replies are rewarded by `bot/middlewares/counting.py`; topics close on time from
 `scheduler/topics.py`, and the morning post opens the daily one.
 """
 
