@@ -42,7 +42,7 @@ def feature_routers() -> list[Router]:
         referrals.create_router(),
         posts.create_router(),
         campaigns.create_router(),
-        topics.create_router(),
+        topics.create_router(),  # its reactions pass the message-only filter
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a
@@ -51,13 +51,7 @@ def feature_routers() -> list[Router]:
     addressed.message.filter(may_be_for_the_bot)
     addressed.include_routers(draw_dialogue.create_router(), faq.create_question_router())
     # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.
-    return [
-        lifecycle.create_router(),
-        commands,
-        checkin.create_router(),
-        addressed,
-        topics.create_reaction_router(),
-    ]
+    return [lifecycle.create_router(), commands, checkin.create_router(), addressed]
 
 
 async def may_be_for_the_bot(message: Message) -> bool:

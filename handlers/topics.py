@@ -275,10 +275,7 @@ def create_router() -> Router:
     router = Router(name="topics")
     router.message.register(manage_topics, Command("topic"), is_admin_form, IsAdmin())
     router.message.register(list_or_refuse, Command("topic"))
-    return router
-
-
-def create_reaction_router() -> Router:
-    router = Router(name="topic_reactions")
+    # Under the `commands` parent, whose filter is on messages only: reactions reach it, and
+    # plain chatter does not pay one more router's propagation.
     router.message_reaction.register(reacted)
     return router
