@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable
+from functools import partial
 from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
@@ -53,6 +54,9 @@ class ConfirmingPoller:
         self.workflow_data = workflow_data
         self._in_flight: dict[int, tuple[float, asyncio.Task[None]]] = {}
         self._latest: dict[tuple[int, int], asyncio.Task[None]] = {}  # per (chat, member)
+        # Messages being handled, per (chat, message): a reply waits for the message it
+        # answers (a reply to a topic reply must find that reply recorded).
+        self._messages: dict[tuple[int, int], asyncio.Task[None]] = {}
         self._next_offset: int | None = None  # one past the newest update started
         self._finished = asyncio.Event()
 
@@ -139,21 +143,34 @@ class ConfirmingPoller:
             return False  # still running, or handled already
         self._next_offset = update_id + 1
         key = ordering_key(update)
-        task = asyncio.create_task(self._handle(update, self._latest.get(key) if key else None))
+        message = update.message
+        answered = message.reply_to_message if message is not None else None
+        before = [
+            task
+            for task in (
+                self._latest.get(key) if key else None,
+                self._messages.get((message.chat.id, answered.message_id))
+                if message is not None and answered is not None
+                else None,
+            )
+            if task is not None
+        ]
+        task = asyncio.create_task(self._handle(update, before))
         self._in_flight[update_id] = (time.monotonic(), task)
         if key is not None:
             self._latest[key] = task
-            task.add_done_callback(lambda done: self._forget_latest(key, done))
+            task.add_done_callback(partial(forget, self._latest, key))
+        if message is not None:
+            sent = (message.chat.id, message.message_id)
+            self._messages[sent] = task
+            task.add_done_callback(partial(forget, self._messages, sent))
         return True
 
-    def _forget_latest(self, key: tuple[int, int], task: asyncio.Task[None]) -> None:
-        if self._latest.get(key) is task:
-            del self._latest[key]
-
-    async def _handle(self, update: Update, after: asyncio.Task[None] | None) -> None:
+    async def _handle(self, update: Update, before: list[asyncio.Task[None]]) -> None:
         try:
-            if after is not None:
-                await asyncio.wait({after})  # the same member's previous update goes first
+            if before:
+                # The same member's previous update, and the message this one answers, first.
+                await asyncio.wait(before)
             await self.dispatcher.feed_update(self.bot, update, **self.workflow_data)
         except Exception:
             logger.exception("update %s failed", update.update_id)
@@ -169,6 +186,13 @@ class ConfirmingPoller:
             await self.bot(GetUpdates(offset=self._next_offset, timeout=0, limit=1))
         except Exception as error:  # noqa: BLE001 - best effort on the way out
             logger.warning("could not confirm the last updates: %s", error)
+
+
+def forget(
+    table: dict[tuple[int, int], asyncio.Task[None]], key: tuple[int, int], task: asyncio.Task[None]
+) -> None:
+    if table.get(key) is task:
+        del table[key]
 
 
 def ordering_key(update: Update) -> tuple[int, int] | None:
