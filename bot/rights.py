@@ -52,19 +52,22 @@ class RightsNotices:
             self._told.difference_update((chat_id, right) for right in has)
         await self._tell(bot, chat_id, [right for right in WATCHED if right not in has])
 
-    async def check(self, bot: Bot, chat_id: int, right: str) -> None:
-        """Something that needs `right` failed: if the bot indeed lacks it, tell the admins."""
+    async def check(self, bot: Bot, chat_id: int, right: str) -> bool:
+        """Something that needs `right` failed: if the bot indeed lacks it, tell the admins.
+        True when it lacks it (told now or before; a grant since would have cleared that)."""
         if (chat_id, right) in self._told:
-            return
+            return True
         try:
             membership = await bot.get_chat_member(chat_id, bot.id)
         except TelegramAPIError as error:
             logger.info("rights in chat %s: %s", chat_id, error)
-            return
-        if membership.status != "creator" and not (
+            return False  # unknown
+        if membership.status == "creator" or (
             membership.status == "administrator" and getattr(membership, right, False)
         ):
-            await self._tell(bot, chat_id, [right])
+            return False
+        await self._tell(bot, chat_id, [right])
+        return True
 
     async def _tell(self, bot: Bot, chat_id: int, rights: list[str]) -> None:
         if not rights:

@@ -8,7 +8,7 @@ it works in sessions of its own, so the caller commits what it wrote first.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from bot.rights import TOPICS, RightsNotices
 from models import Topic
 from services.chats import ChatProfile
 from services.points import PointsService
-from services.topics import ClosedTopic, TopicService, TopicSpec
+from services.topics import ClosedTopic, TopicService, TopicSpec, spec_of
 
 logger = logging.getLogger(__name__)
 MEDALS = ("🥇", "🥈", "🥉")
@@ -75,10 +75,9 @@ class TopicHost:
                     profile.id, spec.title, icon_color=spec.icon_color
                 )
             except TelegramBadRequest:
-                if not await self._may_manage_topics(bot, profile.id):
-                    await self.notices.check(bot, profile.id, TOPICS)
+                if await self.notices.check(bot, profile.id, TOPICS):
                     raise TopicRightsMissing from None
-                raise
+                raise  # not the right: the original error
             thread_id = created.message_thread_id
         with self.background.speaking(profile):
             text = opening_text(spec, forum, closes_at.astimezone(ZoneInfo(profile.timezone)))
@@ -104,10 +103,9 @@ class TopicHost:
         if queued is None:
             return None
         forum = bool((await bot.get_chat(profile.id)).is_forum)
-        spec = TopicSpec(
-            queued.title, queued.hours, queued.reward, queued.cap, queued.kind,
-            queued.icon_color if forum else None, tuple(queued.bonuses),
-        )  # fmt: skip
+        spec = spec_of(queued)
+        if not forum:
+            spec = replace(spec, icon_color=None)  # queued for a group that is no forum now
         return await self.open(
             bot, profile, spec, forum=forum, created_by=queued.created_by, queued_id=queued.id
         )
@@ -148,13 +146,6 @@ class TopicHost:
                 name = names.get(promotion.user_id, str(promotion.user_id))
                 self.announcer.promoted(bot, profile, name, promotion.tier)
         return closed
-
-    async def _may_manage_topics(self, bot: Bot, chat_id: int) -> bool:
-        try:
-            membership = await bot.get_chat_member(chat_id, bot.id)
-        except TelegramAPIError:
-            return True  # unknown: report the original error instead
-        return membership.status == "creator" or bool(getattr(membership, TOPICS, False))
 
     def _session(self) -> AsyncSession:
         return self.background.session_pool()
@@ -215,6 +206,13 @@ def topic_link(chat_id: int, username: str | None, topic: Topic) -> str | None:
     if chat_id <= -SUPERGROUP_BASE:  # a supergroup: -100 followed by its own id
         return f"https://t.me/c/{-chat_id - SUPERGROUP_BASE}/{target}"
     return None
+
+
+def linked_title(chat_id: int, username: str | None, topic: Topic) -> str:
+    """The topic's title as HTML: a link to it where the group has links, else in bold."""
+    link = topic_link(chat_id, username, topic)
+    title = escape(topic.title)
+    return f'<a href="{link}">{title}</a>' if link else f"<b>{title}</b>"
 
 
 def opening_text(spec: TopicSpec, forum: bool, closes_at: datetime) -> str:

@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
-from bot.topics import TopicHost, TopicRightsMissing, topic_link
+from bot.topics import TopicHost, TopicRightsMissing, linked_title, topic_link
 from handlers.refusal import admins_only
 from models import Topic
 from scheduler.core import Scheduler
@@ -200,9 +200,7 @@ async def list_or_refuse(
     mine = await topics.rewarded_counts([t.id for t in found], user.id) if user else {}
     lines = [_("💬 <b>Open topics</b>")]
     for topic in found:
-        title = escape(topic.title)
-        link = topic_link(message.chat.id, message.chat.username, topic)
-        shown = f'<a href="{link}">{title}</a>' if link else f"<b>{title}</b>"
+        shown = linked_title(message.chat.id, message.chat.username, topic)
         lines.append(
             f"#{topic.id} {shown} · "
             + _("until {time}").format(time=local_time(topic, chat_profile))

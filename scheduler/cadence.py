@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from bot.keyboards import checkin_keyboard
-from bot.topics import MEDALS, TopicHost, TopicRightsMissing, topic_link
+from bot.topics import MEDALS, TopicHost, TopicRightsMissing, linked_title
 from models import CadenceRun, Topic
 from models.queries import insert_for
 from scheduler.core import Jobs
@@ -175,10 +175,8 @@ def render(
             _("Sign in for today's points: say 签到 or press the button."),
         ]
         if topic is not None:
-            link = topic_link(profile.id, None, topic)
-            title = escape(topic.title)
-            shown = f'<a href="{link}">{title}</a>' if link else f"<b>{title}</b>"
-            lines.append(_("💬 Today's topic: {title}. Join in!").format(title=shown))
+            title = linked_title(profile.id, None, topic)
+            lines.append(_("💬 Today's topic: {title}. Join in!").format(title=title))
         return "\n".join(lines), checkin_keyboard()
     if part == "reminder":
         text = _("⏰ {count} signed in today. Not yet? Say 签到 or press the button.").format(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Topic, TopicMember, TopicReaction, TopicReply
@@ -222,20 +222,10 @@ class TopicService:
         return topic
 
     async def queued(self, chat_id: int) -> list[Topic]:
-        found = await self.session.scalars(
-            select(Topic)
-            .where(Topic.chat_id == chat_id, Topic.status == "queued")
-            .order_by(Topic.id)
-        )
-        return list(found)
+        return list(await self.session.scalars(in_status(chat_id, "queued")))
 
     async def next_queued(self, chat_id: int) -> Topic | None:
-        return await self.session.scalar(
-            select(Topic)
-            .where(Topic.chat_id == chat_id, Topic.status == "queued")
-            .order_by(Topic.id)
-            .limit(1)
-        )
+        return await self.session.scalar(in_status(chat_id, "queued").limit(1))
 
     async def drop_queued(self, chat_id: int, position: int) -> Topic | None:
         """Delete the queue's `position`th topic (from 1), as `/topic queue` numbers them."""
@@ -270,10 +260,8 @@ class TopicService:
     # -- while open ----------------------------------------------------------------------
 
     async def of_chat(self, chat_id: int) -> list[Topic]:
-        found = await self.session.scalars(
-            select(Topic).where(Topic.chat_id == chat_id, Topic.status == "open").order_by(Topic.id)
-        )
-        return list(found)
+        """The open topics."""
+        return list(await self.session.scalars(in_status(chat_id, "open")))
 
     async def rewarded_counts(self, topic_ids: Sequence[int], user_id: int) -> dict[int, int]:
         rows = await self.session.execute(
@@ -518,6 +506,19 @@ class TopicService:
             .limit(3)
         )
         return [(str(file_id), user_id, int(r), int(a)) for file_id, user_id, r, a in rows]
+
+
+def in_status(chat_id: int, status: str) -> Select[Topic]:
+    """The chat's topics in `status`, oldest first (the queue's order)."""
+    return select(Topic).where(Topic.chat_id == chat_id, Topic.status == status).order_by(Topic.id)
+
+
+def spec_of(topic: Topic) -> TopicSpec:
+    """What a stored (queued) topic was asked for: the inverse of `spec_columns`."""
+    return TopicSpec(
+        topic.title, topic.hours, topic.reward, topic.cap, topic.kind, topic.icon_color,
+        tuple(topic.bonuses),
+    )  # fmt: skip
 
 
 def spec_columns(spec: TopicSpec) -> dict[str, object]:
