@@ -46,6 +46,7 @@ from scheduler.campaigns import CampaignJobs
 from scheduler.core import Scheduler
 from scheduler.lock import SchedulerLock
 from scheduler.posts import PostJobs
+from scheduler.segments import SegmentJobs
 from scheduler.topics import TopicJobs
 from services.chats import ChatService
 from services.checkins import SignInDesk
@@ -138,6 +139,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
             CampaignJobs(background),
             CadenceJobs(background, settings.post_grace_seconds, topic_host),
             TopicJobs(background, topic_host),
+            SegmentJobs(background),
         ],
     )
     scheduler_lock = SchedulerLock(services.engine)

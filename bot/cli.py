@@ -1,4 +1,5 @@
-"""`fanbot run | migrate | check | sandbox`: the command line, and its one-line failures."""
+"""`fanbot run | migrate | check | sandbox | audit | verify-draw | export`: the command line,
+and its one-line failures."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
@@ -35,10 +37,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "verify-draw", help="recompute an ended draw's winners from its seed and entrants"
     )
     verify.add_argument("draw_id", type=int, help="the draw's number, as in /draws")
+    export = commands.add_parser(
+        "export", help="write a group's members, ledger, sign-ins or draw entries as CSV"
+    )
+    export.add_argument("kind", choices=["members", "ledger", "checkins", "draws"])
+    export.add_argument("--chat", type=int, required=True, help="the group's id, e.g. -1001234")
+    export.add_argument("--from", dest="first", help="first local day, YYYY-MM-DD")
+    export.add_argument("--to", dest="last", help="last local day, YYYY-MM-DD (default: today)")
+    export.add_argument("-o", "--output", help="the CSV file (default: <kind>-<chat>.csv)")
     args = parser.parse_args(argv)
     try:
         if args.command == "verify-draw":
             return verify_draw(args.draw_id)
+        if args.command == "export":
+            return export_csv(args.kind, args.chat, args.first, args.last, args.output)
         return COMMANDS[args.command]()
     except ConfigError as error:
         print(error, file=sys.stderr)
@@ -223,6 +235,85 @@ async def _verify_draw(settings: Settings, draw_id: int) -> int:
     print(f"recomputed {' '.join(map(str, check.expected)) or '-'}")
     print("ok: the winners follow from the seed" if check.ok else "MISMATCH")
     return 0 if check.ok else 1
+
+
+def export_csv(
+    kind: str, chat_id: int, first: str | None, last: str | None, output: str | None
+) -> int:
+    """Write the export with a progress bar on stderr; exit 1 on an unknown chat or bad days."""
+    settings = _settings()
+    return asyncio.run(_export_csv(settings, kind, chat_id, first, last, output))
+
+
+async def _export_csv(
+    settings: Settings,
+    kind: str,
+    chat_id: int,
+    first: str | None,
+    last: str | None,
+    output: str | None,
+) -> int:
+    from models import Chat, create_session_pool
+    from services.exports import ENCODING, ExportKind, count_rows, write_csv
+    from services.stats import BadRange, parse_range
+
+    path = output or f"{kind}-{chat_id}.csv"
+    async with (
+        open_database(settings.database_url) as engine,
+        create_session_pool(engine)() as session,
+    ):
+        chat = await session.get(Chat, chat_id)
+        if chat is None:
+            print(f"there is no chat {chat_id} in this database", file=sys.stderr)
+            return 1
+        timezone = chat.timezone or settings.default_timezone
+        days = [day for day in (first, last) if day is not None]
+        if last is not None and first is None:
+            print("--to needs --from", file=sys.stderr)
+            return 1
+        try:
+            start, end = parse_range(days, Clock().today_in(timezone))
+        except BadRange as bad:
+            print(f"bad range: {bad} (days are YYYY-MM-DD, at most a year)", file=sys.stderr)
+            return 1
+        export = ExportKind(kind)
+        total = await count_rows(session, export, chat_id, start, end, timezone)
+        bar = ProgressBar(total, sys.stderr)
+        with open(path, "w", encoding=ENCODING, newline="") as out:  # noqa: ASYNC230 (a CLI)
+            written = await write_csv(
+                session, out, export, chat_id, timezone, start, end, progress=bar.update
+            )
+        bar.done()
+    print(f"{written} rows written to {path}")
+    return 0
+
+
+class ProgressBar:
+    """`[#####-----]  50%  500,000/1,000,000 rows` on one line, redrawn in place on a terminal
+    (a line each 10% elsewhere)."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, out: TextIO) -> None:
+        self.total, self.out = total, out
+        self.tty = out.isatty()
+        self._shown = -1
+
+    def update(self, done: int) -> None:
+        share = done / self.total if self.total else 1.0
+        step = int(share * 100) if self.tty else int(share * 10) * 10
+        if step == self._shown:
+            return
+        self._shown = step
+        filled = int(share * self.WIDTH)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        line = f"[{bar}] {share:4.0%}  {done:,}/{self.total:,} rows"
+        self.out.write(f"\r{line}" if self.tty else f"{line}\n")
+        self.out.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.out.write("\n")
 
 
 COMMANDS = {

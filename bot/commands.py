@@ -116,6 +116,30 @@ COMMANDS: tuple[CommandSpec, ...] = (
         admin=True,
     ),
     CommandSpec(
+        "stats",
+        __("Growth, activity and conversion, with a chart"),
+        usage="/stats [7d|30d|90d]",
+        admin=True,
+    ),
+    CommandSpec(
+        "segments",
+        __("Member segments: new, active, silent, core, KOL candidates"),
+        usage="/segments",
+        admin=True,
+    ),
+    CommandSpec(
+        "segment",
+        __("The top 20 members of a segment"),
+        usage="/segment new|active|silent|core|kol",
+        admin=True,
+    ),
+    CommandSpec(
+        "export",
+        __("Export members, the points ledger, sign-ins or draw entries as CSV"),
+        usage="/export members|ledger|checkins|draws [2026-11-01 2026-11-30]",
+        admin=True,
+    ),
+    CommandSpec(
         "settings",
         __("Show or change this group's settings"),
         usage="/settings [timezone <Area/City> | language <zh|en|auto> | "

@@ -18,6 +18,7 @@ from handlers import (
     settings,
     standing,
     start,
+    stats,
     tiers,
     topics,
     welcome,
@@ -43,6 +44,7 @@ def feature_routers() -> list[Router]:
         posts.create_router(),
         campaigns.create_router(),
         topics.create_router(),  # its reactions pass the message-only filter
+        stats.create_router(),
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a

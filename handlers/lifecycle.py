@@ -14,7 +14,9 @@ from bot.directory import ChatDirectory
 from bot.middlewares import forget_after_commit
 from bot.rights import RightsNotices
 from bot.welcomer import Welcomer
+from services import members
 from services.chats import ChatProfile, ChatService
+from services.clock import Clock
 from services.referrals import ReferralService
 
 ADMIN_STATUSES = ("administrator", "creator")
@@ -96,40 +98,71 @@ async def member_joined(
     welcomer: Welcomer,
     referrals: ReferralService,
     admin_cache: AdminCache,
+    session: AsyncSession,
+    clock: Clock,
     bot: Bot,
 ) -> None:
-    """A person joined (or came back): welcome them with the others joining now, and note
-    whose invite link brought them."""
+    """A person joined (or came back): count the join, welcome them with the others joining
+    now, and note whose invite link brought them."""
     user = event.new_chat_member.user
     if await touches_admin_rights(event):
         admin_cache.invalidate(event.chat.id)
     if user.is_bot or not chat_profile.is_group:
         return
+    await members.member_joined(
+        session, chat_profile.id, user.id, clock.now(), chat_profile.timezone
+    )
     if event.invite_link is not None:
-        await referrals.joined(chat_profile.id, user.id, event.invite_link.invite_link)
+        await referrals.joined(
+            chat_profile.id, user.id, event.invite_link.invite_link, chat_profile.timezone
+        )
     welcomer.joined(bot, chat_profile, user.id, user.full_name)
 
 
 async def member_left(
-    event: ChatMemberUpdated, referrals: ReferralService, admin_cache: AdminCache
+    event: ChatMemberUpdated,
+    chat_profile: ChatProfile,
+    referrals: ReferralService,
+    admin_cache: AdminCache,
+    session: AsyncSession,
+    clock: Clock,
 ) -> None:
-    """A person left or was removed: a referral still waiting for them never pays."""
+    """A person left or was removed: count the leave; a referral still waiting for them never
+    pays."""
     if await touches_admin_rights(event):
         admin_cache.invalidate(event.chat.id)
-    await referrals.left(event.chat.id, event.new_chat_member.user.id)
+    user = event.new_chat_member.user
+    if not user.is_bot and chat_profile.is_group:
+        await members.member_left(
+            session, event.chat.id, user.id, clock.now(), chat_profile.timezone
+        )
+    await referrals.left(event.chat.id, user.id)
 
 
-async def has_new_members(message: Message) -> bool:
-    return bool(message.new_chat_members)
+async def moves_members(message: Message) -> bool:
+    return bool(message.new_chat_members) or message.left_chat_member is not None
 
 
-async def members_joined(
-    message: Message, chat_profile: ChatProfile, welcomer: Welcomer, bot: Bot
+async def members_moved(
+    message: Message,
+    chat_profile: ChatProfile,
+    welcomer: Welcomer,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
 ) -> None:
-    """The "joined" service message: all a bot sees of joins when it is not an admin."""
+    """The "joined" and "left" service messages: all a bot sees of joins and leaves when it
+    is not an admin (an admin sees `chat_member` updates too; each move counts once)."""
+    if not chat_profile.is_group:
+        return
+    now, timezone = clock.now(), chat_profile.timezone
     for user in message.new_chat_members or ():
-        if not user.is_bot and chat_profile.is_group:
+        if not user.is_bot:
+            await members.member_joined(session, chat_profile.id, user.id, now, timezone)
             welcomer.joined(bot, chat_profile, user.id, user.full_name)
+    gone = message.left_chat_member
+    if gone is not None and not gone.is_bot:
+        await members.member_left(session, chat_profile.id, gone.id, now, timezone)
 
 
 async def group_migrated(
@@ -157,5 +190,5 @@ def create_router() -> Router:
     router.chat_member.register(member_left, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
     router.chat_member.register(admins_changed, touches_admin_rights)
     router.message.register(group_migrated, is_migration)
-    router.message.register(members_joined, has_new_members)
+    router.message.register(members_moved, moves_members)
     return router

@@ -11,25 +11,30 @@ from models.member import Member
 from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
 from models.referral import InviteLink, Referral
+from models.stats import DAY_COUNTERS, DailyStats, MemberSegment, SegmentRun
 from models.tier import TierRow
 from models.topic import Topic, TopicMember, TopicReaction, TopicReply
 
 __all__ = [
+    "DAY_COUNTERS",
     "Base",
     "CadenceRun",
     "Campaign",
     "Chat",
     "Checkin",
     "CheckinDay",
+    "DailyStats",
     "Draw",
     "DrawEntry",
     "InviteLink",
     "LedgerEntry",
     "Member",
+    "MemberSegment",
     "PeriodTotal",
     "PostRun",
     "Referral",
     "ScheduledPost",
+    "SegmentRun",
     "TierRow",
     "Topic",
     "TopicMember",

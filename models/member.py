@@ -40,3 +40,11 @@ class Member(Base):
     message_points_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     message_points_day: Mapped[date | None] = mapped_column(Date, default=None)
     message_points_today: Mapped[int] = mapped_column(Integer, default=0)
+    # Analytics: the last local day the member wrote, and the days before it they wrote too
+    # (bit i: `last_active_day` minus i days); replies others made to their messages; when
+    # they left (None while in the group, as far as the bot saw).
+    last_active_day: Mapped[date | None] = mapped_column(Date, default=None)
+    active_days: Mapped[int] = mapped_column(Integer, default=0)
+    replies_received: Mapped[int] = mapped_column(Integer, default=0)
+    last_join_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

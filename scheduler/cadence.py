@@ -191,8 +191,11 @@ def render_digest(profile: ChatProfile, figures: DayFigures) -> str:
     lines = [
         _("🌙 <b>Today in {group}</b>").format(group=escape(profile.title)),
         _("👋 New members: {count}").format(count=figures.new_members),
-        _("💬 Messages that earned points: {count}").format(count=figures.paid_messages),
+        _("💬 Messages: {count} from {active} members").format(
+            count=figures.messages, active=figures.active_members
+        ),
         _("✅ Sign-ins: {count}").format(count=figures.sign_ins),
+        _("🪙 Points issued: {count}").format(count=f"{figures.points_issued:,}"),
         _("🎁 Draws ended: {count}").format(count=figures.draws_ended),
     ]
     if figures.top_earners:

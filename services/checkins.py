@@ -23,6 +23,7 @@ from models.queries import insert_for
 from services.batching import PointsDesk
 from services.chats import CheckinRules
 from services.clock import Clock, local_day, start_of
+from services.daystats import add_to_days
 from services.members import ensure_members
 from services.points import Award, NotEnoughPoints, PointsService
 from services.tiers import LadderCache, Tier
@@ -351,6 +352,9 @@ class CheckinService:
             assert last is not None
             for rank, entry in enumerate(entries, start=int(last) - len(entries) + 1):
                 entry.rank = rank
+        await add_to_days(
+            self.session, {key: {"checkins": len(entries)} for key, entries in per_day.items()}
+        )
         await self.session.execute(
             insert_for(self.session, Checkin),
             [

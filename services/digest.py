@@ -1,4 +1,5 @@
-"""The figures of a chat's local day, for the evening digest."""
+"""The figures of a chat's local day, for the evening digest: the day's roll-up (the same
+figures /stats adds up), its top earners, and the posts of tomorrow and those missed today."""
 
 from __future__ import annotations
 
@@ -9,18 +10,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Draw, LedgerEntry, Member, PostRun, ScheduledPost
-from services.checkins import CheckinService
+from models import Draw, PostRun, ScheduledPost
 from services.clock import Clock, FrozenClock, start_of
 from services.points import Period, PointsService, Ranked
 from services.posts import PostService, RunStatus, Schedule
+from services.stats import StatsService
 
 
 @dataclass(frozen=True, slots=True)
 class DayFigures:
-    new_members: int  # first seen today
-    paid_messages: int  # messages that earned points
+    new_members: int  # joins seen today
+    messages: int
+    active_members: int  # members who wrote today
     sign_ins: int
+    points_issued: int
     top_earners: list[Ranked]
     draws_ended: int
     tomorrow: list[tuple[datetime, ScheduledPost]]  # the posts due tomorrow, local times
@@ -35,27 +38,14 @@ class DigestService:
     async def day(self, chat_id: int, timezone: str, day: date) -> DayFigures:
         zone = ZoneInfo(timezone)
         start, end = start_of(day, timezone), start_of(day + timedelta(days=1), timezone)
-        count = func.count()
-        new_members = await self.session.scalar(
-            select(count).where(
-                Member.chat_id == chat_id, Member.joined_at >= start, Member.joined_at < end
-            )
-        )
-        paid_messages = await self.session.scalar(
-            select(count).where(
-                LedgerEntry.chat_id == chat_id, LedgerEntry.created_at >= start,
-                LedgerEntry.created_at < end, LedgerEntry.reason == "message",
-            )
-        )  # fmt: skip
+        rolled = await StatsService(self.session, self.clock).day(chat_id, day)
         draws_ended = await self.session.scalar(
-            select(count).where(
+            select(func.count()).where(
                 Draw.chat_id == chat_id, Draw.ended_at >= start, Draw.ended_at < end
             )
         )
         noon = FrozenClock(start + (end - start) / 2)  # "today" is `day`, even after midnight
-        points = PointsService(self.session, noon)
-        sign_ins = await CheckinService(self.session, noon, points).count_on(chat_id, day)
-        top = await points.top(chat_id, timezone, Period.TODAY, limit=3)
+        top = await PointsService(self.session, noon).top(chat_id, timezone, Period.TODAY, limit=3)
         posts = PostService(self.session, self.clock, timezone)
         tomorrow = []
         for post in await posts.of_chat(chat_id):
@@ -71,8 +61,10 @@ class DigestService:
             .order_by(PostRun.fire_time)
         )
         return DayFigures(
-            new_members=int(new_members or 0), paid_messages=int(paid_messages or 0),
-            sign_ins=sign_ins, top_earners=top, draws_ended=int(draws_ended or 0),
+            new_members=rolled["joins"], messages=rolled["messages"],
+            active_members=rolled["active_members"], sign_ins=rolled["checkins"],
+            points_issued=rolled["points_issued"], top_earners=top,
+            draws_ended=int(draws_ended or 0),
             tomorrow=sorted(tomorrow, key=lambda item: item[0]),
             skipped=[(fire.astimezone(zone), post) for fire, post in skipped],
         )  # fmt: skip

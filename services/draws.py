@@ -32,6 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from models import Draw, DrawEntry, Member
 from services.batching import PointsDesk
 from services.clock import Clock, parse_duration
+from services.daystats import count_today
 from services.members import ensure_members
 from services.points import PointsService
 from services.tiers import Tier
@@ -376,6 +377,12 @@ class DrawService:
             results.append(Joined(JoinOutcome.JOINED, draw, balance))
         if entries:
             await self.session.execute(insert(DrawEntry), entries)
+            per_chat: Counter[int] = Counter()
+            for draw_id, count in added.items():
+                per_chat[draws[draw_id].chat_id] += count
+            for chat_id, count in sorted(per_chat.items()):
+                timezone = await self.points.timezone_of(chat_id)
+                await count_today(self.session, chat_id, now, timezone, draw_entries=count)
             for draw_id, count in sorted(added.items()):
                 await self.session.execute(
                     update(Draw).where(Draw.id == draw_id).values(entrants=Draw.entrants + count)

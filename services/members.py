@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Member
 from models.queries import upsert
+from services.daystats import count_today
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +77,37 @@ async def find_member(session: AsyncSession, chat_id: int, handle: str) -> Membe
         select(Member).where(Member.chat_id == chat_id, func.lower(Member.username) == username)
     )
     return found.first()
+
+
+async def member_joined(
+    session: AsyncSession, chat_id: int, user_id: int, now: datetime, timezone: str
+) -> bool:
+    """A join seen (a `chat_member` update or the "joined" service message, often both for one
+    join): counted once, unless the member had left since the last join seen."""
+    await ensure_members(session, [(chat_id, user_id)])
+    counted = await session.scalar(
+        update(Member)
+        .where(Member.chat_id == chat_id, Member.user_id == user_id)
+        .where(or_(Member.last_join_at.is_(None), Member.left_at.is_not(None)))
+        .values(last_join_at=now, left_at=None)
+        .returning(Member.user_id)
+    )
+    if counted is not None:
+        await count_today(session, chat_id, now, timezone, joins=1)
+    return counted is not None
+
+
+async def member_left(
+    session: AsyncSession, chat_id: int, user_id: int, now: datetime, timezone: str
+) -> bool:
+    """A leave seen: counted once, however many times Telegram tells of it."""
+    await ensure_members(session, [(chat_id, user_id)])
+    counted = await session.scalar(
+        update(Member)
+        .where(Member.chat_id == chat_id, Member.user_id == user_id, Member.left_at.is_(None))
+        .values(left_at=now)
+        .returning(Member.user_id)
+    )
+    if counted is not None:
+        await count_today(session, chat_id, now, timezone, leaves=1)
+    return counted is not None

@@ -15,8 +15,8 @@ import asyncio
 import hashlib
 import logging
 import unicodedata
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from models import Member
 from services.batching import GroupCommit
 from services.chats import MessageRules
 from services.clock import Clock
+from services.daystats import DayCounts
 from services.members import Sighting, record_sightings
 from services.points import Award, PointsService
 from services.tiers import LadderCache, Tier
@@ -62,6 +63,11 @@ class ChatMessage:
     display_name: str
     timezone: str
     rules: MessageRules
+    replied_to: int | None = None  # the person whose message this answers (not the sender)
+
+    @property
+    def day(self) -> date:
+        return self.sent_at.astimezone(ZoneInfo(self.timezone)).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,8 @@ class _State:
     message_points_at: datetime | None
     message_points_day: date | None
     message_points_today: int
+    last_active_day: date | None
+    active_days: int
 
     def add(self, unwritten: _Unwritten) -> None:
         """Counts of older messages that were waiting to be written."""
@@ -88,10 +96,11 @@ class _State:
             self.last_message_id = unwritten.last_message_id
             self.last_message_digest = unwritten.digest
 
-    def count(self, message: ChatMessage, day: date) -> int:
-        """Count the message; the points it earns (0 for most)."""
+    def count(self, message: ChatMessage, day: date) -> int | None:
+        """Count the message; the points it earns (0 for most), None when it was counted
+        before."""
         if message.message_id <= self.last_message_id:
-            return 0  # delivered again, or older than what was counted
+            return None  # delivered again, or older than what was counted
         repeat = message.fingerprint == self.last_message_digest
         self.message_count += 1
         self.last_message_id = message.message_id
@@ -112,6 +121,20 @@ class _State:
         self.message_points_today = today + points
         return points
 
+    def wrote_on(self, day: date) -> bool:
+        """Mark `day` as one the member wrote on; True when it was not marked yet."""
+        last = self.last_active_day
+        if last is None or day > last:
+            shift = (day - last).days if last is not None else ACTIVE_DAYS
+            kept = (self.active_days << shift) & ACTIVE_MASK if shift < ACTIVE_DAYS else 0
+            self.active_days, self.last_active_day = kept | 1, day
+            return True
+        back = (last - day).days  # a message from before midnight, handled after it
+        if back >= ACTIVE_DAYS or self.active_days >> back & 1:
+            return False
+        self.active_days |= 1 << back
+        return True
+
 
 @dataclass(slots=True)
 class _Known:
@@ -121,6 +144,7 @@ class _Known:
     paid_at: datetime | None
     day: date | None
     today: int
+    active_day: date | None  # the last day the member wrote on
 
     def refuses(self, message: ChatMessage, day: date) -> bool:
         """The database would refuse to pay this message too: its values only move forward."""
@@ -153,7 +177,42 @@ STATE_COLUMNS = (
     "message_points_at",
     "message_points_day",
     "message_points_today",
+    "last_active_day",
+    "active_days",
 )
+ACTIVE_DAYS = 31  # days `members.active_days` remembers (bit i: i days before the last)
+ACTIVE_MASK = (1 << ACTIVE_DAYS) - 1
+
+
+@dataclass(slots=True)
+class _Tallies:
+    """What messages add to the day's roll-up and to the members they answer, not yet written."""
+
+    days: DayCounts = field(default_factory=DayCounts)
+    received: Counter[tuple[int, int]] = field(default_factory=Counter)
+
+    def counted(self, message: ChatMessage, day: date) -> None:
+        self.days.add(message.chat_id, day, messages=1)
+        if message.replied_to is not None:
+            self.received[message.chat_id, message.replied_to] += 1
+
+    def merge(self, other: _Tallies) -> None:
+        self.days.merge(other.days)
+        self.received.update(other.received)
+
+    async def write(self, session: AsyncSession) -> None:
+        if self.received:
+            await session.execute(
+                update(Member)
+                .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
+                .values(replies_received=Member.replies_received + bindparam("count"))
+                .execution_options(dml_strategy="core_only"),
+                [
+                    {"chat": chat_id, "member": user_id, "count": count}
+                    for (chat_id, user_id), count in sorted(self.received.items())
+                ],
+            )
+        await self.days.write(session)  # last: the day's row is shared by the whole chat
 
 
 class MessageTally:
@@ -182,6 +241,7 @@ class MessageTally:
         self._batches = GroupCommit(self._write, max_batch)
         self._known: OrderedDict[tuple[int, int], _Known] = OrderedDict()
         self._unwritten: dict[tuple[int, int], _Unwritten] = {}
+        self._tallies = _Tallies()
         self._flush_timer: asyncio.TimerHandle | None = None
         self._flushes: set[asyncio.Task[None]] = set()
 
@@ -190,8 +250,11 @@ class MessageTally:
         known = self._known.get(key)
         if known is not None and message.message_id <= known.last_message_id:
             return Counted()  # delivered again
-        if not self._may_earn(message, known):
-            self._count_later(key, message, known)
+        day = message.day
+        # A member's first message of the day is written under their row's lock: it decides
+        # once, across workers, that they were active that day.
+        if known is not None and known.active_day == day and not self._may_earn(message, known):
+            self._count_later(key, message, day, known)
             return Counted()
         return await self._batches.submit(message)
 
@@ -201,12 +264,14 @@ class MessageTally:
             self._flush_timer.cancel()
             self._flush_timer = None
         unwritten, self._unwritten = self._unwritten, {}
-        if unwritten:
+        tallies, self._tallies = self._tallies, _Tallies()
+        if unwritten or tallies.days:
             try:
                 async with self.session_pool() as session, session.begin():
                     await self._write_counts(session, unwritten)
+                    await tallies.write(session)
             except BaseException:
-                self._keep(unwritten)
+                self._keep(unwritten, tallies)
                 raise
 
     def unwritten_count(self, chat_id: int, user_id: int) -> int:
@@ -214,22 +279,22 @@ class MessageTally:
         waiting = self._unwritten.get((chat_id, user_id))
         return waiting.count if waiting is not None else 0
 
-    def _keep(self, unwritten: dict[tuple[int, int], _Unwritten]) -> None:
+    def _keep(self, unwritten: dict[tuple[int, int], _Unwritten], tallies: _Tallies) -> None:
         """Counts whose write failed wait for the next one, merged with those counted since."""
+        self._tallies.merge(tallies)
         for member, waiting in unwritten.items():
             newer = self._unwritten.get(member)
             if newer is not None:
                 waiting.add(newer)
             self._unwritten[member] = waiting
 
-    def _may_earn(self, message: ChatMessage, known: _Known | None) -> bool:
+    def _may_earn(self, message: ChatMessage, known: _Known) -> bool:
         if not message.earns or message.rules.points <= 0:
             return False
-        day = message.sent_at.astimezone(ZoneInfo(message.timezone)).date()
-        return known is None or not known.refuses(message, day)
+        return not known.refuses(message, message.day)
 
     def _count_later(
-        self, key: tuple[int, int], message: ChatMessage, known: _Known | None
+        self, key: tuple[int, int], message: ChatMessage, day: date, known: _Known
     ) -> None:
         unwritten = self._unwritten.get(key)
         if unwritten is None:
@@ -240,8 +305,8 @@ class MessageTally:
             unwritten.digest = message.fingerprint
         else:
             return  # delivered again before its count was written
-        if known is not None:
-            known.last_message_id = message.message_id
+        self._tallies.counted(message, day)
+        known.last_message_id = message.message_id
         if self._flush_timer is None:
             self._flush_timer = asyncio.get_running_loop().call_later(
                 self.flush_after, self._flush_in_background
@@ -260,14 +325,18 @@ class MessageTally:
 
     async def _write(self, messages: list[ChatMessage]) -> list[Counted]:
         unwritten, self._unwritten = self._unwritten, {}
+        tallies, self._tallies = self._tallies, _Tallies()
         try:
-            return await self._write_batch(messages, unwritten)
+            return await self._write_batch(messages, unwritten, tallies)
         except BaseException:
-            self._keep(unwritten)
+            self._keep(unwritten, tallies)
             raise
 
     async def _write_batch(
-        self, messages: list[ChatMessage], unwritten: dict[tuple[int, int], _Unwritten]
+        self,
+        messages: list[ChatMessage],
+        unwritten: dict[tuple[int, int], _Unwritten],
+        tallied: _Tallies,
     ) -> list[Counted]:
         async with self.session_pool() as session, session.begin():
             states = await self._lock_members(session, messages)
@@ -283,9 +352,18 @@ class MessageTally:
                     state.add(rest.pop(member))
             awards: list[Award] = []
             earned: list[int] = []
+            tallies = _Tallies()
+            tallies.merge(tallied)  # a copy: a failed write puts `tallied` back whole
             for message in messages:
-                day = message.sent_at.astimezone(ZoneInfo(message.timezone)).date()
-                points = states[message.chat_id, message.user_id].count(message, day)
+                day = message.day
+                state = states[message.chat_id, message.user_id]
+                points = state.count(message, day)
+                if points is None:
+                    earned.append(0)
+                    continue
+                tallies.counted(message, day)
+                if state.wrote_on(day):
+                    tallies.days.add(message.chat_id, day, active_members=1)
                 earned.append(points)
                 if points:
                     key = f"msg:{message.chat_id}:{message.message_id}"
@@ -305,6 +383,7 @@ class MessageTally:
             timezones = {message.chat_id: message.timezone for message in messages}
             points_service = PointsService(session, self.clock, ladders=self.ladders)
             paid = await points_service.award_many(awards, timezones, members_exist=True)
+            await tallies.write(session)
         for member, state in states.items():
             self._remember(member, state, rest.get(member))
         promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
@@ -341,8 +420,9 @@ class MessageTally:
     def _remember(self, key: tuple[int, int], state: _State, later: _Unwritten | None) -> None:
         last = max(state.last_message_id, later.last_message_id if later else 0)
         self._known[key] = _Known(
-            last, state.message_points_at, state.message_points_day, state.message_points_today
-        )
+            last, state.message_points_at, state.message_points_day, state.message_points_today,
+            state.last_active_day,
+        )  # fmt: skip
         self._known.move_to_end(key)
         if len(self._known) > MAX_KNOWN:
             self._known.popitem(last=False)

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Chat, LedgerEntry, Member, PeriodTotal
 from models.queries import insert_for
 from services.campaigns import CampaignService
-from services.clock import Clock
+from services.clock import Clock, local_day
+from services.daystats import DayCounts, count_today
 from services.members import ensure_members
 from services.tiers import LadderCache, Tier, TierService, is_promotion, standing
 
@@ -199,9 +200,15 @@ class PointsService:
                 balance = await self._balance(chat_id, user_id, applied=False)
                 raise NotEnoughPoints(balance.points)
         points, lifetime, tier = changed
+        timezone = timezone or await self.timezone_of(chat_id)
+        issued, spent = (delta, 0) if delta > 0 and reason not in NOT_EARNED else (0, -delta)
+        await count_today(
+            self.session, chat_id, self.clock.now(), timezone, points_issued=issued,
+            points_spent=spent,
+        )  # fmt: skip
         promoted_to = None
         if earned:
-            timezones = {chat_id: timezone or await self._timezone(chat_id)}
+            timezones = {chat_id: timezone}
             promotions = await self._after_earning(
                 timezones, {(chat_id, user_id): earned}, {(chat_id, user_id): (lifetime, tier)}
             )
@@ -246,6 +253,10 @@ class PointsService:
                 paid[award.key] = points
         if not earned:
             return AwardResult()
+        issued = DayCounts()
+        for (chat_id, _user), points in earned.items():
+            issued.add(chat_id, local_day(now, timezones[chat_id]), points_issued=points)
+        await issued.write(self.session)
         await self.session.execute(
             update(Member)
             .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
@@ -318,7 +329,7 @@ class PointsService:
             )
         return promotions
 
-    async def _timezone(self, chat_id: int) -> str:
+    async def timezone_of(self, chat_id: int) -> str:
         timezone = await self.session.scalar(select(Chat.timezone).where(Chat.id == chat_id))
         return timezone or self.default_timezone
 

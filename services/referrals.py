@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Chat, InviteLink, Member, Referral
 from models.queries import insert_for
 from services.clock import Clock
+from services.daystats import count_today
 from services.members import ensure_members
 from services.points import Balance, PointsService
 
@@ -73,7 +74,7 @@ class ReferralService:
             .on_conflict_do_nothing(index_elements=["link"])
         )
 
-    async def joined(self, chat_id: int, invitee_id: int, link: str) -> int | None:
+    async def joined(self, chat_id: int, invitee_id: int, link: str, timezone: str) -> int | None:
         """`invitee_id` joined through `link`: the inviter, when this is a new referral."""
         inviter_id = await self.session.scalar(
             select(InviteLink.user_id).where(InviteLink.link == link, InviteLink.chat_id == chat_id)
@@ -99,6 +100,7 @@ class ReferralService:
         )  # fmt: skip
         if recorded is None:
             return None  # joined through a link before: once per invitee, ever
+        await count_today(self.session, chat_id, self.clock.now(), timezone, referral_joins=1)
         await self.session.execute(
             update(Member)
             .where(Member.chat_id == chat_id, Member.user_id == invitee_id)

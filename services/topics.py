@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Topic, TopicMember, TopicReaction, TopicReply
 from models.queries import insert_for
 from services.clock import Clock
+from services.daystats import count_today
 from services.members import display_names, ensure_members
 from services.points import Award, PointsService, Promotion
 
@@ -318,6 +319,9 @@ class TopicService:
         )  # fmt: skip
         if inserted is None:
             return None  # delivered again
+        await count_today(
+            self.session, message.chat_id, message.sent_at, message.timezone, topic_replies=1
+        )
         received = message.parent_user_id
         touched = {message.user_id} | (
             {received} if received not in (None, message.user_id) else set()

@@ -77,9 +77,6 @@ async def record_in_topic(
 def topic_message(event: Message, counted: ChatMessage, profile: ChatProfile) -> TopicMessage:
     """The message as topics see it: where it was posted and what it answers."""
     parent = event.reply_to_message
-    parent_user = None  # a person's message answered: they received a reply
-    if parent is not None and parent.from_user is not None and parent.sender_chat is None:
-        parent_user = None if parent.from_user.is_bot else parent.from_user.id
     return TopicMessage(
         chat_id=counted.chat_id,
         user_id=counted.user_id,
@@ -87,12 +84,23 @@ def topic_message(event: Message, counted: ChatMessage, profile: ChatProfile) ->
         sent_at=counted.sent_at,
         thread_id=event.message_thread_id if event.is_topic_message else None,
         parent_message_id=parent.message_id if parent is not None else None,
-        parent_user_id=parent_user,
+        parent_user_id=answered_person(event),
         photo_file_id=event.photo[-1].file_id if event.photo else None,
         fingerprint=counted.fingerprint,
         visible=visible_length(event.text or event.caption or ""),
         timezone=profile.timezone,
     )
+
+
+def answered_person(message: Message) -> int | None:
+    """The person whose message this one replies to (they received a reply), if any: not a
+    bot, a channel, or the service message that opened a forum topic."""
+    parent = message.reply_to_message
+    if parent is None or parent.from_user is None or parent.sender_chat is not None:
+        return None
+    if parent.from_user.is_bot or parent.forum_topic_created is not None:
+        return None
+    return parent.from_user.id
 
 
 def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | None:
@@ -120,4 +128,5 @@ def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | Non
         display_name=user.full_name,
         timezone=profile.timezone,
         rules=profile.message_rules,
+        replied_to=None if (answered := answered_person(message)) == user.id else answered,
     )

@@ -97,6 +97,6 @@ async def test_the_digest_counts_the_day(
         await points.change(GROUP, 3, 30, reason="message", key="m:3")
     async with session_pool() as session:
         figures = await DigestService(session, clock).day(GROUP, SHANGHAI, date(2026, 11, 23))
-    assert (figures.sign_ins, figures.paid_messages, figures.draws_ended) == (2, 1, 0)
+    assert (figures.sign_ins, figures.points_issued, figures.draws_ended) == (2, 40, 0)
     assert [(row.user_id, row.points) for row in figures.top_earners] == [(3, 30), (2, 5), (1, 5)]
     assert figures.tomorrow == []

@@ -33,7 +33,7 @@ async def join(
     pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int, link: str = LINK
 ) -> int | None:
     async with pool() as session, session.begin():
-        return await service(session, clock).joined(GROUP, user, link)
+        return await service(session, clock).joined(GROUP, user, link, "UTC")
 
 
 async def talk(pool: async_sessionmaker[AsyncSession], user: int) -> None:

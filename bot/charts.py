@@ -1,0 +1,101 @@
+"""The /stats chart: daily messages, active members and joins over the period, as a PNG.
+
+Drawn with matplotlib's Agg backend (no display) in a worker thread, so the bot keeps answering
+while it renders. Chinese labels need a CJK font (Debian's fonts-noto-cjk, or any of
+`CJK_FAMILIES`); without one the chart falls back to English labels rather than boxes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from dataclasses import dataclass
+from functools import cache
+
+from services.stats import DayPoint
+
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+)
+COLORS = ("#2f6fdf", "#f28e2b", "#59a14f")  # messages, active members, joins
+
+_LABELS = {
+    "en": ("Messages", "Active members", "Joins", "{title} · last {days} days"),
+    "zh": ("消息", "活跃成员", "新成员", "{title} · 近 {days} 天"),
+}
+_drawing = threading.Lock()  # pyplot's state is global: one chart at a time
+
+
+@dataclass(frozen=True, slots=True)
+class ChartLabels:
+    messages: str
+    active: str
+    joins: str
+    title: str
+    font: str | None  # a CJK family, or None for matplotlib's default
+
+
+@cache
+def cjk_font() -> str | None:
+    """The first installed font family that has Chinese glyphs, if any."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in installed), None)
+
+
+def labels_for(language: str, group: str, days: int, font: str | None) -> ChartLabels:
+    """Chinese labels when asked for and a CJK font can draw them, else English; a group
+    title the font cannot draw is left out of the title."""
+    chinese = language == "zh" and font is not None
+    messages, active, joins, title = _LABELS["zh" if chinese else "en"]
+    if font is None and not group.isascii():
+        group = "fanbot"
+    return ChartLabels(messages, active, joins, title.format(title=group, days=days), font)
+
+
+def render_png(series: list[DayPoint], labels: ChartLabels) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import dates
+    from matplotlib.figure import Figure
+
+    fonts = [labels.font, "DejaVu Sans"] if labels.font is not None else ["DejaVu Sans"]
+    with _drawing, matplotlib.rc_context({"font.sans-serif": fonts}):
+        figure = Figure(figsize=(8, 4.2), dpi=120, layout="constrained")
+        axes = figure.subplots()
+        days = [float(dates.date2num(point.day)) for point in series]  # type: ignore[no-untyped-call]
+        axes.bar(days, [p.joins for p in series], color=COLORS[2], alpha=0.55, label=labels.joins)
+        axes.plot(days, [p.messages for p in series], color=COLORS[0], marker="o",
+                  markersize=3, linewidth=2, label=labels.messages)  # fmt: skip
+        axes.plot(days, [p.active_members for p in series], color=COLORS[1], marker="o",
+                  markersize=3, linewidth=2, label=labels.active)  # fmt: skip
+        axes.set_title(labels.title, fontsize=12)
+        axes.grid(axis="y", alpha=0.3)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.set_ylim(bottom=0)
+        axes.legend(loc="upper left", frameon=False, ncols=3)
+        axes.xaxis.set_major_formatter(dates.DateFormatter("%m-%d"))  # type: ignore[no-untyped-call]
+        for label in axes.get_xticklabels():
+            label.set_rotation(30)
+            label.set_horizontalalignment("right")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+async def chart_png(series: list[DayPoint], language: str, group: str, days: int) -> bytes:
+    def draw() -> bytes:
+        return render_png(series, labels_for(language, group, days, cjk_font()))
+
+    return await asyncio.to_thread(draw)

@@ -1,0 +1,296 @@
+"""Analytics for admins: `/stats` (figures and a chart), `/segments`, `/segment <name>` and
+`/export` (CSV). The figures come from `services/stats.py`, the chart from `bot/charts.py`."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, FSInputFile, Message
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.charts import chart_png
+from bot.commands import usage_of, usage_reply
+from bot.filters import IsAdmin
+from bot.middlewares import commit_update_so_far
+from models import Chat
+from services.chats import ChatProfile
+from services.clock import Clock
+from services.exports import ENCODING, ExportKind, write_csv
+from services.stats import (
+    DEFAULT_PERIOD,
+    PERIODS,
+    BadRange,
+    Report,
+    Segment,
+    SegmentService,
+    StatsService,
+    change_pct,
+    parse_range,
+)
+from services.tiers import TierService
+
+UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
+SEGMENT_NAMES = {"新": Segment.NEW, "活跃": Segment.ACTIVE, "沉默": Segment.SILENT,
+                 "核心": Segment.CORE, "达人": Segment.KOL}  # fmt: skip
+
+
+async def stats(
+    message: Message,
+    command: CommandObject,
+    chat_profile: ChatProfile,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """/stats [7d|30d|90d]: the period against the one before, with a chart."""
+    period = (command.args or DEFAULT_PERIOD).strip().lower()
+    if not chat_profile.is_group or period not in PERIODS:
+        await message.reply(usage_reply("stats"))
+        return
+    days = PERIODS[period]
+    service = StatsService(session, clock)
+    await commit_update_so_far()
+    try:
+        members = await bot.get_chat_member_count(chat_profile.id)
+    except TelegramAPIError:
+        members = await service.known_members(chat_profile.id)
+    report = await service.report(chat_profile.id, chat_profile.timezone, days, members)
+    if report is None:
+        await message.reply(no_data_yet())
+        return
+    language = get_i18n().current_locale
+    png = await chart_png(report.series, language, chat_profile.title, days)
+    await message.reply_photo(
+        BufferedInputFile(png, filename=f"stats-{period}.png"),
+        caption=stats_caption(chat_profile, report, days),
+    )
+
+
+def no_data_yet() -> str:
+    return _("📊 No data yet: figures start with the first messages, joins and sign-ins.")
+
+
+def stats_caption(profile: ChatProfile, report: Report, days: int) -> str:
+    now, before = report.current, report.previous
+
+    def figure(name: str, per_day: bool = False) -> dict[str, str]:
+        shown = f"{now.per_day(name):,.1f}" if per_day else f"{now[name]:,}"
+        return {"count": shown, "change": trend(now[name], before[name])}
+
+    rate_now, rate_before = report.rates
+    lines = [
+        _("📊 <b>{group}</b> · last {days} days ({first} – {last})").format(
+            group=escape(profile.title), days=days, first=f"{report.first_day:%m-%d}",
+            last=f"{report.last_day:%m-%d}",
+        ),
+        _("👥 Members: {count} {change}").format(
+            count=f"{report.members:,}", change=trend(report.members, report.members_before)
+        ),
+        _("➕ Joined: {count} {change}").format(**figure("joins")),
+        _("➖ Left: {count} {change}").format(**figure("leaves")),
+        _("📈 Net growth: {count} {change}").format(
+            count=f"{now.net_growth:+,}", change=trend(now.net_growth, before.net_growth)
+        ),
+        _("🙋 Active members a day: {count} {change}").format(
+            **figure("active_members", per_day=True)
+        ),
+        _("💬 Messages a day: {count} {change}").format(**figure("messages", per_day=True)),
+        _("✅ Sign-in rate: {rate} {change}").format(
+            rate=f"{rate_now:.1%}", change=trend(rate_now, rate_before)
+        ),
+        _("🎁 Draw entries: {count} {change}").format(**figure("draw_entries")),
+        _("🧵 Topic replies: {count} {change}").format(**figure("topic_replies")),
+        _("🤝 Joined through invites: {count} {change}").format(**figure("referral_joins")),
+        _("🪙 Points issued: {count} {change}").format(**figure("points_issued")),
+        _("🛒 Points spent: {count} {change}").format(**figure("points_spent")),
+        _("<i>Changes are against the {days} days before.</i>").format(days=days),
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def trend(now: float, before: float) -> str:
+    """(↑12%), (↓5%), (→0%); (new) when there was nothing before; nothing when both are 0."""
+    change = change_pct(now, before)
+    if change is None:
+        return _("(new)") if now else ""
+    if round(change) == 0:
+        return "(→0%)"
+    return f"({'↑' if change > 0 else '↓'}{abs(change):.0f}%)"
+
+
+async def segments(
+    message: Message,
+    chat_profile: ChatProfile,
+    session: AsyncSession,
+    tiers: TierService,
+    clock: Clock,
+) -> None:
+    """/segments: how many members each segment holds (recounted daily, or now if not today)."""
+    if not chat_profile.is_group:
+        await message.reply(usage_reply("segments"))
+        return
+    counted = await fresh_segments(session, clock, tiers, chat_profile)
+    if not any(counted.values()):
+        await message.reply(no_data_yet())
+        return
+    labels = segment_labels()
+    lines = [
+        _("👥 <b>Member segments</b> · {day}").format(day=clock.today_in(chat_profile.timezone))
+    ]
+    lines += [f"{labels[segment]}: {counted.get(segment.value, 0):,}" for segment in Segment]
+    lines.append(_("See who: /segment kol (or new, active, silent, core)"))
+    await message.reply("\n".join(lines))
+
+
+async def fresh_segments(
+    session: AsyncSession, clock: Clock, tiers: TierService, profile: ChatProfile
+) -> dict[str, int]:
+    service = SegmentService(session, clock)
+    counted = await service.counts(profile.id)
+    if counted is not None and counted.day >= clock.today_in(profile.timezone):
+        return counted.counts
+    ladder = await tiers.ladder(profile.id)
+    return (await service.recount(profile.id, profile.timezone, ladder)).counts
+
+
+def segment_labels() -> dict[Segment, str]:
+    return {
+        Segment.NEW: _("🌱 New (joined in the last 7 days)"),
+        Segment.ACTIVE: _("🔥 Active (wrote on 3 of the last 7 days)"),
+        Segment.SILENT: _("😴 Silent (nothing for 14 days)"),
+        Segment.CORE: _("👑 Core (Gold tier or above)"),
+        Segment.KOL: _("⭐ KOL candidates (replies received, topic posts, invites)"),
+    }
+
+
+async def segment(
+    message: Message,
+    command: CommandObject,
+    chat_profile: ChatProfile,
+    session: AsyncSession,
+    tiers: TierService,
+    clock: Clock,
+) -> None:
+    """/segment <new|active|silent|core|kol>: the segment's top 20."""
+    name = (command.args or "").strip().lower()
+    chosen = SEGMENT_NAMES.get(name) or (Segment(name) if name in set(Segment) else None)
+    if not chat_profile.is_group or chosen is None:
+        await message.reply(usage_reply("segment"))
+        return
+    await fresh_segments(session, clock, tiers, chat_profile)
+    top = await SegmentService(session, clock).top(chat_profile.id, chosen)
+    label = segment_labels()[chosen]
+    if not top:
+        await message.reply(_("{segment}: nobody yet.").format(segment=label))
+        return
+    lines = [f"<b>{label}</b>"]
+    for position, row in enumerate(top, start=1):
+        link = f'<a href="tg://user?id={row.user_id}">{escape(row.name)}</a>'
+        lines.append(f"{position}. {link} · {segment_detail(chosen, row.score, chat_profile)}")
+    await message.reply("\n".join(lines))
+
+
+def segment_detail(chosen: Segment, score: int, profile: ChatProfile) -> str:
+    if chosen is Segment.NEW:
+        joined = datetime.fromtimestamp(score, UTC).astimezone(ZoneInfo(profile.timezone))
+        return _("joined {day}").format(day=f"{joined:%m-%d}")
+    if chosen is Segment.ACTIVE:
+        return _("{days}/7 days, {messages} messages").format(
+            days=score // 1_000_000, messages=score % 1_000_000
+        )
+    if chosen is Segment.KOL:
+        return _("score {score}").format(score=score)
+    return _("{points} points earned").format(points=f"{score:,}")
+
+
+async def export(
+    message: Message,
+    command: CommandObject,
+    chat_profile: ChatProfile,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """/export members|ledger|checkins|draws [from to]: a CSV, in private if possible."""
+    words = (command.args or "").split()
+    user = message.from_user
+    if not chat_profile.is_group or not words or words[0].lower() not in set(ExportKind):
+        await message.reply(usage_reply("export"))
+        return
+    kind = ExportKind(words[0].lower())
+    today = clock.today_in(chat_profile.timezone)
+    try:
+        first, last = parse_range(words[1:], today)
+    except BadRange as bad:
+        await message.reply(range_problem(str(bad)))
+        return
+    await commit_update_so_far()
+    handle, path = tempfile.mkstemp(prefix=f"fanbot-{kind}-", suffix=".csv")
+    try:
+        with os.fdopen(handle, "w", encoding=ENCODING, newline="") as out:
+            rows = await write_csv(
+                session, out, kind, chat_profile.id, chat_profile.timezone, first, last
+            )
+            out.flush()
+            size = os.fstat(out.fileno()).st_size
+        await session.commit()  # the read is done: nothing waits on the upload
+        if rows == 0:
+            await message.reply(_("Nothing to export for that range."))
+            return
+        if size > UPLOAD_LIMIT:
+            await message.reply(
+                _(
+                    "The file is over Telegram's 50 MB limit: export a shorter range, or run "
+                    "<code>fanbot export {kind}</code> on the server."
+                ).format(kind=kind.value)
+            )
+            return
+        span = f"{first or '…'} – {last or today}"
+        caption = _("📄 {kind} of {group}, {span}: {rows} rows.").format(
+            kind=kind.value, group=escape(chat_profile.title), span=span, rows=f"{rows:,}"
+        )
+        document = FSInputFile(path, filename=f"{kind.value}-{last or today}.csv")
+        if user is not None and await started_the_bot(session, user.id):
+            try:
+                await bot.send_document(user.id, document, caption=caption)
+                await message.reply(_("📄 Sent to you in private."))
+                return
+            except TelegramAPIError:
+                pass  # blocked since, or never really started: the group it is
+        await message.reply_document(document, caption=caption)
+    finally:
+        os.unlink(path)
+
+
+async def started_the_bot(session: AsyncSession, user_id: int) -> bool:
+    """The user has a private chat with the bot (they sent /start) and has not blocked it."""
+    chat = await session.get(Chat, user_id)
+    return chat is not None and chat.type == "private" and chat.active
+
+
+def range_problem(reason: str) -> str:
+    problems = {
+        "reversed": _("The last day comes before the first."),
+        "too long": _("A range covers a year at most."),
+    }
+    return problems.get(reason) or _("Days are YYYY-MM-DD, such as {example}. {usage}").format(
+        example="2026-11-01 2026-11-30", usage=usage_of("export")
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="stats")
+    router.message.register(stats, Command("stats"), IsAdmin())
+    router.message.register(segments, Command("segments"), IsAdmin())
+    router.message.register(segment, Command("segment"), IsAdmin())
+    router.message.register(export, Command("export"), IsAdmin())
+    return router

@@ -1,0 +1,47 @@
+"""Member segments are recounted once a day per chat: an hourly job recounts every group whose
+segments were last counted before its local today (so just after each chat's midnight, and at
+start-up for any day missed while the bot was down)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+
+from bot.background import Background
+from scheduler.core import Jobs
+from services.stats import SegmentService
+from services.tiers import TierService
+
+logger = logging.getLogger(__name__)
+EVERY = timedelta(hours=1)
+LATE = timedelta(minutes=50)  # a run later than this waits for the next hour
+
+
+class SegmentJobs:
+    def __init__(self, background: Background) -> None:
+        self.background = background
+        self._started = False
+
+    async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
+        if not self._started:
+            self._started = True
+            await self.recount_due()
+        next_hour = now.replace(minute=0, second=0, microsecond=0) + EVERY
+        jobs.at("segments", next_hour + timedelta(minutes=1), self.recount_due, grace=LATE)
+
+    async def recount_due(self) -> None:
+        clock = self.background.clock
+        async with self.background.session_pool() as session:
+            chats = await self.background.chats(session).cadence_chats()
+            due = await SegmentService(session, clock).due(
+                [(chat_id, timezone) for chat_id, timezone, _cadence in chats]
+            )
+        for chat_id, timezone in due:
+            try:
+                async with self.background.session_pool() as session, session.begin():
+                    ladder = await TierService(session).ladder(chat_id)
+                    await SegmentService(session, clock).recount(chat_id, timezone, ladder)
+            except Exception:
+                logger.exception("the segments of chat %s were not recounted", chat_id)

@@ -1,0 +1,192 @@
+"""CSV exports of a chat's members, ledger, sign-ins and draw entries.
+
+Rows are streamed from the database (`yield_per`) and written as they come, so a million ledger
+rows never sit in memory; the file is UTF-8 with a BOM so Excel reads Chinese names right.
+Times are the chat's local time.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Checkin, Draw, DrawEntry, LedgerEntry, Member
+from services.stats import day_bounds
+
+ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8
+BATCH = 2_000  # rows fetched at a time
+PROGRESS_EVERY = 10_000
+
+
+class ExportKind(StrEnum):
+    MEMBERS = "members"
+    LEDGER = "ledger"
+    CHECKINS = "checkins"
+    DRAWS = "draws"
+
+
+HEADERS = {
+    ExportKind.MEMBERS: [
+        "user_id", "username", "name", "first_seen", "last_joined", "left", "last_seen",
+        "messages", "points", "lifetime_points", "tier", "streak", "best_streak", "invited_by",
+        "replies_received",
+    ],
+    ExportKind.LEDGER: [
+        "id", "time", "user_id", "username", "name", "delta", "reason", "ref", "actor",
+        "campaign_id",
+    ],
+    ExportKind.CHECKINS: [
+        "day", "time", "user_id", "username", "name", "rank", "streak", "reward", "makeup",
+    ],
+    ExportKind.DRAWS: [
+        "draw_id", "prize", "status", "time", "user_id", "username", "name", "paid", "won",
+    ],
+}  # fmt: skip
+
+
+def _member_of(chat_id: Any, user_id: Any) -> Any:
+    return and_(Member.chat_id == chat_id, Member.user_id == user_id)
+
+
+def export_query(
+    kind: ExportKind, chat_id: int, first: date | None, last: date | None, timezone: str
+) -> Any:
+    """The rows of an export, in a stable order; `first`..`last` are local days (None: open)."""
+    start, end = day_bounds(first, last, timezone)
+    query: Any  # four shapes of row
+    if kind is ExportKind.MEMBERS:
+        query = select(
+            Member.user_id, Member.username, Member.display_name, Member.joined_at,
+            Member.last_join_at, Member.left_at, Member.last_seen_at, Member.message_count,
+            Member.points, Member.lifetime_points, Member.tier, Member.streak, Member.best_streak,
+            Member.invited_by, Member.replies_received,
+        ).where(Member.chat_id == chat_id)  # fmt: skip
+        moment: Any = Member.joined_at
+        order: list[Any] = [Member.user_id]
+    elif kind is ExportKind.LEDGER:
+        query = (
+            select(
+                LedgerEntry.id,
+                LedgerEntry.created_at,
+                LedgerEntry.user_id,
+                Member.username,
+                Member.display_name,
+                LedgerEntry.delta,
+                LedgerEntry.reason,
+                LedgerEntry.ref,
+                LedgerEntry.actor,
+                LedgerEntry.campaign_id,
+            )
+            .outerjoin(Member, _member_of(LedgerEntry.chat_id, LedgerEntry.user_id))
+            .where(LedgerEntry.chat_id == chat_id)
+        )
+        moment, order = LedgerEntry.created_at, [LedgerEntry.id]
+    elif kind is ExportKind.CHECKINS:
+        query = (
+            select(
+                Checkin.day,
+                Checkin.created_at,
+                Checkin.user_id,
+                Member.username,
+                Member.display_name,
+                Checkin.rank,
+                Checkin.streak,
+                Checkin.reward,
+                Checkin.makeup,
+            )
+            .outerjoin(Member, _member_of(Checkin.chat_id, Checkin.user_id))
+            .where(Checkin.chat_id == chat_id)
+        )
+        if first is not None:
+            query = query.where(Checkin.day >= first)
+        if last is not None:
+            query = query.where(Checkin.day <= last)
+        start = end = None  # the sign-in's own day decides
+        moment, order = Checkin.created_at, [Checkin.day, Checkin.rank, Checkin.user_id]
+    else:
+        query = (
+            select(
+                Draw.id,
+                Draw.prize,
+                Draw.status,
+                DrawEntry.created_at,
+                DrawEntry.user_id,
+                Member.username,
+                Member.display_name,
+                DrawEntry.paid,
+                Draw.winner_ids,
+            )
+            .join(Draw, Draw.id == DrawEntry.draw_id)
+            .outerjoin(Member, _member_of(Draw.chat_id, DrawEntry.user_id))
+            .where(Draw.chat_id == chat_id)
+        )
+        moment, order = DrawEntry.created_at, [Draw.id, DrawEntry.created_at, DrawEntry.user_id]
+    if start is not None:
+        query = query.where(moment >= start)
+    if end is not None:
+        query = query.where(moment < end)
+    return query.order_by(*order)
+
+
+async def count_rows(
+    session: AsyncSession,
+    kind: ExportKind,
+    chat_id: int,
+    first: date | None,
+    last: date | None,
+    timezone: str,
+) -> int:
+    query = export_query(kind, chat_id, first, last, timezone).order_by(None)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    return int(total or 0)
+
+
+async def write_csv(
+    session: AsyncSession,
+    out: TextIO,
+    kind: ExportKind,
+    chat_id: int,
+    timezone: str,
+    first: date | None = None,
+    last: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the export to `out` (opened with `ENCODING` and `newline=""`); the rows written."""
+    zone = ZoneInfo(timezone)
+    writer = csv.writer(out)
+    writer.writerow(HEADERS[kind])
+    query = export_query(kind, chat_id, first, last, timezone)
+    written = 0
+    result = await session.stream(query.execution_options(yield_per=BATCH))
+    async for partition in result.partitions():
+        writer.writerows(_cells(kind, row, zone) for row in partition)
+        written += len(partition)
+        if progress is not None and written % PROGRESS_EVERY < len(partition):
+            progress(written)
+    if progress is not None:
+        progress(written)
+    return written
+
+
+def _cells(kind: ExportKind, row: Any, zone: ZoneInfo) -> list[Any]:
+    cells = [_cell(value, zone) for value in row]
+    if kind is ExportKind.DRAWS:  # the winners' list becomes "did this entrant win"
+        cells[-1] = "yes" if row[4] in (row[-1] or ()) else ""
+    return cells
+
+
+def _cell(value: Any, zone: ZoneInfo) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return value
