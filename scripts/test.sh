@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the suite on SQLite and on PostgreSQL, with a throw-away PostgreSQL and Redis on
-# 127.0.0.1; installs both, and libfaketime (end-to-end tests move the bot's days forward),
-# from Debian's packages when they are missing.
+# 127.0.0.1; installs both, libfaketime (end-to-end tests move the bot's days forward) and
+# fonts-noto-cjk (the /stats chart's Chinese labels) from Debian's packages when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -13,11 +13,13 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 has_faketime() { ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1; }
 
-if [ -z "$(pg_bin)" ] || ! command -v redis-server >/dev/null || ! has_faketime; then
-  echo "installing postgresql, redis-server and libfaketime from Debian's packages"
+has_cjk_font() { ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; }
+
+if [ -z "$(pg_bin)" ] || ! command -v redis-server >/dev/null || ! has_faketime || ! has_cjk_font; then
+  echo "installing postgresql, redis-server, libfaketime and fonts-noto-cjk from Debian's packages"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    postgresql redis-server libfaketime >/dev/null
+    postgresql redis-server libfaketime fonts-noto-cjk >/dev/null
 fi
 PG_BIN=$(pg_bin)
 

@@ -361,15 +361,12 @@ class SegmentService:
     async def due(self, chats: list[tuple[int, str]]) -> list[tuple[int, str]]:
         """The chats (id, time zone) whose segments were not yet recounted on their local
         day."""
-        runs = dict(
-            (
-                await self.session.execute(
-                    select(SegmentRun.chat_id, SegmentRun.day).where(
-                        SegmentRun.chat_id.in_([chat_id for chat_id, _ in chats])
-                    )
-                )
-            ).tuples()
+        rows = await self.session.execute(
+            select(SegmentRun.chat_id, SegmentRun.day).where(
+                SegmentRun.chat_id.in_([chat_id for chat_id, _ in chats])
+            )
         )
+        runs: dict[int, date] = dict(rows.all())  # a list of pairs (a Result has keys())
         now = self.clock.now()
         return [
             (chat_id, timezone)
