@@ -1,0 +1,126 @@
+"""Analytics through the sandbox: /stats (a chart as a photo, figures as its caption),
+/segments and /segment, and /export (a CSV whose rows are the ledger's), with bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from models import LedgerEntry, create_engine
+from sandbox.client import SandboxClient
+from tests.e2e.test_welcome import english_group
+from tests.support.processes import BotProcess
+
+
+async def test_stats_starts_with_no_data_then_sends_a_chart(sandbox: SandboxClient) -> None:
+    group, admin = await english_group(sandbox)
+    empty = await sandbox.ask(group, admin, "/stats")
+    assert empty["text"] == (
+        "📊 No data yet: figures start with the first messages, joins and sign-ins."
+    )
+    fans = [await sandbox.create_user(name, None, "en") for name in ("Bob", "Cat")]
+    for fan in fans:
+        await sandbox.set_member_status(group, fan, "member")
+    for fan in fans:
+        await sandbox.send(group, fan, "Good morning, tea lovers!")
+    await sandbox.ask(group, fans[0], "/checkin")
+    await sandbox.settle()
+
+    refused = await sandbox.ask(group, fans[1], "/stats")
+    assert refused["text"] == "Sorry, only the group's admins can use this command."
+    usage = await sandbox.ask(group, admin, "/stats 2w")
+    assert usage["text"] == "Usage: /stats [7d|30d|90d]"
+    report = await sandbox.ask(group, admin, "/stats")
+    assert report["method"] == "sendPhoto"
+    lines = report["text"].splitlines()
+    assert lines[0].startswith("📊 Tea Fans · last 7 days (")
+    assert "➕ Joined: 2 (new)" in lines
+    assert "💬 Messages a day: 0.3 (new)" in lines  # 2 messages over 7 days
+    assert "🙋 Active members a day: 0.3 (new)" in lines
+    assert any(line.startswith("✅ Sign-in rate: ") for line in lines)
+    assert "🪙 Points issued: 5 (new)" in lines
+    png = await sandbox.file(report["photo"])
+    assert png.startswith(b"\x89PNG")
+    month = await sandbox.ask(group, admin, "/stats 30d")
+    assert month["text"].startswith("📊 Tea Fans · last 30 days (")
+
+
+async def test_segments_and_an_export_that_matches_the_ledger(
+    sandbox: SandboxClient, shared_bot: BotProcess
+) -> None:
+    group, admin = await english_group(sandbox)
+    bob = await sandbox.create_user("Bob", None, "en")
+    await sandbox.set_member_status(group, bob, "member")
+    await sandbox.ask(group, bob, "/checkin")
+    granted = await sandbox.ask(group, admin, f"/points {bob.id} +50 first order")
+    assert "+50" in granted["text"]
+
+    counts = await sandbox.ask(group, admin, "/segments")
+    assert counts["text"].splitlines()[1:] == [
+        "🌱 New (joined in the last 7 days): 1",
+        "🔥 Active (wrote on 3 of the last 7 days): 0",
+        "😴 Silent (nothing for 14 days): 0",
+        "👑 Core (Gold tier or above): 0",
+        "⭐ KOL candidates (replies received, topic posts, invites): 0",
+        "See who: /segment kol (or new, active, silent, core)",
+    ]
+    new = await sandbox.ask(group, admin, "/segment new")
+    assert new["text"].splitlines()[1].startswith("1. Bob · joined ")
+    unknown = await sandbox.ask(group, admin, "/segment vip")
+    assert unknown["text"] == "Usage: /segment new|active|silent|core|kol"
+
+    exported = await sandbox.ask(group, admin, "/export ledger")
+    assert exported["method"] == "sendDocument"
+    assert exported["text"].endswith(": 2 rows.")
+    data = await sandbox.file(exported["document"]["file_id"])
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(int(r["id"]), int(r["user_id"]), int(r["delta"]), r["reason"]) for r in rows] == (
+        await ledger(shared_bot.env["DATABASE_URL"], group.id)
+    )
+    assert [row["name"] for row in rows] == ["Bob", "Bob"]
+
+    await sandbox.send_private(admin, "/start")  # now the bot may write to the admin
+    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id)
+    private = await sandbox.ask(group, admin, "/export checkins")
+    assert private["text"] == "📄 Sent to you in private."
+    (document,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id and e["document"] is not None
+    )
+    assert document["text"].endswith(": 1 rows.")
+
+
+async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> None:
+    group, admin = await english_group(sandbox)
+    bob = await sandbox.create_user("Bob", None, "en")
+    await sandbox.set_member_status(group, bob, "member")
+    answers = {
+        "/export pets": "Usage: /export members|ledger|checkins|draws [2026-11-01 2026-11-30]",
+        "/export ledger 2026-11-30 2026-11-01": "The last day comes before the first.",
+        "/export ledger 2024-01-01 2026-11-01": "A range covers a year at most.",
+        "/export ledger 2026-02-30": (
+            "Days are YYYY-MM-DD, such as 2026-11-01 2026-11-30. "
+            "/export members|ledger|checkins|draws [2026-11-01 2026-11-30]"
+        ),
+        "/export draws": "Nothing to export for that range.",
+    }
+    for command, answer in answers.items():
+        assert (await sandbox.ask(group, admin, command))["text"] == answer
+    refused = await sandbox.ask(group, bob, "/export members")
+    assert refused["text"] == "Sorry, only the group's admins can use this command."
+
+
+async def ledger(database_url: str, chat_id: int) -> list[tuple[int, int, int, str]]:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(LedgerEntry.id, LedgerEntry.user_id, LedgerEntry.delta, LedgerEntry.reason)
+                .where(LedgerEntry.chat_id == chat_id)
+                .order_by(LedgerEntry.id)
+            )
+            return [(row[0], row[1], row[2], row[3]) for row in rows]
+    finally:
+        await engine.dispose()
