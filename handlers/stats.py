@@ -114,7 +114,7 @@ def stats_caption(profile: ChatProfile, report: Report, days: int) -> str:
         _("🛒 Points spent: {count} {change}").format(**figure("points_spent")),
         _("<i>Changes are against the {days} days before.</i>").format(days=days),
     ]  # fmt: skip
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)  # no change shown: no trailing space
 
 
 def trend(now: float, before: float) -> str:

@@ -40,7 +40,8 @@ async def test_stats_starts_with_no_data_then_sends_a_chart(sandbox: SandboxClie
     assert "💬 Messages a day: 0.3 (new)" in lines  # 2 messages over 7 days
     assert "🙋 Active members a day: 0.3 (new)" in lines
     assert any(line.startswith("✅ Sign-in rate: ") for line in lines)
-    assert "🪙 Points issued: 5 (new)" in lines
+    assert "➖ Left: 0" in lines  # nothing to compare
+    assert "🪙 Points issued: 7 (new)" in lines  # the sign-in's 5, a point per greeting
     png = await sandbox.file(report["photo"])
     assert png.startswith(b"\x89PNG")
     month = await sandbox.ask(group, admin, "/stats 30d")
