@@ -85,11 +85,13 @@ async def test_segments_and_an_export_that_matches_the_ledger(
 
     await sandbox.send_private(admin, "/start")  # now the bot may write to the admin
     await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id)
+    before = sandbox.cursor
     private = await sandbox.ask(group, admin, "/export checkins")
     assert private["text"] == "📄 Sent to you in private."
-    (document,) = await sandbox.wait_for(
-        lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id and e["document"] is not None
-    )
+    (document,) = [  # sent before the reply that tells of it
+        e for e in await sandbox.events(before) if e["kind"] == "sent" and e["chat_id"] == admin.id
+    ]
+    assert document["method"] == "sendDocument"
     assert document["text"].endswith(": 1 rows.")
 
 
