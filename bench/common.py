@@ -43,6 +43,8 @@ class LocalSession(BaseSession):
             return User(id=123456789, is_bot=True, first_name="fanbot", username="bench_bot")
         if name == "getChatAdministrators":
             return []
+        if name == "getChatMemberCount":
+            return 1_000
         if name.startswith("send"):
             chat_id = getattr(method, "chat_id", 0)
             return Message(

@@ -1,5 +1,6 @@
 """Analytics through the sandbox: /stats (a chart as a photo, figures as its caption),
-/segments and /segment, and /export (a CSV whose rows are the ledger's), with bad input."""
+/segments and /segment, and /export (a CSV whose rows are the ledger's, sent privately to an
+admin who started the bot, else in the group), with bad input."""
 
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ async def test_segments_and_an_export_that_matches_the_ledger(
     sandbox: SandboxClient, shared_bot: BotProcess
 ) -> None:
     group, admin = await english_group(sandbox)
+    await sandbox.send_private(admin, "/start")  # now the bot may write to the admin
+    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id)
     bob = await sandbox.create_user("Bob", None, "en")
     await sandbox.set_member_status(group, bob, "member")
     await sandbox.ask(group, bob, "/checkin")
@@ -72,27 +75,21 @@ async def test_segments_and_an_export_that_matches_the_ledger(
     unknown = await sandbox.ask(group, admin, "/segment vip")
     assert unknown["text"] == "Usage: /segment new|active|silent|core|kol"
 
+    before = sandbox.cursor
     exported = await sandbox.ask(group, admin, "/export ledger")
-    assert exported["method"] == "sendDocument"
-    assert exported["text"].endswith(": 2 rows.")
-    data = await sandbox.file(exported["document"]["file_id"])
+    assert exported["text"] == "📄 Sent to you in private."
+    (document,) = [  # sent before the reply that tells of it
+        e for e in await sandbox.events(before) if e["kind"] == "sent" and e["chat_id"] == admin.id
+    ]
+    assert document["method"] == "sendDocument"
+    assert document["text"].endswith(": 2 rows.")
+    data = await sandbox.file(document["document"]["file_id"])
     assert data.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [(int(r["id"]), int(r["user_id"]), int(r["delta"]), r["reason"]) for r in rows] == (
         await ledger(shared_bot.env["DATABASE_URL"], group.id)
     )
     assert [row["name"] for row in rows] == ["Bob", "Bob"]
-
-    await sandbox.send_private(admin, "/start")  # now the bot may write to the admin
-    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id)
-    before = sandbox.cursor
-    private = await sandbox.ask(group, admin, "/export checkins")
-    assert private["text"] == "📄 Sent to you in private."
-    (document,) = [  # sent before the reply that tells of it
-        e for e in await sandbox.events(before) if e["kind"] == "sent" and e["chat_id"] == admin.id
-    ]
-    assert document["method"] == "sendDocument"
-    assert document["text"].endswith(": 1 rows.")
 
 
 async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> None:
@@ -111,6 +108,17 @@ async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> N
     }
     for command, answer in answers.items():
         assert (await sandbox.ask(group, admin, command))["text"] == answer
+    await sandbox.ask(group, bob, "/checkin")
+    in_group = await sandbox.ask(group, admin, "/export checkins")  # never started the bot
+    assert in_group["method"] == "sendDocument"
+    assert in_group["text"].endswith(": 1 rows.")
+    rows = list(
+        csv.reader(
+            io.StringIO((await sandbox.file(in_group["document"]["file_id"])).decode("utf-8-sig"))
+        )
+    )
+    assert rows[0][:3] == ["day", "time", "user_id"]
+    assert (rows[1][2], rows[1][4], rows[1][5]) == (str(bob.id), "Bob", "1")
     refused = await sandbox.ask(group, bob, "/export members")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
 
