@@ -67,7 +67,7 @@ def render_png(series: list[DayPoint], labels: ChartLabels) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import dates
+    from matplotlib import dates, ticker
     from matplotlib.figure import Figure
 
     fonts = [labels.font, "DejaVu Sans"] if labels.font is not None else ["DejaVu Sans"]
@@ -75,16 +75,24 @@ def render_png(series: list[DayPoint], labels: ChartLabels) -> bytes:
         figure = Figure(figsize=(8, 4.2), dpi=120, layout="constrained")
         axes = figure.subplots()
         days = [float(dates.date2num(point.day)) for point in series]  # type: ignore[no-untyped-call]
-        axes.bar(days, [p.joins for p in series], color=COLORS[2], alpha=0.55, label=labels.joins)
+        joins = axes.twinx()  # joins are a few a day beside hundreds of messages: own scale
+        joins.bar(days, [p.joins for p in series], color=COLORS[2], alpha=0.45, label=labels.joins)
+        joins.set_ylim(0, max(4, max(p.joins for p in series) * 3))  # low, under the lines
+        joins.tick_params(axis="y", colors=COLORS[2])
+        joins.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+        joins.spines[["top", "left"]].set_visible(False)
+        axes.set_zorder(joins.get_zorder() + 1)
+        axes.patch.set_visible(False)
         axes.plot(days, [p.messages for p in series], color=COLORS[0], marker="o",
                   markersize=3, linewidth=2, label=labels.messages)  # fmt: skip
         axes.plot(days, [p.active_members for p in series], color=COLORS[1], marker="o",
                   markersize=3, linewidth=2, label=labels.active)  # fmt: skip
         axes.set_title(labels.title, fontsize=12)
         axes.grid(axis="y", alpha=0.3)
-        axes.spines[["top", "right"]].set_visible(False)
+        axes.spines[["top"]].set_visible(False)
         axes.set_ylim(bottom=0)
-        axes.legend(loc="upper left", frameon=False, ncols=3)
+        handles = axes.get_legend_handles_labels()[0] + joins.get_legend_handles_labels()[0]
+        axes.legend(handles=handles, loc="upper left", frameon=False, ncols=3)
         axes.xaxis.set_major_formatter(dates.DateFormatter("%m-%d"))  # type: ignore[no-untyped-call]
         for label in axes.get_xticklabels():
             label.set_rotation(30)

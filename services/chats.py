@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from string import Formatter
 from typing import Any, ClassVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Base, Chat, Member
+from models import DAY_COUNTERS, Base, Chat, DailyStats, Member, MemberSegment, SegmentRun
 from models.queries import upsert
 from services.clock import Clock, is_timezone
 from services.topics import OpenTopic, open_topics
@@ -496,6 +496,7 @@ class ChatService:
         new.settings, new.active = dict(old.settings), True
         await self.session.flush()
         await self._merge_members(old_id, new_id)
+        await self._merge_days(old_id, new_id)
         for table in Base.metadata.sorted_tables:
             if "chat_id" in table.c and table.name != Member.__tablename__:
                 await self.session.execute(
@@ -504,6 +505,27 @@ class ChatService:
         old.active = False
         old.settings = {**old.settings, "migrated_to": new_id}
         return True
+
+    async def _merge_days(self, old_id: int, new_id: int) -> None:
+        """Roll-ups the new id has for a day the old one has too are added into the old row
+        (moved with the rest below); segments, recounted daily, are counted afresh."""
+        fresh = (
+            await self.session.scalars(select(DailyStats).where(DailyStats.chat_id == new_id))
+        ).all()
+        for day in fresh:
+            merged = await self.session.execute(
+                update(DailyStats)
+                .where(DailyStats.chat_id == old_id, DailyStats.day == day.day)
+                .values(
+                    {name: getattr(DailyStats, name) + getattr(day, name) for name in DAY_COUNTERS}
+                )
+                .returning(DailyStats.day)
+            )
+            if merged.first() is not None:
+                await self.session.delete(day)
+        await self.session.flush()
+        for derived in (MemberSegment, SegmentRun):
+            await self.session.execute(delete(derived).where(derived.chat_id.in_((old_id, new_id))))
 
     async def _merge_members(self, old_id: int, new_id: int) -> None:
         counters = ("message_count", "points", "lifetime_points")

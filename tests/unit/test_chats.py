@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Chat, LedgerEntry, Member
+from models import Chat, DailyStats, LedgerEntry, Member
 from services.chats import (
     BadSetting,
     ChatService,
@@ -19,6 +19,7 @@ from services.chats import (
     Welcome,
 )
 from services.clock import FrozenClock
+from services.daystats import count_today
 from services.members import Sighting, record_sightings
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -124,6 +125,24 @@ async def test_migration_merges_members_already_seen_in_the_supergroup(
     assert member.points == 32
     assert member.message_count == 32
     assert await chats.count_members(-100_20) == 1
+
+
+async def test_migration_adds_up_the_days_both_ids_counted(session: AsyncSession) -> None:
+    chats = chats_in(session)
+    await chats.ensure(-21, "group", "Basic")
+    await chats.ensure(-100_21, "supergroup", "Basic")
+    today, yesterday = NOW.date(), NOW.date() - timedelta(days=1)
+    await count_today(session, -21, NOW, "UTC", messages=5, joins=1)
+    await count_today(session, -21, NOW - timedelta(days=1), "UTC", messages=7)
+    await count_today(session, -100_21, NOW, "UTC", messages=2)  # the new id, before the move
+    await chats.migrate(-21, -100_21)
+    await session.commit()
+    rows = await session.execute(
+        select(DailyStats.chat_id, DailyStats.day, DailyStats.messages, DailyStats.joins)
+        .order_by(DailyStats.day)
+        .execution_options(populate_existing=True)
+    )
+    assert rows.all() == [(-100_21, yesterday, 7, 0), (-100_21, today, 7, 1)]
 
 
 async def test_migrating_an_unknown_chat_does_nothing(session: AsyncSession) -> None:
