@@ -382,8 +382,10 @@ class MessageTally:
             await self._write_counts(session, rest)  # other members, or newer than the batch
             timezones = {message.chat_id: message.timezone for message in messages}
             points_service = PointsService(session, self.clock, ladders=self.ladders)
-            paid = await points_service.award_many(awards, timezones, members_exist=True)
-            await tallies.write(session)
+            paid = await points_service.award_many(
+                awards, timezones, members_exist=True, days=tallies.days
+            )
+            await tallies.write(session)  # with the points issued: one upsert of the day
         for member, state in states.items():
             self._remember(member, state, rest.get(member))
         promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}

@@ -216,13 +216,19 @@ class PointsService:
         return Balance(points, lifetime, applied=True, promoted_to=promoted_to, paid=delta)
 
     async def award_many(
-        self, awards: Sequence[Award], timezones: Mapping[int, str], *, members_exist: bool = False
+        self,
+        awards: Sequence[Award],
+        timezones: Mapping[int, str],
+        *,
+        members_exist: bool = False,
+        days: DayCounts | None = None,
     ) -> AwardResult:
         """Pay many earned (positive) awards with a few statements, each once per key.
 
         The hot path of message points: one executemany INSERT for the ledger, one for the
         balances, then the period totals and tiers as `change` does. `timezones` maps each
-        chat to its own; `members_exist` skips creating rows the caller holds locked.
+        chat to its own; `members_exist` skips creating rows the caller holds locked; `days`
+        takes the points issued for the caller to write with its own day counts.
         """
         if not awards:
             return AwardResult()
@@ -253,10 +259,11 @@ class PointsService:
                 paid[award.key] = points
         if not earned:
             return AwardResult()
-        issued = DayCounts()
+        issued = days if days is not None else DayCounts()
         for (chat_id, _user), points in earned.items():
             issued.add(chat_id, local_day(now, timezones[chat_id]), points_issued=points)
-        await issued.write(self.session)
+        if days is None:
+            await issued.write(self.session)
         await self.session.execute(
             update(Member)
             .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))

@@ -71,6 +71,7 @@ async def test_messages_and_active_members_are_counted_once_across_workers_and_r
     await second.flush()
     row = await day_row(session_pool)
     assert (row.messages, row.active_members) == (7, 2)
+    assert row.points_issued == 1  # fan 1's first message; the rest fell in the cooldown
     # The next local day (Shanghai's midnight is 16:00 UTC) starts a new count.
     tomorrow = datetime(2026, 11, 23, 16, 30, tzinfo=UTC)
     await first.record(said(20, 1, tomorrow))
