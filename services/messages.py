@@ -200,7 +200,9 @@ class _Tallies:
         self.days.merge(other.days)
         self.received.update(other.received)
 
-    async def write(self, session: AsyncSession) -> None:
+    async def write_received(self, session: AsyncSession) -> None:
+        """In a transaction of its own: these rows are not the batch's, and taking them after
+        the batch's own locks could deadlock with another worker doing the reverse."""
         if self.received:
             await session.execute(
                 update(Member)
@@ -212,7 +214,6 @@ class _Tallies:
                     for (chat_id, user_id), count in sorted(self.received.items())
                 ],
             )
-        await self.days.write(session)  # last: the day's row is shared by the whole chat
 
 
 class MessageTally:
@@ -265,14 +266,18 @@ class MessageTally:
             self._flush_timer = None
         unwritten, self._unwritten = self._unwritten, {}
         tallies, self._tallies = self._tallies, _Tallies()
-        if unwritten or tallies.days:
-            try:
+        try:
+            if unwritten or tallies.days:
                 async with self.session_pool() as session, session.begin():
                     await self._write_counts(session, unwritten)
-                    await tallies.write(session)
-            except BaseException:
-                self._keep(unwritten, tallies)
-                raise
+                    await tallies.days.write(session)  # last: the whole chat shares its row
+                unwritten, tallies.days = {}, DayCounts()  # written: a later failure keeps the rest
+            if tallies.received:
+                async with self.session_pool() as session, session.begin():
+                    await tallies.write_received(session)
+        except BaseException:
+            self._keep(unwritten, tallies)
+            raise
 
     def unwritten_count(self, chat_id: int, user_id: int) -> int:
         """Messages of the member counted here but not written yet (for /me)."""
@@ -307,6 +312,9 @@ class MessageTally:
             return  # delivered again before its count was written
         self._tallies.counted(message, day)
         known.last_message_id = message.message_id
+        self._flush_soon()
+
+    def _flush_soon(self) -> None:
         if self._flush_timer is None:
             self._flush_timer = asyncio.get_running_loop().call_later(
                 self.flush_after, self._flush_in_background
@@ -385,7 +393,10 @@ class MessageTally:
             paid = await points_service.award_many(
                 awards, timezones, members_exist=True, days=tallies.days
             )
-            await tallies.write(session)  # with the points issued: one upsert of the day
+            await tallies.days.write(session)  # with the points issued: one upsert of the day
+        if tallies.received:  # written with the next flush, in a transaction of their own
+            self._tallies.received.update(tallies.received)
+            self._flush_soon()
         for member, state in states.items():
             self._remember(member, state, rest.get(member))
         promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
