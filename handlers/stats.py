@@ -21,8 +21,7 @@ from bot.charts import chart_png
 from bot.commands import usage_of, usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares import commit_update_so_far
-from models import Chat
-from services.chats import ChatProfile
+from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.exports import ENCODING, ExportKind, write_csv
 from services.stats import (
@@ -58,7 +57,6 @@ async def stats(
         return
     days = PERIODS[period]
     service = StatsService(session, clock)
-    await commit_update_so_far()
     try:
         members = await bot.get_chat_member_count(chat_profile.id)
     except TelegramAPIError:
@@ -216,6 +214,7 @@ async def export(
     message: Message,
     command: CommandObject,
     chat_profile: ChatProfile,
+    chats: ChatService,
     session: AsyncSession,
     clock: Clock,
     bot: Bot,
@@ -259,7 +258,7 @@ async def export(
             kind=kind.value, group=escape(chat_profile.title), span=span, rows=f"{rows:,}"
         )
         document = FSInputFile(path, filename=f"{kind.value}-{last or today}.csv")
-        if user is not None and await started_the_bot(session, user.id):
+        if user is not None and await chats.started_privately(user.id):
             try:
                 await bot.send_document(user.id, document, caption=caption)
                 await message.reply(_("📄 Sent to you in private."))
@@ -269,12 +268,6 @@ async def export(
         await message.reply_document(document, caption=caption)
     finally:
         os.unlink(path)
-
-
-async def started_the_bot(session: AsyncSession, user_id: int) -> bool:
-    """The user has a private chat with the bot (they sent /start) and has not blocked it."""
-    chat = await session.get(Chat, user_id)
-    return chat is not None and chat.type == "private" and chat.active
 
 
 def range_problem(reason: str) -> str:

@@ -25,11 +25,11 @@ class SegmentJobs:
         self._started = False
 
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
-        if not self._started:
-            self._started = True
-            await self.recount_due()
-        next_hour = now.replace(minute=0, second=0, microsecond=0) + EVERY
-        jobs.at("segments", next_hour + timedelta(minutes=1), self.recount_due, grace=LATE)
+        """At start-up the run is due now (a day missed while down), as a job, so start-up does
+        not wait for it; then a minute past each hour."""
+        next_hour = now.replace(minute=0, second=0, microsecond=0) + EVERY + timedelta(minutes=1)
+        when, self._started = (next_hour if self._started else now), True
+        jobs.at("segments", when, self.recount_due, grace=LATE)
 
     async def recount_due(self) -> None:
         clock = self.background.clock

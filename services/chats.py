@@ -471,6 +471,11 @@ class ChatService:
         chat.settings = {**chat.settings, section: values}
         await self.session.flush()
 
+    async def started_privately(self, user_id: int) -> bool:
+        """The user has a private chat with the bot (they sent /start) and has not blocked it."""
+        chat = await self.session.get(Chat, user_id)
+        return chat is not None and chat.type == "private" and chat.active
+
     async def set_active(self, chat_id: int, active: bool) -> None:
         await self.session.execute(update(Chat).where(Chat.id == chat_id).values(active=active))
 

@@ -254,7 +254,11 @@ class MessageTally:
         day = message.day
         # A member's first message of the day is written under their row's lock: it decides
         # once, across workers, that they were active that day.
-        if known is not None and known.active_day == day and not self._may_earn(message, known):
+        if (
+            known is not None
+            and known.active_day == day
+            and not self._may_earn(message, day, known)
+        ):
             self._count_later(key, message, day, known)
             return Counted()
         return await self._batches.submit(message)
@@ -293,10 +297,10 @@ class MessageTally:
                 waiting.add(newer)
             self._unwritten[member] = waiting
 
-    def _may_earn(self, message: ChatMessage, known: _Known) -> bool:
+    def _may_earn(self, message: ChatMessage, day: date, known: _Known) -> bool:
         if not message.earns or message.rules.points <= 0:
             return False
-        return not known.refuses(message, message.day)
+        return not known.refuses(message, day)
 
     def _count_later(
         self, key: tuple[int, int], message: ChatMessage, day: date, known: _Known

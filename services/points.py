@@ -201,10 +201,10 @@ class PointsService:
                 raise NotEnoughPoints(balance.points)
         points, lifetime, tier = changed
         timezone = timezone or await self.timezone_of(chat_id)
-        issued, spent = (delta, 0) if delta > 0 and reason not in NOT_EARNED else (0, -delta)
+        # Issued: what was earned; spent: what was taken (a refund gives spending back).
         await count_today(
-            self.session, chat_id, self.clock.now(), timezone, points_issued=issued,
-            points_spent=spent,
+            self.session, chat_id, self.clock.now(), timezone, points_issued=earned,
+            points_spent=earned - delta,
         )  # fmt: skip
         promoted_to = None
         if earned:
