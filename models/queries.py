@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 
 def table_of(model: type[DeclarativeBase]) -> Table:
@@ -17,7 +17,7 @@ def table_of(model: type[DeclarativeBase]) -> Table:
     return table
 
 
-def insert_for(session: AsyncSession, model: type[DeclarativeBase]) -> Any:
+def insert_for(session: AsyncSession | Session, model: type[DeclarativeBase]) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL do).
 
     It inserts into the model's table (Core), so a list of rows runs as one cached executemany

@@ -352,7 +352,7 @@ class CheckinService:
             assert last is not None
             for rank, entry in enumerate(entries, start=int(last) - len(entries) + 1):
                 entry.rank = rank
-        await add_to_days(
+        add_to_days(
             self.session, {key: {"checkins": len(entries)} for key, entries in per_day.items()}
         )
         await self.session.execute(

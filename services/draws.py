@@ -382,7 +382,7 @@ class DrawService:
                 per_chat[draws[draw_id].chat_id] += count
             for chat_id, count in sorted(per_chat.items()):
                 timezone = await self.points.timezone_of(chat_id)
-                await count_today(self.session, chat_id, now, timezone, draw_entries=count)
+                count_today(self.session, chat_id, now, timezone, draw_entries=count)
             for draw_id, count in sorted(added.items()):
                 await self.session.execute(
                     update(Draw).where(Draw.id == draw_id).values(entrants=Draw.entrants + count)

@@ -93,7 +93,7 @@ async def member_joined(
         .returning(Member.user_id)
     )
     if counted is not None:
-        await count_today(session, chat_id, now, timezone, joins=1)
+        count_today(session, chat_id, now, timezone, joins=1)
     return counted is not None
 
 
@@ -109,5 +109,5 @@ async def member_left(
         .returning(Member.user_id)
     )
     if counted is not None:
-        await count_today(session, chat_id, now, timezone, leaves=1)
+        count_today(session, chat_id, now, timezone, leaves=1)
     return counted is not None

@@ -274,7 +274,7 @@ class MessageTally:
             if unwritten or tallies.days:
                 async with self.session_pool() as session, session.begin():
                     await self._write_counts(session, unwritten)
-                    await tallies.days.write(session)  # last: the whole chat shares its row
+                    tallies.days.add_to(session)
                 unwritten, tallies.days = {}, DayCounts()  # written: a later failure keeps the rest
             if tallies.received:
                 async with self.session_pool() as session, session.begin():
@@ -394,10 +394,8 @@ class MessageTally:
             await self._write_counts(session, rest)  # other members, or newer than the batch
             timezones = {message.chat_id: message.timezone for message in messages}
             points_service = PointsService(session, self.clock, ladders=self.ladders)
-            paid = await points_service.award_many(
-                awards, timezones, members_exist=True, days=tallies.days
-            )
-            await tallies.days.write(session)  # with the points issued: one upsert of the day
+            paid = await points_service.award_many(awards, timezones, members_exist=True)
+            tallies.days.add_to(session)  # with the points issued: one upsert as it commits
         if tallies.received:  # written with the next flush, in a transaction of their own
             self._tallies.received.update(tallies.received)
             self._flush_soon()

@@ -202,7 +202,7 @@ class PointsService:
         points, lifetime, tier = changed
         timezone = timezone or await self.timezone_of(chat_id)
         # Issued: what was earned; spent: what was taken (a refund gives spending back).
-        await count_today(
+        count_today(
             self.session, chat_id, self.clock.now(), timezone, points_issued=earned,
             points_spent=earned - delta,
         )  # fmt: skip
@@ -221,14 +221,12 @@ class PointsService:
         timezones: Mapping[int, str],
         *,
         members_exist: bool = False,
-        days: DayCounts | None = None,
     ) -> AwardResult:
         """Pay many earned (positive) awards with a few statements, each once per key.
 
         The hot path of message points: one executemany INSERT for the ledger, one for the
         balances, then the period totals and tiers as `change` does. `timezones` maps each
-        chat to its own; `members_exist` skips creating rows the caller holds locked; `days`
-        takes the points issued for the caller to write with its own day counts.
+        chat to its own; `members_exist` skips creating rows the caller holds locked.
         """
         if not awards:
             return AwardResult()
@@ -259,11 +257,10 @@ class PointsService:
                 paid[award.key] = points
         if not earned:
             return AwardResult()
-        issued = days if days is not None else DayCounts()
+        issued = DayCounts()
         for (chat_id, _user), points in earned.items():
             issued.add(chat_id, local_day(now, timezones[chat_id]), points_issued=points)
-        if days is None:
-            await issued.write(self.session)
+        issued.add_to(self.session)
         await self.session.execute(
             update(Member)
             .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))

@@ -100,7 +100,7 @@ class ReferralService:
         )  # fmt: skip
         if recorded is None:
             return None  # joined through a link before: once per invitee, ever
-        await count_today(self.session, chat_id, self.clock.now(), timezone, referral_joins=1)
+        count_today(self.session, chat_id, self.clock.now(), timezone, referral_joins=1)
         await self.session.execute(
             update(Member)
             .where(Member.chat_id == chat_id, Member.user_id == invitee_id)

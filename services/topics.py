@@ -319,7 +319,7 @@ class TopicService:
         )  # fmt: skip
         if inserted is None:
             return None  # delivered again
-        await count_today(
+        count_today(
             self.session, message.chat_id, message.sent_at, message.timezone, topic_replies=1
         )
         received = message.parent_user_id

@@ -132,9 +132,10 @@ async def test_migration_adds_up_the_days_both_ids_counted(session: AsyncSession
     await chats.ensure(-21, "group", "Basic")
     await chats.ensure(-100_21, "supergroup", "Basic")
     today, yesterday = NOW.date(), NOW.date() - timedelta(days=1)
-    await count_today(session, -21, NOW, "UTC", messages=5, joins=1)
-    await count_today(session, -21, NOW - timedelta(days=1), "UTC", messages=7)
-    await count_today(session, -100_21, NOW, "UTC", messages=2)  # the new id, before the move
+    count_today(session, -21, NOW, "UTC", messages=5, joins=1)
+    count_today(session, -21, NOW - timedelta(days=1), "UTC", messages=7)
+    count_today(session, -100_21, NOW, "UTC", messages=2)  # the new id, before the move
+    await session.commit()
     await chats.migrate(-21, -100_21)
     await session.commit()
     rows = await session.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from dataclasses import replace
@@ -16,6 +17,7 @@ from models import DailyStats, LedgerEntry, Member, Referral
 from services.chats import CheckinRules, MessageRules
 from services.checkins import CheckinService
 from services.clock import FrozenClock
+from services.daystats import count_today
 from services.draws import DrawService, DrawSpec, JoinRequest
 from services.exports import ENCODING, ExportKind, write_csv
 from services.members import member_joined, member_left
@@ -279,3 +281,48 @@ def test_the_chart_is_a_png(font: str | None) -> None:
     png = render_png(series, replace(labels_for("zh", "粉丝群", 7, font)))
     assert png.startswith(b"\x89PNG")
     assert len(png) > 5_000
+
+
+async def test_a_rolled_back_transaction_counts_nothing(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    async with session_pool() as session:
+        async with session.begin():
+            count_today(session, GROUP, MONDAY, SHANGHAI, messages=5)
+            await session.rollback()
+        async with session.begin():
+            count_today(session, GROUP, MONDAY, SHANGHAI, joins=1)
+    row = await day_row(session_pool)
+    assert (row.messages, row.joins) == (0, 1)
+
+
+async def test_the_days_row_is_the_last_lock_a_transaction_takes(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    """A topic reply counted before its member's row was taken, while a message batch holds
+    that row and then adds to the day: on PostgreSQL that was a deadlock."""
+    if session_pool.kw["bind"].dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time: nothing to interleave")
+    async with session_pool() as session, session.begin():
+        await member_joined(session, GROUP, 1, MONDAY, SHANGHAI)
+    async with session_pool() as batch:
+        await batch.begin()
+        await batch.execute(
+            select(Member).where(Member.chat_id == GROUP, Member.user_id == 1).with_for_update()
+        )
+
+        async def topic_reply() -> None:
+            async with session_pool() as session, session.begin():
+                count_today(session, GROUP, MONDAY, SHANGHAI, topic_replies=1)
+                await session.execute(
+                    update(Member).where(Member.chat_id == GROUP, Member.user_id == 1)
+                    .values(message_count=Member.message_count + 1)
+                )  # fmt: skip
+
+        reply = asyncio.create_task(topic_reply())
+        await asyncio.sleep(0.3)  # let it wait for the member's row
+        count_today(batch, GROUP, MONDAY, SHANGHAI, messages=1)
+        await batch.commit()
+    await asyncio.wait_for(reply, 30)
+    row = await day_row(session_pool)
+    assert (row.messages, row.topic_replies, row.joins) == (1, 1, 1)
