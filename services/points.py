@@ -269,9 +269,9 @@ class PointsService:
                 lifetime_points=Member.lifetime_points + bindparam("earned"),
             )
             .execution_options(dml_strategy="core_only"),
-            [
+            [  # in key order, as every writer takes members (a caller may not hold them yet)
                 {"chat": chat_id, "member": user_id, "earned": points}
-                for (chat_id, user_id), points in earned.items()
+                for (chat_id, user_id), points in sorted(earned.items())
             ],
         )
         after = await self.session.execute(
@@ -299,7 +299,7 @@ class PointsService:
         }
         rows = [
             {"chat_id": chat_id, "period": period, "user_id": user_id, "earned": points}
-            for (chat_id, user_id), points in earned.items()
+            for (chat_id, user_id), points in sorted(earned.items())
             for period in periods[chat_id]
         ]
         statement = insert_for(self.session, PeriodTotal)
