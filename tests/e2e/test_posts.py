@@ -21,12 +21,18 @@ def posted(group: Group, text: str) -> Callable[[Event], bool]:
     return lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and e["text"] == text
 
 
-async def just_before_a_minute(clock: ShiftedClock, seconds: int = 8) -> datetime:
-    """Move the bot's clock to `seconds` before a whole minute; that minute, in UTC."""
+def a_minute_ahead(clock: ShiftedClock, minutes: int = 5) -> datetime:
+    """A whole minute some minutes ahead of the bot's clock, in UTC: time enough for the
+    commands that name it, however slow a loaded machine makes them (a daily time set after it
+    has passed waits for tomorrow)."""
     now = time.time() + clock.offset
-    minute = (int(now) // 60 + 2) * 60
-    await clock.advance(int(minute - seconds - now))
-    return datetime.fromtimestamp(minute, UTC)
+    return datetime.fromtimestamp((int(now) // 60 + minutes) * 60, UTC)
+
+
+async def just_before(clock: ShiftedClock, minute: datetime, seconds: int = 8) -> None:
+    """Move the bot's clock to `seconds` before `minute` (once its commands are answered). The
+    scheduler notices at its next wake-up, within its 30 s rebuild."""
+    await clock.advance(int(minute.timestamp() - seconds - (time.time() + clock.offset)))
 
 
 async def test_a_daily_post_goes_out_on_time_once_and_is_caught_up_after_a_restart(
@@ -35,7 +41,7 @@ async def test_a_daily_post_goes_out_on_time_once_and_is_caught_up_after_a_resta
     clock = ShiftedClock(tmp_path)
     sandbox, bot = await launch(**clock.env(), SCHEDULER_ENABLED="true")
     group, admin = await english_group(sandbox)
-    fire = await just_before_a_minute(clock, seconds=10)
+    fire = a_minute_ahead(clock)
     at = fire.astimezone(SHANGHAI).strftime("%H:%M")
     reply = await sandbox.ask(group, admin, f"/post daily {at} pin Good morning, fans!")
     assert reply["text"] == (
@@ -43,7 +49,8 @@ async def test_a_daily_post_goes_out_on_time_once_and_is_caught_up_after_a_resta
     )
     listed = await sandbox.ask(group, admin, "/posts")
     assert listed["text"].splitlines()[1].startswith(f"#1 · daily {at} · ")
-    (sent,) = await sandbox.wait_for(posted(group, "Good morning, fans!"), timeout=30)
+    await just_before(clock, fire)
+    (sent,) = await sandbox.wait_for(posted(group, "Good morning, fans!"), timeout=60)
     await sandbox.wait_for(
         lambda e: e["kind"] == "pinned" and e["message_id"] == sent["message_id"]
     )
@@ -126,17 +133,13 @@ async def test_the_daily_cadence_follows_the_groups_settings(
     await sandbox.ask(group, admin, "/post daily 08:30 Coffee time")
     bad = await sandbox.ask(group, admin, "/settings cadence lunch 12:00")
     assert bad["text"].startswith("Usage: /settings")
-    # The minute is chosen minutes ahead and the clock moved to it only once the four commands
-    # are answered: however slow a loaded machine makes them, they come before the minute (a
-    # setting made after its minute has passed waits for tomorrow).
-    now = time.time() + clock.offset
-    fire = datetime.fromtimestamp((int(now) // 60 + 5) * 60, UTC)
+    fire = a_minute_ahead(clock)  # the clock moves there once the four commands are answered
     at = fire.astimezone(SHANGHAI).strftime("%H:%M")
     for part in ("morning", "reminder", "digest"):
         await sandbox.ask(group, admin, f"/settings cadence {part} {at}")
     off = await sandbox.ask(group, admin, "/settings cadence reminder off")
     assert off["text"] == "✅ The sign-in reminder is off."
-    await clock.advance(int(fire.timestamp() - 8 - (time.time() + clock.offset)))
+    await just_before(clock, fire)
 
     def daily(event: Event) -> bool:
         return (

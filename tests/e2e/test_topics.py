@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox.client import Event, Group, SandboxClient, User
 from tests.e2e.conftest import Launch
-from tests.e2e.test_posts import just_before_a_minute
+from tests.e2e.test_posts import a_minute_ahead, just_before
 from tests.e2e.test_welcome import english_group
 from tests.support.processes import ShiftedClock
 
@@ -210,10 +210,11 @@ async def test_topics_close_on_time_after_a_restart_and_the_queue_feeds_the_morn
         "🗂 Topic queue (daily topic: on)",
         "1. 今天喝什么茶 · 1h · +4×10",
     ]
-    fire = await just_before_a_minute(clock, seconds=10)
+    fire = a_minute_ahead(clock)
     at = fire.astimezone(SHANGHAI).strftime("%H:%M")
     await sandbox.ask(group, admin, f"/settings cadence morning {at}")
-    (anchor,) = await sandbox.wait_for(sent_in(group, "💬 Topic: 今天喝什么茶"), timeout=40)
+    await just_before(clock, fire)
+    (anchor,) = await sandbox.wait_for(sent_in(group, "💬 Topic: 今天喝什么茶"), timeout=60)
     (morning,) = await sandbox.wait_for(sent_in(group, "☀️"))
     assert morning["text"].splitlines()[-1] == "💬 Today's topic: 今天喝什么茶. Join in!"
     await sandbox.send(group, bob, "Oolong, always oolong", reply_to=anchor["message_id"])
