@@ -29,7 +29,11 @@ class CommandSpec:
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", __("Start the bot and see what it does")),
-    CommandSpec("help", __("List the commands you can use")),
+    CommandSpec(
+        "help",
+        __("List the commands you can use; /help <command> explains one"),
+        usage="/help [command]",
+    ),
     CommandSpec(
         "points",
         __("Your points and their history; admins add or deduct"),
@@ -105,7 +109,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "verify",
         __("Check that a draw's winners follow from its revealed seed"),
-        usage="/verify <id>",
+        usage="/verify [id]",
     ),
     CommandSpec(
         "draw",
@@ -142,25 +146,69 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "settings",
         __("Show or change this group's settings"),
-        usage="/settings [timezone <Area/City> | language <zh|en|auto> | "
-        "points message|cooldown|daily_cap <number> | checkin base|streak_cap|makeup_cost|"
-        "makeup_days|makeup_per_month <number> | checkin keywords <a,b> | "
-        "checkin milestones <7:20,30:100> | referral <points> | "
-        "cadence morning|reminder|digest <HH:MM|off> | daily_topic on|off]",
+        usage="/settings [timezone|language|points|checkin|referral|cadence|daily_topic] · "
+        "/settings timezone <Area/City> · /settings language <zh|en|auto> · "
+        "/settings points message|cooldown|daily_cap <number> · /settings checkin base|"
+        "streak_cap|makeup_cost|makeup_days|makeup_per_month <number> · "
+        "/settings checkin keywords <a,b> · /settings checkin milestones <7:20,30:100> · "
+        "/settings referral <points> · /settings cadence morning|reminder|digest <HH:MM|off> · "
+        "/settings daily_topic on|off",
         admin=True,
     ),
 )
 
 
+BRIEF = 80  # characters: a usage line in a busy group is one short line; /help has the rest
+
+
+def spec_of(name: str) -> CommandSpec | None:
+    return next((spec for spec in COMMANDS if spec.name == name.lower()), None)
+
+
 def usage_of(name: str) -> str:
-    """The command's usage as HTML code, for replies that explain how to use it."""
-    spec = next(spec for spec in COMMANDS if spec.name == name)
+    """The command's whole usage as HTML code (every form), for /help <command>."""
+    spec = spec_of(name)
+    assert spec is not None, name
     return f"<code>{escape(spec.usage)}</code>"
 
 
-def usage_reply(name: str) -> str:
-    """What a command answers to input it cannot read."""
-    return _("Usage: {usage}").format(usage=usage_of(name))
+def forms_of(name: str) -> list[str]:
+    spec = spec_of(name)
+    assert spec is not None, name
+    return spec.usage.split(" · ") if spec.usage else [f"/{name}"]
+
+
+def brief_usage(name: str, form: str | None = None) -> tuple[str, bool]:
+    """One form of the usage (the one for `form`, e.g. "timezone", else the first), cut to a
+    short line; and whether anything was left out."""
+    forms = forms_of(name)
+    chosen = next(
+        (f for f in forms if form and f.split()[1:2] and f.split()[1].startswith(form.lower())),
+        forms[0],
+    )
+    if len(chosen) > BRIEF:  # keep whole options: "/draw <prize> [winners=1] …"
+        kept = ""
+        for word in chosen.split(" "):
+            if len(kept) + len(word) + 1 > BRIEF - 2:
+                break
+            kept = f"{kept} {word}" if kept else word
+        chosen = kept + " …"
+    return chosen, len(forms) > 1 or chosen.endswith(" …")
+
+
+def usage_reply(name: str, form: str | None = None) -> str:
+    """What a command answers to input it cannot read: one short usage line, and where to find
+    the rest when it was shortened (Telegram allows a group 20 bot messages a minute)."""
+    brief, shortened = brief_usage(name, form)
+    text = _("Usage: {usage}").format(usage=f"<code>{escape(brief)}</code>")
+    if shortened:
+        text += " · " + _("more: /help {name}").format(name=name)
+    return text
+
+
+def problem_reply(reason: str, name: str, form: str | None = None) -> str:
+    """Input that was understood but cannot be used: the reason first, then the usage line."""
+    return f"{reason}\n{usage_reply(name, form)}"
 
 
 def commands_for(*, admin: bool) -> list[CommandSpec]:

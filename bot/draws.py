@@ -21,7 +21,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from services.draws import DrawClosed, DrawNotFound, DrawService, Ended
 from services.members import display_names
 from services.points import PointsService
 from services.tiers import Tier
+from views.numbers import number
 
 logger = logging.getLogger(__name__)
 EDIT_EVERY = 5.0  # seconds between two edits of one draw's post
@@ -218,8 +219,12 @@ def render_post(draw: Draw, timezone: str) -> str:
     if needs:
         lines.append(_("Requirements: {list}").format(list=", ".join(needs)))
     if draw.cost:
-        lines.append(_("Entry: {cost} points").format(cost=draw.cost))
-    lines.append(_("Entrants: {count}").format(count=draw.entrants))
+        lines.append(
+            ngettext("Entry: {cost} point", "Entry: {cost} points", draw.cost).format(
+                cost=number(draw.cost)
+            )
+        )
+    lines.append(_("Entrants: {count}").format(count=number(draw.entrants)))
     lines.append(_("Seed commitment (SHA-256): <code>{hash}</code>").format(hash=draw.commitment))
     if draw.status == "ended":
         lines.append(_("🏁 Ended. /verify {id}").format(id=draw.id))
@@ -252,11 +257,13 @@ def render_result(draw: Draw, entrants: int, names: dict[int, str]) -> str:
         for place, user in enumerate(draw.winner_ids, start=1)
     ]
     lines = [head, _("🎉 Winners (press Claim to collect):"), *mentions]
-    if entrants <= draw.winners:
+    if entrants < draw.winners:
         lines.append(_("Fewer entrants than prizes: every entrant wins."))
+    elif entrants == draw.winners:
+        lines.append(_("As many entrants as prizes: every entrant wins."))
     lines += [
-        _("Entrants: {count}").format(count=entrants),
+        ngettext("{count} entrant", "{count} entrants", entrants).format(count=number(entrants)),
         _("Seed: <code>{seed}</code>").format(seed=draw.seed),
-        _("Check it: /verify {id} (how: see the README)").format(id=draw.id),
+        _("Anyone can check the winners: send /verify {id}").format(id=draw.id),
     ]
     return "\n".join(lines)

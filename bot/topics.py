@@ -18,6 +18,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import InputMediaPhoto, Message, ReplyParameters
 from aiogram.types.media_union import MediaUnion
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.announcer import TierAnnouncer
@@ -229,9 +230,17 @@ def opening_text(spec: TopicSpec, forum: bool, closes_at: datetime) -> str:
     lines.append(join)
     if spec.reward > 0:
         earn = (
-            _("+{reward} points a photo, for up to {cap} photos each.")
+            ngettext(
+                "+{reward} point a photo, for up to {cap} photos each.",
+                "+{reward} points a photo, for up to {cap} photos each.",
+                spec.reward,
+            )
             if show
-            else _("+{reward} points a reply of 5+ characters or a photo, for up to {cap} each.")
+            else ngettext(
+                "+{reward} point a reply of 5+ characters or a photo, for up to {cap} each.",
+                "+{reward} points a reply of 5+ characters or a photo, for up to {cap} each.",
+                spec.reward,
+            )
         )
         lines.append(earn.format(reward=spec.reward, cap=spec.cap))
     prizes = " / ".join(f"+{bonus}" for bonus in spec.bonuses)
@@ -257,7 +266,11 @@ def summary_text(closed: ClosedTopic) -> str:
         ),
     ]
     for medal, member in zip(MEDALS, closed.top, strict=False):
-        line = _("{medal} {name}: {replies} replies, {received} received").format(
+        line = ngettext(
+            "{medal} {name}: {replies} reply, {received} received",
+            "{medal} {name}: {replies} replies, {received} received",
+            member.replies,
+        ).format(
             medal=medal, name=escape(member.name), replies=member.replies, received=member.received
         )
         lines.append(f"{line} · +{member.bonus}" if member.bonus else line)

@@ -4,6 +4,7 @@ from aiogram import Router
 from aiogram.types import Message
 
 from bot.filters import is_command
+from bot.middlewares.once import OnceMiddleware
 from handlers import (
     campaigns,
     checkin,
@@ -30,10 +31,11 @@ def feature_routers() -> list[Router]:
     # check: most group messages are chatter, and each router passed costs a propagation.
     commands = Router(name="commands")
     commands.message.filter(is_command)
+    commands.message.middleware(OnceMiddleware())  # only handlers flagged `once` pay for it
     # `refusal` comes last: it answers admin commands that no admin-only handler took.
     commands.include_routers(
-        start.create_router(),
-        welcome.create_router(),  # its /start rules<chat> (the Rules button) passes `start`
+        welcome.create_router(),  # its /start rules<chat> (the Rules button) before `start`
+        start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         points.create_router(),
         standing.create_router(),

@@ -17,6 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares import commit_update_so_far
+from bot.middlewares.once import ONCE
 from models import Campaign
 from scheduler.core import Scheduler
 from services.campaigns import (
@@ -46,7 +47,10 @@ async def campaign(
         return
     if action.lower() == "del":
         number = rest.strip().lstrip("#")
-        removed = await campaigns.delete(chat_profile.id, int(number)) if number.isdigit() else None
+        if not number.isdigit():
+            await message.reply(usage_reply("campaign", "del"))
+            return
+        removed = await campaigns.delete(chat_profile.id, int(number))
         if removed is None:
             await message.reply(_("There is no such campaign here. See /campaigns."))
             return
@@ -123,6 +127,6 @@ def campaign_problem(reason: str) -> str:
 
 def create_router() -> Router:
     router = Router(name="campaigns")
-    router.message.register(campaign, Command("campaign"), IsAdmin())
+    router.message.register(campaign, Command("campaign"), IsAdmin(), flags=ONCE)
     router.message.register(list_campaigns, Command("campaigns"), IsAdmin())
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
@@ -9,6 +10,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.announcer import TierAnnouncer
@@ -26,6 +28,7 @@ from services.checkins import (
     SignInRequest,
     StreakRow,
 )
+from views.numbers import number
 
 
 async def is_keyword(message: Message, chat_profile: ChatProfile) -> bool:
@@ -129,9 +132,11 @@ async def sign(
 
 
 def signed_text(result: SignedIn) -> str:
-    text = _(
-        "✅ Signed in! Day {streak} of your streak · +{points} points · #{rank} today."
-    ).format(streak=result.streak, points=result.reward, rank=result.rank)
+    text = ngettext(
+        "✅ Signed in! Day {streak} of your streak · +{points} point · #{rank} today.",
+        "✅ Signed in! Day {streak} of your streak · +{points} points · #{rank} today.",
+        result.reward,
+    ).format(streak=result.streak, points=number(result.reward), rank=result.rank)
     if result.milestone:
         text += "\n" + _("🎉 {days}-day milestone: +{bonus} bonus!").format(
             days=result.streak, bonus=result.milestone
@@ -152,19 +157,28 @@ async def make_up(checkins: CheckinService, profile: ChatProfile, user: User) ->
         made = await checkins.make_up(profile.id, user.id, profile.timezone, rules)
     except MakeupRefused as refused:
         if refused.reason == "points":
-            return _("A make-up costs {cost} points; you have {balance}.").format(
-                cost=rules.makeup_cost, balance=refused.balance
-            )
+            return ngettext(
+                "A make-up costs {cost} point; you have {balance}.",
+                "A make-up costs {cost} points; you have {balance}.",
+                rules.makeup_cost,
+            ).format(cost=number(rules.makeup_cost), balance=number(refused.balance))
         if refused.reason == "limit":
             return _("You've used your {limit} make-ups this month.").format(
                 limit=rules.makeup_per_month
             )
-        return _("No missed day to make up in the last {days} days.").format(days=rules.makeup_days)
-    return _(
-        "✅ Made up {day}: -{cost} points. Your streak is {streak} days. Balance: {balance}."
+        return ngettext(
+            "No missed day to make up in the last {days} day.",
+            "No missed day to make up in the last {days} days.",
+            rules.makeup_days,
+        ).format(days=rules.makeup_days)
+    return ngettext(
+        "✅ Made up {day}: -{cost} points. Your streak is {streak} day. Balance: {balance}.",
+        "✅ Made up {day}: -{cost} points. Your streak is {streak} days. Balance: {balance}.",
+        made.streak,
     ).format(
-        day=made.day.strftime("%m-%d"), cost=made.cost, streak=made.streak, balance=made.balance
-    )
+        day=made.day.strftime("%m-%d"), cost=number(made.cost), streak=made.streak,
+        balance=number(made.balance),
+    )  # fmt: skip
 
 
 async def render_top(checkins: CheckinService, profile: ChatProfile) -> str:
@@ -172,16 +186,20 @@ async def render_top(checkins: CheckinService, profile: ChatProfile) -> str:
     first = await checkins.first_today(profile.id, profile.timezone)
     count = await checkins.count_today(profile.id, profile.timezone)
     lines = [_("🔥 <b>Longest streaks</b>")]
-    lines += ranked(streaks, _("{days} days")) or [_("Nobody is on a streak yet.")]
+    lines += ranked(streaks, streak_days) or [_("Nobody is on a streak yet.")]
     lines += ["", _("🌅 <b>First today</b> ({count} signed in)").format(count=count)]
     lines += ranked(first, None) or [_("Nobody has signed in today yet.")]
     return "\n".join(lines)
 
 
-def ranked(rows: list[StreakRow], detail: str | None) -> list[str]:
+def streak_days(days: int) -> str:
+    return ngettext("{days} day", "{days} days", days).format(days=days)
+
+
+def ranked(rows: list[StreakRow], detail: Callable[[int], str] | None) -> list[str]:
     return [
         f"{place}. {escape(row.name or str(row.user_id))}"
-        + (f" — {detail.format(days=row.streak)}" if detail else "")
+        + (f" — {detail(row.streak)}" if detail else "")
         for place, row in enumerate(rows, start=1)
     ]
 

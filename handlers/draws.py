@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from bot.commands import usage_reply
 from bot.draws import ClaimButton, DrawButton, DrawKeeper, requirements
 from bot.filters import IsAdmin
 from bot.middlewares.database import commit_so_far
+from bot.middlewares.once import ONCE
 from handlers.draw_dialogue import start_dialogue
 from services.chats import ChatProfile
 from services.draws import (
@@ -34,6 +35,7 @@ from services.draws import (
 )
 from services.members import find_member
 from services.tiers import TierService
+from views.numbers import number
 
 ACTIONS = ("end", "cancel", "reroll")
 
@@ -90,9 +92,11 @@ async def manage_draw(
         await commit_so_far(draws.session)
         await keeper.show(bot, draw)
         await message.reply(
-            _("❌ Draw #{id} cancelled; {count} entry costs refunded.").format(
-                id=draw.id, count=refunds
-            )
+            ngettext(
+                "❌ Draw #{id} cancelled; {count} entry cost refunded.",
+                "❌ Draw #{id} cancelled; {count} entry costs refunded.",
+                refunds,
+            ).format(id=draw.id, count=number(refunds))
         )
     except DrawNotFound:
         await message.reply(_("There is no draw #{id} in this group.").format(id=draw_id))
@@ -141,9 +145,11 @@ async def reroll(
     await commit_so_far(draws.session)
     await keeper.show_result(bot, rerolled.draw)
     await message.reply(
-        _("🔁 Draw #{id}: {count} winner(s) replaced; the result post shows the new list.").format(
-            id=draw_id, count=len(rerolled.replaced)
-        )
+        ngettext(
+            "🔁 Draw #{id}: {count} winner replaced; the result post shows the new list.",
+            "🔁 Draw #{id}: {count} winners replaced; the result post shows the new list.",
+            len(rerolled.replaced),
+        ).format(id=draw_id, count=len(rerolled.replaced))
     )
 
 
@@ -165,9 +171,11 @@ async def list_draws(message: Message, draws: DrawService, chat_profile: ChatPro
     for draw in found:
         ends = draw.ends_at.astimezone(ZoneInfo(chat_profile.timezone)).strftime("%m-%d %H:%M")
         lines.append(
-            _("#{id} {prize} — {count} entrants, ends {ends}").format(
-                id=draw.id, prize=escape(draw.prize), count=draw.entrants, ends=ends
-            )
+            ngettext(
+                "#{id} {prize} — {count} entrant, ends {ends}",
+                "#{id} {prize} — {count} entrants, ends {ends}",
+                draw.entrants,
+            ).format(id=draw.id, prize=escape(draw.prize), count=number(draw.entrants), ends=ends)
         )
     await message.reply("\n".join(lines))
 
@@ -177,6 +185,9 @@ async def verify_draw(
 ) -> None:
     """/verify <id>: recompute the winners from the revealed seed and the entrants."""
     number = (command.args or "").strip()
+    if not number:
+        await message.reply(how_draws_are_checked())
+        return
     if not number.isdigit():
         await message.reply(usage_reply("verify"))
         return
@@ -203,6 +214,20 @@ async def verify_draw(
         text.format(id=check.draw.id, count=check.draw.entrants)
         + "\n"
         + _("Seed: <code>{seed}</code>").format(seed=check.draw.seed)
+        + "\n"
+        + _("How this is checked: /verify")
+    )
+
+
+def how_draws_are_checked() -> str:
+    """/verify alone: what the check proves, in words a member can follow."""
+    return _(
+        "🔍 <b>How a draw is checked</b>\n"
+        "1. When a draw opens, its post shows a commitment: the SHA-256 of a secret seed.\n"
+        "2. When it ends, the seed is revealed: anyone can hash it and compare.\n"
+        "3. The winners follow from the seed and the entrants sorted by id (HMAC-SHA256), so "
+        "nobody, not even the admins, could pick them.\n"
+        "Send /verify <id> and I redo the whole calculation for that draw."
     )
 
 
@@ -227,17 +252,19 @@ async def join_button(
         keeper.entrants_changed(bot, draw.id)
         text = _("✅ You're in draw #{id}! Good luck.").format(id=draw.id)
         if draw.cost:
-            text += " " + _("-{cost} points, balance {balance}.").format(
-                cost=draw.cost, balance=joined.balance
-            )
+            text += " " + ngettext(
+                "-{cost} point, balance {balance}.", "-{cost} points, balance {balance}.", draw.cost
+            ).format(cost=number(draw.cost), balance=number(joined.balance))
     elif joined.outcome == JoinOutcome.ALREADY:
         text = _("You've already joined this draw.")
     elif joined.outcome == JoinOutcome.ENDED:
         text = _("This draw has ended.")
     elif joined.outcome == JoinOutcome.COST and draw is not None:
-        text = _("Entry costs {cost} points; you have {balance}.").format(
-            cost=draw.cost, balance=joined.balance
-        )
+        text = ngettext(
+            "Entry costs {cost} point; you have {balance}.",
+            "Entry costs {cost} points; you have {balance}.",
+            draw.cost,
+        ).format(cost=number(draw.cost), balance=number(joined.balance))
     elif draw is not None and joined.outcome != JoinOutcome.UNKNOWN:
         needs = ", ".join(requirements(draw, i18n.current_locale))
         text = _("Sorry, this draw needs: {list}.").format(list=needs)
@@ -275,9 +302,11 @@ async def send_entrants(
     document = BufferedInputFile(
         ("\ufeff" + table.getvalue()).encode(), filename=f"draw-{draw.id}-entrants.csv"
     )  # the BOM lets Excel read Chinese names
-    caption = _("Draw #{id}: {count} entrants, sorted by user id.").format(
-        id=draw.id, count=len(rows)
-    )
+    caption = ngettext(
+        "Draw #{id}: {count} entrant, sorted by user id.",
+        "Draw #{id}: {count} entrants, sorted by user id.",
+        len(rows),
+    ).format(id=draw.id, count=number(len(rows)))
     await message.reply_document(document, caption=caption)
 
 
@@ -327,9 +356,9 @@ def bad_input(field: str) -> str:
 def create_router() -> Router:
     router = Router(name="draws")
     router.message.register(send_entrants, Command("draw"), is_entrants)
-    router.message.register(manage_draw, Command("draw"), is_management, IsAdmin())
+    router.message.register(manage_draw, Command("draw"), is_management, IsAdmin(), flags=ONCE)
     router.message.register(start_dialogue, Command("draw"), has_no_arguments, IsAdmin())
-    router.message.register(open_draw, Command("draw"), IsAdmin())
+    router.message.register(open_draw, Command("draw"), IsAdmin(), flags=ONCE)
     router.message.register(list_draws, Command("draws"))
     router.message.register(verify_draw, Command("verify"))
     router.callback_query.register(join_button, DrawButton.filter())

@@ -21,6 +21,7 @@ from bot.commands import usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
 from bot.middlewares import forget_after_commit
+from bot.middlewares.once import ONCE
 from handlers.refusal import admins_only
 from services.chats import BadSetting, ChatProfile, ChatService, Faq
 
@@ -117,7 +118,7 @@ def faq_problem(reason: str) -> str:
 def create_router() -> Router:
     """Commands; `create_question_router` takes the questions (plain messages)."""
     router = Router(name="faq")
-    router.message.register(manage_faq, Command("faq"), is_change, IsAdmin())
+    router.message.register(manage_faq, Command("faq"), is_change, IsAdmin(), flags=ONCE)
     router.message.register(admins_only, Command("faq"), is_change)
     router.message.register(list_faq, Command("faq"))
     return router

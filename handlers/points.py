@@ -13,19 +13,20 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.announcer import TierAnnouncer
 from bot.commands import usage_of, usage_reply
 from bot.filters import IsAdmin
 from handlers.refusal import admins_only
-from models import LedgerEntry
 from services.chats import ChatProfile
 from services.members import find_member
-from services.points import MAX_CHANGE, NotEnoughPoints, PointsService
+from services.points import MAX_CHANGE, HistoryLine, NotEnoughPoints, PointsService
+from views.numbers import number, signed
 
 ADJUST = re.compile(
-    r"^(?:(?P<target>@\w{3,32}|\d{3,20})\s+)?(?P<amount>[+-]\d{1,7})\s+(?P<reason>\S.{0,99})$"
+    r"^(?:(?P<target>@\w{3,32}|\d{3,20})\s+)?(?P<amount>[+-]\d{1,12})\s+(?P<reason>\S.{0,99})$"
 )
 HISTORY = re.compile(r"^history(?:\s+(?P<target>@\w{3,32}|\d{3,20}))?$")
 REASONS = {
@@ -55,7 +56,7 @@ def parse(args: str | None) -> PointsRequest | None:
         return PointsRequest("balance")
     if history := HISTORY.match(text):
         return PointsRequest("history", target=history["target"])
-    if (adjust := ADJUST.match(text)) and 0 < abs(int(adjust["amount"])) <= MAX_CHANGE:
+    if (adjust := ADJUST.match(text)) and int(adjust["amount"]) != 0:
         return PointsRequest("adjust", adjust["target"], int(adjust["amount"]), adjust["reason"])
     return None
 
@@ -89,6 +90,11 @@ async def adjust_or_inspect(
         await message.reply(await render_history(points, chat_profile, user_id, name))
         return
     assert message.from_user is not None
+    if abs(request.amount) > MAX_CHANGE:
+        await message.reply(
+            _("One change is at most {max} points either way.").format(max=number(MAX_CHANGE))
+        )
+        return
     try:
         balance = await points.change(
             message.chat.id, user_id, request.amount, reason="admin", ref=request.reason,
@@ -96,19 +102,32 @@ async def adjust_or_inspect(
         )  # fmt: skip
     except NotEnoughPoints as refused:
         await message.reply(
-            _("{name} has only {points} points; nothing was deducted.").format(
-                name=escape(name), points=refused.balance
+            ngettext(
+                "{name} has only {points} point; nothing was deducted.",
+                "{name} has only {points} points; nothing was deducted.",
+                refused.balance,
+            ).format(name=escape(name), points=number(refused.balance))
+        )
+        return
+    if not balance.applied:  # a redelivered command, or one seen before: never claim it twice
+        await message.reply(
+            _("This change was already applied; nothing more was added. Balance: {points}.").format(
+                points=number(balance.points)
             )
         )
         return
     if balance.promoted_to is not None:
         announcer.promoted(bot, chat_profile, name, balance.promoted_to)
     await message.reply(
-        _("✅ {amount:+d} points for {name}: {reason}. Balance: {points}.").format(
-            amount=request.amount,
+        ngettext(
+            "✅ {amount} point for {name}: {reason}. Balance: {points}.",
+            "✅ {amount} points for {name}: {reason}. Balance: {points}.",
+            abs(request.amount),
+        ).format(
+            amount=signed(request.amount),
             name=escape(name),
             reason=escape(request.reason),
-            points=balance.points,
+            points=number(balance.points),
         )
     )
 
@@ -152,9 +171,11 @@ async def own_points(
         return
     balance = await points.balance(message.chat.id, message.from_user.id)
     await message.reply(
-        _("Your balance: {points} points (lifetime {lifetime}).").format(
-            points=balance.points, lifetime=balance.lifetime_points
-        )
+        ngettext(
+            "Your balance: {points} point (lifetime {lifetime}).",
+            "Your balance: {points} points (lifetime {lifetime}).",
+            balance.points,
+        ).format(points=number(balance.points), lifetime=number(balance.lifetime_points))
     )
 
 
@@ -166,17 +187,18 @@ async def render_history(
         return _("No points changes for {name} yet.").format(name=escape(name))
     zone = ZoneInfo(profile.timezone)
     lines = [_("Last changes for {name}:").format(name=escape(name))]
-    lines += [render_entry(entry, zone) for entry in entries]
+    lines += [render_entry(line, zone) for line in entries]
     return "\n".join(lines)
 
 
-def render_entry(entry: LedgerEntry, zone: ZoneInfo) -> str:
+def render_entry(line: HistoryLine, zone: ZoneInfo) -> str:
+    entry = line.entry
     when = entry.created_at.astimezone(zone).strftime("%m-%d %H:%M")
     label = str(REASONS.get(entry.reason, entry.reason))
     note = f" · {escape(entry.ref)}" if entry.reason == "admin" and entry.ref else ""
-    if entry.campaign_id is not None:
-        note += " · 🎉"  # multiplied by a campaign
-    return f"<code>{when}</code> {entry.delta:+d} {label}{note}"
+    if line.campaign is not None:
+        note += " · 🎉 " + escape(line.campaign)  # multiplied by this campaign
+    return f"<code>{when}</code> {signed(entry.delta)} {label}{note}"
 
 
 def create_router() -> Router:

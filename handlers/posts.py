@@ -17,6 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares import commit_update_so_far
+from bot.middlewares.once import ONCE
 from models import ScheduledPost
 from scheduler.core import Scheduler
 from scheduler.posts import PostJobs
@@ -187,6 +188,6 @@ def post_problem(reason: str) -> str:
 
 def create_router() -> Router:
     router = Router(name="posts")
-    router.message.register(post, Command("post"), IsAdmin())
+    router.message.register(post, Command("post"), IsAdmin(), flags=ONCE)
     router.message.register(list_posts, Command("posts"), IsAdmin())
     return router

@@ -13,12 +13,14 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, User
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.commands import usage_reply
 from bot.rights import INVITE, RightsNotices
 from handlers.standing import MEDALS
 from services.chats import ChatProfile
 from services.referrals import ReferralService
+from views.numbers import number
 
 LINK_NAME_LENGTH = 32  # Telegram's limit for an invite link's name
 
@@ -57,9 +59,11 @@ async def invite(
     await message.reply(
         _("🔗 Your invite link: {link}").format(link=escape(link))
         + "\n"
-        + _(
-            "A friend who joins through it, stays a day and says hello earns you {points} points."
-        ).format(points=chat_profile.referral_rules.reward)
+        + ngettext(
+            "A friend who joins through it, stays a day and says hello earns you {points} point.",
+            "A friend who joins through it, stays a day and says hello earns you {points} points.",
+            chat_profile.referral_rules.reward,
+        ).format(points=number(chat_profile.referral_rules.reward))
     )
 
 

@@ -7,14 +7,15 @@ from html import escape
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import usage_of, usage_reply
+from bot.commands import problem_reply, usage_of, usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
 from bot.middlewares import commit_update_so_far, forget_after_commit
+from bot.middlewares.once import ONCE
 from scheduler.core import Scheduler
 from services.chats import (
     LANGUAGES,
@@ -27,6 +28,7 @@ from services.chats import (
     UnknownLanguage,
     UnknownTimezone,
 )
+from views.numbers import number
 
 
 async def settings(
@@ -60,7 +62,7 @@ async def settings(
         return
     if args[0].lower() == "daily_topic":
         if len(args) != 2 or args[1].lower() not in ("on", "off"):
-            await message.reply(usage_reply("settings"))
+            await message.reply(usage_reply("settings", "daily_topic"))
             return
         daily = args[1].lower() == "on"
         await chats.set_daily_topic(message.chat.id, daily)
@@ -76,7 +78,7 @@ async def settings(
         forget_after_commit(session, directory, message.chat.id)
         return
     if len(args) != 2 or args[0].lower() not in ("timezone", "language"):
-        await message.reply(usage_reply("settings"))
+        await message.reply(usage_reply("settings", args[0]))
         return
     name, value = args[0].lower(), args[1]
     try:
@@ -88,8 +90,17 @@ async def settings(
             await chats.set_language(message.chat.id, language)
             with i18n.use_locale(language or i18n.current_locale):
                 reply = _("Language set to {language}.").format(language=language_name(language))
-    except (UnknownTimezone, UnknownLanguage):
-        await message.reply(usage_reply("settings"))
+    except UnknownTimezone:
+        reason = _('Unknown time zone "{name}"; e.g. Asia/Shanghai or Europe/London.').format(
+            name=escape(value[:64])
+        )
+        await message.reply(problem_reply(reason, "settings", "timezone"))
+        return
+    except UnknownLanguage:
+        reason = _("I don't speak \"{name}\": zh, en, or auto (each member's own).").format(
+            name=escape(value[:16])
+        )
+        await message.reply(problem_reply(reason, "settings", "language"))
         return
     forget_after_commit(session, directory, message.chat.id)
     await message.reply(reply)
@@ -98,7 +109,7 @@ async def settings(
 async def set_points_rule(message: Message, args: list[str], chats: ChatService) -> None:
     """/settings points message|cooldown|daily_cap <number>"""
     if len(args) != 2 or args[0].lower() not in MessageRules.LIMITS or not args[1].isdigit():
-        await message.reply(usage_reply("settings"))
+        await message.reply(usage_reply("settings", "points"))
         return
     name, value = args[0].lower(), int(args[1])
     try:
@@ -114,14 +125,16 @@ async def set_points_rule(message: Message, args: list[str], chats: ChatService)
 async def set_checkin_rule(message: Message, args: list[str], chats: ChatService) -> None:
     """/settings checkin <name> <value>: numbers, keywords, milestones."""
     if len(args) != 2:
-        await message.reply(usage_reply("settings"))
+        await message.reply(usage_reply("settings", "checkin"))
         return
     name, value = args[0].lower(), args[1]
     try:
         await chats.set_checkin_rule(message.chat.id, name, value)
     except BadSetting:
         limits = CheckinRules.LIMITS.get(name)
-        await message.reply(out_of_range(name, limits) if limits else usage_reply("settings"))
+        await message.reply(
+            out_of_range(name, limits) if limits else usage_reply("settings", "checkin")
+        )
         return
     reply = _("✅ Sign-in setting {name} is now {value}.").format(name=name, value=escape(value))
     await message.reply(reply)
@@ -130,13 +143,13 @@ async def set_checkin_rule(message: Message, args: list[str], chats: ChatService
 async def set_cadence(message: Message, args: list[str], chats: ChatService) -> bool:
     """/settings cadence morning|reminder|digest <HH:MM|off>"""
     if len(args) != 2:
-        await message.reply(usage_reply("settings"))
+        await message.reply(usage_reply("settings", "cadence"))
         return False
     part = args[0].lower()
     try:
         at = await chats.set_cadence(message.chat.id, part, args[1])
     except BadSetting:
-        await message.reply(usage_reply("settings"))
+        await message.reply(usage_reply("settings", "cadence"))
         return False
     names = {"morning": _("The morning post"), "reminder": _("The sign-in reminder"),
              "digest": _("The evening digest")}  # fmt: skip
@@ -152,7 +165,7 @@ async def set_cadence(message: Message, args: list[str], chats: ChatService) -> 
 async def set_referral_reward(message: Message, args: list[str], chats: ChatService) -> None:
     """/settings referral <points>"""
     if len(args) != 1 or not args[0].isdigit():
-        await message.reply(usage_reply("settings"))
+        await message.reply(usage_reply("settings", "referral"))
         return
     try:
         await chats.set_referral_reward(message.chat.id, int(args[0]))
@@ -160,9 +173,11 @@ async def set_referral_reward(message: Message, args: list[str], chats: ChatServ
         await message.reply(out_of_range("referral", ReferralRules.LIMITS))
         return
     await message.reply(
-        _("✅ A friend who joins through a member's link now earns them {points} points.").format(
-            points=int(args[0])
-        )
+        ngettext(
+            "✅ A friend who joins through a member's link now earns them {points} point.",
+            "✅ A friend who joins through a member's link now earns them {points} points.",
+            int(args[0]),
+        ).format(points=number(int(args[0])))
     )
 
 
@@ -205,9 +220,11 @@ def render_settings(profile: ChatProfile) -> str:
             _("Quiet sign-ins (messages deleted after a minute): {quiet}").format(
                 quiet=profile.checkin_rules.quiet
             ),
-            _("Referral reward: {points} points per friend who stays a day and talks").format(
-                points=profile.referral_rules.reward
-            ),
+            ngettext(
+                "Referral reward: {points} point per friend who stays a day and talks",
+                "Referral reward: {points} points per friend who stays a day and talks",
+                profile.referral_rules.reward,
+            ).format(points=number(profile.referral_rules.reward)),
             _(
                 "Daily posts: morning {morning}, sign-in reminder {reminder}, digest {digest}"
             ).format(
@@ -227,5 +244,5 @@ def render_settings(profile: ChatProfile) -> str:
 
 def create_router() -> Router:
     router = Router(name="settings")
-    router.message.register(settings, Command("settings"), IsAdmin())
+    router.message.register(settings, Command("settings"), IsAdmin(), flags=ONCE)
     return router

@@ -14,7 +14,7 @@ from aiogram.types import (
     Message,
     User,
 )
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from services.messages import MessageTally
 from services.points import Period, PointsService
 from services.referrals import ReferralService
 from services.tiers import TierService, standing
+from views.numbers import number
 
 PAGE_SIZE = 10
 MAX_PAGES = 10  # the top 100
@@ -77,10 +78,11 @@ async def me(
     messages = (member.message_count if member else 0) + tally.unwritten_count(
         message.chat.id, user.id
     )
+    streak = member.streak if member else 0
     lines = [
         f"<b>{escape(user.full_name)}</b>",
         _("💰 Points: {points} (lifetime {lifetime})").format(
-            points=member.points if member else 0, lifetime=lifetime
+            points=number(member.points if member else 0), lifetime=number(lifetime)
         ),
         _("🏅 Tier: {tier}").format(tier=escape(place.tier.label(language)) if place.tier else "—"),
     ]
@@ -88,14 +90,15 @@ async def me(
         lines.append(
             f"{progress_bar(place.progress(lifetime))} "
             + _("{missing} to {tier}").format(
-                missing=place.next.threshold - lifetime, tier=escape(place.next.label(language))
+                missing=number(place.next.threshold - lifetime),
+                tier=escape(place.next.label(language)),
             )
         )
     lines += [
         _("📊 Rank: #{rank}").format(rank=rank[0]) if rank else _("📊 Rank: not ranked yet"),
-        _("🔥 Streak: {days} days · 💬 Messages: {messages}").format(
-            days=member.streak if member else 0, messages=messages
-        ),
+        ngettext("🔥 Streak: {days} day", "🔥 Streak: {days} days", streak).format(days=streak)
+        + " · "
+        + _("💬 Messages: {messages}").format(messages=number(messages)),
     ]
     running = await campaigns.running(message.chat.id)
     if running is not None:
@@ -177,11 +180,13 @@ async def render_top(
         lines.append(_("Nobody has earned points yet."))
     for place, row in enumerate(rows[:PAGE_SIZE], start=offset + 1):
         badge = MEDALS[place - 1] if place <= len(MEDALS) else f"{place}."
-        lines.append(f"{badge} {escape(row.name or str(row.user_id))} — {row.points}")
+        lines.append(f"{badge} {escape(row.name or str(row.user_id))} — {number(row.points)}")
     mine = await points.position(profile.id, profile.timezone, period, user.id)
     lines.append("")
     lines.append(
-        _("You: #{rank} · {points} points").format(rank=mine[0], points=mine[1])
+        ngettext("You: #{rank} · {points} point", "You: #{rank} · {points} points", mine[1]).format(
+            rank=mine[0], points=number(mine[1])
+        )
         if mine
         else _("You haven't earned points in this period yet.")
     )

@@ -5,22 +5,25 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.admins import AdminCache
-from bot.commands import commands_for, usage_of
+from bot.commands import commands_for, forms_of, spec_of
 
 
-async def start(message: Message, bot: Bot) -> None:
-    """/start: a private hello with an add-to-group button, or a short hello in a group."""
+async def start(message: Message, command: CommandObject, bot: Bot) -> None:
+    """/start, with or without a payload: a private hello with an add-to-group button, or a
+    short hello in a group. Deep links fanbot knows are taken by their own routers first; any
+    other payload (an old or mistyped link) still gets the hello, saying the link was not known."""
     if message.chat.type != "private":
         await message.reply(_("👋 Hello! I'm here. Send /help to see what I can do."))
         return
     me = await bot.me()
     name = escape(message.from_user.first_name if message.from_user else "")
-    text = _(
+    text = "" if not command.args else _("That link is old or not one I know.") + "\n\n"
+    text += _(
         "👋 Hi {name}! I run fan groups: daily sign-in, points and VIP tiers, lucky draws, "
         "topics and scheduled posts.\n\n"
         "Add me to your group and make me an admin to get started. /help lists my commands."
@@ -38,8 +41,14 @@ async def start(message: Message, bot: Bot) -> None:
     await message.answer(text, reply_markup=keyboard)
 
 
-async def help_(message: Message, bot: Bot, admin_cache: AdminCache) -> None:
-    """/help: member commands for everyone, admin commands too for admins."""
+async def help_(
+    message: Message, command: CommandObject, bot: Bot, admin_cache: AdminCache
+) -> None:
+    """/help: member commands for everyone, admin commands too for admins; /help <command>:
+    that command's description and every form of its usage."""
+    if command.args:
+        await message.reply(help_for(command.args.strip().lstrip("/")))
+        return
     is_admin = message.chat.type != "private" and await admin_cache.is_admin(
         bot, message.chat, message.from_user, message
     )
@@ -47,19 +56,26 @@ async def help_(message: Message, bot: Bot, admin_cache: AdminCache) -> None:
     lines += [f"/{spec.name} — {spec.description}" for spec in commands_for(admin=False)]
     if is_admin:
         lines += ["", _("<b>Admin commands</b>")]
-        lines += [
-            f"/{spec.name} — {spec.description}\n    {usage_of(spec.name)}"
-            for spec in commands_for(admin=True)
-            if spec.admin
-        ]
+        lines += [f"/{spec.name} — {spec.description}" for spec in commands_for(admin=True)
+                  if spec.admin]  # fmt: skip
     elif message.chat.type == "private":
         lines += ["", _("Admins see their commands when they send /help in their group.")]
+    lines += ["", _("/help <command> shows how to use one.")]
     await message.reply("\n".join(lines))
+
+
+def help_for(name: str) -> str:
+    spec = spec_of(name)
+    if spec is None:
+        return _("There is no /{name} command. /help lists them.").format(name=escape(name[:32]))
+    forms = "\n".join(f"<code>{escape(form)}</code>" for form in forms_of(spec.name))
+    return f"/{spec.name} — {spec.description}\n{forms}"
 
 
 def create_router() -> Router:
     router = Router(name="start")
-    # A deep link (`/start rules<chat>`) is the welcome's Rules button: `welcome` takes it.
-    router.message.register(start, CommandStart(deep_link=False))
+    # Known deep links (`/start rules<chat>`, the welcome's Rules button) sit in routers
+    # included before this one; every other /start, payload or not, lands here.
+    router.message.register(start, CommandStart())
     router.message.register(help_, Command("help"))
     return router

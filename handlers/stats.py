@@ -13,7 +13,7 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, FSInputFile, Message
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,7 @@ from services.stats import (
     parse_range,
 )
 from services.tiers import TierService
+from views.numbers import number
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 SEGMENT_NAMES = {"新": Segment.NEW, "活跃": Segment.ACTIVE, "沉默": Segment.SILENT,
@@ -81,7 +82,7 @@ def stats_caption(profile: ChatProfile, report: Report, days: int) -> str:
     now, before = report.current, report.previous
 
     def figure(name: str, per_day: bool = False) -> dict[str, str]:
-        shown = f"{now.per_day(name):,.1f}" if per_day else f"{now[name]:,}"
+        shown = f"{now.per_day(name):,.1f}" if per_day else number(now[name])
         return {"count": shown, "change": trend(now[name], before[name])}
 
     rate_now, rate_before = report.rates
@@ -91,7 +92,7 @@ def stats_caption(profile: ChatProfile, report: Report, days: int) -> str:
             last=f"{report.last_day:%m-%d}",
         ),
         _("👥 Members: {count} {change}").format(
-            count=f"{report.members:,}", change=trend(report.members, report.members_before)
+            count=number(report.members), change=trend(report.members, report.members_before)
         ),
         _("➕ Joined: {count} {change}").format(**figure("joins")),
         _("➖ Left: {count} {change}").format(**figure("leaves")),
@@ -144,7 +145,7 @@ async def segments(
     lines = [
         _("👥 <b>Member segments</b> · {day}").format(day=clock.today_in(chat_profile.timezone))
     ]
-    lines += [f"{labels[segment]}: {counted.get(segment.value, 0):,}" for segment in Segment]
+    lines += [f"{labels[segment]}: {number(counted.get(segment.value, 0))}" for segment in Segment]
     lines.append(_("See who: /segment kol (or new, active, silent, core)"))
     await message.reply("\n".join(lines))
 
@@ -202,12 +203,15 @@ def segment_detail(chosen: Segment, score: int, profile: ChatProfile) -> str:
         joined = datetime.fromtimestamp(score, UTC).astimezone(ZoneInfo(profile.timezone))
         return _("joined {day}").format(day=f"{joined:%m-%d}")
     if chosen is Segment.ACTIVE:
-        return _("{days}/7 days, {messages} messages").format(
-            days=score // 1_000_000, messages=score % 1_000_000
-        )
+        messages = score % 1_000_000
+        return ngettext(
+            "{days}/7 days, {messages} message", "{days}/7 days, {messages} messages", messages
+        ).format(days=score // 1_000_000, messages=number(messages))
     if chosen is Segment.KOL:
         return _("score {score}").format(score=score)
-    return _("{points} points earned").format(points=f"{score:,}")
+    return ngettext("{points} point earned", "{points} points earned", score).format(
+        points=number(score)
+    )
 
 
 async def export(
@@ -254,9 +258,11 @@ async def export(
             )
             return
         span = f"{first or '…'} – {last or today}"
-        caption = _("📄 {kind} of {group}, {span}: {rows} rows.").format(
-            kind=kind.value, group=escape(chat_profile.title), span=span, rows=f"{rows:,}"
-        )
+        caption = ngettext(
+            "📄 {kind} of {group}, {span}: {rows} row.",
+            "📄 {kind} of {group}, {span}: {rows} rows.",
+            rows,
+        ).format(kind=kind.value, group=escape(chat_profile.title), span=span, rows=number(rows))
         document = FSInputFile(path, filename=f"{kind.value}-{last or today}.csv")
         if user is not None and await chats.started_privately(user.id):
             try:

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
+from bot.middlewares.once import ONCE
 from handlers.refusal import admins_only
 from services.tiers import LastTier, ThresholdTaken, Tier, TierError, TierService, UnknownTier
 
@@ -84,7 +85,7 @@ def render_ladder(ladder: list[Tier], language: str) -> str:
 
 def create_router() -> Router:
     router = Router(name="tiers")
-    router.message.register(edit_ladder, Command("tiers"), is_edit, IsAdmin())
+    router.message.register(edit_ladder, Command("tiers"), is_edit, IsAdmin(), flags=ONCE)
     router.message.register(admins_only, Command("tiers"), is_edit)
     router.message.register(show_ladder, Command("tiers"))
     return router

@@ -17,6 +17,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
+from bot.middlewares.once import ONCE
 from bot.topics import TopicHost, TopicRightsMissing, linked_title, topic_link
 from handlers.refusal import admins_only
 from models import Topic
@@ -271,7 +272,7 @@ def topic_problem(reason: str) -> str:
 
 def create_router() -> Router:
     router = Router(name="topics")
-    router.message.register(manage_topics, Command("topic"), is_admin_form, IsAdmin())
+    router.message.register(manage_topics, Command("topic"), is_admin_form, IsAdmin(), flags=ONCE)
     router.message.register(list_or_refuse, Command("topic"))
     # Under the `commands` parent, whose filter is on messages only: reactions reach it, and
     # plain chatter does not pay one more router's propagation.

@@ -18,6 +18,7 @@ from bot.commands import usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
 from bot.middlewares import forget_after_commit
+from bot.middlewares.once import ONCE
 from services.chats import BadSetting, ChatProfile, ChatService, Welcome
 from services.clock import format_duration, parse_duration
 
@@ -139,7 +140,7 @@ def create_router() -> Router:
     router.message.register(
         rules_by_link, CommandStart(deep_link=True, magic=F.args.startswith("rules"))
     )
-    router.message.register(set_welcome, Command("setwelcome"), IsAdmin())
-    router.message.register(set_rules, Command("setrules"), IsAdmin())
+    router.message.register(set_welcome, Command("setwelcome"), IsAdmin(), flags=ONCE)
+    router.message.register(set_rules, Command("setrules"), IsAdmin(), flags=ONCE)
     router.message.register(show_rules, Command("rules"))
     return router

@@ -10,6 +10,7 @@ from models.ledger import LedgerEntry
 from models.member import Member
 from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
+from models.receipt import CommandReceipt
 from models.referral import InviteLink, Referral
 from models.stats import DAY_COUNTERS, DailyStats, MemberSegment, SegmentRun
 from models.tier import TierRow
@@ -23,6 +24,7 @@ __all__ = [
     "Chat",
     "Checkin",
     "CheckinDay",
+    "CommandReceipt",
     "DailyStats",
     "Draw",
     "DrawEntry",

@@ -26,6 +26,7 @@ class Member(Base):
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     points: Mapped[int] = mapped_column(BigInteger, default=0)
     lifetime_points: Mapped[int] = mapped_column(BigInteger, default=0)
+    lifetime_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     tier: Mapped[str | None] = mapped_column(String(64), default=None)
     streak: Mapped[int] = mapped_column(Integer, default=0)
     best_streak: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base
+from models.base import Base, UTCDateTime
 
 
 class PeriodTotal(Base):
@@ -19,3 +21,6 @@ class PeriodTotal(Base):
     period: Mapped[str] = mapped_column(String(16), primary_key=True)  # d:2026-11-23 w:2026-W48
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     earned: Mapped[int] = mapped_column(BigInteger, default=0)
+    # When `earned` last grew: of two members on the same figure, the one who got there first
+    # ranks higher. NULL for totals from before it was kept (they rank as earliest).
+    reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

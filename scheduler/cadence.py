@@ -35,6 +35,7 @@ from services.clock import local_day
 from services.digest import DayFigures, DigestService
 from services.points import PointsService
 from services.posts import RunStatus, Schedule
+from views.numbers import number
 
 logger = logging.getLogger(__name__)
 SENDING_AT_ONCE = 30  # chats sent to side by side; the pacer spaces them within the limits
@@ -195,7 +196,7 @@ def render_digest(profile: ChatProfile, figures: DayFigures) -> str:
             count=figures.messages, active=figures.active_members
         ),
         _("✅ Sign-ins: {count}").format(count=figures.sign_ins),
-        _("🪙 Points issued: {count}").format(count=f"{figures.points_issued:,}"),
+        _("🪙 Points issued: {count}").format(count=number(figures.points_issued)),
         _("🎁 Draws ended: {count}").format(count=figures.draws_ended),
     ]
     if figures.top_earners:

@@ -96,6 +96,7 @@ class _Locked:
 class _Signed:
     rank: int
     streak: int
+    at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -140,15 +141,24 @@ class CheckinService:
         days = [local_day(now, request.timezone) for request in requests]
         members = await self._lock_members({(r.chat_id, r.user_id) for r in requests})
         # Under the members' locks: a concurrent try of theirs either committed already or waits.
-        signed = await self._signed_on(
-            {(r.chat_id, r.user_id, day) for r, day in zip(requests, days, strict=True)}
-        )
+        wanted = {(r.chat_id, r.user_id, day) for r, day in zip(requests, days, strict=True)}
+        # Yesterday's sign-in too: after a time-zone change it may have been today (see below).
+        yesterdays = {
+            (r.chat_id, r.user_id, day - timedelta(days=1))
+            for r, day in zip(requests, days, strict=True)
+            if members[r.chat_id, r.user_id].last_day == day - timedelta(days=1)
+        }
+        signed = await self._signed_on(wanted | yesterdays)
         fresh: dict[int, _Fresh] = {}  # by the position of the request that signs in
         for position, (request, day) in enumerate(zip(requests, days, strict=True)):
             key = (request.chat_id, request.user_id, day)
             if key in signed:
                 continue
             member = members[request.chat_id, request.user_id]
+            covered = self._same_real_day(member, signed, key, request.timezone)
+            if covered is not None:
+                signed[key] = covered
+                continue
             streak = member.streak + 1 if member.last_day == day - timedelta(days=1) else 1
             reward, milestone = reward_for(streak, request.rules)
             signed[key] = fresh[position] = _Fresh(request, day, streak, reward, milestone)
@@ -323,15 +333,37 @@ class CheckinService:
             for chat, user, streak, last_day, points in rows
         }
 
+    @staticmethod
+    def _same_real_day(
+        member: _Locked,
+        signed: dict[tuple[int, int, date], _Signed | _Fresh],
+        key: tuple[int, int, date],
+        timezone: str,
+    ) -> _Signed | _Fresh | None:
+        """The sign-in that already covers today after the chat's time zone changed: one on a
+        local day that is not yet over (moved west, "today" went back) or one whose moment falls
+        on today in the new zone (moved east). One real day never pays two sign-ins."""
+        chat_id, user_id, day = key
+        if member.last_day is not None and member.last_day > day:
+            return _Signed(0, member.streak)
+        yesterday = signed.get((chat_id, user_id, day - timedelta(days=1)))
+        at = yesterday.at if isinstance(yesterday, _Signed) else None
+        return yesterday if at is not None and local_day(at, timezone) == day else None
+
     async def _signed_on(
         self, keys: set[tuple[int, int, date]]
     ) -> dict[tuple[int, int, date], _Signed | _Fresh]:
         rows = await self.session.execute(
             select(
-                Checkin.chat_id, Checkin.user_id, Checkin.day, Checkin.rank, Checkin.streak
+                Checkin.chat_id, Checkin.user_id, Checkin.day, Checkin.rank, Checkin.streak,
+                Checkin.created_at, Checkin.makeup,
             ).where(tuple_(Checkin.chat_id, Checkin.user_id, Checkin.day).in_(sorted(keys)))
-        )
-        return {(chat, user, day): _Signed(rank, streak) for chat, user, day, rank, streak in rows}
+        )  # fmt: skip
+        # A make-up is written after its day: its moment says nothing about when "today" is.
+        return {
+            (chat, user, day): _Signed(rank, streak, None if makeup else at)
+            for chat, user, day, rank, streak, at, makeup in rows
+        }
 
     async def _write(self, fresh: list[_Fresh], now: datetime) -> None:
         """Ranks from each day's counter row (taken under its lock: 1, 2, 3... once each), then

@@ -55,9 +55,16 @@ class FrozenClock(Clock):
         self.at = at
 
 
+MAX_TIMEZONE = 64  # the longest IANA name is 32 characters; longer input is not a zone
+
+
 def is_timezone(name: str) -> bool:
+    """Whether `name` is an IANA time zone; any other text (a path, a 300-byte word, a NUL)
+    is simply not one."""
+    if not name or len(name) > MAX_TIMEZONE:
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the disk refuses
         return False
     return True

@@ -36,6 +36,7 @@ from services.daystats import count_today
 from services.members import ensure_members
 from services.points import PointsService
 from services.tiers import Tier
+from services.words import loosen_options
 
 SPACE = 2**256
 MAX_WINNERS = 100
@@ -105,7 +106,7 @@ class DrawSpec:
 def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) -> DrawSpec:
     """`<prize> [winners=N] [ends=30m|2h|7d|2026-12-01 20:00] [min_tier=银牌] [min_points=100]
     [cost=10] [joined_before=7d] [min_messages=5]`, options in any order after the prize."""
-    words, options, prize = args.split(), dict[str, str](), []
+    words, options, prize = loosen_options(args, OPTIONS).split(), dict[str, str](), []
     index = 0
     while index < len(words):
         name, equals, value = words[index].partition("=")

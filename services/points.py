@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Chat, LedgerEntry, Member, PeriodTotal
+from models import Campaign, Chat, LedgerEntry, Member, PeriodTotal
+from models.base import UTCDateTime
 from models.queries import insert_for
 from services.campaigns import CampaignService
 from services.clock import Clock, local_day
@@ -96,6 +97,12 @@ class AwardResult:
     applied: set[str] = field(default_factory=set)  # keys paid now (others were paid before)
     promotions: list[Promotion] = field(default_factory=list)
     paid: dict[str, int] = field(default_factory=dict)  # key -> points, multiplier included
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    entry: LedgerEntry
+    campaign: str | None  # the name of the campaign that multiplied it
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +199,9 @@ class PointsService:
                     .values(
                         points=Member.points + delta,
                         lifetime_points=Member.lifetime_points + earned,
+                        lifetime_reached_at=(
+                            self.clock.now() if earned else Member.lifetime_reached_at
+                        ),
                     )
                     .returning(Member.points, Member.lifetime_points, Member.tier)
                 )
@@ -267,10 +277,11 @@ class PointsService:
             .values(
                 points=Member.points + bindparam("earned"),
                 lifetime_points=Member.lifetime_points + bindparam("earned"),
+                lifetime_reached_at=bindparam("now", type_=UTCDateTime),
             )
             .execution_options(dml_strategy="core_only"),
             [  # in key order, as every writer takes members (a caller may not hold them yet)
-                {"chat": chat_id, "member": user_id, "earned": points}
+                {"chat": chat_id, "member": user_id, "earned": points, "now": now}
                 for (chat_id, user_id), points in sorted(earned.items())
             ],
         )
@@ -298,15 +309,19 @@ class PointsService:
             for chat_id, timezone in timezones.items()
         }
         rows = [
-            {"chat_id": chat_id, "period": period, "user_id": user_id, "earned": points}
+            {"chat_id": chat_id, "period": period, "user_id": user_id, "earned": points,
+             "reached_at": now}
             for (chat_id, user_id), points in sorted(earned.items())
             for period in periods[chat_id]
-        ]
+        ]  # fmt: skip
         statement = insert_for(self.session, PeriodTotal)
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["chat_id", "period", "user_id"],
-                set_={"earned": PeriodTotal.earned + statement.excluded.earned},
+                set_={
+                    "earned": PeriodTotal.earned + statement.excluded.earned,
+                    "reached_at": statement.excluded.reached_at,
+                },
             ),
             rows,
         )
@@ -340,24 +355,31 @@ class PointsService:
     async def balance(self, chat_id: int, user_id: int) -> Balance:
         return await self._balance(chat_id, user_id, applied=False)
 
-    async def history(self, chat_id: int, user_id: int, limit: int = 10) -> list[LedgerEntry]:
-        rows = await self.session.scalars(
-            select(LedgerEntry)
+    async def history(self, chat_id: int, user_id: int, limit: int = 10) -> list[HistoryLine]:
+        """The member's last changes, newest first, each with the campaign that multiplied it."""
+        rows = await self.session.execute(
+            select(LedgerEntry, Campaign.name)
+            .outerjoin(Campaign, Campaign.id == LedgerEntry.campaign_id)
             .where(LedgerEntry.chat_id == chat_id, LedgerEntry.user_id == user_id)
             .order_by(LedgerEntry.id.desc())
             .limit(limit)
         )
-        return list(rows)
+        return [HistoryLine(entry, campaign) for entry, campaign in rows]
 
     async def top(
         self, chat_id: int, timezone: str, period: Period, *, offset: int = 0, limit: int = 10
     ) -> list[Ranked]:
-        """Members by points earned in the period, most first; ties by the newer user id."""
+        """Members by points earned in the period, most first; of two on the same figure, the
+        one who reached it first (then the older user id)."""
         if period is Period.ALL:
             rows = await self.session.execute(
                 select(Member.user_id, Member.display_name, Member.lifetime_points)
                 .where(Member.chat_id == chat_id, Member.lifetime_points > 0)
-                .order_by(Member.lifetime_points.desc(), Member.user_id.desc())
+                .order_by(
+                    Member.lifetime_points.desc(),
+                    Member.lifetime_reached_at.asc().nulls_first(),
+                    Member.user_id,
+                )
                 .offset(offset)
                 .limit(limit)
             )
@@ -368,7 +390,11 @@ class PointsService:
                 .join(Member, (Member.chat_id == chat_id) & (Member.user_id == PeriodTotal.user_id))
                 .where(PeriodTotal.chat_id == chat_id, PeriodTotal.period == key)
                 .where(PeriodTotal.earned > 0)
-                .order_by(PeriodTotal.earned.desc(), PeriodTotal.user_id.desc())
+                .order_by(
+                    PeriodTotal.earned.desc(),
+                    PeriodTotal.reached_at.asc().nulls_first(),
+                    PeriodTotal.user_id,
+                )
                 .offset(offset)
                 .limit(limit)
             )
@@ -379,33 +405,45 @@ class PointsService:
     ) -> tuple[int, int] | None:
         """(rank, points earned) of a member in the period, or None when they earned nothing."""
         if period is Period.ALL:
-            mine = await self.session.scalar(
-                select(Member.lifetime_points).where(
-                    Member.chat_id == chat_id, Member.user_id == user_id
+            figure, reached, user = (
+                Member.lifetime_points,
+                Member.lifetime_reached_at,
+                Member.user_id,
+            )
+            row = (
+                await self.session.execute(
+                    select(figure, reached).where(
+                        Member.chat_id == chat_id, Member.user_id == user_id
+                    )
                 )
-            )
-            if not mine:
-                return None
-            ahead = select(func.count()).where(
-                Member.chat_id == chat_id,
-                tuple_(Member.lifetime_points, Member.user_id) > tuple_(mine, user_id),
-            )
+            ).one_or_none()
+            where = [Member.chat_id == chat_id]
         else:
             key = self.period_key(timezone, period)
-            mine = await self.session.scalar(
-                select(PeriodTotal.earned).where(
-                    PeriodTotal.chat_id == chat_id,
-                    PeriodTotal.period == key,
-                    PeriodTotal.user_id == user_id,
+            figure, reached = PeriodTotal.earned, PeriodTotal.reached_at
+            user = PeriodTotal.user_id
+            row = (
+                await self.session.execute(
+                    select(figure, reached).where(
+                        PeriodTotal.chat_id == chat_id,
+                        PeriodTotal.period == key,
+                        PeriodTotal.user_id == user_id,
+                    )
                 )
-            )
-            if not mine:
-                return None
-            ahead = select(func.count()).where(
-                PeriodTotal.chat_id == chat_id,
-                PeriodTotal.period == key,
-                tuple_(PeriodTotal.earned, PeriodTotal.user_id) > tuple_(mine, user_id),
-            )
+            ).one_or_none()
+            where = [PeriodTotal.chat_id == chat_id, PeriodTotal.period == key]
+        if row is None or not row[0]:
+            return None
+        mine, my_moment = row
+        # Ahead: more points, or as many reached earlier (NULL: before moments were kept).
+        earlier = (
+            reached.is_(None) & (user < user_id)
+            if my_moment is None
+            else reached.is_(None)
+            | (reached < my_moment)
+            | ((reached == my_moment) & (user < user_id))
+        )
+        ahead = select(func.count()).where(*where, (figure > mine) | ((figure == mine) & earlier))
         return int(await self.session.scalar(ahead) or 0) + 1, int(mine)
 
     def period_key(self, timezone: str, period: Period) -> str:

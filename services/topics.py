@@ -23,6 +23,7 @@ from services.clock import Clock
 from services.daystats import count_today
 from services.members import display_names, ensure_members
 from services.points import Award, PointsService, Promotion
+from services.words import loosen_options
 
 MAX_TITLE = 128
 LIMITS = {"hours": (1, 168), "reward": (0, 1000), "cap": (1, 100)}
@@ -36,7 +37,8 @@ COLORS = {
     "blue": 7322096, "yellow": 16766590, "violet": 13338331,
     "green": 9367192, "rose": 16749490, "red": 16478047,
 }  # fmt: skip
-OPTION = re.compile(r"^(hours|reward|cap|kind|color|bonus)=(\S+)$", re.IGNORECASE)
+OPTION_NAMES = ("hours", "reward", "cap", "kind", "color", "bonus")
+OPTION = re.compile(rf"^({'|'.join(OPTION_NAMES)})=(\S+)$", re.IGNORECASE)
 KINDS = ("talk", "show")
 
 
@@ -60,7 +62,7 @@ def parse_topic(args: str) -> TopicSpec:
     """`<title> [hours=24] [reward=2] [cap=10] [kind=show] [color=blue] [bonus=20,10,5]`."""
     options: dict[str, str] = {}
     words = []
-    for word in args.split():
+    for word in loosen_options(args, OPTION_NAMES).split():
         found = OPTION.match(word)
         if found is None:
             words.append(word)

@@ -8,12 +8,15 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "__": None, "gettext": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None, "__": None, "gettext": None, "lazy_gettext": None,
+    "ngettext": (1, 2), "lazy_ngettext": (1, 2),
+}  # fmt: skip
 
 
 def source_messages() -> set[str]:
     found: set[str] = set()
-    for folder in ("bot", "handlers", "services", "scheduler"):
+    for folder in ("bot", "handlers", "services", "scheduler", "views"):
         for _, _, message, _, _ in extract_from_dir(ROOT / folder, keywords=KEYWORDS):
             found.add(message if isinstance(message, str) else message[0])
     return found
@@ -21,7 +24,14 @@ def source_messages() -> set[str]:
 
 def catalog(language: str) -> dict[str, str]:
     with (ROOT / "locales" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        return {str(m.id): str(m.string) for m in read_po(po) if m.id}
+        # A plural message is known by its singular; its translation by its first form.
+        return {
+            str(m.id[0] if isinstance(m.id, tuple | list) else m.id): str(
+                m.string[0] if isinstance(m.string, tuple | list) else m.string
+            )
+            for m in read_po(po)
+            if m.id
+        }
 
 
 def test_every_message_has_a_chinese_translation() -> None:

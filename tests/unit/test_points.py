@@ -82,7 +82,7 @@ async def test_history_lists_the_latest_changes_first(session_pool, chat) -> Non
         await change(session_pool, n + 1, f"msg:{n}")
     async with session_pool() as session:
         history = await PointsService(session, CLOCK).history(CHAT, FAN)
-    assert [entry.delta for entry in history] == list(range(12, 2, -1))
+    assert [line.entry.delta for line in history] == list(range(12, 2, -1))
 
 
 async def test_audit_finds_a_balance_changed_behind_the_ledgers_back(session_pool, chat) -> None:

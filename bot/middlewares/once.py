@@ -1,0 +1,41 @@
+"""Handlers flagged `once` run once per command message: a redelivered one is told it was done.
+
+Telegram redelivers an update the bot did not confirm; if the bot died after committing the
+command's change, running it again would create a second draw or post, or claim a success
+twice. The receipt is written in the update's transaction, so it commits with the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
+
+from services.receipts import first_receipt
+
+ONCE = {"once": True}  # handler flags: `router.message.register(..., flags=ONCE)`
+
+
+class OnceMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not get_flag(data, "once") or not isinstance(event, Message):
+            return await handler(event, data)
+        command = (event.text or event.caption or "").split(maxsplit=1)
+        if len(command) < 2:  # the bare command only shows or asks: nothing to repeat
+            return await handler(event, data)
+        name = command[0].lstrip("/").split("@")[0]
+        if await first_receipt(
+            data["session"], data["clock"], event.chat.id, event.message_id, name
+        ):
+            return await handler(event, data)
+        await event.reply(_("⏭ Already done: I handled this command before."))
+        return None

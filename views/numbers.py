@@ -1,0 +1,13 @@
+"""Numbers as every reply shows them: one way, in both languages."""
+
+from __future__ import annotations
+
+
+def number(value: int) -> str:
+    """1000057 -> "1,000,057": grouped by thousands, as zh and en readers both write them."""
+    return f"{value:,}"
+
+
+def signed(value: int) -> str:
+    """+1,200 / -20: a change of points."""
+    return f"{value:+,}"
