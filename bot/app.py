@@ -33,7 +33,7 @@ from bot.middlewares import (
     TrackingMiddleware,
 )
 from bot.pacing import PacingMiddleware, SendPacer
-from bot.quiet import QuietMode
+from bot.quiet import QuietMode, SenderOnlyCleanup
 from bot.referrals import ReferralKeeper
 from bot.rights import RightsNotices
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
@@ -143,6 +143,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         ],
     )
     scheduler_lock = SchedulerLock(services.engine)
+    quiet = QuietMode(settings.quiet_delete_seconds, notices)
     referral_keeper = ReferralKeeper(background, announcer)
     dispatcher = Dispatcher(
         storage=storage,
@@ -161,7 +162,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         scheduler=scheduler,
         post_jobs=post_jobs,
         topic_host=topic_host,
-        quiet=QuietMode(settings.quiet_delete_seconds, notices),
+        quiet=quiet,
     )
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
@@ -182,6 +183,8 @@ def create_dispatcher(services: Services) -> Dispatcher:
         me = await bot.me()
         logger.info("started as @%s (id %s)", me.username, me.id)
         await register_commands(bot, i18n)
+        # Built with the dispatcher's quiet mode, so added here rather than in create_bot.
+        bot.session.middleware(SenderOnlyCleanup(quiet, services.directory))
         tasks.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
         tasks.add(asyncio.create_task(referral_keeper.run(bot)))
         if settings.scheduler_enabled:

@@ -18,6 +18,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from babel.support import LazyProxy
 
+from bot.sender_only import for_sender
+
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
@@ -31,7 +33,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", __("Start the bot and see what it does")),
     CommandSpec(
         "help",
-        __("List the commands you can use; /help <command> explains one"),
+        __("List the commands you can use, or explain one: /help draw"),
         usage="/help [command]",
     ),
     CommandSpec(
@@ -203,12 +205,12 @@ def usage_reply(name: str, form: str | None = None) -> str:
     text = _("Usage: {usage}").format(usage=f"<code>{escape(brief)}</code>")
     if shortened:
         text += " · " + _("more: /help {name}").format(name=name)
-    return text
+    return for_sender(text)
 
 
 def problem_reply(reason: str, name: str, form: str | None = None) -> str:
     """Input that was understood but cannot be used: the reason first, then the usage line."""
-    return f"{reason}\n{usage_reply(name, form)}"
+    return for_sender(f"{reason}\n{usage_reply(name, form)}")
 
 
 def commands_for(*, admin: bool) -> list[CommandSpec]:

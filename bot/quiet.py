@@ -1,4 +1,6 @@
-"""Quiet mode for the sign-in: keyword messages and their replies are deleted a minute later."""
+"""Quiet mode: in a quiet group, sign-in keyword messages and their replies, and replies that
+matter only to their sender (usage lines, refusals) with their commands, are deleted a minute
+later."""
 
 from __future__ import annotations
 
@@ -7,9 +9,18 @@ import logging
 import time
 
 from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.methods import Response, SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Message
 
+from bot.directory import ChatDirectory
 from bot.rights import DELETE, RightsNotices
+from bot.sender_only import is_for_sender
 from services.chats import ChatProfile, CheckinRules
 
 logger = logging.getLogger(__name__)
@@ -64,3 +75,31 @@ class QuietMode:
             size = 0
         self._sizes[chat_id] = (time.monotonic(), size)
         return size
+
+
+class SenderOnlyCleanup(BaseRequestMiddleware):
+    """Sends go through here: a reply marked for its sender (`bot.sender_only`) in a quiet
+    group is deleted later, with the command it answers. One type check for every other send."""
+
+    def __init__(self, quiet: QuietMode, directory: ChatDirectory) -> None:
+        self.quiet = quiet
+        self.directory = directory
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        if not isinstance(method, SendMessage) or not is_for_sender(method.text):
+            return response
+        sent = response.result
+        profile = self.directory.peek(int(method.chat_id))
+        if not isinstance(sent, Message) or profile is None or not profile.is_group:
+            return response
+        if await self.quiet.applies(bot, profile):
+            asked = method.reply_parameters.message_id if method.reply_parameters else None
+            ids = (sent.message_id,) if asked is None else (asked, sent.message_id)
+            self.quiet.clean_up(bot, sent.chat.id, *ids)
+        return response

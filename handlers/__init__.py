@@ -55,7 +55,13 @@ def feature_routers() -> list[Router]:
     addressed.message.filter(may_be_for_the_bot)
     addressed.include_routers(draw_dialogue.create_router(), faq.create_question_router())
     # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.
-    return [lifecycle.create_router(), commands, checkin.create_router(), addressed]
+    return [
+        lifecycle.create_router(),
+        commands,
+        checkin.create_router(),
+        addressed,
+        refusal.create_button_router(),
+    ]
 
 
 async def may_be_for_the_bot(message: Message) -> bool:

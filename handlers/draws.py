@@ -227,7 +227,7 @@ def how_draws_are_checked() -> str:
         "2. When it ends, the seed is revealed: anyone can hash it and compare.\n"
         "3. The winners follow from the seed and the entrants sorted by id (HMAC-SHA256), so "
         "nobody, not even the admins, could pick them.\n"
-        "Send /verify <id> and I redo the whole calculation for that draw."
+        "Send /verify &lt;id&gt; and I redo the whole calculation for that draw."
     )
 
 

@@ -1,18 +1,31 @@
-"""The one answer a member gets for an admin command."""
+"""The one answer a member gets for an admin command, and for a button nobody knows."""
 
 from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.commands import admin_command_names
+from bot.sender_only import for_sender
 
 
 async def admins_only(message: Message) -> None:
     """An admin command from someone who is not an admin here."""
-    await message.reply(_("Sorry, only the group's admins can use this command."))
+    await message.reply(for_sender(_("Sorry, only the group's admins can use this command.")))
+
+
+async def unknown_button(query: CallbackQuery) -> None:
+    """A press no feature took: forged data, or a button from an older version of the bot."""
+    await query.answer(_("This button no longer works."))
+
+
+def create_button_router() -> Router:
+    """Last of all routers: every feature's buttons are tried first."""
+    router = Router(name="unknown-buttons")
+    router.callback_query.register(unknown_button)
+    return router
 
 
 def create_router() -> Router:

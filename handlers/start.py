@@ -53,14 +53,16 @@ async def help_(
         bot, message.chat, message.from_user, message
     )
     lines = [_("<b>Commands</b>")]
-    lines += [f"/{spec.name} — {spec.description}" for spec in commands_for(admin=False)]
+    lines += [
+        f"/{spec.name} — {escape(str(spec.description))}" for spec in commands_for(admin=False)
+    ]
     if is_admin:
         lines += ["", _("<b>Admin commands</b>")]
-        lines += [f"/{spec.name} — {spec.description}" for spec in commands_for(admin=True)
-                  if spec.admin]  # fmt: skip
+        lines += [f"/{spec.name} — {escape(str(spec.description))}"
+                  for spec in commands_for(admin=True) if spec.admin]  # fmt: skip
     elif message.chat.type == "private":
         lines += ["", _("Admins see their commands when they send /help in their group.")]
-    lines += ["", _("/help <command> shows how to use one.")]
+    lines += ["", _("/help &lt;command&gt; shows how to use one.")]
     await message.reply("\n".join(lines))
 
 
@@ -69,7 +71,7 @@ def help_for(name: str) -> str:
     if spec is None:
         return _("There is no /{name} command. /help lists them.").format(name=escape(name[:32]))
     forms = "\n".join(f"<code>{escape(form)}</code>" for form in forms_of(spec.name))
-    return f"/{spec.name} — {spec.description}\n{forms}"
+    return f"/{spec.name} — {escape(str(spec.description))}\n{forms}"
 
 
 def create_router() -> Router:

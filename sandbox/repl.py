@@ -1,7 +1,9 @@
 """`fanbot sandbox`: try fanbot with no token. A local Bot API, the real bot, and a terminal.
 
-Type as the current person (`/as bob` to switch), `/press 1` for a button on the bot's last
-message, `/who` for the cast, `/quit` to leave.
+Type as the current person (`/as bob` to switch), `/reply 12 text` to answer message #12,
+`/press 1` for a button on the bot's last message (`/press 12 1` on message #12), `/who` for the
+cast, `/quit` to leave. The world's ids go on across sessions (`sandbox-world.json`), since the
+bot's database is kept too.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import json
 import os
 import re
 import sys
@@ -19,16 +22,49 @@ from sandbox.control import post_as
 from sandbox.server import DEFAULT_TOKEN, start_sandbox
 from sandbox.world import ADMIN_RIGHTS, WORLD, Membership, SandboxChat, SandboxUser, World
 
-HELP = "type to talk · /as <name> switch person · /press <n> press a button · /who · /quit"
+HELP = (
+    "type to talk · /reply <#> <text> · /press [<#>] <button> · /as <name> switch person · "
+    "/who · /quit"
+)
 TAG = re.compile(r"<[^>]+>")
+LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
+STATE = Path("sandbox-world.json")
+STYLES = {"b": "1", "strong": "1", "i": "3", "em": "3", "u": "4", "code": "2", "pre": "2"}
+
+
+def render_html(text: str, *, ansi: bool) -> str:
+    """The bot's HTML as a terminal shows it: bold and italics as ANSI styles (when the output
+    is a terminal), links as "text (url)", other tags dropped, entities unescaped."""
+    text = LINK.sub(lambda link: f"{link[2]} ({link[1]})", text)
+    if ansi:
+        for tag, style in STYLES.items():
+            text = re.sub(rf"<{tag}(?: [^>]*)?>", f"\033[{style}m", text)
+            text = text.replace(f"</{tag}>", "\033[0m")
+    return html.unescape(TAG.sub("", text))
+
+
+def load_state(path: Path = STATE) -> dict[str, Any]:
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 class Terminal:
-    def __init__(self, world: World, group: SandboxChat, cast: dict[str, SandboxUser]) -> None:
+    def __init__(
+        self,
+        world: World,
+        group: SandboxChat,
+        cast: dict[str, SandboxUser],
+        state_path: Path | None = None,
+    ) -> None:
         self.world, self.group, self.cast = world, group, cast
         self.speaker = cast["alice"]
-        self.last_markup: dict[str, Any] | None = None
+        self.state_path = state_path
+        self.markups: dict[int, dict[str, Any] | None] = {}  # message id -> its buttons
         self.last_message_id: int | None = None
+        self.ansi = sys.stdout.isatty()
 
     async def show_bot(self) -> None:
         seen = len(self.world.events)
@@ -38,24 +74,29 @@ class Terminal:
             shown = False
             for event in events:
                 if event["kind"] in ("sent", "edited") and event.get("chat_id") == self.group.id:
-                    self.last_markup, self.last_message_id = (
-                        event["reply_markup"],
-                        event["message_id"],
-                    )
-                    label = "bot" if event["kind"] == "sent" else "bot (edited)"
-                    text = html.unescape(TAG.sub("", event["html"] or event["text"] or ""))
-                    print(f"\r{label}: {text}")
+                    print("\r" + self.describe(event))
                     shown = True
-                    for number, button in enumerate(self._buttons(), 1):
-                        print(f"   [{number}] {button.get('text')}")
                 elif event["kind"] == "answered" and event.get("text"):
                     print(f"\r(toast) {event['text']}")
                     shown = True
             if shown:
                 print(f"{self.speaker.first_name}> ", end="", flush=True)
 
-    def _buttons(self) -> list[dict[str, Any]]:
-        rows: list[list[dict[str, Any]]] = (self.last_markup or {}).get("inline_keyboard", [])
+    def describe(self, event: dict[str, Any]) -> str:
+        """`#12 bot ↩#11: text`, then its buttons numbered."""
+        number = event["message_id"]
+        self.markups[number], self.last_message_id = event.get("reply_markup"), number
+        label = "bot" if event["kind"] == "sent" else "bot (edited)"
+        if event.get("reply_to"):
+            label += f" ↩#{event['reply_to']}"
+        text = render_html(event.get("html") or event.get("text") or "", ansi=self.ansi)
+        lines = [f"#{number} {label}: {text}"]
+        lines += [f"   [{n}] {b.get('text')}" for n, b in enumerate(self._buttons(number), 1)]
+        return "\n".join(lines)
+
+    def _buttons(self, message_id: int | None) -> list[dict[str, Any]]:
+        markup = self.markups.get(message_id) if message_id is not None else None
+        rows: list[list[dict[str, Any]]] = (markup or {}).get("inline_keyboard", [])
         return [button for row in rows for button in row]
 
     async def run(self) -> None:
@@ -66,30 +107,56 @@ class Terminal:
                 line = (await asyncio.to_thread(input, f"{self.speaker.first_name}> ")).strip()
                 if line in ("/quit", "/exit"):
                     return
-                if line.startswith("/as "):
-                    self.speaker = self.cast.get(line[4:].strip().lower(), self.speaker)
-                elif line == "/who":
-                    for name, user in self.cast.items():
-                        print(f"  {name}: {self.group.members[user.id].status}")
-                elif line.startswith("/press "):
-                    self._press(line[7:].strip())
-                elif line:
-                    post_as(self.world, self.group, self.speaker, {"text": line}, {})
+                print(self.handle(line), end="")
+                self.save()
         finally:
             watcher.cancel()
+            self.save()
 
-    def _press(self, number: str) -> None:
-        buttons = self._buttons()
-        if (
-            not number.isdigit()
-            or not 1 <= int(number) <= len(buttons)
-            or self.last_message_id is None
-        ):
-            print("no such button")
-            return
-        message = self.group.messages[self.last_message_id]
-        data = buttons[int(number) - 1].get("callback_data")
+    def handle(self, line: str) -> str:
+        """One line typed: a sandbox command, or a message as the current speaker. Returns
+        what to print (ending in a newline, or empty)."""
+        word, _space, rest = line.partition(" ")
+        if word == "/as":
+            self.speaker = self.cast.get(rest.strip().lower(), self.speaker)
+            return ""
+        if word == "/who":
+            return "".join(
+                f"  {name}: {self.group.members[user.id].status}\n"
+                for name, user in self.cast.items()
+            )
+        if word == "/press":
+            return self._press(rest.split())
+        if word == "/reply":
+            target, _space, text = rest.strip().partition(" ")
+            number = target.lstrip("#")
+            if not number.isdigit() or int(number) not in self.group.messages or not text:
+                return "usage: /reply <message #> <text>\n"
+            return self._post({"text": text, "reply_to": int(number)})
+        return self._post({"text": line}) if line else ""
+
+    def _post(self, data: dict[str, Any]) -> str:
+        message = post_as(self.world, self.group, self.speaker, data, {})
+        return f"#{message['message_id']}\n"
+
+    def _press(self, words: list[str]) -> str:
+        if len(words) == 1:
+            message_id, choice = self.last_message_id, words[0]
+        elif len(words) == 2 and words[0].lstrip("#").isdigit():
+            message_id, choice = int(words[0].lstrip("#")), words[1]
+        else:
+            return "usage: /press [<message #>] <button>\n"
+        buttons = self._buttons(message_id)
+        if message_id is None or not choice.isdigit() or not 1 <= int(choice) <= len(buttons):
+            return "no such button\n"
+        message = self.group.messages[message_id]
+        data = buttons[int(choice) - 1].get("callback_data")
         self.world.press_button(self.group, message, self.speaker, data)
+        return ""
+
+    def save(self) -> None:
+        if self.state_path is not None:
+            self.state_path.write_text(json.dumps(self.world.state()))
 
 
 def cast_of(world: World) -> tuple[SandboxChat, dict[str, SandboxUser]]:
@@ -109,6 +176,7 @@ def cast_of(world: World) -> tuple[SandboxChat, dict[str, SandboxUser]]:
 async def main(port: int = 0) -> int:
     runner, url = await start_sandbox(port=port)
     world = runner.app[WORLD]
+    world.resume(load_state())
     group, cast = cast_of(world)
     log = Path("sandbox-bot.log")
     env = {
@@ -132,7 +200,7 @@ async def main(port: int = 0) -> int:
         polling.cancel()
         try:
             if bot.returncode is None:
-                await Terminal(world, group, cast).run()
+                await Terminal(world, group, cast, STATE).run()
             else:
                 print(f"the bot stopped; see {log}")
         except (EOFError, KeyboardInterrupt):

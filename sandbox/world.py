@@ -129,6 +129,17 @@ class SandboxChat:
         }  # fmt: skip
 
 
+def valid_text(text: str) -> str:
+    """Text as Telegram delivers it: valid UTF-8 only. Bytes a terminal cut in the middle of a
+    character (Python keeps them as lone surrogates) become U+FFFD, as Telegram's clients
+    would send them, instead of text no JSON encoder can write."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # undecodable input bytes, back as bytes
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")  # other lone surrogates
+    return raw.decode("utf-8", "replace")
+
+
 class World:
     def __init__(self, token: str, bot_id: int, bot_username: str) -> None:
         self.token = token
@@ -139,6 +150,8 @@ class World:
         self.user_ids = itertools.count(10_001)
         self.group_ids = itertools.count(1)
         self.update_ids = itertools.count(1)
+        self.first_message_id = 1  # every chat's first id: above the last session's (`resume`)
+        self.last_message_id = 0
         self.query_ids = itertools.count(1)
         self.file_ids = itertools.count(1)
         self.pending: list[dict[str, Any]] = []
@@ -192,14 +205,20 @@ class World:
     def add_chat(self, chat_type: str, title: str, is_forum: bool = False) -> SandboxChat:
         number = next(self.group_ids)
         chat_id = -(1_000_000_000_000 + number) if chat_type == "supergroup" else -(4_000 + number)
-        chat = SandboxChat(id=chat_id, type=chat_type, title=title, is_forum=is_forum)
+        chat = SandboxChat(
+            id=chat_id, type=chat_type, title=title, is_forum=is_forum,
+            message_ids=itertools.count(self.first_message_id),
+        )  # fmt: skip
         self.chats[chat.id] = chat
         return chat
 
     def private_chat(self, user: SandboxUser) -> SandboxChat:
         chat = self.chats.get(user.id)
         if chat is None:
-            chat = SandboxChat(id=user.id, type="private", private_user=user)
+            chat = SandboxChat(
+                id=user.id, type="private", private_user=user,
+                message_ids=itertools.count(self.first_message_id),
+            )  # fmt: skip
             chat.members = {user.id: Membership("member"), self.bot.id: Membership("member")}
             self.chats[user.id] = chat
         return chat
@@ -215,6 +234,9 @@ class World:
     def new_message(
         self, chat: SandboxChat, sender: SandboxUser | None, **content: Any
     ) -> dict[str, Any]:
+        for field_name in ("text", "caption"):
+            if isinstance(content.get(field_name), str):
+                content[field_name] = valid_text(content[field_name])
         message: dict[str, Any] = {
             "message_id": next(chat.message_ids),
             "date": int(time.time()),
@@ -231,7 +253,22 @@ class World:
                     {"type": "bot_command", "offset": 0, "length": len(command.group(0))}
                 ]
         chat.messages[message["message_id"]] = message
+        self.last_message_id = max(self.last_message_id, message["message_id"])
         return message
+
+    # -- a world that goes on across sandbox sessions ------------------------------------------
+
+    def resume(self, state: dict[str, Any]) -> None:
+        """Start ids above those of an earlier session (its database is kept: an id seen again
+        would be a message the bot already handled)."""
+        self.first_message_id = int(state.get("next_message_id", 1))
+        self.update_ids = itertools.count(int(state.get("next_update_id", 1)))
+        self.last_message_id = self.first_message_id - 1
+
+    def state(self) -> dict[str, Any]:
+        next_update = next(self.update_ids)
+        self.update_ids = itertools.count(next_update)
+        return {"next_message_id": self.last_message_id + 1, "next_update_id": next_update}
 
     def sees_message(self, chat: SandboxChat, message: dict[str, Any]) -> bool:
         """Privacy mode: a bot that is not an admin sees only what is meant for it."""

@@ -14,6 +14,7 @@ from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot.admins import AdminCache
+from bot.sender_only import for_sender
 from bot.throttle import Throttle, Verdict
 
 
@@ -35,7 +36,9 @@ class CommandThrottleMiddleware(BaseMiddleware):
         if verdict is Verdict.ALLOW or await self._is_group_admin(event, data):
             return await handler(event, data)
         if verdict is Verdict.WARN:
-            await event.reply(_("You're sending commands too fast. Please wait a few seconds."))
+            await event.reply(
+                for_sender(_("You're sending commands too fast. Please wait a few seconds."))
+            )
         return None
 
     @staticmethod

@@ -64,7 +64,7 @@ async def test_a_campaign_doubles_points_and_is_greeted_and_thanked(
     assert field(me, "Points:") == "10 (lifetime 10)"
     assert field(me, "🎉 Thanksgiving:") == f"points ×2 until {today:%m-%d} 23:59"
     history = await sandbox.ask(group, bob, "/points history")
-    assert history["text"].splitlines()[1].endswith("+10 sign-in · 🎉")
+    assert history["text"].splitlines()[1].endswith("+10 sign-in · 🎉 Thanksgiving")
 
     assert bot.stop() == 0
     await clock.advance(86_400)  # the campaign ended while the bot was down

@@ -30,7 +30,7 @@ async def test_the_command_signs_in_once_a_day(sandbox: SandboxClient) -> None:
     assert again["text"].startswith("You've already signed in today (#1). Next sign-in in ")
     me = await sandbox.ask(group, bob, "/me")
     assert "💰 Points: 5 (lifetime 5)" in me["text"]
-    assert "🔥 Streak: 1 days" in me["text"]
+    assert "🔥 Streak: 1 day ·" in me["text"]
     assert (await sandbox.ask(group, bob, "/checkin now"))["text"].startswith("Usage: /checkin")
 
 
@@ -66,7 +66,7 @@ async def test_the_button_answers_with_a_toast_and_keeps_the_group_quiet(
     assert again["text"].startswith("You've already signed in today (#1).")
     assert await sandbox.quiet_for(0.5, group_posts(group)) == []
     board = await sandbox.ask(group, admin, "/checkin top")
-    assert board["text"].splitlines()[1] == "1. Bob — 1 days"
+    assert board["text"].splitlines()[1] == "1. Bob — 1 day"
     assert board["text"].splitlines()[4] == "1. Bob"
 
 
@@ -124,4 +124,4 @@ async def test_a_member_who_left_and_came_back_keeps_their_history(
     assert again["text"].startswith("You've already signed in today (#1).")
     me = await sandbox.ask(group, bob, "/me")
     assert "💰 Points: 5 (lifetime 5)" in me["text"]
-    assert "🔥 Streak: 1 days" in me["text"]
+    assert "🔥 Streak: 1 day ·" in me["text"]

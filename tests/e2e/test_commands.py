@@ -71,14 +71,21 @@ async def test_an_admin_reads_and_changes_settings(sandbox: SandboxClient) -> No
     assert "Time zone: America/New_York" in reply["text"]
 
 
-async def test_an_unknown_timezone_gets_the_usage_and_changes_nothing(
+async def test_an_unknown_timezone_gets_the_reason_then_the_usage_and_changes_nothing(
     sandbox: SandboxClient,
 ) -> None:
     owner = await sandbox.create_user("Owner", language_code="en")
     group = await sandbox.create_group(creator=owner)
-    for bad in ("/settings timezone Mars/Olympus", "/settings colour blue", "/settings timezone"):
+    for bad, first_line in (
+        ("/settings timezone Mars/Olympus", 'Unknown time zone "Mars/Olympus"'),
+        ("/settings timezone " + "Asia/" + "x" * 300, "Unknown time zone"),
+        ("/settings language fr", 'I don\'t speak "fr"'),
+        ("/settings colour blue", "Usage: /settings"),
+        ("/settings timezone", "Usage: /settings timezone <Area/City>"),
+    ):
         reply = await sandbox.ask(group, owner, bad)
-        assert reply["text"].startswith("Usage: /settings")
+        assert reply["text"].startswith(first_line), bad
+        assert reply["text"].splitlines()[-1].startswith("Usage: /settings"), bad
     reply = await sandbox.ask(group, owner, "/settings")
     assert "Time zone: Asia/Shanghai" in reply["text"]
 

@@ -102,7 +102,7 @@ async def test_a_draw_from_post_to_verified_winners(sandbox: SandboxClient) -> N
     )
     before = sandbox.cursor
     rerolled = await sandbox.ask(group, admin, f"/draw reroll {draw_id(post)}")
-    assert rerolled["text"].startswith(f"🔁 Draw #{draw_id(post)}: 1 winner(s) replaced")
+    assert rerolled["text"].startswith(f"🔁 Draw #{draw_id(post)}: 1 winner replaced")
     edits = [
         e
         for e in await sandbox.events(before)
@@ -166,7 +166,7 @@ async def test_requirements_entry_cost_and_cancel_refunds(sandbox: SandboxClient
     )
     assert await press(sandbox, group, post, poor) == "Sorry, this draw needs: 30+ points."
     cancelled = await sandbox.ask(group, admin, f"/draw cancel {draw_id(post)}")
-    assert cancelled["text"] == f"❌ Draw #{draw_id(post)} cancelled; 1 entry costs refunded."
+    assert cancelled["text"] == f"❌ Draw #{draw_id(post)} cancelled; 1 entry cost refunded."
     me = await sandbox.ask(group, rich, "/me")
     assert "💰 Points: 50 (lifetime 50)" in me["text"]
     assert await press(sandbox, group, post, poor, stale=True) == "This draw has ended."
@@ -185,7 +185,7 @@ async def test_a_draw_that_ends_while_the_bot_is_down_ends_at_start_up(launch: L
     await bot.wait_ready()
     result = await result_of(sandbox, group, timeout=20)
     assert result["text"].splitlines()[1] == "🎉 Winners (press Claim to collect):"
-    assert "Entrants: 2" in result["text"]
+    assert "2 entrants" in result["text"]
     checked = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "bot", "verify-draw", str(draw_id(post))],
@@ -310,7 +310,7 @@ async def test_a_burst_of_presses_with_telegram_limits_on(sandbox: SandboxClient
         counts = [
             e["text"] for e in await sandbox.events(before) if e["kind"] == "edited"
         ]  # the edits came while the toasts did
-        assert "Entrants: 1500" in counts[-1]
+        assert "Entrants: 1,500" in counts[-1]
         # throttled: one edit per 5 s at most, whatever the rate of presses
         assert len(counts) <= (time.monotonic() - started) / EDIT_EVERY + 1
         assert (await sandbox.stats())["rejected_429"] == 0

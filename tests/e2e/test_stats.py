@@ -111,7 +111,7 @@ async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> N
     await sandbox.ask(group, bob, "/checkin")
     in_group = await sandbox.ask(group, admin, "/export checkins")  # never started the bot
     assert in_group["method"] == "sendDocument"
-    assert in_group["text"].endswith(": 1 rows.")
+    assert in_group["text"].endswith(": 1 row.")
     rows = list(
         csv.reader(
             io.StringIO((await sandbox.file(in_group["document"]["file_id"])).decode("utf-8-sig"))

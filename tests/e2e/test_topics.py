@@ -113,7 +113,7 @@ async def test_a_topic_in_an_ordinary_group_rewards_replies_within_the_cap(
         "🏁 What should we make next? is closed. Thank you all!",
         "💬 Replies: 5 · 👥 Members taking part: 2",
         "🥇 Bob: 4 replies, 1 received · +20",
-        "🥈 Carol: 1 replies, 0 received · +10",
+        "🥈 Carol: 1 reply, 0 received · +10",
     ]
     closed = await sandbox.reply_to(group.id, close["message"]["message_id"])
     topic_id = closed["text"].split("#")[1].split()[0]
@@ -223,7 +223,7 @@ async def test_topics_close_on_time_after_a_restart_and_the_queue_feeds_the_morn
 
     await clock.advance(3600)  # its hour passes while the bot runs: closed by the scheduler
     (summary,) = await sandbox.wait_for(sent_in(group, "🏁 今天喝什么茶"), timeout=45)
-    assert summary["text"].splitlines()[2] == "🥇 Bob: 1 replies, 0 received · +20"
+    assert summary["text"].splitlines()[2] == "🥇 Bob: 1 reply, 0 received · +20"
 
     second = await open_topic(sandbox, group, admin, "Tea and cake hours=1")
     await sandbox.send(group, bob, "Matcha roll cake!", reply_to=second["message_id"])
@@ -234,7 +234,7 @@ async def test_topics_close_on_time_after_a_restart_and_the_queue_feeds_the_morn
     await bot.wait_ready()
     (late,) = await sandbox.wait_for(sent_in(group, "🏁 Tea and cake"), timeout=30)
     assert late["reply_to"] == second["message_id"]
-    assert late["text"].splitlines()[2] == "🥇 Bob: 1 replies, 0 received · +20"
+    assert late["text"].splitlines()[2] == "🥇 Bob: 1 reply, 0 received · +20"
     assert await topic_rows(sandbox, group, bob) == [
         "+20 topic", "+2 topic", "+20 topic", "+4 topic",
     ]  # fmt: skip

@@ -98,5 +98,5 @@ async def test_the_digest_counts_the_day(
     async with session_pool() as session:
         figures = await DigestService(session, clock).day(GROUP, SHANGHAI, date(2026, 11, 23))
     assert (figures.sign_ins, figures.points_issued, figures.draws_ended) == (2, 40, 0)
-    assert [(row.user_id, row.points) for row in figures.top_earners] == [(3, 30), (2, 5), (1, 5)]
+    assert [(row.user_id, row.points) for row in figures.top_earners] == [(3, 30), (1, 5), (2, 5)]
     assert figures.tomorrow == []

@@ -199,3 +199,46 @@ async def test_at_most_two_make_ups_a_month(session_pool, chat) -> None:
     ]
     clock.set(at("2026-12-02", "09:00"))  # a new month
     assert await make_up(session_pool, clock) != "limit"
+
+
+async def test_a_time_zone_moved_west_gives_no_second_sign_in_on_the_same_real_day(
+    session_pool, chat
+) -> None:
+    clock = FrozenClock(at("2026-12-02", "08:00"))  # Shanghai morning; New York's evening before
+    assert isinstance(await sign(session_pool, clock), SignedIn)
+    clock.set(at("2026-12-02", "09:00"))
+    again = await sign(session_pool, clock, zone=NEW_YORK)  # New York: still 2026-12-01
+    assert isinstance(again, AlreadySignedIn)
+    # New York's 12-02 is the day already signed: the next sign-in is on its 12-03, in a row.
+    clock.set(at("2026-12-02", "12:00", NEW_YORK))
+    assert isinstance(await sign(session_pool, clock, zone=NEW_YORK), AlreadySignedIn)
+    clock.set(at("2026-12-03", "09:00", NEW_YORK))
+    later = await sign(session_pool, clock, zone=NEW_YORK)
+    assert isinstance(later, SignedIn)
+    assert later.streak == 2
+
+
+async def test_a_time_zone_moved_east_gives_no_second_sign_in_on_the_same_real_day(
+    session_pool, chat
+) -> None:
+    clock = FrozenClock(at("2026-12-01", "20:00", NEW_YORK))  # 12-02 09:00 in Shanghai
+    assert isinstance(await sign(session_pool, clock, zone=NEW_YORK), SignedIn)
+    clock.set(at("2026-12-02", "09:30"))  # Shanghai's 12-02: the same real morning
+    assert isinstance(await sign(session_pool, clock), AlreadySignedIn)
+    clock.set(at("2026-12-03", "08:00"))
+    after = await sign(session_pool, clock)
+    assert isinstance(after, SignedIn)
+    assert after.day == date(2026, 12, 3)
+
+
+async def test_a_make_up_of_yesterday_does_not_count_as_todays_sign_in(session_pool, chat) -> None:
+    clock = FrozenClock(at("2026-12-01", "09:00"))
+    assert isinstance(await sign(session_pool, clock), SignedIn)
+    clock.set(at("2026-12-03", "09:00"))  # 12-02 was missed
+    async with session_pool() as session:
+        await PointsService(session, clock, SHANGHAI).change(
+            GROUP, 1, 100, reason="admin", key="grant"
+        )
+        await session.commit()
+    assert await make_up(session_pool, clock) != "none"
+    assert isinstance(await sign(session_pool, clock), SignedIn)

@@ -1,4 +1,4 @@
-"""Durations as admins type them: `30s`, `10m`, `2h`, `7d`."""
+"""Durations as admins type them (`30s`, `10m`, `2h`, `7d`), and time zone names."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.clock import format_duration, parse_duration
+from services.clock import format_duration, is_timezone, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,15 @@ def test_durations_are_read_or_refused(text: str, length: timedelta | None) -> N
 def test_a_formatted_duration_reads_back(seconds: int) -> None:
     assert parse_duration(format_duration(seconds)) == timedelta(seconds=seconds)
     assert format_duration(600) == "10m"
+
+
+@pytest.mark.parametrize(
+    "name", ["", "Mars/Base", "a" * 300, "Asia/" + "x" * 256, "../../etc/passwd", "Asia\x00/x"]
+)
+def test_anything_but_a_zone_name_is_simply_not_a_time_zone(name: str) -> None:
+    assert not is_timezone(name)
+
+
+def test_real_zone_names_are_time_zones() -> None:
+    assert is_timezone("Asia/Shanghai")
+    assert is_timezone("America/New_York")

@@ -94,6 +94,24 @@ def test_parse_a_full_draw() -> None:
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        "🎧 耳机 AirPods Pro（限量）winners=2 ends=2m",
+        "🎧 耳机 AirPods Pro（限量）winners＝2\u3000ends=2m",
+        "🎧 耳机 AirPods Pro（限量） winners=2 ends=2m",
+    ],
+)
+def test_options_glued_to_full_width_text_are_still_read(args: str) -> None:
+    spec = parse_draw(args, NOW, "UTC", DEFAULT_TIERS)
+    assert (spec.prize, spec.winners) == ("🎧 耳机 AirPods Pro（限量）", 2)
+    assert spec.ends_at == NOW + timedelta(minutes=2)
+
+
+def test_an_option_glued_to_latin_letters_stays_part_of_the_prize() -> None:
+    assert parse_draw("Boxwinners=2", NOW, "UTC", DEFAULT_TIERS).prize == "Boxwinners=2"
+
+
+@pytest.mark.parametrize(
     ("args", "field"),
     [
         ("", "prize"),

@@ -51,3 +51,16 @@ def test_placeholders_survive_translation() -> None:
         assert set(re.findall(r"\{\w+\}", source)) == set(re.findall(r"\{\w+\}", translated)), (
             source
         )
+
+
+def test_every_message_is_html_telegram_accepts() -> None:
+    """Replies go out with parse_mode HTML: a bare <id> in a message makes Telegram refuse it."""
+    import re
+
+    allowed = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+               "tg-spoiler", "blockquote", "span"}  # fmt: skip
+    for language in ("en", "zh"):
+        for source, translated in catalog(language).items():
+            for text in (source, translated):
+                tags = set(re.findall(r"</?([A-Za-z][\w-]*)", text))
+                assert tags <= allowed, (language, text)

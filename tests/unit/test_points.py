@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import LedgerEntry, Member
+from services.campaigns import CampaignService, parse_campaign
 from services.clock import FrozenClock
-from services.points import Balance, NotEnoughPoints, PointsService, audit
+from services.points import Balance, NotEnoughPoints, Period, PointsService, audit
 from tests.unit.conftest import GROUP
 
 CHAT, FAN = GROUP, 42
@@ -123,3 +124,34 @@ async def test_fanbot_audit_exits_non_zero_on_a_mismatch(
     code, out = await run_audit()
     assert code == 1
     assert f"chat {CHAT} user {FAN}: points 9, ledger says 7" in out
+
+
+@pytest.mark.parametrize("period", [Period.TODAY, Period.ALL])
+async def test_a_tie_in_top_goes_to_who_reached_the_figure_first(
+    session_pool, chat, period
+) -> None:
+    clock = FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    # Member 900 (the higher id) gets to 10 first; 100 gets there ten minutes later.
+    for step, (user, key) in enumerate([(900, "a"), (100, "b"), (900, "c"), (100, "d")]):
+        clock.set(datetime(2026, 11, 23, 9, step * 10, tzinfo=UTC))
+        async with session_pool() as session:
+            await PointsService(session, clock).change(CHAT, user, 5, reason="message", key=key)
+            await session.commit()
+    async with session_pool() as session:
+        service = PointsService(session, clock)
+        top = await service.top(CHAT, "UTC", period)
+        positions = [await service.position(CHAT, "UTC", period, u) for u in (900, 100)]
+    assert [row.user_id for row in top] == [900, 100]
+    assert positions == [(1, 10), (2, 10)]
+
+
+async def test_history_names_the_campaign_that_multiplied_a_change(session_pool, chat) -> None:
+    async with session_pool() as session:
+        campaigns = CampaignService(session, CLOCK)
+        spec = parse_campaign("双十二 2026-11-23 2026-11-24 x2", CLOCK.now().date())
+        await campaigns.create(CHAT, 1, spec, "UTC")
+        await session.commit()
+    await change(session_pool, 3, "msg:campaign")
+    async with session_pool() as session:
+        history = await PointsService(session, CLOCK).history(CHAT, FAN)
+    assert [(line.entry.delta, line.campaign) for line in history] == [(6, "双十二")]

@@ -350,7 +350,7 @@ async def test_a_forum_topic_is_created_posted_closed_and_summed_up(
     assert summary.text.splitlines() == [  # type: ignore[attr-defined]
         "🏁 <b>Colours</b> is closed. Thank you all!",
         "💬 Replies: 1 · 👥 Members taking part: 1",
-        f"🥇 {BOB}: 1 replies, 0 received · +20",
+        f"🥇 {BOB}: 1 reply, 0 received · +20",
     ]
     assert close.__api_method__ == "closeForumTopic"
     assert await balance(session_pool, BOB) == 22
