@@ -184,7 +184,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         logger.info("started as @%s (id %s)", me.username, me.id)
         await register_commands(bot, i18n)
         # Built with the dispatcher's quiet mode, so added here rather than in create_bot.
-        bot.session.middleware(SenderOnlyCleanup(quiet, services.directory))
+        bot.session.middleware(SenderOnlyCleanup(quiet))
         tasks.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
         tasks.add(asyncio.create_task(referral_keeper.run(bot)))
         if settings.scheduler_enabled:

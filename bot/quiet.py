@@ -18,9 +18,8 @@ from aiogram.methods import Response, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message
 
-from bot.directory import ChatDirectory
 from bot.rights import DELETE, RightsNotices
-from bot.sender_only import is_for_sender
+from bot.sender_only import sender_only_profile
 from services.chats import ChatProfile, CheckinRules
 
 logger = logging.getLogger(__name__)
@@ -81,9 +80,8 @@ class SenderOnlyCleanup(BaseRequestMiddleware):
     """Sends go through here: a reply marked for its sender (`bot.sender_only`) in a quiet
     group is deleted later, with the command it answers. One type check for every other send."""
 
-    def __init__(self, quiet: QuietMode, directory: ChatDirectory) -> None:
+    def __init__(self, quiet: QuietMode) -> None:
         self.quiet = quiet
-        self.directory = directory
 
     async def __call__(
         self,
@@ -92,11 +90,12 @@ class SenderOnlyCleanup(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         response = await make_request(bot, method)
-        if not isinstance(method, SendMessage) or not is_for_sender(method.text):
+        profile = sender_only_profile(method.text) if isinstance(method, SendMessage) else None
+        if profile is None or not profile.is_group:
             return response
-        sent = response.result
-        profile = self.directory.peek(int(method.chat_id))
-        if not isinstance(sent, Message) or profile is None or not profile.is_group:
+        # aiogram hands the method's result down this chain, whatever the annotation says.
+        sent: object = response.result if isinstance(response, Response) else response
+        if not isinstance(sent, Message) or not isinstance(method, SendMessage):
             return response
         if await self.quiet.applies(bot, profile):
             asked = method.reply_parameters.message_id if method.reply_parameters else None

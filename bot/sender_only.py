@@ -1,27 +1,61 @@
 """Replies that matter only to the member who asked: a usage line, a refusal, "too fast".
 
-They are marked as they are written (`for_sender`), per update: in a quiet group the sender
-reads them, then they and the command that drew them are deleted (`bot/quiet.py`), so a busy
-group's chat is not a wall of usage lines.
+A command opens a scope (`open_scope`, with its chat's profile) and such replies are marked in
+it as they are written (`for_sender`); in a quiet group the sender reads them, then they and
+the command that drew them are deleted (`bot/quiet.py`), so a busy group is not a wall of
+usage lines. Each update runs in a task of its own, so a scope never leaks to another update.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
 
-_marked: ContextVar[set[str] | None] = ContextVar("sender_only", default=None)
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+
+from services.chats import ChatProfile
+
+
+@dataclass(slots=True)
+class Scope:
+    profile: ChatProfile | None
+    texts: set[str] = field(default_factory=set)
+
+
+_scope: ContextVar[Scope | None] = ContextVar("sender_only", default=None)
+
+
+def open_scope(profile: ChatProfile | None) -> None:
+    _scope.set(Scope(profile))
 
 
 def for_sender(text: str) -> str:
     """Mark `text` as an answer for its sender only, and return it."""
-    marked = _marked.get()
-    if marked is None:
-        marked = set()
-        _marked.set(marked)  # each update runs in a task of its own: the mark stays in it
-    marked.add(text)
+    scope = _scope.get()
+    if scope is not None:
+        scope.texts.add(text)
     return text
 
 
-def is_for_sender(text: str | None) -> bool:
-    marked = _marked.get()
-    return text is not None and marked is not None and text in marked
+def sender_only_profile(text: str | None) -> ChatProfile | None:
+    """The chat's profile when `text` was marked for its sender in this update, else None."""
+    scope = _scope.get()
+    if scope is None or text is None or text not in scope.texts:
+        return None
+    return scope.profile
+
+
+class SenderOnlyScope(BaseMiddleware):
+    """On the commands router: each command handled opens its scope."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        open_scope(data.get("chat_profile"))
+        return await handler(event, data)

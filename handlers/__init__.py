@@ -5,6 +5,7 @@ from aiogram.types import Message
 
 from bot.filters import is_command
 from bot.middlewares.once import OnceMiddleware
+from bot.sender_only import SenderOnlyScope
 from handlers import (
     campaigns,
     checkin,
@@ -31,6 +32,7 @@ def feature_routers() -> list[Router]:
     # check: most group messages are chatter, and each router passed costs a propagation.
     commands = Router(name="commands")
     commands.message.filter(is_command)
+    commands.message.middleware(SenderOnlyScope())  # usage lines and refusals, for quiet mode
     commands.message.middleware(OnceMiddleware())  # only handlers flagged `once` pay for it
     # `refusal` comes last: it answers admin commands that no admin-only handler took.
     commands.include_routers(

@@ -17,7 +17,7 @@ from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.announcer import TierAnnouncer
-from bot.commands import usage_of, usage_reply
+from bot.commands import problem_reply, usage_reply
 from bot.filters import IsAdmin
 from handlers.refusal import admins_only
 from services.chats import ChatProfile
@@ -145,9 +145,7 @@ async def resolve_target(
         return member.user_id, member.display_name or request.target
     replied = message.reply_to_message.from_user if message.reply_to_message else None
     if replied is None:
-        return _("Reply to the member's message, or name them: {usage}").format(
-            usage=usage_of("points")
-        )
+        return problem_reply(_("Reply to the member's message, or name them."), "points", "[@user")
     if replied.is_bot:
         return _("Bots don't collect points.")
     return replied.id, replied.full_name

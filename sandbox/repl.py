@@ -137,7 +137,7 @@ class Terminal:
 
     def _post(self, data: dict[str, Any]) -> str:
         message = post_as(self.world, self.group, self.speaker, data, {})
-        return f"#{message['message_id']}\n"
+        return f"#{message['message']['message_id']}\n"
 
     def _press(self, words: list[str]) -> str:
         if len(words) == 1:

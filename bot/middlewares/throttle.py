@@ -14,7 +14,7 @@ from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from bot.admins import AdminCache
-from bot.sender_only import for_sender
+from bot.sender_only import for_sender, open_scope
 from bot.throttle import Throttle, Verdict
 
 
@@ -36,6 +36,7 @@ class CommandThrottleMiddleware(BaseMiddleware):
         if verdict is Verdict.ALLOW or await self._is_group_admin(event, data):
             return await handler(event, data)
         if verdict is Verdict.WARN:
+            open_scope(data.get("chat_profile"))
             await event.reply(
                 for_sender(_("You're sending commands too fast. Please wait a few seconds."))
             )
