@@ -40,11 +40,6 @@ class ChatDirectory:
         self._refreshing[chat_id] = now
         return None
 
-    def peek(self, chat_id: int) -> ChatProfile | None:
-        """The cached profile however old, with no refresh started (for a send to consult)."""
-        cached = self._profiles.get(chat_id)
-        return None if cached is None else cached[1]
-
     def generation(self, chat_id: int) -> int:
         return self._generations.get(chat_id, 0)
 
