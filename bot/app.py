@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.admins import AdminCache
 from bot.announcer import TierAnnouncer
 from bot.background import Background
+from bot.charts import warm_up as warm_up_charts
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.directory import ChatDirectory
@@ -187,6 +188,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         bot.session.middleware(SenderOnlyCleanup(quiet))
         tasks.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
         tasks.add(asyncio.create_task(referral_keeper.run(bot)))
+        tasks.add(asyncio.create_task(warm_up_charts()))  # the first /stats answers at once
         if settings.scheduler_enabled:
             tasks.add(asyncio.create_task(run_scheduler(bot)))
 

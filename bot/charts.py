@@ -107,3 +107,13 @@ async def chart_png(series: list[DayPoint], language: str, group: str, days: int
         return render_png(series, labels_for(language, group, days, cjk_font()))
 
     return await asyncio.to_thread(draw)
+
+
+async def warm_up() -> None:
+    """Import matplotlib, find the fonts and draw once, in a worker thread, so the first /stats
+    after a start does not pay for them (about 2 s on these machines)."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    blank = [DayPoint(today - timedelta(days=n), 0, 0, 0) for n in (1, 0)]
+    await chart_png(blank, "zh", "fanbot", 2)

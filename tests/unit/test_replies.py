@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
+from bot.charts import cjk_font, warm_up
 from bot.commands import COMMANDS, usage_reply
 from bot.draws import render_result
 from bot.i18n import create_i18n
@@ -69,3 +71,10 @@ def test_help_for_a_command_shows_every_form(language: str) -> None:
     text = help_for("draw")
     assert "/draw end|cancel &lt;id&gt;" in text
     assert "/help" in help_for("nosuchcommand")
+
+
+async def test_the_chart_is_warmed_up_at_start_so_the_first_stats_does_not_wait() -> None:
+    cjk_font.cache_clear()
+    await warm_up()  # what start-up runs in the background
+    assert "matplotlib.figure" in sys.modules
+    assert cjk_font.cache_info().currsize == 1  # the font search, the slow part, is done
