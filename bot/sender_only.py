@@ -1,20 +1,16 @@
 """Replies that matter only to the member who asked: a usage line, a refusal, "too fast".
 
-A command opens a scope (`open_scope`, with its chat's profile) and such replies are marked in
-it as they are written (`for_sender`); in a quiet group the sender reads them, then they and
-the command that drew them are deleted (`bot/quiet.py`), so a busy group is not a wall of
-usage lines. Each update runs in a task of its own, so a scope never leaks to another update.
+Each command opens a scope (`open_scope` in `CommandMiddleware`, with the chat's profile) and
+such replies are marked in it as they are written (`for_sender`); in a quiet group the sender
+reads them, then they and the command that drew them are deleted (`bot/quiet.py`), so a busy
+group is not a wall of usage lines. Each update runs in a task of its own, so a scope never
+leaks to another update.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
-
-from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject
 
 from services.chats import ChatProfile
 
@@ -46,16 +42,3 @@ def sender_only_profile(text: str | None) -> ChatProfile | None:
     if scope is None or text is None or text not in scope.texts:
         return None
     return scope.profile
-
-
-class SenderOnlyScope(BaseMiddleware):
-    """On the commands router: each command handled opens its scope."""
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        open_scope(data.get("chat_profile"))
-        return await handler(event, data)

@@ -4,8 +4,7 @@ from aiogram import Router
 from aiogram.types import Message
 
 from bot.filters import is_command
-from bot.middlewares.once import OnceMiddleware
-from bot.sender_only import SenderOnlyScope
+from bot.middlewares.commands import CommandMiddleware
 from handlers import (
     campaigns,
     checkin,
@@ -32,8 +31,7 @@ def feature_routers() -> list[Router]:
     # check: most group messages are chatter, and each router passed costs a propagation.
     commands = Router(name="commands")
     commands.message.filter(is_command)
-    commands.message.middleware(SenderOnlyScope())  # usage lines and refusals, for quiet mode
-    commands.message.middleware(OnceMiddleware())  # only handlers flagged `once` pay for it
+    commands.message.middleware(CommandMiddleware())  # sender-only scope; `once` handlers
     # `refusal` comes last: it answers admin commands that no admin-only handler took.
     commands.include_routers(
         welcome.create_router(),  # its /start rules<chat> (the Rules button) before `start`

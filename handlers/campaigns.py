@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares import commit_update_so_far
-from bot.middlewares.once import ONCE
+from bot.middlewares.commands import ONCE
 from models import Campaign
 from scheduler.core import Scheduler
 from services.campaigns import (

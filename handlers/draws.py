@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import usage_reply
 from bot.draws import ClaimButton, DrawButton, DrawKeeper, requirements
 from bot.filters import IsAdmin
+from bot.middlewares.commands import ONCE
 from bot.middlewares.database import commit_so_far
-from bot.middlewares.once import ONCE
 from handlers.draw_dialogue import start_dialogue
 from services.chats import ChatProfile
 from services.draws import (

@@ -21,7 +21,7 @@ from bot.commands import usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
 from bot.middlewares import forget_after_commit
-from bot.middlewares.once import ONCE
+from bot.middlewares.commands import ONCE
 from handlers.refusal import admins_only
 from services.chats import BadSetting, ChatProfile, ChatService, Faq
 

@@ -15,7 +15,7 @@ from bot.commands import problem_reply, usage_of, usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
 from bot.middlewares import commit_update_so_far, forget_after_commit
-from bot.middlewares.once import ONCE
+from bot.middlewares.commands import ONCE
 from scheduler.core import Scheduler
 from services.chats import (
     LANGUAGES,

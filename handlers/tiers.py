@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
-from bot.middlewares.once import ONCE
+from bot.middlewares.commands import ONCE
 from handlers.refusal import admins_only
 from services.tiers import LastTier, ThresholdTaken, Tier, TierError, TierService, UnknownTier
 

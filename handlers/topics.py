@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
-from bot.middlewares.once import ONCE
+from bot.middlewares.commands import ONCE
 from bot.topics import TopicHost, TopicRightsMissing, linked_title, topic_link
 from handlers.refusal import admins_only
 from models import Topic

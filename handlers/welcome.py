@@ -18,7 +18,7 @@ from bot.commands import usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
 from bot.middlewares import forget_after_commit
-from bot.middlewares.once import ONCE
+from bot.middlewares.commands import ONCE
 from services.chats import BadSetting, ChatProfile, ChatService, Welcome
 from services.clock import format_duration, parse_duration
 

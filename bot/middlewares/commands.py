@@ -1,4 +1,5 @@
-"""Handlers flagged `once` run once per command message: a redelivered one is told it was done.
+"""Around every command handler, in one layer (each layer is rebuilt per call): the sender-only
+scope opens (`bot/sender_only.py`), and a handler flagged `once` runs once per message.
 
 Telegram redelivers an update the bot did not confirm; if the bot died after committing the
 command's change, running it again would create a second draw or post, or claim a success
@@ -15,18 +16,20 @@ from aiogram.dispatcher.flags import get_flag
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
+from bot.sender_only import open_scope
 from services.receipts import first_receipt
 
 ONCE = {"once": True}  # handler flags: `router.message.register(..., flags=ONCE)`
 
 
-class OnceMiddleware(BaseMiddleware):
+class CommandMiddleware(BaseMiddleware):
     async def __call__(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
+        open_scope(data.get("chat_profile"))
         if not get_flag(data, "once") or not isinstance(event, Message):
             return await handler(event, data)
         command = (event.text or event.caption or "").split(maxsplit=1)
