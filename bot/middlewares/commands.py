@@ -16,7 +16,7 @@ from aiogram.dispatcher.flags import get_flag
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
-from bot.sender_only import open_scope
+from bot.sender_only import for_sender, open_scope
 from services.receipts import first_receipt
 
 ONCE = {"once": True}  # handler flags: `router.message.register(..., flags=ONCE)`
@@ -40,5 +40,5 @@ class CommandMiddleware(BaseMiddleware):
             data["session"], data["clock"], event.chat.id, event.message_id, name
         ):
             return await handler(event, data)
-        await event.reply(_("⏭ Already done: I handled this command before."))
+        await event.reply(for_sender(_("⏭ Already done: I handled this command before.")))
         return None
