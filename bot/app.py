@@ -18,7 +18,6 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.admins import AdminCache
-from bot.announcer import TierAnnouncer
 from bot.background import Background
 from bot.charts import warm_up as warm_up_charts
 from bot.commands import register_commands
@@ -33,6 +32,7 @@ from bot.middlewares import (
     MessageCountingMiddleware,
     TrackingMiddleware,
 )
+from bot.outbox import OutboxSender
 from bot.pacing import PacingMiddleware, SendPacer
 from bot.quiet import QuietMode, SenderOnlyCleanup
 from bot.referrals import ReferralKeeper
@@ -126,13 +126,12 @@ def create_dispatcher(services: Services) -> Dispatcher:
     else:
         storage, throttle = MemoryStorage(), MemoryThrottle()
     i18n = create_i18n(settings.default_language)
-    announcer = TierAnnouncer(i18n, settings.tier_announce_seconds)
     welcomer = Welcomer(i18n, WELCOME_BURST_SECONDS)
     background = Background(services.session_pool, services.clock, i18n, settings.default_timezone)
     notices = RightsNotices(background)
     keeper = DrawKeeper(background, result_grace=settings.draw_result_grace_seconds)
     post_jobs = PostJobs(background, settings.post_grace_seconds, notices)
-    topic_host = TopicHost(background, notices, announcer, services.directory)
+    topic_host = TopicHost(background, notices, services.directory)
     scheduler = Scheduler(
         services.clock,
         [
@@ -145,7 +144,9 @@ def create_dispatcher(services: Services) -> Dispatcher:
     )
     scheduler_lock = SchedulerLock(services.engine)
     quiet = QuietMode(settings.quiet_delete_seconds, notices)
-    referral_keeper = ReferralKeeper(background, announcer)
+    referral_keeper = ReferralKeeper(background)
+    # Tier-ups and thanks of one moment are gathered this long, then posted as one message.
+    outbox = OutboxSender(background, gather_seconds=settings.tier_announce_seconds)
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -153,7 +154,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
         directory=services.directory,
         admin_cache=AdminCache(settings.owner_ids),
         i18n=i18n,
-        announcer=announcer,
         tally=services.tally,
         sign_ins=services.sign_ins,
         joins=services.joins,
@@ -174,7 +174,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     )
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
-    dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally, announcer))
+    dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally))
     dispatcher.include_routers(*feature_routers())
     errors.register(dispatcher)
 
@@ -189,12 +189,15 @@ def create_dispatcher(services: Services) -> Dispatcher:
         tasks.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
         tasks.add(asyncio.create_task(referral_keeper.run(bot)))
         tasks.add(asyncio.create_task(warm_up_charts()))  # the first /stats answers at once
-        if settings.scheduler_enabled:
-            tasks.add(asyncio.create_task(run_scheduler(bot)))
+        tasks.add(asyncio.create_task(run_lock_holders_work(bot)))
 
-    async def run_scheduler(bot: Bot) -> None:
-        await scheduler_lock.wait()  # one process runs the scheduler; the others stand by
-        await scheduler.start(bot)
+    async def run_lock_holders_work(bot: Bot) -> None:
+        # One process sends the outbox (so several workers keep one bot's pace) and runs the
+        # scheduler; the others stand by. SCHEDULER_ENABLED=false leaves out the scheduler only.
+        await scheduler_lock.wait()
+        if settings.scheduler_enabled:
+            await scheduler.start(bot)
+        await outbox.run(bot)
 
     async def on_shutdown(bot: Bot) -> None:
         for task in tasks:
@@ -203,7 +206,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
         await scheduler_lock.release()
         await keeper.stop()
         await services.tally.flush()
-        await announcer.flush(bot)
         await welcomer.flush(bot)
 
     dispatcher.startup.register(on_startup)

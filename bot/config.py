@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     telegram_rate_global: float = Field(default=30, gt=0)
     telegram_rate_chat: float = Field(default=1, gt=0)
     telegram_rate_group_per_minute: float = Field(default=20, gt=0)
-    # Tier-ups within this many seconds of the first are congratulated in one group message.
+    # Tier-ups and referral thanks of one chat this close together go out as one message.
     tier_announce_seconds: float = Field(default=60, ge=0, le=3600)
     # In quiet groups, sign-in keyword messages and their replies are deleted this much later.
     quiet_delete_seconds: float = Field(default=60, ge=0, le=86_400)

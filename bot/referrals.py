@@ -1,4 +1,4 @@
-"""Paying referrals once they are due, and thanking the inviters in the group.
+"""Paying referrals once they are due (the group's thanks go out through the outbox).
 
 Every `CHECK_EVERY` seconds the keeper takes the pending referrals whose friend has stayed a day
 and talked, asks Telegram whether the friend is still there (a leave the bot missed while it was
@@ -10,18 +10,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from functools import partial
-from html import escape
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.announcer import TierAnnouncer
 from bot.background import Background
 from bot.periodic import every
 from services.chats import ChatProfile
-from services.members import display_names
 from services.points import PointsService
 from services.referrals import Confirmed, ReferralService
 
@@ -32,19 +28,14 @@ GONE = ("left", "kicked")
 
 
 class ReferralKeeper:
-    def __init__(
-        self,
-        background: Background,
-        announcer: TierAnnouncer,
-    ) -> None:
+    def __init__(self, background: Background) -> None:
         self.background = background
-        self.announcer = announcer
 
     async def run(self, bot: Bot) -> None:
         await every(CHECK_EVERY, partial(self.settle_due, bot), "pay the referrals that are due")
 
     async def settle_due(self, bot: Bot) -> list[Confirmed]:
-        """Confirm (and pay) or void each referral that is due; thank the inviters."""
+        """Confirm (and pay) or void each referral that is due."""
         async with self.background.session_pool() as session:
             due = await self._service(session).due()
         by_chat: dict[int, list[Confirmed]] = defaultdict(list)
@@ -72,36 +63,8 @@ class ReferralKeeper:
                 )
             if confirmed is not None:
                 by_chat[chat_id].append(confirmed)
-        for chat_id, confirmed_here in by_chat.items():
-            await self._thank(bot, profiles[chat_id], confirmed_here)
+        # Each confirmation wrote the group's thanks to the outbox in its own transaction.
         return [confirmed for done in by_chat.values() for confirmed in done]
-
-    async def _thank(self, bot: Bot, profile: ChatProfile, confirmed: list[Confirmed]) -> None:
-        ids = {c.inviter_id for c in confirmed} | {c.invitee_id for c in confirmed}
-        async with self.background.session_pool() as session:
-            names = await display_names(session, profile.id, ids)
-        with self.background.speaking(profile):
-            lines = [_("🤝 <b>Thanks for bringing friends!</b>")]
-            for done in confirmed[:MAX_NAMED]:
-                inviter = escape(names.get(done.inviter_id, str(done.inviter_id)))
-                invitee = escape(names.get(done.invitee_id, str(done.invitee_id)))
-                lines.append(
-                    _("• {inviter} +{points}: {invitee} joined and stayed").format(
-                        inviter=inviter, points=done.balance.paid, invitee=invitee
-                    )
-                    if done.balance is not None
-                    else _("• {inviter} brought {invitee}").format(inviter=inviter, invitee=invitee)
-                )
-            if len(confirmed) > MAX_NAMED:
-                lines.append(_("and {count} more").format(count=len(confirmed) - MAX_NAMED))
-        try:
-            await bot.send_message(profile.id, "\n".join(lines))
-        except TelegramAPIError as error:
-            logger.warning("could not thank the inviters in chat %s: %s", profile.id, error)
-        for done in confirmed:
-            if done.balance is not None and done.balance.promoted_to is not None:
-                name = names.get(done.inviter_id, str(done.inviter_id))
-                self.announcer.promoted(bot, profile, name, done.balance.promoted_to)
 
     def _service(self, session: AsyncSession) -> ReferralService:
         return ReferralService(

@@ -21,7 +21,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.announcer import TierAnnouncer
 from bot.background import Background
 from bot.directory import ChatDirectory
 from bot.middlewares import commit_update_so_far
@@ -45,12 +44,10 @@ class TopicHost:
         self,
         background: Background,
         notices: RightsNotices,
-        announcer: TierAnnouncer,
         directory: ChatDirectory,
     ) -> None:
         self.background = background
         self.notices = notices
-        self.announcer = announcer
         self.directory = directory
 
     async def open(
@@ -141,12 +138,7 @@ class TopicHost:
             except TelegramAPIError as error:
                 logger.info("topic %s: could not close the forum topic: %s", topic.id, error)
                 await self.notices.check(bot, topic.chat_id, TOPICS)
-        if profile is not None:
-            names = {member.user_id: member.name for member in closed.top}
-            for promotion in closed.promotions:
-                name = names.get(promotion.user_id, str(promotion.user_id))
-                self.announcer.promoted(bot, profile, name, promotion.tier)
-        return closed
+        return closed  # a tier reached with the bonuses is congratulated through the outbox
 
     def _session(self) -> AsyncSession:
         return self.background.session_pool()

@@ -13,7 +13,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.announcer import TierAnnouncer
 from bot.commands import usage_reply
 from bot.keyboards import CheckinButton, checkin_keyboard
 from bot.middlewares.database import commit_so_far
@@ -48,7 +47,6 @@ async def checkin_command(
     sign_ins: SignInDesk,
     session: AsyncSession,
     chat_profile: ChatProfile,
-    announcer: TierAnnouncer,
     bot: Bot,
 ) -> None:
     """/checkin, /checkin makeup, /checkin top"""
@@ -66,7 +64,7 @@ async def checkin_command(
     if action == "makeup":
         await message.reply(await make_up(checkins, chat_profile, user))
         return
-    await sign_by_message(message, sign_ins, session, chat_profile, announcer, bot)
+    await sign_by_message(message, sign_ins, session, chat_profile)
 
 
 async def checkin_keyword(
@@ -74,12 +72,11 @@ async def checkin_keyword(
     sign_ins: SignInDesk,
     session: AsyncSession,
     chat_profile: ChatProfile,
-    announcer: TierAnnouncer,
     quiet: QuietMode,
     bot: Bot,
 ) -> None:
     """A sign-in word; in a quiet group the word and the reply go away a minute later."""
-    reply = await sign_by_message(message, sign_ins, session, chat_profile, announcer, bot)
+    reply = await sign_by_message(message, sign_ins, session, chat_profile)
     if await quiet.applies(bot, chat_profile):
         quiet.clean_up(bot, message.chat.id, message.message_id, reply.message_id)
 
@@ -89,11 +86,9 @@ async def sign_by_message(
     sign_ins: SignInDesk,
     session: AsyncSession,
     profile: ChatProfile,
-    announcer: TierAnnouncer,
-    bot: Bot,
 ) -> Message:
     assert message.from_user is not None
-    result = await sign(sign_ins, session, profile, message.from_user, announcer, bot)
+    result = await sign(sign_ins, session, profile, message.from_user)
     return await message.reply(result)
 
 
@@ -102,14 +97,13 @@ async def checkin_button(
     sign_ins: SignInDesk,
     session: AsyncSession,
     chat_profile: ChatProfile,
-    announcer: TierAnnouncer,
     bot: Bot,
 ) -> None:
     """A sign-in by button answers with a toast: the group stays quiet."""
     if not chat_profile.is_group:
         await query.answer(_("Sign in inside the group."))
         return
-    result = await sign(sign_ins, session, chat_profile, query.from_user, announcer, bot)
+    result = await sign(sign_ins, session, chat_profile, query.from_user)
     await query.answer(result, show_alert=False)
 
 
@@ -118,17 +112,13 @@ async def sign(
     session: AsyncSession,
     profile: ChatProfile,
     user: User,
-    announcer: TierAnnouncer,
-    bot: Bot,
 ) -> str:
     await commit_so_far(session)  # the sign-in is written in a shared transaction
     request = SignInRequest(profile.id, user.id, profile.timezone, profile.checkin_rules)
     result = await sign_ins.check_in(request)
     if isinstance(result, AlreadySignedIn):
         return already_text(result, sign_ins.clock.now())
-    if result.promoted_to is not None:
-        announcer.promoted(bot, profile, user.full_name, result.promoted_to)
-    return signed_text(result)
+    return signed_text(result)  # a tier reached is congratulated through the outbox
 
 
 def signed_text(result: SignedIn) -> str:

@@ -16,7 +16,6 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.announcer import TierAnnouncer
 from bot.commands import problem_reply, usage_reply
 from bot.filters import IsAdmin
 from handlers.refusal import admins_only
@@ -77,7 +76,6 @@ async def adjust_or_inspect(
     points: PointsService,
     session: AsyncSession,
     chat_profile: ChatProfile,
-    announcer: TierAnnouncer,
     bot: Bot,
 ) -> None:
     """An admin's /points +N reason, /points @user -N reason, or /points history for someone."""
@@ -116,8 +114,6 @@ async def adjust_or_inspect(
             )
         )
         return
-    if balance.promoted_to is not None:
-        announcer.promoted(bot, chat_profile, name, balance.promoted_to)
     await message.reply(
         ngettext(
             "✅ {amount} point for {name}: {reason}. Balance: {points}.",

@@ -8,6 +8,7 @@ from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
+from models.outbox import OutboxMessage
 from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
 from models.receipt import CommandReceipt
@@ -32,6 +33,7 @@ __all__ = [
     "LedgerEntry",
     "Member",
     "MemberSegment",
+    "OutboxMessage",
     "PeriodTotal",
     "PostRun",
     "Referral",

@@ -24,7 +24,8 @@ from models.queries import insert_for
 from services.campaigns import CampaignService
 from services.clock import Clock, local_day
 from services.daystats import DayCounts, count_today
-from services.members import ensure_members
+from services.members import display_names, ensure_members
+from services.outbox import Kind, OutboxService
 from services.tiers import LadderCache, Tier, TierService, is_promotion, standing
 
 MAX_CHANGE = 1_000_000
@@ -346,7 +347,28 @@ class PointsService:
                     for chat_id, user_id, tier in moved
                 ],
             )
+        if promotions:
+            await self._congratulate(promotions)
         return promotions
+
+    async def _congratulate(self, promotions: Sequence[Promotion]) -> None:
+        """The group's congratulation, in the outbox with the promotion itself: it goes out
+        (gathered with the others of that minute) even if the bot stops right after."""
+        outbox = OutboxService(self.session, self.clock)
+        for promotion in promotions:
+            names = await display_names(self.session, promotion.chat_id, [promotion.user_id])
+            tier = promotion.tier
+            await outbox.add(
+                promotion.chat_id,
+                Kind.TIER_UP,
+                f"tier_up:{promotion.chat_id}:{promotion.user_id}:{tier.key}",
+                {
+                    "user_id": promotion.user_id,
+                    "name": names.get(promotion.user_id) or str(promotion.user_id),
+                    "tier": {"key": tier.key, "threshold": tier.threshold, "name": tier.name,
+                             "perks": tier.perks},
+                },
+            )  # fmt: skip
 
     async def timezone_of(self, chat_id: int) -> str:
         timezone = await self.session.scalar(select(Chat.timezone).where(Chat.id == chat_id))

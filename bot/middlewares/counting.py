@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware
 from aiogram.enums import ContentType
 from aiogram.types import Message, TelegramObject
 
-from bot.announcer import TierAnnouncer
 from bot.middlewares.database import commit_so_far
 from services.chats import ChatProfile
 from services.messages import MIN_VISIBLE, ChatMessage, MessageTally, fingerprint, visible_length
@@ -28,9 +27,8 @@ CONTENT = frozenset(
 
 
 class MessageCountingMiddleware(BaseMiddleware):
-    def __init__(self, tally: MessageTally, announcer: TierAnnouncer) -> None:
+    def __init__(self, tally: MessageTally) -> None:
         self.tally = tally
-        self.announcer = announcer
 
     async def __call__(
         self,
@@ -45,13 +43,10 @@ class MessageCountingMiddleware(BaseMiddleware):
         message = counted_message(event, profile)
         if message is None:
             return result
-        bot: Bot = data["bot"]
         if profile.open_topics:  # most chats, most of the time: no query
-            await record_in_topic(event, message, profile, data["topics"], self.announcer, bot)
+            await record_in_topic(event, message, profile, data["topics"])
         await commit_so_far(data["session"])  # on SQLite an open write would block the batch
-        counted = await self.tally.record(message)
-        if counted.promoted_to is not None:
-            self.announcer.promoted(bot, profile, message.display_name, counted.promoted_to)
+        await self.tally.record(message)  # a tier reached is congratulated through the outbox
         return result
 
 
@@ -60,8 +55,6 @@ async def record_in_topic(
     counted: ChatMessage,
     profile: ChatProfile,
     topics: TopicService,
-    announcer: TierAnnouncer,
-    bot: Bot,
 ) -> None:
     """Record the message for the open topic it belongs to (if any) and pay its reward, in the
     update's transaction."""
@@ -69,9 +62,7 @@ async def record_in_topic(
     topic = await topics.topic_of(message, profile.open_topics)
     if topic is None:
         return
-    outcome = await topics.record(message, topic)
-    if outcome is not None and outcome.promoted is not None:
-        announcer.promoted(bot, profile, counted.display_name, outcome.promoted.tier)
+    await topics.record(message, topic)
 
 
 def topic_message(event: Message, counted: ChatMessage, profile: ChatProfile) -> TopicMessage:

@@ -177,3 +177,27 @@ async def test_a_message_cut_in_the_middle_of_a_character_does_not_wedge_the_san
     assert sent["message"]["text"].endswith("好\ufffd")
     await asyncio.sleep(0.1)
     assert "Hello" in (await sandbox.ask(group, fan, "/start"))["text"]
+
+
+async def test_a_tier_up_committed_just_before_a_kill_is_congratulated_once_after_it(
+    launch: Launch,
+) -> None:
+    sandbox, bot = await launch(TIER_ANNOUNCE_SECONDS="6")  # room to die before it goes out
+    group, admin, (fan,) = await fan_group(sandbox, "Tia")
+    await sandbox.ask(group, admin, "/settings language en")
+    await sandbox.send(group, fan, "hello")
+    await sandbox.settle()
+    granted = await sandbox.ask(group, admin, "/points @tia_fan +150 welcome")
+    assert granted["text"].startswith("✅ +150 points for Tia")
+    bot.kill()  # the promotion and its congratulation are committed; nothing was sent yet
+    assert await sandbox.quiet_for(1, lambda e: e["kind"] == "sent") == []
+    bot.start()
+    await bot.wait_ready()
+    (cheer,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and "reached" in (e["text"] or ""), timeout=60
+    )
+    assert cheer["text"].startswith("🎉 Tia reached Bronze!")
+    assert (
+        await sandbox.quiet_for(8, lambda e: e["kind"] == "sent" and "reached" in (e["text"] or ""))
+        == []
+    )

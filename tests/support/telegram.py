@@ -30,7 +30,6 @@ from aiogram.types import (
     User,
 )
 
-from bot.announcer import TierAnnouncer
 from bot.background import Background
 from bot.directory import ChatDirectory
 from bot.rights import RightsNotices
@@ -150,6 +149,6 @@ def message_update(chat: Chat, user: User | None, text: str, **extra: Any) -> Up
 
 
 def topic_host(background: Background) -> TopicHost:
-    """The topic host as the bot builds it, with its own announcer and directory."""
+    """The topic host as the bot builds it, with its own directory."""
     notices = RightsNotices(background)
-    return TopicHost(background, notices, TierAnnouncer(background.i18n, 0), ChatDirectory())
+    return TopicHost(background, notices, ChatDirectory())

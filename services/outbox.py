@@ -1,0 +1,139 @@
+"""The outbox: messages the bot starts on its own, written in the transaction of the change they
+announce and delivered later by one sender (`bot/outbox.py`).
+
+A producer calls `OutboxService.add` inside its own transaction: the row commits with the
+change or not at all, and its unique key writes the intent once however often the change is
+retried. The sender claims due rows, sends, and records the outcome; a row it claimed but did
+not finish (the process died) is pending again when the next sender starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import OutboxMessage
+from models.queries import insert_for
+from services.clock import Clock
+
+MAX_ATTEMPTS = 6
+CLAIM_LIMIT = 200
+
+
+class Kind:
+    """What an outbox row announces (its renderer lives in `bot/outbox.py`)."""
+
+    TIER_UP = "tier_up"  # payload: user_id, name, tier (key, threshold, name, perks)
+    REFERRAL_THANKS = "referral_thanks"  # payload: inviter_id, invitee_id, points (or None)
+
+
+# Kinds whose rows for one chat are gathered for a while and posted as one message.
+GATHERED = frozenset({Kind.TIER_UP, Kind.REFERRAL_THANKS})
+# How late a row may still go out; after that it is skipped (and logged), not sent stale.
+GRACE = {Kind.TIER_UP: timedelta(hours=6), Kind.REFERRAL_THANKS: timedelta(hours=6)}
+DEFAULT_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int
+
+
+class OutboxService:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+
+    async def add(
+        self,
+        chat_id: int,
+        kind: str,
+        key: str,
+        payload: Mapping[str, Any],
+        due_at: datetime | None = None,
+    ) -> bool:
+        """Write the intent in the caller's transaction; False when `key` was written before."""
+        now = self.clock.now()
+        inserted = await self.session.scalar(
+            insert_for(self.session, OutboxMessage)
+            .values(
+                chat_id=chat_id, kind=kind, key=key, payload=dict(payload), status="pending",
+                due_at=due_at or now, attempts=0, created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(OutboxMessage.id)
+        )  # fmt: skip
+        return inserted is not None
+
+    async def claim(self, gather: Mapping[str, float] | None = None) -> list[Due]:
+        """Take the rows that are due (a gathered kind once its first row waited `gather[kind]`
+        seconds, so the rows of that moment go out together), oldest first, marking them
+        sending. Rows past their grace are skipped instead and returned with `attempts` -1."""
+        now = self.clock.now()
+        rows = (
+            await self.session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+                .order_by(OutboxMessage.due_at, OutboxMessage.id)
+                .limit(CLAIM_LIMIT)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars()
+        waiting = gather or {}
+        earliest: dict[tuple[int, str], datetime] = {}
+        taken: list[Due] = []
+        for row in rows:
+            group = (row.chat_id, row.kind)
+            first = earliest.setdefault(group, row.due_at)
+            if now - first < timedelta(seconds=waiting.get(row.kind, 0)):
+                continue  # the moment is still gathering
+            late = now - row.due_at > GRACE.get(row.kind, DEFAULT_GRACE)
+            row.status = "skipped" if late else "sending"
+            row.attempts += 1
+            taken.append(
+                Due(row.id, row.chat_id, row.kind, row.payload, row.due_at,
+                    -1 if late else row.attempts)
+            )  # fmt: skip
+        await self.session.flush()
+        return taken
+
+    async def sent(self, ids: Sequence[int], message_id: int | None) -> None:
+        await self._set(ids, status="sent", sent_at=self.clock.now(), message_id=message_id)
+
+    async def retry(self, ids: Sequence[int], after: float, error: str) -> None:
+        """Back to pending, due `after` seconds from now (a 429's retry_after, or a back-off)."""
+        due = self.clock.now() + timedelta(seconds=after)
+        await self._set(ids, status="pending", due_at=due, error=error[:200])
+
+    async def failed(self, ids: Sequence[int], error: str) -> None:
+        await self._set(ids, status="failed", error=error[:200])
+
+    async def resume_interrupted(self) -> int:
+        """Rows a sender claimed and never finished (it died): pending again. Only the one
+        sender calls this, as it starts: no other sender is working on them."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending")
+            .values(status="pending")
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def _set(self, ids: Sequence[int], **values: Any) -> None:
+        if ids:
+            await self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(list(ids)))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )

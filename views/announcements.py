@@ -1,0 +1,59 @@
+"""What the group is told when nobody asked: tier-up congratulations and referral thanks.
+
+Pure functions of the rows' payloads (`services/outbox.py`), called in the group's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+
+from services.tiers import Tier
+from views.numbers import number
+
+MAX_NAMES = 10  # then "…and N more"
+
+
+def tier_of(payload: Mapping[str, Any]) -> Tier:
+    stored = payload["tier"]
+    return Tier(stored["key"], int(stored["threshold"]), stored.get("name"), stored.get("perks"))
+
+
+def congratulation(promotions: Sequence[tuple[str, Tier]], language: str) -> str:
+    """One member's tier-up with the tier's perks, or a list of everyone's of that minute."""
+    if len(promotions) == 1:
+        name, tier = promotions[0]
+        text = _("🎉 {name} reached {tier}!").format(
+            name=f"<b>{escape(name)}</b>", tier=escape(tier.label(language))
+        )
+        perks = tier.perks_text(language)
+        return f"{text}\n{escape(perks)}" if perks else text
+    shown = [
+        f"• <b>{escape(name)}</b> → {escape(tier.label(language))}"
+        for name, tier in promotions[:MAX_NAMES]
+    ]
+    if len(promotions) > MAX_NAMES:
+        shown.append(_("…and {count} more").format(count=len(promotions) - MAX_NAMES))
+    return "\n".join([_("🎉 New VIP tiers, congratulations!"), *shown])
+
+
+def referral_thanks(thanked: Sequence[Mapping[str, Any]], names: Mapping[int, str]) -> str:
+    """The inviters paid in one moment: who brought whom, and what it earned them."""
+    lines = [_("🤝 <b>Thanks for bringing friends!</b>")]
+    for done in thanked[:MAX_NAMES]:
+        inviter = escape(names.get(done["inviter_id"], str(done["inviter_id"])))
+        invitee = escape(names.get(done["invitee_id"], str(done["invitee_id"])))
+        points = done.get("points")
+        lines.append(
+            _("• {inviter} +{points}: {invitee} joined and stayed").format(
+                inviter=inviter, points=number(points), invitee=invitee
+            )
+            if points is not None
+            else _("• {inviter} brought {invitee}").format(inviter=inviter, invitee=invitee)
+        )
+    if len(thanked) > MAX_NAMES:
+        lines.append(_("and {count} more").format(count=len(thanked) - MAX_NAMES))
+    return "\n".join(lines)
