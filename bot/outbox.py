@@ -27,10 +27,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.background import Background
 from bot.i18n import reply_language
 from bot.periodic import every
+from models import Campaign
 from services.chats import ChatProfile
 from services.members import display_names
 from services.outbox import GATHERED, MAX_ATTEMPTS, Due, Kind, OutboxService
-from views.announcements import congratulation, referral_thanks, tier_of
+from views.announcements import (
+    congratulation,
+    greeting_text,
+    referral_thanks,
+    thanks_text,
+    tier_of,
+)
 
 logger = logging.getLogger(__name__)
 SEND_EVERY = 1.0
@@ -44,6 +51,8 @@ class OutboxSender:
         self.renderers: dict[str, Render] = {
             Kind.TIER_UP: self._tier_ups,
             Kind.REFERRAL_THANKS: self._referral_thanks,
+            Kind.CAMPAIGN_GREETING: self._campaign,
+            Kind.CAMPAIGN_THANKS: self._campaign,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -78,8 +87,14 @@ class OutboxSender:
                 async with session.begin():
                     await self._service(session).failed(ids, "no such chat, or kind")
                 return 0
-            with self.background.speaking(profile):
-                text = await render(session, profile, rows)
+            try:
+                with self.background.speaking(profile):
+                    text = await render(session, profile, rows)
+            except (LookupError, ValueError) as gone:  # what it announces was deleted since
+                await session.rollback()
+                async with session.begin():
+                    await self._service(session).failed(ids, str(gone))
+                return 0
             await session.commit()  # no transaction waits on the network (or the pacer)
         error: str | None = None
         retry_after: float | None = None
@@ -116,6 +131,15 @@ class OutboxSender:
         people = {row.payload[who] for row in rows for who in ("inviter_id", "invitee_id")}
         names = await display_names(session, profile.id, people)
         return referral_thanks([row.payload for row in rows], names)
+
+    async def _campaign(self, session: AsyncSession, profile: ChatProfile, rows: list[Due]) -> str:
+        (row,) = rows  # not a gathered kind: one row a message
+        campaign = await session.get(Campaign, row.payload["campaign_id"])
+        if campaign is None:
+            raise LookupError(f"campaign {row.payload['campaign_id']} is gone")
+        if row.kind == Kind.CAMPAIGN_GREETING:
+            return greeting_text(campaign, self.background.timezone_of(profile))
+        return thanks_text(campaign, int(row.payload["points"]), int(row.payload["members"]))
 
     def _service(self, session: AsyncSession) -> OutboxService:
         return OutboxService(session, self.background.clock)

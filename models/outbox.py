@@ -29,6 +29,8 @@ class OutboxMessage(Base):
         String(16), default="pending"
     )  # sending, sent, skipped, failed
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Past this it is skipped, not sent stale; None: `due_at` plus its kind's grace.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

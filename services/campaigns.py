@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Campaign, LedgerEntry
 from services.clock import Clock, start_of
+from services.outbox import Kind, OutboxService
+
+THANKS_LATE = timedelta(days=1)  # thanks missed while the bot was down go out this late
 
 MULTIPLIER = re.compile(r"^[x×*](\d{1,2}(?:\.\d)?)$", re.IGNORECASE)
 MAX_DAYS = 31
@@ -164,6 +167,24 @@ class CampaignService:
         if claimed is None:
             return None
         return await self.session.get(Campaign, campaign_id, populate_existing=True)
+
+    async def announce(self, campaign_id: int, what: str) -> bool:
+        """Take the greeting or the thanks and put its message in the outbox, in one
+        transaction (the caller's); False if it was taken before. A greeting is worth posting
+        while the campaign runs, thanks for `THANKS_LATE` after its end."""
+        campaign = await self.claim(campaign_id, what)
+        if campaign is None:
+            return False
+        payload: dict[str, int] = {"campaign_id": campaign.id}
+        if what == "thanks":
+            figures = await self.figures(campaign)
+            payload |= {"points": figures.points, "members": figures.members}
+        kind = Kind.CAMPAIGN_GREETING if what == "greeting" else Kind.CAMPAIGN_THANKS
+        await OutboxService(self.session, self.clock).add(
+            campaign.chat_id, kind, f"campaign:{campaign.id}:{what}", payload,
+            expires_at=campaign.ends_at + (THANKS_LATE if what == "thanks" else timedelta(0)),
+        )  # fmt: skip
+        return True
 
     async def figures(self, campaign: Campaign) -> CampaignFigures:
         row = (

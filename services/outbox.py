@@ -30,6 +30,8 @@ class Kind:
 
     TIER_UP = "tier_up"  # payload: user_id, name, tier (key, threshold, name, perks)
     REFERRAL_THANKS = "referral_thanks"  # payload: inviter_id, invitee_id, points (or None)
+    CAMPAIGN_GREETING = "campaign_greeting"  # payload: campaign_id
+    CAMPAIGN_THANKS = "campaign_thanks"  # payload: campaign_id, points, members
 
 
 # Kinds whose rows for one chat are gathered for a while and posted as one message.
@@ -61,6 +63,7 @@ class OutboxService:
         key: str,
         payload: Mapping[str, Any],
         due_at: datetime | None = None,
+        expires_at: datetime | None = None,
     ) -> bool:
         """Write the intent in the caller's transaction; False when `key` was written before."""
         now = self.clock.now()
@@ -68,7 +71,7 @@ class OutboxService:
             insert_for(self.session, OutboxMessage)
             .values(
                 chat_id=chat_id, kind=kind, key=key, payload=dict(payload), status="pending",
-                due_at=due_at or now, attempts=0, created_at=now,
+                due_at=due_at or now, expires_at=expires_at, attempts=0, created_at=now,
             )
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(OutboxMessage.id)
@@ -97,7 +100,8 @@ class OutboxService:
             first = earliest.setdefault(group, row.due_at)
             if now - first < timedelta(seconds=waiting.get(row.kind, 0)):
                 continue  # the moment is still gathering
-            late = now - row.due_at > GRACE.get(row.kind, DEFAULT_GRACE)
+            expires = row.expires_at or row.due_at + GRACE.get(row.kind, DEFAULT_GRACE)
+            late = now > expires
             row.status = "skipped" if late else "sending"
             row.attempts += 1
             taken.append(

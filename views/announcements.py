@@ -1,4 +1,5 @@
-"""What the group is told when nobody asked: tier-up congratulations and referral thanks.
+"""What the group is told when nobody asked: tier-up congratulations, referral thanks, and
+campaign greetings and thanks.
 
 Pure functions of the rows' payloads (`services/outbox.py`), called in the group's language.
 """
@@ -11,6 +12,8 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
+from models import Campaign
+from services.campaigns import last_minute, multiplier_text
 from services.tiers import Tier
 from views.numbers import number
 
@@ -57,3 +60,26 @@ def referral_thanks(thanked: Sequence[Mapping[str, Any]], names: Mapping[int, st
     if len(thanked) > MAX_NAMES:
         lines.append(_("and {count} more").format(count=len(thanked) - MAX_NAMES))
     return "\n".join(lines)
+
+
+def greeting_text(campaign: Campaign, timezone: str) -> str:
+    ends = last_minute(campaign, timezone)
+    lines = [
+        _("🎉 <b>{name}</b> starts now: every point you earn counts {multiplier}!").format(
+            name=escape(campaign.name), multiplier=multiplier_text(campaign.multiplier_pct)
+        ),
+        _("Until {end} ({timezone}).").format(end=f"{ends:%Y-%m-%d %H:%M}", timezone=timezone),
+    ]
+    if campaign.greeting:
+        lines += ["", escape(campaign.greeting)]
+    return "\n".join(lines)
+
+
+def thanks_text(campaign: Campaign, points: int, members: int) -> str:
+    return _(
+        "🙏 <b>{name}</b> is over. Thank you all! "
+        "Points earned: {points} ({multiplier}) · members earning: {members}"
+    ).format(
+        name=escape(campaign.name), members=number(members), points=number(points),
+        multiplier=multiplier_text(campaign.multiplier_pct),
+    )  # fmt: skip

@@ -84,3 +84,33 @@ async def test_a_campaign_doubles_points_and_is_greeted_and_thanked(
     assert (await sandbox.ask(group, admin, "/campaigns"))["text"] == (
         "No campaigns. Start one with /campaign new."
     )
+
+
+async def test_a_greeting_cut_off_by_a_kill_is_posted_once_after_the_restart(
+    launch: Launch, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(tmp_path)
+    sandbox, bot = await launch(**clock.env(), SCHEDULER_ENABLED="true")
+    group, admin = await english_group(sandbox)
+    today = datetime.fromtimestamp(time.time(), UTC).astimezone(SHANGHAI).date()
+    if datetime.now(SHANGHAI).hour == 23 and datetime.now(SHANGHAI).minute >= 55:
+        await clock.advance(600)  # not across midnight while the test runs
+        today += timedelta(days=1)
+    made = await sandbox.ask(group, admin, f"/campaign new 店庆 {today} {today} x2")
+    assert made["text"].startswith("✅ Campaign #1 店庆")
+    # The greeting is taken and its send hangs in the network: the bot dies right there.
+    await sandbox.add_fault("hang", method="sendMessage", count=1)
+    await sandbox.wait_for(lambda e: e["kind"] == "fault", timeout=30)
+    bot.kill()
+    bot.start()
+    await bot.wait_ready()
+    greeted = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["text"].startswith("🎉 店庆"), timeout=30
+    )
+    assert len(greeted) == 1
+    assert (
+        await sandbox.quiet_for(
+            3, lambda e: e["kind"] == "sent" and e["text"].startswith("🎉 店庆")
+        )
+        == []
+    )
