@@ -146,7 +146,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     quiet = QuietMode(settings.quiet_delete_seconds, notices)
     referral_keeper = ReferralKeeper(background)
     # Tier-ups and thanks of one moment are gathered this long, then posted as one message.
-    outbox = OutboxSender(background, gather_seconds=settings.tier_announce_seconds)
+    outbox = OutboxSender(background, notices, gather_seconds=settings.tier_announce_seconds)
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,

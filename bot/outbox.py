@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from functools import partial
 
 from aiogram import Bot
@@ -27,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.background import Background
 from bot.i18n import reply_language
 from bot.periodic import every
+from bot.rights import TOPICS, RightsNotices
+from bot.topics import Placement
 from models import Campaign
 from services.chats import ChatProfile
 from services.members import display_names
@@ -41,18 +44,35 @@ from views.announcements import (
 
 logger = logging.getLogger(__name__)
 SEND_EVERY = 1.0
-Render = Callable[[AsyncSession, ChatProfile, list[Due]], Awaitable[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What one message of the outbox is, once rendered: where it goes and what follows it."""
+
+    text: str
+    where: Placement = field(default_factory=lambda: Placement(None, None))
+    photos: tuple[str, ...] = ()  # sent after the text, with `caption` (a topic's best photos)
+    caption: str = ""
+    close_thread: bool = False  # a forum topic's summary closes the topic after it
+
+
+Render = Callable[[AsyncSession, ChatProfile, list[Due]], Awaitable[str | Delivery]]
 
 
 class OutboxSender:
-    def __init__(self, background: Background, gather_seconds: float) -> None:
+    def __init__(
+        self, background: Background, notices: RightsNotices, gather_seconds: float
+    ) -> None:
         self.background = background
+        self.notices = notices
         self.gather = dict.fromkeys(GATHERED, gather_seconds)
         self.renderers: dict[str, Render] = {
             Kind.TIER_UP: self._tier_ups,
             Kind.REFERRAL_THANKS: self._referral_thanks,
             Kind.CAMPAIGN_GREETING: self._campaign,
             Kind.CAMPAIGN_THANKS: self._campaign,
+            Kind.TOPIC_SUMMARY: self._topic_summary,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -89,17 +109,18 @@ class OutboxSender:
                 return 0
             try:
                 with self.background.speaking(profile):
-                    text = await render(session, profile, rows)
+                    rendered = await render(session, profile, rows)
             except (LookupError, ValueError) as gone:  # what it announces was deleted since
                 await session.rollback()
                 async with session.begin():
                     await self._service(session).failed(ids, str(gone))
                 return 0
             await session.commit()  # no transaction waits on the network (or the pacer)
+        delivery = rendered if isinstance(rendered, Delivery) else Delivery(rendered)
         error: str | None = None
         retry_after: float | None = None
         try:
-            message = await bot.send_message(chat_id, text)
+            message = await delivery.where.send(bot, chat_id, delivery.text)
         except TelegramRetryAfter as refused:
             error, retry_after = str(refused), float(refused.retry_after)
         except (TelegramServerError, TelegramNetworkError) as trouble:
@@ -112,13 +133,31 @@ class OutboxSender:
             service = self._service(session)
             if error is None:
                 await service.sent(ids, message.message_id)
-                return 1
-            logger.warning("outbox: %s for chat %s: %s", kind, chat_id, error)
-            if retry_after is not None:
+            elif retry_after is not None:
                 await service.retry(ids, retry_after, error)
             else:
                 await service.failed(ids, error)
-        return 0
+        if error is not None:
+            logger.warning("outbox: %s for chat %s: %s", kind, chat_id, error)
+            return 0
+        await self._follow_up(bot, chat_id, delivery)
+        return 1
+
+    async def _follow_up(self, bot: Bot, chat_id: int, delivery: Delivery) -> None:
+        """What comes after the message, best effort: it is sent, and not sent again."""
+        try:
+            if delivery.photos:
+                await delivery.where.send_photos(
+                    bot, chat_id, list(delivery.photos), delivery.caption
+                )
+        except TelegramAPIError as error:
+            logger.warning("outbox: photos for chat %s: %s", chat_id, error)
+        if delivery.close_thread and delivery.where.thread_id is not None:
+            try:
+                await bot.close_forum_topic(chat_id, delivery.where.thread_id)
+            except TelegramAPIError as error:
+                logger.info("could not close forum topic %s: %s", delivery.where.thread_id, error)
+                await self.notices.check(bot, chat_id, TOPICS)
 
     async def _tier_ups(self, session: AsyncSession, profile: ChatProfile, rows: list[Due]) -> str:
         language = reply_language(profile, None, self.background.i18n.default_locale)
@@ -140,6 +179,19 @@ class OutboxSender:
         if row.kind == Kind.CAMPAIGN_GREETING:
             return greeting_text(campaign, self.background.timezone_of(profile))
         return thanks_text(campaign, int(row.payload["points"]), int(row.payload["members"]))
+
+    async def _topic_summary(
+        self, session: AsyncSession, profile: ChatProfile, rows: list[Due]
+    ) -> Delivery:
+        (row,) = rows
+        summary = row.payload
+        return Delivery(
+            str(summary["text"]),
+            Placement.at(summary.get("thread_id"), summary.get("anchor_id")),
+            photos=tuple(summary.get("photos") or ()),
+            caption=str(summary.get("caption") or ""),
+            close_thread=summary.get("thread_id") is not None,
+        )
 
     def _service(self, session: AsyncSession) -> OutboxService:
         return OutboxService(session, self.background.clock)

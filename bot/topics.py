@@ -14,7 +14,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InputMediaPhoto, Message, ReplyParameters
 from aiogram.types.media_union import MediaUnion
 from aiogram.utils.i18n import gettext as _
@@ -27,6 +27,7 @@ from bot.middlewares import commit_update_so_far
 from bot.rights import TOPICS, RightsNotices
 from models import Topic
 from services.chats import ChatProfile
+from services.outbox import Kind, OutboxService
 from services.points import PointsService
 from services.topics import ClosedTopic, TopicService, TopicSpec, spec_of
 
@@ -117,27 +118,23 @@ class TopicHost:
             profile = await self.background.chats(session).profile(chat_id) if chat_id else None
             timezone = self.background.timezone_of(profile)
             closed = await topics.close(topic_id, timezone)
-        if closed is None:
-            return None
-        topic = closed.topic
+            if closed is None:
+                return None
+            # The summary (and the forum topic's closing) goes out through the outbox, written
+            # with the close: a stop between the two cannot lose it.
+            topic = closed.topic
+            with self.background.speaking(profile):
+                payload = {
+                    "text": summary_text(closed),
+                    "photos": [photo.file_id for photo in closed.photos],
+                    "caption": photos_caption(closed),
+                    "thread_id": topic.thread_id,
+                    "anchor_id": topic.anchor_message_id,
+                }
+            await OutboxService(session, self.background.clock).add(
+                topic.chat_id, Kind.TOPIC_SUMMARY, f"topic_summary:{topic.id}", payload
+            )
         self.directory.forget(topic.chat_id)
-        with self.background.speaking(profile):
-            summary = summary_text(closed)
-            photos = photos_caption(closed)
-        where = Placement.of(topic)
-        try:
-            await where.send(bot, topic.chat_id, summary)
-            if closed.photos:
-                files = [photo.file_id for photo in closed.photos]
-                await where.send_photos(bot, topic.chat_id, files, photos)
-        except TelegramAPIError as error:
-            logger.warning("topic %s: could not post the summary: %s", topic.id, error)
-        if topic.thread_id is not None:
-            try:
-                await bot.close_forum_topic(topic.chat_id, topic.thread_id)
-            except TelegramAPIError as error:
-                logger.info("topic %s: could not close the forum topic: %s", topic.id, error)
-                await self.notices.check(bot, topic.chat_id, TOPICS)
         return closed  # a tier reached with the bonuses is congratulated through the outbox
 
     def _session(self) -> AsyncSession:
@@ -157,12 +154,13 @@ class Placement:
 
     @classmethod
     def of(cls, topic: Topic) -> Placement:
-        if topic.thread_id is not None or topic.anchor_message_id is None:
-            return cls(topic.thread_id, None)
-        anchor = ReplyParameters(
-            message_id=topic.anchor_message_id, allow_sending_without_reply=True
-        )
-        return cls(None, anchor)
+        return cls.at(topic.thread_id, topic.anchor_message_id)
+
+    @classmethod
+    def at(cls, thread_id: int | None, anchor_id: int | None) -> Placement:
+        if thread_id is not None or anchor_id is None:
+            return cls(thread_id, None)
+        return cls(None, ReplyParameters(message_id=anchor_id, allow_sending_without_reply=True))
 
     async def send(self, bot: Bot, chat_id: int, text: str) -> Message:
         return await bot.send_message(

@@ -271,6 +271,22 @@ class SandboxClient:
         sent = await self.send(group, user, text)
         return await self.reply_to(group.id, sent["message"]["message_id"], timeout)
 
+    async def wait_for_each(
+        self, *predicates: Callable[[Event], bool], timeout: float = WAIT
+    ) -> list[Event]:
+        """One event for each predicate, in whatever order they come (a command's answer and
+        the outbox message its change queued race each other); in the predicates' order."""
+        found = await self.wait_for(
+            lambda e: any(predicate(e) for predicate in predicates), timeout, len(predicates)
+        )
+        events = []
+        for predicate in predicates:
+            match = next((e for e in found if predicate(e) and e not in events), None)
+            if match is None:
+                raise SandboxError(f"one event matched two predicates: {found}")
+            events.append(match)
+        return events
+
     async def reply_to(self, chat_id: int, message_id: int, timeout: float = WAIT) -> Event:
         """The bot's reply to one message."""
         events = await self.wait_for(

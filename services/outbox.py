@@ -32,12 +32,19 @@ class Kind:
     REFERRAL_THANKS = "referral_thanks"  # payload: inviter_id, invitee_id, points (or None)
     CAMPAIGN_GREETING = "campaign_greeting"  # payload: campaign_id
     CAMPAIGN_THANKS = "campaign_thanks"  # payload: campaign_id, points, members
+    # Rendered when the topic closes (its figures are of that moment): text, photos (file
+    # ids), caption, thread_id (a forum topic, closed after) or anchor_id (the post it replies to)
+    TOPIC_SUMMARY = "topic_summary"
 
 
 # Kinds whose rows for one chat are gathered for a while and posted as one message.
 GATHERED = frozenset({Kind.TIER_UP, Kind.REFERRAL_THANKS})
 # How late a row may still go out; after that it is skipped (and logged), not sent stale.
-GRACE = {Kind.TIER_UP: timedelta(hours=6), Kind.REFERRAL_THANKS: timedelta(hours=6)}
+GRACE = {
+    Kind.TIER_UP: timedelta(hours=6),
+    Kind.REFERRAL_THANKS: timedelta(hours=6),
+    Kind.TOPIC_SUMMARY: timedelta(days=1),
+}
 DEFAULT_GRACE = timedelta(hours=1)
 
 

@@ -24,6 +24,12 @@ def sent_in(group: Group, start: str | tuple[str, ...]) -> Callable[[Event], boo
     )
 
 
+def replying_to(group: Group, message_id: int) -> Callable[[Event], bool]:
+    return lambda e: (
+        e["kind"] == "sent" and e["chat_id"] == group.id and e["reply_to"] == message_id
+    )
+
+
 async def topic_rows(sandbox: SandboxClient, group: Group, user: User) -> list[str]:
     """The member's ledger rows paid by topics, newest first."""
     history = await sandbox.ask(group, user, "/points history")
@@ -107,7 +113,9 @@ async def test_a_topic_in_an_ordinary_group_rewards_replies_within_the_cap(
     assert line.endswith("2h · +3×2 · you: 1/2"), line
 
     close = await sandbox.send(group, admin, "/topic close")
-    (summary,) = await sandbox.wait_for(sent_in(group, "🏁"))
+    summary, closed = await sandbox.wait_for_each(
+        sent_in(group, "🏁"), replying_to(group, close["message"]["message_id"])
+    )
     assert summary["reply_to"] == anchor["message_id"]
     assert summary["text"].splitlines() == [
         "🏁 What should we make next? is closed. Thank you all!",
@@ -115,7 +123,6 @@ async def test_a_topic_in_an_ordinary_group_rewards_replies_within_the_cap(
         "🥇 Bob: 4 replies, 1 received · +20",
         "🥈 Carol: 1 reply, 0 received · +10",
     ]
-    closed = await sandbox.reply_to(group.id, close["message"]["message_id"])
     topic_id = closed["text"].split("#")[1].split()[0]
     assert closed["text"] == f"✅ Topic #{topic_id} closed."
     again = await sandbox.ask(group, admin, f"/topic close {topic_id}")
@@ -158,7 +165,9 @@ async def test_a_show_off_topic_in_a_forum_pays_photos_and_shows_the_most_loved(
     assert carol_photo["message"]["photo"]
 
     close = await sandbox.send(forum, admin, "/topic close")
-    (summary,) = await sandbox.wait_for(sent_in(forum, "🏁"))
+    summary, _closed = await sandbox.wait_for_each(
+        sent_in(forum, "🏁"), replying_to(forum, close["message"]["message_id"])
+    )
     assert summary["thread_id"] == thread
     assert summary["text"].splitlines()[:3] == [
         "🏁 Show your tea set is closed. Thank you all!",
@@ -170,7 +179,6 @@ async def test_a_show_off_topic_in_a_forum_pays_photos_and_shows_the_most_loved(
     assert photo["photo"] == bob_photo["message"]["photo"][-1]["file_id"]
     assert photo["text"].splitlines()[1] == "🥇 Bob ❤️ 2 · 💬 1"
     await sandbox.wait_for(lambda e: e["kind"] == "topic_closed" and e["thread_id"] == thread)
-    await sandbox.reply_to(forum.id, close["message"]["message_id"])
 
 
 async def test_a_forum_that_lets_the_bot_manage_no_topics_gets_a_clear_answer(
@@ -238,3 +246,32 @@ async def test_topics_close_on_time_after_a_restart_and_the_queue_feeds_the_morn
     assert await topic_rows(sandbox, group, bob) == [
         "+20 topic", "+2 topic", "+20 topic", "+4 topic",
     ]  # fmt: skip
+
+
+async def test_a_summary_cut_off_by_a_kill_is_posted_once_after_the_restart(
+    launch: Launch,
+) -> None:
+    sandbox, bot = await launch(TELEGRAM_RATE_CHAT="20", TELEGRAM_RATE_GROUP_PER_MINUTE="1200")
+    group, admin = await english_group(sandbox)
+    (bob,) = await members(sandbox, group, "Bob")
+    anchor = await open_topic(sandbox, group, admin, "Best tea hours=2")
+    await sandbox.send(group, bob, "Oolong, always oolong", reply_to=anchor["message_id"])
+    await sandbox.settle()
+    # The close commits (bonuses paid, its summary queued); then the summary and the command's
+    # answer both hang in the network, and the bot dies with them.
+    await sandbox.add_fault("hang", method="sendMessage", count=2)
+    close = await sandbox.send(group, admin, "/topic close")
+    await sandbox.wait_for(lambda e: e["kind"] == "fault", count=2, timeout=30)
+    bot.kill()
+    bot.start()
+    await bot.wait_ready()
+    summary, again = await sandbox.wait_for_each(
+        sent_in(group, "🏁 Best tea"),
+        replying_to(group, close["message"]["message_id"]),
+        timeout=30,
+    )
+    assert summary["reply_to"] == anchor["message_id"]
+    assert summary["text"].splitlines()[2] == "🥇 Bob: 1 reply, 0 received · +20"
+    assert again["text"] == "⏭ Already done: I handled this command before."
+    assert await sandbox.quiet_for(3, sent_in(group, "🏁 Best tea")) == []
+    assert await topic_rows(sandbox, group, bob) == ["+20 topic", "+2 topic"]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.background import Background
 from bot.i18n import create_i18n
 from bot.outbox import OutboxSender
+from bot.rights import RightsNotices
 from models import OutboxMessage
 from services.clock import FrozenClock
 from services.outbox import Kind, OutboxService
@@ -24,7 +25,8 @@ GATHER = 60
 
 
 def sender(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> OutboxSender:
-    return OutboxSender(Background(pool, clock, create_i18n("en"), "UTC"), gather_seconds=GATHER)
+    background = Background(pool, clock, create_i18n("en"), "UTC")
+    return OutboxSender(background, RightsNotices(background), gather_seconds=GATHER)
 
 
 async def grant(pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int) -> None:

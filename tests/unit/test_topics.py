@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import Background
 from bot.i18n import create_i18n
+from bot.outbox import OutboxSender
+from bot.rights import RightsNotices
 from bot.topics import TopicRightsMissing
 from models import LedgerEntry, Member, Topic, TopicReaction
 from scheduler.core import Jobs, Scheduler
@@ -345,6 +347,11 @@ async def test_a_forum_topic_is_created_posted_closed_and_summed_up(
     clock.set(NOW + timedelta(hours=1, minutes=5))  # the bot was down at its end
     await scheduler.rebuild()  # closes what is overdue at once
     scheduler.stop()
+    # The summary was written to the outbox with the close; the outbox sender posts it.
+    sender = OutboxSender(
+        background(session_pool, clock), RightsNotices(background(session_pool, clock)), 0
+    )
+    assert await sender.send_due(bot) == 1
     summary, close = telegram.requests[-2:]
     assert summary.message_thread_id == topic.thread_id  # type: ignore[attr-defined]
     assert summary.text.splitlines() == [  # type: ignore[attr-defined]
