@@ -20,6 +20,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -216,5 +217,13 @@ def render_digest(profile: ChatProfile, figures: DayFigures) -> str:
             _("⚠️ Post #{id} of {time} was skipped: the bot was down.").format(
                 id=post.id, time=f"{when:%H:%M}"
             )
+        )
+    if figures.announcements_skipped:
+        lines.append(
+            ngettext(
+                "⚠️ {count} announcement was too late to post and was skipped.",
+                "⚠️ {count} announcements were too late to post and were skipped.",
+                figures.announcements_skipped,
+            ).format(count=figures.announcements_skipped)
         )
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Draw, PostRun, ScheduledPost
+from models import Draw, OutboxMessage, PostRun, ScheduledPost
 from services.clock import Clock, FrozenClock, start_of
 from services.points import Period, PointsService, Ranked
 from services.posts import PostService, RunStatus, Schedule
@@ -28,6 +28,7 @@ class DayFigures:
     draws_ended: int
     tomorrow: list[tuple[datetime, ScheduledPost]]  # the posts due tomorrow, local times
     skipped: list[tuple[datetime, ScheduledPost]]  # runs missed today while the bot was down
+    announcements_skipped: int = 0  # outbox messages due today that were too late to send
 
 
 class DigestService:
@@ -60,6 +61,12 @@ class DigestService:
             .where(PostRun.fire_time >= start, PostRun.fire_time < end)
             .order_by(PostRun.fire_time)
         )
+        too_late = await self.session.scalar(
+            select(func.count()).where(
+                OutboxMessage.chat_id == chat_id, OutboxMessage.status == "skipped",
+                OutboxMessage.due_at >= start, OutboxMessage.due_at < end,
+            )
+        )  # fmt: skip
         return DayFigures(
             new_members=rolled["joins"], messages=rolled["messages"],
             active_members=rolled["active_members"], sign_ins=rolled["checkins"],
@@ -67,4 +74,5 @@ class DigestService:
             draws_ended=int(draws_ended or 0),
             tomorrow=sorted(tomorrow, key=lambda item: item[0]),
             skipped=[(fire.astimezone(zone), post) for fire, post in skipped],
+            announcements_skipped=int(too_late or 0),
         )  # fmt: skip

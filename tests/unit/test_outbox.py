@@ -13,7 +13,10 @@ from bot.i18n import create_i18n
 from bot.outbox import OutboxSender
 from bot.rights import RightsNotices
 from models import OutboxMessage
+from scheduler.cadence import render_digest
+from services.chats import ChatService
 from services.clock import FrozenClock
+from services.digest import DigestService
 from services.outbox import Kind, OutboxService
 from services.points import PointsService
 from services.referrals import ReferralService
@@ -133,3 +136,24 @@ async def test_a_confirmed_referral_writes_its_thanks_in_the_same_transaction(
     (thanks,) = telegram.sent_texts()
     assert thanks.splitlines()[0] == "🤝 <b>Thanks for bringing friends!</b>"
     assert "+20" in thanks.splitlines()[1]
+
+
+async def test_the_evening_digest_counts_the_announcements_skipped_as_too_late(
+    session_pool, chat
+) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await OutboxService(session, clock).add(GROUP, Kind.TIER_UP, "late", {}, due_at=NOW)
+    clock.set(NOW + timedelta(hours=7))  # past the six hours a congratulation may wait
+    async with session_pool() as session, session.begin():
+        assert [due.attempts for due in await OutboxService(session, clock).claim()] == [-1]
+    async with session_pool() as session:
+        figures = await DigestService(session, clock).day(GROUP, "UTC", NOW.date())
+    assert figures.announcements_skipped == 1
+    i18n = create_i18n("en")
+    with i18n.context(), i18n.use_locale("en"):
+        async with session_pool() as session:
+            profile = await ChatService(session, clock, "UTC").profile(GROUP)
+        assert profile is not None
+        text = render_digest(profile, figures)
+    assert text.splitlines()[-1] == "⚠️ 1 announcement was too late to post and was skipped."
