@@ -39,7 +39,6 @@ from bot.referrals import ReferralKeeper
 from bot.rights import RightsNotices
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
 from bot.topics import TopicHost
-from bot.welcomer import WELCOME_BURST_SECONDS, Welcomer
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
 from scheduler.cadence import CadenceJobs
@@ -54,6 +53,7 @@ from services.checkins import SignInDesk
 from services.clock import Clock
 from services.draws import JoinDesk
 from services.messages import MessageTally
+from services.outbox import WELCOME_BURST_SECONDS, Kind
 from services.tiers import LadderCache
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
     else:
         storage, throttle = MemoryStorage(), MemoryThrottle()
     i18n = create_i18n(settings.default_language)
-    welcomer = Welcomer(i18n, WELCOME_BURST_SECONDS)
     background = Background(services.session_pool, services.clock, i18n, settings.default_timezone)
     notices = RightsNotices(background)
     keeper = DrawKeeper(background, result_grace=settings.draw_result_grace_seconds)
@@ -145,8 +144,17 @@ def create_dispatcher(services: Services) -> Dispatcher:
     scheduler_lock = SchedulerLock(services.engine)
     quiet = QuietMode(settings.quiet_delete_seconds, notices)
     referral_keeper = ReferralKeeper(background)
-    # Tier-ups and thanks of one moment are gathered this long, then posted as one message.
-    outbox = OutboxSender(background, notices, gather_seconds=settings.tier_announce_seconds)
+    # What one chat is told in one moment goes out as one message: tier-ups and thanks are
+    # gathered for TIER_ANNOUNCE_SECONDS, joins for a few seconds.
+    outbox = OutboxSender(
+        background,
+        notices,
+        gather={
+            Kind.TIER_UP: settings.tier_announce_seconds,
+            Kind.REFERRAL_THANKS: settings.tier_announce_seconds,
+            Kind.WELCOME: WELCOME_BURST_SECONDS,
+        },
+    )
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -158,7 +166,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
         sign_ins=services.sign_ins,
         joins=services.joins,
         keeper=keeper,
-        welcomer=welcomer,
         notices=notices,
         scheduler=scheduler,
         post_jobs=post_jobs,
@@ -206,7 +213,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
         await scheduler_lock.release()
         await keeper.stop()
         await services.tally.flush()
-        await welcomer.flush(bot)
 
     dispatcher.startup.register(on_startup)
     dispatcher.shutdown.register(on_shutdown)

@@ -1,19 +1,21 @@
 """The one sender of outbox messages (`services/outbox.py`): what the bot says on its own.
 
 Only the scheduler-lock holder runs it, so several workers send at one process's pace. Every
-second it claims the rows that are due (a gathered kind once its moment has waited
-`gather_seconds`), renders each chat's rows in the chat's language, sends them through the
+second it claims the rows that are due (a gathered kind once its moment has waited its
+gathering time), renders each chat's rows in the chat's language, sends them through the
 pacing layer, and records the outcome: sent with the message id; a 429 retried after its
 `retry_after`; a 5xx or a network error retried with back-off; a 400 or 403 failed (a 403 also
 marks the chat inactive, in the pacing layer). Rows past their grace are skipped and logged.
+No transaction is open while a request waits on the network.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 from aiogram import Bot
@@ -23,12 +25,13 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from bot.i18n import reply_language
 from bot.periodic import every
-from bot.rights import TOPICS, RightsNotices
+from bot.rights import DELETE, TOPICS, RightsNotices
 from bot.topics import Placement
 from models import Campaign
 from services.chats import ChatProfile
@@ -40,6 +43,7 @@ from views.announcements import (
     referral_thanks,
     thanks_text,
     tier_of,
+    welcome_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -52,40 +56,44 @@ class Delivery:
 
     text: str
     where: Placement = field(default_factory=lambda: Placement(None, None))
+    markup: InlineKeyboardMarkup | None = None
     photos: tuple[str, ...] = ()  # sent after the text, with `caption` (a topic's best photos)
     caption: str = ""
     close_thread: bool = False  # a forum topic's summary closes the topic after it
+    delete_after: int = 0  # seconds; the message is deleted then (a welcome), through the outbox
 
 
-Render = Callable[[AsyncSession, ChatProfile, list[Due]], Awaitable[str | Delivery]]
+Render = Callable[[Bot, ChatProfile, list[Due]], Awaitable[Delivery]]
 
 
 class OutboxSender:
     def __init__(
-        self, background: Background, notices: RightsNotices, gather_seconds: float
+        self, background: Background, notices: RightsNotices, gather: Mapping[str, float]
     ) -> None:
+        """`gather`: how long each gathered kind waits after its first row in a chat."""
         self.background = background
         self.notices = notices
-        self.gather = dict.fromkeys(GATHERED, gather_seconds)
+        self.gather = dict(gather)
         self.renderers: dict[str, Render] = {
             Kind.TIER_UP: self._tier_ups,
             Kind.REFERRAL_THANKS: self._referral_thanks,
             Kind.CAMPAIGN_GREETING: self._campaign,
             Kind.CAMPAIGN_THANKS: self._campaign,
             Kind.TOPIC_SUMMARY: self._topic_summary,
+            Kind.WELCOME: self._welcome,
         }
 
     async def run(self, bot: Bot) -> None:
         async with self.background.session_pool() as session, session.begin():
-            resumed = await OutboxService(session, self.background.clock).resume_interrupted()
+            resumed = await self._service(session).resume_interrupted()
         if resumed:
             logger.info("outbox: %s message(s) a stopped sender had claimed go out again", resumed)
         await every(SEND_EVERY, partial(self.send_due, bot), "send the outbox")
 
     async def send_due(self, bot: Bot) -> int:
-        """Send what is due now; how many messages went out."""
+        """Send what is due now; how many messages went out (or were deleted)."""
         async with self.background.session_pool() as session, session.begin():
-            claimed = await OutboxService(session, self.background.clock).claim(self.gather)
+            claimed = await self._service(session).claim(self.gather)
         groups: dict[tuple[int, str], list[Due]] = defaultdict(list)
         for row in claimed:
             if row.attempts < 0:
@@ -93,55 +101,77 @@ class OutboxSender:
                 continue
             # Gathered kinds go out as one message per chat; any other row as its own.
             groups[(row.chat_id, row.kind if row.kind in GATHERED else str(row.id))].append(row)
-        sent = 0
+        done = 0
         for rows in groups.values():
-            sent += await self._send(bot, rows)
-        return sent
+            if rows[0].kind == Kind.DELETE:
+                done += await self._delete(bot, rows[0])
+            else:
+                done += await self._send(bot, rows)
+        return done
 
     async def _send(self, bot: Bot, rows: list[Due]) -> int:
         chat_id, kind, ids = rows[0].chat_id, rows[0].kind, [row.id for row in rows]
         async with self.background.session_pool() as session:
             profile = await self.background.chats(session).profile(chat_id)
-            render = self.renderers.get(kind)
-            if profile is None or not profile.active or render is None:
-                async with session.begin():
-                    await self._service(session).failed(ids, "no such chat, or kind")
-                return 0
-            try:
-                with self.background.speaking(profile):
-                    rendered = await render(session, profile, rows)
-            except (LookupError, ValueError) as gone:  # what it announces was deleted since
-                await session.rollback()
-                async with session.begin():
-                    await self._service(session).failed(ids, str(gone))
-                return 0
-            await session.commit()  # no transaction waits on the network (or the pacer)
-        delivery = rendered if isinstance(rendered, Delivery) else Delivery(rendered)
-        error: str | None = None
-        retry_after: float | None = None
+        render = self.renderers.get(kind)
+        if profile is None or not profile.active or render is None:
+            await self._finish(ids, error="no such chat, or kind")
+            return 0
         try:
-            message = await delivery.where.send(bot, chat_id, delivery.text)
+            with self.background.speaking(profile):
+                delivery = await render(bot, profile, rows)
+        except (LookupError, ValueError) as gone:  # what it announces was deleted since
+            await self._finish(ids, error=str(gone))
+            return 0
+        except TelegramAPIError as error:  # a look-up the rendering needed (the member count)
+            await self._finish(ids, error=str(error), retry_after=float(2 ** rows[0].attempts))
+            return 0
+        try:
+            message = await delivery.where.send(
+                bot, chat_id, delivery.text, reply_markup=delivery.markup
+            )
         except TelegramRetryAfter as refused:
-            error, retry_after = str(refused), float(refused.retry_after)
+            await self._finish(ids, error=str(refused), retry_after=float(refused.retry_after))
+            return 0
         except (TelegramServerError, TelegramNetworkError) as trouble:
-            error = str(trouble)
             attempts = max(row.attempts for row in rows)
-            retry_after = None if attempts >= MAX_ATTEMPTS else float(2**attempts)
+            again = None if attempts >= MAX_ATTEMPTS else float(2**attempts)
+            await self._finish(ids, error=str(trouble), retry_after=again)
+            return 0
         except TelegramAPIError as refused:  # 400, 403: sending again would not help
-            error = str(refused)
+            await self._finish(ids, error=str(refused))
+            return 0
+        await self._finish(ids, chat_id, message_id=message.message_id, delivery=delivery)
+        await self._follow_up(bot, chat_id, delivery)
+        return 1
+
+    async def _finish(
+        self,
+        ids: list[int],
+        chat_id: int = 0,
+        *,
+        message_id: int | None = None,
+        delivery: Delivery | None = None,
+        error: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Record the outcome; a sent message to delete later gets its deletion queued with it."""
         async with self.background.session_pool() as session, session.begin():
             service = self._service(session)
             if error is None:
-                await service.sent(ids, message.message_id)
-            elif retry_after is not None:
+                await service.sent(ids, message_id)
+                if delivery is not None and delivery.delete_after and message_id is not None:
+                    await service.add(
+                        chat_id, Kind.DELETE, f"delete:{ids[0]}", {"message_ids": [message_id]},
+                        due_at=self.background.clock.now()
+                        + timedelta(seconds=delivery.delete_after),
+                    )  # fmt: skip
+                return
+            logger.warning("outbox: rows %s: %s", ids, error)
+            if retry_after is not None:
                 await service.retry(ids, retry_after, error)
             else:
                 await service.failed(ids, error)
-        if error is not None:
-            logger.warning("outbox: %s for chat %s: %s", kind, chat_id, error)
-            return 0
-        await self._follow_up(bot, chat_id, delivery)
-        return 1
 
     async def _follow_up(self, bot: Bot, chat_id: int, delivery: Delivery) -> None:
         """What comes after the message, best effort: it is sent, and not sent again."""
@@ -159,30 +189,43 @@ class OutboxSender:
                 logger.info("could not close forum topic %s: %s", delivery.where.thread_id, error)
                 await self.notices.check(bot, chat_id, TOPICS)
 
-    async def _tier_ups(self, session: AsyncSession, profile: ChatProfile, rows: list[Due]) -> str:
+    async def _delete(self, bot: Bot, row: Due) -> int:
+        """A message whose time is up (a welcome): gone, or staying if the bot may not delete."""
+        refused = False
+        for message_id in row.payload.get("message_ids", ()):
+            try:
+                await bot.delete_message(row.chat_id, int(message_id))
+            except TelegramAPIError as error:  # no right to delete, or deleted already
+                logger.info("message %s in chat %s stays: %s", message_id, row.chat_id, error)
+                refused = True
+        await self._finish([row.id])
+        if refused:
+            await self.notices.check(bot, row.chat_id, DELETE)
+        return 1
+
+    async def _tier_ups(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         language = reply_language(profile, None, self.background.i18n.default_locale)
         promotions = [(str(row.payload["name"]), tier_of(row.payload)) for row in rows]
-        return congratulation(promotions, language)
+        return Delivery(congratulation(promotions, language))
 
-    async def _referral_thanks(
-        self, session: AsyncSession, profile: ChatProfile, rows: list[Due]
-    ) -> str:
+    async def _referral_thanks(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         people = {row.payload[who] for row in rows for who in ("inviter_id", "invitee_id")}
-        names = await display_names(session, profile.id, people)
-        return referral_thanks([row.payload for row in rows], names)
+        async with self.background.session_pool() as session:
+            names = await display_names(session, profile.id, people)
+        return Delivery(referral_thanks([row.payload for row in rows], names))
 
-    async def _campaign(self, session: AsyncSession, profile: ChatProfile, rows: list[Due]) -> str:
+    async def _campaign(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         (row,) = rows  # not a gathered kind: one row a message
-        campaign = await session.get(Campaign, row.payload["campaign_id"])
+        async with self.background.session_pool() as session:
+            campaign = await session.get(Campaign, row.payload["campaign_id"])
         if campaign is None:
             raise LookupError(f"campaign {row.payload['campaign_id']} is gone")
         if row.kind == Kind.CAMPAIGN_GREETING:
-            return greeting_text(campaign, self.background.timezone_of(profile))
-        return thanks_text(campaign, int(row.payload["points"]), int(row.payload["members"]))
+            return Delivery(greeting_text(campaign, self.background.timezone_of(profile)))
+        points, members = int(row.payload["points"]), int(row.payload["members"])
+        return Delivery(thanks_text(campaign, points, members))
 
-    async def _topic_summary(
-        self, session: AsyncSession, profile: ChatProfile, rows: list[Due]
-    ) -> Delivery:
+    async def _topic_summary(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         (row,) = rows
         summary = row.payload
         return Delivery(
@@ -191,6 +234,25 @@ class OutboxSender:
             photos=tuple(summary.get("photos") or ()),
             caption=str(summary.get("caption") or ""),
             close_thread=summary.get("thread_id") is not None,
+        )
+
+    async def _welcome(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+        """Everyone who joined in the moment, in one welcome with a Rules button."""
+        if not profile.welcome.enabled:
+            raise LookupError("welcomes were turned off since")
+        try:
+            count = await bot.get_chat_member_count(profile.id)
+        except TelegramAPIError:
+            count = 0
+        names = [str(row.payload["name"]) for row in rows]
+        rules = InlineKeyboardButton(
+            text="群规 / Rules",
+            url=f"https://t.me/{(await bot.me()).username}?start=rules{profile.id}",
+        )
+        return Delivery(
+            welcome_text(profile, names, count),
+            markup=InlineKeyboardMarkup(inline_keyboard=[[rules]]),
+            delete_after=profile.welcome.delete_after,
         )
 
     def _service(self, session: AsyncSession) -> OutboxService:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InputMediaPhoto, Message, ReplyParameters
+from aiogram.types import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyParameters
 from aiogram.types.media_union import MediaUnion
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -162,10 +162,13 @@ class Placement:
             return cls(thread_id, None)
         return cls(None, ReplyParameters(message_id=anchor_id, allow_sending_without_reply=True))
 
-    async def send(self, bot: Bot, chat_id: int, text: str) -> Message:
+    async def send(
+        self, bot: Bot, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+    ) -> Message:
         return await bot.send_message(
-            chat_id, text, message_thread_id=self.thread_id, reply_parameters=self.reply
-        )
+            chat_id, text, message_thread_id=self.thread_id, reply_parameters=self.reply,
+            reply_markup=reply_markup,
+        )  # fmt: skip
 
     async def send_photos(self, bot: Bot, chat_id: int, file_ids: list[str], caption: str) -> None:
         """One photo, or an album (Telegram's take 2 to 10), the caption on the first."""

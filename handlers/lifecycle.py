@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
-from aiogram.types import ChatMemberUpdated, Message
+from aiogram.types import ChatMemberUpdated, Message, User
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,13 +13,14 @@ from bot.admins import AdminCache
 from bot.directory import ChatDirectory
 from bot.middlewares import forget_after_commit
 from bot.rights import RightsNotices
-from bot.welcomer import Welcomer
 from services import members
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
+from services.outbox import Kind, OutboxService
 from services.referrals import ReferralService
 
 ADMIN_STATUSES = ("administrator", "creator")
+REPEAT_WINDOW = 300  # seconds: a member who comes back this soon is not welcomed again
 
 
 async def is_migration(message: Message) -> bool:
@@ -95,7 +96,6 @@ async def bot_rights_changed(
 async def member_joined(
     event: ChatMemberUpdated,
     chat_profile: ChatProfile,
-    welcomer: Welcomer,
     referrals: ReferralService,
     admin_cache: AdminCache,
     session: AsyncSession,
@@ -109,14 +109,25 @@ async def member_joined(
         admin_cache.invalidate(event.chat.id)
     if user.is_bot or not chat_profile.is_group:
         return
-    await members.member_joined(
-        session, chat_profile.id, user.id, clock.now(), chat_profile.timezone
-    )
+    now = clock.now()
+    if await members.member_joined(session, chat_profile.id, user.id, now, chat_profile.timezone):
+        await welcome(session, clock, chat_profile, user)
     if event.invite_link is not None:
         await referrals.joined(
             chat_profile.id, user.id, event.invite_link.invite_link, chat_profile.timezone
         )
-    welcomer.joined(bot, chat_profile, user.id, user.full_name)
+
+
+async def welcome(session: AsyncSession, clock: Clock, profile: ChatProfile, user: User) -> None:
+    """Queue the member's welcome with their join (the outbox gathers everyone who joins in
+    the same few seconds into one). A join Telegram tells of twice counts, and welcomes, once;
+    so does coming back within five minutes."""
+    if profile.welcome.enabled:
+        moment = int(clock.now().timestamp()) // REPEAT_WINDOW
+        await OutboxService(session, clock).add(
+            profile.id, Kind.WELCOME, f"welcome:{profile.id}:{user.id}:{moment}",
+            {"user_id": user.id, "name": user.full_name},
+        )  # fmt: skip
 
 
 async def member_left(
@@ -146,7 +157,6 @@ async def moves_members(message: Message) -> bool:
 async def members_moved(
     message: Message,
     chat_profile: ChatProfile,
-    welcomer: Welcomer,
     session: AsyncSession,
     clock: Clock,
     bot: Bot,
@@ -157,9 +167,10 @@ async def members_moved(
         return
     now, timezone = clock.now(), chat_profile.timezone
     for user in message.new_chat_members or ():
-        if not user.is_bot:
-            await members.member_joined(session, chat_profile.id, user.id, now, timezone)
-            welcomer.joined(bot, chat_profile, user.id, user.full_name)
+        if not user.is_bot and await members.member_joined(
+            session, chat_profile.id, user.id, now, timezone
+        ):
+            await welcome(session, clock, chat_profile, user)
     gone = message.left_chat_member
     if gone is not None and not gone.is_bot:
         await members.member_left(session, chat_profile.id, gone.id, now, timezone)

@@ -1,6 +1,7 @@
 """The welcome text and the group rules: /setwelcome, /setrules, /rules, and the Rules button.
 
-The welcome itself is posted when members join (`handlers/lifecycle.py`, `bot/welcomer.py`).
+The welcome itself is queued when members join (`handlers/lifecycle.py`) and posted by the
+outbox sender (`bot/outbox.py`).
 """
 
 from __future__ import annotations

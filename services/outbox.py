@@ -35,17 +35,22 @@ class Kind:
     # Rendered when the topic closes (its figures are of that moment): text, photos (file
     # ids), caption, thread_id (a forum topic, closed after) or anchor_id (the post it replies to)
     TOPIC_SUMMARY = "topic_summary"
+    WELCOME = "welcome"  # payload: user_id, name
+    DELETE = "delete"  # payload: message_ids (a welcome whose time is up)
 
 
 # Kinds whose rows for one chat are gathered for a while and posted as one message.
-GATHERED = frozenset({Kind.TIER_UP, Kind.REFERRAL_THANKS})
+GATHERED = frozenset({Kind.TIER_UP, Kind.REFERRAL_THANKS, Kind.WELCOME})
 # How late a row may still go out; after that it is skipped (and logged), not sent stale.
 GRACE = {
     Kind.TIER_UP: timedelta(hours=6),
     Kind.REFERRAL_THANKS: timedelta(hours=6),
     Kind.TOPIC_SUMMARY: timedelta(days=1),
+    Kind.WELCOME: timedelta(minutes=15),  # a welcome an hour late would greet the wrong moment
+    Kind.DELETE: timedelta(days=2),  # Telegram lets a bot delete its messages for 48 hours
 }
 DEFAULT_GRACE = timedelta(hours=1)
+WELCOME_BURST_SECONDS = 3.0  # joins this close together share one welcome
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""What the group is told when nobody asked: tier-up congratulations, referral thanks, and
-campaign greetings and thanks.
+"""What the group is told when nobody asked: tier-up congratulations, referral thanks,
+campaign greetings and thanks, and welcomes.
 
 Pure functions of the rows' payloads (`services/outbox.py`), called in the group's language.
 """
@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from models import Campaign
 from services.campaigns import last_minute, multiplier_text
+from services.chats import ChatProfile
 from services.tiers import Tier
 from views.numbers import number
 
@@ -83,3 +84,15 @@ def thanks_text(campaign: Campaign, points: int, members: int) -> str:
         name=escape(campaign.name), members=number(members), points=number(points),
         multiplier=multiplier_text(campaign.multiplier_pct),
     )  # fmt: skip
+
+
+def welcome_text(profile: ChatProfile, names: list[str], count: int) -> str:
+    shown = ", ".join(f"<b>{escape(name)}</b>" for name in names[:MAX_NAMES])
+    if len(names) > MAX_NAMES:
+        shown += " " + _("and {count} more").format(count=len(names) - MAX_NAMES)
+    template = profile.welcome.text
+    if template is None:
+        return _("👋 Welcome to {group}, {name}! Please read the rules, then say hello.").format(
+            group=escape(profile.title), name=shown
+        )
+    return escape(template).format(name=shown, group=escape(profile.title), count=count)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sandbox.client import Event, Group, SandboxClient, User
+from tests.e2e.conftest import Launch
 
 
 async def english_group(sandbox: SandboxClient) -> tuple[Group, User]:
@@ -112,3 +113,20 @@ async def test_faq_answers_questions_once_in_five_minutes(sandbox: SandboxClient
     deleted = await sandbox.ask(group, admin, "/faq del 1")
     assert deleted["text"] == "🗑 FAQ #1 deleted."
     assert (await sandbox.ask(group, admin, "/faq del 1"))["text"] == "There is no FAQ #1."
+
+
+async def test_a_welcome_cut_off_by_a_kill_is_posted_once_after_the_restart(
+    launch: Launch,
+) -> None:
+    sandbox, bot = await launch()
+    group, _admin = await english_group(sandbox)
+    await sandbox.add_fault("hang", method="sendMessage", count=1)
+    cleo = await sandbox.create_user("Cleo", None, "en")
+    await sandbox.set_member_status(group, cleo, "member")
+    await sandbox.wait_for(lambda e: e["kind"] == "fault", timeout=30)  # the welcome hangs
+    bot.kill()
+    bot.start()
+    await bot.wait_ready()
+    (welcome,) = await sandbox.wait_for(welcome_in(group), timeout=30)
+    assert welcome["text"] == "👋 Welcome to Tea Fans, Cleo! Please read the rules, then say hello."
+    assert await sandbox.quiet_for(4, welcome_in(group)) == []

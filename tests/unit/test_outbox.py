@@ -17,7 +17,7 @@ from scheduler.cadence import render_digest
 from services.chats import ChatService
 from services.clock import FrozenClock
 from services.digest import DigestService
-from services.outbox import Kind, OutboxService
+from services.outbox import GATHERED, Kind, OutboxService
 from services.points import PointsService
 from services.referrals import ReferralService
 from tests.support.telegram import recording_bot
@@ -29,7 +29,7 @@ GATHER = 60
 
 def sender(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> OutboxSender:
     background = Background(pool, clock, create_i18n("en"), "UTC")
-    return OutboxSender(background, RightsNotices(background), gather_seconds=GATHER)
+    return OutboxSender(background, RightsNotices(background), dict.fromkeys(GATHERED, GATHER))
 
 
 async def grant(pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int) -> None:

@@ -348,9 +348,8 @@ async def test_a_forum_topic_is_created_posted_closed_and_summed_up(
     await scheduler.rebuild()  # closes what is overdue at once
     scheduler.stop()
     # The summary was written to the outbox with the close; the outbox sender posts it.
-    sender = OutboxSender(
-        background(session_pool, clock), RightsNotices(background(session_pool, clock)), 0
-    )
+    work = background(session_pool, clock)
+    sender = OutboxSender(work, RightsNotices(work), gather={})
     assert await sender.send_due(bot) == 1
     summary, close = telegram.requests[-2:]
     assert summary.message_thread_id == topic.thread_id  # type: ignore[attr-defined]
