@@ -142,7 +142,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         ],
     )
     scheduler_lock = SchedulerLock(services.engine)
-    quiet = QuietMode(settings.quiet_delete_seconds, notices)
+    quiet = QuietMode(settings.quiet_delete_seconds, background)
     referral_keeper = ReferralKeeper(background)
     # What one chat is told in one moment goes out as one message: tier-ups and thanks are
     # gathered for TIER_ANNOUNCE_SECONDS, joins for a few seconds.

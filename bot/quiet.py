@@ -4,39 +4,38 @@ later."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message
 
-from bot.rights import DELETE, RightsNotices
+from bot.background import Background
+from bot.middlewares.database import commit_update_so_far
 from bot.sender_only import sender_only_profile
 from services.chats import ChatProfile, CheckinRules
+from services.outbox import Kind, OutboxService
 
 logger = logging.getLogger(__name__)
 SIZE_TTL = 3600.0  # a group's member count is asked at most hourly
 
 
 class QuietMode:
-    """Decides whether a group is quiet and deletes messages later, best effort.
+    """Decides whether a group is quiet, and queues the deletions: `delete` outbox rows that
+    the outbox sender carries out once due (so a restart in between does not leave them)."""
 
-    Deletions wait in memory: after a restart the messages stay, which is harmless.
-    """
-
-    def __init__(self, delay: float, notices: RightsNotices) -> None:
+    def __init__(self, delay: float, background: Background) -> None:
         self.delay = delay
-        self.notices = notices
+        self.background = background
         self._sizes: dict[int, tuple[float, int]] = {}
-        self._pending: set[asyncio.Task[None]] = set()
 
     async def applies(self, bot: Bot, profile: ChatProfile) -> bool:
         setting = profile.checkin_rules.quiet
@@ -44,24 +43,16 @@ class QuietMode:
             return setting == "on"
         return await self._size(bot, profile.id) > CheckinRules.QUIET_FROM
 
-    def clean_up(self, bot: Bot, chat_id: int, *message_ids: int) -> None:
-        task = asyncio.create_task(self._delete_later(bot, chat_id, message_ids))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _delete_later(self, bot: Bot, chat_id: int, message_ids: tuple[int, ...]) -> None:
-        await asyncio.sleep(self.delay)
-        refused = False
-        for message_id in message_ids:
-            try:
-                await bot.delete_message(chat_id, message_id)
-            except TelegramBadRequest as error:  # no right to delete, or already gone
-                logger.info("quiet mode in chat %s: %s", chat_id, error)
-                refused = True
-            except TelegramAPIError as error:
-                logger.info("quiet mode in chat %s: %s", chat_id, error)
-        if refused:
-            await self.notices.check(bot, chat_id, DELETE)
+    async def clean_up(self, chat_id: int, *message_ids: int) -> None:
+        """Delete the messages `delay` seconds from now (in a transaction of its own: the
+        update's was committed before its reply went out)."""
+        await commit_update_so_far()  # on SQLite the update's session holds the one connection
+        due = self.background.clock.now() + timedelta(seconds=self.delay)
+        async with self.background.session_pool() as session, session.begin():
+            await OutboxService(session, self.background.clock).add(
+                chat_id, Kind.DELETE, f"quiet:{chat_id}:{message_ids[0]}",
+                {"message_ids": list(message_ids)}, due_at=due,
+            )  # fmt: skip
 
     async def _size(self, bot: Bot, chat_id: int) -> int:
         cached = self._sizes.get(chat_id)
@@ -100,5 +91,5 @@ class SenderOnlyCleanup(BaseRequestMiddleware):
         if await self.quiet.applies(bot, profile):
             asked = method.reply_parameters.message_id if method.reply_parameters else None
             ids = (sent.message_id,) if asked is None else (asked, sent.message_id)
-            self.quiet.clean_up(bot, sent.chat.id, *ids)
+            await self.quiet.clean_up(sent.chat.id, *ids)
         return response

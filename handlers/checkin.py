@@ -78,7 +78,7 @@ async def checkin_keyword(
     """A sign-in word; in a quiet group the word and the reply go away a minute later."""
     reply = await sign_by_message(message, sign_ins, session, chat_profile)
     if await quiet.applies(bot, chat_profile):
-        quiet.clean_up(bot, message.chat.id, message.message_id, reply.message_id)
+        await quiet.clean_up(message.chat.id, message.message_id, reply.message_id)
 
 
 async def sign_by_message(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sandbox.client import Event, Group, SandboxClient, User
+from tests.e2e.conftest import Launch
 
 SIGNED_FIRST = "✅ Signed in! Day 1 of your streak · +5 points · #1 today."
 
@@ -125,3 +126,19 @@ async def test_a_member_who_left_and_came_back_keeps_their_history(
     me = await sandbox.ask(group, bob, "/me")
     assert "💰 Points: 5 (lifetime 5)" in me["text"]
     assert "🔥 Streak: 1 day ·" in me["text"]
+
+
+async def test_quiet_deletions_due_across_a_restart_still_happen(launch: Launch) -> None:
+    sandbox, bot = await launch(QUIET_DELETE_SECONDS="6")
+    group, admin, (bob,) = await fan_group(sandbox, "Bob")
+    await sandbox.ask(group, admin, "/settings checkin quiet on")
+    sent = await sandbox.send(group, bob, "签到")
+    reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    assert bot.stop() == 0  # down before the minute (here six seconds) is up
+    bot.start()
+    await bot.wait_ready()
+    deleted = await sandbox.wait_for(lambda e: e["kind"] == "deleted", count=2, timeout=30)
+    assert {e["message_id"] for e in deleted} == {
+        sent["message"]["message_id"],
+        reply["message_id"],
+    }
