@@ -11,6 +11,7 @@ import asyncio
 import io
 import threading
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 
 from services.stats import DayPoint
@@ -112,8 +113,6 @@ async def chart_png(series: list[DayPoint], language: str, group: str, days: int
 async def warm_up() -> None:
     """Import matplotlib, find the fonts and draw once, in a worker thread, so the first /stats
     after a start does not pay for them (about 2 s on these machines)."""
-    from datetime import date, timedelta
-
     today = date.today()
     blank = [DayPoint(today - timedelta(days=n), 0, 0, 0) for n in (1, 0)]
     await chart_png(blank, "zh", "fanbot", 2)

@@ -66,6 +66,12 @@ class Delivery:
 Render = Callable[[Bot, ChatProfile, list[Due]], Awaitable[Delivery]]
 
 
+def backoff(rows: list[Due]) -> float | None:
+    """Seconds until the next try after a passing failure (2, 4, 8 …), or None: given up."""
+    attempts = max(row.attempts for row in rows)
+    return None if attempts >= MAX_ATTEMPTS else float(2**attempts)
+
+
 class OutboxSender:
     def __init__(
         self, background: Background, notices: RightsNotices, gather: Mapping[str, float]
@@ -96,7 +102,7 @@ class OutboxSender:
             claimed = await self._service(session).claim(self.gather)
         groups: dict[tuple[int, str], list[Due]] = defaultdict(list)
         for row in claimed:
-            if row.attempts < 0:
+            if row.late:
                 logger.warning("outbox: %s for chat %s skipped, too late", row.kind, row.chat_id)
                 continue
             # Gathered kinds go out as one message per chat; any other row as its own.
@@ -115,59 +121,53 @@ class OutboxSender:
             profile = await self.background.chats(session).profile(chat_id)
         render = self.renderers.get(kind)
         if profile is None or not profile.active or render is None:
-            await self._finish(ids, error="no such chat, or kind")
+            await self._not_sent(ids, "no such chat, or kind")
             return 0
         try:
             with self.background.speaking(profile):
                 delivery = await render(bot, profile, rows)
         except (LookupError, ValueError) as gone:  # what it announces was deleted since
-            await self._finish(ids, error=str(gone))
+            await self._not_sent(ids, str(gone))
             return 0
         except TelegramAPIError as error:  # a look-up the rendering needed (the member count)
-            await self._finish(ids, error=str(error), retry_after=float(2 ** rows[0].attempts))
+            await self._not_sent(ids, str(error), retry_after=backoff(rows))
             return 0
         try:
             message = await delivery.where.send(
                 bot, chat_id, delivery.text, reply_markup=delivery.markup
             )
         except TelegramRetryAfter as refused:
-            await self._finish(ids, error=str(refused), retry_after=float(refused.retry_after))
+            await self._not_sent(ids, str(refused), retry_after=float(refused.retry_after))
             return 0
         except (TelegramServerError, TelegramNetworkError) as trouble:
-            attempts = max(row.attempts for row in rows)
-            again = None if attempts >= MAX_ATTEMPTS else float(2**attempts)
-            await self._finish(ids, error=str(trouble), retry_after=again)
+            await self._not_sent(ids, str(trouble), retry_after=backoff(rows))
             return 0
         except TelegramAPIError as refused:  # 400, 403: sending again would not help
-            await self._finish(ids, error=str(refused))
+            await self._not_sent(ids, str(refused))
             return 0
-        await self._finish(ids, chat_id, message_id=message.message_id, delivery=delivery)
+        await self._sent(ids, message.message_id, chat_id, delivery.delete_after)
         await self._follow_up(bot, chat_id, delivery)
         return 1
 
-    async def _finish(
-        self,
-        ids: list[int],
-        chat_id: int = 0,
-        *,
-        message_id: int | None = None,
-        delivery: Delivery | None = None,
-        error: str | None = None,
-        retry_after: float | None = None,
+    async def _sent(
+        self, ids: list[int], message_id: int | None, chat_id: int = 0, delete_after: int = 0
     ) -> None:
-        """Record the outcome; a sent message to delete later gets its deletion queued with it."""
+        """Mark the rows sent; a message to delete later gets its deletion queued with it."""
         async with self.background.session_pool() as session, session.begin():
             service = self._service(session)
-            if error is None:
-                await service.sent(ids, message_id)
-                if delivery is not None and delivery.delete_after and message_id is not None:
-                    await service.add(
-                        chat_id, Kind.DELETE, f"delete:{ids[0]}", {"message_ids": [message_id]},
-                        due_at=self.background.clock.now()
-                        + timedelta(seconds=delivery.delete_after),
-                    )  # fmt: skip
-                return
-            logger.warning("outbox: rows %s: %s", ids, error)
+            await service.sent(ids, message_id)
+            if delete_after and message_id is not None:
+                due = self.background.clock.now() + timedelta(seconds=delete_after)
+                await service.add(
+                    chat_id, Kind.DELETE, f"delete:{ids[0]}", {"message_ids": [message_id]},
+                    due_at=due,
+                )  # fmt: skip
+
+    async def _not_sent(self, ids: list[int], error: str, retry_after: float | None = None) -> None:
+        """Pending again `retry_after` seconds from now, or failed for good when None."""
+        logger.warning("outbox: rows %s: %s", ids, error)
+        async with self.background.session_pool() as session, session.begin():
+            service = self._service(session)
             if retry_after is not None:
                 await service.retry(ids, retry_after, error)
             else:
@@ -198,7 +198,7 @@ class OutboxSender:
             except TelegramAPIError as error:  # no right to delete, or deleted already
                 logger.info("message %s in chat %s stays: %s", message_id, row.chat_id, error)
                 refused = True
-        await self._finish([row.id])
+        await self._sent([row.id], None)
         if refused:
             await self.notices.check(bot, row.chat_id, DELETE)
         return 1

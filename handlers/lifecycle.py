@@ -3,6 +3,8 @@ admins changing, and a group becoming a supergroup."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram import Bot, Router
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated, Message, User
@@ -111,19 +113,21 @@ async def member_joined(
         return
     now = clock.now()
     if await members.member_joined(session, chat_profile.id, user.id, now, chat_profile.timezone):
-        await welcome(session, clock, chat_profile, user)
+        await welcome(session, clock, chat_profile, user, now)
     if event.invite_link is not None:
         await referrals.joined(
             chat_profile.id, user.id, event.invite_link.invite_link, chat_profile.timezone
         )
 
 
-async def welcome(session: AsyncSession, clock: Clock, profile: ChatProfile, user: User) -> None:
+async def welcome(
+    session: AsyncSession, clock: Clock, profile: ChatProfile, user: User, joined_at: datetime
+) -> None:
     """Queue the member's welcome with their join (the outbox gathers everyone who joins in
     the same few seconds into one). A join Telegram tells of twice counts, and welcomes, once;
     so does coming back within five minutes."""
     if profile.welcome.enabled:
-        moment = int(clock.now().timestamp()) // REPEAT_WINDOW
+        moment = int(joined_at.timestamp()) // REPEAT_WINDOW
         await OutboxService(session, clock).add(
             profile.id, Kind.WELCOME, f"welcome:{profile.id}:{user.id}:{moment}",
             {"user_id": user.id, "name": user.full_name},
@@ -170,7 +174,7 @@ async def members_moved(
         if not user.is_bot and await members.member_joined(
             session, chat_profile.id, user.id, now, timezone
         ):
-            await welcome(session, clock, chat_profile, user)
+            await welcome(session, clock, chat_profile, user, now)
     gone = message.left_chat_member
     if gone is not None and not gone.is_bot:
         await members.member_left(session, chat_profile.id, gone.id, now, timezone)

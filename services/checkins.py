@@ -26,7 +26,7 @@ from services.clock import Clock, local_day, start_of
 from services.daystats import add_to_days
 from services.members import ensure_members
 from services.points import Award, NotEnoughPoints, PointsService
-from services.tiers import LadderCache, Tier
+from services.tiers import LadderCache
 
 STREAK_LOOKBACK = 400  # days read back to recount a streak after a make-up
 MAX_REMEMBERED = 100_000  # members whose sign-in today a SignInDesk remembers
@@ -48,7 +48,6 @@ class SignedIn:
     milestone: int  # the bonus for reaching a milestone today, included in `reward`
     rank: int
     balance: int
-    promoted_to: Tier | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +161,6 @@ class CheckinService:
             streak = member.streak + 1 if member.last_day == day - timedelta(days=1) else 1
             reward, milestone = reward_for(streak, request.rules)
             signed[key] = fresh[position] = _Fresh(request, day, streak, reward, milestone)
-        promoted: dict[tuple[int, int], Tier] = {}
         paid_now: dict[str, int] = {}  # a campaign may have multiplied the reward
         if fresh:
             await self._write(list(fresh.values()), now)
@@ -174,18 +172,14 @@ class CheckinService:
                 {f.request.chat_id: f.request.timezone for f in fresh.values()},
                 members_exist=True,
             )
-            promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
-            paid_now = paid.paid
+            paid_now = paid.paid  # a tier reached is congratulated through the outbox
         results: list[SignedIn | AlreadySignedIn] = []
         for position, (request, day) in enumerate(zip(requests, days, strict=True)):
             member_key = (request.chat_id, request.user_id)
             if (new := fresh.get(position)) is not None:
                 reward = paid_now.get(new.key, new.reward)
                 balance = members[member_key].points + reward
-                results.append(
-                    SignedIn(day, new.streak, reward, new.milestone, new.rank, balance,
-                             promoted.get(member_key))
-                )  # fmt: skip
+                results.append(SignedIn(day, new.streak, reward, new.milestone, new.rank, balance))
             else:
                 earlier = signed[request.chat_id, request.user_id, day]
                 next_at = start_of(day + timedelta(days=1), request.timezone)

@@ -61,6 +61,7 @@ class Due:
     payload: dict[str, Any]
     due_at: datetime
     attempts: int
+    late: bool = False  # past its grace: skipped, not to be sent
 
 
 class OutboxService:
@@ -93,7 +94,7 @@ class OutboxService:
     async def claim(self, gather: Mapping[str, float] | None = None) -> list[Due]:
         """Take the rows that are due (a gathered kind once its first row waited `gather[kind]`
         seconds, so the rows of that moment go out together), oldest first, marking them
-        sending. Rows past their grace are skipped instead and returned with `attempts` -1."""
+        sending. Rows past their grace are skipped instead (and returned `late`)."""
         now = self.clock.now()
         rows = (
             await self.session.execute(
@@ -117,9 +118,8 @@ class OutboxService:
             row.status = "skipped" if late else "sending"
             row.attempts += 1
             taken.append(
-                Due(row.id, row.chat_id, row.kind, row.payload, row.due_at,
-                    -1 if late else row.attempts)
-            )  # fmt: skip
+                Due(row.id, row.chat_id, row.kind, row.payload, row.due_at, row.attempts, late)
+            )
         await self.session.flush()
         return taken
 

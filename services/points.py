@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -355,20 +355,22 @@ class PointsService:
         """The group's congratulation, in the outbox with the promotion itself: it goes out
         (gathered with the others of that minute) even if the bot stops right after."""
         outbox = OutboxService(self.session, self.clock)
+        by_chat: dict[int, list[Promotion]] = defaultdict(list)
         for promotion in promotions:
-            names = await display_names(self.session, promotion.chat_id, [promotion.user_id])
-            tier = promotion.tier
-            await outbox.add(
-                promotion.chat_id,
-                Kind.TIER_UP,
-                f"tier_up:{promotion.chat_id}:{promotion.user_id}:{tier.key}",
-                {
-                    "user_id": promotion.user_id,
-                    "name": names.get(promotion.user_id) or str(promotion.user_id),
-                    "tier": {"key": tier.key, "threshold": tier.threshold, "name": tier.name,
-                             "perks": tier.perks},
-                },
-            )  # fmt: skip
+            by_chat[promotion.chat_id].append(promotion)
+        for chat_id, promoted in by_chat.items():
+            names = await display_names(self.session, chat_id, [p.user_id for p in promoted])
+            for promotion in promoted:
+                await outbox.add(
+                    chat_id,
+                    Kind.TIER_UP,
+                    f"tier_up:{chat_id}:{promotion.user_id}:{promotion.tier.key}",
+                    {
+                        "user_id": promotion.user_id,
+                        "name": names.get(promotion.user_id, str(promotion.user_id)),
+                        "tier": asdict(promotion.tier),
+                    },
+                )
 
     async def timezone_of(self, chat_id: int) -> str:
         timezone = await self.session.scalar(select(Chat.timezone).where(Chat.id == chat_id))

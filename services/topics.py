@@ -22,7 +22,7 @@ from models.queries import insert_for
 from services.clock import Clock
 from services.daystats import count_today
 from services.members import display_names, ensure_members
-from services.points import Award, PointsService, Promotion
+from services.points import Award, PointsService
 from services.words import loosen_options
 
 MAX_TITLE = 128
@@ -130,7 +130,6 @@ class TopicMessage:
 class ReplyOutcome:
     topic_id: int
     points: int  # paid now, a campaign's multiplier included; 0 when not rewarded
-    promoted: Promotion | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +157,6 @@ class ClosedTopic:
     participants: int
     top: list[Contributor]
     photos: list[TopPhoto] = field(default_factory=list)
-    promotions: list[Promotion] = field(default_factory=list)
 
 
 async def open_topics(session: AsyncSession, chat_id: int) -> tuple[OpenTopic, ...]:
@@ -353,12 +351,7 @@ class TopicService:
             key=f"topic:{topic.id}:{message.message_id}", ref=f"topic:{topic.id}",
             timezone=message.timezone,
         )  # fmt: skip
-        promoted = (
-            Promotion(message.chat_id, message.user_id, balance.promoted_to)
-            if balance.promoted_to is not None
-            else None
-        )
-        return ReplyOutcome(topic.id, balance.paid, promoted)
+        return ReplyOutcome(topic.id, balance.paid)  # a tier reached: congratulated by the outbox
 
     async def _count(self, topic_id: int, user_id: int, message: TopicMessage, made: bool) -> None:
         statement = insert_for(self.session, TopicMember).values(
@@ -486,7 +479,7 @@ class TopicService:
             TopPhoto(file_id, user_id, names.get(user_id, str(user_id)), reactions, answers)
             for file_id, user_id, reactions, answers in photos
         ]
-        return ClosedTopic(topic, int(replies), int(participants), top, shown, paid.promotions)
+        return ClosedTopic(topic, int(replies), int(participants), top, shown)
 
     async def _top_photos(self, topic: Topic) -> list[tuple[str, int, int, int]]:
         """(file id, author, reactions, replies) of the three photos most reacted to or

@@ -22,8 +22,8 @@ MAX_NAMES = 10  # then "…and N more"
 
 
 def tier_of(payload: Mapping[str, Any]) -> Tier:
-    stored = payload["tier"]
-    return Tier(stored["key"], int(stored["threshold"]), stored.get("name"), stored.get("perks"))
+    """The tier a `tier_up` row stored (`dataclasses.asdict` of it)."""
+    return Tier(**payload["tier"])
 
 
 def congratulation(promotions: Sequence[tuple[str, Tier]], language: str) -> str:
