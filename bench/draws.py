@@ -26,11 +26,11 @@ import migrations
 from bench.common import database_url, feed, group_messages, local_bot
 from bot.app import Services, create_dispatcher
 from bot.config import load_settings
-from bot.draws import DrawButton
 from models import DrawEntry
 from services.chats import ChatService
 from services.draws import DrawService, DrawSpec
 from services.points import PointsService
+from views.draws import DrawButton
 
 GROUP = -1001000  # the chat of bench.common.group_messages
 START = datetime.now(UTC) - timedelta(minutes=10)

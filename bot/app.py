@@ -23,7 +23,6 @@ from bot.charts import warm_up as warm_up_charts
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.directory import ChatDirectory
-from bot.draws import DrawKeeper
 from bot.i18n import ChatLanguageMiddleware, create_i18n
 from bot.middlewares import (
     CommandThrottleMiddleware,
@@ -43,7 +42,8 @@ from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
 from scheduler.cadence import CadenceJobs
 from scheduler.campaigns import CampaignJobs
-from scheduler.core import Scheduler
+from scheduler.core import JobSource, Scheduler
+from scheduler.draws import DrawJobs
 from scheduler.lock import SchedulerLock
 from scheduler.posts import PostJobs
 from scheduler.segments import SegmentJobs
@@ -128,19 +128,19 @@ def create_dispatcher(services: Services) -> Dispatcher:
     i18n = create_i18n(settings.default_language)
     background = Background(services.session_pool, services.clock, i18n, settings.default_timezone)
     notices = RightsNotices(background)
-    keeper = DrawKeeper(background, result_grace=settings.draw_result_grace_seconds)
     post_jobs = PostJobs(background, settings.post_grace_seconds, notices)
     topic_host = TopicHost(background, notices, services.directory)
-    scheduler = Scheduler(
-        services.clock,
-        [
+    # Draws end wherever the lock is held; SCHEDULER_ENABLED=false leaves out what it posts.
+    sources: list[JobSource] = [DrawJobs(background)]
+    if settings.scheduler_enabled:
+        sources += [
             post_jobs,
             CampaignJobs(background),
             CadenceJobs(background, settings.post_grace_seconds, topic_host),
             TopicJobs(background, topic_host),
             SegmentJobs(background),
-        ],
-    )
+        ]
+    scheduler = Scheduler(services.clock, sources)
     scheduler_lock = SchedulerLock(services.engine)
     quiet = QuietMode(settings.quiet_delete_seconds, background)
     referral_keeper = ReferralKeeper(background)
@@ -165,7 +165,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
         tally=services.tally,
         sign_ins=services.sign_ins,
         joins=services.joins,
-        keeper=keeper,
         notices=notices,
         scheduler=scheduler,
         post_jobs=post_jobs,
@@ -193,17 +192,15 @@ def create_dispatcher(services: Services) -> Dispatcher:
         await register_commands(bot, i18n)
         # Built with the dispatcher's quiet mode, so added here rather than in create_bot.
         bot.session.middleware(SenderOnlyCleanup(quiet))
-        tasks.add(asyncio.create_task(keeper.run(bot)))  # draws due while we were down too
         tasks.add(asyncio.create_task(referral_keeper.run(bot)))
         tasks.add(asyncio.create_task(warm_up_charts()))  # the first /stats answers at once
         tasks.add(asyncio.create_task(run_lock_holders_work(bot)))
 
     async def run_lock_holders_work(bot: Bot) -> None:
         # One process sends the outbox (so several workers keep one bot's pace) and runs the
-        # scheduler; the others stand by. SCHEDULER_ENABLED=false leaves out the scheduler only.
+        # scheduler; the others stand by.
         await scheduler_lock.wait()
-        if settings.scheduler_enabled:
-            await scheduler.start(bot)
+        await scheduler.start(bot)
         await outbox.run(bot)
 
     async def on_shutdown(bot: Bot) -> None:
@@ -211,7 +208,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
             task.cancel()
         scheduler.stop()
         await scheduler_lock.release()
-        await keeper.stop()
         await services.tally.flush()
 
     dispatcher.startup.register(on_startup)

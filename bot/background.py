@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import speaking
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
+from services.draws import DrawService
+from services.points import PointsService
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,12 @@ class Background:
 
     def chats(self, session: AsyncSession) -> ChatService:
         return ChatService(session, self.clock, self.default_timezone)
+
+    def points(self, session: AsyncSession) -> PointsService:
+        return PointsService(session, self.clock)
+
+    def draws(self, session: AsyncSession) -> DrawService:
+        return DrawService(session, self.clock, self.points(session))
 
     def timezone_of(self, profile: ChatProfile | None) -> str:
         return profile.timezone if profile is not None else self.default_timezone

@@ -110,9 +110,14 @@ async def chart_png(series: list[DayPoint], language: str, group: str, days: int
     return await asyncio.to_thread(draw)
 
 
+WARM_UP_AFTER = 10.0  # seconds: the start-up's own work (the scheduler's first plan) goes first
+
+
 async def warm_up() -> None:
     """Import matplotlib, find the fonts and draw once, in a worker thread, so the first /stats
-    after a start does not pay for them (about 2 s on these machines)."""
+    after a start does not pay for them (about 2 s on these machines). It waits a little first:
+    the import holds the interpreter for long stretches, which would hold up the start."""
+    await asyncio.sleep(WARM_UP_AFTER)
     today = date.today()
     blank = [DayPoint(today - timedelta(days=n), 0, 0, 0) for n in (1, 0)]
     await chart_png(blank, "zh", "fanbot", 2)

@@ -57,8 +57,6 @@ class Settings(BaseSettings):
     tier_announce_seconds: float = Field(default=60, ge=0, le=3600)
     # In quiet groups, sign-in keyword messages and their replies are deleted this much later.
     quiet_delete_seconds: float = Field(default=60, ge=0, le=86_400)
-    # A draw ended this long ago whose result never reached the group gets it posted again.
-    draw_result_grace_seconds: float = Field(default=60, ge=1, le=3600)
 
     @field_validator("bot_token")
     @classmethod

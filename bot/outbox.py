@@ -21,11 +21,12 @@ from functools import partial
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
@@ -33,7 +34,7 @@ from bot.i18n import reply_language
 from bot.periodic import every
 from bot.rights import DELETE, TOPICS, RightsNotices
 from bot.topics import Placement
-from models import Campaign
+from models import Campaign, Draw
 from services.chats import ChatProfile
 from services.members import display_names
 from services.outbox import GATHERED, MAX_ATTEMPTS, Due, Kind, OutboxService
@@ -45,6 +46,7 @@ from views.announcements import (
     tier_of,
     welcome_text,
 )
+from views.draws import claim_keyboard, join_keyboard, render_post, render_result
 
 logger = logging.getLogger(__name__)
 SEND_EVERY = 1.0
@@ -61,9 +63,13 @@ class Delivery:
     caption: str = ""
     close_thread: bool = False  # a forum topic's summary closes the topic after it
     delete_after: int = 0  # seconds; the message is deleted then (a welcome), through the outbox
+    edit: int | None = None  # this message of the bot's is edited to the text instead
+    # Called with the sent message's id in the transaction that marks the row sent.
+    record: Callable[[AsyncSession, int], Awaitable[None]] | None = None
 
 
-Render = Callable[[Bot, ChatProfile, list[Due]], Awaitable[Delivery]]
+# A renderer's None: nothing to send now (what the row would show is shown already).
+Render = Callable[[Bot, ChatProfile, list[Due]], Awaitable[Delivery | None]]
 
 
 def backoff(rows: list[Due]) -> float | None:
@@ -87,6 +93,10 @@ class OutboxSender:
             Kind.CAMPAIGN_THANKS: self._campaign,
             Kind.TOPIC_SUMMARY: self._topic_summary,
             Kind.WELCOME: self._welcome,
+            Kind.DRAW_POST: self._draw_post,
+            Kind.DRAW_EDIT: self._draw_edit,
+            Kind.DRAW_RESULT: self._draw_result,
+            Kind.DRAW_RESULT_EDIT: self._draw_result_edit,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -132,10 +142,11 @@ class OutboxSender:
         except TelegramAPIError as error:  # a look-up the rendering needed (the member count)
             await self._not_sent(ids, str(error), retry_after=backoff(rows))
             return 0
+        if delivery is None:
+            await self._sent(ids, None)
+            return 0
         try:
-            message = await delivery.where.send(
-                bot, chat_id, delivery.text, reply_markup=delivery.markup
-            )
+            message_id = await self._deliver(bot, chat_id, delivery)
         except TelegramRetryAfter as refused:
             await self._not_sent(ids, str(refused), retry_after=float(refused.retry_after))
             return 0
@@ -145,19 +156,46 @@ class OutboxSender:
         except TelegramAPIError as refused:  # 400, 403: sending again would not help
             await self._not_sent(ids, str(refused))
             return 0
-        await self._sent(ids, message.message_id, chat_id, delivery.delete_after)
+        await self._sent(ids, message_id, chat_id, delivery)
         await self._follow_up(bot, chat_id, delivery)
         return 1
 
+    async def _deliver(self, bot: Bot, chat_id: int, delivery: Delivery) -> int:
+        """Send the message, or edit the one it replaces; the message's id."""
+        if delivery.edit is None:
+            message = await delivery.where.send(
+                bot, chat_id, delivery.text, reply_markup=delivery.markup
+            )
+            return message.message_id
+        try:
+            edited = await bot.edit_message_text(
+                text=delivery.text, chat_id=chat_id, message_id=delivery.edit,
+                reply_markup=delivery.markup,
+            )  # fmt: skip
+        except TelegramBadRequest as error:
+            if "not modified" not in str(error):
+                raise
+            return delivery.edit  # it shows this already
+        return edited.message_id if isinstance(edited, Message) else delivery.edit
+
     async def _sent(
-        self, ids: list[int], message_id: int | None, chat_id: int = 0, delete_after: int = 0
+        self,
+        ids: list[int],
+        message_id: int | None,
+        chat_id: int = 0,
+        delivery: Delivery | None = None,
     ) -> None:
-        """Mark the rows sent; a message to delete later gets its deletion queued with it."""
+        """Mark the rows sent, with what the message asks for once it exists: its id recorded,
+        its deletion queued."""
         async with self.background.session_pool() as session, session.begin():
             service = self._service(session)
             await service.sent(ids, message_id)
-            if delete_after and message_id is not None:
-                due = self.background.clock.now() + timedelta(seconds=delete_after)
+            if delivery is None or message_id is None:
+                return
+            if delivery.record is not None:
+                await delivery.record(session, message_id)
+            if delivery.delete_after:
+                due = self.background.clock.now() + timedelta(seconds=delivery.delete_after)
                 await service.add(
                     chat_id, Kind.DELETE, f"delete:{ids[0]}", {"message_ids": [message_id]},
                     due_at=due,
@@ -254,6 +292,68 @@ class OutboxSender:
             markup=InlineKeyboardMarkup(inline_keyboard=[[rules]]),
             delete_after=profile.welcome.delete_after,
         )
+
+    async def _draw_post(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+        draw = await self._draw(rows)
+
+        async def record(session: AsyncSession, message_id: int) -> None:
+            await self.background.draws(session).posted(draw.id, message_id)
+
+        return Delivery(
+            render_post(draw, self.background.timezone_of(profile)),
+            markup=join_keyboard(draw.id) if draw.status == "open" else None,
+            record=record,
+        )
+
+    async def _draw_edit(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery | None:
+        """The post as the draw is now: its count, or ended or cancelled (no more button)."""
+        draw = await self._draw(rows)
+        if draw.message_id is None:
+            return None  # not posted yet: the post will show all this
+        return Delivery(
+            render_post(draw, self.background.timezone_of(profile)),
+            markup=join_keyboard(draw.id) if draw.status == "open" else None,
+            edit=draw.message_id,
+        )
+
+    async def _draw_result(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+        draw = await self._draw(rows)
+
+        async def record(session: AsyncSession, message_id: int) -> None:
+            await self.background.draws(session).result_posted(draw.id, message_id)
+
+        return Delivery(
+            await self._result_text(profile, draw, int(rows[0].payload["entrants"])),
+            Placement.at(None, draw.message_id),
+            markup=claim_keyboard(draw.id) if draw.winner_ids else None,
+            record=record,
+        )
+
+    async def _draw_result_edit(
+        self, bot: Bot, profile: ChatProfile, rows: list[Due]
+    ) -> Delivery | None:
+        """The result with the winners as they are now (after a claim or a reroll)."""
+        draw = await self._draw(rows)
+        if draw.result_message_id is None:
+            return None  # the result is not out yet, and will show them
+        return Delivery(
+            await self._result_text(profile, draw, draw.entrants),
+            markup=claim_keyboard(draw.id),
+            edit=draw.result_message_id,
+        )
+
+    async def _draw(self, rows: list[Due]) -> Draw:
+        (row,) = rows
+        async with self.background.session_pool() as session:
+            draw = await session.get(Draw, row.payload["draw_id"])
+        if draw is None:
+            raise LookupError(f"draw {row.payload['draw_id']} is gone")
+        return draw
+
+    async def _result_text(self, profile: ChatProfile, draw: Draw, entrants: int) -> str:
+        async with self.background.session_pool() as session:
+            names = await display_names(session, profile.id, draw.winner_ids)
+        return render_result(draw, entrants, names)
 
     def _service(self, session: AsyncSession) -> OutboxService:
         return OutboxService(session, self.background.clock)

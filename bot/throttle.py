@@ -1,4 +1,8 @@
-"""Per-user command throttle: a fixed window in memory, or in Redis when workers share it."""
+"""Per-user command throttle, in memory or in Redis when workers share it.
+
+A member's window opens with their first command and lasts `window` seconds (not a slot of the
+clock: a burst that straddles a slot's edge would get twice the limit).
+"""
 
 from __future__ import annotations
 
@@ -28,16 +32,17 @@ class Throttle(Protocol):
 class MemoryThrottle:
     def __init__(self, limit: int = 5, window: float = 10.0) -> None:
         self.limit, self.window = limit, window
-        self._counts: dict[int, tuple[int, int]] = {}
+        self._counts: dict[int, tuple[float, int]] = {}  # user: (window opened, commands)
 
     async def hit(self, user_id: int) -> Verdict:
-        slot = int(time.monotonic() // self.window)
-        previous_slot, count = self._counts.get(user_id, (slot, 0))
-        count = count + 1 if previous_slot == slot else 1
-        self._counts[user_id] = (slot, count)
-        if len(self._counts) > 100_000:  # forget everyone from older windows
-            self._counts = {k: v for k, v in self._counts.items() if v[0] == slot}
-        return verdict_for(count, self.limit)
+        now = time.monotonic()
+        opened, count = self._counts.get(user_id, (now, 0))
+        if now - opened >= self.window:
+            opened, count = now, 0
+        self._counts[user_id] = (opened, count + 1)
+        if len(self._counts) > 100_000:  # forget everyone whose window has closed
+            self._counts = {k: v for k, v in self._counts.items() if now - v[0] < self.window}
+        return verdict_for(count + 1, self.limit)
 
 
 class RedisThrottle:
@@ -45,9 +50,9 @@ class RedisThrottle:
         self.redis, self.limit, self.window = redis, limit, window
 
     async def hit(self, user_id: int) -> Verdict:
-        key = f"fanbot:throttle:{user_id}:{int(time.time() // self.window)}"
+        key = f"fanbot:throttle:{user_id}"
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, int(self.window) + 1)
-            count, _ = await pipe.execute()
+            pipe.set(key, 0, px=int(self.window * 1000), nx=True)  # the first opens the window
+            pipe.incr(key)  # keeps the window's expiry
+            _, count = await pipe.execute()
         return verdict_for(int(count), self.limit)

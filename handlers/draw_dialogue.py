@@ -22,8 +22,8 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.draws import DrawKeeper
-from bot.middlewares.database import commit_so_far
+from bot.middlewares.database import after_commit
+from scheduler.core import Scheduler
 from services.chats import ChatProfile
 from services.draws import MAX_PRIZE, DrawService, DrawSpec
 
@@ -100,17 +100,15 @@ async def got_end(
     callback_data: DialogueButton,
     state: FSMContext,
     draws: DrawService,
-    keeper: DrawKeeper,
+    scheduler: Scheduler,
     chat_profile: ChatProfile,
-    bot: Bot,
 ) -> None:
     data = await state.get_data()
     await state.clear()
     length = LENGTHS[callback_data.choice.removeprefix("e")]
     spec = DrawSpec(data["prize"], data["winners"], draws.clock.now() + length)
-    draw = await draws.create(chat_profile.id, query.from_user.id, spec)
-    await commit_so_far(draws.session)
-    await keeper.post(bot, draw, chat_profile)
+    draw = await draws.create(chat_profile.id, query.from_user.id, spec)  # posted by the outbox
+    after_commit(draws.session, scheduler.reload_soon)  # plans its end
     if isinstance(query.message, Message):
         await query.message.edit_text(_("✅ Draw #{id} is open.").format(id=draw.id))
     await query.answer()

@@ -7,7 +7,7 @@ import io
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n, ngettext
@@ -15,11 +15,11 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_reply
-from bot.draws import ClaimButton, DrawButton, DrawKeeper, requirements
 from bot.filters import IsAdmin
 from bot.middlewares.commands import ONCE
-from bot.middlewares.database import commit_so_far
+from bot.middlewares.database import after_commit, commit_so_far
 from handlers.draw_dialogue import start_dialogue
+from scheduler.core import Scheduler
 from services.chats import ChatProfile
 from services.draws import (
     ClaimOutcome,
@@ -35,6 +35,7 @@ from services.draws import (
 )
 from services.members import find_member
 from services.tiers import TierService
+from views.draws import ClaimButton, DrawButton, requirements
 from views.numbers import number
 
 ACTIONS = ("end", "cancel", "reroll")
@@ -45,9 +46,8 @@ async def open_draw(
     command: CommandObject,
     draws: DrawService,
     tiers: TierService,
-    keeper: DrawKeeper,
+    scheduler: Scheduler,
     chat_profile: ChatProfile,
-    bot: Bot,
 ) -> None:
     """/draw <prize> [winners=N] [ends=...] [min_tier=...] [min_points=N] [cost=N] ..."""
     if not chat_profile.is_group:
@@ -60,18 +60,15 @@ async def open_draw(
         await message.reply(bad_input(str(error)))
         return
     admin = message.from_user.id if message.from_user else 0
-    draw = await draws.create(chat_profile.id, admin, spec)
-    await commit_so_far(draws.session)  # the draw exists before its post announces it
-    await keeper.post(bot, draw, chat_profile)
+    await draws.create(chat_profile.id, admin, spec)  # its post is the answer, by the outbox
+    after_commit(draws.session, scheduler.reload_soon)  # plans its end
 
 
 async def manage_draw(
     message: Message,
     command: CommandObject,
     draws: DrawService,
-    keeper: DrawKeeper,
     chat_profile: ChatProfile,
-    bot: Bot,
 ) -> None:
     """/draw end <id>, /draw cancel <id>, /draw reroll <id> [n|@user]"""
     words = (command.args or "").split()
@@ -80,17 +77,14 @@ async def manage_draw(
         await message.reply(usage_reply("draw"))
         return
     draw_id = int(words[1])
-    await commit_so_far(draws.session)
     try:
         if action == "end":
-            await keeper.end(bot, chat_profile.id, draw_id)
-            return  # the result post is the answer
+            await draws.end(chat_profile.id, draw_id)
+            return  # the result post, by the outbox, is the answer
         if action == "reroll":
-            await reroll(message, draws, keeper, chat_profile, bot, draw_id, words[2:])
+            await reroll(message, draws, chat_profile, draw_id, words[2:])
             return
         draw, refunds = await draws.cancel(chat_profile.id, draw_id)
-        await commit_so_far(draws.session)
-        await keeper.show(bot, draw)
         await message.reply(
             ngettext(
                 "❌ Draw #{id} cancelled; {count} entry cost refunded.",
@@ -113,9 +107,7 @@ async def manage_draw(
 async def reroll(
     message: Message,
     draws: DrawService,
-    keeper: DrawKeeper,
     profile: ChatProfile,
-    bot: Bot,
     draw_id: int,
     rest: list[str],
 ) -> None:
@@ -142,8 +134,6 @@ async def reroll(
         who = escape(rest[0]) if rest else ""
         await message.reply(reasons[str(refused)].format(id=draw_id, who=who))
         return
-    await commit_so_far(draws.session)
-    await keeper.show_result(bot, rerolled.draw)
     await message.reply(
         ngettext(
             "🔁 Draw #{id}: {count} winner replaced; the result post shows the new list.",
@@ -235,11 +225,9 @@ async def join_button(
     query: CallbackQuery,
     callback_data: DrawButton,
     joins: JoinDesk,
-    keeper: DrawKeeper,
     session: AsyncSession,
     chat_profile: ChatProfile | None,
     i18n: I18n,
-    bot: Bot,
 ) -> None:
     """A press of "参加 / Join": the answer is a toast, the group stays quiet."""
     if chat_profile is None or not chat_profile.is_group:
@@ -249,7 +237,6 @@ async def join_button(
     joined = await joins.join(JoinRequest(callback_data.id, chat_profile.id, query.from_user.id))
     draw = joined.draw
     if joined.outcome == JoinOutcome.JOINED and draw is not None:
-        keeper.entrants_changed(bot, draw.id)
         text = _("✅ You're in draw #{id}! Good luck.").format(id=draw.id)
         if draw.cost:
             text += " " + ngettext(
@@ -318,23 +305,19 @@ async def claim_button(
     query: CallbackQuery,
     callback_data: ClaimButton,
     draws: DrawService,
-    keeper: DrawKeeper,
     chat_profile: ChatProfile | None,
-    bot: Bot,
 ) -> None:
     """A winner presses "领奖 / Claim" on the result: the admins see who is there."""
     if chat_profile is None:
         await query.answer(_("This draw doesn't exist."))
         return
     try:
-        draw, outcome = await draws.claim(chat_profile.id, callback_data.id, query.from_user.id)
+        _draw, outcome = await draws.claim(chat_profile.id, callback_data.id, query.from_user.id)
     except (DrawNotFound, DrawClosed):
         await query.answer(_("This draw doesn't exist."))
         return
-    await commit_so_far(draws.session)
-    if outcome == ClaimOutcome.CLAIMED:
+    if outcome == ClaimOutcome.CLAIMED:  # the result post gets a ✅ by their name
         await query.answer(_("🎉 Claimed! An admin will contact you about your prize."))
-        await keeper.show_result(bot, draw)  # a ✅ by their name
     elif outcome == ClaimOutcome.ALREADY:
         await query.answer(_("You've already claimed this prize."))
     else:

@@ -7,6 +7,7 @@ restart, a rebuild racing a job, or a second scheduler never sends twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -55,6 +56,7 @@ class Scheduler:
         self.sources = sources
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.bot: Bot | None = None
+        self._reloads: set[asyncio.Task[None]] = set()
 
     async def start(self, bot: Bot) -> None:
         self.bot = bot
@@ -89,3 +91,10 @@ class Scheduler:
         """Something changed in this process: plan now rather than at the next rebuild."""
         if self.running:
             await self.rebuild()
+
+    def reload_soon(self) -> None:
+        """`reload` without waiting for it: for after an update's commit (`after_commit`)."""
+        if self.running:
+            task = asyncio.get_running_loop().create_task(self.reload())
+            self._reloads.add(task)
+            task.add_done_callback(self._reloads.discard)

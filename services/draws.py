@@ -34,6 +34,7 @@ from services.batching import PointsDesk
 from services.clock import Clock, parse_duration
 from services.daystats import count_today
 from services.members import ensure_members
+from services.outbox import Kind, OutboxService
 from services.points import PointsService
 from services.tiers import Tier
 from services.words import loosen_options
@@ -44,7 +45,7 @@ MAX_PRIZE = 200
 MAX_AHEAD = timedelta(days=90)
 MIN_AHEAD = timedelta(seconds=10)
 DEFAULT_LENGTH = timedelta(hours=24)
-RESULT_GRACE = timedelta(seconds=60)  # an ended draw without its result post is an orphan after
+COUNT_EDIT_EVERY = 5  # seconds: a draw's post shows its entrant count at most this stale
 OPTIONS = ("winners", "ends", "min_tier", "min_points", "cost", "joined_before", "min_messages")
 
 
@@ -280,6 +281,7 @@ class DrawService:
         )  # fmt: skip
         self.session.add(draw)
         await self.session.flush()
+        await self._announce(Kind.DRAW_POST, draw, f"draw_post:{draw.id}")
         return draw
 
     async def posted(self, draw_id: int, message_id: int) -> None:
@@ -384,10 +386,16 @@ class DrawService:
             for chat_id, count in sorted(per_chat.items()):
                 timezone = await self.points.timezone_of(chat_id)
                 count_today(self.session, chat_id, now, timezone, draw_entries=count)
+            # One edit of the post per draw and COUNT_EDIT_EVERY seconds, at the end of the
+            # window so it shows the window's last count; a later press in it adds no row.
+            window = int(now.timestamp()) // COUNT_EDIT_EVERY
+            edit_at = datetime.fromtimestamp((window + 1) * COUNT_EDIT_EVERY, now.tzinfo)
             for draw_id, count in sorted(added.items()):
                 await self.session.execute(
                     update(Draw).where(Draw.id == draw_id).values(entrants=Draw.entrants + count)
                 )
+                key = f"draw_count:{draw_id}:{window}"
+                await self._announce(Kind.DRAW_EDIT, draws[draw_id], key, due_at=edit_at)
         return results
 
     @staticmethod
@@ -418,6 +426,10 @@ class DrawService:
         draw.winner_ids, draw.next_counter = choose_winners(draw.seed, entrants, draw.winners)
         draw.status, draw.ended_at = "ended", self.clock.now()
         await self.session.flush()
+        await self._announce(Kind.DRAW_EDIT, draw, f"draw_closed:{draw.id}")
+        await self._announce(
+            Kind.DRAW_RESULT, draw, f"draw_result:{draw.id}", entrants=len(entrants)
+        )
         return Ended(draw, len(entrants))
 
     async def cancel(self, chat_id: int, draw_id: int) -> tuple[Draw, int]:
@@ -437,6 +449,7 @@ class DrawService:
             refunds += 1
         draw.status, draw.ended_at = "cancelled", self.clock.now()
         await self.session.flush()
+        await self._announce(Kind.DRAW_EDIT, draw, f"draw_closed:{draw.id}")
         return draw, refunds
 
     async def claim(self, chat_id: int, draw_id: int, user_id: int) -> tuple[Draw, ClaimOutcome]:
@@ -447,6 +460,7 @@ class DrawService:
             return draw, ClaimOutcome.ALREADY
         draw.claimed_ids = [*draw.claimed_ids, user_id]
         await self.session.flush()
+        await self._announce(Kind.DRAW_RESULT_EDIT, draw, f"draw_claim:{draw.id}:{user_id}")
         return draw, ClaimOutcome.CLAIMED
 
     async def reroll(
@@ -477,6 +491,8 @@ class DrawService:
         draw.winner_ids, draw.next_counter = winners, counter
         draw.rerolls = [*draw.rerolls, replaced]
         await self.session.flush()
+        key = f"draw_reroll:{draw.id}:{len(draw.rerolls)}"
+        await self._announce(Kind.DRAW_RESULT_EDIT, draw, key)
         return Rerolled(draw, replaced, picks)
 
     async def entrant_list(self, draw: Draw) -> list[EntrantRow]:
@@ -506,23 +522,21 @@ class DrawService:
         expected = replay(draw.seed, await self.entrants(draw.id), draw.winners, draw.rerolls)
         return Verification(draw, commitment_of(draw.seed) == draw.commitment, expected)
 
-    async def due(self, result_grace: timedelta = RESULT_GRACE) -> list[Draw]:
-        """Open draws whose end has come, and ended ones whose result was not posted within
-        `result_grace` (the bot stopped between choosing the winners and posting them)."""
-        now = self.clock.now()
-        found = await self.session.scalars(
-            select(Draw)
-            .where(
-                ((Draw.status == "open") & (Draw.ends_at <= now))
-                | (
-                    (Draw.status == "ended")
-                    & Draw.result_message_id.is_(None)
-                    & (Draw.ended_at <= now - result_grace)
-                )
-            )
+    async def open_everywhere(self) -> list[tuple[int, int, datetime]]:
+        """(draw id, chat id, end) of every open draw: the scheduler ends each at its end."""
+        rows = await self.session.execute(
+            select(Draw.id, Draw.chat_id, Draw.ends_at)
+            .where(Draw.status == "open")
             .order_by(Draw.ends_at)
         )
-        return list(found)
+        return [(draw_id, chat_id, ends_at) for draw_id, chat_id, ends_at in rows]
+
+    async def _announce(
+        self, kind: str, draw: Draw, key: str, due_at: datetime | None = None, **extra: int
+    ) -> None:
+        """An outbox row for the draw, in this transaction (rendered from the draw when sent)."""
+        payload = {"draw_id": draw.id, **extra}
+        await OutboxService(self.session, self.clock).add(draw.chat_id, kind, key, payload, due_at)
 
     async def _locked(self, chat_id: int, draw_id: int, status: str = "open") -> Draw:
         draw = await self.session.scalar(

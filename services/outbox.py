@@ -36,6 +36,13 @@ class Kind:
     # ids), caption, thread_id (a forum topic, closed after) or anchor_id (the post it replies to)
     TOPIC_SUMMARY = "topic_summary"
     WELCOME = "welcome"  # payload: user_id, name
+    # A draw's post, and edits bringing it up to date (entrant count, ended, cancelled); its
+    # result as a reply to the post, and edits of the result (a claim, a reroll). Payload:
+    # draw_id (the result also entrants). Rendered from the draw as it is when sent.
+    DRAW_POST = "draw_post"
+    DRAW_EDIT = "draw_edit"
+    DRAW_RESULT = "draw_result"
+    DRAW_RESULT_EDIT = "draw_result_edit"
     DELETE = "delete"  # payload: message_ids (a welcome whose time is up)
 
 
@@ -48,6 +55,8 @@ GRACE = {
     Kind.TOPIC_SUMMARY: timedelta(days=1),
     Kind.WELCOME: timedelta(minutes=15),  # a welcome an hour late would greet the wrong moment
     Kind.DELETE: timedelta(days=2),  # Telegram lets a bot delete its messages for 48 hours
+    Kind.DRAW_POST: timedelta(days=1),
+    Kind.DRAW_RESULT: timedelta(days=7),  # winners are told however late
 }
 DEFAULT_GRACE = timedelta(hours=1)
 WELCOME_BURST_SECONDS = 3.0  # joins this close together share one welcome

@@ -58,7 +58,6 @@ class BotProcess:
             "OWNER_IDS": "",
             "TIER_ANNOUNCE_SECONDS": "2",  # short enough to wait for, long enough to group
             "QUIET_DELETE_SECONDS": "1",
-            "DRAW_RESULT_GRACE_SECONDS": "2",
             # The daily posts would land in every test's group at 09:00, 20:00 and 22:00 in
             # Shanghai: tests of the scheduler turn it on.
             "SCHEDULER_ENABLED": "false",
@@ -88,6 +87,14 @@ class BotProcess:
                 return
             await asyncio.sleep(0.05)
         raise RuntimeError(f"bot did not start polling within {timeout}s:\n{self.logs()}")
+
+    async def wait_for_log(self, text: str, timeout: float = 30) -> None:
+        """Until the log says `text` (what the process does at its own pace, as it starts)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.logs():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the log never said {text!r}:\n{self.logs()[-3000:]}")
+            await asyncio.sleep(0.1)
 
     def kill(self) -> None:
         assert self.process is not None

@@ -12,10 +12,10 @@ import pytest
 
 from bot.charts import cjk_font, warm_up
 from bot.commands import COMMANDS, usage_reply
-from bot.draws import render_result
 from bot.i18n import create_i18n
 from handlers.start import help_for
 from models import Draw
+from views.draws import render_result
 from views.numbers import number, signed
 
 

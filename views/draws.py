@@ -1,0 +1,104 @@
+"""What a draw says in the group: its post (kept current), its result, and their buttons.
+
+Pure functions of the draw, called in the group's language (the outbox sender renders them
+when it sends: `bot/outbox.py`).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.i18n import gettext as _
+
+from models import Draw
+from services.tiers import Tier
+from views.numbers import number
+
+
+class DrawButton(CallbackData, prefix="draw"):
+    """The "参加 / Join" button on a draw's post."""
+
+    id: int
+
+
+class ClaimButton(CallbackData, prefix="claim"):
+    """The "领奖 / Claim" button on a draw's result: winners say they are there."""
+
+    id: int
+
+
+def claim_keyboard(draw_id: int) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text="领奖 / Claim", callback_data=ClaimButton(id=draw_id).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def join_keyboard(draw_id: int) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text="参加 / Join", callback_data=DrawButton(id=draw_id).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def render_post(draw: Draw, timezone: str) -> str:
+    language = I18n.get_current(no_error=False).current_locale
+    ends = draw.ends_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    lines = [
+        _("🎁 <b>Lucky draw #{id}</b>: {prize}").format(id=draw.id, prize=escape(draw.prize)),
+        _("Winners: {count} · Ends: {ends} ({timezone})").format(
+            count=draw.winners, ends=ends, timezone=timezone
+        ),
+    ]
+    needs = requirements(draw, language)
+    if needs:
+        lines.append(_("Requirements: {list}").format(list=", ".join(needs)))
+    if draw.cost:
+        lines.append(
+            ngettext("Entry: {cost} point", "Entry: {cost} points", draw.cost).format(
+                cost=number(draw.cost)
+            )
+        )
+    lines.append(_("Entrants: {count}").format(count=number(draw.entrants)))
+    lines.append(_("Seed commitment (SHA-256): <code>{hash}</code>").format(hash=draw.commitment))
+    if draw.status == "ended":
+        lines.append(_("🏁 Ended. /verify {id}").format(id=draw.id))
+    elif draw.status == "cancelled":
+        lines.append(_("❌ Cancelled; entry costs were refunded."))
+    return "\n".join(lines)
+
+
+def requirements(draw: Draw, language: str) -> list[str]:
+    needs = []
+    if draw.min_tier:
+        tier = Tier(draw.min_tier, draw.min_lifetime).label(language)
+        needs.append(_("{tier} or above").format(tier=escape(tier)))
+    if draw.min_points:
+        needs.append(_("{points}+ points").format(points=draw.min_points))
+    if draw.min_member_days:
+        needs.append(_("in the group {days}+ days").format(days=draw.min_member_days))
+    if draw.min_messages:
+        needs.append(_("{count}+ messages").format(count=draw.min_messages))
+    return needs
+
+
+def render_result(draw: Draw, entrants: int, names: dict[int, str]) -> str:
+    head = _("🏁 <b>Draw #{id} has ended</b>: {prize}").format(id=draw.id, prize=escape(draw.prize))
+    if not draw.winner_ids:
+        return "\n".join([head, _("No entrants, so no winners.")])
+    mentions = [
+        f'{place}. <a href="tg://user?id={user}">{escape(names.get(user) or str(user))}</a>'
+        + (" ✅" if user in draw.claimed_ids else "")
+        for place, user in enumerate(draw.winner_ids, start=1)
+    ]
+    lines = [head, _("🎉 Winners (press Claim to collect):"), *mentions]
+    if entrants < draw.winners:
+        lines.append(_("Fewer entrants than prizes: every entrant wins."))
+    elif entrants == draw.winners:
+        lines.append(_("As many entrants as prizes: every entrant wins."))
+    lines += [
+        ngettext("{count} entrant", "{count} entrants", entrants).format(count=number(entrants)),
+        _("Seed: <code>{seed}</code>").format(seed=draw.seed),
+        _("Anyone can check the winners: send /verify {id}").format(id=draw.id),
+    ]
+    return "\n".join(lines)
