@@ -128,7 +128,18 @@ def create_dispatcher(services: Services) -> Dispatcher:
     i18n = create_i18n(settings.default_language)
     background = Background(services.session_pool, services.clock, i18n, settings.default_timezone)
     notices = RightsNotices(background)
-    post_jobs = PostJobs(background, settings.post_grace_seconds, notices)
+    # What one chat is told in one moment goes out as one message: tier-ups and thanks are
+    # gathered for TIER_ANNOUNCE_SECONDS, joins for a few seconds.
+    outbox = OutboxSender(
+        background,
+        notices,
+        gather={
+            Kind.TIER_UP: settings.tier_announce_seconds,
+            Kind.REFERRAL_THANKS: settings.tier_announce_seconds,
+            Kind.WELCOME: WELCOME_BURST_SECONDS,
+        },
+    )
+    post_jobs = PostJobs(background, settings.post_grace_seconds, queued=outbox.wake)
     topic_host = TopicHost(background, notices, services.directory)
     # Draws end wherever the lock is held; SCHEDULER_ENABLED=false leaves out what it posts.
     sources: list[JobSource] = [DrawJobs(background)]
@@ -144,17 +155,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
     scheduler_lock = SchedulerLock(services.engine)
     quiet = QuietMode(settings.quiet_delete_seconds, background)
     referral_keeper = ReferralKeeper(background)
-    # What one chat is told in one moment goes out as one message: tier-ups and thanks are
-    # gathered for TIER_ANNOUNCE_SECONDS, joins for a few seconds.
-    outbox = OutboxSender(
-        background,
-        notices,
-        gather={
-            Kind.TIER_UP: settings.tier_announce_seconds,
-            Kind.REFERRAL_THANKS: settings.tier_announce_seconds,
-            Kind.WELCOME: WELCOME_BURST_SECONDS,
-        },
-    )
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -167,7 +167,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
         joins=services.joins,
         notices=notices,
         scheduler=scheduler,
-        post_jobs=post_jobs,
         topic_host=topic_host,
         quiet=quiet,
     )

@@ -11,17 +11,19 @@ No transaction is open while a request waits on the network.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
-from functools import partial
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
@@ -31,13 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from bot.i18n import reply_language
-from bot.periodic import every
-from bot.rights import DELETE, TOPICS, RightsNotices
+from bot.rights import DELETE, PIN, TOPICS, RightsNotices
 from bot.topics import Placement
-from models import Campaign, Draw
+from models import Campaign, Draw, ScheduledPost
 from services.chats import ChatProfile
 from services.members import display_names
-from services.outbox import GATHERED, MAX_ATTEMPTS, Due, Kind, OutboxService
+from services.outbox import CLAIM_LIMIT, GATHERED, MAX_ATTEMPTS, Due, Kind, OutboxService
+from services.posts import PostService, RunStatus
 from views.announcements import (
     congratulation,
     greeting_text,
@@ -47,9 +49,11 @@ from views.announcements import (
     welcome_text,
 )
 from views.draws import claim_keyboard, join_keyboard, render_post, render_result
+from views.posts import PostMessage, post_message
 
 logger = logging.getLogger(__name__)
-SEND_EVERY = 1.0
+SEND_EVERY = 0.5  # seconds between two looks for what is due
+CHATS_AT_ONCE = 32  # a little over the bot's 30 messages/s: the pacing layer is the limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +68,12 @@ class Delivery:
     close_thread: bool = False  # a forum topic's summary closes the topic after it
     delete_after: int = 0  # seconds; the message is deleted then (a welcome), through the outbox
     edit: int | None = None  # this message of the bot's is edited to the text instead
+    post: PostMessage | None = None  # sent instead of the text: a scheduled post's own content
+    pin: bool = False
     # Called with the sent message's id in the transaction that marks the row sent.
     record: Callable[[AsyncSession, int], Awaitable[None]] | None = None
+    # Called with Telegram's refusal (400, 403) in the transaction that marks the row failed.
+    refused: Callable[[AsyncSession, TelegramAPIError], Awaitable[None]] | None = None
 
 
 # A renderer's None: nothing to send now (what the row would show is shown already).
@@ -86,6 +94,10 @@ class OutboxSender:
         self.background = background
         self.notices = notices
         self.gather = dict(gather)
+        self._side_by_side = asyncio.Semaphore(CHATS_AT_ONCE)
+        self._queues: dict[int, deque[list[Due]]] = {}  # claimed, not yet sent, per chat
+        self._workers: dict[int, asyncio.Task[int]] = {}
+        self._woken = asyncio.Event()
         self.renderers: dict[str, Render] = {
             Kind.TIER_UP: self._tier_ups,
             Kind.REFERRAL_THANKS: self._referral_thanks,
@@ -93,6 +105,7 @@ class OutboxSender:
             Kind.CAMPAIGN_THANKS: self._campaign,
             Kind.TOPIC_SUMMARY: self._topic_summary,
             Kind.WELCOME: self._welcome,
+            Kind.SCHEDULED_POST: self._scheduled_post,
             Kind.DRAW_POST: self._draw_post,
             Kind.DRAW_EDIT: self._draw_edit,
             Kind.DRAW_RESULT: self._draw_result,
@@ -104,10 +117,31 @@ class OutboxSender:
             resumed = await self._service(session).resume_interrupted()
         if resumed:
             logger.info("outbox: %s message(s) a stopped sender had claimed go out again", resumed)
-        await every(SEND_EVERY, partial(self.send_due, bot), "send the outbox")
+        while True:
+            try:
+                await self.take_due(bot)
+            except Exception:
+                logger.exception("could not send the outbox")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), SEND_EVERY)
+            self._woken.clear()
+
+    def wake(self) -> None:
+        """Rows were just committed in this process (09:00's posts): look now, not at the
+        next tick."""
+        self._woken.set()
 
     async def send_due(self, bot: Bot) -> int:
-        """Send what is due now; how many messages went out (or were deleted)."""
+        """Send what is due now and wait until it is out; how many messages went out (or
+        were deleted). For tests and benches; `run` does not wait."""
+        return sum(await asyncio.gather(*await self.take_due(bot)))
+
+    async def take_due(self, bot: Bot) -> list[asyncio.Task[int]]:
+        """Claim what is due and hand each chat's messages to that chat's sender task, which
+        sends them in order (a draw's closing edit before its result) while other chats' go
+        side by side: the pacing layer, not a batch, sets the pace."""
+        if sum(map(len, self._queues.values())) >= CLAIM_LIMIT:
+            return []  # enough in hand: rows stay pending (and resumable) in the database
         async with self.background.session_pool() as session, session.begin():
             claimed = await self._service(session).claim(self.gather)
         groups: dict[tuple[int, str], list[Due]] = defaultdict(list)
@@ -117,12 +151,33 @@ class OutboxSender:
                 continue
             # Gathered kinds go out as one message per chat; any other row as its own.
             groups[(row.chat_id, row.kind if row.kind in GATHERED else str(row.id))].append(row)
-        done = 0
+        chats: dict[int, asyncio.Task[int]] = {}
         for rows in groups.values():
-            if rows[0].kind == Kind.DELETE:
-                done += await self._delete(bot, rows[0])
-            else:
-                done += await self._send(bot, rows)
+            chat_id = rows[0].chat_id
+            self._queues.setdefault(chat_id, deque()).append(rows)
+            worker = self._workers.get(chat_id)
+            if worker is None:
+                worker = self._workers[chat_id] = asyncio.create_task(self._drain(bot, chat_id))
+            chats[chat_id] = worker
+        return list(chats.values())
+
+    async def _drain(self, bot: Bot, chat_id: int) -> int:
+        """Send one chat's queue until it is empty."""
+        done = 0
+        async with self._side_by_side:
+            queue = self._queues[chat_id]
+            while queue:
+                rows = queue.popleft()
+                try:
+                    if rows[0].kind == Kind.DELETE:
+                        done += await self._delete(bot, rows[0])
+                    else:
+                        done += await self._send(bot, rows)
+                except Exception:  # the database went away: the rows are resumed at restart
+                    logger.exception("outbox: rows %s", [row.id for row in rows])
+            # Nothing awaited since the queue was last seen empty: no row can be left behind.
+            del self._queues[chat_id]
+            del self._workers[chat_id]
         return done
 
     async def _send(self, bot: Bot, rows: list[Due]) -> int:
@@ -154,14 +209,16 @@ class OutboxSender:
             await self._not_sent(ids, str(trouble), retry_after=backoff(rows))
             return 0
         except TelegramAPIError as refused:  # 400, 403: sending again would not help
-            await self._not_sent(ids, str(refused))
+            await self._not_sent(ids, str(refused), refusal=(delivery, refused))
             return 0
         await self._sent(ids, message_id, chat_id, delivery)
-        await self._follow_up(bot, chat_id, delivery)
+        await self._follow_up(bot, chat_id, delivery, message_id)
         return 1
 
     async def _deliver(self, bot: Bot, chat_id: int, delivery: Delivery) -> int:
         """Send the message, or edit the one it replaces; the message's id."""
+        if delivery.post is not None:
+            return (await send_post(bot, delivery.post)).message_id
         if delivery.edit is None:
             message = await delivery.where.send(
                 bot, chat_id, delivery.text, reply_markup=delivery.markup
@@ -201,18 +258,33 @@ class OutboxSender:
                     due_at=due,
                 )  # fmt: skip
 
-    async def _not_sent(self, ids: list[int], error: str, retry_after: float | None = None) -> None:
-        """Pending again `retry_after` seconds from now, or failed for good when None."""
+    async def _not_sent(
+        self,
+        ids: list[int],
+        error: str,
+        retry_after: float | None = None,
+        refusal: tuple[Delivery, TelegramAPIError] | None = None,
+    ) -> None:
+        """Pending again `retry_after` seconds from now, or failed for good when None (and the
+        delivery told of Telegram's `refusal`)."""
         logger.warning("outbox: rows %s: %s", ids, error)
         async with self.background.session_pool() as session, session.begin():
             service = self._service(session)
             if retry_after is not None:
                 await service.retry(ids, retry_after, error)
-            else:
-                await service.failed(ids, error)
+                return
+            await service.failed(ids, error)
+            if refusal is not None and refusal[0].refused is not None:
+                await refusal[0].refused(session, refusal[1])
 
-    async def _follow_up(self, bot: Bot, chat_id: int, delivery: Delivery) -> None:
+    async def _follow_up(self, bot: Bot, chat_id: int, delivery: Delivery, message_id: int) -> None:
         """What comes after the message, best effort: it is sent, and not sent again."""
+        if delivery.pin:
+            try:
+                await bot.pin_chat_message(chat_id, message_id)
+            except TelegramAPIError as error:
+                logger.info("message %s in chat %s was not pinned: %s", message_id, chat_id, error)
+                await self.notices.check(bot, chat_id, PIN)
         try:
             if delivery.photos:
                 await delivery.where.send_photos(
@@ -293,6 +365,29 @@ class OutboxSender:
             delete_after=profile.welcome.delete_after,
         )
 
+    async def _scheduled_post(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+        (row,) = rows
+        post_id = int(row.payload["post_id"])
+        fire_time = datetime.fromisoformat(str(row.payload["fire_time"]))
+        async with self.background.session_pool() as session:
+            post = await session.get(ScheduledPost, post_id)
+        if post is None or not post.enabled:
+            raise LookupError(f"post {post_id} was deleted or paused since")
+
+        def posts(session: AsyncSession) -> PostService:
+            return PostService(session, self.background.clock, self.background.default_timezone)
+
+        async def record(session: AsyncSession, message_id: int) -> None:
+            await posts(session).finish(post_id, fire_time, RunStatus.SENT, message_id)
+
+        async def refused(session: AsyncSession, error: TelegramAPIError) -> None:
+            await posts(session).finish(post_id, fire_time, RunStatus.FAILED)
+            if isinstance(error, TelegramForbiddenError):
+                logger.warning("post %s is off: the bot was removed from its chat", post_id)
+                await posts(session).disable(post_id, "bot removed")
+
+        return Delivery("", post=post_message(post), pin=post.pin, record=record, refused=refused)
+
     async def _draw_post(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         draw = await self._draw(rows)
 
@@ -357,3 +452,17 @@ class OutboxSender:
 
     def _service(self, session: AsyncSession) -> OutboxService:
         return OutboxService(session, self.background.clock)
+
+
+async def send_post(bot: Bot, post: PostMessage) -> Message:
+    """A scheduled post's content as the admin wrote it (their entities, not HTML)."""
+    if post.photo_file_id:
+        return await bot.send_photo(
+            post.chat_id, post.photo_file_id, caption=post.text or None,
+            caption_entities=post.entities, parse_mode=None, reply_markup=post.markup,
+            message_thread_id=post.thread_id,
+        )  # fmt: skip
+    return await bot.send_message(
+        post.chat_id, post.text, entities=post.entities, parse_mode=None,
+        reply_markup=post.markup, message_thread_id=post.thread_id,
+    )  # fmt: skip

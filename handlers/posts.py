@@ -18,9 +18,9 @@ from bot.commands import usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares import commit_update_so_far
 from bot.middlewares.commands import ONCE
+from bot.outbox import send_post
 from models import ScheduledPost
 from scheduler.core import Scheduler
-from scheduler.posts import PostJobs
 from services.chats import ChatProfile
 from services.clock import Clock
 from services.posts import (
@@ -32,6 +32,7 @@ from services.posts import (
     parse_post,
     utf16_length,
 )
+from views.posts import post_message
 
 ACTIONS = ("del", "pause", "resume", "test")
 
@@ -42,7 +43,6 @@ async def post(
     posts: PostService,
     chat_profile: ChatProfile,
     scheduler: Scheduler,
-    post_jobs: PostJobs,
     clock: Clock,
     bot: Bot,
 ) -> None:
@@ -53,7 +53,7 @@ async def post(
         await message.reply(usage_reply("post"))
         return
     if words[0].lower() in ACTIONS:
-        await act_on_post(message, words, posts, chat_profile, scheduler, post_jobs, bot)
+        await act_on_post(message, words, posts, chat_profile, scheduler, bot)
         return
     try:
         request = parse_post(args, clock.now(), chat_profile.timezone)
@@ -116,7 +116,6 @@ async def act_on_post(
     posts: PostService,
     chat_profile: ChatProfile,
     scheduler: Scheduler,
-    post_jobs: PostJobs,
     bot: Bot,
 ) -> None:
     action = words[0].lower()
@@ -130,7 +129,7 @@ async def act_on_post(
             await message.reply(_("There is no post #{id} here.").format(id=post_id))
             return
         preview = _("👁 Preview of post #{id}").format(id=post_id) + "\n"
-        await post_jobs.send(bot, found, preview=preview)
+        await send_post(bot, post_message(found, preview=preview))
         return
     changed = await posts.set_state(chat_profile.id, post_id, action)
     if changed is None:

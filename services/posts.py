@@ -7,6 +7,7 @@ sent: whoever inserts it sends, so a restart, a retry or a second scheduler neve
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from models import Chat, PostRun, ScheduledPost
 from models.queries import insert_for
 from services.chats import clock_time
 from services.clock import Clock
+from services.outbox import Kind, OutboxRow, OutboxService
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOKEN = re.compile(r'\s*(\S+="[^"]*"|"[^"]*"|\S+)')
@@ -299,6 +301,37 @@ class PostService:
             .returning(PostRun.post_id)
         )
         return taken is not None
+
+    async def queue(self, fires: Sequence[tuple[ScheduledPost, datetime]], grace: timedelta) -> int:
+        """Claim each run and write its message to the outbox, in this one transaction (sent
+        once whenever the process stops); runs claimed before are left out. How many were."""
+        if not fires:
+            return 0
+        now = self.clock.now()
+        taken = await self.session.execute(
+            insert_for(self.session, PostRun)
+            .on_conflict_do_nothing(index_elements=["post_id", "fire_time"])
+            .returning(PostRun.post_id, PostRun.fire_time),
+            [
+                {"post_id": post.id, "fire_time": when, "status": RunStatus.CLAIMED,
+                 "created_at": now}
+                for post, when in fires
+            ],
+        )  # fmt: skip
+        claimed = {(post_id, when.replace(tzinfo=when.tzinfo or UTC)) for post_id, when in taken}
+        messages = [
+            OutboxRow(
+                post.chat_id,
+                Kind.SCHEDULED_POST,
+                f"post:{post.id}:{when.isoformat()}",
+                {"post_id": post.id, "fire_time": when.isoformat()},
+                expires_at=when + grace,
+            )
+            for post, when in fires
+            if (post.id, when) in claimed
+        ]
+        await OutboxService(self.session, self.clock).add_many(messages)
+        return len(messages)
 
     async def finish(
         self, post_id: int, fire_time: datetime, status: str, message_id: int | None = None

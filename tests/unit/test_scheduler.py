@@ -1,17 +1,20 @@
 """The post scheduler with a controllable clock: catch-up, skip, two schedulers, a removed bot,
-and the lock that lets one process run it."""
+and the lock that lets one process run it. Posts go out through the outbox sender, run here
+right after the jobs."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import Background
 from bot.i18n import create_i18n
+from bot.outbox import OutboxSender
 from bot.rights import RightsNotices
 from models import ScheduledPost, create_engine
-from scheduler.core import Scheduler
+from scheduler.core import Jobs, Scheduler
 from scheduler.lock import SchedulerLock
 from scheduler.posts import PostJobs
 from services.clock import FrozenClock
@@ -34,14 +37,31 @@ async def daily_post(pool: async_sessionmaker[AsyncSession]) -> int:
     return post.id
 
 
+class Sending(PostJobs):
+    """The post jobs, and the outbox sender that posts what they queue."""
+
+    def __init__(self, background: Background, bot: Bot) -> None:
+        super().__init__(background, 600)
+        self.bot = bot
+        self.outbox = OutboxSender(background, RightsNotices(background), gather={})
+
+    async def fire(self, bot: Bot, post_id: int, fire_time: datetime) -> None:
+        await super().fire(bot, post_id, fire_time)
+        await self.outbox.send_due(bot)
+
+    async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
+        await super().plan(bot, jobs, now)
+        await self.outbox.send_due(bot)
+
+
 def scheduler_at(
     pool: async_sessionmaker[AsyncSession], now: datetime
 ) -> tuple[Scheduler, PostJobs, RecordingSession]:
     clock = FrozenClock(now)
     background = Background(pool, clock, create_i18n("en"), SHANGHAI)
-    posts = PostJobs(background, 600, RightsNotices(background))
-    scheduler = Scheduler(clock, [posts])
     bot, session = recording_bot()
+    posts = Sending(background, bot)
+    scheduler = Scheduler(clock, [posts])
     scheduler.bot = bot
     scheduler.scheduler.start(paused=True)  # jobs are planned but only the test runs them
     return scheduler, posts, session
