@@ -71,6 +71,27 @@ async def test_a_daily_post_goes_out_on_time_once_and_is_caught_up_after_a_resta
     assert "is skipped" in bot.logs()
 
 
+async def test_a_post_cut_off_by_a_kill_goes_out_once_after_the_restart(
+    launch: Launch, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(tmp_path)
+    sandbox, bot = await launch(**clock.env(), SCHEDULER_ENABLED="true")
+    group, admin = await english_group(sandbox)
+    fire = a_minute_ahead(clock)
+    at = fire.astimezone(SHANGHAI).strftime("%H:%M")
+    await sandbox.ask(group, admin, f"/post daily {at} Flash sale at noon!")
+    await sandbox.add_fault("hang", "sendMessage", chat_id=group.id)  # the post never arrives
+    await just_before(clock, fire)
+    await sandbox.wait_for(
+        lambda e: e["kind"] == "fault" and e["method"] == "sendMessage", timeout=60
+    )
+    bot.kill()  # the run is claimed and its outbox row written; the message is not out
+    bot.start()
+    await bot.wait_ready()
+    await sandbox.wait_for(posted(group, "Flash sale at noon!"), timeout=30)
+    assert await sandbox.quiet_for(5, posted(group, "Flash sale at noon!")) == []
+
+
 async def test_post_commands_and_their_bad_input(sandbox: SandboxClient) -> None:
     group, admin = await english_group(sandbox)
     fan = await sandbox.create_user("Fay", None, "en")
