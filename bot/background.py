@@ -1,6 +1,6 @@
 """What work outside an update needs: its own sessions, the clock, the catalogues, and the
-default time zone. The draw and referral keepers, the rights notices and the scheduler's job
-sources share one."""
+default time zone, and the domain services built on a session of its own. The outbox sender,
+the referral keeper, the rights notices and the scheduler's job sources share one."""
 
 from __future__ import annotations
 
