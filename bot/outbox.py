@@ -283,8 +283,7 @@ class OutboxSender:
             try:
                 await bot.pin_chat_message(chat_id, message_id)
             except TelegramAPIError as error:
-                logger.info("message %s in chat %s was not pinned: %s", message_id, chat_id, error)
-                await self.notices.check(bot, chat_id, PIN)
+                await self.notices.failed(bot, chat_id, PIN, f"pin message {message_id}", error)
         try:
             if delivery.photos:
                 await delivery.where.send_photos(
@@ -296,8 +295,8 @@ class OutboxSender:
             try:
                 await bot.close_forum_topic(chat_id, delivery.where.thread_id)
             except TelegramAPIError as error:
-                logger.info("could not close forum topic %s: %s", delivery.where.thread_id, error)
-                await self.notices.check(bot, chat_id, TOPICS)
+                what = f"close forum topic {delivery.where.thread_id}"
+                await self.notices.failed(bot, chat_id, TOPICS, what, error)
 
     async def _delete(self, bot: Bot, row: Due) -> int:
         """A message whose time is up (a welcome): gone, or staying if the bot may not delete."""

@@ -52,6 +52,14 @@ class RightsNotices:
             self._told.difference_update((chat_id, right) for right in has)
         await self._tell(bot, chat_id, [right for right in WATCHED if right not in has])
 
+    async def failed(
+        self, bot: Bot, chat_id: int, right: str, what: str, error: TelegramAPIError
+    ) -> bool:
+        """A call that needs `right` failed: log it, and tell the admins if that is the
+        reason; True when the bot lacks the right (`check`)."""
+        logger.info("chat %s: could not %s: %s", chat_id, what, error)
+        return await self.check(bot, chat_id, right)
+
     async def check(self, bot: Bot, chat_id: int, right: str) -> bool:
         """Something that needs `right` failed: if the bot indeed lacks it, tell the admins.
         True when it lacks it (told now or before; a grant since would have cleared that)."""

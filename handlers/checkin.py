@@ -14,7 +14,6 @@ from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_reply
-from bot.keyboards import CheckinButton, checkin_keyboard
 from bot.middlewares.database import commit_so_far
 from bot.quiet import QuietMode
 from services.chats import ChatProfile
@@ -27,6 +26,7 @@ from services.checkins import (
     SignInRequest,
     StreakRow,
 )
+from views.keyboards import CheckinButton, checkin_keyboard
 from views.numbers import number
 
 

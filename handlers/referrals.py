@@ -17,10 +17,9 @@ from aiogram.utils.i18n import ngettext
 
 from bot.commands import usage_reply
 from bot.rights import INVITE, RightsNotices
-from handlers.standing import MEDALS
 from services.chats import ChatProfile
 from services.referrals import ReferralService
-from views.numbers import number
+from views.numbers import MEDALS, number
 
 LINK_NAME_LENGTH = 32  # Telegram's limit for an invite link's name
 
@@ -50,9 +49,9 @@ async def invite(
             created = await bot.create_chat_invite_link(
                 chat_profile.id, name=user.full_name[:LINK_NAME_LENGTH]
             )
-        except TelegramBadRequest:
+        except TelegramBadRequest as error:
             await message.reply(_("I can't create invite links here yet; the admins will hear."))
-            await notices.check(bot, chat_profile.id, INVITE)
+            await notices.failed(bot, chat_profile.id, INVITE, "create an invite link", error)
             return
         link = created.invite_link
         await referrals.save_link(chat_profile.id, user.id, link)

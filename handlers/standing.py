@@ -27,12 +27,11 @@ from services.messages import MessageTally
 from services.points import Period, PointsService
 from services.referrals import ReferralService
 from services.tiers import TierService, standing
-from views.numbers import number
+from views.numbers import MEDALS, number
 
 PAGE_SIZE = 10
 MAX_PAGES = 10  # the top 100
 BAR_LENGTH = 10
-MEDALS = ("🥇", "🥈", "🥉")
 PERIOD_NAMES = {
     Period.TODAY: __("Today"), Period.WEEK: __("This week"),
     Period.MONTH: __("This month"), Period.ALL: __("All time"),

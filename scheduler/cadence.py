@@ -25,8 +25,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
-from bot.keyboards import checkin_keyboard
-from bot.topics import MEDALS, TopicHost, TopicRightsMissing, linked_title
+from bot.topics import TopicHost, TopicRightsMissing
 from models import CadenceRun, Topic
 from models.queries import insert_for
 from scheduler.core import Jobs
@@ -36,7 +35,9 @@ from services.clock import local_day
 from services.digest import DayFigures, DigestService
 from services.points import PointsService
 from services.posts import RunStatus, Schedule
-from views.numbers import number
+from views.keyboards import checkin_keyboard
+from views.numbers import MEDALS, number
+from views.topics import linked_title
 
 logger = logging.getLogger(__name__)
 SENDING_AT_ONCE = 30  # chats sent to side by side; the pacer spaces them within the limits

@@ -11,3 +11,6 @@ def number(value: int) -> str:
 def signed(value: int) -> str:
     """+1,200 / -20: a change of points."""
     return f"{value:+,}"
+
+
+MEDALS = ("🥇", "🥈", "🥉")  # first, second and third, in /top, topics and the digest
