@@ -205,6 +205,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     async def on_shutdown(bot: Bot) -> None:
         for task in tasks:
             task.cancel()
+        await outbox.stop()
         scheduler.stop()
         await scheduler_lock.release()
         await services.tally.flush()

@@ -126,6 +126,16 @@ class OutboxSender:
                 await asyncio.wait_for(self._woken.wait(), SEND_EVERY)
             self._woken.clear()
 
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Let the chats' senders finish (or give up on) what they hold: a stop in the middle
+        of a send would leave its row `sending`, and it would go out again after the restart.
+        What they did not reach stays claimed and is resumed then."""
+        for queue in self._queues.values():
+            queue.clear()  # the message each sender is on is the last it sends
+        workers = list(self._workers.values())
+        if workers:
+            await asyncio.wait(workers, timeout=timeout)
+
     def wake(self) -> None:
         """Rows were just committed in this process (09:00's posts): look now, not at the
         next tick."""
