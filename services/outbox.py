@@ -76,7 +76,7 @@ class Due:
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
-    """One message to write (`OutboxService.add_many`)."""
+    """One message to write (`OutboxService.add`, `add_many`)."""
 
     chat_id: int
     kind: str
@@ -84,6 +84,14 @@ class OutboxRow:
     payload: Mapping[str, Any]
     due_at: datetime | None = None
     expires_at: datetime | None = None
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        """The table row: pending, due now unless said otherwise."""
+        return {
+            "chat_id": self.chat_id, "kind": self.kind, "key": self.key,
+            "payload": dict(self.payload), "status": "pending", "due_at": self.due_at or now,
+            "expires_at": self.expires_at, "attempts": 0, "created_at": now,
+        }  # fmt: skip
 
 
 class OutboxService:
@@ -101,32 +109,25 @@ class OutboxService:
         expires_at: datetime | None = None,
     ) -> bool:
         """Write the intent in the caller's transaction; False when `key` was written before."""
-        now = self.clock.now()
+        row = OutboxRow(chat_id, kind, key, payload, due_at, expires_at)
         inserted = await self.session.scalar(
             insert_for(self.session, OutboxMessage)
-            .values(
-                chat_id=chat_id, kind=kind, key=key, payload=dict(payload), status="pending",
-                due_at=due_at or now, expires_at=expires_at, attempts=0, created_at=now,
-            )
+            .values(row.values(self.clock.now()))
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(OutboxMessage.id)
-        )  # fmt: skip
+        )
         return inserted is not None
 
     async def add_many(self, rows: Sequence[OutboxRow]) -> None:
         """`add` for many rows in one statement (the 09:00 posts of 300 groups)."""
-        if not rows:
-            return
-        now = self.clock.now()
-        await self.session.execute(
-            insert_for(self.session, OutboxMessage).on_conflict_do_nothing(index_elements=["key"]),
-            [
-                {"chat_id": row.chat_id, "kind": row.kind, "key": row.key,
-                 "payload": dict(row.payload), "status": "pending", "due_at": row.due_at or now,
-                 "expires_at": row.expires_at, "attempts": 0, "created_at": now}
-                for row in rows
-            ],
-        )  # fmt: skip
+        if rows:
+            now = self.clock.now()
+            await self.session.execute(
+                insert_for(self.session, OutboxMessage).on_conflict_do_nothing(
+                    index_elements=["key"]
+                ),
+                [row.values(now) for row in rows],
+            )
 
     async def claim(self, gather: Mapping[str, float] | None = None) -> list[Due]:
         """Take the rows that are due (a gathered kind once its first row waited `gather[kind]`
