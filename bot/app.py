@@ -128,6 +128,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     i18n = create_i18n(settings.default_language)
     background = Background(services.session_pool, services.clock, i18n, settings.default_timezone)
     notices = RightsNotices(background)
+    topic_host = TopicHost(background, notices, services.directory)
     # What one chat is told in one moment goes out as one message: tier-ups and thanks are
     # gathered for TIER_ANNOUNCE_SECONDS, joins for a few seconds.
     outbox = OutboxSender(
@@ -138,16 +139,16 @@ def create_dispatcher(services: Services) -> Dispatcher:
             Kind.REFERRAL_THANKS: settings.tier_announce_seconds,
             Kind.WELCOME: WELCOME_BURST_SECONDS,
         },
+        topics=topic_host,
     )
     post_jobs = PostJobs(background, settings.post_grace_seconds, queued=outbox.wake)
-    topic_host = TopicHost(background, notices, services.directory)
     # Draws end wherever the lock is held; SCHEDULER_ENABLED=false leaves out what it posts.
     sources: list[JobSource] = [DrawJobs(background)]
     if settings.scheduler_enabled:
         sources += [
             post_jobs,
             CampaignJobs(background),
-            CadenceJobs(background, settings.post_grace_seconds, topic_host),
+            CadenceJobs(background, settings.post_grace_seconds, queued=outbox.wake),
             TopicJobs(background, topic_host),
             SegmentJobs(background),
         ]
@@ -203,9 +204,9 @@ def create_dispatcher(services: Services) -> Dispatcher:
         await outbox.run(bot)
 
     async def on_shutdown(bot: Bot) -> None:
+        await outbox.stop()  # first: its loop ends between two looks, not inside one
         for task in tasks:
             task.cancel()
-        await outbox.stop()
         scheduler.stop()
         await scheduler_lock.release()
         await services.tally.flush()

@@ -34,9 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.background import Background
 from bot.i18n import reply_language
 from bot.rights import DELETE, PIN, TOPICS, RightsNotices
-from bot.topics import Placement
-from models import Campaign, Draw, ScheduledPost
+from bot.topics import Placement, TopicHost, TopicRightsMissing
+from models import Campaign, Draw, ScheduledPost, Topic
+from services.cadence import CadenceService
 from services.chats import ChatProfile
+from services.checkins import CheckinService
+from services.clock import local_day
+from services.digest import DigestService
 from services.members import display_names
 from services.outbox import CLAIM_LIMIT, GATHERED, MAX_ATTEMPTS, Due, Kind, OutboxService
 from services.posts import PostService, RunStatus
@@ -48,6 +52,7 @@ from views.announcements import (
     tier_of,
     welcome_text,
 )
+from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, join_keyboard, render_post, render_result
 from views.posts import PostMessage, post_message
 
@@ -88,16 +93,24 @@ def backoff(rows: list[Due]) -> float | None:
 
 class OutboxSender:
     def __init__(
-        self, background: Background, notices: RightsNotices, gather: Mapping[str, float]
+        self,
+        background: Background,
+        notices: RightsNotices,
+        gather: Mapping[str, float],
+        topics: TopicHost | None = None,
     ) -> None:
-        """`gather`: how long each gathered kind waits after its first row in a chat."""
+        """`gather`: how long each gathered kind waits after its first row in a chat;
+        `topics` opens the daily topic a morning post names."""
         self.background = background
         self.notices = notices
+        self.topics = topics
         self.gather = dict(gather)
         self._side_by_side = asyncio.Semaphore(CHATS_AT_ONCE)
         self._queues: dict[int, deque[list[Due]]] = {}  # claimed, not yet sent, per chat
         self._workers: dict[int, asyncio.Task[int]] = {}
         self._woken = asyncio.Event()
+        self._stopping = False
+        self._running: asyncio.Task[object] | None = None  # the task in `run`
         self.renderers: dict[str, Render] = {
             Kind.TIER_UP: self._tier_ups,
             Kind.REFERRAL_THANKS: self._referral_thanks,
@@ -105,6 +118,7 @@ class OutboxSender:
             Kind.CAMPAIGN_THANKS: self._campaign,
             Kind.TOPIC_SUMMARY: self._topic_summary,
             Kind.WELCOME: self._welcome,
+            Kind.CADENCE: self._cadence,
             Kind.SCHEDULED_POST: self._scheduled_post,
             Kind.DRAW_POST: self._draw_post,
             Kind.DRAW_EDIT: self._draw_edit,
@@ -117,7 +131,8 @@ class OutboxSender:
             resumed = await self._service(session).resume_interrupted()
         if resumed:
             logger.info("outbox: %s message(s) a stopped sender had claimed go out again", resumed)
-        while True:
+        self._running = asyncio.current_task()
+        while not self._stopping:
             try:
                 await self.take_due(bot)
             except Exception:
@@ -127,14 +142,17 @@ class OutboxSender:
             self._woken.clear()
 
     async def stop(self, timeout: float = 5.0) -> None:
-        """Let the chats' senders finish (or give up on) what they hold: a stop in the middle
-        of a send would leave its row `sending`, and it would go out again after the restart.
-        What they did not reach stays claimed and is resumed then."""
+        """Stop looking, and let the chats' senders finish the message each is on: a stop in
+        the middle of a send would leave its row `sending`, and it would go out again after
+        the restart (what they did not reach stays claimed and is resumed then). Nothing is
+        cancelled halfway through a transaction."""
+        self._stopping = True
+        self._woken.set()
         for queue in self._queues.values():
             queue.clear()  # the message each sender is on is the last it sends
-        workers = list(self._workers.values())
-        if workers:
-            await asyncio.wait(workers, timeout=timeout)
+        running = [*self._workers.values(), *([self._running] if self._running else [])]
+        if running:
+            await asyncio.wait(running, timeout=timeout)
 
     def wake(self) -> None:
         """Rows were just committed in this process (09:00's posts): look now, not at the
@@ -373,6 +391,45 @@ class OutboxSender:
             markup=InlineKeyboardMarkup(inline_keyboard=[[rules]]),
             delete_after=profile.welcome.delete_after,
         )
+
+    async def _cadence(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+        """The morning post (opening the daily topic it names), the reminder with the day's
+        sign-ins, or the digest with the day's figures: as they are when it goes out."""
+        (row,) = rows
+        part, fire_time = str(row.payload["part"]), datetime.fromisoformat(row.payload["fire_time"])
+        day, clock = local_day(fire_time, profile.timezone), self.background.clock
+        signed, figures = 0, None
+        async with self.background.session_pool() as session:
+            if part == "reminder":
+                points = self.background.points(session)
+                signed = await CheckinService(session, clock, points).count_on(profile.id, day)
+            elif part == "digest":
+                figures = await DigestService(session, clock).day(profile.id, profile.timezone, day)
+        topic = await self._daily_topic(bot, profile, row.payload.get("topic_id"))
+        text, markup = render_cadence(part, profile, fire_time, signed, figures, topic)
+
+        def cadence(session: AsyncSession) -> CadenceService:
+            return CadenceService(session, clock, self.background.default_timezone)
+
+        async def record(session: AsyncSession, message_id: int) -> None:
+            await cadence(session).finish(profile.id, part, fire_time, RunStatus.SENT)
+
+        async def refused(session: AsyncSession, error: TelegramAPIError) -> None:
+            await cadence(session).finish(profile.id, part, fire_time, RunStatus.FAILED)
+
+        return Delivery(text, markup=markup, record=record, refused=refused)
+
+    async def _daily_topic(self, bot: Bot, profile: ChatProfile, topic_id: object) -> Topic | None:
+        if not isinstance(topic_id, int) or self.topics is None:
+            return None
+        try:
+            return await self.topics.open_queued(bot, profile, topic_id)
+        except TopicRightsMissing:
+            logger.info("no daily topic in chat %s: the bot may not manage topics", profile.id)
+            return None  # the admins were told
+        except TelegramAPIError as error:
+            logger.warning("the daily topic of chat %s did not open: %s", profile.id, error)
+            return None
 
     async def _scheduled_post(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         (row,) = rows

@@ -92,11 +92,18 @@ class TopicHost:
         return topic
 
     async def open_next(self, bot: Bot, profile: ChatProfile) -> Topic | None:
-        """The daily topic: open the first queued one, if any (the caller claimed the day)."""
+        """The first queued topic, opened now, if there is one."""
         async with self._session() as session:
             queued = await self._topics(session).next_queued(profile.id)
-        if queued is None:
-            return None
+        return await self.open_queued(bot, profile, queued.id) if queued else None
+
+    async def open_queued(self, bot: Bot, profile: ChatProfile, topic_id: int) -> Topic | None:
+        """The daily topic the morning post chose (`topic_id`): opened now, or as it was
+        opened before (a morning post sent again after a restart opens nothing twice)."""
+        async with self._session() as session:
+            queued = await session.get(Topic, topic_id)
+        if queued is None or queued.chat_id != profile.id or queued.status != "queued":
+            return queued if queued is not None and queued.status == "open" else None
         forum = bool((await bot.get_chat(profile.id)).is_forum)
         spec = spec_of(queued)
         if not forum:

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
-from bot.middlewares import commit_update_so_far
+from bot.middlewares import after_commit
 from bot.middlewares.commands import ONCE
 from models import Campaign
 from scheduler.core import Scheduler
@@ -54,8 +54,7 @@ async def campaign(
         if removed is None:
             await message.reply(_("There is no such campaign here. See /campaigns."))
             return
-        await commit_update_so_far()
-        await scheduler.reload()
+        after_commit(campaigns.session, scheduler.reload_soon)
         await message.reply(_("🗑 Campaign {name} deleted.").format(name=escape(removed.name)))
         return
     try:
@@ -73,7 +72,7 @@ async def campaign(
             )
         )
         return
-    await commit_update_so_far()
+    after_commit(campaigns.session, scheduler.reload_soon)  # one starting today is greeted now
     await message.reply(
         _("✅ Campaign #{id} {name}: {first} – {last}, points {multiplier}.").format(
             id=created.id,
@@ -83,7 +82,6 @@ async def campaign(
             multiplier=multiplier_text(created.multiplier_pct),
         )
     )
-    await scheduler.reload()  # a campaign starting today is greeted now
 
 
 async def list_campaigns(

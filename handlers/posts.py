@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
-from bot.middlewares import commit_update_so_far
+from bot.middlewares import after_commit
 from bot.middlewares.commands import ONCE
 from bot.outbox import send_post
 from models import ScheduledPost
@@ -64,8 +64,7 @@ async def post(
     except PostInputError as bad:
         await message.reply(post_problem(str(bad)))
         return
-    await commit_update_so_far()
-    await scheduler.reload()
+    after_commit(posts.session, scheduler.reload_soon)
     await message.reply(
         _("✅ Post #{id} scheduled: {schedule}. Next: {next}.").format(
             id=scheduled.id, schedule=escape(scheduled.schedule),
@@ -135,8 +134,7 @@ async def act_on_post(
     if changed is None:
         await message.reply(_("There is no post #{id} here.").format(id=post_id))
         return
-    await commit_update_so_far()
-    await scheduler.reload()
+    after_commit(posts.session, scheduler.reload_soon)
     replies = {
         "del": _("🗑 Post #{id} deleted."),
         "pause": _("⏸ Post #{id} paused."),

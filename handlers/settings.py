@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import problem_reply, usage_of, usage_reply
 from bot.directory import ChatDirectory
 from bot.filters import IsAdmin
-from bot.middlewares import commit_update_so_far, forget_after_commit
+from bot.middlewares import after_commit, forget_after_commit
 from bot.middlewares.commands import ONCE
 from scheduler.core import Scheduler
 from services.chats import (
@@ -57,8 +57,7 @@ async def settings(
     if args[0].lower() == "cadence":
         if await set_cadence(message, args[1:], chats):
             forget_after_commit(session, directory, message.chat.id)
-            await commit_update_so_far()
-            await scheduler.reload()
+            after_commit(session, scheduler.reload_soon)
         return
     if args[0].lower() == "daily_topic":
         if len(args) != 2 or args[1].lower() not in ("on", "off"):

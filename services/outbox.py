@@ -39,6 +39,7 @@ class Kind:
     # A draw's post, and edits bringing it up to date (entrant count, ended, cancelled); its
     # result as a reply to the post, and edits of the result (a claim, a reroll). Payload:
     # draw_id (the result also entrants). Rendered from the draw as it is when sent.
+    CADENCE = "cadence"  # payload: part (morning, reminder, digest), fire_time, topic_id (morning)
     SCHEDULED_POST = "scheduled_post"  # payload: post_id, fire_time (ISO); expires with its grace
     DRAW_POST = "draw_post"
     DRAW_EDIT = "draw_edit"

@@ -19,7 +19,7 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 if TYPE_CHECKING:
@@ -54,6 +54,25 @@ async def commit_update_so_far() -> None:
         await commit_so_far(session)
 
 
+def without_nul(event: TelegramObject) -> TelegramObject:
+    """A message whose text or caption holds U+0000, read with U+FFFD there instead:
+    PostgreSQL's text cannot store it (a prize, a title, a post would fail), and the
+    replacement keeps every entity's UTF-16 offset."""
+    message = getattr(event, "message", None)
+    if not isinstance(event, Update) or not isinstance(message, Message):
+        return event
+    text, caption = message.text, message.caption
+    if "\x00" not in (text or "") and "\x00" not in (caption or ""):
+        return event
+    fixed = message.model_copy(
+        update={
+            "text": text.replace("\x00", "\ufffd") if text else text,
+            "caption": caption.replace("\x00", "\ufffd") if caption else caption,
+        }
+    )
+    return event.model_copy(update={"message": fixed})
+
+
 class DbSessionMiddleware(BaseMiddleware):
     def __init__(self, session_pool: async_sessionmaker[AsyncSession]) -> None:
         self.session_pool = session_pool
@@ -64,6 +83,7 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
+        event = without_nul(event)
         session = self.session_pool()
         token = _update_session.set(session)
         try:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import Background
 from bot.i18n import create_i18n
+from bot.outbox import OutboxSender
+from bot.rights import RightsNotices
 from scheduler.cadence import CadenceJobs
 from scheduler.core import Scheduler
 from services.chats import ChatService, CheckinRules
@@ -24,11 +27,24 @@ NINE = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 OTHER = GROUP - 1
 
 
+class Sending(CadenceJobs):
+    """The cadence's jobs, and the outbox sender that posts what they queue."""
+
+    def __init__(self, background: Background) -> None:
+        super().__init__(background, 600)
+        notices = RightsNotices(background)
+        self.outbox = OutboxSender(background, notices, {}, topics=topic_host(background))
+
+    async def fire(self, bot: Bot, part: str, chat_ids: list[int], fire_time: datetime) -> None:
+        await super().fire(bot, part, chat_ids, fire_time)
+        await self.outbox.send_due(bot)
+
+
 def cadence_at(
     pool: async_sessionmaker[AsyncSession], clock: FrozenClock
 ) -> tuple[Scheduler, CadenceJobs, RecordingSession]:
     background = Background(pool, clock, create_i18n("en"), SHANGHAI)
-    cadence = CadenceJobs(background, 600, topic_host(background))
+    cadence = Sending(background)
     scheduler = Scheduler(clock, [cadence])
     bot, session = recording_bot()
     scheduler.bot = bot

@@ -13,7 +13,7 @@ from functools import partial
 import pytest
 from aiogram import Dispatcher
 from aiogram.types import CallbackQuery, Update
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -103,6 +103,7 @@ MEMBERS = itertools.count(100)
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )  # fmt: skip
 @given(st.sampled_from(FUZZED), ARGS, st.booleans())
+@example("draw", "\x00", True)  # found on PostgreSQL, whose text cannot hold U+0000
 async def test_any_command_from_an_admin_or_a_member_gets_an_answer(
     app: Dispatcher, name: str, args: str, as_admin: bool
 ) -> None:

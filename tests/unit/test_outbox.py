@@ -13,7 +13,6 @@ from bot.i18n import create_i18n
 from bot.outbox import OutboxSender
 from bot.rights import RightsNotices
 from models import OutboxMessage
-from scheduler.cadence import render_digest
 from services.chats import ChatService
 from services.clock import FrozenClock
 from services.digest import DigestService
@@ -22,6 +21,7 @@ from services.points import PointsService
 from services.referrals import ReferralService
 from tests.support.telegram import recording_bot
 from tests.unit.conftest import GROUP
+from views.cadence import render_digest
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GATHER = 60
