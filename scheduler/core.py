@@ -57,6 +57,10 @@ class Scheduler:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.bot: Bot | None = None
         self._reloads: set[asyncio.Task[None]] = set()
+        # One rebuild at a time: two side by side (reloads after two commands) could finish in
+        # the other order, and the one that read the older settings would drop the jobs the
+        # newer one planned.
+        self._rebuilding = asyncio.Lock()
 
     async def start(self, bot: Bot) -> None:
         self.bot = bot
@@ -75,6 +79,10 @@ class Scheduler:
         return self.bot is not None and self.scheduler.running
 
     async def rebuild(self) -> None:
+        async with self._rebuilding:
+            await self._rebuild()
+
+    async def _rebuild(self) -> None:
         assert self.bot is not None
         jobs, now = Jobs(self.scheduler), self.clock.now()
         for source in self.sources:
