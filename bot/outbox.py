@@ -53,7 +53,7 @@ from views.announcements import (
     welcome_text,
 )
 from views.cadence import render as render_cadence
-from views.draws import claim_keyboard, join_keyboard, render_post, render_result
+from views.draws import claim_keyboard, post_keyboard, render_post, render_result
 from views.posts import PostMessage, post_message
 
 logger = logging.getLogger(__name__)
@@ -462,7 +462,7 @@ class OutboxSender:
 
         return Delivery(
             render_post(draw, self.background.timezone_of(profile)),
-            markup=join_keyboard(draw.id) if draw.status == "open" else None,
+            markup=post_keyboard(draw),
             record=record,
         )
 
@@ -473,7 +473,7 @@ class OutboxSender:
             return None  # not posted yet: the post will show all this
         return Delivery(
             render_post(draw, self.background.timezone_of(profile)),
-            markup=join_keyboard(draw.id) if draw.status == "open" else None,
+            markup=post_keyboard(draw),
             edit=draw.message_id,
         )
 

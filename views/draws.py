@@ -41,6 +41,11 @@ def join_keyboard(draw_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
+def post_keyboard(draw: Draw) -> InlineKeyboardMarkup | None:
+    """The post's Join button, while the draw is open."""
+    return join_keyboard(draw.id) if draw.status == "open" else None
+
+
 def render_post(draw: Draw, timezone: str) -> str:
     language = I18n.get_current(no_error=False).current_locale
     ends = draw.ends_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
