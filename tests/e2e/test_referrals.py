@@ -123,3 +123,32 @@ async def test_welcomes_delete_themselves_after_the_set_delay(sandbox: SandboxCl
     assert deleted["chat_id"] == group.id
     kept = await sandbox.ask(group, admin, "/setwelcome delete off")
     assert kept["text"] == "✅ Welcomes stay; they are not deleted."
+
+
+async def test_thanks_cut_off_by_a_kill_are_posted_once_and_paid_once_after_the_restart(
+    launch: Launch, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(tmp_path)
+    sandbox, bot = await launch(**clock.env())
+    group, _admin = await english_group(sandbox)
+    alice = await sandbox.create_user("Alice", None, "en")
+    await sandbox.set_member_status(group, alice, "member")
+    link = (await sandbox.ask(group, alice, "/invite"))["text"].splitlines()[0].split()[-1]
+    bob = await sandbox.create_user("Bob", None, "en")
+    await sandbox.set_member_status(group, bob, "member", invite_link=link)
+    await sandbox.send(group, bob, "Hi all, Alice sent me!")
+    await sandbox.settle()
+    # The referral is confirmed (Alice paid, the thanks queued) in one transaction; then the
+    # thanks hang in the network and the bot dies with them.
+    await sandbox.add_fault("hang", method="sendMessage", count=1, chat_id=group.id)
+    await clock.advance(DAY + 60)
+    await sandbox.wait_for(lambda e: e["kind"] == "fault", timeout=30)
+    bot.kill()
+    bot.start()
+    await bot.wait_ready()
+    (thanked,) = await sandbox.wait_for(thanks, timeout=30)
+    assert thanked["text"] == f"{THANKS}\n• Alice +20: Bob joined and stayed"
+    assert await sandbox.quiet_for(11, thanks) == []  # a keeper's round later: none again
+    mine = await sandbox.ask(group, alice, "/me")
+    assert field(mine, "Points:") == "20 (lifetime 20)"
+    assert field(mine, "🤝 Referrals:") == "1 confirmed, 0 waiting"
