@@ -31,13 +31,14 @@ from bot.app import Services, create_bot
 from bot.background import Background
 from bot.config import load_settings
 from bot.i18n import create_i18n
-from bot.outbox import OutboxSender
-from bot.rights import RightsNotices
 from sandbox.client import SandboxClient
 from sandbox.server import DEFAULT_TOKEN
 from scheduler.posts import PostJobs
 from services.chats import ChatService
+from services.factory import ServiceFactory
 from services.posts import PostContent, PostService, parse_post
+from workflows.outbox import OutboxSender
+from workflows.rights import RightsNotices
 
 GROUPS = 300
 LIMIT = 30.0  # messages per second, overall
@@ -103,7 +104,9 @@ async def main(url: str) -> None:
         bot = create_bot(settings, services)
         post_ids = await schedule_posts(services, chat_ids)
         background = Background(
-            services.session_pool, services.clock, create_i18n("en"), "Asia/Shanghai"
+            services.session_pool,
+            ServiceFactory(services.clock, "Asia/Shanghai"),
+            create_i18n("en"),
         )
         outbox = OutboxSender(background, RightsNotices(background), gather={})
         jobs = PostJobs(background, 600, queued=outbox.wake)

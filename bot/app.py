@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.admins import AdminCache
 from bot.background import Background
-from bot.charts import warm_up as warm_up_charts
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.directory import ChatDirectory
@@ -31,13 +30,8 @@ from bot.middlewares import (
     MessageCountingMiddleware,
     TrackingMiddleware,
 )
-from bot.outbox import OutboxSender
 from bot.pacing import PacingMiddleware, SendPacer
-from bot.quiet import QuietMode, SenderOnlyCleanup
-from bot.referrals import ReferralKeeper
-from bot.rights import RightsNotices
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
-from bot.topics import TopicHost
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
 from scheduler.cadence import CadenceJobs
@@ -52,9 +46,16 @@ from services.chats import ChatService
 from services.checkins import SignInDesk
 from services.clock import Clock
 from services.draws import JoinDesk
+from services.factory import ServiceFactory
 from services.messages import MessageTally
 from services.outbox import WELCOME_BURST_SECONDS, Kind
 from services.tiers import LadderCache
+from views.charts import warm_up as warm_up_charts
+from workflows.outbox import OutboxSender
+from workflows.quiet import QuietMode, SenderOnlyCleanup
+from workflows.referrals import ReferralKeeper
+from workflows.rights import RightsNotices
+from workflows.topics import TopicHost
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,8 @@ def create_dispatcher(services: Services) -> Dispatcher:
     else:
         storage, throttle = MemoryStorage(), MemoryThrottle()
     i18n = create_i18n(settings.default_language)
-    background = Background(services.session_pool, services.clock, i18n, settings.default_timezone)
+    domain = ServiceFactory(services.clock, settings.default_timezone, services.ladders)
+    background = Background(services.session_pool, domain, i18n)
     notices = RightsNotices(background)
     topic_host = TopicHost(background, notices, services.directory)
     # What one chat is told in one moment goes out as one message: tier-ups and thanks are
@@ -173,11 +175,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     )
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
-    dispatcher.update.outer_middleware(
-        TrackingMiddleware(
-            services.directory, services.ladders, services.clock, settings.default_timezone
-        )
-    )
+    dispatcher.update.outer_middleware(TrackingMiddleware(services.directory, domain))
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
     dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally))

@@ -1,6 +1,6 @@
-"""What work outside an update needs: its own sessions, the clock, the catalogues, and the
-default time zone, and the domain services built on a session of its own. The outbox sender,
-the referral keeper, the rights notices and the scheduler's job sources share one."""
+"""What work outside an update needs: its own sessions, the catalogues, and the domain services
+(`services/factory.py`, with the clock and the default time zone). The outbox sender, the
+referral keeper, the rights notices and the scheduler's job sources share one."""
 
 from __future__ import annotations
 
@@ -11,27 +11,24 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import speaking
-from services.chats import ChatProfile, ChatService
+from services.chats import ChatProfile
 from services.clock import Clock
-from services.draws import DrawService
-from services.points import PointsService
+from services.factory import ServiceFactory
 
 
 @dataclass(frozen=True, slots=True)
 class Background:
     session_pool: async_sessionmaker[AsyncSession]
-    clock: Clock
+    services: ServiceFactory
     i18n: I18n
-    default_timezone: str
 
-    def chats(self, session: AsyncSession) -> ChatService:
-        return ChatService(session, self.clock, self.default_timezone)
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
 
-    def points(self, session: AsyncSession) -> PointsService:
-        return PointsService(session, self.clock)
-
-    def draws(self, session: AsyncSession) -> DrawService:
-        return DrawService(session, self.clock, self.points(session))
+    @property
+    def default_timezone(self) -> str:
+        return self.services.default_timezone
 
     def timezone_of(self, profile: ChatProfile | None) -> str:
         return profile.timezone if profile is not None else self.default_timezone

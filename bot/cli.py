@@ -209,14 +209,14 @@ def verify_draw(draw_id: int) -> int:
 
 async def _verify_draw(settings: Settings, draw_id: int) -> int:
     from models import create_session_pool
-    from services.draws import DrawClosed, DrawNotFound, DrawService
-    from services.points import PointsService
+    from services.draws import DrawClosed, DrawNotFound
+    from services.factory import ServiceFactory
 
     async with (
         open_database(settings.database_url) as engine,
         create_session_pool(engine)() as session,
     ):
-        draws = DrawService(session, Clock(), PointsService(session, Clock()))
+        draws = ServiceFactory(Clock()).draws(session)
         try:
             check = await draws.verify(None, draw_id)
         except DrawNotFound:

@@ -2,7 +2,7 @@
 
 Each command opens a scope (`open_scope` in `CommandMiddleware`, with the chat's profile) and
 such replies are marked in it as they are written (`for_sender`); in a quiet group the sender
-reads them, then they and the command that drew them are deleted (`bot/quiet.py`), so a busy
+reads them, then they and the command that drew them are deleted (`workflows/quiet.py`), so a busy
 group is not a wall of usage lines. Each update runs in a task of its own, so a scope never
 leaks to another update.
 """

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_reply
 from bot.middlewares.database import commit_so_far
-from bot.quiet import QuietMode
 from services.chats import ChatProfile
 from services.checkins import (
     AlreadySignedIn,
@@ -28,6 +27,7 @@ from services.checkins import (
 )
 from views.keyboards import CheckinButton, checkin_keyboard
 from views.numbers import number
+from workflows.quiet import QuietMode
 
 
 async def is_keyword(message: Message, chat_profile: ChatProfile) -> bool:

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.admins import AdminCache
 from bot.directory import ChatDirectory
 from bot.middlewares import forget_after_commit
-from bot.rights import RightsNotices
 from services import members
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.outbox import Kind, OutboxService
 from services.referrals import ReferralService
+from workflows.rights import RightsNotices
 
 ADMIN_STATUSES = ("administrator", "creator")
 REPEAT_WINDOW = 300  # seconds: a member who comes back this soon is not welcomed again

@@ -18,7 +18,6 @@ from bot.commands import usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares import after_commit
 from bot.middlewares.commands import ONCE
-from bot.outbox import send_post
 from models import ScheduledPost
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
@@ -33,6 +32,7 @@ from services.posts import (
     utf16_length,
 )
 from views.posts import post_message
+from workflows.outbox import send_post
 
 ACTIONS = ("del", "pause", "resume", "test")
 

@@ -1,7 +1,7 @@
 """Referrals: /invite gives a member their own invite link, /invite top ranks the inviters.
 
 Joins and leaves through those links are seen in `handlers/lifecycle.py`; rewards are paid by
-`bot/referrals.py` once the friend has stayed a day and talked.
+`workflows/referrals.py` once the friend has stayed a day and talked.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.commands import usage_reply
-from bot.rights import INVITE, RightsNotices
 from services.chats import ChatProfile
 from services.referrals import ReferralService
 from views.numbers import MEDALS, number
+from workflows.rights import INVITE, RightsNotices
 
 LINK_NAME_LENGTH = 32  # Telegram's limit for an invite link's name
 

@@ -1,5 +1,5 @@
 """Analytics for admins: `/stats` (figures and a chart), `/segments`, `/segment <name>` and
-`/export` (CSV). The figures come from `services/stats.py`, the chart from `bot/charts.py`."""
+`/export` (CSV). The figures come from `services/stats.py`, the chart from `views/charts.py`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.charts import chart_png
 from bot.commands import usage_of, usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares import commit_update_so_far
@@ -36,6 +35,7 @@ from services.stats import (
     parse_range,
 )
 from services.tiers import TierService
+from views.charts import chart_png
 from views.numbers import number
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document

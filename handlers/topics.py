@@ -18,13 +18,13 @@ from aiogram.utils.i18n import gettext as _
 from bot.commands import usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares.commands import ONCE
-from bot.topics import TopicHost, TopicRightsMissing
 from handlers.refusal import admins_only
 from models import Topic
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
 from services.topics import TopicInputError, TopicService, parse_topic
 from views.topics import linked_title, topic_link
+from workflows.topics import TopicHost, TopicRightsMissing
 
 ADMIN_ACTIONS = ("new", "close", "queue")
 

@@ -1,7 +1,7 @@
 """The welcome text and the group rules: /setwelcome, /setrules, /rules, and the Rules button.
 
 The welcome itself is queued when members join (`handlers/lifecycle.py`) and posted by the
-outbox sender (`bot/outbox.py`).
+outbox sender (`workflows/outbox.py`).
 """
 
 from __future__ import annotations

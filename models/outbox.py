@@ -11,7 +11,7 @@ from models.base import Base, BigIntId, UTCDateTime
 
 class OutboxMessage(Base):
     """A message the bot starts on its own, written in the transaction of the change it
-    announces; the outbox sender (`bot/outbox.py`) delivers it once it is due.
+    announces; the outbox sender (`workflows/outbox.py`) delivers it once it is due.
 
     `key` is unique: however often the change is retried or redelivered, the intent is written
     once. `kind` and `payload` say what to render at send time, in the chat's language then.

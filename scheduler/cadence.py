@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from scheduler.core import Jobs
-from services.cadence import CadenceService
 from services.chats import ChatService
 from services.posts import Schedule
 
@@ -77,12 +76,10 @@ class CadenceJobs:
         sender renders each with that moment's figures and posts it."""
         for start in range(0, len(chat_ids), RUNS_PER_TRANSACTION):
             async with self.background.session_pool() as session, session.begin():
-                cadence = CadenceService(
-                    session, self.background.clock, self.background.default_timezone
-                )
+                cadence = self.background.services.cadence(session)
                 chunk = chat_ids[start : start + RUNS_PER_TRANSACTION]
                 await cadence.queue(part, chunk, fire_time, self.grace)
             self.queued()
 
     def _chats(self, session: AsyncSession) -> ChatService:
-        return self.background.chats(session)
+        return self.background.services.chats(session)

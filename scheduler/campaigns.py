@@ -14,7 +14,7 @@ from aiogram import Bot
 
 from bot.background import Background
 from scheduler.core import Jobs
-from services.campaigns import THANKS_LATE, CampaignService
+from services.campaigns import THANKS_LATE
 
 
 class CampaignJobs:
@@ -23,7 +23,7 @@ class CampaignJobs:
 
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
         async with self.background.session_pool() as session:
-            campaigns = await CampaignService(session, self.background.clock).scheduled()
+            campaigns = await self.background.services.campaigns(session).scheduled()
         for campaign in campaigns:
             if campaign.greeted_at is None:
                 if now >= campaign.ends_at:
@@ -48,12 +48,12 @@ class CampaignJobs:
 
     async def greet(self, bot: Bot, campaign_id: int) -> None:
         async with self.background.session_pool() as session, session.begin():
-            await CampaignService(session, self.background.clock).announce(campaign_id, "greeting")
+            await self.background.services.campaigns(session).announce(campaign_id, "greeting")
 
     async def thank(self, bot: Bot, campaign_id: int) -> None:
         async with self.background.session_pool() as session, session.begin():
-            await CampaignService(session, self.background.clock).announce(campaign_id, "thanks")
+            await self.background.services.campaigns(session).announce(campaign_id, "thanks")
 
     async def _drop(self, campaign_id: int, what: str) -> None:
         async with self.background.session_pool() as session, session.begin():
-            await CampaignService(session, self.background.clock).claim(campaign_id, what)
+            await self.background.services.campaigns(session).claim(campaign_id, what)

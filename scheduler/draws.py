@@ -41,4 +41,4 @@ class DrawJobs:
                 return  # ended by an admin, or cancelled, in the meantime
 
     def _service(self, session: AsyncSession) -> DrawService:
-        return self.background.draws(session)
+        return self.background.services.draws(session)

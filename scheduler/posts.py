@@ -92,4 +92,4 @@ class PostJobs:
             )  # fmt: skip
 
     def _service(self, session: AsyncSession) -> PostService:
-        return PostService(session, self.background.clock, self.background.default_timezone)
+        return self.background.services.posts(session)

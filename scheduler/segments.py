@@ -12,7 +12,6 @@ from aiogram import Bot
 from bot.background import Background
 from scheduler.core import Jobs
 from services.stats import SegmentService
-from services.tiers import TierService
 
 logger = logging.getLogger(__name__)
 EVERY = timedelta(hours=1)
@@ -34,14 +33,14 @@ class SegmentJobs:
     async def recount_due(self) -> None:
         clock = self.background.clock
         async with self.background.session_pool() as session:
-            chats = await self.background.chats(session).cadence_chats()
+            chats = await self.background.services.chats(session).cadence_chats()
             due = await SegmentService(session, clock).due(
                 [(chat_id, timezone) for chat_id, timezone, _cadence in chats]
             )
         for chat_id, timezone in due:
             try:
                 async with self.background.session_pool() as session, session.begin():
-                    ladder = await TierService(session).ladder(chat_id)
+                    ladder = await self.background.services.tiers(session).ladder(chat_id)
                     await SegmentService(session, clock).recount(chat_id, timezone, ladder)
             except Exception:
                 logger.exception("the segments of chat %s were not recounted", chat_id)

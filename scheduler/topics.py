@@ -9,10 +9,8 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 
 from bot.background import Background
-from bot.topics import TopicHost
 from scheduler.core import Jobs
-from services.points import PointsService
-from services.topics import TopicService
+from workflows.topics import TopicHost
 
 logger = logging.getLogger(__name__)
 CLOSE_LATE = timedelta(days=7)  # a close job that fires late still closes
@@ -25,8 +23,7 @@ class TopicJobs:
 
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
         async with self.background.session_pool() as session:
-            clock = self.background.clock
-            due = await TopicService(session, clock, PointsService(session, clock)).open_ids()
+            due = await self.background.services.topics(session).open_ids()
         for topic_id, closes_at in due:
             if closes_at <= now:
                 await self.close(bot, topic_id)

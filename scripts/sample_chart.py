@@ -11,8 +11,8 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.charts import cjk_font, labels_for, render_png
 from services.stats import DayPoint
+from views.charts import cjk_font, labels_for, render_png
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """The outbox: messages the bot starts on its own, written in the transaction of the change they
-announce and delivered later by one sender (`bot/outbox.py`).
+announce and delivered later by one sender (`workflows/outbox.py`).
 
 A producer calls `OutboxService.add` inside its own transaction: the row commits with the
 change or not at all, and its unique key writes the intent once however often the change is
@@ -26,7 +26,7 @@ CLAIM_LIMIT = 200
 
 
 class Kind:
-    """What an outbox row announces (its renderer lives in `bot/outbox.py`)."""
+    """What an outbox row announces (its renderer lives in `workflows/outbox.py`)."""
 
     TIER_UP = "tier_up"  # payload: user_id, name, tier (key, threshold, name, perks)
     REFERRAL_THANKS = "referral_thanks"  # payload: inviter_id, invitee_id, points (or None)

@@ -1,7 +1,7 @@
 """What a draw says in the group: its post (kept current), its result, and their buttons.
 
 Pure functions of the draw, called in the group's language (the outbox sender renders them
-when it sends: `bot/outbox.py`).
+when it sends: `workflows/outbox.py`).
 """
 
 from __future__ import annotations

@@ -11,27 +11,17 @@ from aiogram.types import Chat, TelegramObject, User
 
 from bot.directory import ChatDirectory
 from bot.middlewares.database import after_commit
-from services.campaigns import CampaignService
 from services.chats import ChatService
-from services.checkins import CheckinService
 from services.clock import Clock
-from services.draws import DrawService
+from services.factory import ServiceFactory
 from services.members import Sighting, record_sightings
-from services.points import PointsService
-from services.posts import PostService
-from services.referrals import ReferralService
-from services.tiers import LadderCache, TierService
-from services.topics import TopicService
 
 
 class TrackingMiddleware(BaseMiddleware):
-    def __init__(
-        self, directory: ChatDirectory, ladders: LadderCache, clock: Clock, default_timezone: str
-    ) -> None:
+    def __init__(self, directory: ChatDirectory, services: ServiceFactory) -> None:
         self.directory = directory
-        self.ladders = ladders
-        self.clock = clock
-        self.default_timezone = default_timezone
+        self.services = services
+        self.clock: Clock = services.clock
 
     async def __call__(
         self,
@@ -40,17 +30,10 @@ class TrackingMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         session = data["session"]
-        chats = ChatService(session, self.clock, self.default_timezone)
-        data["chats"] = chats
-        points = PointsService(session, self.clock, self.default_timezone, ladders=self.ladders)
-        data["points"] = points
-        data["checkins"] = CheckinService(session, self.clock, points)
-        data["draws"] = DrawService(session, self.clock, points)
-        data["referrals"] = ReferralService(session, self.clock, points)
-        data["posts"] = PostService(session, self.clock, self.default_timezone)
-        data["campaigns"] = CampaignService(session, self.clock)
-        data["tiers"] = TierService(session, self.ladders)
-        data["topics"] = TopicService(session, self.clock, points)
+        domain = self.services.for_update(session)
+        data.update(domain)
+        chats = domain["chats"]
+        assert isinstance(chats, ChatService)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if chat is not None:

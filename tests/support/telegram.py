@@ -32,8 +32,8 @@ from aiogram.types import (
 
 from bot.background import Background
 from bot.directory import ChatDirectory
-from bot.rights import RightsNotices
-from bot.topics import TopicHost
+from workflows.rights import RightsNotices
+from workflows.topics import TopicHost
 
 BOT_ID = 123456789
 TOKEN = f"{BOT_ID}:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

@@ -10,17 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import Background
 from bot.i18n import create_i18n
-from bot.outbox import OutboxSender
-from bot.rights import RightsNotices
 from scheduler.cadence import CadenceJobs
 from scheduler.core import Scheduler
 from services.chats import ChatService, CheckinRules
 from services.checkins import CheckinService
 from services.clock import Clock, FrozenClock
 from services.digest import DigestService
+from services.factory import ServiceFactory
 from services.points import PointsService
 from tests.support.telegram import RecordingSession, recording_bot, topic_host
 from tests.unit.conftest import GROUP
+from workflows.outbox import OutboxSender
+from workflows.rights import RightsNotices
 
 SHANGHAI = "Asia/Shanghai"
 NINE = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -43,7 +44,7 @@ class Sending(CadenceJobs):
 def cadence_at(
     pool: async_sessionmaker[AsyncSession], clock: FrozenClock
 ) -> tuple[Scheduler, CadenceJobs, RecordingSession]:
-    background = Background(pool, clock, create_i18n("en"), SHANGHAI)
+    background = Background(pool, ServiceFactory(clock, SHANGHAI), create_i18n("en"))
     cadence = Sending(background)
     scheduler = Scheduler(clock, [cadence])
     bot, session = recording_bot()

@@ -10,25 +10,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import Background
 from bot.i18n import create_i18n
-from bot.outbox import OutboxSender
-from bot.rights import RightsNotices
 from models import OutboxMessage
 from services.chats import ChatService
 from services.clock import FrozenClock
 from services.digest import DigestService
+from services.factory import ServiceFactory
 from services.outbox import GATHERED, Kind, OutboxService
 from services.points import PointsService
 from services.referrals import ReferralService
 from tests.support.telegram import recording_bot
 from tests.unit.conftest import GROUP
 from views.cadence import render_digest
+from workflows.outbox import OutboxSender
+from workflows.rights import RightsNotices
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GATHER = 60
 
 
 def sender(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> OutboxSender:
-    background = Background(pool, clock, create_i18n("en"), "UTC")
+    background = Background(pool, ServiceFactory(clock, "UTC"), create_i18n("en"))
     return OutboxSender(background, RightsNotices(background), dict.fromkeys(GATHERED, GATHER))
 
 

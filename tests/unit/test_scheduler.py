@@ -11,16 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import Background
 from bot.i18n import create_i18n
-from bot.outbox import OutboxSender
-from bot.rights import RightsNotices
 from models import ScheduledPost, create_engine
 from scheduler.core import Jobs, Scheduler
 from scheduler.lock import SchedulerLock
 from scheduler.posts import PostJobs
 from services.clock import FrozenClock
+from services.factory import ServiceFactory
 from services.posts import PostContent, PostService, RunStatus, parse_post
 from tests.support.telegram import RecordingSession, recording_bot
 from tests.unit.conftest import GROUP
+from workflows.outbox import OutboxSender
+from workflows.rights import RightsNotices
 
 SHANGHAI = "Asia/Shanghai"
 CREATED = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, the day before
@@ -58,7 +59,7 @@ def scheduler_at(
     pool: async_sessionmaker[AsyncSession], now: datetime
 ) -> tuple[Scheduler, PostJobs, RecordingSession]:
     clock = FrozenClock(now)
-    background = Background(pool, clock, create_i18n("en"), SHANGHAI)
+    background = Background(pool, ServiceFactory(clock, SHANGHAI), create_i18n("en"))
     bot, session = recording_bot()
     posts = Sending(background, bot)
     scheduler = Scheduler(clock, [posts])

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.charts import labels_for, render_png
 from models import DailyStats, LedgerEntry, Member, Referral
 from services.chats import CheckinRules, MessageRules
 from services.checkins import CheckinService
@@ -34,6 +33,7 @@ from services.stats import (
 )
 from services.tiers import DEFAULT_TIERS
 from tests.unit.conftest import GROUP
+from views.charts import labels_for, render_png
 
 SHANGHAI = "Asia/Shanghai"
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -272,8 +272,8 @@ def test_the_chart_speaks_chinese_only_with_a_font_that_can() -> None:
 
 @pytest.mark.parametrize("font", [None, "Noto Sans CJK SC"])
 def test_the_chart_is_a_png(font: str | None) -> None:
-    from bot.charts import cjk_font
     from services.stats import DayPoint
+    from views.charts import cjk_font
 
     if font is not None and cjk_font() is None:
         pytest.skip("no CJK font installed (make test installs fonts-noto-cjk)")

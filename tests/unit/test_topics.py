@@ -13,14 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import Background
 from bot.i18n import create_i18n
-from bot.outbox import OutboxSender
-from bot.rights import RightsNotices
-from bot.topics import TopicRightsMissing
 from models import LedgerEntry, Member, Topic, TopicReaction
 from scheduler.core import Jobs, Scheduler
 from scheduler.topics import TopicJobs
 from services.chats import ChatProfile, ChatService
 from services.clock import FrozenClock
+from services.factory import ServiceFactory
 from services.messages import fingerprint, visible_length
 from services.points import PointsService, audit
 from services.topics import (
@@ -36,6 +34,9 @@ from services.topics import (
 )
 from tests.support.telegram import recording_bot, topic_host
 from tests.unit.conftest import GROUP
+from workflows.outbox import OutboxSender
+from workflows.rights import RightsNotices
+from workflows.topics import TopicRightsMissing
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ANCHOR = 500
@@ -303,7 +304,7 @@ async def test_a_redelivered_command_opens_nothing_more(
 
 
 def background(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> Background:
-    return Background(pool, clock, create_i18n("en"), "Asia/Shanghai")
+    return Background(pool, ServiceFactory(clock, "Asia/Shanghai"), create_i18n("en"))
 
 
 async def profile_of(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> ChatProfile:

@@ -103,7 +103,7 @@ class RightsNotices:
     async def _transaction(self) -> AsyncIterator[ChatService]:
         await commit_update_so_far()
         async with self.background.session_pool() as session, session.begin():
-            yield self.background.chats(session)
+            yield self.background.services.chats(session)
 
 
 def missing_right(right: str) -> str:

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.background import Background
 from bot.periodic import every
 from services.chats import ChatProfile
-from services.points import PointsService
 from services.referrals import Confirmed, ReferralService
 
 logger = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ class ReferralKeeper:
                     continue
                 profile = profiles.get(chat_id)  # read once per chat and check
                 if profile is None:
-                    profile = await self.background.chats(session).profile(chat_id)
+                    profile = await self.background.services.chats(session).profile(chat_id)
                 if profile is None:
                     continue
                 profiles[chat_id] = profile
@@ -67,6 +66,4 @@ class ReferralKeeper:
         return [confirmed for done in by_chat.values() for confirmed in done]
 
     def _service(self, session: AsyncSession) -> ReferralService:
-        return ReferralService(
-            session, self.background.clock, PointsService(session, self.background.clock)
-        )
+        return self.background.services.referrals(session)

@@ -33,14 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from bot.i18n import reply_language
-from bot.rights import DELETE, PIN, TOPICS, RightsNotices
-from bot.topics import Placement, TopicHost, TopicRightsMissing
 from models import Campaign, Draw, ScheduledPost, Topic
 from services.cadence import CadenceService
 from services.chats import ChatProfile
-from services.checkins import CheckinService
 from services.clock import local_day
-from services.digest import DigestService
 from services.members import display_names
 from services.outbox import CLAIM_LIMIT, GATHERED, MAX_ATTEMPTS, Due, Kind, OutboxService
 from services.posts import PostService, RunStatus
@@ -55,6 +51,8 @@ from views.announcements import (
 from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
 from views.posts import PostMessage, post_message
+from workflows.rights import DELETE, PIN, TOPICS, RightsNotices
+from workflows.topics import Placement, TopicHost, TopicRightsMissing
 
 logger = logging.getLogger(__name__)
 SEND_EVERY = 0.5  # seconds between two looks for what is due
@@ -211,7 +209,7 @@ class OutboxSender:
     async def _send(self, bot: Bot, rows: list[Due]) -> int:
         chat_id, kind, ids = rows[0].chat_id, rows[0].kind, [row.id for row in rows]
         async with self.background.session_pool() as session:
-            profile = await self.background.chats(session).profile(chat_id)
+            profile = await self.background.services.chats(session).profile(chat_id)
         render = self.renderers.get(kind)
         if profile is None or not profile.active or render is None:
             await self._not_sent(ids, "no such chat, or kind")
@@ -397,19 +395,19 @@ class OutboxSender:
         sign-ins, or the digest with the day's figures: as they are when it goes out."""
         (row,) = rows
         part, fire_time = str(row.payload["part"]), datetime.fromisoformat(row.payload["fire_time"])
-        day, clock = local_day(fire_time, profile.timezone), self.background.clock
+        day = local_day(fire_time, profile.timezone)
         signed, figures = 0, None
         async with self.background.session_pool() as session:
             if part == "reminder":
-                points = self.background.points(session)
-                signed = await CheckinService(session, clock, points).count_on(profile.id, day)
+                signed = await self.background.services.checkins(session).count_on(profile.id, day)
             elif part == "digest":
-                figures = await DigestService(session, clock).day(profile.id, profile.timezone, day)
+                digest = self.background.services.digest(session)
+                figures = await digest.day(profile.id, profile.timezone, day)
         topic = await self._daily_topic(bot, profile, row.payload.get("topic_id"))
         text, markup = render_cadence(part, profile, fire_time, signed, figures, topic)
 
         def cadence(session: AsyncSession) -> CadenceService:
-            return CadenceService(session, clock, self.background.default_timezone)
+            return self.background.services.cadence(session)
 
         async def record(session: AsyncSession, message_id: int) -> None:
             await cadence(session).finish(profile.id, part, fire_time, RunStatus.SENT)
@@ -441,7 +439,7 @@ class OutboxSender:
             raise LookupError(f"post {post_id} was deleted or paused since")
 
         def posts(session: AsyncSession) -> PostService:
-            return PostService(session, self.background.clock, self.background.default_timezone)
+            return self.background.services.posts(session)
 
         async def record(session: AsyncSession, message_id: int) -> None:
             await posts(session).finish(post_id, fire_time, RunStatus.SENT, message_id)
@@ -458,7 +456,7 @@ class OutboxSender:
         draw = await self._draw(rows)
 
         async def record(session: AsyncSession, message_id: int) -> None:
-            await self.background.draws(session).posted(draw.id, message_id)
+            await self.background.services.draws(session).posted(draw.id, message_id)
 
         return Delivery(
             render_post(draw, self.background.timezone_of(profile)),
@@ -481,7 +479,7 @@ class OutboxSender:
         draw = await self._draw(rows)
 
         async def record(session: AsyncSession, message_id: int) -> None:
-            await self.background.draws(session).result_posted(draw.id, message_id)
+            await self.background.services.draws(session).result_posted(draw.id, message_id)
 
         return Delivery(
             await self._result_text(profile, draw, int(rows[0].payload["entrants"])),

@@ -21,13 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.background import Background
 from bot.directory import ChatDirectory
 from bot.middlewares import commit_update_so_far
-from bot.rights import TOPICS, RightsNotices
 from models import Topic
 from services.chats import ChatProfile
 from services.outbox import Kind, OutboxService
-from services.points import PointsService
 from services.topics import ClosedTopic, TopicService, TopicSpec, spec_of
 from views.topics import opening_text, photos_caption, summary_text
+from workflows.rights import TOPICS, RightsNotices
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +117,9 @@ class TopicHost:
         async with self._session() as session, session.begin():
             topics = self._topics(session)
             chat_id = await topics.chat_of(topic_id)
-            profile = await self.background.chats(session).profile(chat_id) if chat_id else None
+            profile = (
+                await self.background.services.chats(session).profile(chat_id) if chat_id else None
+            )
             timezone = self.background.timezone_of(profile)
             closed = await topics.close(topic_id, timezone)
             if closed is None:
@@ -144,8 +145,7 @@ class TopicHost:
         return self.background.session_pool()
 
     def _topics(self, session: AsyncSession) -> TopicService:
-        clock = self.background.clock
-        return TopicService(session, clock, PointsService(session, clock))
+        return self.background.services.topics(session)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,81 @@
+"""The one place that builds the domain services on a session: with the same clock, default
+time zone and tier-ladder cache for an update (the tracking middleware hands them to the
+handlers) as for work outside one (`bot/background.py`: the outbox sender, jobs, keepers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.cadence import CadenceService
+from services.campaigns import CampaignService
+from services.chats import ChatService
+from services.checkins import CheckinService
+from services.clock import Clock
+from services.digest import DigestService
+from services.draws import DrawService
+from services.points import PointsService
+from services.posts import PostService
+from services.referrals import ReferralService
+from services.tiers import LadderCache, TierService
+from services.topics import TopicService
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFactory:
+    clock: Clock
+    default_timezone: str = "UTC"
+    ladders: LadderCache = field(default_factory=LadderCache)
+
+    def chats(self, session: AsyncSession) -> ChatService:
+        return ChatService(session, self.clock, self.default_timezone)
+
+    def points(self, session: AsyncSession) -> PointsService:
+        return PointsService(session, self.clock, self.default_timezone, ladders=self.ladders)
+
+    def tiers(self, session: AsyncSession) -> TierService:
+        return TierService(session, self.ladders)
+
+    def checkins(
+        self, session: AsyncSession, points: PointsService | None = None
+    ) -> CheckinService:
+        return CheckinService(session, self.clock, points or self.points(session))
+
+    def draws(self, session: AsyncSession, points: PointsService | None = None) -> DrawService:
+        return DrawService(session, self.clock, points or self.points(session))
+
+    def referrals(
+        self, session: AsyncSession, points: PointsService | None = None
+    ) -> ReferralService:
+        return ReferralService(session, self.clock, points or self.points(session))
+
+    def topics(self, session: AsyncSession, points: PointsService | None = None) -> TopicService:
+        return TopicService(session, self.clock, points or self.points(session))
+
+    def posts(self, session: AsyncSession) -> PostService:
+        return PostService(session, self.clock, self.default_timezone)
+
+    def campaigns(self, session: AsyncSession) -> CampaignService:
+        return CampaignService(session, self.clock)
+
+    def cadence(self, session: AsyncSession) -> CadenceService:
+        return CadenceService(session, self.clock, self.default_timezone)
+
+    def digest(self, session: AsyncSession) -> DigestService:
+        return DigestService(session, self.clock)
+
+    def for_update(self, session: AsyncSession) -> dict[str, object]:
+        """What a handler may ask for by name, sharing one PointsService."""
+        points = self.points(session)
+        return {
+            "chats": self.chats(session),
+            "points": points,
+            "checkins": self.checkins(session, points),
+            "draws": self.draws(session, points),
+            "referrals": self.referrals(session, points),
+            "posts": self.posts(session),
+            "campaigns": self.campaigns(session),
+            "tiers": self.tiers(session),
+            "topics": self.topics(session, points),
+        }
