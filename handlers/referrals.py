@@ -19,7 +19,8 @@ from bot.commands import usage_reply
 from services.chats import ChatProfile
 from services.referrals import ReferralService
 from views.numbers import MEDALS, number
-from workflows.rights import INVITE, RightsNotices
+from views.rights import INVITE
+from workflows.rights import RightsNotices
 
 LINK_NAME_LENGTH = 32  # Telegram's limit for an invite link's name
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_of, usage_reply
 from bot.filters import IsAdmin
-from bot.middlewares import commit_update_so_far
+from bot.middlewares import commit_so_far, commit_update_so_far
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.exports import ENCODING, ExportKind, write_csv
@@ -245,7 +245,7 @@ async def export(
             )
             out.flush()
             size = os.fstat(out.fileno()).st_size
-        await session.commit()  # the read is done: nothing waits on the upload
+        await commit_so_far(session)  # the read is done: nothing waits on the upload
         if rows == 0:
             await message.reply(_("Nothing to export for that range."))
             return

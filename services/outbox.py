@@ -46,6 +46,7 @@ class Kind:
     DRAW_RESULT = "draw_result"
     DRAW_RESULT_EDIT = "draw_result_edit"
     DELETE = "delete"  # payload: message_ids (a welcome whose time is up)
+    RIGHTS_NOTICE = "rights_notice"  # payload: rights (those the bot lacks, told once)
 
 
 # Kinds whose rows for one chat are gathered for a while and posted as one message.

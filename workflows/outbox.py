@@ -51,7 +51,8 @@ from views.announcements import (
 from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
 from views.posts import PostMessage, post_message
-from workflows.rights import DELETE, PIN, TOPICS, RightsNotices
+from views.rights import DELETE, PIN, TOPICS, rights_notice
+from workflows.rights import RightsNotices
 from workflows.topics import Placement, TopicHost, TopicRightsMissing
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class OutboxSender:
             Kind.DRAW_EDIT: self._draw_edit,
             Kind.DRAW_RESULT: self._draw_result,
             Kind.DRAW_RESULT_EDIT: self._draw_result_edit,
+            Kind.RIGHTS_NOTICE: self._rights_notice,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -389,6 +391,10 @@ class OutboxSender:
             markup=InlineKeyboardMarkup(inline_keyboard=[[rules]]),
             delete_after=profile.welcome.delete_after,
         )
+
+    async def _rights_notice(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+        (row,) = rows
+        return Delivery(rights_notice(row.payload["rights"]))
 
     async def _cadence(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         """The morning post (opening the daily topic it names), the reminder with the day's

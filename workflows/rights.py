@@ -1,4 +1,5 @@
-"""Telling a group's admins, once, that the bot lacks a right one of its features needs.
+"""Telling a group's admins, once, that the bot lacks a right one of its features needs (the
+notice goes out through the outbox; its words are in `views/rights.py`).
 
 What was told is stored with the chat, so neither a restart nor a second worker repeats it; when
 the bot gets the right, the note goes, and losing it again is told again.
@@ -13,17 +14,14 @@ from contextlib import asynccontextmanager
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ChatMemberUnion
-from aiogram.utils.i18n import gettext as _
 
 from bot.background import Background
 from bot.middlewares import commit_update_so_far
 from services.chats import ChatService
+from services.outbox import Kind, OutboxService
+from views.rights import DELETE, INVITE, PIN, TOPICS
 
 logger = logging.getLogger(__name__)
-INVITE = "can_invite_users"
-DELETE = "can_delete_messages"
-PIN = "can_pin_messages"
-TOPICS = "can_manage_topics"
 WATCHED = (INVITE, DELETE, PIN)  # told when the bot is made admin without them
 # Told only when something needing it failed (most groups are not forums), and forgotten
 # like the others once granted.
@@ -50,7 +48,7 @@ class RightsNotices:
             async with self._transaction() as chats:
                 await chats.clear_missing_rights(chat_id, has)
             self._told.difference_update((chat_id, right) for right in has)
-        await self._tell(bot, chat_id, [right for right in WATCHED if right not in has])
+        await self._tell(chat_id, [right for right in WATCHED if right not in has])
 
     async def failed(
         self, bot: Bot, chat_id: int, right: str, what: str, error: TelegramAPIError
@@ -74,55 +72,25 @@ class RightsNotices:
             membership.status == "administrator" and getattr(membership, right, False)
         ):
             return False
-        await self._tell(bot, chat_id, [right])
+        await self._tell(chat_id, [right])
         return True
 
-    async def _tell(self, bot: Bot, chat_id: int, rights: list[str]) -> None:
+    async def _tell(self, chat_id: int, rights: list[str]) -> None:
+        """Note the rights as missing and, for those not told before, write the admins' notice
+        to the outbox in the same transaction: told once, however often this runs."""
         if not rights:
             return
         async with self._transaction() as chats:
             new = await chats.note_missing_rights(chat_id, rights)
-            profile = await chats.profile(chat_id)
+            if new:
+                noted = self.background.clock.now().isoformat()
+                await OutboxService(chats.session, self.background.clock).add(
+                    chat_id, Kind.RIGHTS_NOTICE, f"rights:{chat_id}:{noted}", {"rights": new}
+                )
         self._told.update((chat_id, right) for right in rights)
-        if not new:
-            return
-        with self.background.speaking(profile):
-            text = "\n".join(
-                [
-                    _("⚠️ <b>Admins:</b>"),
-                    *map(missing_right, new),
-                    _("Everything else keeps working."),
-                ]
-            )
-        try:
-            await bot.send_message(chat_id, text)
-        except TelegramAPIError as error:
-            logger.warning("could not tell the admins of chat %s: %s", chat_id, error)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[ChatService]:
         await commit_update_so_far()
         async with self.background.session_pool() as session, session.begin():
             yield self.background.services.chats(session)
-
-
-def missing_right(right: str) -> str:
-    if right == INVITE:
-        return _(
-            "• I can't create invite links, so /invite gives members none. "
-            "Give me the “Invite users via link” right."
-        )
-    if right == TOPICS:
-        return _(
-            "• I can't create or close forum topics, so topic threads can't open here. "
-            "Give me the “Manage topics” right."
-        )
-    if right == PIN:
-        return _(
-            "• I can't pin messages, so scheduled posts marked pin go out unpinned. "
-            "Give me the “Pin messages” right."
-        )
-    return _(
-        "• I can't delete messages, so quiet sign-ins stay in the chat. "
-        "Give me the “Delete messages” right."
-    )

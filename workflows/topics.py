@@ -25,8 +25,9 @@ from models import Topic
 from services.chats import ChatProfile
 from services.outbox import Kind, OutboxService
 from services.topics import ClosedTopic, TopicService, TopicSpec, spec_of
+from views.rights import TOPICS
 from views.topics import opening_text, photos_caption, summary_text
-from workflows.rights import TOPICS, RightsNotices
+from workflows.rights import RightsNotices
 
 logger = logging.getLogger(__name__)
 

@@ -3,6 +3,7 @@ from bot.middlewares.database import (
     CommitBeforeCalling,
     DbSessionMiddleware,
     after_commit,
+    commit_so_far,
     commit_update_so_far,
     forget_after_commit,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "MessageCountingMiddleware",
     "TrackingMiddleware",
     "after_commit",
+    "commit_so_far",
     "commit_update_so_far",
     "forget_after_commit",
 ]

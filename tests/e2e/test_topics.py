@@ -190,9 +190,10 @@ async def test_a_forum_that_lets_the_bot_manage_no_topics_gets_a_clear_answer(
     forum = await sandbox.create_group("Tea Forum", creator=admin, is_forum=True, bot_rights=rights)
     await sandbox.ask(forum, admin, "/settings language en")
     command = await sandbox.send(forum, admin, "/topic new Colours")
-    (notice,) = await sandbox.wait_for(sent_in(forum, "⚠️ Admins:"))  # once, for every admin
+    notice, answer = await sandbox.wait_for_each(  # the notice, once for every admin
+        sent_in(forum, "⚠️ Admins:"), replying_to(forum, command["message"]["message_id"])
+    )
     assert "Manage topics" in notice["text"]
-    answer = await sandbox.reply_to(forum.id, command["message"]["message_id"])
     assert answer["text"] == (
         "I can't create topics in this group. Give me the “Manage topics” right, then try again."
     )

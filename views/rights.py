@@ -1,0 +1,40 @@
+"""What the admins are told when the bot lacks a right one of its features needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiogram.utils.i18n import gettext as _
+
+INVITE = "can_invite_users"
+DELETE = "can_delete_messages"
+PIN = "can_pin_messages"
+TOPICS = "can_manage_topics"
+
+
+def rights_notice(rights: Iterable[str]) -> str:
+    return "\n".join(
+        [_("⚠️ <b>Admins:</b>"), *map(missing_right, rights), _("Everything else keeps working.")]
+    )
+
+
+def missing_right(right: str) -> str:
+    if right == INVITE:
+        return _(
+            "• I can't create invite links, so /invite gives members none. "
+            "Give me the “Invite users via link” right."
+        )
+    if right == TOPICS:
+        return _(
+            "• I can't create or close forum topics, so topic threads can't open here. "
+            "Give me the “Manage topics” right."
+        )
+    if right == PIN:
+        return _(
+            "• I can't pin messages, so scheduled posts marked pin go out unpinned. "
+            "Give me the “Pin messages” right."
+        )
+    return _(
+        "• I can't delete messages, so quiet sign-ins stay in the chat. "
+        "Give me the “Delete messages” right."
+    )
