@@ -17,10 +17,8 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_reply
-from models import Member
 from services.campaigns import CampaignService, last_minute, multiplier_text
 from services.chats import ChatProfile
 from services.messages import MessageTally
@@ -53,7 +51,6 @@ async def me(
     message: Message,
     points: PointsService,
     tiers: TierService,
-    session: AsyncSession,
     chat_profile: ChatProfile,
     tally: MessageTally,
     referrals: ReferralService,
@@ -68,7 +65,7 @@ async def me(
     if user.is_bot:
         await message.reply(_("Bots don't collect points."))
         return
-    member = await session.get(Member, (message.chat.id, user.id))
+    member = await points.member(message.chat.id, user.id)
     lifetime = member.lifetime_points if member else 0
     ladder = await tiers.ladder(message.chat.id)
     place = standing(ladder, lifetime)

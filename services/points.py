@@ -379,6 +379,10 @@ class PointsService:
     async def balance(self, chat_id: int, user_id: int) -> Balance:
         return await self._balance(chat_id, user_id, applied=False)
 
+    async def member(self, chat_id: int, user_id: int) -> Member | None:
+        """The member's row (balances, counters, streak), or None if never seen here."""
+        return await self.session.get(Member, (chat_id, user_id))
+
     async def history(self, chat_id: int, user_id: int, limit: int = 10) -> list[HistoryLine]:
         """The member's last changes, newest first, each with the campaign that multiplied it."""
         rows = await self.session.execute(
