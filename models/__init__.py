@@ -13,6 +13,7 @@ from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
 from models.receipt import CommandReceipt
 from models.referral import InviteLink, Referral
+from models.shop import Redemption, Reward, RewardCode
 from models.stats import DAY_COUNTERS, DailyStats, MemberSegment, SegmentRun
 from models.tier import TierRow
 from models.topic import Topic, TopicMember, TopicReaction, TopicReply
@@ -36,7 +37,10 @@ __all__ = [
     "OutboxMessage",
     "PeriodTotal",
     "PostRun",
+    "Redemption",
     "Referral",
+    "Reward",
+    "RewardCode",
     "ScheduledPost",
     "SegmentRun",
     "TierRow",

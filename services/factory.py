@@ -18,6 +18,7 @@ from services.draws import DrawService
 from services.points import PointsService
 from services.posts import PostService
 from services.referrals import ReferralService
+from services.shop import ShopService
 from services.tiers import LadderCache, TierService
 from services.topics import TopicService
 
@@ -53,6 +54,9 @@ class ServiceFactory:
     def topics(self, session: AsyncSession, points: PointsService | None = None) -> TopicService:
         return TopicService(session, self.clock, points or self.points(session))
 
+    def shop(self, session: AsyncSession, points: PointsService | None = None) -> ShopService:
+        return ShopService(session, self.clock, points or self.points(session))
+
     def posts(self, session: AsyncSession) -> PostService:
         return PostService(session, self.clock, self.default_timezone)
 
@@ -78,4 +82,5 @@ class ServiceFactory:
             "campaigns": self.campaigns(session),
             "tiers": self.tiers(session),
             "topics": self.topics(session, points),
+            "shop": self.shop(session, points),
         }

@@ -47,6 +47,9 @@ class Kind:
     DRAW_RESULT_EDIT = "draw_result_edit"
     DELETE = "delete"  # payload: message_ids (a welcome whose time is up)
     RIGHTS_NOTICE = "rights_notice"  # payload: rights (those the bot lacks, told once)
+    # To the member's private chat: payload redemption_id (the code is read when it is sent,
+    # so no secret is copied into the outbox)
+    REWARD_DELIVERY = "reward_delivery"
 
 
 # Kinds whose rows for one chat are gathered for a while and posted as one message.
@@ -60,6 +63,7 @@ GRACE = {
     Kind.DELETE: timedelta(days=2),  # Telegram lets a bot delete its messages for 48 hours
     Kind.DRAW_POST: timedelta(days=1),
     Kind.DRAW_RESULT: timedelta(days=7),  # winners are told however late
+    Kind.REWARD_DELIVERY: timedelta(days=30),  # what was paid for is delivered however late
 }
 DEFAULT_GRACE = timedelta(hours=1)
 WELCOME_BURST_SECONDS = 3.0  # joins this close together share one welcome

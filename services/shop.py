@@ -1,0 +1,547 @@
+"""The points shop: rewards a group's members buy with points, coupon code pools, and the one
+transaction that redeems.
+
+A redemption checks the reward (there, not paused), the member (tier, limit, points) and the
+stock, then deducts the points (a ledger row keyed by the press), takes one free code, moves
+the stock and writes the redemption, with the code's private delivery in the outbox, all in
+one savepoint: a refusal writes nothing, and the same press twice redeems once. The reward's
+row is locked first, so redemptions of one reward queue on it and stock never goes below zero.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Chat, Member, Redemption, Reward, RewardCode
+from models.queries import insert_for
+from services.clock import Clock, local_day, start_of
+from services.outbox import Kind, OutboxService
+from services.points import NotEnoughPoints, PointsService
+from services.tiers import Tier
+from services.words import loosen_options
+
+KINDS = ("coupon", "gift", "perk")
+PERIODS = ("day", "week", "month", "ever")
+OPTIONS = ("price", "stock", "limit", "per", "min_tier", "kind", "valid")
+MAX_NAME = 64
+MAX_PRICE = 1_000_000
+MAX_STOCK = 1_000_000
+MAX_LIMIT = 1_000
+MAX_VALID_DAYS = 3_650
+MAX_CODE = 64
+MAX_FILE_BYTES = 1 << 20
+MAX_FILE_LINES = 100_000
+MAX_GENERATED = 10_000
+CODES_PER_STATEMENT = 1_000
+# Column names a code pool's CSV may use for its codes (Taobao and Youzan exports among them).
+CODE_HEADERS = frozenset(
+    {"code", "codes", "coupon", "coupon code", "券码", "优惠券码", "兑换码", "卡密"}
+)
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed
+
+
+class ShopInputError(ValueError):
+    """`part` of an admin's command is wrong: name, price, stock, limit, per, min_tier, kind,
+    valid, prefix, count, file (`detail` says why), or an option given twice."""
+
+    def __init__(self, part: str, detail: str = "") -> None:
+        super().__init__(part)
+        self.part = part
+        self.detail = detail
+
+
+class RewardNotFound(LookupError):
+    pass
+
+
+class Refused(Exception):
+    """A redemption refused, with nothing written: `reason` is gone, paused, tier, limit,
+    sold_out or points (`balance` then says what the member has)."""
+
+    def __init__(self, reason: str, balance: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.balance = balance
+
+
+@dataclass(frozen=True, slots=True)
+class RewardSpec:
+    name: str
+    price: int
+    kind: str = "coupon"
+    stock: int | None = None
+    limit_count: int | None = None
+    limit_per: str = "ever"
+    min_tier: str | None = None  # a tier key
+    valid_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    redemption: Redemption
+    code: str | None
+    balance: int
+    already: bool = False  # the same press before: nothing new was written
+
+
+@dataclass(frozen=True, slots=True)
+class CodeFile:
+    """A code pool's file as read: its codes with their line numbers, and the lines refused
+    (line, reason: `not a code`, `too long`, `twice in the file`)."""
+
+    codes: list[tuple[int, str]]
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeImport:
+    added: int
+    refused: list[tuple[int, str]]  # the file's, and `already in the pool`
+
+
+def parse_reward(args: str, ladder: Sequence[Tier]) -> RewardSpec:
+    """`<name> price=<points> [stock=N] [limit=N] [per=day|week|month|ever] [min_tier=…]
+    [kind=coupon|gift|perk] [valid=30d]`, options in any order after the name."""
+    name, options = _name_and_options(args)
+    if not name or len(name) > MAX_NAME:
+        raise ShopInputError("name")
+    if "price" not in options:
+        raise ShopInputError("price")
+    values = _reward_values(options, ladder)
+    return RewardSpec(name=name, **values)  # type: ignore[arg-type]
+
+
+def parse_changes(args: str, ladder: Sequence[Tier]) -> dict[str, object]:
+    """The options of `/reward edit <id> …`: only those given, `name=` included."""
+    name, options = _name_and_options(args)
+    if name:
+        raise ShopInputError("name")
+    changes = _reward_values(options, ladder)
+    if not changes:
+        raise ShopInputError("price")  # nothing to change: the usage says what can be
+    return changes
+
+
+def _name_and_options(args: str) -> tuple[str, dict[str, str]]:
+    words, options, name = loosen_options(args, OPTIONS).split(), dict[str, str](), []
+    for word in words:
+        option, equals, value = word.partition("=")
+        option = option.lower()
+        if equals and option in OPTIONS:
+            if option in options:
+                raise ShopInputError(option)
+            options[option] = value
+        elif options:
+            raise ShopInputError("name")  # the name comes first, in one piece
+        else:
+            name.append(word)
+    return " ".join(name), options
+
+
+def _reward_values(options: dict[str, str], ladder: Sequence[Tier]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    if "price" in options:
+        values["price"] = _number(options["price"], "price", 0, MAX_PRICE)
+    if "stock" in options:
+        values["stock"] = _number(options["stock"], "stock", 0, MAX_STOCK)
+    if "limit" in options:
+        values["limit_count"] = _number(options["limit"], "limit", 1, MAX_LIMIT)
+    if "per" in options:
+        per = options["per"].lower()
+        if per not in PERIODS:
+            raise ShopInputError("per")
+        values["limit_per"] = per
+    if "kind" in options:
+        kind = options["kind"].lower()
+        if kind not in KINDS:
+            raise ShopInputError("kind")
+        values["kind"] = kind
+    if "min_tier" in options:
+        tier = next((t for t in ladder if t.answers_to(options["min_tier"])), None)
+        if tier is None:
+            raise ShopInputError("min_tier")
+        values["min_tier"] = tier.key
+    if "valid" in options:
+        days = options["valid"].lower().removesuffix("d")
+        values["valid_days"] = _number(days, "valid", 1, MAX_VALID_DAYS)
+    return values
+
+
+def _number(text: str, part: str, low: int, high: int) -> int:
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise ShopInputError(part)
+    return int(text)
+
+
+def read_codes(data: bytes) -> CodeFile:
+    """A code pool's file: one code a line, or a CSV whose code column is named (`code`, `券码`,
+    …) or first; UTF-8 or GBK (as Taobao exports), with or without a BOM. A header line is
+    skipped, blank lines ignored; codes refused are listed by line."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ShopInputError("file", "too big")
+    text = _decode(data)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if len(rows) > MAX_FILE_LINES:
+        raise ShopInputError("file", "too many lines")
+    column, first = 0, 0
+    if rows and any(cell.strip().casefold() in CODE_HEADERS for cell in rows[0]):
+        column = next(i for i, c in enumerate(rows[0]) if c.strip().casefold() in CODE_HEADERS)
+        first = 1
+    codes: list[tuple[int, str]] = []
+    refused: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for line, row in enumerate(rows[first:], start=first + 1):
+        cell = row[column].strip() if column < len(row) else ""
+        if not cell:
+            if any(value.strip() for value in row):
+                refused.append((line, "not a code"))
+            continue
+        if len(cell) > MAX_CODE:
+            refused.append((line, "too long"))
+        elif not cell.isprintable() or any(char.isspace() for char in cell):
+            refused.append((line, "not a code"))
+        elif cell in seen:
+            refused.append((line, "twice in the file"))
+        else:
+            seen.add(cell)
+            codes.append((line, cell))
+    if not codes and not refused:
+        raise ShopInputError("file", "empty")
+    return CodeFile(codes, refused)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data:
+        raise ShopInputError("file", "not text")  # UTF-16, or a spreadsheet's binary file
+    for encoding in ("utf-8", "gb18030"):  # gb18030 reads every GBK file
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ShopInputError("file", "not text")
+
+
+def generated_codes(count: int, prefix: str) -> list[str]:
+    """`count` random codes, `FAN-7K3M-Q9XD`: 40 bits each, from an alphabet without 0/O, 1/I."""
+    if not 1 <= count <= MAX_GENERATED:
+        raise ShopInputError("count")
+    if len(prefix) > 16 or not all(char.isascii() and char.isalnum() for char in prefix):
+        raise ShopInputError("prefix")
+
+    def one() -> str:
+        body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        return "-".join(part for part in (prefix.upper(), body[:4], body[4:]) if part)
+
+    return [one() for _ in range(count)]
+
+
+def window_start(per: str, now: datetime, timezone: str) -> datetime | None:
+    """Where a member's limit period began (their group's local day, week from Monday, month)."""
+    today = local_day(now, timezone)
+    if per == "day":
+        return start_of(today, timezone)
+    if per == "week":
+        return start_of(today - timedelta(days=today.weekday()), timezone)
+    if per == "month":
+        return start_of(date(today.year, today.month, 1), timezone)
+    return None
+
+
+def discounted(price: int, percent: int) -> int:
+    """The price after a tier's discount, rounded to the nearest point (never below 0)."""
+    return max(0, (price * (100 - percent) + 50) // 100)
+
+
+class ShopService:
+    def __init__(self, session: AsyncSession, clock: Clock, points: PointsService) -> None:
+        self.session = session
+        self.clock = clock
+        self.points = points
+
+    async def add(self, chat_id: int, admin_id: int, spec: RewardSpec) -> Reward:
+        reward = Reward(
+            chat_id=chat_id, name=spec.name, kind=spec.kind, price=spec.price,
+            stock=spec.stock, initial_stock=spec.stock, limit_count=spec.limit_count,
+            limit_per=spec.limit_per, min_tier=spec.min_tier, valid_days=spec.valid_days,
+            status="active", redeemed=0, points_spent=0, created_by=admin_id,
+            created_at=self.clock.now(),
+        )  # fmt: skip
+        self.session.add(reward)
+        await self.session.flush()
+        return reward
+
+    async def reward(self, chat_id: int, reward_id: int) -> Reward:
+        """The group's reward (paused ones too); RewardNotFound if it has none such."""
+        reward = await self.session.get(Reward, reward_id)
+        if reward is None or reward.chat_id != chat_id or reward.status == "deleted":
+            raise RewardNotFound(reward_id)
+        return reward
+
+    async def edit(self, chat_id: int, reward_id: int, changes: dict[str, object]) -> Reward:
+        reward = await self._locked(chat_id, reward_id)
+        for name, value in changes.items():
+            setattr(reward, name, value)
+        if "stock" in changes:  # a restock: what was redeemed before counts against the start
+            reward.initial_stock = None if reward.stock is None else reward.stock + reward.redeemed
+        await self.session.flush()
+        return reward
+
+    async def set_paused(self, chat_id: int, reward_id: int, paused: bool) -> Reward:
+        reward = await self._locked(chat_id, reward_id)
+        reward.status = "paused" if paused else "active"
+        await self.session.flush()
+        return reward
+
+    async def delete(self, chat_id: int, reward_id: int) -> Reward:
+        """Off the shelf for good; codes already issued stay valid and are kept, as is the
+        pool (nothing is erased: the audit and the exports still add up)."""
+        reward = await self._locked(chat_id, reward_id)
+        reward.status = "deleted"
+        await self.session.flush()
+        return reward
+
+    async def shelf(self, chat_id: int, *, with_paused: bool = False) -> list[Reward]:
+        statuses = ("active", "paused") if with_paused else ("active",)
+        found = await self.session.scalars(
+            select(Reward)
+            .where(Reward.chat_id == chat_id, Reward.status.in_(statuses))
+            .order_by(Reward.price, Reward.id)
+        )
+        return list(found)
+
+    async def free_codes(self, reward_ids: Sequence[int]) -> dict[int, int]:
+        if not reward_ids:
+            return {}
+        rows = await self.session.execute(
+            select(RewardCode.reward_id, func.count())
+            .where(RewardCode.reward_id.in_(reward_ids), RewardCode.status == "free")
+            .group_by(RewardCode.reward_id)
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def add_codes(self, chat_id: int, reward_id: int, file: CodeFile) -> CodeImport:
+        """Add the file's codes to the pool; a code the group has already (in any reward's
+        pool) is refused with its line."""
+        reward = await self._locked(chat_id, reward_id)
+        if reward.kind != "coupon":
+            raise ShopInputError("kind")
+        now, added = self.clock.now(), set[str]()
+        for start in range(0, len(file.codes), CODES_PER_STATEMENT):
+            chunk = file.codes[start : start + CODES_PER_STATEMENT]
+            inserted = await self.session.scalars(
+                insert_for(self.session, RewardCode)
+                .values(
+                    [
+                        {
+                            "chat_id": chat_id,
+                            "reward_id": reward_id,
+                            "code": code,
+                            "status": "free",
+                            "added_at": now,
+                        }
+                        for _, code in chunk
+                    ]
+                )
+                .on_conflict_do_nothing(index_elements=["chat_id", "code"])
+                .returning(RewardCode.code)
+            )
+            added.update(inserted)
+        pooled = [(line, "already in the pool") for line, code in file.codes if code not in added]
+        return CodeImport(len(added), sorted(file.refused + pooled))
+
+    async def redeem(
+        self,
+        chat_id: int,
+        user_id: int,
+        reward_id: int,
+        *,
+        key: str,
+        ladder: Sequence[Tier],
+        timezone: str,
+        source: str = "shop",
+        discount: int = 0,
+    ) -> Redeemed:
+        """Redeem once per `key` (the press, or the draw's win, or the campaign's member), or
+        raise Refused having written nothing. A free reward (`source` other than the shop)
+        costs no points."""
+        existing = await self.session.scalar(select(Redemption).where(Redemption.key == key))
+        if existing is not None:
+            return Redeemed(existing, await self._code(existing), 0, already=True)
+        async with self.session.begin_nested():
+            return await self._redeem(
+                chat_id, user_id, reward_id, key, ladder, timezone, source, discount
+            )
+
+    async def _redeem(
+        self,
+        chat_id: int,
+        user_id: int,
+        reward_id: int,
+        key: str,
+        ladder: Sequence[Tier],
+        timezone: str,
+        source: str,
+        discount: int,
+    ) -> Redeemed:
+        reward = await self.session.scalar(
+            select(Reward)
+            .where(Reward.id == reward_id, Reward.chat_id == chat_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if reward is None or reward.status == "deleted":
+            raise Refused("gone")
+        if reward.status == "paused" and source == "shop":
+            raise Refused("paused")
+        member = await self.session.get(Member, (chat_id, user_id))
+        lifetime, balance = (member.lifetime_points, member.points) if member else (0, 0)
+        needed = next((tier for tier in ladder if tier.key == reward.min_tier), None)
+        if source == "shop" and needed is not None and lifetime < needed.threshold:
+            raise Refused("tier", balance)
+        now = self.clock.now()
+        if source == "shop" and reward.limit_count is not None:
+            since = window_start(reward.limit_per, now, timezone)
+            mine = (
+                select(func.count())
+                .select_from(Redemption)
+                .where(
+                    Redemption.chat_id == chat_id,
+                    Redemption.user_id == user_id,
+                    Redemption.reward_id == reward_id,
+                )
+            )
+            if since is not None:
+                mine = mine.where(Redemption.created_at >= since)
+            taken = await self.session.scalar(mine)
+            if (taken or 0) >= reward.limit_count:
+                raise Refused("limit", balance)
+        if reward.stock is not None and reward.stock <= 0:
+            raise Refused("sold_out", balance)
+        code = None
+        if reward.kind == "coupon":
+            code = await self.session.scalar(
+                select(RewardCode)
+                .where(RewardCode.reward_id == reward_id, RewardCode.status == "free")
+                .order_by(RewardCode.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if code is None:
+                raise Refused("sold_out", balance)
+        price = discounted(reward.price, discount) if source == "shop" else 0
+        if price:
+            try:
+                paid = await self.points.change(
+                    chat_id, user_id, -price, reason="shop", key=f"shop:{key}",
+                    ref=f"reward:{reward_id}", timezone=timezone,
+                )  # fmt: skip
+            except NotEnoughPoints as short:
+                raise Refused("points", short.balance) from None
+            balance = paid.points
+        await self.session.execute(
+            update(Reward)
+            .where(Reward.id == reward_id)
+            .values(
+                stock=Reward.stock - 1 if reward.stock is not None else None,
+                redeemed=Reward.redeemed + 1,
+                points_spent=Reward.points_spent + price,
+            )
+        )
+        if code is not None:
+            code.status = "issued"
+        valid = timedelta(days=reward.valid_days) if reward.valid_days else None
+        redemption = Redemption(
+            key=key, chat_id=chat_id, user_id=user_id, reward_id=reward_id, source=source,
+            price=price, code_id=code.id if code else None, status="issued",
+            expires_at=now + valid if valid else None, created_at=now,
+        )  # fmt: skip
+        self.session.add(redemption)
+        await self.session.flush()
+        if await self._started_privately(user_id):
+            await OutboxService(self.session, self.clock).add(
+                user_id, Kind.REWARD_DELIVERY, f"reward:{redemption.id}",
+                {"redemption_id": redemption.id},
+            )  # fmt: skip
+        return Redeemed(redemption, code.code if code else None, balance)
+
+    async def deliver_privately(self, user_id: int, redemption_id: int) -> bool:
+        """Queue the delivery of a member's redemption to their private chat (the deep link they
+        opened after redeeming before they had started the bot). False if it is not theirs."""
+        redemption = await self.session.get(Redemption, redemption_id)
+        if redemption is None or redemption.user_id != user_id:
+            return False
+        await OutboxService(self.session, self.clock).add(
+            user_id, Kind.REWARD_DELIVERY, f"reward:{redemption.id}",
+            {"redemption_id": redemption.id},
+        )  # fmt: skip
+        return True
+
+    async def received(
+        self, chat_id: int | None, user_id: int
+    ) -> list[tuple[Redemption, Reward, str | None]]:
+        """A member's redemptions, newest first, with their reward and code: in one group, or
+        in every group (`chat_id` None, as `/mycoupons` in a private chat)."""
+        query = (
+            select(Redemption, Reward, RewardCode.code)
+            .join(Reward, Reward.id == Redemption.reward_id)
+            .outerjoin(RewardCode, RewardCode.id == Redemption.code_id)
+            .where(Redemption.user_id == user_id)
+            .order_by(Redemption.id.desc())
+        )
+        if chat_id is not None:
+            query = query.where(Redemption.chat_id == chat_id)
+        return [(r, reward, code) for r, reward, code in (await self.session.execute(query))]
+
+    async def _code(self, redemption: Redemption) -> str | None:
+        if redemption.code_id is None:
+            return None
+        return await self.session.scalar(
+            select(RewardCode.code).where(RewardCode.id == redemption.code_id)
+        )
+
+    async def _started_privately(self, user_id: int) -> bool:
+        chat = await self.session.get(Chat, user_id)
+        return chat is not None and chat.type == "private" and chat.active
+
+    async def _locked(self, chat_id: int, reward_id: int) -> Reward:
+        reward = await self.session.scalar(
+            select(Reward)
+            .where(Reward.id == reward_id, Reward.chat_id == chat_id, Reward.status != "deleted")
+            .with_for_update()
+        )
+        if reward is None:
+            raise RewardNotFound(reward_id)
+        return reward
+
+
+async def audit_shop(session: AsyncSession) -> list[str]:
+    """What does not add up in the shop: a reward whose stock went below zero or does not
+    equal its start less what was redeemed since, codes issued that no redemption holds."""
+    problems: list[str] = []
+    for reward in await session.scalars(select(Reward)):
+        if reward.stock is None or reward.initial_stock is None:
+            continue
+        if reward.stock < 0 or reward.stock != reward.initial_stock - reward.redeemed:
+            problems.append(
+                f"reward {reward.id}: stock {reward.stock}, started at {reward.initial_stock}, "
+                f"{reward.redeemed} redeemed"
+            )
+    issued = await session.scalar(
+        select(func.count()).select_from(RewardCode).where(RewardCode.status == "issued")
+    )
+    held = await session.scalar(
+        select(func.count()).select_from(Redemption).where(Redemption.code_id.is_not(None))
+    )
+    if issued != held:
+        problems.append(f"{issued} codes issued, {held} held by redemptions")
+    return problems

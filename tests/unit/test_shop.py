@@ -1,0 +1,334 @@
+"""The points shop on a real database: rewards, code pools, and the redemption transaction
+(once per press, nothing written when refused, stock never below zero, no code issued twice)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import LedgerEntry, OutboxMessage, Redemption, RewardCode
+from services.chats import ChatService
+from services.clock import FrozenClock
+from services.points import PointsService, audit
+from services.shop import (
+    CodeFile,
+    Redeemed,
+    Refused,
+    RewardNotFound,
+    RewardSpec,
+    ShopInputError,
+    ShopService,
+    audit_shop,
+    discounted,
+    generated_codes,
+    parse_changes,
+    parse_reward,
+    read_codes,
+    window_start,
+)
+from services.tiers import DEFAULT_TIERS
+from tests.unit.conftest import GROUP
+
+ADMIN, FAN = 7, 42
+SHANGHAI = "Asia/Shanghai"
+NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, a Wednesday
+
+
+def shop(session: AsyncSession, clock: FrozenClock) -> ShopService:
+    return ShopService(session, clock, PointsService(session, clock))
+
+
+async def grant(pool: async_sessionmaker[AsyncSession], user: int, points: int) -> None:
+    async with pool() as session, session.begin():
+        await PointsService(session, FrozenClock(NOW)).change(
+            GROUP, user, points, reason="admin", key=f"grant:{user}:{points}"
+        )
+
+
+async def new_reward(
+    pool: async_sessionmaker[AsyncSession], spec: RewardSpec, codes: int = 0
+) -> int:
+    async with pool() as session, session.begin():
+        service = shop(session, FrozenClock(NOW))
+        reward = await service.add(GROUP, ADMIN, spec)
+        if codes:
+            pool_file = CodeFile([(n, f"CODE{n:05}") for n in range(1, codes + 1)])
+            await service.add_codes(GROUP, reward.id, pool_file)
+        return reward.id
+
+
+async def redeem(
+    pool: async_sessionmaker[AsyncSession],
+    reward_id: int,
+    key: str,
+    user: int = FAN,
+    clock: FrozenClock | None = None,
+    discount: int = 0,
+) -> Redeemed:
+    async with pool() as session, session.begin():
+        return await shop(session, clock or FrozenClock(NOW)).redeem(
+            GROUP, user, reward_id, key=key, ladder=DEFAULT_TIERS, timezone=SHANGHAI,
+            discount=discount,
+        )  # fmt: skip
+
+
+async def count(pool: async_sessionmaker[AsyncSession], model: type) -> int:
+    async with pool() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_reward_is_read_with_its_options_in_any_order() -> None:
+    spec = parse_reward(
+        "星巴克 中杯券 stock=50 price=120 limit=1 per=week valid=30d", DEFAULT_TIERS
+    )
+    assert spec == RewardSpec(
+        "星巴克 中杯券", 120, stock=50, limit_count=1, limit_per="week", valid_days=30
+    )
+    gold = parse_reward("金卡礼盒（限量）price＝500 min_tier=金牌 kind=gift", DEFAULT_TIERS)
+    assert (gold.name, gold.price, gold.kind, gold.min_tier) == (
+        "金卡礼盒（限量）",
+        500,
+        "gift",
+        "gold",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "part"),
+    [
+        ("", "name"),
+        ("Mug", "price"),
+        ("Mug price=-5", "price"),
+        ("Mug price=2000000", "price"),
+        ("Mug price=1e3", "price"),
+        ("Mug price=10 stock=-1", "stock"),
+        ("Mug price=10 limit=0", "limit"),
+        ("Mug price=10 per=year", "per"),
+        ("Mug price=10 kind=cash", "kind"),
+        ("Mug price=10 min_tier=Emperor", "min_tier"),
+        ("Mug price=10 valid=0d", "valid"),
+        ("Mug price=10 price=20", "price"),
+        ("Mug price=10 big mug", "name"),
+        ("M" * 65 + " price=10", "name"),
+        ("Mug price=１０", "price"),  # full-width digits are not a number here
+    ],
+)
+def test_bad_reward_input_names_its_part(args: str, part: str) -> None:
+    with pytest.raises(ShopInputError) as bad:
+        parse_reward(args, DEFAULT_TIERS)
+    assert bad.value.part == part
+
+
+def test_an_edit_reads_only_the_options_given() -> None:
+    assert parse_changes("price=80 stock=10", DEFAULT_TIERS) == {"price": 80, "stock": 10}
+    with pytest.raises(ShopInputError):
+        parse_changes("", DEFAULT_TIERS)
+    with pytest.raises(ShopInputError):
+        parse_changes("new name price=1", DEFAULT_TIERS)
+
+
+def test_code_files_in_utf8_gbk_with_a_bom_or_as_csv_are_read_with_their_line_numbers() -> None:
+    plain = read_codes("\ufeffA1\nA2\n\nA2\nhas space\n".encode())
+    assert plain.codes == [(1, "A1"), (2, "A2")]
+    assert plain.refused == [(4, "twice in the file"), (5, "not a code")]
+    taobao = "订单编号,券码\n1001,甲券01\n1002,甲券02\n".encode("gbk")
+    assert read_codes(taobao).codes == [(2, "甲券01"), (3, "甲券02")]
+    long = read_codes(("X" * 65 + "\nOK\n").encode())
+    assert (long.codes, long.refused) == ([(2, "OK")], [(1, "too long")])
+
+
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        (b"", "empty"),
+        (b"\n\n", "empty"),
+        (b"x" * (1 << 20) + b"y", "too big"),
+        (b"\n".join(b"C%d" % n for n in range(100_001)), "too many lines"),
+        ("A1\nA2".encode("utf-16"), "not text"),
+        (b"\x81\xff\xfe", "not text"),
+    ],
+)
+def test_a_bad_code_file_is_refused_with_the_reason(data: bytes, detail: str) -> None:
+    with pytest.raises(ShopInputError) as bad:
+        read_codes(data)
+    assert (bad.value.part, bad.value.detail) == ("file", detail)
+
+
+def test_generated_codes_are_distinct_readable_and_prefixed() -> None:
+    codes = generated_codes(500, "fan")
+    assert len(set(codes)) == 500
+    assert all(code.startswith("FAN-") and len(code) == 13 for code in codes)
+    assert not any(char in code for code in codes for char in "01OI")
+    for count, prefix in [(0, "FAN"), (10_001, "FAN"), (5, "FAN!"), (5, "X" * 17)]:
+        with pytest.raises(ShopInputError):
+            generated_codes(count, prefix)
+
+
+def test_limit_windows_begin_at_the_groups_local_midnight_monday_and_first() -> None:
+    midnight = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # 12-02 00:00 in Shanghai
+    assert window_start("day", NOW, SHANGHAI) == midnight
+    assert window_start("week", NOW, SHANGHAI) == midnight - timedelta(days=2)  # Monday
+    assert window_start("month", NOW, SHANGHAI) == midnight - timedelta(days=1)
+    assert window_start("ever", NOW, SHANGHAI) is None
+    assert [discounted(120, 10), discounted(99, 15), discounted(5, 100)] == [108, 84, 0]
+
+
+async def test_importing_codes_refuses_those_the_group_has_with_their_lines(
+    session_pool, chat
+) -> None:
+    first = await new_reward(session_pool, RewardSpec("Coffee", 100), codes=3)
+    second = await new_reward(session_pool, RewardSpec("Tea", 50))
+    async with session_pool() as session, session.begin():
+        service = shop(session, FrozenClock(NOW))
+        file = read_codes(b"CODE00002\nNEW1\nNEW1\nNEW2\n")
+        result = await service.add_codes(GROUP, second, file)
+        assert result.added == 2
+        assert result.refused == [(1, "already in the pool"), (3, "twice in the file")]
+        assert await service.free_codes([first, second]) == {first: 3, second: 2}
+        gift = await service.add(GROUP, ADMIN, RewardSpec("Hoodie", 900, kind="gift"))
+        with pytest.raises(ShopInputError):
+            await service.add_codes(GROUP, gift.id, file)
+        with pytest.raises(RewardNotFound):
+            await service.add_codes(GROUP, 999, file)
+
+
+async def test_a_redemption_takes_points_a_code_and_stock_once_and_queues_the_code_privately(
+    session_pool, chat
+) -> None:
+    reward = await new_reward(session_pool, RewardSpec("Coffee", 100, stock=5, valid_days=30), 3)
+    await grant(session_pool, FAN, 250)
+    async with session_pool() as session, session.begin():  # the fan has started the bot
+        await ChatService(session, FrozenClock(NOW), SHANGHAI).ensure(FAN, "private", "Fan")
+    done = await redeem(session_pool, reward, "press:1")
+    again = await redeem(session_pool, reward, "press:1")  # a double press, a redelivery
+    assert (done.code, done.balance, done.already) == ("CODE00001", 150, False)
+    assert (again.code, again.already, again.redemption.id) == (
+        "CODE00001",
+        True,
+        done.redemption.id,
+    )
+    assert done.redemption.expires_at == NOW + timedelta(days=30)
+    async with session_pool() as session:
+        service = shop(session, FrozenClock(NOW))
+        coffee = await service.reward(GROUP, reward)
+        assert (coffee.stock, coffee.redeemed, coffee.points_spent) == (4, 1, 100)
+        assert await service.free_codes([reward]) == {reward: 2}
+        ledger = await session.scalars(
+            select(LedgerEntry.delta).where(LedgerEntry.reason == "shop")
+        )
+        assert list(ledger) == [-100]
+        delivery = (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == FAN))
+        ).one()
+        assert (delivery.chat_id, delivery.kind) == (FAN, "reward_delivery")
+        assert "CODE" not in str(delivery.payload)  # the secret is read when it is sent
+        assert await audit(session) == []
+        assert await audit_shop(session) == []
+
+
+async def test_a_refused_redemption_says_why_and_writes_nothing(session_pool, chat) -> None:
+    coffee = await new_reward(session_pool, RewardSpec("Coffee", 100), codes=1)
+    gold_only = await new_reward(session_pool, RewardSpec("Box", 10, kind="gift", min_tier="gold"))
+    once = await new_reward(session_pool, RewardSpec("Sticker", 1, kind="perk", limit_count=1))
+    await grant(session_pool, FAN, 60)
+    refusals = []
+    for reward, key in [(coffee, "a"), (gold_only, "b"), (999, "c")]:
+        with pytest.raises(Refused) as refused:
+            await redeem(session_pool, reward, key)
+        refusals.append((refused.value.reason, refused.value.balance))
+    assert refusals == [("points", 60), ("tier", 60), ("gone", 0)]
+    await redeem(session_pool, once, "d")
+    with pytest.raises(Refused, match="limit"):
+        await redeem(session_pool, once, "e")
+    await grant(session_pool, 43, 500)
+    await redeem(session_pool, coffee, "f", user=43)
+    with pytest.raises(Refused, match="sold_out"):
+        await redeem(session_pool, coffee, "g", user=43)
+    async with session_pool() as session, session.begin():
+        await shop(session, FrozenClock(NOW)).set_paused(GROUP, once, True)
+    with pytest.raises(Refused, match="paused"):
+        await redeem(session_pool, once, "h", user=43)
+    assert await count(session_pool, Redemption) == 2
+    async with session_pool() as session:
+        assert (await PointsService(session, FrozenClock(NOW)).balance(GROUP, FAN)).points == 59
+        assert await audit(session) == []
+        assert await audit_shop(session) == []
+
+
+async def test_a_limit_per_day_opens_again_at_the_groups_midnight(session_pool, chat) -> None:
+    daily = await new_reward(
+        session_pool, RewardSpec("Lucky bag", 5, "perk", limit_count=2, limit_per="day")
+    )
+    await grant(session_pool, FAN, 100)
+    clock = FrozenClock(NOW)
+    await redeem(session_pool, daily, "1", clock=clock)
+    await redeem(session_pool, daily, "2", clock=clock)
+    with pytest.raises(Refused, match="limit"):
+        await redeem(session_pool, daily, "3", clock=clock)
+    clock.set(datetime(2026, 12, 2, 16, 0, tzinfo=UTC))  # midnight in Shanghai
+    await redeem(session_pool, daily, "4", clock=clock)
+
+
+async def test_a_tier_discount_lowers_the_price_paid(session_pool, chat) -> None:
+    coffee = await new_reward(session_pool, RewardSpec("Coffee", 120), codes=1)
+    await grant(session_pool, FAN, 200)
+    done = await redeem(session_pool, coffee, "x", discount=10)
+    assert (done.redemption.price, done.balance) == (108, 92)
+
+
+async def test_deleting_a_reward_keeps_the_codes_already_issued(session_pool, chat) -> None:
+    coffee = await new_reward(session_pool, RewardSpec("Coffee", 10), codes=2)
+    await grant(session_pool, FAN, 100)
+    await redeem(session_pool, coffee, "x")
+    async with session_pool() as session, session.begin():
+        service = shop(session, FrozenClock(NOW))
+        await service.delete(GROUP, coffee)
+        with pytest.raises(RewardNotFound):
+            await service.reward(GROUP, coffee)
+    with pytest.raises(Refused, match="gone"):
+        await redeem(session_pool, coffee, "y")
+    async with session_pool() as session:
+        (mine,) = await shop(session, FrozenClock(NOW)).received(GROUP, FAN)
+        assert (mine[0].status, mine[2]) == ("issued", "CODE00001")
+    assert await count(session_pool, RewardCode) == 2
+
+
+async def test_a_restock_keeps_the_audit_adding_up(session_pool, chat) -> None:
+    mug = await new_reward(session_pool, RewardSpec("Mug", 1, kind="gift", stock=1))
+    await grant(session_pool, FAN, 10)
+    await redeem(session_pool, mug, "1")
+    async with session_pool() as session, session.begin():
+        await shop(session, FrozenClock(NOW)).edit(GROUP, mug, {"stock": 3})
+    await redeem(session_pool, mug, "2")
+    async with session_pool() as session:
+        assert (await shop(session, FrozenClock(NOW)).reward(GROUP, mug)).stock == 2
+        assert await audit_shop(session) == []
+
+
+async def test_two_hundred_members_pressing_for_fifty_codes_at_once_get_exactly_fifty(
+    session_pool, chat
+) -> None:
+    coffee = await new_reward(session_pool, RewardSpec("Coffee", 10), codes=50)
+    members = list(range(1000, 1200))
+    for user in members:
+        await grant(session_pool, user, 10)
+
+    async def press(user: int) -> str:
+        try:
+            await redeem(session_pool, coffee, f"press:{user}", user=user)
+        except Refused as refused:
+            return refused.reason
+        return "ok"
+
+    outcomes = await asyncio.gather(*(press(user) for user in members))
+    assert (outcomes.count("ok"), outcomes.count("sold_out")) == (50, 150)
+    async with session_pool() as session:
+        codes = await session.scalars(select(Redemption.code_id))
+        assert len(set(codes)) == 50  # no code twice
+        assert await shop(session, FrozenClock(NOW)).free_codes([coffee]) == {}
+        assert await audit(session) == []
+        assert await audit_shop(session) == []
