@@ -69,6 +69,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
         usage="/topic · /topic new <title> [hours=24] [reward=2] [cap=10] [kind=show] "
         "[color=blue] [bonus=20,10,5] · /topic close [id] · /topic queue [add <title> | del <n>]",
     ),
+    CommandSpec("shop", __("The points shop: spend points on coupons and gifts"), usage="/shop"),
+    CommandSpec(
+        "mycoupons", __("What you have redeemed, with your codes (privately)"), usage="/mycoupons"
+    ),
     CommandSpec("rules", __("The group rules"), usage="/rules"),
     CommandSpec(
         "faq",
@@ -119,6 +123,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
         usage="/draw <prize> [winners=1] [ends=24h|30m|7d|2026-12-01 20:00] [min_tier=<tier>] "
         "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] · /draw end|cancel <id> · "
         "/draw reroll <id> [n|@user] · /draw entrants <id>",
+        admin=True,
+    ),
+    CommandSpec(
+        "reward",
+        __("Stock the points shop: add, edit, pause or delete a reward; add its codes"),
+        usage="/reward add <name> price=<points> [stock=N] [limit=N] [per=day|week|month|ever] "
+        "[min_tier=<tier>] [kind=coupon|gift|perk] [valid=30d] · /reward edit <id> <options> · "
+        "/reward pause|resume|del <id> · /reward codes <id> (with a file) · "
+        "/reward codes <id> generate 100 [prefix=FAN]",
+        admin=True,
+    ),
+    CommandSpec(
+        "rewards",
+        __("The shop's rewards: stock, redeemed, points spent"),
+        usage="/rewards",
         admin=True,
     ),
     CommandSpec(

@@ -17,6 +17,7 @@ from handlers import (
     referrals,
     refusal,
     settings,
+    shop,
     standing,
     start,
     stats,
@@ -35,6 +36,7 @@ def feature_routers() -> list[Router]:
     # `refusal` comes last: it answers admin commands that no admin-only handler took.
     commands.include_routers(
         welcome.create_router(),  # its /start rules<chat> (the Rules button) before `start`
+        shop.create_router(),  # its /start r<id> and /start coupons, before `start`
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         points.create_router(),

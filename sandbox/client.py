@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,16 +149,23 @@ class SandboxClient:
         text: str | None = None,
         *,
         photo: bool = False,
+        document: tuple[str, bytes] | None = None,
         caption: str | None = None,
         reply_to: int | None = None,
         thread_id: int | None = None,
     ) -> dict[str, Any]:
-        """`user=None` posts as the group's anonymous admin."""
+        """`user=None` posts as the group's anonymous admin; `document` is (name, content)."""
+        attached = (
+            {"name": document[0], "content": base64.b64encode(document[1]).decode()}
+            if document
+            else None
+        )
         payload = {
             "user_id": user.id if user else None,
             "anonymous": user is None,
             "text": text,
             "photo": photo,
+            "document": attached,
             "caption": caption,
             "reply_to": reply_to,
             "thread_id": thread_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
@@ -201,12 +202,25 @@ def post_as(
         file_id = world.new_file_id("photo")
         world.files[file_id] = {"content": b"", "filename": "photo.jpg"}
         photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 800}]
+    document = None
+    if data.get("document"):  # {"name": ..., "content": base64}
+        file_id = world.new_file_id("document")
+        content = base64.b64decode(data["document"]["content"])
+        name = str(data["document"].get("name") or "file")
+        world.files[file_id] = {"content": content, "filename": name}
+        document = {
+            "file_id": file_id, "file_unique_id": file_id, "file_name": name,
+            "mime_type": "text/csv" if name.endswith(".csv") else "text/plain",
+            "file_size": len(content),
+        }  # fmt: skip
+    attached = photo or document
     message = world.new_message(
         chat,
         sender,
-        text=data.get("text") if not photo else None,
+        text=data.get("text") if not attached else None,
         photo=photo,
-        caption=data.get("caption") if photo else None,
+        document=document,
+        caption=data.get("caption") if attached else None,
         reply_to_message=reply_to,
         message_thread_id=int(thread_id) if thread_id is not None else None,
         is_topic_message=True if thread_id is not None else None,

@@ -268,12 +268,15 @@ class ShopService:
         self.clock = clock
         self.points = points
 
-    async def add(self, chat_id: int, admin_id: int, spec: RewardSpec) -> Reward:
+    async def add(
+        self, chat_id: int, admin_id: int, spec: RewardSpec, image_file_id: str | None = None
+    ) -> Reward:
         reward = Reward(
             chat_id=chat_id, name=spec.name, kind=spec.kind, price=spec.price,
             stock=spec.stock, initial_stock=spec.stock, limit_count=spec.limit_count,
             limit_per=spec.limit_per, min_tier=spec.min_tier, valid_days=spec.valid_days,
-            status="active", redeemed=0, points_spent=0, created_by=admin_id,
+            image_file_id=image_file_id, status="active", redeemed=0, points_spent=0,
+            created_by=admin_id,
             created_at=self.clock.now(),
         )  # fmt: skip
         self.session.add(reward)
@@ -467,24 +470,23 @@ class ShopService:
         )  # fmt: skip
         self.session.add(redemption)
         await self.session.flush()
-        if await self._started_privately(user_id):
+        if await self.started_privately(user_id):
             await OutboxService(self.session, self.clock).add(
                 user_id, Kind.REWARD_DELIVERY, f"reward:{redemption.id}",
                 {"redemption_id": redemption.id},
             )  # fmt: skip
         return Redeemed(redemption, code.code if code else None, balance)
 
-    async def deliver_privately(self, user_id: int, redemption_id: int) -> bool:
-        """Queue the delivery of a member's redemption to their private chat (the deep link they
-        opened after redeeming before they had started the bot). False if it is not theirs."""
+    async def redemption_of(
+        self, user_id: int, redemption_id: int
+    ) -> tuple[Redemption, Reward, str | None] | None:
+        """One of the member's redemptions with its reward and code; None if not theirs."""
         redemption = await self.session.get(Redemption, redemption_id)
         if redemption is None or redemption.user_id != user_id:
-            return False
-        await OutboxService(self.session, self.clock).add(
-            user_id, Kind.REWARD_DELIVERY, f"reward:{redemption.id}",
-            {"redemption_id": redemption.id},
-        )  # fmt: skip
-        return True
+            return None
+        reward = await self.session.get(Reward, redemption.reward_id)
+        assert reward is not None
+        return redemption, reward, await self._code(redemption)
 
     async def received(
         self, chat_id: int | None, user_id: int
@@ -509,7 +511,13 @@ class ShopService:
             select(RewardCode.code).where(RewardCode.id == redemption.code_id)
         )
 
-    async def _started_privately(self, user_id: int) -> bool:
+    async def group_of(self, chat_id: int) -> tuple[str, str]:
+        """A group's title and time zone, for what is said of it in a private chat."""
+        chat = await self.session.get(Chat, chat_id)
+        default = self.points.default_timezone
+        return (chat.title, chat.timezone or default) if chat is not None else ("", default)
+
+    async def started_privately(self, user_id: int) -> bool:
         chat = await self.session.get(Chat, user_id)
         return chat is not None and chat.type == "private" and chat.active
 

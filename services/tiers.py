@@ -7,6 +7,7 @@ the reader's language, and an admin may call them by either name (`Gold` or `金
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -41,6 +42,9 @@ DEFAULT_LADDER = (
                 {"zh": "会员礼物和所有专属活动", "en": "Member gifts, every VIP event"}),
 )  # fmt: skip
 DEFAULTS = {tier.key: tier for tier in DEFAULT_LADDER}
+
+
+DISCOUNT = re.compile(r"(?<!\S)discount=(\d{1,2})%")
 
 
 class TierError(ValueError):
@@ -79,6 +83,12 @@ class Tier:
             return self.perks or ""
         perks = DEFAULTS[self.key].perks
         return perks.get(language, perks["en"])
+
+    @property
+    def discount(self) -> int:
+        """The shop discount its perks name (`discount=10%`), in percent; else 0."""
+        found = DISCOUNT.search(self.perks or "")
+        return int(found[1]) if found else 0
 
     def answers_to(self, name: str) -> bool:
         folded = name.casefold()

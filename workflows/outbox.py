@@ -52,6 +52,7 @@ from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
 from views.posts import PostMessage, post_message
 from views.rights import DELETE, PIN, TOPICS, rights_notice
+from views.shop import delivery as reward_delivery
 from workflows.rights import RightsNotices
 from workflows.topics import Placement, TopicHost, TopicRightsMissing
 
@@ -124,6 +125,7 @@ class OutboxSender:
             Kind.DRAW_RESULT: self._draw_result,
             Kind.DRAW_RESULT_EDIT: self._draw_result_edit,
             Kind.RIGHTS_NOTICE: self._rights_notice,
+            Kind.REWARD_DELIVERY: self._reward_delivery,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -395,6 +397,18 @@ class OutboxSender:
     async def _rights_notice(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         (row,) = rows
         return Delivery(rights_notice(row.payload["rights"]))
+
+    async def _reward_delivery(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+        """What a member redeemed, in their private chat (the code read now, not stored here)."""
+        (row,) = rows
+        async with self.background.session_pool() as session:
+            shop = self.background.services.shop(session)
+            found = await shop.redemption_of(profile.id, int(row.payload["redemption_id"]))
+            if found is None:
+                raise LookupError("no such redemption")
+            redemption, reward, code = found
+            title, timezone = await shop.group_of(reward.chat_id)
+        return Delivery(reward_delivery(reward, redemption, code, title, timezone))
 
     async def _cadence(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         """The morning post (opening the daily topic it names), the reminder with the day's

@@ -84,6 +84,21 @@ async def send_document(api: BotApi, params: Params) -> Any:
     return api.post(chat, params, "sendDocument", document=document, caption=caption)
 
 
+@method("getFile")
+async def get_file(api: BotApi, params: Params) -> Any:
+    """A file the bot may download from /file/bot<token>/<file_path>; Telegram serves up to
+    20 MB this way."""
+    file_id = params.get("file_id")
+    stored = api.world.files.get(file_id) if isinstance(file_id, str) else None
+    if stored is None:
+        raise bad_request("wrong file_id or the file is temporarily unavailable")
+    size = len(stored.get("content", b""))
+    if size > 20 * 1024 * 1024:
+        raise bad_request("file is too big")
+    path = f"documents/{file_id}"
+    return {"file_id": file_id, "file_unique_id": file_id, "file_size": size, "file_path": path}
+
+
 @method("copyMessage")
 async def copy_message(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params, sending=True)

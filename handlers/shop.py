@@ -1,0 +1,412 @@
+"""The points shop: admins stock it (/reward, /rewards); members browse and redeem in place
+(/shop: catalogue → item → confirm, one message per asker) and see what they received
+(/mycoupons, privately). Codes reach a member only in their private chat: through the outbox
+when they have started the bot, else through the deep link the answer offers."""
+
+from __future__ import annotations
+
+import secrets
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.commands import problem_reply, usage_reply
+from bot.filters import IsAdmin
+from bot.middlewares.commands import ONCE
+from handlers.refusal import admins_only
+from services.chats import ChatProfile
+from services.points import PointsService
+from services.shop import (
+    MAX_FILE_BYTES,
+    Refused,
+    RewardNotFound,
+    ShopInputError,
+    ShopService,
+    discounted,
+    generated_codes,
+    parse_changes,
+    parse_reward,
+    read_codes,
+)
+from services.tiers import Tier, TierService, standing
+from views.shop import (
+    RedeemButton,
+    ShopItem,
+    ShopPage,
+    back_button,
+    catalogue,
+    confirmation,
+    coupons,
+    delivery,
+    imported,
+    item,
+    redeemed,
+    refusal,
+    shelf_for_admins,
+)
+
+ACTIONS = ("add", "edit", "pause", "resume", "del", "codes")
+
+
+async def is_management(message: Message, command: CommandObject) -> bool:
+    words = (command.args or "").split(maxsplit=1)
+    return bool(words) and words[0].lower() in ACTIONS
+
+
+async def manage_reward(
+    message: Message,
+    command: CommandObject,
+    shop: ShopService,
+    tiers: TierService,
+    chat_profile: ChatProfile,
+    bot: Bot,
+) -> None:
+    """/reward add|edit|pause|resume|del|codes …"""
+    if not chat_profile.is_group:
+        await message.reply(_("The shop runs inside a group."))
+        return
+    action, _space, rest = (command.args or "").strip().partition(" ")
+    action, rest = action.lower(), rest.strip()
+    chat_id = chat_profile.id
+    try:
+        if action == "add":
+            spec = parse_reward(rest, await tiers.ladder(chat_id))
+            replied = message.reply_to_message
+            image = replied.photo[-1].file_id if replied and replied.photo else None
+            assert message.from_user is not None
+            reward = await shop.add(chat_id, message.from_user.id, spec, image)
+            reply = _("✅ Reward #{id} added: {name}.").format(id=reward.id, name=escape(spec.name))
+            if spec.kind == "coupon":
+                reply += "\n" + _(
+                    "Add its codes: send a file with the caption /reward codes {id}, "
+                    "or /reward codes {id} generate 100."
+                ).format(id=reward.id)
+        elif action == "edit":
+            reward_id, options = reward_id_and_rest(rest)
+            changes = parse_changes(options, await tiers.ladder(chat_id))
+            reward = await shop.edit(chat_id, reward_id, changes)
+            reply = _("✅ Reward #{id} changed.").format(id=reward.id)
+        elif action in ("pause", "resume"):
+            reward_id, extra = reward_id_and_rest(rest)
+            if extra:
+                raise ShopInputError("id")
+            reward = await shop.set_paused(chat_id, reward_id, action == "pause")
+            reply = (
+                _("⏸ Reward #{id} is paused.")
+                if action == "pause"
+                else _("▶️ Reward #{id} is back.")
+            ).format(id=reward.id)
+        elif action == "del":
+            reward_id, extra = reward_id_and_rest(rest)
+            if extra:
+                raise ShopInputError("id")
+            reward = await shop.delete(chat_id, reward_id)
+            reply = _("🗑 Reward #{id} is off the shelf; codes already issued stay valid.").format(
+                id=reward.id
+            )
+        else:
+            reply = await add_codes(message, rest, shop, chat_id, bot)
+    except ShopInputError as bad:
+        reply = problem_reply(input_problem(bad), "reward", action)
+    except RewardNotFound as missing:
+        reply = _("There is no reward #{id} here. /rewards lists them.").format(id=missing.args[0])
+    await message.reply(reply)
+
+
+async def add_codes(message: Message, rest: str, shop: ShopService, chat_id: int, bot: Bot) -> str:
+    """`codes <id>` with a file (the message's or the one it replies to), or `codes <id>
+    generate N [prefix=X]`."""
+    reward_id, extra = reward_id_and_rest(rest)
+    words = extra.split()
+    if words and words[0].lower() == "generate":
+        if len(words) not in (2, 3) or not words[1].isdigit():
+            raise ShopInputError("count")
+        prefix = words[2].removeprefix("prefix=") if len(words) == 3 else ""
+        codes = generated_codes(int(words[1]), prefix)
+        file = read_codes("\n".join(codes).encode())
+    elif words:
+        raise ShopInputError("file", "no file")
+    else:
+        document = message.document or (
+            message.reply_to_message.document if message.reply_to_message else None
+        )
+        if document is None:
+            raise ShopInputError("file", "no file")
+        if (document.file_size or 0) > MAX_FILE_BYTES:
+            raise ShopInputError("file", "too big")
+        await shop.reward(chat_id, reward_id)  # an unknown reward before a download
+        try:
+            data = await bot.download(document.file_id)
+        except TelegramAPIError:
+            raise ShopInputError("file", "unreadable") from None
+        assert data is not None
+        file = read_codes(data.read())
+    result = await shop.add_codes(chat_id, reward_id, file)
+    reward = await shop.reward(chat_id, reward_id)
+    free = (await shop.free_codes([reward_id])).get(reward_id, 0)
+    return imported(result, reward, free)
+
+
+def reward_id_and_rest(text: str) -> tuple[int, str]:
+    first, _space, rest = text.partition(" ")
+    first = first.removeprefix("#")
+    if not first.isascii() or not first.isdigit() or len(first) > 12:
+        raise ShopInputError("id")
+    return int(first), rest.strip()
+
+
+def input_problem(bad: ShopInputError) -> str:
+    if bad.part == "file":
+        return {
+            "too big": _("The file is over 1 MB; split it."),
+            "too many lines": _("The file has over 100,000 lines; split it."),
+            "empty": _("The file holds no codes."),
+            "not text": _("That file is not text: send a CSV or one code a line (UTF-8 or GBK)."),
+            "no file": _(
+                "Send the codes as a file with this command as its caption, or reply "
+                "to the file with it."
+            ),
+        }.get(bad.detail, _("I couldn't read that file; send it again."))
+    return {
+        "name": _("A reward needs a name (up to 64 characters), before its options."),
+        "price": _("The price is a whole number of points, 0 to 1,000,000."),
+        "stock": _("Stock is a whole number, 0 to 1,000,000."),
+        "limit": _("The limit is a whole number per member, 1 to 1,000."),
+        "per": _("per= is day, week, month or ever."),
+        "kind": _("kind= is coupon, gift or perk; only coupons have codes."),
+        "min_tier": _("There is no such tier; see /tiers."),
+        "valid": _("valid= is a number of days, 1d to 3650d."),
+        "id": _("Name the reward by its number, as /rewards shows it."),
+        "count": _("Generate 1 to 10,000 codes at a time."),
+        "prefix": _("A prefix is up to 16 letters and digits."),
+    }.get(bad.part, _("That option was given twice."))
+
+
+async def reward_usage(message: Message) -> None:
+    await message.reply(usage_reply("reward"))
+
+
+async def list_rewards(message: Message, shop: ShopService, chat_profile: ChatProfile) -> None:
+    rewards = await shop.shelf(chat_profile.id, with_paused=True)
+    free = await shop.free_codes([reward.id for reward in rewards])
+    await message.reply(shelf_for_admins(rewards, free))
+
+
+async def open_shop(
+    message: Message,
+    command: CommandObject,
+    shop: ShopService,
+    tiers: TierService,
+    points: PointsService,
+    chat_profile: ChatProfile,
+) -> None:
+    if command.args:
+        await message.reply(usage_reply("shop"))
+        return
+    if not chat_profile.is_group or message.from_user is None:
+        await message.reply(_("Open /shop in your group: each group has its own."))
+        return
+    owner = message.from_user.id
+    text, markup = await catalogue_page(shop, tiers, points, chat_profile.id, owner, 0)
+    await message.reply(text, reply_markup=markup)
+
+
+async def catalogue_page(
+    shop: ShopService,
+    tiers: TierService,
+    points: PointsService,
+    chat_id: int,
+    owner: int,
+    page: int,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    rewards = await shop.shelf(chat_id)
+    free = await shop.free_codes([reward.id for reward in rewards])
+    tier, _lifetime = await member_tier(tiers, points, chat_id, owner)
+    return catalogue(rewards, free, owner, page, tier.discount if tier else 0)
+
+
+async def member_tier(
+    tiers: TierService, points: PointsService, chat_id: int, user_id: int
+) -> tuple[Tier | None, list[Tier]]:
+    ladder = await tiers.ladder(chat_id)
+    member = await points.member(chat_id, user_id)
+    return standing(ladder, member.lifetime_points if member else 0).tier, ladder
+
+
+async def turn_page(
+    query: CallbackQuery,
+    callback_data: ShopPage,
+    shop: ShopService,
+    tiers: TierService,
+    points: PointsService,
+    chat_profile: ChatProfile | None,
+) -> None:
+    if not await is_owner(query, callback_data.owner, chat_profile) or chat_profile is None:
+        return
+    text, markup = await catalogue_page(
+        shop, tiers, points, chat_profile.id, callback_data.owner, callback_data.page
+    )
+    await edit(query, text, markup)
+    await query.answer()
+
+
+async def show_item(
+    query: CallbackQuery,
+    callback_data: ShopItem,
+    shop: ShopService,
+    tiers: TierService,
+    points: PointsService,
+    chat_profile: ChatProfile | None,
+    i18n: I18n,
+) -> None:
+    if not await is_owner(query, callback_data.owner, chat_profile) or chat_profile is None:
+        return
+    try:
+        reward = await shop.reward(chat_profile.id, callback_data.id)
+    except RewardNotFound:
+        await query.answer(refusal("gone", None, 0, 0, None, i18n.current_locale), show_alert=True)
+        return
+    tier, ladder = await member_tier(tiers, points, chat_profile.id, query.from_user.id)
+    needed = next((t for t in ladder if t.key == reward.min_tier), None)
+    free = (await shop.free_codes([reward.id])).get(reward.id, 0)
+    text, markup = item(
+        reward, free, tier.discount if tier else 0, needed, query.from_user.id,
+        secrets.token_hex(4), i18n.current_locale,
+    )  # fmt: skip
+    await edit(query, text, markup)
+    await query.answer()
+
+
+async def redeem_button(
+    query: CallbackQuery,
+    callback_data: RedeemButton,
+    shop: ShopService,
+    tiers: TierService,
+    points: PointsService,
+    chat_profile: ChatProfile | None,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    """Redeem (ask), then Confirm or Cancel: the confirmation redeems once per button."""
+    if not await is_owner(query, callback_data.owner, chat_profile) or chat_profile is None:
+        return
+    press, chat_id, language = callback_data, chat_profile.id, i18n.current_locale
+    back = InlineKeyboardMarkup(inline_keyboard=[[back_button(press.owner)]])
+    tier, ladder = await member_tier(tiers, points, chat_id, press.owner)
+    discount = tier.discount if tier else 0
+    try:
+        reward = await shop.reward(chat_id, press.id)
+    except RewardNotFound:
+        await edit(query, refusal("gone", None, 0, 0, None, language), back)
+        await query.answer()
+        return
+    price = discounted(reward.price, discount)
+    if press.step == "ask":
+        await edit(query, *confirmation(reward, price, press))
+        await query.answer()
+        return
+    if press.step != "confirm":
+        text, markup = await catalogue_page(shop, tiers, points, chat_id, press.owner, 0)
+        await edit(query, text, markup)
+        await query.answer(_("Cancelled."))
+        return
+    key = f"shop:{chat_id}:{press.owner}:{press.id}:{press.nonce}"
+    try:
+        done = await shop.redeem(
+            chat_id, press.owner, press.id, key=key, ladder=ladder,
+            timezone=chat_profile.timezone, discount=discount,
+        )  # fmt: skip
+    except Refused as refused:
+        needed = next((t for t in ladder if t.key == reward.min_tier), None)
+        text = refusal(refused.reason, reward, price, refused.balance, needed, language)
+        await edit(query, text, back)
+        await query.answer(text[:200])
+        return
+    started = await shop.started_privately(press.owner)
+    buttons = [[back_button(press.owner)]]
+    if not started and reward.kind != "perk":
+        me = await bot.me()
+        link = f"https://t.me/{me.username}?start=r{done.redemption.id}"
+        buttons.insert(0, [InlineKeyboardButton(text=_("📩 Get it privately"), url=link)])
+    text = redeemed(reward, done.redemption.price, done.balance, started, done.already)
+    await edit(query, text, InlineKeyboardMarkup(inline_keyboard=buttons))
+    await query.answer(_("✅ Redeemed!") if not done.already else None)
+
+
+async def is_owner(query: CallbackQuery, owner: int, chat_profile: ChatProfile | None) -> bool:
+    """Only the asker navigates their /shop message; a forged or stale press is told so."""
+    if chat_profile is None or not chat_profile.is_group:
+        await query.answer(_("This shop button is not from a group."))
+        return False
+    if query.from_user.id != owner:
+        await query.answer(_("This is someone else's shop window: send /shop for your own."))
+        return False
+    return True
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    message = query.message
+    if isinstance(message, Message):
+        await message.edit_text(text, reply_markup=markup)
+
+
+async def delivery_by_link(message: Message, command: CommandObject, shop: ShopService) -> None:
+    """`/start r<id>`: the member opened the link their redemption's answer gave."""
+    assert message.from_user is not None
+    assert command.args is not None
+    found = await shop.redemption_of(message.from_user.id, int(command.args[1:]))
+    if found is None:
+        await message.answer(_("That link is old or not one I know."))
+        return
+    redemption, reward, code = found
+    group = await shop.group_of(reward.chat_id)
+    await message.answer(delivery(reward, redemption, code, *group))
+
+
+async def my_coupons(message: Message, shop: ShopService, bot: Bot) -> None:
+    """/mycoupons: privately, everything redeemed in every group; in a group, a link there."""
+    if message.from_user is None:
+        return
+    if message.chat.type == "private":
+        received = await shop.received(None, message.from_user.id)
+        await message.answer(coupons(received, shop.clock.now()))
+        return
+    me = await bot.me()
+    button = InlineKeyboardButton(
+        text=_("📩 Open my coupons"), url=f"https://t.me/{me.username}?start=coupons"
+    )
+    await message.reply(
+        _("Your codes are private: I'll show them in our chat."),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
+    )
+
+
+async def coupons_by_link(message: Message, shop: ShopService) -> None:
+    assert message.from_user is not None
+    received = await shop.received(None, message.from_user.id)
+    await message.answer(coupons(received, shop.clock.now()))
+
+
+def create_router() -> Router:
+    router = Router(name="shop")
+    router.message.register(
+        delivery_by_link, CommandStart(deep_link=True, magic=F.args.regexp(r"^r\d{1,12}$"))
+    )
+    router.message.register(
+        coupons_by_link, CommandStart(deep_link=True, magic=F.args == "coupons")
+    )
+    router.message.register(manage_reward, Command("reward"), is_management, IsAdmin(), flags=ONCE)
+    router.message.register(admins_only, Command("reward"), is_management)
+    router.message.register(reward_usage, Command("reward"), IsAdmin())
+    router.message.register(list_rewards, Command("rewards"), IsAdmin())
+    router.message.register(open_shop, Command("shop"))
+    router.message.register(my_coupons, Command("mycoupons"))
+    router.callback_query.register(turn_page, ShopPage.filter())
+    router.callback_query.register(show_item, ShopItem.filter())
+    router.callback_query.register(redeem_button, RedeemButton.filter())
+    return router
