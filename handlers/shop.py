@@ -319,7 +319,7 @@ async def redeem_button(
     try:
         done = await shop.redeem(
             chat_id, press.owner, press.id, key=key, ladder=ladder,
-            timezone=chat_profile.timezone, discount=discount,
+            timezone=chat_profile.timezone, discount=discount, language=language,
         )  # fmt: skip
     except Refused as refused:
         needed = next((t for t in ladder if t.key == reward.min_tier), None)

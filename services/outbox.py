@@ -48,7 +48,7 @@ class Kind:
     DELETE = "delete"  # payload: message_ids (a welcome whose time is up)
     RIGHTS_NOTICE = "rights_notice"  # payload: rights (those the bot lacks, told once)
     # To the member's private chat: payload redemption_id (the code is read when it is sent,
-    # so no secret is copied into the outbox)
+    # so no secret is copied into the outbox) and language (the member's, as they redeemed)
     REWARD_DELIVERY = "reward_delivery"
 
 

@@ -373,16 +373,17 @@ class ShopService:
         timezone: str,
         source: str = "shop",
         discount: int = 0,
+        language: str | None = None,
     ) -> Redeemed:
         """Redeem once per `key` (the press, or the draw's win, or the campaign's member), or
         raise Refused having written nothing. A free reward (`source` other than the shop)
-        costs no points."""
+        costs no points. `language`: the member's, for the private delivery."""
         existing = await self.session.scalar(select(Redemption).where(Redemption.key == key))
         if existing is not None:
             return Redeemed(existing, await self._code(existing), 0, already=True)
         async with self.session.begin_nested():
             return await self._redeem(
-                chat_id, user_id, reward_id, key, ladder, timezone, source, discount
+                chat_id, user_id, reward_id, key, ladder, timezone, source, discount, language
             )
 
     async def _redeem(
@@ -395,6 +396,7 @@ class ShopService:
         timezone: str,
         source: str,
         discount: int,
+        language: str | None,
     ) -> Redeemed:
         reward = await self.session.scalar(
             select(Reward)
@@ -473,7 +475,7 @@ class ShopService:
         if await self.started_privately(user_id):
             await OutboxService(self.session, self.clock).add(
                 user_id, Kind.REWARD_DELIVERY, f"reward:{redemption.id}",
-                {"redemption_id": redemption.id},
+                {"redemption_id": redemption.id, "language": language},
             )  # fmt: skip
         return Redeemed(redemption, code.code if code else None, balance)
 

@@ -408,7 +408,9 @@ class OutboxSender:
                 raise LookupError("no such redemption")
             redemption, reward, code = found
             title, timezone = await shop.group_of(reward.chat_id)
-        return Delivery(reward_delivery(reward, redemption, code, title, timezone))
+        language = row.payload.get("language") or self.background.i18n.default_locale
+        with self.background.i18n.use_locale(str(language)):
+            return Delivery(reward_delivery(reward, redemption, code, title, timezone))
 
     async def _cadence(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         """The morning post (opening the daily topic it names), the reminder with the day's
