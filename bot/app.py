@@ -49,6 +49,7 @@ from services.draws import JoinDesk
 from services.factory import ServiceFactory
 from services.messages import MessageTally
 from services.outbox import WELCOME_BURST_SECONDS, Kind
+from services.shop import ShopDesk
 from services.tiers import LadderCache
 from views.charts import warm_up as warm_up_charts
 from workflows.outbox import OutboxSender
@@ -74,11 +75,13 @@ class Services:
     tally: MessageTally = field(init=False)
     sign_ins: SignInDesk = field(init=False)
     joins: JoinDesk = field(init=False)
+    shop_desk: ShopDesk = field(init=False)
 
     def __post_init__(self) -> None:
         self.tally = MessageTally(self.session_pool, self.clock, self.ladders)
         self.sign_ins = SignInDesk(self.session_pool, self.clock, self.ladders)
         self.joins = JoinDesk(self.session_pool, self.clock, self.ladders)
+        self.shop_desk = ShopDesk(self.session_pool, self.clock, self.ladders)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -168,6 +171,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         tally=services.tally,
         sign_ins=services.sign_ins,
         joins=services.joins,
+        shop_desk=services.shop_desk,
         notices=notices,
         scheduler=scheduler,
         topic_host=topic_host,

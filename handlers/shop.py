@@ -14,17 +14,21 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import problem_reply, usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares.commands import ONCE
+from bot.middlewares.database import commit_so_far
 from handlers.refusal import admins_only
 from services.chats import ChatProfile
 from services.points import PointsService
 from services.shop import (
     MAX_FILE_BYTES,
+    RedeemRequest,
     Refused,
     RewardNotFound,
+    ShopDesk,
     ShopInputError,
     ShopService,
     discounted,
@@ -291,6 +295,8 @@ async def redeem_button(
     chat_profile: ChatProfile | None,
     i18n: I18n,
     bot: Bot,
+    shop_desk: ShopDesk,
+    session: AsyncSession,
 ) -> None:
     """Redeem (ask), then Confirm or Cancel: the confirmation redeems once per button."""
     if not await is_owner(query, callback_data.owner, chat_profile) or chat_profile is None:
@@ -315,19 +321,19 @@ async def redeem_button(
         await edit(query, text, markup)
         await query.answer(_("Cancelled."))
         return
-    key = f"shop:{chat_id}:{press.owner}:{press.id}:{press.nonce}"
-    try:
-        done = await shop.redeem(
-            chat_id, press.owner, press.id, key=key, ladder=ladder,
-            timezone=chat_profile.timezone, discount=discount, language=language,
-        )  # fmt: skip
-    except Refused as refused:
+    request = RedeemRequest(
+        chat_id, press.owner, press.id, f"shop:{chat_id}:{press.owner}:{press.id}:{press.nonce}",
+        ladder, chat_profile.timezone, discount, language,
+    )  # fmt: skip
+    await commit_so_far(session)  # the redemption is written in a shared transaction
+    done = await shop_desk.redeem(request)
+    if isinstance(done, Refused):
         needed = next((t for t in ladder if t.key == reward.min_tier), None)
-        text = refusal(refused.reason, reward, price, refused.balance, needed, language)
+        text = refusal(done.reason, reward, price, done.balance, needed, language)
         await edit(query, text, back)
         await query.answer(text[:200])
         return
-    started = await shop.started_privately(press.owner)
+    started = done.private
     buttons = [[back_button(press.owner)]]
     if not started and reward.kind != "perk":
         me = await bot.me()

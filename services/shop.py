@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Member, Redemption, Reward, RewardCode
 from models.queries import insert_for
+from services.batching import PointsDesk
 from services.clock import Clock, local_day, start_of
 from services.outbox import Kind, OutboxService
 from services.points import NotEnoughPoints, PointsService
@@ -90,6 +91,21 @@ class Redeemed:
     code: str | None
     balance: int
     already: bool = False  # the same press before: nothing new was written
+    private: bool = False  # the member has a private chat with the bot (the code goes there)
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemRequest:
+    """One press of Confirm, for `ShopDesk`."""
+
+    chat_id: int
+    user_id: int
+    reward_id: int
+    key: str
+    ladder: Sequence[Tier]
+    timezone: str
+    discount: int = 0
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +396,8 @@ class ShopService:
         costs no points. `language`: the member's, for the private delivery."""
         existing = await self.session.scalar(select(Redemption).where(Redemption.key == key))
         if existing is not None:
-            return Redeemed(existing, await self._code(existing), 0, already=True)
+            private = await self.started_privately(user_id)
+            return Redeemed(existing, await self._code(existing), 0, already=True, private=private)
         async with self.session.begin_nested():
             return await self._redeem(
                 chat_id, user_id, reward_id, key, ladder, timezone, source, discount, language
@@ -432,6 +449,9 @@ class ShopService:
                 raise Refused("limit", balance)
         if reward.stock is not None and reward.stock <= 0:
             raise Refused("sold_out", balance)
+        price = discounted(reward.price, discount) if source == "shop" else 0
+        if price > balance:  # before a code is looked for (a concurrent change still refuses)
+            raise Refused("points", balance)
         code = None
         if reward.kind == "coupon":
             code = await self.session.scalar(
@@ -443,12 +463,11 @@ class ShopService:
             )
             if code is None:
                 raise Refused("sold_out", balance)
-        price = discounted(reward.price, discount) if source == "shop" else 0
         if price:
             try:
                 paid = await self.points.change(
                     chat_id, user_id, -price, reason="shop", key=f"shop:{key}",
-                    ref=f"reward:{reward_id}", timezone=timezone,
+                    ref=f"reward:{reward_id}", timezone=timezone, member_exists=True,
                 )  # fmt: skip
             except NotEnoughPoints as short:
                 raise Refused("points", short.balance) from None
@@ -472,12 +491,13 @@ class ShopService:
         )  # fmt: skip
         self.session.add(redemption)
         await self.session.flush()
-        if await self.started_privately(user_id):
+        private = await self.started_privately(user_id)
+        if private:
             await OutboxService(self.session, self.clock).add(
                 user_id, Kind.REWARD_DELIVERY, f"reward:{redemption.id}",
                 {"redemption_id": redemption.id, "language": language},
             )  # fmt: skip
-        return Redeemed(redemption, code.code if code else None, balance)
+        return Redeemed(redemption, code.code if code else None, balance, private=private)
 
     async def redemption_of(
         self, user_id: int, redemption_id: int
@@ -532,6 +552,31 @@ class ShopService:
         if reward is None:
             raise RewardNotFound(reward_id)
         return reward
+
+
+class ShopDesk(PointsDesk[RedeemRequest, "Redeemed | Refused"]):
+    """The process's shop presses, group-committed: a rush on one reward shares a few
+    transactions (each redemption in its own savepoint), each press answered once committed."""
+
+    async def redeem(self, request: RedeemRequest) -> Redeemed | Refused:
+        """The redemption, or the refusal (returned, not raised: the batch goes on)."""
+        return await self._batches.submit(request)
+
+    async def write(
+        self, session: AsyncSession, points: PointsService, items: list[RedeemRequest]
+    ) -> list[Redeemed | Refused]:
+        shop, done = ShopService(session, self.clock, points), list[Redeemed | Refused]()
+        for item in items:
+            try:
+                redeemed = await shop.redeem(
+                    item.chat_id, item.user_id, item.reward_id, key=item.key,
+                    ladder=item.ladder, timezone=item.timezone, discount=item.discount,
+                    language=item.language,
+                )  # fmt: skip
+                done.append(redeemed)
+            except Refused as refused:
+                done.append(refused)
+        return done
 
 
 async def audit_shop(session: AsyncSession) -> list[str]:
