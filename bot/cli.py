@@ -176,7 +176,8 @@ def sandbox() -> int:
 
 
 def audit() -> int:
-    """Exit 1 and list the members whose balances differ from their ledger."""
+    """Exit 1 and list the members whose balances differ from their ledger, and what in the
+    shop does not add up (stock against its start and redemptions, codes issued and held)."""
     settings = _settings()
     return asyncio.run(_audit(settings))
 
@@ -184,12 +185,14 @@ def audit() -> int:
 async def _audit(settings: Settings) -> int:
     from models import create_session_pool
     from services.points import audit as find_mismatches
+    from services.shop import audit_shop
 
     async with (
         open_database(settings.database_url) as engine,
         create_session_pool(engine)() as session,
     ):
         mismatches = await find_mismatches(session)
+        shop_problems = await audit_shop(session)
     for m in mismatches:
         print(
             f"chat {m.chat_id} user {m.user_id}: points {m.points}, ledger says {m.ledger_points}; "
@@ -198,7 +201,12 @@ async def _audit(settings: Settings) -> int:
     print(
         f"{len(mismatches)} mismatch(es)" if mismatches else "ok: every balance matches its ledger"
     )
-    return 1 if mismatches else 0
+    for problem in shop_problems:
+        print(f"shop: {problem}")
+    print(
+        "ok: the shop's stock and codes add up" if not shop_problems else "the shop does not add up"
+    )
+    return 1 if mismatches or shop_problems else 0
 
 
 def verify_draw(draw_id: int) -> int:

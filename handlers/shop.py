@@ -191,6 +191,30 @@ def input_problem(bad: ShopInputError) -> str:
     }.get(bad.part, _("That option was given twice."))
 
 
+async def mark_used(message: Message, command: CommandObject, shop: ShopService) -> None:
+    """/coupon used <code>: an admin saw the coupon used (until orders mark it themselves).
+    The answer never repeats the code: it is a group message."""
+    words = (command.args or "").split()
+    if len(words) != 2 or words[0].lower() != "used" or len(words[1]) > 64:
+        await message.reply(usage_reply("coupon"))
+        return
+    if message.chat.type == "private":
+        await message.reply(_("Mark coupons used in their group."))
+        return
+    outcome, redemption = await shop.mark_used(message.chat.id, words[1])
+    if outcome == "unknown":
+        reply = _("No coupon of this group has that code.")
+    elif outcome == "free":
+        reply = _("That code was never handed out; it is still in the pool.")
+    elif outcome == "already" and redemption is not None and redemption.used_at is not None:
+        reply = _("That coupon was already marked used on {day}.").format(
+            day=redemption.used_at.strftime("%Y-%m-%d")
+        )
+    else:
+        reply = _("✅ Coupon marked used.")
+    await message.reply(reply)
+
+
 async def reward_usage(message: Message) -> None:
     await message.reply(usage_reply("reward"))
 
@@ -410,6 +434,7 @@ def create_router() -> Router:
     router.message.register(admins_only, Command("reward"), is_management)
     router.message.register(reward_usage, Command("reward"), IsAdmin())
     router.message.register(list_rewards, Command("rewards"), IsAdmin())
+    router.message.register(mark_used, Command("coupon"), IsAdmin(), flags=ONCE)
     router.message.register(open_shop, Command("shop"))
     router.message.register(my_coupons, Command("mycoupons"))
     router.callback_query.register(turn_page, ShopPage.filter())

@@ -24,6 +24,7 @@ from services.chats import ChatProfile
 from services.messages import MessageTally
 from services.points import Period, PointsService
 from services.referrals import ReferralService
+from services.shop import ShopService
 from services.tiers import TierService, standing
 from views.numbers import MEDALS, number
 
@@ -55,6 +56,7 @@ async def me(
     tally: MessageTally,
     referrals: ReferralService,
     campaigns: CampaignService,
+    shop: ShopService,
     i18n: I18n,
 ) -> None:
     """/me, or /me in reply to someone: balance, tier, rank, streak, messages, referrals."""
@@ -113,6 +115,12 @@ async def me(
                 confirmed=invited.confirmed, pending=invited.pending
             )
         )
+    redeemed = await shop.redeemed_count(message.chat.id, user.id)
+    if redeemed:
+        lines.append(
+            ngettext("🎟 Redeemed: {n} reward · /mycoupons", "🎟 Redeemed: {n} rewards · /mycoupons",
+                     redeemed).format(n=number(redeemed))
+        )  # fmt: skip
     await message.reply("\n".join(lines))
 
 

@@ -50,6 +50,8 @@ class Kind:
     # To the member's private chat: payload redemption_id (the code is read when it is sent,
     # so no secret is copied into the outbox) and language (the member's, as they redeemed)
     REWARD_DELIVERY = "reward_delivery"
+    # Privately, 3 days before a coupon expires: payload redemption_id, language
+    COUPON_REMINDER = "coupon_reminder"
 
 
 # Kinds whose rows for one chat are gathered for a while and posted as one message.
@@ -64,6 +66,7 @@ GRACE = {
     Kind.DRAW_POST: timedelta(days=1),
     Kind.DRAW_RESULT: timedelta(days=7),  # winners are told however late
     Kind.REWARD_DELIVERY: timedelta(days=30),  # what was paid for is delivered however late
+    Kind.COUPON_REMINDER: timedelta(days=2),  # still before the coupon expires
 }
 DEFAULT_GRACE = timedelta(hours=1)
 WELCOME_BURST_SECONDS = 3.0  # joins this close together share one welcome

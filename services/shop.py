@@ -42,6 +42,7 @@ MAX_FILE_BYTES = 1 << 20
 MAX_FILE_LINES = 100_000
 MAX_GENERATED = 10_000
 CODES_PER_STATEMENT = 1_000
+REMIND_BEFORE = timedelta(days=3)  # a coupon's holder is reminded this long before it expires
 # Column names a code pool's CSV may use for its codes (Taobao and Youzan exports among them).
 CODE_HEADERS = frozenset(
     {"code", "codes", "coupon", "coupon code", "券码", "优惠券码", "兑换码", "卡密"}
@@ -493,11 +494,52 @@ class ShopService:
         await self.session.flush()
         private = await self.started_privately(user_id)
         if private:
-            await OutboxService(self.session, self.clock).add(
-                user_id, Kind.REWARD_DELIVERY, f"reward:{redemption.id}",
-                {"redemption_id": redemption.id, "language": language},
-            )  # fmt: skip
+            await self._tell_privately(redemption, language)
         return Redeemed(redemption, code.code if code else None, balance, private=private)
+
+    async def _tell_privately(self, redemption: Redemption, language: str | None) -> None:
+        """The delivery now and, for a coupon that expires, a reminder 3 days before."""
+        outbox, payload = OutboxService(self.session, self.clock), {
+            "redemption_id": redemption.id, "language": language,
+        }  # fmt: skip
+        user, key = redemption.user_id, redemption.id
+        await outbox.add(user, Kind.REWARD_DELIVERY, f"reward:{key}", payload)
+        expires = redemption.expires_at
+        if redemption.code_id is not None and expires is not None:
+            remind_at = expires - REMIND_BEFORE
+            if remind_at > self.clock.now():
+                await outbox.add(
+                    user, Kind.COUPON_REMINDER, f"coupon_reminder:{key}", payload, due_at=remind_at
+                )
+
+    async def mark_used(self, chat_id: int, code: str) -> tuple[str, Redemption | None]:
+        """An admin says a coupon was used: `used`, `already` (used before), `free` (never
+        issued), or `unknown` (no such code in the group)."""
+        found = await self.session.scalar(
+            select(RewardCode).where(RewardCode.chat_id == chat_id, RewardCode.code == code)
+        )
+        if found is None:
+            return "unknown", None
+        redemption = await self.session.scalar(
+            select(Redemption).where(Redemption.code_id == found.id).with_for_update()
+        )
+        if redemption is None:
+            return "free", None
+        if redemption.status == "used":
+            return "already", redemption
+        redemption.status, redemption.used_at = "used", self.clock.now()
+        await self.session.flush()
+        return "used", redemption
+
+    async def redeemed_count(self, chat_id: int, user_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Redemption)
+                .where(Redemption.chat_id == chat_id, Redemption.user_id == user_id)
+            )
+            or 0
+        )
 
     async def redemption_of(
         self, user_id: int, redemption_id: int

@@ -245,6 +245,21 @@ def delivery(
     return "\n".join(lines)
 
 
+def coupon_reminder(
+    reward: Reward, redemption: Redemption, code: str, group: str, timezone: str
+) -> str:
+    assert redemption.expires_at is not None
+    until = redemption.expires_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
+    return "\n".join(
+        [
+            _("⏰ Your {name} from {group} expires on {day}.").format(
+                name=f"<b>{escape(reward.name)}</b>", group=escape(group), day=until
+            ),
+            _("Your code: <code>{code}</code>").format(code=escape(code)),
+        ]
+    )
+
+
 def coupons(received: Sequence[tuple[Redemption, Reward, str | None]], now: datetime) -> str:
     if not received:
         return _("You haven't redeemed anything yet. See /shop in your group.")

@@ -52,6 +52,7 @@ from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
 from views.posts import PostMessage, post_message
 from views.rights import DELETE, PIN, TOPICS, rights_notice
+from views.shop import coupon_reminder
 from views.shop import delivery as reward_delivery
 from workflows.rights import RightsNotices
 from workflows.topics import Placement, TopicHost, TopicRightsMissing
@@ -126,6 +127,7 @@ class OutboxSender:
             Kind.DRAW_RESULT_EDIT: self._draw_result_edit,
             Kind.RIGHTS_NOTICE: self._rights_notice,
             Kind.REWARD_DELIVERY: self._reward_delivery,
+            Kind.COUPON_REMINDER: self._reward_delivery,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -398,8 +400,11 @@ class OutboxSender:
         (row,) = rows
         return Delivery(rights_notice(row.payload["rights"]))
 
-    async def _reward_delivery(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
-        """What a member redeemed, in their private chat (the code read now, not stored here)."""
+    async def _reward_delivery(
+        self, bot: Bot, profile: ChatProfile, rows: list[Due]
+    ) -> Delivery | None:
+        """What a member redeemed, in their private chat (the code read now, not stored here),
+        or the reminder before a coupon expires (None once it is used)."""
         (row,) = rows
         async with self.background.session_pool() as session:
             shop = self.background.services.shop(session)
@@ -410,7 +415,11 @@ class OutboxSender:
             title, timezone = await shop.group_of(reward.chat_id)
         language = row.payload.get("language") or self.background.i18n.default_locale
         with self.background.i18n.use_locale(str(language)):
-            return Delivery(reward_delivery(reward, redemption, code, title, timezone))
+            if row.kind == Kind.REWARD_DELIVERY:
+                return Delivery(reward_delivery(reward, redemption, code, title, timezone))
+            if redemption.status != "issued" or code is None:
+                return None  # used since: nothing to remind of
+            return Delivery(coupon_reminder(reward, redemption, code, title, timezone))
 
     async def _cadence(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         """The morning post (opening the daily topic it names), the reminder with the day's

@@ -117,7 +117,10 @@ async def test_fanbot_audit_exits_non_zero_on_a_mismatch(
         return process.returncode or 0, out.decode()
 
     await change(session_pool, 7, "msg:1")
-    assert await run_audit() == (0, "ok: every balance matches its ledger\n")
+    assert await run_audit() == (
+        0,
+        "ok: every balance matches its ledger\nok: the shop's stock and codes add up\n",
+    )
     async with session_pool() as session:
         await session.execute(update(Member).where(Member.user_id == FAN).values(points=9))
         await session.commit()

@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.background import Background
+from bot.i18n import create_i18n
 from models import LedgerEntry, OutboxMessage, Redemption, RewardCode
 from services.chats import ChatService
 from services.clock import FrozenClock
+from services.factory import ServiceFactory
 from services.points import PointsService, audit
 from services.shop import (
     CodeFile,
@@ -31,7 +34,10 @@ from services.shop import (
     window_start,
 )
 from services.tiers import DEFAULT_TIERS
+from tests.support.telegram import recording_bot
 from tests.unit.conftest import GROUP
+from workflows.outbox import OutboxSender
+from workflows.rights import RightsNotices
 
 ADMIN, FAN = 7, 42
 SHANGHAI = "Asia/Shanghai"
@@ -222,7 +228,7 @@ async def test_a_redemption_takes_points_a_code_and_stock_once_and_queues_the_co
         )
         assert list(ledger) == [-100]
         delivery = (
-            await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == FAN))
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reward_delivery"))
         ).one()
         assert (delivery.chat_id, delivery.kind) == (FAN, "reward_delivery")
         assert "CODE" not in str(delivery.payload)  # the secret is read when it is sent
@@ -332,3 +338,33 @@ async def test_two_hundred_members_pressing_for_fifty_codes_at_once_get_exactly_
         assert await shop(session, FrozenClock(NOW)).free_codes([coffee]) == {}
         assert await audit(session) == []
         assert await audit_shop(session) == []
+
+
+async def test_a_coupon_is_delivered_privately_and_reminded_of_before_it_expires_unless_used(
+    session_pool, chat
+) -> None:
+    coffee = await new_reward(session_pool, RewardSpec("Coffee", 10, valid_days=30), codes=2)
+    await grant(session_pool, FAN, 50)  # below Bronze: no congratulation to send
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await ChatService(session, clock, SHANGHAI).ensure(FAN, "private", "Fan")
+    first = await redeem(session_pool, coffee, "1", clock=clock)
+    second = await redeem(session_pool, coffee, "2", clock=clock)
+    background = Background(session_pool, ServiceFactory(clock, SHANGHAI), create_i18n("en"))
+    outbox = OutboxSender(background, RightsNotices(background), gather={})
+    bot, telegram = recording_bot()
+    assert await outbox.send_due(bot) == 2  # both deliveries; the reminders wait
+    assert [text.splitlines()[1] for text in telegram.sent_texts()] == [
+        "Your code: <code>CODE00001</code>", "Your code: <code>CODE00002</code>",
+    ]  # fmt: skip
+    async with session_pool() as session, session.begin():
+        service = shop(session, clock)
+        assert (await service.mark_used(GROUP, "CODE00001"))[0] == "used"
+        assert (await service.mark_used(GROUP, "CODE00001"))[0] == "already"
+        assert (await service.mark_used(GROUP, "NOPE"))[0] == "unknown"
+    clock.set(NOW + timedelta(days=27, minutes=1))  # 3 days before they expire
+    assert await outbox.send_due(bot) == 1  # the used one is not reminded of
+    reminder = telegram.sent_texts()[-1]
+    assert reminder.startswith("⏰ Your <b>Coffee</b> from Fans expires on 2027-01-01.")
+    assert "CODE00002" in reminder
+    assert (first.redemption.id, second.redemption.id) != (None, None)
