@@ -366,4 +366,5 @@ async def test_a_coupon_is_delivered_privately_and_reminded_of_before_it_expires
     reminder = telegram.sent_texts()[-1]
     assert reminder.startswith("⏰ Your <b>Coffee</b> from Fans expires on 2027-01-01.")
     assert "CODE00002" in reminder
-    assert first.private and second.private
+    assert first.private
+    assert second.private
