@@ -102,7 +102,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "campaign",
         __("Start a holiday campaign that multiplies points, or delete one"),
-        usage="/campaign new <name> <2026-12-01> <2026-12-03> x2 [greeting] · /campaign del <id>",
+        usage="/campaign new <name> <2026-12-01> <2026-12-03> x2 [greeting] [coupon=<reward id>]"
+        " · /campaign del <id>",
         admin=True,
     ),
     CommandSpec("campaigns", __("Running and coming campaigns"), usage="/campaigns", admin=True),
@@ -121,7 +122,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "draw",
         __("Open a lucky draw; end or cancel one"),
         usage="/draw <prize> [winners=1] [ends=24h|30m|7d|2026-12-01 20:00] [min_tier=<tier>] "
-        "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] · /draw end|cancel <id> · "
+        "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] [reward=<reward id>] · "
+        "/draw end|cancel <id> · "
         "/draw reroll <id> [n|@user] · /draw entrants <id>",
         admin=True,
     ),

@@ -29,6 +29,7 @@ from services.campaigns import (
 )
 from services.chats import ChatProfile
 from services.clock import Clock
+from services.shop import RewardNotFound, ShopService
 
 
 async def campaign(
@@ -38,8 +39,10 @@ async def campaign(
     chat_profile: ChatProfile,
     scheduler: Scheduler,
     clock: Clock,
+    shop: ShopService,
 ) -> None:
-    """/campaign new <name> <first day> <last day> x2 [greeting] · /campaign del <id>"""
+    """/campaign new <name> <first day> <last day> x2 [greeting] [coupon=<reward id>] ·
+    /campaign del <id>"""
     action, _space, rest = (command.args or "").strip().partition(" ")
     user = message.from_user
     if not chat_profile.is_group or user is None or action.lower() not in ("new", "del"):
@@ -59,7 +62,12 @@ async def campaign(
         return
     try:
         spec = parse_campaign(rest, clock.today_in(chat_profile.timezone))
+        if spec.coupon_reward_id is not None:
+            await shop.reward(chat_profile.id, spec.coupon_reward_id)
         created = await campaigns.create(chat_profile.id, user.id, spec, chat_profile.timezone)
+    except RewardNotFound:
+        await message.reply(campaign_problem("coupon"))
+        return
     except CampaignInputError as bad:
         await message.reply(campaign_problem(str(bad)))
         return
@@ -119,6 +127,7 @@ def campaign_problem(reason: str) -> str:
         "length": _("A campaign lasts up to 31 days and starts within a year."),
         "multiplier": _("The multiplier is x1.1 to x10, such as x2 or x1.5."),
         "long": _("The greeting takes up to 1,000 characters."),
+        "coupon": _("coupon= names a reward of this group's shop by its number (/rewards)."),
     }
     return problems.get(reason) or usage_reply("campaign")
 

@@ -19,6 +19,7 @@ from bot.filters import IsAdmin
 from bot.middlewares.commands import ONCE
 from bot.middlewares.database import after_commit, commit_so_far
 from handlers.draw_dialogue import start_dialogue
+from models import Draw
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
 from services.draws import (
@@ -34,6 +35,7 @@ from services.draws import (
     parse_draw,
 )
 from services.members import find_member
+from services.shop import Refused, RewardNotFound, ShopService
 from services.tiers import TierService
 from views.draws import ClaimButton, DrawButton, requirements
 from views.numbers import number
@@ -48,8 +50,10 @@ async def open_draw(
     tiers: TierService,
     scheduler: Scheduler,
     chat_profile: ChatProfile,
+    shop: ShopService,
 ) -> None:
-    """/draw <prize> [winners=N] [ends=...] [min_tier=...] [min_points=N] [cost=N] ..."""
+    """/draw <prize> [winners=N] [ends=...] [min_tier=...] [min_points=N] [cost=N] ...
+    [reward=<id>] (each winner receives that reward of the shop on claiming)"""
     if not chat_profile.is_group:
         await message.reply(_("Draws run inside a group."))
         return
@@ -59,6 +63,12 @@ async def open_draw(
     except DrawInputError as error:
         await message.reply(bad_input(str(error)))
         return
+    if spec.reward_id is not None:
+        try:
+            await shop.reward(chat_profile.id, spec.reward_id)
+        except RewardNotFound:
+            await message.reply(bad_input("reward"))
+            return
     admin = message.from_user.id if message.from_user else 0
     await draws.create(chat_profile.id, admin, spec)  # its post is the answer, by the outbox
     after_commit(draws.session, scheduler.reload_soon)  # plans its end
@@ -305,23 +315,52 @@ async def claim_button(
     query: CallbackQuery,
     callback_data: ClaimButton,
     draws: DrawService,
+    shop: ShopService,
+    tiers: TierService,
     chat_profile: ChatProfile | None,
+    i18n: I18n,
 ) -> None:
-    """A winner presses "领奖 / Claim" on the result: the admins see who is there."""
+    """A winner presses "领奖 / Claim" on the result: the admins see who is there; a draw whose
+    prize is a shop reward hands it over (its code privately), once per winner."""
     if chat_profile is None:
         await query.answer(_("This draw doesn't exist."))
         return
     try:
-        _draw, outcome = await draws.claim(chat_profile.id, callback_data.id, query.from_user.id)
+        draw, outcome = await draws.claim(chat_profile.id, callback_data.id, query.from_user.id)
     except (DrawNotFound, DrawClosed):
         await query.answer(_("This draw doesn't exist."))
         return
-    if outcome == ClaimOutcome.CLAIMED:  # the result post gets a ✅ by their name
+    if outcome == ClaimOutcome.CLAIMED and draw.reward_id is not None:
+        await query.answer(await hand_over_prize(draw, query, shop, tiers, chat_profile, i18n))
+    elif outcome == ClaimOutcome.CLAIMED:  # the result post gets a ✅ by their name
         await query.answer(_("🎉 Claimed! An admin will contact you about your prize."))
     elif outcome == ClaimOutcome.ALREADY:
         await query.answer(_("You've already claimed this prize."))
     else:
         await query.answer(_("Only this draw's winners can claim."))
+
+
+async def hand_over_prize(
+    draw: Draw,
+    query: CallbackQuery,
+    shop: ShopService,
+    tiers: TierService,
+    chat_profile: ChatProfile,
+    i18n: I18n,
+) -> str:
+    """The reward a winner claimed, keyed by draw and winner; what the toast says of it."""
+    assert draw.reward_id is not None
+    try:
+        given = await shop.redeem(
+            chat_profile.id, query.from_user.id, draw.reward_id,
+            key=f"draw:{draw.id}:{query.from_user.id}", ladder=await tiers.ladder(draw.chat_id),
+            timezone=chat_profile.timezone, source="draw", language=i18n.current_locale,
+        )  # fmt: skip
+    except Refused:  # the reward's codes ran out, or it was deleted since
+        return _("🎉 Claimed! The prize's codes ran out: an admin will contact you.")
+    if given.private:
+        return _("🎉 Claimed! Your prize is in our private chat.")
+    return _("🎉 Claimed! Start a private chat with me and send /mycoupons for your prize.")
 
 
 def bad_input(field: str) -> str:
@@ -331,6 +370,7 @@ def bad_input(field: str) -> str:
         "ends": _("The end must be 10 s to 90 days from now: 30m, 2h, 7d or 2026-12-01 20:00."),
         "min_tier": _("There is no such tier. See /tiers."),
         "joined_before": _("joined_before takes days, such as 7d."),
+        "reward": _("reward= names a reward of this group's shop by its number (/rewards)."),
     }
     default = _("{option} must be a whole number, 0 or more.").format(option=field)
     return explanations.get(field, default) + "\n" + usage_reply("draw")

@@ -21,6 +21,7 @@ from bot.filters import IsAdmin
 from bot.middlewares.commands import ONCE
 from bot.middlewares.database import commit_so_far
 from handlers.refusal import admins_only
+from services.campaigns import CampaignService
 from services.chats import ChatProfile
 from services.points import PointsService
 from services.shop import (
@@ -39,6 +40,7 @@ from services.shop import (
 )
 from services.tiers import Tier, TierService, standing
 from views.shop import (
+    CampaignCoupon,
     RedeemButton,
     ShopItem,
     ShopPage,
@@ -368,6 +370,42 @@ async def redeem_button(
     await query.answer(_("✅ Redeemed!") if not done.already else None)
 
 
+async def campaign_coupon(
+    query: CallbackQuery,
+    callback_data: CampaignCoupon,
+    shop: ShopService,
+    campaigns: CampaignService,
+    tiers: TierService,
+    chat_profile: ChatProfile | None,
+    i18n: I18n,
+) -> None:
+    """ "领券 / Get coupon" on a campaign's greeting: one per member, while the campaign runs."""
+    running = await campaigns.running(chat_profile.id) if chat_profile is not None else None
+    if chat_profile is None or running is None or running.id != callback_data.campaign:
+        await query.answer(_("This campaign is over."))
+        return
+    if running.coupon_reward_id is None:
+        await query.answer(_("This campaign has no coupon."))
+        return
+    try:
+        given = await shop.redeem(
+            chat_profile.id, query.from_user.id, running.coupon_reward_id,
+            key=f"campaign:{running.id}:{query.from_user.id}",
+            ladder=await tiers.ladder(chat_profile.id), timezone=chat_profile.timezone,
+            source="campaign", language=i18n.current_locale,
+        )  # fmt: skip
+    except Refused:
+        await query.answer(_("The coupons have all been taken, sorry."), show_alert=True)
+        return
+    if given.already:
+        text = _("You already have this campaign's coupon: /mycoupons.")
+    elif given.private:
+        text = _("🎟 Your coupon is in our private chat.")
+    else:
+        text = _("🎟 It's yours! Start a private chat with me and send /mycoupons for the code.")
+    await query.answer(text, show_alert=not given.private)
+
+
 async def is_owner(query: CallbackQuery, owner: int, chat_profile: ChatProfile | None) -> bool:
     """Only the asker navigates their /shop message; a forged or stale press is told so."""
     if chat_profile is None or not chat_profile.is_group:
@@ -440,4 +478,5 @@ def create_router() -> Router:
     router.callback_query.register(turn_page, ShopPage.filter())
     router.callback_query.register(show_item, ShopItem.filter())
     router.callback_query.register(redeem_button, RedeemButton.filter())
+    router.callback_query.register(campaign_coupon, CampaignCoupon.filter())
     return router

@@ -28,6 +28,8 @@ class Campaign(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     multiplier_pct: Mapped[int] = mapped_column(Integer)  # 200 for x2
     greeting: Mapped[str | None] = mapped_column(Text, default=None)
+    # A reward its greeting hands out, one per member, while the campaign runs ("领券")
+    coupon_reward_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     greeted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     thanked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -39,6 +39,7 @@ class Draw(Base):
     claimed_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # winners who claimed
     rerolls: Mapped[list[list[int]]] = mapped_column(JSON, default=list)  # who each one replaced
     result_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    reward_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # a coupon prize
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

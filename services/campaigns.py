@@ -44,10 +44,23 @@ class CampaignSpec:
     last_day: date
     multiplier_pct: int
     greeting: str | None
+    coupon_reward_id: int | None = None  # a shop reward its greeting hands out, one a member
+
+
+COUPON = re.compile(r"(?<!\S)coupon=(\S*)")
 
 
 def parse_campaign(args: str, today: date) -> CampaignSpec:
-    """`<name> <first day> <last day> x2 [greeting]`, days as YYYY-MM-DD in the chat's zone."""
+    """`<name> <first day> <last day> x2 [greeting] [coupon=<reward id>]`, days as YYYY-MM-DD
+    in the chat's zone; `coupon=` may stand anywhere after the multiplier."""
+    coupon = None
+    found_coupon = COUPON.search(args)
+    if found_coupon is not None:
+        value = found_coupon[1]
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 10**12:
+            raise CampaignInputError("coupon")
+        coupon = int(value)
+        args = args[: found_coupon.start()] + args[found_coupon.end() :]
     words = args.split(maxsplit=4)
     if len(words) < 4:
         raise CampaignInputError("format")
@@ -71,7 +84,7 @@ def parse_campaign(args: str, today: date) -> CampaignSpec:
     greeting = words[4].strip() if len(words) > 4 else None
     if greeting and len(greeting) > MAX_GREETING:
         raise CampaignInputError("long")
-    return CampaignSpec(name, first_day, last_day, pct, greeting or None)
+    return CampaignSpec(name, first_day, last_day, pct, greeting or None, coupon)
 
 
 def last_minute(campaign: Campaign, timezone: str) -> datetime:
@@ -111,7 +124,8 @@ class CampaignService:
         campaign = Campaign(
             chat_id=chat_id, created_by=user_id, name=spec.name, first_day=spec.first_day,
             last_day=spec.last_day, starts_at=starts_at, ends_at=ends_at,
-            multiplier_pct=spec.multiplier_pct, greeting=spec.greeting, deleted=False,
+            multiplier_pct=spec.multiplier_pct, greeting=spec.greeting,
+            coupon_reward_id=spec.coupon_reward_id, deleted=False,
             created_at=self.clock.now(),
         )  # fmt: skip
         self.session.add(campaign)

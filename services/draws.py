@@ -46,7 +46,9 @@ MAX_AHEAD = timedelta(days=90)
 MIN_AHEAD = timedelta(seconds=10)
 DEFAULT_LENGTH = timedelta(hours=24)
 COUNT_EDIT_EVERY = 5  # seconds: a draw's post shows its entrant count at most this stale
-OPTIONS = ("winners", "ends", "min_tier", "min_points", "cost", "joined_before", "min_messages")
+OPTIONS = (
+    "winners", "ends", "min_tier", "min_points", "cost", "joined_before", "min_messages", "reward",
+)  # fmt: skip
 
 
 def commitment_of(seed: str) -> str:
@@ -102,11 +104,13 @@ class DrawSpec:
     cost: int = 0
     min_member_days: int = 0
     min_messages: int = 0
+    reward_id: int | None = None  # a shop reward each winner receives on claiming
 
 
 def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) -> DrawSpec:
     """`<prize> [winners=N] [ends=30m|2h|7d|2026-12-01 20:00] [min_tier=银牌] [min_points=100]
-    [cost=10] [joined_before=7d] [min_messages=5]`, options in any order after the prize."""
+    [cost=10] [joined_before=7d] [min_messages=5] [reward=<id>]`, options in any order after
+    the prize."""
     words, options, prize = loosen_options(args, OPTIONS).split(), dict[str, str](), []
     index = 0
     while index < len(words):
@@ -150,6 +154,7 @@ def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) 
         cost=_number(options, "cost", 0, 0, 1_000_000),
         min_member_days=member_for.days,
         min_messages=_number(options, "min_messages", 0, 0, 1_000_000),
+        reward_id=_number(options, "reward", 0, 1, 10**12) if "reward" in options else None,
     )
 
 
@@ -275,7 +280,8 @@ class DrawService:
             ends_at=spec.ends_at, min_tier=(tier.name or tier.key) if tier else None,
             min_lifetime=tier.threshold if tier else 0,
             min_points=spec.min_points, cost=spec.cost, min_member_days=spec.min_member_days,
-            min_messages=spec.min_messages, seed=seed, commitment=commitment_of(seed),
+            min_messages=spec.min_messages, reward_id=spec.reward_id, seed=seed,
+            commitment=commitment_of(seed),
             status="open", entrants=0, winner_ids=[], next_counter=0, claimed_ids=[], rerolls=[],
             created_at=self.clock.now(),
         )  # fmt: skip

@@ -49,6 +49,19 @@ class RedeemButton(CallbackData, prefix="redeem"):
     step: str  # ask, confirm, cancel
 
 
+class CampaignCoupon(CallbackData, prefix="coupon"):
+    """ "领券 / Get coupon" on a campaign's greeting: one of its reward per member."""
+
+    campaign: int
+
+
+def coupon_keyboard(campaign_id: int) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(
+        text="领券 / Get coupon", callback_data=CampaignCoupon(campaign=campaign_id).pack()
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
 def kind_icon(reward: Reward) -> str:
     return {"coupon": "🎟", "gift": "🎁", "perk": "✨"}.get(reward.kind, "🎁")
 

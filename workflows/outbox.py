@@ -52,7 +52,7 @@ from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
 from views.posts import PostMessage, post_message
 from views.rights import DELETE, PIN, TOPICS, rights_notice
-from views.shop import coupon_reminder
+from views.shop import coupon_keyboard, coupon_reminder
 from views.shop import delivery as reward_delivery
 from workflows.rights import RightsNotices
 from workflows.topics import Placement, TopicHost, TopicRightsMissing
@@ -362,7 +362,9 @@ class OutboxSender:
         if campaign is None:
             raise LookupError(f"campaign {row.payload['campaign_id']} is gone")
         if row.kind == Kind.CAMPAIGN_GREETING:
-            return Delivery(greeting_text(campaign, self.background.timezone_of(profile)))
+            text = greeting_text(campaign, self.background.timezone_of(profile))
+            coupon = campaign.coupon_reward_id
+            return Delivery(text, markup=coupon_keyboard(campaign.id) if coupon else None)
         points, members = int(row.payload["points"]), int(row.payload["members"])
         return Delivery(thanks_text(campaign, points, members))
 

@@ -1,4 +1,5 @@
-"""shop: rewards bought with points, their code pools, and what members received
+"""shop: rewards bought with points, their code pools, what members received, and the
+rewards a draw's prize or a campaign's greeting hands out
 
 Revision ID: 0012
 Revises: 0011
@@ -85,9 +86,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("code_id", name=op.f("uq_redemptions_code_id")),
     )
     op.create_index("ix_redemptions_member", "redemptions", ["chat_id", "user_id", "reward_id"])
+    # A draw's prize and a campaign's greeting may hand out a reward (no foreign key: SQLite
+    # cannot add one to a table in place, and a deleted reward keeps its row anyway).
+    op.add_column("draws", sa.Column("reward_id", sa.BigInteger(), nullable=True))
+    op.add_column("campaigns", sa.Column("coupon_reward_id", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("campaigns") as campaigns:
+        campaigns.drop_column("coupon_reward_id")
+    with op.batch_alter_table("draws") as draws:
+        draws.drop_column("reward_id")
     op.drop_index("ix_redemptions_member", table_name="redemptions")
     op.drop_table("redemptions")
     op.drop_index("ix_reward_codes_free", table_name="reward_codes")

@@ -5,8 +5,11 @@ outbox), refusals, and buttons pressed twice, by someone else or forged."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sandbox.client import Event, Group, SandboxClient, User
+from tests.e2e.conftest import Launch
 from tests.e2e.test_first_day import fan_group
 
 
@@ -55,7 +58,7 @@ def codes_in_the_group(events: list[Event], group: Group) -> list[Event]:
     return [
         e for e in events
         if e["kind"] in ("sent", "edited") and e.get("chat_id") == group.id
-        and "COF-" in (e.get("text") or "")
+        and re.search(r"COF-\w", e.get("text") or "")
     ]  # fmt: skip
 
 
@@ -185,3 +188,68 @@ async def test_tier_only_limits_pauses_and_bad_input_are_refused_with_their_reas
     assert forged["text"] == "This is someone else's shop window: send /shop for your own."
     missing = await sandbox.ask(group, admin, "/reward del 999")
     assert missing["text"] == "There is no reward #999 here. /rewards lists them."
+
+
+async def test_a_draw_prize_and_a_campaign_coupon_hand_out_codes_once_each(
+    launch: Launch,
+) -> None:
+    sandbox, _bot = await launch(SCHEDULER_ENABLED="true")  # the campaign's greeting
+    group, admin, (bob, cleo), coffee = await stocked_shop(sandbox)
+    await sandbox.ask(group, admin, "/settings language en")  # what the group is told
+    made = await sandbox.ask(group, admin, f"/reward codes {coffee} generate 3 prefix=COF")
+    assert made["text"].splitlines()[0] == f"✅ 3 codes added to #{coffee} Coffee coupon."
+    await sandbox.send_private(bob, "/start")  # Bob has a private chat with the bot; Cleo not
+    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id)
+
+    refused = await sandbox.ask(group, admin, "/draw Mug reward=999")
+    assert refused["text"].splitlines()[0] == (
+        "reward= names a reward of this group's shop by its number (/rewards)."
+    )
+    await sandbox.send(group, admin, f"/draw Coffee for one winners=1 reward={coffee}")
+    (post,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and "Lucky draw" in (e["text"] or "")
+    )
+    join = post["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await sandbox.press(group.id, post["message_id"], bob, join)
+    await sandbox.wait_for(lambda e: e["kind"] == "answered")
+    draw_id = re.findall(r"#(\d+)", post["text"])[0]
+    await sandbox.send(group, admin, f"/draw end {draw_id}")
+    (result,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["reply_to"] == post["message_id"], timeout=20
+    )
+    claim = result["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await sandbox.press(group.id, result["message_id"], bob, claim)
+    (toast,) = await sandbox.wait_for(lambda e: e["kind"] == "answered")
+    assert toast["text"] == "🎉 Claimed! Your prize is in our private chat."
+    (prize,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id, timeout=15
+    )
+    assert re.search(r"Your code: COF-\w{4}-\w{4}", prize["text"])
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    if datetime.now(ZoneInfo("Asia/Shanghai")).hour == 23:
+        today += timedelta(days=1)  # not across midnight while the test runs: tomorrow's
+    started = await sandbox.ask(
+        group, admin, f"/campaign new Double {today} {today} x2 coupon={coffee} Enjoy!"
+    )
+    assert started["text"].startswith("✅ Campaign #")
+    (greeting,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and (e["text"] or "").startswith("🎉 Double"), timeout=40
+    )
+    assert greeting["text"].splitlines()[-1] == "Enjoy!"  # coupon= is not part of the text
+    (button,) = greeting["reply_markup"]["inline_keyboard"][0]
+    assert button["text"] == "领券 / Get coupon"
+    answers = []
+    for member in (bob, bob, cleo):
+        await sandbox.press(group.id, greeting["message_id"], member, button["callback_data"])
+        (answer,) = await sandbox.wait_for(lambda e: e["kind"] == "answered")
+        answers.append(answer["text"])
+    assert answers == [
+        "🎟 Your coupon is in our private chat.",
+        "You already have this campaign's coupon: /mycoupons.",
+        "🎟 It's yours! Start a private chat with me and send /mycoupons for the code.",
+    ]
+    await sandbox.send_private(cleo, "/mycoupons")
+    (listing,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id)
+    assert re.search(r"• Coffee coupon COF-\w{4}-\w{4} · until ", listing["text"])
+    assert codes_in_the_group(await sandbox.events(), group) == []

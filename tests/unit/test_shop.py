@@ -368,3 +368,22 @@ async def test_a_coupon_is_delivered_privately_and_reminded_of_before_it_expires
     assert "CODE00002" in reminder
     assert first.private
     assert second.private
+
+
+def test_a_draw_and_a_campaign_name_the_reward_they_hand_out() -> None:
+    from datetime import date
+
+    from services.campaigns import CampaignInputError, parse_campaign
+    from services.draws import DrawInputError, parse_draw
+
+    draw = parse_draw("Coffee reward=3", NOW, SHANGHAI, DEFAULT_TIERS)
+    assert (draw.prize, draw.reward_id) == ("Coffee", 3)
+    with pytest.raises(DrawInputError):
+        parse_draw("Coffee reward=0", NOW, SHANGHAI, DEFAULT_TIERS)
+    today = date(2026, 12, 2)
+    campaign = parse_campaign("Double 2026-12-02 2026-12-03 x2 coupon=4 Enjoy the weekend!", today)
+    assert (campaign.greeting, campaign.coupon_reward_id) == ("Enjoy the weekend!", 4)
+    assert parse_campaign("Double 2026-12-02 2026-12-03 x2", today).coupon_reward_id is None
+    for bad in ("coupon=", "coupon=x", "coupon=-1"):
+        with pytest.raises(CampaignInputError, match="coupon"):
+            parse_campaign(f"Double 2026-12-02 2026-12-03 x2 {bad}", today)
