@@ -38,9 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     verify.add_argument("draw_id", type=int, help="the draw's number, as in /draws")
     export = commands.add_parser(
-        "export", help="write a group's members, ledger, sign-ins or draw entries as CSV"
+        "export",
+        help="write a group's members, ledger, sign-ins, draw entries or redemptions as CSV",
     )
-    export.add_argument("kind", choices=["members", "ledger", "checkins", "draws"])
+    export.add_argument("kind", choices=["members", "ledger", "checkins", "draws", "redemptions"])
     export.add_argument("--chat", type=int, required=True, help="the group's id, e.g. -1001234")
     export.add_argument("--from", dest="first", help="first local day, YYYY-MM-DD")
     export.add_argument("--to", dest="last", help="last local day, YYYY-MM-DD (default: today)")

@@ -163,7 +163,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "export",
         __("Export members, the points ledger, sign-ins or draw entries as CSV"),
-        usage="/export members|ledger|checkins|draws [2026-11-01 2026-11-30]",
+        usage="/export members|ledger|checkins|draws|redemptions [2026-11-01 2026-11-30]",
         admin=True,
     ),
     CommandSpec(

@@ -55,7 +55,9 @@ def feature_routers() -> list[Router]:
     # question (the FAQ) — are a few percent of chatter: one cheap filter skips both routers.
     addressed = Router(name="addressed")
     addressed.message.filter(may_be_for_the_bot)
-    addressed.include_routers(draw_dialogue.create_router(), faq.create_question_router())
+    addressed.include_routers(
+        draw_dialogue.create_router(), shop.create_note_router(), faq.create_question_router()
+    )
     # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.
     return [
         lifecycle.create_router(),

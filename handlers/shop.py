@@ -49,6 +49,7 @@ from views.shop import (
     confirmation,
     coupons,
     delivery,
+    gifts_for_admins,
     imported,
     item,
     redeemed,
@@ -215,6 +216,50 @@ async def mark_used(message: Message, command: CommandObject, shop: ShopService)
     else:
         reply = _("✅ Coupon marked used.")
     await message.reply(reply)
+
+
+async def gift_note(message: Message, shop: ShopService, bot: Bot) -> None:
+    """A private reply to the message that asked for a gift's details: its note."""
+    replied = message.reply_to_message
+    if message.from_user is None or replied is None or not message.text:
+        return
+    noted = await shop.leave_note(message.from_user.id, replied.message_id, message.text)
+    if noted is None:
+        await message.reply(_("I wasn't waiting for that; /mycoupons lists what you redeemed."))
+        return
+    await message.reply(_("✅ Noted. The admins will send your gift."))
+
+
+def is_private_reply_to_me(message: Message, bot: Bot) -> bool:
+    replied = message.reply_to_message
+    return (
+        message.chat.type == "private"
+        and replied is not None
+        and replied.from_user is not None
+        and replied.from_user.id == bot.id
+    )
+
+
+async def list_gifts(message: Message, shop: ShopService, chat_profile: ChatProfile) -> None:
+    """/gifts: what members redeemed and wait for, with the details they left."""
+    if not chat_profile.is_group:
+        await message.reply(_("The shop runs inside a group."))
+        return
+    await message.reply(gifts_for_admins(await shop.gifts_to_send(chat_profile.id)))
+
+
+async def gift_sent(message: Message, command: CommandObject, shop: ShopService) -> None:
+    """/gift sent <number>: the gift went out; its member is told privately."""
+    words = (command.args or "").split()
+    if len(words) != 2 or words[0].lower() != "sent" or not words[1].lstrip("#").isdigit():
+        await message.reply(usage_reply("gift"))
+        return
+    done = await shop.gift_sent(message.chat.id, int(words[1].lstrip("#")))
+    if done is None:
+        await message.reply(_("No gift #{id} waits to be sent here. /gifts lists them.").format(
+            id=words[1].lstrip("#")[:12]))  # fmt: skip
+        return
+    await message.reply(_("📦 Gift #{id} marked sent.").format(id=done.id))
 
 
 async def reward_usage(message: Message) -> None:
@@ -433,7 +478,9 @@ async def delivery_by_link(message: Message, command: CommandObject, shop: ShopS
         return
     redemption, reward, code = found
     group = await shop.group_of(reward.chat_id)
-    await message.answer(delivery(reward, redemption, code, *group))
+    sent = await message.answer(delivery(reward, redemption, code, *group))
+    if reward.kind == "gift":  # a reply to this is the gift's note
+        await shop.asked_for_note(redemption.id, sent.message_id)
 
 
 async def my_coupons(message: Message, shop: ShopService, bot: Bot) -> None:
@@ -460,6 +507,13 @@ async def coupons_by_link(message: Message, shop: ShopService) -> None:
     await message.answer(coupons(received, shop.clock.now()))
 
 
+def create_note_router() -> Router:
+    """A gift's note: a plain private reply, so outside the commands router."""
+    router = Router(name="gift_notes")
+    router.message.register(gift_note, is_private_reply_to_me)
+    return router
+
+
 def create_router() -> Router:
     router = Router(name="shop")
     router.message.register(
@@ -473,6 +527,8 @@ def create_router() -> Router:
     router.message.register(reward_usage, Command("reward"), IsAdmin())
     router.message.register(list_rewards, Command("rewards"), IsAdmin())
     router.message.register(mark_used, Command("coupon"), IsAdmin(), flags=ONCE)
+    router.message.register(list_gifts, Command("gifts"), IsAdmin())
+    router.message.register(gift_sent, Command("gift"), IsAdmin(), flags=ONCE)
     router.message.register(open_shop, Command("shop"))
     router.message.register(my_coupons, Command("mycoupons"))
     router.callback_query.register(turn_page, ShopPage.filter())

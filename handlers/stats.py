@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from bot.middlewares import commit_so_far, commit_update_so_far
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.exports import ENCODING, ExportKind, write_csv
+from services.shop import ShopFigures, ShopService
 from services.stats import (
     DEFAULT_PERIOD,
     PERIODS,
@@ -32,6 +34,7 @@ from services.stats import (
     SegmentService,
     StatsService,
     change_pct,
+    day_bounds,
     parse_range,
 )
 from services.tiers import TierService
@@ -50,6 +53,7 @@ async def stats(
     session: AsyncSession,
     clock: Clock,
     bot: Bot,
+    shop: ShopService,
 ) -> None:
     """/stats [7d|30d|90d]: the period against the one before, with a chart."""
     period = (command.args or DEFAULT_PERIOD).strip().lower()
@@ -66,19 +70,45 @@ async def stats(
     if report is None:
         await message.reply(no_data_yet())
         return
+    start, end = day_bounds(report.first_day, report.last_day, chat_profile.timezone)
+    span = timedelta(days=days)
+    assert start is not None
+    assert end is not None
+    sold = (
+        await shop.figures(chat_profile.id, start, end),
+        await shop.figures(chat_profile.id, start - span, start),
+    )
+    could = await shop.could_redeem(chat_profile.id)
     language = get_i18n().current_locale
     png = await chart_png(report.series, language, chat_profile.title, days)
+    caption = stats_caption(chat_profile, report, days, shop_lines(*sold, could))
     await message.reply_photo(
-        BufferedInputFile(png, filename=f"stats-{period}.png"),
-        caption=stats_caption(chat_profile, report, days),
+        BufferedInputFile(png, filename=f"stats-{period}.png"), caption=caption
     )
+
+
+def shop_lines(now: ShopFigures, before: ShopFigures, could: int) -> list[str]:
+    """The shop's part of /stats, when it sold anything in either period."""
+    if not now.redemptions and not before.redemptions:
+        return []
+    buyers = now.redeemers + could  # those who bought, and those whose points could buy
+    rate = now.redeemers / buyers if buyers else 0.0
+    return [
+        _("🛍 Shop: {count} redeemed, {points} points {change}").format(
+            count=number(now.redemptions), points=number(now.spent),
+            change=trend(now.spent, before.spent),
+        ),
+        _("🎯 Redemption rate: {rate} ({buyers} of {able} who could)").format(
+            rate=f"{rate:.0%}", buyers=number(now.redeemers), able=number(buyers)
+        ),
+    ]  # fmt: skip
 
 
 def no_data_yet() -> str:
     return _("📊 No data yet: figures start with the first messages, joins and sign-ins.")
 
 
-def stats_caption(profile: ChatProfile, report: Report, days: int) -> str:
+def stats_caption(profile: ChatProfile, report: Report, days: int, shop: Sequence[str] = ()) -> str:
     now, before = report.current, report.previous
 
     def figure(name: str, per_day: bool = False) -> dict[str, str]:
@@ -111,6 +141,7 @@ def stats_caption(profile: ChatProfile, report: Report, days: int) -> str:
         _("🤝 Joined through invites: {count} {change}").format(**figure("referral_joins")),
         _("🪙 Points issued: {count} {change}").format(**figure("points_issued")),
         _("🛒 Points spent: {count} {change}").format(**figure("points_spent")),
+        *shop,
         _("<i>Changes are against the {days} days before.</i>").format(days=days),
     ]  # fmt: skip
     return "\n".join(line.rstrip() for line in lines)  # no change shown: no trailing space
@@ -223,7 +254,8 @@ async def export(
     clock: Clock,
     bot: Bot,
 ) -> None:
-    """/export members|ledger|checkins|draws [from to]: a CSV, in private if possible."""
+    """/export members|ledger|checkins|draws|redemptions [from to]: a CSV, in private if
+    possible."""
     words = (command.args or "").split()
     user = message.from_user
     if not chat_profile.is_group or not words or words[0].lower() not in set(ExportKind):

@@ -1,4 +1,5 @@
-"""CSV exports of a chat's members, ledger, sign-ins and draw entries.
+"""CSV exports of a chat's members, ledger, sign-ins, draw entries and shop redemptions (their
+codes left out: an export may be sent to a group, and codes are secrets).
 
 Rows are streamed from the database (`yield_per`) and written as they come, so a million ledger
 rows never sit in memory; the file is UTF-8 with a BOM so Excel reads Chinese names right.
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Checkin, Draw, DrawEntry, LedgerEntry, Member
+from models import Checkin, Draw, DrawEntry, LedgerEntry, Member, Redemption, Reward
 from services.stats import day_bounds
 
 ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8
@@ -30,6 +31,7 @@ class ExportKind(StrEnum):
     LEDGER = "ledger"
     CHECKINS = "checkins"
     DRAWS = "draws"
+    REDEMPTIONS = "redemptions"
 
 
 HEADERS = {
@@ -48,6 +50,10 @@ HEADERS = {
     ExportKind.DRAWS: [
         "draw_id", "prize", "status", "time", "user_id", "username", "name", "paid", "won",
     ],
+    ExportKind.REDEMPTIONS: [
+        "id", "time", "user_id", "username", "name", "reward_id", "reward", "kind", "source",
+        "price", "status", "expires", "used",
+    ],
 }  # fmt: skip
 
 
@@ -60,7 +66,7 @@ def export_query(
 ) -> Any:
     """The rows of an export, in a stable order; `first`..`last` are local days (None: open)."""
     start, end = day_bounds(first, last, timezone)
-    query: Any  # four shapes of row
+    query: Any  # five shapes of row
     if kind is ExportKind.MEMBERS:
         query = select(
             Member.user_id, Member.username, Member.display_name, Member.joined_at,
@@ -110,6 +116,19 @@ def export_query(
             query = query.where(Checkin.day <= last)
         start = end = None  # the sign-in's own day decides
         moment, order = Checkin.created_at, [Checkin.day, Checkin.rank, Checkin.user_id]
+    elif kind is ExportKind.REDEMPTIONS:
+        query = (
+            select(
+                Redemption.id, Redemption.created_at, Redemption.user_id, Member.username,
+                Member.display_name, Redemption.reward_id, Reward.name, Reward.kind,
+                Redemption.source, Redemption.price, Redemption.status, Redemption.expires_at,
+                Redemption.used_at,
+            )
+            .join(Reward, Reward.id == Redemption.reward_id)
+            .outerjoin(Member, _member_of(Redemption.chat_id, Redemption.user_id))
+            .where(Redemption.chat_id == chat_id)
+        )  # fmt: skip
+        moment, order = Redemption.created_at, [Redemption.id]
     else:
         query = (
             select(

@@ -52,6 +52,7 @@ class Kind:
     REWARD_DELIVERY = "reward_delivery"
     # Privately, 3 days before a coupon expires: payload redemption_id, language
     COUPON_REMINDER = "coupon_reminder"
+    GIFT_SENT = "gift_sent"  # privately, once an admin sent a gift: payload redemption_id
 
 
 # Kinds whose rows for one chat are gathered for a while and posted as one message.
@@ -67,6 +68,7 @@ GRACE = {
     Kind.DRAW_RESULT: timedelta(days=7),  # winners are told however late
     Kind.REWARD_DELIVERY: timedelta(days=30),  # what was paid for is delivered however late
     Kind.COUPON_REMINDER: timedelta(days=2),  # still before the coupon expires
+    Kind.GIFT_SENT: timedelta(days=7),
 }
 DEFAULT_GRACE = timedelta(hours=1)
 WELCOME_BURST_SECONDS = 3.0  # joins this close together share one welcome

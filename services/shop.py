@@ -42,6 +42,7 @@ MAX_FILE_BYTES = 1 << 20
 MAX_FILE_LINES = 100_000
 MAX_GENERATED = 10_000
 CODES_PER_STATEMENT = 1_000
+MAX_NOTE = 500
 REMIND_BEFORE = timedelta(days=3)  # a coupon's holder is reminded this long before it expires
 # Column names a code pool's CSV may use for its codes (Taobao and Youzan exports among them).
 CODE_HEADERS = frozenset(
@@ -107,6 +108,15 @@ class RedeemRequest:
     timezone: str
     discount: int = 0
     language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShopFigures:
+    """A period's shop: redemptions bought in it, the members who bought, the points spent."""
+
+    redemptions: int
+    redeemers: int
+    spent: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,6 +540,96 @@ class ShopService:
         redemption.status, redemption.used_at = "used", self.clock.now()
         await self.session.flush()
         return "used", redemption
+
+    async def figures(self, chat_id: int, start: datetime, end: datetime) -> ShopFigures:
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(), func.count(func.distinct(Redemption.user_id)),
+                    func.coalesce(func.sum(Redemption.price), 0),
+                ).where(
+                    Redemption.chat_id == chat_id, Redemption.source == "shop",
+                    Redemption.created_at >= start, Redemption.created_at < end,
+                )
+            )
+        ).one()  # fmt: skip
+        return ShopFigures(int(row[0]), int(row[1]), int(row[2]))
+
+    async def could_redeem(self, chat_id: int) -> int:
+        """Members whose points buy the cheapest reward on the shelf now (0: an empty shelf)."""
+        cheapest = await self.session.scalar(
+            select(func.min(Reward.price)).where(
+                Reward.chat_id == chat_id, Reward.status == "active"
+            )
+        )
+        if cheapest is None:
+            return 0
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(Member)
+                .where(Member.chat_id == chat_id, Member.points >= max(cheapest, 1))
+            )
+            or 0
+        )
+
+    async def asked_for_note(self, redemption_id: int, message_id: int) -> None:
+        """The private delivery of a gift went out as `message_id`: a reply to it is its note."""
+        await self.session.execute(
+            update(Redemption)
+            .where(Redemption.id == redemption_id)
+            .values(asked_message_id=message_id)
+        )
+
+    async def leave_note(self, user_id: int, message_id: int, note: str) -> Redemption | None:
+        """A member's reply to the message asking for their gift's details; None when the
+        message asked for nothing of theirs (or the gift was sent already)."""
+        redemption = await self.session.scalar(
+            select(Redemption).where(
+                Redemption.user_id == user_id, Redemption.asked_message_id == message_id
+            )
+        )
+        if redemption is None or redemption.status != "issued":
+            return None
+        redemption.note = note[:MAX_NOTE]
+        await self.session.flush()
+        return redemption
+
+    async def gifts_to_send(self, chat_id: int) -> list[tuple[Redemption, Reward, str]]:
+        """Gifts redeemed and not yet sent, oldest first, with the member's name."""
+        rows = await self.session.execute(
+            select(Redemption, Reward, Member.display_name)
+            .join(Reward, Reward.id == Redemption.reward_id)
+            .outerjoin(
+                Member,
+                (Member.chat_id == Redemption.chat_id) & (Member.user_id == Redemption.user_id),
+            )
+            .where(
+                Redemption.chat_id == chat_id, Reward.kind == "gift",
+                Redemption.status == "issued",
+            )
+            .order_by(Redemption.id)
+            .limit(50)
+        )  # fmt: skip
+        return [(redemption, reward, name or "") for redemption, reward, name in rows]
+
+    async def gift_sent(self, chat_id: int, redemption_id: int) -> Redemption | None:
+        """An admin sent the gift: marked, and the member told privately; None if there is no
+        such gift waiting in the group."""
+        redemption = await self.session.get(Redemption, redemption_id, with_for_update=True)
+        reward = await self.session.get(Reward, redemption.reward_id) if redemption else None
+        if redemption is None or reward is None or redemption.chat_id != chat_id:
+            return None
+        if reward.kind != "gift" or redemption.status != "issued":
+            return None
+        redemption.status, redemption.used_at = "sent", self.clock.now()
+        await self.session.flush()
+        if await self.started_privately(redemption.user_id):
+            await OutboxService(self.session, self.clock).add(
+                redemption.user_id, Kind.GIFT_SENT, f"gift_sent:{redemption.id}",
+                {"redemption_id": redemption.id},
+            )  # fmt: skip
+        return redemption
 
     async def redeemed_count(self, chat_id: int, user_id: int) -> int:
         return int(

@@ -251,10 +251,27 @@ def delivery(
         until = redemption.expires_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
         lines.append(_("Valid until {day}.").format(day=until))
     if reward.kind == "gift":
-        lines.append(_("The admins will contact you to send it."))
+        lines.append(_("Reply to this message with your size, address or contact: the admins "
+                       "will send it."))  # fmt: skip
     elif reward.details:
         lines.append(escape(reward.details))
     lines.append(_("/mycoupons lists everything you have redeemed."))
+    return "\n".join(lines)
+
+
+def gift_sent(reward: Reward, group: str) -> str:
+    return _("📦 Your {name} from {group} is on its way.").format(
+        name=f"<b>{escape(reward.name)}</b>", group=escape(group)
+    )
+
+
+def gifts_for_admins(waiting: Sequence[tuple[Redemption, Reward, str]]) -> str:
+    if not waiting:
+        return _("No gifts waiting to be sent.")
+    lines = [_("📦 <b>Gifts to send</b> (/gift sent &lt;number&gt; once sent)")]
+    for redemption, reward, name in waiting:
+        note = escape(redemption.note) if redemption.note else _("no details yet")
+        lines.append(f"#{redemption.id} {escape(reward.name)} · {escape(name)} · {note}")
     return "\n".join(lines)
 
 

@@ -52,7 +52,7 @@ from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
 from views.posts import PostMessage, post_message
 from views.rights import DELETE, PIN, TOPICS, rights_notice
-from views.shop import coupon_keyboard, coupon_reminder
+from views.shop import coupon_keyboard, coupon_reminder, gift_sent
 from views.shop import delivery as reward_delivery
 from workflows.rights import RightsNotices
 from workflows.topics import Placement, TopicHost, TopicRightsMissing
@@ -128,6 +128,7 @@ class OutboxSender:
             Kind.RIGHTS_NOTICE: self._rights_notice,
             Kind.REWARD_DELIVERY: self._reward_delivery,
             Kind.COUPON_REMINDER: self._reward_delivery,
+            Kind.GIFT_SENT: self._reward_delivery,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -417,6 +418,17 @@ class OutboxSender:
             title, timezone = await shop.group_of(reward.chat_id)
         language = row.payload.get("language") or self.background.i18n.default_locale
         with self.background.i18n.use_locale(str(language)):
+            if row.kind == Kind.GIFT_SENT:
+                return Delivery(gift_sent(reward, title))
+            if row.kind == Kind.REWARD_DELIVERY and reward.kind == "gift":
+
+                async def asked(session: AsyncSession, message_id: int) -> None:
+                    await self.background.services.shop(session).asked_for_note(
+                        redemption.id, message_id
+                    )
+
+                text = reward_delivery(reward, redemption, code, title, timezone)
+                return Delivery(text, record=asked)
             if row.kind == Kind.REWARD_DELIVERY:
                 return Delivery(reward_delivery(reward, redemption, code, title, timezone))
             if redemption.status != "issued" or code is None:

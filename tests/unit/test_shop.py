@@ -387,3 +387,68 @@ def test_a_draw_and_a_campaign_name_the_reward_they_hand_out() -> None:
     for bad in ("coupon=", "coupon=x", "coupon=-1"):
         with pytest.raises(CampaignInputError, match="coupon"):
             parse_campaign(f"Double 2026-12-02 2026-12-03 x2 {bad}", today)
+
+
+async def test_the_shop_figures_the_redemption_rate_and_the_export_leave_codes_out(
+    session_pool, chat
+) -> None:
+    import csv
+    import io
+
+    from services.exports import ENCODING, ExportKind, write_csv
+
+    coffee = await new_reward(session_pool, RewardSpec("Coffee", 30, valid_days=7), codes=5)
+    for user in (FAN, 43, 44):
+        await grant(session_pool, user, 40)
+    await redeem(session_pool, coffee, "a")
+    await redeem(session_pool, coffee, "b", user=43)
+    async with session_pool() as session:
+        service = shop(session, FrozenClock(NOW))
+        day = timedelta(days=1)
+        figures = await service.figures(GROUP, NOW - day, NOW + day)
+        assert (figures.redemptions, figures.redeemers, figures.spent) == (2, 2, 60)
+        assert (await service.figures(GROUP, NOW + day, NOW + 2 * day)).redemptions == 0
+        assert await service.could_redeem(GROUP) == 1  # 44 still holds 40 points
+        out = io.TextIOWrapper(io.BytesIO(), encoding=ENCODING, newline="")
+        assert await write_csv(session, out, ExportKind.REDEMPTIONS, GROUP, SHANGHAI) == 2
+        out.flush()
+        data = out.buffer.getvalue().decode(ENCODING)
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert [(row["user_id"], row["reward"], row["price"], row["status"]) for row in rows] == [
+        (str(FAN), "Coffee", "30", "issued"), ("43", "Coffee", "30", "issued"),
+    ]  # fmt: skip
+    assert rows[0]["expires"] == "2026-12-09 12:00:00"
+    assert "CODE" not in data
+
+
+async def test_a_gifts_winner_leaves_a_note_privately_and_hears_when_it_is_sent(
+    session_pool, chat
+) -> None:
+    hoodie = await new_reward(session_pool, RewardSpec("Hoodie", 20, kind="gift", stock=5))
+    await grant(session_pool, FAN, 50)
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await ChatService(session, clock, SHANGHAI).ensure(FAN, "private", "Fan")
+    done = await redeem(session_pool, hoodie, "g", clock=clock)
+    background = Background(session_pool, ServiceFactory(clock, SHANGHAI), create_i18n("en"))
+    outbox = OutboxSender(background, RightsNotices(background), gather={})
+    bot, telegram = recording_bot()
+    assert await outbox.send_due(bot) == 1
+    asked = telegram.requests[-1]
+    assert "Reply to this message with your size" in asked.text  # type: ignore[attr-defined]
+    async with session_pool() as session, session.begin():
+        service = shop(session, clock)
+        (waiting,) = await service.gifts_to_send(GROUP)
+        message_id = waiting[0].asked_message_id
+        assert message_id is not None
+        assert await service.leave_note(43, message_id, "not mine") is None
+        noted = await service.leave_note(FAN, message_id, "XL · Shanghai, 021-5555")
+        assert noted is not None
+        (waiting,) = await service.gifts_to_send(GROUP)
+        assert (waiting[0].note, waiting[1].name) == ("XL · Shanghai, 021-5555", "Hoodie")
+        assert await service.gift_sent(GROUP, 999) is None
+        assert await service.gift_sent(GROUP, done.redemption.id) is not None
+        assert await service.gift_sent(GROUP, done.redemption.id) is None  # sent already
+        assert await service.gifts_to_send(GROUP) == []
+    assert await outbox.send_due(bot) == 1
+    assert telegram.sent_texts()[-1] == "📦 Your <b>Hoodie</b> from Fans is on its way."
