@@ -96,13 +96,13 @@ async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> N
     group, admin = await english_group(sandbox)
     bob = await sandbox.create_user("Bob", None, "en")
     await sandbox.set_member_status(group, bob, "member")
+    usage = "/export members|ledger|checkins|draws|redemptions [2026-11-01 2026-11-30]"
     answers = {
-        "/export pets": "Usage: /export members|ledger|checkins|draws|redemptions [2026-11-01 2026-11-30]",
+        "/export pets": f"Usage: {usage}",
         "/export ledger 2026-11-30 2026-11-01": "The last day comes before the first.",
         "/export ledger 2024-01-01 2026-11-01": "A range covers a year at most.",
         "/export ledger 2026-02-30": (
-            "Days are YYYY-MM-DD, such as 2026-11-01 2026-11-30. "
-            "/export members|ledger|checkins|draws|redemptions [2026-11-01 2026-11-30]"
+            f"Days are YYYY-MM-DD, such as 2026-11-01 2026-11-30. {usage}"
         ),
         "/export draws": "Nothing to export for that range.",
     }
