@@ -77,6 +77,7 @@ class Redemption(Base):
     # issued; used (a coupon marked used); sent (a gift the admins sent)
     status: Mapped[str] = mapped_column(String(16), default="issued")
     note: Mapped[str | None] = mapped_column(String(500), default=None)  # a gift's size, contact
+    language: Mapped[str | None] = mapped_column(String(8), default=None)  # the member's, then
     # The private message that asked for the note: a reply to it is the note
     asked_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -175,9 +175,11 @@ class SandboxClient:
         )
         return result
 
-    async def send_private(self, user: User, text: str) -> dict[str, Any]:
+    async def send_private(
+        self, user: User, text: str, reply_to: int | None = None
+    ) -> dict[str, Any]:
         result: dict[str, Any] = await self._request(
-            "POST", f"/control/private/{user.id}/messages", {"text": text}
+            "POST", f"/control/private/{user.id}/messages", {"text": text, "reply_to": reply_to}
         )
         return result
 

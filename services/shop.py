@@ -497,7 +497,7 @@ class ShopService:
         valid = timedelta(days=reward.valid_days) if reward.valid_days else None
         redemption = Redemption(
             key=key, chat_id=chat_id, user_id=user_id, reward_id=reward_id, source=source,
-            price=price, code_id=code.id if code else None, status="issued",
+            price=price, code_id=code.id if code else None, status="issued", language=language,
             expires_at=now + valid if valid else None, created_at=now,
         )  # fmt: skip
         self.session.add(redemption)

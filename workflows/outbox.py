@@ -416,7 +416,11 @@ class OutboxSender:
                 raise LookupError("no such redemption")
             redemption, reward, code = found
             title, timezone = await shop.group_of(reward.chat_id)
-        language = row.payload.get("language") or self.background.i18n.default_locale
+        language = (
+            row.payload.get("language")
+            or redemption.language
+            or self.background.i18n.default_locale
+        )
         with self.background.i18n.use_locale(str(language)):
             if row.kind == Kind.GIFT_SENT:
                 return Delivery(gift_sent(reward, title))

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("code_id", sa.BigInteger(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=True),
+        sa.Column("language", sa.String(length=8), nullable=True),
         sa.Column("asked_message_id", sa.BigInteger(), nullable=True),
         sa.Column("expires_at", UTC_DATETIME, nullable=True),
         sa.Column("created_at", UTC_DATETIME, nullable=False),

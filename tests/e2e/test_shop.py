@@ -253,3 +253,43 @@ async def test_a_draw_prize_and_a_campaign_coupon_hand_out_codes_once_each(
     (listing,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id)
     assert re.search(r"• Coffee coupon COF-\w{4}-\w{4} · until ", listing["text"])
     assert codes_in_the_group(await sandbox.events(), group) == []
+
+
+async def test_a_gift_asks_its_winner_for_details_privately_and_says_when_it_is_sent(
+    sandbox: SandboxClient,
+) -> None:
+    group, admin, (_bob, cleo), _coffee = await stocked_shop(sandbox)
+    added = await sandbox.ask(group, admin, "/reward add Hoodie price=50 kind=gift stock=3")
+    hoodie = int(re.findall(r"#(\d+)", added["text"])[0])
+    await sandbox.send_private(cleo, "/start")
+    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id)
+    await sandbox.ask(group, admin, "/points @cleo_fan +80 welcome")
+    shop = await sandbox.ask(group, cleo, "/shop")
+    _toast, shown = await press(sandbox, group, shop, cleo, "🎁 Hoodie")
+    assert shown is not None
+    _toast, asked = await press(sandbox, group, shown, cleo, "兑换 / Redeem")
+    assert asked is not None
+    _toast, done = await press(sandbox, group, asked, cleo, "✅ Confirm")
+    assert done is not None
+    assert done["text"].splitlines()[1] == "The admins will contact you to send it."
+    (question,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id, timeout=15
+    )
+    assert question["text"].splitlines()[1].startswith("Reply to this message with your size")
+    await sandbox.send_private(cleo, "XL, 上海市徐汇区 1 号", reply_to=question["message_id"])
+    (noted,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id)
+    assert noted["text"] == "✅ Noted. The admins will send your gift."
+    waiting = await sandbox.ask(group, admin, "/gifts")
+    line = waiting["text"].splitlines()[1]
+    assert line.endswith("Hoodie · Cleo · XL, 上海市徐汇区 1 号")
+    number = line.split()[0].lstrip("#")
+    before = sandbox.cursor
+    sent = await sandbox.ask(group, admin, f"/gift sent {number}")
+    assert sent["text"] == f"📦 Gift #{number} marked sent."
+    sandbox.cursor = before  # the outbox's message may come before the reply
+    (told,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id, timeout=15
+    )
+    assert told["text"] == "📦 Your Hoodie from Fans is on its way."
+    assert (await sandbox.ask(group, admin, "/gifts"))["text"] == "No gifts waiting to be sent."
+    assert hoodie > 0
