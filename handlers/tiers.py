@@ -21,6 +21,7 @@ SET = re.compile(
     r"^set\s+(?P<name>\S{1,32})\s+(?P<threshold>\d{1,10})(?:\s+(?P<perks>\S.*))?$", re.S
 )
 DELETE = re.compile(r"^del\s+(?P<name>\S{1,32})$")
+MACHINE_PERKS = re.compile(r"(?<!\S)(?:discount=\d{1,2}%|entry_reward=\d{1,12})(?!\S)")
 
 
 async def is_edit(message: Message, command: CommandObject) -> bool:
@@ -78,9 +79,21 @@ def render_ladder(ladder: list[Tier], language: str) -> str:
     lines = [_("<b>VIP tiers</b> (by lifetime points)")]
     for tier in ladder:
         line = f"• <b>{escape(tier.label(language))}</b> — {tier.threshold}+"
-        perks = tier.perks_text(language)
-        lines.append(f"{line}\n   {escape(perks)}" if perks else line)
+        perks = perks_in_words(tier, language)
+        lines.append(f"{line}\n   {perks}" if perks else line)
     return "\n".join(lines)
+
+
+def perks_in_words(tier: Tier, language: str) -> str:
+    """A tier's perks as members read them: the words, and what its machine-read parts do
+    (`discount=10%` in the shop, `entry_reward=<id>` on reaching it)."""
+    words = MACHINE_PERKS.sub("", tier.perks_text(language)).split()
+    parts = [escape(" ".join(words))] if words else []
+    if tier.discount:
+        parts.append(_("{percent}% off in the /shop").format(percent=tier.discount))
+    if tier.entry_reward is not None:
+        parts.append(_("a shop reward on reaching it"))
+    return " · ".join(parts)
 
 
 def create_router() -> Router:

@@ -7,6 +7,7 @@ twice, and `members.points == SUM(ledger.delta)` always holds (`audit` checks it
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
@@ -28,6 +29,7 @@ from services.members import display_names, ensure_members
 from services.outbox import Kind, OutboxService
 from services.tiers import LadderCache, Tier, TierService, is_promotion, standing
 
+logger = logging.getLogger(__name__)
 MAX_CHANGE = 1_000_000
 # Positive changes that give back what was spent, rather than earn: they leave lifetime alone.
 NOT_EARNED = frozenset({"refund"})
@@ -349,7 +351,40 @@ class PointsService:
             )
         if promotions:
             await self._congratulate(promotions)
+            await self._give_entry_rewards(promotions, ladders, states, timezones)
         return promotions
+
+    async def _give_entry_rewards(
+        self,
+        promotions: Sequence[Promotion],
+        ladders: Mapping[int, list[Tier]],
+        states: Mapping[tuple[int, int], tuple[int, str | None]],
+        timezones: Mapping[int, str],
+    ) -> None:
+        """The reward of each tier a promotion crossed (`entry_reward=` in its perks; a member
+        who skips tiers gets each), once per member and tier, free, in this transaction."""
+        from services.shop import Refused, ShopService  # the shop pays through this service
+
+        shop = ShopService(self.session, self.clock, self)
+        for promotion in promotions:
+            chat_id, user_id = promotion.chat_id, promotion.user_id
+            lifetime, before = states[(chat_id, user_id)]
+            ladder = ladders[chat_id]
+            floor = next((tier.threshold for tier in ladder if tier.key == before), -1)
+            for tier in ladder:
+                reward_id = tier.entry_reward
+                if reward_id is None or not floor < tier.threshold <= lifetime:
+                    continue
+                try:
+                    await shop.redeem(
+                        chat_id, user_id, reward_id, key=f"tier:{chat_id}:{user_id}:{tier.key}",
+                        ladder=ladder, timezone=timezones[chat_id], source="tier",
+                    )  # fmt: skip
+                except Refused as refused:  # sold out, or the reward was deleted
+                    logger.info(
+                        "chat %s: no entry reward %s for %s reaching %s: %s",
+                        chat_id, reward_id, user_id, tier.key, refused.reason,
+                    )  # fmt: skip
 
     async def _congratulate(self, promotions: Sequence[Promotion]) -> None:
         """The group's congratulation, in the outbox with the promotion itself: it goes out

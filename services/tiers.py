@@ -45,6 +45,7 @@ DEFAULTS = {tier.key: tier for tier in DEFAULT_LADDER}
 
 
 DISCOUNT = re.compile(r"(?<!\S)discount=(\d{1,2})%")
+ENTRY_REWARD = re.compile(r"(?<!\S)entry_reward=(\d{1,12})(?!\S)")
 
 
 class TierError(ValueError):
@@ -89,6 +90,12 @@ class Tier:
         """The shop discount its perks name (`discount=10%`), in percent; else 0."""
         found = DISCOUNT.search(self.perks or "")
         return int(found[1]) if found else 0
+
+    @property
+    def entry_reward(self) -> int | None:
+        """The shop reward given on reaching this tier (`entry_reward=<id>` in its perks)."""
+        found = ENTRY_REWARD.search(self.perks or "")
+        return int(found[1]) if found else None
 
     def answers_to(self, name: str) -> bool:
         folded = name.casefold()

@@ -452,3 +452,40 @@ async def test_a_gifts_winner_leaves_a_note_privately_and_hears_when_it_is_sent(
         assert await service.gifts_to_send(GROUP) == []
     assert await outbox.send_due(bot) == 1
     assert telegram.sent_texts()[-1] == "📦 Your <b>Hoodie</b> from Fans is on its way."
+
+
+async def test_a_member_who_skips_tiers_gets_each_tiers_entry_reward_once(
+    session_pool, chat
+) -> None:
+    from services.tiers import TierService
+
+    clock = FrozenClock(NOW)
+    welcome = await new_reward(session_pool, RewardSpec("Welcome pack", 0, kind="perk"))
+    coffee = await new_reward(session_pool, RewardSpec("Coffee", 500), codes=2)
+    async with session_pool() as session, session.begin():
+        tiers = TierService(session)
+        await tiers.set(GROUP, "铜牌", 100, f"Bronze badge entry_reward={welcome}")
+        await tiers.set(GROUP, "银牌", 500, f"Silver perks discount=5% entry_reward={coffee}")
+    await grant(session_pool, FAN, 700)  # Member → Silver at once: Bronze's and Silver's
+    await grant(session_pool, FAN, 50)  # no new tier: nothing more
+    async with session_pool() as session:
+        received = await shop(session, clock).received(GROUP, FAN)
+        assert sorted((r.source, reward.name, r.price) for r, reward, _code in received) == [
+            ("tier", "Coffee", 0), ("tier", "Welcome pack", 0),
+        ]  # fmt: skip
+        assert (await PointsService(session, clock).balance(GROUP, FAN)).points == 750
+        silver = next(t for t in await TierService(session).ladder(GROUP) if t.key == "silver")
+        assert (silver.discount, silver.entry_reward) == (5, coffee)
+        assert await audit_shop(session) == []
+
+
+def test_tiers_show_their_machine_read_perks_in_words() -> None:
+    from handlers.tiers import perks_in_words
+    from services.tiers import Tier
+
+    with create_i18n("en").context():
+        gold = Tier("gold", 2000, None, "金牌会员专享9折 discount=10% entry_reward=4")
+        assert perks_in_words(gold, "en") == (
+            "金牌会员专享9折 · 10% off in the /shop · a shop reward on reaching it"
+        )
+        assert perks_in_words(Tier("vip", 10, "VIP", "discount=5%"), "en") == "5% off in the /shop"
