@@ -140,6 +140,32 @@ class PointsService:
             self._boosts[chat_id] = (running.id, running.multiplier_pct) if running else None
         return self._boosts[chat_id]
 
+    async def _tier_multipliers(
+        self, members: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], int]:
+        """The points multiplier (in %) of each member's tier, for the chats whose ladder has
+        one (`multiplier=1.2` in a tier's perks); a chat without reads only its cached ladder."""
+        tiers = TierService(self.session, self.ladders)
+        boosting: dict[int, dict[str, int]] = {}
+        for chat_id in {chat_id for chat_id, _user in members}:
+            ladder = await tiers.ladder(chat_id)
+            found = {tier.key: tier.multiplier_pct for tier in ladder if tier.multiplier_pct > 100}
+            if found:
+                boosting[chat_id] = found
+        wanted = sorted({member for member in members if member[0] in boosting})
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(Member.chat_id, Member.user_id, Member.tier).where(
+                tuple_(Member.chat_id, Member.user_id).in_(wanted)
+            )
+        )
+        return {
+            (chat_id, user_id): boosting[chat_id][tier]
+            for chat_id, user_id, tier in rows
+            if tier in boosting[chat_id]
+        }
+
     async def _boosted(self, chat_id: int, points: int, reason: str) -> tuple[int, int | None]:
         """`points` with the running campaign's multiplier, and that campaign."""
         if points <= 0 or reason in NOT_BOOSTED:
@@ -172,6 +198,9 @@ class PointsService:
         if not member_exists:
             await ensure_members(self.session, [(chat_id, user_id)])
         delta, campaign_id = await self._boosted(chat_id, delta, reason)
+        if delta > 0 and reason not in NOT_BOOSTED and reason not in NOT_EARNED:
+            tiered = await self._tier_multipliers([(chat_id, user_id)])
+            delta = _times(delta, tiered.get((chat_id, user_id)))
         # A refused deduction undoes its ledger row; an addition cannot be refused.
         savepoint = self.session.begin_nested() if delta < 0 else nullcontext()
         async with savepoint:
@@ -247,6 +276,13 @@ class PointsService:
             await ensure_members(self.session, ((a.chat_id, a.user_id) for a in awards))
         now = self.clock.now()
         boosted = [await self._boosted(a.chat_id, a.points, a.reason) for a in awards]
+        tiered = await self._tier_multipliers([(a.chat_id, a.user_id) for a in awards])
+        if tiered:
+            boosted = [
+                (_times(points, tiered.get((a.chat_id, a.user_id))), campaign)
+                if a.reason not in NOT_BOOSTED else (points, campaign)
+                for a, (points, campaign) in zip(awards, boosted, strict=True)
+            ]  # fmt: skip
         entries = [
             {
                 "chat_id": award.chat_id, "user_id": award.user_id, "delta": points,
@@ -522,6 +558,10 @@ class PointsService:
         ).one_or_none()
         points, lifetime = row if row is not None else (0, 0)
         return Balance(points=points, lifetime_points=lifetime, applied=applied)
+
+
+def _times(points: int, pct: int | None) -> int:
+    return points if pct is None else min(MAX_CHANGE, points * pct // 100)
 
 
 async def audit(session: AsyncSession) -> list[Mismatch]:

@@ -45,6 +45,7 @@ DEFAULTS = {tier.key: tier for tier in DEFAULT_LADDER}
 
 
 DISCOUNT = re.compile(r"(?<!\S)discount=(\d{1,2})%")
+MULTIPLIER = re.compile(r"(?<!\S)multiplier=(\d(?:\.\d{1,2})?)(?!\S)")
 ENTRY_REWARD = re.compile(r"(?<!\S)entry_reward=(\d{1,12})(?!\S)")
 
 
@@ -90,6 +91,12 @@ class Tier:
         """The shop discount its perks name (`discount=10%`), in percent; else 0."""
         found = DISCOUNT.search(self.perks or "")
         return int(found[1]) if found else 0
+
+    @property
+    def multiplier_pct(self) -> int:
+        """Its members' earned points, in % (`multiplier=1.2` in its perks: 120); else 100."""
+        found = MULTIPLIER.search(self.perks or "")
+        return max(100, min(500, round(float(found[1]) * 100))) if found else 100
 
     @property
     def entry_reward(self) -> int | None:

@@ -489,3 +489,28 @@ def test_tiers_show_their_machine_read_perks_in_words() -> None:
             "金牌会员专享9折 · 10% off in the /shop · a shop reward on reaching it"
         )
         assert perks_in_words(Tier("vip", 10, "VIP", "discount=5%"), "en") == "5% off in the /shop"
+        boosted = Tier("vip", 10, "VIP", "multiplier=1.25 VIP lounge")
+        assert perks_in_words(boosted, "en") == "VIP lounge · points ×1.25"
+
+
+async def test_a_tiers_multiplier_raises_what_its_members_earn_but_not_admin_grants(
+    session_pool, chat
+) -> None:
+    from services.points import Award
+    from services.tiers import TierService
+
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await TierService(session).set(GROUP, "银牌", 500, "Silver multiplier=1.5")
+    await grant(session_pool, FAN, 600)  # an admin's grant: as given, and now Silver
+    async with session_pool() as session, session.begin():
+        points = PointsService(session, clock)
+        signed = await points.change(GROUP, FAN, 10, reason="checkin", key="checkin:1")
+        assert signed.paid == 15
+        paid = await points.award_many(
+            [Award(GROUP, FAN, 2, "message", "msg:1"), Award(GROUP, 43, 2, "message", "msg:2")],
+            {GROUP: SHANGHAI},
+        )
+        assert paid.paid == {"msg:1": 3, "msg:2": 2}  # Fan is Silver; 43 is not
+        assert (await points.balance(GROUP, FAN)).points == 618
+        assert await audit(session) == []
