@@ -514,3 +514,38 @@ async def test_a_tiers_multiplier_raises_what_its_members_earn_but_not_admin_gra
         assert paid.paid == {"msg:1": 3, "msg:2": 2}  # Fan is Silver; 43 is not
         assert (await points.balance(GROUP, FAN)).points == 618
         assert await audit(session) == []
+
+
+async def test_a_member_redeeming_in_two_groups_at_once_pays_each_group_once(
+    session_pool, chat
+) -> None:
+    other = GROUP - 1
+    async with session_pool() as session, session.begin():
+        await ChatService(session, FrozenClock(NOW), SHANGHAI).ensure(other, "supergroup", "B")
+        service = shop(session, FrozenClock(NOW))
+        here = await service.add(GROUP, ADMIN, RewardSpec("Mug", 30, kind="gift", stock=1))
+        there = await service.add(other, ADMIN, RewardSpec("Cap", 30, kind="gift", stock=1))
+        points = PointsService(session, FrozenClock(NOW))
+        for chat_id in (GROUP, other):
+            await points.change(chat_id, FAN, 40, reason="admin", key=f"g:{chat_id}")
+
+    async def press(chat_id: int, reward_id: int, key: str) -> str:
+        async with session_pool() as session, session.begin():
+            try:
+                await shop(session, FrozenClock(NOW)).redeem(
+                    chat_id, FAN, reward_id, key=key, ladder=DEFAULT_TIERS, timezone=SHANGHAI
+                )
+            except Refused as refused:
+                return refused.reason
+            return "ok"
+
+    outcomes = await asyncio.gather(
+        press(GROUP, here.id, "a"), press(other, there.id, "b"),
+        press(GROUP, here.id, "c"), press(other, there.id, "d"),
+    )  # fmt: skip
+    assert sorted(outcomes) == ["ok", "ok", "sold_out", "sold_out"]
+    async with session_pool() as session:
+        points = PointsService(session, FrozenClock(NOW))
+        assert [(await points.balance(c, FAN)).points for c in (GROUP, other)] == [10, 10]
+        assert await audit(session) == []
+        assert await audit_shop(session) == []
