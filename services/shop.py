@@ -108,6 +108,7 @@ class RedeemRequest:
     timezone: str
     discount: int = 0
     language: str | None = None
+    source: str = "shop"  # or draw, campaign, tier: free, without the shop's checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,23 +410,21 @@ class ShopService:
         if existing is not None:
             private = await self.started_privately(user_id)
             return Redeemed(existing, await self._code(existing), 0, already=True, private=private)
+        request = RedeemRequest(
+            chat_id, user_id, reward_id, key, ladder, timezone, discount, language, source
+        )
         async with self.session.begin_nested():
-            return await self._redeem(
-                chat_id, user_id, reward_id, key, ladder, timezone, source, discount, language
-            )
+            return await self._redeem(request)
 
-    async def _redeem(
-        self,
-        chat_id: int,
-        user_id: int,
-        reward_id: int,
-        key: str,
-        ladder: Sequence[Tier],
-        timezone: str,
-        source: str,
-        discount: int,
-        language: str | None,
-    ) -> Redeemed:
+    async def _redeem(self, request: RedeemRequest) -> Redeemed:
+        chat_id, user_id, reward_id, key = (
+            request.chat_id,
+            request.user_id,
+            request.reward_id,
+            request.key,
+        )
+        ladder, timezone, source = request.ladder, request.timezone, request.source
+        discount, language = request.discount, request.language
         reward = await self.session.scalar(
             select(Reward)
             .where(Reward.id == reward_id, Reward.chat_id == chat_id)

@@ -54,6 +54,20 @@ async def press(
     return str(toast["text"] or ""), edits[-1] if edits else None
 
 
+async def redeem_in_shop(
+    sandbox: SandboxClient, group: Group, member: User, label: str
+) -> Event:
+    """/shop, the item, Redeem, Confirm: the shop window's last state."""
+    shop = await sandbox.ask(group, member, "/shop")
+    _toast, shown = await press(sandbox, group, shop, member, label)
+    assert shown is not None
+    _toast, asked = await press(sandbox, group, shown, member, "兑换 / Redeem")
+    assert asked is not None
+    _toast, done = await press(sandbox, group, asked, member, "✅ Confirm")
+    assert done is not None
+    return done
+
+
 def codes_in_the_group(events: list[Event], group: Group) -> list[Event]:
     return [
         e for e in events
@@ -119,13 +133,7 @@ async def test_a_members_first_redemption_reaches_them_privately_and_never_the_g
     await sandbox.send_private(cleo, "/start")
     await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id)
     await sandbox.ask(group, admin, "/points @cleo_fan +100 welcome")
-    shop = await sandbox.ask(group, cleo, "/shop")
-    _toast, shown = await press(sandbox, group, shop, cleo, "🎟 Coffee")
-    assert shown is not None
-    _toast, asked = await press(sandbox, group, shown, cleo, "兑换 / Redeem")
-    assert asked is not None
-    _toast, done = await press(sandbox, group, asked, cleo, "✅ Confirm")
-    assert done is not None
+    done = await redeem_in_shop(sandbox, group, cleo, "🎟 Coffee")
     assert done["text"].splitlines()[1] == "Your code is in our private chat."
     (delivered,) = await sandbox.wait_for(
         lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id, timeout=15
@@ -164,14 +172,7 @@ async def test_tier_only_limits_pauses_and_bad_input_are_refused_with_their_reas
     await sandbox.ask(group, admin, "/points @bob_fan +150 welcome")
 
     async def redeem(label: str) -> str:
-        shop = await sandbox.ask(group, bob, "/shop")
-        _toast, shown = await press(sandbox, group, shop, bob, label)
-        assert shown is not None
-        _toast, asked = await press(sandbox, group, shown, bob, "兑换 / Redeem")
-        assert asked is not None
-        _toast, done = await press(sandbox, group, asked, bob, "✅ Confirm")
-        assert done is not None
-        return str(done["text"])
+        return str((await redeem_in_shop(sandbox, group, bob, label))["text"])
 
     assert await redeem("🔒 🎁 Gold box") == "Only Gold members and above can redeem this."
     assert (await redeem("✨ Sticker")).startswith("✅ Redeemed: Sticker · -1 point, balance 149.")
@@ -264,13 +265,7 @@ async def test_a_gift_asks_its_winner_for_details_privately_and_says_when_it_is_
     await sandbox.send_private(cleo, "/start")
     await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id)
     await sandbox.ask(group, admin, "/points @cleo_fan +80 welcome")
-    shop = await sandbox.ask(group, cleo, "/shop")
-    _toast, shown = await press(sandbox, group, shop, cleo, "🎁 Hoodie")
-    assert shown is not None
-    _toast, asked = await press(sandbox, group, shown, cleo, "兑换 / Redeem")
-    assert asked is not None
-    _toast, done = await press(sandbox, group, asked, cleo, "✅ Confirm")
-    assert done is not None
+    done = await redeem_in_shop(sandbox, group, cleo, "🎁 Hoodie")
     assert done["text"].splitlines()[1] == "The admins will contact you to send it."
     (question,) = await sandbox.wait_for(
         lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id, timeout=15
