@@ -24,6 +24,7 @@ from models import Chat, Member, Redemption, Reward, RewardCode
 from models.queries import insert_for
 from services.batching import PointsDesk
 from services.clock import Clock, local_day, start_of
+from services.files import NotText, decode_text
 from services.outbox import Kind, OutboxService
 from services.points import NotEnoughPoints, PointsService
 from services.tiers import Tier
@@ -215,7 +216,10 @@ def read_codes(data: bytes) -> CodeFile:
     skipped, blank lines ignored; codes refused are listed by line."""
     if len(data) > MAX_FILE_BYTES:
         raise ShopInputError("file", "too big")
-    text = _decode(data)
+    try:
+        text = decode_text(data)
+    except NotText:
+        raise ShopInputError("file", "not text") from None
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if len(rows) > MAX_FILE_LINES:
         raise ShopInputError("file", "too many lines")
@@ -244,19 +248,6 @@ def read_codes(data: bytes) -> CodeFile:
     if not codes and not refused:
         raise ShopInputError("file", "empty")
     return CodeFile(codes, refused)
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data:
-        raise ShopInputError("file", "not text")  # UTF-16, or a spreadsheet's binary file
-    for encoding in ("utf-8", "gb18030"):  # gb18030 reads every GBK file
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ShopInputError("file", "not text")
 
 
 def generated_codes(count: int, prefix: str) -> list[str]:

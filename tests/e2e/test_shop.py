@@ -54,9 +54,7 @@ async def press(
     return str(toast["text"] or ""), edits[-1] if edits else None
 
 
-async def redeem_in_shop(
-    sandbox: SandboxClient, group: Group, member: User, label: str
-) -> Event:
+async def redeem_in_shop(sandbox: SandboxClient, group: Group, member: User, label: str) -> Event:
     """/shop, the item, Redeem, Confirm: the shop window's last state."""
     shop = await sandbox.ask(group, member, "/shop")
     _toast, shown = await press(sandbox, group, shop, member, label)
