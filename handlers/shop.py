@@ -37,6 +37,7 @@ from services.shop import (
     parse_changes,
     parse_reward,
     read_codes,
+    required_tier,
 )
 from services.tiers import Tier, TierService, standing
 from views.shop import (
@@ -347,7 +348,7 @@ async def show_item(
         await query.answer(refusal("gone", None, 0, 0, None, i18n.current_locale), show_alert=True)
         return
     tier, ladder = await member_tier(tiers, points, chat_profile.id, query.from_user.id)
-    needed = next((t for t in ladder if t.key == reward.min_tier), None)
+    needed = required_tier(ladder, reward)
     free = (await shop.free_codes([reward.id])).get(reward.id, 0)
     text, markup = item(
         reward, free, tier.discount if tier else 0, needed, query.from_user.id,
@@ -399,7 +400,7 @@ async def redeem_button(
     await commit_so_far(session)  # the redemption is written in a shared transaction
     done = await shop_desk.redeem(request)
     if isinstance(done, Refused):
-        needed = next((t for t in ladder if t.key == reward.min_tier), None)
+        needed = required_tier(ladder, reward)
         text = refusal(done.reason, reward, price, done.balance, needed, language)
         await edit(query, text, back)
         await query.answer(text[:200])

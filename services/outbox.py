@@ -47,10 +47,10 @@ class Kind:
     DRAW_RESULT_EDIT = "draw_result_edit"
     DELETE = "delete"  # payload: message_ids (a welcome whose time is up)
     RIGHTS_NOTICE = "rights_notice"  # payload: rights (those the bot lacks, told once)
-    # To the member's private chat: payload redemption_id (the code is read when it is sent,
-    # so no secret is copied into the outbox) and language (the member's, as they redeemed)
+    # To the member's private chat, in the language the redemption keeps: payload
+    # redemption_id (the code is read when it is sent, so no secret is copied into the outbox)
     REWARD_DELIVERY = "reward_delivery"
-    # Privately, 3 days before a coupon expires: payload redemption_id, language
+    # Privately, 3 days before a coupon expires: payload redemption_id
     COUPON_REMINDER = "coupon_reminder"
     GIFT_SENT = "gift_sent"  # privately, once an admin sent a gift: payload redemption_id
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Chat, Member, Redemption, Reward, RewardCode
 from models.queries import insert_for
 from services.batching import PointsDesk
+from services.chats import ChatService
 from services.clock import Clock, local_day, start_of
 from services.files import NotText, decode_text
 from services.outbox import Kind, OutboxService
@@ -276,6 +277,11 @@ def window_start(per: str, now: datetime, timezone: str) -> datetime | None:
     return None
 
 
+def required_tier(ladder: Sequence[Tier], reward: Reward) -> Tier | None:
+    """The tier a reward asks for, as the group's ladder has it now (None: any member)."""
+    return next((tier for tier in ladder if tier.key == reward.min_tier), None)
+
+
 def discounted(price: int, percent: int) -> int:
     """The price after a tier's discount, rounded to the nearest point (never below 0)."""
     return max(0, (price * (100 - percent) + 50) // 100)
@@ -397,25 +403,26 @@ class ShopService:
         """Redeem once per `key` (the press, or the draw's win, or the campaign's member), or
         raise Refused having written nothing. A free reward (`source` other than the shop)
         costs no points. `language`: the member's, for the private delivery."""
-        existing = await self.session.scalar(select(Redemption).where(Redemption.key == key))
-        if existing is not None:
-            private = await self.started_privately(user_id)
-            return Redeemed(existing, await self._code(existing), 0, already=True, private=private)
-        request = RedeemRequest(
-            chat_id, user_id, reward_id, key, ladder, timezone, discount, language, source
+        return await self.redeem_request(
+            RedeemRequest(
+                chat_id, user_id, reward_id, key, ladder, timezone, discount, language, source
+            )
         )
+
+    async def redeem_request(self, request: RedeemRequest) -> Redeemed:
+        """`redeem`, asked with a request (as `ShopDesk` holds them)."""
+        existing = await self.session.scalar(
+            select(Redemption).where(Redemption.key == request.key)
+        )
+        if existing is not None:
+            private = await self.started_privately(request.user_id)
+            return Redeemed(existing, await self._code(existing), 0, already=True, private=private)
         async with self.session.begin_nested():
             return await self._redeem(request)
 
     async def _redeem(self, request: RedeemRequest) -> Redeemed:
-        chat_id, user_id, reward_id, key = (
-            request.chat_id,
-            request.user_id,
-            request.reward_id,
-            request.key,
-        )
-        ladder, timezone, source = request.ladder, request.timezone, request.source
-        discount, language = request.discount, request.language
+        chat_id, user_id, reward_id = request.chat_id, request.user_id, request.reward_id
+        source = request.source
         reward = await self.session.scalar(
             select(Reward)
             .where(Reward.id == reward_id, Reward.chat_id == chat_id)
@@ -428,12 +435,12 @@ class ShopService:
             raise Refused("paused")
         member = await self.session.get(Member, (chat_id, user_id))
         lifetime, balance = (member.lifetime_points, member.points) if member else (0, 0)
-        needed = next((tier for tier in ladder if tier.key == reward.min_tier), None)
+        needed = required_tier(request.ladder, reward)
         if source == "shop" and needed is not None and lifetime < needed.threshold:
             raise Refused("tier", balance)
         now = self.clock.now()
         if source == "shop" and reward.limit_count is not None:
-            since = window_start(reward.limit_per, now, timezone)
+            since = window_start(reward.limit_per, now, request.timezone)
             mine = (
                 select(func.count())
                 .select_from(Redemption)
@@ -450,7 +457,7 @@ class ShopService:
                 raise Refused("limit", balance)
         if reward.stock is not None and reward.stock <= 0:
             raise Refused("sold_out", balance)
-        price = discounted(reward.price, discount) if source == "shop" else 0
+        price = discounted(reward.price, request.discount) if source == "shop" else 0
         if price > balance:  # before a code is looked for (a concurrent change still refuses)
             raise Refused("points", balance)
         code = None
@@ -467,8 +474,8 @@ class ShopService:
         if price:
             try:
                 paid = await self.points.change(
-                    chat_id, user_id, -price, reason="shop", key=f"shop:{key}",
-                    ref=f"reward:{reward_id}", timezone=timezone, member_exists=True,
+                    chat_id, user_id, -price, reason="shop", key=f"shop:{request.key}",
+                    ref=f"reward:{reward_id}", timezone=request.timezone, member_exists=True,
                 )  # fmt: skip
             except NotEnoughPoints as short:
                 raise Refused("points", short.balance) from None
@@ -486,22 +493,22 @@ class ShopService:
             code.status = "issued"
         valid = timedelta(days=reward.valid_days) if reward.valid_days else None
         redemption = Redemption(
-            key=key, chat_id=chat_id, user_id=user_id, reward_id=reward_id, source=source,
-            price=price, code_id=code.id if code else None, status="issued", language=language,
+            key=request.key, chat_id=chat_id, user_id=user_id, reward_id=reward_id,
+            source=source, price=price, code_id=code.id if code else None, status="issued",
+            language=request.language,
             expires_at=now + valid if valid else None, created_at=now,
         )  # fmt: skip
         self.session.add(redemption)
         await self.session.flush()
         private = await self.started_privately(user_id)
         if private:
-            await self._tell_privately(redemption, language)
+            await self._tell_privately(redemption)
         return Redeemed(redemption, code.code if code else None, balance, private=private)
 
-    async def _tell_privately(self, redemption: Redemption, language: str | None) -> None:
-        """The delivery now and, for a coupon that expires, a reminder 3 days before."""
-        outbox, payload = OutboxService(self.session, self.clock), {
-            "redemption_id": redemption.id, "language": language,
-        }  # fmt: skip
+    async def _tell_privately(self, redemption: Redemption) -> None:
+        """The delivery now and, for a coupon that expires, a reminder 3 days before (in the
+        member's language, which the redemption keeps)."""
+        outbox, payload = OutboxService(self.session, self.clock), {"redemption_id": redemption.id}
         user, key = redemption.user_id, redemption.id
         await outbox.add(user, Kind.REWARD_DELIVERY, f"reward:{key}", payload)
         expires = redemption.expires_at
@@ -672,8 +679,8 @@ class ShopService:
         return (chat.title, chat.timezone or default) if chat is not None else ("", default)
 
     async def started_privately(self, user_id: int) -> bool:
-        chat = await self.session.get(Chat, user_id)
-        return chat is not None and chat.type == "private" and chat.active
+        chats = ChatService(self.session, self.clock, self.points.default_timezone)
+        return await chats.started_privately(user_id)
 
     async def _locked(self, chat_id: int, reward_id: int) -> Reward:
         reward = await self.session.scalar(
@@ -700,12 +707,7 @@ class ShopDesk(PointsDesk[RedeemRequest, "Redeemed | Refused"]):
         shop, done = ShopService(session, self.clock, points), list[Redeemed | Refused]()
         for item in items:
             try:
-                redeemed = await shop.redeem(
-                    item.chat_id, item.user_id, item.reward_id, key=item.key,
-                    ladder=item.ladder, timezone=item.timezone, discount=item.discount,
-                    language=item.language,
-                )  # fmt: skip
-                done.append(redeemed)
+                done.append(await shop.redeem_request(item))
             except Refused as refused:
                 done.append(refused)
         return done

@@ -416,25 +416,17 @@ class OutboxSender:
                 raise LookupError("no such redemption")
             redemption, reward, code = found
             title, timezone = await shop.group_of(reward.chat_id)
-        language = (
-            row.payload.get("language")
-            or redemption.language
-            or self.background.i18n.default_locale
-        )
-        with self.background.i18n.use_locale(str(language)):
+        language = redemption.language or self.background.i18n.default_locale
+
+        async def asked(session: AsyncSession, message_id: int) -> None:
+            await self.background.services.shop(session).asked_for_note(redemption.id, message_id)
+
+        with self.background.i18n.use_locale(language):
             if row.kind == Kind.GIFT_SENT:
                 return Delivery(gift_sent(reward, title))
-            if row.kind == Kind.REWARD_DELIVERY and reward.kind == "gift":
-
-                async def asked(session: AsyncSession, message_id: int) -> None:
-                    await self.background.services.shop(session).asked_for_note(
-                        redemption.id, message_id
-                    )
-
+            if row.kind == Kind.REWARD_DELIVERY:  # a gift's: a reply to it is the gift's note
                 text = reward_delivery(reward, redemption, code, title, timezone)
-                return Delivery(text, record=asked)
-            if row.kind == Kind.REWARD_DELIVERY:
-                return Delivery(reward_delivery(reward, redemption, code, title, timezone))
+                return Delivery(text, record=asked if reward.kind == "gift" else None)
             if redemption.status != "issued" or code is None:
                 return None  # used since: nothing to remind of
             return Delivery(coupon_reminder(reward, redemption, code, title, timezone))
