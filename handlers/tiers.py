@@ -21,9 +21,6 @@ SET = re.compile(
     r"^set\s+(?P<name>\S{1,32})\s+(?P<threshold>\d{1,10})(?:\s+(?P<perks>\S.*))?$", re.S
 )
 DELETE = re.compile(r"^del\s+(?P<name>\S{1,32})$")
-MACHINE_PERKS = re.compile(
-    r"(?<!\S)(?:discount=\d{1,2}%|entry_reward=\d{1,12}|multiplier=\d(?:\.\d{1,2})?)(?!\S)"
-)
 
 
 async def is_edit(message: Message, command: CommandObject) -> bool:
@@ -90,8 +87,8 @@ def perks_in_words(tier: Tier, language: str) -> str:
     """A tier's perks as members read them: the words, and what its machine-read parts do
     (`multiplier=1.2` on earned points, `discount=10%` in the shop, `entry_reward=<id>` on
     reaching it)."""
-    words = MACHINE_PERKS.sub("", tier.perks_text(language)).split()
-    parts = [escape(" ".join(words))] if words else []
+    words = tier.perk_words(language)
+    parts = [escape(words)] if words else []
     if tier.multiplier_pct > 100:
         parts.append(_("points ×{times:g}").format(times=tier.multiplier_pct / 100))
     if tier.discount:

@@ -47,6 +47,7 @@ DEFAULTS = {tier.key: tier for tier in DEFAULT_LADDER}
 DISCOUNT = re.compile(r"(?<!\S)discount=(\d{1,2})%")
 MULTIPLIER = re.compile(r"(?<!\S)multiplier=(\d(?:\.\d{1,2})?)(?!\S)")
 ENTRY_REWARD = re.compile(r"(?<!\S)entry_reward=(\d{1,12})(?!\S)")
+ACTING_PERKS = (DISCOUNT, MULTIPLIER, ENTRY_REWARD)  # the parts of perks the bot acts on
 
 
 class TierError(ValueError):
@@ -85,6 +86,13 @@ class Tier:
             return self.perks or ""
         perks = DEFAULTS[self.key].perks
         return perks.get(language, perks["en"])
+
+    def perk_words(self, language: str) -> str:
+        """Its perks without the parts the bot acts on (`discount=10%` …), as words."""
+        text = self.perks_text(language)
+        for part in ACTING_PERKS:
+            text = part.sub("", text)
+        return " ".join(text.split())
 
     @property
     def discount(self) -> int:

@@ -54,6 +54,12 @@ async def press(
     return str(toast["text"] or ""), edits[-1] if edits else None
 
 
+async def start_privately(sandbox: SandboxClient, member: User) -> None:
+    """The member opens a private chat with the bot (so codes can reach them unasked)."""
+    await sandbox.send_private(member, "/start")
+    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == member.id)
+
+
 async def redeem_in_shop(sandbox: SandboxClient, group: Group, member: User, label: str) -> Event:
     """/shop, the item, Redeem, Confirm: the shop window's last state."""
     shop = await sandbox.ask(group, member, "/shop")
@@ -128,8 +134,7 @@ async def test_a_members_first_redemption_reaches_them_privately_and_never_the_g
     ]
 
     # Cleo has started the bot: her code comes through the outbox, unasked.
-    await sandbox.send_private(cleo, "/start")
-    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id)
+    await start_privately(sandbox, cleo)
     await sandbox.ask(group, admin, "/points @cleo_fan +100 welcome")
     done = await redeem_in_shop(sandbox, group, cleo, "🎟 Coffee")
     assert done["text"].splitlines()[1] == "Your code is in our private chat."
@@ -197,8 +202,7 @@ async def test_a_draw_prize_and_a_campaign_coupon_hand_out_codes_once_each(
     await sandbox.ask(group, admin, "/settings language en")  # what the group is told
     made = await sandbox.ask(group, admin, f"/reward codes {coffee} generate 3 prefix=COF")
     assert made["text"].splitlines()[0] == f"✅ 3 codes added to #{coffee} Coffee coupon."
-    await sandbox.send_private(bob, "/start")  # Bob has a private chat with the bot; Cleo not
-    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id)
+    await start_privately(sandbox, bob)  # Bob has a private chat with the bot; Cleo not
 
     refused = await sandbox.ask(group, admin, "/draw Mug reward=999")
     assert refused["text"].splitlines()[0] == (
@@ -260,8 +264,7 @@ async def test_a_gift_asks_its_winner_for_details_privately_and_says_when_it_is_
     group, admin, (_bob, cleo), _coffee = await stocked_shop(sandbox)
     added = await sandbox.ask(group, admin, "/reward add Hoodie price=50 kind=gift stock=3")
     hoodie = int(re.findall(r"#(\d+)", added["text"])[0])
-    await sandbox.send_private(cleo, "/start")
-    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id)
+    await start_privately(sandbox, cleo)
     await sandbox.ask(group, admin, "/points @cleo_fan +80 welcome")
     done = await redeem_in_shop(sandbox, group, cleo, "🎁 Hoodie")
     assert done["text"].splitlines()[1] == "The admins will contact you to send it."
