@@ -586,6 +586,21 @@ class ShopService:
                 Redemption.user_id == user_id, Redemption.asked_message_id == message_id
             )
         )
+        if redemption is None:
+            # The question's id is recorded as its send is marked done: a quick reply can
+            # come first. Then it answers the one gift of theirs still being asked about.
+            asking = await self.session.scalars(
+                select(Redemption)
+                .join(Reward, Reward.id == Redemption.reward_id)
+                .where(
+                    Redemption.user_id == user_id, Reward.kind == "gift",
+                    Redemption.status == "issued", Redemption.asked_message_id.is_(None),
+                    Redemption.note.is_(None),
+                )
+                .limit(2)
+            )  # fmt: skip
+            found = list(asking)
+            redemption = found[0] if len(found) == 1 else None
         if redemption is None or redemption.status != "issued":
             return None
         redemption.note = note[:MAX_NOTE]

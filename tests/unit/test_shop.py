@@ -549,3 +549,21 @@ async def test_a_member_redeeming_in_two_groups_at_once_pays_each_group_once(
         assert [(await points.balance(c, FAN)).points for c in (GROUP, other)] == [10, 10]
         assert await audit(session) == []
         assert await audit_shop(session) == []
+
+
+async def test_a_note_that_outruns_the_record_of_its_question_still_finds_its_gift(
+    session_pool, chat
+) -> None:
+    hoodie = await new_reward(session_pool, RewardSpec("Hoodie", 20, kind="gift", stock=5))
+    cap = await new_reward(session_pool, RewardSpec("Cap", 20, kind="gift", stock=5))
+    await grant(session_pool, FAN, 100)
+    clock = FrozenClock(NOW)
+    await redeem(session_pool, hoodie, "h", clock=clock)  # asked, its message id not yet kept
+    async with session_pool() as session, session.begin():
+        noted = await shop(session, clock).leave_note(FAN, 4242, "M, Beijing")
+        assert noted is not None
+        assert noted.note == "M, Beijing"
+    await redeem(session_pool, cap, "c", clock=clock)
+    await redeem(session_pool, hoodie, "h2", clock=clock)
+    async with session_pool() as session, session.begin():  # two gifts asked about: which?
+        assert await shop(session, clock).leave_note(FAN, 4343, "L") is None
