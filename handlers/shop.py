@@ -39,7 +39,7 @@ from services.shop import (
     read_codes,
     required_tier,
 )
-from services.tiers import Tier, TierService, standing
+from services.tiers import Tier, TierService, standing, tier_figure
 from views.shop import (
     CampaignCoupon,
     RedeemButton,
@@ -311,7 +311,8 @@ async def member_tier(
 ) -> tuple[Tier | None, list[Tier]]:
     ladder = await tiers.ladder(chat_id)
     member = await points.member(chat_id, user_id)
-    return standing(ladder, member.lifetime_points if member else 0).tier, ladder
+    figure = tier_figure(member, await tiers.basis(chat_id))
+    return standing(ladder, figure).tier, ladder
 
 
 async def turn_page(
@@ -438,7 +439,7 @@ async def campaign_coupon(
             chat_profile.id, query.from_user.id, running.coupon_reward_id,
             key=f"campaign:{running.id}:{query.from_user.id}",
             ladder=await tiers.ladder(chat_profile.id), timezone=chat_profile.timezone,
-            source="campaign", language=i18n.current_locale,
+            source="campaign", language=i18n.current_locale, campaign_id=running.id,
         )  # fmt: skip
     except Refused:
         await query.answer(_("The coupons have all been taken, sorry."), show_alert=True)

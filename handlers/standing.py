@@ -25,7 +25,7 @@ from services.messages import MessageTally
 from services.points import Period, PointsService
 from services.referrals import ReferralService
 from services.shop import ShopService
-from services.tiers import TierService, standing
+from services.tiers import TierService, standing, tier_figure
 from views.numbers import MEDALS, number
 
 PAGE_SIZE = 10
@@ -70,7 +70,8 @@ async def me(
     member = await points.member(message.chat.id, user.id)
     lifetime = member.lifetime_points if member else 0
     ladder = await tiers.ladder(message.chat.id)
-    place = standing(ladder, lifetime)
+    figure = tier_figure(member, chat_profile.order_rules.tier_basis)
+    place = standing(ladder, figure)
     language = i18n.current_locale
     rank = await points.position(message.chat.id, chat_profile.timezone, Period.ALL, user.id)
     messages = (member.message_count if member else 0) + tally.unwritten_count(

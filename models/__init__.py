@@ -8,6 +8,7 @@ from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
+from models.order import BuyerBinding, Order, Push
 from models.outbox import OutboxMessage
 from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
@@ -21,6 +22,7 @@ from models.topic import Topic, TopicMember, TopicReaction, TopicReply
 __all__ = [
     "DAY_COUNTERS",
     "Base",
+    "BuyerBinding",
     "CadenceRun",
     "Campaign",
     "Chat",
@@ -34,9 +36,11 @@ __all__ = [
     "LedgerEntry",
     "Member",
     "MemberSegment",
+    "Order",
     "OutboxMessage",
     "PeriodTotal",
     "PostRun",
+    "Push",
     "Redemption",
     "Referral",
     "Reward",

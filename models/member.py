@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime
@@ -49,3 +49,12 @@ class Member(Base):
     replies_received: Mapped[int] = mapped_column(Integer, default=0)
     last_join_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Orders: points a refund took back that the balance could not pay (paid from the next
+    # earnings), what the member paid in the shop (fen, refunds taken off), their orders.
+    points_owed: Mapped[int] = mapped_column(BigInteger, default=0)
+    spent_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    orders_paid: Mapped[int] = mapped_column(Integer, default=0)
+    last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Targeted pushes: unsubscribed (退订), and the chat's local day of the last one received
+    pushes_off: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_push_day: Mapped[date | None] = mapped_column(Date, default=None)

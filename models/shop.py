@@ -70,6 +70,7 @@ class Redemption(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     reward_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("rewards.id"))
     source: Mapped[str] = mapped_column(String(16), default="shop")  # draw, campaign, tier
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # its greeting's
     price: Mapped[int] = mapped_column(Integer)  # what was paid, after the tier's discount
     code_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("reward_codes.id"), default=None, unique=True

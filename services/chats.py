@@ -185,6 +185,29 @@ class ReferralRules:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderRules:
+    """What the shop's orders pay and how tiers are reached (`/settings points purchase <n>`,
+    `/settings orders return_days <days>`, `/settings tiers basis points|spend`)."""
+
+    purchase: int = 1  # points per yuan paid
+    return_days: int = 7  # purchase points wait this long for a refund before they count
+    tier_basis: str = "points"  # or spend: tiers by lifetime paid amount, thresholds in yuan
+
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {"purchase": (0, 1_000), "return_days": (0, 90)}
+    BASES: ClassVar[tuple[str, ...]] = ("points", "spend")
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> OrderRules:
+        stored = settings.get("orders") or {}
+        defaults = cls()
+        return cls(
+            purchase=int(stored.get("purchase", defaults.purchase)),
+            return_days=int(stored.get("return_days", defaults.return_days)),
+            tier_basis=str(stored.get("tier_basis", defaults.tier_basis)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class TopicRules:
     """`/settings daily_topic on|off`: the morning post opens the next queued topic."""
 
@@ -301,6 +324,7 @@ class ChatProfile:
     topic_rules: TopicRules = TopicRules()
     welcome: Welcome = Welcome()
     faq: Faq = Faq()
+    order_rules: OrderRules = OrderRules()
     open_topics: tuple[OpenTopic, ...] = ()  # read with the profile: most messages need it
 
     @property
@@ -345,6 +369,7 @@ class ChatService:
             topic_rules=TopicRules.from_settings(chat.settings),
             welcome=Welcome.from_settings(chat.settings),
             faq=Faq.from_settings(chat.settings),
+            order_rules=OrderRules.from_settings(chat.settings),
             open_topics=await open_topics(self.session, chat.id) if chat.type != "private" else (),
         )
 
@@ -385,6 +410,21 @@ class ChatService:
             (chat_id, timezone or self.default_timezone, Cadence.from_settings(settings or {}))
             for chat_id, timezone, settings in rows
         ]
+
+    async def set_order_rule(self, chat_id: int, name: str, value: int | str) -> None:
+        """One of `OrderRules.LIMITS` within its range, or `tier_basis` one of its `BASES`."""
+        if name == "tier_basis":
+            if value not in OrderRules.BASES:
+                raise BadSetting(name)
+        else:
+            low, high = OrderRules.LIMITS.get(name, (1, 0))
+            if not isinstance(value, int) or not low <= value <= high:
+                raise BadSetting(name)
+        await self._set(chat_id, "orders", name, value)
+
+    async def order_rules(self, chat_id: int) -> OrderRules:
+        settings = await self.session.scalar(select(Chat.settings).where(Chat.id == chat_id))
+        return OrderRules.from_settings(settings or {})
 
     async def set_daily_topic(self, chat_id: int, daily: bool) -> None:
         await self._set(chat_id, "topics", "daily", daily)

@@ -36,7 +36,7 @@ from services.daystats import count_today
 from services.members import ensure_members
 from services.outbox import Kind, OutboxService
 from services.points import PointsService
-from services.tiers import Tier
+from services.tiers import Tier, TierService, tier_figure
 from services.words import loosen_options
 
 SPACE = 2**256
@@ -359,7 +359,10 @@ class DrawService:
                 results.append(Joined(JoinOutcome.UNKNOWN))
                 continue
             member = members[request.chat_id, request.user_id]
-            outcome = self._refusal(draw, member, (draw.id, member.user_id) in entered, now)
+            basis = await TierService(self.session, self.points.ladders).basis(draw.chat_id)
+            outcome = self._refusal(
+                draw, member, (draw.id, member.user_id) in entered, now, tier_figure(member, basis)
+            )
             if outcome is not None:
                 results.append(Joined(outcome, draw, member.points))
                 continue
@@ -405,12 +408,15 @@ class DrawService:
         return results
 
     @staticmethod
-    def _refusal(draw: Draw, member: Member, entered: bool, now: datetime) -> JoinOutcome | None:
+    def _refusal(
+        draw: Draw, member: Member, entered: bool, now: datetime, figure: int
+    ) -> JoinOutcome | None:
+        """Why the member may not enter, if they may not; `figure`: what their tier goes by."""
         if draw.status != "open" or now >= draw.ends_at:
             return JoinOutcome.ENDED
         if entered:
             return JoinOutcome.ALREADY
-        if member.lifetime_points < draw.min_lifetime:
+        if figure < draw.min_lifetime:
             return JoinOutcome.TIER
         if member.points < draw.min_points:
             return JoinOutcome.POINTS

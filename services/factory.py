@@ -15,6 +15,7 @@ from services.checkins import CheckinService
 from services.clock import Clock
 from services.digest import DigestService
 from services.draws import DrawService
+from services.orders import OrderService
 from services.points import PointsService
 from services.posts import PostService
 from services.referrals import ReferralService
@@ -57,6 +58,9 @@ class ServiceFactory:
     def shop(self, session: AsyncSession, points: PointsService | None = None) -> ShopService:
         return ShopService(session, self.clock, points or self.points(session))
 
+    def orders(self, session: AsyncSession, points: PointsService | None = None) -> OrderService:
+        return OrderService(session, self.clock, points or self.points(session))
+
     def posts(self, session: AsyncSession) -> PostService:
         return PostService(session, self.clock, self.default_timezone)
 
@@ -83,4 +87,5 @@ class ServiceFactory:
             "tiers": self.tiers(session),
             "topics": self.topics(session, points),
             "shop": self.shop(session, points),
+            "orders": self.orders(session, points),
         }

@@ -1,4 +1,4 @@
-"""Orders from the shop, first part: reading an order export.
+"""Orders from the shop: reading an export, recording sales, purchase points and refunds.
 
 A Taobao/Tmall seller-centre export (订单编号, 买家会员名, 买家实际支付金额 or 实付款,
 订单状态, 订单付款时间, 优惠券 when present; GBK or UTF-8) or a plain
@@ -12,14 +12,29 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import field as dataclass_field
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import BuyerBinding, Campaign, Chat, Member, Order, Redemption, RewardCode
+from models.base import UTCDateTime
+from models.queries import insert_for
+from services.chats import OrderRules
+from services.clock import Clock
 from services.files import NotText, decode_text
+from services.members import ensure_members
+from services.outbox import Kind, OutboxRow, OutboxService
+from services.points import MAX_CHANGE, TAKEN_BACK, Award, PointsService
+from services.tiers import BY_SPEND, TierService
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 MAX_ROWS = 100_000
@@ -35,6 +50,7 @@ COLUMNS = {
     "status": ("订单状态", "status"),
     "paid_at": ("订单付款时间", "付款时间", "paid_at", "paid at"),
     "coupon": ("优惠券", "优惠券码", "coupon"),
+    "refund": ("退款金额", "refund", "refunded"),  # a partial refund, when the file has it
 }
 REQUIRED = ("order_id", "buyer", "amount")
 # Excel-safe forms of a long number: ="2026…", '2026…, a tab before it.
@@ -81,12 +97,20 @@ class OrderLine:
     status: OrderStatus
     paid_at: datetime | None
     coupon: str | None
+    refunded_fen: int = 0  # of a paid order: refunded in part; of a refunded one, 0 is all
+
+    @property
+    def refunded(self) -> int:
+        """What of the amount is refunded, in fen."""
+        if self.status is OrderStatus.REFUNDED and not 0 < self.refunded_fen < self.amount_fen:
+            return self.amount_fen
+        return min(self.refunded_fen, self.amount_fen)
 
 
 @dataclass(frozen=True, slots=True)
 class RefusedLine:
     line: int
-    reason: str  # order id, buyer, amount, status, paid at, twice
+    reason: str  # order id, buyer, amount, status, paid at, refund, twice
 
 
 def read_orders(data: bytes, timezone: str) -> Iterator[OrderLine | RefusedLine]:
@@ -175,7 +199,12 @@ def _order(
             return RefusedLine(line, "paid at")
         paid_at = paid_at if paid_at.tzinfo else paid_at.replace(tzinfo=zone)
     coupon = cell("coupon") or None
-    return OrderLine(line, order_id, buyer, amount, status, paid_at, coupon)
+    refunded = 0
+    if refund := cell("refund"):
+        refunded = amount_in_fen(refund) or 0
+        if amount_in_fen(refund) is None or refunded > amount:
+            return RefusedLine(line, "refund")
+    return OrderLine(line, order_id, buyer, amount, status, paid_at, coupon, refunded)
 
 
 def amount_in_fen(text: str) -> int | None:
@@ -188,3 +217,534 @@ def amount_in_fen(text: str) -> int | None:
     except InvalidOperation:
         return None
     return fen if fen <= MAX_AMOUNT_FEN else None
+
+
+def buyer_key(nickname: str) -> str:
+    """A shop nickname as bindings compare it: full-width forms folded, case and spaces
+    around ignored (淘宝 nicknames are case-insensitive)."""
+    return unicodedata.normalize("NFKC", nickname).strip().casefold()[:MAX_BUYER]
+
+
+class Source(StrEnum):
+    IMPORT = "import"
+    HTTP = "http"
+    ADMIN = "admin"
+
+
+class PointsState(StrEnum):
+    WAITING = "waiting"  # no member has bound the buyer yet
+    PENDING = "pending"  # in the return window
+    CONFIRMED = "confirmed"  # in the ledger
+    VOID = "void"  # refunded within the window, or nothing to pay
+
+
+@dataclass(slots=True)
+class Tally:
+    """What one import, post or command did: orders new, refunds applied, the same again,
+    not paid yet (skipped), ids reused with another amount (their lines), and of the new,
+    those credited to a member now and those waiting for a nickname to be bound."""
+
+    new: int = 0
+    refunds: int = 0
+    same: int = 0
+    unpaid: int = 0
+    conflicts: list[int] = dataclass_field(default_factory=list)
+    credited: int = 0
+    waiting: int = 0
+    points: int = 0  # purchase points of the orders credited now (pending or paid)
+
+    @property
+    def changes(self) -> int:
+        return self.new + self.refunds
+
+    def add(self, other: Tally) -> None:
+        for name in ("new", "refunds", "same", "unpaid", "credited", "waiting", "points"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.conflicts += other.conflicts
+
+
+class BindStatus(StrEnum):
+    BOUND = "bound"
+    ALREADY = "already"  # to this member before
+    TAKEN = "taken"  # another member's: refused (an admin may move it)
+    MOVED = "moved"  # an admin moved it from another member
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    status: BindStatus
+    chat_id: int
+    buyer: str
+    credited: int = 0  # waiting orders now theirs
+    points: int = 0
+    holder: int | None = None  # who holds it (taken) or held it (moved)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberOrders:
+    orders: int
+    spent_fen: int
+    pending_points: int
+    owed: int
+    nicknames: list[str]
+
+
+def payable(order: Order) -> int:
+    """The points an order pays now: its points for what of its amount is not refunded."""
+    if order.amount_fen <= 0:
+        return 0
+    return order.points * (order.amount_fen - order.refunded_fen) // order.amount_fen
+
+
+CHUNK = 1_000  # orders a statement reads or writes at once
+
+
+class OrderService:
+    """Orders of a group's shop: recorded once per (group, order id) from any source, credited
+    to the member who bound the buyer's nickname, paying purchase points after the return
+    window, refunds cancelling or taking them back. Free of aiogram; the caller commits."""
+
+    def __init__(self, session: AsyncSession, clock: Clock, points: PointsService) -> None:
+        self.session = session
+        self.clock = clock
+        self.points = points
+
+    async def record(
+        self,
+        chat_id: int,
+        lines: Sequence[OrderLine],
+        *,
+        source: Source,
+        rules: OrderRules,
+        timezone: str,
+        user_id: int | None = None,
+    ) -> Tally:
+        """Record up to `CHUNK` orders (an import calls this per chunk): new ones inserted and
+        credited, a refund applied once, the same again counted, an id with another amount
+        refused. `user_id` (an admin's /order) credits them to that member directly."""
+        tally = Tally()
+        ids = [line.order_id for line in lines]
+        known = {
+            order.order_id: order
+            for order in await self.session.scalars(
+                select(Order)
+                .where(Order.chat_id == chat_id, Order.order_id.in_(ids))
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        }
+        now = self.clock.now()
+        fresh: list[dict[str, object]] = []
+        for line in lines:
+            order = known.get(line.order_id)
+            if order is not None:
+                if order.amount_fen != line.amount_fen:
+                    tally.conflicts.append(line.line)
+                elif line.refunded > order.refunded_fen:
+                    await self._refund(order, line.refunded, timezone)
+                    tally.refunds += 1
+                else:
+                    tally.same += 1
+            elif line.status is OrderStatus.UNPAID:
+                tally.unpaid += 1
+            else:
+                refunded = line.refunded
+                fresh.append({
+                    "chat_id": chat_id, "order_id": line.order_id, "buyer": line.buyer,
+                    "buyer_key": buyer_key(line.buyer), "user_id": None,
+                    "amount_fen": line.amount_fen, "refunded_fen": refunded,
+                    "status": "refunded" if refunded >= line.amount_fen else "paid",
+                    "paid_at": line.paid_at or now, "source": source.value,
+                    "coupon_code": line.coupon, "points": 0,
+                    "points_state": PointsState.WAITING.value, "clawed_back": 0,
+                    "created_at": now, "updated_at": now,
+                })  # fmt: skip
+        if not fresh:
+            return tally
+        inserted_ids = list(
+            await self.session.scalars(
+                insert_for(self.session, Order)
+                .on_conflict_do_nothing(index_elements=["chat_id", "order_id"])
+                .returning(Order.id),
+                fresh,
+            )
+        )
+        tally.same += len(fresh) - len(inserted_ids)  # another worker wrote them just now
+        tally.new += len(inserted_ids)
+        orders = list(
+            await self.session.scalars(
+                select(Order).where(Order.id.in_(inserted_ids)).order_by(Order.id)
+            )
+        )
+        await self._attribute(chat_id, [order for order in orders if order.coupon_code])
+        if user_id is not None:
+            owners = {order.id: user_id for order in orders}
+        else:
+            bound = await self._bindings(chat_id, {order.buyer_key for order in orders})
+            owners = {o.id: bound[o.buyer_key] for o in orders if o.buyer_key in bound}
+        credited = [order for order in orders if order.id in owners]
+        tally.waiting += len(orders) - len(credited)
+        tally.credited += len(credited)
+        tally.points += await self._credit(chat_id, credited, owners, rules, timezone)
+        return tally
+
+    async def _bindings(self, chat_id: int, keys: set[str]) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(BuyerBinding.buyer_key, BuyerBinding.user_id).where(
+                BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key.in_(sorted(keys))
+            )
+        )
+        return dict(rows)
+
+    async def _attribute(self, chat_id: int, orders: Sequence[Order]) -> None:
+        """An order naming one of the group's coupon codes marks it used and is attributed to
+        where the coupon came from (the shop, a draw, a campaign, a tier's entry reward)."""
+        if not orders:
+            return
+        codes = {order.coupon_code for order in orders if order.coupon_code}
+        rows = await self.session.execute(
+            select(RewardCode.code, Redemption)
+            .join(Redemption, Redemption.code_id == RewardCode.id)
+            .where(RewardCode.chat_id == chat_id, RewardCode.code.in_(sorted(codes)))
+            .with_for_update(of=Redemption)
+        )
+        issued: dict[str, Redemption] = dict(rows)
+        now = self.clock.now()
+        for order in orders:
+            redemption = issued.get(order.coupon_code or "")
+            if redemption is None:
+                continue  # the shop's own coupon, or a code fanbot never handed out
+            order.redemption_id = redemption.id
+            order.coupon_source = redemption.source
+            order.campaign_id = redemption.campaign_id
+            if redemption.status == "issued":
+                redemption.status, redemption.used_at = "used", order.paid_at or now
+        await self.session.flush()
+
+    async def _credit(
+        self,
+        chat_id: int,
+        orders: Sequence[Order],
+        owners: Mapping[int, int],
+        rules: OrderRules,
+        timezone: str,
+    ) -> int:
+        """Give each order to its member: its purchase points (per yuan, times the member's
+        tier multiplier and the campaign running when it was paid) pending until the return
+        window closes (paid at once when it closed already), its amount added to their spend."""
+        if not orders:
+            return 0
+        now = self.clock.now()
+        members = sorted({(chat_id, owners[order.id]) for order in orders})
+        await ensure_members(self.session, members)
+        tiered = await self.points.tier_multipliers(members)
+        campaigns = list(
+            await self.session.scalars(
+                select(Campaign).where(Campaign.chat_id == chat_id, Campaign.deleted.is_(False))
+            )
+        )
+        window = timedelta(days=rules.return_days)
+        spent: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        last_paid: dict[int, datetime] = {}
+        total = 0
+        for order in orders:
+            user_id = owners[order.id]
+            running = next((c for c in campaigns if c.starts_at <= order.paid_at < c.ends_at), None)
+            points = order.amount_fen * rules.purchase // 100
+            points = points * tiered.get((chat_id, user_id), 100) // 100
+            if running is not None:
+                points = points * running.multiplier_pct // 100
+            order.user_id = user_id
+            order.points = min(points, MAX_CHANGE)
+            order.points_campaign_id = running.id if running else None
+            order.confirm_at = order.paid_at + window
+            order.points_state = (
+                PointsState.PENDING if payable(order) > 0 else PointsState.VOID
+            ).value
+            order.updated_at = now
+            total += payable(order)
+            spent[user_id][0] += order.amount_fen - order.refunded_fen
+            spent[user_id][1] += 1
+            last_paid[user_id] = max(order.paid_at, last_paid.get(user_id, order.paid_at))
+        await self.session.flush()
+        await self.session.execute(
+            update(Member)
+            .where(Member.chat_id == chat_id, Member.user_id == bindparam("member"))
+            .values(
+                spent_fen=Member.spent_fen + bindparam("fen"),
+                orders_paid=Member.orders_paid + bindparam("count"),
+                last_order_at=bindparam("last", type_=UTCDateTime),
+            )
+            .execution_options(dml_strategy="core_only"),
+            [
+                {"member": user_id, "fen": fen, "count": count, "last": last_paid[user_id]}
+                for user_id, (fen, count) in sorted(spent.items())
+            ],
+        )
+        await self._move_by_spend(chat_id, sorted(spent), timezone)
+        await self.confirm([order for order in orders if order.paid_at + window <= now], timezone)
+        await self._tell_pending(
+            [order for order in orders if order.points_state == PointsState.PENDING]
+        )
+        return total
+
+    async def _tell_pending(self, orders: Sequence[Order]) -> None:
+        """A member who started the bot hears privately what an order earned and when it
+        counts (an import of old orders, paid at once, tells nobody)."""
+        private = set(
+            await self.session.scalars(
+                select(Chat.id).where(
+                    Chat.id.in_(sorted({order.user_id for order in orders if order.user_id})),
+                    Chat.type == "private", Chat.active.is_(True),
+                )
+            )
+        )  # fmt: skip
+        outbox = OutboxService(self.session, self.clock)
+        await outbox.add_many([
+            OutboxRow(order.user_id, Kind.ORDER_POINTS, f"order_points:{order.id}",
+                      {"order_id": order.id})
+            for order in orders
+            if order.user_id in private
+        ])  # fmt: skip
+
+    async def confirm(self, orders: Sequence[Order], timezone: str) -> int:
+        """Pay pending orders whose return window closed, once each (the ledger's key)."""
+        due = [order for order in orders if order.points_state == PointsState.PENDING]
+        if not due:
+            return 0
+        awards = [
+            Award(order.chat_id, order.user_id, payable(order), "purchase",
+                  f"purchase:{order.chat_id}:{order.order_id}", ref=order.order_id[:128],
+                  campaign_id=order.points_campaign_id)
+            for order in due
+            if order.user_id is not None and payable(order) > 0
+        ]  # fmt: skip
+        await self.points.award_many(awards, {due[0].chat_id: timezone})
+        now = self.clock.now()
+        for order in due:
+            order.clawed_back = order.points - payable(order)
+            order.points_state = PointsState.CONFIRMED.value
+            order.updated_at = now
+        await self.session.flush()
+        return len(due)
+
+    async def confirm_due(self, limit: int = 500) -> int:
+        """The pending orders of every group whose window closed by now: one batch (a second
+        worker skips the rows this one holds)."""
+        now = self.clock.now()
+        orders = list(
+            await self.session.scalars(
+                select(Order)
+                .where(Order.points_state == PointsState.PENDING, Order.confirm_at <= now)
+                .order_by(Order.chat_id, Order.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
+            )
+        )
+        confirmed = 0
+        for chat_id in sorted({order.chat_id for order in orders}):
+            timezone = await self.points.timezone_of(chat_id)
+            confirmed += await self.confirm(
+                [order for order in orders if order.chat_id == chat_id], timezone
+            )
+        return confirmed
+
+    async def _refund(self, order: Order, refunded_fen: int, timezone: str) -> None:
+        """Refunded up to `refunded_fen` (refunds only grow): still pending, its points shrink
+        in proportion (to none); paid, that share is taken back."""
+        grown = refunded_fen - order.refunded_fen
+        order.refunded_fen = refunded_fen
+        order.status = "refunded" if refunded_fen >= order.amount_fen else "paid"
+        order.updated_at = self.clock.now()
+        if order.user_id is None:
+            await self.session.flush()
+            return
+        if order.points_state == PointsState.PENDING and payable(order) == 0:
+            order.points_state = PointsState.VOID.value
+        elif order.points_state == PointsState.CONFIRMED:
+            withheld = order.points - payable(order)
+            take = withheld - order.clawed_back
+            order.clawed_back = withheld
+            if take > 0:
+                await self.take_back(
+                    order.chat_id, order.user_id, take,
+                    key=f"clawback:{order.chat_id}:{order.order_id}:{refunded_fen}",
+                    ref=order.order_id, timezone=timezone,
+                )  # fmt: skip
+        await self.session.flush()
+        await self.session.execute(
+            update(Member)
+            .where(Member.chat_id == order.chat_id, Member.user_id == order.user_id)
+            .values(spent_fen=Member.spent_fen - grown)  # its net was added when credited
+        )
+        await self._move_by_spend(order.chat_id, [order.user_id], timezone)
+
+    async def take_back(
+        self, chat_id: int, user_id: int, points: int, *, key: str, ref: str, timezone: str
+    ) -> int:
+        """Take `points` back, never below a zero balance: what the balance cannot pay is owed
+        and taken from the next earnings. Returns what was taken now."""
+        member = await self.session.scalar(
+            select(Member)
+            .where(Member.chat_id == chat_id, Member.user_id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert member is not None  # an order is credited to a member's row
+        taken = min(member.points, points)
+        if taken:
+            balance = await self.points.change(
+                chat_id, user_id, -taken, reason=TAKEN_BACK, key=key, ref=ref[:128],
+                timezone=timezone, member_exists=True,
+            )  # fmt: skip
+            if not balance.applied:
+                return 0  # this very refund was taken back before
+        if points > taken:
+            await self.session.execute(
+                update(Member)
+                .where(Member.chat_id == chat_id, Member.user_id == user_id)
+                .values(points_owed=Member.points_owed + (points - taken))
+            )
+        if await TierService(self.session, self.points.ladders).basis(chat_id) != BY_SPEND:
+            after = await self.points.member(chat_id, user_id)
+            assert after is not None
+            await self.session.refresh(after)
+            await self.points.move_tiers(
+                {chat_id: timezone}, {(chat_id, user_id): (after.lifetime_points, after.tier)}
+            )
+        return taken
+
+    async def _move_by_spend(self, chat_id: int, user_ids: Sequence[int], timezone: str) -> None:
+        if await TierService(self.session, self.points.ladders).basis(chat_id) != BY_SPEND:
+            return
+        rows = await self.session.execute(
+            select(Member.user_id, Member.spent_fen, Member.tier).where(
+                Member.chat_id == chat_id, Member.user_id.in_(list(user_ids))
+            )
+        )
+        await self.points.move_tiers(
+            {chat_id: timezone},
+            {(chat_id, user_id): (fen // 100, tier) for user_id, fen, tier in rows},
+        )
+
+    async def bind(
+        self,
+        chat_id: int,
+        user_id: int,
+        nickname: str,
+        *,
+        by: int,
+        rules: OrderRules,
+        timezone: str,
+        admin: bool = False,
+    ) -> Bound:
+        """Bind a shop nickname to a member: the orders waiting under it are credited to them
+        now. A nickname held by another member is refused (`TAKEN`), unless an admin moves
+        it (their orders credited before stay where they are)."""
+        key = buyer_key(nickname)
+        held = await self.session.scalar(
+            select(BuyerBinding)
+            .where(BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key == key)
+            .with_for_update()
+        )
+        if held is not None and held.user_id == user_id:
+            return Bound(BindStatus.ALREADY, chat_id, held.buyer, holder=user_id)
+        if held is not None and not admin:
+            await self._tell_claimed(chat_id, held.user_id, user_id, key)
+            return Bound(BindStatus.TAKEN, chat_id, held.buyer, holder=held.user_id)
+        now = self.clock.now()
+        if held is not None:
+            previous = held.user_id
+            held.user_id, held.bound_by, held.created_at = user_id, by, now
+            await self.session.flush()
+        else:
+            previous = None
+            inserted = await self.session.scalar(
+                insert_for(self.session, BuyerBinding)
+                .values(
+                    chat_id=chat_id, buyer_key=key, buyer=nickname.strip()[:MAX_BUYER],
+                    user_id=user_id, bound_by=by, created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["chat_id", "buyer_key"])
+                .returning(BuyerBinding.user_id)
+            )  # fmt: skip
+            if inserted is None:  # another member bound it a moment ago
+                return await self.bind(
+                    chat_id, user_id, nickname, by=by, rules=rules, timezone=timezone,
+                    admin=admin,
+                )  # fmt: skip
+        waiting = list(
+            await self.session.scalars(
+                select(Order)
+                .where(Order.chat_id == chat_id, Order.buyer_key == key, Order.user_id.is_(None))
+                .order_by(Order.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+        points = await self._credit(
+            chat_id, waiting, {order.id: user_id for order in waiting}, rules, timezone
+        )
+        status = BindStatus.MOVED if previous is not None else BindStatus.BOUND
+        return Bound(status, chat_id, nickname.strip(), len(waiting), points, previous)
+
+    async def _tell_claimed(self, chat_id: int, holder: int, claimant: int, key: str) -> None:
+        """The admins hear, once per claimant and nickname, that a second member claims one
+        (in the group, without the nickname: a shop account is the member's own business)."""
+        await OutboxService(self.session, self.clock).add(
+            chat_id, Kind.BIND_CLAIMED, f"bind_claimed:{chat_id}:{claimant}:{key}"[:200],
+            {"holder": holder, "claimant": claimant},
+        )  # fmt: skip
+
+    async def unbind(self, chat_id: int, nickname: str) -> int | None:
+        """Forget a binding (its credited orders stay credited); the member who held it."""
+        key = buyer_key(nickname)
+        held = await self.session.scalar(
+            select(BuyerBinding.user_id).where(
+                BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key == key
+            )
+        )
+        if held is not None:
+            await self.session.execute(
+                delete(BuyerBinding).where(
+                    BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key == key
+                )
+            )
+        return held
+
+    async def of_member(self, chat_id: int, user_id: int) -> MemberOrders:
+        """A member's orders, spend, points still in the return window, and nicknames."""
+        member = await self.points.member(chat_id, user_id)
+        pending = await self.session.scalars(
+            select(Order).where(
+                Order.chat_id == chat_id, Order.user_id == user_id,
+                Order.points_state == PointsState.PENDING,
+            )
+        )  # fmt: skip
+        nicknames = await self.session.scalars(
+            select(BuyerBinding.buyer)
+            .where(BuyerBinding.chat_id == chat_id, BuyerBinding.user_id == user_id)
+            .order_by(BuyerBinding.created_at)
+        )
+        return MemberOrders(
+            member.orders_paid if member else 0,
+            member.spent_fen if member else 0,
+            sum(payable(order) for order in pending),
+            member.points_owed if member else 0,
+            list(nicknames),
+        )
+
+    async def groups_of(self, user_id: int) -> list[tuple[int, str]]:
+        """The groups (id, title) the user is a member of, as far as the bot saw."""
+        rows = await self.session.execute(
+            select(Chat.id, Chat.title)
+            .join(Member, Member.chat_id == Chat.id)
+            .where(Member.user_id == user_id, Member.left_at.is_(None))
+            .where(Chat.type.in_(("group", "supergroup")), Chat.active.is_(True))
+            .order_by(Chat.title)
+        )
+        return [(chat_id, title) for chat_id, title in rows]
+
+    async def order(self, row_id: int) -> Order | None:
+        return await self.session.get(Order, row_id)

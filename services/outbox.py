@@ -53,6 +53,12 @@ class Kind:
     # Privately, 3 days before a coupon expires: payload redemption_id
     COUPON_REMINDER = "coupon_reminder"
     GIFT_SENT = "gift_sent"  # privately, once an admin sent a gift: payload redemption_id
+    # Privately, what a credited order earns and when it counts: payload order_id (the row)
+    ORDER_POINTS = "order_points"
+    # In the group: a second member claims a bound shop nickname (payload holder, claimant)
+    BIND_CLAIMED = "bind_claimed"
+    # Privately, a targeted push or a post's early run: payload push_id
+    PUSH = "push"
 
 
 # Kinds whose rows for one chat are gathered for a while and posted as one message.
@@ -69,6 +75,8 @@ GRACE = {
     Kind.REWARD_DELIVERY: timedelta(days=30),  # what was paid for is delivered however late
     Kind.COUPON_REMINDER: timedelta(days=2),  # still before the coupon expires
     Kind.GIFT_SENT: timedelta(days=7),
+    Kind.ORDER_POINTS: timedelta(days=2),
+    Kind.PUSH: timedelta(hours=12),  # a push is about today
 }
 DEFAULT_GRACE = timedelta(hours=1)
 WELCOME_BURST_SECONDS = 3.0  # joins this close together share one welcome

@@ -27,14 +27,24 @@ from services.clock import Clock, local_day
 from services.daystats import DayCounts, count_today
 from services.members import display_names, ensure_members
 from services.outbox import Kind, OutboxService
-from services.tiers import LadderCache, Tier, TierService, is_promotion, standing
+from services.tiers import (
+    BY_SPEND,
+    LadderCache,
+    Tier,
+    TierService,
+    is_promotion,
+    standing,
+)
 
 logger = logging.getLogger(__name__)
 MAX_CHANGE = 1_000_000
 # Positive changes that give back what was spent, rather than earn: they leave lifetime alone.
 NOT_EARNED = frozenset({"refund"})
-# What a campaign does not multiply: an admin's own grant, and money given back.
-NOT_BOOSTED = frozenset({"admin", "refund"})
+# What a campaign does not multiply: an admin's own grant, money given back, and purchase
+# points (their multipliers are those of the moment the order was paid, figured then).
+NOT_BOOSTED = frozenset({"admin", "refund", "purchase"})
+# Deductions that take back earned points (a refunded order's): they lower lifetime too.
+TAKEN_BACK = "clawback"
 
 
 class NotEnoughPoints(Exception):
@@ -79,6 +89,7 @@ class Award:
     reason: str
     key: str
     ref: str | None = None
+    campaign_id: int | None = None  # whose multiplier the caller figured into `points`
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +151,7 @@ class PointsService:
             self._boosts[chat_id] = (running.id, running.multiplier_pct) if running else None
         return self._boosts[chat_id]
 
-    async def _tier_multipliers(
+    async def tier_multipliers(
         self, members: Sequence[tuple[int, int]]
     ) -> dict[tuple[int, int], int]:
         """The points multiplier (in %) of each member's tier, for the chats whose ladder has
@@ -188,18 +199,21 @@ class PointsService:
         actor: int | None = None,
         timezone: str | None = None,
         member_exists: bool = False,
+        campaign_id: int | None = None,
     ) -> Balance:
         """Apply `delta` once per `key`; a negative delta never takes the balance below zero.
 
-        `timezone` (the chat's) and `member_exists` (the caller holds the row) save a query each.
+        `timezone` (the chat's) and `member_exists` (the caller holds the row) save a query each;
+        `campaign_id` names the campaign whose multiplier a caller figured into `delta` itself.
         """
         if delta == 0 or abs(delta) > MAX_CHANGE:
             raise ValueError(f"a change must be between 1 and {MAX_CHANGE} points either way")
         if not member_exists:
             await ensure_members(self.session, [(chat_id, user_id)])
-        delta, campaign_id = await self._boosted(chat_id, delta, reason)
+        delta, boosted_by = await self._boosted(chat_id, delta, reason)
+        campaign_id = boosted_by or campaign_id
         if delta > 0 and reason not in NOT_BOOSTED and reason not in NOT_EARNED:
-            tiered = await self._tier_multipliers([(chat_id, user_id)])
+            tiered = await self.tier_multipliers([(chat_id, user_id)])
             delta = _times(delta, tiered.get((chat_id, user_id)))
         # A refused deduction undoes its ledger row; an addition cannot be refused.
         savepoint = self.session.begin_nested() if delta < 0 else nullcontext()
@@ -223,6 +237,7 @@ class PointsService:
             if inserted is None:
                 return await self._balance(chat_id, user_id, applied=False)
             earned = delta if delta > 0 and reason not in NOT_EARNED else 0
+            lifetime_change = delta if reason == TAKEN_BACK else earned
             changed = (
                 await self.session.execute(
                     update(Member)
@@ -230,23 +245,29 @@ class PointsService:
                     .where(Member.points + delta >= 0)
                     .values(
                         points=Member.points + delta,
-                        lifetime_points=Member.lifetime_points + earned,
+                        lifetime_points=Member.lifetime_points + lifetime_change,
                         lifetime_reached_at=(
                             self.clock.now() if earned else Member.lifetime_reached_at
                         ),
                     )
-                    .returning(Member.points, Member.lifetime_points, Member.tier)
+                    .returning(
+                        Member.points, Member.lifetime_points, Member.tier, Member.points_owed
+                    )
                 )
             ).one_or_none()
             if changed is None:
                 balance = await self._balance(chat_id, user_id, applied=False)
                 raise NotEnoughPoints(balance.points)
-        points, lifetime, tier = changed
+        points, lifetime, tier, owed = changed
+        if earned and owed:
+            repaid = await self._repay_owed({(chat_id, user_id): (earned, owed, key)})
+            points -= repaid
+            lifetime -= repaid
         timezone = timezone or await self.timezone_of(chat_id)
         # Issued: what was earned; spent: what was taken (a refund gives spending back).
         count_today(
-            self.session, chat_id, self.clock.now(), timezone, points_issued=earned,
-            points_spent=earned - delta,
+            self.session, chat_id, self.clock.now(), timezone, points_issued=lifetime_change,
+            points_spent=0 if reason == TAKEN_BACK else earned - delta,
         )  # fmt: skip
         promoted_to = None
         if earned:
@@ -276,7 +297,7 @@ class PointsService:
             await ensure_members(self.session, ((a.chat_id, a.user_id) for a in awards))
         now = self.clock.now()
         boosted = [await self._boosted(a.chat_id, a.points, a.reason) for a in awards]
-        tiered = await self._tier_multipliers([(a.chat_id, a.user_id) for a in awards])
+        tiered = await self.tier_multipliers([(a.chat_id, a.user_id) for a in awards])
         if tiered:
             boosted = [
                 (_times(points, tiered.get((a.chat_id, a.user_id))), campaign)
@@ -287,7 +308,8 @@ class PointsService:
             {
                 "chat_id": award.chat_id, "user_id": award.user_id, "delta": points,
                 "reason": award.reason, "ref": award.ref, "idempotency_key": award.key,
-                "actor": None, "campaign_id": campaign_id, "created_at": now,
+                "actor": None, "campaign_id": campaign_id or award.campaign_id,
+                "created_at": now,
             }
             for award, (points, campaign_id) in zip(awards, boosted, strict=True)
         ]  # fmt: skip
@@ -325,15 +347,51 @@ class PointsService:
             ],
         )
         after = await self.session.execute(
-            select(Member.chat_id, Member.user_id, Member.lifetime_points, Member.tier).where(
-                tuple_(Member.chat_id, Member.user_id).in_(list(earned))
-            )
-        )
-        states = {
-            (chat_id, user_id): (lifetime, tier) for chat_id, user_id, lifetime, tier in after
-        }
+            select(
+                Member.chat_id, Member.user_id, Member.lifetime_points, Member.tier,
+                Member.points_owed,
+            ).where(tuple_(Member.chat_id, Member.user_id).in_(list(earned)))
+        )  # fmt: skip
+        states: dict[tuple[int, int], tuple[int, str | None]] = {}
+        owing: dict[tuple[int, int], tuple[int, int, str]] = {}
+        for chat_id, user_id, lifetime, tier, owed in after:
+            states[chat_id, user_id] = (lifetime, tier)
+            if owed:  # rare: a refund took back more than the balance held
+                key = next(a.key for a in awards if a.key in paid and a.user_id == user_id)
+                owing[chat_id, user_id] = (earned[chat_id, user_id], owed, key)
+        if owing:
+            await self._repay_owed(owing)
+            states = {
+                member: (lifetime - min(owing[member][:2]) if member in owing else lifetime, tier)
+                for member, (lifetime, tier) in states.items()
+            }
         promotions = await self._after_earning(timezones, earned, states)
         return AwardResult(applied, promotions, paid)
+
+    async def _repay_owed(self, owing: Mapping[tuple[int, int], tuple[int, int, str]]) -> int:
+        """Take what refunds left owing from what members just earned (`owing`: member ->
+        (just earned, owed, the key of one earning now applied)), as clawback rows keyed after
+        that earning; the amount taken (of the last member: callers of one member read it)."""
+        taken = 0
+        for (chat_id, user_id), (earned, owed, key) in sorted(owing.items()):
+            taken = min(earned, owed)
+            await self.session.execute(
+                insert_for(self.session, LedgerEntry).values(
+                    chat_id=chat_id, user_id=user_id, delta=-taken, reason=TAKEN_BACK,
+                    ref="owed", idempotency_key=f"owed:{key}"[:200],
+                    created_at=self.clock.now(),
+                )
+            )  # fmt: skip
+            await self.session.execute(
+                update(Member)
+                .where(Member.chat_id == chat_id, Member.user_id == user_id)
+                .values(
+                    points=Member.points - taken,
+                    lifetime_points=Member.lifetime_points - taken,
+                    points_owed=Member.points_owed - taken,
+                )
+            )
+        return taken
 
     async def _after_earning(
         self,
@@ -365,15 +423,33 @@ class PointsService:
             rows,
         )
         tiers = TierService(self.session, self.ladders)
-        ladders = {chat_id: await tiers.ladder(chat_id) for chat_id in timezones}
-        moved: list[tuple[int, int, Tier]] = []
+        by_points = {
+            member: state
+            for member, state in states.items()
+            if await tiers.basis(member[0]) != BY_SPEND  # else their orders move them
+        }
+        return await self.move_tiers(timezones, by_points)
+
+    async def move_tiers(
+        self,
+        timezones: Mapping[int, str],
+        states: Mapping[tuple[int, int], tuple[int, str | None]],
+    ) -> list[Promotion]:
+        """Put each member (`states`: member -> (the figure their chat's tiers go by, tier
+        now)) on the tier that figure reaches, up or down; a promotion is congratulated and
+        gets its tiers' entry rewards."""
+        tiers = TierService(self.session, self.ladders)
+        ladders = {chat_id: await tiers.ladder(chat_id) for chat_id, _user in states}
+        moved: list[tuple[int, int, str | None]] = []
         promotions: list[Promotion] = []
-        for (chat_id, user_id), (lifetime, before) in states.items():
-            reached = standing(ladders[chat_id], lifetime).tier
+        for (chat_id, user_id), (figure, before) in states.items():
+            reached = standing(ladders[chat_id], figure).tier
             if reached is not None and reached.key != before:
-                moved.append((chat_id, user_id, reached))
+                moved.append((chat_id, user_id, reached.key))
                 if is_promotion(ladders[chat_id], before, reached):
                     promotions.append(Promotion(chat_id, user_id, reached))
+            elif reached is None and before is not None:  # taken back below the first tier
+                moved.append((chat_id, user_id, None))
         if moved:
             await self.session.execute(
                 update(Member)
@@ -381,8 +457,8 @@ class PointsService:
                 .values(tier=bindparam("reached"))
                 .execution_options(dml_strategy="core_only"),
                 [
-                    {"chat": chat_id, "member": user_id, "reached": tier.key}
-                    for chat_id, user_id, tier in moved
+                    {"chat": chat_id, "member": user_id, "reached": key}
+                    for chat_id, user_id, key in moved
                 ],
             )
         if promotions:
@@ -571,6 +647,7 @@ async def audit(session: AsyncSession) -> list[Mismatch]:
             (LedgerEntry.delta > 0) & LedgerEntry.reason.not_in(sorted(NOT_EARNED)),
             LedgerEntry.delta,
         ),
+        (LedgerEntry.reason == TAKEN_BACK, LedgerEntry.delta),
         else_=0,
     )
     totals = (

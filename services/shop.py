@@ -28,7 +28,7 @@ from services.clock import Clock, local_day, start_of
 from services.files import NotText, decode_text
 from services.outbox import Kind, OutboxService
 from services.points import NotEnoughPoints, PointsService
-from services.tiers import Tier
+from services.tiers import Tier, TierService, tier_figure
 from services.words import loosen_options
 
 KINDS = ("coupon", "gift", "perk")
@@ -111,6 +111,7 @@ class RedeemRequest:
     discount: int = 0
     language: str | None = None
     source: str = "shop"  # or draw, campaign, tier: free, without the shop's checks
+    campaign_id: int | None = None  # the campaign whose greeting handed it out
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,13 +400,23 @@ class ShopService:
         source: str = "shop",
         discount: int = 0,
         language: str | None = None,
+        campaign_id: int | None = None,
     ) -> Redeemed:
         """Redeem once per `key` (the press, or the draw's win, or the campaign's member), or
         raise Refused having written nothing. A free reward (`source` other than the shop)
         costs no points. `language`: the member's, for the private delivery."""
         return await self.redeem_request(
             RedeemRequest(
-                chat_id, user_id, reward_id, key, ladder, timezone, discount, language, source
+                chat_id,
+                user_id,
+                reward_id,
+                key,
+                ladder,
+                timezone,
+                discount,
+                language,
+                source,
+                campaign_id,
             )
         )
 
@@ -434,10 +445,12 @@ class ShopService:
         if reward.status == "paused" and source == "shop":
             raise Refused("paused")
         member = await self.session.get(Member, (chat_id, user_id))
-        lifetime, balance = (member.lifetime_points, member.points) if member else (0, 0)
+        balance = member.points if member else 0
         needed = required_tier(request.ladder, reward)
-        if source == "shop" and needed is not None and lifetime < needed.threshold:
-            raise Refused("tier", balance)
+        if source == "shop" and needed is not None:
+            basis = await TierService(self.session, self.points.ladders).basis(chat_id)
+            if tier_figure(member, basis) < needed.threshold:
+                raise Refused("tier", balance)
         now = self.clock.now()
         if source == "shop" and reward.limit_count is not None:
             since = window_start(reward.limit_per, now, request.timezone)
@@ -495,7 +508,7 @@ class ShopService:
         redemption = Redemption(
             key=request.key, chat_id=chat_id, user_id=user_id, reward_id=reward_id,
             source=source, price=price, code_id=code.id if code else None, status="issued",
-            language=request.language,
+            language=request.language, campaign_id=request.campaign_id,
             expires_at=now + valid if valid else None, created_at=now,
         )  # fmt: skip
         self.session.add(redemption)

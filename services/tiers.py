@@ -1,4 +1,5 @@
-"""VIP tiers (会员等级): a per-chat ladder on lifetime points.
+"""VIP tiers (会员等级): a per-chat ladder on lifetime points, or on what members paid in the
+shop (`/settings tiers basis spend`).
 
 A chat starts on the default ladder without any rows; the first edit copies it into `tiers`, so
 an admin edits the ladder they see. Default tiers keep no name of their own: they are shown in
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import TierRow
+from models import Chat, Member, TierRow
 
 MAX_NAME = 32
 MAX_PERKS = 200
@@ -144,6 +145,17 @@ def standing(ladder: list[Tier], lifetime: int) -> Standing:
     return Standing(reached[-1] if reached else None, ahead[0] if ahead else None)
 
 
+BY_POINTS, BY_SPEND = "points", "spend"
+
+
+def tier_figure(member: Member | None, basis: str) -> int:
+    """What the ladder's thresholds are compared with: lifetime points, or (`spend`) whole
+    yuan the member paid in the shop, refunds taken off."""
+    if member is None:
+        return 0
+    return member.spent_fen // 100 if basis == BY_SPEND else member.lifetime_points
+
+
 def is_promotion(ladder: list[Tier], before: str | None, after: Tier | None) -> bool:
     """Reaching `after` from the tier key `before` is worth congratulating."""
     if after is None or after.key == before:
@@ -162,6 +174,7 @@ class LadderCache:
     def __init__(self, ttl: float = 60.0) -> None:
         self.ttl = ttl
         self._ladders: dict[int, tuple[float, list[Tier]]] = {}
+        self._bases: dict[int, tuple[float, str]] = {}
 
     def get(self, chat_id: int) -> list[Tier] | None:
         cached = self._ladders.get(chat_id)
@@ -174,6 +187,16 @@ class LadderCache:
 
     def forget(self, chat_id: int) -> None:
         self._ladders.pop(chat_id, None)
+        self._bases.pop(chat_id, None)
+
+    def get_basis(self, chat_id: int) -> str | None:
+        cached = self._bases.get(chat_id)
+        if cached is None or time.monotonic() - cached[0] > self.ttl:
+            return None
+        return cached[1]
+
+    def put_basis(self, chat_id: int, basis: str) -> None:
+        self._bases[chat_id] = (time.monotonic(), basis)
 
 
 class TierService:
@@ -192,6 +215,16 @@ class TierService:
         if self.cache is not None:
             self.cache.put(chat_id, ladder)
         return ladder
+
+    async def basis(self, chat_id: int) -> str:
+        """`points` (the default) or `spend`: what the chat's tiers are reached by."""
+        if self.cache is not None and (cached := self.cache.get_basis(chat_id)) is not None:
+            return cached
+        settings = await self.session.scalar(select(Chat.settings).where(Chat.id == chat_id))
+        basis = str(((settings or {}).get("orders") or {}).get("tier_basis", BY_POINTS))
+        if self.cache is not None:
+            self.cache.put_basis(chat_id, basis)
+        return basis
 
     async def set(self, chat_id: int, name: str, threshold: int, perks: str | None) -> Tier:
         """Move (and re-describe) the tier called `name`, or add it."""

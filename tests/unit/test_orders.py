@@ -3,21 +3,40 @@ order ids) and the plain file; every refused line named with its reason."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models import Member, Order, OutboxMessage, Redemption
+from services.campaigns import CampaignService, parse_campaign
+from services.chats import ChatService, OrderRules
+from services.clock import FrozenClock
 from services.orders import (
     MAX_ROWS,
+    BindStatus,
+    Bound,
+    MemberOrders,
     OrderFileError,
     OrderLine,
+    OrderService,
     OrderStatus,
     RefusedLine,
+    Source,
+    Tally,
     amount_in_fen,
     read_orders,
 )
+from services.outbox import Kind
+from services.points import Award, PointsService, audit
+from services.shop import CodeFile, ShopService, parse_reward
+from services.tiers import DEFAULT_TIERS
+from tests.unit.conftest import GROUP
 
 SHANGHAI = "Asia/Shanghai"
 TAOBAO = Path(__file__).parent.parent / "fixtures" / "taobao_orders.csv"
@@ -85,3 +104,237 @@ def test_a_header_only_file_has_no_orders_and_too_many_rows_stop_the_read() -> N
 )  # fmt: skip
 def test_amounts_are_read_exactly_in_fen(text: str, fen: int | None) -> None:
     assert amount_in_fen(text) == fen
+
+
+# The order service on a real database: once per order id, purchase points pending then paid,
+# refunds cancelling or taking back (never below zero: the rest is owed), bindings.
+
+SHANGHAI = "Asia/Shanghai"
+NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
+FAN, OTHER, ADMIN = 42, 43, 7
+RULES = OrderRules()
+
+
+def sale(order_id: str, fen: int, *, buyer: str = "小明", refunded: int = 0,
+         status: OrderStatus = OrderStatus.PAID, paid_at: datetime | None = NOW,
+         coupon: str | None = None) -> OrderLine:  # fmt: skip
+    return OrderLine(0, order_id, buyer, fen, status, paid_at, coupon, refunded)
+
+
+async def record(
+    pool: async_sessionmaker[AsyncSession], clock: FrozenClock, *lines: OrderLine, **kw: Any
+) -> Tally:
+    async with pool() as session, session.begin():
+        orders = OrderService(session, clock, PointsService(session, clock))
+        return await orders.record(
+            GROUP, lines, source=Source.IMPORT, rules=kw.pop("rules", RULES), timezone=SHANGHAI,
+            **kw,
+        )  # fmt: skip
+
+
+async def bind(
+    pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int, name: str,
+    admin: bool = False,
+) -> Bound:  # fmt: skip
+    async with pool() as session, session.begin():
+        orders = OrderService(session, clock, PointsService(session, clock))
+        return await orders.bind(
+            GROUP, user, name, by=ADMIN if admin else user, rules=RULES, timezone=SHANGHAI,
+            admin=admin,
+        )  # fmt: skip
+
+
+async def confirm_due(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> int:
+    async with pool() as session, session.begin():
+        return await OrderService(session, clock, PointsService(session, clock)).confirm_due()
+
+
+async def standing_of(pool: async_sessionmaker[AsyncSession], user: int) -> MemberOrders:
+    async with pool() as session:
+        clock = FrozenClock(NOW)
+        return await OrderService(session, clock, PointsService(session, clock)).of_member(
+            GROUP, user
+        )
+
+
+async def balance(pool: async_sessionmaker[AsyncSession], user: int) -> tuple[int, int, int]:
+    async with pool() as session:
+        member = await session.get(Member, (GROUP, user))
+        assert member is not None
+        return member.points, member.lifetime_points, member.points_owed
+
+
+async def test_an_order_waits_for_its_buyer_then_pays_after_the_return_window(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    tally = await record(session_pool, clock, sale("T1", 19_900), sale("T2", 5_050))
+    assert (tally.new, tally.waiting, tally.credited) == (2, 2, 0)
+    again = await record(session_pool, clock, sale("T1", 19_900), sale("T2", 5_050))
+    assert (again.new, again.same, again.changes) == (0, 2, 0)
+
+    bound = await bind(session_pool, clock, FAN, " 小明 ")
+    assert (bound.status, bound.credited, bound.points) == (BindStatus.BOUND, 2, 199 + 50)
+    assert (await standing_of(session_pool, FAN)).pending_points == 249
+    assert (await balance(session_pool, FAN))[0] == 0
+    assert await confirm_due(session_pool, clock) == 0
+
+    clock.set(NOW + timedelta(days=7))
+    assert await confirm_due(session_pool, clock) == 2
+    assert await confirm_due(session_pool, clock) == 0
+    assert await balance(session_pool, FAN) == (249, 249, 0)
+    mine = await standing_of(session_pool, FAN)
+    assert (mine.orders, mine.spent_fen, mine.pending_points) == (2, 24_950, 0)
+    async with session_pool() as session:
+        assert await audit(session) == []
+
+
+async def test_a_nickname_binds_to_one_member_and_an_admin_may_move_it(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    assert (await bind(session_pool, clock, FAN, "Xiao-Ming")).status is BindStatus.BOUND
+    assert (await bind(session_pool, clock, FAN, "ｘｉａｏ-ming")).status is BindStatus.ALREADY
+    taken = await bind(session_pool, clock, OTHER, "XIAO-MING")
+    assert (taken.status, taken.holder) == (BindStatus.TAKEN, FAN)
+    async with session_pool() as session:
+        told = await session.scalar(
+            select(func.count()).where(OutboxMessage.kind == Kind.BIND_CLAIMED)
+        )
+    assert told == 1
+    moved = await bind(session_pool, clock, OTHER, "xiao-ming", admin=True)
+    assert (moved.status, moved.holder) == (BindStatus.MOVED, FAN)
+    tally = await record(session_pool, clock, sale("T9", 1_000, buyer="Xiao-Ming"))
+    assert tally.credited == 1
+    assert (await standing_of(session_pool, OTHER)).pending_points == 10
+
+
+async def test_a_refund_in_the_window_cancels_the_points_and_after_it_takes_them_back(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await bind(session_pool, clock, FAN, "小明")
+    await record(session_pool, clock, sale("A", 10_000), sale("B", 20_000))
+    # A is refunded in the window: nothing is paid for it
+    tally = await record(session_pool, clock, sale("A", 10_000, status=OrderStatus.REFUNDED))
+    assert tally.refunds == 1
+    assert (await standing_of(session_pool, FAN)).pending_points == 200
+    clock.set(NOW + timedelta(days=8))
+    await confirm_due(session_pool, clock)
+    assert await balance(session_pool, FAN) == (200, 200, 0)
+    # B: a quarter refunded after it was paid, then the rest; each share taken back once
+    quarter = sale("B", 20_000, refunded=5_000)
+    assert (await record(session_pool, clock, quarter)).refunds == 1
+    assert (await record(session_pool, clock, quarter)).same == 1
+    assert await balance(session_pool, FAN) == (150, 150, 0)
+    await record(session_pool, clock, sale("B", 20_000, status=OrderStatus.REFUNDED))
+    assert await balance(session_pool, FAN) == (0, 0, 0)
+    mine = await standing_of(session_pool, FAN)
+    assert mine.spent_fen == 0
+    async with session_pool() as session:
+        assert await audit(session) == []
+
+
+async def test_a_refund_the_balance_cannot_pay_is_owed_and_taken_from_the_next_earnings(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW - timedelta(days=10))
+    await bind(session_pool, clock, FAN, "小明")
+    await record(session_pool, clock, sale("C", 30_000, paid_at=clock.now()))
+    clock.set(NOW)
+    await confirm_due(session_pool, clock)
+    async with session_pool() as session, session.begin():
+        points = PointsService(session, clock)
+        await points.change(GROUP, FAN, -250, reason="redeem", key="spent")
+    assert (await balance(session_pool, FAN))[0] == 50
+    await record(session_pool, clock, sale("C", 30_000, status=OrderStatus.REFUNDED))
+    assert await balance(session_pool, FAN) == (0, 250, 250)  # 50 taken, 250 owed
+    async with session_pool() as session, session.begin():
+        points = PointsService(session, clock)
+        await points.change(GROUP, FAN, 100, reason="checkin", key="c1")
+        await points.award_many(
+            [Award(GROUP, FAN, 200, "message", "m1")], {GROUP: SHANGHAI}, members_exist=True
+        )
+    assert await balance(session_pool, FAN) == (50, 300, 0)  # 300 earned, 250 repaid
+    async with session_pool() as session:
+        assert await audit(session) == []
+
+
+async def test_an_id_with_another_amount_is_refused_and_unpaid_orders_are_skipped(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await record(session_pool, clock, sale("D", 1_000))
+    tally = await record(
+        session_pool, clock, replace(sale("D", 9_999), line=7),
+        sale("E", 500, status=OrderStatus.UNPAID),
+    )  # fmt: skip
+    assert (tally.conflicts, tally.unpaid, tally.new) == ([7], 1, 0)
+
+
+async def test_purchase_points_take_the_tier_and_the_campaign_of_the_moment_paid(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        campaigns = CampaignService(session, clock)
+        spec = parse_campaign("Double 2026-12-02 2026-12-03 x2", NOW.date())
+        await campaigns.create(GROUP, ADMIN, spec, SHANGHAI)
+    tally = await record(
+        session_pool, clock, sale("F", 10_000), sale("G", 10_000, paid_at=NOW - timedelta(days=8)),
+        user_id=FAN, rules=OrderRules(purchase=2),
+    )  # fmt: skip
+    assert tally.points == 400 + 200  # the campaign doubles F only; G paid at once (old)
+    assert await balance(session_pool, FAN) == (200, 200, 0)
+
+
+async def test_tiers_by_spend_move_with_orders_and_refunds(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await ChatService(session, clock, SHANGHAI).set_order_rule(GROUP, "tier_basis", "spend")
+        await PointsService(session, clock).change(GROUP, FAN, 5_000, reason="admin", key="big")
+    async with session_pool() as session:
+        member = await session.get(Member, (GROUP, FAN))
+        assert member is not None
+        assert member.tier is None
+    silver = DEFAULT_TIERS[1]
+    await record(session_pool, clock, sale("S", silver.threshold * 100), user_id=FAN)
+    async with session_pool() as session:
+        member = await session.get(Member, (GROUP, FAN))
+        assert member is not None
+        assert member.tier == silver.key
+    await record(
+        session_pool, clock, sale("S", silver.threshold * 100, status=OrderStatus.REFUNDED)
+    )
+    async with session_pool() as session:
+        member = await session.get(Member, (GROUP, FAN))
+        assert member is not None
+        assert member.tier == DEFAULT_TIERS[0].key
+
+
+async def test_an_order_with_a_fanbot_coupon_marks_it_used_and_names_its_campaign(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        points = PointsService(session, clock)
+        shop = ShopService(session, clock, points)
+        spec = parse_reward("¥10 off price=0 kind=coupon", DEFAULT_TIERS)
+        reward = await shop.add(GROUP, ADMIN, spec)
+        await shop.add_codes(GROUP, reward.id, CodeFile([(1, "SAVE10-A")]))
+        given = await shop.redeem(
+            GROUP, FAN, reward.id, key="campaign:5:42", ladder=DEFAULT_TIERS,
+            timezone=SHANGHAI, source="campaign", campaign_id=5,
+        )  # fmt: skip
+    await record(session_pool, clock, sale("H", 8_800, coupon="SAVE10-A"))
+    async with session_pool() as session:
+        order = await session.scalar(select(Order).where(Order.order_id == "H"))
+        redemption = await session.get(Redemption, given.redemption.id)
+    assert order is not None
+    assert redemption is not None
+    assert (order.coupon_source, order.campaign_id, order.redemption_id) == (
+        "campaign", 5, redemption.id,
+    )  # fmt: skip
+    assert redemption.status == "used"

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, BigIntId, UTCDateTime
+
+
+class Order(Base):
+    """A sale of the group's shop, imported, posted to `/shop/orders` or recorded by an admin;
+    one row per (group, order id), however often it arrives.
+
+    Its purchase points are worked out when it is credited to a member (`points`, multipliers
+    of that moment included) and wait in `points_state`: `waiting` (no member has bound the
+    buyer yet), `pending` (in the return window, until `confirm_at`), `confirmed` (in the
+    ledger), or `void` (refunded in the window, or nothing to pay). Amounts are in fen.
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "order_id"),
+        Index("ix_orders_buyer", "chat_id", "buyer_key"),
+        Index("ix_orders_member", "chat_id", "user_id"),
+        Index("ix_orders_paid", "chat_id", "paid_at"),
+        Index("ix_orders_due", "points_state", "confirm_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"))
+    order_id: Mapped[str] = mapped_column(String(64))
+    buyer: Mapped[str] = mapped_column(String(64))
+    buyer_key: Mapped[str] = mapped_column(String(64))  # the nickname as bindings compare it
+    user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # credited to
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="paid")  # refunded: all of it
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16))  # import, http, admin
+    coupon_code: Mapped[str | None] = mapped_column(String(64), default=None)  # a secret
+    # Where the fanbot coupon named by the order came from: its redemption, that
+    # redemption's source (shop, draw, campaign, tier) and its campaign.
+    redemption_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    coupon_source: Mapped[str | None] = mapped_column(String(16), default=None)
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    points: Mapped[int] = mapped_column(BigInteger, default=0)  # for the whole amount
+    points_state: Mapped[str] = mapped_column(String(16), default="waiting")
+    points_campaign_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    confirm_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    clawed_back: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BuyerBinding(Base):
+    """A shop nickname (买家会员名) bound to one member of a group: their orders are theirs."""
+
+    __tablename__ = "buyer_bindings"
+    __table_args__ = (Index("ix_buyer_bindings_member", "chat_id", "user_id"),)
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    buyer_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    buyer: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    bound_by: Mapped[int] = mapped_column(BigInteger)  # the member, or the admin who bound it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Push(Base):
+    """A targeted private message (精准推送) to a segment or tier, confirmed by an admin, or a
+    scheduled post's early run for a tier (`post_id`); each member's copy is an outbox row."""
+
+    __tablename__ = "pushes"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"), index=True)
+    audience: Mapped[str] = mapped_column(String(80))  # segment:<name> or tier:<key>
+    text: Mapped[str] = mapped_column(Text, default="")
+    entities: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # A copy of the admin's message (media, buttons kept): copyMessage from here
+    from_chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    from_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    post_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # sent, cancelled
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_on: Mapped[date | None] = mapped_column(Date, default=None)  # the chat's local day
