@@ -394,7 +394,7 @@ class OrderService:
                 BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key.in_(sorted(keys))
             )
         )
-        return dict(rows)
+        return dict(rows.all())
 
     async def _attribute(self, chat_id: int, orders: Sequence[Order]) -> None:
         """An order naming one of the group's coupon codes marks it used and is attributed to
@@ -408,7 +408,7 @@ class OrderService:
             .where(RewardCode.chat_id == chat_id, RewardCode.code.in_(sorted(codes)))
             .with_for_update(of=Redemption)
         )
-        issued: dict[str, Redemption] = dict(rows)
+        issued: dict[str, Redemption] = dict(rows.all())
         now = self.clock.now()
         for order in orders:
             redemption = issued.get(order.coupon_code or "")
