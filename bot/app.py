@@ -52,6 +52,7 @@ from services.outbox import WELCOME_BURST_SECONDS, Kind
 from services.shop import ShopDesk
 from services.tiers import LadderCache
 from views.charts import warm_up as warm_up_charts
+from workflows.orders import OrderDesk
 from workflows.outbox import OutboxSender
 from workflows.quiet import QuietMode, SenderOnlyCleanup
 from workflows.referrals import ReferralKeeper
@@ -161,6 +162,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     scheduler_lock = SchedulerLock(services.engine)
     quiet = QuietMode(settings.quiet_delete_seconds, background)
     referral_keeper = ReferralKeeper(background)
+    order_desk = OrderDesk(background, wake=outbox.wake)
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -172,6 +174,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         sign_ins=services.sign_ins,
         joins=services.joins,
         shop_desk=services.shop_desk,
+        order_desk=order_desk,
         notices=notices,
         scheduler=scheduler,
         topic_host=topic_host,
@@ -195,6 +198,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         # Built with the dispatcher's quiet mode, so added here rather than in create_bot.
         bot.session.middleware(SenderOnlyCleanup(quiet))
         tasks.add(asyncio.create_task(referral_keeper.run(bot)))
+        tasks.add(asyncio.create_task(order_desk.run()))  # pays purchase points when due
         tasks.add(asyncio.create_task(warm_up_charts()))  # the first /stats answers at once
         tasks.add(asyncio.create_task(run_lock_holders_work(bot)))
 

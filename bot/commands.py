@@ -71,6 +71,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("shop", __("The points shop: spend points on coupons and gifts"), usage="/shop"),
     CommandSpec(
+        "bind",
+        __("Bind your shop nickname (买家会员名): your orders earn points"),
+        usage="/bind <shop nickname> · /bind @user <nickname> (admins)",
+    ),
+    CommandSpec("unbind", __("Unbind a shop nickname"), usage="/unbind <shop nickname>"),
+    CommandSpec(
         "mycoupons", __("What you have redeemed, with your codes (privately)"), usage="/mycoupons"
     ),
     CommandSpec("rules", __("The group rules"), usage="/rules"),
@@ -143,39 +149,53 @@ COMMANDS: tuple[CommandSpec, ...] = (
         admin=True,
     ),
     CommandSpec(
+        "orders",
+        __("Import the shop's orders: a Taobao/Tmall export or a plain CSV"),
+        usage="/orders import (as the file's caption, or in reply to it)",
+        admin=True,
+    ),
+    CommandSpec(
+        "order",
+        __("Record a member's order by hand, or refund one"),
+        usage="/order @user 199.00 [order id] · /order refund <order id> [amount]",
+        admin=True,
+    ),
+    CommandSpec(
         "stats",
         __("Growth, activity and conversion, with a chart"),
-        usage="/stats [7d|30d|90d]",
+        usage="/stats [7d|30d|90d] · /stats campaign <id>",
         admin=True,
     ),
     CommandSpec(
         "segments",
-        __("Member segments: new, active, silent, core, KOL candidates"),
+        __("Member segments: new, active, silent, core, KOL candidates, paying, lapsed"),
         usage="/segments",
         admin=True,
     ),
     CommandSpec(
         "segment",
         __("The top 20 members of a segment"),
-        usage="/segment new|active|silent|core|kol",
+        usage="/segment new|active|silent|core|kol|paying|lapsed",
         admin=True,
     ),
     CommandSpec(
         "export",
-        __("Export members, the points ledger, sign-ins or draw entries as CSV"),
-        usage="/export members|ledger|checkins|draws|redemptions [2026-11-01 2026-11-30]",
+        __("Export members, the ledger, sign-ins, draw entries, redemptions or orders as CSV"),
+        usage="/export members|ledger|checkins|draws|redemptions|orders [2026-11-01 2026-11-30]",
         admin=True,
     ),
     CommandSpec(
         "settings",
         __("Show or change this group's settings"),
-        usage="/settings [timezone|language|points|checkin|referral|cadence|daily_topic] · "
+        usage="/settings [timezone|language|points|checkin|referral|cadence|daily_topic|orders|"
+        "tiers] · "
         "/settings timezone <Area/City> · /settings language <zh|en|auto> · "
         "/settings points message|cooldown|daily_cap <number> · /settings checkin base|"
         "streak_cap|makeup_cost|makeup_days|makeup_per_month <number> · "
         "/settings checkin keywords <a,b> · /settings checkin milestones <7:20,30:100> · "
         "/settings referral <points> · /settings cadence morning|reminder|digest <HH:MM|off> · "
-        "/settings daily_topic on|off",
+        "/settings daily_topic on|off · /settings points purchase <points per yuan> · "
+        "/settings orders return_days <days> · /settings tiers basis points|spend",
         admin=True,
     ),
 )

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"  # Telegram must reach it; usually behind a TLS proxy
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # Signs the orders a shop posts to /shop/orders (served on the webhook's host and port,
+    # in polling mode too once this is set); 16 characters at least.
+    shop_webhook_secret: SecretStr | None = None
     scheduler_enabled: bool = True
     # A scheduled post missed while the bot was down is still sent if at most this late.
     post_grace_seconds: float = Field(default=600, ge=0, le=86_400)
@@ -110,6 +113,13 @@ class Settings(BaseSettings):
     def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not SECRET_SHAPE.match(value.get_secret_value()):
             raise ValueError("has characters Telegram does not allow")
+        return value
+
+    @field_validator("shop_webhook_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 16:
+            raise ValueError("must be at least 16 characters (it signs the shop's orders)")
         return value
 
     @model_validator(mode="after")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
@@ -17,6 +18,8 @@ from aiohttp import web
 from bot.app import Services, create_bot, create_dispatcher
 from bot.config import ConfigError, Settings
 from bot.polling import BACKOFF, ConfirmingPoller
+from bot.shop_api import PATH, ShopOrders
+from services.orders import MAX_POSTED_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,9 @@ async def serve(settings: Settings) -> None:
             return  # stopped before Telegram ever answered
         if settings.webhook_url:
             await serve_webhook(settings, bot, dispatcher, stop)
+        elif settings.shop_webhook_secret is not None:
+            async with serving_shop_orders(settings, dispatcher):
+                await serve_polling(bot, dispatcher, stop)
         else:
             await serve_polling(bot, dispatcher, stop)
     finally:
@@ -74,6 +80,27 @@ async def serve_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -
         logger.info("stopped")
 
 
+def add_shop_orders(settings: Settings, app: web.Application, dispatcher: Dispatcher) -> None:
+    if settings.shop_webhook_secret is not None:
+        secret = settings.shop_webhook_secret.get_secret_value().strip()
+        ShopOrders(secret, dispatcher["order_desk"]).register(app)
+
+
+@asynccontextmanager
+async def serving_shop_orders(settings: Settings, dispatcher: Dispatcher) -> AsyncIterator[None]:
+    """In polling mode, the HTTP server for /shop/orders alone."""
+    app = web.Application(client_max_size=MAX_POSTED_BYTES + 1024)
+    add_shop_orders(settings, app, dispatcher)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    logger.info("shop orders at %s:%s%s", settings.webhook_host, settings.webhook_port, PATH)
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
 async def serve_webhook(
     settings: Settings, bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event
 ) -> None:
@@ -84,6 +111,7 @@ async def serve_webhook(
     # Answer Telegram only after the update was handled, so a crash means a redelivery.
     handler = SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False)
     handler.register(app, path=urlparse(settings.webhook_url).path or "/")
+    add_shop_orders(settings, app, dispatcher)
     setup_application(app, dispatcher, bot=bot)
     runner = web.AppRunner(app)
     await runner.setup()

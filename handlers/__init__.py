@@ -12,6 +12,7 @@ from handlers import (
     draws,
     faq,
     lifecycle,
+    orders,
     points,
     posts,
     referrals,
@@ -37,6 +38,7 @@ def feature_routers() -> list[Router]:
     commands.include_routers(
         welcome.create_router(),  # its /start rules<chat> (the Rules button) before `start`
         shop.create_router(),  # its /start r<id> and /start coupons, before `start`
+        orders.create_router(),
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         points.create_router(),

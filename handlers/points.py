@@ -32,6 +32,7 @@ REASONS = {
     "message": __("message"), "checkin": __("sign-in"), "streak": __("streak bonus"),
     "topic": __("topic"), "draw": __("draw"), "referral": __("referral"),
     "admin": __("by an admin"), "redeem": __("redeemed"), "refund": __("refund"),
+    "purchase": __("order"), "clawback": __("order refunded"),
 }  # fmt: skip
 
 

@@ -24,10 +24,12 @@ from services.chats import (
     ChatService,
     CheckinRules,
     MessageRules,
+    OrderRules,
     ReferralRules,
     UnknownLanguage,
     UnknownTimezone,
 )
+from services.tiers import TierService
 from views.numbers import number
 
 
@@ -39,12 +41,18 @@ async def settings(
     session: AsyncSession,
     directory: ChatDirectory,
     scheduler: Scheduler,
+    tiers: TierService,
     i18n: I18n,
 ) -> None:
     """/settings, /settings timezone <tz>, /settings language <zh|en|auto>, and sections."""
     args = (command.args or "").split()
     if not args:
         await message.reply(render_settings(chat_profile))
+        return
+    if args[0].lower() in ("orders", "tiers") or args[:2] == ["points", "purchase"]:
+        if await set_order_rule(message, args, chats, tiers):
+            forget_after_commit(session, directory, message.chat.id)
+            after_commit(session, lambda: tiers.forget(message.chat.id))
         return
     if args[0].lower() == "points":
         await set_points_rule(message, args[1:], chats)
@@ -119,6 +127,56 @@ async def set_points_rule(message: Message, args: list[str], chats: ChatService)
     await message.reply(
         _("✅ Points setting {name} is now {value}.").format(name=name, value=value)
     )
+
+
+async def set_order_rule(
+    message: Message, args: list[str], chats: ChatService, tiers: TierService
+) -> bool:
+    """/settings points purchase <n> · orders return_days <n> · tiers basis points|spend"""
+    section = args[0].lower()
+    if len(args) != 3:
+        await message.reply(usage_reply("settings", section))
+        return False
+    name, raw = args[1].lower(), args[2].lower()
+    wanted = {"points": "purchase", "orders": "return_days", "tiers": "basis"}[section]
+    if name != wanted or (name != "basis" and not raw.isdigit()):
+        await message.reply(usage_reply("settings", section))
+        return False
+    try:
+        if name == "basis":
+            await chats.set_order_rule(message.chat.id, "tier_basis", raw)
+        else:
+            await chats.set_order_rule(message.chat.id, name, int(raw))
+    except BadSetting:
+        if name == "basis":
+            await message.reply(usage_reply("settings", section))
+        else:
+            await message.reply(out_of_range(name, OrderRules.LIMITS[name]))
+        return False
+    if name == "basis":
+        moved = await tiers.rerank(message.chat.id, raw)
+        reply = (
+            _("✅ Tiers now go by what members paid in the shop (thresholds in yuan).")
+            if raw == "spend"
+            else _("✅ Tiers now go by lifetime points.")
+        )
+        reply += " " + ngettext(
+            "{n} member changed tier.", "{n} members changed tier.", moved
+        ).format(n=number(moved))
+    elif name == "purchase":
+        reply = ngettext(
+            "✅ Orders now earn {points} point per yuan paid.",
+            "✅ Orders now earn {points} points per yuan paid.",
+            int(raw),
+        ).format(points=number(int(raw)))
+    else:
+        reply = ngettext(
+            "✅ Purchase points now count {days} day after payment.",
+            "✅ Purchase points now count {days} days after payment.",
+            int(raw),
+        ).format(days=int(raw))
+    await message.reply(reply)
+    return True
 
 
 async def set_checkin_rule(message: Message, args: list[str], chats: ChatService) -> None:
@@ -233,6 +291,19 @@ def render_settings(profile: ChatProfile) -> str:
             ),
             _("Daily topic from the queue: {daily}").format(
                 daily=_("on") if profile.topic_rules.daily else _("off")
+            ),
+            ngettext(
+                "Orders: {points} point per yuan, counted {days} days after payment; "
+                "tiers by {basis}",
+                "Orders: {points} points per yuan, counted {days} days after payment; "
+                "tiers by {basis}",
+                profile.order_rules.purchase,
+            ).format(
+                points=number(profile.order_rules.purchase),
+                days=profile.order_rules.return_days,
+                basis=_("spend (yuan)")
+                if profile.order_rules.tier_basis == "spend"
+                else _("lifetime points"),
             ),
             "",
             _("Change them with {usage}").format(usage=usage_of("settings")),

@@ -22,11 +22,13 @@ from bot.commands import usage_reply
 from services.campaigns import CampaignService, last_minute, multiplier_text
 from services.chats import ChatProfile
 from services.messages import MessageTally
+from services.orders import OrderService
 from services.points import Period, PointsService
 from services.referrals import ReferralService
 from services.shop import ShopService
-from services.tiers import TierService, standing, tier_figure
-from views.numbers import MEDALS, number
+from services.tiers import BY_SPEND, TierService, standing, tier_figure
+from views.numbers import MEDALS, number, yuan
+from views.orders import member_order_lines
 
 PAGE_SIZE = 10
 MAX_PAGES = 10  # the top 100
@@ -57,6 +59,7 @@ async def me(
     referrals: ReferralService,
     campaigns: CampaignService,
     shop: ShopService,
+    orders: OrderService,
     i18n: I18n,
 ) -> None:
     """/me, or /me in reply to someone: balance, tier, rank, streak, messages, referrals."""
@@ -86,10 +89,12 @@ async def me(
         _("🏅 Tier: {tier}").format(tier=escape(place.tier.label(language)) if place.tier else "—"),
     ]
     if place.next is not None:
+        missing = place.next.threshold - figure
+        by_spend = chat_profile.order_rules.tier_basis == BY_SPEND
         lines.append(
-            f"{progress_bar(place.progress(lifetime))} "
+            f"{progress_bar(place.progress(figure))} "
             + _("{missing} to {tier}").format(
-                missing=number(place.next.threshold - lifetime),
+                missing=yuan(missing * 100) if by_spend else number(missing),
                 tier=escape(place.next.label(language)),
             )
         )
@@ -122,6 +127,7 @@ async def me(
             ngettext("🎟 Redeemed: {n} reward · /mycoupons", "🎟 Redeemed: {n} rewards · /mycoupons",
                      redeemed).format(n=number(redeemed))
         )  # fmt: skip
+    lines += member_order_lines(await orders.of_member(message.chat.id, user.id))
     await message.reply("\n".join(lines))
 
 

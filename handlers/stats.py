@@ -18,12 +18,14 @@ from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import usage_of, usage_reply
+from bot.commands import problem_reply, usage_of, usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares import commit_so_far, commit_update_so_far
+from services.campaigns import CampaignService
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.exports import ENCODING, ExportKind, write_csv
+from services.orders import campaign_sales, coupon_funnels, order_figures
 from services.shop import ShopFigures, ShopService
 from services.stats import (
     DEFAULT_PERIOD,
@@ -39,11 +41,13 @@ from services.stats import (
 )
 from services.tiers import TierService
 from views.charts import chart_png
-from views.numbers import number
+from views.numbers import number, yuan
+from views.orders import campaign_sales_text, sales_text
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 SEGMENT_NAMES = {"新": Segment.NEW, "活跃": Segment.ACTIVE, "沉默": Segment.SILENT,
-                 "核心": Segment.CORE, "达人": Segment.KOL}  # fmt: skip
+                 "核心": Segment.CORE, "达人": Segment.KOL, "付费": Segment.PAYING,
+                 "流失": Segment.LAPSED}  # fmt: skip
 
 
 async def stats(
@@ -54,9 +58,16 @@ async def stats(
     clock: Clock,
     bot: Bot,
     shop: ShopService,
+    tiers: TierService,
+    campaigns: CampaignService,
 ) -> None:
-    """/stats [7d|30d|90d]: the period against the one before, with a chart."""
+    """/stats [7d|30d|90d]: the period against the one before, with a chart, and the
+    period's sales when the group has orders · /stats campaign <id>"""
     period = (command.args or DEFAULT_PERIOD).strip().lower()
+    if chat_profile.is_group and period.startswith("campaign"):
+        await campaign_stats(message, period.removeprefix("campaign").strip(), chat_profile,
+                             campaigns, session)  # fmt: skip
+        return
     if not chat_profile.is_group or period not in PERIODS:
         await message.reply(usage_reply("stats"))
         return
@@ -85,6 +96,31 @@ async def stats(
     await message.reply_photo(
         BufferedInputFile(png, filename=f"stats-{period}.png"), caption=caption
     )
+    sales = await order_figures(session, chat_profile.id, start, end)
+    if sales.orders or (await order_figures(session, chat_profile.id, start - span, start)).orders:
+        active = await service.active_members(chat_profile.id, report.first_day)
+        funnels = (
+            await coupon_funnels(session, chat_profile.id, start, end, by="reward"),
+            await coupon_funnels(session, chat_profile.id, start, end, by="campaign"),
+        )
+        ladder = await tiers.ladder(chat_profile.id)
+        await message.reply(sales_text(sales, active, *funnels, ladder, get_i18n().current_locale))
+
+
+async def campaign_stats(
+    message: Message,
+    args: str,
+    chat_profile: ChatProfile,
+    campaigns: CampaignService,
+    session: AsyncSession,
+) -> None:
+    """/stats campaign <id>: what one campaign brought."""
+    campaign = await campaigns.get(chat_profile.id, args.removeprefix("#"))
+    if campaign is None:
+        reason = _("There is no such campaign here; /campaigns lists them.")
+        await message.reply(problem_reply(reason, "stats", "campaign"))
+        return
+    await message.reply(campaign_sales_text(campaign, await campaign_sales(session, campaign)))
 
 
 def shop_lines(now: ShopFigures, before: ShopFigures, could: int) -> list[str]:
@@ -177,7 +213,7 @@ async def segments(
         _("👥 <b>Member segments</b> · {day}").format(day=clock.today_in(chat_profile.timezone))
     ]
     lines += [f"{labels[segment]}: {number(counted.get(segment.value, 0))}" for segment in Segment]
-    lines.append(_("See who: /segment kol (or new, active, silent, core)"))
+    lines.append(_("See who: /segment kol (or new, active, silent, core, paying, lapsed)"))
     await message.reply("\n".join(lines))
 
 
@@ -199,6 +235,8 @@ def segment_labels() -> dict[Segment, str]:
         Segment.SILENT: _("😴 Silent (nothing for 14 days)"),
         Segment.CORE: _("👑 Core (Gold tier or above)"),
         Segment.KOL: _("⭐ KOL candidates (replies received, topic posts, invites)"),
+        Segment.PAYING: _("💳 Paying (an order in the last 90 days)"),
+        Segment.LAPSED: _("🕰 Lapsed buyers (no order for 90 days)"),
     }
 
 
@@ -240,6 +278,8 @@ def segment_detail(chosen: Segment, score: int, profile: ChatProfile) -> str:
         ).format(days=score // 1_000_000, messages=number(messages))
     if chosen is Segment.KOL:
         return _("score {score}").format(score=score)
+    if chosen in (Segment.PAYING, Segment.LAPSED):
+        return _("spent {amount}").format(amount=yuan(score))
     return ngettext("{points} point earned", "{points} points earned", score).format(
         points=number(score)
     )

@@ -152,6 +152,13 @@ class CampaignService:
             .limit(1)
         )
 
+    async def get(self, chat_id: int, campaign_id: str) -> Campaign | None:
+        """The chat's campaign numbered `campaign_id` (as /campaigns shows it), deleted or not."""
+        if not campaign_id.isascii() or not campaign_id.isdigit() or len(campaign_id) > 12:
+            return None
+        campaign = await self.session.get(Campaign, int(campaign_id))
+        return campaign if campaign is not None and campaign.chat_id == chat_id else None
+
     async def delete(self, chat_id: int, campaign_id: int) -> Campaign | None:
         """Marked deleted (its ledger rows keep naming it); None when there is no such one."""
         campaign = await self.session.get(Campaign, campaign_id)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Checkin, Draw, DrawEntry, LedgerEntry, Member, Redemption, Reward
+from models import Checkin, Draw, DrawEntry, LedgerEntry, Member, Order, Redemption, Reward
 from services.stats import day_bounds
 
 ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8
@@ -32,6 +32,7 @@ class ExportKind(StrEnum):
     CHECKINS = "checkins"
     DRAWS = "draws"
     REDEMPTIONS = "redemptions"
+    ORDERS = "orders"
 
 
 HEADERS = {
@@ -53,6 +54,11 @@ HEADERS = {
     ExportKind.REDEMPTIONS: [
         "id", "time", "user_id", "username", "name", "reward_id", "reward", "kind", "source",
         "price", "status", "expires", "used",
+    ],
+    ExportKind.ORDERS: [  # no coupon code: codes are secrets; where the coupon came from is
+        "order_id", "paid_at", "buyer", "user_id", "username", "name", "amount", "refunded",
+        "status", "source", "points", "points_state", "confirm_at", "coupon_source",
+        "campaign_id",
     ],
 }  # fmt: skip
 
@@ -129,6 +135,18 @@ def export_query(
             .where(Redemption.chat_id == chat_id)
         )  # fmt: skip
         moment, order = Redemption.created_at, [Redemption.id]
+    elif kind is ExportKind.ORDERS:
+        query = (
+            select(
+                Order.order_id, Order.paid_at, Order.buyer, Order.user_id, Member.username,
+                Member.display_name, Order.amount_fen, Order.refunded_fen, Order.status,
+                Order.source, Order.points, Order.points_state, Order.confirm_at,
+                Order.coupon_source, Order.campaign_id,
+            )
+            .outerjoin(Member, _member_of(Order.chat_id, Order.user_id))
+            .where(Order.chat_id == chat_id)
+        )  # fmt: skip
+        moment, order = Order.paid_at, [Order.paid_at, Order.id]
     else:
         query = (
             select(
@@ -198,6 +216,8 @@ def _cells(kind: ExportKind, row: Any, zone: ZoneInfo) -> list[Any]:
     cells = [_cell(value, zone) for value in row]
     if kind is ExportKind.DRAWS:  # the winners' list becomes "did this entrant win"
         cells[-1] = "yes" if row[4] in (row[-1] or ()) else ""
+    if kind is ExportKind.ORDERS:  # amounts in yuan, as the shop's own export has them
+        cells[6], cells[7] = f"{row[6] / 100:.2f}", f"{row[7] / 100:.2f}"
     return cells
 
 

@@ -10,6 +10,8 @@ its line was refused, by line number. Amounts are kept in fen (分), exactly.
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import re
 import unicodedata
@@ -17,15 +19,26 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import BuyerBinding, Campaign, Chat, Member, Order, Redemption, RewardCode
+from models import (
+    BuyerBinding,
+    Campaign,
+    Chat,
+    LedgerEntry,
+    Member,
+    Order,
+    Redemption,
+    Reward,
+    RewardCode,
+)
 from models.base import UTCDateTime
 from models.queries import insert_for
 from services.chats import OrderRules
@@ -261,6 +274,15 @@ class Tally:
         for name in ("new", "refunds", "same", "unpaid", "credited", "waiting", "points"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.conflicts += other.conflicts
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """A file's import: what it changed, and each line refused (line, reason)."""
+
+    tally: Tally = dataclass_field(default_factory=Tally)
+    refused: list[RefusedLine] = dataclass_field(default_factory=list)
+    rows: int = 0
 
 
 class BindStatus(StrEnum):
@@ -697,6 +719,14 @@ class OrderService:
             {"holder": holder, "claimant": claimant},
         )  # fmt: skip
 
+    async def holder(self, chat_id: int, nickname: str) -> int | None:
+        """The member a nickname is bound to here, if any."""
+        return await self.session.scalar(
+            select(BuyerBinding.user_id).where(
+                BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key == buyer_key(nickname)
+            )
+        )
+
     async def unbind(self, chat_id: int, nickname: str) -> int | None:
         """Forget a binding (its credited orders stay credited); the member who held it."""
         key = buyer_key(nickname)
@@ -748,3 +778,205 @@ class OrderService:
 
     async def order(self, row_id: int) -> Order | None:
         return await self.session.get(Order, row_id)
+
+    async def refund(
+        self, chat_id: int, order_id: str, fen: int | None, timezone: str
+    ) -> tuple[str, Order | None]:
+        """An admin's refund of an order, in full or of `fen` more: `refunded`, `unknown`,
+        `already` (refunded in full before) or `too much` (more than is left)."""
+        order = await self.session.scalar(
+            select(Order)
+            .where(Order.chat_id == chat_id, Order.order_id == order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if order is None:
+            return "unknown", None
+        left = order.amount_fen - order.refunded_fen
+        if left == 0:
+            return "already", order
+        if fen is not None and fen > left:
+            return "too much", order
+        await self._refund(order, order.refunded_fen + (fen or left), timezone)
+        return "refunded", order
+
+
+MAX_POSTED_BYTES = 64 * 1024
+SIGNATURE_MAX_AGE = 300  # seconds either way: a replay later than this is refused
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>` with the shop's secret."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def signed_in_time(
+    secret: str, timestamp: str | None, given: str | None, body: bytes, now: float
+) -> bool:
+    """The request carries our signature of this body, made in the last five minutes."""
+    if not timestamp or not given or not timestamp.isascii() or not timestamp.isdigit():
+        return False
+    if abs(now - int(timestamp)) > SIGNATURE_MAX_AGE:
+        return False
+    return hmac.compare_digest(signature(secret, timestamp, body), given)
+
+
+def posted_order(payload: object, timezone: str) -> tuple[int, OrderLine]:
+    """(group id, order) of a posted JSON order; ValueError naming the field that is wrong."""
+    if not isinstance(payload, dict):
+        raise ValueError("body")
+    group = payload.get("group")
+    if not isinstance(group, int) or isinstance(group, bool):
+        raise ValueError("group")
+    row = [
+        str(payload.get(name) if payload.get(name) is not None else "")
+        for name in ("order_id", "buyer", "amount", "status", "paid_at", "coupon", "refunded")
+    ]
+    where = {name: i for i, name in enumerate(("order_id", "buyer", "amount", "status",
+                                                 "paid_at", "coupon", "refund"))}  # fmt: skip
+    read = _order(0, row, where, ZoneInfo(timezone))
+    if isinstance(read, RefusedLine):
+        raise ValueError(read.reason)
+    return group, read
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFigures:
+    """A period's sales (orders paid in it, refunds taken off): orders, GMV (成交额) in fen,
+    paying members, of them those who bought twice or more, and per tier (key, orders, GMV)."""
+
+    orders: int
+    gmv_fen: int
+    payers: int
+    repeat_payers: int
+    by_tier: list[tuple[str | None, int, int]]
+
+    @property
+    def aov_fen(self) -> int:
+        """客单价: GMV per paying member."""
+        return self.gmv_fen // self.payers if self.payers else 0
+
+    @property
+    def repeat_rate(self) -> float:
+        return self.repeat_payers / self.payers if self.payers else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CouponFunnel:
+    """Coupons of one reward or campaign handed out in a period → used → the sales naming them."""
+
+    label: str
+    issued: int
+    used: int
+    orders: int
+    gmv_fen: int
+
+
+def _net() -> Any:
+    return Order.amount_fen - Order.refunded_fen
+
+
+async def order_figures(
+    session: AsyncSession, chat_id: int, start: datetime, end: datetime
+) -> OrderFigures:
+    window = (Order.chat_id == chat_id, Order.paid_at >= start, Order.paid_at < end,
+              Order.refunded_fen < Order.amount_fen)  # fmt: skip
+    orders, gmv = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(_net()), 0)).where(*window)
+        )
+    ).one()
+    per_member = (
+        select(Order.user_id, func.count().label("n"))
+        .where(*window, Order.user_id.is_not(None))
+        .group_by(Order.user_id)
+        .subquery()
+    )
+    payers, repeat = (
+        await session.execute(
+            select(
+                func.count(), func.coalesce(func.sum(case((per_member.c.n >= 2, 1), else_=0)), 0)
+            )
+        )
+    ).one()
+    tiers = await session.execute(
+        select(Member.tier, func.count(), func.sum(_net()))
+        .join(Member, (Member.chat_id == Order.chat_id) & (Member.user_id == Order.user_id))
+        .where(*window)
+        .group_by(Member.tier)
+        .order_by(func.sum(_net()).desc())
+    )
+    return OrderFigures(
+        int(orders), int(gmv), int(payers), int(repeat),
+        [(tier, int(count), int(total)) for tier, count, total in tiers],
+    )  # fmt: skip
+
+
+async def coupon_funnels(
+    session: AsyncSession, chat_id: int, start: datetime, end: datetime, *, by: str
+) -> list[CouponFunnel]:
+    """Per reward (`by="reward"`) or per campaign (`by="campaign"`): coupons handed out in the
+    period, how many were used, and the orders naming them (their GMV), most GMV first."""
+    group_key = Redemption.reward_id if by == "reward" else Redemption.campaign_id
+    label = Reward.name if by == "reward" else Campaign.name
+    sales = (
+        select(Order.redemption_id, func.count().label("orders"), func.sum(_net()).label("gmv"))
+        .where(Order.chat_id == chat_id, Order.redemption_id.is_not(None))
+        .group_by(Order.redemption_id)
+        .subquery()
+    )
+    query = (
+        select(
+            label, func.count(), func.sum(case((Redemption.status == "used", 1), else_=0)),
+            func.coalesce(func.sum(sales.c.orders), 0), func.coalesce(func.sum(sales.c.gmv), 0),
+        )
+        .select_from(Redemption)
+        .join(Reward, Reward.id == Redemption.reward_id)
+        .outerjoin(sales, sales.c.redemption_id == Redemption.id)
+        .where(Redemption.chat_id == chat_id, Reward.kind == "coupon")
+        .where(Redemption.created_at >= start, Redemption.created_at < end)
+    )  # fmt: skip
+    if by == "campaign":
+        query = query.join(Campaign, Campaign.id == Redemption.campaign_id)
+    rows = await session.execute(
+        query.group_by(group_key, label).order_by(func.coalesce(func.sum(sales.c.gmv), 0).desc())
+    )
+    return [
+        CouponFunnel(str(name), int(issued), int(used or 0), int(orders), int(gmv))
+        for name, issued, used, orders, gmv in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSales:
+    """What a campaign brought: points paid under its multiplier, the members who earned them,
+    its coupons' funnel, and every order attributed to it."""
+
+    points: int
+    members: int
+    coupons: CouponFunnel | None
+    orders: int
+    gmv_fen: int
+
+
+async def campaign_sales(session: AsyncSession, campaign: Campaign) -> CampaignSales:
+    points, members = (
+        await session.execute(
+            select(func.coalesce(func.sum(LedgerEntry.delta), 0),
+                   func.count(func.distinct(LedgerEntry.user_id)))
+            .where(LedgerEntry.chat_id == campaign.chat_id,
+                   LedgerEntry.campaign_id == campaign.id, LedgerEntry.delta > 0)
+        )
+    ).one()  # fmt: skip
+    ever = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+    funnels = await coupon_funnels(session, campaign.chat_id, *ever, by="campaign")
+    coupons = next((f for f in funnels if f.label == campaign.name), None)
+    orders, gmv = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(_net()), 0)).where(
+                Order.chat_id == campaign.chat_id, Order.campaign_id == campaign.id
+            )
+        )
+    ).one()
+    return CampaignSales(int(points), int(members), coupons, int(orders), int(gmv))

@@ -30,6 +30,7 @@ SEGMENT_TOP = 100  # members kept per segment (the lists show 20)
 NEW_DAYS = 7
 ACTIVE_WINDOW, ACTIVE_MIN_DAYS = 7, 3
 SILENT_DAYS = 14
+PAYING_DAYS = 90
 # A KOL candidate's score: replies others made to them, their topic posts, and fans they brought.
 KOL_WEIGHTS = {"received": 1, "topic": 2, "referral": 5}
 KOL_MIN_SCORE = 10
@@ -41,6 +42,8 @@ class Segment(StrEnum):
     SILENT = "silent"
     CORE = "core"
     KOL = "kol"
+    PAYING = "paying"  # an order in the last PAYING_DAYS
+    LAPSED = "lapsed"  # bought before, nothing since PAYING_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,13 @@ class StatsService:
         )
         return int(count or 0)
 
+    async def active_members(self, chat_id: int, since: date) -> int:
+        """Members who wrote on a day from `since` on (the last time they wrote is kept)."""
+        count = await self.session.scalar(
+            select(func.count()).where(Member.chat_id == chat_id, Member.last_active_day >= since)
+        )
+        return int(count or 0)
+
     async def day(self, chat_id: int, day: date) -> Totals:
         row = await self.session.get(DailyStats, (chat_id, day))
         sums = {name: getattr(row, name) for name in DAY_COUNTERS} if row is not None else {}
@@ -255,6 +265,10 @@ class SegmentService:
         )
         await ranked(Segment.CORE, Member.lifetime_points,
                      Member.lifetime_points >= core_threshold(ladder))  # fmt: skip
+        buyers_since = now - timedelta(days=PAYING_DAYS)
+        await ranked(Segment.PAYING, Member.spent_fen, Member.last_order_at >= buyers_since)
+        await ranked(Segment.LAPSED, Member.spent_fen, Member.orders_paid > 0,
+                     Member.last_order_at < buyers_since)  # fmt: skip
         tops[Segment.ACTIVE] = await self._active(chat_id, today, counts)
         tops[Segment.KOL] = await self._kol(chat_id, counts)
         await self.session.execute(delete(MemberSegment).where(MemberSegment.chat_id == chat_id))

@@ -12,7 +12,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Member, TierRow
@@ -225,6 +225,37 @@ class TierService:
         if self.cache is not None:
             self.cache.put_basis(chat_id, basis)
         return basis
+
+    async def rerank(self, chat_id: int, basis: str) -> int:
+        """Put every member on the tier `basis` reaches (a group switching between points and
+        spend), quietly: nobody is congratulated for a change of rules. How many moved."""
+        self.forget(chat_id)
+        ladder = await self.ladder(chat_id)
+        rows = await self.session.execute(
+            select(Member.user_id, Member.lifetime_points, Member.spent_fen, Member.tier).where(
+                Member.chat_id == chat_id
+            )
+        )
+        moved = []
+        for user_id, lifetime, spent_fen, tier in rows:
+            figure = spent_fen // 100 if basis == BY_SPEND else lifetime
+            reached = standing(ladder, figure).tier
+            key = reached.key if reached else None
+            if key != tier:
+                moved.append({"member": user_id, "reached": key})
+        if moved:
+            await self.session.execute(
+                update(Member)
+                .where(Member.chat_id == chat_id, Member.user_id == bindparam("member"))
+                .values(tier=bindparam("reached"))
+                .execution_options(dml_strategy="core_only"),
+                moved,
+            )
+        return len(moved)
+
+    def forget(self, chat_id: int) -> None:
+        if self.cache is not None:
+            self.cache.forget(chat_id)
 
     async def set(self, chat_id: int, name: str, threshold: int, perks: str | None) -> Tier:
         """Move (and re-describe) the tier called `name`, or add it."""

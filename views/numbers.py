@@ -14,3 +14,8 @@ def signed(value: int) -> str:
 
 
 MEDALS = ("🥇", "🥈", "🥉")  # first, second and third, in /top, topics and the digest
+
+
+def yuan(fen: int) -> str:
+    """19900 -> "¥199.00": an amount the shop was paid, kept in fen."""
+    return f"¥{fen // 100:,}.{fen % 100:02d}"

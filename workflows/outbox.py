@@ -38,6 +38,7 @@ from services.cadence import CadenceService
 from services.chats import ChatProfile
 from services.clock import local_day
 from services.members import display_names
+from services.orders import payable
 from services.outbox import CLAIM_LIMIT, GATHERED, MAX_ATTEMPTS, Due, Kind, OutboxService
 from services.posts import PostService, RunStatus
 from views.announcements import (
@@ -50,6 +51,7 @@ from views.announcements import (
 )
 from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
+from views.orders import bind_claimed_text, order_points_text
 from views.posts import PostMessage, post_message
 from views.rights import DELETE, PIN, TOPICS, rights_notice
 from views.shop import coupon_keyboard, coupon_reminder, gift_sent
@@ -129,6 +131,8 @@ class OutboxSender:
             Kind.REWARD_DELIVERY: self._reward_delivery,
             Kind.COUPON_REMINDER: self._reward_delivery,
             Kind.GIFT_SENT: self._reward_delivery,
+            Kind.ORDER_POINTS: self._order_points,
+            Kind.BIND_CLAIMED: self._bind_claimed,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -402,6 +406,33 @@ class OutboxSender:
     async def _rights_notice(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         (row,) = rows
         return Delivery(rights_notice(row.payload["rights"]))
+
+    async def _order_points(
+        self, bot: Bot, profile: ChatProfile, rows: list[Due]
+    ) -> Delivery | None:
+        """Privately, what an order earns and when (None once refunded in full)."""
+        (row,) = rows
+        async with self.background.session_pool() as session:
+            order = await self.background.services.orders(session).order(
+                int(row.payload["order_id"])
+            )
+            if order is None:
+                raise LookupError("no such order")
+            group = await self.background.services.chats(session).profile(order.chat_id)
+        if payable(order) == 0 or group is None:
+            return None
+        return Delivery(
+            order_points_text(
+                group.title, order.amount_fen - order.refunded_fen, payable(order),
+                order.confirm_at or order.paid_at, group.timezone,
+            )
+        )  # fmt: skip
+
+    async def _bind_claimed(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+        (row,) = rows
+        async with self.background.session_pool() as session:
+            names = await display_names(session, profile.id, [int(row.payload["claimant"])])
+        return Delivery(bind_claimed_text(names.get(int(row.payload["claimant"]), "?")))
 
     async def _reward_delivery(
         self, bot: Bot, profile: ChatProfile, rows: list[Due]

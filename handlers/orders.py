@@ -1,0 +1,246 @@
+"""Orders: an admin imports the shop's export (/orders import) or records one (/order); a
+member binds their shop nickname (/bind) so their orders earn points."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.admins import AdminCache
+from bot.commands import problem_reply, usage_reply
+from bot.filters import IsAdmin
+from bot.middlewares.commands import ONCE
+from services.chats import ChatProfile, ChatService
+from services.members import find_member
+from services.orders import (
+    MAX_BUYER,
+    MAX_FILE_BYTES,
+    OrderFileError,
+    OrderLine,
+    OrderService,
+    OrderStatus,
+    Source,
+    amount_in_fen,
+)
+from views.numbers import yuan
+from views.orders import bound_text, file_problem, import_text, recorded_text
+from workflows.orders import OrderDesk
+
+ORDER = re.compile(
+    r"^(?:(?P<target>@\w{3,32}|\d{3,20})\s+)?(?P<amount>[¥￥]?[\d,]+(?:\.\d{1,2})?)"
+    r"(?:\s+(?P<order_id>\S{1,64}))?$"
+)
+REFUND = re.compile(
+    r"^refund\s+(?P<order_id>\S{1,64})(?:\s+(?P<amount>[¥￥]?[\d,]+(?:\.\d{1,2})?))?$"
+)
+ADMIN_BIND = re.compile(r"^(?P<target>@\w{3,32}|\d{3,20})\s+(?P<nickname>\S.*)$")
+
+
+async def orders_command(
+    message: Message, command: CommandObject, bot: Bot, order_desk: OrderDesk
+) -> None:
+    """/orders import, as the caption of the export or in reply to it."""
+    if (command.args or "").strip().lower() != "import":
+        await message.reply(usage_reply("orders"))
+        return
+    document = message.document or (
+        message.reply_to_message.document if message.reply_to_message else None
+    )
+    if document is None:
+        reason = _("Send the export file with /orders import as its caption, or reply to it.")
+        await message.reply(problem_reply(reason, "orders"))
+        return
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        await message.reply(file_problem(OrderFileError("too big")))
+        return
+    try:
+        data = await bot.download(document.file_id)
+    except TelegramAPIError:
+        await message.reply(_("I couldn't download that file; send it again."))
+        return
+    assert data is not None
+    try:
+        report = await order_desk.import_file(message.chat.id, data.read())
+    except OrderFileError as error:
+        await message.reply(file_problem(error))
+        return
+    await message.reply(import_text(report))
+
+
+async def order_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    orders: OrderService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/order @user 199.00 [order id] (or in reply to the member) · /order refund <id> [amount]"""
+    args = (command.args or "").strip()
+    if refund := REFUND.match(args):
+        await refund_order(message, refund["order_id"], refund["amount"], orders, chat_profile)
+        return
+    found = ORDER.match(args)
+    amount = amount_in_fen(found["amount"]) if found else None
+    if found is None or not amount:
+        reason = _("Give the amount paid in yuan, e.g. 199.00.") if found else None
+        await message.reply(problem_reply(reason, "order") if reason else usage_reply("order"))
+        return
+    if found["target"]:
+        member = await find_member(session, message.chat.id, found["target"])
+        if member is None:
+            await message.reply(
+                _("I don't know {who} in this group yet: they need to have written here.").format(
+                    who=escape(found["target"])
+                )
+            )
+            return
+        user_id, name = member.user_id, member.display_name or found["target"]
+    else:
+        replied = message.reply_to_message.from_user if message.reply_to_message else None
+        if replied is None or replied.is_bot:
+            reason = _("Reply to the member's message, or name them.")
+            await message.reply(problem_reply(reason, "order"))
+            return
+        user_id, name = replied.id, replied.full_name
+    order_id = found["order_id"] or f"manual-{message.message_id}"
+    line = OrderLine(0, order_id, name[:MAX_BUYER], amount, OrderStatus.PAID, None, None)
+    tally = await orders.record(
+        message.chat.id, [line], source=Source.ADMIN, rules=chat_profile.order_rules,
+        timezone=chat_profile.timezone, user_id=user_id,
+    )  # fmt: skip
+    await message.reply(recorded_text(tally, name, amount, order_id))
+
+
+async def refund_order(
+    message: Message,
+    order_id: str,
+    amount_text: str | None,
+    orders: OrderService,
+    chat_profile: ChatProfile,
+) -> None:
+    fen = amount_in_fen(amount_text) if amount_text else None
+    if amount_text and not fen:
+        await message.reply(problem_reply(_("Give the refund in yuan, e.g. 50.00."), "order"))
+        return
+    outcome, order = await orders.refund(message.chat.id, order_id, fen, chat_profile.timezone)
+    if outcome == "unknown" or order is None:
+        await message.reply(_("There is no order {id} here.").format(id=escape(order_id)))
+    elif outcome == "already":
+        await message.reply(_("Order {id} is refunded already.").format(id=escape(order_id)))
+    elif outcome == "too much":
+        left = order.amount_fen - order.refunded_fen
+        await message.reply(
+            _("Only {left} of order {id} is left to refund.").format(
+                left=yuan(left), id=escape(order_id)
+            )
+        )
+    else:
+        await message.reply(
+            _("↩️ Order {id}: {refunded} of {amount} refunded; its points follow.").format(
+                id=escape(order_id), refunded=yuan(order.refunded_fen),
+                amount=yuan(order.amount_fen),
+            )
+        )  # fmt: skip
+
+
+async def bind_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    orders: OrderService,
+    chat_profile: ChatProfile,
+    chats: ChatService,
+    bot: Bot,
+    admin_cache: AdminCache,
+) -> None:
+    """/bind <shop nickname> (a member, here or privately) · /bind @user <nickname> (an admin)"""
+    user = message.from_user
+    nickname = (command.args or "").strip()
+    if user is None:
+        return
+    if not nickname or len(nickname) > MAX_BUYER or not nickname.isprintable():
+        await message.reply(usage_reply("bind"))
+        return
+    if message.chat.type == "private":
+        await bind_everywhere(message, user.id, nickname, orders, chats)
+        return
+    is_admin = await admin_cache.is_admin(bot, message.chat, user, message)
+    target = ADMIN_BIND.match(nickname) if is_admin else None
+    if target is not None:
+        member = await find_member(session, message.chat.id, target["target"])
+        if member is None:
+            await message.reply(
+                _("I don't know {who} in this group yet: they need to have written here.").format(
+                    who=escape(target["target"])
+                )
+            )
+            return
+        user_id, nickname = member.user_id, target["nickname"].strip()
+    else:
+        user_id = user.id
+    bound = await orders.bind(
+        message.chat.id, user_id, nickname, by=user.id, rules=chat_profile.order_rules,
+        timezone=chat_profile.timezone, admin=target is not None,
+    )  # fmt: skip
+    await message.reply(bound_text(bound))
+
+
+async def bind_everywhere(
+    message: Message, user_id: int, nickname: str, orders: OrderService, chats: ChatService
+) -> None:
+    """Privately, a nickname is bound in every group the member is in."""
+    groups = await orders.groups_of(user_id)
+    if not groups:
+        await message.reply(_("I haven't seen you in any group yet: write there first."))
+        return
+    replies = []
+    for chat_id, title in groups:
+        profile = await chats.profile(chat_id)
+        assert profile is not None
+        bound = await orders.bind(
+            chat_id, user_id, nickname, by=user_id, rules=profile.order_rules,
+            timezone=profile.timezone,
+        )  # fmt: skip
+        replies.append(bound_text(bound, title))
+    await message.reply("\n".join(replies))
+
+
+async def unbind_command(
+    message: Message,
+    command: CommandObject,
+    orders: OrderService,
+    bot: Bot,
+    admin_cache: AdminCache,
+) -> None:
+    """/unbind <nickname>: the member who holds it, or an admin; their orders stay theirs."""
+    nickname = (command.args or "").strip()
+    if not nickname or message.from_user is None:
+        await message.reply(usage_reply("unbind"))
+        return
+    holder = await orders.holder(message.chat.id, nickname)
+    if holder is None:
+        await message.reply(_("No member has bound that nickname here."))
+        return
+    mine = holder == message.from_user.id
+    if not mine and not await admin_cache.is_admin(bot, message.chat, message.from_user, message):
+        await message.reply(_("Only its holder or an admin can unbind that nickname."))
+        return
+    await orders.unbind(message.chat.id, nickname)
+    await message.reply(_("✅ Unbound; the orders credited before stay credited."))
+
+
+def create_router() -> Router:
+    router = Router(name="orders")
+    router.message.register(orders_command, Command("orders"), IsAdmin(), flags=ONCE)
+    router.message.register(order_command, Command("order"), IsAdmin(), flags=ONCE)
+    router.message.register(bind_command, Command("bind"), flags=ONCE)
+    router.message.register(unbind_command, Command("unbind"), F.chat.type != "private",
+                            flags=ONCE)  # fmt: skip
+    return router

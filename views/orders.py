@@ -1,0 +1,236 @@
+"""What the bot says about orders: imports, recorded and refunded orders, bindings, and the
+private note on what an order earned. Pure functions of the services' results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from models import Campaign
+from services.orders import (
+    BindStatus,
+    Bound,
+    CampaignSales,
+    CouponFunnel,
+    ImportReport,
+    MemberOrders,
+    OrderFigures,
+    OrderFileError,
+    Tally,
+)
+from services.tiers import Tier
+from views.numbers import number, yuan
+
+MAX_REFUSED_SHOWN = 10
+
+
+def refusal_reason(reason: str) -> str:
+    return {
+        "order id": _("no order id"),
+        "buyer": _("no buyer nickname"),
+        "amount": _("the amount is not a sum of money"),
+        "status": _("unknown status"),
+        "paid at": _("the payment time is not a date"),
+        "refund": _("the refund is more than the amount"),
+        "twice": _("the same order id with another amount"),
+    }.get(reason, reason)
+
+
+def file_problem(error: OrderFileError) -> str:
+    if error.reason == "columns":
+        return _("The file has no column for: {fields}. fanbot reads Taobao/Tmall exports "
+                 "(订单编号, 买家会员名, 买家实际支付金额) or order_id,buyer,amount.").format(
+            fields=", ".join(error.missing))  # fmt: skip
+    return {
+        "too big": _("The file is over 20 MB; split it."),
+        "not text": _("That file is not text: send the CSV export (UTF-8 or GBK)."),
+        "empty": _("The file is empty."),
+        "too many rows": _("The file has over 100,000 orders; split it."),
+    }.get(error.reason, _("I couldn't read that file; send it again."))
+
+
+def tally_lines(tally: Tally) -> list[str]:
+    lines = [
+        ngettext("🧾 {n} new order", "🧾 {n} new orders", tally.new).format(n=number(tally.new))
+        + " · "
+        + ngettext("{n} refund applied", "{n} refunds applied", tally.refunds).format(
+            n=number(tally.refunds)
+        )
+        + " · "
+        + _("{n} already in").format(n=number(tally.same)),
+    ]
+    if tally.new:
+        lines.append(
+            _("👤 {credited} credited to members, {waiting} waiting for /bind").format(
+                credited=number(tally.credited), waiting=number(tally.waiting)
+            )
+        )
+    if tally.points:
+        lines.append(
+            ngettext("💰 {n} purchase point", "💰 {n} purchase points", tally.points).format(
+                n=number(tally.points)
+            )
+        )
+    if tally.unpaid:
+        lines.append(
+            ngettext("⏳ {n} order not paid yet: skipped", "⏳ {n} orders not paid yet: skipped",
+                     tally.unpaid).format(n=number(tally.unpaid))
+        )  # fmt: skip
+    return lines
+
+
+def import_text(report: ImportReport) -> str:
+    tally = report.tally
+    lines = [_("<b>Orders imported</b> ({rows} rows)").format(rows=number(report.rows))]
+    lines += tally_lines(tally)
+    refused = sorted(
+        [(line.line, refusal_reason(line.reason)) for line in report.refused]
+        + [(line, refusal_reason("twice")) for line in tally.conflicts]
+    )
+    if refused:
+        lines.append(
+            ngettext("⚠️ {n} line refused:", "⚠️ {n} lines refused:", len(refused)).format(
+                n=number(len(refused))
+            )
+        )
+        lines += [
+            _("line {line}: {reason}").format(line=line, reason=reason)
+            for line, reason in refused[:MAX_REFUSED_SHOWN]
+        ]
+        if len(refused) > MAX_REFUSED_SHOWN:
+            lines.append(_("… and {n} more").format(n=number(len(refused) - MAX_REFUSED_SHOWN)))
+    return "\n".join(lines)
+
+
+def recorded_text(tally: Tally, name: str, amount_fen: int, order_id: str) -> str:
+    if tally.conflicts:
+        return _("Order {id} is already in with another amount; nothing changed.").format(
+            id=escape(order_id)
+        )
+    if not tally.new:
+        return _("Order {id} is already in.").format(id=escape(order_id))
+    return ngettext(
+        "🧾 Order {id}: {amount} for {name}, {points} point waiting for the return window.",
+        "🧾 Order {id}: {amount} for {name}, {points} points waiting for the return window.",
+        tally.points,
+    ).format(id=escape(order_id), amount=yuan(amount_fen), name=escape(name),
+             points=number(tally.points))  # fmt: skip
+
+
+def bound_text(bound: Bound, group: str | None = None) -> str:
+    where = f" ({escape(group)})" if group else ""
+    if bound.status is BindStatus.TAKEN:
+        return (
+            _("That shop nickname is already bound to another member; the admins were told.")
+            + where
+        )
+    if bound.status is BindStatus.ALREADY:
+        return _("✅ {nickname} is already yours.").format(nickname=escape(bound.buyer)) + where
+    text = _("✅ Shop nickname {nickname} bound.").format(nickname=escape(bound.buyer)) + where
+    if bound.credited:
+        text += " " + ngettext(
+            "{n} earlier order is now yours ({points} points).",
+            "{n} earlier orders are now yours ({points} points).",
+            bound.credited,
+        ).format(n=number(bound.credited), points=number(bound.points))
+    return text
+
+
+def member_order_lines(mine: MemberOrders) -> list[str]:
+    """/me's lines once a member has bought something (or has points waiting)."""
+    if not mine.orders and not mine.pending_points and not mine.owed:
+        return []
+    lines = [
+        ngettext("🛍 {n} order, {amount}", "🛍 {n} orders, {amount}", mine.orders).format(
+            n=number(mine.orders), amount=yuan(mine.spent_fen)
+        )
+    ]
+    if mine.pending_points:
+        lines[0] += " · " + _("⏳ {points} points pending").format(
+            points=number(mine.pending_points)
+        )
+    if mine.owed:
+        lines.append(_("↩️ {points} points owed after a refund").format(points=number(mine.owed)))
+    return lines
+
+
+def order_points_text(
+    group: str, amount_fen: int, points: int, confirm_at: datetime, timezone: str
+) -> str:
+    day = confirm_at.astimezone(ZoneInfo(timezone))
+    return ngettext(
+        "🛍 Thank you for your order of {amount} ({group})! It earns {points} point, "
+        "yours on {day} once the return window closes.",
+        "🛍 Thank you for your order of {amount} ({group})! It earns {points} points, "
+        "yours on {day} once the return window closes.",
+        points,
+    ).format(amount=yuan(amount_fen), group=escape(group), points=number(points),
+             day=f"{day:%Y-%m-%d}")  # fmt: skip
+
+
+def bind_claimed_text(claimant: str) -> str:
+    return _(
+        "⚠️ {name} claims a shop nickname another member has bound. An admin can move it with "
+        "/bind @user &lt;nickname&gt;."
+    ).format(name=escape(claimant))
+
+
+def sales_text(
+    sales: OrderFigures,
+    active: int,
+    rewards: Sequence[CouponFunnel],
+    campaigns: Sequence[CouponFunnel],
+    ladder: Sequence[Tier],
+    language: str,
+) -> str:
+    """/stats' sales: orders, GMV, paying members, conversion, AOV, repeat purchase, AOV by
+    tier, and the coupon funnels."""
+    conversion = sales.payers / active if active else 0.0
+    names = {tier.key: tier.label(language) for tier in ladder}
+    lines = [
+        _("🛍 <b>Sales</b>: {orders} orders · GMV {gmv}").format(
+            orders=number(sales.orders), gmv=yuan(sales.gmv_fen)
+        ),
+        _("💳 Paying members: {payers} · conversion {rate} of {active} active").format(
+            payers=number(sales.payers), rate=f"{conversion:.1%}", active=number(active)
+        ),
+        _("🧮 AOV (客单价): {aov} · repeat purchase: {rate}").format(
+            aov=yuan(sales.aov_fen), rate=f"{sales.repeat_rate:.0%}"
+        ),
+    ]
+    tiers = [
+        f"{escape(names.get(tier or '', tier or '—'))} {yuan(total // count if count else 0)}"
+        for tier, count, total in sales.by_tier[:4]
+    ]
+    if tiers:
+        lines.append(_("🏅 Order value by tier: {tiers}").format(tiers=" · ".join(tiers)))
+    for funnel in [*campaigns[:3], *rewards[:3]]:
+        lines.append(funnel_line(funnel))
+    return "\n".join(lines)
+
+
+def funnel_line(funnel: CouponFunnel) -> str:
+    return _("🎟 {name}: {issued} issued → {used} used → {orders} orders, {gmv}").format(
+        name=escape(funnel.label), issued=number(funnel.issued), used=number(funnel.used),
+        orders=number(funnel.orders), gmv=yuan(funnel.gmv_fen),
+    )  # fmt: skip
+
+
+def campaign_sales_text(campaign: Campaign, sales: CampaignSales) -> str:
+    lines = [
+        _("🎉 <b>{name}</b> (#{id})").format(name=escape(campaign.name), id=campaign.id),
+        _("🪙 {points} points to {members} members under its multiplier").format(
+            points=number(sales.points), members=number(sales.members)
+        ),
+        _("🛍 {orders} orders from its coupons · GMV {gmv}").format(
+            orders=number(sales.orders), gmv=yuan(sales.gmv_fen)
+        ),
+    ]
+    if sales.coupons is not None:
+        lines.append(funnel_line(sales.coupons))
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""Orders that arrive outside one small update: an imported export (a transaction per chunk of
+`CHUNK` orders, so a 100,000-row file never holds the database's write lock for long), a signed
+order posted to `/shop/orders`, and the keeper that pays purchase points when their return window
+closes (every `CHECK_EVERY` seconds, in whichever worker: the ledger's key pays each once, and a
+second worker skips the rows the first holds).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.background import Background
+from bot.periodic import every
+from services.orders import (
+    CHUNK,
+    ImportReport,
+    OrderLine,
+    OrderService,
+    RefusedLine,
+    Source,
+    Tally,
+    read_orders,
+)
+
+logger = logging.getLogger(__name__)
+CHECK_EVERY = 30.0
+
+
+class OrderDesk:
+    def __init__(self, background: Background, wake: Callable[[], None] | None = None) -> None:
+        self.background = background
+        self.wake = wake or (lambda: None)  # the outbox sender: a member may be told
+
+    def _service(self, session: AsyncSession) -> OrderService:
+        return self.background.services.orders(session)
+
+    async def import_file(self, chat_id: int, data: bytes) -> ImportReport:
+        """Read the whole file first (a file past `MAX_ROWS`, or unreadable, raises
+        OrderFileError having written nothing), then record it chunk by chunk. A crash half-way
+        loses nothing: importing the file again adds only what was not in."""
+        timezone = await self.timezone_of(chat_id)
+        report = ImportReport()
+        for read in read_orders(data, timezone):
+            report.rows += 1
+            if isinstance(read, RefusedLine):
+                report.refused.append(read)
+        chunk: list[OrderLine] = []
+        for read in read_orders(data, timezone):
+            if isinstance(read, OrderLine):
+                chunk.append(read)
+                if len(chunk) == CHUNK:
+                    report.tally.add(await self.record(chat_id, chunk, Source.IMPORT))
+                    chunk = []
+        if chunk:
+            report.tally.add(await self.record(chat_id, chunk, Source.IMPORT))
+        return report
+
+    async def record(
+        self, chat_id: int, lines: Sequence[OrderLine], source: Source, user_id: int | None = None
+    ) -> Tally:
+        """Record orders in a transaction of their own."""
+        async with self.background.session_pool() as session, session.begin():
+            chats = self.background.services.chats(session)
+            profile = await chats.profile(chat_id)
+            if profile is None:
+                raise LookupError(chat_id)
+            tally = await self._service(session).record(
+                chat_id, lines, source=source, rules=profile.order_rules,
+                timezone=profile.timezone, user_id=user_id,
+            )  # fmt: skip
+        if tally.credited:
+            self.wake()
+        return tally
+
+    async def timezone_of(self, chat_id: int) -> str:
+        async with self.background.session_pool() as session:
+            return await self.background.services.points(session).timezone_of(chat_id)
+
+    async def run(self) -> None:
+        await every(CHECK_EVERY, self.confirm_due, "pay the purchase points that are due")
+
+    async def confirm_due(self) -> int:
+        """Pay every order whose return window closed, a batch a transaction."""
+        total = 0
+        while True:
+            async with self.background.session_pool() as session, session.begin():
+                confirmed = await self._service(session).confirm_due()
+            total += confirmed
+            if confirmed == 0:
+                break
+        if total:
+            logger.info("paid the purchase points of %s orders", total)
+        return total
