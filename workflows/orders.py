@@ -26,7 +26,7 @@ from services.orders import (
 )
 
 logger = logging.getLogger(__name__)
-CHECK_EVERY = 30.0
+CHECK_EVERY = 10.0
 
 
 class OrderDesk:

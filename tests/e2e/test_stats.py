@@ -96,7 +96,7 @@ async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> N
     group, admin = await english_group(sandbox)
     bob = await sandbox.create_user("Bob", None, "en")
     await sandbox.set_member_status(group, bob, "member")
-    usage = "/export members|ledger|checkins|draws|redemptions [2026-11-01 2026-11-30]"
+    usage = "/export members|ledger|checkins|draws|redemptions|orders [2026-11-01 2026-11-30]"
     answers = {
         "/export pets": f"Usage: {usage}",
         "/export ledger 2026-11-30 2026-11-01": "The last day comes before the first.",

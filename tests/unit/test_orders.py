@@ -173,8 +173,15 @@ async def test_an_order_waits_for_its_buyer_then_pays_after_the_return_window(
     again = await record(session_pool, clock, sale("T1", 19_900), sale("T2", 5_050))
     assert (again.new, again.same, again.changes) == (0, 2, 0)
 
+    async with session_pool() as session, session.begin():  # the fan started the bot
+        await ChatService(session, clock, SHANGHAI).ensure(FAN, "private", "Fan")
     bound = await bind(session_pool, clock, FAN, " 小明 ")
     assert (bound.status, bound.credited, bound.points) == (BindStatus.BOUND, 2, 199 + 50)
+    async with session_pool() as session:  # told privately what each order earns, and when
+        told = await session.scalars(
+            select(OutboxMessage.chat_id).where(OutboxMessage.kind == Kind.ORDER_POINTS)
+        )
+        assert list(told) == [FAN, FAN]
     assert (await standing_of(session_pool, FAN)).pending_points == 249
     assert (await balance(session_pool, FAN))[0] == 0
     assert await confirm_due(session_pool, clock) == 0

@@ -1,0 +1,173 @@
+"""Orders through the sandbox: a Taobao export imported twice, a member binding their shop
+nickname, purchase points pending then paid when the return window closes (the bot's clock moved
+with libfaketime), refunds before and after, and orders posted over signed HTTP (and forged)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import hmac
+import io
+import json
+import time
+from pathlib import Path
+
+import aiohttp
+
+from sandbox.client import Event
+from tests.e2e.conftest import Launch
+from tests.e2e.test_first_day import fan_group
+from tests.e2e.test_shop import send_file, start_privately
+from tests.support.processes import ShiftedClock, free_port
+
+TAOBAO = Path(__file__).parent.parent / "fixtures" / "taobao_orders.csv"
+DAY = 86_400
+SECRET = "shop-secret-0123456789"
+
+
+def field(reply: Event, label: str) -> str | None:
+    for line in str(reply["text"]).splitlines():
+        if label in line:
+            return line.split(label, 1)[1].strip()
+    return None
+
+
+async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refunds_follow(
+    launch: Launch, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(tmp_path)
+    sandbox, _bot = await launch(**clock.env())
+    group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
+    for fan in (bob, cleo):
+        await sandbox.send(group, fan, "hi")
+    await start_privately(sandbox, bob)
+
+    data = TAOBAO.read_bytes()
+    imported = await send_file(sandbox, group, admin, "ExportOrderList.csv", data, "/orders import")
+    assert imported["text"].splitlines() == [
+        "Orders imported (8 rows)",
+        "🧾 3 new orders · 0 refunds applied · 0 already in",
+        "👤 0 credited to members, 3 waiting for /bind",
+        "⏳ 1 order not paid yet: skipped",
+        "⚠️ 4 lines refused:",
+        "line 7: no buyer nickname",
+        "line 8: the amount is not a sum of money",
+        "line 9: unknown status",
+        "line 10: the same order id with another amount",
+    ]
+    again = await send_file(sandbox, group, admin, "ExportOrderList.csv", data, "/orders import")
+    assert again["text"].splitlines()[1] == "🧾 0 new orders · 0 refunds applied · 3 already in"
+
+    before = sandbox.cursor  # the private note may come before the reply
+    bound = await sandbox.ask(group, bob, "/bind 小明爱喝茶")
+    assert bound["text"] == (
+        "✅ Shop nickname 小明爱喝茶 bound. 1 earlier order is now yours (199 points)."
+    )
+    after, sandbox.cursor = sandbox.cursor, before  # type: ignore[has-type]
+    (told,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "🛍" in e["text"]
+    )
+    assert "It earns 199 points, yours on 2026-12-05" in told["text"]
+    sandbox.cursor = max(after, sandbox.cursor)
+    taken = await sandbox.ask(group, cleo, "/bind 小明爱喝茶")
+    assert taken["text"].startswith("That shop nickname is already bound to another member")
+    (notice,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "claims" in e["text"]
+    )
+    assert "小明爱喝茶" not in notice["text"]  # the nickname is nobody else's business
+
+    mine = await sandbox.ask(group, bob, "/me")
+    assert field(mine, "Points:") == "0 (lifetime 0)"
+    assert field(mine, "🛍") == "1 order, ¥199.00 · ⏳ 199 points pending"
+
+    await clock.advance(8 * DAY)
+    for _ in range(8):  # the keeper looks every 10 s; 5 commands in 10 s are allowed
+        await asyncio.sleep(3)
+        mine = await sandbox.ask(group, bob, "/me")
+        if field(mine, "Points:") == "199 (lifetime 199)":
+            break
+    assert field(mine, "Points:") == "199 (lifetime 199)"
+    assert field(mine, "🛍") == "1 order, ¥199.00"
+
+    # refunded after the window: the points are taken back, once
+    refund = "order_id,buyer,amount,status\n3012345678901234567,小明爱喝茶,199.00,退款成功\n"
+    for _ in range(2):
+        done = await send_file(
+            sandbox, group, admin, "refunds.csv", refund.encode(), "/orders import"
+        )
+    assert done["text"].splitlines()[1] == "🧾 0 new orders · 0 refunds applied · 1 already in"
+    mine = await sandbox.ask(group, bob, "/me")
+    assert field(mine, "Points:") == "0 (lifetime 0)"
+
+    # an admin's order for Cleo, refunded in the window: nothing is ever paid
+    recorded = await sandbox.ask(group, admin, "/order @cleo_fan 100.00 T-1")
+    assert recorded["text"] == (
+        "🧾 Order T-1: ¥100.00 for Cleo, 100 points waiting for the return window."
+    )
+    refunded = await sandbox.ask(group, admin, "/order refund T-1")
+    assert refunded["text"] == "↩️ Order T-1: ¥100.00 of ¥100.00 refunded; its points follow."
+    theirs = await sandbox.ask(group, cleo, "/me")
+    assert field(theirs, "🛍") == "1 order, ¥0.00"
+    bad = await sandbox.ask(group, admin, "/order @cleo_fan -5")
+    assert bad["text"].startswith("Usage: ")
+    member = await sandbox.ask(group, bob, "/order @cleo_fan 100")
+    assert member["text"] == "Sorry, only the group's admins can use this command."
+
+
+def signed(body: bytes, stamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    timestamp = str(stamp if stamp is not None else int(time.time()))
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return {
+        "X-Fanbot-Timestamp": timestamp,
+        "X-Fanbot-Signature": "sha256=" + mac.hexdigest(),
+        "Content-Type": "application/json",
+    }
+
+
+async def test_a_signed_order_over_http_is_accepted_once_and_a_forged_one_never(
+    launch: Launch,
+) -> None:
+    port = free_port()
+    sandbox, _bot = await launch(
+        SHOP_WEBHOOK_SECRET=SECRET, WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port)
+    )
+    group, admin, (bob,) = await fan_group(sandbox, "Bob")
+    await sandbox.send(group, bob, "hi")
+    bound = await sandbox.ask(group, bob, "/bind bob-shop")
+    assert bound["text"] == "✅ Shop nickname bob-shop bound."
+    url = f"http://127.0.0.1:{port}/shop/orders"
+    order = {"group": group.id, "order_id": "W-1", "buyer": "Bob-Shop", "amount": "88.00",
+             "paid_at": "2026-12-01T20:00:00+08:00", "status": "paid"}  # fmt: skip
+    body = json.dumps(order).encode()
+    async with aiohttp.ClientSession() as http:
+        for _ in range(2):  # the same order twice: accepted once, the same answer
+            async with http.post(url, data=body, headers=signed(body)) as answer:
+                assert (answer.status, await answer.json()) == (200, {"ok": True})
+        forged = signed(body, secret="another-secret-0123456")
+        stale = signed(body, stamp=int(time.time()) - 600)
+        for headers in (forged, stale, {"Content-Type": "application/json"}):
+            async with http.post(url, data=body, headers=headers) as answer:
+                assert answer.status == 401
+        changed = json.dumps({**order, "amount": "880.00"}).encode()
+        async with http.post(url, data=changed, headers=signed(changed)) as answer:
+            assert answer.status == 409
+        huge = b"{" + b" " * 70_000 + b"}"
+        async with http.post(url, data=huge, headers=signed(huge)) as answer:
+            assert answer.status == 413
+        broken = b'{"group": '
+        async with http.post(url, data=broken, headers=signed(broken)) as answer:
+            assert (answer.status, (await answer.json())["error"]) == (400, "bad JSON")
+        unknown = json.dumps({**order, "group": -1}).encode()
+        async with http.post(url, data=unknown, headers=signed(unknown)) as answer:
+            assert answer.status == 404
+    mine = await sandbox.ask(group, bob, "/me")
+    assert field(mine, "🛍") == "1 order, ¥88.00 · ⏳ 88 points pending"
+    exported = await sandbox.ask(group, admin, "/export orders")  # in the group: no private chat
+    assert exported["text"].endswith(": 1 row.")
+    data = (await sandbox.file(exported["document"]["file_id"])).decode("utf-8-sig")
+    (row,) = list(csv.DictReader(io.StringIO(data)))
+    assert (row["order_id"], row["buyer"], row["amount"], row["source"], row["points"]) == (
+        "W-1", "Bob-Shop", "88.00", "http", "88",
+    )  # fmt: skip
+    assert "coupon" not in data.splitlines()[0].split(",")  # codes are secrets
