@@ -64,7 +64,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     assert bound["text"] == (
         "✅ Shop nickname 小明爱喝茶 bound. 1 earlier order is now yours (199 points)."
     )
-    after, sandbox.cursor = sandbox.cursor, before  # type: ignore[has-type]
+    after, sandbox.cursor = sandbox.cursor, before
     (told,) = await sandbox.wait_for(
         lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "🛍" in e["text"]
     )
