@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -225,6 +225,29 @@ def active_days_in_window(last_active: date, mask: int, today: date, window: int
     return bin(mask & ((1 << (window - shift)) - 1)).count("1")
 
 
+def segment_filter(
+    segment: Segment, now: datetime, today: date, ladder: list[Tier]
+) -> tuple[ColumnElement[bool], ...]:
+    """What puts a present member in a segment that one query can tell (not active, nor KOL)."""
+    buyers_since = now - timedelta(days=PAYING_DAYS)
+    if segment is Segment.NEW:
+        return (Member.last_join_at >= now - timedelta(days=NEW_DAYS),)
+    if segment is Segment.SILENT:
+        quiet_since = today - timedelta(days=SILENT_DAYS - 1)
+        return (
+            or_(Member.last_active_day.is_(None), Member.last_active_day < quiet_since),
+            func.coalesce(Member.last_join_at, Member.joined_at)
+            < now - timedelta(days=SILENT_DAYS),
+        )
+    if segment is Segment.CORE:
+        return (Member.lifetime_points >= core_threshold(ladder),)
+    if segment is Segment.PAYING:
+        return (Member.last_order_at >= buyers_since,)
+    if segment is Segment.LAPSED:
+        return (Member.orders_paid > 0, Member.last_order_at < buyers_since)
+    raise ValueError(segment)
+
+
 class SegmentService:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self.session = session
@@ -252,23 +275,14 @@ class SegmentService:
             )
             tops[segment] = [(user_id, score_of(value)) for user_id, value in rows]
 
-        await ranked(  # the most recent joins first (score: when, in Unix seconds)
-            Segment.NEW, Member.last_join_at, Member.last_join_at >= now - timedelta(days=NEW_DAYS)
-        )
-        quiet_since = today - timedelta(days=SILENT_DAYS - 1)
-        await ranked(  # the most valuable first: they are worth winning back
-            Segment.SILENT,
-            Member.lifetime_points,
-            or_(Member.last_active_day.is_(None), Member.last_active_day < quiet_since),
-            func.coalesce(Member.last_join_at, Member.joined_at)
-            < now - timedelta(days=SILENT_DAYS),
-        )
-        await ranked(Segment.CORE, Member.lifetime_points,
-                     Member.lifetime_points >= core_threshold(ladder))  # fmt: skip
-        buyers_since = now - timedelta(days=PAYING_DAYS)
-        await ranked(Segment.PAYING, Member.spent_fen, Member.last_order_at >= buyers_since)
-        await ranked(Segment.LAPSED, Member.spent_fen, Member.orders_paid > 0,
-                     Member.last_order_at < buyers_since)  # fmt: skip
+        for segment, order in (
+            (Segment.NEW, Member.last_join_at),  # the most recent joins first
+            (Segment.SILENT, Member.lifetime_points),  # the most valuable: worth winning back
+            (Segment.CORE, Member.lifetime_points),
+            (Segment.PAYING, Member.spent_fen),
+            (Segment.LAPSED, Member.spent_fen),
+        ):
+            await ranked(segment, order, *segment_filter(segment, now, today, ladder))
         tops[Segment.ACTIVE] = await self._active(chat_id, today, counts)
         tops[Segment.KOL] = await self._kol(chat_id, counts)
         await self.session.execute(delete(MemberSegment).where(MemberSegment.chat_id == chat_id))
@@ -287,8 +301,26 @@ class SegmentService:
         )  # fmt: skip
         return SegmentCounts(today, now, ordered)
 
+    async def members_of(
+        self, chat_id: int, segment: Segment, timezone: str, ladder: list[Tier]
+    ) -> Select[Any]:
+        """A query of the user ids in a segment now (present members; KOL: its kept top)."""
+        now = self.clock.now()
+        today = local_day(now, timezone)
+        present = (Member.chat_id == chat_id, Member.left_at.is_(None))
+        if segment is Segment.KOL:
+            return select(MemberSegment.user_id).where(
+                MemberSegment.chat_id == chat_id, MemberSegment.segment == segment.value
+            )
+        if segment is Segment.ACTIVE:
+            active = await self._active(chat_id, today, {}, limit=None)
+            return select(Member.user_id).where(
+                *present, Member.user_id.in_([user_id for user_id, _score in active])
+            )
+        return select(Member.user_id).where(*present, *segment_filter(segment, now, today, ladder))
+
     async def _active(
-        self, chat_id: int, today: date, counts: dict[str, int]
+        self, chat_id: int, today: date, counts: dict[str, int], limit: int | None = SEGMENT_TOP
     ) -> list[tuple[int, int]]:
         """Wrote on 3 of the last 7 days; the most days first, then the most messages."""
         since = today - timedelta(days=ACTIVE_WINDOW - 1)
@@ -305,7 +337,7 @@ class SegmentService:
                 active.append((user_id, days * 1_000_000 + min(messages, 999_999)))
         counts[Segment.ACTIVE] = len(active)
         active.sort(key=lambda item: (-item[1], item[0]))
-        return active[:SEGMENT_TOP]
+        return active[:limit]
 
     async def _kol(self, chat_id: int, counts: dict[str, int]) -> list[tuple[int, int]]:
         scores: Counter[int] = Counter()

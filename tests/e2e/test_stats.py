@@ -68,7 +68,9 @@ async def test_segments_and_an_export_that_matches_the_ledger(
         "😴 Silent (nothing for 14 days): 0",
         "👑 Core (Gold tier or above): 0",
         "⭐ KOL candidates (replies received, topic posts, invites): 0",
-        "See who: /segment kol (or new, active, silent, core)",
+        "💳 Paying (an order in the last 90 days): 0",
+        "🕰 Lapsed buyers (no order for 90 days): 0",
+        "See who: /segment kol (or new, active, silent, core, paying, lapsed)",
     ]
     new = await sandbox.ask(group, admin, "/segment new")
     assert new["text"].splitlines()[1].startswith("1. Bob · joined ")

@@ -217,7 +217,9 @@ async def test_segments_are_recounted_from_the_members(
             for n in range(2)
         )  # fmt: skip
         counted = await SegmentService(session, clock).recount(GROUP, SHANGHAI, DEFAULT_TIERS)
-    assert counted.counts == {"new": 1, "active": 1, "silent": 3, "core": 1, "kol": 1}
+    assert counted.counts == {
+        "new": 1, "active": 1, "silent": 3, "core": 1, "kol": 1, "paying": 0, "lapsed": 0,
+    }  # fmt: skip
     async with session_pool() as session:
         service = SegmentService(session, clock)
         active = await service.top(GROUP, Segment.ACTIVE)
