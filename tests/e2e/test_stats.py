@@ -75,7 +75,7 @@ async def test_segments_and_an_export_that_matches_the_ledger(
     new = await sandbox.ask(group, admin, "/segment new")
     assert new["text"].splitlines()[1].startswith("1. Bob · joined ")
     unknown = await sandbox.ask(group, admin, "/segment vip")
-    assert unknown["text"] == "Usage: /segment new|active|silent|core|kol"
+    assert unknown["text"] == "Usage: /segment new|active|silent|core|kol|paying|lapsed"
 
     before = sandbox.cursor
     exported = await sandbox.ask(group, admin, "/export ledger")
