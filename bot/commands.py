@@ -77,6 +77,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("unbind", __("Unbind a shop nickname"), usage="/unbind <shop nickname>"),
     CommandSpec(
+        "unsubscribe",
+        __("No more pushes (here, or privately: from every group); /subscribe undoes it"),
+        usage="/unsubscribe · /subscribe",
+    ),
+    CommandSpec("subscribe", __("Get the group's pushes again"), usage="/subscribe"),
+    CommandSpec(
         "mycoupons", __("What you have redeemed, with your codes (privately)"), usage="/mycoupons"
     ),
     CommandSpec("rules", __("The group rules"), usage="/rules"),
@@ -158,6 +164,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "order",
         __("Record a member's order by hand, or refund one"),
         usage="/order @user 199.00 [order id] · /order refund <order id> [amount]",
+        admin=True,
+    ),
+    CommandSpec(
+        "push",
+        __("Send a message privately to a segment or tier (精准推送), after a count to confirm"),
+        usage="/push <paying|lapsed|new|active|silent|core|kol|tier> <text> (or as a reply)",
         admin=True,
     ),
     CommandSpec(

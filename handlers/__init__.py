@@ -15,6 +15,7 @@ from handlers import (
     orders,
     points,
     posts,
+    pushes,
     referrals,
     refusal,
     settings,
@@ -39,6 +40,7 @@ def feature_routers() -> list[Router]:
         welcome.create_router(),  # its /start rules<chat> (the Rules button) before `start`
         shop.create_router(),  # its /start r<id> and /start coupons, before `start`
         orders.create_router(),
+        pushes.create_router(),  # its buttons' callback queries pass the message-only filter
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         points.create_router(),

@@ -30,6 +30,7 @@ from services.shop import ShopFigures, ShopService
 from services.stats import (
     DEFAULT_PERIOD,
     PERIODS,
+    SEGMENT_NAMES,
     BadRange,
     Report,
     Segment,
@@ -45,9 +46,6 @@ from views.numbers import number, yuan
 from views.orders import campaign_sales_text, sales_text
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
-SEGMENT_NAMES = {"新": Segment.NEW, "活跃": Segment.ACTIVE, "沉默": Segment.SILENT,
-                 "核心": Segment.CORE, "达人": Segment.KOL, "付费": Segment.PAYING,
-                 "流失": Segment.LAPSED}  # fmt: skip
 
 
 async def stats(

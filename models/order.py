@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -86,11 +87,12 @@ class Push(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"), index=True)
     audience: Mapped[str] = mapped_column(String(80))  # segment:<name> or tier:<key>
-    text: Mapped[str] = mapped_column(Text, default="")
-    entities: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
-    # A copy of the admin's message (media, buttons kept): copyMessage from here
-    from_chat_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    from_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The content, as a scheduled post keeps it: text (or caption) with its entities, a photo,
+    # and the link buttons of the message it copies ([[text, url], ...])
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    entities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    photo_file_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    buttons: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     post_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # sent, cancelled
     recipients: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,6 +18,7 @@ from services.draws import DrawService
 from services.orders import OrderService
 from services.points import PointsService
 from services.posts import PostService
+from services.pushes import PushService
 from services.referrals import ReferralService
 from services.shop import ShopService
 from services.tiers import LadderCache, TierService
@@ -61,6 +62,9 @@ class ServiceFactory:
     def orders(self, session: AsyncSession, points: PointsService | None = None) -> OrderService:
         return OrderService(session, self.clock, points or self.points(session))
 
+    def pushes(self, session: AsyncSession) -> PushService:
+        return PushService(session, self.clock, self.tiers(session))
+
     def posts(self, session: AsyncSession) -> PostService:
         return PostService(session, self.clock, self.default_timezone)
 
@@ -88,4 +92,5 @@ class ServiceFactory:
             "topics": self.topics(session, points),
             "shop": self.shop(session, points),
             "orders": self.orders(session, points),
+            "pushes": self.pushes(session),
         }

@@ -46,6 +46,12 @@ class Segment(StrEnum):
     LAPSED = "lapsed"  # bought before, nothing since PAYING_DAYS
 
 
+# What the segments are called in Chinese (`/segment 活跃`, `/push 付费 …`)
+SEGMENT_NAMES = {"新": Segment.NEW, "活跃": Segment.ACTIVE, "沉默": Segment.SILENT,
+                 "核心": Segment.CORE, "达人": Segment.KOL, "付费": Segment.PAYING,
+                 "流失": Segment.LAPSED}  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Totals:
     """A period's sums of the daily counters."""

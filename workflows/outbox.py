@@ -53,6 +53,7 @@ from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
 from views.orders import bind_claimed_text, order_points_text
 from views.posts import PostMessage, post_message
+from views.pushes import push_message
 from views.rights import DELETE, PIN, TOPICS, rights_notice
 from views.shop import coupon_keyboard, coupon_reminder, gift_sent
 from views.shop import delivery as reward_delivery
@@ -133,6 +134,7 @@ class OutboxSender:
             Kind.GIFT_SENT: self._reward_delivery,
             Kind.ORDER_POINTS: self._order_points,
             Kind.BIND_CLAIMED: self._bind_claimed,
+            Kind.PUSH: self._push,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -427,6 +429,15 @@ class OutboxSender:
                 order.confirm_at or order.paid_at, group.timezone,
             )
         )  # fmt: skip
+
+    async def _push(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+        """A member's copy of a push, in their private chat."""
+        (row,) = rows
+        async with self.background.session_pool() as session:
+            push = await self.background.services.pushes(session).push(int(row.payload["push_id"]))
+        if push is None:
+            raise LookupError("no such push")
+        return Delivery("", post=push_message(push, profile.id))
 
     async def _bind_claimed(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         (row,) = rows

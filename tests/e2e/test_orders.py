@@ -15,10 +15,10 @@ from pathlib import Path
 
 import aiohttp
 
-from sandbox.client import Event
+from sandbox.client import Event, SandboxClient
 from tests.e2e.conftest import Launch
 from tests.e2e.test_first_day import fan_group
-from tests.e2e.test_shop import send_file, start_privately
+from tests.e2e.test_shop import press, send_file, start_privately
 from tests.support.processes import ShiftedClock, free_port
 
 TAOBAO = Path(__file__).parent.parent / "fixtures" / "taobao_orders.csv"
@@ -171,3 +171,43 @@ async def test_a_signed_order_over_http_is_accepted_once_and_a_forged_one_never(
         "W-1", "Bob-Shop", "88.00", "http", "88",
     )  # fmt: skip
     assert "coupon" not in data.splitlines()[0].split(",")  # codes are secrets
+
+
+async def test_a_push_to_paying_members_reaches_those_who_started_the_bot_once_a_day(
+    sandbox: SandboxClient,
+) -> None:
+    group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
+    for fan in (bob, cleo):
+        await sandbox.send(group, fan, "hi")
+    await start_privately(sandbox, bob)  # Cleo never did: a push cannot reach her
+    for fan, order_id in (("@bob_fan", "P-1"), ("@cleo_fan", "P-2")):
+        await sandbox.ask(group, admin, f"/order {fan} 59.00 {order_id}")
+    nobody = await sandbox.ask(group, admin, "/push lapsed come back!")
+    assert nobody["text"].startswith("Nobody in lapsed can get a push now")
+    asked = await sandbox.ask(group, admin, "/push paying 新品上架：VIP 优先购！")
+    assert asked["text"].splitlines() == [
+        "📣 Push to paying: 1 member will get it privately.",
+        "1 left out: unsubscribed, pushed to today, or never started the bot.",
+        "Today's budget: 10,000 of 10,000 left.",
+    ]
+    toast, _edited = await press(sandbox, group, asked, bob, "✅ Send")
+    assert toast == "Only the group's admins can send or cancel a push."
+    before = sandbox.cursor
+    toast, edited = await press(sandbox, group, asked, admin, "✅ Send to 1")
+    assert toast == "Sent."
+    assert edited is not None
+    assert edited["text"].startswith("✅ Push #")
+    sandbox.cursor = before
+    (copy,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "优先购" in e["text"]
+    )
+    assert copy["text"] == "新品上架：VIP 优先购！"
+    (unsubscribe,) = copy["reply_markup"]["inline_keyboard"][-1]
+    assert unsubscribe["text"] == "退订 / Unsubscribe"
+    again, _edited = await press(sandbox, group, asked, admin, "✅ Send to 1", stale=True)
+    assert again == "It was sent or cancelled before."
+    await sandbox.press(bob.id, copy["message_id"], bob, unsubscribe["callback_data"])
+    (answered,) = await sandbox.wait_for(lambda e: e["kind"] == "answered")
+    assert answered["text"].startswith("✅ Unsubscribed: no more pushes from 1 group.")
+    later = await sandbox.ask(group, admin, "/push paying one more")
+    assert later["text"].startswith("Nobody in paying can get a push now (2 ")

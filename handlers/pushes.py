@@ -1,0 +1,167 @@
+"""Targeted pushes (精准推送): `/push <segment|tier> <text>` (or as a reply, media and link
+buttons kept) answers with the count and a Confirm button; members unsubscribe with the button
+on every push or `/unsubscribe`."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.commands import problem_reply, usage_reply
+from bot.filters import IsAdmin
+from bot.middlewares.commands import ONCE
+from services.chats import ChatProfile
+from services.posts import PostContent, PostInputError, utf16_length
+from services.pushes import PushError, PushService, parse_audience
+from services.tiers import TierService
+from views.pushes import (
+    PushButton,
+    Unsubscribe,
+    budget_text,
+    confirm_keyboard,
+    nobody_text,
+    reach_text,
+    sent_text,
+    subscribed_text,
+    unsubscribed_text,
+)
+
+
+def content_of(message: Message, command: CommandObject) -> tuple[PostContent, list[list[str]]]:
+    """The replied-to message (its link buttons too), else the text after the audience."""
+    source = message.reply_to_message
+    args = command.args or ""
+    word, _space, text = args.partition(" ")
+    if source is not None and not text.strip():
+        photo = source.photo[-1].file_id if source.photo else None
+        formatting = source.caption_entities if photo else source.entities
+        buttons = [
+            [button.text, button.url]
+            for row in (source.reply_markup.inline_keyboard if source.reply_markup else [])
+            for button in row
+            if button.url
+        ]
+        return PostContent(
+            source.caption if photo else source.text,
+            [entity.model_dump(exclude_none=True) for entity in formatting or ()],
+            photo,
+        ), buttons
+    prefix = (message.text or "")[: len(message.text or "") - len(args)]
+    start = utf16_length(prefix + word + " " + text[: len(text) - len(text.lstrip())])
+    body = text.strip()
+    end = start + utf16_length(body)
+    entities = [
+        {**entity.model_dump(exclude_none=True), "offset": entity.offset - start}
+        for entity in message.entities or ()
+        if entity.offset >= start and entity.offset + entity.length <= end
+    ]
+    return PostContent(body or None, entities), []
+
+
+async def push_command(
+    message: Message,
+    command: CommandObject,
+    pushes: PushService,
+    tiers: TierService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/push <segment|tier> <text>, or in reply to the message to send."""
+    word = (command.args or "").split(" ", 1)[0]
+    audience = parse_audience(word, await tiers.ladder(chat_profile.id)) if word else None
+    if message.from_user is None or not chat_profile.is_group or audience is None:
+        await message.reply(usage_reply("push"))
+        return
+    try:
+        content, buttons = content_of(message, command)
+        content.check()
+    except PostInputError as bad:
+        reason = (
+            _("A push needs a text, or a reply to the message to send.")
+            if str(bad) == "content"
+            else _("That is too long for one message.")
+        )
+        await message.reply(problem_reply(reason, "push"))
+        return
+    reach = await pushes.reach(chat_profile.id, audience, chat_profile.timezone)
+    if reach.count == 0:
+        await message.reply(nobody_text(word, reach))
+        return
+    if reach.count > reach.left_today:
+        await message.reply(budget_text(reach.count, reach.left_today))
+        return
+    push = await pushes.draft(chat_profile.id, message.from_user.id, audience, content, buttons)
+    await message.reply(
+        reach_text(word, reach), reply_markup=confirm_keyboard(push.id, reach.count)
+    )
+
+
+async def push_pressed(
+    query: CallbackQuery,
+    callback_data: PushButton,
+    pushes: PushService,
+    chat_profile: ChatProfile | None,
+) -> None:
+    message = query.message
+    if chat_profile is None or message is None or isinstance(message, InaccessibleMessage):
+        await query.answer(_("This button no longer works."))
+        return
+    if callback_data.action == "cancel":
+        cancelled = await pushes.cancel(chat_profile.id, callback_data.id)
+        if cancelled:
+            await message.edit_text(_("✖️ Push cancelled."))
+        await query.answer(_("Cancelled.") if cancelled else _("It was sent or cancelled before."))
+        return
+    try:
+        push = await pushes.confirm(chat_profile.id, callback_data.id, chat_profile.timezone)
+    except PushError as refused:
+        text = {
+            "done": _("It was sent or cancelled before."),
+            "empty": _("Nobody can get it any more."),
+        }.get(refused.reason) or budget_text(refused.count, refused.left)
+        await query.answer(text, show_alert=refused.reason == "budget")
+        return
+    await message.edit_text(sent_text(push))
+    await query.answer(_("Sent."))
+
+
+async def push_not_admin(query: CallbackQuery) -> None:
+    await query.answer(_("Only the group's admins can send or cancel a push."))
+
+
+async def unsubscribe_pressed(
+    query: CallbackQuery, callback_data: Unsubscribe, pushes: PushService
+) -> None:
+    changed = await pushes.subscribe(query.from_user.id, callback_data.chat, on=False)
+    await query.answer(unsubscribed_text(changed), show_alert=True)
+
+
+async def unsubscribe_command(message: Message, pushes: PushService) -> None:
+    """/unsubscribe: in a group, its pushes; privately, every group's."""
+    if message.from_user is None:
+        return
+    chat_id = None if message.chat.type == "private" else message.chat.id
+    await message.reply(
+        unsubscribed_text(await pushes.subscribe(message.from_user.id, chat_id, False))
+    )
+
+
+async def subscribe_command(message: Message, pushes: PushService) -> None:
+    if message.from_user is None:
+        return
+    chat_id = None if message.chat.type == "private" else message.chat.id
+    await message.reply(
+        subscribed_text(await pushes.subscribe(message.from_user.id, chat_id, True))
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="pushes")
+    router.message.register(push_command, Command("push"), IsAdmin(), flags=ONCE)
+    router.message.register(unsubscribe_command, Command("unsubscribe"), flags=ONCE)
+    router.message.register(subscribe_command, Command("subscribe"), flags=ONCE)
+    router.callback_query.register(push_pressed, PushButton.filter(), IsAdmin())
+    router.callback_query.register(push_not_admin, PushButton.filter())
+    router.callback_query.register(unsubscribe_pressed, Unsubscribe.filter())
+    return router

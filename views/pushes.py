@@ -1,0 +1,111 @@
+"""What the bot says about pushes: the count to confirm, the outcome, and each member's copy
+(the admin's content, their link buttons, and 退订 / Unsubscribe)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from models import Push
+from services.pushes import DAY_BUDGET, Reach
+from views.numbers import number
+from views.posts import PostMessage
+
+
+class PushButton(CallbackData, prefix="push"):
+    id: int
+    action: str  # send, cancel
+
+
+class Unsubscribe(CallbackData, prefix="unsub"):
+    chat: int
+
+
+def reach_text(audience: str, reach: Reach) -> str:
+    text = ngettext(
+        "📣 Push to {audience}: {count} member will get it privately.",
+        "📣 Push to {audience}: {count} members will get it privately.",
+        reach.count,
+    ).format(audience=escape(audience), count=number(reach.count))
+    if reach.left_out:
+        text += "\n" + ngettext(
+            "{n} left out: unsubscribed, pushed to today, or never started the bot.",
+            "{n} left out: unsubscribed, pushed to today, or never started the bot.",
+            reach.left_out,
+        ).format(n=number(reach.left_out))
+    text += "\n" + _("Today's budget: {left} of {budget} left.").format(
+        left=number(reach.left_today), budget=number(DAY_BUDGET)
+    )
+    return text
+
+
+def confirm_keyboard(push_id: int, count: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[
+            InlineKeyboardButton(
+                text=_("✅ Send to {count}").format(count=number(count)),
+                callback_data=PushButton(id=push_id, action="send").pack(),
+            ),
+            InlineKeyboardButton(
+                text=_("✖️ Cancel"), callback_data=PushButton(id=push_id, action="cancel").pack()
+            ),
+        ]]
+    )  # fmt: skip
+
+
+def nobody_text(audience: str, reach: Reach) -> str:
+    return _(
+        "Nobody in {audience} can get a push now ({n} unsubscribed, pushed to today, or never "
+        "started the bot)."
+    ).format(audience=escape(audience), n=number(reach.left_out))
+
+
+def sent_text(push: Push) -> str:
+    return ngettext(
+        "✅ Push #{id} is going out to {count} member.",
+        "✅ Push #{id} is going out to {count} members.",
+        push.recipients,
+    ).format(id=push.id, count=number(push.recipients))
+
+
+def budget_text(count: int, left: int) -> str:
+    return _("That is {count} messages; only {left} are left in today's budget.").format(
+        count=number(count), left=number(max(0, left))
+    )
+
+
+def push_message(push: Push, user_id: int) -> PostMessage:
+    """A member's copy: the content as the admin wrote it, with 退订 / Unsubscribe under it."""
+    rows = [[InlineKeyboardButton(text=t, url=u)] for t, u in push.buttons]
+    rows.append([
+        InlineKeyboardButton(
+            text="退订 / Unsubscribe", callback_data=Unsubscribe(chat=push.chat_id).pack()
+        )
+    ])  # fmt: skip
+    entities = [MessageEntity(**entity) for entity in push.entities] or None
+    return PostMessage(
+        user_id, push.text or "", entities, InlineKeyboardMarkup(inline_keyboard=rows),
+        push.photo_file_id, None,
+    )  # fmt: skip
+
+
+def unsubscribed_text(groups: int) -> str:
+    if not groups:
+        return _("You get no pushes already. /subscribe turns them back on.")
+    return ngettext(
+        "✅ Unsubscribed: no more pushes from {n} group. /subscribe turns them back on.",
+        "✅ Unsubscribed: no more pushes from {n} groups. /subscribe turns them back on.",
+        groups,
+    ).format(n=groups)
+
+
+def subscribed_text(groups: int) -> str:
+    if not groups:
+        return _("Pushes are on already.")
+    return ngettext(
+        "✅ Pushes are back on for {n} group.", "✅ Pushes are back on for {n} groups.", groups
+    ).format(n=groups)
