@@ -180,7 +180,7 @@ async def test_a_push_to_paying_members_reaches_those_who_started_the_bot_once_a
     for fan in (bob, cleo):
         await sandbox.send(group, fan, "hi")
     await start_privately(sandbox, bob)  # Cleo never did: a push cannot reach her
-    for handle, order_id in (("@bob_handle", "P-1"), ("@cleo_handle", "P-2")):
+    for handle, order_id in (("@bob_fan", "P-1"), ("@cleo_fan", "P-2")):
         await sandbox.ask(group, admin, f"/order {handle} 59.00 {order_id}")
     nobody = await sandbox.ask(group, admin, "/push lapsed come back!")
     assert nobody["text"].startswith("Nobody in lapsed can get a push now")
