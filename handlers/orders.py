@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.admins import AdminCache
 from bot.commands import problem_reply, usage_reply
 from bot.filters import IsAdmin
+from bot.i18n import language_of
 from bot.middlewares.commands import ONCE
 from services.chats import ChatProfile, ChatService
 from services.members import find_member
@@ -169,7 +170,7 @@ async def bind_command(
         await message.reply(usage_reply("bind"))
         return
     if message.chat.type == "private":
-        await bind_everywhere(message, user.id, nickname, orders, chats)
+        await bind_everywhere(message, user.id, nickname, orders, chats, language_of(user))
         return
     is_admin = await admin_cache.is_admin(bot, message.chat, user, message)
     target = ADMIN_BIND.match(nickname) if is_admin else None
@@ -187,13 +188,18 @@ async def bind_command(
         user_id = user.id
     bound = await orders.bind(
         message.chat.id, user_id, nickname, by=user.id, rules=chat_profile.order_rules,
-        timezone=chat_profile.timezone, admin=target is not None,
+        timezone=chat_profile.timezone, admin=target is not None, language=language_of(user),
     )  # fmt: skip
     await message.reply(bound_text(bound))
 
 
 async def bind_everywhere(
-    message: Message, user_id: int, nickname: str, orders: OrderService, chats: ChatService
+    message: Message,
+    user_id: int,
+    nickname: str,
+    orders: OrderService,
+    chats: ChatService,
+    language: str | None,
 ) -> None:
     """Privately, a nickname is bound in every group the member is in."""
     groups = await orders.groups_of(user_id)
@@ -206,7 +212,7 @@ async def bind_everywhere(
         assert profile is not None
         bound = await orders.bind(
             chat_id, user_id, nickname, by=user_id, rules=profile.order_rules,
-            timezone=profile.timezone,
+            timezone=profile.timezone, language=language,
         )  # fmt: skip
         replies.append(bound_text(bound, title))
     await message.reply("\n".join(replies))

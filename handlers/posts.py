@@ -31,6 +31,7 @@ from services.posts import (
     parse_post,
     utf16_length,
 )
+from services.tiers import TierService
 from views.posts import post_message
 from workflows.outbox import send_post
 
@@ -45,6 +46,7 @@ async def post(
     scheduler: Scheduler,
     clock: Clock,
     bot: Bot,
+    tiers: TierService,
 ) -> None:
     """/post <schedule> [options] <text>, or as a reply; /post del|pause|resume|test <id>"""
     args = (command.args or "").strip()
@@ -60,7 +62,15 @@ async def post(
         content = content_of(message, request, command)
         if request.options.thread_id is not None:
             await check_thread(bot, chat_profile.id, request.options.thread_id)
-        scheduled = await posts.create(chat_profile.id, user.id, request, content)
+        early_tier = None
+        if request.options.early is not None:
+            ladder = await tiers.ladder(chat_profile.id)
+            named = request.options.early[0]
+            tier = next((tier for tier in ladder if tier.answers_to(named)), None)
+            if tier is None:
+                raise PostInputError("early")
+            early_tier = tier.key
+        scheduled = await posts.create(chat_profile.id, user.id, request, content, early_tier)
     except PostInputError as bad:
         await message.reply(post_problem(str(bad)))
         return
@@ -179,6 +189,7 @@ def post_problem(reason: str) -> str:
         "thread": _("There is no such topic in this group."),
         "content": _("Nothing to post: add the text, or send /post as a reply to the message."),
         "long": _("That is too long for one message (4,096 characters; a caption 1,024)."),
+        "early": _("early= is a tier and how much earlier, up to 24h: early=Gold:2h (see /tiers)."),
     }
     return problems.get(reason) or usage_reply("post")
 

@@ -94,6 +94,8 @@ class Push(Base):
     photo_file_id: Mapped[str | None] = mapped_column(String(255), default=None)
     buttons: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     post_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # A post's early run is written once per (post, fire time): early:<post>:<fire time>
+    key: Mapped[str | None] = mapped_column(String(120), default=None, unique=True)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # sent, cancelled
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[int] = mapped_column(BigInteger)

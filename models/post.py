@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigIntId, UTCDateTime
@@ -28,6 +28,9 @@ class ScheduledPost(Base):
     buttons: Mapped[list[list[str]]] = mapped_column(JSON, default=list)  # [[text, url], ...]
     thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     pin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 优先购: this tier and those above get the post privately this many minutes earlier
+    early_tier: Mapped[str | None] = mapped_column(String(64), default=None)
+    early_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

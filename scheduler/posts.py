@@ -58,6 +58,8 @@ class PostJobs:
                     f"post:{post.id}", next_run, self.fire, bot, post.id, next_run,
                     grace=self.grace,
                 )  # fmt: skip
+                if post.early_tier and post.early_minutes:
+                    await self._plan_early(jobs, post, next_run, timezone, now)
 
     async def fire(self, bot: Bot, post_id: int, fire_time: datetime) -> None:
         """The job: claim the slot and queue the post in the outbox, in one transaction (the
@@ -76,6 +78,33 @@ class PostJobs:
             await self._service(session).queue(runs, self.grace)
         self.queued()
         return [None] * len(fires)
+
+    async def _plan_early(
+        self, jobs: Jobs, post: ScheduledPost, next_run: datetime, timezone: str, now: datetime
+    ) -> None:
+        """The tier's private run `early_minutes` before the group's: a job, or now when that
+        moment has passed (a post made 1 h ahead with early=Gold:2h) and it has not run."""
+        early_at = next_run - timedelta(minutes=post.early_minutes or 0)
+        if early_at > now:
+            jobs.at(
+                f"post_early:{post.id}", early_at, self.early, post.id, next_run, timezone,
+                grace=self.grace,
+            )  # fmt: skip
+            return
+        async with self.background.session_pool() as session:
+            done = await self.background.services.pushes(session).early_done(post.id, next_run)
+        if not done:
+            await self.early(post.id, next_run, timezone)
+
+    async def early(self, post_id: int, fire_time: datetime, timezone: str) -> None:
+        async with self.background.session_pool() as session, session.begin():
+            post = await session.get(ScheduledPost, post_id)
+            if post is None or not post.enabled or not post.early_tier:
+                return
+            sent = await self.background.services.pushes(session).early(post, fire_time, timezone)
+        if sent is not None:
+            logger.info("post %s: early run to %s members", post_id, sent.recipients)
+            self.queued()
 
     async def _catch_up(
         self, bot: Bot, post: ScheduledPost, missed: datetime, now: datetime

@@ -450,6 +450,7 @@ class OrderService:
         owners: Mapping[int, int],
         rules: OrderRules,
         timezone: str,
+        language: str | None = None,
     ) -> int:
         """Give each order to its member: its purchase points (per yuan, times the member's
         tier multiplier and the campaign running when it was paid) pending until the return
@@ -506,13 +507,14 @@ class OrderService:
         await self._move_by_spend(chat_id, sorted(spent), timezone)
         await self.confirm([order for order in orders if order.paid_at + window <= now], timezone)
         await self._tell_pending(
-            [order for order in orders if order.points_state == PointsState.PENDING]
+            [order for order in orders if order.points_state == PointsState.PENDING], language
         )
         return total
 
-    async def _tell_pending(self, orders: Sequence[Order]) -> None:
+    async def _tell_pending(self, orders: Sequence[Order], language: str | None) -> None:
         """A member who started the bot hears privately what an order earned and when it
-        counts (an import of old orders, paid at once, tells nobody)."""
+        counts (an import of old orders, paid at once, tells nobody), in `language` when the
+        member's is known (they bound the nickname just now), else the bot's default."""
         private = set(
             await self.session.scalars(
                 select(Chat.id).where(
@@ -524,7 +526,7 @@ class OrderService:
         outbox = OutboxService(self.session, self.clock)
         await outbox.add_many([
             OutboxRow(order.user_id, Kind.ORDER_POINTS, f"order_points:{order.id}",
-                      {"order_id": order.id})
+                      {"order_id": order.id, "language": language})
             for order in orders
             if order.user_id in private
         ])  # fmt: skip
@@ -660,6 +662,7 @@ class OrderService:
         rules: OrderRules,
         timezone: str,
         admin: bool = False,
+        language: str | None = None,
     ) -> Bound:
         """Bind a shop nickname to a member: the orders waiting under it are credited to them
         now. A nickname held by another member is refused (`TAKEN`), unless an admin moves
@@ -694,7 +697,7 @@ class OrderService:
             if inserted is None:  # another member bound it a moment ago
                 return await self.bind(
                     chat_id, user_id, nickname, by=by, rules=rules, timezone=timezone,
-                    admin=admin,
+                    admin=admin, language=language,
                 )  # fmt: skip
         waiting = list(
             await self.session.scalars(
@@ -705,8 +708,9 @@ class OrderService:
                 .execution_options(populate_existing=True)
             )
         )
+        owners = {order.id: user_id for order in waiting}
         points = await self._credit(
-            chat_id, waiting, {order.id: user_id for order in waiting}, rules, timezone
+            chat_id, waiting, owners, rules, timezone, None if admin else language
         )
         status = BindStatus.MOVED if previous is not None else BindStatus.BOUND
         return Bound(status, chat_id, nickname.strip(), len(waiting), points, previous)

@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Chat, PostRun, ScheduledPost
 from models.queries import insert_for
 from services.chats import clock_time
-from services.clock import Clock
+from services.clock import Clock, parse_duration
 from services.outbox import Kind, OutboxRow, OutboxService
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOKEN = re.compile(r'\s*(\S+="[^"]*"|"[^"]*"|\S+)')
 MAX_BUTTONS = 6
+MAX_EARLY = timedelta(hours=24)  # how long before the group a tier may see a post
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_AHEAD = timedelta(days=366)
@@ -143,11 +144,13 @@ class PostOptions:
     pin: bool = False
     thread_id: int | None = None
     buttons: tuple[tuple[str, str], ...] = ()
+    early: tuple[str, int] | None = None  # (tier as written, minutes): 优先购 for that tier
 
 
 @dataclass(frozen=True, slots=True)
 class PostRequest:
-    """A parsed `/post <schedule> [pin] [thread=<id>] [buttons="Text|url; ..."] [text]`."""
+    """A parsed `/post <schedule> [pin] [thread=<id>] [buttons="Text|url; ..."]
+    [early=<tier>:<2h>] [text]`."""
 
     schedule: Schedule
     options: PostOptions
@@ -161,6 +164,7 @@ def parse_post(args: str, now: datetime, timezone: str) -> PostRequest:
     schedule, used = parse_schedule(words, now, timezone)
     pin, thread_id = False, None
     buttons: tuple[tuple[str, str], ...] = ()
+    early: tuple[str, int] | None = None
     index = used
     while index < len(words):
         word = words[index]
@@ -173,13 +177,19 @@ def parse_post(args: str, now: datetime, timezone: str) -> PostRequest:
             thread_id = int(value)
         elif equals and name.lower() == "buttons" and not buttons:
             buttons = parse_buttons(value.strip('"'))
+        elif equals and name.lower() == "early" and early is None:
+            tier, _colon, ahead = value.rpartition(":")
+            lead = parse_duration(ahead) if tier else None
+            if lead is None or not timedelta(minutes=1) <= lead <= MAX_EARLY:
+                raise PostInputError("early")
+            early = (tier, int(lead.total_seconds() // 60))
         else:
             break
         index += 1
     start = tokens[index - 1][1] if index else 0
     text = args[start:].strip()
     text_start = start + (len(args[start:]) - len(args[start:].lstrip()))
-    return PostRequest(schedule, PostOptions(pin, thread_id, buttons), text, text_start)
+    return PostRequest(schedule, PostOptions(pin, thread_id, buttons, early), text, text_start)
 
 
 def parse_buttons(raw: str) -> tuple[tuple[str, str], ...]:
@@ -231,14 +241,23 @@ class PostService:
         self.default_timezone = default_timezone
 
     async def create(
-        self, chat_id: int, user_id: int, request: PostRequest, content: PostContent
+        self,
+        chat_id: int,
+        user_id: int,
+        request: PostRequest,
+        content: PostContent,
+        early_tier: str | None = None,
     ) -> ScheduledPost:
+        """`early_tier`: the key of the tier `early=` named (the caller read it off the ladder)."""
         content.check()
+        early = request.options.early
+        lead = early[1] if early_tier is not None and early is not None else None
         post = ScheduledPost(
             chat_id=chat_id, created_by=user_id, schedule=request.schedule.text,
             text=content.text, entities=content.entities, photo_file_id=content.photo_file_id,
             buttons=[list(button) for button in request.options.buttons],
             thread_id=request.options.thread_id, pin=request.options.pin, enabled=True,
+            early_tier=early_tier, early_minutes=lead,
             created_at=self.clock.now(),
         )  # fmt: skip
         self.session.add(post)

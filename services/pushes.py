@@ -8,20 +8,23 @@ member's copy is an outbox row, written with the confirmation: paced, and sent o
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Chat, Member, Push
+from models import Chat, Member, Push, ScheduledPost
+from models.queries import insert_for
 from services.clock import Clock, local_day
 from services.outbox import Kind, OutboxRow, OutboxService
 from services.posts import PostContent
 from services.stats import SEGMENT_NAMES, Segment, SegmentService
 from services.tiers import Tier, TierService
 
+logger = logging.getLogger(__name__)
 DAY_BUDGET = 10_000  # private messages a group may push a day (the bot's 30/s is shared)
 
 
@@ -164,6 +167,34 @@ class PushService:
         push.status, push.recipients, push.sent_on = "sent", len(reached), today
         await self.session.flush()
         return push
+
+    async def early(self, post: ScheduledPost, fire_time: datetime, timezone: str) -> Push | None:
+        """A post's early run (优先购) for its tier and those above, once per (post, fire time):
+        a push confirmed at once; None when it ran before or nobody can get it."""
+        key = f"early:{post.id}:{fire_time.isoformat()}"
+        push_id = await self.session.scalar(
+            insert_for(self.session, Push)
+            .values(
+                chat_id=post.chat_id, audience=Audience("tier", post.early_tier or "").stored,
+                text=post.text, entities=post.entities, photo_file_id=post.photo_file_id,
+                buttons=post.buttons, post_id=post.id, key=key, status="draft", recipients=0,
+                created_by=post.created_by, created_at=self.clock.now(),
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Push.id)
+        )  # fmt: skip
+        if push_id is None:
+            return None
+        try:
+            return await self.confirm(post.chat_id, push_id, timezone)
+        except PushError as refused:
+            logger.info("post %s: no early run at %s: %s", post.id, fire_time, refused.reason)
+            await self.cancel(post.chat_id, push_id)
+            return None
+
+    async def early_done(self, post_id: int, fire_time: datetime) -> bool:
+        key = f"early:{post_id}:{fire_time.isoformat()}"
+        return await self.session.scalar(select(Push.id).where(Push.key == key)) is not None
 
     async def cancel(self, chat_id: int, push_id: int) -> bool:
         cancelled = await self.session.execute(

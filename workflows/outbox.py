@@ -423,12 +423,14 @@ class OutboxSender:
             group = await self.background.services.chats(session).profile(order.chat_id)
         if payable(order) == 0 or group is None:
             return None
-        return Delivery(
-            order_points_text(
-                group.title, order.amount_fen - order.refunded_fen, payable(order),
-                order.confirm_at or order.paid_at, group.timezone,
-            )
-        )  # fmt: skip
+        language = row.payload.get("language") or self.background.i18n.default_locale
+        with self.background.i18n.use_locale(language):
+            return Delivery(
+                order_points_text(
+                    group.title, order.amount_fen - order.refunded_fen, payable(order),
+                    order.confirm_at or order.paid_at, group.timezone,
+                )
+            )  # fmt: skip
 
     async def _push(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         """A member's copy of a push, in their private chat."""

@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("photo_file_id", sa.String(length=255), nullable=True),
         sa.Column("buttons", sa.JSON(), nullable=False),
         sa.Column("post_id", sa.BigInteger(), nullable=True),
+        sa.Column("key", sa.String(length=120), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("recipients", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.BigInteger(), nullable=False),
@@ -81,6 +82,7 @@ def upgrade() -> None:
         sa.Column("sent_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(["chat_id"], ["chats.id"], name=op.f("fk_pushes_chat_id_chats")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pushes")),
+        sa.UniqueConstraint("key", name=op.f("uq_pushes_key")),
     )
     op.create_index(op.f("ix_pushes_chat_id"), "pushes", ["chat_id"])
     zero = sa.text("0")
@@ -100,9 +102,14 @@ def upgrade() -> None:
         )
         members.add_column(sa.Column("last_push_day", sa.Date(), nullable=True))
     op.add_column("redemptions", sa.Column("campaign_id", sa.BigInteger(), nullable=True))
+    op.add_column("scheduled_posts", sa.Column("early_tier", sa.String(length=64), nullable=True))
+    op.add_column("scheduled_posts", sa.Column("early_minutes", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("scheduled_posts") as posts:
+        posts.drop_column("early_minutes")
+        posts.drop_column("early_tier")
     with op.batch_alter_table("redemptions") as redemptions:
         redemptions.drop_column("campaign_id")
     with op.batch_alter_table("members") as members:

@@ -11,7 +11,9 @@ import hmac
 import io
 import json
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
@@ -211,3 +213,28 @@ async def test_a_push_to_paying_members_reaches_those_who_started_the_bot_once_a
     assert answered["text"].startswith("✅ Unsubscribed: no more pushes from 1 group.")
     later = await sandbox.ask(group, admin, "/push paying one more")
     assert later["text"].startswith("Nobody in paying can get a push now (2 ")
+
+
+async def test_an_early_post_reaches_gold_members_privately_before_the_group(
+    launch: Launch,
+) -> None:
+    sandbox, _bot = await launch(SCHEDULER_ENABLED="true")
+    group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
+    for fan in (bob, cleo):
+        await sandbox.send(group, fan, "hi")
+        await start_privately(sandbox, fan)
+    await sandbox.ask(group, admin, "/points @bob_fan +2000 VIP")  # Gold; Cleo is not
+    bad = await sandbox.ask(group, admin, "/post daily 10:00 early=Platinum:2h hi")
+    assert bad["text"].startswith("early= is a tier and how much earlier")
+    soon = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    before = sandbox.cursor
+    made = await sandbox.ask(group, admin, f"/post at {soon} early=Gold:2h 限量款今晚开抢")
+    assert made["text"].startswith("✅ Post #")
+    sandbox.cursor = before  # two hours early is now: Gold hears at once, the group in an hour
+    (early,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] in (bob.id, cleo.id)
+        and e["text"] == "限量款今晚开抢",
+        timeout=45,
+    )  # fmt: skip
+    assert early["chat_id"] == bob.id
+    assert early["reply_markup"]["inline_keyboard"][-1][0]["text"] == "退订 / Unsubscribe"

@@ -32,7 +32,7 @@ async def test_stats_starts_with_no_data_then_sends_a_chart(sandbox: SandboxClie
     refused = await sandbox.ask(group, fans[1], "/stats")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
     usage = await sandbox.ask(group, admin, "/stats 2w")
-    assert usage["text"] == "Usage: /stats [7d|30d|90d]"
+    assert usage["text"] == "Usage: /stats [7d|30d|90d] · more: /help stats"
     report = await sandbox.ask(group, admin, "/stats")
     assert report["method"] == "sendPhoto"
     lines = report["text"].splitlines()

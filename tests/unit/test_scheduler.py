@@ -15,8 +15,10 @@ from models import ScheduledPost, create_engine
 from scheduler.core import Jobs, Scheduler
 from scheduler.lock import SchedulerLock
 from scheduler.posts import PostJobs
+from services.chats import ChatService
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
+from services.points import PointsService
 from services.posts import PostContent, PostService, RunStatus, parse_post
 from tests.support.telegram import RecordingSession, recording_bot
 from tests.unit.conftest import GROUP
@@ -156,3 +158,25 @@ async def test_a_post_goes_out_unpinned_and_admins_hear_once_without_the_pin_rig
     notices = [text for text in texts if text.startswith("⚠️")]
     assert len(notices) == 1
     assert "can't pin messages" in notices[0]
+
+
+async def test_an_early_post_reaches_its_tier_privately_before_the_group(
+    session_pool, chat
+) -> None:
+    clock = FrozenClock(CREATED)
+    async with session_pool() as session, session.begin():
+        await PointsService(session, clock).change(GROUP, 42, 2_000, reason="admin", key="gold")
+        await ChatService(session, clock, SHANGHAI).ensure(42, "private", "Gold fan")
+        request = parse_post("daily 09:00 early=Gold:2h 新品抢先看", CREATED, SHANGHAI)
+        await PostService(session, clock, SHANGHAI).create(
+            GROUP, 1, request, PostContent("新品抢先看"), early_tier="gold"
+        )
+    scheduler, _posts, session = scheduler_at(session_pool, NINE - timedelta(hours=3))
+    await scheduler.rebuild()
+    early = [job for job in scheduler.scheduler.get_jobs() if job.id.startswith("post_early:")]
+    assert [job.next_run_time for job in early] == [NINE - timedelta(hours=2)]
+    scheduler, posts, session = scheduler_at(session_pool, NINE - timedelta(minutes=90))
+    await scheduler.rebuild()  # the moment has passed while down: it goes now, once
+    await scheduler.rebuild()
+    await posts.outbox.send_due(scheduler.bot)  # type: ignore[attr-defined]
+    assert session.sent_texts() == ["新品抢先看"]
