@@ -487,7 +487,7 @@ class OrderService:
             order.updated_at = now
             total += payable(order)
             spent[user_id][0] += order.amount_fen - order.refunded_fen
-            spent[user_id][1] += 1
+            spent[user_id][1] += 1 if order.refunded_fen < order.amount_fen else 0
             last_paid[user_id] = max(order.paid_at, last_paid.get(user_id, order.paid_at))
         await self.session.flush()
         await self.session.execute(
@@ -597,10 +597,13 @@ class OrderService:
                     ref=order.order_id, timezone=timezone,
                 )  # fmt: skip
         await self.session.flush()
+        gone = 1 if refunded_fen >= order.amount_fen else 0  # refunded in full: not an order
         await self.session.execute(
             update(Member)
             .where(Member.chat_id == order.chat_id, Member.user_id == order.user_id)
-            .values(spent_fen=Member.spent_fen - grown)  # its net was added when credited
+            .values(  # its net was added when credited
+                spent_fen=Member.spent_fen - grown, orders_paid=Member.orders_paid - gone
+            )
         )
         await self._move_by_spend(order.chat_id, [order.user_id], timezone)
 

@@ -357,7 +357,10 @@ class PointsService:
         for chat_id, user_id, lifetime, tier, owed in after:
             states[chat_id, user_id] = (lifetime, tier)
             if owed:  # rare: a refund took back more than the balance held
-                key = next(a.key for a in awards if a.key in paid and a.user_id == user_id)
+                key = next(
+                    a.key for a in awards
+                    if a.key in paid and (a.chat_id, a.user_id) == (chat_id, user_id)
+                )  # fmt: skip
                 owing[chat_id, user_id] = (earned[chat_id, user_id], owed, key)
         if owing:
             await self._repay_owed(owing)
