@@ -18,6 +18,7 @@ from bot.commands import problem_reply, usage_reply
 from bot.filters import IsAdmin
 from bot.i18n import language_of
 from bot.middlewares.commands import ONCE
+from handlers.refusal import not_seen_here
 from services.chats import ChatProfile, ChatService
 from services.members import find_member
 from services.orders import (
@@ -96,11 +97,7 @@ async def order_command(
     if found["target"]:
         member = await find_member(session, message.chat.id, found["target"])
         if member is None:
-            await message.reply(
-                _("I don't know {who} in this group yet: they need to have written here.").format(
-                    who=escape(found["target"])
-                )
-            )
+            await message.reply(not_seen_here(found["target"]))
             return
         user_id, name = member.user_id, member.display_name or found["target"]
     else:
@@ -177,11 +174,7 @@ async def bind_command(
     if target is not None:
         member = await find_member(session, message.chat.id, target["target"])
         if member is None:
-            await message.reply(
-                _("I don't know {who} in this group yet: they need to have written here.").format(
-                    who=escape(target["target"])
-                )
-            )
+            await message.reply(not_seen_here(target["target"]))
             return
         user_id, nickname = member.user_id, target["nickname"].strip()
     else:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import problem_reply, usage_reply
 from bot.filters import IsAdmin
-from handlers.refusal import admins_only
+from handlers.refusal import admins_only, not_seen_here
 from services.chats import ChatProfile
 from services.members import find_member
 from services.points import MAX_CHANGE, HistoryLine, NotEnoughPoints, PointsService
@@ -136,9 +136,7 @@ async def resolve_target(
     if request.target is not None:
         member = await find_member(session, message.chat.id, request.target)
         if member is None:
-            return _(
-                "I don't know {who} in this group yet: they need to have written here."
-            ).format(who=escape(request.target))
+            return not_seen_here(request.target)
         return member.user_id, member.display_name or request.target
     replied = message.reply_to_message.from_user if message.reply_to_message else None
     if replied is None:

@@ -137,30 +137,22 @@ async def unsubscribe_pressed(
     await query.answer(unsubscribed_text(changed), show_alert=True)
 
 
-async def unsubscribe_command(message: Message, pushes: PushService) -> None:
-    """/unsubscribe: in a group, its pushes; privately, every group's."""
+async def subscription_command(
+    message: Message, command: CommandObject, pushes: PushService
+) -> None:
+    """/unsubscribe or /subscribe: in a group, its pushes; privately, every group's."""
     if message.from_user is None:
         return
+    on = command.command.lower() == "subscribe"
     chat_id = None if message.chat.type == "private" else message.chat.id
-    await message.reply(
-        unsubscribed_text(await pushes.subscribe(message.from_user.id, chat_id, False))
-    )
-
-
-async def subscribe_command(message: Message, pushes: PushService) -> None:
-    if message.from_user is None:
-        return
-    chat_id = None if message.chat.type == "private" else message.chat.id
-    await message.reply(
-        subscribed_text(await pushes.subscribe(message.from_user.id, chat_id, True))
-    )
+    changed = await pushes.subscribe(message.from_user.id, chat_id, on=on)
+    await message.reply(subscribed_text(changed) if on else unsubscribed_text(changed))
 
 
 def create_router() -> Router:
     router = Router(name="pushes")
     router.message.register(push_command, Command("push"), IsAdmin(), flags=ONCE)
-    router.message.register(unsubscribe_command, Command("unsubscribe"), flags=ONCE)
-    router.message.register(subscribe_command, Command("subscribe"), flags=ONCE)
+    router.message.register(subscription_command, Command("unsubscribe", "subscribe"), flags=ONCE)
     router.callback_query.register(push_pressed, PushButton.filter(), IsAdmin())
     router.callback_query.register(push_not_admin, PushButton.filter())
     router.callback_query.register(unsubscribe_pressed, Unsubscribe.filter())

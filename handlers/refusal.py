@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
@@ -14,6 +16,13 @@ from bot.sender_only import for_sender
 async def admins_only(message: Message) -> None:
     """An admin command from someone who is not an admin here."""
     await message.reply(for_sender(_("Sorry, only the group's admins can use this command.")))
+
+
+def not_seen_here(who: str) -> str:
+    """An admin named a member the bot has not seen in this group."""
+    return _("I don't know {who} in this group yet: they need to have written here.").format(
+        who=escape(who)
+    )
 
 
 async def unknown_button(query: CallbackQuery) -> None:
