@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
-import io
 import re
 import unicodedata
 from collections import defaultdict
@@ -43,7 +42,7 @@ from models.base import UTCDateTime
 from models.queries import insert_for
 from services.chats import OrderRules
 from services.clock import Clock
-from services.files import NotText, decode_text
+from services.files import NotText, text_stream
 from services.members import ensure_members
 from services.outbox import Kind, OutboxRow, OutboxService
 from services.points import MAX_CHANGE, TAKEN_BACK, Award, PointsService
@@ -135,10 +134,9 @@ def read_orders(data: bytes, timezone: str) -> Iterator[OrderLine | RefusedLine]
     if len(data) > MAX_FILE_BYTES:
         raise OrderFileError("too big")
     try:
-        text = decode_text(data)
+        rows = csv.reader(text_stream(data))
     except NotText:
         raise OrderFileError("not text") from None
-    rows = csv.reader(io.StringIO(text, newline=""))
     header = next(rows, None)
     if header is None or not any(cell.strip() for cell in header):
         raise OrderFileError("empty")
@@ -152,7 +150,6 @@ def read_orders(data: bytes, timezone: str) -> Iterator[OrderLine | RefusedLine]
 def _orders(
     rows: Iterator[list[str]], where: dict[str, int], zone: ZoneInfo
 ) -> Iterator[OrderLine | RefusedLine]:
-    seen: dict[str, int] = {}
     count = 0
     for line, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
@@ -160,15 +157,7 @@ def _orders(
         count += 1
         if count > MAX_ROWS:
             raise OrderFileError("too many rows")
-        read = _order(line, row, where, zone)
-        if isinstance(read, OrderLine):
-            before = seen.get(read.order_id)
-            if before is not None:
-                if before != read.amount_fen:
-                    yield RefusedLine(line, "twice")
-                continue
-            seen[read.order_id] = read.amount_fen
-        yield read
+        yield _order(line, row, where, zone)
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -356,10 +345,19 @@ class OrderService:
             )
         }
         now = self.clock.now()
-        fresh: list[dict[str, object]] = []
+        fresh: dict[str, dict[str, Any]] = {}  # order id -> row, in the order read
         for line in lines:
             order = known.get(line.order_id)
-            if order is not None:
+            row = fresh.get(line.order_id)
+            if row is not None:  # twice in this chunk (another chunk's are `known`)
+                if row["amount_fen"] != line.amount_fen:
+                    tally.conflicts.append(line.line)
+                else:
+                    tally.same += 1
+                    if line.refunded > row["refunded_fen"]:  # refunded further down the file
+                        row["refunded_fen"] = line.refunded
+                        row["status"] = "refunded" if line.refunded >= line.amount_fen else "paid"
+            elif order is not None:
                 if order.amount_fen != line.amount_fen:
                     tally.conflicts.append(line.line)
                 elif line.refunded > order.refunded_fen:
@@ -371,7 +369,7 @@ class OrderService:
                 tally.unpaid += 1
             else:
                 refunded = line.refunded
-                fresh.append({
+                fresh[line.order_id] = {
                     "chat_id": chat_id, "order_id": line.order_id, "buyer": line.buyer,
                     "buyer_key": buyer_key(line.buyer), "user_id": None,
                     "amount_fen": line.amount_fen, "refunded_fen": refunded,
@@ -380,7 +378,7 @@ class OrderService:
                     "coupon_code": line.coupon, "points": 0,
                     "points_state": PointsState.WAITING.value, "clawed_back": 0,
                     "created_at": now, "updated_at": now,
-                })  # fmt: skip
+                }  # fmt: skip
         if not fresh:
             return tally
         inserted_ids = list(
@@ -388,7 +386,7 @@ class OrderService:
                 insert_for(self.session, Order)
                 .on_conflict_do_nothing(index_elements=["chat_id", "order_id"])
                 .returning(Order.id),
-                fresh,
+                list(fresh.values()),
             )
         )
         tally.same += len(fresh) - len(inserted_ids)  # another worker wrote them just now
