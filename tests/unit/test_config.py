@@ -70,3 +70,10 @@ def test_defaults_need_only_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.default_language == "zh"
     assert settings.webhook_url is None
     assert TOKEN not in repr(settings)
+
+
+def test_a_short_shop_secret_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(bot_token=TOKEN, shop_webhook_secret="tooshort-secret")
+    assert "SHOP_WEBHOOK_SECRET must be at least 16 characters" in str(error.value)
+    assert "tooshort-secret" not in str(error.value)

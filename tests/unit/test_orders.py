@@ -30,7 +30,10 @@ from services.orders import (
     Source,
     Tally,
     amount_in_fen,
+    posted_order,
     read_orders,
+    signature,
+    signed_in_time,
 )
 from services.outbox import Kind
 from services.points import Award, PointsService, audit
@@ -360,3 +363,27 @@ async def test_an_id_twice_in_one_batch_is_the_same_order_or_a_conflict(
     async with session_pool() as session:
         refunded = await session.scalar(select(Order.refunded_fen).where(Order.order_id == "Y"))
     assert refunded == 400  # refunded further down the file
+
+
+def test_a_posted_order_is_signed_over_its_timestamp_and_body_and_read_field_by_field() -> None:
+    body, stamp = b'{"group": -1001}', "1796200000"
+    good = signature("s" * 16, stamp, body)
+    assert signed_in_time("s" * 16, stamp, good, body, now=1796200000 + 299)
+    assert not signed_in_time("s" * 16, stamp, good, body, now=1796200000 + 301)  # stale
+    assert not signed_in_time("s" * 16, stamp, good, body + b" ", now=1796200000)  # changed
+    assert not signed_in_time("t" * 16, stamp, good, body, now=1796200000)  # another secret
+    assert not signed_in_time("s" * 16, None, good, body, now=1796200000)  # unsigned
+    group, line = posted_order(
+        {"group": -1001, "order_id": "W1", "buyer": "bob", "amount": "88.00",
+         "status": "refunded", "refunded": "8.00"}, SHANGHAI,
+    )  # fmt: skip
+    assert (group, line.order_id, line.amount_fen, line.refunded) == (-1001, "W1", 8_800, 800)
+    for bad, field in (
+        ({"order_id": "W1"}, "group"),
+        ({"group": True}, "group"),
+        ({"group": 1, "order_id": "W1", "buyer": "b", "amount": "-1"}, "amount"),
+        ({"group": 1, "order_id": "W1", "buyer": "b", "amount": "1", "status": "?"}, "status"),
+        ([1, 2], "body"),
+    ):
+        with pytest.raises(ValueError, match=field):
+            posted_order(bad, SHANGHAI)
