@@ -13,7 +13,7 @@ import time
 
 from aiohttp import web
 
-from services.orders import MAX_POSTED_BYTES, Source, posted_order, signed_in_time
+from services.orders import MAX_POSTED_BYTES, posted_order, signed_in_time
 from workflows.orders import OrderDesk
 
 logger = logging.getLogger(__name__)
@@ -47,8 +47,8 @@ class ShopOrders:
         except ValueError:
             return refused(400, "bad JSON")
         try:
-            group, line = posted_order(payload, await self.desk.timezone_of(_group(payload)))
-            tally = await self.desk.record(group, [line], Source.HTTP)
+            group, line = posted_order(payload, "UTC")  # bad fields refused before a lookup
+            tally = await self.desk.post(group, payload)
         except ValueError as error:
             return refused(400, f"bad field: {error}")
         except LookupError:
@@ -59,10 +59,3 @@ class ShopOrders:
             )
             return refused(409, "this order id was recorded with another amount")
         return web.json_response({"ok": True})
-
-
-def _group(payload: object) -> int:
-    group = payload.get("group") if isinstance(payload, dict) else None
-    if not isinstance(group, int) or isinstance(group, bool):
-        raise ValueError("group")
-    return group

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from bot.periodic import every
+from services.batching import GroupCommit
+from services.chats import ChatProfile
 from services.orders import (
     CHUNK,
     ImportReport,
@@ -22,17 +25,21 @@ from services.orders import (
     RefusedLine,
     Source,
     Tally,
+    posted_order,
     read_orders,
 )
 
 logger = logging.getLogger(__name__)
 CHECK_EVERY = 10.0
+POSTED_PER_TRANSACTION = 200
 
 
 class OrderDesk:
     def __init__(self, background: Background, wake: Callable[[], None] | None = None) -> None:
         self.background = background
         self.wake = wake or (lambda: None)  # the outbox sender: a member may be told
+        # Orders posted over HTTP side by side share a transaction (one commit, not one each)
+        self._posted = GroupCommit(self._record_posted, max_batch=POSTED_PER_TRANSACTION)
 
     def _service(self, session: AsyncSession) -> OrderService:
         return self.background.services.orders(session)
@@ -74,6 +81,38 @@ class OrderDesk:
         if tally.credited:
             self.wake()
         return tally
+
+    async def post(self, chat_id: int, payload: dict[str, Any]) -> Tally:
+        """An order posted to /shop/orders (read by `posted_order`, a time without a zone in
+        the group's), recorded with those posted alongside it; LookupError for a group the bot
+        does not know."""
+        tally = await self._posted.submit((chat_id, payload))
+        if tally is None:
+            raise LookupError(chat_id)
+        return tally
+
+    async def _record_posted(self, posted: list[tuple[int, dict[str, Any]]]) -> list[Tally | None]:
+        results: list[Tally | None] = []
+        async with self.background.session_pool() as session, session.begin():
+            chats, orders = self.background.services.chats(session), self._service(session)
+            profiles: dict[int, ChatProfile | None] = {}
+            for chat_id, payload in posted:  # one by one: each caller hears of its own order
+                if chat_id not in profiles:
+                    profiles[chat_id] = await chats.profile(chat_id)
+                profile = profiles[chat_id]
+                if profile is None:
+                    results.append(None)
+                    continue
+                _group, line = posted_order(payload, profile.timezone)
+                results.append(
+                    await orders.record(
+                        chat_id, [line], source=Source.HTTP, rules=profile.order_rules,
+                        timezone=profile.timezone,
+                    )
+                )  # fmt: skip
+        if any(tally is not None and tally.credited for tally in results):
+            self.wake()
+        return results
 
     async def timezone_of(self, chat_id: int) -> str:
         async with self.background.session_pool() as session:
