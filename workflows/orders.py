@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.background import Background
 from bot.periodic import every
 from services.batching import GroupCommit
-from services.chats import ChatProfile
 from services.orders import (
     CHUNK,
     ImportReport,
@@ -92,25 +92,29 @@ class OrderDesk:
         return tally
 
     async def _record_posted(self, posted: list[tuple[int, dict[str, Any]]]) -> list[Tally | None]:
-        results: list[Tally | None] = []
+        """Each group's posted orders as one batch of `record` (a line number per caller, so
+        each hears whether its own order was refused), all in one transaction."""
+        results: list[Tally | None] = [None] * len(posted)
+        credited = False
         async with self.background.session_pool() as session, session.begin():
             chats, orders = self.background.services.chats(session), self._service(session)
-            profiles: dict[int, ChatProfile | None] = {}
-            for chat_id, payload in posted:  # one by one: each caller hears of its own order
-                if chat_id not in profiles:
-                    profiles[chat_id] = await chats.profile(chat_id)
-                profile = profiles[chat_id]
+            for chat_id in dict.fromkeys(chat_id for chat_id, _payload in posted):
+                profile = await chats.profile(chat_id)
                 if profile is None:
-                    results.append(None)
-                    continue
-                _group, line = posted_order(payload, profile.timezone)
-                results.append(
-                    await orders.record(
-                        chat_id, [line], source=Source.HTTP, rules=profile.order_rules,
-                        timezone=profile.timezone,
-                    )
+                    continue  # its callers get None: no such group
+                mine = [n for n, (chat, _payload) in enumerate(posted) if chat == chat_id]
+                lines = [
+                    replace(posted_order(posted[n][1], profile.timezone)[1], line=n) for n in mine
+                ]
+                tally = await orders.record(
+                    chat_id, lines, source=Source.HTTP, rules=profile.order_rules,
+                    timezone=profile.timezone,
                 )  # fmt: skip
-        if any(tally is not None and tally.credited for tally in results):
+                credited = credited or bool(tally.credited)
+                refused = set(tally.conflicts)
+                for n in mine:
+                    results[n] = Tally(conflicts=[n] if n in refused else [])
+        if credited:
             self.wake()
         return results
 
