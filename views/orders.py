@@ -193,9 +193,11 @@ def sales_text(
     conversion = sales.payers / active if active else 0.0
     names = {tier.key: tier.label(language) for tier in ladder}
     lines = [
-        _("🛍 <b>Sales</b>: {orders} orders · GMV {gmv}").format(
-            orders=number(sales.orders), gmv=yuan(sales.gmv_fen)
-        ),
+        ngettext(
+            "🛍 <b>Sales</b>: {orders} order · GMV {gmv}",
+            "🛍 <b>Sales</b>: {orders} orders · GMV {gmv}",
+            sales.orders,
+        ).format(orders=number(sales.orders), gmv=yuan(sales.gmv_fen)),
         _("💳 Paying members: {payers} · conversion {rate} of {active} active").format(
             payers=number(sales.payers), rate=f"{conversion:.1%}", active=number(active)
         ),
@@ -215,7 +217,11 @@ def sales_text(
 
 
 def funnel_line(funnel: CouponFunnel) -> str:
-    return _("🎟 {name}: {issued} issued → {used} used → {orders} orders, {gmv}").format(
+    return ngettext(
+        "🎟 {name}: {issued} issued → {used} used → {orders} order, {gmv}",
+        "🎟 {name}: {issued} issued → {used} used → {orders} orders, {gmv}",
+        funnel.orders,
+    ).format(
         name=escape(funnel.label), issued=number(funnel.issued), used=number(funnel.used),
         orders=number(funnel.orders), gmv=yuan(funnel.gmv_fen),
     )  # fmt: skip
@@ -227,9 +233,11 @@ def campaign_sales_text(campaign: Campaign, sales: CampaignSales) -> str:
         _("🪙 {points} points to {members} members under its multiplier").format(
             points=number(sales.points), members=number(sales.members)
         ),
-        _("🛍 {orders} orders from its coupons · GMV {gmv}").format(
-            orders=number(sales.orders), gmv=yuan(sales.gmv_fen)
-        ),
+        ngettext(
+            "🛍 {orders} order from its coupons · GMV {gmv}",
+            "🛍 {orders} orders from its coupons · GMV {gmv}",
+            sales.orders,
+        ).format(orders=number(sales.orders), gmv=yuan(sales.gmv_fen)),
     ]
     if sales.coupons is not None:
         lines.append(funnel_line(sales.coupons))

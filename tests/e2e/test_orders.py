@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ import aiohttp
 from sandbox.client import Event, SandboxClient
 from tests.e2e.conftest import Launch
 from tests.e2e.test_first_day import fan_group
-from tests.e2e.test_shop import press, send_file, start_privately
+from tests.e2e.test_shop import press, send_file, start_privately, stocked_shop
 from tests.support.processes import ShiftedClock, free_port
 
 TAOBAO = Path(__file__).parent.parent / "fixtures" / "taobao_orders.csv"
@@ -242,3 +243,47 @@ async def test_an_early_post_reaches_gold_members_privately_before_the_group(
     )  # fmt: skip
     assert early["chat_id"] == bob.id
     assert early["reply_markup"]["inline_keyboard"][-1][0]["text"] == "退订 / Unsubscribe"
+
+
+async def test_an_order_naming_a_campaigns_coupon_is_its_sale_in_stats_campaign(
+    launch: Launch,
+) -> None:
+    sandbox, _bot = await launch(SCHEDULER_ENABLED="true")  # the campaign's greeting
+    group, admin, (bob, _cleo), coffee = await stocked_shop(sandbox)
+    await sandbox.ask(group, admin, "/settings language en")
+    await sandbox.ask(group, admin, f"/reward codes {coffee} generate 2 prefix=COF")
+    await start_privately(sandbox, bob)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    if datetime.now(ZoneInfo("Asia/Shanghai")).hour == 23:
+        today += timedelta(days=1)  # not across midnight while the test runs
+    started = await sandbox.ask(
+        group, admin, f"/campaign new Double {today} {today} x2 coupon={coffee} Enjoy!"
+    )
+    campaign_id = re.findall(r"#(\d+)", started["text"])[0]
+    (greeting,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and (e["text"] or "").startswith("🎉 Double"), timeout=40
+    )
+    (button,) = greeting["reply_markup"]["inline_keyboard"][0]
+    before = sandbox.cursor
+    await sandbox.press(group.id, greeting["message_id"], bob, button["callback_data"])
+    sandbox.cursor = before
+    (coupon,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "COF-" in (e["text"] or "")
+    )
+    code = re.findall(r"COF-\w{4}-\w{4}", coupon["text"])[0]
+    paid = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+    export = (
+        f"order_id,buyer,amount,paid_at,status,coupon\nC-1,bob-shop,120.00,{paid},paid,{code}\n"
+    )
+    imported = await send_file(
+        sandbox, group, admin, "orders.csv", export.encode(), "/orders import"
+    )
+    assert imported["text"].splitlines()[1].startswith("🧾 1 new order")
+    report = await sandbox.ask(group, admin, f"/stats campaign {campaign_id}")
+    assert report["text"].splitlines()[2:] == [
+        "🛍 1 order from its coupons · GMV ¥120.00",
+        "🎟 Double: 1 issued → 1 used → 1 order, ¥120.00",
+    ]
+    assert code not in report["text"]
+    listing = await sandbox.ask(group, admin, "/stats campaign 999")
+    assert listing["text"].startswith("There is no such campaign here")
