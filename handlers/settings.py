@@ -139,7 +139,7 @@ async def set_order_rule(
         return False
     name, raw = args[1].lower(), args[2].lower()
     wanted = {"points": "purchase", "orders": "return_days", "tiers": "basis"}[section]
-    if name != wanted or (name != "basis" and not raw.isdigit()):
+    if name != wanted or (name != "basis" and not (raw.isascii() and raw.isdigit())):
         await message.reply(usage_reply("settings", section))
         return False
     try:
