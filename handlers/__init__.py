@@ -60,7 +60,10 @@ def feature_routers() -> list[Router]:
     addressed = Router(name="addressed")
     addressed.message.filter(may_be_for_the_bot)
     addressed.include_routers(
-        draw_dialogue.create_router(), shop.create_note_router(), faq.create_question_router()
+        draw_dialogue.create_router(),
+        shop.create_note_router(),
+        orders.create_file_router(),
+        faq.create_question_router(),
     )
     # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.
     return [

@@ -9,7 +9,7 @@ from html import escape
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import Document, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,13 +42,14 @@ ORDER = re.compile(
 REFUND = re.compile(
     r"^refund\s+(?P<order_id>\S{1,64})(?:\s+(?P<amount>[¥￥]?[\d,]+(?:\.\d{1,2})?))?$"
 )
+IMPORT = re.compile(r"^/orders(?:@\w+)?\s+import\s*$", re.IGNORECASE)
 ADMIN_BIND = re.compile(r"^(?P<target>@\w{3,32}|\d{3,20})\s+(?P<nickname>\S.*)$")
 
 
 async def orders_command(
     message: Message, command: CommandObject, bot: Bot, order_desk: OrderDesk
 ) -> None:
-    """/orders import, as the caption of the export or in reply to it."""
+    """/orders import, as the caption of the export, in reply to it, or answered by it."""
     if (command.args or "").strip().lower() != "import":
         await message.reply(usage_reply("orders"))
         return
@@ -56,9 +57,32 @@ async def orders_command(
         message.reply_to_message.document if message.reply_to_message else None
     )
     if document is None:
-        reason = _("Send the export file with /orders import as its caption, or reply to it.")
-        await message.reply(problem_reply(reason, "orders"))
+        await message.reply(
+            _("Now send the export file as a reply to this /orders import (or with the command "
+              "as its caption).")
+        )  # fmt: skip
         return
+    await import_document(message, document, bot, order_desk)
+
+
+def answers_an_import(message: Message) -> bool:
+    """A file sent as a reply to an `/orders import` that came without one."""
+    replied = message.reply_to_message
+    return (
+        message.document is not None
+        and replied is not None
+        and IMPORT.match(replied.text or "") is not None
+    )
+
+
+async def import_reply(message: Message, bot: Bot, order_desk: OrderDesk) -> None:
+    assert message.document is not None
+    await import_document(message, message.document, bot, order_desk)
+
+
+async def import_document(
+    message: Message, document: Document, bot: Bot, order_desk: OrderDesk
+) -> None:
     if (document.file_size or 0) > MAX_FILE_BYTES:
         await message.reply(file_problem(OrderFileError("too big")))
         return
@@ -233,6 +257,13 @@ async def unbind_command(
         return
     await orders.unbind(message.chat.id, nickname)
     await message.reply(_("✅ Unbound; the orders credited before stay credited."))
+
+
+def create_file_router() -> Router:
+    """A file answering an `/orders import` (a plain message: it reaches no command router)."""
+    router = Router(name="order-files")
+    router.message.register(import_reply, answers_an_import, IsAdmin())
+    return router
 
 
 def create_router() -> Router:

@@ -60,7 +60,12 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
         "line 9: unknown status",
         "line 10: the same order id with another amount",
     ]
-    again = await send_file(sandbox, group, admin, "ExportOrderList.csv", data, "/orders import")
+    asked = await sandbox.ask(group, admin, "/orders import")  # the file comes as a reply
+    assert asked["text"].startswith("Now send the export file as a reply")
+    sent = await sandbox.send(
+        group, admin, document=("ExportOrderList.csv", data), reply_to=asked["reply_to"]
+    )
+    again = await sandbox.reply_to(group.id, sent["message"]["message_id"])
     assert again["text"].splitlines()[1] == "🧾 0 new orders · 0 refunds applied · 4 already in"
 
     before = sandbox.cursor  # the private note may come before the reply
