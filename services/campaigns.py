@@ -142,9 +142,8 @@ class CampaignService:
         )
         return list(found)
 
-    async def running(self, chat_id: int, at: datetime | None = None) -> Campaign | None:
-        """The campaign running in the chat now, or at `at` (when an order was paid)."""
-        now = at or self.clock.now()
+    async def running(self, chat_id: int) -> Campaign | None:
+        now = self.clock.now()
         return await self.session.scalar(
             select(Campaign)
             .where(Campaign.chat_id == chat_id, Campaign.deleted.is_(False))

@@ -45,8 +45,8 @@ from services.clock import Clock
 from services.files import NotText, text_stream
 from services.members import ensure_members
 from services.outbox import Kind, OutboxRow, OutboxService
-from services.points import MAX_CHANGE, TAKEN_BACK, Award, PointsService
-from services.tiers import BY_SPEND, TierService
+from services.points import TAKEN_BACK, Award, PointsService, times
+from services.tiers import BY_POINTS, BY_SPEND, TierService, tier_figure
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 MAX_ROWS = 100_000
@@ -300,6 +300,11 @@ class MemberOrders:
     nicknames: list[str]
 
 
+def status_of(amount_fen: int, refunded_fen: int) -> str:
+    """An order's `status`: refunded once all of it is, else paid (a part refunded or none)."""
+    return "refunded" if refunded_fen >= amount_fen else "paid"
+
+
 def payable(order: Order) -> int:
     """The points an order pays now: its points for what of its amount is not refunded."""
     if order.amount_fen <= 0:
@@ -356,7 +361,7 @@ class OrderService:
                     tally.same += 1
                     if line.refunded > row["refunded_fen"]:  # refunded further down the file
                         row["refunded_fen"] = line.refunded
-                        row["status"] = "refunded" if line.refunded >= line.amount_fen else "paid"
+                        row["status"] = status_of(line.amount_fen, line.refunded)
             elif order is not None:
                 if order.amount_fen != line.amount_fen:
                     tally.conflicts.append(line.line)
@@ -373,7 +378,7 @@ class OrderService:
                     "chat_id": chat_id, "order_id": line.order_id, "buyer": line.buyer,
                     "buyer_key": buyer_key(line.buyer), "user_id": None,
                     "amount_fen": line.amount_fen, "refunded_fen": refunded,
-                    "status": "refunded" if refunded >= line.amount_fen else "paid",
+                    "status": status_of(line.amount_fen, refunded),
                     "paid_at": line.paid_at or now, "source": source.value,
                     "coupon_code": line.coupon, "points": 0,
                     "points_state": PointsState.WAITING.value, "clawed_back": 0,
@@ -471,12 +476,9 @@ class OrderService:
         for order in orders:
             user_id = owners[order.id]
             running = next((c for c in campaigns if c.starts_at <= order.paid_at < c.ends_at), None)
-            points = order.amount_fen * rules.purchase // 100
-            points = points * tiered.get((chat_id, user_id), 100) // 100
-            if running is not None:
-                points = points * running.multiplier_pct // 100
+            points = times(order.amount_fen * rules.purchase // 100, tiered.get((chat_id, user_id)))
             order.user_id = user_id
-            order.points = min(points, MAX_CHANGE)
+            order.points = times(points, running.multiplier_pct if running else None)
             order.points_campaign_id = running.id if running else None
             order.confirm_at = order.paid_at + window
             order.points_state = (
@@ -502,7 +504,7 @@ class OrderService:
                 for user_id, (fen, count) in sorted(spent.items())
             ],
         )
-        await self._move_by_spend(chat_id, sorted(spent), timezone)
+        await self._move_tiers(chat_id, sorted(spent), timezone, BY_SPEND)
         await self.confirm([order for order in orders if order.paid_at + window <= now], timezone)
         await self._tell_pending(
             [order for order in orders if order.points_state == PointsState.PENDING], language
@@ -577,7 +579,7 @@ class OrderService:
         in proportion (to none); paid, that share is taken back."""
         grown = refunded_fen - order.refunded_fen
         order.refunded_fen = refunded_fen
-        order.status = "refunded" if refunded_fen >= order.amount_fen else "paid"
+        order.status = status_of(order.amount_fen, refunded_fen)
         order.updated_at = self.clock.now()
         if order.user_id is None:
             await self.session.flush()
@@ -603,7 +605,7 @@ class OrderService:
                 spent_fen=Member.spent_fen - grown, orders_paid=Member.orders_paid - gone
             )
         )
-        await self._move_by_spend(order.chat_id, [order.user_id], timezone)
+        await self._move_tiers(order.chat_id, [order.user_id], timezone, BY_SPEND)
 
     async def take_back(
         self, chat_id: int, user_id: int, points: int, *, key: str, ref: str, timezone: str
@@ -631,26 +633,24 @@ class OrderService:
                 .where(Member.chat_id == chat_id, Member.user_id == user_id)
                 .values(points_owed=Member.points_owed + (points - taken))
             )
-        if await TierService(self.session, self.points.ladders).basis(chat_id) != BY_SPEND:
-            after = await self.points.member(chat_id, user_id)
-            assert after is not None
-            await self.session.refresh(after)
-            await self.points.move_tiers(
-                {chat_id: timezone}, {(chat_id, user_id): (after.lifetime_points, after.tier)}
-            )
+        await self._move_tiers(chat_id, [user_id], timezone, BY_POINTS)
         return taken
 
-    async def _move_by_spend(self, chat_id: int, user_ids: Sequence[int], timezone: str) -> None:
-        if await TierService(self.session, self.points.ladders).basis(chat_id) != BY_SPEND:
+    async def _move_tiers(
+        self, chat_id: int, user_ids: Sequence[int], timezone: str, basis: str
+    ) -> None:
+        """Put the members on the tier their figure reaches, when the chat's tiers go by
+        `basis`: a clawback lowers lifetime points, an order or a refund changes spend."""
+        if await TierService(self.session, self.points.ladders).basis(chat_id) != basis:
             return
-        rows = await self.session.execute(
-            select(Member.user_id, Member.spent_fen, Member.tier).where(
-                Member.chat_id == chat_id, Member.user_id.in_(list(user_ids))
-            )
+        members = await self.session.scalars(
+            select(Member)
+            .where(Member.chat_id == chat_id, Member.user_id.in_(list(user_ids)))
+            .execution_options(populate_existing=True)  # after Core updates of their rows
         )
         await self.points.move_tiers(
             {chat_id: timezone},
-            {(chat_id, user_id): (fen // 100, tier) for user_id, fen, tier in rows},
+            {(chat_id, m.user_id): (tier_figure(m, basis), m.tier) for m in members},
         )
 
     async def bind(

@@ -214,7 +214,7 @@ class PointsService:
         campaign_id = boosted_by or campaign_id
         if delta > 0 and reason not in NOT_BOOSTED and reason not in NOT_EARNED:
             tiered = await self.tier_multipliers([(chat_id, user_id)])
-            delta = _times(delta, tiered.get((chat_id, user_id)))
+            delta = times(delta, tiered.get((chat_id, user_id)))
         # A refused deduction undoes its ledger row; an addition cannot be refused.
         savepoint = self.session.begin_nested() if delta < 0 else nullcontext()
         async with savepoint:
@@ -300,7 +300,7 @@ class PointsService:
         tiered = await self.tier_multipliers([(a.chat_id, a.user_id) for a in awards])
         if tiered:
             boosted = [
-                (_times(points, tiered.get((a.chat_id, a.user_id))), campaign)
+                (times(points, tiered.get((a.chat_id, a.user_id))), campaign)
                 if a.reason not in NOT_BOOSTED else (points, campaign)
                 for a, (points, campaign) in zip(awards, boosted, strict=True)
             ]  # fmt: skip
@@ -639,7 +639,8 @@ class PointsService:
         return Balance(points=points, lifetime_points=lifetime, applied=applied)
 
 
-def _times(points: int, pct: int | None) -> int:
+def times(points: int, pct: int | None) -> int:
+    """`points` multiplied by `pct` percent (None: as they are), never past MAX_CHANGE."""
     return points if pct is None else min(MAX_CHANGE, points * pct // 100)
 
 
