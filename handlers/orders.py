@@ -35,13 +35,12 @@ from views.numbers import yuan
 from views.orders import bound_text, file_problem, import_text, recorded_text
 from workflows.orders import OrderDesk
 
+AMOUNT = r"[¥￥]?[\d,]+(?:\.\d{1,2})?"  # read exactly by `amount_in_fen`
 ORDER = re.compile(
-    r"^(?:(?P<target>@\w{3,32}|\d{3,20})\s+)?(?P<amount>[¥￥]?[\d,]+(?:\.\d{1,2})?)"
+    rf"^(?:(?P<target>@\w{{3,32}}|\d{{3,20}})\s+)?(?P<amount>{AMOUNT})"
     r"(?:\s+(?P<order_id>\S{1,64}))?$"
 )
-REFUND = re.compile(
-    r"^refund\s+(?P<order_id>\S{1,64})(?:\s+(?P<amount>[¥￥]?[\d,]+(?:\.\d{1,2})?))?$"
-)
+REFUND = re.compile(rf"^refund\s+(?P<order_id>\S{{1,64}})(?:\s+(?P<amount>{AMOUNT}))?$")
 IMPORT = re.compile(r"^/orders(?:@\w+)?\s+import\s*$", re.IGNORECASE)
 ADMIN_BIND = re.compile(r"^(?P<target>@\w{3,32}|\d{3,20})\s+(?P<nickname>\S.*)$")
 

@@ -85,8 +85,17 @@ async def post(
 
 def content_of(message: Message, request: PostRequest, command: CommandObject) -> PostContent:
     """The replied-to message's content, else the text after the options (entities kept)."""
+    return message_content(message, command, request.text, request.text_start)
+
+
+def message_content(
+    message: Message, command: CommandObject, text: str, text_start: int
+) -> PostContent:
+    """What a command sends on (a post, a push): the replied-to message when the command has
+    no `text` of its own, else that text (starting at `text_start` in the arguments) with its
+    entities; PostInputError when there is nothing or too much."""
     source = message.reply_to_message
-    if source is not None and not request.text:
+    if source is not None and not text:
         photo = source.photo[-1].file_id if source.photo else None
         entities = source.caption_entities if photo else source.entities
         content = PostContent(
@@ -97,10 +106,10 @@ def content_of(message: Message, request: PostRequest, command: CommandObject) -
     else:
         # The command's text is "/post@bot args": entities count UTF-16 units from its start.
         prefix = (message.text or "")[: len(message.text or "") - len(command.args or "")]
-        start = utf16_length(prefix + (command.args or "")[: request.text_start])
-        end = start + utf16_length(request.text)
+        start = utf16_length(prefix + (command.args or "")[:text_start])
+        end = start + utf16_length(text)
         content = PostContent(
-            request.text or None,
+            text or None,
             [
                 {**entity.model_dump(exclude_none=True), "offset": entity.offset - start}
                 for entity in message.entities or ()

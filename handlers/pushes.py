@@ -12,8 +12,9 @@ from aiogram.utils.i18n import gettext as _
 from bot.commands import problem_reply, usage_reply
 from bot.filters import IsAdmin
 from bot.middlewares.commands import ONCE
+from handlers.posts import message_content
 from services.chats import ChatProfile
-from services.posts import PostContent, PostInputError, utf16_length
+from services.posts import PostContent, PostInputError
 from services.pushes import PushError, PushService, parse_audience
 from services.tiers import TierService
 from views.pushes import (
@@ -30,34 +31,22 @@ from views.pushes import (
 
 
 def content_of(message: Message, command: CommandObject) -> tuple[PostContent, list[list[str]]]:
-    """The replied-to message (its link buttons too), else the text after the audience."""
-    source = message.reply_to_message
+    """What a post would send (the replied-to message, else the text after the audience), and
+    the replied-to message's link buttons."""
     args = command.args or ""
-    word, _space, text = args.partition(" ")
-    if source is not None and not text.strip():
-        photo = source.photo[-1].file_id if source.photo else None
-        formatting = source.caption_entities if photo else source.entities
-        buttons = [
-            [button.text, button.url]
-            for row in (source.reply_markup.inline_keyboard if source.reply_markup else [])
-            for button in row
-            if button.url
-        ]
-        return PostContent(
-            source.caption if photo else source.text,
-            [entity.model_dump(exclude_none=True) for entity in formatting or ()],
-            photo,
-        ), buttons
-    prefix = (message.text or "")[: len(message.text or "") - len(args)]
-    start = utf16_length(prefix + word + " " + text[: len(text) - len(text.lstrip())])
-    body = text.strip()
-    end = start + utf16_length(body)
-    entities = [
-        {**entity.model_dump(exclude_none=True), "offset": entity.offset - start}
-        for entity in message.entities or ()
-        if entity.offset >= start and entity.offset + entity.length <= end
+    rest = args.partition(" ")[2]  # after the audience
+    text = rest.strip()
+    content = message_content(message, command, text, len(args) - len(rest.lstrip()))
+    source = message.reply_to_message
+    if text or source is None or source.reply_markup is None:
+        return content, []
+    buttons = [
+        [button.text, button.url]
+        for row in source.reply_markup.inline_keyboard
+        for button in row
+        if button.url
     ]
-    return PostContent(body or None, entities), []
+    return content, buttons
 
 
 async def push_command(
@@ -75,7 +64,6 @@ async def push_command(
         return
     try:
         content, buttons = content_of(message, command)
-        content.check()
     except PostInputError as bad:
         reason = (
             _("A push needs a text, or a reply to the message to send.")

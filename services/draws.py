@@ -353,16 +353,16 @@ class DrawService:
         entries: list[dict[str, object]] = []
         added: Counter[int] = Counter()  # entries per draw
         results: list[Joined] = []
+        tiers = TierService(self.session, self.points.ladders)
+        bases = {chat_id: await tiers.basis(chat_id) for chat_id in {c for c, _user in pairs}}
         for request in requests:
             draw = draws.get(request.draw_id)
             if draw is None or draw.chat_id != request.chat_id:
                 results.append(Joined(JoinOutcome.UNKNOWN))
                 continue
             member = members[request.chat_id, request.user_id]
-            basis = await TierService(self.session, self.points.ladders).basis(draw.chat_id)
-            outcome = self._refusal(
-                draw, member, (draw.id, member.user_id) in entered, now, tier_figure(member, basis)
-            )
+            figure = tier_figure(member, bases[draw.chat_id])
+            outcome = self._refusal(draw, member, (draw.id, member.user_id) in entered, now, figure)
             if outcome is not None:
                 results.append(Joined(outcome, draw, member.points))
                 continue

@@ -56,6 +56,11 @@ def parse_audience(word: str, ladder: list[Tier]) -> Audience | None:
     return Audience("tier", tier.key) if tier is not None else None
 
 
+def early_key(post_id: int, fire_time: datetime) -> str:
+    """A post's early run is one push per (post, fire time)."""
+    return f"early:{post_id}:{fire_time.isoformat()}"
+
+
 def audience_of(stored: str) -> Audience:
     kind, _colon, key = stored.partition(":")
     return Audience(kind, key)
@@ -171,7 +176,7 @@ class PushService:
     async def early(self, post: ScheduledPost, fire_time: datetime, timezone: str) -> Push | None:
         """A post's early run (优先购) for its tier and those above, once per (post, fire time):
         a push confirmed at once; None when it ran before or nobody can get it."""
-        key = f"early:{post.id}:{fire_time.isoformat()}"
+        key = early_key(post.id, fire_time)
         push_id = await self.session.scalar(
             insert_for(self.session, Push)
             .values(
@@ -193,8 +198,10 @@ class PushService:
             return None
 
     async def early_done(self, post_id: int, fire_time: datetime) -> bool:
-        key = f"early:{post_id}:{fire_time.isoformat()}"
-        return await self.session.scalar(select(Push.id).where(Push.key == key)) is not None
+        found = await self.session.scalar(
+            select(Push.id).where(Push.key == early_key(post_id, fire_time))
+        )
+        return found is not None
 
     async def cancel(self, chat_id: int, push_id: int) -> bool:
         cancelled = await self.session.execute(
