@@ -12,7 +12,7 @@ import io
 import json
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,13 @@ import aiohttp
 from sandbox.client import Event, SandboxClient
 from tests.e2e.conftest import Launch
 from tests.e2e.test_first_day import fan_group
-from tests.e2e.test_shop import press, send_file, start_privately, stocked_shop
+from tests.e2e.test_shop import (
+    campaign_day,
+    press,
+    send_file,
+    start_privately,
+    stocked_shop,
+)
 from tests.support.processes import ShiftedClock, free_port
 
 TAOBAO = Path(__file__).parent.parent / "fixtures" / "taobao_orders.csv"
@@ -258,9 +264,7 @@ async def test_an_order_naming_a_campaigns_coupon_is_its_sale_in_stats_campaign(
     await sandbox.ask(group, admin, "/settings language en")
     await sandbox.ask(group, admin, f"/reward codes {coffee} generate 2 prefix=COF")
     await start_privately(sandbox, bob)
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    if datetime.now(ZoneInfo("Asia/Shanghai")).hour == 23:
-        today += timedelta(days=1)  # not across midnight while the test runs
+    today = await campaign_day(sandbox, group, admin)
     started = await sandbox.ask(
         group, admin, f"/campaign new Double {today} {today} x2 coupon={coffee} Enjoy!"
     )
@@ -276,7 +280,7 @@ async def test_an_order_naming_a_campaigns_coupon_is_its_sale_in_stats_campaign(
         lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "COF-" in (e["text"] or "")
     )
     code = re.findall(r"COF-\w{4}-\w{4}", coupon["text"])[0]
-    paid = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+    paid = datetime.now(UTC).isoformat(timespec="seconds")
     export = (
         f"order_id,buyer,amount,paid_at,status,coupon\nC-1,bob-shop,120.00,{paid},paid,{code}\n"
     )

@@ -5,7 +5,7 @@ outbox), refusals, and buttons pressed twice, by someone else or forged."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sandbox.client import Event, Group, SandboxClient, User
@@ -22,6 +22,17 @@ async def stocked_shop(sandbox: SandboxClient) -> tuple[Group, User, list[User],
     found = re.match(r"✅ Reward #(\d+) added: Coffee coupon\.", added["text"])
     assert found is not None, added["text"]
     return group, admin, fans, int(found[1])
+
+
+async def campaign_day(sandbox: SandboxClient, group: Group, admin: User) -> date:
+    """Today in a time zone the group is set to where today is not about to end: a campaign
+    of today runs now, and does not end while the test runs (Shanghai's 23:00 is London's
+    15:00)."""
+    for zone in ("Asia/Shanghai", "Europe/London"):
+        if datetime.now(ZoneInfo(zone)).hour < 23:
+            await sandbox.ask(group, admin, f"/settings timezone {zone}")
+            return datetime.now(ZoneInfo(zone)).date()
+    raise AssertionError("no zone whose day goes on")
 
 
 async def send_file(
@@ -229,9 +240,7 @@ async def test_a_draw_prize_and_a_campaign_coupon_hand_out_codes_once_each(
     )
     assert re.search(r"Your code: COF-\w{4}-\w{4}", prize["text"])
 
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    if datetime.now(ZoneInfo("Asia/Shanghai")).hour == 23:
-        today += timedelta(days=1)  # not across midnight while the test runs: tomorrow's
+    today = await campaign_day(sandbox, group, admin)
     started = await sandbox.ask(
         group, admin, f"/campaign new Double {today} {today} x2 coupon={coffee} Enjoy!"
     )
