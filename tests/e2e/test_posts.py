@@ -146,6 +146,7 @@ async def test_the_daily_cadence_follows_the_groups_settings(
     launch: Launch, tmp_path: Path
 ) -> None:
     clock = ShiftedClock(tmp_path)
+    clock.clear_of_midnight(SHANGHAI)  # the digest counts the day's sign-in
     sandbox, _bot = await launch(**clock.env(), SCHEDULER_ENABLED="true")
     group, admin = await english_group(sandbox)
     fan = await sandbox.create_user("Fay", None, "en")

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sandbox.server import DEFAULT_TOKEN
 
@@ -144,6 +146,20 @@ class ShiftedClock:
         self.offset += seconds
         self.file.write_text(f"+{self.offset}\n")
         await asyncio.sleep(1.1)  # the bot's cached offset expires
+
+    def now(self, zone: ZoneInfo) -> datetime:
+        return (datetime.now(UTC) + timedelta(seconds=self.offset)).astimezone(zone)
+
+    def clear_of_midnight(self, zone: ZoneInfo, minutes: int = 30) -> date:
+        """Before the bot starts: moves the clock past the zone's midnight when the day ends
+        within `minutes`, so that a test counting one day's events does not see the day turn
+        while it runs. Returns the bot's today there."""
+        now = self.now(zone)
+        left = timedelta(days=1) - (now - now.replace(hour=0, minute=0, second=0, microsecond=0))
+        if left <= timedelta(minutes=minutes):
+            self.offset += int(left.total_seconds()) + 60
+            self.file.write_text(f"+{self.offset}\n")
+        return self.now(zone).date()
 
 
 def free_port() -> int:
