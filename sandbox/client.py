@@ -153,8 +153,10 @@ class SandboxClient:
         caption: str | None = None,
         reply_to: int | None = None,
         thread_id: int | None = None,
+        forwarded_from_channel: str | None = None,
     ) -> dict[str, Any]:
-        """`user=None` posts as the group's anonymous admin; `document` is (name, content)."""
+        """`user=None` posts as the group's anonymous admin; `document` is (name, content);
+        `forwarded_from_channel` (a title) makes it a forward of a channel's post."""
         attached = (
             {"name": document[0], "content": base64.b64encode(document[1]).decode()}
             if document
@@ -169,9 +171,17 @@ class SandboxClient:
             "caption": caption,
             "reply_to": reply_to,
             "thread_id": thread_id,
+            "forwarded_from_channel": forwarded_from_channel,
         }
         result: dict[str, Any] = await self._request(
             "POST", f"/control/chats/{group.id}/messages", payload
+        )
+        return result
+
+    async def request_join(self, group: Group, user: User) -> dict[str, Any]:
+        """The user asks to join (a group that approves joins): a chat_join_request update."""
+        result: dict[str, Any] = await self._request(
+            "POST", f"/control/chats/{group.id}/join_requests", {"user_id": user.id}
         )
         return result
 

@@ -39,58 +39,6 @@ async def body(request: web.Request) -> dict[str, Any]:
     return data
 
 
-def emit_message(world: World, chat: SandboxChat, message: dict[str, Any]) -> int | None:
-    if not world.sees_message(chat, message):
-        return None
-    update = world.push_update("message", message)
-    return update["update_id"] if update else None
-
-
-def change_membership(
-    world: World,
-    chat: SandboxChat,
-    user: SandboxUser,
-    status: str,
-    *,
-    rights: dict[str, bool] | None = None,
-    by: SandboxUser | None = None,
-    invite_link: str | None = None,
-) -> dict[str, Any]:
-    old = chat.members.get(user.id, Membership("left"))
-    new = Membership(status, dict.fromkeys(ADMIN_RIGHTS, True) if rights is None else rights)
-    if status != "administrator":
-        new.rights = {}
-    chat.members[user.id] = new
-    actor = by or user
-    payload: dict[str, Any] = {
-        "chat": chat.to_api(),
-        "from": actor.to_api(),
-        "date": int(time.time()),
-        "old_chat_member": old.to_api(user),
-        "new_chat_member": new.to_api(user),
-    }
-    if invite_link is not None:
-        link = chat.invite_links.get(invite_link)
-        if link is None:
-            raise web.HTTPBadRequest(text="unknown invite link")
-        payload["invite_link"] = link
-    result: dict[str, Any] = {}
-    if user.id == world.bot.id:
-        update = world.push_update("my_chat_member", payload)
-    elif world.bot_membership(chat).status in ("administrator", "creator"):
-        update = world.push_update("chat_member", payload)  # Telegram tells admin bots only
-    else:
-        update = None
-    result["update_id"] = update["update_id"] if update else None
-    if chat.is_group and not old.present and new.present:
-        service = world.new_message(chat, actor, new_chat_members=[user.to_api()])
-        result["service_update_id"] = emit_message(world, chat, service)
-    elif chat.is_group and old.present and not new.present:
-        service = world.new_message(chat, actor, left_chat_member=user.to_api())
-        result["service_update_id"] = emit_message(world, chat, service)
-    return result
-
-
 @routes.post("/control/users")
 async def create_user(request: web.Request) -> web.Response:
     data = await body(request)
@@ -132,8 +80,8 @@ async def set_bot_status(request: web.Request) -> web.Response:
     """Add, promote, demote or remove the bot; Telegram sends my_chat_member for each."""
     world, chat, data = world_of(request), chat_of(request), await body(request)
     by = user_of(world, int(data["by"])) if data.get("by") else None
-    result = change_membership(
-        world, chat, world.bot, data.get("status", "member"), rights=data.get("rights"), by=by
+    result = world.change_membership(
+        chat, world.bot, data.get("status", "member"), rights=data.get("rights"), by=by
     )
     return web.json_response(result)
 
@@ -143,11 +91,31 @@ async def set_member_status(request: web.Request) -> web.Response:
     world, chat, data = world_of(request), chat_of(request), await body(request)
     user = user_of(world, int(data["user_id"]))
     by = user_of(world, int(data["by"])) if data.get("by") else None
-    result = change_membership(
-        world, chat, user, data.get("status", "member"), rights=data.get("rights"), by=by,
+    result = world.change_membership(
+        chat, user, data.get("status", "member"), rights=data.get("rights"), by=by,
         invite_link=data.get("invite_link"),
     )  # fmt: skip
     return web.json_response(result)
+
+
+@routes.post("/control/chats/{chat_id}/join_requests")
+async def request_to_join(request: web.Request) -> web.Response:
+    """A user asks to join a group that approves joins: a `chat_join_request` update, and the
+    bot may write to them privately for five minutes."""
+    world, chat, data = world_of(request), chat_of(request), await body(request)
+    user = user_of(world, int(data["user_id"]))
+    membership = chat.members.get(user.id)
+    if membership is not None and (membership.present or membership.status == "kicked"):
+        raise web.HTTPBadRequest(text="user is in the chat or banned from it")
+    payload: dict[str, Any] = {
+        "chat": chat.to_api(), "from": user.to_api(), "user_chat_id": user.id,
+        "date": int(time.time()),
+    }  # fmt: skip
+    chat.join_requests[user.id] = payload
+    world.private_chat(user)
+    user.may_message_until = time.time() + 300
+    update = world.push_update("chat_join_request", payload)
+    return web.json_response({"update_id": update["update_id"] if update else None})
 
 
 @routes.post("/control/chats/{chat_id}/messages")
@@ -163,6 +131,8 @@ async def user_sends(request: web.Request) -> web.Response:
         membership = chat.members.get(sender.id)
         if chat.is_group and (membership is None or not membership.present):
             raise web.HTTPBadRequest(text="user is not a member of the chat")
+        if chat.is_group and not chat.may_send(sender.id):
+            raise web.HTTPBadRequest(text="user may not send messages here (restricted)")
     return web.json_response(post_as(world, chat, sender, data, extra))
 
 
@@ -213,6 +183,12 @@ def post_as(
             "mime_type": "text/csv" if name.endswith(".csv") else "text/plain",
             "file_size": len(content),
         }  # fmt: skip
+    channel = data.get("forwarded_from_channel")
+    if channel:  # a post forwarded from a channel, as Telegram describes its origin
+        origin = {"id": -1_009_999_000_001, "type": "channel", "title": str(channel)}
+        extra = {**extra, "forward_origin": {
+            "type": "channel", "chat": origin, "message_id": 1, "date": int(time.time()),
+        }}  # fmt: skip
     attached = photo or document
     message = world.new_message(
         chat,
@@ -226,7 +202,7 @@ def post_as(
         is_topic_message=True if thread_id is not None else None,
         **extra,
     )
-    return {"message": message, "update_id": emit_message(world, chat, message)}
+    return {"message": message, "update_id": world.emit_message(chat, message)}
 
 
 @routes.post("/control/chats/{chat_id}/messages/{message_id}/edit")
@@ -301,8 +277,8 @@ async def migrate_to_supergroup(request: web.Request) -> web.Response:
     old_message = world.new_message(chat, actor, migrate_to_chat_id=new.id)
     chat.migrated_to = new.id
     new_message = world.new_message(new, actor, migrate_from_chat_id=chat.id)
-    emit_message(world, chat, old_message)
-    emit_message(world, new, new_message)
+    world.emit_message(chat, old_message)
+    world.emit_message(new, new_message)
     return web.json_response(new.to_api())
 
 

@@ -36,6 +36,7 @@ class SandboxUser:
     is_bot: bool = False
     started_bot: bool = False  # has a private chat with the bot
     blocked_bot: bool = False
+    may_message_until: float = 0  # a join request lets the bot write first for 5 minutes
 
     def to_api(self) -> dict[str, Any]:
         user: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
@@ -45,11 +46,27 @@ class SandboxUser:
         return user
 
 
+MEMBER_PERMISSIONS = (
+    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+    "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+    "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+    "can_invite_users", "can_pin_messages", "can_manage_topics",
+)  # fmt: skip
+
+
 @dataclass
 class Membership:
     status: str  # creator, administrator, member, restricted, left, kicked
     rights: dict[str, bool] = field(default_factory=dict)
     is_anonymous: bool = False
+    # A restricted member's own permissions (what they may do), and when a restriction or a
+    # ban ends (0: never).
+    permissions: dict[str, bool] = field(default_factory=dict)
+    until_date: int = 0
+
+    def lapsed(self, now: float) -> bool:
+        """A restriction or a ban whose time is up (Telegram lifts it on its own)."""
+        return self.status in ("restricted", "kicked") and 0 < self.until_date <= now
 
     @property
     def present(self) -> bool:
@@ -68,19 +85,11 @@ class Membership:
             member.update({"can_be_edited": False, "is_anonymous": self.is_anonymous})
             member.update({right: self.rights.get(right, False) for right in ADMIN_RIGHTS})
         elif self.status == "kicked":
-            member["until_date"] = 0
+            member["until_date"] = self.until_date
         elif self.status == "restricted":
-            member.update(
-                {
-                    "is_member": True, "can_send_messages": False, "can_send_audios": False,
-                    "can_send_documents": False, "can_send_photos": False, "can_send_videos": False,
-                    "can_send_video_notes": False, "can_send_voice_notes": False,
-                    "can_send_polls": False, "can_send_other_messages": False,
-                    "can_add_web_page_previews": False, "can_react_to_messages": False,
-                    "can_edit_tag": False, "can_change_info": False, "can_invite_users": False,
-                    "can_pin_messages": False, "can_manage_topics": False, "until_date": 0,
-                }
-            )  # fmt: skip
+            member["is_member"] = True
+            member.update({name: self.permissions.get(name, False) for name in MEMBER_PERMISSIONS})
+            member["until_date"] = self.until_date
         return member
 
 
@@ -100,6 +109,23 @@ class SandboxChat:
     invite_links: dict[str, dict[str, Any]] = field(default_factory=dict)
     message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     migrated_to: int | None = None
+    # What every member may do (setChatPermissions); a restricted member's own apply on top.
+    permissions: dict[str, bool] = field(
+        default_factory=lambda: dict.fromkeys(MEMBER_PERMISSIONS, True)
+    )
+    join_requests: dict[int, dict[str, Any]] = field(default_factory=dict)  # user id -> request
+
+    def may_send(self, user_id: int) -> bool:
+        """Whether Telegram lets this member post now (a client would not let them type)."""
+        membership = self.members.get(user_id)
+        if membership is None or membership.status in ("creator", "administrator"):
+            return membership is not None
+        if membership.lapsed(time.time()):
+            membership.status, membership.until_date = "member", 0
+        if not membership.present:
+            return False
+        own = membership.permissions if membership.status == "restricted" else {}
+        return bool(own.get("can_send_messages", True) and self.permissions["can_send_messages"])
 
     @property
     def is_group(self) -> bool:
@@ -120,6 +146,7 @@ class SandboxChat:
     def full_info(self) -> dict[str, Any]:
         return {
             **self.to_api(),
+            **({"permissions": dict(self.permissions)} if self.is_group else {}),
             "accent_color_id": 0,
             "max_reaction_count": 11,
             "accepted_gift_types": {
@@ -127,6 +154,29 @@ class SandboxChat:
                 "premium_subscription": False, "gifts_from_channels": False,
             },
         }  # fmt: skip
+
+
+# What Telegram's servers mark in a member's text: links (with or without a scheme) and
+# @username mentions.
+URL = re.compile(r"(?:https?://)?(?<![@\w.])(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?:/[^\s]*)?")
+MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}")
+
+
+def utf16_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def detected_entities(text: object) -> list[dict[str, Any]]:
+    if not isinstance(text, str):
+        return []
+    found = []
+    for kind, pattern in (("url", URL), ("mention", MENTION)):
+        for match in pattern.finditer(text):
+            if kind == "url" and COMMAND.match(text) and match.start() == 0:
+                continue
+            start, end = utf16_offset(text, match.start()), utf16_offset(text, match.end())
+            found.append({"type": kind, "offset": start, "length": end - start})
+    return found
 
 
 def valid_text(text: str) -> str:
@@ -252,9 +302,69 @@ class World:
                 message["entities"] = [
                     {"type": "bot_command", "offset": 0, "length": len(command.group(0))}
                 ]
+        if sender is not None and sender.id != self.bot.id:
+            for name in ("text", "caption"):
+                found = detected_entities(message.get(name))
+                if found:
+                    key = "entities" if name == "text" else "caption_entities"
+                    message[key] = sorted(message.get(key, []) + found, key=lambda e: e["offset"])
         chat.messages[message["message_id"]] = message
         self.last_message_id = max(self.last_message_id, message["message_id"])
         return message
+
+    def emit_message(self, chat: SandboxChat, message: dict[str, Any]) -> int | None:
+        if not self.sees_message(chat, message):
+            return None
+        update = self.push_update("message", message)
+        return update["update_id"] if update else None
+
+    def change_membership(
+        self,
+        chat: SandboxChat,
+        user: SandboxUser,
+        status: str | Membership,
+        *,
+        rights: dict[str, bool] | None = None,
+        by: SandboxUser | None = None,
+        invite_link: str | None = None,
+    ) -> dict[str, Any]:
+        """A member's status changes (joins, leaves, is promoted, restricted or banned): the
+        chat_member update an admin bot gets, and the join or leave service message."""
+        old = chat.members.get(user.id, Membership("left"))
+        if isinstance(status, Membership):
+            new = status
+        else:
+            granted = dict.fromkeys(ADMIN_RIGHTS, True) if rights is None else rights
+            new = Membership(status, granted if status == "administrator" else {})
+        chat.members[user.id] = new
+        actor = by or user
+        payload: dict[str, Any] = {
+            "chat": chat.to_api(),
+            "from": actor.to_api(),
+            "date": int(time.time()),
+            "old_chat_member": old.to_api(user),
+            "new_chat_member": new.to_api(user),
+        }
+        if invite_link is not None:
+            link = chat.invite_links.get(invite_link)
+            if link is None:
+                raise web.HTTPBadRequest(text="unknown invite link")
+            payload["invite_link"] = link
+        result: dict[str, Any] = {}
+        if user.id == self.bot.id:
+            update = self.push_update("my_chat_member", payload)
+        elif self.bot_membership(chat).status in ("administrator", "creator"):
+            update = self.push_update("chat_member", payload)  # Telegram tells admin bots only
+        else:
+            update = None
+        result["update_id"] = update["update_id"] if update else None
+        if chat.is_group and not old.present and new.present:
+            service = self.new_message(chat, actor, new_chat_members=[user.to_api()])
+            result["service_update_id"] = self.emit_message(chat, service)
+        elif chat.is_group and old.present and not new.present:
+            service = self.new_message(chat, actor, left_chat_member=user.to_api())
+            result["service_update_id"] = self.emit_message(chat, service)
+        return result
 
     # -- a world that goes on across sandbox sessions ------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,15 +20,16 @@ Handler = Callable[["BotApi", Params], Awaitable[Any]]
 INT_PARAMS = {
     "message_id", "from_chat_id", "offset", "limit", "timeout", "message_thread_id",
     "reply_to_message_id", "cache_time", "max_connections", "icon_color", "member_limit",
-    "expire_date", "user_id",
+    "expire_date", "user_id", "until_date",
 }  # fmt: skip
 BOOL_PARAMS = {
     "disable_notification", "show_alert", "drop_pending_updates", "protect_content",
     "creates_join_request", "allow_sending_without_reply", "disable_web_page_preview",
+    "revoke_messages", "only_if_banned", "use_independent_chat_permissions",
 }  # fmt: skip
 JSON_PARAMS = {
     "reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
-    "reply_parameters", "link_preview_options", "media",
+    "reply_parameters", "link_preview_options", "media", "permissions",
 }  # fmt: skip
 METHODS: dict[str, Handler] = {}
 
@@ -90,7 +92,7 @@ class BotApi:
             assert user is not None
             if user.blocked_bot:
                 raise forbidden("bot was blocked by the user")
-            if sending and not user.started_bot:
+            if sending and not user.started_bot and time.time() > user.may_message_until:
                 raise forbidden("bot can't initiate conversation with a user")
             return chat
         membership = self.world.bot_membership(chat)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from sandbox.client import SandboxError
 from tests.sandbox.test_server import call
 
 
@@ -127,3 +130,53 @@ async def test_edits_and_photos(server) -> None:
     assert photo["result"]["photo"][0]["file_id"].startswith("sandbox-photo-")
     _, bad = await call(url, "sendPhoto", chat_id=group.id, photo="no-such-file-id")
     assert bad["description"] == "Bad Request: wrong file identifier/HTTP URL specified"
+
+
+async def test_a_restricted_member_cannot_post_until_lifted_and_bans_remove(server) -> None:
+    url, sandbox = server
+    owner, bob = await sandbox.create_user("Owner"), await sandbox.create_user("Bob")
+    group = await sandbox.create_group(creator=owner, members=[bob])
+    silent = {"can_send_messages": False}
+    _, body = await call(url, "restrictChatMember", chat_id=group.id, user_id=bob.id,
+                         permissions=silent)  # fmt: skip
+    assert body["result"] is True
+    with pytest.raises(SandboxError, match="restricted"):
+        await sandbox.send(group, bob, "hello?")
+    member = (await call(url, "getChatMember", chat_id=group.id, user_id=bob.id))[1]["result"]
+    assert (member["status"], member["can_send_messages"]) == ("restricted", False)
+    allowed = dict.fromkeys(["can_send_messages", "can_send_photos", "can_invite_users"], True)
+    await call(url, "restrictChatMember", chat_id=group.id, user_id=bob.id, permissions=allowed,
+               use_independent_chat_permissions=True)  # fmt: skip
+    assert (await sandbox.send(group, bob, "back"))["message"]["text"] == "back"
+    _, owner_ban = await call(url, "banChatMember", chat_id=group.id, user_id=owner.id)
+    assert owner_ban["description"] == "Bad Request: can't remove chat owner"
+    await call(url, "banChatMember", chat_id=group.id, user_id=bob.id)
+    assert (await sandbox.chat(group.id))["members"][str(bob.id)] == "kicked"
+    await call(url, "unbanChatMember", chat_id=group.id, user_id=bob.id, only_if_banned=True)
+    assert (await sandbox.chat(group.id))["members"][str(bob.id)] == "left"
+
+
+async def test_chat_permissions_close_the_group_and_join_requests_are_answered(server) -> None:
+    url, sandbox = server
+    owner, bob, eve = [await sandbox.create_user(n) for n in ("Owner", "Bob", "Eve")]
+    group = await sandbox.create_group(creator=owner, members=[bob])
+    closed = {"can_send_messages": False}
+    assert (await call(url, "setChatPermissions", chat_id=group.id, permissions=closed))[1][
+        "result"
+    ]
+    _, again = await call(url, "setChatPermissions", chat_id=group.id, permissions=closed)
+    assert again["description"] == "Bad Request: CHAT_NOT_MODIFIED"
+    chat = (await call(url, "getChat", chat_id=group.id))[1]["result"]
+    assert chat["permissions"]["can_send_messages"] is False
+    assert (await sandbox.send(group, owner, "admins still talk"))["message"]
+    await call(url, "getUpdates", allowed_updates=["chat_join_request", "message"])
+    requested = await sandbox.request_join(group, eve)
+    assert requested["update_id"] is not None
+    _, note = await call(url, "sendMessage", chat_id=eve.id, text="Press the button")
+    assert note["ok"] is True  # the bot may write first to someone asking to join
+    assert (await call(url, "approveChatJoinRequest", chat_id=group.id, user_id=eve.id))[1][
+        "result"
+    ]
+    _, twice = await call(url, "approveChatJoinRequest", chat_id=group.id, user_id=eve.id)
+    assert twice["description"] == "Bad Request: HIDE_REQUESTER_MISSING"
+    assert (await sandbox.chat(group.id))["members"][str(eve.id)] == "member"
