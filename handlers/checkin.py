@@ -23,6 +23,7 @@ from services.checkins import (
     SignedIn,
     SignInDesk,
     SignInRequest,
+    Silenced,
     StreakRow,
 )
 from views.keyboards import CheckinButton, checkin_keyboard
@@ -118,6 +119,8 @@ async def sign(
     result = await sign_ins.check_in(request)
     if isinstance(result, AlreadySignedIn):
         return already_text(result, sign_ins.clock.now())
+    if isinstance(result, Silenced):
+        return silenced_text(result.until, sign_ins.clock.now())
     return signed_text(result)  # a tier reached is congratulated through the outbox
 
 
@@ -139,6 +142,16 @@ def already_text(result: AlreadySignedIn, now: datetime) -> str:
     return _(
         "You've already signed in today (#{rank}). Next sign-in in {hours} h {minutes} min."
     ).format(rank=result.rank, hours=minutes // 60, minutes=minutes % 60)
+
+
+def silenced_text(until: datetime, now: datetime) -> str:
+    """A muted or banned member's sign-in (by the morning post's button) pays nothing."""
+    minutes = max(1, int((until - now).total_seconds() // 60))
+    if minutes > 366 * 24 * 60:
+        return _("You are restricted here: sign-ins earn nothing.")
+    return _(
+        "You are muted here for {hours} h {minutes} min: sign-ins earn nothing meanwhile."
+    ).format(hours=minutes // 60, minutes=minutes % 60)
 
 
 async def make_up(checkins: CheckinService, profile: ChatProfile, user: User) -> str:

@@ -256,6 +256,8 @@ async def join_button(
         text = _("You've already joined this draw.")
     elif joined.outcome == JoinOutcome.ENDED:
         text = _("This draw has ended.")
+    elif joined.outcome == JoinOutcome.SILENCED:
+        text = _("You are restricted here: you can't enter draws meanwhile.")
     elif joined.outcome == JoinOutcome.COST and draw is not None:
         text = ngettext(
             "Entry costs {cost} point; you have {balance}.",

@@ -8,6 +8,7 @@ from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
+from models.moderation import Ban, MemberWarning, ModAction, NetworkMember, Verification
 from models.order import BuyerBinding, Order, Push
 from models.outbox import OutboxMessage
 from models.period import PeriodTotal
@@ -21,6 +22,7 @@ from models.topic import Topic, TopicMember, TopicReaction, TopicReply
 
 __all__ = [
     "DAY_COUNTERS",
+    "Ban",
     "Base",
     "BuyerBinding",
     "CadenceRun",
@@ -35,7 +37,10 @@ __all__ = [
     "InviteLink",
     "LedgerEntry",
     "Member",
+    "MemberWarning",
     "MemberSegment",
+    "ModAction",
+    "NetworkMember",
     "Order",
     "OutboxMessage",
     "PeriodTotal",
@@ -52,6 +57,7 @@ __all__ = [
     "TopicMember",
     "TopicReaction",
     "TopicReply",
+    "Verification",
     "create_engine",
     "create_session_pool",
 ]

@@ -58,3 +58,5 @@ class Member(Base):
     # Targeted pushes: unsubscribed (退订), and the chat's local day of the last one received
     pushes_off: Mapped[bool] = mapped_column(Boolean, default=False)
     last_push_day: Mapped[date | None] = mapped_column(Date, default=None)
+    # Moderation: muted or banned until then (earns nothing meanwhile); None: free
+    silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

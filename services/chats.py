@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from string import Formatter
@@ -13,7 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import DAY_COUNTERS, Base, Chat, DailyStats, Member, MemberSegment, SegmentRun
 from models.queries import upsert
-from services.clock import Clock, is_timezone
+from services.clock import Clock, clock_time, is_timezone
+from services.guards import (
+    ACTIONS,
+    DEFAULT_RULES,
+    MAX_FILTERS,
+    BadRule,
+    ModerationRules,
+    WordFilter,
+    fold,
+)
 from services.topics import OpenTopic, open_topics
 
 LANGUAGES = ("zh", "en")
@@ -128,13 +136,6 @@ class BadSetting(ValueError):
 
 
 CADENCE_PARTS = ("morning", "reminder", "digest")
-CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-def clock_time(text: str) -> str | None:
-    """`9:30` or `09:30` as "09:30"; None when it is not a time of day."""
-    found = CLOCK_TIME.match(text.strip())
-    return None if found is None else f"{int(found[1]):02d}:{found[2]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +326,7 @@ class ChatProfile:
     welcome: Welcome = Welcome()
     faq: Faq = Faq()
     order_rules: OrderRules = OrderRules()
+    moderation: ModerationRules = DEFAULT_RULES
     open_topics: tuple[OpenTopic, ...] = ()  # read with the profile: most messages need it
 
     @property
@@ -370,6 +372,7 @@ class ChatService:
             welcome=Welcome.from_settings(chat.settings),
             faq=Faq.from_settings(chat.settings),
             order_rules=OrderRules.from_settings(chat.settings),
+            moderation=ModerationRules.from_settings(chat.settings),
             open_topics=await open_topics(self.session, chat.id) if chat.type != "private" else (),
         )
 
@@ -480,6 +483,52 @@ class ChatService:
         chat.settings = {**chat.settings, "faq": {**stored, "entries": kept}}
         await self.session.flush()
         return True
+
+    async def set_moderation(self, chat_id: int, values: dict[str, Any]) -> None:
+        """Values `guards.parse_rule` read, into the `moderation` section at once."""
+        chat = await self._locked(chat_id)
+        stored = {**(chat.settings.get("moderation") or {}), **values}
+        chat.settings = {**chat.settings, "moderation": stored}
+        await self.session.flush()
+
+    async def add_filter(self, chat_id: int, word: str, action: str) -> WordFilter:
+        """A word or phrase for the filter; BadRule("short" | "long" | "action" | "full" |
+        "twice")."""
+        word = " ".join(word.split())
+        if action not in ACTIONS:
+            raise BadRule("action")
+        if len(fold(word)) < 2:
+            raise BadRule("short")
+        if len(word) > 60:
+            raise BadRule("long")
+        chat = await self._locked(chat_id)
+        stored = chat.settings.get("moderation") or {}
+        filters = list(stored.get("filters") or [])
+        if len(filters) >= MAX_FILTERS:
+            raise BadRule("full")
+        if any(fold(str(f["word"])) == fold(word) for f in filters):
+            raise BadRule("twice")
+        filter_id = int(stored.get("next_filter", 1))
+        filters.append({"id": filter_id, "word": word, "action": action})
+        moderation = {**stored, "filters": filters, "next_filter": filter_id + 1}
+        chat.settings = {**chat.settings, "moderation": moderation}
+        await self.session.flush()
+        return WordFilter(filter_id, word, action, fold(word))
+
+    async def delete_filter(self, chat_id: int, key: str) -> WordFilter | None:
+        """By its number or its word; None when there is no such filter."""
+        chat = await self._locked(chat_id)
+        stored = chat.settings.get("moderation") or {}
+        filters = list(stored.get("filters") or [])
+        gone = next(
+            (f for f in filters if str(f["id"]) == key or fold(str(f["word"])) == fold(key)), None
+        )
+        if gone is None:
+            return None
+        kept = [f for f in filters if f is not gone]
+        chat.settings = {**chat.settings, "moderation": {**stored, "filters": kept}}
+        await self.session.flush()
+        return WordFilter(int(gone["id"]), str(gone["word"]), str(gone["action"]), "")
 
     async def note_missing_rights(self, chat_id: int, rights: Sequence[str]) -> list[str]:
         """Remember that the bot lacks `rights`; returns those not noted before (to tell once)."""

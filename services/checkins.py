@@ -59,6 +59,16 @@ class AlreadySignedIn:
 
 
 @dataclass(frozen=True, slots=True)
+class Silenced:
+    """Muted or banned here until then: a sign-in pays nothing meanwhile."""
+
+    until: datetime
+
+
+SignInResult = SignedIn | AlreadySignedIn | Silenced
+
+
+@dataclass(frozen=True, slots=True)
 class MadeUp:
     day: date
     cost: int
@@ -89,6 +99,7 @@ class _Locked:
     streak: int
     last_day: date | None
     points: int
+    silenced_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +139,10 @@ class CheckinService:
 
     async def check_in(
         self, chat_id: int, user_id: int, timezone: str, rules: CheckinRules
-    ) -> SignedIn | AlreadySignedIn:
+    ) -> SignInResult:
         return (await self.check_in_many([SignInRequest(chat_id, user_id, timezone, rules)]))[0]
 
-    async def check_in_many(
-        self, requests: Sequence[SignInRequest]
-    ) -> list[SignedIn | AlreadySignedIn]:
+    async def check_in_many(self, requests: Sequence[SignInRequest]) -> list[SignInResult]:
         """Sign members in with a few statements, whatever their number; one result each, in
         order. A member asking twice (here or in another transaction) signs in once."""
         now = self.clock.now()
@@ -149,11 +158,15 @@ class CheckinService:
         }
         signed = await self._signed_on(wanted | yesterdays)
         fresh: dict[int, _Fresh] = {}  # by the position of the request that signs in
+        silenced: dict[int, datetime] = {}  # by position: muted or banned, paid nothing
         for position, (request, day) in enumerate(zip(requests, days, strict=True)):
             key = (request.chat_id, request.user_id, day)
             if key in signed:
                 continue
             member = members[request.chat_id, request.user_id]
+            if member.silenced_until is not None and member.silenced_until > now:
+                silenced[position] = member.silenced_until
+                continue
             covered = self._same_real_day(member, signed, key, request.timezone)
             if covered is not None:
                 signed[key] = covered
@@ -173,10 +186,12 @@ class CheckinService:
                 members_exist=True,
             )
             paid_now = paid.paid  # a tier reached is congratulated through the outbox
-        results: list[SignedIn | AlreadySignedIn] = []
+        results: list[SignInResult] = []
         for position, (request, day) in enumerate(zip(requests, days, strict=True)):
             member_key = (request.chat_id, request.user_id)
-            if (new := fresh.get(position)) is not None:
+            if position in silenced:
+                results.append(Silenced(silenced[position]))
+            elif (new := fresh.get(position)) is not None:
                 reward = paid_now.get(new.key, new.reward)
                 balance = members[member_key].points + reward
                 results.append(SignedIn(day, new.streak, reward, new.milestone, new.rank, balance))
@@ -316,15 +331,15 @@ class CheckinService:
         rows = await self.session.execute(
             select(
                 Member.chat_id, Member.user_id, Member.streak, Member.last_checkin_day,
-                Member.points,
+                Member.points, Member.silenced_until,
             )
             .where(tuple_(Member.chat_id, Member.user_id).in_(pairs))
             .order_by(Member.chat_id, Member.user_id)
             .with_for_update()
         )  # fmt: skip
         return {
-            (chat, user): _Locked(streak, last_day, points)
-            for chat, user, streak, last_day, points in rows
+            (chat, user): _Locked(streak, last_day, points, silenced_until)
+            for chat, user, streak, last_day, points, silenced_until in rows
         }
 
     @staticmethod
@@ -428,7 +443,7 @@ class CheckinService:
         return streak, days[0]
 
 
-class SignInDesk(PointsDesk[SignInRequest, SignedIn | AlreadySignedIn]):
+class SignInDesk(PointsDesk[SignInRequest, SignInResult]):
     """The process's sign-ins, group-committed: `check_in` returns once its sign-in is
     committed, and a thousand members signing in at once share a few transactions.
 
@@ -446,12 +461,14 @@ class SignInDesk(PointsDesk[SignInRequest, SignedIn | AlreadySignedIn]):
         super().__init__(session_pool, clock, ladders, max_batch)
         self._signed: OrderedDict[tuple[int, int], AlreadySignedIn] = OrderedDict()
 
-    async def check_in(self, request: SignInRequest) -> SignedIn | AlreadySignedIn:
+    async def check_in(self, request: SignInRequest) -> SignInResult:
         key = (request.chat_id, request.user_id)
         known = self._signed.get(key)
         if known is not None and known.day == local_day(self.clock.now(), request.timezone):
             return known
         result = await self._batches.submit(request)
+        if isinstance(result, Silenced):
+            return result  # not remembered: the mute ends, and a sign-in is asked again
         if isinstance(result, SignedIn):
             next_at = start_of(result.day + timedelta(days=1), request.timezone)
             self._signed[key] = AlreadySignedIn(result.day, result.rank, result.streak, next_at)
@@ -464,5 +481,5 @@ class SignInDesk(PointsDesk[SignInRequest, SignedIn | AlreadySignedIn]):
 
     async def write(
         self, session: AsyncSession, points: PointsService, items: list[SignInRequest]
-    ) -> list[SignedIn | AlreadySignedIn]:
+    ) -> list[SignInResult]:
         return await CheckinService(session, self.clock, points).check_in_many(items)

@@ -16,6 +16,15 @@ def parse_duration(text: str) -> timedelta | None:
     return None if found is None else timedelta(**{UNITS[found[2]]: int(found[1])})
 
 
+CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def clock_time(text: str) -> str | None:
+    """`9:30` or `09:30` as "09:30"; None when it is not a time of day."""
+    found = CLOCK_TIME.match(text.strip())
+    return None if found is None else f"{int(found[1]):02d}:{found[2]}"
+
+
 def format_duration(seconds: int) -> str:
     """The shortest form `parse_duration` reads back: 90 -> "90s", 600 -> "10m"."""
     for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):

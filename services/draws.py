@@ -201,6 +201,7 @@ class JoinOutcome(StrEnum):
     NEW_MEMBER = "new_member"
     MESSAGES = "messages"
     COST = "cost"
+    SILENCED = "silenced"  # muted or banned here: no entries meanwhile
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +417,8 @@ class DrawService:
             return JoinOutcome.ENDED
         if entered:
             return JoinOutcome.ALREADY
+        if member.silenced_until is not None and member.silenced_until > now:
+            return JoinOutcome.SILENCED
         if figure < draw.min_lifetime:
             return JoinOutcome.TIER
         if member.points < draw.min_points:

@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, PostRun, ScheduledPost
 from models.queries import insert_for
-from services.chats import clock_time
-from services.clock import Clock, parse_duration
+from services.clock import Clock, clock_time, parse_duration
 from services.outbox import Kind, OutboxRow, OutboxService
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -17,6 +17,7 @@ from services.checkins import (
     SignedIn,
     SignInDesk,
     SignInRequest,
+    SignInResult,
 )
 from services.clock import FrozenClock
 from services.points import PointsService, audit
@@ -37,7 +38,7 @@ async def sign(
     user: int = 1,
     zone: str = SHANGHAI,
     rules: CheckinRules = RULES,
-) -> SignedIn | AlreadySignedIn:
+) -> SignInResult:
     async with pool() as session:
         service = CheckinService(session, clock, PointsService(session, clock, zone))
         result = await service.check_in(GROUP, user, zone, rules)
