@@ -52,6 +52,7 @@ from services.outbox import WELCOME_BURST_SECONDS, Kind
 from services.shop import ShopDesk
 from services.tiers import LadderCache
 from views.charts import warm_up as warm_up_charts
+from workflows.moderation import Moderator
 from workflows.orders import OrderDesk
 from workflows.outbox import OutboxSender
 from workflows.quiet import QuietMode, SenderOnlyCleanup
@@ -163,12 +164,14 @@ def create_dispatcher(services: Services) -> Dispatcher:
     quiet = QuietMode(settings.quiet_delete_seconds, background)
     referral_keeper = ReferralKeeper(background)
     order_desk = OrderDesk(background, wake=outbox.wake)
+    admin_cache = AdminCache(settings.owner_ids)
+    moderator = Moderator(background, notices, admin_cache, quiet)
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
         clock=services.clock,
         directory=services.directory,
-        admin_cache=AdminCache(settings.owner_ids),
+        admin_cache=admin_cache,
         i18n=i18n,
         tally=services.tally,
         sign_ins=services.sign_ins,
@@ -179,13 +182,14 @@ def create_dispatcher(services: Services) -> Dispatcher:
         scheduler=scheduler,
         topic_host=topic_host,
         quiet=quiet,
+        moderator=moderator,
     )
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
     dispatcher.update.outer_middleware(TrackingMiddleware(services.directory, domain))
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
-    dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally))
+    dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally, moderator))
     dispatcher.include_routers(*feature_routers())
     errors.register(dispatcher)
 
@@ -199,6 +203,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         bot.session.middleware(SenderOnlyCleanup(quiet))
         tasks.add(asyncio.create_task(referral_keeper.run(bot)))
         tasks.add(asyncio.create_task(order_desk.run()))  # pays purchase points when due
+        tasks.add(asyncio.create_task(moderator.run(bot)))  # the unverified, the nights
         tasks.add(asyncio.create_task(warm_up_charts()))  # the first /stats answers at once
         tasks.add(asyncio.create_task(run_lock_holders_work(bot)))
 

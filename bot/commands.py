@@ -87,6 +87,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("rules", __("The group rules"), usage="/rules"),
     CommandSpec(
+        "warns",
+        __("Your warnings here; admins see a member's"),
+        usage="/warns · /warns @user (admins)",
+    ),
+    CommandSpec(
         "faq",
         __("Quick answers; admins add and delete them"),
         usage="/faq · /faq add <keyword, keyword> | <answer> · /faq del <id>",
@@ -173,6 +178,54 @@ COMMANDS: tuple[CommandSpec, ...] = (
         admin=True,
     ),
     CommandSpec(
+        "warn",
+        __("Warn a member (as a reply or naming them); the limit mutes or bans"),
+        usage="/warn [@user|id] <reason>",
+        admin=True,
+    ),
+    CommandSpec(
+        "unwarn", __("Lift a member's newest warning"), usage="/unwarn [@user|id]", admin=True
+    ),
+    CommandSpec(
+        "mute",
+        __("Mute a member for a while"),
+        usage="/mute [@user|id] <10m|2h|1d> [reason]",
+        admin=True,
+    ),
+    CommandSpec(
+        "unmute", __("Let a muted member post again"), usage="/unmute [@user|id]", admin=True
+    ),
+    CommandSpec(
+        "ban",
+        __("Ban a member, here and in linked groups; refund takes back their last day's points"),
+        usage="/ban [@user|id] [duration] [reason] [refund]",
+        admin=True,
+    ),
+    CommandSpec(
+        "unban", __("Lift a ban everywhere it applies"), usage="/unban <@user|id>", admin=True
+    ),
+    CommandSpec(
+        "kick",
+        __("Remove a member (they may join again)"),
+        usage="/kick [@user|id] [reason]",
+        admin=True,
+    ),
+    CommandSpec("modlog", __("The last moderation actions"), usage="/modlog", admin=True),
+    CommandSpec(
+        "filter",
+        __("Filter a word or phrase (made for Chinese: spaces and full-width forms caught)"),
+        usage="/filter add <word or phrase> [delete|warn|mute|ban] · /filter del <number|word>",
+        admin=True,
+    ),
+    CommandSpec("filters", __("The word filters"), usage="/filters", admin=True),
+    CommandSpec(
+        "link",
+        __("Share bans with another group you admin"),
+        usage="/link · /link <other group's id>",
+        admin=True,
+    ),
+    CommandSpec("unlink", __("Stop sharing bans"), usage="/unlink", admin=True),
+    CommandSpec(
         "stats",
         __("Growth, activity and conversion, with a chart"),
         usage="/stats [7d|30d|90d] · /stats campaign <id>",
@@ -200,14 +253,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "settings",
         __("Show or change this group's settings"),
         usage="/settings [timezone|language|points|checkin|referral|cadence|daily_topic|orders|"
-        "tiers] · "
+        "tiers|moderation] · "
         "/settings timezone <Area/City> · /settings language <zh|en|auto> · "
         "/settings points message|cooldown|daily_cap <number> · /settings checkin base|"
         "streak_cap|makeup_cost|makeup_days|makeup_per_month <number> · "
         "/settings checkin keywords <a,b> · /settings checkin milestones <7:20,30:100> · "
         "/settings referral <points> · /settings cadence morning|reminder|digest <HH:MM|off> · "
         "/settings daily_topic on|off · /settings points purchase <points per yuan> · "
-        "/settings orders return_days <days> · /settings tiers basis points|spend",
+        "/settings orders return_days <days> · /settings tiers basis points|spend · "
+        "/settings verify button|math|off · /settings verify time <2m> · "
+        "/settings flood <8> <10s> | off · /settings flood mute <10m> · "
+        "/settings links on|off · /settings links allow <taobao.com,tmall.com> | allow off · "
+        "/settings warns <3> mute|ban · /settings log_channel <channel id>|off · "
+        "/settings night <23:00> <07:00> | off",
         admin=True,
     ),
 )

@@ -12,6 +12,7 @@ from handlers import (
     draws,
     faq,
     lifecycle,
+    moderation,
     orders,
     points,
     posts,
@@ -41,6 +42,7 @@ def feature_routers() -> list[Router]:
         shop.create_router(),  # its /start r<id> and /start coupons, before `start`
         orders.create_router(),
         pushes.create_router(),  # its buttons' callback queries pass the message-only filter
+        moderation.create_router(),  # its buttons and join requests pass the filter too
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         points.create_router(),

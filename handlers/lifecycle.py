@@ -17,8 +17,10 @@ from bot.middlewares import forget_after_commit
 from services import members
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
+from services.moderation import ModerationService
 from services.outbox import Kind, OutboxService
 from services.referrals import ReferralService
+from workflows.moderation import Moderator
 from workflows.rights import RightsNotices
 
 ADMIN_STATUSES = ("administrator", "creator")
@@ -103,17 +105,29 @@ async def member_joined(
     session: AsyncSession,
     clock: Clock,
     bot: Bot,
+    moderator: Moderator,
+    moderation: ModerationService,
 ) -> None:
-    """A person joined (or came back): count the join, welcome them with the others joining
-    now, and note whose invite link brought them."""
+    """A person joined (or came back): count the join, verify them if the group asks it,
+    welcome them with the others joining now (once verified), and note whose invite link
+    brought them (a referral pays only once they stayed and talked: verified)."""
     user = event.new_chat_member.user
     if await touches_admin_rights(event):
         admin_cache.invalidate(event.chat.id)
     if user.is_bot or not chat_profile.is_group:
         return
     now = clock.now()
-    if await members.member_joined(session, chat_profile.id, user.id, now, chat_profile.timezone):
-        await welcome(session, clock, chat_profile, user, now)
+    counted = await members.member_joined(
+        session, chat_profile.id, user.id, now, chat_profile.timezone
+    )
+    # One the bot let in (a verified join request) or an admin added needs no question.
+    let_in = event.from_user.id == bot.id or (
+        event.from_user.id != user.id
+        and await admin_cache.is_admin(bot, event.chat, event.from_user, None)
+    )
+    asked = not let_in and await moderator.verify_join(bot, moderation, chat_profile, user)
+    if counted and not asked:
+        await welcome(session, clock, chat_profile, user, now, verified=True)
     if event.invite_link is not None:
         await referrals.joined(
             chat_profile.id, user.id, event.invite_link.invite_link, chat_profile.timezone
@@ -121,11 +135,20 @@ async def member_joined(
 
 
 async def welcome(
-    session: AsyncSession, clock: Clock, profile: ChatProfile, user: User, joined_at: datetime
+    session: AsyncSession,
+    clock: Clock,
+    profile: ChatProfile,
+    user: User,
+    joined_at: datetime,
+    *,
+    verified: bool = False,
 ) -> None:
     """Queue the member's welcome with their join (the outbox gathers everyone who joins in
     the same few seconds into one). A join Telegram tells of twice counts, and welcomes, once;
-    so does coming back within five minutes."""
+    so does coming back within five minutes. In a group that verifies newcomers, only the
+    verified are welcomed (the `chat_member` update decides; the service message waits)."""
+    if not verified and profile.moderation.verify != "off":
+        return
     if profile.welcome.enabled:
         moment = int(joined_at.timestamp()) // REPEAT_WINDOW
         await OutboxService(session, clock).add(

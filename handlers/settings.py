@@ -29,7 +29,9 @@ from services.chats import (
     UnknownLanguage,
     UnknownTimezone,
 )
+from services.guards import MODERATION_SECTIONS, BadRule, parse_rule
 from services.tiers import TierService
+from views.moderation import moderation_settings
 from views.numbers import number
 
 
@@ -79,6 +81,13 @@ async def settings(
             if daily
             else _("✅ The morning post no longer opens a topic.")
         )
+        return
+    if args[0].lower() in MODERATION_SECTIONS:
+        await set_moderation_rule(message, args[0].lower(), args[1:], chats)
+        forget_after_commit(session, directory, message.chat.id)
+        return
+    if args[:1] == ["moderation"] and len(args) == 1:
+        await message.reply("\n".join(moderation_settings(chat_profile.moderation)))
         return
     if args[0].lower() == "referral":
         await set_referral_reward(message, args[1:], chats)
@@ -217,6 +226,19 @@ async def set_cadence(message: Message, args: list[str], chats: ChatService) -> 
     )
     await message.reply(reply)
     return True
+
+
+async def set_moderation_rule(
+    message: Message, section: str, args: list[str], chats: ChatService
+) -> None:
+    """/settings verify|flood|links|warns|log_channel|night …"""
+    try:
+        values = parse_rule(section, args)
+    except BadRule:
+        await message.reply(usage_reply("settings", section))
+        return
+    await chats.set_moderation(message.chat.id, values)
+    await message.reply(_("✅ Saved. /settings moderation shows every moderation setting."))
 
 
 async def set_referral_reward(message: Message, args: list[str], chats: ChatService) -> None:

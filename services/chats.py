@@ -530,6 +530,15 @@ class ChatService:
         await self.session.flush()
         return WordFilter(int(gone["id"]), str(gone["word"]), str(gone["action"]), "")
 
+    async def set_night_closed(self, chat_id: int, closed: bool) -> bool:
+        """Note the group closed for the night (or open); False when it was so already."""
+        chat = await self._locked(chat_id)
+        if bool(chat.settings.get("night_closed")) == closed:
+            return False
+        chat.settings = {**chat.settings, "night_closed": closed}
+        await self.session.flush()
+        return True
+
     async def note_missing_rights(self, chat_id: int, rights: Sequence[str]) -> list[str]:
         """Remember that the bot lacks `rights`; returns those not noted before (to tell once)."""
         chat = await self._locked(chat_id)

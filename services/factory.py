@@ -15,6 +15,7 @@ from services.checkins import CheckinService
 from services.clock import Clock
 from services.digest import DigestService
 from services.draws import DrawService
+from services.moderation import ModerationService
 from services.orders import OrderService
 from services.points import PointsService
 from services.posts import PostService
@@ -62,6 +63,11 @@ class ServiceFactory:
     def orders(self, session: AsyncSession, points: PointsService | None = None) -> OrderService:
         return OrderService(session, self.clock, points or self.points(session))
 
+    def moderation(
+        self, session: AsyncSession, points: PointsService | None = None
+    ) -> ModerationService:
+        return ModerationService(session, self.clock, points or self.points(session))
+
     def pushes(self, session: AsyncSession) -> PushService:
         return PushService(session, self.clock, self.tiers(session))
 
@@ -93,4 +99,5 @@ class ServiceFactory:
             "shop": self.shop(session, points),
             "orders": self.orders(session, points),
             "pushes": self.pushes(session),
+            "moderation": self.moderation(session, points),
         }

@@ -19,6 +19,7 @@ NEWCOMER_HOURS = 24  # a member's first day, or until their 5th counted message
 NEWCOMER_MESSAGES = 5
 LIMIT_MUTE = timedelta(hours=24)  # what reaching the warning limit mutes for
 MAX_FILTERS = 100
+MODERATION_SECTIONS = ("verify", "flood", "links", "warns", "log_channel", "night")
 
 
 def fold(text: str) -> str:

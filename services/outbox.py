@@ -59,6 +59,8 @@ class Kind:
     BIND_CLAIMED = "bind_claimed"
     # Privately, a targeted push or a post's early run: payload push_id
     PUSH = "push"
+    # A moderation action, to the group's log channel: payload action_id
+    MOD_LOG = "mod_log"
 
 
 # Kinds whose rows for one chat are gathered for a while and posted as one message.
@@ -77,6 +79,7 @@ GRACE = {
     Kind.GIFT_SENT: timedelta(days=7),
     Kind.ORDER_POINTS: timedelta(days=2),
     Kind.PUSH: timedelta(hours=12),  # a push is about today
+    Kind.MOD_LOG: timedelta(days=7),
 }
 DEFAULT_GRACE = timedelta(hours=1)
 WELCOME_BURST_SECONDS = 3.0  # joins this close together share one welcome

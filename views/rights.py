@@ -10,6 +10,7 @@ INVITE = "can_invite_users"
 DELETE = "can_delete_messages"
 PIN = "can_pin_messages"
 TOPICS = "can_manage_topics"
+RESTRICT = "can_restrict_members"
 
 
 def rights_notice(rights: Iterable[str]) -> str:
@@ -29,12 +30,17 @@ def missing_right(right: str) -> str:
             "• I can't create or close forum topics, so topic threads can't open here. "
             "Give me the “Manage topics” right."
         )
+    if right == RESTRICT:
+        return _(
+            "• I can't restrict or ban members, so verification, anti-flood, mutes and bans "
+            "don't work. Give me the “Ban users” right."
+        )
     if right == PIN:
         return _(
             "• I can't pin messages, so scheduled posts marked pin go out unpinned. "
             "Give me the “Pin messages” right."
         )
     return _(
-        "• I can't delete messages, so quiet sign-ins stay in the chat. "
+        "• I can't delete messages, so spam and quiet sign-ins stay in the chat. "
         "Give me the “Delete messages” right."
     )

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -33,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.background import Background
 from bot.i18n import reply_language
-from models import Campaign, Draw, ScheduledPost, Topic
+from models import Campaign, Draw, ModAction, ScheduledPost, Topic
 from services.cadence import CadenceService
 from services.chats import ChatProfile
 from services.clock import local_day
@@ -51,6 +52,7 @@ from views.announcements import (
 )
 from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
+from views.moderation import channel_log_text
 from views.orders import bind_claimed_text, order_points_text
 from views.posts import PostMessage, post_message
 from views.pushes import push_message
@@ -135,6 +137,7 @@ class OutboxSender:
             Kind.ORDER_POINTS: self._order_points,
             Kind.BIND_CLAIMED: self._bind_claimed,
             Kind.PUSH: self._push,
+            Kind.MOD_LOG: self._mod_log,
         }
 
     async def run(self, bot: Bot) -> None:
@@ -440,6 +443,21 @@ class OutboxSender:
         if push is None:
             raise LookupError("no such push")
         return Delivery("", post=push_message(push, profile.id))
+
+    async def _mod_log(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery | None:
+        """A moderation action, as a plain line in the group's log channel."""
+        (row,) = rows
+        channel = profile.moderation.log_channel
+        if channel is None:
+            return None  # turned off since
+        async with self.background.session_pool() as session:
+            entry = await session.get(ModAction, int(row.payload["action_id"]))
+            if entry is None:
+                raise LookupError("no such action")
+            people = [who for who in (entry.target_id, entry.actor_id) if who is not None]
+            names = await display_names(session, profile.id, people)
+        text = channel_log_text(entry, profile.title, names, ZoneInfo(profile.timezone))
+        return Delivery("", post=PostMessage(channel, text, None, None, None, None))
 
     async def _bind_claimed(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
         (row,) = rows

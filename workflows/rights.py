@@ -19,13 +19,13 @@ from bot.background import Background
 from bot.middlewares import commit_update_so_far
 from services.chats import ChatService
 from services.outbox import Kind, OutboxService
-from views.rights import DELETE, INVITE, PIN, TOPICS
+from views.rights import DELETE, INVITE, PIN, RESTRICT, TOPICS
 
 logger = logging.getLogger(__name__)
 WATCHED = (INVITE, DELETE, PIN)  # told when the bot is made admin without them
 # Told only when something needing it failed (most groups are not forums), and forgotten
 # like the others once granted.
-CHECKED = (*WATCHED, TOPICS)
+CHECKED = (*WATCHED, TOPICS, RESTRICT)
 
 
 class RightsNotices:

@@ -4,7 +4,7 @@ topic it belongs to, whatever handler took it (one middleware: every layer costs
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware
 from aiogram.enums import ContentType
@@ -14,6 +14,9 @@ from bot.middlewares.database import commit_so_far
 from services.chats import ChatProfile
 from services.messages import MIN_VISIBLE, ChatMessage, MessageTally, fingerprint, visible_length
 from services.topics import TopicMessage, TopicService
+
+if TYPE_CHECKING:  # the workflow imports the middlewares' helpers
+    from workflows.moderation import Moderator
 
 # What a member writes, as opposed to service messages (joins, pins, title changes...).
 CONTENT = frozenset(
@@ -27,8 +30,12 @@ CONTENT = frozenset(
 
 
 class MessageCountingMiddleware(BaseMiddleware):
-    def __init__(self, tally: MessageTally) -> None:
+    """The moderation guards first (spam is neither handled nor counted), then the handlers,
+    then the count."""
+
+    def __init__(self, tally: MessageTally, moderator: Moderator | None = None) -> None:
         self.tally = tally
+        self.moderator = moderator
 
     async def __call__(
         self,
@@ -36,8 +43,18 @@ class MessageCountingMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        result = await handler(event, data)
         profile: ChatProfile | None = data.get("chat_profile")
+        if (
+            self.moderator is not None
+            and isinstance(event, Message)
+            and profile is not None
+            and profile.is_group
+            and await self.moderator.guard(
+                data["bot"], event, profile, data["moderation"], data["session"]
+            )
+        ):
+            return None
+        result = await handler(event, data)
         if not isinstance(event, Message) or profile is None:
             return result
         message = counted_message(event, profile)

@@ -1,0 +1,466 @@
+"""Moderation commands (admins, as a reply or naming the member): /warn, /warns, /unwarn, /mute,
+/unmute, /ban, /unban, /kick, /modlog, /filter, /filters, /link, /unlink; the newcomers'
+verification buttons and join requests. The work is `workflows/moderation.py`'s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, ChatJoinRequest, Message, User
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.admins import AdminCache
+from bot.commands import problem_reply, usage_reply
+from bot.directory import ChatDirectory
+from bot.filters import IsAdmin
+from bot.middlewares import forget_after_commit
+from bot.middlewares.commands import ONCE
+from handlers.lifecycle import welcome
+from handlers.refusal import not_seen_here
+from services.chats import ChatProfile, ChatService
+from services.clock import Clock, parse_duration
+from services.guards import ACTIONS, BadRule
+from services.members import display_names, find_member
+from services.moderation import ModerationService
+from views import moderation as view
+from workflows.moderation import Moderator
+
+MUTE_RANGE = (timedelta(minutes=1), timedelta(days=366))
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    user_id: int
+    name: str
+
+    def as_user(self) -> User:
+        return User(id=self.user_id, is_bot=False, first_name=self.name)
+
+
+async def target_of(
+    message: Message, words: list[str], session: AsyncSession, command: str
+) -> tuple[Target, list[str]] | str:
+    """The member meant (the replied-to message's sender, else `@user` or an id first), and
+    the words after; or the reply saying why there is none."""
+    named = bool(words) and is_handle(words[0])
+    replied = message.reply_to_message.from_user if message.reply_to_message else None
+    if not named and replied is not None and not replied.is_bot:
+        return Target(replied.id, replied.full_name), words
+    if not named:
+        return problem_reply(_("Reply to the member's message, or name them."), command)
+    handle, rest = words[0], words[1:]
+    member = await find_member(session, message.chat.id, handle)
+    if member is not None:
+        return Target(member.user_id, member.display_name or handle), rest
+    if handle.isdigit():  # someone the bot has not seen here (gone, or never spoke): by id
+        return Target(int(handle), handle), rest
+    return not_seen_here(handle)
+
+
+def is_handle(word: str) -> bool:
+    return (word.startswith("@") and len(word) > 1) or word.isdigit()
+
+
+async def acting_on(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    admin_cache: AdminCache,
+) -> tuple[Target, list[str]] | None:
+    """The target of a moderation command, once it is known not to be an admin; None once the
+    reason was replied."""
+    found = await target_of(message, (command.args or "").split(), session, command.command)
+    if isinstance(found, str):
+        await message.reply(found)
+        return None
+    target, rest = found
+    if target.user_id == bot.id or await admin_cache.is_admin(
+        bot, message.chat, target.as_user(), None
+    ):
+        await message.reply(view.not_on_admins_text())
+        return None
+    return target, rest
+
+
+def actor_of(message: Message) -> int | None:
+    return message.from_user.id if message.from_user and message.sender_chat is None else None
+
+
+async def warn_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    admin_cache: AdminCache,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/warn <reason>, as a reply or with @user"""
+    found = await acting_on(message, command, session, bot, admin_cache)
+    if found is None:
+        return
+    target, rest = found
+    text = await moderator.warn(
+        bot, moderation, chat_profile, target.as_user(), actor_of(message), " ".join(rest) or None
+    )
+    await message.reply(text)
+
+
+async def warns_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    admin_cache: AdminCache,
+    moderation: ModerationService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/warns: one's own; an admin's /warns @user (or as a reply): theirs."""
+    if message.from_user is None or not chat_profile.is_group:
+        await message.reply(usage_reply("warns"))
+        return
+    target = Target(message.from_user.id, message.from_user.full_name)
+    wants_other = bool(command.args) or message.reply_to_message is not None
+    if wants_other and await admin_cache.is_admin(bot, message.chat, message.from_user, message):
+        found = await target_of(message, (command.args or "").split(), session, "warns")
+        if isinstance(found, str):
+            await message.reply(found)
+            return
+        target = found[0]
+    warnings = await moderation.warnings(chat_profile.id, target.user_id)
+    zone = ZoneInfo(chat_profile.timezone)
+    limit = chat_profile.moderation.warn_limit
+    await message.reply(view.warns_text(target.name, warnings, limit, zone))
+
+
+async def unwarn_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    admin_cache: AdminCache,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/unwarn, as a reply or with @user: lifts the newest warning"""
+    found = await target_of(message, (command.args or "").split(), session, "unwarn")
+    if isinstance(found, str):
+        await message.reply(found)
+        return
+    target = found[0]
+    left = await moderation.unwarn(chat_profile.id, target.user_id)
+    if left is not None:
+        await moderator.record(
+            moderation, chat_profile, "unwarn", target.user_id, actor_id=actor_of(message)
+        )
+    await message.reply(view.unwarned_text(target.name, left))
+
+
+async def mute_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    admin_cache: AdminCache,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/mute <10m|2h|1d> [reason], as a reply or with @user"""
+    found = await acting_on(message, command, session, bot, admin_cache)
+    if found is None:
+        return
+    target, rest = found
+    length = parse_duration(rest[0]) if rest else None
+    if length is None or not MUTE_RANGE[0] <= length <= MUTE_RANGE[1]:
+        reason = _("Say for how long: 10m, 2h or 1d (1 minute to 366 days).")
+        await message.reply(problem_reply(reason, "mute"))
+        return
+    reason_text = " ".join(rest[1:]) or None
+    if not await moderator.mute(
+        bot, moderation, chat_profile, target.user_id, length, actor_of(message), reason_text
+    ):
+        await message.reply(view.no_rights_text())
+        return
+    await message.reply(view.muted_text(target.name, int(length.total_seconds()), reason_text))
+
+
+async def unmute_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    admin_cache: AdminCache,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/unmute, as a reply or with @user"""
+    found = await acting_on(message, command, session, bot, admin_cache)
+    if found is None:
+        return
+    target = found[0]
+    actor = actor_of(message) or 0
+    if not await moderator.unmute(bot, moderation, chat_profile, target.user_id, actor):
+        await message.reply(view.no_rights_text())
+        return
+    await message.reply(view.unmuted_text(target.name))
+
+
+async def ban_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    admin_cache: AdminCache,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/ban [duration] [reason] [refund], as a reply or with @user or an id"""
+    found = await acting_on(message, command, session, bot, admin_cache)
+    if found is None:
+        return
+    target, rest = found
+    refund = bool(rest) and rest[-1].lower() == "refund"
+    rest = rest[:-1] if refund else rest
+    length = parse_duration(rest[0]) if rest else None
+    if length is not None:
+        rest = rest[1:]
+        if not MUTE_RANGE[0] <= length <= MUTE_RANGE[1]:
+            reason = _("A ban lasts 1 minute to 366 days, or leave the time out for good.")
+            await message.reply(problem_reply(reason, "ban"))
+            return
+    reason_text = " ".join(rest) or None
+    actor = actor_of(message)
+    taken = 0
+    if refund:
+        taken = await moderation.take_back_day(
+            chat_profile.id,
+            target.user_id,
+            actor or 0,
+            f"ban:{message.chat.id}:{message.message_id}",
+        )
+    groups = await moderator.ban(
+        bot, moderation, chat_profile, target.user_id, length, actor, reason_text
+    )
+    seconds = int(length.total_seconds()) if length else None
+    await message.reply(view.banned_text(target.name, seconds, reason_text, len(groups), taken))
+
+
+async def unban_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    admin_cache: AdminCache,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/unban @user or id: here and in every linked group"""
+    found = await target_of(message, (command.args or "").split(), session, "unban")
+    if isinstance(found, str):
+        await message.reply(found)
+        return
+    target = found[0]
+    groups = await moderator.unban(
+        bot, moderation, chat_profile, target.user_id, actor_of(message) or 0
+    )
+    await message.reply(view.unbanned_text(target.name, len(groups)))
+
+
+async def kick_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    admin_cache: AdminCache,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/kick [reason], as a reply or with @user"""
+    found = await acting_on(message, command, session, bot, admin_cache)
+    if found is None:
+        return
+    target, rest = found
+    await moderator.record(
+        moderation, chat_profile, "kick", target.user_id, actor_id=actor_of(message),
+        reason=" ".join(rest) or None,
+    )  # fmt: skip
+    if not await moderator.kick(bot, chat_profile.id, target.user_id):
+        await message.reply(view.no_rights_text())
+        return
+    await message.reply(view.kicked_text(target.name))
+
+
+async def modlog_command(
+    message: Message,
+    moderation: ModerationService,
+    session: AsyncSession,
+    chat_profile: ChatProfile,
+) -> None:
+    """/modlog: the last 15 actions"""
+    entries = await moderation.recent(chat_profile.id, limit=15)
+    people = {who for e in entries for who in (e.target_id, e.actor_id) if who is not None}
+    names = await display_names(session, chat_profile.id, people)
+    await message.reply(view.modlog_text(entries, names, ZoneInfo(chat_profile.timezone)))
+
+
+async def filter_command(
+    message: Message,
+    command: CommandObject,
+    chats: ChatService,
+    chat_profile: ChatProfile,
+    session: AsyncSession,
+    directory: ChatDirectory,
+) -> None:
+    """/filter add <word or phrase> [delete|warn|mute|ban] · /filter del <number|word>"""
+    verb, _space, rest = (command.args or "").strip().partition(" ")
+    rest = rest.strip()
+    if verb.lower() not in ("add", "del") or not rest:
+        await message.reply(usage_reply("filter"))
+        return
+    if verb.lower() == "del":
+        gone = await chats.delete_filter(chat_profile.id, rest.removeprefix("#"))
+        if gone is None:
+            await message.reply(_("There is no such filter: see /filters."))
+            return
+        forget_after_commit(session, directory, chat_profile.id)
+        await message.reply(view.filter_deleted_text(gone))
+        return
+    word, _space, last = rest.rpartition(" ")
+    action = last.lower() if word and last.lower() in ACTIONS else "delete"
+    word = word if word and last.lower() in ACTIONS else rest
+    try:
+        added = await chats.add_filter(chat_profile.id, word, action)
+    except BadRule as bad:
+        reasons = {
+            "short": _("That is too short to filter: at least two letters or characters."),
+            "long": _("A filter is at most 60 characters."),
+            "full": _("This group has its 100 filters: delete one first."),
+            "twice": _("That word is filtered already: see /filters."),
+        }
+        await message.reply(problem_reply(reasons.get(str(bad), str(bad)), "filter"))
+        return
+    forget_after_commit(session, directory, chat_profile.id)
+    await message.reply(view.filter_added_text(added))
+
+
+async def filters_command(message: Message, chat_profile: ChatProfile) -> None:
+    """/filters"""
+    await message.reply(view.filters_text(chat_profile.moderation.filters))
+
+
+async def link_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chats: ChatService,
+    chat_profile: ChatProfile,
+) -> None:
+    """/link: how to; /link <other group's id>: share bans with it (an admin of both)"""
+    raw = (command.args or "").strip()
+    if not raw:
+        await message.reply(view.link_howto_text(chat_profile.id))
+        return
+    if not raw.lstrip("-").isdigit() or int(raw) == chat_profile.id or message.from_user is None:
+        await message.reply(usage_reply("link"))
+        return
+    other_id = int(raw)
+    other = await chats.profile(other_id)
+    if other is None or not other.is_group or not other.active:
+        await message.reply(problem_reply(_("I'm not in that group."), "link"))
+        return
+    if message.sender_chat is not None or not await moderator.is_admin_of(
+        bot, other_id, message.from_user
+    ):
+        await message.reply(_("Only an admin of both groups can link them."))
+        return
+    groups = await moderation.link(chat_profile.id, other_id, message.from_user.id)
+    await message.reply(view.linked_text(len(groups)))
+
+
+async def unlink_command(
+    message: Message, moderation: ModerationService, chat_profile: ChatProfile
+) -> None:
+    """/unlink: this group keeps its own ban list again"""
+    if await moderation.unlink(chat_profile.id):
+        await message.reply(_("✅ Unlinked: bans here are this group's own again."))
+    else:
+        await message.reply(_("This group is not linked to another."))
+
+
+async def verify_pressed(
+    query: CallbackQuery,
+    callback_data: view.VerifyButton,
+    bot: Bot,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chats: ChatService,
+    session: AsyncSession,
+    clock: Clock,
+) -> None:
+    """A newcomer's answer, in the group (after a join) or privately (a join request)."""
+    if query.from_user.id != callback_data.user_id:
+        await query.answer(view.not_yours_toast())
+        return
+    profile = await chats.profile(callback_data.chat_id)
+    if profile is None:
+        await query.answer(view.expired_toast())
+        return
+    toast, passed = await moderator.answered(
+        bot, moderation, profile, query.from_user, callback_data.answer
+    )
+    if passed is not None and passed.kind == "join":
+        await welcome(session, clock, profile, query.from_user, clock.now(), verified=True)
+    await query.answer(toast, show_alert=passed is not None and passed.kind == "request")
+
+
+async def join_requested(
+    request: ChatJoinRequest,
+    bot: Bot,
+    moderator: Moderator,
+    moderation: ModerationService,
+    chat_profile: ChatProfile,
+) -> None:
+    """A join request, in a group that verifies: asked privately, approved once answered."""
+    if chat_profile.moderation.verify == "off":
+        return  # the admins approve requests themselves
+    try:
+        await moderator.verify_request(
+            bot, moderation, chat_profile, request.from_user, request.user_chat_id
+        )
+    except TelegramAPIError as error:  # the request was answered meanwhile
+        await moderator.record(moderation, chat_profile, "decline", request.from_user.id,
+                               rule="verify", reason=str(error)[:200])  # fmt: skip
+
+
+def create_router() -> Router:
+    router = Router(name="moderation")
+    admin = {"flags": ONCE}
+    for name, handler in (
+        ("warn", warn_command), ("unwarn", unwarn_command), ("mute", mute_command),
+        ("unmute", unmute_command), ("ban", ban_command), ("unban", unban_command),
+        ("kick", kick_command), ("filter", filter_command), ("link", link_command),
+        ("unlink", unlink_command),
+    ):  # fmt: skip
+        router.message.register(handler, Command(name), IsAdmin(), **admin)
+    router.message.register(modlog_command, Command("modlog"), IsAdmin())
+    router.message.register(filters_command, Command("filters"), IsAdmin())
+    router.message.register(warns_command, Command("warns"))
+    router.callback_query.register(verify_pressed, view.VerifyButton.filter())
+    router.chat_join_request.register(join_requested)
+    return router
