@@ -262,7 +262,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "/settings daily_topic on|off · /settings points purchase <points per yuan> · "
         "/settings orders return_days <days> · /settings tiers basis points|spend · "
         "/settings verify button|math|off · /settings verify time <2m> · "
-        "/settings flood <8> <10s> | off · /settings flood mute <10m> · "
+        "/settings flood on|off · /settings flood <8> <10s> · /settings flood mute <10m> · "
         "/settings links on|off · /settings links allow <taobao.com,tmall.com> | allow off · "
         "/settings warns <3> mute|ban · /settings log_channel <channel id>|off · "
         "/settings night <23:00> <07:00> | off",

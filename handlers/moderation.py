@@ -26,7 +26,7 @@ from handlers.refusal import not_seen_here
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock, parse_duration
 from services.guards import ACTIONS, BadRule
-from services.members import display_names, find_member
+from services.members import display_names, find_member, known_name
 from services.moderation import ModerationService
 from views import moderation as view
 from workflows.moderation import Moderator
@@ -56,10 +56,11 @@ async def target_of(
         return problem_reply(_("Reply to the member's message, or name them."), command)
     handle, rest = words[0], words[1:]
     member = await find_member(session, message.chat.id, handle)
-    if member is not None:
-        return Target(member.user_id, member.display_name or handle), rest
-    if handle.isdigit():  # someone the bot has not seen here (gone, or never spoke): by id
-        return Target(int(handle), handle), rest
+    if member is not None and member.display_name:
+        return Target(member.user_id, member.display_name), rest
+    if member is not None or handle.isdigit():  # not seen writing here (gone, or silent)
+        user_id = member.user_id if member is not None else int(handle)
+        return Target(user_id, await known_name(session, user_id) or handle), rest
     return not_seen_here(handle)
 
 

@@ -188,6 +188,8 @@ def render_entry(line: HistoryLine, zone: ZoneInfo) -> str:
     entry = line.entry
     when = entry.created_at.astimezone(zone).strftime("%m-%d %H:%M")
     label = str(REASONS.get(entry.reason, entry.reason))
+    if entry.reason == "clawback" and entry.ref == "ban":  # `/ban … refund`, not an order
+        label = _("taken back at a ban")
     note = f" · {escape(entry.ref)}" if entry.reason == "admin" and entry.ref else ""
     if line.campaign is not None:
         note += " · 🎉 " + escape(line.campaign)  # multiplied by this campaign

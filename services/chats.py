@@ -530,14 +530,22 @@ class ChatService:
         await self.session.flush()
         return WordFilter(int(gone["id"]), str(gone["word"]), str(gone["action"]), "")
 
-    async def set_night_closed(self, chat_id: int, closed: bool) -> bool:
-        """Note the group closed for the night (or open); False when it was so already."""
+    async def set_night_closed(
+        self, chat_id: int, closed: bool, evening: dict[str, bool] | None = None
+    ) -> dict[str, bool] | None:
+        """Note the group closed for the night with its evening permissions (kept for the
+        morning), or open again: what the morning gives back ({} unknown). None when it was
+        so already (another worker switched it)."""
         chat = await self._locked(chat_id)
         if bool(chat.settings.get("night_closed")) == closed:
-            return False
-        chat.settings = {**chat.settings, "night_closed": closed}
+            return None
+        kept = dict(chat.settings.get("night_permissions") or {})
+        chat.settings = {
+            **chat.settings, "night_closed": closed,
+            "night_permissions": (evening or {}) if closed else {},
+        }  # fmt: skip
         await self.session.flush()
-        return True
+        return {} if closed else kept
 
     async def note_missing_rights(self, chat_id: int, rights: Sequence[str]) -> list[str]:
         """Remember that the bot lacks `rights`; returns those not noted before (to tell once)."""

@@ -19,6 +19,7 @@ NEWCOMER_HOURS = 24  # a member's first day, or until their 5th counted message
 NEWCOMER_MESSAGES = 5
 LIMIT_MUTE = timedelta(hours=24)  # what reaching the warning limit mutes for
 MAX_FILTERS = 100
+FLOOD_ON = (8, 10)  # what `/settings flood on` sets: more than 8 messages in 10 seconds
 MODERATION_SECTIONS = ("verify", "flood", "links", "warns", "log_channel", "night")
 
 
@@ -49,7 +50,9 @@ class ModerationRules:
 
     verify: str = "off"  # button, math or off
     verify_seconds: int = 120
-    flood_messages: int = 8  # more than this many in flood_seconds mutes; 0 turns it off
+    # More than flood_messages in flood_seconds mutes; off (0) until turned on: a fan group
+    # typing 1 1 1 for a draw or a sale's countdown is not spam (`/settings flood on`: 8 in 10 s)
+    flood_messages: int = 0
     flood_seconds: int = 10
     flood_mute: int = 600  # seconds
     links: bool = True  # newcomers' links, channel forwards and bot mentions are deleted
@@ -193,6 +196,8 @@ def parse_rule(section: str, args: list[str]) -> dict[str, Any]:
             return {"verify_seconds": seconds(raw, "verify_seconds")}
         case "flood", ["off"]:
             return {"flood_messages": 0}
+        case "flood", ["on"]:
+            return {"flood_messages": FLOOD_ON[0], "flood_seconds": FLOOD_ON[1]}
         case "flood", ["mute", raw]:
             return {"flood_mute": seconds(raw, "flood_mute")}
         case "flood", [count, raw] if count.isascii() and count.isdigit():

@@ -68,6 +68,16 @@ async def display_names(
     return {user_id: name or str(user_id) for user_id, name in rows}
 
 
+async def known_name(session: AsyncSession, user_id: int) -> str | None:
+    """The user's name as last seen in any group: one named by id where they never wrote."""
+    return await session.scalar(
+        select(Member.display_name)
+        .where(Member.user_id == user_id, Member.display_name != "")
+        .order_by(Member.last_seen_at.desc())
+        .limit(1)
+    )
+
+
 async def find_member(session: AsyncSession, chat_id: int, handle: str) -> Member | None:
     """A member of this chat by `@username` (any case) or numeric user id."""
     if handle.lstrip("-").isdigit():

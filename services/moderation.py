@@ -229,11 +229,15 @@ class ModerationService:
         return groups
 
     async def banned(self, chat_id: int, user_id: int) -> Ban | None:
-        """The ban standing for this member here (a linked group's included), if any."""
-        ban = await self.session.get(Ban, (chat_id, user_id), populate_existing=True)
-        if ban is None or (ban.until is not None and ban.until <= self.clock.now()):
-            return None
-        return ban
+        """The ban standing for this member here or in a linked group (one given before the
+        groups were linked too), if any."""
+        bans = await self.session.scalars(
+            select(Ban).where(
+                Ban.chat_id.in_(await self.network_of(chat_id)), Ban.user_id == user_id
+            )
+        )
+        now = self.clock.now()
+        return next((ban for ban in bans if ban.until is None or ban.until > now), None)
 
     # -- join verification ------------------------------------------------------------------
 

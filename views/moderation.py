@@ -260,7 +260,9 @@ def channel_log_text(entry: ModAction, group: str, names: dict[int, str], zone: 
 
 def filters_text(filters: Sequence[WordFilter]) -> str:
     if not filters:
-        return _("No word filters. Add one with /filter add <word> [delete|warn|mute|ban].")
+        return _("No word filters. Add one with {usage}").format(
+            usage="<code>" + escape("/filter add <word> [delete|warn|mute|ban]") + "</code>"
+        )
     lines = [_("🧹 <b>Word filters</b>")]
     lines += [f"#{f.id} {escape(f.word)} → {action_label(f.action)}" for f in filters]
     return "\n".join(lines)

@@ -47,19 +47,24 @@ from workflows.rights import RightsNotices
 logger = logging.getLogger(__name__)
 KEEP_EVERY = 5.0  # seconds between the keeper's looks
 NOTICE_EVERY = 3600.0  # one link notice per member per hour
-NIGHT_EVERY = 30.0  # seconds between looks at the groups' nights
+NIGHT_EVERY = 10.0  # seconds between looks at the groups' nights (one query)
 SILENT = ChatPermissions(
     can_send_messages=False, can_send_audios=False, can_send_documents=False,
     can_send_photos=False, can_send_videos=False, can_send_video_notes=False,
     can_send_voice_notes=False, can_send_polls=False, can_send_other_messages=False,
-    can_add_web_page_previews=False,
+    can_add_web_page_previews=False, can_react_to_messages=False,
 )  # fmt: skip
+# Every permission: what lifts a member's own restriction (the group's defaults apply again).
 FREE = ChatPermissions(
     can_send_messages=True, can_send_audios=True, can_send_documents=True,
     can_send_photos=True, can_send_videos=True, can_send_video_notes=True,
     can_send_voice_notes=True, can_send_polls=True, can_send_other_messages=True,
-    can_add_web_page_previews=True, can_invite_users=True,
+    can_add_web_page_previews=True, can_react_to_messages=True, can_edit_tag=True,
+    can_invite_users=True, can_change_info=True, can_pin_messages=True, can_manage_topics=True,
 )  # fmt: skip
+# A group's morning permissions when its evening ones were not read: members talk and invite.
+MORNING = ChatPermissions(**{**FREE.model_dump(), "can_change_info": False, "can_edit_tag": False,
+                             "can_pin_messages": False, "can_manage_topics": False})  # fmt: skip
 
 
 def links_in(message: Message, rules: ModerationRules) -> bool:
@@ -510,22 +515,38 @@ class Moderator:
             if wanted != bool((settings or {}).get("night_closed")):
                 due.append((chat_id, wanted))
         for chat_id, wanted in due:
+            evening = await self._permissions_of(bot, chat_id) if wanted else None
             async with self.background.session_pool() as session, session.begin():
                 chats = self.background.services.chats(session)
-                if not await chats.set_night_closed(chat_id, wanted):
+                switched = await chats.set_night_closed(chat_id, wanted, evening)
+                if switched is None:
                     continue  # another worker switched it
                 profile = await chats.profile(chat_id)
                 assert profile is not None
                 moderation = self.background.services.moderation(session)
                 await self.record(moderation, profile, "night" if wanted else "morning", None,
                                   rule="night")  # fmt: skip
-            await self._switch_night(bot, profile, closed=wanted)
+            morning = ChatPermissions(**switched) if switched else MORNING
+            await self._switch_night(bot, profile, SILENT if wanted else morning, closed=wanted)
 
-    async def _switch_night(self, bot: Bot, profile: ChatProfile, *, closed: bool) -> None:
+    async def _permissions_of(self, bot: Bot, chat_id: int) -> dict[str, bool] | None:
+        """The group's permissions before the night closes it, to give back in the morning."""
+        try:
+            chat = await bot.get_chat(chat_id)
+        except TelegramAPIError as error:
+            logger.info("chat %s: permissions not read: %s", chat_id, error)
+            return None
+        if chat.permissions is None:
+            return None
+        return chat.permissions.model_dump(exclude_none=True)
+
+    async def _switch_night(
+        self, bot: Bot, profile: ChatProfile, permissions: ChatPermissions, *, closed: bool
+    ) -> None:
         night = profile.moderation.night
         try:
             await bot.set_chat_permissions(
-                profile.id, SILENT if closed else FREE, use_independent_chat_permissions=True
+                profile.id, permissions, use_independent_chat_permissions=True
             )
         except TelegramBadRequest as error:
             if "not modified" not in str(error).lower():

@@ -63,7 +63,7 @@ def test_the_flood_watch_trips_once_past_the_limit_within_the_window() -> None:
     assert not watch.floods(GROUP, 1, 4.1, rules)  # told once; the mute does the rest
     slow = FloodWatch()
     assert not any(slow.floods(GROUP, 2, t * 2.0, rules) for t in range(30))  # one in 2 s
-    off = ModerationRules(flood_messages=0)
+    off = ModerationRules()  # off until turned on
     assert not any(FloodWatch().floods(GROUP, 3, 0.0, off) for _ in range(50))
 
 
@@ -72,6 +72,7 @@ def test_settings_parse_to_stored_values_and_refuse_the_rest() -> None:
     assert parse_rule("verify", ["time", "3m"]) == {"verify_seconds": 180}
     assert parse_rule("flood", ["5", "10s"]) == {"flood_messages": 5, "flood_seconds": 10}
     assert parse_rule("flood", ["off"]) == {"flood_messages": 0}
+    assert parse_rule("flood", ["on"]) == {"flood_messages": 8, "flood_seconds": 10}
     assert parse_rule("links", ["allow", "taobao.com,", "WWW.Tmall.com"]) == {
         "allow": ["taobao.com", "tmall.com"]
     }
