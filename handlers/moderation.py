@@ -295,13 +295,13 @@ async def kick_command(
     if found is None:
         return
     target, rest = found
+    if not await moderator.kick(bot, chat_profile.id, target.user_id):
+        await message.reply(view.no_rights_text())
+        return
     await moderator.record(
         moderation, chat_profile, "kick", target.user_id, actor_id=actor_of(message),
         reason=" ".join(rest) or None,
     )  # fmt: skip
-    if not await moderator.kick(bot, chat_profile.id, target.user_id):
-        await message.reply(view.no_rights_text())
-        return
     await message.reply(view.kicked_text(target.name))
 
 

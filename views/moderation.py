@@ -328,9 +328,7 @@ def moderation_settings(rules: ModerationRules) -> list[str]:
         _("Anti-flood: {flood}").format(flood=flood),
         _("Newcomers' links and forwards deleted: {links}").format(links=links),
         _("Warnings: {limit} → {action}").format(limit=rules.warn_limit, action=warn_action),
-        ngettext("Word filters: {n}", "Word filters: {n}", len(rules.filters)).format(
-            n=len(rules.filters)
-        ),
+        _("Word filters: {n}").format(n=len(rules.filters)),
         _("Log channel: {channel}").format(
             channel=rules.log_channel if rules.log_channel else _("off")
         ),

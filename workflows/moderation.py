@@ -274,20 +274,24 @@ class Moderator:
         rule: str | None = None,
     ) -> bool:
         until = self.background.clock.now() + length
+        if not await self._restrict(bot, profile.id, user_id, SILENT, int(until.timestamp())):
+            return False  # nothing happened: nothing logged
         await moderation.silence([profile.id], user_id, until)
         await self.record(
             moderation, profile, "mute", user_id, actor_id=actor_id, rule=rule, reason=reason,
             until=until,
         )  # fmt: skip
-        return await self._restrict(bot, profile.id, user_id, SILENT, int(until.timestamp()))
+        return True
 
     async def unmute(
         self, bot: Bot, moderation: ModerationService, profile: ChatProfile, user_id: int,
         actor_id: int,
     ) -> bool:  # fmt: skip
+        if not await self._restrict(bot, profile.id, user_id, FREE, 0):
+            return False
         await moderation.unsilence([profile.id], user_id)
         await self.record(moderation, profile, "unmute", user_id, actor_id=actor_id)
-        return await self._restrict(bot, profile.id, user_id, FREE, 0)
+        return True
 
     async def ban(
         self,
