@@ -42,7 +42,6 @@ def feature_routers() -> list[Router]:
         shop.create_router(),  # its /start r<id> and /start coupons, before `start`
         orders.create_router(),
         pushes.create_router(),  # its buttons' callback queries pass the message-only filter
-        moderation.create_router(),  # its buttons and join requests pass the filter too
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         points.create_router(),
@@ -55,6 +54,8 @@ def feature_routers() -> list[Router]:
         campaigns.create_router(),
         topics.create_router(),  # its reactions pass the message-only filter
         stats.create_router(),
+        # Late: its dozen commands are rare, and every command before them passes their filters.
+        moderation.create_router(),  # its buttons and join requests pass the filter too
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a
