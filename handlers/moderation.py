@@ -4,14 +4,16 @@ verification buttons and join requests. The work is `workflows/moderation.py`'s.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, ChatJoinRequest, Message, User
+from aiogram.types import CallbackQuery, ChatJoinRequest, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,167 +70,146 @@ def is_handle(word: str) -> bool:
     return (word.startswith("@") and len(word) > 1) or word.isdigit()
 
 
-async def acting_on(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    bot: Bot,
-    admin_cache: AdminCache,
-) -> tuple[Target, list[str]] | None:
-    """The target of a moderation command, once it is known not to be an admin; None once the
-    reason was replied."""
-    found = await target_of(message, (command.args or "").split(), session, command.command)
-    if isinstance(found, str):
-        await message.reply(found)
-        return None
-    target, rest = found
-    if target.user_id == bot.id or await admin_cache.is_admin(
-        bot, message.chat, target.as_user(), None
-    ):
-        await message.reply(view.not_on_admins_text())
-        return None
-    return target, rest
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """What the commands acting on a member work with, gathered once per command (`gather`)."""
+
+    message: Message
+    command: CommandObject
+    bot: Bot
+    session: AsyncSession
+    admin_cache: AdminCache
+    moderator: Moderator
+    moderation: ModerationService
+    profile: ChatProfile
+
+    @property
+    def words(self) -> list[str]:
+        return (self.command.args or "").split()
+
+    @property
+    def actor(self) -> int | None:
+        """The admin acting (None for an anonymous one)."""
+        sender = self.message.from_user
+        return sender.id if sender is not None and self.message.sender_chat is None else None
+
+    async def target(self) -> tuple[Target, list[str]] | None:
+        """The member meant and the words after; None once the reason was replied."""
+        found = await target_of(self.message, self.words, self.session, self.command.command)
+        if isinstance(found, str):
+            await self.message.reply(found)
+            return None
+        return found
+
+    async def acting_on(self) -> tuple[Target, list[str]] | None:
+        """The target, once it is known not to be an admin (or the bot)."""
+        found = await self.target()
+        if found is None:
+            return None
+        if found[0].user_id == self.bot.id or await self.admin_cache.is_admin(
+            self.bot, self.message.chat, found[0].as_user(), None
+        ):
+            await self.message.reply(view.not_on_admins_text())
+            return None
+        return found
 
 
-def actor_of(message: Message) -> int | None:
-    return message.from_user.id if message.from_user and message.sender_chat is None else None
+async def gather(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    message: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    """Hands the moderation commands one `Desk` instead of eight arguments each."""
+    if isinstance(message, Message) and "command" in data:
+        data["desk"] = Desk(
+            message, data["command"], data["bot"], data["session"], data["admin_cache"],
+            data["moderator"], data["moderation"], data["chat_profile"],
+        )  # fmt: skip
+    return await handler(message, data)
 
 
-async def warn_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    bot: Bot,
-    admin_cache: AdminCache,
-    moderator: Moderator,
-    moderation: ModerationService,
-    chat_profile: ChatProfile,
-) -> None:
+async def warn_command(message: Message, desk: Desk) -> None:
     """/warn <reason>, as a reply or with @user"""
-    found = await acting_on(message, command, session, bot, admin_cache)
+    found = await desk.acting_on()
     if found is None:
         return
     target, rest = found
-    text = await moderator.warn(
-        bot, moderation, chat_profile, target.as_user(), actor_of(message), " ".join(rest) or None
-    )
-    await message.reply(text)
+    text = await desk.moderator.warn(
+        desk.bot, desk.moderation, desk.profile, target.as_user(), desk.actor,
+        " ".join(rest) or None,
+    )  # fmt: skip
+    await desk.message.reply(text)
 
 
-async def warns_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    bot: Bot,
-    admin_cache: AdminCache,
-    moderation: ModerationService,
-    chat_profile: ChatProfile,
-) -> None:
+async def warns_command(message: Message, desk: Desk) -> None:
     """/warns: one's own; an admin's /warns @user (or as a reply): theirs."""
-    if message.from_user is None or not chat_profile.is_group:
+    sender = message.from_user
+    if sender is None or not desk.profile.is_group:
         await message.reply(usage_reply("warns"))
         return
-    target = Target(message.from_user.id, message.from_user.full_name)
-    wants_other = bool(command.args) or message.reply_to_message is not None
-    if wants_other and await admin_cache.is_admin(bot, message.chat, message.from_user, message):
-        found = await target_of(message, (command.args or "").split(), session, "warns")
-        if isinstance(found, str):
-            await message.reply(found)
+    target = Target(sender.id, sender.full_name)
+    wants_other = bool(desk.words) or message.reply_to_message is not None
+    if wants_other and await desk.admin_cache.is_admin(desk.bot, message.chat, sender, message):
+        found = await desk.target()
+        if found is None:
             return
         target = found[0]
-    warnings = await moderation.warnings(chat_profile.id, target.user_id)
-    zone = ZoneInfo(chat_profile.timezone)
-    limit = chat_profile.moderation.warn_limit
+    warnings = await desk.moderation.warnings(desk.profile.id, target.user_id)
+    zone, limit = ZoneInfo(desk.profile.timezone), desk.profile.moderation.warn_limit
     await message.reply(view.warns_text(target.name, warnings, limit, zone))
 
 
-async def unwarn_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    bot: Bot,
-    admin_cache: AdminCache,
-    moderator: Moderator,
-    moderation: ModerationService,
-    chat_profile: ChatProfile,
-) -> None:
+async def unwarn_command(message: Message, desk: Desk) -> None:
     """/unwarn, as a reply or with @user: lifts the newest warning"""
-    found = await target_of(message, (command.args or "").split(), session, "unwarn")
-    if isinstance(found, str):
-        await message.reply(found)
+    found = await desk.target()
+    if found is None:
         return
     target = found[0]
-    left = await moderation.unwarn(chat_profile.id, target.user_id)
+    left = await desk.moderation.unwarn(desk.profile.id, target.user_id)
     if left is not None:
-        await moderator.record(
-            moderation, chat_profile, "unwarn", target.user_id, actor_id=actor_of(message)
+        await desk.moderator.record(
+            desk.moderation, desk.profile, "unwarn", target.user_id, actor_id=desk.actor
         )
-    await message.reply(view.unwarned_text(target.name, left))
+    await desk.message.reply(view.unwarned_text(target.name, left))
 
 
-async def mute_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    bot: Bot,
-    admin_cache: AdminCache,
-    moderator: Moderator,
-    moderation: ModerationService,
-    chat_profile: ChatProfile,
-) -> None:
+async def mute_command(message: Message, desk: Desk) -> None:
     """/mute <10m|2h|1d> [reason], as a reply or with @user"""
-    found = await acting_on(message, command, session, bot, admin_cache)
+    found = await desk.acting_on()
     if found is None:
         return
     target, rest = found
     length = parse_duration(rest[0]) if rest else None
     if length is None or not MUTE_RANGE[0] <= length <= MUTE_RANGE[1]:
         reason = _("Say for how long: 10m, 2h or 1d (1 minute to 366 days).")
-        await message.reply(problem_reply(reason, "mute"))
+        await desk.message.reply(problem_reply(reason, "mute"))
         return
-    reason_text = " ".join(rest[1:]) or None
-    if not await moderator.mute(
-        bot, moderation, chat_profile, target.user_id, length, actor_of(message), reason_text
+    why = " ".join(rest[1:]) or None
+    if not await desk.moderator.mute(
+        desk.bot, desk.moderation, desk.profile, target.user_id, length, desk.actor, why
     ):
-        await message.reply(view.no_rights_text())
+        await desk.message.reply(view.no_rights_text())
         return
-    await message.reply(view.muted_text(target.name, int(length.total_seconds()), reason_text))
+    await desk.message.reply(view.muted_text(target.name, int(length.total_seconds()), why))
 
 
-async def unmute_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    bot: Bot,
-    admin_cache: AdminCache,
-    moderator: Moderator,
-    moderation: ModerationService,
-    chat_profile: ChatProfile,
-) -> None:
+async def unmute_command(message: Message, desk: Desk) -> None:
     """/unmute, as a reply or with @user"""
-    found = await acting_on(message, command, session, bot, admin_cache)
+    found = await desk.acting_on()
     if found is None:
         return
     target = found[0]
-    actor = actor_of(message) or 0
-    if not await moderator.unmute(bot, moderation, chat_profile, target.user_id, actor):
-        await message.reply(view.no_rights_text())
+    if not await desk.moderator.unmute(
+        desk.bot, desk.moderation, desk.profile, target.user_id, desk.actor or 0
+    ):
+        await desk.message.reply(view.no_rights_text())
         return
-    await message.reply(view.unmuted_text(target.name))
+    await desk.message.reply(view.unmuted_text(target.name))
 
 
-async def ban_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    bot: Bot,
-    admin_cache: AdminCache,
-    moderator: Moderator,
-    moderation: ModerationService,
-    chat_profile: ChatProfile,
-) -> None:
+async def ban_command(message: Message, desk: Desk) -> None:
     """/ban [duration] [reason] [refund], as a reply or with @user or an id"""
-    found = await acting_on(message, command, session, bot, admin_cache)
+    found = await desk.acting_on()
     if found is None:
         return
     target, rest = found
@@ -239,70 +220,48 @@ async def ban_command(
         rest = rest[1:]
         if not MUTE_RANGE[0] <= length <= MUTE_RANGE[1]:
             reason = _("A ban lasts 1 minute to 366 days, or leave the time out for good.")
-            await message.reply(problem_reply(reason, "ban"))
+            await desk.message.reply(problem_reply(reason, "ban"))
             return
-    reason_text = " ".join(rest) or None
-    actor = actor_of(message)
+    why = " ".join(rest) or None
     taken = 0
-    if refund:
-        taken = await moderation.take_back_day(
-            chat_profile.id,
-            target.user_id,
-            actor or 0,
-            f"ban:{message.chat.id}:{message.message_id}",
+    if refund:  # keyed by the command: a redelivered /ban takes back nothing more
+        key = f"ban:{desk.message.chat.id}:{desk.message.message_id}"
+        taken = await desk.moderation.take_back_day(
+            desk.profile.id, target.user_id, desk.actor or 0, key
         )
-    groups = await moderator.ban(
-        bot, moderation, chat_profile, target.user_id, length, actor, reason_text
+    groups = await desk.moderator.ban(
+        desk.bot, desk.moderation, desk.profile, target.user_id, length, desk.actor, why
     )
     seconds = int(length.total_seconds()) if length else None
-    await message.reply(view.banned_text(target.name, seconds, reason_text, len(groups), taken))
+    await desk.message.reply(view.banned_text(target.name, seconds, why, len(groups), taken))
 
 
-async def unban_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    bot: Bot,
-    admin_cache: AdminCache,
-    moderator: Moderator,
-    moderation: ModerationService,
-    chat_profile: ChatProfile,
-) -> None:
+async def unban_command(message: Message, desk: Desk) -> None:
     """/unban @user or id: here and in every linked group"""
-    found = await target_of(message, (command.args or "").split(), session, "unban")
-    if isinstance(found, str):
-        await message.reply(found)
+    found = await desk.target()
+    if found is None:
         return
     target = found[0]
-    groups = await moderator.unban(
-        bot, moderation, chat_profile, target.user_id, actor_of(message) or 0
+    groups = await desk.moderator.unban(
+        desk.bot, desk.moderation, desk.profile, target.user_id, desk.actor or 0
     )
-    await message.reply(view.unbanned_text(target.name, len(groups)))
+    await desk.message.reply(view.unbanned_text(target.name, len(groups)))
 
 
-async def kick_command(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    bot: Bot,
-    admin_cache: AdminCache,
-    moderator: Moderator,
-    moderation: ModerationService,
-    chat_profile: ChatProfile,
-) -> None:
+async def kick_command(message: Message, desk: Desk) -> None:
     """/kick [reason], as a reply or with @user"""
-    found = await acting_on(message, command, session, bot, admin_cache)
+    found = await desk.acting_on()
     if found is None:
         return
     target, rest = found
-    if not await moderator.kick(bot, chat_profile.id, target.user_id):
-        await message.reply(view.no_rights_text())
+    if not await desk.moderator.kick(desk.bot, desk.profile.id, target.user_id):
+        await desk.message.reply(view.no_rights_text())
         return
-    await moderator.record(
-        moderation, chat_profile, "kick", target.user_id, actor_id=actor_of(message),
+    await desk.moderator.record(
+        desk.moderation, desk.profile, "kick", target.user_id, actor_id=desk.actor,
         reason=" ".join(rest) or None,
     )  # fmt: skip
-    await message.reply(view.kicked_text(target.name))
+    await desk.message.reply(view.kicked_text(target.name))
 
 
 async def modlog_command(
@@ -451,6 +410,7 @@ async def join_requested(
 
 def create_router() -> Router:
     router = Router(name="moderation")
+    router.message.middleware(gather)
     admin = {"flags": ONCE}
     for name, handler in (
         ("warn", warn_command), ("unwarn", unwarn_command), ("mute", mute_command),
