@@ -5,6 +5,7 @@ ban shared by linked groups, night mode, spam earning nothing; members refused e
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -228,7 +229,8 @@ async def test_three_warnings_mute_and_a_ban_with_refund_takes_the_days_points(
     sandbox: SandboxClient,
 ) -> None:
     group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
-    for setting in ("language en", "points cooldown 0", "links off"):
+    log = await sandbox.create_group("Mod log", creator=admin)  # where the actions are posted
+    for setting in ("language en", "points cooldown 0", "links off", f"log_channel {log.id}"):
         await sandbox.ask(group, admin, f"/settings {setting}")
     message = await sandbox.send(group, bob, "this is my rude message to everyone")
     target = message["message"]["message_id"]
@@ -236,6 +238,14 @@ async def test_three_warnings_mute_and_a_ban_with_refund_takes_the_days_points(
         sent = await sandbox.send(group, admin, "/warn be nice", reply_to=target)
         reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
         assert reply["text"] == f"⚠️ Bob is warned ({count}/3). Reason: be nice"
+    for _ in range(100):  # the outbox posts the log lines in its own time
+        logged = await happened(sandbox, lambda e: e["kind"] == "sent" and e["chat_id"] == log.id)
+        if len(logged) == 2:
+            break
+        await asyncio.sleep(0.1)
+    assert len(logged) == 2, logged
+    assert logged[0]["text"].endswith(" · Bob · warned · Ada · be nice")
+    assert logged[0]["text"].startswith("[")  # the group's name first
     lifted = await sandbox.ask(group, admin, "/unwarn @bob_fan")
     assert lifted["text"] == "✅ One warning lifted from Bob; 1 left."
     for _ in range(2):
