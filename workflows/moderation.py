@@ -39,6 +39,7 @@ from services.guards import (
 )
 from services.moderation import FOREVER, ModerationService
 from services.outbox import Kind, OutboxService
+from services.receipts import first_receipt
 from views import moderation as view
 from views.rights import DELETE, RESTRICT
 from workflows.quiet import QuietMode
@@ -127,6 +128,11 @@ class Moderator:
             return False
         if await self.admin_cache.is_admin(bot, message.chat, user, message):
             return False
+        if not (matched or flooding) and not await self.is_newcomer(session, profile.id, user.id):
+            return False  # a link from a member who is past their first day and messages
+        clock = self.background.clock
+        if not await first_receipt(session, clock, profile.id, message.message_id, "guard"):
+            return True  # delivered again: dealt with already, never warned twice
         if matched is not None:
             await self.delete(bot, profile.id, message.message_id)
             rule = f"filter:{matched.id}"
@@ -146,8 +152,6 @@ class Moderator:
                 await self.notice(bot, profile, view.flood_notice(user.id, user.full_name,
                                                                   rules.flood_mute))  # fmt: skip
             return True
-        if not await self.is_newcomer(session, profile.id, user.id):
-            return False
         await self.delete(bot, profile.id, message.message_id)
         await self.record(moderation, profile, "delete", user.id, rule="links")
         if self._notice_due(profile.id, user.id):
