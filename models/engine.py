@@ -19,8 +19,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # (see _on_begin). With one connection, sessions queue for it in order and take over
         # the moment it is returned; with several, they would poll SQLite's busy handler, which
         # sleeps for milliseconds between tries. Sessions never hold it across a Bot API call
-        # (`CommitBeforeCalling`) or while waiting on another session (`commit_so_far`).
-        kwargs = {"pool_size": 1, "max_overflow": 0, **kwargs}
+        # (`CommitBeforeCalling`) or while waiting on another session (`commit_so_far`), so a
+        # session waits its turn however long the queue: with a time limit, the tail of a burst
+        # of joins on a loaded machine failed (pool timeout) and those updates were lost.
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": None, **kwargs}
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
