@@ -22,6 +22,7 @@ from bot.background import Background
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.directory import ChatDirectory
+from bot.dispatcher import FanbotDispatcher
 from bot.i18n import ChatLanguageMiddleware, create_i18n
 from bot.middlewares import (
     CommandThrottleMiddleware,
@@ -166,7 +167,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     order_desk = OrderDesk(background, wake=outbox.wake)
     admin_cache = AdminCache(settings.owner_ids)
     moderator = Moderator(background, notices, admin_cache, quiet)
-    dispatcher = Dispatcher(
+    dispatcher = FanbotDispatcher(
         storage=storage,
         settings=settings,
         clock=services.clock,

@@ -54,6 +54,14 @@ class ChatDirectory:
         self._refreshing.pop(chat_id, None)
         self._generations[chat_id] = self.generation(chat_id) + 1
 
+    def cached(self, chat_id: int) -> ChatProfile | None:
+        """The cached profile while it is fresh, else None; unlike `profile`, never the start
+        of a refresh (for a look that hands the update on when it finds nothing)."""
+        cached = self._profiles.get(chat_id)
+        if cached is None or time.monotonic() - cached[0] > PROFILE_TTL:
+            return None
+        return cached[1]
+
     def needs_sighting(self, chat_id: int, user_id: int) -> bool:
         written = self._sightings.get((chat_id, user_id))
         return written is None or time.monotonic() - written > SIGHTING_INTERVAL

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from aiogram import Bot
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Chat, Message, User
 
 from bot.admins import AdminCache
 
+Check = TypeVar("Check", bound=Callable[..., Any])
 
+# Filters that refuse every message of plain chatter (`bot/dispatcher.py`), besides commands:
+# a handler or router behind one of them never sees what the chatter lane counts.
+REFUSING_CHATTER: set[Callable[..., Any]] = set()
+
+
+def refuses_chatter(check: Check) -> Check:
+    REFUSING_CHATTER.add(check)
+    return check
+
+
+@refuses_chatter
 async def is_command(message: Message) -> bool:
     """Plain chatter skips every command router in one cheap check (see handlers/__init__.py)."""
     return (message.text or message.caption or "").startswith("/")
+
+
+def addressed(message: Message) -> bool:
+    """A reply, or a message ending in ?/？ or naming someone (the bot, maybe): what the draw
+    dialogue, the FAQ and private notes may be waiting for (a few percent of chatter)."""
+    if message.reply_to_message is not None:
+        return True
+    text = (message.text or message.caption or "").rstrip()
+    return text.endswith(("?", "？")) or "@" in text
 
 
 class IsAdmin(Filter):

@@ -3,7 +3,7 @@
 from aiogram import Router
 from aiogram.types import Message
 
-from bot.filters import is_command
+from bot.filters import addressed, is_command, refuses_chatter
 from bot.middlewares.commands import CommandMiddleware
 from handlers import (
     campaigns,
@@ -78,9 +78,6 @@ def feature_routers() -> list[Router]:
     ]
 
 
+@refuses_chatter
 async def may_be_for_the_bot(message: Message) -> bool:
-    """A reply, or a message ending in ?/？ or naming someone (the bot, maybe)."""
-    if message.reply_to_message is not None:
-        return True
-    text = (message.text or message.caption or "").rstrip()
-    return text.endswith(("?", "？")) or "@" in text
+    return addressed(message)

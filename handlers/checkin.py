@@ -14,6 +14,7 @@ from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_reply
+from bot.filters import refuses_chatter
 from bot.middlewares.database import commit_so_far
 from services.chats import ChatProfile
 from services.checkins import (
@@ -31,6 +32,7 @@ from views.numbers import number
 from workflows.quiet import QuietMode
 
 
+@refuses_chatter
 async def is_keyword(message: Message, chat_profile: ChatProfile) -> bool:
     """The whole message is one of the chat's sign-in words (any case, spaces around), from a
     member (an anonymous admin or a channel has nobody to sign in)."""

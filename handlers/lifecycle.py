@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admins import AdminCache
 from bot.directory import ChatDirectory
+from bot.filters import refuses_chatter
 from bot.middlewares import forget_after_commit
 from services import members
 from services.chats import ChatProfile, ChatService
@@ -27,6 +28,7 @@ ADMIN_STATUSES = ("administrator", "creator")
 REPEAT_WINDOW = 300  # seconds: a member who comes back this soon is not welcomed again
 
 
+@refuses_chatter
 async def is_migration(message: Message) -> bool:
     return message.migrate_to_chat_id is not None
 
@@ -177,6 +179,7 @@ async def member_left(
     await referrals.left(event.chat.id, user.id)
 
 
+@refuses_chatter
 async def moves_members(message: Message) -> bool:
     return bool(message.new_chat_members) or message.left_chat_member is not None
 

@@ -130,30 +130,45 @@ class BadRule(ValueError):
 
 
 @dataclass(slots=True)
+class _Recent:
+    times: deque[float]
+    message_id: int = 0  # the last message noted, and what was said of it
+    flooding: bool = False
+
+
+@dataclass(slots=True)
 class FloodWatch:
     """Each member's recent messages, in this process (a second worker watches its own share:
     a flood spread over workers needs Redis, left for the scale-out work)."""
 
     capacity: int = 50_000
-    _seen: OrderedDict[tuple[int, int], deque[float]] = field(default_factory=OrderedDict)
+    _seen: OrderedDict[tuple[int, int], _Recent] = field(default_factory=OrderedDict)
 
-    def floods(self, chat_id: int, user_id: int, now: float, rules: ModerationRules) -> bool:
-        """Note a message at `now` (monotonic seconds); True when it is one too many."""
+    def floods(
+        self, chat_id: int, user_id: int, message_id: int, now: float, rules: ModerationRules
+    ) -> bool:
+        """Note message `message_id` at `now` (monotonic seconds); True when it is one too
+        many. Asked again of the same message (the chatter lane, then the guard; or Telegram
+        delivering it again), it answers as before and notes nothing."""
         if rules.flood_messages == 0:
             return False
         key = (chat_id, user_id)
-        times = self._seen.get(key)
-        if times is None:
-            times = self._seen[key] = deque(maxlen=rules.flood_messages + 1)
+        recent = self._seen.get(key)
+        if recent is None:
+            recent = self._seen[key] = _Recent(deque(maxlen=rules.flood_messages + 1))
             if len(self._seen) > self.capacity:
                 self._seen.popitem(last=False)
         else:
             self._seen.move_to_end(key)
+            if message_id <= recent.message_id:
+                return recent.flooding and message_id == recent.message_id
+        times = recent.times
         times.append(now)
+        recent.message_id, recent.flooding = message_id, False
         if len(times) > rules.flood_messages and now - times[0] <= rules.flood_seconds:
             times.clear()  # told once; the mute stops the rest
-            return True
-        return False
+            recent.flooding = True
+        return recent.flooding
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -35,6 +36,7 @@ from services.guards import (
     NEWCOMER_MESSAGES,
     FloodWatch,
     ModerationRules,
+    WordFilter,
     new_challenge,
 )
 from services.moderation import FOREVER, ModerationService
@@ -84,6 +86,12 @@ def links_in(message: Message, rules: ModerationRules) -> bool:
     return False
 
 
+class Suspicion(NamedTuple):
+    flooding: bool
+    matched: WordFilter | None
+    linked: bool
+
+
 def host_of(link: str) -> str:
     rest = link.split("://", 1)[-1]
     return rest.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].lower().removeprefix("www.")
@@ -118,14 +126,11 @@ class Moderator:
         """True when the message was spam and is dealt with (it is neither handled nor
         counted). The cheap checks come first; the admin check only once one matched."""
         user = message.from_user
-        if user is None or user.is_bot or message.sender_chat is not None:
+        suspicion = self.suspicion(message, profile)
+        if user is None or suspicion is None:
             return False
+        flooding, matched, _ = suspicion
         rules = profile.moderation
-        flooding = self.flood.floods(profile.id, user.id, time.monotonic(), rules)
-        matched = rules.matching_filter(message.text or message.caption or "")
-        linked = rules.links and links_in(message, rules)
-        if not (flooding or matched or linked):
-            return False
         if await self.admin_cache.is_admin(bot, message.chat, user, message):
             return False
         if not (matched or flooding) and not await self.is_newcomer(session, profile.id, user.id):
@@ -157,6 +162,21 @@ class Moderator:
         if self._notice_due(profile.id, user.id):
             await self.notice(bot, profile, view.links_notice(user.id, user.full_name))
         return True
+
+    def suspicion(self, message: Message, profile: ChatProfile) -> Suspicion | None:
+        """What the cheap checks (no database, no Telegram) find in a member's message: None
+        when no guard has anything to do with it. Asking twice of one message is safe."""
+        user = message.from_user
+        if user is None or user.is_bot or message.sender_chat is not None:
+            return None
+        rules = profile.moderation
+        now = time.monotonic()
+        flooding = self.flood.floods(profile.id, user.id, message.message_id, now, rules)
+        matched = rules.matching_filter(message.text or message.caption or "")
+        linked = rules.links and links_in(message, rules)
+        if not (flooding or matched or linked):
+            return None
+        return Suspicion(flooding, matched, linked)
 
     async def is_newcomer(self, session: AsyncSession, chat_id: int, user_id: int) -> bool:
         """In their first day here, or before their fifth counted message."""

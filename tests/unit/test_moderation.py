@@ -58,13 +58,15 @@ def test_the_word_filter_sees_through_spaces_widths_and_case(text: str, caught: 
 def test_the_flood_watch_trips_once_past_the_limit_within_the_window() -> None:
     rules = ModerationRules(flood_messages=8, flood_seconds=10)
     watch = FloodWatch()
-    assert not any(watch.floods(GROUP, 1, t * 0.5, rules) for t in range(8))
-    assert watch.floods(GROUP, 1, 4.0, rules)  # the 9th in 4 s
-    assert not watch.floods(GROUP, 1, 4.1, rules)  # told once; the mute does the rest
+    assert not any(watch.floods(GROUP, 1, t, t * 0.5, rules) for t in range(8))
+    assert watch.floods(GROUP, 1, 8, 4.0, rules)  # the 9th in 4 s
+    assert watch.floods(GROUP, 1, 8, 4.0, rules)  # asked again of the same message: the same
+    assert not watch.floods(GROUP, 1, 7, 4.0, rules)  # an older one: noted before, not this
+    assert not watch.floods(GROUP, 1, 9, 4.1, rules)  # told once; the mute does the rest
     slow = FloodWatch()
-    assert not any(slow.floods(GROUP, 2, t * 2.0, rules) for t in range(30))  # one in 2 s
+    assert not any(slow.floods(GROUP, 2, t, t * 2.0, rules) for t in range(30))  # one in 2 s
     off = ModerationRules()  # off until turned on
-    assert not any(FloodWatch().floods(GROUP, 3, 0.0, off) for _ in range(50))
+    assert not any(FloodWatch().floods(GROUP, 3, n, 0.0, off) for n in range(50))
 
 
 def test_settings_parse_to_stored_values_and_refuse_the_rest() -> None:

@@ -1,0 +1,106 @@
+"""aiogram's Dispatcher with a lane of its own for plain chatter.
+
+Most updates in a fan group are members talking: no command, no sign-in word, no reply or
+question for the bot, nothing a guard must act on. No handler takes such a message; all fanbot
+does with it is count it. Through aiogram that costs eight middleware layers (each rebuilt per
+call) and a walk through every router's filters, several times what counting costs. So the
+dispatcher first asks, with cheap checks on what it already holds in memory, whether the update
+is plain chatter in the steady state (the chat's profile cached and fresh, the member sighted
+lately, no open topic in the chat); if so it counts the message straight away, exactly as the
+counting middleware would have after no handler took it. Anything else, or anything in doubt,
+takes aiogram's path, middlewares and routers as before.
+
+The lane holds only while no handler could take plain chatter: every message handler sits
+behind a command filter or one marked `refuses_chatter`. A router added without one (a feature
+that reads plain messages) closes the lane, so it can never hide a message from a handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.handler import FilterObject
+from aiogram.filters import Command
+from aiogram.types import ErrorEvent, Message, Update
+
+from bot.directory import ChatDirectory
+from bot.filters import REFUSING_CHATTER, addressed
+from bot.middlewares.counting import counted_message
+from services.chats import ChatProfile
+from services.messages import ChatMessage, MessageTally
+from workflows.moderation import Moderator
+
+logger = logging.getLogger(__name__)
+
+GROUPS = ("group", "supergroup")
+
+
+class FanbotDispatcher(Dispatcher):
+    def __init__(
+        self, *, directory: ChatDirectory, tally: MessageTally, moderator: Moderator, **data: Any
+    ) -> None:
+        super().__init__(directory=directory, tally=tally, moderator=moderator, **data)
+        self.directory, self.tally, self.moderator = directory, tally, moderator
+        self._lane_open: bool | None = None  # decided at the first update, routers included
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        if self._lane_open is None:
+            self._lane_open = not takes_chatter(self)
+        counted = self.chatter(update) if self._lane_open else None
+        if counted is None:
+            return await super().feed_update(bot, update, **kwargs)
+        try:
+            await self.tally.record(counted)  # an earning message waits for its commit
+        except Exception as error:  # noqa: BLE001 - told like any handler's failure
+            event = ErrorEvent(update=update, exception=error)
+            await self.errors.trigger(event, **{**self.workflow_data, **kwargs, "bot": bot})
+        return UNHANDLED
+
+    def chatter(self, update: Update) -> ChatMessage | None:
+        """The message as counting sees it, when the update is plain chatter no handler
+        takes and nothing is in doubt; else None (aiogram's path decides)."""
+        message = update.message
+        if message is None or message.chat.type not in GROUPS:
+            return None
+        profile = self.directory.cached(message.chat.id)
+        user = message.from_user
+        if profile is None or profile.open_topics or user is None:
+            return None
+        if self.directory.needs_sighting(profile.id, user.id) or not is_plain(message, profile):
+            return None
+        if self.moderator.suspicion(message, profile) is not None:
+            return None  # the guard decides, on aiogram's path (asking again is safe)
+        return counted_message(message, profile)
+
+
+def is_plain(message: Message, profile: ChatProfile) -> bool:
+    """Not for any handler: no command (counted_message refuses those too), no service message,
+    no sign-in word, nothing addressed to the bot, no U+0000 to mend first."""
+    text = message.text or message.caption or ""
+    return (
+        not message.new_chat_members
+        and message.left_chat_member is None
+        and message.migrate_to_chat_id is None
+        and not profile.checkin_rules.is_keyword(text)
+        and not addressed(message)
+        and "\x00" not in text
+    )
+
+
+def takes_chatter(router: Router) -> bool:
+    """Whether some message handler under `router` could take plain chatter."""
+    if refusing(router.message._handler.filters):
+        return False
+    if any(not refusing(handler.filters) for handler in router.message.handlers):
+        return True
+    return any(takes_chatter(sub) for sub in router.sub_routers)
+
+
+def refusing(filters: list[FilterObject] | None) -> bool:
+    return any(
+        isinstance(check.callback, Command) or check.callback in REFUSING_CHATTER
+        for check in filters or ()
+    )
