@@ -32,8 +32,8 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install
-	$(PY) -m bench.dispatch
+bench: install  ## every hot-path workload against bare aiogram; DB=<postgres url> for PostgreSQL
+	$(PY) -m bench.all $(DB)
 
 locales: install  ## re-extract messages into the zh and en catalogues
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k gettext -k lazy_gettext \

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.types import Chat, Message, Update, User
+from sqlalchemy.engine import make_url
 
 TOKEN = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 BATCH = 100  # what one getUpdates hands over
@@ -60,6 +65,55 @@ def database_url(name: str) -> str:
     if len(sys.argv) > 1:
         return sys.argv[1]
     return f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='fanbot-bench-')}/{name}.db"
+
+
+@asynccontextmanager
+async def fresh_database(server: str | None, name: str) -> AsyncIterator[str]:
+    """An empty database for one workload: a new SQLite file, or (given a PostgreSQL URL) a
+    database of its own on that server, dropped afterwards."""
+    if not server:
+        yield f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='fanbot-bench-')}/{name}.db"
+        return
+    database = f"fanbot_bench_{name}_{os.getpid()}"
+    dsn = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    await run(f"CREATE DATABASE {database}")
+    try:
+        yield make_url(server).set(database=database).render_as_string(hide_password=False)
+    finally:
+        await run(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One workload of a run: updates/s through bare aiogram and through fanbot."""
+
+    workload: str
+    bare: float
+    fanbot: float
+    target: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.fanbot / self.bare
+
+
+def print_table(rows: list[Row]) -> None:
+    print(f"| {'workload':<46} | {'bare aiogram/s':>14} | {'fanbot/s':>9} | ratio | target |")
+    print(f"|{'-' * 48}|{'-' * 16}|{'-' * 11}|-------|--------|")
+    for row in rows:
+        target = f"{row.target:.2f}" if row.target is not None else ""
+        print(
+            f"| {row.workload:<46} | {row.bare:>14,.0f} | {row.fanbot:>9,.0f} "
+            f"| {row.ratio:>5.2f} | {target:>6} |"
+        )
 
 
 def local_bot() -> Bot:

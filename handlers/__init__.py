@@ -5,6 +5,7 @@ from aiogram.types import Message
 
 from bot.filters import addressed, is_command, refuses_chatter
 from bot.middlewares.commands import CommandMiddleware
+from bot.table import CommandTable
 from handlers import (
     campaigns,
     checkin,
@@ -33,7 +34,7 @@ from handlers import (
 def feature_routers() -> list[Router]:
     # Routers that only take commands sit under one parent whose filter is a single cheap
     # check: most group messages are chatter, and each router passed costs a propagation.
-    commands = Router(name="commands")
+    commands = CommandTable(name="commands")  # each command tried only where it is declared
     commands.message.filter(is_command)
     commands.message.middleware(CommandMiddleware())  # sender-only scope; `once` handlers
     # `refusal` comes last: it answers admin commands that no admin-only handler took.

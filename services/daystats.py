@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from models import DAY_COUNTERS, DailyStats
-from models.queries import insert_for
+from models.queries import built_once, table_of
 from services.clock import local_day
 
 DayKey = tuple[int, date]  # (chat, local day)
@@ -61,6 +62,14 @@ def count_today(
     add_to_days(session, {(chat_id, local_day(now, timezone)): counts})
 
 
+def _add_day_counts(dialect: Any) -> Any:
+    statement = dialect.insert(table_of(DailyStats))
+    return statement.on_conflict_do_update(
+        index_elements=["chat_id", "day"],
+        set_={name: getattr(DailyStats, name) + statement.excluded[name] for name in DAY_COUNTERS},
+    )
+
+
 @event.listens_for(Session, "before_commit")
 def _write_day_counts(session: Session) -> None:
     if session.in_nested_transaction():
@@ -69,11 +78,7 @@ def _write_day_counts(session: Session) -> None:
     if not pending:
         return
     session.flush()  # every other write first: the day's row is the last lock taken
-    statement = insert_for(session, DailyStats)
-    statement = statement.on_conflict_do_update(
-        index_elements=["chat_id", "day"],
-        set_={name: getattr(DailyStats, name) + statement.excluded[name] for name in DAY_COUNTERS},
-    )
+    statement = built_once(session, "day counts", _add_day_counts)
     rows = [
         {"chat_id": chat_id, "day": day} | {name: counts.get(name, 0) for name in DAY_COUNTERS}
         for (chat_id, day), counts in sorted(pending.days.items())

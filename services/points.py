@@ -14,6 +14,7 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, case, func, select, tuple_, update
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Campaign, Chat, LedgerEntry, Member, PeriodTotal
 from models.base import UTCDateTime
-from models.queries import insert_for
+from models.queries import built_once, insert_for, table_of
 from services.campaigns import CampaignService
 from services.clock import Clock, local_day
 from services.daystats import DayCounts, count_today
@@ -146,10 +147,14 @@ class PointsService:
     async def boost(self, chat_id: int) -> tuple[int, int] | None:
         """(campaign id, multiplier in %) of the campaign running in the chat now, if any;
         asked once per chat by this service (one transaction, one moment)."""
-        if chat_id not in self._boosts:
-            running = await CampaignService(self.session, self.clock).running(chat_id)
-            self._boosts[chat_id] = (running.id, running.multiplier_pct) if running else None
+        await self._load_boosts({chat_id})
         return self._boosts[chat_id]
+
+    async def _load_boosts(self, chat_ids: set[int]) -> None:
+        wanted = sorted(chat_ids - self._boosts.keys())
+        if wanted:
+            running = await CampaignService(self.session, self.clock).running_in(wanted)
+            self._boosts |= {chat_id: running.get(chat_id) for chat_id in wanted}
 
     async def tier_multipliers(
         self, members: Sequence[tuple[int, int]]
@@ -296,6 +301,7 @@ class PointsService:
         if not members_exist:
             await ensure_members(self.session, ((a.chat_id, a.user_id) for a in awards))
         now = self.clock.now()
+        await self._load_boosts({a.chat_id for a in awards})  # one query for the batch's chats
         boosted = [await self._boosted(a.chat_id, a.points, a.reason) for a in awards]
         tiered = await self.tier_multipliers([(a.chat_id, a.user_id) for a in awards])
         if tiered:
@@ -414,17 +420,7 @@ class PointsService:
             for (chat_id, user_id), points in sorted(earned.items())
             for period in periods[chat_id]
         ]  # fmt: skip
-        statement = insert_for(self.session, PeriodTotal)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["chat_id", "period", "user_id"],
-                set_={
-                    "earned": PeriodTotal.earned + statement.excluded.earned,
-                    "reached_at": statement.excluded.reached_at,
-                },
-            ),
-            rows,
-        )
+        await self.session.execute(built_once(self.session, "period totals", _add_earned), rows)
         tiers = TierService(self.session, self.ladders)
         by_points = {
             member: state
@@ -682,3 +678,14 @@ async def audit(session: AsyncSession) -> list[Mismatch]:
         .order_by(Member.chat_id, Member.user_id)
     )
     return [Mismatch(*(int(value) for value in row)) for row in rows]
+
+
+def _add_earned(dialect: Any) -> Any:
+    statement = dialect.insert(table_of(PeriodTotal))
+    return statement.on_conflict_do_update(
+        index_elements=["chat_id", "period", "user_id"],
+        set_={
+            "earned": PeriodTotal.earned + statement.excluded.earned,
+            "reached_at": statement.excluded.reached_at,
+        },
+    )

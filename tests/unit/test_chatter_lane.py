@@ -46,7 +46,8 @@ async def test_plain_chatter_takes_the_lane_and_is_counted_and_paid(app) -> None
     async with services.session_pool() as session:
         mine = await session.get(Member, (chat.id, alice.id))
         his = await session.get(Member, (chat.id, bob.id))
-    assert mine is not None and his is not None
+    assert mine is not None
+    assert his is not None
     # The first message of each pays (a point, then the cooldown); every one is counted.
     assert (mine.points, mine.message_count) == (1, 2)
     assert (his.points, his.message_count) == (1, 2)
@@ -71,7 +72,7 @@ async def test_the_lane_leaves_to_the_handlers_what_may_be_theirs(app, text, ext
     chat, alice = group(), person(1)
     await dispatcher.feed_update(bot, message_update(chat, alice, "hello everyone"))
     assert dispatcher.chatter(message_update(chat, alice, "all good here")) is not None
-    assert dispatcher.chatter(message_update(chat, alice, text or None, **extra)) is None
+    assert dispatcher.chatter(message_update(chat, alice, text, **extra)) is None
 
 
 async def test_a_reply_is_left_to_the_handlers(app) -> None:
@@ -102,4 +103,5 @@ async def test_a_router_that_reads_plain_messages_closes_the_lane(app) -> None:
     await services.tally.flush()
     async with services.session_pool() as session:
         mine = await session.get(Member, (chat.id, alice.id))
-    assert mine is not None and mine.message_count == 2
+    assert mine is not None
+    assert mine.message_count == 2
