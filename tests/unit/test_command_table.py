@@ -75,9 +75,14 @@ async def test_a_button_press_is_tried_only_by_its_prefix() -> None:
     assert tried == ["second press", "press handled"]
 
 
+def key_of(text: str) -> str | None:
+    message = message_update(group(), person(1), text).message
+    assert message is not None
+    return update_key(message)
+
+
 def test_the_key_is_read_as_aiogram_reads_a_command() -> None:
-    chat, alice = group(), person(1)
-    assert update_key(message_update(chat, alice, "/help").message) == "help"
-    assert update_key(message_update(chat, alice, "/top@fanbot week").message) == "top"
-    assert update_key(message_update(chat, alice, "/ help").message) == ""
-    assert update_key(message_update(chat, alice, "hello").message) is None
+    assert key_of("/help") == "help"
+    assert key_of("/top@fanbot week") == "top"
+    assert key_of("/ help") == ""  # no command: aiogram's Command reads "" too
+    assert key_of("hello") is None
