@@ -21,8 +21,9 @@ from aiogram.types import Message
 from bot.background import Background
 from bot.middlewares.database import commit_update_so_far
 from bot.sender_only import sender_only_profile
+from services.batching import GroupCommit
 from services.chats import ChatProfile, CheckinRules
-from services.outbox import Kind, OutboxService
+from services.outbox import Kind, OutboxRow, OutboxService
 
 logger = logging.getLogger(__name__)
 SIZE_TTL = 3600.0  # a group's member count is asked at most hourly
@@ -36,6 +37,8 @@ class QuietMode:
         self.delay = delay
         self.background = background
         self._sizes: dict[int, tuple[float, int]] = {}
+        # A burst of sign-ins queues its deletions together: one transaction, not one each.
+        self._deletions = GroupCommit(self._write_deletions)
 
     async def applies(self, bot: Bot, profile: ChatProfile) -> bool:
         setting = profile.checkin_rules.quiet
@@ -44,15 +47,22 @@ class QuietMode:
         return await self._size(bot, profile.id) > CheckinRules.QUIET_FROM
 
     async def clean_up(self, chat_id: int, *message_ids: int) -> None:
-        """Delete the messages `delay` seconds from now (in a transaction of its own: the
-        update's was committed before its reply went out)."""
+        """Delete the messages `delay` seconds from now; returns once that is written (in a
+        transaction shared with the clean-ups queued alongside: the update's own was committed
+        before its reply went out)."""
         await commit_update_so_far()  # on SQLite the update's session holds the one connection
         due = self.background.clock.now() + timedelta(seconds=self.delay)
-        async with self.background.session_pool() as session, session.begin():
-            await OutboxService(session, self.background.clock).add(
+        await self._deletions.submit(
+            OutboxRow(
                 chat_id, Kind.DELETE, f"quiet:{chat_id}:{message_ids[0]}",
-                {"message_ids": list(message_ids)}, due_at=due,
-            )  # fmt: skip
+                {"message_ids": list(message_ids)}, due,
+            )
+        )  # fmt: skip
+
+    async def _write_deletions(self, rows: list[OutboxRow]) -> list[None]:
+        async with self.background.session_pool() as session, session.begin():
+            await OutboxService(session, self.background.clock).add_many(rows)
+        return [None] * len(rows)
 
     async def _size(self, bot: Bot, chat_id: int) -> int:
         cached = self._sizes.get(chat_id)
