@@ -10,7 +10,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.admins import AdminCache
-from bot.commands import commands_for, forms_of, spec_of
+from bot.commands import forms_of, spec_of
+from views.help import help_text
 
 
 async def start(message: Message, command: CommandObject, bot: Bot) -> None:
@@ -49,21 +50,13 @@ async def help_(
     if command.args:
         await message.reply(help_for(command.args.strip().lstrip("/")))
         return
-    is_admin = message.chat.type != "private" and await admin_cache.is_admin(
-        bot, message.chat, message.from_user, message
-    )
-    lines = [_("<b>Commands</b>")]
-    lines += [
-        f"/{spec.name} — {escape(str(spec.description))}" for spec in commands_for(admin=False)
-    ]
-    if is_admin:
-        lines += ["", _("<b>Admin commands</b>")]
-        lines += [f"/{spec.name} — {escape(str(spec.description))}"
-                  for spec in commands_for(admin=True) if spec.admin]  # fmt: skip
-    elif message.chat.type == "private":
-        lines += ["", _("Admins see their commands when they send /help in their group.")]
-    lines += ["", _("/help &lt;command&gt; shows how to use one.")]
-    await message.reply("\n".join(lines))
+    if message.chat.type == "private":
+        reader = "private"
+    elif await admin_cache.is_admin(bot, message.chat, message.from_user, message):
+        reader = "admin"
+    else:
+        reader = "member"
+    await message.reply(help_text(reader))
 
 
 def help_for(name: str) -> str:
