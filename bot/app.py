@@ -102,6 +102,7 @@ class Services:
         logger.info("chat %s is inactive: the bot was removed or blocked", chat_id)
 
     async def close(self) -> None:
+        await self.tally.flush()  # counts waiting for their second are written, not dropped
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
