@@ -43,6 +43,17 @@ def visible_length(text: str) -> int:
     return sum(1 for char in text if unicodedata.category(char) not in INVISIBLE)
 
 
+def shows_at_least(text: str, count: int) -> bool:
+    """`visible_length(text) >= count`, stopping as soon as it knows (every message asks)."""
+    seen = 0
+    for char in text:
+        if unicodedata.category(char) not in INVISIBLE:
+            seen += 1
+            if seen >= count:
+                return True
+    return count <= 0
+
+
 def fingerprint(text: str, media_id: str | None) -> str:
     """Equal for the same media, or the same words up to case and spacing."""
     words = " ".join(text.casefold().split())

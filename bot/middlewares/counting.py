@@ -12,7 +12,14 @@ from aiogram.types import Message, TelegramObject
 
 from bot.middlewares.database import commit_so_far
 from services.chats import ChatProfile
-from services.messages import MIN_VISIBLE, ChatMessage, MessageTally, fingerprint, visible_length
+from services.messages import (
+    MIN_VISIBLE,
+    ChatMessage,
+    MessageTally,
+    fingerprint,
+    shows_at_least,
+    visible_length,
+)
 from services.topics import TopicMessage, TopicService
 
 if TYPE_CHECKING:  # the workflow imports the middlewares' helpers
@@ -130,7 +137,7 @@ def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | Non
         message_id=message.message_id,
         sent_at=message.date,
         fingerprint=fingerprint(text, media_id),
-        earns=(media is not None or visible_length(text) >= MIN_VISIBLE)
+        earns=(media is not None or shows_at_least(text, MIN_VISIBLE))
         and not profile.checkin_rules.is_keyword(text),  # paid by the sign-in instead
         username=user.username,
         display_name=user.full_name,

@@ -13,7 +13,13 @@ from models import LedgerEntry, Member
 from services.chats import MessageRules
 from services.clock import FrozenClock
 from services.members import Sighting, record_sightings
-from services.messages import ChatMessage, MessageTally, fingerprint, visible_length
+from services.messages import (
+    ChatMessage,
+    MessageTally,
+    fingerprint,
+    shows_at_least,
+    visible_length,
+)
 from services.points import audit
 from tests.unit.conftest import GROUP
 
@@ -60,6 +66,8 @@ def test_visible_length_ignores_spaces_and_invisible_characters() -> None:
     assert visible_length(" a\u200b b ") == 2
     assert visible_length("好好好") == 3
     assert visible_length("👍👍👍") == 3
+    for text in (" a\u200b b ", "好好好", "ok", "", "a b c d", "\u200b\u200b"):
+        assert shows_at_least(text, 3) == (visible_length(text) >= 3)
     assert fingerprint("Hello  World", None) == fingerprint("hello world", None)
     assert fingerprint("", "photo-1") != fingerprint("", "photo-2")
 
