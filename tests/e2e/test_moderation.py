@@ -289,6 +289,7 @@ async def test_a_ban_in_one_linked_group_applies_in_the_other_and_unban_lifts_bo
         await sandbox.ask(group, owner, "/settings language en")
     for fan in (spammer, farmer):
         await sandbox.send(first, fan, "hello from the farm")
+    await sandbox.settle()  # known once their messages are handled (the /ban may run beside them)
     # Banned before the groups are linked: the ban follows them into the other group too.
     early = await sandbox.ask(first, admin, "/ban @farm_two")
     assert early["text"] == "⛔ Farm is banned."
