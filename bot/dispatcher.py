@@ -17,7 +17,6 @@ that reads plain messages) closes the lane, so it can never hide a message from 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -32,8 +31,6 @@ from bot.middlewares.counting import counted_message
 from services.chats import ChatProfile
 from services.messages import ChatMessage, MessageTally
 from workflows.moderation import Moderator
-
-logger = logging.getLogger(__name__)
 
 GROUPS = ("group", "supergroup")
 
@@ -77,16 +74,11 @@ class FanbotDispatcher(Dispatcher):
 
 
 def is_plain(message: Message, profile: ChatProfile) -> bool:
-    """Not for any handler: no command (counted_message refuses those too), no service message,
-    no sign-in word, nothing addressed to the bot, no U+0000 to mend first."""
+    """Not for any handler: no sign-in word, nothing addressed to the bot, no U+0000 to mend
+    first (commands and service messages are refused by `counted_message`, asked last)."""
     text = message.text or message.caption or ""
     return (
-        not message.new_chat_members
-        and message.left_chat_member is None
-        and message.migrate_to_chat_id is None
-        and not profile.checkin_rules.is_keyword(text)
-        and not addressed(message)
-        and "\x00" not in text
+        not profile.checkin_rules.is_keyword(text) and not addressed(message) and "\x00" not in text
     )
 
 

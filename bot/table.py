@@ -71,7 +71,7 @@ def update_key(event: TelegramObject) -> str | None:
         text = event.text or event.caption or ""
         if not text.startswith("/"):
             return None
-        return text.split(maxsplit=1)[0][1:].partition("@")[0]  # as Command reads it
+        return Command.extract_command(text).command
     if isinstance(event, CallbackQuery) and event.data:
         return event.data.split(":", 1)[0]
     return None

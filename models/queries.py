@@ -24,23 +24,26 @@ def insert_for(session: AsyncSession | Session, model: type[DeclarativeBase]) ->
     (batched into multi-row INSERTs by the driver layer) instead of compiling a statement with
     a bind parameter per value, which costs milliseconds for a hundred rows.
     """
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table_of(model))
+    return dialect_of(session).insert(table_of(model))
+
+
+def dialect_of(session: AsyncSession | Session) -> Any:
+    """The dialect module whose INSERT knows ON CONFLICT (PostgreSQL's, else SQLite's)."""
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
 _BUILT: dict[tuple[str, str], Any] = {}
 
 
 def built_once(session: AsyncSession | Session, name: str, build: Callable[[Any], Any]) -> Any:
-    """The statement `build(insert_for(...)-like dialect INSERT)` makes, built once per dialect:
-    an ON CONFLICT clause's `excluded` columns cost about a millisecond to set up each time,
-    on paths that run it with every batch of messages."""
-    dialect = session.get_bind().dialect.name
-    key = (dialect, name)
+    """The statement `build(dialect module)` makes, built once per dialect: an ON CONFLICT
+    clause's `excluded` columns cost about a millisecond to set up each time, on paths that
+    run it with every batch of messages."""
+    dialect = dialect_of(session)
+    key = (dialect.__name__, name)
     statement = _BUILT.get(key)
     if statement is None:
-        statement = _BUILT[key] = build(postgresql if dialect == "postgresql" else sqlite)
+        statement = _BUILT[key] = build(dialect)
     return statement
 
 
