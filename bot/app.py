@@ -15,6 +15,8 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.admins import AdminCache
@@ -31,7 +33,8 @@ from bot.middlewares import (
     MessageCountingMiddleware,
     TrackingMiddleware,
 )
-from bot.pacing import PacingMiddleware, SendPacer
+from bot.pacing import Pacer, PacingMiddleware, SendPacer
+from bot.shared_pacing import SharedPacer
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
 from handlers import errors, feature_routers
 from models import create_engine, create_session_pool
@@ -89,7 +92,17 @@ class Services:
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
         engine = create_engine(settings.database_url)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = (
+            # Bounded waits: a Redis gone away must not hang a send (the pacer falls back).
+            Redis.from_url(
+                settings.redis_url,
+                socket_timeout=2,
+                socket_connect_timeout=2,
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.1), 2),
+            )
+            if settings.redis_url
+            else None
+        )
         return cls(settings, engine, create_session_pool(engine), clock or Clock(), redis=redis)
 
     async def deactivate_chat(self, chat_id: int) -> None:
@@ -110,11 +123,13 @@ class Services:
 
 def create_bot(settings: Settings, services: Services) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    pacer = SendPacer(
+    limits = (
         settings.telegram_rate_global,
         settings.telegram_rate_chat,
         settings.telegram_rate_group_per_minute,
     )
+    # With Redis, every worker's sends count against the same windows (bot/shared_pacing.py).
+    pacer: Pacer = SharedPacer(services.redis, *limits) if services.redis else SendPacer(*limits)
     session.middleware(CommitBeforeCalling())  # first: nothing waits in the pacer holding a lock
     session.middleware(PacingMiddleware(pacer, on_forbidden=services.deactivate_chat))
     return Bot(

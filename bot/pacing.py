@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -81,13 +82,25 @@ class _ChatLane:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-class Ticket:
-    """The slots one send holds; `done()` dates them when its request has completed."""
+class Ticket(Protocol):
+    """What one send holds; `done()` dates it when its request has completed."""
 
+    async def done(self) -> None: ...
+
+
+class Pacer(Protocol):
+    """Gives each send its turn under the limits, and holds a chat Telegram answered 429."""
+
+    async def wait_turn(self, chat_id: int | str) -> Ticket: ...
+
+    async def hold(self, chat_id: int | str | None, seconds: float) -> None: ...
+
+
+class LocalTicket:
     def __init__(self, slots: list[Slot], pacer: SendPacer) -> None:
         self.slots, self.pacer = slots, pacer
 
-    def done(self) -> None:
+    async def done(self) -> None:
         now = asyncio.get_running_loop().time()
         for slot in self.slots:
             slot.at = now
@@ -95,6 +108,8 @@ class Ticket:
 
 
 class SendPacer:
+    """The limits kept in this process: right for one worker (see `SharedPacer` for several)."""
+
     def __init__(self, global_rate: float, chat_rate: float, group_per_minute: float) -> None:
         self.global_window = SlidingWindow(int(global_rate), 1.0)
         self.chat_rate = chat_rate
@@ -128,7 +143,7 @@ class SendPacer:
         self._completed.set()
         self._completed = asyncio.Event()
 
-    async def wait_turn(self, chat_id: int | str) -> Ticket:
+    async def wait_turn(self, chat_id: int | str) -> LocalTicket:
         lane = self._lane(chat_id)
         loop = asyncio.get_running_loop()
         windows = [*lane.windows, self.global_window]
@@ -137,14 +152,14 @@ class SendPacer:
                 now = loop.time()
                 slot = max(window.next_slot(now) for window in windows)
                 if slot <= now:
-                    return Ticket([window.take(now) for window in windows], self)
+                    return LocalTicket([window.take(now) for window in windows], self)
                 completed = self._completed
                 if slot == IN_FLIGHT:
                     await completed.wait()  # a send in flight decides when the next may go
                 else:
                     await asyncio.sleep(slot - now)
 
-    def hold(self, chat_id: int | str | None, seconds: float) -> None:
+    async def hold(self, chat_id: int | str | None, seconds: float) -> None:
         """Telegram said 429: nothing more to this chat (or at all) until it allows."""
         until = asyncio.get_running_loop().time() + seconds
         windows = self._lane(chat_id).windows if chat_id is not None else [self.global_window]
@@ -156,7 +171,7 @@ ForbiddenCallback = Callable[[int], Awaitable[None]]
 
 
 class PacingMiddleware(BaseRequestMiddleware):
-    def __init__(self, pacer: SendPacer, on_forbidden: ForbiddenCallback | None = None) -> None:
+    def __init__(self, pacer: Pacer, on_forbidden: ForbiddenCallback | None = None) -> None:
         self.pacer = pacer
         self.on_forbidden = on_forbidden
 
@@ -180,7 +195,7 @@ class PacingMiddleware(BaseRequestMiddleware):
                 if attempt == MAX_RETRIES:
                     raise
                 logger.warning("429 on %s to %s: retry in %ss", name, chat_id, error.retry_after)
-                self.pacer.hold(chat_id if paced else None, error.retry_after)
+                await self.pacer.hold(chat_id if paced else None, error.retry_after)
                 if not paced:
                     await asyncio.sleep(error.retry_after)
             except TelegramServerError:
@@ -194,5 +209,5 @@ class PacingMiddleware(BaseRequestMiddleware):
                 raise
             finally:
                 if ticket is not None:
-                    ticket.done()
+                    await ticket.done()
         raise AssertionError("unreachable")
