@@ -2,33 +2,76 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from aiogram import Bot
 from aiogram.types import Chat, Message, User
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 ADMIN_TTL = 300.0
+PREFIX = "fanbot:admins:"
 
 
 class AdminCache:
-    """`getChatAdministrators` per chat, kept for a TTL and dropped on `chat_member` updates."""
+    """`getChatAdministrators` per chat, kept for a TTL and dropped on `chat_member` updates.
 
-    def __init__(self, owner_ids: frozenset[int], ttl: float = ADMIN_TTL) -> None:
+    With Redis the lists are kept there, for every worker: a demotion seen by one worker
+    drops the list for all (else another would let the demoted admin in for up to the TTL).
+    If Redis cannot be reached the worker keeps its own lists meanwhile, with a warning.
+    """
+
+    def __init__(
+        self, owner_ids: frozenset[int], ttl: float = ADMIN_TTL, redis: Redis | None = None
+    ) -> None:
         self.owner_ids = owner_ids
         self.ttl = ttl
+        self.redis = redis
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
 
     async def admins_of(self, bot: Bot, chat_id: int) -> frozenset[int]:
+        cached = await self._cached(chat_id)
+        if cached is not None:
+            return cached
+        members = await bot.get_chat_administrators(chat_id)
+        admins = frozenset(member.user.id for member in members)
+        await self._keep(chat_id, admins)
+        return admins
+
+    async def invalidate(self, chat_id: int) -> None:
+        self._admins.pop(chat_id, None)
+        if self.redis is not None:
+            try:
+                await self.redis.delete(f"{PREFIX}{chat_id}")
+            except RedisError:
+                logger.warning("Redis is unreachable: chat %s's admin list not dropped", chat_id)
+
+    async def _cached(self, chat_id: int) -> frozenset[int] | None:
+        if self.redis is not None:
+            try:
+                value = await self.redis.get(f"{PREFIX}{chat_id}")
+            except RedisError:
+                logger.warning("Redis is unreachable: this worker's own admin lists meanwhile")
+            else:
+                if value is None:
+                    return None
+                return frozenset(int(user_id) for user_id in value.split(b",") if user_id)
         cached = self._admins.get(chat_id)
         if cached is not None and time.monotonic() - cached[0] < self.ttl:
             return cached[1]
-        members = await bot.get_chat_administrators(chat_id)
-        admins = frozenset(member.user.id for member in members)
-        self._admins[chat_id] = (time.monotonic(), admins)
-        return admins
+        return None
 
-    def invalidate(self, chat_id: int) -> None:
-        self._admins.pop(chat_id, None)
+    async def _keep(self, chat_id: int, admins: frozenset[int]) -> None:
+        self._admins[chat_id] = (time.monotonic(), admins)
+        if self.redis is not None:
+            value = ",".join(str(user_id) for user_id in sorted(admins))
+            try:
+                await self.redis.set(f"{PREFIX}{chat_id}", value, px=int(self.ttl * 1000))
+            except RedisError:
+                pass  # told by _cached already; the local list serves meanwhile
 
     async def is_admin(
         self, bot: Bot, chat: Chat, user: User | None, message: Message | None

@@ -181,7 +181,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     quiet = QuietMode(settings.quiet_delete_seconds, background)
     referral_keeper = ReferralKeeper(background)
     order_desk = OrderDesk(background, wake=outbox.wake)
-    admin_cache = AdminCache(settings.owner_ids)
+    admin_cache = AdminCache(settings.owner_ids, redis=services.redis)
     moderator = Moderator(background, notices, admin_cache, quiet)
     dispatcher = FanbotDispatcher(
         storage=storage,

@@ -41,7 +41,7 @@ async def bot_added(
     notices: RightsNotices,
 ) -> None:
     """The bot was added to a group: say what it needs to do its job."""
-    admin_cache.invalidate(event.chat.id)
+    await admin_cache.invalidate(event.chat.id)
     await chats.set_active(event.chat.id, True)
     if event.chat.type not in ("group", "supergroup"):
         return
@@ -78,7 +78,7 @@ async def bot_removed(
     """The bot was removed: stop posting there; every row stays."""
     await chats.set_active(event.chat.id, False)
     forget_after_commit(session, directory, event.chat.id)
-    admin_cache.invalidate(event.chat.id)
+    await admin_cache.invalidate(event.chat.id)
 
 
 async def touches_admin_rights(event: ChatMemberUpdated) -> bool:
@@ -88,14 +88,14 @@ async def touches_admin_rights(event: ChatMemberUpdated) -> bool:
 
 async def admins_changed(event: ChatMemberUpdated, admin_cache: AdminCache) -> None:
     """Admin rights moved: ask Telegram for the admins again next time."""
-    admin_cache.invalidate(event.chat.id)
+    await admin_cache.invalidate(event.chat.id)
 
 
 async def bot_rights_changed(
     event: ChatMemberUpdated, bot: Bot, admin_cache: AdminCache, notices: RightsNotices
 ) -> None:
     """The bot was promoted, demoted or given other rights: tell the admins what it lacks."""
-    admin_cache.invalidate(event.chat.id)
+    await admin_cache.invalidate(event.chat.id)
     await notices.rights_changed(bot, event.chat.id, event.new_chat_member)
 
 
@@ -115,7 +115,7 @@ async def member_joined(
     brought them (a referral pays only once they stayed and talked: verified)."""
     user = event.new_chat_member.user
     if await touches_admin_rights(event):
-        admin_cache.invalidate(event.chat.id)
+        await admin_cache.invalidate(event.chat.id)
     if user.is_bot or not chat_profile.is_group:
         return
     now = clock.now()
@@ -170,7 +170,7 @@ async def member_left(
     """A person left or was removed: count the leave; a referral still waiting for them never
     pays."""
     if await touches_admin_rights(event):
-        admin_cache.invalidate(event.chat.id)
+        await admin_cache.invalidate(event.chat.id)
     user = event.new_chat_member.user
     if not user.is_bot and chat_profile.is_group:
         await members.member_left(
@@ -219,7 +219,7 @@ async def group_migrated(
     await chats.migrate(message.chat.id, new_id)
     for chat_id in (message.chat.id, new_id):
         forget_after_commit(session, directory, chat_id)
-        admin_cache.invalidate(chat_id)
+        await admin_cache.invalidate(chat_id)
 
 
 def create_router() -> Router:

@@ -1,6 +1,7 @@
-"""Three workers' sends paced together in Redis, against the sandbox's flood control over real
-HTTP: together they stay inside one chat's limit, a 429 seen by one holds the others, and a
-worker whose Redis goes away falls back to its own limits and comes back when Redis does."""
+"""What workers share in Redis, against the sandbox over real HTTP. Sends: three workers
+together stay inside one chat's limit, a 429 seen by one holds the others, and a worker whose
+Redis goes away falls back to its own limits and comes back when Redis does. Admin lists: one
+worker's fetch serves the others, and a change seen by one drops the list for all."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError
 
 from bot import shared_pacing
+from bot.admins import PREFIX as ADMINS
+from bot.admins import AdminCache
 from bot.pacing import PacingMiddleware
 from bot.shared_pacing import PREFIX, SharedPacer
 from sandbox.client import SandboxClient
@@ -52,8 +55,10 @@ async def worker(server: tuple[str, SandboxClient]) -> AsyncIterator[Worker]:
 async def clean_redis() -> None:
     if not REDIS_URL:
         pytest.skip("TEST_REDIS_URL is not set (make test sets it)")
-    redis = Redis.from_url(REDIS_URL)
-    await redis.flushdb()
+    redis = Redis.from_url(REDIS_URL)  # not flushdb: another module may use the db meanwhile
+    for pattern in (f"{PREFIX}*", f"{ADMINS}*"):
+        async for key in redis.scan_iter(match=pattern):
+            await redis.delete(key)
     await redis.aclose()
 
 
@@ -179,3 +184,26 @@ async def test_a_worker_whose_redis_goes_away_keeps_its_own_limits_and_comes_bac
     await probe.aclose()
     texts = [m["text"] for m in (await sandbox.chat(group.id))["messages"]]
     assert texts == ["shared", "alone", "shared again"]
+
+
+@pytest.mark.usefixtures("clean_redis")
+async def test_workers_share_a_chats_admin_list_and_its_dropping(
+    server: tuple[str, SandboxClient], worker: Worker
+) -> None:
+    _, sandbox = server
+    (first_bot, _), (second_bot, _) = worker(), worker()
+    caches = [AdminCache(frozenset(), redis=Redis.from_url(REDIS_URL or "")) for _ in range(2)]
+    owner = await sandbox.create_user("Owner")
+    group = await sandbox.create_group(creator=owner)
+
+    admins = await caches[0].admins_of(first_bot, group.id)
+    assert owner.id in admins
+    assert await caches[1].admins_of(second_bot, group.id) == admins
+    assert (await sandbox.stats())["calls"]["get_chat_administrators"] == 1
+
+    await caches[0].invalidate(group.id)  # the first worker saw a chat_member change
+    assert await caches[1].admins_of(second_bot, group.id) == admins
+    assert (await sandbox.stats())["calls"]["get_chat_administrators"] == 2
+    for cache in caches:
+        assert cache.redis is not None
+        await cache.redis.aclose()
