@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the suite on SQLite and on PostgreSQL, with a throw-away PostgreSQL and Redis on
-# 127.0.0.1; installs both, libfaketime (end-to-end tests move the bot's days forward) and
-# fonts-noto-cjk (the /stats chart's Chinese labels) from Debian's packages when missing.
+# 127.0.0.1; installs both, libfaketime (end-to-end tests move the bot's days forward),
+# fonts-noto-cjk (the /stats chart's Chinese labels), nginx and openssl (the deploy set-up's
+# proxy, run in front of three workers) from Debian's packages when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -15,11 +16,15 @@ has_faketime() { ls /usr/lib/*/faketime/libfaketimeMT.so.1 >/dev/null 2>&1; }
 
 has_cjk_font() { ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; }
 
-if [ -z "$(pg_bin)" ] || ! command -v redis-server >/dev/null || ! has_faketime || ! has_cjk_font; then
-  echo "installing postgresql, redis-server, libfaketime and fonts-noto-cjk from Debian's packages"
+has_nginx() { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }
+
+if [ -z "$(pg_bin)" ] || ! command -v redis-server >/dev/null || ! has_faketime || ! has_cjk_font \
+  || ! has_nginx || ! command -v openssl >/dev/null; then
+  echo "installing postgresql, redis-server, libfaketime, fonts-noto-cjk, nginx and openssl" \
+    "from Debian's packages"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    postgresql redis-server libfaketime fonts-noto-cjk >/dev/null
+    postgresql redis-server libfaketime fonts-noto-cjk nginx openssl >/dev/null
 fi
 PG_BIN=$(pg_bin)
 
