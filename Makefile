@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install run migrate test lint format bench locales sandbox clean
+.PHONY: install run migrate test lint format bench chaos locales sandbox clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ format: install
 
 bench: install  ## every hot-path workload against bare aiogram; DB=<postgres url> for PostgreSQL
 	$(PY) -m bench.all $(DB)
+
+chaos: install  ## 1, 2, 3 webhook workers behind nginx under load and faults (starts PostgreSQL and Redis)
+	bash scripts/chaos.sh
 
 locales: install  ## re-extract messages into the zh and en catalogues
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k gettext -k lazy_gettext \

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import suppress
 
 from aiogram import Bot
 from aiogram.types import Chat, Message, User
@@ -68,10 +69,8 @@ class AdminCache:
         self._admins[chat_id] = (time.monotonic(), admins)
         if self.redis is not None:
             value = ",".join(str(user_id) for user_id in sorted(admins))
-            try:
+            with suppress(RedisError):  # told by _cached already; the local list serves
                 await self.redis.set(f"{PREFIX}{chat_id}", value, px=int(self.ttl * 1000))
-            except RedisError:
-                pass  # told by _cached already; the local list serves meanwhile
 
     async def is_admin(
         self, bot: Bot, chat: Chat, user: User | None, message: Message | None

@@ -24,11 +24,14 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
+from bot.transient import is_transient
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.6, jitter=0.1)
 MAX_HOLD = 10.0
+TRANSIENT_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0)  # about 15 s for the database or Redis to return
 MAX_IN_FLIGHT = 1000
 IDLE_RECHECK = 0.1
 SHUTDOWN_GRACE = 10.0  # how soon to ask again when Telegram only returned updates still running
@@ -171,12 +174,24 @@ class ConfirmingPoller:
             if before:
                 # The same member's previous update, and the message this one answers, first.
                 await asyncio.wait(before)
-            await self.dispatcher.feed_update(self.bot, update, **self.workflow_data)
+            await self._feed(update)
         except Exception:
             logger.exception("update %s failed", update.update_id)
         finally:
             del self._in_flight[update.update_id]
             self._finished.set()
+
+    async def _feed(self, update: Update) -> None:
+        """The update, tried again after a pause while the database or Redis is away (its
+        writes are idempotent); past the last pause it fails like any other."""
+        for pause in (*TRANSIENT_PAUSES, None):
+            try:
+                await self.dispatcher.feed_update(self.bot, update, **self.workflow_data)
+                return
+            except Exception as error:
+                if pause is None or not is_transient(error):
+                    raise
+            await asyncio.sleep(pause)
 
     async def _confirm_on_exit(self) -> None:
         """A clean stop confirms what it handled, so a restart does not see it again."""

@@ -1,4 +1,5 @@
-"""Nothing fails in silence: log the update and the error, then answer briefly."""
+"""Nothing fails in silence: log the update and the error, then answer briefly; or, when what
+failed was the database or Redis, leave the update to be delivered again (`bot/transient.py`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.directory import ChatDirectory
 from bot.i18n import reply_language
+from bot.transient import is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +22,12 @@ HARMLESS = ("message to edit not found", "message is not modified", "message to 
 async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> None:
     """Any exception a handler let escape."""
     update, error = event.update, event.exception
+    if is_transient(error):
+        logger.warning(
+            "update %s: %s (%s); left to be delivered again",
+            update.update_id, type(error).__name__, str(error).splitlines()[0][:200],
+        )  # fmt: skip
+        raise error  # not handled: the webhook answers 500, the poller tries it again
     if isinstance(error, TelegramBadRequest) and any(text in error.message for text in HARMLESS):
         logger.info("update %s: %s", update.update_id, error.message)
         return
