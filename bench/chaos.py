@@ -307,7 +307,7 @@ async def outcome(phase: Phase, load: Load) -> Outcome:
         points_expected=expected_each * load.members,
         points_paid=paid,
         duplicates=sum(n - 1 for n in per_member.values()),
-        lost=load.members - len(per_member),
+        lost=load.members - len(per_member) if sign_ins else 0,
         unanswered=len(sign_ins - answered),
         counts_lost=load.updates - counted,
         audit_off=len(mismatches),

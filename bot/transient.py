@@ -1,4 +1,5 @@
-"""Failures of what fanbot stands on (the database, Redis), not of the update itself.
+"""Failures of what fanbot stands on (the database, Redis, Telegram still refusing after the
+pacer's retries), not of the update itself.
 
 Such an update is not lost: it is left for Telegram to deliver again (a webhook answers 500,
 so Telegram retries it), or handled again by the poller after a pause. Every write it makes is
@@ -9,6 +10,7 @@ logged and answered with an apology, and not tried again (it would fail the same
 from __future__ import annotations
 
 import asyncpg
+from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -21,6 +23,8 @@ RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 def is_transient(error: BaseException) -> bool:
     if isinstance(error, RedisConnectionError | RedisTimeoutError | PoolTimeoutError):
         return True
+    if isinstance(error, TelegramRetryAfter | TelegramServerError):
+        return True  # a 429 storm or a Bot API outage outlasted the pacer's retries
     if isinstance(error, DBAPIError):
         if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
             return True

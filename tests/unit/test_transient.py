@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import SendMessage
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
@@ -26,6 +28,9 @@ class Serialization(Exception):
         (DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True), True),
         (IntegrityError("INSERT", {}, Exception("duplicate key")), False),
         (ProgrammingError("SELECT", {}, Exception("syntax error")), False),
+        (TelegramRetryAfter(SendMessage(chat_id=1, text="hi"), "Too Many Requests", 5), True),
+        (TelegramServerError(SendMessage(chat_id=1, text="hi"), "Bad Gateway"), True),
+        (TelegramBadRequest(SendMessage(chat_id=1, text="hi"), "chat not found"), False),
         (ValueError("bad amount"), False),
         (KeyError("chat"), False),
     ],
