@@ -47,6 +47,7 @@ from sandbox.client import Group, SandboxClient, User
 from sandbox.server import DEFAULT_TOKEN
 from services.chats import CheckinRules, MessageRules
 from services.points import audit
+from tests.support.crowd import fan_groups
 from tests.support.nginx import Nginx, nginx_binary, site
 from tests.support.processes import BotProcess, SandboxProcess, free_port
 
@@ -210,15 +211,7 @@ async def load(phase: Phase, with_sign_ins: bool, fault: Fault | None) -> Load:
     """Every update queued while the webhook is away, then released at once: the rate is the
     workers', not this script's (which sends through the sandbox's control API)."""
     client = phase.sandbox
-    owner = await client.create_user("Owner")
-    members = [await client.create_user(f"Fan {n}") for n in range(GROUPS * MEMBERS)]
-    groups = [
-        await client.create_group(
-            f"Shop {g}", creator=owner, members=members[g * MEMBERS : (g + 1) * MEMBERS]
-        )
-        for g in range(GROUPS)
-    ]
-    await client.settle(timeout=120)
+    members, groups = await fan_groups(client, GROUPS, MEMBERS)
     await client.set_limits(chat_per_sec=CHAT_PER_SECOND, group_per_min=GROUP_PER_MINUTE)
     webhook = phase.front_url
     await bot_api(client, "deleteWebhook")

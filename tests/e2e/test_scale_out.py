@@ -18,6 +18,7 @@ from models import Checkin, LedgerEntry, create_engine, create_session_pool
 from sandbox.client import SandboxClient
 from services.points import audit
 from tests.conftest import PG_URL, REDIS_URL, create_database
+from tests.support.crowd import fan_groups
 from tests.support.nginx import Nginx, nginx_binary, self_signed, site
 from tests.support.processes import BotProcess, SandboxProcess, free_port
 
@@ -74,15 +75,7 @@ async def test_three_webhook_workers_behind_nginx_survive_a_sigkill(
         for worker in workers:
             worker.start()
             await worker.wait_ready()
-        owner = await client.create_user("Owner")
-        members = [await client.create_user(f"Fan {n}") for n in range(GROUPS * MEMBERS)]
-        groups = [
-            await client.create_group(
-                f"Shop {g}", creator=owner, members=members[g * MEMBERS : (g + 1) * MEMBERS]
-            )
-            for g in range(GROUPS)
-        ]
-        await client.settle(timeout=60)
+        members, groups = await fan_groups(client, GROUPS, MEMBERS)
         await client.set_limits(chat_per_sec=CHAT_PER_SECOND, group_per_min=GROUP_PER_MINUTE)
         order = [  # the groups' members by turns
             (groups[g], members[g * MEMBERS + n]) for n in range(MEMBERS) for g in range(GROUPS)
