@@ -33,10 +33,12 @@ class Member(Base):
     last_checkin_day: Mapped[date | None] = mapped_column(Date, default=None)
     invited_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Message points state: the newest message counted (a redelivered one is older or equal),
-    # a fingerprint of it (a repeat earns nothing), the last award (cooldown) and today's total
-    # from messages (daily cap, on the chat's local day).
+    # Message points state: the newest message counted, the messages counted ("floor id id…",
+    # services.messages.Seen: a redelivered one is among them, an older one handled late is
+    # not), a fingerprint of the newest (a repeat earns nothing), the last award (cooldown) and
+    # today's total from messages (daily cap, on the chat's local day).
     last_message_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    recent_message_ids: Mapped[str | None] = mapped_column(String(400), default=None)
     last_message_digest: Mapped[str | None] = mapped_column(String(32), default=None)
     message_points_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     message_points_day: Mapped[date | None] = mapped_column(Date, default=None)

@@ -4,9 +4,10 @@ Messages are written in shared transactions (`GroupCommit`): each handler waits 
 holding its message is committed, so an acknowledged update never loses its points, yet a busy
 group costs a few statements per batch instead of a transaction per message.
 
-What a member has earned is decided from their row, under its lock, in message order, so a
-redelivered message (its id is not newer than the last one counted), 50 messages in one cooldown,
-or two workers sharing a member all pay exactly what one careful writer would.
+What a member has earned is decided from their row, under its lock, so a redelivered message
+(its id is among the member's recent counted ones, `Seen`), 50 messages in one cooldown, two
+workers sharing a member, or a member's messages handled out of order (webhooks arrive over
+many connections at once) all count and pay exactly what one careful writer would.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import hashlib
 import logging
 import unicodedata
 from collections import Counter, OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Member
@@ -58,6 +60,42 @@ def fingerprint(text: str, media_id: str | None) -> str:
     """Equal for the same media, or the same words up to case and spacing."""
     words = " ".join(text.casefold().split())
     return hashlib.blake2b(f"{media_id or ''}\x00{words}".encode(), digest_size=8).hexdigest()
+
+
+RECENT = 16  # a member's counted message ids remembered above the floor
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """The member's messages already counted: every id up to `floor`, and `ids` above it (the
+    latest RECENT). An older message handled after a newer one is still counted; only one
+    older than the member's RECENT newer counted messages is taken for a redelivery.
+
+    Stored as "floor id id ..." (`members.recent_message_ids`); a row without it counted up to
+    `last_message_id` and nothing is known above (as every row was before the window)."""
+
+    floor: int
+    ids: tuple[int, ...] = ()
+
+    @classmethod
+    def parse(cls, stored: str | None, last_message_id: int) -> Seen:
+        if not stored:
+            return cls(last_message_id)
+        floor, *ids = (int(part) for part in stored.split())
+        return cls(floor, tuple(ids))
+
+    def has(self, message_id: int) -> bool:
+        return message_id <= self.floor or message_id in self.ids
+
+    def adding(self, *message_ids: int) -> Seen:
+        ids = sorted({*self.ids, *(m for m in message_ids if m > self.floor)})
+        floor = self.floor
+        if len(ids) > RECENT:
+            floor, ids = ids[-RECENT - 1], ids[-RECENT:]
+        return Seen(floor, tuple(ids))
+
+    def __str__(self) -> str:
+        return " ".join(str(part) for part in (self.floor, *self.ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +137,18 @@ class _State:
     message_points_today: int
     last_active_day: date | None
     active_days: int
+    recent_message_ids: str | None
+
+    @property
+    def seen(self) -> Seen:
+        return Seen.parse(self.recent_message_ids, self.last_message_id)
 
     def add(self, unwritten: _Unwritten) -> None:
-        """Counts of older messages that were waiting to be written."""
-        self.message_count += unwritten.count
+        """Counts of messages that were counted here and waiting to be written."""
+        seen = self.seen
+        fresh = [m for m in unwritten.ids if not seen.has(m)]  # another worker may have too
+        self.message_count += len(fresh)
+        self.recent_message_ids = str(seen.adding(*fresh))
         if unwritten.last_message_id > self.last_message_id:
             self.last_message_id = unwritten.last_message_id
             self.last_message_digest = unwritten.digest
@@ -110,12 +156,16 @@ class _State:
     def count(self, message: ChatMessage, day: date) -> int | None:
         """Count the message; the points it earns (0 for most), None when it was counted
         before."""
-        if message.message_id <= self.last_message_id:
-            return None  # delivered again, or older than what was counted
-        repeat = message.fingerprint == self.last_message_digest
+        seen = self.seen
+        if seen.has(message.message_id):
+            return None  # delivered again
+        newest = message.message_id > self.last_message_id
+        repeat = newest and message.fingerprint == self.last_message_digest
         self.message_count += 1
-        self.last_message_id = message.message_id
-        self.last_message_digest = message.fingerprint
+        self.recent_message_ids = str(seen.adding(message.message_id))
+        if newest:
+            self.last_message_id = message.message_id
+            self.last_message_digest = message.fingerprint
         rules = message.rules
         if not message.earns or repeat or rules.points <= 0:
             return 0
@@ -151,7 +201,7 @@ class _State:
 class _Known:
     """What this process last read or wrote of a member's award state."""
 
-    last_message_id: int
+    seen: Seen
     paid_at: datetime | None
     day: date | None
     today: int
@@ -171,12 +221,16 @@ class _Known:
 class _Unwritten:
     """Messages counted but not yet written, for one member."""
 
-    count: int
+    ids: list[int]
     last_message_id: int
     digest: str
 
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
     def add(self, other: _Unwritten) -> None:
-        self.count += other.count
+        self.ids += [m for m in other.ids if m not in self.ids]
         if other.last_message_id > self.last_message_id:
             self.last_message_id, self.digest = other.last_message_id, other.digest
 
@@ -190,6 +244,7 @@ STATE_COLUMNS = (
     "message_points_today",
     "last_active_day",
     "active_days",
+    "recent_message_ids",
 )
 ACTIVE_DAYS = 31  # days `members.active_days` remembers (bit i: i days before the last)
 ACTIVE_MASK = (1 << ACTIVE_DAYS) - 1
@@ -260,7 +315,7 @@ class MessageTally:
     async def record(self, message: ChatMessage) -> Counted:
         key = (message.chat_id, message.user_id)
         known = self._known.get(key)
-        if known is not None and message.message_id <= known.last_message_id:
+        if known is not None and known.seen.has(message.message_id):
             return Counted()  # delivered again
         day = message.day
         # A member's first message of the day is written under their row's lock: it decides
@@ -283,9 +338,8 @@ class MessageTally:
         tallies, self._tallies = self._tallies, _Tallies()
         try:
             if unwritten or tallies.days:
-                async with self.session_pool() as session, session.begin():
-                    await self._write_counts(session, unwritten)
-                    tallies.days.add_to(session)
+                # The batch's path with no message: the rows locked, the counts added.
+                await self._write_batch([], unwritten, _Tallies(days=tallies.days))
                 unwritten, tallies.days = {}, DayCounts()  # written: a later failure keeps the rest
             if tallies.received:
                 async with self.session_pool() as session, session.begin():
@@ -318,15 +372,16 @@ class MessageTally:
     ) -> None:
         unwritten = self._unwritten.get(key)
         if unwritten is None:
-            self._unwritten[key] = _Unwritten(1, message.message_id, message.fingerprint)
-        elif message.message_id > unwritten.last_message_id:
-            unwritten.count += 1
-            unwritten.last_message_id = message.message_id
-            unwritten.digest = message.fingerprint
+            self._unwritten[key] = _Unwritten(
+                [message.message_id], message.message_id, message.fingerprint
+            )
         else:
-            return  # delivered again before its count was written
+            unwritten.ids.append(message.message_id)  # `known` refused one delivered again
+            if message.message_id > unwritten.last_message_id:
+                unwritten.last_message_id = message.message_id
+                unwritten.digest = message.fingerprint
         self._tallies.counted(message, day)
-        known.last_message_id = message.message_id
+        known.seen = known.seen.adding(message.message_id)
         self._flush_soon()
 
     def _flush_soon(self) -> None:
@@ -362,17 +417,13 @@ class MessageTally:
         tallied: _Tallies,
     ) -> list[Counted]:
         async with self.session_pool() as session, session.begin():
-            states = await self._lock_members(session, messages)
-            # A member's counts still waiting are older than their messages here (a member's
-            # updates are handled one after another): they join the row before it is counted.
-            oldest: dict[tuple[int, int], int] = {}
-            for message in reversed(messages):
-                oldest[message.chat_id, message.user_id] = message.message_id
-            rest = dict(unwritten)  # kept whole: a failed write puts it all back
-            for member, state in states.items():
-                waiting = rest.get(member)
-                if waiting is not None and waiting.last_message_id < oldest[member]:
-                    state.add(rest.pop(member))
+            # The counts still waiting join their members' rows, locked with the batch's: in
+            # any order, since each row knows which of its messages it counted (`Seen`).
+            states = await self._lock_members(session, messages, unwritten.keys())
+            for member, waiting in unwritten.items():
+                state = states.get(member)
+                if state is not None:  # else the row went (a group's move): nothing to add to
+                    state.add(waiting)
             awards: list[Award] = []
             earned: list[int] = []
             tallies = _Tallies()
@@ -391,18 +442,20 @@ class MessageTally:
                 if points:
                     key = f"msg:{message.chat_id}:{message.message_id}"
                     awards.append(Award(message.chat_id, message.user_id, points, "message", key))
-            await session.execute(
-                update(Member)
-                .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
-                .values({name: bindparam(name) for name in STATE_COLUMNS})
-                .execution_options(dml_strategy="core_only"),
-                [
-                    {"chat": chat_id, "member": user_id}
-                    | {name: getattr(state, name) for name in STATE_COLUMNS}
-                    for (chat_id, user_id), state in states.items()
-                ],
-            )
-            await self._write_counts(session, rest)  # other members, or newer than the batch
+            if states:
+                await session.execute(
+                    update(Member)
+                    .where(
+                        Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member")
+                    )
+                    .values({name: bindparam(name) for name in STATE_COLUMNS})
+                    .execution_options(dml_strategy="core_only"),
+                    [
+                        {"chat": chat_id, "member": user_id}
+                        | {name: getattr(state, name) for name in STATE_COLUMNS}
+                        for (chat_id, user_id), state in states.items()
+                    ],
+                )
             timezones = {message.chat_id: message.timezone for message in messages}
             points_service = PointsService(session, self.clock, ladders=self.ladders)
             paid = await points_service.award_many(awards, timezones, members_exist=True)
@@ -411,7 +464,7 @@ class MessageTally:
             self._tallies.received.update(tallies.received)
             self._flush_soon()
         for member, state in states.items():
-            self._remember(member, state, rest.get(member))
+            self._remember(member, state)
         promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
         results = []
         for message, points in zip(messages, earned, strict=True):
@@ -419,46 +472,25 @@ class MessageTally:
             results.append(Counted(points, tier))
         return results
 
-    async def _write_counts(
-        self, session: AsyncSession, unwritten: dict[tuple[int, int], _Unwritten]
-    ) -> None:
-        if not unwritten:
-            return
-        newer = Member.last_message_id < bindparam("last")
-        await session.execute(
-            update(Member)
-            .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
-            .values(
-                message_count=Member.message_count + bindparam("count"),
-                last_message_id=case((newer, bindparam("last")), else_=Member.last_message_id),
-                last_message_digest=case(
-                    (newer, bindparam("digest")), else_=Member.last_message_digest
-                ),
-            )
-            .execution_options(dml_strategy="core_only"),
-            [
-                {"chat": chat_id, "member": user_id, "count": u.count,
-                 "last": u.last_message_id, "digest": u.digest}
-                for (chat_id, user_id), u in sorted(unwritten.items())
-            ],
-        )  # fmt: skip
-
-    def _remember(self, key: tuple[int, int], state: _State, later: _Unwritten | None) -> None:
-        last = max(state.last_message_id, later.last_message_id if later else 0)
+    def _remember(self, key: tuple[int, int], state: _State) -> None:
         self._known[key] = _Known(
-            last, state.message_points_at, state.message_points_day, state.message_points_today,
-            state.last_active_day,
+            state.seen, state.message_points_at, state.message_points_day,
+            state.message_points_today, state.last_active_day,
         )  # fmt: skip
         self._known.move_to_end(key)
         if len(self._known) > MAX_KNOWN:
             self._known.popitem(last=False)
 
     async def _lock_members(
-        self, session: AsyncSession, messages: list[ChatMessage]
+        self,
+        session: AsyncSession,
+        messages: list[ChatMessage],
+        waiting: Iterable[tuple[int, int]] = (),
     ) -> dict[tuple[int, int], _State]:
-        """Each member's counting state, locked (in key order, so two workers never deadlock)."""
+        """The counting state of the messages' members and of those with counts waiting,
+        locked (in key order, so two workers never deadlock)."""
         firsts = {(m.chat_id, m.user_id): m for m in reversed(messages)}
-        states = await self._select_for_update(session, sorted(firsts))
+        states = await self._select_for_update(session, sorted({*firsts, *waiting}))
         missing = [pair for pair in sorted(firsts) if pair not in states]
         if missing:  # seen before by a cache that outlived the row (a group's move, a restore)
             await record_sightings(

@@ -14,8 +14,10 @@ from services.chats import MessageRules
 from services.clock import FrozenClock
 from services.members import Sighting, record_sightings
 from services.messages import (
+    RECENT,
     ChatMessage,
     MessageTally,
+    Seen,
     fingerprint,
     shows_at_least,
     visible_length,
@@ -167,6 +169,45 @@ async def test_messages_inside_a_known_cooldown_are_counted_a_moment_later(
     assert (await tally.record(message(6, "more words 5", at=later))).points == 0  # a repeat
     assert (await tally.record(message(7, "new words", at=later))).points == 1
     assert (await member(session_pool)).message_count == 7
+
+
+def test_seen_keeps_a_floor_and_the_latest_ids_above_it() -> None:
+    legacy = Seen.parse(None, 40)  # a row from before the window: counted up to its last id
+    assert (legacy.has(40), legacy.has(3), legacy.has(41)) == (True, True, False)
+    seen = Seen.parse("0 7", 7).adding(5)  # an older message handled after a newer one
+    assert (seen.has(5), seen.has(6), seen.has(7), str(seen)) == (True, False, True, "0 5 7")
+    full = Seen(0).adding(*range(1, RECENT + 3))  # the oldest two fall under the floor
+    assert (full.floor, len(full.ids), full.has(1)) == (2, RECENT, True)
+    assert not full.has(RECENT + 3)
+    assert Seen.parse(str(full), 0) == full
+
+
+async def test_a_members_messages_handled_out_of_order_all_count_and_pay(
+    session_pool, chat
+) -> None:
+    await seen(session_pool)
+    tally = MessageTally(session_pool, CLOCK, flush_after=0.05)
+    later = START + timedelta(seconds=5)
+    # The member wrote a long message (5) then "ok" (6); "ok" was handled first.
+    assert (await tally.record(message(6, "ok", at=later))).points == 0
+    assert (await tally.record(message(5, "love the new colours"))).points == 1
+    for redelivered in (5, 6):
+        assert (await tally.record(message(redelivered, "ok"))).points == 0
+    # A newer message counted only in memory, then an older one through the database.
+    assert (await tally.record(message(9, "more words", at=later))).points == 0
+    assert (await tally.record(message(8, "other words", at=later))).points == 0
+    await tally.flush()
+    fan = await member(session_pool)
+    assert (fan.message_count, fan.last_message_id, fan.points) == (4, 9, 1)
+    # Another worker, knowing nothing, gets a redelivery of each and an older one never seen.
+    other = MessageTally(session_pool, CLOCK)
+    for redelivered in (5, 6, 8, 9):
+        assert (await other.record(message(redelivered, "again", at=later))).points == 0
+    await other.record(message(7, "late but real", at=later))
+    await other.flush()
+    assert (await member(session_pool)).message_count == 5
+    async with session_pool() as session:
+        assert await audit(session) == []
 
 
 async def test_reaching_a_tier_by_messages_is_reported_once(session_pool, chat) -> None:
