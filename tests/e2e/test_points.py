@@ -125,8 +125,11 @@ async def test_a_kill_under_message_load_loses_no_points_and_pays_none_twice(
         return [s["message"]["message_id"] for s in sent]
 
     load = asyncio.gather(*(chatter(fan) for fan in fans))
-    for _ in range(1000):  # kill once the bot is well into the load
-        if len(await paid_messages(bot.env["DATABASE_URL"], group.id)) >= 100:
+    for _ in range(1000):  # kill once the bot is well into the load, with updates in hand
+        if (
+            len(await paid_messages(bot.env["DATABASE_URL"], group.id)) >= 100
+            and (await sandbox.stats())["pending_updates"] > 0
+        ):
             break
         await asyncio.sleep(0.02)
     bot.kill()
