@@ -42,6 +42,11 @@ MAX_RETRIES = 5
 SERVER_ERROR_BACKOFF = (0.5, 1.0, 2.0)
 
 
+def has_group_limit(chat_id: int | str) -> bool:
+    """Groups and channels (negative ids, @usernames) also have the per-minute limit."""
+    return isinstance(chat_id, str) or chat_id < 0
+
+
 class Slot:
     __slots__ = ("at",)
 
@@ -123,7 +128,7 @@ class SendPacer:
             if len(self._lanes) > 10_000:
                 self._forget_idle_lanes()
             windows = [self._per_second(self.chat_rate)]
-            if isinstance(chat_id, str) or chat_id < 0:  # groups and channels
+            if has_group_limit(chat_id):
                 windows.append(SlidingWindow(int(self.group_per_minute), 60.0))
             lane = self._lanes[chat_id] = _ChatLane(windows)
         return lane

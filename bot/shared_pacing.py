@@ -26,7 +26,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.pacing import SLACK_SECONDS, LocalTicket, SendPacer
+from bot.pacing import LocalTicket, SendPacer, SlidingWindow, has_group_limit
 
 logger = logging.getLogger(__name__)
 
@@ -99,9 +99,10 @@ class SharedPacer:
     ) -> None:
         self.redis = redis
         self.local = SendPacer(global_rate, chat_rate, group_per_minute)
-        self.global_window = (max(1, int(global_rate)), 1.0)
-        self.chat_window = (max(1, int(chat_rate)), 1.0) if chat_rate >= 1 else (1, 1.0 / chat_rate)
-        self.group_window = (max(1, int(group_per_minute)), 60.0)
+        # The same windows as the local pacer's (their periods include its slack).
+        self.global_window = self.local.global_window
+        self.chat_window = SendPacer._per_second(chat_rate)
+        self.group_window = SlidingWindow(int(group_per_minute), 60.0)
         self.take_script = redis.register_script(TAKE)
         self.done_script = redis.register_script(DONE)
         self.hold_script = redis.register_script(HOLD)
@@ -128,12 +129,12 @@ class SharedPacer:
             logger.warning("Redis is back: sends are paced with the other workers again")
             self._redis_retry_at = None
 
-    def _windows(self, chat_id: int | str) -> list[tuple[str, tuple[int, float]]]:
+    def _windows(self, chat_id: int | str) -> list[tuple[str, SlidingWindow]]:
         windows = [
             (f"{PREFIX}bot", self.global_window),
             (f"{PREFIX}chat:{chat_id}", self.chat_window),
         ]
-        if isinstance(chat_id, str) or chat_id < 0:  # groups and channels
+        if has_group_limit(chat_id):
             windows.append((f"{PREFIX}group:{chat_id}", self.group_window))
         return windows
 
@@ -161,8 +162,8 @@ class SharedPacer:
         keys = [key for key, _ in windows]
         slot = uuid.uuid4().hex
         args: list[Any] = [slot, LEASE_MS, len(windows)]
-        for _, (limit, period) in windows:
-            args += [limit, int((period + SLACK_SECONDS) * 1000)]
+        for _, window in windows:  # only their limits and periods: the slots are in Redis
+            args += [window.limit, int(window.period * 1000)]
         holds = [f"{PREFIX}hold:{chat_id}", f"{PREFIX}hold"]
         answer = await self.take_script(keys=keys + holds, args=args)
         if int(answer[0]) == 0:
