@@ -594,26 +594,27 @@ class ShopService:
     async def leave_note(self, user_id: int, message_id: int, note: str) -> Redemption | None:
         """A member's reply to the message asking for their gift's details; None when the
         message asked for nothing of theirs (or the gift was sent already)."""
-        redemption = await self.session.scalar(
-            select(Redemption).where(
-                Redemption.user_id == user_id, Redemption.asked_message_id == message_id
+        # The question's id is recorded as its send is marked done: a quick reply can come
+        # first, and then it answers the one gift of theirs still being asked about. One
+        # statement for both, so that a recording committed between two reads (PostgreSQL
+        # reads each statement afresh) cannot hide the gift from both.
+        asked = Redemption.asked_message_id == message_id
+        candidates = await self.session.scalars(
+            select(Redemption)
+            .join(Reward, Reward.id == Redemption.reward_id)
+            .where(
+                Redemption.user_id == user_id,
+                asked | (
+                    (Reward.kind == "gift") & (Redemption.status == "issued")
+                    & Redemption.asked_message_id.is_(None) & Redemption.note.is_(None)
+                ),
             )
-        )
-        if redemption is None:
-            # The question's id is recorded as its send is marked done: a quick reply can
-            # come first. Then it answers the one gift of theirs still being asked about.
-            asking = await self.session.scalars(
-                select(Redemption)
-                .join(Reward, Reward.id == Redemption.reward_id)
-                .where(
-                    Redemption.user_id == user_id, Reward.kind == "gift",
-                    Redemption.status == "issued", Redemption.asked_message_id.is_(None),
-                    Redemption.note.is_(None),
-                )
-                .limit(2)
-            )  # fmt: skip
-            found = list(asking)
-            redemption = found[0] if len(found) == 1 else None
+            .order_by(asked.desc())
+            .limit(3)
+        )  # fmt: skip
+        found = list(candidates)
+        exact = [r for r in found if r.asked_message_id == message_id]
+        redemption = exact[0] if exact else (found[0] if len(found) == 1 else None)
         if redemption is None or redemption.status != "issued":
             return None
         redemption.note = note[:MAX_NOTE]
