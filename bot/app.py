@@ -10,6 +10,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
@@ -56,6 +57,7 @@ from services.outbox import WELCOME_BURST_SECONDS, Kind
 from services.shop import ShopDesk
 from services.tiers import LadderCache
 from views.charts import warm_up as warm_up_charts
+from views.miniapp import mini_app_menu_button
 from workflows.moderation import Moderator
 from workflows.orders import OrderDesk
 from workflows.outbox import OutboxSender
@@ -164,6 +166,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
             Kind.WELCOME: WELCOME_BURST_SECONDS,
         },
         topics=topic_host,
+        web_url=settings.web_url,
     )
     post_jobs = PostJobs(background, settings.post_grace_seconds, queued=outbox.wake)
     # Draws end wherever the lock is held; SCHEDULER_ENABLED=false leaves out what it posts.
@@ -216,6 +219,15 @@ def create_dispatcher(services: Services) -> Dispatcher:
         me = await bot.me()
         logger.info("started as @%s (id %s)", me.username, me.id)
         await register_commands(bot, i18n)
+        if settings.mini_app_url is not None:  # 积分 / My points, in every private chat
+            with i18n.context(), i18n.use_locale(settings.default_language):
+                button = mini_app_menu_button(settings.mini_app_url)
+            try:
+                await bot.set_chat_menu_button(menu_button=button)
+            except TelegramAPIError as error:  # the bot runs on without the button
+                logger.warning("the Mini App menu button was refused: %s", error)
+        elif settings.web_url is not None:
+            logger.warning("WEB_URL is not https: no Mini App button (Telegram needs https)")
         # Built with the dispatcher's quiet mode, so added here rather than in create_bot.
         bot.session.middleware(SenderOnlyCleanup(quiet))
         tasks.add(asyncio.create_task(referral_keeper.run(bot)))

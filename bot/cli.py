@@ -29,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"fanbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="apply migrations, then run the bot")
+    commands.add_parser(
+        "web", help="serve the web console, draw pages and Mini App alone (needs WEB_URL)"
+    )
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("check", help="check settings, database and the Bot API, then exit")
     commands.add_parser("sandbox", help="try the bot offline: a local Bot API and a terminal")
@@ -122,6 +125,17 @@ def run() -> int:
     from bot.serve import serve  # aiogram takes seconds to import: only once settings are good
 
     asyncio.run(serve(settings))
+    return 0
+
+
+def web() -> int:
+    settings = _settings()
+    if settings.web_url is None:
+        raise ConfigError("config error: WEB_URL is not set; the web console needs its address")
+    _migrate(settings)
+    from bot.serve import serve
+
+    asyncio.run(serve(settings, web_only=True))
     return 0
 
 
@@ -327,6 +341,7 @@ class ProgressBar:
 
 COMMANDS = {
     "run": run,
+    "web": web,
     "migrate": migrate,
     "check": check,
     "sandbox": sandbox,

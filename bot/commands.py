@@ -48,6 +48,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("me", __("Your points, VIP tier, rank and streak"), usage="/me"),
     CommandSpec(
+        "console",
+        __("A one-time link to the web console (in a private chat)"),
+        usage="/console",
+        admin=True,
+    ),
+    CommandSpec(
         "top",
         __("Top members by points earned"),
         usage="/top [today|week|month|all]",

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # Signs the orders a shop posts to /shop/orders (served on the webhook's host and port,
     # in polling mode too once this is set); 16 characters at least.
     shop_webhook_secret: SecretStr | None = None
+    # The web console, the public draw pages and the Mini App, served at this public address
+    # (https in production: Telegram opens Mini Apps only over https). In webhook mode they
+    # share the webhook's server; otherwise they listen on WEB_PORT.
+    web_url: str | None = None
+    web_port: int = Field(default=8081, ge=1, le=65535)
     scheduler_enabled: bool = True
     # A scheduled post missed while the bot was down is still sent if at most this late.
     post_grace_seconds: float = Field(default=600, ge=0, le=86_400)
@@ -77,7 +82,7 @@ class Settings(BaseSettings):
             raise ValueError("needs an async driver (sqlite+aiosqlite or postgresql+asyncpg)")
         return value
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("telegram_api_url", "webhook_url", "web_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -127,6 +132,14 @@ class Settings(BaseSettings):
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         return self
+
+    @property
+    def mini_app_url(self) -> str | None:
+        """The Mini App's address; None without an https WEB_URL (Telegram opens Mini Apps
+        only over https, and refuses a button that names another)."""
+        if self.web_url is None or not self.web_url.startswith("https://"):
+            return None
+        return f"{self.web_url}/app"
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,6 +14,8 @@ from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.utils.backoff import Backoff
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web import BaseRequest, StreamResponse
 
 from bot.app import Services, create_bot, create_dispatcher
 from bot.config import ConfigError, Settings
@@ -24,7 +26,23 @@ from services.orders import MAX_POSTED_BYTES
 logger = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings) -> None:
+class RedactedAccessLogger(AbstractAccessLogger):
+    """aiohttp's access log, without what an address may carry that is a secret: a one-time
+    console link's token, or the query strings of a Login Widget redirect."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        path = request.path
+        if path.startswith("/console/link/"):
+            path = "/console/link/…"
+        self.logger.info(
+            '%s "%s %s" %s %.1f ms', request.remote, request.method, path, response.status,
+            time * 1000,
+        )  # fmt: skip
+
+
+async def serve(settings: Settings, *, web_only: bool = False) -> None:
+    """The bot (polling or webhook, with the web when WEB_URL is set), or (`web_only`, for
+    `fanbot web`) the web console, draw pages and Mini App alone."""
     services = Services.create(settings)
     bot = create_bot(settings, services)
     dispatcher = create_dispatcher(services)
@@ -36,13 +54,17 @@ async def serve(settings: Settings) -> None:
     try:
         if not await wait_for_api(bot, stop):
             return  # stopped before Telegram ever answered
-        if settings.webhook_url:
-            await serve_webhook(settings, bot, dispatcher, stop)
-        elif settings.shop_webhook_secret is not None:
-            async with serving_shop_orders(settings, dispatcher):
-                await serve_polling(bot, dispatcher, stop)
+        if web_only:
+            async with serving_web(settings, services, bot, dispatcher):
+                await stop.wait()
+        elif settings.webhook_url:
+            await serve_webhook(settings, services, bot, dispatcher, stop)
         else:
-            await serve_polling(bot, dispatcher, stop)
+            async with (
+                serving_shop_orders(settings, dispatcher),
+                serving_web(settings, services, bot, dispatcher),
+            ):
+                await serve_polling(bot, dispatcher, stop)
     finally:
         await bot.session.close()
         await services.close()
@@ -88,21 +110,48 @@ def add_shop_orders(settings: Settings, app: web.Application, dispatcher: Dispat
 
 @asynccontextmanager
 async def serving_shop_orders(settings: Settings, dispatcher: Dispatcher) -> AsyncIterator[None]:
-    """In polling mode, the HTTP server for /shop/orders alone."""
+    """In polling mode, the HTTP server for /shop/orders alone (when its secret is set)."""
+    if settings.shop_webhook_secret is None:
+        yield
+        return
     app = web.Application(client_max_size=MAX_POSTED_BYTES + 1024)
     add_shop_orders(settings, app, dispatcher)
-    runner = web.AppRunner(app)
+    async with listening(app, settings.webhook_host, settings.webhook_port):
+        logger.info("shop orders at %s:%s%s", settings.webhook_host, settings.webhook_port, PATH)
+        yield
+
+
+@asynccontextmanager
+async def serving_web(
+    settings: Settings, services: Services, bot: Bot, dispatcher: Dispatcher
+) -> AsyncIterator[None]:
+    """Outside webhook mode, the web on WEB_PORT of its own (when WEB_URL is set)."""
+    if settings.web_url is None:
+        yield
+        return
+    from web.app import add_web
+
+    app = web.Application()
+    add_web(app, services, bot, dispatcher)
+    async with listening(app, settings.webhook_host, settings.web_port):
+        logger.info("web console on %s:%s for %s", settings.webhook_host, settings.web_port,
+                    settings.web_url)  # fmt: skip
+        yield
+
+
+@asynccontextmanager
+async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[None]:
+    runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
     await runner.setup()
-    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-    logger.info("shop orders at %s:%s%s", settings.webhook_host, settings.webhook_port, PATH)
     try:
+        await web.TCPSite(runner, host, port).start()
         yield
     finally:
         await runner.cleanup()
 
 
 async def serve_webhook(
-    settings: Settings, bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event
+    settings: Settings, services: Services, bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event
 ) -> None:
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
@@ -112,8 +161,12 @@ async def serve_webhook(
     handler = SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False)
     handler.register(app, path=urlparse(settings.webhook_url).path or "/")
     add_shop_orders(settings, app, dispatcher)
+    if settings.web_url is not None:
+        from web.app import add_web
+
+        add_web(app, services, bot, dispatcher)
     setup_application(app, dispatcher, bot=bot)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()

@@ -46,11 +46,13 @@ class MemoryThrottle:
 
 
 class RedisThrottle:
-    def __init__(self, redis: Redis, limit: int = 5, window: float = 10.0) -> None:
-        self.redis, self.limit, self.window = redis, limit, window
+    def __init__(
+        self, redis: Redis, limit: int = 5, window: float = 10.0, prefix: str = "fanbot:throttle:"
+    ) -> None:
+        self.redis, self.limit, self.window, self.prefix = redis, limit, window, prefix
 
     async def hit(self, user_id: int) -> Verdict:
-        key = f"fanbot:throttle:{user_id}"
+        key = f"{self.prefix}{user_id}"
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(key, 0, px=int(self.window * 1000), nx=True)  # the first opens the window
             pipe.incr(key)  # keeps the window's expiry

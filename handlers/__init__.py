@@ -9,6 +9,7 @@ from bot.table import CommandTable
 from handlers import (
     campaigns,
     checkin,
+    console,
     draw_dialogue,
     draws,
     faq,
@@ -45,6 +46,7 @@ def feature_routers() -> list[Router]:
         pushes.create_router(),  # its buttons' callback queries pass the message-only filter
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
+        console.create_router(),
         points.create_router(),
         standing.create_router(),
         tiers.create_router(),

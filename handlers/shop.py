@@ -34,12 +34,13 @@ from services.shop import (
     ShopService,
     discounted,
     generated_codes,
+    member_tier,
     parse_changes,
     parse_reward,
     read_codes,
     required_tier,
 )
-from services.tiers import Tier, TierService, standing, tier_figure
+from services.tiers import TierService
 from views.shop import (
     CampaignCoupon,
     RedeemButton,
@@ -304,15 +305,6 @@ async def catalogue_page(
     free = await shop.free_codes([reward.id for reward in rewards])
     tier, _lifetime = await member_tier(tiers, points, chat_id, owner)
     return catalogue(rewards, free, owner, page, tier.discount if tier else 0)
-
-
-async def member_tier(
-    tiers: TierService, points: PointsService, chat_id: int, user_id: int
-) -> tuple[Tier | None, list[Tier]]:
-    ladder = await tiers.ladder(chat_id)
-    member = await points.member(chat_id, user_id)
-    figure = tier_figure(member, await tiers.basis(chat_id))
-    return standing(ladder, figure).tier, ladder
 
 
 async def turn_page(

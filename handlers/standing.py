@@ -19,6 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.commands import usage_reply
+from bot.config import Settings
 from services.campaigns import CampaignService, last_minute, multiplier_text
 from services.chats import ChatProfile
 from services.messages import MessageTally
@@ -27,6 +28,7 @@ from services.points import Period, PointsService
 from services.referrals import ReferralService
 from services.shop import ShopService
 from services.tiers import BY_SPEND, TierService, standing, tier_figure
+from views.miniapp import mini_app_invitation, mini_app_keyboard
 from views.numbers import MEDALS, number, yuan
 from views.orders import member_order_lines
 
@@ -61,8 +63,14 @@ async def me(
     shop: ShopService,
     orders: OrderService,
     i18n: I18n,
+    settings: Settings,
 ) -> None:
-    """/me, or /me in reply to someone: balance, tier, rank, streak, messages, referrals."""
+    """/me, or /me in reply to someone: balance, tier, rank, streak, messages, referrals; in
+    a private chat, the Mini App's card when the web is served over https."""
+    if message.chat.type == "private" and settings.mini_app_url is not None:
+        await message.answer(mini_app_invitation(), reply_markup=mini_app_keyboard(
+            settings.mini_app_url))  # fmt: skip
+        return
     replied = message.reply_to_message.from_user if message.reply_to_message else None
     user = replied or message.from_user
     if user is None:

@@ -4,6 +4,7 @@ from models.base import Base
 from models.campaign import CadenceRun, Campaign
 from models.chat import Chat
 from models.checkin import Checkin, CheckinDay
+from models.console import ConsoleLogin
 from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
@@ -31,6 +32,7 @@ __all__ = [
     "Checkin",
     "CheckinDay",
     "CommandReceipt",
+    "ConsoleLogin",
     "DailyStats",
     "Draw",
     "DrawEntry",

@@ -12,8 +12,13 @@ class Member(Base):
     """A user's standing in one chat; `points == SUM(points_ledger.delta)` always."""
 
     __tablename__ = "members"
-    # /top all and the rank in /me count down this index instead of sorting the chat.
-    __table_args__ = (Index("ix_members_chat_lifetime", "chat_id", "lifetime_points", "user_id"),)
+    # /top all and the rank in /me count down this index instead of sorting the chat; the
+    # console's members list pages down the other two.
+    __table_args__ = (
+        Index("ix_members_chat_lifetime", "chat_id", "lifetime_points", "user_id"),
+        Index("ix_members_chat_points", "chat_id", "points", "user_id"),
+        Index("ix_members_chat_seen", "chat_id", "last_seen_at", "user_id"),
+    )
 
     chat_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("chats.id"), primary_key=True, autoincrement=False

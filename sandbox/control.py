@@ -340,6 +340,7 @@ async def bot_state(request: web.Request) -> web.Response:
                 {"scope": scope, "language": language, "commands": commands}
                 for (scope, language), commands in world.commands.items()
             ],
+            "menu_buttons": {str(chat): button for chat, button in world.menu_buttons.items()},
         }
     )
 

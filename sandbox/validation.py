@@ -150,6 +150,13 @@ def _check_button(button: Any) -> None:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
             raise bad_request("BUTTON_DATA_INVALID")
+    if "web_app" in button:
+        url = (button["web_app"] or {}).get("url") if isinstance(button["web_app"], dict) else None
+        if not isinstance(url, str) or not url.startswith("https://"):
+            raise bad_request(
+                f"inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are "
+                "allowed"
+            )
     if "url" in button:
         url = button["url"]
         if not isinstance(url, str) or not re.match(r"^(https?|tg)://\S+$", url):

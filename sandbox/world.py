@@ -211,6 +211,7 @@ class World:
         self.webhook: dict[str, Any] | None = None
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.menu_buttons: dict[Any, dict[str, Any]] = {}  # chat id (None: the default)
         self.files: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()

@@ -28,7 +28,7 @@ from services.clock import Clock, local_day, start_of
 from services.files import NotText, decode_text
 from services.outbox import Kind, OutboxService
 from services.points import NotEnoughPoints, PointsService
-from services.tiers import Tier, TierService, tier_figure
+from services.tiers import Tier, TierService, standing, tier_figure
 from services.words import loosen_options
 
 KINDS = ("coupon", "gift", "perk")
@@ -281,6 +281,16 @@ def window_start(per: str, now: datetime, timezone: str) -> datetime | None:
 def required_tier(ladder: Sequence[Tier], reward: Reward) -> Tier | None:
     """The tier a reward asks for, as the group's ladder has it now (None: any member)."""
     return next((tier for tier in ladder if tier.key == reward.min_tier), None)
+
+
+async def member_tier(
+    tiers: TierService, points: PointsService, chat_id: int, user_id: int
+) -> tuple[Tier | None, list[Tier]]:
+    """The member's tier (its discount applies in the shop) and the chat's ladder."""
+    ladder = await tiers.ladder(chat_id)
+    member = await points.member(chat_id, user_id)
+    figure = tier_figure(member, await tiers.basis(chat_id))
+    return standing(ladder, figure).tier, ladder
 
 
 def discounted(price: int, percent: int) -> int:

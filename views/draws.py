@@ -87,7 +87,8 @@ def requirements(draw: Draw, language: str) -> list[str]:
     return needs
 
 
-def render_result(draw: Draw, entrants: int, names: dict[int, str]) -> str:
+def render_result(draw: Draw, entrants: int, names: dict[int, str], page: str | None = None) -> str:
+    """The result post; `page`: the draw's public page, where a browser checks the winners."""
     head = _("🏁 <b>Draw #{id} has ended</b>: {prize}").format(id=draw.id, prize=escape(draw.prize))
     if not draw.winner_ids:
         return "\n".join([head, _("No entrants, so no winners.")])
@@ -106,4 +107,7 @@ def render_result(draw: Draw, entrants: int, names: dict[int, str]) -> str:
         _("Seed: <code>{seed}</code>").format(seed=draw.seed),
         _("Anyone can check the winners: send /verify {id}").format(id=draw.id),
     ]
+    if page is not None:
+        lines.append(_('🔎 <a href="{url}">Check them in your browser</a>').format(
+            url=escape(page, quote=True)))  # fmt: skip
     return "\n".join(lines)

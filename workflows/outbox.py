@@ -104,10 +104,13 @@ class OutboxSender:
         notices: RightsNotices,
         gather: Mapping[str, float],
         topics: TopicHost | None = None,
+        web_url: str | None = None,
     ) -> None:
         """`gather`: how long each gathered kind waits after its first row in a chat;
-        `topics` opens the daily topic a morning post names."""
+        `topics` opens the daily topic a morning post names; with `web_url` a draw's result
+        links to its public page."""
         self.background = background
+        self.web_url = web_url
         self.notices = notices
         self.topics = topics
         self.gather = dict(gather)
@@ -615,7 +618,8 @@ class OutboxSender:
     async def _result_text(self, profile: ChatProfile, draw: Draw, entrants: int) -> str:
         async with self.background.session_pool() as session:
             names = await display_names(session, profile.id, draw.winner_ids)
-        return render_result(draw, entrants, names)
+        page = f"{self.web_url}/d/{draw.chat_id}/{draw.id}" if self.web_url else None
+        return render_result(draw, entrants, names, page)
 
     def _service(self, session: AsyncSession) -> OutboxService:
         return OutboxService(session, self.background.clock)

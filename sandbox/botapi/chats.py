@@ -71,6 +71,26 @@ async def set_my_commands(api: BotApi, params: Params) -> Any:
     return True
 
 
+@method("setChatMenuButton")
+async def set_chat_menu_button(api: BotApi, params: Params) -> Any:
+    button = params.get("menu_button") or {"type": "default"}
+    if not isinstance(button, dict) or button.get("type") not in ("commands", "web_app", "default"):
+        raise bad_request("can't parse menu button JSON object")
+    if button["type"] == "web_app":
+        url = (button.get("web_app") or {}).get("url", "")
+        if not button.get("text") or not str(url).startswith("https://"):
+            raise bad_request("BUTTON_URL_INVALID")
+    chat_id = params.get("chat_id")
+    api.world.menu_buttons[chat_id] = button
+    api.world.record("menu_button_set", chat_id=chat_id, button=button)
+    return True
+
+
+@method("getChatMenuButton")
+async def get_chat_menu_button(api: BotApi, params: Params) -> Any:
+    return api.world.menu_buttons.get(params.get("chat_id"), {"type": "commands"})
+
+
 @method("getMyCommands")
 async def get_my_commands(api: BotApi, params: Params) -> Any:
     return api.world.commands.get(commands_key(params), [])

@@ -29,7 +29,7 @@ BOOL_PARAMS = {
 }  # fmt: skip
 JSON_PARAMS = {
     "reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
-    "reply_parameters", "link_preview_options", "media", "permissions",
+    "reply_parameters", "link_preview_options", "media", "permissions", "menu_button",
 }  # fmt: skip
 METHODS: dict[str, Handler] = {}
 

@@ -1,0 +1,376 @@
+"""The web console, the public draw page and the Mini App, in a real headless Chromium
+against `fanbot run` (WEB_URL set) and the sandbox: what an operator and a member do, and
+what a stranger, a forger or a cross-group admin is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from sandbox.client import Group, SandboxClient, User
+from tests.conftest import create_database
+from tests.e2e.test_draws import draw_id, open_draw, press, result_of
+from tests.support.browser import SCREENSHOTS, chromium, offline_context
+from tests.support.processes import DEFAULT_TOKEN, BotProcess, SandboxProcess, free_port
+from web.auth import sign_init_data, sign_login_widget
+
+
+@pytest.fixture(scope="module")
+def web_bot(db_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    """One sandbox and one bot serving the web on a port of its own (polling mode)."""
+    sandbox = SandboxProcess()
+    url, drop = asyncio.run(create_database(db_template, tmp_path_factory.mktemp("web")))
+    port = free_port()
+    bot = BotProcess(
+        sandbox.url, url, WEB_URL=f"http://127.0.0.1:{port}", WEB_PORT=str(port),
+        WEBHOOK_HOST="127.0.0.1",
+    )  # fmt: skip
+    bot.web_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+    bot.start()
+    try:
+        asyncio.run(bot.wait_ready())
+        asyncio.run(bot.wait_for_log("web console on"))
+        yield bot
+    finally:
+        code = bot.stop()
+        sandbox.stop()
+        asyncio.run(drop())  # type: ignore[arg-type]
+    assert code == 0, bot.logs()
+    assert "Traceback" not in bot.logs(), bot.logs()
+    assert DEFAULT_TOKEN not in bot.logs()
+
+
+@pytest.fixture
+def web(web_bot: BotProcess) -> str:
+    return str(web_bot.web_url)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+async def sandbox(web_bot: BotProcess) -> AsyncIterator[SandboxClient]:
+    client = SandboxClient(web_bot.sandbox_url)
+    await client.skip_past()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as launched:
+        yield launched
+
+
+async def shop_group(sandbox: SandboxClient) -> tuple[Group, User, list[User]]:
+    """A group in English with an admin and three members who wrote, one named like a script."""
+    admin = await sandbox.create_user("Ada", "ada_admin", "en")
+    fans = [
+        await sandbox.create_user("Cleo", "cleo_fan", "en"),
+        await sandbox.create_user("<script>alert(1)</script>", None, "en"),
+        await sandbox.create_user("李雷", "lilei", "zh"),
+    ]
+    group = await sandbox.create_group("Tea Lovers", creator=admin, members=fans)
+    await sandbox.ask(group, admin, "/settings language en")
+    for fan in fans:
+        await sandbox.send(group, fan, "签到")
+    await sandbox.settle()
+    return group, admin, fans
+
+
+async def console_link(sandbox: SandboxClient, user: User) -> str:
+    await sandbox.send_private(user, "/console")
+    (sent,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == user.id)
+    assert "works once, for 10 minutes" in sent["text"], sent["text"]
+    return str(sent["reply_markup"]["inline_keyboard"][0][0]["url"])
+
+
+async def log_in(page: Page, link: str) -> None:
+    await page.goto(link + "?lang=en")
+    await page.click("#use-link")
+    await page.wait_for_url(re.compile(r"/console$"))
+
+
+async def test_an_admin_logs_in_by_link_reads_the_overview_and_finds_a_member(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, admin, (cleo, scripted, _lilei) = await shop_group(sandbox)
+    link = await console_link(sandbox, admin)
+    assert link.startswith(f"{web}/console/link/")
+    async with offline_context(browser) as context:
+        page = await context.new_page()
+        await log_in(page, link)
+        await page.click(f"text={group.title}")
+        await expect(page.locator("h1")).to_have_text(group.title)
+        figures = page.locator("#figures")
+        await expect(figures.locator("tr", has_text="Sign-ins")).to_contain_text("3")
+        bars = page.locator("#chart-checkins rect.hover title")
+        assert await bars.count() == 30  # a bar a day; its <title> is the hover value
+        assert (await bars.last.text_content() or "").endswith(": 3")
+        await page.click("text=7 days")
+        assert await page.locator("#chart-checkins rect.hover").count() == 7
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / "console-overview.png"), full_page=True)
+
+        await page.click("nav >> text=Members")
+        rows = page.locator("#members tbody tr")
+        await expect(rows).to_have_count(4)  # the three members and the admin
+        # A member named <script> is shown as text, and nothing ran.
+        await expect(page.locator("#members", has_text="<script>alert(1)</script>")).to_be_visible()
+        await page.fill("input[name=q]", "cleo")
+        await page.click("#member-search button")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first).to_contain_text("Cleo")
+        await page.fill("input[name=q]", str(scripted.id))
+        await page.click("#member-search button")
+        await expect(rows).to_have_count(1)
+        await page.fill("input[name=q]", "")
+        await page.select_option("select[name=sort]", "seen")
+        await page.click("#member-search button")
+        await expect(rows).to_have_count(4)
+        await page.screenshot(path=str(SCREENSHOTS / "console-members.png"), full_page=True)
+        await page.click(f"#members >> text={cleo.first_name}")
+        await expect(page.locator("#ledger")).to_contain_text("checkin")
+
+        # The link was for one use: a second browser is refused.
+        other = await context.browser.new_context()  # type: ignore[union-attr]
+        second = await other.new_page()
+        await second.goto(link)
+        await second.click("#use-link")
+        await expect(second.locator("p.problem")).to_contain_text("used already")
+        await other.close()
+
+        # CSV downloads, with the session only.
+        async with page.expect_download() as download:
+            await page.goto(f"{web}/console/{group.id}")
+            await page.click("text=members.csv")
+        saved = await (await download.value).path()
+        assert saved is not None
+        content = saved.read_text(encoding="utf-8-sig")
+        assert content.startswith("user_id,username,name")
+        assert str(cleo.id) in content
+
+
+async def test_a_setting_changed_in_the_console_is_what_settings_says(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, admin, _fans = await shop_group(sandbox)
+    link = await console_link(sandbox, admin)
+    async with offline_context(browser) as context:
+        page = await context.new_page()
+        await log_in(page, link)
+        await page.goto(f"{web}/console/{group.id}/settings")
+        # A bad value: the reason by its field, and nothing saved, the good field neither.
+        await page.fill("input[name='points.message']", "3")
+        await page.fill("input[name=timezone]", "Mars/Olympus")
+        await page.click("#settings button[type=submit]")
+        await expect(page.locator("p.problem[role=alert]")).to_be_visible()
+        await expect(page.locator("label", has_text="Time zone")).to_contain_text(
+            "Unknown time zone"
+        )
+        before = await sandbox.ask(group, admin, "/settings")
+        assert "Message points: 1 per message" in before["text"]
+
+        await page.fill("input[name=timezone]", "Europe/London")
+        await page.fill("input[name='points.message']", "3")
+        await page.fill("input[name='cadence.digest']", "off")
+        await page.click("#settings button[type=submit]")
+        await expect(page.locator("p.saved")).to_be_visible()
+        await page.screenshot(path=str(SCREENSHOTS / "console-settings.png"), full_page=True)
+    after = await sandbox.ask(group, admin, "/settings")
+    assert "Message points: 3 per message" in after["text"]
+    assert "Time zone: Europe/London" in after["text"]
+    assert "digest off" in after["text"]
+
+
+async def test_strangers_forgers_and_other_groups_admins_see_nothing(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, admin, (cleo, *_rest) = await shop_group(sandbox)
+    other, other_admin, _fans = await shop_group(sandbox)
+    # unsafe: keep cookies of an address that is an IP (127.0.0.1), as a browser does
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        # No session: the login page, and no group page.
+        async with http.get(f"{web}/console/{group.id}", allow_redirects=False) as answer:
+            assert answer.status == 303
+        async with http.get(f"{web}/console?lang=en") as answer:
+            page = await answer.text()
+            assert "Log in with Telegram" in page
+            assert DEFAULT_TOKEN not in page
+            assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+        # A forged Login Widget redirect, a stale one, and a good one.
+        fields = {"id": str(admin.id), "first_name": "Ada", "auth_date": str(int(time.time()))}
+        forged = {**sign_login_widget(fields, DEFAULT_TOKEN), "id": str(other_admin.id)}
+        async with http.get(f"{web}/console/login/telegram", params=forged) as answer:
+            assert answer.status == 403
+        stale = sign_login_widget({**fields, "auth_date": str(int(time.time()) - 90_000)},
+                                  DEFAULT_TOKEN)  # fmt: skip
+        async with http.get(f"{web}/console/login/telegram", params=stale) as answer:
+            assert answer.status == 403
+        good = sign_login_widget(fields, DEFAULT_TOKEN)
+        async with http.get(f"{web}/console/login/telegram", params=good) as answer:
+            assert answer.status == 200  # followed to the groups page
+            page = await answer.text()
+            assert group.title in page
+        # The admin of one group changes the address to the other: the same 404 as none.
+        async with http.get(f"{web}/console/{other.id}/members") as answer:
+            assert answer.status == 404
+        async with http.get(f"{web}/console/-100999999999") as answer:
+            assert answer.status == 404
+        # A form without its CSRF token, or from another site, changes nothing.
+        async with http.post(f"{web}/console/{group.id}/settings",
+                             data={"points.message": "9"}) as answer:  # fmt: skip
+            assert answer.status == 403
+        async with http.get(f"{web}/console/{group.id}/settings") as answer:
+            token = re.search(r'name="csrf" value="([^"]+)"', await answer.text())
+            assert token is not None
+        async with http.post(
+            f"{web}/console/{group.id}/settings", data={"points.message": "9", "csrf": token[1]},
+            headers={"Origin": "https://evil.example"},
+        ) as answer:  # fmt: skip
+            assert answer.status == 403
+        # A forged session cookie is no session.
+        http.cookie_jar.clear()
+        cookie = {"fanbot_session": "eyJ4Ijoi.forged"}
+        async with http.get(f"{web}/console/{group.id}", cookies=cookie,
+                            allow_redirects=False) as answer:  # fmt: skip
+            assert answer.status == 303
+    settings = await sandbox.ask(group, admin, "/settings")
+    assert "Message points: 1 per message" in settings["text"]
+    # A member who administers nothing logs in and sees no group; the group's page is 404.
+    link = await console_link(sandbox, cleo)
+    async with offline_context(browser) as context:
+        page = await context.new_page()
+        await log_in(page, link)
+        await expect(page.locator("main")).to_contain_text("not an admin of any group")
+        response = await page.goto(f"{web}/console/{group.id}")
+        assert response is not None
+        assert response.status == 404
+    # /console in the group itself sends no link there.
+    reply = await sandbox.ask(group, admin, "/console")
+    assert "/console/link/" not in json.dumps(reply)
+
+
+async def test_a_draw_page_verifies_its_winners_in_the_browser(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, admin, fans = await shop_group(sandbox)
+    post = await open_draw(sandbox, group, admin, "Tea set winners=2 ends=2h")
+    for fan in fans:
+        assert (await press(sandbox, group, post, fan)).startswith("✅ You're in draw")
+    await sandbox.send(group, admin, f"/draw end {draw_id(post)}")
+    result = await result_of(sandbox, group)
+    page_url = f"{web}/d/{group.id}/{draw_id(post)}"
+    assert f'<a href="{page_url}">Check them in your browser</a>' in result["html"]
+    async with offline_context(browser) as context:
+        page = await context.new_page()
+        await page.goto(page_url + "?lang=en")
+        await expect(page.locator("#winners li")).to_have_count(2)
+        await page.click("#verify")
+        await expect(page.locator("#verdict")).to_contain_text("✅ Verified in your browser")
+        await page.screenshot(path=str(SCREENSHOTS / "draw-page.png"), full_page=True)
+
+        # The same page with a doctored entrant list: the browser says so.
+        async def doctored(route: Any) -> None:
+            await route.fulfill(status=200, body="1\n2\n3\n", content_type="text/plain")
+
+        await page.route("**/entrants.txt", doctored)
+        await page.reload()
+        await page.click("#verify")
+        await expect(page.locator("#verdict")).to_contain_text("does not check out")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(page_url) as answer:
+            text = await answer.text()
+            assert "Tea set" in text
+        async with http.get(f"{web}/d/{group.id + 1}/{draw_id(post)}") as answer:
+            assert answer.status == 404  # a draw is found only under its own group
+        open_post = await open_draw(sandbox, group, admin, "Cup winners=1 ends=2h")
+        async with http.get(f"{web}/d/{group.id}/{draw_id(open_post)}") as answer:
+            text = await answer.text()
+            assert answer.status == 200
+            assert 'id="seed"' not in text  # the seed stays secret until the draw ends
+        async with http.get(f"{web}/d/{group.id}/{draw_id(open_post)}/entrants.txt") as answer:
+            assert answer.status == 404
+
+
+def init_data(user: User, *, age: float = 0, language: str = "en") -> str:
+    fields = {
+        "auth_date": str(int(time.time() - age)),
+        "query_id": "AAH-test",
+        "user": json.dumps({"id": user.id, "first_name": user.first_name,
+                            "language_code": language}, separators=(",", ":")),
+    }  # fmt: skip
+    return sign_init_data(fields, DEFAULT_TOKEN)
+
+
+async def test_the_mini_app_shows_the_card_and_redeems_once_per_press(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, admin, (cleo, *_rest) = await shop_group(sandbox)
+    await sandbox.ask(group, admin, "/reward add Tea sample price=30 kind=perk")
+    await sandbox.ask(group, admin, "/points @cleo_fan +100 welcome")
+    async with offline_context(browser, viewport={"width": 390, "height": 844}) as context:
+        page = await context.new_page()
+        await page.goto(f"{web}/app#tgWebAppData={quote(init_data(cleo))}")
+        balance = page.locator("#balance")
+        await expect(balance).not_to_have_text("…")
+        start = int(await balance.text_content() or "0")
+        assert start >= 100
+        await expect(page.locator("#calendar .day.signed")).to_have_count(1)
+        await expect(page.locator("#rewards")).to_contain_text("Tea sample · 30 points")
+        await page.screenshot(path=str(SCREENSHOTS / "mini-app.png"), full_page=True)
+        await page.click("#rewards button")
+        await expect(page.locator("#said")).to_contain_text("Redeemed: Tea sample")
+        await expect(balance).to_have_text(str(start - 30))
+        await expect(page.locator("#coupons")).to_contain_text("Tea sample")
+
+        # Forged and day-old initData are refused, and the page says where to open it.
+        forged = init_data(cleo).replace(f"%22id%22%3A{cleo.id}", f"%22id%22%3A{admin.id}")
+        for bad in (forged, init_data(cleo, age=90_000), ""):
+            await page.goto(f"{web}/app#tgWebAppData={quote(bad)}")
+            await page.reload()
+            await expect(page.locator("#problem")).to_contain_text("opens from the bot")
+    async with aiohttp.ClientSession() as http:
+        headers = {"Authorization": f"tma {init_data(cleo)}"}
+        body = {"group": group.id, "reward": 1, "key": "same-press-0001"}
+        me = await (await http.post(f"{web}/app/api/me", json={}, headers=headers)).json()
+        reward = me["rewards"][0]["id"]
+        body["reward"] = reward
+        answers = [
+            await (await http.post(f"{web}/app/api/redeem", json=body, headers=headers)).json()
+            for _ in range(2)
+        ]
+        assert answers[0]["ok"]
+        assert "Already redeemed with this button" in answers[1]["text"]
+        after = await (await http.post(f"{web}/app/api/me", json={}, headers=headers)).json()
+        assert after["balance"] == start - 60  # the second press of the same key paid nothing
+        # Another group's id is refused: initData names the member, not where they may redeem.
+        stranger, _a, _f = await shop_group(sandbox)
+        wrong = await http.post(f"{web}/app/api/redeem",
+                                json={**body, "group": stranger.id}, headers=headers)  # fmt: skip
+        assert wrong.status == 403
+
+
+async def test_https_web_url_sets_the_menu_button_and_me_opens_the_mini_app(
+    launch: Any,
+) -> None:
+    """Telegram takes Mini App buttons only with https addresses: with one, the private
+    chat's menu button and /me in private open the card (the sandbox checks the https)."""
+    sandbox, _bot = await launch(WEB_URL="https://fans.example.com", WEB_PORT=str(free_port()),
+                                 WEBHOOK_HOST="127.0.0.1")  # fmt: skip
+    state = await sandbox.bot_state()
+    menu = state["menu_buttons"]
+    assert menu["None"]["type"] == "web_app"  # no chat_id: every private chat's default
+    assert menu["None"]["web_app"]["url"] == "https://fans.example.com/app"
+    member = await sandbox.create_user("Cleo", "cleo_fan", "en")
+    await sandbox.send_private(member, "/me")
+    (sent,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == member.id)
+    (button,) = sent["reply_markup"]["inline_keyboard"][0]
+    assert button["web_app"]["url"] == "https://fans.example.com/app"
+

@@ -1,0 +1,21 @@
+"""What the bot says about the Mini App (积分 / My points) in a private chat."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
+from aiogram.utils.i18n import gettext as _
+
+
+def mini_app_invitation() -> str:
+    return _("💳 Your points, tier, coupons, sign-in calendar and the shop, for every group "
+             "you are in: open your card.")  # fmt: skip
+
+
+def mini_app_keyboard(url: str) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=_("💳 My points"), web_app=WebAppInfo(url=url))
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def mini_app_menu_button(url: str) -> MenuButtonWebApp:
+    """The private chat's menu button; one text for everyone (Telegram keeps one per chat)."""
+    return MenuButtonWebApp(text=_("💳 积分 · My points"), web_app=WebAppInfo(url=url))

@@ -1,0 +1,28 @@
+"""The web's routes on an aiohttp application: the webhook's own in webhook mode, or one of
+its own on WEB_PORT (`fanbot run` in polling mode, or `fanbot web` alone)."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+
+from bot.app import Services
+from services.factory import ServiceFactory
+from web.console import Console
+from web.draws import DrawPages
+from web.miniapp import MiniApp
+from web.site import HERE, Site
+
+STATIC = "/static/web"
+
+
+def add_web(app: web.Application, services: Services, bot: Bot, dispatcher: Dispatcher) -> Site:
+    settings = services.settings
+    domain = ServiceFactory(services.clock, settings.default_timezone, services.ladders)
+    site = Site.create(settings, bot, dispatcher["i18n"], dispatcher["admin_cache"],
+                       services.session_pool, domain, services.shop_desk)  # fmt: skip
+    Console(site, services.directory, dispatcher["scheduler"]).register(app)
+    DrawPages(site).register(app)
+    MiniApp(site).register(app)
+    app.router.add_static(STATIC, HERE / "static", append_version=True)
+    return site

@@ -1,0 +1,372 @@
+"""The operator console: log in (Login Widget or a /console link), the groups one administers,
+a group's overview, members, a member, settings and CSV downloads.
+
+Every group page asks Telegram (through the admin cache) whether the session's user is an
+admin of that group now: a session names a user, never the groups they may see.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiogram.exceptions import TelegramAPIError
+from aiogram.utils.i18n import gettext as _
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.directory import ChatDirectory
+from models import DAY_COUNTERS, DailyStats
+from scheduler.core import Scheduler
+from services.chats import (
+    CADENCE_PARTS,
+    BadSetting,
+    ChatProfile,
+    ChatService,
+    CheckinRules,
+    MessageRules,
+    ReferralRules,
+    UnknownLanguage,
+    UnknownTimezone,
+)
+from services.console import ConsoleService, MemberQuery
+from services.exports import ENCODING, ExportKind, write_csv
+from services.orders import order_figures
+from services.stats import Segment, StatsService, change_pct, day_bounds
+from web.auth import login_widget_user
+from web.charts import bar_chart
+from web.site import Site
+
+PERIODS = (7, 30, 90)
+CHARTS = ("messages", "active_members", "checkins", "joins", "referral_joins", "points_issued",
+          "points_spent")  # fmt: skip
+ROUTE_CHAT = r"{chat:-?\d{1,20}}"
+CHUNK = 256 * 1024
+
+GroupPage = Callable[[web.Request, ChatProfile, int], Awaitable[web.StreamResponse]]
+
+
+class Console:
+    def __init__(self, site: Site, directory: ChatDirectory, scheduler: Scheduler) -> None:
+        self.site = site
+        self.session_pool = site.pool
+        self.domain = site.domain
+        self.clock = site.domain.clock
+        self.directory = directory
+        self.scheduler = scheduler
+
+    def register(self, app: web.Application) -> None:
+        page, group = self.site.page, self.group_page
+        routes = app.router
+        routes.add_get("/console", page(self.home))
+        routes.add_get("/console/login/telegram", page(self.widget_login))
+        routes.add_get("/console/link/{token}", page(self.link_page))
+        routes.add_post("/console/link/{token}", page(self.link_login))
+        routes.add_post("/console/logout", page(self.logout))
+        routes.add_get(f"/console/{ROUTE_CHAT}", page(group(self.overview)))
+        routes.add_get(f"/console/{ROUTE_CHAT}/members", page(group(self.members)))
+        routes.add_get(f"/console/{ROUTE_CHAT}/members/{{user:\\d{{1,20}}}}",
+                       page(group(self.member)))  # fmt: skip
+        routes.add_get(f"/console/{ROUTE_CHAT}/settings", page(group(self.settings)))
+        routes.add_post(f"/console/{ROUTE_CHAT}/settings", page(group(self.save_settings)))
+        routes.add_get(f"/console/{ROUTE_CHAT}/export/{{kind:[a-z]+}}.csv",
+                       page(group(self.export)))  # fmt: skip
+
+    # -- logging in -------------------------------------------------------------------------
+
+    async def home(self, request: web.Request) -> web.StreamResponse:
+        session = self.site.session(request)
+        if session is None:
+            me = await self.site.bot.me()
+            widget_url = self.site.url("/console/login/telegram")
+            return self.site.render(
+                request, "login.html", bot_username=me.username, widget_url=widget_url
+            )
+        async with self.session_pool() as db:
+            groups = await ConsoleService(db, self.clock).groups()
+        mine = [chat for chat in groups if await self.site.is_admin(session.user_id, chat.id)]
+        return self.site.render(request, "groups.html", groups=mine)
+
+    async def widget_login(self, request: web.Request) -> web.StreamResponse:
+        if not await self.site.login_allowed(request):
+            raise web.HTTPTooManyRequests(text=_("Too many tries: wait a minute."))
+        token = self.site.settings.bot_token.get_secret_value()
+        user_id = login_widget_user(dict(request.query), token, time.time())
+        if user_id is None:
+            raise web.HTTPForbidden(text=_("Telegram's login could not be checked; try again."))
+        response = web.HTTPSeeOther("/console")
+        self.site.log_in(response, user_id)
+        return response
+
+    async def link_page(self, request: web.Request) -> web.StreamResponse:
+        """A GET only shows the button: link previews and scanners fetch links, and must not
+        spend the one use."""
+        if self.site.keys.read_link(request.match_info["token"], time.time()) is None:
+            raise web.HTTPForbidden(text=_("This link has expired: send /console to the bot "
+                                           "for a new one."))  # fmt: skip
+        return self.site.render(request, "link.html")
+
+    async def link_login(self, request: web.Request) -> web.StreamResponse:
+        if not await self.site.login_allowed(request):
+            raise web.HTTPTooManyRequests(text=_("Too many tries: wait a minute."))
+        found = self.site.keys.read_link(request.match_info["token"], time.time())
+        if found is None:
+            raise web.HTTPForbidden(text=_("This link has expired: send /console to the bot "
+                                           "for a new one."))  # fmt: skip
+        user_id, nonce = found
+        async with self.session_pool() as db, db.begin():
+            first_use = await ConsoleService(db, self.clock).use_login_link(nonce, user_id)
+        if not first_use:
+            raise web.HTTPForbidden(text=_("This link was used already: send /console to the "
+                                           "bot for a new one."))  # fmt: skip
+        response = web.HTTPSeeOther("/console")
+        self.site.log_in(response, user_id)
+        return response
+
+    async def logout(self, request: web.Request) -> web.StreamResponse:
+        session = self.site.session(request)
+        if session is not None:
+            self.site.check_form(request, await request.post(), session)
+        response = web.HTTPSeeOther("/console")
+        self.site.log_out(response)
+        return response
+
+    # -- a group's pages --------------------------------------------------------------------
+
+    def group_page(
+        self, handler: GroupPage
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """Only for a session whose user administers the group in the address, now."""
+
+        async def checked(request: web.Request) -> web.StreamResponse:
+            session = self.site.session(request)
+            if session is None:
+                raise web.HTTPSeeOther("/console")
+            chat_id = int(request.match_info["chat"])
+            profile = await self._profile(chat_id)
+            if profile is None or not await self.site.is_admin(session.user_id, chat_id):
+                # The same answer for a group that does not exist: ids are not confirmed.
+                raise web.HTTPNotFound(text=_("No group of yours has this address."))
+            request["group"] = profile
+            return await handler(request, profile, session.user_id)
+
+        return checked
+
+    async def _profile(self, chat_id: int) -> ChatProfile | None:
+        async with self.session_pool() as db:
+            profile = await self.domain.chats(db).profile(chat_id)
+        return profile if profile is not None and profile.is_group else None
+
+    async def overview(
+        self, request: web.Request, group: ChatProfile, _user: int
+    ) -> web.StreamResponse:
+        days = int(request.query.get("days", "30")) if request.query.get("days") in {
+            str(period) for period in PERIODS} else 30  # fmt: skip
+        try:
+            size = await self.site.bot.get_chat_member_count(group.id)
+        except TelegramAPIError:
+            size = None
+        async with self.session_pool() as db:
+            stats = StatsService(db, self.clock)
+            members = size if size is not None else await stats.known_members(group.id)
+            report = await stats.report(group.id, group.timezone, days, members)
+            last = self.clock.today_in(group.timezone)
+            first = last - timedelta(days=days - 1)
+            rows = {
+                row.day: row
+                for row in await db.scalars(
+                    select(DailyStats).where(
+                        DailyStats.chat_id == group.id,
+                        DailyStats.day >= first,
+                        DailyStats.day <= last,
+                    )
+                )
+            }
+            start, end = day_bounds(first, last, group.timezone)
+            assert start is not None
+            assert end is not None
+            sales = await order_figures(db, group.id, start, end)
+            shop = await self.domain.shop(db).figures(group.id, start, end)
+        names = self._counter_names()
+        charts = []
+        for name in CHARTS:
+            series = [
+                (
+                    first + timedelta(days=offset),
+                    getattr(rows.get(first + timedelta(days=offset)), name, 0) or 0,
+                )
+                for offset in range(days)
+            ]
+            charts.append(bar_chart(name, names[name], series))
+        figures: list[tuple[str, int, float | None]] = []
+        if report is not None:
+            for name in DAY_COUNTERS:
+                if name in names:
+                    figures.append(
+                        (
+                            names[name],
+                            report.current[name],
+                            change_pct(report.current[name], report.previous[name]),
+                        )
+                    )
+        return self.site.render(request, "overview.html", group=group, days=days, periods=PERIODS,
+                                members=members, figures=figures, charts=charts, sales=sales,
+                                shop=shop, has_data=report is not None)  # fmt: skip
+
+    @staticmethod
+    def _counter_names() -> dict[str, str]:
+        return {
+            "messages": _("Messages"), "active_members": _("Active members (daily sum)"),
+            "checkins": _("Sign-ins"), "joins": _("Joins"), "leaves": _("Leaves"),
+            "referral_joins": _("Joins by invite"), "draw_entries": _("Draw entries"),
+            "topic_replies": _("Topic replies"), "points_issued": _("Points issued"),
+            "points_spent": _("Points spent"),
+        }  # fmt: skip
+
+    async def members(
+        self, request: web.Request, group: ChatProfile, _user: int
+    ) -> web.StreamResponse:
+        query = MemberQuery.of(dict(request.query))
+        async with self.session_pool() as db:
+            ladder = await self.domain.tiers(db).ladder(group.id)
+            page = await ConsoleService(db, self.clock).members(group.id, query, group.timezone,
+                                                                ladder)  # fmt: skip
+        return self.site.render(request, "members.html", group=group, query=query, page=page,
+                                tiers=ladder, segments=list(Segment))  # fmt: skip
+
+    async def member(
+        self, request: web.Request, group: ChatProfile, _user: int
+    ) -> web.StreamResponse:
+        user_id = int(request.match_info["user"])
+        async with self.session_pool() as db:
+            history = await ConsoleService(db, self.clock).member(group.id, user_id)
+            coupons = await self.domain.shop(db).received(group.id, user_id)
+        if history is None:
+            raise web.HTTPNotFound(text=_("No member of this group has that id."))
+        return self.site.render(request, "member.html", group=group, history=history,
+                                coupons=coupons)  # fmt: skip
+
+    async def settings(
+        self, request: web.Request, group: ChatProfile, _user: int
+    ) -> web.StreamResponse:
+        return self.site.render(request, "settings.html", group=group, values=_form_values(group),
+                                errors={}, saved=request.query.get("saved") == "1",
+                                cadence_parts=CADENCE_PARTS)  # fmt: skip
+
+    async def save_settings(
+        self, request: web.Request, group: ChatProfile, user: int
+    ) -> web.StreamResponse:
+        session = self.site.session(request)
+        assert session is not None
+        form = await request.post()
+        self.site.check_form(request, form, session)
+        wanted = {name: str(form.get(name, "")).strip() for name in _form_values(group)}
+        changed = {name: value for name, value in wanted.items()
+                   if value != _form_values(group)[name]}  # fmt: skip
+        errors: dict[str, str] = {}
+        async with self.session_pool() as db:
+            chats = self.domain.chats(db)
+            for name, value in changed.items():
+                problem = await _apply(chats, group.id, name, value)
+                if problem is not None:
+                    errors[name] = problem
+            # All or nothing: the form comes back with what to fix.
+            await (db.rollback() if errors else db.commit())
+        if errors:
+            return self.site.render(request, "settings.html", status=400, group=group,
+                                    values=wanted, errors=errors, saved=False,
+                                    cadence_parts=CADENCE_PARTS)  # fmt: skip
+        self.directory.forget(group.id)
+        if any(name.startswith("cadence.") for name in changed):
+            self.scheduler.reload_soon()
+        raise web.HTTPSeeOther(f"/console/{group.id}/settings?saved=1")
+
+    async def export(
+        self, request: web.Request, group: ChatProfile, _user: int
+    ) -> web.StreamResponse:
+        kind = request.match_info["kind"]
+        if kind not in set(ExportKind):
+            raise web.HTTPNotFound(text=_("There is no such export."))
+        handle, path = tempfile.mkstemp(prefix=f"fanbot-web-{kind}-", suffix=".csv")
+        try:
+            with os.fdopen(handle, "w", encoding=ENCODING, newline="") as out:
+                async with self.session_pool() as db:
+                    await write_csv(db, out, ExportKind(kind), group.id, group.timezone)
+            today = self.clock.today_in(group.timezone)
+            response = web.StreamResponse(headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{kind}-{group.id}-{today}.csv"',
+            })  # fmt: skip
+            await response.prepare(request)
+            with open(path, "rb") as written:  # noqa: ASYNC230 - a local temporary file
+                while chunk := written.read(CHUNK):
+                    await response.write(chunk)
+            await response.write_eof()
+            return response
+        finally:
+            os.unlink(path)
+
+
+def _form_values(group: ChatProfile) -> dict[str, str]:
+    """The settings form's fields as text: what the page shows and what a post is compared
+    with, so only what changed is saved."""
+    rules, checkin = group.message_rules, group.checkin_rules
+    values = {
+        "timezone": group.timezone,
+        "language": group.language or "auto",
+        "points.message": str(rules.points),
+        "points.cooldown": str(rules.cooldown),
+        "points.daily_cap": str(rules.daily_cap),
+        "checkin.base": str(checkin.base),
+        "checkin.streak_cap": str(checkin.streak_cap),
+        "referral": str(group.referral_rules.reward),
+    }
+    for part in CADENCE_PARTS:
+        values[f"cadence.{part}"] = getattr(group.cadence, part) or "off"
+    return values
+
+
+async def _apply(chats: ChatService, chat_id: int, name: str, value: str) -> str | None:
+    """Save one field through the same service as `/settings`; its problem, or None."""
+    section, _dot, rule = name.partition(".")
+    try:
+        if name == "timezone":
+            await chats.set_timezone(chat_id, value)
+        elif name == "language":
+            await chats.set_language(chat_id, None if value == "auto" else value)
+        elif section == "points":
+            await chats.set_points_rule(chat_id, rule, _whole(value))
+        elif section == "checkin":
+            await chats.set_checkin_rule(chat_id, rule, value)
+        elif name == "referral":
+            await chats.set_referral_reward(chat_id, _whole(value))
+        elif section == "cadence":
+            await chats.set_cadence(chat_id, rule, value)
+    except UnknownTimezone:
+        return _("Unknown time zone; e.g. Asia/Shanghai or Europe/London.")
+    except UnknownLanguage:
+        return _("zh, en, or auto (each member's own).")
+    except BadSetting:
+        return _limits_problem(section, rule)
+    return None
+
+
+def _whole(value: str) -> int:
+    if not (value.isascii() and value.isdigit()):
+        raise BadSetting("number")
+    return int(value)
+
+
+def _limits_problem(section: str, rule: str) -> str:
+    limits: dict[str, Any] = {"points": MessageRules.LIMITS, "checkin": CheckinRules.LIMITS}
+    if section == "referral":
+        low, high = ReferralRules.LIMITS
+    elif section in limits and rule in limits[section]:
+        low, high = limits[section][rule]
+    else:
+        return _("A time as HH:MM, or off.")
+    return _("A whole number from {low} to {high}.").format(low=low, high=high)

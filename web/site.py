@@ -1,0 +1,196 @@
+"""The web's plumbing: templates, the language of a request, sessions, CSRF and the headers
+every page carries. The pages themselves are in web/console.py, web/draws.py, web/miniapp.py.
+
+Each page is wrapped by `Site.page` rather than an aiohttp middleware: in webhook mode the
+pages share the webhook's server, and Telegram's updates must not pass through any of this.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from aiogram import Bot
+from aiogram.utils.i18n import I18n
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.admins import AdminCache
+from bot.config import Settings
+from bot.throttle import MemoryThrottle, RedisThrottle, Throttle, Verdict
+from services.chats import LANGUAGES
+from services.factory import ServiceFactory
+from services.shop import ShopDesk
+from web.auth import Keys, Session
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "fanbot_session"
+LANGUAGE_COOKIE = "fanbot_lang"
+LOGIN_LIMIT = (10, 60.0)  # login attempts per address per minute
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# The console's pages: scripts and styles of our own only; Telegram's widget is the one
+# outside script, and its login frame the one outside frame.
+CONSOLE_POLICY = (
+    "default-src 'self'; script-src 'self' https://telegram.org; "
+    "frame-src https://oauth.telegram.org; img-src 'self' data: https://t.me; "
+    "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# The Mini App runs inside Telegram's own frame (Telegram Web shows it in an iframe).
+MINI_APP_POLICY = (
+    "default-src 'self'; script-src 'self' https://telegram.org; img-src 'self' data:; "
+    "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+@dataclass
+class Site:
+    settings: Settings
+    bot: Bot
+    i18n: I18n
+    admin_cache: AdminCache
+    pool: async_sessionmaker[AsyncSession]
+    domain: ServiceFactory
+    shop_desk: ShopDesk
+    keys: Keys
+    templates: Environment
+    logins: Throttle
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        bot: Bot,
+        i18n: I18n,
+        admin_cache: AdminCache,
+        pool: async_sessionmaker[AsyncSession],
+        domain: ServiceFactory,
+        shop_desk: ShopDesk,
+    ) -> Site:
+        templates = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True),  # a member named <script> is text
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        templates.globals["static"] = lambda name: f"/static/web/{name}"
+        templates.install_gettext_callables(  # type: ignore[attr-defined]
+            lambda text: i18n.gettext(text),
+            lambda singular, plural, n: i18n.gettext(singular, plural, n),
+            newstyle=True,
+        )
+        redis = admin_cache.redis
+        limit, window = LOGIN_LIMIT
+        logins: Throttle = (
+            RedisThrottle(redis, limit, window, prefix="fanbot:web-login:")
+            if redis is not None
+            else MemoryThrottle(limit, window)
+        )
+        token = settings.bot_token.get_secret_value()
+        return cls(settings, bot, i18n, admin_cache, pool, domain, shop_desk, Keys(token),
+                   templates, logins)  # fmt: skip
+
+    @property
+    def secure(self) -> bool:
+        return (self.settings.web_url or "").startswith("https://")
+
+    def url(self, path: str) -> str:
+        return f"{self.settings.web_url or ''}{path}"
+
+    def language(self, request: web.Request) -> str:
+        """?lang= (kept in a cookie), else the cookie, else the browser's, else the default."""
+        for wanted in (request.query.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+            if wanted in LANGUAGES:
+                return wanted
+        for part in request.headers.get("Accept-Language", "").split(","):
+            code = part.split(";")[0].strip().split("-")[0].lower()
+            if code in LANGUAGES:
+                return code
+        return self.settings.default_language
+
+    def session(self, request: web.Request) -> Session | None:
+        return self.keys.read_session(request.cookies.get(COOKIE), time.time())
+
+    def page(self, handler: Handler, *, policy: str = CONSOLE_POLICY) -> Handler:
+        """A page in the request's language, with the security headers and no caching."""
+
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            language = self.language(request)
+            request["language"] = language
+            with self.i18n.context(), self.i18n.use_locale(language):
+                try:
+                    response = await handler(request)
+                except web.HTTPException as error:
+                    response = error
+            if response.prepared:
+                return response  # a download, streamed: its headers are out already
+            response.headers.setdefault("Content-Security-Policy", policy)
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            # A one-time link is in the address bar: no other site may see it as a referrer
+            # ("no-referrer" would make the browser send `Origin: null` with our own forms).
+            response.headers["Referrer-Policy"] = "same-origin"
+            response.headers.setdefault("Cache-Control", "no-store")
+            if request.query.get("lang") in LANGUAGES:
+                response.set_cookie(LANGUAGE_COOKIE, request.query["lang"], max_age=31_536_000,
+                                    samesite="Lax", secure=self.secure)  # fmt: skip
+            if isinstance(response, web.HTTPException) and response.status >= 400:
+                return self.error_page(request, response.status, response.text or "")
+            return response
+
+        return wrapped
+
+    def render(
+        self, request: web.Request, name: str, status: int = 200, **values: Any
+    ) -> web.Response:
+        session = self.session(request)
+        html = self.templates.get_template(name).render(
+            language=request["language"], languages=LANGUAGES, path=request.path,
+            session=session, csrf=session.csrf if session else "", **values,
+        )  # fmt: skip
+        return web.Response(text=html, content_type="text/html", status=status)
+
+    def error_page(self, request: web.Request, status: int, reason: str) -> web.Response:
+        return self.render(request, "error.html", status=status, status_code=status,
+                           reason=reason.removeprefix(f"{status}: "))  # fmt: skip
+
+    def check_form(self, request: web.Request, form: Any, session: Session) -> None:
+        """A form must carry its session's CSRF token and come from our own origin."""
+        origin = request.headers.get("Origin")
+        if origin and self.settings.web_url:
+            ours = urlparse(self.settings.web_url)
+            if origin != f"{ours.scheme}://{ours.netloc}":
+                raise web.HTTPForbidden(text="This form came from another site.")
+        given = str(form.get("csrf", ""))
+        if not hmac.compare_digest(given.encode(), session.csrf.encode()):
+            raise web.HTTPForbidden(text="This form is out of date: reload the page.")
+
+    async def login_allowed(self, request: web.Request) -> bool:
+        address = request.headers.get("X-Real-IP") or request.remote or ""
+        return await self.logins.hit(zlib.crc32(address.encode())) is Verdict.ALLOW
+
+    def log_in(self, response: web.StreamResponse, user_id: int) -> None:
+        cookie = self.keys.session_cookie(user_id, time.time())
+        response.set_cookie(COOKIE, cookie, httponly=True, samesite="Lax", secure=self.secure,
+                            path="/console", max_age=12 * 3600)  # fmt: skip
+
+    def log_out(self, response: web.StreamResponse) -> None:
+        response.del_cookie(COOKIE, path="/console")
+
+    async def is_admin(self, user_id: int, chat_id: int) -> bool:
+        """Asked of Telegram now (cached like the admin filter), never of the session."""
+        if user_id in self.admin_cache.owner_ids:
+            return True
+        try:
+            return user_id in await self.admin_cache.admins_of(self.bot, chat_id)
+        except Exception:  # noqa: BLE001 - removed from the group, or Telegram away: not an admin
+            return False
