@@ -40,7 +40,7 @@ chaos: install  ## 1, 2, 3 webhook workers behind nginx under load and faults (s
 
 locales: install  ## re-extract messages into the zh and en catalogues
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k gettext -k lazy_gettext \
-		--no-location --omit-header -o locales/messages.pot bot handlers services scheduler views workflows
+		--no-location --omit-header -o locales/messages.pot bot handlers services scheduler views workflows web
 	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching \
 		--ignore-obsolete --width 100
 	@rm -f locales/messages.pot

@@ -1,5 +1,6 @@
 # Sourced by test.sh and chaos.sh: installs what they need from Debian's packages when missing
-# (postgresql, redis-server, libfaketime, fonts-noto-cjk, nginx, openssl), then starts a
+# (postgresql, redis-server, libfaketime, fonts-noto-cjk, nginx, openssl, and chromium for the
+# browser tests of the web console), then starts a
 # throw-away PostgreSQL and Redis on 127.0.0.1 (PG_PORT, REDIS_PORT), removed on exit.
 # shellcheck shell=bash
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -13,13 +14,15 @@ has_cjk_font() { ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev
 
 has_nginx() { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }
 
+has_chromium() { command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; }
+
 if [ -z "$(pg_bin)" ] || ! command -v redis-server >/dev/null || ! has_faketime || ! has_cjk_font \
-  || ! has_nginx || ! command -v openssl >/dev/null; then
-  echo "installing postgresql, redis-server, libfaketime, fonts-noto-cjk, nginx and openssl" \
-    "from Debian's packages"
+  || ! has_nginx || ! command -v openssl >/dev/null || ! has_chromium; then
+  echo "installing postgresql, redis-server, libfaketime, fonts-noto-cjk, nginx, openssl and" \
+    "chromium from Debian's packages"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    postgresql redis-server libfaketime fonts-noto-cjk nginx openssl >/dev/null
+    postgresql redis-server libfaketime fonts-noto-cjk nginx openssl chromium >/dev/null
 fi
 PG_BIN=$(pg_bin)
 

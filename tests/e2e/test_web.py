@@ -17,10 +17,11 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from sandbox.client import Group, SandboxClient, User
+from sandbox.server import DEFAULT_TOKEN
 from tests.conftest import create_database
 from tests.e2e.test_draws import draw_id, open_draw, press, result_of
 from tests.support.browser import SCREENSHOTS, chromium, offline_context
-from tests.support.processes import DEFAULT_TOKEN, BotProcess, SandboxProcess, free_port
+from tests.support.processes import BotProcess, SandboxProcess, free_port
 from web.auth import sign_init_data, sign_login_widget
 
 
@@ -200,9 +201,9 @@ async def test_strangers_forgers_and_other_groups_admins_see_nothing(
         async with http.get(f"{web}/console/{group.id}", allow_redirects=False) as answer:
             assert answer.status == 303
         async with http.get(f"{web}/console?lang=en") as answer:
-            page = await answer.text()
-            assert "Log in with Telegram" in page
-            assert DEFAULT_TOKEN not in page
+            html = await answer.text()
+            assert "Log in with Telegram" in html
+            assert DEFAULT_TOKEN not in html
             assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
         # A forged Login Widget redirect, a stale one, and a good one.
         fields = {"id": str(admin.id), "first_name": "Ada", "auth_date": str(int(time.time()))}
@@ -216,8 +217,8 @@ async def test_strangers_forgers_and_other_groups_admins_see_nothing(
         good = sign_login_widget(fields, DEFAULT_TOKEN)
         async with http.get(f"{web}/console/login/telegram", params=good) as answer:
             assert answer.status == 200  # followed to the groups page
-            page = await answer.text()
-            assert group.title in page
+            html = await answer.text()
+            assert group.title in html
         # The admin of one group changes the address to the other: the same 404 as none.
         async with http.get(f"{web}/console/{other.id}/members") as answer:
             assert answer.status == 404
@@ -373,4 +374,3 @@ async def test_https_web_url_sets_the_menu_button_and_me_opens_the_mini_app(
     (sent,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == member.id)
     (button,) = sent["reply_markup"]["inline_keyboard"][0]
     assert button["web_app"]["url"] == "https://fans.example.com/app"
-
