@@ -20,7 +20,9 @@ async def console(message: Message, settings: Settings, bot: Bot) -> None:
     if user is None:
         return
     if settings.web_url is None:
-        await message.reply(_("The web console is not set up on this bot: its operator sets WEB_URL."))  # fmt: skip
+        await message.reply(
+            _("The web console is not set up on this bot: its operator sets WEB_URL.")
+        )
         return
     if message.chat.type != "private":
         me = await bot.me()
