@@ -8,6 +8,7 @@ import hashlib
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
+from models import Draw
 from services.draws import DrawNotFound
 from services.members import display_names
 from web.site import Site
@@ -16,10 +17,6 @@ from web.site import Site
 def entrant_list(entrants: list[int]) -> bytes:
     """The published entrant list: user ids ascending, one a line. Its SHA-256 is on the page."""
     return "".join(f"{user_id}\n" for user_id in sorted(entrants)).encode()
-
-
-def draw_page_url(web_url: str, chat_id: int, draw_id: int) -> str:
-    return f"{web_url}/d/{chat_id}/{draw_id}"
 
 
 class DrawPages:
@@ -31,7 +28,9 @@ class DrawPages:
         app.router.add_get(route, self.site.page(self.page))
         app.router.add_get(route + "/entrants.txt", self.site.page(self.entrants))
 
-    async def page(self, request: web.Request) -> web.StreamResponse:
+    async def _draw(self, request: web.Request) -> tuple[Draw, list[int], dict[int, str]]:
+        """The draw in the address, if it is that group's; once ended, its entrants (sorted)
+        and its winners' names."""
         chat_id, draw_id = int(request.match_info["chat"]), int(request.match_info["draw"])
         async with self.site.pool() as db:
             service = self.site.domain.draws(db)
@@ -39,9 +38,14 @@ class DrawPages:
                 draw = await service.get(chat_id, draw_id)
             except DrawNotFound:
                 raise web.HTTPNotFound(text=_("There is no such draw.")) from None
-            ended = draw.status == "ended"
-            entrants = await service.entrants(draw.id) if ended else []
-            names = await display_names(db, chat_id, draw.winner_ids) if ended else {}
+            if draw.status != "ended":
+                return draw, [], {}
+            entrants = await service.entrants(draw.id)
+            return draw, entrants, await display_names(db, chat_id, draw.winner_ids)
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        draw, entrants, names = await self._draw(request)
+        ended = draw.status == "ended"
         winner_ids = list(draw.winner_ids) if ended else []
         published = {
             "seed": draw.seed if ended else None,
@@ -58,18 +62,11 @@ class DrawPages:
         )  # fmt: skip
 
     async def entrants(self, request: web.Request) -> web.StreamResponse:
-        chat_id, draw_id = int(request.match_info["chat"]), int(request.match_info["draw"])
-        async with self.site.pool() as db:
-            service = self.site.domain.draws(db)
-            try:
-                draw = await service.get(chat_id, draw_id)
-            except DrawNotFound:
-                raise web.HTTPNotFound(text=_("There is no such draw.")) from None
-            if draw.status != "ended":
-                raise web.HTTPNotFound(text=_("The entrant list is published when the draw ends."))
-            entrants = await service.entrants(draw.id)
+        draw, entrants, _names = await self._draw(request)
+        if draw.status != "ended":
+            raise web.HTTPNotFound(text=_("The entrant list is published when the draw ends."))
         return web.Response(
             body=entrant_list(entrants), content_type="text/plain", charset="utf-8",
-            headers={"Content-Disposition": f'inline; filename="draw-{draw_id}-entrants.txt"',
+            headers={"Content-Disposition": f'inline; filename="draw-{draw.id}-entrants.txt"',
                      "Cache-Control": "public, max-age=3600"},
         )  # fmt: skip
