@@ -21,7 +21,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 MAX_AGE = 86_400  # seconds: Telegram's signed data older than a day is refused
 LINK_SECONDS = 600  # a /console link is good for 10 minutes, once
@@ -88,9 +88,7 @@ def init_data_user(
 
 
 def sign_init_data(fields: dict[str, str], token: str) -> str:
-    """initData as Telegram signs it (for the tests and the sandbox's Mini App launcher)."""
-    from urllib.parse import urlencode
-
+    """initData as Telegram signs it (for the tests)."""
     secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
     signed = hmac.new(secret, _check_string(fields), hashlib.sha256).hexdigest()
     return urlencode({**fields, "hash": signed})
