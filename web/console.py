@@ -264,9 +264,9 @@ class Console:
         assert session is not None
         form = await request.post()
         self.site.check_form(request, form, session)
-        wanted = {name: str(form.get(name, "")).strip() for name in _form_values(group)}
-        changed = {name: value for name, value in wanted.items()
-                   if value != _form_values(group)[name]}  # fmt: skip
+        current = _form_values(group)
+        wanted = {name: str(form.get(name, "")).strip() for name in current}
+        changed = {name: value for name, value in wanted.items() if value != current[name]}
         errors: dict[str, str] = {}
         async with self.session_pool() as db:
             chats = self.domain.chats(db)

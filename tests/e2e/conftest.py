@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -34,12 +35,21 @@ def shared_bot(db_template: str, tmp_path_factory: pytest.TempPathFactory) -> It
     assert "Traceback" not in bot.logs(), bot.logs()
 
 
+@asynccontextmanager
+async def client_of(bot: BotProcess) -> AsyncIterator[SandboxClient]:
+    """A control client of the bot's sandbox, past the events of the tests before."""
+    client = SandboxClient(bot.sandbox_url)
+    await client.skip_past()
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
 @pytest.fixture
 async def sandbox(shared_bot: BotProcess) -> AsyncIterator[SandboxClient]:
-    client = SandboxClient(shared_bot.sandbox_url)
-    await client.skip_past()
-    yield client
-    await client.close()
+    async with client_of(shared_bot) as client:
+        yield client
 
 
 @pytest.fixture

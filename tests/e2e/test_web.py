@@ -19,6 +19,7 @@ from playwright.async_api import Browser, Page, expect
 from sandbox.client import Group, SandboxClient, User
 from sandbox.server import DEFAULT_TOKEN
 from tests.conftest import create_database
+from tests.e2e.conftest import client_of
 from tests.e2e.test_draws import draw_id, open_draw, press, result_of
 from tests.support.browser import SCREENSHOTS, chromium, offline_context
 from tests.support.processes import BotProcess, SandboxProcess, free_port
@@ -57,10 +58,8 @@ def web(web_bot: BotProcess) -> str:
 
 @pytest.fixture
 async def sandbox(web_bot: BotProcess) -> AsyncIterator[SandboxClient]:
-    client = SandboxClient(web_bot.sandbox_url)
-    await client.skip_past()
-    yield client
-    await client.close()
+    async with client_of(web_bot) as client:
+        yield client
 
 
 @pytest.fixture
