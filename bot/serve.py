@@ -130,8 +130,9 @@ async def serving_web(
         yield
         return
     from web.app import add_web
+    from web.site import MAX_REQUEST
 
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_REQUEST)
     add_web(app, services, bot, dispatcher)
     async with listening(app, settings.webhook_host, settings.web_port):
         logger.info("web console on %s:%s for %s", settings.webhook_host, settings.web_port,
@@ -150,20 +151,29 @@ async def listening(app: web.Application, host: str, port: int) -> AsyncIterator
         await runner.cleanup()
 
 
+def _largest_body(settings: Settings) -> int:
+    """The webhook's server takes updates, shop orders and (with WEB_URL) the console's forms,
+    whose file of codes is the largest of them."""
+    if settings.web_url is None:
+        return 1 << 20  # aiohttp's own default
+    from web.site import MAX_REQUEST
+
+    return MAX_REQUEST
+
+
 async def serve_webhook(
     settings: Settings, services: Services, bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event
 ) -> None:
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    app = web.Application()
+    app = web.Application(client_max_size=_largest_body(settings))
     # Answer Telegram only after the update was handled, so a crash means a redelivery.
     handler = SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False)
     handler.register(app, path=urlparse(settings.webhook_url).path or "/")
     add_shop_orders(settings, app, dispatcher)
     if settings.web_url is not None:
         from web.app import add_web
-
         add_web(app, services, bot, dispatcher)
     setup_application(app, dispatcher, bot=bot)
     runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)

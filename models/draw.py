@@ -15,7 +15,10 @@ class Draw(Base):
     """
 
     __tablename__ = "draws"
-    __table_args__ = (Index("ix_draws_status_ends_at", "status", "ends_at"),)
+    __table_args__ = (
+        Index("ix_draws_status_ends_at", "status", "ends_at"),
+        Index("ix_draws_chat", "chat_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"))

@@ -62,7 +62,10 @@ class Redemption(Base):
     promotion (`source`). `key` makes the same press or grant write it once."""
 
     __tablename__ = "redemptions"
-    __table_args__ = (Index("ix_redemptions_member", "chat_id", "user_id", "reward_id"),)
+    __table_args__ = (
+        Index("ix_redemptions_member", "chat_id", "user_id", "reward_id"),
+        Index("ix_redemptions_chat", "chat_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)

@@ -308,6 +308,13 @@ class DrawService:
             raise DrawNotFound(draw_id)
         return draw
 
+    async def recent(self, chat_id: int, limit: int = 50) -> list[Draw]:
+        """The chat's draws, newest first: open, ended and cancelled alike."""
+        found = await self.session.scalars(
+            select(Draw).where(Draw.chat_id == chat_id).order_by(Draw.id.desc()).limit(limit)
+        )
+        return list(found)
+
     async def open_draws(self, chat_id: int) -> list[Draw]:
         found = await self.session.scalars(
             select(Draw).where(Draw.chat_id == chat_id, Draw.status == "open").order_by(Draw.id)

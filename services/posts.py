@@ -29,6 +29,7 @@ MAX_EARLY = timedelta(hours=24)  # how long before the group a tier may see a po
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_AHEAD = timedelta(days=366)
+RUNS_PER_POST = 50  # a calendar shows no more of one post (a cron every minute)
 MAX_CATCH_UP_STEPS = 10_000  # fire times walked when looking back over a long downtime
 
 
@@ -90,6 +91,51 @@ class Schedule:
                 break
             last = moment = found
         return last
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One coming run for the calendar: when (UTC) and what: a post's id, or a daily part."""
+
+    at: datetime
+    post_id: int | None = None
+    part: str | None = None  # morning, reminder, digest
+
+
+def calendar(
+    posts: Sequence[ScheduledPost],
+    daily_parts: Sequence[tuple[str, str]],
+    now: datetime,
+    timezone: str,
+    days: int = 14,
+) -> list[Run]:
+    """The runs of the next `days` days, in order: each enabled post's (at most
+    RUNS_PER_POST of a busy cron) and the daily posts' (`(part, HH:MM)`)."""
+    until = now + timedelta(days=days)
+    runs = [
+        Run(at, post_id=post.id)
+        for post in posts
+        if post.enabled
+        for at in _runs(Schedule(post.schedule), now, until, timezone)
+    ]
+    runs += [
+        Run(at, part=part)
+        for part, clock in daily_parts
+        for at in _runs(Schedule(f"daily {clock}"), now, until, timezone)
+    ]
+    return sorted(runs, key=lambda run: (run.at, run.post_id or 0))
+
+
+def _runs(schedule: Schedule, now: datetime, until: datetime, timezone: str) -> list[datetime]:
+    found: list[datetime] = []
+    moment = now
+    while len(found) < RUNS_PER_POST:
+        upcoming = schedule.next_after(moment, timezone)
+        if upcoming is None or upcoming > until:
+            break
+        found.append(upcoming)
+        moment = upcoming
+    return found
 
 
 def parse_schedule(words: list[str], now: datetime, timezone: str) -> tuple[Schedule, int]:

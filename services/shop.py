@@ -141,7 +141,12 @@ class CodeImport:
 def parse_reward(args: str, ladder: Sequence[Tier]) -> RewardSpec:
     """`<name> price=<points> [stock=N] [limit=N] [per=day|week|month|ever] [min_tier=…]
     [kind=coupon|gift|perk] [valid=30d]`, options in any order after the name."""
-    name, options = _name_and_options(args)
+    return reward_spec(*_name_and_options(args), ladder)
+
+
+def reward_spec(name: str, options: dict[str, str], ladder: Sequence[Tier]) -> RewardSpec:
+    """A new reward from its name and options (`price`, `stock`, … as `/reward add` names
+    them, values as text): the command's and the console's form's one validation."""
     if not name or len(name) > MAX_NAME:
         raise ShopInputError("name")
     if "price" not in options:
@@ -155,6 +160,11 @@ def parse_changes(args: str, ladder: Sequence[Tier]) -> dict[str, object]:
     name, options = _name_and_options(args)
     if name:
         raise ShopInputError("name")
+    return reward_changes(options, ladder)
+
+
+def reward_changes(options: dict[str, str], ladder: Sequence[Tier]) -> dict[str, object]:
+    """A reward's changes from the options given (the command's and the console's)."""
     changes = _reward_values(options, ladder)
     if not changes:
         raise ShopInputError("price")  # nothing to change: the usage says what can be
@@ -647,6 +657,23 @@ class ShopService:
             .order_by(Redemption.id)
             .limit(50)
         )  # fmt: skip
+        return [(redemption, reward, name or "") for redemption, reward, name in rows]
+
+    async def redemptions(
+        self, chat_id: int, limit: int = 50
+    ) -> list[tuple[Redemption, Reward, str]]:
+        """The group's latest redemptions, newest first, with the member's name."""
+        rows = await self.session.execute(
+            select(Redemption, Reward, Member.display_name)
+            .join(Reward, Reward.id == Redemption.reward_id)
+            .outerjoin(
+                Member,
+                (Member.chat_id == Redemption.chat_id) & (Member.user_id == Redemption.user_id),
+            )
+            .where(Redemption.chat_id == chat_id)
+            .order_by(Redemption.id.desc())
+            .limit(limit)
+        )
         return [(redemption, reward, name or "") for redemption, reward, name in rows]
 
     async def gift_sent(self, chat_id: int, redemption_id: int) -> Redemption | None:

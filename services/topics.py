@@ -151,6 +151,13 @@ class TopPhoto:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicFigures:
+    topic: Topic
+    replies: int
+    repliers: int
+
+
+@dataclass(frozen=True, slots=True)
 class ClosedTopic:
     topic: Topic
     replies: int
@@ -263,6 +270,29 @@ class TopicService:
     async def of_chat(self, chat_id: int) -> list[Topic]:
         """The open topics."""
         return list(await self.session.scalars(in_status(chat_id, "open")))
+
+    async def recent(self, chat_id: int, limit: int = 30) -> list[TopicFigures]:
+        """The chat's topics, newest first (queued ones too), with their replies and repliers."""
+        figures = (
+            select(
+                TopicReply.topic_id,
+                func.count().label("replies"),
+                func.count(func.distinct(TopicReply.user_id)).label("repliers"),
+            )
+            .where(TopicReply.chat_id == chat_id)
+            .group_by(TopicReply.topic_id)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(Topic, figures.c.replies, figures.c.repliers)
+            .outerjoin(figures, figures.c.topic_id == Topic.id)
+            .where(Topic.chat_id == chat_id)
+            .order_by(Topic.id.desc())
+            .limit(limit)
+        )
+        return [
+            TopicFigures(topic, replies or 0, repliers or 0) for topic, replies, repliers in rows
+        ]
 
     async def rewarded_counts(self, topic_ids: Sequence[int], user_id: int) -> dict[int, int]:
         rows = await self.session.execute(

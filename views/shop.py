@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from models import Redemption, Reward
-from services.shop import CodeImport, discounted
+from services.shop import CodeImport, ShopInputError, discounted
 from services.tiers import Tier
 from views.numbers import number
 
@@ -357,3 +357,30 @@ def why(reason: str) -> str:
         "twice in the file": _("twice in the file"),
         "already in the pool": _("already in this group's codes"),
     }.get(reason, reason)
+
+
+def input_problem(bad: ShopInputError) -> str:
+    if bad.part == "file":
+        return {
+            "too big": _("The file is over 1 MB; split it."),
+            "too many lines": _("The file has over 100,000 lines; split it."),
+            "empty": _("The file holds no codes."),
+            "not text": _("That file is not text: send a CSV or one code a line (UTF-8 or GBK)."),
+            "no file": _(
+                "Send the codes as a file with this command as its caption, or reply "
+                "to the file with it."
+            ),
+        }.get(bad.detail, _("I couldn't read that file; send it again."))
+    return {
+        "name": _("A reward needs a name (up to 64 characters), before its options."),
+        "price": _("The price is a whole number of points, 0 to 1,000,000."),
+        "stock": _("Stock is a whole number, 0 to 1,000,000."),
+        "limit": _("The limit is a whole number per member, 1 to 1,000."),
+        "per": _("per= is day, week, month or ever."),
+        "kind": _("kind= is coupon, gift or perk; only coupons have codes."),
+        "min_tier": _("There is no such tier; see /tiers."),
+        "valid": _("valid= is a number of days, 1d to 3650d."),
+        "id": _("Name the reward by its number, as /rewards shows it."),
+        "count": _("Generate 1 to 10,000 codes at a time."),
+        "prefix": _("A prefix is up to 16 letters and digits."),
+    }.get(bad.part, _("That option was given twice."))

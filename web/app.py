@@ -9,6 +9,8 @@ from aiohttp import web
 from bot.app import Services
 from services.factory import ServiceFactory
 from web.console import Console
+from web.console_community import CommunityPages
+from web.console_shop import ShopPages
 from web.draws import DrawPages
 from web.miniapp import MiniApp
 from web.site import HERE, Site
@@ -21,7 +23,10 @@ def add_web(app: web.Application, services: Services, bot: Bot, dispatcher: Disp
     domain = ServiceFactory(services.clock, settings.default_timezone, services.ladders)
     site = Site.create(settings, bot, dispatcher["i18n"], dispatcher["admin_cache"],
                        services.session_pool, domain, services.shop_desk)  # fmt: skip
-    Console(site, services.directory, dispatcher["scheduler"]).register(app)
+    console = Console(site, services.directory, dispatcher["scheduler"])
+    console.register(app)
+    CommunityPages(console, dispatcher["topic_host"]).register(app)
+    ShopPages(console).register(app)
     DrawPages(site).register(app)
     MiniApp(site).register(app)
     app.router.add_static(STATIC, HERE / "static", append_version=True)

@@ -6,7 +6,6 @@ the groups they are in.
 
 from __future__ import annotations
 
-import html
 import re
 import secrets
 import time
@@ -30,14 +29,9 @@ from services.shop import (
 from services.tiers import standing, tier_figure
 from views.shop import kind_icon, redeemed, refusal
 from web.auth import MiniAppUser, init_data_user
-from web.site import MINI_APP_POLICY, Site
+from web.site import MINI_APP_POLICY, Site, plain
 
 MAX_BODY = 4096
-
-
-def plain(telegram_html: str) -> str:
-    """A reply the bot would send as Telegram HTML, as text for the page to show as text."""
-    return html.unescape(re.sub(r"<[^>]+>", "", telegram_html))
 
 
 class MiniApp:

@@ -8,18 +8,25 @@ pages share the webhook's server, and Telegram's updates must not pass through a
 from __future__ import annotations
 
 import hmac
+import html
+import re
 import time
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from aiohttp import web
+from aiohttp.web_request import FileField
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.admins import AdminCache
@@ -27,13 +34,15 @@ from bot.config import Settings
 from bot.throttle import MemoryThrottle, RedisThrottle, Throttle, Verdict
 from services.chats import LANGUAGES
 from services.factory import ServiceFactory
-from services.shop import ShopDesk
+from services.shop import MAX_FILE_BYTES, ShopDesk
 from web.auth import Keys, Session
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "fanbot_session"
 LANGUAGE_COOKIE = "fanbot_lang"
 LOGIN_LIMIT = (10, 60.0)  # login attempts per address per minute
+# A console form's largest body: a file of codes (as /reward codes takes) and the form around it.
+MAX_REQUEST = MAX_FILE_BYTES + 64 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -50,6 +59,16 @@ MINI_APP_POLICY = (
     "default-src 'self'; script-src 'self' https://telegram.org; img-src 'self' data:; "
     "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
 )
+
+
+def plain(telegram_html: str) -> str:
+    """A reply the bot would send as Telegram HTML, as text for a page to show as text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", telegram_html))
+
+
+def local_time(moment: datetime | None, timezone: str) -> str:
+    """A stored (UTC) time as the group's clock shows it; a dash for none."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 @dataclass
@@ -84,6 +103,7 @@ class Site:
             lstrip_blocks=True,
         )
         templates.globals["static"] = lambda name: f"/static/web/{name}"
+        templates.filters["local"] = local_time
         templates.install_gettext_callables(  # type: ignore[attr-defined]
             lambda text: i18n.gettext(text),
             lambda singular, plural, n: i18n.gettext(singular, plural, n),
@@ -162,6 +182,22 @@ class Site:
     def error_page(self, request: web.Request, status: int, reason: str) -> web.Response:
         return self.render(request, "error.html", status=status, status_code=status,
                            reason=reason.removeprefix(f"{status}: "))  # fmt: skip
+
+    async def form(
+        self, request: web.Request
+    ) -> MultiDictProxy[str | bytes | bytearray | FileField]:
+        """A console form's fields, once its session and CSRF token are checked."""
+        session = self.session(request)
+        if session is None:
+            raise web.HTTPSeeOther("/console")
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            raise web.HTTPRequestEntityTooLarge(
+                MAX_REQUEST, text=_("That is too large: a file of codes may be up to 1 MB.")
+            ) from None
+        self.check_form(request, form, session)
+        return form
 
     def check_form(self, request: web.Request, form: Any, session: Session) -> None:
         """A form must carry its session's CSRF token and come from our own origin."""

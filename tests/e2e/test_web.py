@@ -373,3 +373,198 @@ async def test_https_web_url_sets_the_menu_button_and_me_opens_the_mini_app(
     (sent,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == member.id)
     (button,) = sent["reply_markup"]["inline_keyboard"][0]
     assert button["web_app"]["url"] == "https://fans.example.com/app"
+
+
+async def test_an_admin_runs_the_shop_from_the_console(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, admin, (cleo, *_rest) = await shop_group(sandbox)
+    await sandbox.send_private(cleo, "/start")  # so the bot may tell her privately
+    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id)
+    link = await console_link(sandbox, admin)
+    async with offline_context(browser) as context:
+        page = await context.new_page()
+        await log_in(page, link)
+        await page.goto(f"{web}/console/{group.id}/shop")
+        new = page.locator("#new-reward")
+        # A bad price: the reason, nothing added, and the form keeps what was typed.
+        await new.locator("input[name=name]").fill("Tea <sample>")
+        await new.locator("input[name=price]").fill("lots")
+        await new.locator("select[name=kind]").select_option("gift")
+        await new.locator("button[type=submit]").click()
+        await expect(page.locator("#problem")).to_contain_text("The price is a whole number")
+        await expect(new.locator("input[name=name]")).to_have_value("Tea <sample>")
+        assert "No rewards yet" in (await sandbox.ask(group, admin, "/rewards"))["text"]
+        await new.locator("input[name=price]").fill("30")
+        await new.locator("button[type=submit]").click()
+        await expect(page.locator("#said")).to_contain_text("added")
+        await new.locator("input[name=name]").fill("Ten off")
+        await new.locator("input[name=price]").fill("50")
+        await new.locator("select[name=kind]").select_option("coupon")
+        await new.locator("input[name=stock]").fill("10")
+        await new.locator("button[type=submit]").click()
+        coupon = page.locator("#rewards tr", has_text="Ten off")
+        await expect(coupon).to_contain_text("10")
+
+        # Codes: generated, then from a file whose repeated line is skipped with its number.
+        await coupon.locator("summary", has_text="Codes").click()
+        await coupon.locator("input[name=count]").fill("5")
+        await coupon.locator("input[name=prefix]").fill("TEA")
+        await coupon.locator("form.generate button").click()
+        await expect(page.locator("#said")).to_contain_text("5 codes added")
+        await coupon.locator("summary", has_text="Codes").click()
+        codes = {"name": "codes.csv", "mimeType": "text/csv",
+                 "buffer": "券码\nA-1\nA-2\nA-1\n".encode("gbk")}  # fmt: skip
+        await coupon.locator("input[type=file]").set_input_files(codes)  # type: ignore[arg-type]
+        await coupon.locator("form.codes button").click()
+        await expect(page.locator("#said")).to_contain_text("2 codes added")
+        await expect(page.locator("#said")).to_contain_text("line 4: twice in the file")
+        await expect(coupon.locator("td").nth(4)).to_have_text("7")
+
+        # Change the price and pause it: /rewards says the same.
+        await coupon.locator("summary", has_text="Change").click()
+        await coupon.locator("form.edit input[name=price]").fill("40")
+        await coupon.locator("form.edit button").click()
+        await expect(page.locator("#said")).to_contain_text("changed")
+        await coupon.locator("button.pause").click()
+        await expect(page.locator("#said")).to_contain_text("is paused")
+        rewards = (await sandbox.ask(group, admin, "/rewards"))["text"]
+        assert "Ten off (paused) · 40 pts" in rewards, rewards
+        assert "Tea &lt;sample&gt;" in rewards or "Tea <sample>" in rewards
+
+        # A member redeems the gift; the console lists it to send, and Mark sent tells her.
+        await sandbox.ask(group, admin, "/points @cleo_fan +100 welcome")
+        async with aiohttp.ClientSession() as http:
+            headers = {"Authorization": f"tma {init_data(cleo)}"}
+            me = await (await http.post(f"{web}/app/api/me", json={}, headers=headers)).json()
+            (gift,) = [reward for reward in me["rewards"] if reward["name"] == "Tea <sample>"]
+            body = {"group": group.id, "reward": gift["id"], "key": "console-gift-0001"}
+            answer = await http.post(f"{web}/app/api/redeem", json=body, headers=headers)
+            assert (await answer.json())["ok"]
+        await page.reload()
+        waiting = page.locator("#gifts tbody tr", has_text="Tea <sample>")
+        await expect(waiting).to_contain_text("Cleo")
+        await expect(page.locator("#redemptions")).to_contain_text("Tea <sample>")
+        await page.screenshot(path=str(SCREENSHOTS / "console-shop.png"), full_page=True)
+        await waiting.locator("button.sent").click()
+        await expect(page.locator("#said")).to_contain_text("marked sent")
+        await expect(page.locator("#gifts")).to_contain_text("No gifts waiting")
+    (told,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id and "on its way" in e["text"]
+    )
+    assert "Tea Lovers" in told["text"]
+    assert "No gifts waiting" in (await sandbox.ask(group, admin, "/gifts"))["text"]
+
+
+async def test_draws_posts_and_topics_are_run_from_the_console(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, admin, fans = await shop_group(sandbox)
+    await sandbox.ask(group, admin, "/points @cleo_fan +50 welcome")
+    ending = await open_draw(sandbox, group, admin, "Tea set winners=1 ends=2h")
+    costly = await open_draw(sandbox, group, admin, "Cup winners=1 ends=2h cost=5")
+    for fan in fans:
+        await press(sandbox, group, ending, fan)
+    assert (await press(sandbox, group, costly, fans[0])).startswith("✅ You're in draw")
+    link = await console_link(sandbox, admin)
+    async with offline_context(browser) as context:
+        page = await context.new_page()
+        await log_in(page, link)
+        await page.goto(f"{web}/console/{group.id}/draws")
+        row = page.locator(f"#draw-{draw_id(ending)}")
+        await expect(row).to_contain_text("open")
+        await expect(row.locator("td").nth(3)).to_have_text("3")
+        await row.locator("button.end").click()
+        await expect(page.locator("#said")).to_contain_text("ended")
+        await expect(row).to_contain_text("ended")
+        result = await result_of(sandbox, group)
+        assert "Tea set" in result["text"]
+        cup = page.locator(f"#draw-{draw_id(costly)}")
+        await cup.locator("summary").click()
+        await cup.locator("button.cancel").click()
+        await expect(page.locator("#said")).to_contain_text("1 entry cost refunded")
+        await expect(cup).to_contain_text("cancelled")
+        await page.screenshot(path=str(SCREENSHOTS / "console-draws.png"), full_page=True)
+    me = await sandbox.ask(group, fans[0], "/me")
+    assert "💰 Points: 55 (lifetime 55)" in me["text"], me["text"]  # 50 + 5 signing in: paid back
+
+    # Posts in another group (a group hears 20 bot messages a minute at most).
+    group, admin, _fans = await shop_group(sandbox)
+    daily = await sandbox.ask(group, admin, "/post daily 09:00 Good morning, tea lovers")
+    weekly = await sandbox.ask(group, admin, "/post weekly mon 20:00 Weekly tea news")
+    daily_id = int(re.search(r"#(\d+)", daily["text"])[1])  # type: ignore[index]
+    weekly_id = int(re.search(r"#(\d+)", weekly["text"])[1])  # type: ignore[index]
+    await sandbox.ask(group, admin, "/topic new Show us your cup hours=2")
+    async with offline_context(browser) as context:
+        page = await context.new_page()
+        await log_in(page, await console_link(sandbox, admin))
+        await page.goto(f"{web}/console/{group.id}/posts")
+        calendar = page.locator("#calendar")
+        await expect(calendar.locator(f"a[href='#post-{daily_id}']")).to_have_count(14)
+        assert await calendar.locator(f"a[href='#post-{weekly_id}']").count() in (2, 3)
+        await expect(calendar.locator("li.daily", has_text="Morning post")).to_have_count(14)
+        await page.screenshot(path=str(SCREENSHOTS / "console-posts.png"), full_page=True)
+        await page.locator(f"#post-{daily_id} button.pause").click()
+        await expect(page.locator("#said")).to_contain_text(f"Post #{daily_id} paused")
+        await expect(calendar.locator(f"a[href='#post-{daily_id}']")).to_have_count(0)
+        await expect(page.locator(f"#post-{daily_id}")).to_contain_text("paused")
+        listed = (await sandbox.ask(group, admin, "/posts"))["text"]
+        assert f"#{daily_id} · daily 09:00 · paused" in listed, listed
+        await page.locator(f"#post-{daily_id} button.resume").click()
+        await expect(calendar.locator(f"a[href='#post-{daily_id}']")).to_have_count(14)
+
+        await page.goto(f"{web}/console/{group.id}/topics")
+        topic = page.locator("#open-topics tbody tr", has_text="Show us your cup")
+        await expect(topic).to_be_visible()
+        await topic.locator("button.close").click()
+        await expect(page.locator("#said")).to_contain_text("closed")
+        await expect(page.locator("#closed-topics")).to_contain_text("Show us your cup")
+        await expect(page.locator("#open-topics")).to_contain_text("No topic is open")
+    (summary,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "is closed" in e["text"]
+    )
+    assert "Show us your cup" in summary["text"]
+
+
+async def test_every_console_form_wants_its_token_and_its_own_group(
+    sandbox: SandboxClient, web: str
+) -> None:
+    group, admin, _fans = await shop_group(sandbox)
+    other, _other_admin, _f = await shop_group(sandbox)
+    await sandbox.ask(group, admin, "/reward add Pot price=10 kind=gift")
+    await sandbox.ask(other, _other_admin, "/reward add Kettle price=10 kind=gift")
+    draw = await open_draw(sandbox, other, _other_admin, "Kettle winners=1 ends=2h")
+    actions = ["draws/{draw}/end", "draws/{draw}/cancel", "posts/1/pause", "topics/1/close",
+               "shop/rewards", "shop/rewards/{reward}/pause", "shop/rewards/{reward}/del",
+               "shop/rewards/{reward}/generate", "shop/gifts/1/sent"]  # fmt: skip
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        fields = {"id": str(admin.id), "first_name": "Ada", "auth_date": str(int(time.time()))}
+        async with http.get(f"{web}/console/login/telegram",
+                            params=sign_login_widget(fields, DEFAULT_TOKEN)) as answer:  # fmt: skip
+            assert answer.status == 200
+        async with http.get(f"{web}/console/{group.id}/shop") as answer:
+            html = await answer.text()
+            token = re.search(r'name="csrf" value="([^"]+)"', html)
+            reward = re.search(r'id="reward-(\d+)"', html)
+            assert token is not None
+            assert reward is not None
+        async with http.get(f"{web}/console/{other.id}/shop") as answer:
+            assert answer.status == 404
+        ids = {"draw": draw_id(draw), "reward": int(reward[1])}
+        for action in actions:
+            path = action.format(**ids)
+            # No token: refused before anything is read.
+            tokenless = {"count": "5", "name": "X", "price": "1"}
+            async with http.post(f"{web}/console/{group.id}/{path}", data=tokenless) as answer:
+                assert answer.status == 403, path
+            # With the token, the other group's address: the same 404 as no group at all.
+            async with http.post(f"{web}/console/{other.id}/{path}",
+                                 data={"csrf": token[1], "count": "5"}) as answer:  # fmt: skip
+                assert answer.status == 404, path
+        # Another group's draw under this group's address: no such draw here.
+        async with http.post(f"{web}/console/{group.id}/draws/{draw_id(draw)}/end",
+                             data={"csrf": token[1]}) as answer:  # fmt: skip
+            assert answer.status == 404
+    assert "Pot · 10 pts" in (await sandbox.ask(group, admin, "/rewards"))["text"]
+    assert "Kettle · 10 pts" in (await sandbox.ask(other, _other_admin, "/rewards"))["text"]
+    assert "Kettle" in (await sandbox.ask(other, _other_admin, "/draws"))["text"]
