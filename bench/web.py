@@ -1,5 +1,6 @@
 """`python -m bench.web`: the console's members page for a group of 100,000 members against one
-of 1,000 (the target: at most 2x the time), a deep page of the large group, and the overview;
+of 1,000 (the target: at most 2x the time), a deep page of the large group, the overview, and
+the shop page with a redemption a member (its gifts to send and latest redemptions);
 beside a bare aiohttp handler answering a page of the same size, in the same run.
 
 The web runs in this process on a migrated SQLite file, against the sandbox (a process) as
@@ -24,7 +25,7 @@ from sqlalchemy import insert
 import migrations
 from bot.app import Services, create_bot, create_dispatcher
 from bot.config import load_settings
-from models import Member
+from models import Member, Redemption, Reward
 from sandbox.server import DEFAULT_TOKEN
 from services.chats import ChatService
 from tests.support.processes import SandboxProcess, free_port
@@ -51,6 +52,22 @@ async def seed(services: Services, chat_id: int, members: int) -> None:
                 for n in range(start, min(members, start + 5000))
             ]  # fmt: skip
             await session.execute(insert(Member), rows)
+        # The shop: a coupon and a gift, and a redemption a member (a gift every tenth).
+        rewards = [
+            Reward(chat_id=chat_id, name=name, kind=kind, price=10, limit_per="ever",
+                   status="active", redeemed=0, points_spent=0, created_by=OWNER, created_at=now)
+            for name, kind in (("Coupon", "coupon"), ("Gift", "gift"))
+        ]  # fmt: skip
+        session.add_all(rewards)
+        await session.flush()
+        for start in range(0, members, 5000):
+            rows = [
+                {"key": f"bench:{chat_id}:{n}", "chat_id": chat_id, "user_id": 10_000 + n,
+                 "reward_id": rewards[n % 10 == 0].id, "source": "shop", "price": 10,
+                 "status": "sent" if n % 10 == 0 and n > 50 else "issued", "created_at": now}
+                for n in range(start, min(members, start + 5000))
+            ]  # fmt: skip
+            await session.execute(insert(Redemption), rows)
         await session.commit()
 
 
@@ -112,6 +129,8 @@ async def main(database: str) -> int:
                 "members, 100,000, name search": await timed(
                     http, f"{base}/{LARGE}/members?q=fan 4242", cookies),
                 "overview, 100,000 (30 days)": await timed(http, f"{base}/{LARGE}", cookies),
+                "shop, 1,000 redemptions": await timed(http, f"{base}/{SMALL}/shop", cookies),
+                "shop, 100,000 redemptions": await timed(http, f"{base}/{LARGE}/shop", cookies),
             }  # fmt: skip
     finally:
         await runner.cleanup()

@@ -65,6 +65,7 @@ class Redemption(Base):
     __table_args__ = (
         Index("ix_redemptions_member", "chat_id", "user_id", "reward_id"),
         Index("ix_redemptions_chat", "chat_id", "id"),
+        Index("ix_redemptions_reward_status", "reward_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

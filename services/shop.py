@@ -651,7 +651,10 @@ class ShopService:
                 (Member.chat_id == Redemption.chat_id) & (Member.user_id == Redemption.user_id),
             )
             .where(
-                Redemption.chat_id == chat_id, Reward.kind == "gift",
+                # By the gift rewards' ids: the (reward, status) index, not every redemption.
+                Redemption.reward_id.in_(
+                    select(Reward.id).where(Reward.chat_id == chat_id, Reward.kind == "gift")
+                ),
                 Redemption.status == "issued",
             )
             .order_by(Redemption.id)

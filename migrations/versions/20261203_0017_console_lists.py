@@ -1,5 +1,5 @@
-"""The console's shop and draws pages: a group's latest redemptions and draws by index, not
-by sorting every one the group ever had
+"""The console's shop and draws pages: a group's latest redemptions and draws, and its gifts
+still to send, by index, not by reading every one the group ever had
 
 Revision ID: 0017
 Revises: 0016
@@ -19,8 +19,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_index("ix_redemptions_chat", "redemptions", ["chat_id", "id"])
     op.create_index("ix_draws_chat", "draws", ["chat_id", "id"])
+    op.create_index("ix_redemptions_reward_status", "redemptions", ["reward_id", "status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_redemptions_reward_status", table_name="redemptions")
     op.drop_index("ix_draws_chat", table_name="draws")
     op.drop_index("ix_redemptions_chat", table_name="redemptions")

@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.posts import content_of
 from services.clock import FrozenClock
+from models import ScheduledPost
 from services.posts import (
+    RUNS_PER_POST,
     PostContent,
     PostInputError,
     PostService,
     Schedule,
+    calendar,
     parse_post,
 )
 from tests.unit.conftest import GROUP
@@ -202,3 +205,30 @@ def test_a_replied_photo_is_posted_with_its_caption_and_formatting() -> None:
     )
     assert (content.text, content.photo_file_id) == ("New in: linen shirts", "large")
     assert content.entities == [{"type": "italic", "offset": 8, "length": 12}]
+
+
+def test_the_calendar_lists_the_coming_runs_in_order_and_leaves_paused_posts_out() -> None:
+    def post(post_id: int, schedule: str, enabled: bool = True) -> ScheduledPost:
+        return ScheduledPost(id=post_id, schedule=schedule, enabled=enabled)
+
+    posts = [
+        post(1, "daily 09:00"),  # 09:00 today has just fired (NOW is 09:00): tomorrow first
+        post(2, "weekly mon,thu 20:00"),
+        post(3, "daily 10:00", enabled=False),
+        post(4, "cron * * * * *"),  # every minute: the calendar shows a bounded number
+        post(5, "at 2026-11-24 08:30"),
+    ]
+    runs = calendar(posts, [("digest", "22:00")], NOW, SHANGHAI, days=7)
+    assert runs == sorted(runs, key=lambda run: run.at)
+    by_post = {n: [run.at for run in runs if run.post_id == n] for n in range(1, 6)}
+    assert len(by_post[1]) == 7
+    assert by_post[1][0] == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+    assert len(by_post[2]) == 2  # Monday the 23rd at 20:00 and Thursday the 26th
+    assert by_post[2][0] == datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert by_post[3] == []
+    assert len(by_post[4]) == RUNS_PER_POST
+    assert by_post[5] == [datetime(2026, 11, 24, 0, 30, tzinfo=UTC)]
+    digests = [run for run in runs if run.part == "digest"]
+    assert len(digests) == 7
+    assert digests[0].at == datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    assert all(NOW < run.at <= NOW + timedelta(days=7) for run in runs)
