@@ -174,6 +174,7 @@ async def serve_webhook(
     add_shop_orders(settings, app, dispatcher)
     if settings.web_url is not None:
         from web.app import add_web
+
         add_web(app, services, bot, dispatcher)
     setup_application(app, dispatcher, bot=bot)
     runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)

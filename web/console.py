@@ -152,6 +152,7 @@ class Console:
                 # The same answer for a group that does not exist: ids are not confirmed.
                 raise web.HTTPNotFound(text=_("No group of yours has this address."))
             request["group"] = profile
+            request["session"] = session  # checked once: the page renders with it
             return await handler(request, profile, session.user_id)
 
         return checked

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -172,10 +172,13 @@ class Site:
     def render(
         self, request: web.Request, name: str, status: int = 200, **values: Any
     ) -> web.Response:
-        session = self.session(request)
+        session = request.get("session") or self.session(request)
+        # The language links keep the page's query (its filters), but not a change's outcome.
+        kept = {k: v for k, v in request.query.items() if k not in ("lang", "said", "id", "n")}
+        switch = {code: "?" + urlencode({**kept, "lang": code}) for code in LANGUAGES}
         html = self.templates.get_template(name).render(
-            language=request["language"], languages=LANGUAGES, path=request.path,
-            session=session, csrf=session.csrf if session else "", **values,
+            language=request["language"], languages=LANGUAGES, language_links=switch,
+            path=request.path, session=session, csrf=session.csrf if session else "", **values,
         )  # fmt: skip
         return web.Response(text=html, content_type="text/html", status=status)
 

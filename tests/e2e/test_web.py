@@ -134,6 +134,11 @@ async def test_an_admin_logs_in_by_link_reads_the_overview_and_finds_a_member(
         await page.select_option("select[name=sort]", "seen")
         await page.click("#member-search button")
         await expect(rows).to_have_count(4)
+        # The language switch keeps the page's filters.
+        chinese = await page.locator(".languages a", has_text="中文").get_attribute("href")
+        assert chinese is not None
+        assert "sort=seen" in chinese
+        assert "lang=zh" in chinese
         await page.screenshot(path=str(SCREENSHOTS / "console-members.png"), full_page=True)
         await page.click(f"#members >> text={cleo.first_name}")
         await expect(page.locator("#ledger")).to_contain_text("checkin")

@@ -11,8 +11,8 @@ from aiogram.types import Chat, Message, MessageEntity, PhotoSize, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.posts import content_of
-from services.clock import FrozenClock
 from models import ScheduledPost
+from services.clock import FrozenClock
 from services.posts import (
     RUNS_PER_POST,
     PostContent,
