@@ -16,8 +16,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Member, Redemption, Reward, RewardCode
@@ -643,29 +644,23 @@ class ShopService:
 
     async def gifts_to_send(self, chat_id: int) -> list[tuple[Redemption, Reward, str]]:
         """Gifts redeemed and not yet sent, oldest first, with the member's name."""
-        rows = await self.session.execute(
-            select(Redemption, Reward, Member.display_name)
-            .join(Reward, Reward.id == Redemption.reward_id)
-            .outerjoin(
-                Member,
-                (Member.chat_id == Redemption.chat_id) & (Member.user_id == Redemption.user_id),
-            )
-            .where(
-                # By the gift rewards' ids: the (reward, status) index, not every redemption.
-                Redemption.reward_id.in_(
-                    select(Reward.id).where(Reward.chat_id == chat_id, Reward.kind == "gift")
-                ),
-                Redemption.status == "issued",
-            )
-            .order_by(Redemption.id)
-            .limit(50)
-        )  # fmt: skip
-        return [(redemption, reward, name or "") for redemption, reward, name in rows]
+        return await self._named(
+            # By the gift rewards' ids: the (reward, status) index, not every redemption.
+            Redemption.reward_id.in_(
+                select(Reward.id).where(Reward.chat_id == chat_id, Reward.kind == "gift")
+            ),
+            Redemption.status == "issued",
+            order=Redemption.id,
+        )
 
-    async def redemptions(
-        self, chat_id: int, limit: int = 50
-    ) -> list[tuple[Redemption, Reward, str]]:
+    async def redemptions(self, chat_id: int) -> list[tuple[Redemption, Reward, str]]:
         """The group's latest redemptions, newest first, with the member's name."""
+        return await self._named(Redemption.chat_id == chat_id, order=Redemption.id.desc())
+
+    async def _named(
+        self, *conditions: ColumnElement[bool], order: Any, limit: int = 50
+    ) -> list[tuple[Redemption, Reward, str]]:
+        """Redemptions with their reward and the member's name ("" when unknown)."""
         rows = await self.session.execute(
             select(Redemption, Reward, Member.display_name)
             .join(Reward, Reward.id == Redemption.reward_id)
@@ -673,8 +668,8 @@ class ShopService:
                 Member,
                 (Member.chat_id == Redemption.chat_id) & (Member.user_id == Redemption.user_id),
             )
-            .where(Redemption.chat_id == chat_id)
-            .order_by(Redemption.id.desc())
+            .where(*conditions)
+            .order_by(order)
             .limit(limit)
         )
         return [(redemption, reward, name or "") for redemption, reward, name in rows]
