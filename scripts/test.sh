@@ -9,6 +9,16 @@ PY=.venv/bin/python
 
 source scripts/servers.sh
 
+# CLOCK_SHIFT=+365d (or -365d, any libfaketime offset) runs the whole suite, bots, sandbox and
+# browser alike (the servers keep theirs: fanbot never asks a database the time), with the
+# clock moved: no test may depend on the day it runs.
+if [ -n "${CLOCK_SHIFT:-}" ]; then
+  export LD_PRELOAD
+  LD_PRELOAD=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 | head -n 1)
+  export FAKETIME="$CLOCK_SHIFT" FAKETIME_DONT_FAKE_MONOTONIC=1
+  echo "== the clock moved by $CLOCK_SHIFT: $(date -u '+%F %T UTC')"
+fi
+
 # The two suites run side by side, each in 2 workers (a test module stays on one worker): most
 # of an end-to-end test is waiting on a bot process or on a time limit, so on two cores this
 # takes little more than the slowest modules. Each suite gets its own Redis db.

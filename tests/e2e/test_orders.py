@@ -12,7 +12,7 @@ import io
 import json
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,24 @@ from tests.support.processes import ShiftedClock, free_port
 
 TAOBAO = Path(__file__).parent.parent / "fixtures" / "taobao_orders.csv"
 DAY = 86_400
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EXPORTED = date(2026, 11, 30)  # the fixture's export was made that day: its orders are older
+STAMP = re.compile(rb"(\d{4}-\d{2}-\d{2})( \d{2}:\d{2}:\d{2})")
+
+
+def taobao_export(today: date) -> tuple[bytes, date]:
+    """The fixture (GBK) with its dates moved so that it was exported `today`, and the day the
+    first order (paid 11-28 at 20:01 in Shanghai, in the fixture) was paid: no test depends on
+    the day it runs."""
+    moved = today - EXPORTED
+
+    def shift(stamp: re.Match[bytes]) -> bytes:
+        day = date.fromisoformat(stamp[1].decode()) + moved
+        return day.isoformat().encode() + stamp[2]
+
+    return STAMP.sub(shift, TAOBAO.read_bytes()), date(2026, 11, 28) + moved
+
+
 SECRET = "shop-secret-0123456789"
 
 
@@ -53,7 +71,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
         await sandbox.send(group, fan, "hi")
     await start_privately(sandbox, bob)
 
-    data = TAOBAO.read_bytes()
+    data, paid = taobao_export(clock.now(SHANGHAI).date())
     imported = await send_file(sandbox, group, admin, "ExportOrderList.csv", data, "/orders import")
     assert imported["text"].splitlines() == [
         "Orders imported (9 rows)",
@@ -83,7 +101,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     (told,) = await sandbox.wait_for(
         lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "🛍" in e["text"]
     )
-    assert "It earns 199 points, yours on 2026-12-05" in told["text"]
+    assert f"It earns 199 points, yours on {paid + timedelta(days=7)}" in told["text"]
     sandbox.cursor = max(after, sandbox.cursor)
     before = sandbox.cursor  # the admins' notice may come before the reply
     taken = await sandbox.ask(group, cleo, "/bind 小明爱喝茶")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -65,6 +66,8 @@ class BotProcess:
             "SCHEDULER_ENABLED": "false",
             **env,
         }
+        if "FAKETIME_TIMESTAMP_FILE" in env:  # libfaketime would read the suite's FAKETIME first
+            self.env.pop("FAKETIME", None)
         self.log_path = Path(tempfile.mkdtemp(prefix="fanbot-bot-")) / "bot.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -120,19 +123,35 @@ class BotProcess:
 FAKETIME_LIBRARY = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketimeMT.so.1"))), None)
 
 
+def outer_shift() -> int:
+    """Seconds the whole suite's clock is moved by (`CLOCK_SHIFT=+365d make test` runs every
+    process under libfaketime's `FAKETIME`), so that a bot with a clock of its own starts
+    where the test's clock is."""
+    found = re.fullmatch(r"([+-]\d+)([smhdy]?)", os.environ.get("FAKETIME", "").strip())
+    if found is None:
+        return 0
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400, "y": 365 * 86_400}[found[2]]
+    return int(found[1]) * unit
+
+
 class ShiftedClock:
     """Moves a bot process's wall clock forward with libfaketime, as if a day went by.
 
     Only the wall clock moves (what `datetime.now()` says); the monotonic clock that the bot's
     timers and asyncio run on does not, so the bot goes on working while its days pass. The
-    bot reads the offset at most once a second.
+    bot reads the offset at most once a second. It starts at the test's own time, which is the
+    machine's unless the whole suite runs shifted.
     """
 
     def __init__(self, folder: Path) -> None:
         assert FAKETIME_LIBRARY is not None, "libfaketime is missing: `make test` installs it"
         self.file = folder / "faketime"
+        self.base = outer_shift()
         self.offset = 0
-        self.file.write_text("+0\n")
+        self._write()
+
+    def _write(self) -> None:
+        self.file.write_text(f"{self.base + self.offset:+d}\n")
 
     def env(self) -> dict[str, str]:
         return {
@@ -144,7 +163,7 @@ class ShiftedClock:
 
     async def advance(self, seconds: int) -> None:
         self.offset += seconds
-        self.file.write_text(f"+{self.offset}\n")
+        self._write()
         await asyncio.sleep(1.1)  # the bot's cached offset expires
 
     def now(self, zone: ZoneInfo) -> datetime:
@@ -158,7 +177,7 @@ class ShiftedClock:
         left = timedelta(days=1) - (now - now.replace(hour=0, minute=0, second=0, microsecond=0))
         if left <= timedelta(minutes=minutes):
             self.offset += int(left.total_seconds()) + 60
-            self.file.write_text(f"+{self.offset}\n")
+            self._write()
         return self.now(zone).date()
 
 
