@@ -166,6 +166,24 @@ COMMANDS: tuple[CommandSpec, ...] = (
         admin=True,
     ),
     CommandSpec(
+        "coupon",
+        __("Mark a coupon used by hand (its code is not repeated)"),
+        usage="/coupon used <code>",
+        admin=True,
+    ),
+    CommandSpec(
+        "gifts",
+        __("The redeemed gifts waiting to be sent, with their details"),
+        usage="/gifts",
+        admin=True,
+    ),
+    CommandSpec(
+        "gift",
+        __("Mark a gift sent: its member is told privately"),
+        usage="/gift sent <number>",
+        admin=True,
+    ),
+    CommandSpec(
         "orders",
         __("Import the shop's orders: a Taobao/Tmall export or a plain CSV"),
         usage="/orders import (as the file's caption, or in reply to it)",
