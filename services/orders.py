@@ -847,24 +847,36 @@ def posted_order(payload: object, timezone: str) -> tuple[int, OrderLine]:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderFigures:
-    """A period's sales (orders paid in it, refunds taken off): orders, GMV (成交额) in fen,
-    paying members, of them those who bought twice or more, and per tier (key, orders, GMV)."""
+class BuyerFigures:
+    """Sales to a set of buyers in a period (see `order_figures` for each figure's definition)."""
 
     orders: int
     gmv_fen: int
-    payers: int
-    repeat_payers: int
-    by_tier: list[tuple[str | None, int, int]]
+    buyers: int
+    repeat_buyers: int
 
     @property
     def aov_fen(self) -> int:
-        """客单价: GMV per paying member."""
-        return self.gmv_fen // self.payers if self.payers else 0
+        """客单价: GMV per buyer (销售额 ÷ 成交顾客数)."""
+        return self.gmv_fen // self.buyers if self.buyers else 0
 
     @property
     def repeat_rate(self) -> float:
-        return self.repeat_payers / self.payers if self.payers else 0.0
+        return self.repeat_buyers / self.buyers if self.buyers else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TierSales(BuyerFigures):
+    tier: str | None  # None: no tier, or a buyer nobody has bound
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFigures(BuyerFigures):
+    """A period's sales, the sum of its tiers' (`by_tier`, most GMV first); `paying_members`:
+    the buyers who are bound members (what conversion compares with active members)."""
+
+    paying_members: int
+    by_tier: list[TierSales]
 
 
 @dataclass(frozen=True, slots=True)
@@ -885,36 +897,42 @@ def _net() -> Any:
 async def order_figures(
     session: AsyncSession, chat_id: int, start: datetime, end: datetime
 ) -> OrderFigures:
-    window = (Order.chat_id == chat_id, Order.paid_at >= start, Order.paid_at < end,
-              Order.refunded_fen < Order.amount_fen)  # fmt: skip
-    orders, gmv = (
-        await session.execute(
-            select(func.count(), func.coalesce(func.sum(_net()), 0)).where(*window)
+    """The one definition of the sales figures, for /stats, the console and what the exports
+    sum to. Orders: paid in [start, end), not wholly refunded. GMV (成交额): their amounts less
+    refunds. Buyers (成交顾客数): a bound member once, whatever their nicknames; a nickname
+    nobody has bound once by its key. AOV (客单价): GMV ÷ buyers. Repeat rate: buyers with two
+    orders or more ÷ buyers. Each tier's figures are its buyers' (unbound: no tier), and the
+    headline is their sum, so the two can never disagree."""
+    unbound_key = case((Order.user_id.is_(None), Order.buyer_key))
+    per_buyer = (
+        select(
+            Member.tier.label("tier"),
+            Order.user_id.label("user_id"),
+            func.count().label("orders"),
+            func.sum(_net()).label("gmv"),
         )
-    ).one()
-    per_member = (
-        select(Order.user_id, func.count().label("n"))
-        .where(*window, Order.user_id.is_not(None))
-        .group_by(Order.user_id)
+        .outerjoin(Member, (Member.chat_id == Order.chat_id) & (Member.user_id == Order.user_id))
+        .where(Order.chat_id == chat_id, Order.paid_at >= start, Order.paid_at < end)
+        .where(Order.refunded_fen < Order.amount_fen)
+        .group_by(Member.tier, Order.user_id, unbound_key)
         .subquery()
     )
-    payers, repeat = (
-        await session.execute(
-            select(
-                func.count(), func.coalesce(func.sum(case((per_member.c.n >= 2, 1), else_=0)), 0)
-            )
+    rows = await session.execute(
+        select(
+            per_buyer.c.tier, func.sum(per_buyer.c.orders), func.sum(per_buyer.c.gmv),
+            func.count(), func.sum(case((per_buyer.c.orders >= 2, 1), else_=0)),
+            func.count(per_buyer.c.user_id),
         )
-    ).one()
-    tiers = await session.execute(
-        select(Member.tier, func.count(), func.sum(_net()))
-        .join(Member, (Member.chat_id == Order.chat_id) & (Member.user_id == Order.user_id))
-        .where(*window)
-        .group_by(Member.tier)
-        .order_by(func.sum(_net()).desc())
-    )
+        .group_by(per_buyer.c.tier)
+        .order_by(func.sum(per_buyer.c.gmv).desc())
+    )  # fmt: skip
+    tiers, members = [], 0
+    for tier, orders, gmv, buyers, repeat, bound in rows:
+        tiers.append(TierSales(int(orders), int(gmv), int(buyers), int(repeat), tier))
+        members += int(bound)
     return OrderFigures(
-        int(orders), int(gmv), int(payers), int(repeat),
-        [(tier, int(count), int(total)) for tier, count, total in tiers],
+        sum(t.orders for t in tiers), sum(t.gmv_fen for t in tiers), sum(t.buyers for t in tiers),
+        sum(t.repeat_buyers for t in tiers), members, tiers,
     )  # fmt: skip
 
 

@@ -189,8 +189,8 @@ def sales_text(
     language: str,
 ) -> str:
     """/stats' sales: orders, GMV, paying members, conversion, AOV, repeat purchase, AOV by
-    tier, and the coupon funnels."""
-    conversion = sales.payers / active if active else 0.0
+    tier (the same definition: GMV per buyer), and the coupon funnels."""
+    conversion = sales.paying_members / active if active else 0.0
     names = {tier.key: tier.label(language) for tier in ladder}
     lines = [
         ngettext(
@@ -199,18 +199,22 @@ def sales_text(
             sales.orders,
         ).format(orders=number(sales.orders), gmv=yuan(sales.gmv_fen)),
         _("💳 Paying members: {payers} · conversion {rate} of {active} active").format(
-            payers=number(sales.payers), rate=f"{conversion:.1%}", active=number(active)
+            payers=number(sales.paying_members), rate=f"{conversion:.1%}", active=number(active)
         ),
-        _("🧮 AOV (客单价): {aov} · repeat purchase: {rate}").format(
-            aov=yuan(sales.aov_fen), rate=f"{sales.repeat_rate:.0%}"
+        ngettext(
+            "🧮 AOV (客单价): {aov} per buyer, {buyers} buyer · repeat purchase: {rate}",
+            "🧮 AOV (客单价): {aov} per buyer, {buyers} buyers · repeat purchase: {rate}",
+            sales.buyers,
+        ).format(
+            aov=yuan(sales.aov_fen), buyers=number(sales.buyers), rate=f"{sales.repeat_rate:.0%}"
         ),
     ]
     tiers = [
-        f"{escape(names.get(tier or '', tier or '—'))} {yuan(total // count if count else 0)}"
-        for tier, count, total in sales.by_tier[:4]
+        f"{escape(names.get(each.tier or '', each.tier or '—'))} {yuan(each.aov_fen)}"
+        for each in sales.by_tier[:4]
     ]
     if tiers:
-        lines.append(_("🏅 Order value by tier: {tiers}").format(tiers=" · ".join(tiers)))
+        lines.append(_("🏅 AOV by tier: {tiers}").format(tiers=" · ".join(tiers)))
     for funnel in [*campaigns[:3], *rewards[:3]]:
         lines.append(funnel_line(funnel))
     return "\n".join(lines)
