@@ -7,10 +7,13 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
 from aiogram.utils.backoff import Backoff
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
@@ -22,6 +25,7 @@ from bot.config import ConfigError, Settings
 from bot.polling import BACKOFF, ConfirmingPoller
 from bot.shop_api import PATH, ShopOrders
 from services.orders import MAX_POSTED_BYTES
+from services.untrusted import json_value, same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,25 @@ class RedactedAccessLogger(AbstractAccessLogger):
             '%s "%s %s" %s %.1f ms', request.remote, request.method, path, response.status,
             time * 1000,
         )  # fmt: skip
+
+
+class WebhookHandler(SimpleRequestHandler):
+    """aiogram's webhook handler, answering hostile requests instead of raising: a secret
+    header that is not ASCII (its `secrets.compare_digest` raises TypeError on one) is a 401,
+    and a body that is no JSON update a 400."""
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        return self.secret_token is None or same_secret(self.secret_token, telegram_secret_token)
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            update = Update.model_validate(json_value(await request.read()), context={"bot": bot})
+        except ValueError:  # pydantic's ValidationError is one
+            return web.json_response({"ok": False, "error": "not an update"}, status=400)
+        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
+            bot, update, **self.data
+        )
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
 
 async def serve(settings: Settings, *, web_only: bool = False) -> None:
@@ -161,15 +184,15 @@ def _largest_body(settings: Settings) -> int:
     return MAX_REQUEST
 
 
-async def serve_webhook(
-    settings: Settings, services: Services, bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event
+def add_webhook_routes(
+    app: web.Application, settings: Settings, services: Services, bot: Bot, dispatcher: Dispatcher
 ) -> None:
+    """The webhook's server: Telegram's updates, shop orders, and the web when WEB_URL is set."""
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    app = web.Application(client_max_size=_largest_body(settings))
     # Answer Telegram only after the update was handled, so a crash means a redelivery.
-    handler = SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False)
+    handler = WebhookHandler(dispatcher, bot, secret_token=secret, handle_in_background=False)
     handler.register(app, path=urlparse(settings.webhook_url).path or "/")
     add_shop_orders(settings, app, dispatcher)
     if settings.web_url is not None:
@@ -177,6 +200,16 @@ async def serve_webhook(
 
         add_web(app, services, bot, dispatcher)
     setup_application(app, dispatcher, bot=bot)
+
+
+async def serve_webhook(
+    settings: Settings, services: Services, bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event
+) -> None:
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    app = web.Application(client_max_size=_largest_body(settings))
+    add_webhook_routes(app, settings, services, bot, dispatcher)
     runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)

@@ -7,13 +7,13 @@ the same order again get the same answer, so a caller learns nothing of which id
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 from aiohttp import web
 
 from services.orders import MAX_POSTED_BYTES, posted_order, signed_in_time
+from services.untrusted import json_value
 from workflows.orders import OrderDesk
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class ShopOrders:
         if not signed_in_time(self.secret, stamp, given, body, time.time()):
             return refused(401, "unsigned, badly signed or more than 5 minutes old")
         try:
-            payload = json.loads(body)
+            payload = json_value(body)
         except ValueError:
             return refused(400, "bad JSON")
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiogram import Bot, F, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -26,6 +25,7 @@ from bot.middlewares.database import after_commit
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
 from services.draws import MAX_PRIZE, DrawService, DrawSpec
+from views.keyboards import Button
 
 WINNERS = (1, 3, 5, 10)
 LENGTHS = {"30m": timedelta(minutes=30), "2h": timedelta(hours=2), "24h": timedelta(hours=24),
@@ -38,7 +38,7 @@ class NewDraw(StatesGroup):
     ends = State()
 
 
-class DialogueButton(CallbackData, prefix="newdraw"):
+class DialogueButton(Button, prefix="newdraw"):
     choice: str  # "w<winners>", "e<length>" or "cancel"
 
 

@@ -6,7 +6,6 @@ from html import escape
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -28,6 +27,7 @@ from services.points import Period, PointsService
 from services.referrals import ReferralService
 from services.shop import ShopService
 from services.tiers import BY_SPEND, TierService, standing, tier_figure
+from views.keyboards import Button
 from views.miniapp import mini_app_invitation, mini_app_keyboard
 from views.numbers import MEDALS, number, yuan
 from views.orders import member_order_lines
@@ -46,7 +46,7 @@ PERIOD_WORDS = {
 }  # fmt: skip
 
 
-class TopPage(CallbackData, prefix="top"):
+class TopPage(Button, prefix="top"):
     period: Period
     page: int
     owner: int  # who asked: the list shows their position, so only they turn its pages

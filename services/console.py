@@ -3,6 +3,7 @@ history, and the single use of a one-time login link."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,8 @@ SORTS = ("points", "seen")
 HISTORY = 50  # rows of each kind on a member's page
 MAX_QUERY = 64
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The latest "seen" a cursor may name, in microseconds after EPOCH (Python's dates end in 9999).
+MAX_SEEN = (datetime(9999, 1, 1, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,7 @@ class ConsoleService:
             if cursor is not None and cursor[0] is None:
                 statement = statement.where(key.is_(None), Member.user_id < cursor[1])
             elif cursor is not None and cursor[0] is not None:
-                seen = EPOCH + timedelta(microseconds=cursor[0])
+                seen = EPOCH + timedelta(microseconds=max(min(cursor[0], MAX_SEEN), 0))
                 statement = statement.where(
                     or_(tuple_(key, Member.user_id) < tuple_(seen, cursor[1]), key.is_(None))
                 )
@@ -130,7 +133,7 @@ class ConsoleService:
             func.lower(Member.display_name).like(pattern, escape="\\"),
             func.lower(Member.username).like(pattern, escape="\\"),
         )
-        if needle.isdigit() and len(needle) < 19:
+        if needle.isascii() and needle.isdigit() and len(needle) < 19:
             return or_(Member.user_id == int(needle), found)
         return found
 
@@ -162,9 +165,11 @@ class ConsoleService:
 
 
 def _cursor(after: str) -> tuple[int | None, int] | None:
-    """`<value>:<user id>` (value empty: in the never-seen tail), or None for the first page."""
+    """`<value>:<user id>` (value empty: in the never-seen tail), or None for the first page
+    (a cursor comes back in the address: anyone may write one, of any digits and size)."""
     value, _, user = after.partition(":")
-    if not user.lstrip("-").isdigit() or not (value == "" or value.lstrip("-").isdigit()):
+    whole = re.compile(r"-?[0-9]{1,18}")  # fits the database's 64 bits
+    if not whole.fullmatch(user) or not (value == "" or whole.fullmatch(value)):
         return None
     return (int(value) if value else None), int(user)
 

@@ -47,6 +47,7 @@ from services.members import ensure_members
 from services.outbox import Kind, OutboxRow, OutboxService
 from services.points import TAKEN_BACK, Award, PointsService, times
 from services.tiers import BY_POINTS, BY_SPEND, TierService, tier_figure
+from services.untrusted import json_id, same_secret
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 MAX_ROWS = 100_000
@@ -193,6 +194,8 @@ def _order(
     status = STATUSES.get(status_text.casefold()) if status_text else OrderStatus.PAID
     if status is None:
         return RefusedLine(line, "status")
+    if amount == 0 and status is OrderStatus.PAID:
+        return RefusedLine(line, "amount")  # paid ¥0 is no sale (a closed or unpaid one may be)
     paid_at = None
     if paid := cell("paid_at"):
         try:
@@ -820,24 +823,26 @@ def signed_in_time(
     secret: str, timestamp: str | None, given: str | None, body: bytes, now: float
 ) -> bool:
     """The request carries our signature of this body, made in the last five minutes."""
-    if not timestamp or not given or not timestamp.isascii() or not timestamp.isdigit():
+    if not timestamp or len(timestamp) > 12 or not timestamp.isascii() or not timestamp.isdigit():
         return False
     if abs(now - int(timestamp)) > SIGNATURE_MAX_AGE:
         return False
-    return hmac.compare_digest(signature(secret, timestamp, body), given)
+    return same_secret(signature(secret, timestamp, body), given)
 
 
 def posted_order(payload: object, timezone: str) -> tuple[int, OrderLine]:
     """(group id, order) of a posted JSON order; ValueError naming the field that is wrong."""
     if not isinstance(payload, dict):
         raise ValueError("body")
-    group = payload.get("group")
-    if not isinstance(group, int) or isinstance(group, bool):
+    group = json_id(payload.get("group"))
+    if group is None:
         raise ValueError("group")
-    row = [
-        str(payload.get(name) if payload.get(name) is not None else "")
-        for name in ("order_id", "buyer", "amount", "status", "paid_at", "coupon", "refunded")
-    ]
+    row = []
+    for name in ("order_id", "buyer", "amount", "status", "paid_at", "coupon", "refunded"):
+        value = payload.get(name)
+        if isinstance(value, (dict, list)):
+            raise ValueError(name)  # a field is one value, never a structure to print
+        row.append("" if value is None else str(value))
     where = {name: i for i, name in enumerate(("order_id", "buyer", "amount", "status",
                                                  "paid_at", "coupon", "refund"))}  # fmt: skip
     read = _order(0, row, where, ZoneInfo(timezone))

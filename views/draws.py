@@ -9,23 +9,23 @@ from __future__ import annotations
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from models import Draw
 from services.tiers import Tier
+from views.keyboards import Button
 from views.numbers import number
 
 
-class DrawButton(CallbackData, prefix="draw"):
+class DrawButton(Button, prefix="draw"):
     """The "参加 / Join" button on a draw's post."""
 
     id: int
 
 
-class ClaimButton(CallbackData, prefix="claim"):
+class ClaimButton(Button, prefix="claim"):
     """The "领奖 / Claim" button on a draw's result: winners say they are there."""
 
     id: int

@@ -8,7 +8,6 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -16,9 +15,10 @@ from aiogram.utils.i18n import ngettext
 from models import MemberWarning, ModAction
 from services.clock import format_duration
 from services.guards import Challenge, ModerationRules, WordFilter
+from views.keyboards import Button
 
 
-class VerifyButton(CallbackData, prefix="verify"):
+class VerifyButton(Button, prefix="verify"):
     """A newcomer's answer: the group, who is asked (nobody else may answer), and the choice
     ("ok" for the plain button)."""
 

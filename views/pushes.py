@@ -5,23 +5,23 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from models import Push
 from services.pushes import DAY_BUDGET, Reach
+from views.keyboards import Button
 from views.numbers import number
 from views.posts import PostMessage
 
 
-class PushButton(CallbackData, prefix="push"):
+class PushButton(Button, prefix="push"):
     id: int
     action: str  # send, cancel
 
 
-class Unsubscribe(CallbackData, prefix="unsub"):
+class Unsubscribe(Button, prefix="unsub"):
     chat: int
 
 

@@ -10,7 +10,6 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -18,13 +17,14 @@ from aiogram.utils.i18n import ngettext
 from models import Redemption, Reward
 from services.shop import CodeImport, ShopInputError, discounted
 from services.tiers import Tier
+from views.keyboards import Button
 from views.numbers import number
 
 PAGE_SIZE = 6
 SHOWN_REFUSALS = 10  # an import's refused lines listed, then "and N more"
 
 
-class ShopPage(CallbackData, prefix="shop"):
+class ShopPage(Button, prefix="shop"):
     """A page of the catalogue. A `/shop` message is its asker's (`owner`): they turn its
     pages and open its items, so one message per asker is all the group sees."""
 
@@ -32,14 +32,14 @@ class ShopPage(CallbackData, prefix="shop"):
     page: int
 
 
-class ShopItem(CallbackData, prefix="item"):
+class ShopItem(Button, prefix="item"):
     """One reward of the catalogue, opened in place with a Redeem button."""
 
     owner: int
     id: int
 
 
-class RedeemButton(CallbackData, prefix="redeem"):
+class RedeemButton(Button, prefix="redeem"):
     """Redeem, then Confirm or Cancel, for the member the item was shown to; `nonce` names the
     press, so a double press or a redelivered one redeems once."""
 
@@ -49,7 +49,7 @@ class RedeemButton(CallbackData, prefix="redeem"):
     step: str  # ask, confirm, cancel
 
 
-class CampaignCoupon(CallbackData, prefix="coupon"):
+class CampaignCoupon(Button, prefix="coupon"):
     """ "领券 / Get coupon" on a campaign's greeting: one of its reward per member."""
 
     campaign: int

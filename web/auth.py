@@ -17,11 +17,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from services.untrusted import json_value, same_secret
 
 MAX_AGE = 86_400  # seconds: Telegram's signed data older than a day is refused
 LINK_SECONDS = 600  # a /console link is good for 10 minutes, once
@@ -29,7 +30,9 @@ SESSION_SECONDS = 12 * 3600
 
 
 def _check_string(fields: dict[str, str]) -> bytes:
-    return "\n".join(f"{key}={fields[key]}" for key in sorted(fields)).encode()
+    # surrogatepass: undecodable bytes of a forged request (lone surrogates) just fail the MAC
+    text = "\n".join(f"{key}={fields[key]}" for key in sorted(fields))
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _fresh(auth_date: str | None, now: float, max_age: float) -> bool:
@@ -46,7 +49,7 @@ def login_widget_user(
     data = {key: value for key, value in fields.items() if key != "hash"}
     secret = hashlib.sha256(token.encode()).digest()
     expected = hmac.new(secret, _check_string(data), hashlib.sha256).hexdigest()
-    if not given or not hmac.compare_digest(expected, given):
+    if not same_secret(expected, given):
         return None
     if not _fresh(data.get("auth_date"), now, max_age):
         return None
@@ -75,12 +78,12 @@ def init_data_user(
     given = fields.pop("hash", "")
     secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
     expected = hmac.new(secret, _check_string(fields), hashlib.sha256).hexdigest()
-    if not given or not hmac.compare_digest(expected, given):
+    if not same_secret(expected, given):
         return None
     if not _fresh(fields.get("auth_date"), now, max_age):
         return None
     try:
-        user: Any = json.loads(fields.get("user", ""))
+        user: Any = json_value(fields.get("user", ""))
         return MiniAppUser(int(user["id"]), str(user.get("first_name", "")),
                            user.get("language_code"))  # fmt: skip
     except (ValueError, TypeError, KeyError):
@@ -121,9 +124,11 @@ class Signer:
 
     def unsign(self, signed: str, now: float) -> list[str] | None:
         """The fields of a token signed here whose first field (its expiry) is not past."""
+        if not signed.isascii():
+            return None  # ours are base64 and a dot: anything else is forged
         payload, _, mac = signed.partition(".")
         expected = _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest()[:24])
-        if not mac or not hmac.compare_digest(expected, mac):
+        if not same_secret(expected, mac):
             return None
         try:
             fields = _unb64(payload).decode().split(":")

@@ -44,7 +44,7 @@ from web.site import Site
 PERIODS = (7, 30, 90)
 CHARTS = ("messages", "active_members", "checkins", "joins", "referral_joins", "points_issued",
           "points_spent")  # fmt: skip
-ROUTE_CHAT = r"{chat:-?\d{1,20}}"
+ROUTE_CHAT = r"{chat:-?\d{1,18}}"  # 18 digits: a group id the database can hold
 CHUNK = 256 * 1024
 
 GroupPage = Callable[[web.Request, ChatProfile, int], Awaitable[web.StreamResponse]]
@@ -69,7 +69,7 @@ class Console:
         routes.add_post("/console/logout", page(self.logout))
         routes.add_get(f"/console/{ROUTE_CHAT}", page(group(self.overview)))
         routes.add_get(f"/console/{ROUTE_CHAT}/members", page(group(self.members)))
-        routes.add_get(f"/console/{ROUTE_CHAT}/members/{{user:\\d{{1,20}}}}",
+        routes.add_get(f"/console/{ROUTE_CHAT}/members/{{user:\\d{{1,18}}}}",
                        page(group(self.member)))  # fmt: skip
         routes.add_get(f"/console/{ROUTE_CHAT}/settings", page(group(self.settings)))
         routes.add_post(f"/console/{ROUTE_CHAT}/settings", page(group(self.save_settings)))
@@ -111,6 +111,8 @@ class Console:
         return self.site.render(request, "link.html")
 
     async def link_login(self, request: web.Request) -> web.StreamResponse:
+        # Another site's page must not log a browser in as someone else (login CSRF).
+        self.site.check_origin(request)
         if not await self.site.login_allowed(request):
             raise web.HTTPTooManyRequests(text=_("Too many tries: wait a minute."))
         found = self.site.keys.read_link(request.match_info["token"], time.time())

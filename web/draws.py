@@ -24,7 +24,7 @@ class DrawPages:
         self.site = site
 
     def register(self, app: web.Application) -> None:
-        route = r"/d/{chat:-?\d{1,20}}/{draw:\d{1,18}}"
+        route = r"/d/{chat:-?\d{1,18}}/{draw:\d{1,18}}"  # ids the database can hold
         app.router.add_get(route, self.site.page(self.page))
         app.router.add_get(route + "/entrants.txt", self.site.page(self.entrants))
 

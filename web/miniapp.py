@@ -27,6 +27,7 @@ from services.shop import (
     required_tier,
 )
 from services.tiers import standing, tier_figure
+from services.untrusted import json_id, json_value
 from views.shop import kind_icon, redeemed, refusal
 from web.auth import MiniAppUser, init_data_user
 from web.site import MINI_APP_POLICY, Site, plain
@@ -55,10 +56,11 @@ class MiniApp:
             if user is None:
                 return web.json_response({"ok": False, "error": "initData is missing, forged "
                                           "or more than a day old"}, status=401)  # fmt: skip
-            if (request.content_length or 0) > MAX_BODY:
+            data = await request.content.read(MAX_BODY + 1)
+            if len(data) > MAX_BODY:
                 return web.json_response({"ok": False, "error": "body too large"}, status=413)
             try:
-                body = await request.json() if request.can_read_body else {}
+                body = json_value(data) if data else {}
             except ValueError:
                 return web.json_response({"ok": False, "error": "bad JSON"}, status=400)
             language = user.language_code if user.language_code in LANGUAGES else None
@@ -89,7 +91,7 @@ class MiniApp:
         if not groups:
             return web.json_response({"ok": True, "groups": [], "empty": _(
                 "You are not in any of this bot's groups yet.")})  # fmt: skip
-        wanted = body.get("group")
+        wanted = json_id(body.get("group"))
         chat, member = next(((c, m) for c, m in groups if c.id == wanted), groups[0])
         card = await self._card(chat, member)
         names = [{"id": c.id, "title": c.title} for c, _m in groups]
@@ -143,10 +145,11 @@ class MiniApp:
         }  # fmt: skip
 
     async def redeem(self, user: MiniAppUser, body: dict[str, Any]) -> web.StreamResponse:
-        group, reward_id, press = body.get("group"), body.get("reward"), body.get("key")
-        if not isinstance(group, int) or not isinstance(reward_id, int):
-            return web.json_response({"ok": False, "error": "group and reward are numbers"},
-                                     status=400)  # fmt: skip
+        group, reward_id = json_id(body.get("group")), json_id(body.get("reward"))
+        press = body.get("key")
+        if group is None or reward_id is None:
+            return web.json_response({"ok": False, "error": "group and reward are whole "
+                                      "numbers (ids)"}, status=400)  # fmt: skip
         if not isinstance(press, str) or not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", press):
             press = secrets.token_hex(8)  # no key: this press is its own
         if not any(chat.id == group for chat, _m in await self._groups(user.id)):

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime
+from enum import Enum
 from functools import partial
 
 import pytest
 from aiogram import Dispatcher
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Update
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -31,6 +33,7 @@ from services.posts import PostInputError, parse_post
 from services.stats import BadRange, parse_range
 from services.topics import TopicInputError, parse_topic
 from tests.support.telegram import TOKEN, group, message_update, person, recording_bot
+from views.keyboards import Button
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 OWNER = 7
@@ -124,7 +127,7 @@ async def test_any_command_from_an_admin_or_a_member_gets_an_answer(
 )  # fmt: skip
 @given(
     st.sampled_from(["draw", "claim", "checkin", "top", "newdraw", "nope"]),
-    st.lists(st.one_of(st.integers(-(2**40), 2**40).map(str), st.text(max_size=8)), max_size=4),
+    st.lists(st.one_of(st.integers(-(2**70), 2**70).map(str), st.text(max_size=8)), max_size=4),
 )
 async def test_a_forged_button_is_answered_and_harms_nothing(
     app: Dispatcher, prefix: str, parts: list[str]
@@ -141,3 +144,55 @@ async def test_a_forged_button_is_answered_and_harms_nothing(
     assert APOLOGY not in telegram.sent_texts()
     answered = [r for r in telegram.requests if r.__api_method__ == "answerCallbackQuery"]
     assert answered  # every press is answered, so the member's button stops spinning
+
+
+def fanbot_buttons() -> list[type[CallbackData]]:
+    """Every button's callback data the bot's routers take (creating a dispatcher imports them)."""
+
+    def below(cls: type[CallbackData]) -> Iterator[type[CallbackData]]:
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from below(sub)
+
+    return [c for c in below(CallbackData) if c.__module__.startswith(("views.", "handlers."))]
+
+
+def test_every_button_is_a_button_whose_numbers_fit_the_database() -> None:
+    buttons = [b for b in fanbot_buttons() if b is not Button]
+    assert len(buttons) >= 12
+    assert [b.__name__ for b in buttons if not issubclass(b, Button)] == []
+
+
+def oversized(button: type[CallbackData]) -> str:
+    """The button's data with every number 20 digits long, every other field a fair value."""
+    parts = [button.__prefix__]
+    for field in button.model_fields.values():
+        kind = field.annotation
+        if kind in (int, "int"):
+            parts.append("99999999999999999999")
+        elif isinstance(kind, type) and issubclass(kind, Enum):
+            parts.append(str(next(iter(kind)).value))
+        else:
+            parts.append("ok")
+    return ":".join(parts)
+
+
+@pytest.mark.parametrize(
+    "button",
+    [b for b in fanbot_buttons() if "int" in str(b.__annotations__)],
+    ids=lambda b: b.__name__,
+)
+async def test_a_button_naming_a_number_no_database_holds_no_longer_works(
+    app: Dispatcher, button: type[CallbackData]
+) -> None:
+    bot, telegram = recording_bot()
+    chat, fan = group(), person(11, "en")
+    anchor = message_update(chat, fan, "hello").message
+    assert anchor is not None
+    data = oversized(button)
+    query = CallbackQuery(id="1", from_user=fan, chat_instance="1", message=anchor, data=data)
+    await app.feed_update(bot, Update(update_id=1, callback_query=query.as_(bot)))
+    (answer,) = [r for r in telegram.requests if r.__api_method__ == "answerCallbackQuery"]
+    # /top's pages have their own word for a stale button; every other button the house one.
+    stale = "This button is out of date." if button.__prefix__ == "top" else None
+    assert answer.text == (stale or "This button no longer works."), data  # type: ignore[attr-defined]
