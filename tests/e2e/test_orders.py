@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from sandbox.client import Event, SandboxClient
+from sandbox.client import Event, SandboxClient, User
 from tests.e2e.conftest import Launch
 from tests.e2e.test_first_day import fan_group
 from tests.e2e.test_shop import (
@@ -53,6 +53,12 @@ def taobao_export(today: date) -> tuple[bytes, date]:
 SECRET = "shop-secret-0123456789"
 
 
+async def ask_privately(sandbox: SandboxClient, user: User, text: str) -> Event:
+    """Say something in the user's private chat with the bot and wait for its reply."""
+    sent = await sandbox.send_private(user, text)
+    return await sandbox.reply_to(user.id, sent["message"]["message_id"])
+
+
 def field(reply: Event, label: str) -> str | None:
     for line in str(reply["text"]).splitlines():
         if label in line:
@@ -69,7 +75,8 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     await sandbox.ask(group, admin, "/settings language en")  # what the group is told too
     for fan in (bob, cleo):
         await sandbox.send(group, fan, "hi")
-    await start_privately(sandbox, bob)
+    for who in (bob, cleo, admin):  # the admin hears privately of a disputed nickname
+        await start_privately(sandbox, who)
 
     data, paid = taobao_export(clock.now(SHANGHAI).date())
     imported = await send_file(sandbox, group, admin, "ExportOrderList.csv", data, "/orders import")
@@ -92,8 +99,25 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     again = await sandbox.reply_to(group.id, sent["message"]["message_id"])
     assert again["text"].splitlines()[1] == "🧾 0 new orders · 0 refunds applied · 4 already in"
 
+    # A nickname is proven privately, with the number and amount of one of its orders.
+    asked = await sandbox.ask(group, bob, "/bind 小明爱喝茶")
+    assert asked["text"] == (
+        "🔐 A shop nickname is bound with proof that it is yours: I'll ask for it privately."
+    )
+    (link,) = asked["reply_markup"]["inline_keyboard"][0]
+    assert link["url"] == "https://t.me/fanbot_sandbox_bot?start=bind"
+    await sandbox.send_private(bob, "/start bind")
+    (prompt,) = await sandbox.wait_sent(bob.id)
+    assert "<code>/bind 小明爱喝茶 3012345678901234567 199.00</code>" in prompt["text"]
+    wrong = await ask_privately(sandbox, bob, "/bind 小明爱喝茶 3012345678901234567 99.00")
+    assert wrong["text"] == (
+        "No order of 小明爱喝茶 here has that number and amount. A new order counts once the shop "
+        "has imported it; an admin can also bind it for you. 4 tries left today."
+    )
+    stolen = await sandbox.ask(group, cleo, "/bind @cleo_fan 小明爱喝茶")  # the admin's form
+    assert stolen["text"] == "Sorry, only the group's admins can use this command."
     before = sandbox.cursor  # the private note may come before the reply
-    bound = await sandbox.ask(group, bob, "/bind 小明爱喝茶")
+    bound = await ask_privately(sandbox, bob, "/bind 小明爱喝茶 3012345678901234567 199.00")
     assert bound["text"] == (
         "✅ Shop nickname 小明爱喝茶 bound. 1 earlier order is now yours (199 points)."
     )
@@ -103,15 +127,24 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     )
     assert f"It earns 199 points, yours on {paid + timedelta(days=7)}" in told["text"]
     sandbox.cursor = max(after, sandbox.cursor)
-    before = sandbox.cursor  # the admins' notice may come before the reply
-    taken = await sandbox.ask(group, cleo, "/bind 小明爱喝茶")
-    assert taken["text"].startswith("That shop nickname is already bound to another member")
+    # Cleo has the proof too (a shared account?): the admins are told privately, not the group
+    before = sandbox.cursor
+    taken = await ask_privately(sandbox, cleo, "/bind 小明爱喝茶 3012345678901234567 199.00")
+    assert taken["text"] == (
+        "That shop nickname is already bound to another member; the admins were told."
+    )
     after, sandbox.cursor = sandbox.cursor, before
     (notice,) = await sandbox.wait_for(
-        lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "claims" in e["text"]
+        lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id and "⚠️" in e["text"]
     )
-    assert "小明爱喝茶" not in notice["text"]  # the nickname is nobody else's business
+    assert notice["text"] == (
+        f"⚠️ {group.title}: Cleo proved the shop nickname 小明爱喝茶 with one of its orders, but "
+        "Bob holds it (proven with an order too). To move it, in the group: /bind @user 小明爱喝茶"
+    )
     sandbox.cursor = max(after, sandbox.cursor)
+    assert not await sandbox.quiet_for(
+        0.5, lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "⚠️" in e["text"]
+    )
 
     mine = await sandbox.ask(group, bob, "/me")
     assert field(mine, "Points:") == "0 (lifetime 0)"
@@ -128,6 +161,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
 
     # refunded after the window: the points are taken back, once
     refund = "order_id,buyer,amount,status\n3012345678901234567,小明爱喝茶,199.00,退款成功\n"
+    before = sandbox.cursor
     for _ in range(2):
         done = await send_file(
             sandbox, group, admin, "refunds.csv", refund.encode(), "/orders import"
@@ -135,14 +169,39 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     assert done["text"].splitlines()[1] == "🧾 0 new orders · 0 refunds applied · 1 already in"
     mine = await sandbox.ask(group, bob, "/me")
     assert field(mine, "Points:") == "0 (lifetime 0)"
+    after, sandbox.cursor = sandbox.cursor, before  # Bob is told, once, in his language
+    (taken_back,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "↩️" in e["text"]
+    )
+    assert taken_back["text"] == (
+        f"↩️ ¥199.00 of your order of ¥199.00 ({group.title}) was refunded: 199 points are "
+        "taken back."
+    )
+    sandbox.cursor = max(after, sandbox.cursor)
+    assert not await sandbox.quiet_for(
+        1, lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "↩️" in e["text"]
+    )
 
     # an admin's order for Cleo, refunded in the window: nothing is ever paid
+    before = sandbox.cursor
     recorded = await sandbox.ask(group, admin, "/order @cleo_fan 100.00 T-1")
     assert recorded["text"] == (
         "🧾 Order T-1: ¥100.00 for Cleo, 100 points waiting for the return window."
     )
+    after, sandbox.cursor = sandbox.cursor, before
+    await sandbox.wait_for(  # she was told of them: she hears they are cancelled
+        lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id and "🛍" in e["text"]
+    )
+    sandbox.cursor = max(after, sandbox.cursor)
+    before = sandbox.cursor
     refunded = await sandbox.ask(group, admin, "/order refund T-1")
     assert refunded["text"] == "↩️ Order T-1: ¥100.00 of ¥100.00 refunded; its points follow."
+    after, sandbox.cursor = sandbox.cursor, before
+    (cancelled,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == cleo.id and "↩️" in e["text"]
+    )
+    assert "¥100.00" in cancelled["text"]  # in the bot's language: an admin's order names none
+    sandbox.cursor = max(after, sandbox.cursor)
     theirs = await sandbox.ask(group, cleo, "/me")
     assert field(theirs, "🛍") is None  # refunded in full: no order, nothing pending
     bad = await sandbox.ask(group, admin, "/order @cleo_fan -5")
@@ -170,7 +229,7 @@ async def test_a_signed_order_over_http_is_accepted_once_and_a_forged_one_never(
     )
     group, admin, (bob,) = await fan_group(sandbox, "Bob")
     await sandbox.send(group, bob, "hi")
-    bound = await sandbox.ask(group, bob, "/bind bob-shop")
+    bound = await sandbox.ask(group, admin, "/bind @bob_fan bob-shop")  # no order yet: an admin's
     assert bound["text"] == "✅ Shop nickname bob-shop bound."
     url = f"http://127.0.0.1:{port}/shop/orders"
     order = {"group": group.id, "order_id": "W-1", "buyer": "Bob-Shop", "amount": "88.00",
@@ -207,6 +266,35 @@ async def test_a_signed_order_over_http_is_accepted_once_and_a_forged_one_never(
         "W-1", "Bob-Shop", "88.00", "http", "88",
     )  # fmt: skip
     assert "coupon" not in data.splitlines()[0].split(",")  # codes are secrets
+
+
+async def test_a_hostile_order_over_http_gets_its_reason_never_a_500(launch: Launch) -> None:
+    port = free_port()
+    sandbox, _bot = await launch(
+        SHOP_WEBHOOK_SECRET=SECRET, WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port)
+    )
+    group, admin, _fans = await fan_group(sandbox)
+    url = f"http://127.0.0.1:{port}/shop/orders"
+    order = {"group": group.id, "order_id": "H-1", "buyer": "someone", "amount": "8.00"}
+    nested = b"[" * 30_000 + b"]" * 30_000  # 60 KB: past the JSON parser's depth
+    cases = [
+        (json.dumps({**order, "group": 10**30}).encode(), 400, "bad field: group"),
+        (json.dumps({**order, "amount": "0", "status": "paid"}).encode(), 400, "bad field: amount"),
+        (json.dumps({**order, "buyer": {"nick": [1]}}).encode(), 400, "bad field: buyer"),
+        (nested, 400, "bad JSON"),
+        ("é".encode("latin-1"), 400, "bad JSON"),
+    ]
+    async with aiohttp.ClientSession() as http:
+        for body, status, error in cases:
+            async with http.post(url, data=body, headers=signed(body)) as answer:
+                assert (answer.status, (await answer.json())["error"]) == (status, error), body[:80]
+        body = json.dumps(order).encode()
+        foreign = {**signed(body), "X-Fanbot-Signature": "sha256=é" + "0" * 63}
+        async with http.post(url, data=body, headers=foreign) as answer:
+            assert answer.status == 401
+    # Nothing was recorded, and the bot logged no traceback (checked when it stops).
+    exported = await sandbox.ask(group, admin, "/export orders")
+    assert exported["text"] == "Nothing to export for that range."
 
 
 async def test_a_push_to_paying_members_reaches_those_who_started_the_bot_once_a_day(

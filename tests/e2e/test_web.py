@@ -262,6 +262,51 @@ async def test_strangers_forgers_and_other_groups_admins_see_nothing(
     assert "/console/link/" not in json.dumps(reply)
 
 
+async def test_hostile_credentials_and_bodies_are_refused_never_a_500(
+    sandbox: SandboxClient, web: str
+) -> None:
+    group, admin, (cleo, *_rest) = await shop_group(sandbox)
+    await sandbox.ask(group, admin, "/reward add Tea sample price=30 kind=perk")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        # Credentials that are not ASCII: no session, no login, no member.
+        async with http.get(f"{web}/console/{group.id}", allow_redirects=False,
+                            headers={"Cookie": "fanbot_session=é.é"}) as answer:  # fmt: skip
+            assert answer.status == 303
+        for method in (http.get, http.post):
+            async with method(f"{web}/console/link/%C3%A9.%C3%A9") as answer:
+                assert answer.status == 403
+        fields = {"id": str(admin.id), "first_name": "Ada", "auth_date": str(int(time.time()))}
+        async with http.get(f"{web}/console/login/telegram?" + "&".join(
+                f"{k}={v}" for k, v in fields.items()) + "&hash=%C3%A9") as answer:  # fmt: skip
+            assert answer.status == 403
+        signed = init_data(cleo)
+        forged = {"Authorization": "tma " + signed.rsplit("hash=", 1)[0] + "hash=%C3%A9"}
+        async with http.post(f"{web}/app/api/me", json={}, headers=forged) as answer:
+            assert answer.status == 401
+        # A member's own initData with bodies that are not what the API reads.
+        headers = {"Authorization": f"tma {signed}"}
+        me = await (await http.post(f"{web}/app/api/me", json={}, headers=headers)).json()
+        reward = me["rewards"][0]["id"]
+        for body in ({"group": group.id, "reward": True}, {"group": group.id, "reward": 1.0},
+                     {"group": group.id, "reward": str(reward)}, {"group": True, "reward": reward},
+                     {"group": 10**30, "reward": reward}):  # fmt: skip
+            async with http.post(f"{web}/app/api/redeem", json=body, headers=headers) as answer:
+                assert answer.status == 400, body
+        nested = b"[" * 2000 + b"]" * 2000  # within 4 KB, past the parser's depth
+        async with http.post(f"{web}/app/api/me", data=nested, headers=headers) as answer:
+            assert (answer.status, (await answer.json())["error"]) == (400, "bad JSON")
+        after = await (await http.post(f"{web}/app/api/me", json={}, headers=headers)).json()
+        assert after["balance"] == me["balance"]  # nothing was redeemed
+        # Login CSRF: another site's page posting one's own link is refused; ours logs in.
+        link = await console_link(sandbox, admin)
+        async with http.post(link, headers={"Origin": "https://evil.example"}) as answer:
+            assert answer.status == 403
+        assert not [c for c in http.cookie_jar if c.key == "fanbot_session"]
+        async with http.post(link, headers={"Origin": web}) as answer:
+            assert answer.status == 200  # followed to the groups page
+            assert group.title in await answer.text()
+
+
 async def test_a_draw_page_verifies_its_winners_in_the_browser(
     sandbox: SandboxClient, browser: Browser, web: str
 ) -> None:
