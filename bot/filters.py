@@ -29,6 +29,12 @@ async def is_command(message: Message) -> bool:
     return (message.text or message.caption or "").startswith("/")
 
 
+async def is_private(event: Message | CallbackQuery) -> bool:
+    """Sent in (or pressed under a message of) a private chat with the bot: not a group."""
+    message = event if isinstance(event, Message) else event.message
+    return message is not None and message.chat.type == "private"
+
+
 def addressed(message: Message) -> bool:
     """A reply, or a message ending in ?/？ or naming someone (the bot, maybe): what the draw
     dialogue, the FAQ and private notes may be waiting for (a few percent of chatter)."""

@@ -18,6 +18,7 @@ from handlers import (
     orders,
     points,
     posts,
+    private,
     pushes,
     referrals,
     refusal,
@@ -40,6 +41,7 @@ def feature_routers() -> list[Router]:
     commands.message.middleware(CommandMiddleware())  # sender-only scope; `once` handlers
     # `refusal` comes last: it answers admin commands that no admin-only handler took.
     commands.include_routers(
+        private.create_router(),  # a group's commands sent privately: none reaches a feature
         welcome.create_router(),  # its /start rules<chat> (the Rules button) before `start`
         shop.create_router(),  # its /start r<id> and /start coupons, before `start`
         orders.create_router(),

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import usage_reply
-from bot.filters import refuses_chatter
+from bot.filters import is_private, refuses_chatter
 from bot.middlewares.database import commit_so_far
 from services.chats import ChatProfile
 from services.checkins import (
@@ -29,6 +29,7 @@ from services.checkins import (
 )
 from views.keyboards import CheckinButton, checkin_keyboard
 from views.numbers import number
+from views.private import sign_in_in_the_group
 from workflows.quiet import QuietMode
 
 
@@ -68,6 +69,12 @@ async def checkin_command(
         await message.reply(await make_up(checkins, chat_profile, user))
         return
     await sign_by_message(message, sign_ins, session, chat_profile)
+
+
+async def keyword_in_private(message: Message) -> None:
+    """签到 in a private chat: a sign-in is a public act (today's rank), so it earns nothing
+    here and the member hears where it happens."""
+    await message.reply(sign_in_in_the_group())
 
 
 async def checkin_keyword(
@@ -212,6 +219,7 @@ def ranked(rows: list[StreakRow], detail: Callable[[int], str] | None) -> list[s
 def create_router() -> Router:
     router = Router(name="checkin")
     router.message.register(checkin_command, Command("checkin"))
+    router.message.register(keyword_in_private, is_keyword, is_private)
     router.message.register(checkin_keyword, is_keyword)
     router.callback_query.register(checkin_button, CheckinButton.filter())
     return router

@@ -162,14 +162,16 @@ async def own_points(
         name = message.from_user.full_name
         await message.reply(await render_history(points, chat_profile, message.from_user.id, name))
         return
-    balance = await points.balance(message.chat.id, message.from_user.id)
-    await message.reply(
-        ngettext(
-            "Your balance: {points} point (lifetime {lifetime}).",
-            "Your balance: {points} points (lifetime {lifetime}).",
-            balance.points,
-        ).format(points=number(balance.points), lifetime=number(balance.lifetime_points))
-    )
+    await message.reply(await render_balance(points, chat_profile.id, message.from_user.id))
+
+
+async def render_balance(points: PointsService, chat_id: int, user_id: int) -> str:
+    balance = await points.balance(chat_id, user_id)
+    return ngettext(
+        "Your balance: {points} point (lifetime {lifetime}).",
+        "Your balance: {points} points (lifetime {lifetime}).",
+        balance.points,
+    ).format(points=number(balance.points), lifetime=number(balance.lifetime_points))
 
 
 async def render_history(

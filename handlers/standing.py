@@ -18,7 +18,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from bot.commands import usage_reply
-from bot.config import Settings
 from services.campaigns import CampaignService, last_minute, multiplier_text
 from services.chats import ChatProfile
 from services.messages import MessageTally
@@ -28,7 +27,6 @@ from services.referrals import ReferralService
 from services.shop import ShopService
 from services.tiers import BY_SPEND, TierService, standing, tier_figure
 from views.keyboards import Button
-from views.miniapp import mini_app_invitation, mini_app_keyboard
 from views.numbers import MEDALS, number, yuan
 from views.orders import member_order_lines
 
@@ -63,14 +61,9 @@ async def me(
     shop: ShopService,
     orders: OrderService,
     i18n: I18n,
-    settings: Settings,
 ) -> None:
-    """/me, or /me in reply to someone: balance, tier, rank, streak, messages, referrals; in
-    a private chat, the Mini App's card when the web is served over https."""
-    if message.chat.type == "private" and settings.mini_app_url is not None:
-        await message.answer(mini_app_invitation(), reply_markup=mini_app_keyboard(
-            settings.mini_app_url))  # fmt: skip
-        return
+    """/me, or /me in reply to someone: balance, tier, rank, streak, messages, referrals (a
+    private /me is `handlers/private.py`'s)."""
     replied = message.reply_to_message.from_user if message.reply_to_message else None
     user = replied or message.from_user
     if user is None:
@@ -78,16 +71,35 @@ async def me(
     if user.is_bot:
         await message.reply(_("Bots don't collect points."))
         return
-    member = await points.member(message.chat.id, user.id)
+    await message.reply(
+        await render_me(
+            chat_profile, user, points, tiers, tally, referrals, campaigns, shop, orders,
+            i18n.current_locale,
+        )
+    )  # fmt: skip
+
+
+async def render_me(
+    chat_profile: ChatProfile,
+    user: User,
+    points: PointsService,
+    tiers: TierService,
+    tally: MessageTally,
+    referrals: ReferralService,
+    campaigns: CampaignService,
+    shop: ShopService,
+    orders: OrderService,
+    language: str,
+) -> str:
+    """A member's standing in a group, as /me says it (in the group, or privately)."""
+    chat_id = chat_profile.id
+    member = await points.member(chat_id, user.id)
     lifetime = member.lifetime_points if member else 0
-    ladder = await tiers.ladder(message.chat.id)
+    ladder = await tiers.ladder(chat_id)
     figure = tier_figure(member, chat_profile.order_rules.tier_basis)
     place = standing(ladder, figure)
-    language = i18n.current_locale
-    rank = await points.position(message.chat.id, chat_profile.timezone, Period.ALL, user.id)
-    messages = (member.message_count if member else 0) + tally.unwritten_count(
-        message.chat.id, user.id
-    )
+    rank = await points.position(chat_id, chat_profile.timezone, Period.ALL, user.id)
+    messages = (member.message_count if member else 0) + tally.unwritten_count(chat_id, user.id)
     streak = member.streak if member else 0
     lines = [
         f"<b>{escape(user.full_name)}</b>",
@@ -112,7 +124,7 @@ async def me(
         + " · "
         + _("💬 Messages: {messages}").format(messages=number(messages)),
     ]
-    running = await campaigns.running(message.chat.id)
+    running = await campaigns.running(chat_id)
     if running is not None:
         ends = last_minute(running, chat_profile.timezone)
         lines.append(
@@ -122,21 +134,21 @@ async def me(
                 end=f"{ends:%m-%d %H:%M}",
             )
         )
-    invited = await referrals.counts(message.chat.id, user.id)
+    invited = await referrals.counts(chat_id, user.id)
     if invited.confirmed or invited.pending:
         lines.append(
             _("🤝 Referrals: {confirmed} confirmed, {pending} waiting").format(
                 confirmed=invited.confirmed, pending=invited.pending
             )
         )
-    redeemed = await shop.redeemed_count(message.chat.id, user.id)
+    redeemed = await shop.redeemed_count(chat_id, user.id)
     if redeemed:
         lines.append(
             ngettext("🎟 Redeemed: {n} reward · /mycoupons", "🎟 Redeemed: {n} rewards · /mycoupons",
                      redeemed).format(n=number(redeemed))
         )  # fmt: skip
-    lines += member_order_lines(await orders.of_member(message.chat.id, user.id))
-    await message.reply("\n".join(lines))
+    lines += member_order_lines(await orders.of_member(chat_id, user.id))
+    return "\n".join(lines)
 
 
 def progress_bar(done: float) -> str:

@@ -60,6 +60,6 @@ class TrackingMiddleware(BaseMiddleware):
         return await handler(event, data)
 
     def _is_member(self, chat: Chat, user: User) -> bool:
-        if user.is_bot or chat.type == "channel":
+        if user.is_bot or chat.type in ("channel", "private"):  # a private chat is no group
             return False
         return self.directory.needs_sighting(chat.id, user.id)

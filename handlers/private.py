@@ -1,0 +1,167 @@
+"""A private chat is not a group. Sent privately, /me and /points answer for one of the
+member's groups (the only one, or the one picked); a sign-in says it happens in the group;
+every other group command says it works in a group. Nothing here earns or records anything.
+
+First in the commands table: the group features after it never see these commands privately,
+so none of them can treat a private chat as a group of one.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message, User
+from aiogram.utils.i18n import I18n
+
+from bot.commands import COMMANDS, usage_reply
+from bot.config import Settings
+from bot.filters import is_private
+from handlers.points import parse, render_balance, render_history
+from handlers.standing import render_me
+from services.campaigns import CampaignService
+from services.chats import ChatService
+from services.messages import MessageTally
+from services.orders import OrderService
+from services.points import PointsService
+from services.referrals import ReferralService
+from services.shop import ShopService
+from services.tiers import TierService
+from views.miniapp import mini_app_invitation, mini_app_keyboard
+from views.private import (
+    Asked,
+    GroupChoice,
+    for_group,
+    group_keyboard,
+    in_the_group,
+    no_group_yet,
+    not_in_that_group,
+    pick_a_group,
+    sign_in_in_the_group,
+)
+
+# Commands with a meaning of their own in a private chat (their routers answer them there).
+PRIVATE_MEANINGS = frozenset(
+    {"start", "help", "console", "bind", "unbind", "unsubscribe", "subscribe", "mycoupons", "shop"}
+)
+PICKED = ("me", "points")  # answered here for one of the member's groups
+GROUP_ONLY = tuple(
+    spec.name
+    for spec in COMMANDS
+    if spec.name not in PRIVATE_MEANINGS and spec.name not in (*PICKED, "checkin")
+)
+
+
+async def in_a_group(message: Message, command: CommandObject) -> None:
+    await message.reply(in_the_group(command.command.lower()))
+
+
+async def sign_in_elsewhere(message: Message) -> None:
+    """/checkin privately, any form (the keywords are `handlers/checkin.py`'s)."""
+    await message.reply(sign_in_in_the_group())
+
+
+async def my_groups(
+    message: Message,
+    command: CommandObject,
+    orders: OrderService,
+    chats: ChatService,
+    settings: Settings,
+    points: PointsService,
+    tiers: TierService,
+    tally: MessageTally,
+    referrals: ReferralService,
+    campaigns: CampaignService,
+    shop: ShopService,
+    i18n: I18n,
+) -> None:
+    """/me, /points, /points history privately: for the member's one group, else a picker."""
+    user = message.from_user
+    if user is None:
+        return
+    asked: Asked
+    if command.command.lower() == "me":
+        if settings.mini_app_url is not None:  # the card shows every group at once
+            keyboard = mini_app_keyboard(settings.mini_app_url)
+            await message.answer(mini_app_invitation(), reply_markup=keyboard)
+            return
+        asked = "me"
+    else:
+        request = parse(command.args)
+        if request is None or request.kind == "adjust" or request.target is not None:
+            await message.reply(in_the_group("points") if request else usage_reply("points"))
+            return
+        asked = request.kind
+    groups = await orders.groups_of(user.id)
+    if not groups:
+        await message.reply(no_group_yet())
+    elif len(groups) > 1:
+        await message.reply(pick_a_group(len(groups)), reply_markup=group_keyboard(asked, groups))
+    else:
+        (chat_id, _title), = groups  # fmt: skip
+        text = await answer_for(asked, chat_id, user, chats, points, tiers, tally, referrals,
+                                campaigns, shop, orders, i18n)  # fmt: skip
+        await message.reply(text or not_in_that_group())
+
+
+async def group_picked(
+    query: CallbackQuery,
+    callback_data: GroupChoice,
+    orders: OrderService,
+    chats: ChatService,
+    points: PointsService,
+    tiers: TierService,
+    tally: MessageTally,
+    referrals: ReferralService,
+    campaigns: CampaignService,
+    shop: ShopService,
+    i18n: I18n,
+) -> None:
+    """A group picked under a private /me or /points: answered for it if the presser is (still)
+    a member there; the picker stays, to pick another."""
+    member_of = {chat_id for chat_id, _title in await orders.groups_of(query.from_user.id)}
+    if callback_data.chat not in member_of or not isinstance(query.message, Message):
+        await query.answer(not_in_that_group())
+        return
+    text = await answer_for(
+        callback_data.asked, callback_data.chat, query.from_user, chats, points, tiers, tally,
+        referrals, campaigns, shop, orders, i18n,
+    )  # fmt: skip
+    await query.answer()
+    await query.message.answer(text or not_in_that_group())
+
+
+async def answer_for(
+    asked: Asked,
+    chat_id: int,
+    user: User,
+    chats: ChatService,
+    points: PointsService,
+    tiers: TierService,
+    tally: MessageTally,
+    referrals: ReferralService,
+    campaigns: CampaignService,
+    shop: ShopService,
+    orders: OrderService,
+    i18n: I18n,
+) -> str | None:
+    """What the command says of the group, headed by its title; None if it is not known."""
+    profile = await chats.profile(chat_id)
+    if profile is None or not profile.is_group:
+        return None
+    if asked == "me":
+        text = await render_me(profile, user, points, tiers, tally, referrals, campaigns, shop,
+                               orders, i18n.current_locale)  # fmt: skip
+    elif asked == "history":
+        text = await render_history(points, profile, user.id, user.full_name)
+    else:
+        text = await render_balance(points, profile.id, user.id)
+    return for_group(profile.title, text)
+
+
+def create_router() -> Router:
+    router = Router(name="private")
+    router.message.register(in_a_group, Command(*GROUP_ONLY), is_private)
+    router.message.register(sign_in_elsewhere, Command("checkin"), is_private)
+    router.message.register(my_groups, Command(*PICKED), is_private)
+    router.callback_query.register(group_picked, GroupChoice.filter(), is_private)
+    return router
