@@ -9,7 +9,6 @@ its line was refused, by line number. Amounts are kept in fen (分), exactly.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import re
@@ -42,7 +41,7 @@ from models.base import UTCDateTime
 from models.queries import insert_for
 from services.chats import OrderRules
 from services.clock import Clock
-from services.files import NotText, text_stream
+from services.files import MixedEncoding, NotText, csv_rows, text_stream
 from services.members import ensure_members
 from services.outbox import Kind, OutboxRow, OutboxService
 from services.points import TAKEN_BACK, Award, PointsService, times
@@ -93,12 +92,17 @@ STATUSES = {
 
 class OrderFileError(ValueError):
     """The file as a whole cannot be read: `reason` is too big, not text, empty, too many
-    rows, or columns (`missing` names the fields no column carries)."""
+    rows, columns (`missing` names the fields no column carries), mixed encoding (`line` is
+    the first not in `encoding`, the file's) or too long (a field of the header, `line` 1)."""
 
-    def __init__(self, reason: str, missing: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, reason: str, missing: tuple[str, ...] = (), *, line: int = 0, encoding: str = ""
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.missing = missing
+        self.line = line
+        self.encoding = encoding
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ class OrderLine:
 @dataclass(frozen=True, slots=True)
 class RefusedLine:
     line: int
-    reason: str  # order id, buyer, amount, status, paid at, refund, twice
+    reason: str  # order id, buyer, amount, status, paid at, refund, twice, too long
 
 
 def read_orders(data: bytes, timezone: str) -> Iterator[OrderLine | RefusedLine]:
@@ -135,11 +139,15 @@ def read_orders(data: bytes, timezone: str) -> Iterator[OrderLine | RefusedLine]
     if len(data) > MAX_FILE_BYTES:
         raise OrderFileError("too big")
     try:
-        rows = csv.reader(text_stream(data))
+        rows = csv_rows(text_stream(data))
+    except MixedEncoding as mixed:
+        raise OrderFileError("mixed encoding", line=mixed.line, encoding=mixed.encoding) from None
     except NotText:
         raise OrderFileError("not text") from None
-    header = next(rows, None)
-    if header is None or not any(cell.strip() for cell in header):
+    header = next(rows, [])
+    if header is None:
+        raise OrderFileError("too long", line=1)
+    if not any(cell.strip() for cell in header):
         raise OrderFileError("empty")
     where = _columns(header)
     missing = tuple(name for name in REQUIRED if name not in where)
@@ -149,16 +157,16 @@ def read_orders(data: bytes, timezone: str) -> Iterator[OrderLine | RefusedLine]
 
 
 def _orders(
-    rows: Iterator[list[str]], where: dict[str, int], zone: ZoneInfo
+    rows: Iterator[list[str] | None], where: dict[str, int], zone: ZoneInfo
 ) -> Iterator[OrderLine | RefusedLine]:
     count = 0
     for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
+        if row is not None and not any(cell.strip() for cell in row):
             continue
         count += 1
         if count > MAX_ROWS:
             raise OrderFileError("too many rows")
-        yield _order(line, row, where, zone)
+        yield RefusedLine(line, "too long") if row is None else _order(line, row, where, zone)
 
 
 def _columns(header: list[str]) -> dict[str, int]:

@@ -10,7 +10,6 @@ row is locked first, so redemptions of one reward queue on it and stock never go
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ from models.queries import insert_for
 from services.batching import PointsDesk
 from services.chats import ChatService
 from services.clock import Clock, local_day, start_of
-from services.files import NotText, decode_text
+from services.files import MixedEncoding, NotText, csv_rows, decode_text
 from services.outbox import Kind, OutboxService
 from services.points import NotEnoughPoints, PointsService
 from services.tiers import Tier, TierService, standing, tier_figure
@@ -56,12 +55,15 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud an
 
 class ShopInputError(ValueError):
     """`part` of an admin's command is wrong: name, price, stock, limit, per, min_tier, kind,
-    valid, prefix, count, file (`detail` says why), or an option given twice."""
+    valid, prefix, count, file (`detail` says why; of a mixed encoding, `line` is the first
+    not in `encoding`, the file's), or an option given twice."""
 
-    def __init__(self, part: str, detail: str = "") -> None:
+    def __init__(self, part: str, detail: str = "", *, line: int = 0, encoding: str = "") -> None:
         super().__init__(part)
         self.part = part
         self.detail = detail
+        self.line = line
+        self.encoding = encoding
 
 
 class RewardNotFound(LookupError):
@@ -231,19 +233,27 @@ def read_codes(data: bytes) -> CodeFile:
         raise ShopInputError("file", "too big")
     try:
         text = decode_text(data)
+    except MixedEncoding as mixed:
+        raise ShopInputError(
+            "file", "mixed encoding", line=mixed.line, encoding=mixed.encoding
+        ) from None
     except NotText:
         raise ShopInputError("file", "not text") from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = list(csv_rows(io.StringIO(text, newline="")))  # None: a field over the csv limit
     if len(rows) > MAX_FILE_LINES:
         raise ShopInputError("file", "too many lines")
     column, first = 0, 0
-    if rows and any(cell.strip().casefold() in CODE_HEADERS for cell in rows[0]):
-        column = next(i for i, c in enumerate(rows[0]) if c.strip().casefold() in CODE_HEADERS)
+    header = rows[0] if rows else None
+    if header is not None and any(cell.strip().casefold() in CODE_HEADERS for cell in header):
+        column = next(i for i, c in enumerate(header) if c.strip().casefold() in CODE_HEADERS)
         first = 1
     codes: list[tuple[int, str]] = []
     refused: list[tuple[int, str]] = []
     seen: set[str] = set()
     for line, row in enumerate(rows[first:], start=first + 1):
+        if row is None:
+            refused.append((line, "too long"))
+            continue
         cell = row[column].strip() if column < len(row) else ""
         if not cell:
             if any(value.strip() for value in row):

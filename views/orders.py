@@ -38,6 +38,7 @@ def refusal_reason(reason: str) -> str:
         "paid at": _("the payment time is not a date"),
         "refund": _("the refund is more than the amount"),
         "twice": _("the same order id with another amount"),
+        "too long": _("a field is too long"),
     }.get(reason, reason)
 
 
@@ -46,6 +47,14 @@ def file_problem(error: OrderFileError) -> str:
         return _("The file has no column for: {fields}. fanbot reads Taobao/Tmall exports "
                  "(订单编号, 买家会员名, 买家实际支付金额) or order_id,buyer,amount.").format(
             fields=", ".join(error.missing))  # fmt: skip
+    if error.reason == "mixed encoding":
+        return _("Line {line} is not {encoding} like the lines before it: save the whole "
+                 "file in one encoding (UTF-8) and send it again.").format(
+            line=error.line, encoding=error.encoding)  # fmt: skip
+    if error.reason == "too long":
+        return _("Line {line}: a field is too long; that is no order export.").format(
+            line=error.line
+        )
     return {
         "too big": _("The file is over 20 MB; split it."),
         "not text": _("That file is not text: send the CSV export (UTF-8 or GBK)."),

@@ -360,6 +360,10 @@ def why(reason: str) -> str:
 
 
 def input_problem(bad: ShopInputError) -> str:
+    if bad.part == "file" and bad.detail == "mixed encoding":
+        return _("Line {line} is not {encoding} like the lines before it: save the whole "
+                 "file in one encoding (UTF-8) and send it again.").format(
+            line=bad.line, encoding=bad.encoding)  # fmt: skip
     if bad.part == "file":
         return {
             "too big": _("The file is over 1 MB; split it."),
