@@ -18,6 +18,7 @@ from aiogram.utils.backoff import Backoff
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import BaseRequest, StreamResponse
 
 from bot.app import Services, create_bot, create_dispatcher
@@ -42,6 +43,36 @@ class RedactedAccessLogger(AbstractAccessLogger):
             '%s "%s %s" %s %.1f ms', request.remote, request.method, path, response.status,
             time * 1000,
         )  # fmt: skip
+
+
+class MalformedRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse (a header over 8 KB, a broken request line) as an
+    error with a traceback, though it answers 400: on the open internet that is noise, so it is
+    one warning line, without the bytes read (a header may hold a cookie)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = "malformed request from %s, answered %s: %s"
+            record.args = (request_address(record), error.code, type(error).__name__)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def request_address(record: logging.LogRecord) -> object:
+    return record.args[0] if isinstance(record.args, tuple) and record.args else None
+
+
+# The servers' own log (not aiohttp.server): what it says of malformed requests is filtered.
+request_log = logging.getLogger(f"{__name__}.requests")
+request_log.addFilter(MalformedRequests())
+
+
+def runner_for(app: web.Application) -> web.AppRunner:
+    """How every server of fanbot runs: access lines without secrets, malformed requests as
+    warnings."""
+    return web.AppRunner(app, access_log_class=RedactedAccessLogger, logger=request_log)
 
 
 class WebhookHandler(SimpleRequestHandler):
@@ -165,7 +196,7 @@ async def serving_web(
 
 @asynccontextmanager
 async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[None]:
-    runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
+    runner = runner_for(app)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -210,7 +241,7 @@ async def serve_webhook(
     secret = settings.webhook_secret.get_secret_value()
     app = web.Application(client_max_size=_largest_body(settings))
     add_webhook_routes(app, settings, services, bot, dispatcher)
-    runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
+    runner = runner_for(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()

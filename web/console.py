@@ -132,7 +132,7 @@ class Console:
     async def logout(self, request: web.Request) -> web.StreamResponse:
         session = self.site.session(request)
         if session is not None:
-            self.site.check_form(request, await request.post(), session)
+            self.site.check_form(request, await self.site.fields(request), session)
         response = web.HTTPSeeOther("/console")
         self.site.log_out(response)
         return response

@@ -193,14 +193,25 @@ class Site:
         session = self.session(request)
         if session is None:
             raise web.HTTPSeeOther("/console")
+        form = await self.fields(request)
+        self.check_form(request, form, session)
+        return form
+
+    async def fields(
+        self, request: web.Request
+    ) -> MultiDictProxy[str | bytes | bytearray | FileField]:
+        """The body as a form: 413 past a file of codes' size, 400 for a body that is no form
+        (aiohttp raises ValueError for a multipart body without its boundary)."""
         try:
-            form = await request.post()
+            return await request.post()
         except web.HTTPRequestEntityTooLarge:
             raise web.HTTPRequestEntityTooLarge(
                 MAX_REQUEST, text=_("That is too large: a file of codes may be up to 1 MB.")
             ) from None
-        self.check_form(request, form, session)
-        return form
+        except ValueError:
+            raise web.HTTPBadRequest(
+                text=_("This form could not be read: reload the page.")
+            ) from None
 
     def check_form(self, request: web.Request, form: Any, session: Session) -> None:
         """A form must carry its session's CSRF token and come from our own origin."""
