@@ -79,7 +79,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "bind",
         __("Bind your shop nickname (买家会员名): your orders earn points"),
-        usage="/bind <shop nickname> · /bind @user <nickname> (admins)",
+        usage=(
+            "/bind <shop nickname> <order number> <amount> (privately) · "
+            "/bind @user <nickname> (admins)"
+        ),
     ),
     CommandSpec("unbind", __("Unbind a shop nickname"), usage="/unbind <shop nickname>"),
     CommandSpec(

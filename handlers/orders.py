@@ -8,8 +8,8 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject
-from aiogram.types import Document, Message
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Document, Message, User
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,21 +18,35 @@ from bot.commands import problem_reply, usage_reply
 from bot.filters import IsAdmin
 from bot.i18n import language_of
 from bot.middlewares.commands import ONCE
-from handlers.refusal import not_seen_here
+from handlers.refusal import admins_only, not_seen_here
 from services.chats import ChatProfile, ChatService
+from services.clock import local_day
 from services.members import find_member
 from services.orders import (
+    MAX_BIND_TRIES,
     MAX_BUYER,
     MAX_FILE_BYTES,
+    BindStatus,
+    Bound,
     OrderFileError,
     OrderLine,
+    OrderProof,
     OrderService,
     OrderStatus,
     Source,
     amount_in_fen,
 )
 from views.numbers import yuan
-from views.orders import bound_text, file_problem, import_text, recorded_text
+from views.orders import (
+    bind_privately,
+    bind_prompt,
+    bound_text,
+    file_problem,
+    import_text,
+    no_match_text,
+    recorded_text,
+    too_many_tries_text,
+)
 from workflows.orders import OrderDesk
 
 AMOUNT = r"[¥￥]?[\d,]+(?:\.\d{1,2})?"  # read exactly by `amount_in_fen`
@@ -43,6 +57,8 @@ ORDER = re.compile(
 REFUND = re.compile(rf"^refund\s+(?P<order_id>\S{{1,64}})(?:\s+(?P<amount>{AMOUNT}))?$")
 IMPORT = re.compile(r"^/orders(?:@\w+)?\s+import\s*$", re.IGNORECASE)
 ADMIN_BIND = re.compile(r"^(?P<target>@\w{3,32}|\d{3,20})\s+(?P<nickname>\S.*)$")
+# A member's proof: the nickname (spaces allowed), an order's number and its amount, last.
+PROOF = re.compile(rf"^(?P<nickname>\S.*?)\s+(?P<order_id>\S{{1,64}})\s+(?P<amount>{AMOUNT})$")
 
 
 async def orders_command(
@@ -181,57 +197,107 @@ async def bind_command(
     bot: Bot,
     admin_cache: AdminCache,
 ) -> None:
-    """/bind <shop nickname> (a member, here or privately) · /bind @user <nickname> (an admin)"""
+    """/bind @user <nickname> (an admin, in the group) · /bind <nickname> <order number>
+    <amount> (a member, privately: the group's /bind sends them there)"""
     user = message.from_user
-    nickname = (command.args or "").strip()
     if user is None:
         return
-    if not nickname or len(nickname) > MAX_BUYER or not nickname.isprintable():
+    args = (command.args or "").strip()
+    if message.chat.type == "private":
+        await bind_with_proof(message, user, args, orders, chats, chat_profile, bot, admin_cache)
+        return
+    target = ADMIN_BIND.match(args)
+    if target is None:
+        text, markup = bind_privately((await bot.me()).username or "")
+        await message.reply(text, reply_markup=markup)
+        return
+    if not await admin_cache.is_admin(bot, message.chat, user, message):
+        await admins_only(message)  # the admin's form, from a member
+        return
+    nickname = target["nickname"].strip()
+    if len(nickname) > MAX_BUYER or not nickname.isprintable():
         await message.reply(usage_reply("bind"))
         return
-    if message.chat.type == "private":
-        await bind_everywhere(message, user.id, nickname, orders, chats, language_of(user))
+    member = await find_member(session, message.chat.id, target["target"])
+    if member is None:
+        await message.reply(not_seen_here(target["target"]))
         return
-    is_admin = await admin_cache.is_admin(bot, message.chat, user, message)
-    target = ADMIN_BIND.match(nickname) if is_admin else None
-    if target is not None:
-        member = await find_member(session, message.chat.id, target["target"])
-        if member is None:
-            await message.reply(not_seen_here(target["target"]))
-            return
-        user_id, nickname = member.user_id, target["nickname"].strip()
-    else:
-        user_id = user.id
     bound = await orders.bind(
-        message.chat.id, user_id, nickname, by=user.id, rules=chat_profile.order_rules,
-        timezone=chat_profile.timezone, admin=target is not None, language=language_of(user),
+        message.chat.id, member.user_id, nickname, by=user.id, rules=chat_profile.order_rules,
+        timezone=chat_profile.timezone, admin=True,
     )  # fmt: skip
     await message.reply(bound_text(bound))
 
 
-async def bind_everywhere(
+async def bind_with_proof(
     message: Message,
-    user_id: int,
-    nickname: str,
+    user: User,
+    args: str,
     orders: OrderService,
     chats: ChatService,
-    language: str | None,
+    chat_profile: ChatProfile,
+    bot: Bot,
+    admin_cache: AdminCache,
 ) -> None:
-    """Privately, a nickname is bound in every group the member is in."""
-    groups = await orders.groups_of(user_id)
+    """Privately: the nickname is bound in each of the member's groups where the proof is one
+    of its orders; a few tries a day (counted right or wrong, before the check)."""
+    found = PROOF.match(args)
+    amount = amount_in_fen(found["amount"]) if found else None
+    nickname = found["nickname"].strip() if found else ""
+    if found is None or not amount or len(nickname) > MAX_BUYER or not nickname.isprintable():
+        named = args if args and ADMIN_BIND.match(args) is None and len(args) <= MAX_BUYER else None
+        await message.reply(bind_prompt(named if named and named.isprintable() else None,
+                                        MAX_BIND_TRIES))  # fmt: skip
+        return
+    groups = await orders.groups_of(user.id)
     if not groups:
         await message.reply(_("I haven't seen you in any group yet: write there first."))
         return
+    used = await orders.count_try(user.id, local_day(orders.clock.now(), chat_profile.timezone))
+    if used > MAX_BIND_TRIES:
+        await message.reply(too_many_tries_text(MAX_BIND_TRIES))
+        return
+    proof = OrderProof(found["order_id"], amount)
     replies = []
     for chat_id, title in groups:
         profile = await chats.profile(chat_id)
         assert profile is not None
         bound = await orders.bind(
-            chat_id, user_id, nickname, by=user_id, rules=profile.order_rules,
-            timezone=profile.timezone, language=language,
+            chat_id, user.id, nickname, by=user.id, rules=profile.order_rules,
+            timezone=profile.timezone, proof=proof, language=language_of(user),
         )  # fmt: skip
-        replies.append(bound_text(bound, title))
-    await message.reply("\n".join(replies))
+        if bound.status is BindStatus.NO_MATCH:
+            continue
+        told = bound.status is not BindStatus.TAKEN or await tell_admins(
+            bound, user.id, profile, orders, bot, admin_cache
+        )
+        replies.append(bound_text(bound, title if len(groups) > 1 else None, admins_told=told))
+    await message.reply(
+        "\n".join(replies) if replies else no_match_text(nickname, MAX_BIND_TRIES - used)
+    )
+
+
+async def tell_admins(
+    bound: Bound,
+    claimant: int,
+    profile: ChatProfile,
+    orders: OrderService,
+    bot: Bot,
+    admin_cache: AdminCache,
+) -> bool:
+    """A proven claim on a nickname another member holds goes to the group's admins."""
+    try:
+        admins = await admin_cache.admins_of(bot, bound.chat_id)
+    except TelegramAPIError:  # the bot was removed: the log channel may still hear
+        admins = frozenset()
+    return await orders.tell_claimed(
+        bound, claimant, admins=admins, log_channel=profile.moderation.log_channel
+    )
+
+
+async def bind_by_link(message: Message) -> None:
+    """`/start bind`: the link a member's /bind in the group gave; what proof to send."""
+    await message.answer(bind_prompt(None, MAX_BIND_TRIES))
 
 
 async def unbind_command(
@@ -269,6 +335,8 @@ def create_router() -> Router:
     router = Router(name="orders")
     router.message.register(orders_command, Command("orders"), IsAdmin(), flags=ONCE)
     router.message.register(order_command, Command("order"), IsAdmin(), flags=ONCE)
+    # The link a member's /bind in the group gives; before the `start` router.
+    router.message.register(bind_by_link, CommandStart(deep_link=True, magic=F.args == "bind"))
     router.message.register(bind_command, Command("bind"), flags=ONCE)
     router.message.register(unbind_command, Command("unbind"), F.chat.type != "private",
                             flags=ONCE)  # fmt: skip

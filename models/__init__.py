@@ -10,7 +10,7 @@ from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
 from models.moderation import Ban, MemberWarning, ModAction, NetworkMember, Verification
-from models.order import BuyerBinding, Order, Push
+from models.order import BindTry, BuyerBinding, Order, Push
 from models.outbox import OutboxMessage
 from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
@@ -25,6 +25,7 @@ __all__ = [
     "DAY_COUNTERS",
     "Ban",
     "Base",
+    "BindTry",
     "BuyerBinding",
     "CadenceRun",
     "Campaign",

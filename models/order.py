@@ -65,7 +65,12 @@ class Order(Base):
 
 
 class BuyerBinding(Base):
-    """A shop nickname (买家会员名) bound to one member of a group: their orders are theirs."""
+    """A shop nickname (买家会员名) bound to one member of a group: their orders are theirs.
+
+    `proof` says how it was bound: `order` (the member gave the number and amount of one of the
+    nickname's orders, `proof_order`), `admin` (an admin bound it), or `unproven` (bound by a
+    member's word alone, before proof was asked: kept, and named so when someone disputes it).
+    """
 
     __tablename__ = "buyer_bindings"
     __table_args__ = (Index("ix_buyer_bindings_member", "chat_id", "user_id"),)
@@ -76,6 +81,20 @@ class BuyerBinding(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     bound_by: Mapped[int] = mapped_column(BigInteger)  # the member, or the admin who bound it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    proof: Mapped[str] = mapped_column(String(16))
+    proof_order: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class BindTry(Base):
+    """A member's tries at proving a shop nickname on `day` (the bot's local day): a few a day,
+    counted in the database so that a restart or a second worker does not reset them. One row
+    a member, started afresh on a new day."""
+
+    __tablename__ = "bind_tries"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date)
+    tries: Mapped[int] = mapped_column(Integer)
 
 
 class Push(Base):

@@ -14,10 +14,10 @@ import hmac
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -27,12 +27,14 @@ from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
+    BindTry,
     BuyerBinding,
     Campaign,
     Chat,
     LedgerEntry,
     Member,
     Order,
+    OutboxMessage,
     Redemption,
     Reward,
     RewardCode,
@@ -285,11 +287,31 @@ class ImportReport:
     rows: int = 0
 
 
+MAX_BIND_TRIES = 5  # a member's proofs of a shop nickname a day, right or wrong
+
+
 class BindStatus(StrEnum):
     BOUND = "bound"
     ALREADY = "already"  # to this member before
     TAKEN = "taken"  # another member's: refused (an admin may move it)
     MOVED = "moved"  # an admin moved it from another member
+    NO_MATCH = "no match"  # the proof is no order of that nickname here: refused
+
+
+class BindProof(StrEnum):
+    """How a binding was made (`BuyerBinding.proof`)."""
+
+    ORDER = "order"  # the number and amount of one of the nickname's orders
+    ADMIN = "admin"
+    UNPROVEN = "unproven"  # a member's word alone, before proof was asked
+
+
+@dataclass(frozen=True, slots=True)
+class OrderProof:
+    """What a member gives to bind a nickname: one of its orders' number (订单编号) and amount."""
+
+    order_id: str
+    amount_fen: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +322,7 @@ class Bound:
     credited: int = 0  # waiting orders now theirs
     points: int = 0
     holder: int | None = None  # who holds it (taken) or held it (moved)
+    holder_proof: str | None = None  # how the holder bound it (taken)
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,8 +610,10 @@ class OrderService:
 
     async def _refund(self, order: Order, refunded_fen: int, timezone: str) -> None:
         """Refunded up to `refunded_fen` (refunds only grow): still pending, its points shrink
-        in proportion (to none); paid, that share is taken back."""
+        in proportion (to none); paid, that share is taken back. A member who was told of the
+        points hears what the refund took."""
         grown = refunded_fen - order.refunded_fen
+        before, state = payable(order), order.points_state
         order.refunded_fen = refunded_fen
         order.status = status_of(order.amount_fen, refunded_fen)
         order.updated_at = self.clock.now()
@@ -608,6 +633,8 @@ class OrderService:
                     ref=order.order_id, timezone=timezone,
                 )  # fmt: skip
         await self.session.flush()
+        if before > payable(order):
+            await self._tell_refunded(order, before - payable(order), state)
         gone = 1 if refunded_fen >= order.amount_fen else 0  # refunded in full: not an order
         await self.session.execute(
             update(Member)
@@ -617,6 +644,28 @@ class OrderService:
             )
         )
         await self._move_tiers(order.chat_id, [order.user_id], timezone, BY_SPEND)
+
+    async def _tell_refunded(self, order: Order, points: int, state: str) -> None:
+        """Privately, once per refund, what it took: points paid (taken back), or pending ones
+        the member was told of (cancelled). Points nobody announced go quietly, as they came;
+        in the language of the note that told of them."""
+        note = (
+            await self.session.execute(
+                select(OutboxMessage.status, OutboxMessage.payload).where(
+                    OutboxMessage.key == f"order_points:{order.id}"
+                )
+            )
+        ).one_or_none()
+        paid = state == PointsState.CONFIRMED
+        if not paid and (note is None or note.status != "sent"):
+            return  # the note is not out: it will show the order as it is then
+        if order.user_id is None or not await self._private_chats({order.user_id}):
+            return
+        await OutboxService(self.session, self.clock).add(
+            order.user_id, Kind.ORDER_REFUNDED, f"order_refunded:{order.id}:{order.refunded_fen}",
+            {"order_id": order.id, "refunded_fen": order.refunded_fen, "points": points,
+             "paid": paid, "language": note.payload.get("language") if note else None},
+        )  # fmt: skip
 
     async def take_back(
         self, chat_id: int, user_id: int, points: int, *, key: str, ref: str, timezone: str
@@ -674,26 +723,37 @@ class OrderService:
         rules: OrderRules,
         timezone: str,
         admin: bool = False,
+        proof: OrderProof | None = None,
         language: str | None = None,
     ) -> Bound:
         """Bind a shop nickname to a member: the orders waiting under it are credited to them
-        now. A nickname held by another member is refused (`TAKEN`), unless an admin moves
-        it (their orders credited before stay where they are)."""
+        now. A member proves it is theirs with one of its orders here (`NO_MATCH` when the
+        proof is none of them: a nickname without orders cannot be proven yet); an admin
+        needs no proof. A nickname held by another member is refused (`TAKEN`), unless an
+        admin moves it (their orders credited before stay where they are)."""
         key = buyer_key(nickname)
+        if not admin and (proof is None or not await self._proves(chat_id, key, proof)):
+            return Bound(BindStatus.NO_MATCH, chat_id, nickname.strip())
+        how = BindProof.ADMIN if admin else BindProof.ORDER
+        proof_order = proof.order_id if proof is not None and not admin else None
         held = await self.session.scalar(
             select(BuyerBinding)
             .where(BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key == key)
             .with_for_update()
         )
         if held is not None and held.user_id == user_id:
+            if held.proof == BindProof.UNPROVEN:  # proven now, by its holder
+                held.proof, held.proof_order = how.value, proof_order
             return Bound(BindStatus.ALREADY, chat_id, held.buyer, holder=user_id)
         if held is not None and not admin:
-            await self._tell_claimed(chat_id, held.user_id, user_id, key)
-            return Bound(BindStatus.TAKEN, chat_id, held.buyer, holder=held.user_id)
+            return Bound(
+                BindStatus.TAKEN, chat_id, held.buyer, holder=held.user_id, holder_proof=held.proof
+            )
         now = self.clock.now()
         if held is not None:
             previous = held.user_id
             held.user_id, held.bound_by, held.created_at = user_id, by, now
+            held.proof, held.proof_order = how.value, proof_order
             await self.session.flush()
         else:
             previous = None
@@ -701,7 +761,8 @@ class OrderService:
                 insert_for(self.session, BuyerBinding)
                 .values(
                     chat_id=chat_id, buyer_key=key, buyer=nickname.strip()[:MAX_BUYER],
-                    user_id=user_id, bound_by=by, created_at=now,
+                    user_id=user_id, bound_by=by, created_at=now, proof=how.value,
+                    proof_order=proof_order,
                 )
                 .on_conflict_do_nothing(index_elements=["chat_id", "buyer_key"])
                 .returning(BuyerBinding.user_id)
@@ -709,7 +770,7 @@ class OrderService:
             if inserted is None:  # another member bound it a moment ago
                 return await self.bind(
                     chat_id, user_id, nickname, by=by, rules=rules, timezone=timezone,
-                    admin=admin, language=language,
+                    admin=admin, proof=proof, language=language,
                 )  # fmt: skip
         waiting = list(
             await self.session.scalars(
@@ -727,13 +788,61 @@ class OrderService:
         status = BindStatus.MOVED if previous is not None else BindStatus.BOUND
         return Bound(status, chat_id, nickname.strip(), len(waiting), points, previous)
 
-    async def _tell_claimed(self, chat_id: int, holder: int, claimant: int, key: str) -> None:
-        """The admins hear, once per claimant and nickname, that a second member claims one
-        (in the group, without the nickname: a shop account is the member's own business)."""
-        await OutboxService(self.session, self.clock).add(
-            chat_id, Kind.BIND_CLAIMED, f"bind_claimed:{chat_id}:{claimant}:{key}"[:200],
-            {"holder": holder, "claimant": claimant},
+    async def _proves(self, chat_id: int, key: str, proof: OrderProof) -> bool:
+        """One of the group's orders has this number, this amount and this buyer."""
+        found = await self.session.scalar(
+            select(Order.id).where(
+                Order.chat_id == chat_id, Order.order_id == proof.order_id,
+                Order.buyer_key == key, Order.amount_fen == proof.amount_fen,
+            )
         )  # fmt: skip
+        return found is not None
+
+    async def count_try(self, user_id: int, day: date) -> int:
+        """Count one try at proving a nickname on `day` (before it is checked, so that tries
+        side by side are counted too); how many the member has made that day."""
+        table = BindTry.__table__.c
+        tries = await self.session.scalar(
+            insert_for(self.session, BindTry)
+            .values(user_id=user_id, day=day, tries=1)
+            .on_conflict_do_update(
+                index_elements=["user_id"],
+                set_={"tries": case((table.day == day, table.tries + 1), else_=1), "day": day},
+            )
+            .returning(BindTry.tries)
+        )
+        return int(tries or 0)
+
+    async def tell_claimed(
+        self, bound: Bound, claimant: int, *, admins: Collection[int], log_channel: int | None
+    ) -> bool:
+        """The admins hear, once per claimant and nickname, that a member proved a nickname
+        another member holds: in the group's log channel when it has one, else privately, each
+        admin who started the bot (never in the group). False when no admin can be told."""
+        assert bound.holder is not None
+        key = f"bind_claimed:{bound.chat_id}:{claimant}:{buyer_key(bound.buyer)}"
+        payload = {"group": bound.chat_id, "holder": bound.holder, "claimant": claimant,
+                   "buyer": bound.buyer, "holder_proof": bound.holder_proof}  # fmt: skip
+        if log_channel is not None:
+            rows = [OutboxRow(bound.chat_id, Kind.BIND_CLAIMED, key[:160], payload)]
+        else:
+            reachable = await self._private_chats(set(admins))
+            rows = [
+                OutboxRow(admin, Kind.BIND_CLAIMED, f"{key}:{admin}"[:160], payload)
+                for admin in sorted(reachable)
+            ]
+        await OutboxService(self.session, self.clock).add_many(rows)
+        return bool(rows)
+
+    async def _private_chats(self, user_ids: set[int]) -> set[int]:
+        """Those of the users who started the bot (their private chat is open)."""
+        return set(
+            await self.session.scalars(
+                select(Chat.id).where(
+                    Chat.id.in_(sorted(user_ids)), Chat.type == "private", Chat.active.is_(True)
+                )
+            )
+        )
 
     async def holder(self, chat_id: int, nickname: str) -> int | None:
         """The member a nickname is bound to here, if any."""

@@ -55,7 +55,12 @@ class Kind:
     GIFT_SENT = "gift_sent"  # privately, once an admin sent a gift: payload redemption_id
     # Privately, what a credited order earns and when it counts: payload order_id (the row)
     ORDER_POINTS = "order_points"
-    # In the group: a second member claims a bound shop nickname (payload holder, claimant)
+    # Privately, once per refund, the purchase points it cancelled or took back after the
+    # member heard of them: payload order_id, refunded_fen, points, paid, language
+    ORDER_REFUNDED = "order_refunded"
+    # To the admins (the group's log channel: the row is the group's; else each admin's private
+    # chat): a member proved a shop nickname another holds. Payload group, holder, claimant,
+    # buyer, holder_proof
     BIND_CLAIMED = "bind_claimed"
     # Privately, a targeted push or a post's early run: payload push_id
     PUSH = "push"
@@ -78,6 +83,8 @@ GRACE = {
     Kind.COUPON_REMINDER: timedelta(days=2),  # still before the coupon expires
     Kind.GIFT_SENT: timedelta(days=7),
     Kind.ORDER_POINTS: timedelta(days=2),
+    Kind.ORDER_REFUNDED: timedelta(days=7),
+    Kind.BIND_CLAIMED: timedelta(days=7),
     Kind.PUSH: timedelta(hours=12),  # a push is about today
     Kind.MOD_LOG: timedelta(days=7),
 }

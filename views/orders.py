@@ -8,6 +8,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -131,13 +132,17 @@ def recorded_text(tally: Tally, name: str, amount_fen: int, order_id: str) -> st
              points=number(tally.points))  # fmt: skip
 
 
-def bound_text(bound: Bound, group: str | None = None) -> str:
+def bound_text(bound: Bound, group: str | None = None, *, admins_told: bool = True) -> str:
     where = f" ({escape(group)})" if group else ""
     if bound.status is BindStatus.TAKEN:
+        if not admins_told:
+            return _("That shop nickname is bound to another member; an admin can move it.") + where
         return (
             _("That shop nickname is already bound to another member; the admins were told.")
             + where
         )
+    if bound.status is BindStatus.NO_MATCH:
+        return no_match_text(bound.buyer) + where
     if bound.status is BindStatus.ALREADY:
         return _("✅ {nickname} is already yours.").format(nickname=escape(bound.buyer)) + where
     text = _("✅ Shop nickname {nickname} bound.").format(nickname=escape(bound.buyer)) + where
@@ -182,11 +187,99 @@ def order_points_text(
              day=f"{day:%Y-%m-%d}")  # fmt: skip
 
 
-def bind_claimed_text(claimant: str) -> str:
+BIND_EXAMPLE = "/bind 小明爱喝茶 3012345678901234567 199.00"
+
+
+def bind_privately(bot_username: str) -> tuple[str, InlineKeyboardMarkup]:
+    """A member's /bind in the group: proof is given privately, through the bot's link."""
+    button = InlineKeyboardButton(
+        text=_("🔐 Bind privately"), url=f"https://t.me/{bot_username}?start=bind"
+    )
+    text = _("🔐 A shop nickname is bound with proof that it is yours: I'll ask for it privately.")
+    return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def bind_prompt(nickname: str | None, tries: int) -> str:
+    """What proof to send, privately (the deep link, /bind alone, or a nickname alone)."""
+    lead = (
+        _("🔐 To bind {nickname}, prove it is yours:").format(nickname=escape(nickname))
+        if nickname
+        else _("🔐 To bind your shop nickname, prove it is yours:")
+    )
+    return "\n".join([
+        lead,
+        _("send it with the order number (订单编号) and amount paid (实付款) of one of its orders "
+          "from the shop, e.g."),
+        f"<code>{escape(BIND_EXAMPLE)}</code>",
+        _("Both are in Taobao under 我的淘宝 → 已买到的宝贝 → 订单详情. An order counts once the "
+          "shop has imported it."),
+        ngettext("{n} try a day.", "{n} tries a day.", tries).format(n=number(tries)),
+    ])  # fmt: skip
+
+
+def no_match_text(nickname: str, left: int | None = None) -> str:
+    """A proof that is none of the nickname's orders: the same answer whether the nickname has
+    orders or not, so that nobody learns which nicknames bought."""
+    text = _("No order of {nickname} here has that number and amount. A new order counts once "
+             "the shop has imported it; an admin can also bind it for you.").format(
+        nickname=escape(nickname))  # fmt: skip
+    if left is None:
+        return text
+    return (
+        text
+        + " "
+        + ngettext("{n} try left today.", "{n} tries left today.", left).format(n=number(left))
+    )
+
+
+def too_many_tries_text(tries: int) -> str:
+    return ngettext(
+        "You have used today's {n} try at binding; try again tomorrow, or ask an admin.",
+        "You have used today's {n} tries at binding; try again tomorrow, or ask an admin.",
+        tries,
+    ).format(n=number(tries))
+
+
+def bind_claimed_text(
+    group: str, claimant: str, holder: str, nickname: str, holder_proof: str | None
+) -> str:
+    """To the admins: a member proved a nickname another member holds (HTML with no tags: a
+    log channel gets it unescaped, as plain text)."""
+    held = {
+        "unproven": _("bound before proof was asked"),
+        "admin": _("bound by an admin"),
+        "order": _("proven with an order too"),
+    }.get(holder_proof or "unproven", _("bound before proof was asked"))
     return _(
-        "⚠️ {name} claims a shop nickname another member has bound. An admin can move it with "
-        "/bind @user &lt;nickname&gt;."
-    ).format(name=escape(claimant))
+        "⚠️ {group}: {claimant} proved the shop nickname {nickname} with one of its orders, but "
+        "{holder} holds it ({held}). To move it, in the group: /bind @user {nickname}"
+    ).format(
+        group=escape(group), claimant=escape(claimant), nickname=escape(nickname),
+        holder=escape(holder), held=held,
+    )  # fmt: skip
+
+
+def order_refunded_text(
+    group: str, refunded_fen: int, amount_fen: int, points: int, paid: bool
+) -> str:
+    """Privately: a refund took purchase points the member had been told of, or been paid."""
+    if paid:
+        return ngettext(
+            "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} point is "
+            "taken back.",
+            "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} points are "
+            "taken back.",
+            points,
+        ).format(refunded=yuan(refunded_fen), amount=yuan(amount_fen), group=escape(group),
+                 points=number(points))  # fmt: skip
+    return ngettext(
+        "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} pending point "
+        "is cancelled.",
+        "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} pending "
+        "points are cancelled.",
+        points,
+    ).format(refunded=yuan(refunded_fen), amount=yuan(amount_fen), group=escape(group),
+             points=number(points))  # fmt: skip
 
 
 def sales_text(

@@ -12,6 +12,7 @@ No transaction is open while a request waits on the network.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -53,7 +54,7 @@ from views.announcements import (
 from views.cadence import render as render_cadence
 from views.draws import claim_keyboard, post_keyboard, render_post, render_result
 from views.moderation import channel_log_text
-from views.orders import bind_claimed_text, order_points_text
+from views.orders import bind_claimed_text, order_points_text, order_refunded_text
 from views.posts import PostMessage, post_message
 from views.pushes import push_message
 from views.rights import DELETE, PIN, TOPICS, rights_notice
@@ -138,6 +139,7 @@ class OutboxSender:
             Kind.COUPON_REMINDER: self._reward_delivery,
             Kind.GIFT_SENT: self._reward_delivery,
             Kind.ORDER_POINTS: self._order_points,
+            Kind.ORDER_REFUNDED: self._order_refunded,
             Kind.BIND_CLAIMED: self._bind_claimed,
             Kind.PUSH: self._push,
             Kind.MOD_LOG: self._mod_log,
@@ -462,11 +464,55 @@ class OutboxSender:
         text = channel_log_text(entry, profile.title, names, ZoneInfo(profile.timezone))
         return Delivery("", post=PostMessage(channel, text, None, None, None, None))
 
-    async def _bind_claimed(self, bot: Bot, profile: ChatProfile, rows: list[Due]) -> Delivery:
+    async def _bind_claimed(
+        self, bot: Bot, profile: ChatProfile, rows: list[Due]
+    ) -> Delivery | None:
+        """To the admins: privately (the row is an admin's private chat), or in the group's log
+        channel (the row is the group's). Never in the group itself."""
+        (row,) = rows
+        if "group" not in row.payload:
+            return None  # written before the alert went to the admins: never in the group
+        group_id = int(row.payload["group"])
+        holder, claimant = int(row.payload["holder"]), int(row.payload["claimant"])
+        async with self.background.session_pool() as session:
+            group = await self.background.services.chats(session).profile(group_id)
+            names = await display_names(session, group_id, [holder, claimant])
+        if group is None:
+            raise LookupError("no such group")
+        text = bind_claimed_text(
+            group.title, names.get(claimant, str(claimant)), names.get(holder, str(holder)),
+            str(row.payload["buyer"]), row.payload.get("holder_proof"),
+        )  # fmt: skip
+        if row.chat_id != group_id:
+            return Delivery(text)
+        channel = profile.moderation.log_channel
+        if channel is None:
+            return None  # turned off since
+        plain = html.unescape(text)  # a channel post is plain text, as the moderation log's
+        return Delivery("", post=PostMessage(channel, plain, None, None, None, None))
+
+    async def _order_refunded(
+        self, bot: Bot, profile: ChatProfile, rows: list[Due]
+    ) -> Delivery | None:
+        """Privately, what a refund took of the points the member was told of."""
         (row,) = rows
         async with self.background.session_pool() as session:
-            names = await display_names(session, profile.id, [int(row.payload["claimant"])])
-        return Delivery(bind_claimed_text(names.get(int(row.payload["claimant"]), "?")))
+            order = await self.background.services.orders(session).order(
+                int(row.payload["order_id"])
+            )
+            if order is None:
+                raise LookupError("no such order")
+            group = await self.background.services.chats(session).profile(order.chat_id)
+        if group is None:
+            return None
+        language = row.payload.get("language") or self.background.i18n.default_locale
+        with self.background.i18n.use_locale(language):
+            return Delivery(
+                order_refunded_text(
+                    group.title, int(row.payload["refunded_fen"]), order.amount_fen,
+                    int(row.payload["points"]), bool(row.payload["paid"]),
+                )
+            )  # fmt: skip
 
     async def _reward_delivery(
         self, bot: Bot, profile: ChatProfile, rows: list[Due]

@@ -108,7 +108,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     assert link["url"] == "https://t.me/fanbot_sandbox_bot?start=bind"
     await sandbox.send_private(bob, "/start bind")
     (prompt,) = await sandbox.wait_sent(bob.id)
-    assert "<code>/bind 小明爱喝茶 3012345678901234567 199.00</code>" in prompt["text"]
+    assert "\n/bind 小明爱喝茶 3012345678901234567 199.00\n" in prompt["text"]
     wrong = await ask_privately(sandbox, bob, "/bind 小明爱喝茶 3012345678901234567 99.00")
     assert wrong["text"] == (
         "No order of 小明爱喝茶 here has that number and amount. A new order counts once the shop "

@@ -3,27 +3,31 @@ order ids) and the plain file; every refused line named with its reason."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Member, Order, OutboxMessage, Redemption
+import migrations
+from models import BuyerBinding, Member, Order, OutboxMessage, Redemption, create_engine
 from services.campaigns import CampaignService, parse_campaign
 from services.chats import ChatService, OrderRules
 from services.clock import FrozenClock
 from services.orders import (
+    MAX_BIND_TRIES,
     MAX_ROWS,
     BindStatus,
     Bound,
     MemberOrders,
     OrderFileError,
     OrderLine,
+    OrderProof,
     OrderService,
     OrderStatus,
     RefusedLine,
@@ -138,13 +142,13 @@ async def record(
 
 async def bind(
     pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int, name: str,
-    admin: bool = False,
+    admin: bool = False, proof: OrderProof | None = None,
 ) -> Bound:  # fmt: skip
     async with pool() as session, session.begin():
         orders = OrderService(session, clock, PointsService(session, clock))
         return await orders.bind(
             GROUP, user, name, by=ADMIN if admin else user, rules=RULES, timezone=SHANGHAI,
-            admin=admin,
+            admin=admin, proof=proof,
         )  # fmt: skip
 
 
@@ -179,7 +183,7 @@ async def test_an_order_waits_for_its_buyer_then_pays_after_the_return_window(
 
     async with session_pool() as session, session.begin():  # the fan started the bot
         await ChatService(session, clock, SHANGHAI).ensure(FAN, "private", "Fan")
-    bound = await bind(session_pool, clock, FAN, " 小明 ")
+    bound = await bind(session_pool, clock, FAN, " 小明 ", proof=OrderProof("T2", 5_050))
     assert (bound.status, bound.credited, bound.points) == (BindStatus.BOUND, 2, 199 + 50)
     async with session_pool() as session:  # told privately what each order earns, and when
         told = await session.scalars(
@@ -204,15 +208,15 @@ async def test_a_nickname_binds_to_one_member_and_an_admin_may_move_it(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NOW)
-    assert (await bind(session_pool, clock, FAN, "Xiao-Ming")).status is BindStatus.BOUND
-    assert (await bind(session_pool, clock, FAN, "ｘｉａｏ-ming")).status is BindStatus.ALREADY
-    taken = await bind(session_pool, clock, OTHER, "XIAO-MING")
-    assert (taken.status, taken.holder) == (BindStatus.TAKEN, FAN)
-    async with session_pool() as session:
-        told = await session.scalar(
-            select(func.count()).where(OutboxMessage.kind == Kind.BIND_CLAIMED)
-        )
-    assert told == 1
+    await record(session_pool, clock, sale("T8", 2_000, buyer="Xiao-Ming"))
+    proof = OrderProof("T8", 2_000)
+    assert (
+        await bind(session_pool, clock, FAN, "Xiao-Ming", proof=proof)
+    ).status is BindStatus.BOUND
+    again = await bind(session_pool, clock, FAN, "ｘｉａｏ-ming", proof=proof)
+    assert again.status is BindStatus.ALREADY
+    taken = await bind(session_pool, clock, OTHER, "XIAO-MING", proof=proof)
+    assert (taken.status, taken.holder, taken.holder_proof) == (BindStatus.TAKEN, FAN, "order")
     moved = await bind(session_pool, clock, OTHER, "xiao-ming", admin=True)
     assert (moved.status, moved.holder) == (BindStatus.MOVED, FAN)
     tally = await record(session_pool, clock, sale("T9", 1_000, buyer="Xiao-Ming"))
@@ -220,11 +224,155 @@ async def test_a_nickname_binds_to_one_member_and_an_admin_may_move_it(
     assert (await standing_of(session_pool, OTHER)).pending_points == 10
 
 
+async def test_a_member_binds_a_nickname_only_with_the_number_and_amount_of_one_of_its_orders(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await record(session_pool, clock, sale("R1", 5_990, buyer="小红"), sale("M1", 19_900))
+    for name, proof in (
+        ("小红", None),  # a member's word alone (a squatter's /bind 小红)
+        ("小红", OrderProof("R1", 5_900)),  # another amount
+        ("小红", OrderProof("R2", 5_990)),  # another order number
+        ("小红", OrderProof("M1", 19_900)),  # an order of another buyer
+        ("路人乙", OrderProof("R1", 5_990)),  # a nickname with no order yet
+    ):
+        refused = await bind(session_pool, clock, OTHER, name, proof=proof)
+        assert (refused.status, refused.credited) == (BindStatus.NO_MATCH, 0), (name, proof)
+    assert (await standing_of(session_pool, OTHER)).orders == 0
+    bound = await bind(session_pool, clock, FAN, "小红", proof=OrderProof("R1", 5_990))
+    assert (bound.status, bound.credited) == (BindStatus.BOUND, 1)
+    async with session_pool() as session:
+        binding = await session.get(BuyerBinding, (GROUP, "小红"))
+    assert binding is not None
+    assert (binding.user_id, binding.proof, binding.proof_order) == (FAN, "order", "R1")
+    # an admin needs no proof, even for a nickname without orders
+    by_admin = await bind(session_pool, clock, OTHER, "路人乙", admin=True)
+    assert by_admin.status is BindStatus.BOUND
+
+
+async def test_tries_at_a_proof_are_counted_per_member_and_day_across_sessions(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    today, tomorrow = NOW.date(), NOW.date() + timedelta(days=1)
+
+    async def count(user: int, day: date) -> int:
+        async with session_pool() as session, session.begin():  # a session each: a worker each
+            return await OrderService(session, clock, PointsService(session, clock)).count_try(
+                user, day
+            )
+
+    assert [await count(FAN, today) for _ in range(MAX_BIND_TRIES + 1)] == [1, 2, 3, 4, 5, 6]
+    assert await count(OTHER, today) == 1
+    assert await count(FAN, tomorrow) == 1
+    assert await count(FAN, tomorrow) == 2
+
+
+async def test_a_binding_made_before_proof_stays_its_holders_marked_unproven(
+    empty_database_url: str,
+) -> None:
+    await asyncio.to_thread(migrations.upgrade, empty_database_url, "0017")
+    engine = create_engine(empty_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO buyer_bindings (chat_id, buyer_key, buyer, user_id, bound_by, "
+                     "created_at) VALUES (-1, '小红', '小红', 42, 42, '2026-12-01 00:00:00')")
+            )  # fmt: skip
+        await asyncio.to_thread(migrations.upgrade, empty_database_url)
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text("SELECT user_id, proof, proof_order FROM buyer_bindings")
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    assert tuple(row) == (42, "unproven", None)
+
+
+async def test_a_proven_claim_on_a_held_nickname_goes_to_the_admins_never_the_group(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await record(session_pool, clock, sale("T7", 1_000))
+    await bind(session_pool, clock, FAN, "小明", admin=True)
+    taken = await bind(session_pool, clock, OTHER, "小明", proof=OrderProof("T7", 1_000))
+    assert (taken.status, taken.holder_proof) == (BindStatus.TAKEN, "admin")
+    async with session_pool() as session, session.begin():
+        await ChatService(session, clock, SHANGHAI).ensure(ADMIN, "private", "Ada")
+    another_admin = 8  # never started the bot: cannot be told privately
+
+    async def tell(log_channel: int | None) -> list[tuple[int, dict[str, Any]]]:
+        async with session_pool() as session, session.begin():
+            orders = OrderService(session, clock, PointsService(session, clock))
+            await orders.tell_claimed(
+                taken, OTHER, admins={ADMIN, another_admin}, log_channel=log_channel
+            )
+        async with session_pool() as session:
+            rows = await session.execute(
+                select(OutboxMessage.chat_id, OutboxMessage.payload)
+                .where(OutboxMessage.kind == Kind.BIND_CLAIMED)
+                .order_by(OutboxMessage.id)
+            )
+            return [(chat_id, payload) for chat_id, payload in rows]
+
+    told = await tell(None)
+    assert [chat_id for chat_id, _ in told] == [ADMIN]
+    assert told[0][1] == {"group": GROUP, "holder": FAN, "claimant": OTHER, "buyer": "小明",
+                          "holder_proof": "admin"}  # fmt: skip
+    assert [chat_id for chat_id, _ in await tell(None)] == [ADMIN]  # once per claimant
+    async with session_pool() as session, session.begin():
+        await session.execute(delete(OutboxMessage))
+    assert [chat_id for chat_id, _ in await tell(-100_999)] == [GROUP]  # the log channel's row
+    async with session_pool() as session, session.begin():
+        orders = OrderService(session, clock, PointsService(session, clock))
+        assert not await orders.tell_claimed(taken, OTHER, admins={8}, log_channel=None)
+
+
+async def test_a_refund_tells_the_member_of_points_they_heard_of_once_per_refund(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW - timedelta(days=10))
+    async with session_pool() as session, session.begin():  # the fan started the bot
+        await ChatService(session, clock, SHANGHAI).ensure(FAN, "private", "Fan")
+    await bind(session_pool, clock, FAN, "小明", admin=True)
+    await record(session_pool, clock, sale("P", 10_000, paid_at=clock.now()))  # paid later
+    clock.set(NOW)
+    await confirm_due(session_pool, clock)
+    await record(session_pool, clock, sale("Q", 20_000), sale("N", 5_000))  # pending, noted
+
+    async def refunds() -> list[dict[str, Any]]:
+        async with session_pool() as session:
+            rows = await session.scalars(
+                select(OutboxMessage.payload)
+                .where(OutboxMessage.kind == Kind.ORDER_REFUNDED)
+                .order_by(OutboxMessage.id)
+            )
+            return list(rows)
+
+    # N's note is not out yet: it will say what is left, nothing more is sent
+    await record(session_pool, clock, sale("N", 5_000, status=OrderStatus.REFUNDED))
+    assert await refunds() == []
+    async with session_pool() as session, session.begin():  # Q's note went out
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.kind == Kind.ORDER_POINTS)
+            .values(status="sent", payload={"order_id": 0, "language": "zh"})
+        )
+    quarter = sale("Q", 20_000, refunded=5_000)
+    await record(session_pool, clock, quarter)
+    await record(session_pool, clock, quarter)  # the same refund again: told once
+    await record(session_pool, clock, sale("P", 10_000, status=OrderStatus.REFUNDED))
+    told = [(r["refunded_fen"], r["points"], r["paid"], r["language"]) for r in await refunds()]
+    assert told == [(5_000, 50, False, "zh"), (10_000, 100, True, "zh")]
+
+
 async def test_a_refund_in_the_window_cancels_the_points_and_after_it_takes_them_back(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NOW)
-    await bind(session_pool, clock, FAN, "小明")
+    await bind(session_pool, clock, FAN, "小明", admin=True)
     await record(session_pool, clock, sale("A", 10_000), sale("B", 20_000))
     # A is refunded in the window: nothing is paid for it
     tally = await record(session_pool, clock, sale("A", 10_000, status=OrderStatus.REFUNDED))
@@ -250,7 +398,7 @@ async def test_a_refund_the_balance_cannot_pay_is_owed_and_taken_from_the_next_e
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NOW - timedelta(days=10))
-    await bind(session_pool, clock, FAN, "小明")
+    await bind(session_pool, clock, FAN, "小明", admin=True)
     await record(session_pool, clock, sale("C", 30_000, paid_at=clock.now()))
     clock.set(NOW)
     await confirm_due(session_pool, clock)
