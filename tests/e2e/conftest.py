@@ -9,11 +9,28 @@ from pathlib import Path
 
 import pytest
 
+from models import create_engine, create_session_pool
 from sandbox.client import SandboxClient
+from services.points import audit
+from services.shop import audit_shop
 from tests.conftest import create_database
 from tests.support.processes import BotProcess, SandboxProcess
 
 Launch = Callable[..., Awaitable[tuple[SandboxClient, BotProcess]]]
+
+
+async def audit_problems(url: str) -> list[str]:
+    """What `fanbot audit` would list for a bot's database once the bot stopped: every e2e
+    test, kills and faults included, leaves balances that match the ledger and a shop that adds
+    up."""
+    engine = create_engine(url)
+    try:
+        async with create_session_pool(engine)() as session:
+            mismatches = await audit(session)
+            shop = await audit_shop(session)
+    finally:
+        await engine.dispose()
+    return [str(m) for m in mismatches] + shop
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +47,9 @@ def shared_bot(db_template: str, tmp_path_factory: pytest.TempPathFactory) -> It
     finally:
         code = bot.stop()
         sandbox.stop()
+        problems = asyncio.run(audit_problems(url))
         asyncio.run(drop())  # type: ignore[arg-type]
+    assert problems == [], problems
     assert code == 0, bot.logs()
     assert "Traceback" not in bot.logs(), bot.logs()
 
@@ -56,7 +75,7 @@ async def sandbox(shared_bot: BotProcess) -> AsyncIterator[SandboxClient]:
 async def launch(db_template: str, tmp_path: Path) -> AsyncIterator[Launch]:
     """A sandbox and bot of the test's own, for restarts, kills, limits and other settings."""
     started: list[
-        tuple[SandboxProcess, BotProcess, SandboxClient, Callable[[], Awaitable[None]]]
+        tuple[SandboxProcess, BotProcess, SandboxClient, str, Callable[[], Awaitable[None]]]
     ] = []
 
     async def start(**env: str) -> tuple[SandboxClient, BotProcess]:
@@ -64,14 +83,17 @@ async def launch(db_template: str, tmp_path: Path) -> AsyncIterator[Launch]:
         url, drop = await create_database(db_template, tmp_path)
         bot = BotProcess(sandbox.url, url, **env)
         client = SandboxClient(sandbox.url)
-        started.append((sandbox, bot, client, drop))
+        started.append((sandbox, bot, client, url, drop))
         bot.start()
         await bot.wait_ready()
         return client, bot
 
     yield start
-    for sandbox, bot, client, drop in started:
+    problems = []
+    for sandbox, bot, client, url, drop in started:
         bot.stop()
         await client.close()
         sandbox.stop()
+        problems += await audit_problems(url)
         await drop()
+    assert problems == [], problems
