@@ -43,7 +43,8 @@ def encoding_of(data: bytes) -> str:
     NotText when it is neither, MixedEncoding when its lines are not all in one of them."""
     if b"\x00" in data:
         raise NotText("a NUL byte")
-    if _reads_as(data, "utf-8-sig"):
+    # The BOM by hand: utf-8-sig's incremental decoder takes a file of b"\xef" for a BOM to come.
+    if _reads_as(data.removeprefix(codecs.BOM_UTF8), "utf-8"):
         return "utf-8-sig"
     _check_one_encoding(data)  # line by line: GB18030 throughout, or which line is not
     return "gb18030"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.i18n import create_i18n
-from services.files import MixedEncoding, encoding_of
+from services.files import MixedEncoding, NotText, encoding_of
 from services.orders import OrderFileError, OrderLine, RefusedLine, read_orders
 from services.shop import ShopInputError, read_codes
 from views.orders import file_problem, refusal_reason
@@ -108,6 +108,17 @@ def test_a_gbk_file_of_common_names_is_gbk_and_each_utf8_name_among_them_is_caug
     for char in COMMON:
         with pytest.raises(MixedEncoding):
             encoding_of(before + f"T1,{char},1.00\r\n".encode())
+
+
+def test_a_file_of_half_a_bom_is_no_text() -> None:
+    """Found by the fuzz: utf-8-sig's incremental decoder takes b"\\xef" for a BOM to come."""
+    with pytest.raises(NotText):
+        encoding_of(b"\xef")
+    with pytest.raises(OrderFileError) as orders:
+        list(read_orders(b"\xef", SHANGHAI))
+    with pytest.raises(ShopInputError) as codes:
+        read_codes(b"\xef")
+    assert (orders.value.reason, codes.value.detail) == ("not text", "not text")
 
 
 def test_text_in_one_encoding_reads_as_before() -> None:
