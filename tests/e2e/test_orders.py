@@ -210,6 +210,46 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     assert member["text"] == "Sorry, only the group's admins can use this command."
 
 
+async def test_a_disputed_nickname_goes_to_the_log_channel_and_proofs_are_a_few_a_day(
+    sandbox: SandboxClient,
+) -> None:
+    group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
+    log = await sandbox.create_group("Shop log", creator=admin)
+    for setting in ("language en", f"log_channel {log.id}"):
+        await sandbox.ask(group, admin, f"/settings {setting}")
+    for fan in (bob, cleo):
+        await sandbox.send(group, fan, "hi")
+    await start_privately(sandbox, cleo)
+    export = "order_id,buyer,amount,status\nL-1,shop-bob,50.00,paid\n"
+    await send_file(sandbox, group, admin, "orders.csv", export.encode(), "/orders import")
+    bound = await sandbox.ask(group, admin, "/bind @bob_fan shop-bob")
+    assert (
+        bound["text"]
+        == "✅ Shop nickname shop-bob bound. 1 earlier order is now yours (50 points)."
+    )
+
+    taken = await ask_privately(sandbox, cleo, "/bind shop-bob L-1 50.00")
+    assert taken["text"] == (
+        "That shop nickname is already bound to another member; the admins were told."
+    )
+    (notice,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == log.id)
+    assert notice["text"] == (
+        f"⚠️ {group.title}: Cleo proved the shop nickname shop-bob with one of its orders, but Bob "
+        "holds it (bound by an admin). To move it, in the group: /bind @user shop-bob"
+    )
+    for left in (3, 2, 1, 0):  # the claim was the first of five tries today
+        await asyncio.sleep(2)  # 5 commands in 10 s are allowed
+        wrong = await ask_privately(sandbox, cleo, "/bind shop-bob L-1 5.00")
+        assert wrong["text"].endswith(
+            f" {left} tries left today." if left != 1 else " 1 try left today."
+        )
+    await asyncio.sleep(2)
+    refused = await ask_privately(sandbox, cleo, "/bind shop-bob L-1 50.00")  # right, too late
+    assert refused["text"] == (
+        "You have used today's 5 tries at binding; try again tomorrow, or ask an admin."
+    )
+
+
 def signed(body: bytes, stamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
     timestamp = str(stamp if stamp is not None else int(time.time()))
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
