@@ -479,10 +479,12 @@ class OutboxSender:
             names = await display_names(session, group_id, [holder, claimant])
         if group is None:
             raise LookupError("no such group")
-        text = bind_claimed_text(
-            group.title, names.get(claimant, str(claimant)), names.get(holder, str(holder)),
-            str(row.payload["buyer"]), row.payload.get("holder_proof"),
-        )  # fmt: skip
+        language = reply_language(group, None, self.background.i18n.default_locale)
+        with self.background.i18n.use_locale(language):  # the group's, as its admins chose
+            text = bind_claimed_text(
+                group.title, names.get(claimant, str(claimant)), names.get(holder, str(holder)),
+                str(row.payload["buyer"]), row.payload.get("holder_proof"),
+            )  # fmt: skip
         if row.chat_id != group_id:
             return Delivery(text)
         channel = profile.moderation.log_channel

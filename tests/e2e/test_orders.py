@@ -109,7 +109,8 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     await sandbox.send_private(bob, "/start bind")
     (prompt,) = await sandbox.wait_sent(bob.id)
     assert "\n/bind 小明爱喝茶 3012345678901234567 199.00\n" in prompt["text"]
-    wrong = await ask_privately(sandbox, bob, "/bind 小明爱喝茶 3012345678901234567 99.00")
+    # a member's 5 commands in 10 s: Cleo, who knows the nickname but not the amount, tries
+    wrong = await ask_privately(sandbox, cleo, "/bind 小明爱喝茶 3012345678901234567 99.00")
     assert wrong["text"] == (
         "No order of 小明爱喝茶 here has that number and amount. A new order counts once the shop "
         "has imported it; an admin can also bind it for you. 4 tries left today."
