@@ -789,11 +789,14 @@ class OrderService:
         return Bound(status, chat_id, nickname.strip(), len(waiting), points, previous)
 
     async def _proves(self, chat_id: int, key: str, proof: OrderProof) -> bool:
-        """One of the group's orders has this number, this amount and this buyer."""
+        """One of the group's orders from the shop (imported or posted) has this number, this
+        amount and this buyer. An admin's /order is not one: its buyer is the member's display
+        name and its number and amount were said in the group, so anyone could repeat them."""
         found = await self.session.scalar(
             select(Order.id).where(
                 Order.chat_id == chat_id, Order.order_id == proof.order_id,
                 Order.buyer_key == key, Order.amount_fen == proof.amount_fen,
+                Order.source != Source.ADMIN,
             )
         )  # fmt: skip
         return found is not None

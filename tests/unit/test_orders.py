@@ -135,8 +135,8 @@ async def record(
     async with pool() as session, session.begin():
         orders = OrderService(session, clock, PointsService(session, clock))
         return await orders.record(
-            GROUP, lines, source=Source.IMPORT, rules=kw.pop("rules", RULES), timezone=SHANGHAI,
-            **kw,
+            GROUP, lines, source=kw.pop("source", Source.IMPORT), rules=kw.pop("rules", RULES),
+            timezone=SHANGHAI, **kw,
         )  # fmt: skip
 
 
@@ -248,6 +248,19 @@ async def test_a_member_binds_a_nickname_only_with_the_number_and_amount_of_one_
     # an admin needs no proof, even for a nickname without orders
     by_admin = await bind(session_pool, clock, OTHER, "路人乙", admin=True)
     assert by_admin.status is BindStatus.BOUND
+
+
+async def test_an_order_an_admin_recorded_proves_no_nickname(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    # `/order @fan 88 A1` is said in the group, under the fan's display name: anyone could
+    # repeat its number and amount to take that name as a shop nickname.
+    clock = FrozenClock(NOW)
+    await record(
+        session_pool, clock, sale("A1", 8_800, buyer="Fan Wang"), source=Source.ADMIN, user_id=FAN
+    )
+    squat = await bind(session_pool, clock, OTHER, "Fan Wang", proof=OrderProof("A1", 8_800))
+    assert squat.status is BindStatus.NO_MATCH
 
 
 async def test_tries_at_a_proof_are_counted_per_member_and_day_across_sessions(
