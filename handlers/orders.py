@@ -338,6 +338,5 @@ def create_router() -> Router:
     # The link a member's /bind in the group gives; before the `start` router.
     router.message.register(bind_by_link, CommandStart(deep_link=True, magic=F.args == "bind"))
     router.message.register(bind_command, Command("bind"), flags=ONCE)
-    router.message.register(unbind_command, Command("unbind"), F.chat.type != "private",
-                            flags=ONCE)  # fmt: skip
+    router.message.register(unbind_command, Command("unbind"), flags=ONCE)  # privately: private.py
     return router

@@ -40,8 +40,9 @@ from views.private import (
 )
 
 # Commands with a meaning of their own in a private chat (their routers answer them there).
+# /unbind is not one: a binding belongs to a group, so it is unbound there.
 PRIVATE_MEANINGS = frozenset(
-    {"start", "help", "console", "bind", "unbind", "unsubscribe", "subscribe", "mycoupons", "shop"}
+    {"start", "help", "console", "bind", "unsubscribe", "subscribe", "mycoupons", "shop"}
 )
 PICKED = ("me", "points")  # answered here for one of the member's groups
 GROUP_ONLY = tuple(

@@ -55,6 +55,8 @@ async def test_a_private_sign_in_earns_nothing_and_me_speaks_of_the_group(
     assert points == "📍 小店粉丝群\n你的积分余额：5（累计获得 5）。"
     top = await private_answer(sandbox, li, "/top")
     assert top["text"] == "/top 要在群里使用：请在群里发送。"
+    unbind = await private_answer(sandbox, admin, "/unbind 小红")  # was no answer at all
+    assert unbind["text"] == "/unbind works in a group: send it there."
     assert await rows_under(shared_bot, li.id) == 0  # the private chat is nobody's group
 
 
