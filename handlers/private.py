@@ -17,15 +17,9 @@ from bot.commands import COMMANDS, usage_reply
 from bot.config import Settings
 from bot.filters import is_private
 from handlers.points import parse, render_balance, render_history
-from handlers.standing import render_me
-from services.campaigns import CampaignService
+from handlers.standing import StandingSources, render_me
 from services.chats import ChatService
-from services.messages import MessageTally
 from services.orders import OrderService
-from services.points import PointsService
-from services.referrals import ReferralService
-from services.shop import ShopService
-from services.tiers import TierService
 from views.miniapp import mini_app_invitation, mini_app_keyboard
 from views.private import (
     Asked,
@@ -67,13 +61,8 @@ async def my_groups(
     orders: OrderService,
     chats: ChatService,
     settings: Settings,
-    points: PointsService,
-    tiers: TierService,
-    tally: MessageTally,
-    referrals: ReferralService,
-    campaigns: CampaignService,
-    shop: ShopService,
     i18n: I18n,
+    **handed: object,
 ) -> None:
     """/me, /points, /points history privately: for the member's one group, else a picker."""
     user = message.from_user
@@ -99,8 +88,8 @@ async def my_groups(
         await message.reply(pick_a_group(len(groups)), reply_markup=group_keyboard(asked, groups))
     else:
         (chat_id, _title), = groups  # fmt: skip
-        text = await answer_for(asked, chat_id, user, chats, points, tiers, tally, referrals,
-                                campaigns, shop, orders, i18n)  # fmt: skip
+        sources = StandingSources.of({**handed, "orders": orders})
+        text = await answer_for(asked, chat_id, user, chats, sources, i18n.current_locale)
         await message.reply(text or not_in_that_group())
 
 
@@ -109,13 +98,8 @@ async def group_picked(
     callback_data: GroupChoice,
     orders: OrderService,
     chats: ChatService,
-    points: PointsService,
-    tiers: TierService,
-    tally: MessageTally,
-    referrals: ReferralService,
-    campaigns: CampaignService,
-    shop: ShopService,
     i18n: I18n,
+    **handed: object,
 ) -> None:
     """A group picked under a private /me or /points: answered for it if the presser is (still)
     a member there; the picker stays, to pick another."""
@@ -123,9 +107,10 @@ async def group_picked(
     if callback_data.chat not in member_of or not isinstance(query.message, Message):
         await query.answer(not_in_that_group())
         return
+    sources = StandingSources.of({**handed, "orders": orders})
     text = await answer_for(
-        callback_data.asked, callback_data.chat, query.from_user, chats, points, tiers, tally,
-        referrals, campaigns, shop, orders, i18n,
+        callback_data.asked, callback_data.chat, query.from_user, chats, sources,
+        i18n.current_locale,
     )  # fmt: skip
     await query.answer()
     await query.message.answer(text or not_in_that_group())
@@ -136,26 +121,19 @@ async def answer_for(
     chat_id: int,
     user: User,
     chats: ChatService,
-    points: PointsService,
-    tiers: TierService,
-    tally: MessageTally,
-    referrals: ReferralService,
-    campaigns: CampaignService,
-    shop: ShopService,
-    orders: OrderService,
-    i18n: I18n,
+    sources: StandingSources,
+    language: str,
 ) -> str | None:
     """What the command says of the group, headed by its title; None if it is not known."""
     profile = await chats.profile(chat_id)
     if profile is None or not profile.is_group:
         return None
     if asked == "me":
-        text = await render_me(profile, user, points, tiers, tally, referrals, campaigns, shop,
-                               orders, i18n.current_locale)  # fmt: skip
+        text = await render_me(profile, user, sources, language)
     elif asked == "history":
-        text = await render_history(points, profile, user.id, user.full_name)
+        text = await render_history(sources.points, profile, user.id, user.full_name)
     else:
-        text = await render_balance(points, profile.id, user.id)
+        text = await render_balance(sources.points, profile.id, user.id)
     return for_group(profile.title, text)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from html import escape
+from typing import TypeVar
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -30,6 +33,7 @@ from views.keyboards import Button
 from views.numbers import MEDALS, number, yuan
 from views.orders import member_order_lines
 
+T = TypeVar("T")
 PAGE_SIZE = 10
 MAX_PAGES = 10  # the top 100
 BAR_LENGTH = 10
@@ -48,6 +52,34 @@ class TopPage(Button, prefix="top"):
     period: Period
     page: int
     owner: int  # who asked: the list shows their position, so only they turn its pages
+
+
+@dataclass(frozen=True, slots=True)
+class StandingSources:
+    """What /me reads of a member in a group (in the group, or privately for one of theirs)."""
+
+    points: PointsService
+    tiers: TierService
+    tally: MessageTally
+    referrals: ReferralService
+    campaigns: CampaignService
+    shop: ShopService
+    orders: OrderService
+
+    @classmethod
+    def of(cls, handed: Mapping[str, object]) -> StandingSources:
+        """From the services the middlewares hand a handler (`ServiceFactory.for_update`)."""
+
+        def get(name: str, kind: type[T]) -> T:
+            value = handed[name]
+            assert isinstance(value, kind), name
+            return value
+
+        return cls(
+            get("points", PointsService), get("tiers", TierService), get("tally", MessageTally),
+            get("referrals", ReferralService), get("campaigns", CampaignService),
+            get("shop", ShopService), get("orders", OrderService),
+        )  # fmt: skip
 
 
 async def me(
@@ -71,35 +103,24 @@ async def me(
     if user.is_bot:
         await message.reply(_("Bots don't collect points."))
         return
-    await message.reply(
-        await render_me(
-            chat_profile, user, points, tiers, tally, referrals, campaigns, shop, orders,
-            i18n.current_locale,
-        )
-    )  # fmt: skip
+    sources = StandingSources(points, tiers, tally, referrals, campaigns, shop, orders)
+    await message.reply(await render_me(chat_profile, user, sources, i18n.current_locale))
 
 
 async def render_me(
-    chat_profile: ChatProfile,
-    user: User,
-    points: PointsService,
-    tiers: TierService,
-    tally: MessageTally,
-    referrals: ReferralService,
-    campaigns: CampaignService,
-    shop: ShopService,
-    orders: OrderService,
-    language: str,
+    chat_profile: ChatProfile, user: User, sources: StandingSources, language: str
 ) -> str:
     """A member's standing in a group, as /me says it (in the group, or privately)."""
     chat_id = chat_profile.id
-    member = await points.member(chat_id, user.id)
+    member = await sources.points.member(chat_id, user.id)
     lifetime = member.lifetime_points if member else 0
-    ladder = await tiers.ladder(chat_id)
+    ladder = await sources.tiers.ladder(chat_id)
     figure = tier_figure(member, chat_profile.order_rules.tier_basis)
     place = standing(ladder, figure)
-    rank = await points.position(chat_id, chat_profile.timezone, Period.ALL, user.id)
-    messages = (member.message_count if member else 0) + tally.unwritten_count(chat_id, user.id)
+    rank = await sources.points.position(chat_id, chat_profile.timezone, Period.ALL, user.id)
+    messages = (member.message_count if member else 0) + sources.tally.unwritten_count(
+        chat_id, user.id
+    )
     streak = member.streak if member else 0
     lines = [
         f"<b>{escape(user.full_name)}</b>",
@@ -124,7 +145,7 @@ async def render_me(
         + " · "
         + _("💬 Messages: {messages}").format(messages=number(messages)),
     ]
-    running = await campaigns.running(chat_id)
+    running = await sources.campaigns.running(chat_id)
     if running is not None:
         ends = last_minute(running, chat_profile.timezone)
         lines.append(
@@ -134,20 +155,20 @@ async def render_me(
                 end=f"{ends:%m-%d %H:%M}",
             )
         )
-    invited = await referrals.counts(chat_id, user.id)
+    invited = await sources.referrals.counts(chat_id, user.id)
     if invited.confirmed or invited.pending:
         lines.append(
             _("🤝 Referrals: {confirmed} confirmed, {pending} waiting").format(
                 confirmed=invited.confirmed, pending=invited.pending
             )
         )
-    redeemed = await shop.redeemed_count(chat_id, user.id)
+    redeemed = await sources.shop.redeemed_count(chat_id, user.id)
     if redeemed:
         lines.append(
             ngettext("🎟 Redeemed: {n} reward · /mycoupons", "🎟 Redeemed: {n} rewards · /mycoupons",
                      redeemed).format(n=number(redeemed))
         )  # fmt: skip
-    lines += member_order_lines(await orders.of_member(chat_id, user.id))
+    lines += member_order_lines(await sources.orders.of_member(chat_id, user.id))
     return "\n".join(lines)
 
 
