@@ -263,23 +263,25 @@ def order_refunded_text(
     group: str, refunded_fen: int, amount_fen: int, points: int, paid: bool
 ) -> str:
     """Privately: a refund took purchase points the member had been told of, or been paid."""
-    if paid:
-        return ngettext(
+    said = (
+        ngettext(
             "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} point is "
             "taken back.",
             "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} points are "
             "taken back.",
             points,
-        ).format(refunded=yuan(refunded_fen), amount=yuan(amount_fen), group=escape(group),
-                 points=number(points))  # fmt: skip
-    return ngettext(
-        "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} pending point "
-        "is cancelled.",
-        "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} pending "
-        "points are cancelled.",
-        points,
-    ).format(refunded=yuan(refunded_fen), amount=yuan(amount_fen), group=escape(group),
-             points=number(points))  # fmt: skip
+        )
+        if paid
+        else ngettext(
+            "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} pending "
+            "point is cancelled.",
+            "↩️ {refunded} of your order of {amount} ({group}) was refunded: {points} pending "
+            "points are cancelled.",
+            points,
+        )
+    )
+    return said.format(refunded=yuan(refunded_fen), amount=yuan(amount_fen), group=escape(group),
+                       points=number(points))  # fmt: skip
 
 
 def sales_text(
