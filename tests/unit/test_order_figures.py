@@ -38,10 +38,12 @@ def sale(order_id: str, fen: int, buyer: str, refunded: int = 0) -> OrderLine:
     return OrderLine(0, order_id, buyer, fen, status, NOW, None, refunded)
 
 
-async def shop_with_bound_and_unbound_buyers(pool: async_sessionmaker[AsyncSession]) -> None:
+async def shop_with_bound_and_unbound_buyers(
+    pool: async_sessionmaker[AsyncSession],
+) -> tuple[datetime, datetime]:
     """The issue's case, and more: a Bronze member with two nicknames and two orders (¥694),
     a buyer nobody bound (¥903), one more under two spellings of one nickname (¥150, twice),
-    and an order refunded in full (not a sale)."""
+    and an order refunded in full (not a sale). The day they were paid, as a period."""
     clock = FrozenClock(NOW)
     async with pool() as session, session.begin():
         orders = OrderService(session, clock, PointsService(session, clock))
@@ -62,15 +64,16 @@ async def shop_with_bound_and_unbound_buyers(pool: async_sessionmaker[AsyncSessi
             .where(Member.chat_id == GROUP, Member.user_id == FAN)
             .values(tier="bronze")
         )
+    start, end = day_bounds(DAY, DAY, SHANGHAI)
+    assert start is not None
+    assert end is not None
+    return start, end
 
 
 async def test_aov_is_gmv_per_buyer_and_the_tiers_add_up_to_the_headline(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
-    await shop_with_bound_and_unbound_buyers(session_pool)
-    start, end = day_bounds(DAY, DAY, SHANGHAI)
-    assert start is not None
-    assert end is not None
+    start, end = await shop_with_bound_and_unbound_buyers(session_pool)
     async with session_pool() as session:
         sales = await order_figures(session, GROUP, start, end)
     assert (sales.orders, sales.gmv_fen, sales.buyers, sales.paying_members) == (5, 174_700, 3, 1)
@@ -97,10 +100,7 @@ async def test_aov_is_gmv_per_buyer_and_the_tiers_add_up_to_the_headline(
 async def test_the_orders_export_sums_to_the_same_figures(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
-    await shop_with_bound_and_unbound_buyers(session_pool)
-    start, end = day_bounds(DAY, DAY, SHANGHAI)
-    assert start is not None
-    assert end is not None
+    start, end = await shop_with_bound_and_unbound_buyers(session_pool)
     async with session_pool() as session:
         sales = await order_figures(session, GROUP, start, end)
         rows = list(
