@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.processes import server_env
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx-fanbot.conf"
 
@@ -69,12 +71,14 @@ class Nginx:
             capture_output=True,
             text=True,
             check=False,
+            env=server_env(),
         )
 
     def start(self) -> None:
         self.process = subprocess.Popen(
             [self.binary, "-c", str(self.config), "-p", str(self.dir), "-g", "daemon off;"],
             stderr=(self.dir / "stderr.log").open("w"),
+            env=server_env(),
         )
         deadline = time.monotonic() + 10
         while not (self.dir / "nginx.pid").exists():

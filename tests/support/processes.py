@@ -134,6 +134,12 @@ def outer_shift() -> int:
     return int(found[1]) * unit
 
 
+def server_env() -> dict[str, str]:
+    """The environment for a server a test starts (Redis, nginx): the servers keep the real
+    clock when the suite runs shifted (redis-server does not start under libfaketime)."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and "FAKETIME" not in k}
+
+
 class ShiftedClock:
     """Moves a bot process's wall clock forward with libfaketime, as if a day went by.
 

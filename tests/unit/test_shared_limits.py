@@ -27,6 +27,7 @@ from bot.shared_pacing import PREFIX, SharedPacer
 from sandbox.client import SandboxClient
 from sandbox.server import DEFAULT_TOKEN
 from tests.conftest import REDIS_URL
+from tests.support.processes import server_env
 
 Worker = Callable[..., tuple[Bot, SharedPacer]]
 
@@ -120,7 +121,7 @@ class RedisServer:
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
             self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-            "--dir", str(self.directory), stdout=asyncio.subprocess.DEVNULL,
+            "--dir", str(self.directory), stdout=asyncio.subprocess.DEVNULL, env=server_env(),
         )  # fmt: skip
         probe = Redis.from_url(self.url)
         try:
