@@ -33,8 +33,8 @@ from bot.shop_api import ShopOrders
 from models import Order
 from services.chats import ChatService, OrderRules
 from services.factory import ServiceFactory
-from services.orders import signature
 from services.points import audit
+from services.shop_signature import signature
 from workflows.orders import OrderDesk
 
 BUYERS, BOUND = 2_000, 1_000
@@ -57,10 +57,10 @@ def export(rows: int, prefix: str) -> bytes:
 async def prepare(services: Services, domain: ServiceFactory, group: int) -> None:
     async with services.session_pool() as session, session.begin():
         await ChatService(session, services.clock, "UTC").ensure(group, "supergroup", "Shop")
-        orders = domain.orders(session)
+        bindings = domain.bindings(session)
         for n in range(BOUND):
-            await orders.bind(group, 10_000 + n, f"buyer{n}", by=1, rules=OrderRules(),
-                              timezone="UTC", admin=True)  # fmt: skip
+            await bindings.bind(group, 10_000 + n, f"buyer{n}", by=1, rules=OrderRules(),
+                                timezone="UTC", admin=True)  # fmt: skip
 
 
 async def imported(desk: OrderDesk, group: int, data: bytes, traced: bool) -> tuple[float, int]:

@@ -25,7 +25,7 @@ from bot.app import Services, create_bot, create_dispatcher
 from bot.config import ConfigError, Settings
 from bot.polling import BACKOFF, ConfirmingPoller
 from bot.shop_api import PATH, ShopOrders
-from services.orders import MAX_POSTED_BYTES
+from services.order_files import MAX_POSTED_BYTES
 from services.untrusted import json_value, same_secret
 
 logger = logging.getLogger(__name__)

@@ -1,8 +1,9 @@
 """`POST /shop/orders`: the shop's system posts each order (or its refund) as signed JSON.
 
 Checked before anything is read: the size (64 KB), the timestamp (5 minutes either way) and
-the HMAC-SHA256 signature over `<timestamp>.<body>` (`services/orders.signature`). A new order and
-the same order again get the same answer, so a caller learns nothing of which ids exist.
+the HMAC-SHA256 signature over `<timestamp>.<body>` (`services/shop_signature.signature`). A
+new order and the same order again get the same answer, so a caller learns nothing of which ids
+exist.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import time
 
 from aiohttp import web
 
-from services.orders import MAX_POSTED_BYTES, posted_order, signed_in_time
+from services.order_files import MAX_POSTED_BYTES, posted_order
+from services.shop_signature import signed_in_time
 from services.untrusted import json_value
 from workflows.orders import OrderDesk
 

@@ -19,23 +19,19 @@ from bot.filters import IsAdmin
 from bot.i18n import language_of
 from bot.middlewares.commands import ONCE
 from handlers.refusal import admins_only, not_seen_here
+from services.bindings import MAX_BIND_TRIES, BindingService, BindStatus, Bound, OrderProof
 from services.chats import ChatProfile, ChatService
 from services.clock import local_day
 from services.members import find_member
-from services.orders import (
-    MAX_BIND_TRIES,
+from services.order_files import (
     MAX_BUYER,
     MAX_FILE_BYTES,
-    BindStatus,
-    Bound,
     OrderFileError,
     OrderLine,
-    OrderProof,
-    OrderService,
     OrderStatus,
-    Source,
     amount_in_fen,
 )
+from services.orders import OrderService, Source
 from views.numbers import yuan
 from views.orders import (
     bind_privately,
@@ -191,7 +187,7 @@ async def bind_command(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
-    orders: OrderService,
+    bindings: BindingService,
     chat_profile: ChatProfile,
     chats: ChatService,
     bot: Bot,
@@ -204,7 +200,7 @@ async def bind_command(
         return
     args = (command.args or "").strip()
     if message.chat.type == "private":
-        await bind_with_proof(message, user, args, orders, chats, chat_profile, bot, admin_cache)
+        await bind_with_proof(message, user, args, bindings, chats, chat_profile, bot, admin_cache)
         return
     target = ADMIN_BIND.match(args)
     if target is None:
@@ -222,7 +218,7 @@ async def bind_command(
     if member is None:
         await message.reply(not_seen_here(target["target"]))
         return
-    bound = await orders.bind(
+    bound = await bindings.bind(
         message.chat.id, member.user_id, nickname, by=user.id, rules=chat_profile.order_rules,
         timezone=chat_profile.timezone, admin=True,
     )  # fmt: skip
@@ -233,7 +229,7 @@ async def bind_with_proof(
     message: Message,
     user: User,
     args: str,
-    orders: OrderService,
+    bindings: BindingService,
     chats: ChatService,
     chat_profile: ChatProfile,
     bot: Bot,
@@ -249,11 +245,11 @@ async def bind_with_proof(
         await message.reply(bind_prompt(named if named and named.isprintable() else None,
                                         MAX_BIND_TRIES))  # fmt: skip
         return
-    groups = await orders.groups_of(user.id)
+    groups = await bindings.orders.groups_of(user.id)
     if not groups:
         await message.reply(_("I haven't seen you in any group yet: write there first."))
         return
-    used = await orders.count_try(user.id, local_day(orders.clock.now(), chat_profile.timezone))
+    used = await bindings.count_try(user.id, local_day(bindings.clock.now(), chat_profile.timezone))
     if used > MAX_BIND_TRIES:
         await message.reply(too_many_tries_text(MAX_BIND_TRIES))
         return
@@ -262,14 +258,14 @@ async def bind_with_proof(
     for chat_id, title in groups:
         profile = await chats.profile(chat_id)
         assert profile is not None
-        bound = await orders.bind(
+        bound = await bindings.bind(
             chat_id, user.id, nickname, by=user.id, rules=profile.order_rules,
             timezone=profile.timezone, proof=proof, language=language_of(user),
         )  # fmt: skip
         if bound.status is BindStatus.NO_MATCH:
             continue
         told = bound.status is not BindStatus.TAKEN or await tell_admins(
-            bound, user.id, profile, orders, bot, admin_cache
+            bound, user.id, profile, bindings, bot, admin_cache
         )
         replies.append(bound_text(bound, title if len(groups) > 1 else None, admins_told=told))
     await message.reply(
@@ -281,7 +277,7 @@ async def tell_admins(
     bound: Bound,
     claimant: int,
     profile: ChatProfile,
-    orders: OrderService,
+    bindings: BindingService,
     bot: Bot,
     admin_cache: AdminCache,
 ) -> bool:
@@ -290,7 +286,7 @@ async def tell_admins(
         admins = await admin_cache.admins_of(bot, bound.chat_id)
     except TelegramAPIError:  # the bot was removed: the log channel may still hear
         admins = frozenset()
-    return await orders.tell_claimed(
+    return await bindings.tell_claimed(
         bound, claimant, admins=admins, log_channel=profile.moderation.log_channel
     )
 
@@ -303,7 +299,7 @@ async def bind_by_link(message: Message) -> None:
 async def unbind_command(
     message: Message,
     command: CommandObject,
-    orders: OrderService,
+    bindings: BindingService,
     bot: Bot,
     admin_cache: AdminCache,
 ) -> None:
@@ -312,7 +308,7 @@ async def unbind_command(
     if not nickname or message.from_user is None:
         await message.reply(usage_reply("unbind"))
         return
-    holder = await orders.holder(message.chat.id, nickname)
+    holder = await bindings.holder(message.chat.id, nickname)
     if holder is None:
         await message.reply(_("No member has bound that nickname here."))
         return
@@ -320,7 +316,7 @@ async def unbind_command(
     if not mine and not await admin_cache.is_admin(bot, message.chat, message.from_user, message):
         await message.reply(_("Only its holder or an admin can unbind that nickname."))
         return
-    await orders.unbind(message.chat.id, nickname)
+    await bindings.unbind(message.chat.id, nickname)
     await message.reply(_("✅ Unbound; the orders credited before stay credited."))
 
 

@@ -25,7 +25,7 @@ from services.campaigns import CampaignService
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.exports import ENCODING, ExportKind, write_csv
-from services.orders import campaign_sales, coupon_funnels, order_figures
+from services.sales import campaign_sales, coupon_funnels, order_figures
 from services.shop import ShopFigures, ShopService
 from services.stats import (
     DEFAULT_PERIOD,

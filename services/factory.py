@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.bindings import BindingService
 from services.cadence import CadenceService
 from services.campaigns import CampaignService
 from services.chats import ChatService
@@ -63,6 +64,9 @@ class ServiceFactory:
     def orders(self, session: AsyncSession, points: PointsService | None = None) -> OrderService:
         return OrderService(session, self.clock, points or self.points(session))
 
+    def bindings(self, session: AsyncSession, orders: OrderService | None = None) -> BindingService:
+        return BindingService(session, self.clock, orders or self.orders(session))
+
     def moderation(
         self, session: AsyncSession, points: PointsService | None = None
     ) -> ModerationService:
@@ -86,6 +90,7 @@ class ServiceFactory:
     def for_update(self, session: AsyncSession) -> dict[str, object]:
         """What a handler may ask for by name, sharing one PointsService."""
         points = self.points(session)
+        orders = self.orders(session, points)
         return {
             "chats": self.chats(session),
             "points": points,
@@ -97,7 +102,8 @@ class ServiceFactory:
             "tiers": self.tiers(session),
             "topics": self.topics(session, points),
             "shop": self.shop(session, points),
-            "orders": self.orders(session, points),
+            "orders": orders,
+            "bindings": self.bindings(session, orders),
             "pushes": self.pushes(session),
             "moderation": self.moderation(session, points),
         }

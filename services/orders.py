@@ -1,243 +1,33 @@
-"""Orders from the shop: reading an export, recording sales, purchase points and refunds.
+"""Recording the shop's orders: crediting them to members, purchase points, confirming, refunds.
 
-A Taobao/Tmall seller-centre export (订单编号, 买家会员名, 买家实际支付金额 or 实付款,
-订单状态, 订单付款时间, 优惠券 when present; GBK or UTF-8) or a plain
-`order_id,buyer,amount,paid_at,status,coupon` file is read row by row (`read_orders`
-yields as it goes, so a 100,000-row file is never held as rows), each order or the reason
-its line was refused, by line number. Amounts are kept in fen (分), exactly.
+Every source (an import, a posted order, an admin's /order) goes through `OrderService.record`,
+keyed (group, order id); binding a nickname (`services/bindings.py`) credits the orders waiting
+under it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import (
-    BindTry,
-    BuyerBinding,
-    Campaign,
-    Chat,
-    LedgerEntry,
-    Member,
-    Order,
-    OutboxMessage,
-    Redemption,
-    Reward,
-    RewardCode,
-)
+from models import BuyerBinding, Campaign, Chat, Member, Order, Redemption, RewardCode
 from models.base import UTCDateTime
 from models.queries import insert_for
 from services.chats import OrderRules
 from services.clock import Clock
-from services.files import MixedEncoding, NotText, csv_rows, text_stream
 from services.members import ensure_members
-from services.outbox import Kind, OutboxRow, OutboxService
+from services.order_files import OrderLine, OrderStatus, RefusedLine, buyer_key
+from services.order_notes import OrderNotes
 from services.points import TAKEN_BACK, Award, PointsService, times
 from services.tiers import BY_POINTS, BY_SPEND, TierService, tier_figure
-from services.untrusted import json_id, same_secret
-
-MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
-MAX_ROWS = 100_000
-MAX_AMOUNT_FEN = 100_000_000  # ¥1,000,000: more is a typo, not an order
-MAX_ORDER_ID = 64
-MAX_BUYER = 64
-
-# Each field, and the column names that carry it (Taobao's, Tmall's, the plain file's).
-COLUMNS = {
-    "order_id": ("订单编号", "订单号", "order_id", "order id"),
-    "buyer": ("买家会员名", "买家昵称", "buyer", "buyer nickname"),
-    "amount": ("买家实际支付金额", "实付款", "实付金额", "amount"),
-    "status": ("订单状态", "status"),
-    "paid_at": ("订单付款时间", "付款时间", "paid_at", "paid at"),
-    "coupon": ("优惠券", "优惠券码", "coupon"),
-    "refund": ("退款金额", "refund", "refunded"),  # a partial refund, when the file has it
-}
-REQUIRED = ("order_id", "buyer", "amount")
-# Excel-safe forms of a long number: ="2026…", '2026…, a tab before it.
-EXCEL_TEXT = re.compile(r'^=?"(.*)"$')
-
-
-class OrderStatus(StrEnum):
-    PAID = "paid"
-    REFUNDED = "refunded"  # closed after payment, or refunded
-    UNPAID = "unpaid"  # waiting for payment: not a sale yet
-
-
-STATUSES = {
-    "交易成功": OrderStatus.PAID,
-    "买家已付款，等待卖家发货": OrderStatus.PAID,
-    "卖家已发货，等待买家确认": OrderStatus.PAID,
-    "等待卖家发货": OrderStatus.PAID,
-    "等待买家确认收货": OrderStatus.PAID,
-    "交易关闭": OrderStatus.REFUNDED,
-    "退款成功": OrderStatus.REFUNDED,
-    "等待买家付款": OrderStatus.UNPAID,
-    "paid": OrderStatus.PAID,
-    "refunded": OrderStatus.REFUNDED,
-    "unpaid": OrderStatus.UNPAID,
-}
-
-
-class OrderFileError(ValueError):
-    """The file as a whole cannot be read: `reason` is too big, not text, empty, too many
-    rows, columns (`missing` names the fields no column carries), mixed encoding (`line` is
-    the first not in `encoding`, the file's) or too long (a field of the header, `line` 1)."""
-
-    def __init__(
-        self, reason: str, missing: tuple[str, ...] = (), *, line: int = 0, encoding: str = ""
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.missing = missing
-        self.line = line
-        self.encoding = encoding
-
-
-@dataclass(frozen=True, slots=True)
-class OrderLine:
-    line: int
-    order_id: str
-    buyer: str
-    amount_fen: int
-    status: OrderStatus
-    paid_at: datetime | None
-    coupon: str | None
-    refunded_fen: int = 0  # of a paid order: refunded in part; of a refunded one, 0 is all
-
-    @property
-    def refunded(self) -> int:
-        """What of the amount is refunded, in fen."""
-        if self.status is OrderStatus.REFUNDED and not 0 < self.refunded_fen < self.amount_fen:
-            return self.amount_fen
-        return min(self.refunded_fen, self.amount_fen)
-
-
-@dataclass(frozen=True, slots=True)
-class RefusedLine:
-    line: int
-    reason: str  # order id, buyer, amount, status, paid at, refund, twice, too long
-
-
-def read_orders(data: bytes, timezone: str) -> Iterator[OrderLine | RefusedLine]:
-    """Each row of an export as an order or a refusal; OrderFileError before the first when
-    the file cannot be read, or at the row past `MAX_ROWS` (an import reads the whole file
-    before it commits). Times without a zone are the shop's (`timezone`). An order id
-    seen twice in the file is refused the second time when its amount differs, and skipped
-    when it is the same row again."""
-    if len(data) > MAX_FILE_BYTES:
-        raise OrderFileError("too big")
-    try:
-        rows = csv_rows(text_stream(data))
-    except MixedEncoding as mixed:
-        raise OrderFileError("mixed encoding", line=mixed.line, encoding=mixed.encoding) from None
-    except NotText:
-        raise OrderFileError("not text") from None
-    header = next(rows, [])
-    if header is None:
-        raise OrderFileError("too long", line=1)
-    if not any(cell.strip() for cell in header):
-        raise OrderFileError("empty")
-    where = _columns(header)
-    missing = tuple(name for name in REQUIRED if name not in where)
-    if missing:
-        raise OrderFileError("columns", missing)
-    return _orders(rows, where, ZoneInfo(timezone))
-
-
-def _orders(
-    rows: Iterator[list[str] | None], where: dict[str, int], zone: ZoneInfo
-) -> Iterator[OrderLine | RefusedLine]:
-    count = 0
-    for line, row in enumerate(rows, start=2):
-        if row is not None and not any(cell.strip() for cell in row):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            raise OrderFileError("too many rows")
-        yield RefusedLine(line, "too long") if row is None else _order(line, row, where, zone)
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    names = [cell.strip().lstrip("\ufeff").casefold() for cell in header]
-    where: dict[str, int] = {}
-    for field, aliases in COLUMNS.items():
-        for alias in aliases:
-            if alias.casefold() in names:
-                where[field] = names.index(alias.casefold())
-                break
-    return where
-
-
-def _order(
-    line: int, row: list[str], where: dict[str, int], zone: ZoneInfo
-) -> OrderLine | RefusedLine:
-    def cell(field: str) -> str:
-        index = where.get(field)
-        value = row[index].strip() if index is not None and index < len(row) else ""
-        found = EXCEL_TEXT.match(value)
-        return (found[1] if found else value).lstrip("'\t").strip()
-
-    order_id = cell("order_id")
-    if not order_id or len(order_id) > MAX_ORDER_ID or not order_id.isprintable():
-        return RefusedLine(line, "order id")
-    buyer = cell("buyer")
-    if not buyer or len(buyer) > MAX_BUYER:
-        return RefusedLine(line, "buyer")
-    amount = amount_in_fen(cell("amount"))
-    if amount is None:
-        return RefusedLine(line, "amount")
-    status_text = cell("status")
-    status = STATUSES.get(status_text.casefold()) if status_text else OrderStatus.PAID
-    if status is None:
-        return RefusedLine(line, "status")
-    if amount == 0 and status is OrderStatus.PAID:
-        return RefusedLine(line, "amount")  # paid ¥0 is no sale (a closed or unpaid one may be)
-    paid_at = None
-    if paid := cell("paid_at"):
-        try:
-            paid_at = datetime.fromisoformat(paid.replace("/", "-"))
-        except ValueError:
-            return RefusedLine(line, "paid at")
-        paid_at = paid_at if paid_at.tzinfo else paid_at.replace(tzinfo=zone)
-    coupon = cell("coupon") or None
-    refunded = 0
-    if refund := cell("refund"):
-        refunded = amount_in_fen(refund) or 0
-        if amount_in_fen(refund) is None or refunded > amount:
-            return RefusedLine(line, "refund")
-    return OrderLine(line, order_id, buyer, amount, status, paid_at, coupon, refunded)
-
-
-def amount_in_fen(text: str) -> int | None:
-    """`199.00`, `¥1,299.5`, `￥88` → fen; None for anything else, a negative or an absurd sum."""
-    cleaned = text.removeprefix("¥").removeprefix("￥").replace(",", "").strip()
-    if not re.fullmatch(r"[0-9]{1,9}(?:\.[0-9]{1,2})?", cleaned):  # ASCII digits only
-        return None
-    try:
-        fen = int(Decimal(cleaned) * 100)
-    except InvalidOperation:
-        return None
-    return fen if fen <= MAX_AMOUNT_FEN else None
-
-
-def buyer_key(nickname: str) -> str:
-    """A shop nickname as bindings compare it: full-width forms folded, case and spaces
-    around ignored (淘宝 nicknames are case-insensitive)."""
-    return unicodedata.normalize("NFKC", nickname).strip().casefold()[:MAX_BUYER]
 
 
 class Source(StrEnum):
@@ -287,44 +77,6 @@ class ImportReport:
     rows: int = 0
 
 
-MAX_BIND_TRIES = 5  # a member's proofs of a shop nickname a day, right or wrong
-
-
-class BindStatus(StrEnum):
-    BOUND = "bound"
-    ALREADY = "already"  # to this member before
-    TAKEN = "taken"  # another member's: refused (an admin may move it)
-    MOVED = "moved"  # an admin moved it from another member
-    NO_MATCH = "no match"  # the proof is no order of that nickname here: refused
-
-
-class BindProof(StrEnum):
-    """How a binding was made (`BuyerBinding.proof`)."""
-
-    ORDER = "order"  # the number and amount of one of the nickname's orders
-    ADMIN = "admin"
-    UNPROVEN = "unproven"  # a member's word alone, before proof was asked
-
-
-@dataclass(frozen=True, slots=True)
-class OrderProof:
-    """What a member gives to bind a nickname: one of its orders' number (订单编号) and amount."""
-
-    order_id: str
-    amount_fen: int
-
-
-@dataclass(frozen=True, slots=True)
-class Bound:
-    status: BindStatus
-    chat_id: int
-    buyer: str
-    credited: int = 0  # waiting orders now theirs
-    points: int = 0
-    holder: int | None = None  # who holds it (taken) or held it (moved)
-    holder_proof: str | None = None  # how the holder bound it (taken)
-
-
 @dataclass(frozen=True, slots=True)
 class MemberOrders:
     orders: int
@@ -358,6 +110,7 @@ class OrderService:
         self.session = session
         self.clock = clock
         self.points = points
+        self.notes = OrderNotes(session, clock)
 
     async def record(
         self,
@@ -444,7 +197,7 @@ class OrderService:
         credited = [order for order in orders if order.id in owners]
         tally.waiting += len(orders) - len(credited)
         tally.credited += len(credited)
-        tally.points += await self._credit(chat_id, credited, owners, rules, timezone)
+        tally.points += await self.credit(chat_id, credited, owners, rules, timezone)
         return tally
 
     async def _bindings(self, chat_id: int, keys: set[str]) -> dict[str, int]:
@@ -480,7 +233,7 @@ class OrderService:
                 redemption.status, redemption.used_at = "used", order.paid_at or now
         await self.session.flush()
 
-    async def _credit(
+    async def credit(
         self,
         chat_id: int,
         orders: Sequence[Order],
@@ -540,30 +293,10 @@ class OrderService:
         )
         await self._move_tiers(chat_id, sorted(spent), timezone, BY_SPEND)
         await self.confirm([order for order in orders if order.paid_at + window <= now], timezone)
-        await self._tell_pending(
+        await self.notes.tell_pending(
             [order for order in orders if order.points_state == PointsState.PENDING], language
         )
         return total
-
-    async def _tell_pending(self, orders: Sequence[Order], language: str | None) -> None:
-        """A member who started the bot hears privately what an order earned and when it
-        counts (an import of old orders, paid at once, tells nobody), in `language` when the
-        member's is known (they bound the nickname just now), else the bot's default."""
-        private = set(
-            await self.session.scalars(
-                select(Chat.id).where(
-                    Chat.id.in_(sorted({order.user_id for order in orders if order.user_id})),
-                    Chat.type == "private", Chat.active.is_(True),
-                )
-            )
-        )  # fmt: skip
-        outbox = OutboxService(self.session, self.clock)
-        await outbox.add_many([
-            OutboxRow(order.user_id, Kind.ORDER_POINTS, f"order_points:{order.id}",
-                      {"order_id": order.id, "language": language})
-            for order in orders
-            if order.user_id in private
-        ])  # fmt: skip
 
     async def confirm(self, orders: Sequence[Order], timezone: str) -> int:
         """Pay pending orders whose return window closed, once each (the ledger's key)."""
@@ -634,7 +367,9 @@ class OrderService:
                 )  # fmt: skip
         await self.session.flush()
         if before > payable(order):
-            await self._tell_refunded(order, before - payable(order), state)
+            await self.notes.tell_refunded(
+                order, before - payable(order), paid=state == PointsState.CONFIRMED
+            )
         gone = 1 if refunded_fen >= order.amount_fen else 0  # refunded in full: not an order
         await self.session.execute(
             update(Member)
@@ -644,28 +379,6 @@ class OrderService:
             )
         )
         await self._move_tiers(order.chat_id, [order.user_id], timezone, BY_SPEND)
-
-    async def _tell_refunded(self, order: Order, points: int, state: str) -> None:
-        """Privately, once per refund, what it took: points paid (taken back), or pending ones
-        the member was told of (cancelled). Points nobody announced go quietly, as they came;
-        in the language of the note that told of them."""
-        note = (
-            await self.session.execute(
-                select(OutboxMessage.status, OutboxMessage.payload).where(
-                    OutboxMessage.key == f"order_points:{order.id}"
-                )
-            )
-        ).one_or_none()
-        paid = state == PointsState.CONFIRMED
-        if not paid and (note is None or note.status != "sent"):
-            return  # the note is not out: it will show the order as it is then
-        if order.user_id is None or not await self._private_chats({order.user_id}):
-            return
-        await OutboxService(self.session, self.clock).add(
-            order.user_id, Kind.ORDER_REFUNDED, f"order_refunded:{order.id}:{order.refunded_fen}",
-            {"order_id": order.id, "refunded_fen": order.refunded_fen, "points": points,
-             "paid": paid, "language": note.payload.get("language") if note else None},
-        )  # fmt: skip
 
     async def take_back(
         self, chat_id: int, user_id: int, points: int, *, key: str, ref: str, timezone: str
@@ -712,164 +425,6 @@ class OrderService:
             {chat_id: timezone},
             {(chat_id, m.user_id): (tier_figure(m, basis), m.tier) for m in members},
         )
-
-    async def bind(
-        self,
-        chat_id: int,
-        user_id: int,
-        nickname: str,
-        *,
-        by: int,
-        rules: OrderRules,
-        timezone: str,
-        admin: bool = False,
-        proof: OrderProof | None = None,
-        language: str | None = None,
-    ) -> Bound:
-        """Bind a shop nickname to a member: the orders waiting under it are credited to them
-        now. A member proves it is theirs with one of its orders here (`NO_MATCH` when the
-        proof is none of them: a nickname without orders cannot be proven yet); an admin
-        needs no proof. A nickname held by another member is refused (`TAKEN`), unless an
-        admin moves it (their orders credited before stay where they are)."""
-        key = buyer_key(nickname)
-        if not admin and (proof is None or not await self._proves(chat_id, key, proof)):
-            return Bound(BindStatus.NO_MATCH, chat_id, nickname.strip())
-        how = BindProof.ADMIN if admin else BindProof.ORDER
-        proof_order = proof.order_id if proof is not None and not admin else None
-        held = await self.session.scalar(
-            select(BuyerBinding)
-            .where(BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key == key)
-            .with_for_update()
-        )
-        if held is not None and held.user_id == user_id:
-            if held.proof == BindProof.UNPROVEN:  # proven now, by its holder
-                held.proof, held.proof_order = how.value, proof_order
-            return Bound(BindStatus.ALREADY, chat_id, held.buyer, holder=user_id)
-        if held is not None and not admin:
-            return Bound(
-                BindStatus.TAKEN, chat_id, held.buyer, holder=held.user_id, holder_proof=held.proof
-            )
-        now = self.clock.now()
-        if held is not None:
-            previous = held.user_id
-            held.user_id, held.bound_by, held.created_at = user_id, by, now
-            held.proof, held.proof_order = how.value, proof_order
-            await self.session.flush()
-        else:
-            previous = None
-            inserted = await self.session.scalar(
-                insert_for(self.session, BuyerBinding)
-                .values(
-                    chat_id=chat_id, buyer_key=key, buyer=nickname.strip()[:MAX_BUYER],
-                    user_id=user_id, bound_by=by, created_at=now, proof=how.value,
-                    proof_order=proof_order,
-                )
-                .on_conflict_do_nothing(index_elements=["chat_id", "buyer_key"])
-                .returning(BuyerBinding.user_id)
-            )  # fmt: skip
-            if inserted is None:  # another member bound it a moment ago
-                return await self.bind(
-                    chat_id, user_id, nickname, by=by, rules=rules, timezone=timezone,
-                    admin=admin, proof=proof, language=language,
-                )  # fmt: skip
-        waiting = list(
-            await self.session.scalars(
-                select(Order)
-                .where(Order.chat_id == chat_id, Order.buyer_key == key, Order.user_id.is_(None))
-                .order_by(Order.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        )
-        owners = {order.id: user_id for order in waiting}
-        points = await self._credit(
-            chat_id, waiting, owners, rules, timezone, None if admin else language
-        )
-        status = BindStatus.MOVED if previous is not None else BindStatus.BOUND
-        return Bound(status, chat_id, nickname.strip(), len(waiting), points, previous)
-
-    async def _proves(self, chat_id: int, key: str, proof: OrderProof) -> bool:
-        """One of the group's orders from the shop (imported or posted) has this number, this
-        amount and this buyer. An admin's /order is not one: its buyer is the member's display
-        name and its number and amount were said in the group, so anyone could repeat them."""
-        found = await self.session.scalar(
-            select(Order.id).where(
-                Order.chat_id == chat_id, Order.order_id == proof.order_id,
-                Order.buyer_key == key, Order.amount_fen == proof.amount_fen,
-                Order.source != Source.ADMIN,
-            )
-        )  # fmt: skip
-        return found is not None
-
-    async def count_try(self, user_id: int, day: date) -> int:
-        """Count one try at proving a nickname on `day` (before it is checked, so that tries
-        side by side are counted too); how many the member has made that day."""
-        table = BindTry.__table__.c
-        tries = await self.session.scalar(
-            insert_for(self.session, BindTry)
-            .values(user_id=user_id, day=day, tries=1)
-            .on_conflict_do_update(
-                index_elements=["user_id"],
-                set_={"tries": case((table.day == day, table.tries + 1), else_=1), "day": day},
-            )
-            .returning(BindTry.tries)
-        )
-        return int(tries or 0)
-
-    async def tell_claimed(
-        self, bound: Bound, claimant: int, *, admins: Collection[int], log_channel: int | None
-    ) -> bool:
-        """The admins hear, once per claimant and nickname, that a member proved a nickname
-        another member holds: in the group's log channel when it has one, else privately, each
-        admin who started the bot (never in the group). False when no admin can be told."""
-        assert bound.holder is not None
-        key = f"bind_claimed:{bound.chat_id}:{claimant}:{buyer_key(bound.buyer)}"
-        payload = {"group": bound.chat_id, "holder": bound.holder, "claimant": claimant,
-                   "buyer": bound.buyer, "holder_proof": bound.holder_proof}  # fmt: skip
-        if log_channel is not None:
-            rows = [OutboxRow(bound.chat_id, Kind.BIND_CLAIMED, key[:160], payload)]
-        else:
-            reachable = await self._private_chats(set(admins))
-            rows = [
-                OutboxRow(admin, Kind.BIND_CLAIMED, f"{key}:{admin}"[:160], payload)
-                for admin in sorted(reachable)
-            ]
-        await OutboxService(self.session, self.clock).add_many(rows)
-        return bool(rows)
-
-    async def _private_chats(self, user_ids: set[int]) -> set[int]:
-        """Those of the users who started the bot (their private chat is open)."""
-        return set(
-            await self.session.scalars(
-                select(Chat.id).where(
-                    Chat.id.in_(sorted(user_ids)), Chat.type == "private", Chat.active.is_(True)
-                )
-            )
-        )
-
-    async def holder(self, chat_id: int, nickname: str) -> int | None:
-        """The member a nickname is bound to here, if any."""
-        return await self.session.scalar(
-            select(BuyerBinding.user_id).where(
-                BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key == buyer_key(nickname)
-            )
-        )
-
-    async def unbind(self, chat_id: int, nickname: str) -> int | None:
-        """Forget a binding (its credited orders stay credited); the member who held it."""
-        key = buyer_key(nickname)
-        held = await self.session.scalar(
-            select(BuyerBinding.user_id).where(
-                BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key == key
-            )
-        )
-        if held is not None:
-            await self.session.execute(
-                delete(BuyerBinding).where(
-                    BuyerBinding.chat_id == chat_id, BuyerBinding.buyer_key == key
-                )
-            )
-        return held
 
     async def of_member(self, chat_id: int, user_id: int) -> MemberOrders:
         """A member's orders, spend, points still in the return window, and nicknames."""
@@ -927,204 +482,3 @@ class OrderService:
             return "too much", order
         await self._refund(order, order.refunded_fen + (fen or left), timezone)
         return "refunded", order
-
-
-MAX_POSTED_BYTES = 64 * 1024
-SIGNATURE_MAX_AGE = 300  # seconds either way: a replay later than this is refused
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """`sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>` with the shop's secret."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
-
-
-def signed_in_time(
-    secret: str, timestamp: str | None, given: str | None, body: bytes, now: float
-) -> bool:
-    """The request carries our signature of this body, made in the last five minutes."""
-    if not timestamp or len(timestamp) > 12 or not timestamp.isascii() or not timestamp.isdigit():
-        return False
-    if abs(now - int(timestamp)) > SIGNATURE_MAX_AGE:
-        return False
-    return same_secret(signature(secret, timestamp, body), given)
-
-
-def posted_order(payload: object, timezone: str) -> tuple[int, OrderLine]:
-    """(group id, order) of a posted JSON order; ValueError naming the field that is wrong."""
-    if not isinstance(payload, dict):
-        raise ValueError("body")
-    group = json_id(payload.get("group"))
-    if group is None:
-        raise ValueError("group")
-    row = []
-    for name in ("order_id", "buyer", "amount", "status", "paid_at", "coupon", "refunded"):
-        value = payload.get(name)
-        if isinstance(value, (dict, list)):
-            raise ValueError(name)  # a field is one value, never a structure to print
-        row.append("" if value is None else str(value))
-    where = {name: i for i, name in enumerate(("order_id", "buyer", "amount", "status",
-                                                 "paid_at", "coupon", "refund"))}  # fmt: skip
-    read = _order(0, row, where, ZoneInfo(timezone))
-    if isinstance(read, RefusedLine):
-        raise ValueError(read.reason)
-    return group, read
-
-
-@dataclass(frozen=True, slots=True)
-class BuyerFigures:
-    """Sales to a set of buyers in a period (see `order_figures` for each figure's definition)."""
-
-    orders: int
-    gmv_fen: int
-    buyers: int
-    repeat_buyers: int
-
-    @property
-    def aov_fen(self) -> int:
-        """客单价: GMV per buyer (销售额 ÷ 成交顾客数)."""
-        return self.gmv_fen // self.buyers if self.buyers else 0
-
-    @property
-    def repeat_rate(self) -> float:
-        return self.repeat_buyers / self.buyers if self.buyers else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class TierSales(BuyerFigures):
-    tier: str | None  # None: no tier, or a buyer nobody has bound
-
-
-@dataclass(frozen=True, slots=True)
-class OrderFigures(BuyerFigures):
-    """A period's sales, the sum of its tiers' (`by_tier`, most GMV first); `paying_members`:
-    the buyers who are bound members (what conversion compares with active members)."""
-
-    paying_members: int
-    by_tier: list[TierSales]
-
-
-@dataclass(frozen=True, slots=True)
-class CouponFunnel:
-    """Coupons of one reward or campaign handed out in a period → used → the sales naming them."""
-
-    label: str
-    issued: int
-    used: int
-    orders: int
-    gmv_fen: int
-
-
-def _net() -> Any:
-    return Order.amount_fen - Order.refunded_fen
-
-
-async def order_figures(
-    session: AsyncSession, chat_id: int, start: datetime, end: datetime
-) -> OrderFigures:
-    """The one definition of the sales figures, for /stats, the console and what the exports
-    sum to. Orders: paid in [start, end), not wholly refunded. GMV (成交额): their amounts less
-    refunds. Buyers (成交顾客数): a bound member once, whatever their nicknames; a nickname
-    nobody has bound once by its key. AOV (客单价): GMV ÷ buyers. Repeat rate: buyers with two
-    orders or more ÷ buyers. Each tier's figures are its buyers' (unbound: no tier), and the
-    headline is their sum, so the two can never disagree."""
-    unbound_key = case((Order.user_id.is_(None), Order.buyer_key))
-    per_buyer = (
-        select(
-            Member.tier.label("tier"),
-            Order.user_id.label("user_id"),
-            func.count().label("orders"),
-            func.sum(_net()).label("gmv"),
-        )
-        .outerjoin(Member, (Member.chat_id == Order.chat_id) & (Member.user_id == Order.user_id))
-        .where(Order.chat_id == chat_id, Order.paid_at >= start, Order.paid_at < end)
-        .where(Order.refunded_fen < Order.amount_fen)
-        .group_by(Member.tier, Order.user_id, unbound_key)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(
-            per_buyer.c.tier, func.sum(per_buyer.c.orders), func.sum(per_buyer.c.gmv),
-            func.count(), func.sum(case((per_buyer.c.orders >= 2, 1), else_=0)),
-            func.count(per_buyer.c.user_id),
-        )
-        .group_by(per_buyer.c.tier)
-        .order_by(func.sum(per_buyer.c.gmv).desc())
-    )  # fmt: skip
-    tiers, members = [], 0
-    for tier, orders, gmv, buyers, repeat, bound in rows:
-        tiers.append(TierSales(int(orders), int(gmv), int(buyers), int(repeat), tier))
-        members += int(bound)
-    return OrderFigures(
-        sum(t.orders for t in tiers), sum(t.gmv_fen for t in tiers), sum(t.buyers for t in tiers),
-        sum(t.repeat_buyers for t in tiers), members, tiers,
-    )  # fmt: skip
-
-
-async def coupon_funnels(
-    session: AsyncSession, chat_id: int, start: datetime, end: datetime, *, by: str
-) -> list[CouponFunnel]:
-    """Per reward (`by="reward"`) or per campaign (`by="campaign"`): coupons handed out in the
-    period, how many were used, and the orders naming them (their GMV), most GMV first."""
-    group_key = Redemption.reward_id if by == "reward" else Redemption.campaign_id
-    label = Reward.name if by == "reward" else Campaign.name
-    sales = (
-        select(Order.redemption_id, func.count().label("orders"), func.sum(_net()).label("gmv"))
-        .where(Order.chat_id == chat_id, Order.redemption_id.is_not(None))
-        .group_by(Order.redemption_id)
-        .subquery()
-    )
-    query = (
-        select(
-            label, func.count(), func.sum(case((Redemption.status == "used", 1), else_=0)),
-            func.coalesce(func.sum(sales.c.orders), 0), func.coalesce(func.sum(sales.c.gmv), 0),
-        )
-        .select_from(Redemption)
-        .join(Reward, Reward.id == Redemption.reward_id)
-        .outerjoin(sales, sales.c.redemption_id == Redemption.id)
-        .where(Redemption.chat_id == chat_id, Reward.kind == "coupon")
-        .where(Redemption.created_at >= start, Redemption.created_at < end)
-    )  # fmt: skip
-    if by == "campaign":
-        query = query.join(Campaign, Campaign.id == Redemption.campaign_id)
-    rows = await session.execute(
-        query.group_by(group_key, label).order_by(func.coalesce(func.sum(sales.c.gmv), 0).desc())
-    )
-    return [
-        CouponFunnel(str(name), int(issued), int(used or 0), int(orders), int(gmv))
-        for name, issued, used, orders, gmv in rows
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignSales:
-    """What a campaign brought: points paid under its multiplier, the members who earned them,
-    its coupons' funnel, and every order attributed to it."""
-
-    points: int
-    members: int
-    coupons: CouponFunnel | None
-    orders: int
-    gmv_fen: int
-
-
-async def campaign_sales(session: AsyncSession, campaign: Campaign) -> CampaignSales:
-    points, members = (
-        await session.execute(
-            select(func.coalesce(func.sum(LedgerEntry.delta), 0),
-                   func.count(func.distinct(LedgerEntry.user_id)))
-            .where(LedgerEntry.chat_id == campaign.chat_id,
-                   LedgerEntry.campaign_id == campaign.id, LedgerEntry.delta > 0)
-        )
-    ).one()  # fmt: skip
-    ever = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
-    funnels = await coupon_funnels(session, campaign.chat_id, *ever, by="campaign")
-    coupons = next((f for f in funnels if f.label == campaign.name), None)
-    orders, gmv = (
-        await session.execute(
-            select(func.count(), func.coalesce(func.sum(_net()), 0)).where(
-                Order.chat_id == campaign.chat_id, Order.campaign_id == campaign.id
-            )
-        )
-    ).one()
-    return CampaignSales(int(points), int(members), coupons, int(orders), int(gmv))

@@ -13,17 +13,10 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from models import Campaign
-from services.orders import (
-    BindStatus,
-    Bound,
-    CampaignSales,
-    CouponFunnel,
-    ImportReport,
-    MemberOrders,
-    OrderFigures,
-    OrderFileError,
-    Tally,
-)
+from services.bindings import BindStatus, Bound
+from services.order_files import OrderFileError
+from services.orders import ImportReport, MemberOrders, Tally
+from services.sales import CampaignSales, CouponFunnel, OrderFigures
 from services.tiers import Tier
 from views.numbers import number, yuan
 

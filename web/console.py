@@ -35,7 +35,7 @@ from services.chats import (
 )
 from services.console import ConsoleService, MemberQuery
 from services.exports import ENCODING, ExportKind, write_csv
-from services.orders import order_figures
+from services.sales import order_figures
 from services.stats import Segment, StatsService, change_pct, day_bounds
 from web.auth import login_widget_user
 from web.charts import bar_chart

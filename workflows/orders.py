@@ -17,17 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.background import Background
 from bot.periodic import every
 from services.batching import GroupCommit
-from services.orders import (
-    CHUNK,
-    ImportReport,
-    OrderLine,
-    OrderService,
-    RefusedLine,
-    Source,
-    Tally,
-    posted_order,
-    read_orders,
-)
+from services.order_files import OrderLine, RefusedLine, posted_order, read_orders
+from services.orders import CHUNK, ImportReport, OrderService, Source, Tally
 
 logger = logging.getLogger(__name__)
 CHECK_EVERY = 10.0

@@ -10,7 +10,7 @@ import pytest
 
 from bot.i18n import create_i18n
 from services.files import MixedEncoding, NotText, encoding_of
-from services.orders import OrderFileError, OrderLine, RefusedLine, read_orders
+from services.order_files import OrderFileError, OrderLine, RefusedLine, read_orders
 from services.shop import ShopInputError, read_codes
 from views.orders import file_problem, refusal_reason
 

@@ -20,18 +20,16 @@ from bot.config import load_settings
 from services.chats import OrderRules
 from services.clock import FrozenClock
 from services.files import NotText, encoding_of
-from services.orders import (
-    CHUNK,
+from services.order_files import (
     MAX_AMOUNT_FEN,
     MAX_BUYER,
     MAX_ORDER_ID,
     OrderFileError,
     OrderLine,
-    OrderService,
     RefusedLine,
-    Source,
     read_orders,
 )
+from services.orders import CHUNK, OrderService, Source
 from services.points import PointsService
 from services.shop import MAX_CODE, CodeFile, RewardSpec, ShopInputError, ShopService, read_codes
 from tests.support.telegram import TOKEN

@@ -10,18 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import create_i18n
 from models import Member
+from services.bindings import BindingService
 from services.chats import OrderRules
 from services.clock import FrozenClock
 from services.exports import ExportKind, export_query
-from services.orders import (
-    OrderLine,
-    OrderService,
-    OrderStatus,
-    Source,
-    buyer_key,
-    order_figures,
-)
+from services.order_files import OrderLine, OrderStatus, buyer_key
+from services.orders import OrderService, Source
 from services.points import PointsService
+from services.sales import order_figures
 from services.stats import day_bounds
 from services.tiers import DEFAULT_TIERS
 from tests.unit.conftest import GROUP
@@ -47,9 +43,10 @@ async def shop_with_bound_and_unbound_buyers(
     clock = FrozenClock(NOW)
     async with pool() as session, session.begin():
         orders = OrderService(session, clock, PointsService(session, clock))
+        bindings = BindingService(session, clock, orders)
         for nickname in ("小明", "xiaoming2"):  # an admin's binding needs no proof
-            await orders.bind(GROUP, FAN, nickname, by=ADMIN, rules=OrderRules(),
-                              timezone=SHANGHAI, admin=True)  # fmt: skip
+            await bindings.bind(GROUP, FAN, nickname, by=ADMIN, rules=OrderRules(),
+                                timezone=SHANGHAI, admin=True)  # fmt: skip
         await orders.record(
             GROUP,
             [

@@ -16,32 +16,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import migrations
 from models import BuyerBinding, Member, Order, OutboxMessage, Redemption, create_engine
+from services.bindings import MAX_BIND_TRIES, BindingService, BindStatus, Bound, OrderProof
 from services.campaigns import CampaignService, parse_campaign
 from services.chats import ChatService, OrderRules
 from services.clock import FrozenClock
-from services.orders import (
-    MAX_BIND_TRIES,
+from services.order_files import (
     MAX_ROWS,
-    BindStatus,
-    Bound,
-    MemberOrders,
     OrderFileError,
     OrderLine,
-    OrderProof,
-    OrderService,
     OrderStatus,
     RefusedLine,
-    Source,
-    Tally,
     amount_in_fen,
     posted_order,
     read_orders,
-    signature,
-    signed_in_time,
 )
+from services.orders import MemberOrders, OrderService, Source, Tally
 from services.outbox import Kind
 from services.points import Award, PointsService, audit
 from services.shop import CodeFile, ShopService, parse_reward
+from services.shop_signature import signature, signed_in_time
 from services.tiers import DEFAULT_TIERS
 from tests.unit.conftest import GROUP
 
@@ -140,13 +133,18 @@ async def record(
         )  # fmt: skip
 
 
+def bindings(session: AsyncSession, clock: FrozenClock) -> BindingService:
+    return BindingService(
+        session, clock, OrderService(session, clock, PointsService(session, clock))
+    )
+
+
 async def bind(
     pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int, name: str,
     admin: bool = False, proof: OrderProof | None = None,
 ) -> Bound:  # fmt: skip
     async with pool() as session, session.begin():
-        orders = OrderService(session, clock, PointsService(session, clock))
-        return await orders.bind(
+        return await bindings(session, clock).bind(
             GROUP, user, name, by=ADMIN if admin else user, rules=RULES, timezone=SHANGHAI,
             admin=admin, proof=proof,
         )  # fmt: skip
@@ -271,9 +269,7 @@ async def test_tries_at_a_proof_are_counted_per_member_and_day_across_sessions(
 
     async def count(user: int, day: date) -> int:
         async with session_pool() as session, session.begin():  # a session each: a worker each
-            return await OrderService(session, clock, PointsService(session, clock)).count_try(
-                user, day
-            )
+            return await bindings(session, clock).count_try(user, day)
 
     assert [await count(FAN, today) for _ in range(MAX_BIND_TRIES + 1)] == [1, 2, 3, 4, 5, 6]
     assert await count(OTHER, today) == 1
@@ -318,8 +314,7 @@ async def test_a_proven_claim_on_a_held_nickname_goes_to_the_admins_never_the_gr
 
     async def tell(log_channel: int | None) -> list[tuple[int, dict[str, Any]]]:
         async with session_pool() as session, session.begin():
-            orders = OrderService(session, clock, PointsService(session, clock))
-            await orders.tell_claimed(
+            await bindings(session, clock).tell_claimed(
                 taken, OTHER, admins={ADMIN, another_admin}, log_channel=log_channel
             )
         async with session_pool() as session:
@@ -339,8 +334,9 @@ async def test_a_proven_claim_on_a_held_nickname_goes_to_the_admins_never_the_gr
         await session.execute(delete(OutboxMessage))
     assert [chat_id for chat_id, _ in await tell(-100_999)] == [GROUP]  # the log channel's row
     async with session_pool() as session, session.begin():
-        orders = OrderService(session, clock, PointsService(session, clock))
-        assert not await orders.tell_claimed(taken, OTHER, admins={8}, log_channel=None)
+        assert not await bindings(session, clock).tell_claimed(
+            taken, OTHER, admins={8}, log_channel=None
+        )
 
 
 async def test_a_refund_tells_the_member_of_points_they_heard_of_once_per_refund(

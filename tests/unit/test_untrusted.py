@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from services.orders import posted_order, read_orders, signature, signed_in_time
+from services.order_files import posted_order, read_orders
+from services.shop_signature import signature, signed_in_time
 from services.untrusted import json_id, json_value, same_secret
 from tests.unit.test_web_auth import NOW, TOKEN, mini_app, widget
 from web.auth import Keys, init_data_user, login_widget_user
