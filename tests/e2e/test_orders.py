@@ -273,8 +273,10 @@ async def test_a_signed_order_over_http_is_accepted_once_and_a_forged_one_never(
     bound = await sandbox.ask(group, admin, "/bind @bob_fan bob-shop")  # no order yet: an admin's
     assert bound["text"] == "✅ Shop nickname bob-shop bound."
     url = f"http://127.0.0.1:{port}/shop/orders"
+    # Paid a day ago: its points wait for the return window, whatever day the test runs.
+    yesterday = (datetime.now(SHANGHAI) - timedelta(days=1)).isoformat(timespec="seconds")
     order = {"group": group.id, "order_id": "W-1", "buyer": "Bob-Shop", "amount": "88.00",
-             "paid_at": "2026-12-01T20:00:00+08:00", "status": "paid"}  # fmt: skip
+             "paid_at": yesterday, "status": "paid"}  # fmt: skip
     body = json.dumps(order).encode()
     async with aiohttp.ClientSession() as http:
         for _ in range(2):  # the same order twice: accepted once, the same answer
