@@ -28,9 +28,9 @@ from aiogram.exceptions import TelegramRetryAfter
 import migrations
 from bench.common import database_url
 from bot.app import Services, create_bot
-from bot.background import Background
-from bot.config import load_settings
-from bot.i18n import create_i18n
+from infrastructure.background import Background
+from infrastructure.config import load_settings
+from infrastructure.i18n import create_i18n
 from sandbox.client import SandboxClient
 from sandbox.server import DEFAULT_TOKEN
 from scheduler.posts import PostJobs

@@ -30,7 +30,7 @@ from bench.common import (
 )
 from bench.points import Unsound
 from bot.app import Services, create_dispatcher
-from bot.config import load_settings
+from infrastructure.config import load_settings
 from models import Checkin
 from services.points import audit
 

@@ -20,7 +20,7 @@ from bench.common import (
     print_table,
 )
 from bot.app import Services, create_dispatcher
-from bot.config import load_settings
+from infrastructure.config import load_settings
 
 MESSAGES = 5000
 MEMBERS = 500

@@ -26,7 +26,7 @@ import migrations
 from bench.common import Row, feed, fresh_database, group_messages, local_bot
 from bench.points import Unsound
 from bot.app import Services, create_dispatcher
-from bot.config import load_settings
+from infrastructure.config import load_settings
 from models import DrawEntry
 from services.chats import ChatService
 from services.draws import DrawService, DrawSpec

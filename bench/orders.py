@@ -26,10 +26,10 @@ from sqlalchemy import func, select
 import migrations
 from bench.common import TOKEN, database_url
 from bot.app import Services
-from bot.background import Background
-from bot.config import load_settings
-from bot.i18n import create_i18n
 from bot.shop_api import ShopOrders
+from infrastructure.background import Background
+from infrastructure.config import load_settings
+from infrastructure.i18n import create_i18n
 from models import Order
 from services.chats import ChatService, OrderRules
 from services.factory import ServiceFactory

@@ -32,7 +32,7 @@ from bench.common import (
     print_table,
 )
 from bot.app import Services, create_dispatcher
-from bot.config import load_settings
+from infrastructure.config import load_settings
 from models import LedgerEntry
 from services.points import audit
 

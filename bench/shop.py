@@ -28,7 +28,7 @@ import migrations
 from bench.common import TOKEN, LocalSession, database_url, feed, group_messages
 from bench.draws import GROUP, answering_dispatcher
 from bot.app import Services, create_dispatcher
-from bot.config import load_settings
+from infrastructure.config import load_settings
 from models import Redemption
 from services.chats import ChatService
 from services.factory import ServiceFactory

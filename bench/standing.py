@@ -23,8 +23,8 @@ from sqlalchemy import insert
 import migrations
 from bench.common import database_url, feed, local_bot
 from bot.app import Services, create_dispatcher
-from bot.config import load_settings
-from bot.directory import ChatDirectory
+from infrastructure.config import load_settings
+from infrastructure.directory import ChatDirectory
 from models import LedgerEntry, Member, PeriodTotal
 from models.queries import table_of
 from services.chats import ChatService

@@ -26,7 +26,7 @@ from sqlalchemy import insert
 import migrations
 from bench.common import database_url, feed, local_bot
 from bot.app import Services, create_dispatcher
-from bot.config import load_settings
+from infrastructure.config import load_settings
 from models import DailyStats, LedgerEntry, Member
 from models.queries import table_of
 from services.chats import ChatService

@@ -24,7 +24,7 @@ from sqlalchemy import insert
 
 import migrations
 from bot.app import Services, create_bot, create_dispatcher
-from bot.config import load_settings
+from infrastructure.config import load_settings
 from models import Member, Redemption, Reward
 from sandbox.server import DEFAULT_TOKEN
 from services.chats import ChatService

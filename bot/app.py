@@ -20,24 +20,24 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.admins import AdminCache
-from bot.background import Background
-from bot.commands import register_commands
-from bot.config import Settings
-from bot.directory import ChatDirectory
+from bot.counting import MessageCountingMiddleware
 from bot.dispatcher import FanbotDispatcher
-from bot.i18n import ChatLanguageMiddleware, create_i18n
-from bot.middlewares import (
+from handlers import errors, feature_routers
+from infrastructure.admins import AdminCache
+from infrastructure.background import Background
+from infrastructure.commands import register_commands
+from infrastructure.config import Settings
+from infrastructure.directory import ChatDirectory
+from infrastructure.i18n import ChatLanguageMiddleware, create_i18n
+from infrastructure.middlewares import (
     CommandThrottleMiddleware,
     CommitBeforeCalling,
     DbSessionMiddleware,
-    MessageCountingMiddleware,
     TrackingMiddleware,
 )
-from bot.pacing import Pacer, PacingMiddleware, SendPacer
-from bot.shared_pacing import SharedPacer
-from bot.throttle import MemoryThrottle, RedisThrottle, Throttle
-from handlers import errors, feature_routers
+from infrastructure.pacing import Pacer, PacingMiddleware, SendPacer
+from infrastructure.shared_pacing import SharedPacer
+from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle
 from models import create_engine, create_session_pool
 from scheduler.cadence import CadenceJobs
 from scheduler.campaigns import CampaignJobs

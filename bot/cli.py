@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
-from bot.logs import setup_logging
+from infrastructure.config import ConfigError, Settings, load_settings
+from infrastructure.logs import setup_logging
 from services.clock import Clock
 
 EXIT_CONFIG = 2

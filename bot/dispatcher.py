@@ -25,9 +25,9 @@ from aiogram.dispatcher.event.handler import FilterObject
 from aiogram.filters import Command
 from aiogram.types import ErrorEvent, Message, Update
 
-from bot.directory import ChatDirectory
-from bot.filters import REFUSING_CHATTER, addressed
-from bot.middlewares.counting import counted_message
+from bot.counting import counted_message
+from infrastructure.directory import ChatDirectory
+from infrastructure.filters import REFUSING_CHATTER, addressed
 from services.chats import ChatProfile
 from services.messages import ChatMessage, MessageTally
 from workflows.moderation import Moderator

@@ -24,7 +24,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
-from bot.transient import is_transient
+from infrastructure.transient import is_transient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

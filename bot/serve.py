@@ -22,9 +22,9 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import BaseRequest, StreamResponse
 
 from bot.app import Services, create_bot, create_dispatcher
-from bot.config import ConfigError, Settings
 from bot.polling import BACKOFF, ConfirmingPoller
 from bot.shop_api import PATH, ShopOrders
+from infrastructure.config import ConfigError, Settings
 from services.order_files import MAX_POSTED_BYTES
 from services.untrusted import json_value, same_secret
 

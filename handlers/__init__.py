@@ -3,9 +3,6 @@
 from aiogram import Router
 from aiogram.types import Message
 
-from bot.filters import addressed, is_command, refuses_chatter
-from bot.middlewares.commands import CommandMiddleware
-from bot.table import CommandTable
 from handlers import (
     campaigns,
     checkin,
@@ -31,6 +28,9 @@ from handlers import (
     topics,
     welcome,
 )
+from infrastructure.filters import addressed, is_command, refuses_chatter
+from infrastructure.middlewares.commands import CommandMiddleware
+from infrastructure.table import CommandTable
 
 
 def feature_routers() -> list[Router]:

@@ -13,9 +13,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import usage_reply
-from bot.filters import is_private, refuses_chatter
-from bot.middlewares.database import commit_so_far
+from infrastructure.commands import usage_reply
+from infrastructure.filters import is_private, refuses_chatter
+from infrastructure.transactions import commit_so_far
 from services.chats import ChatProfile
 from services.checkins import (
     AlreadySignedIn,

@@ -21,7 +21,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.middlewares.database import after_commit
+from infrastructure.transactions import after_commit
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
 from services.draws import MAX_PRIZE, DrawService, DrawSpec

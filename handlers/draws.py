@@ -13,11 +13,11 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import usage_reply
-from bot.filters import IsAdmin
-from bot.middlewares.commands import ONCE
-from bot.middlewares.database import after_commit, commit_so_far
 from handlers.draw_dialogue import start_dialogue
+from infrastructure.commands import usage_reply
+from infrastructure.filters import IsAdmin
+from infrastructure.middlewares.commands import ONCE
+from infrastructure.transactions import after_commit, commit_so_far
 from models import Draw
 from scheduler.core import Scheduler
 from services.chats import ChatProfile

@@ -10,9 +10,9 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 
-from bot.directory import ChatDirectory
-from bot.i18n import reply_language
-from bot.transient import is_transient
+from infrastructure.directory import ChatDirectory
+from infrastructure.i18n import reply_language
+from infrastructure.transient import is_transient
 
 logger = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import usage_reply
-from bot.directory import ChatDirectory
-from bot.filters import IsAdmin
-from bot.middlewares import forget_after_commit
-from bot.middlewares.commands import ONCE
 from handlers.refusal import admins_only
+from infrastructure.commands import usage_reply
+from infrastructure.directory import ChatDirectory
+from infrastructure.filters import IsAdmin
+from infrastructure.middlewares.commands import ONCE
+from infrastructure.transactions import forget_after_commit
 from services.chats import BadSetting, ChatProfile, ChatService, Faq
 
 REPEAT_SECONDS = 300.0

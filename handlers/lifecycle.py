@@ -11,10 +11,10 @@ from aiogram.types import ChatMemberUpdated, Message, User
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admins import AdminCache
-from bot.directory import ChatDirectory
-from bot.filters import refuses_chatter
-from bot.middlewares import forget_after_commit
+from infrastructure.admins import AdminCache
+from infrastructure.directory import ChatDirectory
+from infrastructure.filters import refuses_chatter
+from infrastructure.transactions import forget_after_commit
 from services import members
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock

@@ -17,14 +17,14 @@ from aiogram.types import CallbackQuery, ChatJoinRequest, Message, TelegramObjec
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admins import AdminCache
-from bot.commands import problem_reply, usage_reply
-from bot.directory import ChatDirectory
-from bot.filters import IsAdmin
-from bot.middlewares import forget_after_commit
-from bot.middlewares.commands import ONCE
 from handlers.lifecycle import welcome
 from handlers.refusal import not_seen_here
+from infrastructure.admins import AdminCache
+from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.directory import ChatDirectory
+from infrastructure.filters import IsAdmin
+from infrastructure.middlewares.commands import ONCE
+from infrastructure.transactions import forget_after_commit
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock, parse_duration
 from services.guards import ACTIONS, BadRule

@@ -13,12 +13,12 @@ from aiogram.types import Document, Message, User
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admins import AdminCache
-from bot.commands import problem_reply, usage_reply
-from bot.filters import IsAdmin
-from bot.i18n import language_of
-from bot.middlewares.commands import ONCE
 from handlers.refusal import admins_only, not_seen_here
+from infrastructure.admins import AdminCache
+from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.filters import IsAdmin
+from infrastructure.i18n import language_of
+from infrastructure.middlewares.commands import ONCE
 from services.bindings import MAX_BIND_TRIES, BindingService, BindStatus, Bound, OrderProof
 from services.chats import ChatProfile, ChatService
 from services.clock import local_day

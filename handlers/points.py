@@ -16,9 +16,9 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import problem_reply, usage_reply
-from bot.filters import IsAdmin
 from handlers.refusal import admins_only, not_seen_here
+from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.filters import IsAdmin
 from services.chats import ChatProfile
 from services.members import find_member
 from services.points import MAX_CHANGE, HistoryLine, NotEnoughPoints, PointsService

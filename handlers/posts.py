@@ -14,10 +14,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.commands import usage_reply
-from bot.filters import IsAdmin
-from bot.middlewares import after_commit
-from bot.middlewares.commands import ONCE
+from infrastructure.commands import usage_reply
+from infrastructure.filters import IsAdmin
+from infrastructure.middlewares.commands import ONCE
+from infrastructure.transactions import after_commit
 from models import ScheduledPost
 from scheduler.core import Scheduler
 from services.chats import ChatProfile

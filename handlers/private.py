@@ -13,11 +13,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import I18n
 
-from bot.commands import COMMANDS, usage_reply
-from bot.config import Settings
-from bot.filters import is_private
 from handlers.points import parse, render_balance, render_history
 from handlers.standing import StandingSources, render_me
+from infrastructure.commands import COMMANDS, usage_reply
+from infrastructure.config import Settings
+from infrastructure.filters import is_private
 from services.chats import ChatService
 from services.orders import OrderService
 from views.miniapp import mini_app_invitation, mini_app_keyboard

@@ -9,10 +9,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.commands import problem_reply, usage_reply
-from bot.filters import IsAdmin
-from bot.middlewares.commands import ONCE
 from handlers.posts import message_content
+from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.filters import IsAdmin
+from infrastructure.middlewares.commands import ONCE
 from services.chats import ChatProfile
 from services.posts import PostContent, PostInputError
 from services.pushes import PushError, PushService, parse_audience

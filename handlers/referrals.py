@@ -15,7 +15,7 @@ from aiogram.types import Message, User
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.commands import usage_reply
+from infrastructure.commands import usage_reply
 from services.chats import ChatProfile
 from services.referrals import ReferralService
 from views.numbers import MEDALS, number

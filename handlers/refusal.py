@@ -9,8 +9,8 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.commands import admin_command_names
-from bot.sender_only import for_sender
+from infrastructure.commands import admin_command_names
+from infrastructure.sender_only import for_sender
 
 
 async def admins_only(message: Message) -> None:

@@ -11,11 +11,11 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import problem_reply, usage_of, usage_reply
-from bot.directory import ChatDirectory
-from bot.filters import IsAdmin
-from bot.middlewares import after_commit, forget_after_commit
-from bot.middlewares.commands import ONCE
+from infrastructure.commands import problem_reply, usage_of, usage_reply
+from infrastructure.directory import ChatDirectory
+from infrastructure.filters import IsAdmin
+from infrastructure.middlewares.commands import ONCE
+from infrastructure.transactions import after_commit, forget_after_commit
 from scheduler.core import Scheduler
 from services.chats import (
     LANGUAGES,

@@ -16,11 +16,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import problem_reply, usage_reply
-from bot.filters import IsAdmin
-from bot.middlewares.commands import ONCE
-from bot.middlewares.database import commit_so_far
 from handlers.refusal import admins_only
+from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.filters import IsAdmin
+from infrastructure.middlewares.commands import ONCE
+from infrastructure.transactions import commit_so_far
 from services.campaigns import CampaignService
 from services.chats import ChatProfile
 from services.points import PointsService

@@ -20,7 +20,7 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from bot.commands import usage_reply
+from infrastructure.commands import usage_reply
 from services.campaigns import CampaignService, last_minute, multiplier_text
 from services.chats import ChatProfile
 from services.messages import MessageTally

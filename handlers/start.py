@@ -9,8 +9,8 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.admins import AdminCache
-from bot.commands import forms_of, spec_of
+from infrastructure.admins import AdminCache
+from infrastructure.commands import forms_of, spec_of
 from views.help import help_text
 
 

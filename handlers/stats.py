@@ -18,9 +18,9 @@ from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import problem_reply, usage_of, usage_reply
-from bot.filters import IsAdmin
-from bot.middlewares import commit_so_far, commit_update_so_far
+from infrastructure.commands import problem_reply, usage_of, usage_reply
+from infrastructure.filters import IsAdmin
+from infrastructure.transactions import commit_so_far, commit_update_so_far
 from services.campaigns import CampaignService
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock

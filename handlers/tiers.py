@@ -11,10 +11,10 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.commands import usage_reply
-from bot.filters import IsAdmin
-from bot.middlewares.commands import ONCE
 from handlers.refusal import admins_only
+from infrastructure.commands import usage_reply
+from infrastructure.filters import IsAdmin
+from infrastructure.middlewares.commands import ONCE
 from services.tiers import LastTier, ThresholdTaken, Tier, TierError, TierService, UnknownTier
 
 SET = re.compile(

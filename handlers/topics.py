@@ -15,10 +15,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Chat, Message, MessageReactionUpdated, ReplyParameters
 from aiogram.utils.i18n import gettext as _
 
-from bot.commands import usage_reply
-from bot.filters import IsAdmin
-from bot.middlewares.commands import ONCE
 from handlers.refusal import admins_only
+from infrastructure.commands import usage_reply
+from infrastructure.filters import IsAdmin
+from infrastructure.middlewares.commands import ONCE
 from models import Topic
 from scheduler.core import Scheduler
 from services.chats import ChatProfile

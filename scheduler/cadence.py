@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.background import Background
+from infrastructure.background import Background
 from scheduler.core import Jobs
 from services.chats import ChatService
 from services.posts import Schedule

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from aiogram import Bot
 
-from bot.background import Background
+from infrastructure.background import Background
 from scheduler.core import Jobs
 from services.campaigns import THANKS_LATE
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.background import Background
+from infrastructure.background import Background
 from scheduler.core import Jobs
 from services.draws import DrawClosed, DrawNotFound, DrawService
 

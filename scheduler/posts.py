@@ -16,7 +16,7 @@ from aiogram import Bot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.background import Background
+from infrastructure.background import Background
 from models import ScheduledPost
 from scheduler.core import Jobs
 from services.batching import GroupCommit

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot
 
-from bot.background import Background
+from infrastructure.background import Background
 from scheduler.core import Jobs
 from services.stats import SegmentService
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot
 
-from bot.background import Background
+from infrastructure.background import Background
 from scheduler.core import Jobs
 from workflows.topics import TopicHost
 

@@ -10,7 +10,7 @@ from html import escape
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.commands import commands_for
+from infrastructure.commands import commands_for
 
 
 def help_text(reader: str) -> str:

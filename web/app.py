@@ -3,11 +3,18 @@ its own on WEB_PORT (`fanbot run` in polling mode, or `fanbot web` alone)."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from aiogram import Bot, Dispatcher
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Services
+from infrastructure.config import Settings
+from infrastructure.directory import ChatDirectory
+from services.clock import Clock
 from services.factory import ServiceFactory
+from services.shop import ShopDesk
+from services.tiers import LadderCache
 from web.console import Console
 from web.console_community import CommunityPages
 from web.console_shop import ShopPages
@@ -16,6 +23,18 @@ from web.miniapp import MiniApp
 from web.site import HERE, Site
 
 STATIC = "/static/web"
+
+
+class Services(Protocol):
+    """What the web takes of the process's shared pools and caches: `bot.app.Services` (the
+    composition root's, which the web does not import)."""
+
+    settings: Settings
+    session_pool: async_sessionmaker[AsyncSession]
+    clock: Clock
+    directory: ChatDirectory
+    ladders: LadderCache
+    shop_desk: ShopDesk
 
 
 def add_web(app: web.Application, services: Services, bot: Bot, dispatcher: Dispatcher) -> Site:

@@ -19,7 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.directory import ChatDirectory
+from infrastructure.directory import ChatDirectory
 from models import DAY_COUNTERS, DailyStats
 from scheduler.core import Scheduler
 from services.chats import (

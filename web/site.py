@@ -28,9 +28,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.admins import AdminCache
-from bot.config import Settings
-from bot.throttle import MemoryThrottle, RedisThrottle, Throttle, Verdict
+from infrastructure.admins import AdminCache
+from infrastructure.config import Settings
+from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle, Verdict
 from services.chats import LANGUAGES
 from services.factory import ServiceFactory
 from services.shop import MAX_FILE_BYTES, ShopDesk

@@ -23,10 +23,10 @@ from aiogram.types import Chat, ChatPermissions, Message, MessageEntity, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.admins import AdminCache
-from bot.background import Background
-from bot.middlewares.database import commit_so_far
-from bot.periodic import every
+from infrastructure.admins import AdminCache
+from infrastructure.background import Background
+from infrastructure.periodic import every
+from infrastructure.transactions import commit_so_far
 from models import Chat as ChatRow
 from models import Member, Verification
 from services.chats import ChatProfile

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.background import Background
-from bot.periodic import every
+from infrastructure.background import Background
+from infrastructure.periodic import every
 from services.batching import GroupCommit
 from services.order_files import OrderLine, RefusedLine, posted_order, read_orders
 from services.orders import CHUNK, ImportReport, OrderService, Source, Tally

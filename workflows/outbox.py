@@ -33,8 +33,8 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.background import Background
-from bot.i18n import reply_language
+from infrastructure.background import Background
+from infrastructure.i18n import reply_language
 from models import Campaign, Draw, ModAction, ScheduledPost, Topic
 from services.cadence import CadenceService
 from services.chats import ChatProfile

@@ -18,9 +18,9 @@ from aiogram.methods import Response, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message
 
-from bot.background import Background
-from bot.middlewares.database import commit_update_so_far
-from bot.sender_only import sender_only_profile
+from infrastructure.background import Background
+from infrastructure.sender_only import sender_only_profile
+from infrastructure.transactions import commit_update_so_far
 from services.batching import GroupCommit
 from services.chats import ChatProfile, CheckinRules
 from services.outbox import Kind, OutboxRow, OutboxService
@@ -78,8 +78,9 @@ class QuietMode:
 
 
 class SenderOnlyCleanup(BaseRequestMiddleware):
-    """Sends go through here: a reply marked for its sender (`bot.sender_only`) in a quiet
-    group is deleted later, with the command it answers. One type check for every other send."""
+    """Sends go through here: a reply marked for its sender (`infrastructure.sender_only`) in a
+    quiet group is deleted later, with the command it answers. One type check for every other
+    send."""
 
     def __init__(self, quiet: QuietMode) -> None:
         self.quiet = quiet

@@ -15,8 +15,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.background import Background
-from bot.periodic import every
+from infrastructure.background import Background
+from infrastructure.periodic import every
 from services.chats import ChatProfile
 from services.referrals import Confirmed, ReferralService
 

@@ -15,8 +15,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ChatMemberUnion
 
-from bot.background import Background
-from bot.middlewares import commit_update_so_far
+from infrastructure.background import Background
+from infrastructure.transactions import commit_update_so_far
 from services.chats import ChatService
 from services.outbox import Kind, OutboxService
 from views.rights import DELETE, INVITE, PIN, RESTRICT, TOPICS

@@ -18,9 +18,9 @@ from aiogram.types import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyP
 from aiogram.types.media_union import MediaUnion
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.background import Background
-from bot.directory import ChatDirectory
-from bot.middlewares import commit_update_so_far
+from infrastructure.background import Background
+from infrastructure.directory import ChatDirectory
+from infrastructure.transactions import commit_update_so_far
 from models import Topic
 from services.chats import ChatProfile
 from services.outbox import Kind, OutboxService

@@ -30,8 +30,8 @@ from aiogram.types import (
     User,
 )
 
-from bot.background import Background
-from bot.directory import ChatDirectory
+from infrastructure.background import Background
+from infrastructure.directory import ChatDirectory
 from workflows.rights import RightsNotices
 from workflows.topics import TopicHost
 

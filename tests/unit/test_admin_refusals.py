@@ -9,8 +9,8 @@ import pytest
 from aiogram import Dispatcher
 
 from bot.app import Services, create_dispatcher
-from bot.commands import COMMANDS, spec_of
-from bot.config import load_settings
+from infrastructure.commands import COMMANDS, spec_of
+from infrastructure.config import load_settings
 from models import create_engine, create_session_pool
 from tests.support.telegram import TOKEN, group, message_update, person, recording_bot
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.background import Background
-from bot.i18n import create_i18n
+from infrastructure.background import Background
+from infrastructure.i18n import create_i18n
 from scheduler.cadence import CadenceJobs
 from scheduler.core import Scheduler
 from services.chats import ChatService, CheckinRules

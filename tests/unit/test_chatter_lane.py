@@ -11,8 +11,8 @@ from aiogram import F, Router
 from aiogram.types import Message, MessageEntity
 
 from bot.app import Services, create_dispatcher
-from bot.config import load_settings
 from bot.dispatcher import FanbotDispatcher
+from infrastructure.config import load_settings
 from models import Member, create_engine, create_session_pool
 from tests.support.telegram import TOKEN, group, message_update, person, recording_bot
 

@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message, Update
 
-from bot.table import CommandTable, update_key
+from infrastructure.table import CommandTable, update_key
 from tests.support.telegram import group, message_update, person, recording_bot
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.directory import PROFILE_TTL, REFRESH_TIMEOUT, ChatDirectory
+from infrastructure.directory import PROFILE_TTL, REFRESH_TIMEOUT, ChatDirectory
 from services.chats import ChatProfile
 
 
@@ -21,7 +21,7 @@ class Ticking:
 @pytest.fixture
 def ticking(monkeypatch) -> Ticking:
     clock = Ticking()
-    monkeypatch.setattr("bot.directory.time.monotonic", clock)
+    monkeypatch.setattr("infrastructure.directory.time.monotonic", clock)
     return clock
 
 

@@ -12,7 +12,7 @@ from aiogram.types import Message, User
 from sqlalchemy import func, select
 
 from bot.app import Services, create_dispatcher
-from bot.config import load_settings
+from infrastructure.config import load_settings
 from models import Chat, Checkin, Member, create_engine, create_session_pool
 from services.chats import ChatService
 from tests.support.telegram import (

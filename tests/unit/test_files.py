@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.i18n import create_i18n
+from infrastructure.i18n import create_i18n
 from services.files import MixedEncoding, NotText, encoding_of
 from services.order_files import OrderFileError, OrderLine, RefusedLine, read_orders
 from services.shop import ShopInputError, read_codes

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.app import Services, create_dispatcher
-from bot.commands import COMMANDS, usage_reply
-from bot.config import load_settings
-from bot.i18n import create_i18n
 from handlers.points import parse as parse_points
+from infrastructure.commands import COMMANDS, usage_reply
+from infrastructure.config import load_settings
+from infrastructure.i18n import create_i18n
 from models import OutboxMessage, create_engine, create_session_pool
 from services.campaigns import CampaignInputError, parse_campaign
 from services.chats import BadSetting, Cadence, CheckinRules, Faq

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import _audit
-from bot.config import load_settings
+from infrastructure.config import load_settings
 from services.chats import OrderRules
 from services.clock import FrozenClock
 from services.files import NotText, encoding_of

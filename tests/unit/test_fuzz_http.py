@@ -27,8 +27,8 @@ from yarl import URL
 
 from bot.app import Services, create_bot, create_dispatcher
 from bot.cli import _audit
-from bot.config import Settings, load_settings
 from bot.serve import _largest_body, add_webhook_routes, runner_for
+from infrastructure.config import Settings, load_settings
 from sandbox.client import SandboxClient
 from sandbox.server import DEFAULT_TOKEN, start_sandbox
 from services.chats import ChatService

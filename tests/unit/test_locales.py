@@ -16,7 +16,7 @@ KEYWORDS = {
 
 def source_messages() -> set[str]:
     found: set[str] = set()
-    for folder in ("bot", "handlers", "services", "scheduler", "views"):
+    for folder in ("bot", "infrastructure", "handlers", "services", "scheduler", "views"):
         for _, _, message, _, _ in extract_from_dir(ROOT / folder, keywords=KEYWORDS):
             found.add(message if isinstance(message, str) else message[0])
     return found

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.logs import RedactFilter
+from infrastructure.logs import RedactFilter
 
 TOKEN = "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 

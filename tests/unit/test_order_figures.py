@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import create_i18n
+from infrastructure.i18n import create_i18n
 from models import Member
 from services.bindings import BindingService
 from services.chats import OrderRules

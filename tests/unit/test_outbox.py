@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.background import Background
-from bot.i18n import create_i18n
+from infrastructure.background import Background
+from infrastructure.i18n import create_i18n
 from models import OutboxMessage
 from services.chats import ChatService
 from services.clock import FrozenClock

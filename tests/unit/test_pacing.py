@@ -10,7 +10,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.pacing import PacingMiddleware, SendPacer
+from infrastructure.pacing import PacingMiddleware, SendPacer
 from sandbox.client import SandboxClient
 from sandbox.server import DEFAULT_TOKEN
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.commands import COMMANDS, usage_reply
-from bot.i18n import create_i18n
 from handlers.start import help_for
+from infrastructure.commands import COMMANDS, usage_reply
+from infrastructure.i18n import create_i18n
 from models import Draw
 from views.charts import cjk_font, warm_up
 from views.draws import render_result

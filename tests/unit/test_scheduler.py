@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.background import Background
-from bot.i18n import create_i18n
+from infrastructure.background import Background
+from infrastructure.i18n import create_i18n
 from models import ScheduledPost, create_engine
 from scheduler.core import Jobs, Scheduler
 from scheduler.lock import SchedulerLock

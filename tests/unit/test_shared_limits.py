@@ -19,11 +19,11 @@ from aiogram.client.telegram import TelegramAPIServer
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError
 
-from bot import shared_pacing
-from bot.admins import PREFIX as ADMINS
-from bot.admins import AdminCache
-from bot.pacing import PacingMiddleware
-from bot.shared_pacing import PREFIX, SharedPacer
+from infrastructure import shared_pacing
+from infrastructure.admins import PREFIX as ADMINS
+from infrastructure.admins import AdminCache
+from infrastructure.pacing import PacingMiddleware
+from infrastructure.shared_pacing import PREFIX, SharedPacer
 from sandbox.client import SandboxClient
 from sandbox.server import DEFAULT_TOKEN
 from tests.conftest import REDIS_URL
@@ -170,7 +170,7 @@ async def test_a_worker_whose_redis_goes_away_keeps_its_own_limits_and_comes_bac
     assert pacer.shared
 
     await own_redis.stop()
-    with caplog.at_level(logging.WARNING, logger="bot.shared_pacing"):
+    with caplog.at_level(logging.WARNING, logger="infrastructure.shared_pacing"):
         await bot.send_message(group.id, "alone")
         assert not pacer.shared
         assert "Redis is unreachable" in caplog.text

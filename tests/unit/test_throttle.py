@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from redis.asyncio import Redis
 
-from bot.throttle import MemoryThrottle, RedisThrottle, Throttle, Verdict
+from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle, Verdict
 from tests.conftest import REDIS_URL
 
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.background import Background
-from bot.i18n import create_i18n
+from infrastructure.background import Background
+from infrastructure.i18n import create_i18n
 from models import LedgerEntry, Member, Topic, TopicReaction
 from scheduler.core import Jobs, Scheduler
 from scheduler.topics import TopicJobs

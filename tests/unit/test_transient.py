@@ -10,7 +10,7 @@ from aiogram.methods import SendMessage
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
-from bot.transient import is_transient
+from infrastructure.transient import is_transient
 
 
 class Serialization(Exception):

@@ -26,7 +26,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.pacing import LocalTicket, SendPacer, SlidingWindow, has_group_limit
+from infrastructure.pacing import LocalTicket, SendPacer, SlidingWindow, has_group_limit
 
 logger = logging.getLogger(__name__)
 

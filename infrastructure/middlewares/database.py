@@ -8,9 +8,7 @@ turn under Telegram's rate limits (on SQLite that lock would stop every other wr
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import (
@@ -22,36 +20,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Message, TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-if TYPE_CHECKING:
-    from bot.directory import ChatDirectory
-
-_AFTER_COMMIT = "after_commit"
-_update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
-
-
-def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
-    """Run `callback` once the update's transaction is committed (caches must not run ahead)."""
-    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
-
-
-def forget_after_commit(session: AsyncSession, directory: ChatDirectory, chat_id: int) -> None:
-    """Drop the chat's cached profile once the change to it is committed (not before: a
-    concurrent update would cache the old row again)."""
-    after_commit(session, partial(directory.forget, chat_id))
-
-
-async def commit_so_far(session: AsyncSession) -> None:
-    """Commit what the update wrote so far, before it waits on something else (see above)."""
-    if session.in_transaction():
-        await session.commit()
-
-
-async def commit_update_so_far() -> None:
-    """Commit the current update's transaction, if any, before opening a session of one's own
-    (on SQLite the update's transaction would hold the process's only connection)."""
-    session = _update_session.get()
-    if session is not None:
-        await commit_so_far(session)
+from infrastructure.transactions import AFTER_COMMIT, commit_update_so_far, update_session
 
 
 def without_nul(event: TelegramObject) -> TelegramObject:
@@ -85,21 +54,21 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         event = without_nul(event)
         session = self.session_pool()
-        token = _update_session.set(session)
+        token = update_session.set(session)
         try:
             data["session"] = session
             result = await handler(event, data)
             if session.in_transaction():
                 await session.commit()
         finally:
-            _update_session.reset(token)
+            update_session.reset(token)
             if session.in_transaction():
                 await session.close()  # rolls back
             else:
                 # Most updates never touch the database: nothing to release, so skip the
                 # greenlet round trip that AsyncSession.close() costs.
                 session.sync_session.close()
-        for callback in session.info.pop(_AFTER_COMMIT, ()):
+        for callback in session.info.pop(AFTER_COMMIT, ()):
             callback()
         return result
 

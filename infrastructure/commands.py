@@ -18,7 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from babel.support import LazyProxy
 
-from bot.sender_only import for_sender
+from infrastructure.sender_only import for_sender
 
 
 @dataclass(frozen=True, slots=True)

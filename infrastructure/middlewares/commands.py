@@ -16,7 +16,7 @@ from aiogram.dispatcher.flags import get_flag
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
-from bot.sender_only import for_sender, open_scope
+from infrastructure.sender_only import for_sender, open_scope
 from services.receipts import first_receipt
 
 ONCE = {"once": True}  # handler flags: `router.message.register(..., flags=ONCE)`

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import speaking
+from infrastructure.i18n import speaking
 from services.chats import ChatProfile
 from services.clock import Clock
 from services.factory import ServiceFactory

@@ -13,9 +13,9 @@ from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
-from bot.admins import AdminCache
-from bot.sender_only import for_sender, open_scope
-from bot.throttle import Throttle, Verdict
+from infrastructure.admins import AdminCache
+from infrastructure.sender_only import for_sender, open_scope
+from infrastructure.throttle import Throttle, Verdict
 
 
 class CommandThrottleMiddleware(BaseMiddleware):

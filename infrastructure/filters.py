@@ -9,7 +9,7 @@ from aiogram import Bot
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Chat, Message, User
 
-from bot.admins import AdminCache
+from infrastructure.admins import AdminCache
 
 Check = TypeVar("Check", bound=Callable[..., Any])
 

@@ -4,13 +4,13 @@ topic it belongs to, whatever handler took it (one middleware: every layer costs
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.enums import ContentType
 from aiogram.types import Message, TelegramObject
 
-from bot.middlewares.database import commit_so_far
+from infrastructure.transactions import commit_so_far
 from services.chats import ChatProfile
 from services.messages import (
     MIN_VISIBLE,
@@ -21,9 +21,7 @@ from services.messages import (
     visible_length,
 )
 from services.topics import TopicMessage, TopicService
-
-if TYPE_CHECKING:  # the workflow imports the middlewares' helpers
-    from workflows.moderation import Moderator
+from workflows.moderation import Moderator
 
 # What a member writes, as opposed to service messages (joins, pins, title changes...).
 CONTENT = frozenset(

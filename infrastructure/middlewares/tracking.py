@@ -9,8 +9,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 
-from bot.directory import ChatDirectory
-from bot.middlewares.database import after_commit
+from infrastructure.directory import ChatDirectory
+from infrastructure.transactions import after_commit
 from services.chats import ChatService
 from services.clock import Clock
 from services.factory import ServiceFactory

@@ -1,0 +1,10 @@
+from infrastructure.middlewares.database import CommitBeforeCalling, DbSessionMiddleware
+from infrastructure.middlewares.throttle import CommandThrottleMiddleware
+from infrastructure.middlewares.tracking import TrackingMiddleware
+
+__all__ = [
+    "CommandThrottleMiddleware",
+    "CommitBeforeCalling",
+    "DbSessionMiddleware",
+    "TrackingMiddleware",
+]
