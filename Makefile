@@ -27,6 +27,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit/test_layers.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -40,7 +41,7 @@ chaos: install  ## 1, 2, 3 webhook workers behind nginx under load and faults (s
 
 locales: install  ## re-extract messages into the zh and en catalogues
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k __ -k gettext -k lazy_gettext \
-		--no-location --omit-header -o locales/messages.pot bot handlers services scheduler views workflows web
+		--no-location --omit-header -o locales/messages.pot bot infrastructure handlers services scheduler views workflows web
 	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching \
 		--ignore-obsolete --width 100
 	@rm -f locales/messages.pot
