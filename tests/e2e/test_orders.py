@@ -220,6 +220,7 @@ async def test_a_disputed_nickname_goes_to_the_log_channel_and_proofs_are_a_few_
         await sandbox.ask(group, admin, f"/settings {setting}")
     for fan in (bob, cleo):
         await sandbox.send(group, fan, "hi")
+    await sandbox.settle()  # both are known here before the admin names one
     await start_privately(sandbox, cleo)
     export = "order_id,buyer,amount,status\nL-1,shop-bob,50.00,paid\n"
     await send_file(sandbox, group, admin, "orders.csv", export.encode(), "/orders import")
@@ -270,6 +271,7 @@ async def test_a_signed_order_over_http_is_accepted_once_and_a_forged_one_never(
     )
     group, admin, (bob,) = await fan_group(sandbox, "Bob")
     await sandbox.send(group, bob, "hi")
+    await sandbox.settle()  # Bob is known here before the admin names him
     bound = await sandbox.ask(group, admin, "/bind @bob_fan bob-shop")  # no order yet: an admin's
     assert bound["text"] == "✅ Shop nickname bob-shop bound."
     url = f"http://127.0.0.1:{port}/shop/orders"
