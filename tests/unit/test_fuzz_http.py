@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
+import numpy  # noqa: F401  (see below)
 import pytest
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractResource
@@ -38,6 +39,10 @@ from services.shop import reward_spec
 from services.shop_signature import signature
 from tests.support.processes import free_port
 from web.auth import Keys, sign_init_data
+
+# numpy is imported before the fuzz runs: the bot under test draws a chart in a worker thread,
+# which imports matplotlib and numpy lazily, and Hypothesis looks numpy up in sys.modules on every
+# draw; a half-imported numpy there failed a run with "partially initialized module".
 
 HOOK_SECRET, SHOP_SECRET = "hook-secret-0123456789", "shop-secret-0123456789"
 FIELDS = ["group", "reward", "key", "order_id", "buyer", "amount", "status", "paid_at", "coupon",
