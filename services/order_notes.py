@@ -23,14 +23,7 @@ class OrderNotes:
         """A member who started the bot hears privately what an order earned and when it
         counts (an import of old orders, paid at once, tells nobody), in `language` when the
         member's is known (they bound the nickname just now), else the bot's default."""
-        private = set(
-            await self.session.scalars(
-                select(Chat.id).where(
-                    Chat.id.in_(sorted({order.user_id for order in orders if order.user_id})),
-                    Chat.type == "private", Chat.active.is_(True),
-                )
-            )
-        )  # fmt: skip
+        private = await self.private_chats({order.user_id for order in orders if order.user_id})
         outbox = OutboxService(self.session, self.clock)
         await outbox.add_many([
             OutboxRow(order.user_id, Kind.ORDER_POINTS, f"order_points:{order.id}",
