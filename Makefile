@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install run migrate test lint format bench chaos locales sandbox clean
+.PHONY: install run migrate test lint format bench bench-ab chaos locales sandbox clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ format: install
 
 bench: install  ## every hot-path workload against bare aiogram; DB=<postgres url> for PostgreSQL
 	$(PY) -m bench.all $(DB)
+
+bench-ab: install  ## the same workloads on this checkout and OLD=<commit>, alternated in one run
+	$(PY) -m bench.ab $(OLD) $(or $(ROUNDS),2) $(DB)
 
 chaos: install  ## 1, 2, 3 webhook workers behind nginx under load and faults (starts PostgreSQL and Redis)
 	bash scripts/chaos.sh
