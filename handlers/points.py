@@ -6,13 +6,11 @@ import re
 from dataclasses import dataclass
 from html import escape
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,19 +19,14 @@ from infrastructure.commands import problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from services.chats import ChatProfile
 from services.members import find_member
-from services.points import MAX_CHANGE, HistoryLine, NotEnoughPoints, PointsService
+from services.points import MAX_CHANGE, NotEnoughPoints, PointsService
+from views.member_card import history_text
 from views.numbers import number, signed
 
 ADJUST = re.compile(
     r"^(?:(?P<target>@\w{3,32}|\d{3,20})\s+)?(?P<amount>[+-]\d{1,12})\s+(?P<reason>\S.{0,99})$"
 )
 HISTORY = re.compile(r"^history(?:\s+(?P<target>@\w{3,32}|\d{3,20}))?$")
-REASONS = {
-    "message": __("message"), "checkin": __("sign-in"), "streak": __("streak bonus"),
-    "topic": __("topic"), "draw": __("draw"), "referral": __("referral"),
-    "admin": __("by an admin"), "redeem": __("redeemed"), "refund": __("refund"),
-    "purchase": __("order"), "clawback": __("order refunded"),
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +79,8 @@ async def adjust_or_inspect(
         return
     user_id, name = target
     if request.kind == "history":
-        await message.reply(await render_history(points, chat_profile, user_id, name))
+        history = await points.history(chat_profile.id, user_id)
+        await message.reply(history_text(name, history, chat_profile.timezone))
         return
     assert message.from_user is not None
     if abs(request.amount) > MAX_CHANGE:
@@ -157,12 +151,13 @@ async def own_points(
     if request.needs_admin(message):
         await admins_only(message)
         return
-    assert message.from_user is not None
+    user = message.from_user
+    assert user is not None
     if request.kind == "history":
-        name = message.from_user.full_name
-        await message.reply(await render_history(points, chat_profile, message.from_user.id, name))
+        history = await points.history(chat_profile.id, user.id)
+        await message.reply(history_text(user.full_name, history, chat_profile.timezone))
         return
-    await message.reply(await render_balance(points, chat_profile.id, message.from_user.id))
+    await message.reply(await render_balance(points, chat_profile.id, user.id))
 
 
 async def render_balance(points: PointsService, chat_id: int, user_id: int) -> str:
@@ -172,30 +167,6 @@ async def render_balance(points: PointsService, chat_id: int, user_id: int) -> s
         "Your balance: {points} points (lifetime {lifetime}).",
         balance.points,
     ).format(points=number(balance.points), lifetime=number(balance.lifetime_points))
-
-
-async def render_history(
-    points: PointsService, profile: ChatProfile, user_id: int, name: str
-) -> str:
-    entries = await points.history(profile.id, user_id)
-    if not entries:
-        return _("No points changes for {name} yet.").format(name=escape(name))
-    zone = ZoneInfo(profile.timezone)
-    lines = [_("Last changes for {name}:").format(name=escape(name))]
-    lines += [render_entry(line, zone) for line in entries]
-    return "\n".join(lines)
-
-
-def render_entry(line: HistoryLine, zone: ZoneInfo) -> str:
-    entry = line.entry
-    when = entry.created_at.astimezone(zone).strftime("%m-%d %H:%M")
-    label = str(REASONS.get(entry.reason, entry.reason))
-    if entry.reason == "clawback" and entry.ref == "ban":  # `/ban … refund`, not an order
-        label = _("taken back at a ban")
-    note = f" · {escape(entry.ref)}" if entry.reason == "admin" and entry.ref else ""
-    if line.campaign is not None:
-        note += " · 🎉 " + escape(line.campaign)  # multiplied by this campaign
-    return f"<code>{when}</code> {signed(entry.delta)} {label}{note}"
 
 
 def create_router() -> Router:

@@ -13,13 +13,16 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import I18n
 
-from handlers.points import parse, render_balance, render_history
-from handlers.standing import StandingSources, render_me
+from handlers.points import parse, render_balance
 from infrastructure.commands import COMMANDS, usage_reply
 from infrastructure.config import Settings
 from infrastructure.filters import is_private
 from services.chats import ChatService
+from services.member_card import MemberCardService
+from services.messages import MessageTally
 from services.orders import OrderService
+from services.points import PointsService
+from views.member_card import card_text, history_text
 from views.miniapp import mini_app_invitation, mini_app_keyboard
 from views.private import (
     Asked,
@@ -60,9 +63,11 @@ async def my_groups(
     command: CommandObject,
     orders: OrderService,
     chats: ChatService,
+    points: PointsService,
+    member_cards: MemberCardService,
+    tally: MessageTally,
     settings: Settings,
     i18n: I18n,
-    **handed: object,
 ) -> None:
     """/me, /points, /points history privately: for the member's one group, else a picker."""
     user = message.from_user
@@ -88,8 +93,9 @@ async def my_groups(
         await message.reply(pick_a_group(len(groups)), reply_markup=group_keyboard(asked, groups))
     else:
         (chat_id, _title), = groups  # fmt: skip
-        sources = StandingSources.of({**handed, "orders": orders})
-        text = await answer_for(asked, chat_id, user, chats, sources, i18n.current_locale)
+        text = await answer_for(
+            asked, chat_id, user, chats, points, member_cards, tally, i18n.current_locale
+        )
         await message.reply(text or not_in_that_group())
 
 
@@ -98,8 +104,10 @@ async def group_picked(
     callback_data: GroupChoice,
     orders: OrderService,
     chats: ChatService,
+    points: PointsService,
+    member_cards: MemberCardService,
+    tally: MessageTally,
     i18n: I18n,
-    **handed: object,
 ) -> None:
     """A group picked under a private /me or /points: answered for it if the presser is (still)
     a member there; the picker stays, to pick another."""
@@ -107,10 +115,9 @@ async def group_picked(
     if callback_data.chat not in member_of or not isinstance(query.message, Message):
         await query.answer(not_in_that_group())
         return
-    sources = StandingSources.of({**handed, "orders": orders})
     text = await answer_for(
-        callback_data.asked, callback_data.chat, query.from_user, chats, sources,
-        i18n.current_locale,
+        callback_data.asked, callback_data.chat, query.from_user, chats, points, member_cards,
+        tally, i18n.current_locale,
     )  # fmt: skip
     await query.answer()
     await query.message.answer(text or not_in_that_group())
@@ -121,7 +128,9 @@ async def answer_for(
     chat_id: int,
     user: User,
     chats: ChatService,
-    sources: StandingSources,
+    points: PointsService,
+    member_cards: MemberCardService,
+    tally: MessageTally,
     language: str,
 ) -> str | None:
     """What the command says of the group, headed by its title; None if it is not known."""
@@ -129,11 +138,13 @@ async def answer_for(
     if profile is None or not profile.is_group:
         return None
     if asked == "me":
-        text = await render_me(profile, user, sources, language)
+        card = await member_cards.card(profile, user.id, tally)
+        text = card_text(card, user.full_name, language)
     elif asked == "history":
-        text = await render_history(sources.points, profile, user.id, user.full_name)
+        history = await points.history(profile.id, user.id)
+        text = history_text(user.full_name, history, profile.timezone)
     else:
-        text = await render_balance(sources.points, profile.id, user.id)
+        text = await render_balance(points, profile.id, user.id)
     return for_group(profile.title, text)
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from html import escape
-from typing import TypeVar
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -21,22 +18,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from infrastructure.commands import usage_reply
-from services.campaigns import CampaignService, last_minute, multiplier_text
 from services.chats import ChatProfile
+from services.member_card import MemberCardService
 from services.messages import MessageTally
-from services.orders import OrderService
 from services.points import Period, PointsService
-from services.referrals import ReferralService
-from services.shop import ShopService
-from services.tiers import BY_SPEND, TierService, standing, tier_figure
 from views.keyboards import Button
-from views.numbers import MEDALS, number, yuan
-from views.orders import member_order_lines
+from views.member_card import card_text
+from views.numbers import MEDALS, number
 
-T = TypeVar("T")
 PAGE_SIZE = 10
 MAX_PAGES = 10  # the top 100
-BAR_LENGTH = 10
 PERIOD_NAMES = {
     Period.TODAY: __("Today"), Period.WEEK: __("This week"),
     Period.MONTH: __("This month"), Period.ALL: __("All time"),
@@ -54,48 +45,15 @@ class TopPage(Button, prefix="top"):
     owner: int  # who asked: the list shows their position, so only they turn its pages
 
 
-@dataclass(frozen=True, slots=True)
-class StandingSources:
-    """What /me reads of a member in a group (in the group, or privately for one of theirs)."""
-
-    points: PointsService
-    tiers: TierService
-    tally: MessageTally
-    referrals: ReferralService
-    campaigns: CampaignService
-    shop: ShopService
-    orders: OrderService
-
-    @classmethod
-    def of(cls, handed: Mapping[str, object]) -> StandingSources:
-        """From the services the middlewares hand a handler (`ServiceFactory.for_update`)."""
-
-        def get(name: str, kind: type[T]) -> T:
-            value = handed[name]
-            assert isinstance(value, kind), name
-            return value
-
-        return cls(
-            get("points", PointsService), get("tiers", TierService), get("tally", MessageTally),
-            get("referrals", ReferralService), get("campaigns", CampaignService),
-            get("shop", ShopService), get("orders", OrderService),
-        )  # fmt: skip
-
-
 async def me(
     message: Message,
-    points: PointsService,
-    tiers: TierService,
     chat_profile: ChatProfile,
+    member_cards: MemberCardService,
     tally: MessageTally,
-    referrals: ReferralService,
-    campaigns: CampaignService,
-    shop: ShopService,
-    orders: OrderService,
     i18n: I18n,
 ) -> None:
-    """/me, or /me in reply to someone: balance, tier, rank, streak, messages, referrals (a
-    private /me is `handlers/private.py`'s)."""
+    """/me, or /me in reply to someone: their card in the group (a private /me is
+    `handlers/private.py`'s)."""
     replied = message.reply_to_message.from_user if message.reply_to_message else None
     user = replied or message.from_user
     if user is None:
@@ -103,78 +61,8 @@ async def me(
     if user.is_bot:
         await message.reply(_("Bots don't collect points."))
         return
-    sources = StandingSources(points, tiers, tally, referrals, campaigns, shop, orders)
-    await message.reply(await render_me(chat_profile, user, sources, i18n.current_locale))
-
-
-async def render_me(
-    chat_profile: ChatProfile, user: User, sources: StandingSources, language: str
-) -> str:
-    """A member's standing in a group, as /me says it (in the group, or privately)."""
-    chat_id = chat_profile.id
-    member = await sources.points.member(chat_id, user.id)
-    lifetime = member.lifetime_points if member else 0
-    ladder = await sources.tiers.ladder(chat_id)
-    figure = tier_figure(member, chat_profile.order_rules.tier_basis)
-    place = standing(ladder, figure)
-    rank = await sources.points.position(chat_id, chat_profile.timezone, Period.ALL, user.id)
-    messages = (member.message_count if member else 0) + sources.tally.unwritten_count(
-        chat_id, user.id
-    )
-    streak = member.streak if member else 0
-    lines = [
-        f"<b>{escape(user.full_name)}</b>",
-        _("💰 Points: {points} (lifetime {lifetime})").format(
-            points=number(member.points if member else 0), lifetime=number(lifetime)
-        ),
-        _("🏅 Tier: {tier}").format(tier=escape(place.tier.label(language)) if place.tier else "—"),
-    ]
-    if place.next is not None:
-        missing = place.next.threshold - figure
-        by_spend = chat_profile.order_rules.tier_basis == BY_SPEND
-        lines.append(
-            f"{progress_bar(place.progress(figure))} "
-            + _("{missing} to {tier}").format(
-                missing=yuan(missing * 100) if by_spend else number(missing),
-                tier=escape(place.next.label(language)),
-            )
-        )
-    lines += [
-        _("📊 Rank: #{rank}").format(rank=rank[0]) if rank else _("📊 Rank: not ranked yet"),
-        ngettext("🔥 Streak: {days} day", "🔥 Streak: {days} days", streak).format(days=streak)
-        + " · "
-        + _("💬 Messages: {messages}").format(messages=number(messages)),
-    ]
-    running = await sources.campaigns.running(chat_id)
-    if running is not None:
-        ends = last_minute(running, chat_profile.timezone)
-        lines.append(
-            _("🎉 {name}: points {multiplier} until {end}").format(
-                name=escape(running.name),
-                multiplier=multiplier_text(running.multiplier_pct),
-                end=f"{ends:%m-%d %H:%M}",
-            )
-        )
-    invited = await sources.referrals.counts(chat_id, user.id)
-    if invited.confirmed or invited.pending:
-        lines.append(
-            _("🤝 Referrals: {confirmed} confirmed, {pending} waiting").format(
-                confirmed=invited.confirmed, pending=invited.pending
-            )
-        )
-    redeemed = await sources.shop.redeemed_count(chat_id, user.id)
-    if redeemed:
-        lines.append(
-            ngettext("🎟 Redeemed: {n} reward · /mycoupons", "🎟 Redeemed: {n} rewards · /mycoupons",
-                     redeemed).format(n=number(redeemed))
-        )  # fmt: skip
-    lines += member_order_lines(await sources.orders.of_member(chat_id, user.id))
-    return "\n".join(lines)
-
-
-def progress_bar(done: float) -> str:
-    filled = round(done * BAR_LENGTH)
-    return "▰" * filled + "▱" * (BAR_LENGTH - filled) + f" {round(done * 100)}%"
+    card = await member_cards.card(chat_profile, user.id, tally)
+    await message.reply(card_text(card, user.full_name, i18n.current_locale))
 
 
 async def top(

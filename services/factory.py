@@ -16,6 +16,7 @@ from services.checkins import CheckinService
 from services.clock import Clock
 from services.digest import DigestService
 from services.draws import DrawService
+from services.member_card import MemberCardService
 from services.moderation import ModerationService
 from services.orders import OrderService
 from services.points import PointsService
@@ -87,6 +88,15 @@ class ServiceFactory:
     def digest(self, session: AsyncSession) -> DigestService:
         return DigestService(session, self.clock)
 
+    def member_cards(
+        self, session: AsyncSession, points: PointsService | None = None
+    ) -> MemberCardService:
+        points = points or self.points(session)
+        return MemberCardService(
+            points, self.tiers(session), self.referrals(session, points),
+            self.campaigns(session), self.shop(session, points), self.orders(session, points),
+        )  # fmt: skip
+
     def for_update(self, session: AsyncSession) -> dict[str, object]:
         """What a handler may ask for by name, sharing one PointsService."""
         points = self.points(session)
@@ -106,4 +116,5 @@ class ServiceFactory:
             "bindings": self.bindings(session, orders),
             "pushes": self.pushes(session),
             "moderation": self.moderation(session, points),
+            "member_cards": self.member_cards(session, points),
         }

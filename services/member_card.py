@@ -1,0 +1,87 @@
+"""A member's card in a group: what `/me` says (in the group, or privately for one of theirs)
+and what the Mini App shows, gathered in one call from the services that own each figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from models import Campaign
+from services.campaigns import CampaignService, last_minute
+from services.chats import ChatProfile
+from services.messages import MessageTally
+from services.orders import MemberOrders, OrderService
+from services.points import Period, PointsService
+from services.referrals import ReferralCounts, ReferralService
+from services.shop import ShopService
+from services.tiers import BY_SPEND, Tier, TierService, standing, tier_figure
+
+
+@dataclass(frozen=True, slots=True)
+class RunningCampaign:
+    name: str
+    multiplier_pct: int
+    last_minute: datetime  # the group's local time, as members are told
+
+    @classmethod
+    def of(cls, campaign: Campaign, timezone: str) -> RunningCampaign:
+        return cls(campaign.name, campaign.multiplier_pct, last_minute(campaign, timezone))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCard:
+    points: int
+    lifetime: int
+    tier: Tier | None
+    next_tier: Tier | None  # None at the top of the ladder
+    to_next: int  # left to reach `next_tier` in the ladder's figure: points, or yuan by spend
+    progress: float  # 0..1 of the way from `tier` to `next_tier` (1 at the top)
+    by_spend: bool  # the ladder counts whole yuan spent in the shop, not lifetime points
+    rank: int | None  # all time; None until the member earns a point
+    streak: int
+    messages: int
+    campaign: RunningCampaign | None
+    referrals: ReferralCounts
+    redeemed: int  # rewards redeemed in the shop, ever
+    orders: MemberOrders
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCardService:
+    points: PointsService
+    tiers: TierService
+    referrals: ReferralService
+    campaigns: CampaignService
+    shop: ShopService
+    orders: OrderService
+
+    async def card(
+        self, profile: ChatProfile, user_id: int, tally: MessageTally | None = None
+    ) -> MemberCard:
+        """The member's card in the group; `tally` adds the message counts still waiting to be
+        written (the bot's own process has them; the web, in a process of its own, does not)."""
+        chat_id = profile.id
+        member = await self.points.member(chat_id, user_id)
+        basis = profile.order_rules.tier_basis
+        figure = tier_figure(member, basis)
+        place = standing(await self.tiers.ladder(chat_id), figure)
+        rank = await self.points.position(chat_id, profile.timezone, Period.ALL, user_id)
+        unwritten = tally.unwritten_count(chat_id, user_id) if tally is not None else 0
+        running = await self.campaigns.running(chat_id)
+        campaign = RunningCampaign.of(running, profile.timezone) if running is not None else None
+        return MemberCard(
+            points=member.points if member else 0,
+            lifetime=member.lifetime_points if member else 0,
+            tier=place.tier,
+            next_tier=place.next,
+            to_next=place.next.threshold - figure if place.next else 0,
+            progress=place.progress(figure),
+            by_spend=basis == BY_SPEND,
+            rank=rank[0] if rank else None,
+            streak=member.streak if member else 0,
+            messages=(member.message_count if member else 0) + unwritten,
+            campaign=campaign,
+            referrals=await self.referrals.counts(chat_id, user_id),
+            redeemed=await self.shop.redeemed_count(chat_id, user_id),
+            orders=await self.orders.of_member(chat_id, user_id),
+        )
