@@ -26,8 +26,8 @@ from services.shop import (
     member_tier,
     required_tier,
 )
-from services.tiers import standing, tier_figure
 from services.untrusted import json_id, json_value
+from views.miniapp import card_fields
 from views.shop import kind_icon, redeemed, refusal
 from web.auth import MiniAppUser, init_data_user
 from web.site import MINI_APP_POLICY, Site, plain
@@ -75,16 +75,16 @@ class MiniApp:
 
         return checked
 
-    async def _groups(self, user_id: int) -> list[tuple[Chat, Member]]:
+    async def _groups(self, user_id: int) -> list[Chat]:
         async with self.site.pool() as db:
-            rows = await db.execute(
-                select(Chat, Member)
+            chats = await db.scalars(
+                select(Chat)
                 .join(Member, Member.chat_id == Chat.id)
                 .where(Member.user_id == user_id, Member.left_at.is_(None),
                        Chat.active.is_(True), Chat.type != "private")
                 .order_by(Member.last_seen_at.desc().nulls_last())
             )  # fmt: skip
-            return [(chat, member) for chat, member in rows]
+            return list(chats)
 
     async def me(self, user: MiniAppUser, body: dict[str, Any]) -> web.StreamResponse:
         groups = await self._groups(user.id)
@@ -92,39 +92,33 @@ class MiniApp:
             return web.json_response({"ok": True, "groups": [], "empty": _(
                 "You are not in any of this bot's groups yet.")})  # fmt: skip
         wanted = json_id(body.get("group"))
-        chat, member = next(((c, m) for c, m in groups if c.id == wanted), groups[0])
-        card = await self._card(chat, member)
-        names = [{"id": c.id, "title": c.title} for c, _m in groups]
+        chat = next((chat for chat in groups if chat.id == wanted), groups[0])
+        card = await self._card(chat, user.id)
+        names = [{"id": c.id, "title": c.title} for c in groups]
         return web.json_response({"ok": True, "groups": names, **card})
 
-    async def _card(self, chat: Chat, member: Member) -> dict[str, Any]:
-        language = self.site.i18n.current_locale
+    async def _card(self, chat: Chat, user_id: int) -> dict[str, Any]:
+        """The member's card (as /me has it), and the page's own parts: the shop at their
+        tier's price, their coupons and this month's sign-ins."""
         domain = self.site.domain
         async with self.site.pool() as db:
             profile = await domain.chats(db).profile(chat.id)
             assert profile is not None
-            tiers, shop = domain.tiers(db), domain.shop(db)
-            ladder = await tiers.ladder(chat.id)
-            figure = tier_figure(member, await tiers.basis(chat.id))
-            where = standing(ladder, figure)
-            discount = where.tier.discount if where.tier else 0
+            card = await domain.member_cards(db).card(profile, user_id)
+            shop = domain.shop(db)
             rewards = await shop.shelf(chat.id)
             free = await shop.free_codes([reward.id for reward in rewards])
-            received = await shop.received(chat.id, member.user_id)
+            received = await shop.received(chat.id, user_id)
             today = domain.clock.today_in(profile.timezone)
             first = today.replace(day=1)
             days = await db.scalars(select(Checkin.day).where(
-                Checkin.chat_id == chat.id, Checkin.user_id == member.user_id,
+                Checkin.chat_id == chat.id, Checkin.user_id == user_id,
                 Checkin.day >= first, Checkin.day <= today))  # fmt: skip
         signed = {day.isoformat() for day in days}
+        discount = card.tier.discount if card.tier else 0
         return {
             "group": {"id": chat.id, "title": chat.title},
-            "balance": member.points,
-            "streak": member.streak,
-            "tier": where.tier.label(language) if where.tier else None,
-            "next_tier": where.next.label(language) if where.next else None,
-            "to_next": (where.next.threshold - figure) if where.next else 0,
-            "progress": round(where.progress(figure), 4),
+            **card_fields(card, self.site.i18n.current_locale),
             "rewards": [
                 {
                     "id": reward.id, "name": reward.name, "icon": kind_icon(reward),
@@ -152,7 +146,7 @@ class MiniApp:
                                       "numbers (ids)"}, status=400)  # fmt: skip
         if not isinstance(press, str) or not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", press):
             press = secrets.token_hex(8)  # no key: this press is its own
-        if not any(chat.id == group for chat, _m in await self._groups(user.id)):
+        if not any(chat.id == group for chat in await self._groups(user.id)):
             return web.json_response({"ok": False, "error": "not a member of that group"},
                                      status=403)  # fmt: skip
         domain, language = self.site.domain, self.site.i18n.current_locale
