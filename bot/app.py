@@ -52,7 +52,7 @@ from services.checkins import SignInDesk
 from services.clock import Clock
 from services.draws import JoinDesk
 from services.factory import ServiceFactory
-from services.messages import MessageTally
+from services.message_tally import MessageTally
 from services.outbox import WELCOME_BURST_SECONDS, Kind
 from services.shop import ShopDesk
 from services.tiers import LadderCache

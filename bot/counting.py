@@ -12,10 +12,10 @@ from aiogram.types import Message, TelegramObject
 
 from infrastructure.transactions import commit_so_far
 from services.chats import ChatProfile
+from services.message_tally import MessageTally
 from services.messages import (
     MIN_VISIBLE,
     ChatMessage,
-    MessageTally,
     fingerprint,
     shows_at_least,
     visible_length,

@@ -29,7 +29,8 @@ from bot.counting import counted_message
 from infrastructure.directory import ChatDirectory
 from infrastructure.filters import REFUSING_CHATTER, addressed
 from services.chats import ChatProfile
-from services.messages import ChatMessage, MessageTally
+from services.message_tally import MessageTally
+from services.messages import ChatMessage
 from workflows.moderation import Moderator
 
 GROUPS = ("group", "supergroup")

@@ -19,7 +19,7 @@ from infrastructure.config import Settings
 from infrastructure.filters import is_private
 from services.chats import ChatService
 from services.member_card import MemberCardService
-from services.messages import MessageTally
+from services.message_tally import MessageTally
 from services.orders import OrderService
 from services.points import PointsService
 from views.member_card import card_text, history_text

@@ -20,7 +20,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from infrastructure.commands import usage_reply
 from services.chats import ChatProfile
 from services.member_card import MemberCardService
-from services.messages import MessageTally
+from services.message_tally import MessageTally
 from services.points import Period, PointsService
 from views.keyboards import Button
 from views.member_card import card_text

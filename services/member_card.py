@@ -9,7 +9,7 @@ from datetime import datetime
 from models import Campaign
 from services.campaigns import CampaignService, last_minute
 from services.chats import ChatProfile
-from services.messages import MessageTally
+from services.message_tally import MessageTally
 from services.orders import MemberOrders, OrderService
 from services.points import Period, PointsService
 from services.referrals import ReferralCounts, ReferralService

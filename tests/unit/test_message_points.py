@@ -13,10 +13,10 @@ from models import LedgerEntry, Member
 from services.chats import MessageRules
 from services.clock import FrozenClock
 from services.members import Sighting, record_sightings
+from services.message_tally import MessageTally
 from services.messages import (
     RECENT,
     ChatMessage,
-    MessageTally,
     Seen,
     fingerprint,
     shows_at_least,

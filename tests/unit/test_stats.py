@@ -20,7 +20,8 @@ from services.daystats import count_today
 from services.draws import DrawService, DrawSpec, JoinRequest
 from services.exports import ENCODING, ExportKind, write_csv
 from services.members import member_joined, member_left
-from services.messages import ChatMessage, MessageTally, fingerprint
+from services.message_tally import MessageTally
+from services.messages import ChatMessage, fingerprint
 from services.points import Award, PointsService, audit
 from services.stats import (
     BadRange,
