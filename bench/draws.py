@@ -29,7 +29,8 @@ from bot.app import Services, create_dispatcher
 from infrastructure.config import load_settings
 from models import DrawEntry
 from services.chats import ChatService
-from services.draws import DrawService, DrawSpec
+from services.draw_specs import DrawSpec
+from services.draws import DrawService
 from services.points import PointsService
 from views.draws import DrawButton
 

@@ -24,7 +24,8 @@ from aiogram.utils.i18n import gettext as _
 from infrastructure.transactions import after_commit
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
-from services.draws import MAX_PRIZE, DrawService, DrawSpec
+from services.draw_specs import MAX_PRIZE, DrawSpec
+from services.draws import DrawService
 from views.keyboards import Button
 
 WINNERS = (1, 3, 5, 10)

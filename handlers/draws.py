@@ -22,17 +22,16 @@ from models import Draw
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
 from services.csvcells import SafeWriter
+from services.draw_specs import DrawInputError, parse_draw
 from services.draws import (
     ClaimOutcome,
     DrawClosed,
-    DrawInputError,
     DrawNotFound,
     DrawService,
     JoinDesk,
     JoinOutcome,
     JoinRequest,
     RerollRefused,
-    parse_draw,
 )
 from services.members import find_member
 from services.shop import Refused, RewardNotFound, ShopService

@@ -1,29 +1,16 @@
-"""Lucky draws that anyone can verify.
-
-The bot commits to a secret seed when the draw opens (it posts `sha256(seed)`), and the winners
-follow from that seed and the entrant list alone (`choose_winners`), so once the seed is
-revealed anyone can recompute them. The procedure, which the README spells out:
-
-1. Sort the entrants' user ids ascending.
-2. For counter = 0, 1, 2, ...: `h = HMAC-SHA256(key=seed, msg=counter as 8 bytes big-endian)`,
-   read as a 256-bit big-endian integer. With `m` entrants still in the pool, reject `h` when
-   `h >= 2**256 - (2**256 % m)` (no modulo bias); else the winner is the pool's entry at
-   `h % m`, which leaves the pool (the others keep their order).
-3. Stop after the number of winners; a reroll goes on from the next counter.
+"""Lucky draws: opened with a committed seed, entered (paying the entry cost), ended with the
+winners the seed chooses (`services/draw_fairness.py`, which anyone can check), cancelled with
+refunds, claimed and rerolled; every change announced through the outbox.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 import secrets
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,157 +18,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Draw, DrawEntry, Member
 from services.batching import PointsDesk
-from services.clock import Clock, parse_duration
+from services.clock import Clock
 from services.daystats import count_today
+from services.draw_fairness import choose_winners, commitment_of, replay
+from services.draw_specs import DrawSpec
 from services.members import ensure_members
 from services.outbox import Kind, OutboxService
 from services.points import PointsService
-from services.tiers import Tier, TierService, tier_figure
-from services.words import loosen_options
+from services.tiers import TierService, tier_figure
 
-SPACE = 2**256
-MAX_WINNERS = 100
-MAX_PRIZE = 200
-MAX_AHEAD = timedelta(days=90)
-MIN_AHEAD = timedelta(seconds=10)
-DEFAULT_LENGTH = timedelta(hours=24)
 COUNT_EDIT_EVERY = 5  # seconds: a draw's post shows its entrant count at most this stale
-OPTIONS = (
-    "winners", "ends", "min_tier", "min_points", "cost", "joined_before", "min_messages", "reward",
-)  # fmt: skip
-
-
-def commitment_of(seed: str) -> str:
-    return hashlib.sha256(bytes.fromhex(seed)).hexdigest()
-
-
-def choose_winners(
-    seed: str, entrants: Sequence[int], count: int, counter: int = 0, exclude: Collection[int] = ()
-) -> tuple[list[int], int]:
-    """`count` winners (fewer if the pool runs out) and the counter to go on from."""
-    key = bytes.fromhex(seed)
-    excluded = set(exclude)
-    pool = sorted(user for user in set(entrants) if user not in excluded)
-    winners: list[int] = []
-    while pool and len(winners) < count:
-        digest = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha256).digest()
-        counter += 1
-        value, size = int.from_bytes(digest, "big"), len(pool)
-        if value >= SPACE - SPACE % size:
-            continue  # would favour the first entries: draw again
-        winners.append(pool.pop(value % size))
-    return winners, counter
-
-
-def replay(
-    seed: str, entrants: Sequence[int], winners: int, rerolls: Sequence[Sequence[int]]
-) -> list[int]:
-    """The current winners: the first draw, then each reroll replacing the winners it names
-    (in place) with the next ones of the same sequence, never anyone who won before."""
-    current, counter = choose_winners(seed, entrants, winners)
-    ever = set(current)
-    for replaced in rerolls:
-        picks, counter = choose_winners(seed, entrants, len(replaced), counter, exclude=ever)
-        if len(picks) < len(replaced):
-            break  # cannot happen for a stored reroll: it was refused then
-        for old, new in zip(replaced, picks, strict=True):
-            current[current.index(old)] = new
-        ever.update(picks)
-    return current
-
-
-class DrawInputError(ValueError):
-    """Which part of `/draw` could not be used: "prize", "winners", "ends", "min_tier", ..."""
-
-
-@dataclass(frozen=True, slots=True)
-class DrawSpec:
-    prize: str
-    winners: int
-    ends_at: datetime
-    min_tier: Tier | None = None
-    min_points: int = 0
-    cost: int = 0
-    min_member_days: int = 0
-    min_messages: int = 0
-    reward_id: int | None = None  # a shop reward each winner receives on claiming
-
-
-def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) -> DrawSpec:
-    """`<prize> [winners=N] [ends=30m|2h|7d|2026-12-01 20:00] [min_tier=银牌] [min_points=100]
-    [cost=10] [joined_before=7d] [min_messages=5] [reward=<id>]`, options in any order after
-    the prize."""
-    words, options, prize = loosen_options(args, OPTIONS).split(), dict[str, str](), []
-    index = 0
-    while index < len(words):
-        name, equals, value = words[index].partition("=")
-        name = name.lower()
-        if equals and name in OPTIONS:
-            if name in options:
-                raise DrawInputError(name)
-            if (
-                name == "ends"
-                and index + 1 < len(words)
-                and re.match(r"^\d{1,2}:\d\d$", words[index + 1])
-            ):
-                value, index = f"{value} {words[index + 1]}", index + 1
-            options[name] = value
-        elif options:
-            raise DrawInputError("prize")  # the prize comes first, in one piece
-        else:
-            prize.append(words[index])
-        index += 1
-    text = " ".join(prize)
-    if not text or len(text) > MAX_PRIZE:
-        raise DrawInputError("prize")
-    winners = _number(options, "winners", 1, 1, MAX_WINNERS)
-    ends_at = _end(options.get("ends"), now, timezone)
-    tier = None
-    if "min_tier" in options:
-        tier = next((t for t in ladder if t.answers_to(options["min_tier"])), None)
-        if tier is None:
-            raise DrawInputError("min_tier")
-    joined = options.get("joined_before", "0d")
-    member_for = parse_duration(joined) if joined.endswith("d") else None
-    if member_for is None or member_for.days > 3650:
-        raise DrawInputError("joined_before")
-    return DrawSpec(
-        prize=text,
-        winners=winners,
-        ends_at=ends_at,
-        min_tier=tier,
-        min_points=_number(options, "min_points", 0, 0, 1_000_000),
-        cost=_number(options, "cost", 0, 0, 1_000_000),
-        min_member_days=member_for.days,
-        min_messages=_number(options, "min_messages", 0, 0, 1_000_000),
-        reward_id=_number(options, "reward", 0, 1, 10**12) if "reward" in options else None,
-    )
-
-
-def _number(options: dict[str, str], name: str, default: int, low: int, high: int) -> int:
-    value = options.get(name)
-    if value is None:
-        return default
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise DrawInputError(name)
-    return int(value)
-
-
-def _end(value: str | None, now: datetime, timezone: str) -> datetime:
-    if value is None:
-        return now + DEFAULT_LENGTH
-    length = parse_duration(value)
-    if length is not None:
-        ends_at = now + length
-    else:
-        try:
-            local = datetime.strptime(value, "%Y-%m-%d %H:%M")
-        except ValueError:
-            raise DrawInputError("ends") from None
-        ends_at = local.replace(tzinfo=ZoneInfo(timezone))
-    if not now + MIN_AHEAD <= ends_at <= now + MAX_AHEAD:
-        raise DrawInputError("ends")
-    return ends_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from models import Draw, create_engine
 from sandbox.client import Event, Group, SandboxClient, User
+from services.draw_fairness import choose_winners
 from services.draws import COUNT_EDIT_EVERY as EDIT_EVERY
-from services.draws import choose_winners
 from tests.e2e.conftest import Launch
 
 

@@ -13,18 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Member
 from services.clock import FrozenClock
+from services.draw_fairness import choose_winners, commitment_of
+from services.draw_specs import DrawInputError, DrawSpec, parse_draw
 from services.draws import (
     DrawClosed,
-    DrawInputError,
     DrawService,
-    DrawSpec,
     JoinDesk,
     JoinOutcome,
     JoinRequest,
     RerollRefused,
-    choose_winners,
-    commitment_of,
-    parse_draw,
 )
 from services.points import Award, PointsService, audit
 from services.tiers import DEFAULT_TIERS

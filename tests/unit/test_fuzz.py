@@ -28,7 +28,7 @@ from models import OutboxMessage, create_engine, create_session_pool
 from services.campaigns import CampaignInputError, parse_campaign
 from services.chats import BadSetting, Cadence, CheckinRules, Faq
 from services.clock import is_timezone, parse_duration
-from services.draws import DrawInputError, parse_draw
+from services.draw_specs import DrawInputError, parse_draw
 from services.posts import PostInputError, parse_post
 from services.stats import BadRange, parse_range
 from services.topics import TopicInputError, parse_topic

@@ -374,7 +374,7 @@ def test_a_draw_and_a_campaign_name_the_reward_they_hand_out() -> None:
     from datetime import date
 
     from services.campaigns import CampaignInputError, parse_campaign
-    from services.draws import DrawInputError, parse_draw
+    from services.draw_specs import DrawInputError, parse_draw
 
     draw = parse_draw("Coffee reward=3", NOW, SHANGHAI, DEFAULT_TIERS)
     assert (draw.prize, draw.reward_id) == ("Coffee", 3)

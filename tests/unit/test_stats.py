@@ -17,7 +17,8 @@ from services.chats import CheckinRules, MessageRules
 from services.checkins import CheckinService
 from services.clock import FrozenClock
 from services.daystats import count_today
-from services.draws import DrawService, DrawSpec, JoinRequest
+from services.draw_specs import DrawSpec
+from services.draws import DrawService, JoinRequest
 from services.exports import ENCODING, ExportKind, write_csv
 from services.members import member_joined, member_left
 from services.message_tally import MessageTally
