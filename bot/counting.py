@@ -20,7 +20,7 @@ from services.messages import (
     shows_at_least,
     visible_length,
 )
-from services.topics import TopicMessage, TopicService
+from services.topic_replies import TopicMessage, TopicReplyService
 from workflows.moderation import Moderator
 
 # What a member writes, as opposed to service messages (joins, pins, title changes...).
@@ -66,7 +66,7 @@ class MessageCountingMiddleware(BaseMiddleware):
         if message is None:
             return result
         if profile.open_topics:  # most chats, most of the time: no query
-            await record_in_topic(event, message, profile, data["topics"])
+            await record_in_topic(event, message, profile, data["topic_replies"])
         await commit_so_far(data["session"])  # on SQLite an open write would block the batch
         await self.tally.record(message)  # a tier reached is congratulated through the outbox
         return result
@@ -76,15 +76,15 @@ async def record_in_topic(
     event: Message,
     counted: ChatMessage,
     profile: ChatProfile,
-    topics: TopicService,
+    replies: TopicReplyService,
 ) -> None:
     """Record the message for the open topic it belongs to (if any) and pay its reward, in the
     update's transaction."""
     message = topic_message(event, counted, profile)
-    topic = await topics.topic_of(message, profile.open_topics)
+    topic = await replies.topic_of(message, profile.open_topics)
     if topic is None:
         return
-    await topics.record(message, topic)
+    await replies.record(message, topic)
 
 
 def topic_message(event: Message, counted: ChatMessage, profile: ChatProfile) -> TopicMessage:

@@ -22,7 +22,9 @@ from infrastructure.middlewares.commands import ONCE
 from models import Topic
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
-from services.topics import TopicInputError, TopicService, parse_topic
+from services.topic_replies import TopicReplyService
+from services.topic_specs import TopicInputError, parse_topic
+from services.topics import TopicService
 from views.topics import linked_title, topic_link
 from workflows.topics import TopicHost, TopicRightsMissing
 
@@ -222,12 +224,12 @@ async def list_or_refuse(
 
 
 async def reacted(
-    reaction: MessageReactionUpdated, topics: TopicService, chat_profile: ChatProfile
+    reaction: MessageReactionUpdated, topic_replies: TopicReplyService, chat_profile: ChatProfile
 ) -> None:
     """A member's reaction to a message: kept for topic replies (show-offs rank photos by them)."""
     if not chat_profile.open_topics or reaction.user is None or reaction.user.is_bot:
         return
-    await topics.react(
+    await topic_replies.react(
         reaction.chat.id, reaction.message_id, reaction.user.id, bool(reaction.new_reaction)
     )
 

@@ -22,7 +22,7 @@ from services.guards import (
     WordFilter,
     fold,
 )
-from services.topics import OpenTopic, open_topics
+from services.topic_replies import OpenTopic, open_topics
 
 LANGUAGES = ("zh", "en")
 

@@ -25,6 +25,7 @@ from services.pushes import PushService
 from services.referrals import ReferralService
 from services.shop import ShopService
 from services.tiers import LadderCache, TierService
+from services.topic_replies import TopicReplyService
 from services.topics import TopicService
 
 
@@ -58,6 +59,11 @@ class ServiceFactory:
 
     def topics(self, session: AsyncSession, points: PointsService | None = None) -> TopicService:
         return TopicService(session, self.clock, points or self.points(session))
+
+    def topic_replies(
+        self, session: AsyncSession, points: PointsService | None = None
+    ) -> TopicReplyService:
+        return TopicReplyService(session, self.clock, points or self.points(session))
 
     def shop(self, session: AsyncSession, points: PointsService | None = None) -> ShopService:
         return ShopService(session, self.clock, points or self.points(session))
@@ -111,6 +117,7 @@ class ServiceFactory:
             "campaigns": self.campaigns(session),
             "tiers": self.tiers(session),
             "topics": self.topics(session, points),
+            "topic_replies": self.topic_replies(session, points),
             "shop": self.shop(session, points),
             "orders": orders,
             "bindings": self.bindings(session, orders),

@@ -10,7 +10,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from models import Topic
-from services.topics import ClosedTopic, TopicSpec
+from services.topic_specs import TopicSpec
+from services.topics import ClosedTopic
 from views.numbers import MEDALS
 
 SUPERGROUP_BASE = 1_000_000_000_000

@@ -24,7 +24,8 @@ from infrastructure.transactions import commit_update_so_far
 from models import Topic
 from services.chats import ChatProfile
 from services.outbox import Kind, OutboxService
-from services.topics import ClosedTopic, TopicService, TopicSpec, spec_of
+from services.topic_specs import TopicSpec, spec_of
+from services.topics import ClosedTopic, TopicService
 from views.rights import TOPICS
 from views.topics import opening_text, photos_caption, summary_text
 from workflows.rights import RightsNotices

@@ -31,7 +31,7 @@ from services.clock import is_timezone, parse_duration
 from services.draw_specs import DrawInputError, parse_draw
 from services.posts import PostInputError, parse_post
 from services.stats import BadRange, parse_range
-from services.topics import TopicInputError, parse_topic
+from services.topic_specs import TopicInputError, parse_topic
 from tests.support.telegram import TOKEN, group, message_update, person, recording_bot
 from views.keyboards import Button
 

@@ -21,17 +21,9 @@ from services.clock import FrozenClock
 from services.factory import ServiceFactory
 from services.messages import fingerprint, visible_length
 from services.points import PointsService, audit
-from services.topics import (
-    COLORS,
-    MAX_QUEUE,
-    OpenTopic,
-    TopicInputError,
-    TopicMessage,
-    TopicService,
-    TopicSpec,
-    open_topics,
-    parse_topic,
-)
+from services.topic_replies import OpenTopic, TopicMessage, TopicReplyService, open_topics
+from services.topic_specs import COLORS, TopicInputError, TopicSpec, parse_topic
+from services.topics import MAX_QUEUE, TopicService
 from tests.support.telegram import recording_bot, topic_host
 from tests.unit.conftest import GROUP
 from workflows.outbox import OutboxSender
@@ -46,6 +38,10 @@ _ids = iter(range(1000, 1_000_000))
 
 def service(session: AsyncSession, clock: FrozenClock) -> TopicService:
     return TopicService(session, clock, PointsService(session, clock))
+
+
+def replies(session: AsyncSession, clock: FrozenClock) -> TopicReplyService:
+    return TopicReplyService(session, clock, PointsService(session, clock))
 
 
 # -- the command -------------------------------------------------------------------------
@@ -126,7 +122,7 @@ async def reply(
 ) -> int | None:
     """The points the message earned, or None when it is not the topic's or was recorded."""
     async with pool() as session, session.begin():
-        topics = service(session, clock)
+        topics = replies(session, clock)
         belongs = await topics.topic_of(m, [topic])
         if belongs is None:
             return None
@@ -199,7 +195,7 @@ async def test_a_show_off_topic_pays_photos_only_and_ranks_them_by_reactions_and
     answer = message(ALICE, "So pretty!", parent=photos[2].message_id, parent_user=CAROL)
     assert await reply(session_pool, clock, topic, answer) == 0
     async with session_pool() as session, session.begin():
-        topics = service(session, clock)
+        topics = replies(session, clock)
         for user in (ALICE, CAROL, BOB, BOB):  # BOB's second is a redelivery
             await topics.react(GROUP, photos[1].message_id, user, True)
         await topics.react(GROUP, photos[1].message_id, CAROL, False)  # taken back
