@@ -33,7 +33,9 @@ from models import Redemption
 from services.chats import ChatService
 from services.factory import ServiceFactory
 from services.points import audit
-from services.shop import CodeFile, RewardSpec, audit_shop
+from services.reward_codes import CodeFile
+from services.reward_specs import RewardSpec
+from services.shop import audit_shop
 from views.shop import RedeemButton
 
 MEMBERS, CODES, PRICE = 500, 100, 100

@@ -54,7 +54,7 @@ from services.draws import JoinDesk
 from services.factory import ServiceFactory
 from services.message_tally import MessageTally
 from services.outbox import WELCOME_BURST_SECONDS, Kind
-from services.shop import ShopDesk
+from services.redemptions import ShopDesk
 from services.tiers import LadderCache
 from views.charts import warm_up as warm_up_charts
 from views.miniapp import mini_app_menu_button

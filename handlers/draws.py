@@ -34,7 +34,8 @@ from services.draws import (
     RerollRefused,
 )
 from services.members import find_member
-from services.shop import Refused, RewardNotFound, ShopService
+from services.redemptions import RedemptionService, Refused
+from services.shop import RewardNotFound, ShopService
 from services.tiers import TierService
 from views.draws import ClaimButton, DrawButton, requirements
 from views.numbers import number
@@ -316,7 +317,7 @@ async def claim_button(
     query: CallbackQuery,
     callback_data: ClaimButton,
     draws: DrawService,
-    shop: ShopService,
+    redemptions: RedemptionService,
     tiers: TierService,
     chat_profile: ChatProfile | None,
     i18n: I18n,
@@ -332,7 +333,9 @@ async def claim_button(
         await query.answer(_("This draw doesn't exist."))
         return
     if outcome == ClaimOutcome.CLAIMED and draw.reward_id is not None:
-        await query.answer(await hand_over_prize(draw, query, shop, tiers, chat_profile, i18n))
+        await query.answer(
+            await hand_over_prize(draw, query, redemptions, tiers, chat_profile, i18n)
+        )
     elif outcome == ClaimOutcome.CLAIMED:  # the result post gets a ✅ by their name
         await query.answer(_("🎉 Claimed! An admin will contact you about your prize."))
     elif outcome == ClaimOutcome.ALREADY:
@@ -344,7 +347,7 @@ async def claim_button(
 async def hand_over_prize(
     draw: Draw,
     query: CallbackQuery,
-    shop: ShopService,
+    redemptions: RedemptionService,
     tiers: TierService,
     chat_profile: ChatProfile,
     i18n: I18n,
@@ -352,7 +355,7 @@ async def hand_over_prize(
     """The reward a winner claimed, keyed by draw and winner; what the toast says of it."""
     assert draw.reward_id is not None
     try:
-        given = await shop.redeem(
+        given = await redemptions.redeem(
             chat_profile.id, query.from_user.id, draw.reward_id,
             key=f"draw:{draw.id}:{query.from_user.id}", ladder=await tiers.ladder(draw.chat_id),
             timezone=chat_profile.timezone, source="draw", language=i18n.current_locale,

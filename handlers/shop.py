@@ -23,23 +23,12 @@ from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import commit_so_far
 from services.campaigns import CampaignService
 from services.chats import ChatProfile
+from services.fulfilment import FulfilmentService
 from services.points import PointsService
-from services.shop import (
-    MAX_FILE_BYTES,
-    RedeemRequest,
-    Refused,
-    RewardNotFound,
-    ShopDesk,
-    ShopInputError,
-    ShopService,
-    discounted,
-    generated_codes,
-    member_tier,
-    parse_changes,
-    parse_reward,
-    read_codes,
-    required_tier,
-)
+from services.redemptions import RedeemRequest, RedemptionService, Refused, ShopDesk
+from services.reward_codes import MAX_FILE_BYTES, generated_codes, read_codes
+from services.reward_specs import ShopInputError, parse_changes, parse_reward
+from services.shop import RewardNotFound, ShopService, discounted, member_tier, required_tier
 from services.tiers import TierService
 from views.shop import (
     CampaignCoupon,
@@ -170,7 +159,9 @@ def reward_id_and_rest(text: str) -> tuple[int, str]:
     return int(first), rest.strip()
 
 
-async def mark_used(message: Message, command: CommandObject, shop: ShopService) -> None:
+async def mark_used(
+    message: Message, command: CommandObject, fulfilment: FulfilmentService
+) -> None:
     """/coupon used <code>: an admin saw the coupon used (until orders mark it themselves).
     The answer never repeats the code: it is a group message."""
     words = (command.args or "").split()
@@ -180,7 +171,7 @@ async def mark_used(message: Message, command: CommandObject, shop: ShopService)
     if message.chat.type == "private":
         await message.reply(_("Mark coupons used in their group."))
         return
-    outcome, redemption = await shop.mark_used(message.chat.id, words[1])
+    outcome, redemption = await fulfilment.mark_used(message.chat.id, words[1])
     if outcome == "unknown":
         reply = _("No coupon of this group has that code.")
     elif outcome == "free":
@@ -194,12 +185,12 @@ async def mark_used(message: Message, command: CommandObject, shop: ShopService)
     await message.reply(reply)
 
 
-async def gift_note(message: Message, shop: ShopService, bot: Bot) -> None:
+async def gift_note(message: Message, fulfilment: FulfilmentService, bot: Bot) -> None:
     """A private reply to the message that asked for a gift's details: its note."""
     replied = message.reply_to_message
     if message.from_user is None or replied is None or not message.text:
         return
-    noted = await shop.leave_note(message.from_user.id, replied.message_id, message.text)
+    noted = await fulfilment.leave_note(message.from_user.id, replied.message_id, message.text)
     if noted is None:
         await message.reply(_("I wasn't waiting for that; /mycoupons lists what you redeemed."))
         return
@@ -216,21 +207,25 @@ def is_private_reply_to_me(message: Message, bot: Bot) -> bool:
     )
 
 
-async def list_gifts(message: Message, shop: ShopService, chat_profile: ChatProfile) -> None:
+async def list_gifts(
+    message: Message, fulfilment: FulfilmentService, chat_profile: ChatProfile
+) -> None:
     """/gifts: what members redeemed and wait for, with the details they left."""
     if not chat_profile.is_group:
         await message.reply(_("The shop runs inside a group."))
         return
-    await message.reply(gifts_for_admins(await shop.gifts_to_send(chat_profile.id)))
+    await message.reply(gifts_for_admins(await fulfilment.gifts_to_send(chat_profile.id)))
 
 
-async def gift_sent(message: Message, command: CommandObject, shop: ShopService) -> None:
+async def gift_sent(
+    message: Message, command: CommandObject, fulfilment: FulfilmentService
+) -> None:
     """/gift sent <number>: the gift went out; its member is told privately."""
     words = (command.args or "").split()
     if len(words) != 2 or words[0].lower() != "sent" or not words[1].lstrip("#").isdigit():
         await message.reply(usage_reply("gift"))
         return
-    done = await shop.gift_sent(message.chat.id, int(words[1].lstrip("#")))
+    done = await fulfilment.gift_sent(message.chat.id, int(words[1].lstrip("#")))
     if done is None:
         await message.reply(_("No gift #{id} waits to be sent here. /gifts lists them.").format(
             id=words[1].lstrip("#")[:12]))  # fmt: skip
@@ -386,7 +381,7 @@ async def redeem_button(
 async def campaign_coupon(
     query: CallbackQuery,
     callback_data: CampaignCoupon,
-    shop: ShopService,
+    redemptions: RedemptionService,
     campaigns: CampaignService,
     tiers: TierService,
     chat_profile: ChatProfile | None,
@@ -401,7 +396,7 @@ async def campaign_coupon(
         await query.answer(_("This campaign has no coupon."))
         return
     try:
-        given = await shop.redeem(
+        given = await redemptions.redeem(
             chat_profile.id, query.from_user.id, running.coupon_reward_id,
             key=f"campaign:{running.id}:{query.from_user.id}",
             ladder=await tiers.ladder(chat_profile.id), timezone=chat_profile.timezone,
@@ -436,7 +431,9 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
         await message.edit_text(text, reply_markup=markup)
 
 
-async def delivery_by_link(message: Message, command: CommandObject, shop: ShopService) -> None:
+async def delivery_by_link(
+    message: Message, command: CommandObject, shop: ShopService, fulfilment: FulfilmentService
+) -> None:
     """`/start r<id>`: the member opened the link their redemption's answer gave."""
     assert message.from_user is not None
     assert command.args is not None
@@ -448,7 +445,7 @@ async def delivery_by_link(message: Message, command: CommandObject, shop: ShopS
     group = await shop.group_of(reward.chat_id)
     sent = await message.answer(delivery(reward, redemption, code, *group))
     if reward.kind == "gift":  # a reply to this is the gift's note
-        await shop.asked_for_note(redemption.id, sent.message_id)
+        await fulfilment.asked_for_note(redemption.id, sent.message_id)
 
 
 async def my_coupons(message: Message, shop: ShopService, bot: Bot) -> None:

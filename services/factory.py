@@ -16,12 +16,14 @@ from services.checkins import CheckinService
 from services.clock import Clock
 from services.digest import DigestService
 from services.draws import DrawService
+from services.fulfilment import FulfilmentService
 from services.member_card import MemberCardService
 from services.moderation import ModerationService
 from services.orders import OrderService
 from services.points import PointsService
 from services.posts import PostService
 from services.pushes import PushService
+from services.redemptions import RedemptionService
 from services.referrals import ReferralService
 from services.shop import ShopService
 from services.tiers import LadderCache, TierService
@@ -67,6 +69,14 @@ class ServiceFactory:
 
     def shop(self, session: AsyncSession, points: PointsService | None = None) -> ShopService:
         return ShopService(session, self.clock, points or self.points(session))
+
+    def redemptions(
+        self, session: AsyncSession, points: PointsService | None = None
+    ) -> RedemptionService:
+        return RedemptionService(session, self.clock, points or self.points(session))
+
+    def fulfilment(self, session: AsyncSession) -> FulfilmentService:
+        return FulfilmentService(session, self.clock, self.default_timezone)
 
     def orders(self, session: AsyncSession, points: PointsService | None = None) -> OrderService:
         return OrderService(session, self.clock, points or self.points(session))
@@ -119,6 +129,8 @@ class ServiceFactory:
             "topics": self.topics(session, points),
             "topic_replies": self.topic_replies(session, points),
             "shop": self.shop(session, points),
+            "redemptions": self.redemptions(session, points),
+            "fulfilment": self.fulfilment(session),
             "orders": orders,
             "bindings": self.bindings(session, orders),
             "pushes": self.pushes(session),

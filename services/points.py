@@ -474,9 +474,9 @@ class PointsService:
     ) -> None:
         """The reward of each tier a promotion crossed (`entry_reward=` in its perks; a member
         who skips tiers gets each), once per member and tier, free, in this transaction."""
-        from services.shop import Refused, ShopService  # the shop pays through this service
+        from services.redemptions import RedemptionService, Refused  # paid through this service
 
-        shop = ShopService(self.session, self.clock, self)
+        redemptions = RedemptionService(self.session, self.clock, self)
         for promotion in promotions:
             chat_id, user_id = promotion.chat_id, promotion.user_id
             lifetime, before = states[(chat_id, user_id)]
@@ -487,7 +487,7 @@ class PointsService:
                 if reward_id is None or not floor < tier.threshold <= lifetime:
                     continue
                 try:
-                    await shop.redeem(
+                    await redemptions.redeem(
                         chat_id, user_id, reward_id, key=f"tier:{chat_id}:{user_id}:{tier.key}",
                         ladder=ladder, timezone=timezones[chat_id], source="tier",
                     )  # fmt: skip

@@ -15,7 +15,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from models import Redemption, Reward
-from services.shop import CodeImport, ShopInputError, discounted
+from services.reward_codes import CodeImport
+from services.reward_specs import ShopInputError
+from services.shop import discounted
 from services.tiers import Tier
 from views.keyboards import Button
 from views.numbers import number

@@ -13,7 +13,7 @@ from infrastructure.config import Settings
 from infrastructure.directory import ChatDirectory
 from services.clock import Clock
 from services.factory import ServiceFactory
-from services.shop import ShopDesk
+from services.redemptions import ShopDesk
 from services.tiers import LadderCache
 from web.console import Console
 from web.console_community import CommunityPages

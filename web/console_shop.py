@@ -18,18 +18,16 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from services.chats import ChatProfile
-from services.shop import (
+from services.reward_codes import MAX_FILE_BYTES, generated_codes, read_codes
+from services.reward_specs import (
     KINDS,
-    MAX_FILE_BYTES,
     OPTIONS,
     PERIODS,
-    RewardNotFound,
     ShopInputError,
-    generated_codes,
-    read_codes,
     reward_changes,
     reward_spec,
 )
+from services.shop import RewardNotFound
 from views.shop import imported, input_problem
 from web.console import ROUTE_CHAT, Console, said
 from web.site import plain
@@ -67,8 +65,9 @@ class ShopPages:
             shop = self.site.domain.shop(db)
             rewards = await shop.shelf(group.id, with_paused=True)
             free = await shop.free_codes([reward.id for reward in rewards])
-            gifts = await shop.gifts_to_send(group.id)
-            redemptions = await shop.redemptions(group.id)
+            fulfilment = self.site.domain.fulfilment(db)
+            gifts = await fulfilment.gifts_to_send(group.id)
+            redemptions = await fulfilment.redemptions(group.id)
             ladder = await self.site.domain.tiers(db).ladder(group.id)
         return self.site.render(
             request, "shop.html", status=status, group=group, rewards=rewards, free=free,
@@ -143,7 +142,7 @@ class ShopPages:
         await self.site.form(request)
         redemption_id = int(request.match_info["redemption"])
         async with self.site.pool() as db, db.begin():
-            done = await self.site.domain.shop(db).gift_sent(group.id, redemption_id)
+            done = await self.site.domain.fulfilment(db).gift_sent(group.id, redemption_id)
         outcome = "sent" if done is not None else "not_waiting"
         raise web.HTTPSeeOther(f"/console/{group.id}/shop?said={outcome}&id={redemption_id}")
 

@@ -18,14 +18,8 @@ from sqlalchemy import select
 
 from models import Chat, Checkin, Member
 from services.chats import LANGUAGES
-from services.shop import (
-    RedeemRequest,
-    Refused,
-    RewardNotFound,
-    discounted,
-    member_tier,
-    required_tier,
-)
+from services.redemptions import RedeemRequest, Refused
+from services.shop import RewardNotFound, discounted, member_tier, required_tier
 from services.untrusted import json_id, json_value
 from views.miniapp import card_fields
 from views.shop import kind_icon, redeemed, refusal

@@ -33,7 +33,8 @@ from infrastructure.config import Settings
 from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle, Verdict
 from services.chats import LANGUAGES
 from services.factory import ServiceFactory
-from services.shop import MAX_FILE_BYTES, ShopDesk
+from services.redemptions import ShopDesk
+from services.reward_codes import MAX_FILE_BYTES
 from services.untrusted import same_secret
 from web.auth import Keys, Session
 

@@ -532,7 +532,8 @@ class OutboxSender:
         language = redemption.language or self.background.i18n.default_locale
 
         async def asked(session: AsyncSession, message_id: int) -> None:
-            await self.background.services.shop(session).asked_for_note(redemption.id, message_id)
+            fulfilment = self.background.services.fulfilment(session)
+            await fulfilment.asked_for_note(redemption.id, message_id)
 
         with self.background.i18n.use_locale(language):
             if row.kind == Kind.GIFT_SENT:

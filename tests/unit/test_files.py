@@ -11,7 +11,8 @@ import pytest
 from infrastructure.i18n import create_i18n
 from services.files import MixedEncoding, NotText, encoding_of
 from services.order_files import OrderFileError, OrderLine, RefusedLine, read_orders
-from services.shop import ShopInputError, read_codes
+from services.reward_codes import read_codes
+from services.reward_specs import ShopInputError
 from views.orders import file_problem, refusal_reason
 
 SHANGHAI = "Asia/Shanghai"

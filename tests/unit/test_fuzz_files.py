@@ -31,7 +31,9 @@ from services.order_files import (
 )
 from services.orders import CHUNK, OrderService, Source
 from services.points import PointsService
-from services.shop import MAX_CODE, CodeFile, RewardSpec, ShopInputError, ShopService, read_codes
+from services.reward_codes import MAX_CODE, CodeFile, read_codes
+from services.reward_specs import RewardSpec, ShopInputError
+from services.shop import ShopService
 from tests.support.telegram import TOKEN
 from tests.unit.conftest import GROUP
 

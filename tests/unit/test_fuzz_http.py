@@ -35,7 +35,7 @@ from sandbox.server import DEFAULT_TOKEN, start_sandbox
 from services.chats import ChatService
 from services.factory import ServiceFactory
 from services.members import ensure_members
-from services.shop import reward_spec
+from services.reward_specs import reward_spec
 from services.shop_signature import signature
 from tests.support.processes import free_port
 from web.auth import Keys, sign_init_data

@@ -47,8 +47,8 @@ EXCEPTIONS = {
 }
 # The one circle left: the ledger gives a tier's entry reward through the shop (a deferred
 # import); promotions leaving the ledger (issue 33) removes it. Any other circle fails.
-KNOWN_CIRCLES = [{"services.batching", "services.chats", "services.points", "services.shop",
-                  "services.topic_replies"}]  # fmt: skip
+KNOWN_CIRCLES = [{"services.batching", "services.chats", "services.points",
+                  "services.redemptions", "services.shop", "services.topic_replies"}]  # fmt: skip
 NO_AIOGRAM = ("services", "models")
 
 

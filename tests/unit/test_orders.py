@@ -33,7 +33,10 @@ from services.order_files import (
 from services.orders import MemberOrders, OrderService, Source, Tally
 from services.outbox import Kind
 from services.points import Award, PointsService, audit
-from services.shop import CodeFile, ShopService, parse_reward
+from services.redemptions import RedemptionService
+from services.reward_codes import CodeFile
+from services.reward_specs import parse_reward
+from services.shop import ShopService
 from services.shop_signature import signature, signed_in_time
 from services.tiers import DEFAULT_TIERS
 from tests.unit.conftest import GROUP
@@ -492,7 +495,7 @@ async def test_an_order_with_a_fanbot_coupon_marks_it_used_and_names_its_campaig
         spec = parse_reward("¥10 off price=0 kind=coupon", DEFAULT_TIERS)
         reward = await shop.add(GROUP, ADMIN, spec)
         await shop.add_codes(GROUP, reward.id, CodeFile([(1, "SAVE10-A")]))
-        given = await shop.redeem(
+        given = await RedemptionService(session, clock, points).redeem(
             GROUP, FAN, reward.id, key="campaign:5:42", ladder=DEFAULT_TIERS,
             timezone=SHANGHAI, source="campaign", campaign_id=5,
         )  # fmt: skip

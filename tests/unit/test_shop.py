@@ -16,23 +16,12 @@ from models import LedgerEntry, OutboxMessage, Redemption, RewardCode
 from services.chats import ChatService
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
+from services.fulfilment import FulfilmentService
 from services.points import PointsService, audit
-from services.shop import (
-    CodeFile,
-    Redeemed,
-    Refused,
-    RewardNotFound,
-    RewardSpec,
-    ShopInputError,
-    ShopService,
-    audit_shop,
-    discounted,
-    generated_codes,
-    parse_changes,
-    parse_reward,
-    read_codes,
-    window_start,
-)
+from services.redemptions import Redeemed, RedemptionService, Refused, window_start
+from services.reward_codes import CodeFile, generated_codes, read_codes
+from services.reward_specs import RewardSpec, ShopInputError, parse_changes, parse_reward
+from services.shop import RewardNotFound, ShopService, audit_shop, discounted
 from services.tiers import DEFAULT_TIERS
 from tests.support.telegram import recording_bot
 from tests.unit.conftest import GROUP
@@ -46,6 +35,14 @@ NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, a Wednesday
 
 def shop(session: AsyncSession, clock: FrozenClock) -> ShopService:
     return ShopService(session, clock, PointsService(session, clock))
+
+
+def redemptions(session: AsyncSession, clock: FrozenClock) -> RedemptionService:
+    return RedemptionService(session, clock, PointsService(session, clock))
+
+
+def fulfilment(session: AsyncSession, clock: FrozenClock) -> FulfilmentService:
+    return FulfilmentService(session, clock, SHANGHAI)
 
 
 async def grant(pool: async_sessionmaker[AsyncSession], user: int, points: int) -> None:
@@ -76,7 +73,7 @@ async def redeem(
     discount: int = 0,
 ) -> Redeemed:
     async with pool() as session, session.begin():
-        return await shop(session, clock or FrozenClock(NOW)).redeem(
+        return await redemptions(session, clock or FrozenClock(NOW)).redeem(
             GROUP, user, reward_id, key=key, ladder=DEFAULT_TIERS, timezone=SHANGHAI,
             discount=discount,
         )  # fmt: skip
@@ -357,7 +354,7 @@ async def test_a_coupon_is_delivered_privately_and_reminded_of_before_it_expires
         "Your code: <code>CODE00001</code>", "Your code: <code>CODE00002</code>",
     ]  # fmt: skip
     async with session_pool() as session, session.begin():
-        service = shop(session, clock)
+        service = fulfilment(session, clock)
         assert (await service.mark_used(GROUP, "CODE00001"))[0] == "used"
         assert (await service.mark_used(GROUP, "CODE00001"))[0] == "already"
         assert (await service.mark_used(GROUP, "NOPE"))[0] == "unknown"
@@ -437,7 +434,7 @@ async def test_a_gifts_winner_leaves_a_note_privately_and_hears_when_it_is_sent(
     asked = telegram.requests[-1]
     assert "Reply to this message with your size" in asked.text  # type: ignore[attr-defined]
     async with session_pool() as session, session.begin():
-        service = shop(session, clock)
+        service = fulfilment(session, clock)
         (waiting,) = await service.gifts_to_send(GROUP)
         message_id = waiting[0].asked_message_id
         assert message_id is not None
@@ -532,7 +529,7 @@ async def test_a_member_redeeming_in_two_groups_at_once_pays_each_group_once(
     async def press(chat_id: int, reward_id: int, key: str) -> str:
         async with session_pool() as session, session.begin():
             try:
-                await shop(session, FrozenClock(NOW)).redeem(
+                await redemptions(session, FrozenClock(NOW)).redeem(
                     chat_id, FAN, reward_id, key=key, ladder=DEFAULT_TIERS, timezone=SHANGHAI
                 )
             except Refused as refused:
@@ -560,10 +557,10 @@ async def test_a_note_that_outruns_the_record_of_its_question_still_finds_its_gi
     clock = FrozenClock(NOW)
     await redeem(session_pool, hoodie, "h", clock=clock)  # asked, its message id not yet kept
     async with session_pool() as session, session.begin():
-        noted = await shop(session, clock).leave_note(FAN, 4242, "M, Beijing")
+        noted = await fulfilment(session, clock).leave_note(FAN, 4242, "M, Beijing")
         assert noted is not None
         assert noted.note == "M, Beijing"
     await redeem(session_pool, cap, "c", clock=clock)
     await redeem(session_pool, hoodie, "h2", clock=clock)
     async with session_pool() as session, session.begin():  # two gifts asked about: which?
-        assert await shop(session, clock).leave_note(FAN, 4343, "L") is None
+        assert await fulfilment(session, clock).leave_note(FAN, 4343, "L") is None
