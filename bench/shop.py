@@ -36,7 +36,7 @@ from services.points import audit
 from services.reward_codes import CodeFile
 from services.reward_specs import RewardSpec
 from services.shop import audit_shop
-from views.shop import RedeemButton
+from views.shop import RedeemConfirm
 
 MEMBERS, CODES, PRICE = 500, 100, 100
 START = datetime.now(UTC) - timedelta(minutes=10)
@@ -63,7 +63,7 @@ def confirmations(bot: Bot, reward_id: int, first_id: int) -> list[Update]:
     updates = []
     for n in range(MEMBERS):
         user = User(id=10_000 + n, is_bot=False, first_name=f"Fan{n}", language_code="en")
-        press = RedeemButton(id=reward_id, owner=user.id, nonce=f"{n:08x}", step="confirm")
+        press = RedeemConfirm(id=reward_id, owner=user.id, nonce=f"{n:08x}")
         query = CallbackQuery(
             id=str(n), from_user=user, chat_instance="c", message=window, data=press.pack()
         )

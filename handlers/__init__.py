@@ -21,6 +21,7 @@ from handlers import (
     refusal,
     settings,
     shop,
+    shop_private,
     standing,
     start,
     stats,
@@ -69,7 +70,7 @@ def feature_routers() -> list[Router]:
     addressed.message.filter(may_be_for_the_bot)
     addressed.include_routers(
         draw_dialogue.create_router(),
-        shop.create_note_router(),
+        shop_private.create_note_router(),
         orders.create_file_router(),
         faq.create_question_router(),
     )

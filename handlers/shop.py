@@ -1,246 +1,49 @@
-"""The points shop: admins stock it (/reward, /rewards); members browse and redeem in place
-(/shop: catalogue → item → confirm, one message per asker) and see what they received
-(/mycoupons, privately). Codes reach a member only in their private chat: through the outbox
-when they have started the bot, else through the deep link the answer offers."""
+"""The points shop as members use it in their group: /shop opens a catalogue they browse and
+redeem from in place (catalogue → item → confirm, one message per asker), and a campaign's
+greeting hands out its coupon. The admins' commands are in `handlers/shop_admin.py`, what a
+member received (privately) in `handlers/shop_private.py`; this router includes both. Codes
+reach a member only in their private chat: through the outbox when they have started the bot,
+else through the deep link the answer offers."""
 
 from __future__ import annotations
 
 import secrets
-from html import escape
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.refusal import admins_only
-from infrastructure.commands import problem_reply, usage_reply
-from infrastructure.filters import IsAdmin
-from infrastructure.middlewares.commands import ONCE
+from handlers import shop_admin, shop_private
+from infrastructure.commands import usage_reply
 from infrastructure.transactions import commit_so_far
+from models import Reward
 from services.campaigns import CampaignService
 from services.chats import ChatProfile
-from services.fulfilment import FulfilmentService
 from services.points import PointsService
 from services.redemptions import RedeemRequest, RedemptionService, Refused, ShopDesk
-from services.reward_codes import MAX_FILE_BYTES, generated_codes, read_codes
-from services.reward_specs import ShopInputError, parse_changes, parse_reward
 from services.shop import RewardNotFound, ShopService, discounted, member_tier, required_tier
 from services.tiers import TierService
 from views.shop import (
     CampaignCoupon,
-    RedeemButton,
+    RedeemAsk,
+    RedeemCancel,
+    RedeemConfirm,
+    RedeemPress,
     ShopItem,
     ShopPage,
     back_button,
     catalogue,
     confirmation,
-    coupons,
-    delivery,
-    gifts_for_admins,
-    imported,
-    input_problem,
     item,
     redeemed,
     refusal,
-    shelf_for_admins,
 )
 
-ACTIONS = ("add", "edit", "pause", "resume", "del", "codes")
-
-
-async def is_management(message: Message, command: CommandObject) -> bool:
-    words = (command.args or "").split(maxsplit=1)
-    return bool(words) and words[0].lower() in ACTIONS
-
-
-async def manage_reward(
-    message: Message,
-    command: CommandObject,
-    shop: ShopService,
-    tiers: TierService,
-    chat_profile: ChatProfile,
-    bot: Bot,
-) -> None:
-    """/reward add|edit|pause|resume|del|codes …"""
-    if not chat_profile.is_group:
-        await message.reply(_("The shop runs inside a group."))
-        return
-    action, _space, rest = (command.args or "").strip().partition(" ")
-    action, rest = action.lower(), rest.strip()
-    chat_id = chat_profile.id
-    try:
-        if action == "add":
-            spec = parse_reward(rest, await tiers.ladder(chat_id))
-            replied = message.reply_to_message
-            image = replied.photo[-1].file_id if replied and replied.photo else None
-            assert message.from_user is not None
-            reward = await shop.add(chat_id, message.from_user.id, spec, image)
-            reply = _("✅ Reward #{id} added: {name}.").format(id=reward.id, name=escape(spec.name))
-            if spec.kind == "coupon":
-                reply += "\n" + _(
-                    "Add its codes: send a file with the caption /reward codes {id}, "
-                    "or /reward codes {id} generate 100."
-                ).format(id=reward.id)
-        elif action == "edit":
-            reward_id, options = reward_id_and_rest(rest)
-            changes = parse_changes(options, await tiers.ladder(chat_id))
-            reward = await shop.edit(chat_id, reward_id, changes)
-            reply = _("✅ Reward #{id} changed.").format(id=reward.id)
-        elif action in ("pause", "resume"):
-            reward_id, extra = reward_id_and_rest(rest)
-            if extra:
-                raise ShopInputError("id")
-            reward = await shop.set_paused(chat_id, reward_id, action == "pause")
-            reply = (
-                _("⏸ Reward #{id} is paused.")
-                if action == "pause"
-                else _("▶️ Reward #{id} is back.")
-            ).format(id=reward.id)
-        elif action == "del":
-            reward_id, extra = reward_id_and_rest(rest)
-            if extra:
-                raise ShopInputError("id")
-            reward = await shop.delete(chat_id, reward_id)
-            reply = _("🗑 Reward #{id} is off the shelf; codes already issued stay valid.").format(
-                id=reward.id
-            )
-        else:
-            reply = await add_codes(message, rest, shop, chat_id, bot)
-    except ShopInputError as bad:
-        reply = problem_reply(input_problem(bad), "reward", action)
-    except RewardNotFound as missing:
-        reply = _("There is no reward #{id} here. /rewards lists them.").format(id=missing.args[0])
-    await message.reply(reply)
-
-
-async def add_codes(message: Message, rest: str, shop: ShopService, chat_id: int, bot: Bot) -> str:
-    """`codes <id>` with a file (the message's or the one it replies to), or `codes <id>
-    generate N [prefix=X]`."""
-    reward_id, extra = reward_id_and_rest(rest)
-    words = extra.split()
-    if words and words[0].lower() == "generate":
-        if len(words) not in (2, 3) or not words[1].isdigit():
-            raise ShopInputError("count")
-        prefix = words[2].removeprefix("prefix=") if len(words) == 3 else ""
-        codes = generated_codes(int(words[1]), prefix)
-        file = read_codes("\n".join(codes).encode())
-    elif words:
-        raise ShopInputError("file", "no file")
-    else:
-        document = message.document or (
-            message.reply_to_message.document if message.reply_to_message else None
-        )
-        if document is None:
-            raise ShopInputError("file", "no file")
-        if (document.file_size or 0) > MAX_FILE_BYTES:
-            raise ShopInputError("file", "too big")
-        await shop.reward(chat_id, reward_id)  # an unknown reward before a download
-        try:
-            data = await bot.download(document.file_id)
-        except TelegramAPIError:
-            raise ShopInputError("file", "unreadable") from None
-        assert data is not None
-        file = read_codes(data.read())
-    result = await shop.add_codes(chat_id, reward_id, file)
-    reward = await shop.reward(chat_id, reward_id)
-    free = (await shop.free_codes([reward_id])).get(reward_id, 0)
-    return imported(result, reward, free)
-
-
-def reward_id_and_rest(text: str) -> tuple[int, str]:
-    first, _space, rest = text.partition(" ")
-    first = first.removeprefix("#")
-    if not first.isascii() or not first.isdigit() or len(first) > 12:
-        raise ShopInputError("id")
-    return int(first), rest.strip()
-
-
-async def mark_used(
-    message: Message, command: CommandObject, fulfilment: FulfilmentService
-) -> None:
-    """/coupon used <code>: an admin saw the coupon used (until orders mark it themselves).
-    The answer never repeats the code: it is a group message."""
-    words = (command.args or "").split()
-    if len(words) != 2 or words[0].lower() != "used" or len(words[1]) > 64:
-        await message.reply(usage_reply("coupon"))
-        return
-    if message.chat.type == "private":
-        await message.reply(_("Mark coupons used in their group."))
-        return
-    outcome, redemption = await fulfilment.mark_used(message.chat.id, words[1])
-    if outcome == "unknown":
-        reply = _("No coupon of this group has that code.")
-    elif outcome == "free":
-        reply = _("That code was never handed out; it is still in the pool.")
-    elif outcome == "already" and redemption is not None and redemption.used_at is not None:
-        reply = _("That coupon was already marked used on {day}.").format(
-            day=redemption.used_at.strftime("%Y-%m-%d")
-        )
-    else:
-        reply = _("✅ Coupon marked used.")
-    await message.reply(reply)
-
-
-async def gift_note(message: Message, fulfilment: FulfilmentService, bot: Bot) -> None:
-    """A private reply to the message that asked for a gift's details: its note."""
-    replied = message.reply_to_message
-    if message.from_user is None or replied is None or not message.text:
-        return
-    noted = await fulfilment.leave_note(message.from_user.id, replied.message_id, message.text)
-    if noted is None:
-        await message.reply(_("I wasn't waiting for that; /mycoupons lists what you redeemed."))
-        return
-    await message.reply(_("✅ Noted. The admins will send your gift."))
-
-
-def is_private_reply_to_me(message: Message, bot: Bot) -> bool:
-    replied = message.reply_to_message
-    return (
-        message.chat.type == "private"
-        and replied is not None
-        and replied.from_user is not None
-        and replied.from_user.id == bot.id
-    )
-
-
-async def list_gifts(
-    message: Message, fulfilment: FulfilmentService, chat_profile: ChatProfile
-) -> None:
-    """/gifts: what members redeemed and wait for, with the details they left."""
-    if not chat_profile.is_group:
-        await message.reply(_("The shop runs inside a group."))
-        return
-    await message.reply(gifts_for_admins(await fulfilment.gifts_to_send(chat_profile.id)))
-
-
-async def gift_sent(
-    message: Message, command: CommandObject, fulfilment: FulfilmentService
-) -> None:
-    """/gift sent <number>: the gift went out; its member is told privately."""
-    words = (command.args or "").split()
-    if len(words) != 2 or words[0].lower() != "sent" or not words[1].lstrip("#").isdigit():
-        await message.reply(usage_reply("gift"))
-        return
-    done = await fulfilment.gift_sent(message.chat.id, int(words[1].lstrip("#")))
-    if done is None:
-        await message.reply(_("No gift #{id} waits to be sent here. /gifts lists them.").format(
-            id=words[1].lstrip("#")[:12]))  # fmt: skip
-        return
-    await message.reply(_("📦 Gift #{id} marked sent.").format(id=done.id))
-
-
-async def reward_usage(message: Message) -> None:
-    await message.reply(usage_reply("reward"))
-
-
-async def list_rewards(message: Message, shop: ShopService, chat_profile: ChatProfile) -> None:
-    rewards = await shop.shelf(chat_profile.id, with_paused=True)
-    free = await shop.free_codes([reward.id for reward in rewards])
-    await message.reply(shelf_for_admins(rewards, free))
+# The buttons of a /shop message: each carries the id of the member who asked for it.
+WINDOW_BUTTONS = (ShopPage, ShopItem, RedeemAsk, RedeemConfirm, RedeemCancel)
 
 
 async def open_shop(
@@ -276,16 +79,36 @@ async def catalogue_page(
     return catalogue(rewards, free, owner, page, tier.discount if tier else 0)
 
 
+async def by_the_asker(
+    query: CallbackQuery,
+    callback_data: ShopPage | ShopItem | RedeemPress,
+    chat_profile: ChatProfile | None = None,
+) -> bool:
+    """Only the asker navigates their /shop message, and only in a group (`not_the_asker`
+    answers the other presses)."""
+    return (
+        chat_profile is not None
+        and chat_profile.is_group
+        and query.from_user.id == callback_data.owner
+    )
+
+
+async def not_the_asker(query: CallbackQuery, chat_profile: ChatProfile | None = None) -> None:
+    """A forged or stale press on a /shop message, or someone else's: told so."""
+    if chat_profile is None or not chat_profile.is_group:
+        await query.answer(_("This shop button is not from a group."))
+        return
+    await query.answer(_("This is someone else's shop window: send /shop for your own."))
+
+
 async def turn_page(
     query: CallbackQuery,
     callback_data: ShopPage,
     shop: ShopService,
     tiers: TierService,
     points: PointsService,
-    chat_profile: ChatProfile | None,
+    chat_profile: ChatProfile,
 ) -> None:
-    if not await is_owner(query, callback_data.owner, chat_profile) or chat_profile is None:
-        return
     text, markup = await catalogue_page(
         shop, tiers, points, chat_profile.id, callback_data.owner, callback_data.page
     )
@@ -299,11 +122,9 @@ async def show_item(
     shop: ShopService,
     tiers: TierService,
     points: PointsService,
-    chat_profile: ChatProfile | None,
+    chat_profile: ChatProfile,
     i18n: I18n,
 ) -> None:
-    if not await is_owner(query, callback_data.owner, chat_profile) or chat_profile is None:
-        return
     try:
         reward = await shop.reward(chat_profile.id, callback_data.id)
     except RewardNotFound:
@@ -320,41 +141,46 @@ async def show_item(
     await query.answer()
 
 
-async def redeem_button(
+async def ask_to_redeem(
     query: CallbackQuery,
-    callback_data: RedeemButton,
+    callback_data: RedeemAsk,
     shop: ShopService,
     tiers: TierService,
     points: PointsService,
-    chat_profile: ChatProfile | None,
+    chat_profile: ChatProfile,
+    i18n: I18n,
+) -> None:
+    """Redeem: the price asked, with Confirm and Cancel."""
+    reward = await pressed_reward(query, callback_data, shop, chat_profile, i18n)
+    if reward is None:
+        return
+    tier, _ladder = await member_tier(tiers, points, chat_profile.id, callback_data.owner)
+    price = discounted(reward.price, tier.discount if tier else 0)
+    await edit(query, *confirmation(reward, price, callback_data))
+    await query.answer()
+
+
+async def confirm_redemption(
+    query: CallbackQuery,
+    callback_data: RedeemConfirm,
+    shop: ShopService,
+    tiers: TierService,
+    points: PointsService,
+    chat_profile: ChatProfile,
     i18n: I18n,
     bot: Bot,
     shop_desk: ShopDesk,
     session: AsyncSession,
 ) -> None:
-    """Redeem (ask), then Confirm or Cancel: the confirmation redeems once per button."""
-    if not await is_owner(query, callback_data.owner, chat_profile) or chat_profile is None:
+    """Confirm: redeems once per button (its nonce names the press)."""
+    reward = await pressed_reward(query, callback_data, shop, chat_profile, i18n)
+    if reward is None:
         return
     press, chat_id, language = callback_data, chat_profile.id, i18n.current_locale
     back = InlineKeyboardMarkup(inline_keyboard=[[back_button(press.owner)]])
     tier, ladder = await member_tier(tiers, points, chat_id, press.owner)
     discount = tier.discount if tier else 0
-    try:
-        reward = await shop.reward(chat_id, press.id)
-    except RewardNotFound:
-        await edit(query, refusal("gone", None, 0, 0, None, language), back)
-        await query.answer()
-        return
     price = discounted(reward.price, discount)
-    if press.step == "ask":
-        await edit(query, *confirmation(reward, price, press))
-        await query.answer()
-        return
-    if press.step != "confirm":
-        text, markup = await catalogue_page(shop, tiers, points, chat_id, press.owner, 0)
-        await edit(query, text, markup)
-        await query.answer(_("Cancelled."))
-        return
     request = RedeemRequest(
         chat_id, press.owner, press.id, f"shop:{chat_id}:{press.owner}:{press.id}:{press.nonce}",
         ladder, chat_profile.timezone, discount, language,
@@ -376,6 +202,42 @@ async def redeem_button(
     text = redeemed(reward, done.redemption.price, done.balance, started, done.already)
     await edit(query, text, InlineKeyboardMarkup(inline_keyboard=buttons))
     await query.answer(_("✅ Redeemed!") if not done.already else None)
+
+
+async def cancel_redemption(
+    query: CallbackQuery,
+    callback_data: RedeemCancel,
+    shop: ShopService,
+    tiers: TierService,
+    points: PointsService,
+    chat_profile: ChatProfile,
+    i18n: I18n,
+) -> None:
+    """Cancel: back to the catalogue's first page."""
+    if await pressed_reward(query, callback_data, shop, chat_profile, i18n) is None:
+        return
+    owner = callback_data.owner
+    text, markup = await catalogue_page(shop, tiers, points, chat_profile.id, owner, 0)
+    await edit(query, text, markup)
+    await query.answer(_("Cancelled."))
+
+
+async def pressed_reward(
+    query: CallbackQuery,
+    press: RedeemPress,
+    shop: ShopService,
+    chat_profile: ChatProfile,
+    i18n: I18n,
+) -> Reward | None:
+    """The reward a Redeem, Confirm or Cancel press is for; None once the message says it
+    is gone."""
+    try:
+        return await shop.reward(chat_profile.id, press.id)
+    except RewardNotFound:
+        back = InlineKeyboardMarkup(inline_keyboard=[[back_button(press.owner)]])
+        await edit(query, refusal("gone", None, 0, 0, None, i18n.current_locale), back)
+        await query.answer()
+        return None
 
 
 async def campaign_coupon(
@@ -414,90 +276,23 @@ async def campaign_coupon(
     await query.answer(text, show_alert=not given.private)
 
 
-async def is_owner(query: CallbackQuery, owner: int, chat_profile: ChatProfile | None) -> bool:
-    """Only the asker navigates their /shop message; a forged or stale press is told so."""
-    if chat_profile is None or not chat_profile.is_group:
-        await query.answer(_("This shop button is not from a group."))
-        return False
-    if query.from_user.id != owner:
-        await query.answer(_("This is someone else's shop window: send /shop for your own."))
-        return False
-    return True
-
-
 async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     message = query.message
     if isinstance(message, Message):
         await message.edit_text(text, reply_markup=markup)
 
 
-async def delivery_by_link(
-    message: Message, command: CommandObject, shop: ShopService, fulfilment: FulfilmentService
-) -> None:
-    """`/start r<id>`: the member opened the link their redemption's answer gave."""
-    assert message.from_user is not None
-    assert command.args is not None
-    found = await shop.redemption_of(message.from_user.id, int(command.args[1:]))
-    if found is None:
-        await message.answer(_("That link is old or not one I know."))
-        return
-    redemption, reward, code = found
-    group = await shop.group_of(reward.chat_id)
-    sent = await message.answer(delivery(reward, redemption, code, *group))
-    if reward.kind == "gift":  # a reply to this is the gift's note
-        await fulfilment.asked_for_note(redemption.id, sent.message_id)
-
-
-async def my_coupons(message: Message, shop: ShopService, bot: Bot) -> None:
-    """/mycoupons: privately, everything redeemed in every group; in a group, a link there."""
-    if message.from_user is None:
-        return
-    if message.chat.type == "private":
-        received = await shop.received(None, message.from_user.id)
-        await message.answer(coupons(received, shop.clock.now()))
-        return
-    me = await bot.me()
-    button = InlineKeyboardButton(
-        text=_("📩 Open my coupons"), url=f"https://t.me/{me.username}?start=coupons"
-    )
-    await message.reply(
-        _("Your codes are private: I'll show them in our chat."),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
-    )
-
-
-async def coupons_by_link(message: Message, shop: ShopService) -> None:
-    assert message.from_user is not None
-    received = await shop.received(None, message.from_user.id)
-    await message.answer(coupons(received, shop.clock.now()))
-
-
-def create_note_router() -> Router:
-    """A gift's note: a plain private reply, so outside the commands router."""
-    router = Router(name="gift_notes")
-    router.message.register(gift_note, is_private_reply_to_me)
-    return router
-
-
 def create_router() -> Router:
     router = Router(name="shop")
-    router.message.register(
-        delivery_by_link, CommandStart(deep_link=True, magic=F.args.regexp(r"^r\d{1,12}$"))
-    )
-    router.message.register(
-        coupons_by_link, CommandStart(deep_link=True, magic=F.args == "coupons")
-    )
-    router.message.register(manage_reward, Command("reward"), is_management, IsAdmin(), flags=ONCE)
-    router.message.register(admins_only, Command("reward"), is_management)
-    router.message.register(reward_usage, Command("reward"), IsAdmin())
-    router.message.register(list_rewards, Command("rewards"), IsAdmin())
-    router.message.register(mark_used, Command("coupon"), IsAdmin(), flags=ONCE)
-    router.message.register(list_gifts, Command("gifts"), IsAdmin())
-    router.message.register(gift_sent, Command("gift"), IsAdmin(), flags=ONCE)
     router.message.register(open_shop, Command("shop"))
-    router.message.register(my_coupons, Command("mycoupons"))
-    router.callback_query.register(turn_page, ShopPage.filter())
-    router.callback_query.register(show_item, ShopItem.filter())
-    router.callback_query.register(redeem_button, RedeemButton.filter())
+    router.callback_query.register(turn_page, ShopPage.filter(), by_the_asker)
+    router.callback_query.register(show_item, ShopItem.filter(), by_the_asker)
+    router.callback_query.register(ask_to_redeem, RedeemAsk.filter(), by_the_asker)
+    router.callback_query.register(confirm_redemption, RedeemConfirm.filter(), by_the_asker)
+    router.callback_query.register(cancel_redemption, RedeemCancel.filter(), by_the_asker)
+    for button in WINDOW_BUTTONS:
+        router.callback_query.register(not_the_asker, button.filter())
     router.callback_query.register(campaign_coupon, CampaignCoupon.filter())
+    # Its /start r<id> and /start coupons come before the `start` router, as this one does.
+    router.include_routers(shop_private.create_router(), shop_admin.create_router())
     return router

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -41,14 +42,27 @@ class ShopItem(Button, prefix="item"):
     id: int
 
 
-class RedeemButton(Button, prefix="redeem"):
+class RedeemPress(Button, prefix="redeem"):
     """Redeem, then Confirm or Cancel, for the member the item was shown to; `nonce` names the
-    press, so a double press or a redelivered one redeems once."""
+    press, so a double press or a redelivered one redeems once. The three share the prefix and
+    differ by `step` (`redeem:<id>:<owner>:<nonce>:ask`): buttons already sent keep working."""
 
     id: int
     owner: int
     nonce: str
-    step: str  # ask, confirm, cancel
+    step: str
+
+
+class RedeemAsk(RedeemPress, prefix="redeem"):
+    step: Literal["ask"] = "ask"
+
+
+class RedeemConfirm(RedeemPress, prefix="redeem"):
+    step: Literal["confirm"] = "confirm"
+
+
+class RedeemCancel(RedeemPress, prefix="redeem"):
+    step: Literal["cancel"] = "cancel"
 
 
 class CampaignCoupon(Button, prefix="coupon"):
@@ -152,7 +166,7 @@ def item(
         lines.append(escape(reward.details))
     button = InlineKeyboardButton(
         text=_("兑换 / Redeem"),
-        callback_data=RedeemButton(id=reward.id, owner=owner, nonce=nonce, step="ask").pack(),
+        callback_data=RedeemAsk(id=reward.id, owner=owner, nonce=nonce).pack(),
     )
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[[button], [back_button(owner)]])
 
@@ -175,7 +189,7 @@ def limit_text(reward: Reward) -> str:
 
 
 def confirmation(
-    reward: Reward, price: int, press: RedeemButton
+    reward: Reward, price: int, press: RedeemPress
 ) -> tuple[str, InlineKeyboardMarkup]:
     text = ngettext("Redeem {name} for {n} point?", "Redeem {name} for {n} points?", price).format(
         name=f"<b>{escape(reward.name)}</b>", n=number(price)
@@ -183,15 +197,11 @@ def confirmation(
     buttons = [
         InlineKeyboardButton(
             text=_("✅ Confirm"),
-            callback_data=RedeemButton(
-                id=reward.id, owner=press.owner, nonce=press.nonce, step="confirm"
-            ).pack(),
+            callback_data=RedeemConfirm(id=reward.id, owner=press.owner, nonce=press.nonce).pack(),
         ),
         InlineKeyboardButton(
             text=_("✖ Cancel"),
-            callback_data=RedeemButton(
-                id=reward.id, owner=press.owner, nonce=press.nonce, step="cancel"
-            ).pack(),
+            callback_data=RedeemCancel(id=reward.id, owner=press.owner, nonce=press.nonce).pack(),
         ),
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=[buttons])

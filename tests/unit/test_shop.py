@@ -4,15 +4,26 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiogram.types import CallbackQuery, Update, User
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import Services, create_dispatcher
 from infrastructure.background import Background
+from infrastructure.config import load_settings
 from infrastructure.i18n import create_i18n
-from models import LedgerEntry, OutboxMessage, Redemption, RewardCode
+from models import (
+    LedgerEntry,
+    OutboxMessage,
+    Redemption,
+    RewardCode,
+    create_engine,
+    create_session_pool,
+)
 from services.chats import ChatService
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
@@ -23,14 +34,16 @@ from services.reward_codes import CodeFile, generated_codes, read_codes
 from services.reward_specs import RewardSpec, ShopInputError, parse_changes, parse_reward
 from services.shop import RewardNotFound, ShopService, audit_shop, discounted
 from services.tiers import DEFAULT_TIERS
-from tests.support.telegram import recording_bot
+from tests.support.telegram import TOKEN, group, message_update, person, recording_bot
 from tests.unit.conftest import GROUP
+from views.shop import RedeemAsk
 from workflows.outbox import OutboxSender
 from workflows.rights import RightsNotices
 
 ADMIN, FAN = 7, 42
 SHANGHAI = "Asia/Shanghai"
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai, a Wednesday
+UPDATES = itertools.count(1)
 
 
 def shop(session: AsyncSession, clock: FrozenClock) -> ShopService:
@@ -564,3 +577,45 @@ async def test_a_note_that_outruns_the_record_of_its_question_still_finds_its_gi
     await redeem(session_pool, hoodie, "h2", clock=clock)
     async with session_pool() as session, session.begin():  # two gifts asked about: which?
         assert await fulfilment(session, clock).leave_note(FAN, 4343, "L") is None
+
+
+async def test_redeem_buttons_sent_before_each_step_had_its_own_class_still_work(
+    database_url: str, session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    """Redeem, Confirm and Cancel keep their wire format (`redeem:<id>:<owner>:<nonce>:<step>`),
+    so buttons in old messages reach their step's handler, and only their asker's presses do."""
+    mug = await new_reward(session_pool, RewardSpec("Mug", 30, kind="perk"))
+    await grant(session_pool, FAN, 100)
+    engine = create_engine(database_url)
+    services = Services(load_settings(bot_token=TOKEN, database_url=database_url), engine,
+                        create_session_pool(engine))  # fmt: skip
+    app = create_dispatcher(services)
+    bot, telegram = recording_bot()
+    fan, other = person(FAN, "en"), person(FAN + 1, "en")
+    window = message_update(group(GROUP), fan, "/shop").message
+    packed = RedeemAsk(id=mug, owner=FAN, nonce="0a1b2c3d").pack()
+    assert packed == f"redeem:{mug}:{FAN}:0a1b2c3d:ask"
+
+    async def press(user: User, step: str) -> tuple[str | None, str]:
+        """What the press's toast said, and the first line the window was edited to."""
+        before = len(telegram.requests)
+        data = f"redeem:{mug}:{FAN}:0a1b2c3d:{step}"
+        query = CallbackQuery(id="1", from_user=user, chat_instance="1", message=window, data=data)
+        await app.feed_update(bot, Update(update_id=next(UPDATES), callback_query=query.as_(bot)))
+        sent = telegram.requests[before:]
+        (toast,) = [r.text for r in sent if r.__api_method__ == "answerCallbackQuery"]  # type: ignore[attr-defined]
+        edits = [r.text for r in sent if r.__api_method__ == "editMessageText"]  # type: ignore[attr-defined]
+        return toast, edits[0].splitlines()[0] if edits else ""
+
+    try:
+        someone_else = "This is someone else's shop window: send /shop for your own."
+        assert await press(other, "confirm") == (someone_else, "")
+        assert await press(fan, "ask") == (None, "Redeem <b>Mug</b> for 30 points?")
+        shop_page = "🛍 <b>Points shop</b> — press an item to see it and redeem."
+        assert await press(fan, "cancel") == ("Cancelled.", shop_page)
+        done = "✅ Redeemed: Mug · -30 points, balance 70."
+        assert await press(fan, "confirm") == ("✅ Redeemed!", done)
+        assert await press(fan, "forged") == ("This button no longer works.", "")
+    finally:
+        await services.close()
+    assert await count(session_pool, Redemption) == 1
