@@ -53,9 +53,11 @@ from services.clock import Clock
 from services.draws import JoinDesk
 from services.factory import ServiceFactory
 from services.message_tally import MessageTally
-from services.outbox import WELCOME_BURST_SECONDS, Kind
 from services.redemptions import ShopDesk
+from services.referral_messages import ReferralThanks
+from services.tier_messages import TierUp
 from services.tiers import LadderCache
+from services.welcome_messages import WELCOME_BURST_SECONDS, Welcome
 from views.charts import warm_up as warm_up_charts
 from views.miniapp import mini_app_menu_button
 from workflows.moderation import Moderator
@@ -161,9 +163,9 @@ def create_dispatcher(services: Services) -> Dispatcher:
         background,
         notices,
         gather={
-            Kind.TIER_UP: settings.tier_announce_seconds,
-            Kind.REFERRAL_THANKS: settings.tier_announce_seconds,
-            Kind.WELCOME: WELCOME_BURST_SECONDS,
+            TierUp.kind: settings.tier_announce_seconds,
+            ReferralThanks.kind: settings.tier_announce_seconds,
+            Welcome.kind: WELCOME_BURST_SECONDS,
         },
         topics=topic_host,
         web_url=settings.web_url,

@@ -19,8 +19,9 @@ from services import members
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.moderation import ModerationService
-from services.outbox import Kind, OutboxService
+from services.outbox import OutboxService
 from services.referrals import ReferralService
+from services.welcome_messages import Welcome
 from workflows.moderation import Moderator
 from workflows.rights import RightsNotices
 
@@ -154,8 +155,8 @@ async def welcome(
     if profile.welcome.enabled:
         moment = int(joined_at.timestamp()) // REPEAT_WINDOW
         await OutboxService(session, clock).add(
-            profile.id, Kind.WELCOME, f"welcome:{profile.id}:{user.id}:{moment}",
-            {"user_id": user.id, "name": user.full_name},
+            profile.id, Welcome(user_id=user.id, name=user.full_name),
+            f"welcome:{profile.id}:{user.id}:{moment}",
         )  # fmt: skip
 
 

@@ -15,8 +15,9 @@ from models.queries import insert_for
 from services.chats import OrderRules
 from services.clock import Clock
 from services.order_files import MAX_BUYER, buyer_key
+from services.order_messages import BindClaimed
 from services.orders import OrderService, Source
-from services.outbox import Kind, OutboxRow, OutboxService
+from services.outbox import OutboxRow, OutboxService
 
 MAX_BIND_TRIES = 5  # a member's proofs of a shop nickname a day, right or wrong
 
@@ -177,16 +178,15 @@ class BindingService:
         admin who started the bot (never in the group). False when no admin can be told."""
         assert bound.holder is not None
         key = f"bind_claimed:{bound.chat_id}:{claimant}:{buyer_key(bound.buyer)}"
-        payload = {"group": bound.chat_id, "holder": bound.holder, "claimant": claimant,
-                   "buyer": bound.buyer, "holder_proof": bound.holder_proof}  # fmt: skip
+        claim = BindClaimed(
+            group=bound.chat_id, holder=bound.holder, claimant=claimant, buyer=bound.buyer,
+            holder_proof=bound.holder_proof,
+        )  # fmt: skip
         if log_channel is not None:
-            rows = [OutboxRow(bound.chat_id, Kind.BIND_CLAIMED, key[:160], payload)]
+            rows = [OutboxRow(bound.chat_id, claim, key[:160])]
         else:
             reachable = await self.orders.notes.private_chats(set(admins))
-            rows = [
-                OutboxRow(admin, Kind.BIND_CLAIMED, f"{key}:{admin}"[:160], payload)
-                for admin in sorted(reachable)
-            ]
+            rows = [OutboxRow(admin, claim, f"{key}:{admin}"[:160]) for admin in sorted(reachable)]
         await OutboxService(self.session, self.clock).add_many(rows)
         return bool(rows)
 

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import CadenceRun
 from models.queries import insert_for
+from services.cadence_messages import CadencePost
 from services.chats import ChatService
 from services.clock import Clock
-from services.outbox import Kind, OutboxRow, OutboxService
+from services.outbox import OutboxRow, OutboxService
 from services.points import PointsService
 from services.posts import RunStatus
 from services.topics import TopicService
@@ -46,15 +47,12 @@ class CadenceService:
         )  # fmt: skip
         rows = []
         for chat_id in sorted(set(taken)):
-            payload: dict[str, object] = {"part": part, "fire_time": fire_time.isoformat()}
-            if part == "morning":
-                payload["topic_id"] = await self._daily_topic(chat_id)
+            topic_id = await self._daily_topic(chat_id) if part == "morning" else None
             rows.append(
                 OutboxRow(
                     chat_id,
-                    Kind.CADENCE,
+                    CadencePost(part=part, fire_time=fire_time, topic_id=topic_id),
                     f"cadence:{chat_id}:{part}:{fire_time.isoformat()}",
-                    payload,
                     expires_at=fire_time + grace,
                 )
             )

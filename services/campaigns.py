@@ -16,8 +16,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Campaign, LedgerEntry
+from services.campaign_messages import CampaignGreeting, CampaignThanks
 from services.clock import Clock, start_of
-from services.outbox import Kind, OutboxService
+from services.outbox import OutboxPayload, OutboxService
 
 THANKS_LATE = timedelta(days=1)  # thanks missed while the bot was down go out this late
 
@@ -211,13 +212,14 @@ class CampaignService:
         campaign = await self.claim(campaign_id, what)
         if campaign is None:
             return False
-        payload: dict[str, int] = {"campaign_id": campaign.id}
+        message: OutboxPayload = CampaignGreeting(campaign_id=campaign.id)
         if what == "thanks":
             figures = await self.figures(campaign)
-            payload |= {"points": figures.points, "members": figures.members}
-        kind = Kind.CAMPAIGN_GREETING if what == "greeting" else Kind.CAMPAIGN_THANKS
+            message = CampaignThanks(
+                campaign_id=campaign.id, points=figures.points, members=figures.members
+            )
         await OutboxService(self.session, self.clock).add(
-            campaign.chat_id, kind, f"campaign:{campaign.id}:{what}", payload,
+            campaign.chat_id, message, f"campaign:{campaign.id}:{what}",
             expires_at=campaign.ends_at + (THANKS_LATE if what == "thanks" else timedelta(0)),
         )  # fmt: skip
         return True

@@ -21,9 +21,10 @@ from services.batching import PointsDesk
 from services.clock import Clock
 from services.daystats import count_today
 from services.draw_fairness import choose_winners, commitment_of, replay
+from services.draw_messages import DrawEdit, DrawPost, DrawResult, DrawResultEdit
 from services.draw_specs import DrawSpec
 from services.members import ensure_members
-from services.outbox import Kind, OutboxService
+from services.outbox import OutboxPayload, OutboxService
 from services.points import PointsService
 from services.tiers import TierService, tier_figure
 
@@ -134,7 +135,7 @@ class DrawService:
         )  # fmt: skip
         self.session.add(draw)
         await self.session.flush()
-        await self._announce(Kind.DRAW_POST, draw, f"draw_post:{draw.id}")
+        await self._announce(draw, DrawPost(draw_id=draw.id), f"draw_post:{draw.id}")
         return draw
 
     async def posted(self, draw_id: int, message_id: int) -> None:
@@ -258,7 +259,8 @@ class DrawService:
                     update(Draw).where(Draw.id == draw_id).values(entrants=Draw.entrants + count)
                 )
                 key = f"draw_count:{draw_id}:{window}"
-                await self._announce(Kind.DRAW_EDIT, draws[draw_id], key, due_at=edit_at)
+                edit = DrawEdit(draw_id=draw_id)
+                await self._announce(draws[draw_id], edit, key, due_at=edit_at)
         return results
 
     @staticmethod
@@ -294,10 +296,9 @@ class DrawService:
         draw.winner_ids, draw.next_counter = choose_winners(draw.seed, entrants, draw.winners)
         draw.status, draw.ended_at = "ended", self.clock.now()
         await self.session.flush()
-        await self._announce(Kind.DRAW_EDIT, draw, f"draw_closed:{draw.id}")
-        await self._announce(
-            Kind.DRAW_RESULT, draw, f"draw_result:{draw.id}", entrants=len(entrants)
-        )
+        await self._announce(draw, DrawEdit(draw_id=draw.id), f"draw_closed:{draw.id}")
+        result = DrawResult(draw_id=draw.id, entrants=len(entrants))
+        await self._announce(draw, result, f"draw_result:{draw.id}")
         return Ended(draw, len(entrants))
 
     async def cancel(self, chat_id: int, draw_id: int) -> tuple[Draw, int]:
@@ -317,7 +318,7 @@ class DrawService:
             refunds += 1
         draw.status, draw.ended_at = "cancelled", self.clock.now()
         await self.session.flush()
-        await self._announce(Kind.DRAW_EDIT, draw, f"draw_closed:{draw.id}")
+        await self._announce(draw, DrawEdit(draw_id=draw.id), f"draw_closed:{draw.id}")
         return draw, refunds
 
     async def claim(self, chat_id: int, draw_id: int, user_id: int) -> tuple[Draw, ClaimOutcome]:
@@ -328,7 +329,8 @@ class DrawService:
             return draw, ClaimOutcome.ALREADY
         draw.claimed_ids = [*draw.claimed_ids, user_id]
         await self.session.flush()
-        await self._announce(Kind.DRAW_RESULT_EDIT, draw, f"draw_claim:{draw.id}:{user_id}")
+        edit = DrawResultEdit(draw_id=draw.id)
+        await self._announce(draw, edit, f"draw_claim:{draw.id}:{user_id}")
         return draw, ClaimOutcome.CLAIMED
 
     async def reroll(
@@ -360,7 +362,7 @@ class DrawService:
         draw.rerolls = [*draw.rerolls, replaced]
         await self.session.flush()
         key = f"draw_reroll:{draw.id}:{len(draw.rerolls)}"
-        await self._announce(Kind.DRAW_RESULT_EDIT, draw, key)
+        await self._announce(draw, DrawResultEdit(draw_id=draw.id), key)
         return Rerolled(draw, replaced, picks)
 
     async def entrant_list(self, draw: Draw) -> list[EntrantRow]:
@@ -400,11 +402,10 @@ class DrawService:
         return [(draw_id, chat_id, ends_at) for draw_id, chat_id, ends_at in rows]
 
     async def _announce(
-        self, kind: str, draw: Draw, key: str, due_at: datetime | None = None, **extra: int
+        self, draw: Draw, payload: OutboxPayload, key: str, due_at: datetime | None = None
     ) -> None:
         """An outbox row for the draw, in this transaction (rendered from the draw when sent)."""
-        payload = {"draw_id": draw.id, **extra}
-        await OutboxService(self.session, self.clock).add(draw.chat_id, kind, key, payload, due_at)
+        await OutboxService(self.session, self.clock).add(draw.chat_id, payload, key, due_at)
 
     async def _locked(self, chat_id: int, draw_id: int, status: str = "open") -> Draw:
         draw = await self.session.scalar(

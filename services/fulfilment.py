@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Member, Redemption, Reward, RewardCode
 from services.chats import ChatService
 from services.clock import Clock
-from services.outbox import Kind, OutboxService
+from services.outbox import OutboxService
+from services.shop_messages import GiftSent
 
 MAX_NOTE = 500
 
@@ -125,7 +126,7 @@ class FulfilmentService:
         chats = ChatService(self.session, self.clock, self.default_timezone)
         if await chats.started_privately(redemption.user_id):
             await OutboxService(self.session, self.clock).add(
-                redemption.user_id, Kind.GIFT_SENT, f"gift_sent:{redemption.id}",
-                {"redemption_id": redemption.id},
+                redemption.user_id, GiftSent(redemption_id=redemption.id),
+                f"gift_sent:{redemption.id}",
             )  # fmt: skip
         return redemption

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Order, OutboxMessage
 from services.clock import Clock
-from services.outbox import Kind, OutboxRow, OutboxService
+from services.order_messages import OrderPoints, OrderRefunded
+from services.outbox import OutboxRow, OutboxService
 
 
 class OrderNotes:
@@ -26,8 +27,8 @@ class OrderNotes:
         private = await self.private_chats({order.user_id for order in orders if order.user_id})
         outbox = OutboxService(self.session, self.clock)
         await outbox.add_many([
-            OutboxRow(order.user_id, Kind.ORDER_POINTS, f"order_points:{order.id}",
-                      {"order_id": order.id, "language": language})
+            OutboxRow(order.user_id, OrderPoints(order_id=order.id, language=language),
+                      f"order_points:{order.id}")
             for order in orders
             if order.user_id in private
         ])  # fmt: skip
@@ -47,11 +48,13 @@ class OrderNotes:
             return  # the note is not out: it will show the order as it is then
         if order.user_id is None or not await self.private_chats({order.user_id}):
             return
-        await OutboxService(self.session, self.clock).add(
-            order.user_id, Kind.ORDER_REFUNDED, f"order_refunded:{order.id}:{order.refunded_fen}",
-            {"order_id": order.id, "refunded_fen": order.refunded_fen, "points": points,
-             "paid": paid, "language": note.payload.get("language") if note else None},
+        refunded = OrderRefunded(
+            order_id=order.id, refunded_fen=order.refunded_fen, points=points, paid=paid,
+            language=note.payload.get("language") if note else None,
         )  # fmt: skip
+        await OutboxService(self.session, self.clock).add(
+            order.user_id, refunded, f"order_refunded:{order.id}:{order.refunded_fen}"
+        )
 
     async def private_chats(self, user_ids: set[int]) -> set[int]:
         """Those of the users who started the bot (their private chat is open)."""

@@ -5,14 +5,22 @@ A producer calls `OutboxService.add` inside its own transaction: the row commits
 change or not at all, and its unique key writes the intent once however often the change is
 retried. The sender claims due rows, sends, and records the outcome; a row it claimed but did
 not finish (the process died) is pending again when the next sender starts.
+
+A feature adds a message kind in files of its own: the payload in `services/<feature>_messages.py`,
+a frozen dataclass of `OutboxPayload` naming its `kind` (the rows' name for it: never renamed)
+and, where the defaults do not fit, its `grace` and whether it is `gathered`; the renderer in
+`workflows/<feature>_messages.py` (see `workflows/delivery.py`). Its service then writes
+`OutboxService(session, clock).add(chat_id, Payload(...), key)`. The fields are the row's JSON,
+so rows written before a field is added must still read: a new field takes a default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from types import UnionType
+from typing import Any, ClassVar, Self, Union, get_args, get_origin, get_type_hints
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,77 +31,109 @@ from services.clock import Clock
 
 MAX_ATTEMPTS = 6
 CLAIM_LIMIT = 200
-
-
-class Kind:
-    """What an outbox row announces (its renderer lives in `workflows/outbox.py`)."""
-
-    TIER_UP = "tier_up"  # payload: user_id, name, tier (key, threshold, name, perks)
-    REFERRAL_THANKS = "referral_thanks"  # payload: inviter_id, invitee_id, points (or None)
-    CAMPAIGN_GREETING = "campaign_greeting"  # payload: campaign_id
-    CAMPAIGN_THANKS = "campaign_thanks"  # payload: campaign_id, points, members
-    # Rendered when the topic closes (its figures are of that moment): text, photos (file
-    # ids), caption, thread_id (a forum topic, closed after) or anchor_id (the post it replies to)
-    TOPIC_SUMMARY = "topic_summary"
-    WELCOME = "welcome"  # payload: user_id, name
-    # A draw's post, and edits bringing it up to date (entrant count, ended, cancelled); its
-    # result as a reply to the post, and edits of the result (a claim, a reroll). Payload:
-    # draw_id (the result also entrants). Rendered from the draw as it is when sent.
-    CADENCE = "cadence"  # payload: part (morning, reminder, digest), fire_time, topic_id (morning)
-    SCHEDULED_POST = "scheduled_post"  # payload: post_id, fire_time (ISO); expires with its grace
-    DRAW_POST = "draw_post"
-    DRAW_EDIT = "draw_edit"
-    DRAW_RESULT = "draw_result"
-    DRAW_RESULT_EDIT = "draw_result_edit"
-    DELETE = "delete"  # payload: message_ids (a welcome whose time is up)
-    RIGHTS_NOTICE = "rights_notice"  # payload: rights (those the bot lacks, told once)
-    # To the member's private chat, in the language the redemption keeps: payload
-    # redemption_id (the code is read when it is sent, so no secret is copied into the outbox)
-    REWARD_DELIVERY = "reward_delivery"
-    # Privately, 3 days before a coupon expires: payload redemption_id
-    COUPON_REMINDER = "coupon_reminder"
-    GIFT_SENT = "gift_sent"  # privately, once an admin sent a gift: payload redemption_id
-    # Privately, what a credited order earns and when it counts: payload order_id (the row)
-    ORDER_POINTS = "order_points"
-    # Privately, once per refund, the purchase points it cancelled or took back after the
-    # member heard of them: payload order_id, refunded_fen, points, paid, language
-    ORDER_REFUNDED = "order_refunded"
-    # To the admins (the group's log channel: the row is the group's; else each admin's private
-    # chat): a member proved a shop nickname another holds. Payload group, holder, claimant,
-    # buyer, holder_proof
-    BIND_CLAIMED = "bind_claimed"
-    # Privately, a targeted push or a post's early run: payload push_id
-    PUSH = "push"
-    # A moderation action, to the group's log channel: payload action_id
-    MOD_LOG = "mod_log"
-
-
-# Kinds whose rows for one chat are gathered for a while and posted as one message.
-GATHERED = frozenset({Kind.TIER_UP, Kind.REFERRAL_THANKS, Kind.WELCOME})
-# How late a row may still go out; after that it is skipped (and logged), not sent stale.
-GRACE = {
-    Kind.TIER_UP: timedelta(hours=6),
-    Kind.REFERRAL_THANKS: timedelta(hours=6),
-    Kind.TOPIC_SUMMARY: timedelta(days=1),
-    Kind.WELCOME: timedelta(minutes=15),  # a welcome an hour late would greet the wrong moment
-    Kind.DELETE: timedelta(days=2),  # Telegram lets a bot delete its messages for 48 hours
-    Kind.DRAW_POST: timedelta(days=1),
-    Kind.DRAW_RESULT: timedelta(days=7),  # winners are told however late
-    Kind.REWARD_DELIVERY: timedelta(days=30),  # what was paid for is delivered however late
-    Kind.COUPON_REMINDER: timedelta(days=2),  # still before the coupon expires
-    Kind.GIFT_SENT: timedelta(days=7),
-    Kind.ORDER_POINTS: timedelta(days=2),
-    Kind.ORDER_REFUNDED: timedelta(days=7),
-    Kind.BIND_CLAIMED: timedelta(days=7),
-    Kind.PUSH: timedelta(hours=12),  # a push is about today
-    Kind.MOD_LOG: timedelta(days=7),
-}
+# How late a row may still go out, unless its kind says otherwise; after that it is skipped
+# (and logged), not sent stale.
 DEFAULT_GRACE = timedelta(hours=1)
-WELCOME_BURST_SECONDS = 3.0  # joins this close together share one welcome
+_FIELD_TYPES: dict[type[OutboxPayload], dict[str, Any]] = {}
+
+
+class UnreadablePayload(ValueError):
+    """A row's JSON is not a payload of its kind (a field missing, or of another type)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxPayload:
+    """What an outbox row says, to be rendered when it is sent (ids rather than texts, so the
+    message shows what is true then, in the chat's language then). Each kind is a frozen
+    dataclass of this; its fields are stored as the row's JSON."""
+
+    kind: ClassVar[str]  # the row's `kind`
+    # A chat's rows of one moment go out as one message (the sender's `gather` says how long).
+    gathered: ClassVar[bool] = False
+    grace: ClassVar[timedelta] = DEFAULT_GRACE  # how late after `due_at` it may still go out
+
+    def to_json(self) -> dict[str, Any]:
+        """The row's payload: each field by name, a datetime in ISO form, a tuple as a list."""
+        return {field.name: _stored(getattr(self, field.name)) for field in fields(self)}
+
+    @classmethod
+    def from_json(cls, stored: object) -> Self:
+        """The payload a row of this kind stored; `UnreadablePayload` if it is none."""
+        if not isinstance(stored, Mapping):
+            raise UnreadablePayload(f"{cls.kind}: {stored!r} is no object")
+        values: dict[str, Any] = {}
+        for name, hint in _field_types(cls).items():
+            if name in stored:
+                try:
+                    values[name] = _typed(hint, stored[name])
+                except (TypeError, ValueError) as wrong:
+                    raise UnreadablePayload(f"{cls.kind}: {name}: {wrong}") from wrong
+        try:
+            return cls(**values)
+        except TypeError as missing:
+            raise UnreadablePayload(f"{cls.kind}: {missing}") from missing
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deletion(OutboxPayload):
+    """Messages of the bot's whose time is up (a welcome, quiet mode's sign-in replies): the
+    sender deletes them, or leaves them when the bot may not."""
+
+    kind = "delete"
+    grace = timedelta(days=2)  # Telegram lets a bot delete its messages for 48 hours
+    message_ids: tuple[int, ...] = ()
+
+
+def _field_types(payload: type[OutboxPayload]) -> dict[str, Any]:
+    """Each field's type, read once a kind (the annotations are text until then)."""
+    found = _FIELD_TYPES.get(payload)
+    if found is None:
+        hints = get_type_hints(payload)
+        found = _FIELD_TYPES[payload] = {field.name: hints[field.name] for field in fields(payload)}
+    return found
+
+
+def _stored(value: Any) -> Any:
+    """A field's value as the row's JSON holds it (`_typed` reads it back)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_stored(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)  # a tier, as the promotion had it
+    return value
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """A value of the row's JSON as the field's type `hint`: ints, texts and flags as they are
+    (of exactly that type: a flag is no id), None where the field takes it, a datetime from its
+    ISO form, a tuple from a list, a dataclass from its fields."""
+    if get_origin(hint) in (Union, UnionType):
+        if value is None and type(None) in get_args(hint):
+            return None
+        (hint,) = [arm for arm in get_args(hint) if arm is not type(None)]
+    if get_origin(hint) is tuple:
+        if type(value) is not list:
+            raise TypeError(f"{value!r} is not a list")
+        item = get_args(hint)[0]
+        return tuple(_typed(item, each) for each in value)
+    if hint is datetime:
+        if type(value) is not str:
+            raise TypeError(f"{value!r} is not an ISO time")
+        return datetime.fromisoformat(value)
+    if isinstance(hint, type) and is_dataclass(hint):
+        if type(value) is not dict:
+            raise TypeError(f"{value!r} is not an object")
+        return hint(**value)
+    if type(value) is not hint:
+        raise TypeError(f"{value!r} is not {hint.__name__}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
 class Due:
+    """A claimed row, its payload as stored (the sender reads it as its kind's)."""
+
     id: int
     chat_id: int
     kind: str
@@ -108,17 +148,16 @@ class OutboxRow:
     """One message to write (`OutboxService.add`, `add_many`)."""
 
     chat_id: int
-    kind: str
+    payload: OutboxPayload
     key: str
-    payload: Mapping[str, Any]
     due_at: datetime | None = None
     expires_at: datetime | None = None
 
     def values(self, now: datetime) -> dict[str, Any]:
         """The table row: pending, due now unless said otherwise."""
         return {
-            "chat_id": self.chat_id, "kind": self.kind, "key": self.key,
-            "payload": dict(self.payload), "status": "pending", "due_at": self.due_at or now,
+            "chat_id": self.chat_id, "kind": self.payload.kind, "key": self.key,
+            "payload": self.payload.to_json(), "status": "pending", "due_at": self.due_at or now,
             "expires_at": self.expires_at, "attempts": 0, "created_at": now,
         }  # fmt: skip
 
@@ -131,14 +170,13 @@ class OutboxService:
     async def add(
         self,
         chat_id: int,
-        kind: str,
+        payload: OutboxPayload,
         key: str,
-        payload: Mapping[str, Any],
         due_at: datetime | None = None,
         expires_at: datetime | None = None,
     ) -> bool:
         """Write the intent in the caller's transaction; False when `key` was written before."""
-        row = OutboxRow(chat_id, kind, key, payload, due_at, expires_at)
+        row = OutboxRow(chat_id, payload, key, due_at, expires_at)
         inserted = await self.session.scalar(
             insert_for(self.session, OutboxMessage)
             .values(row.values(self.clock.now()))
@@ -158,10 +196,15 @@ class OutboxService:
                 [row.values(now) for row in rows],
             )
 
-    async def claim(self, gather: Mapping[str, float] | None = None) -> list[Due]:
+    async def claim(
+        self,
+        gather: Mapping[str, float] | None = None,
+        grace: Mapping[str, timedelta] | None = None,
+    ) -> list[Due]:
         """Take the rows that are due (a gathered kind once its first row waited `gather[kind]`
         seconds, so the rows of that moment go out together), oldest first, marking them
-        sending. Rows past their grace are skipped instead (and returned `late`)."""
+        sending. Rows past their grace (`expires_at`, else `grace[kind]` after they were due)
+        are skipped instead (and returned `late`)."""
         now = self.clock.now()
         rows = (
             await self.session.execute(
@@ -172,7 +215,7 @@ class OutboxService:
                 .with_for_update(skip_locked=True)
             )
         ).scalars()
-        waiting = gather or {}
+        waiting, late_after = gather or {}, grace or {}
         earliest: dict[tuple[int, str], datetime] = {}
         taken: list[Due] = []
         for row in rows:
@@ -180,7 +223,7 @@ class OutboxService:
             first = earliest.setdefault(group, row.due_at)
             if now - first < timedelta(seconds=waiting.get(row.kind, 0)):
                 continue  # the moment is still gathering
-            expires = row.expires_at or row.due_at + GRACE.get(row.kind, DEFAULT_GRACE)
+            expires = row.expires_at or row.due_at + late_after.get(row.kind, DEFAULT_GRACE)
             late = now > expires
             row.status = "skipped" if late else "sending"
             row.attempts += 1

@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -27,7 +27,8 @@ from services.campaigns import CampaignService
 from services.clock import Clock, local_day
 from services.daystats import DayCounts, count_today
 from services.members import display_names, ensure_members
-from services.outbox import Kind, OutboxService
+from services.outbox import OutboxService
+from services.tier_messages import TierUp
 from services.tiers import (
     BY_SPEND,
     LadderCache,
@@ -507,15 +508,11 @@ class PointsService:
         for chat_id, promoted in by_chat.items():
             names = await display_names(self.session, chat_id, [p.user_id for p in promoted])
             for promotion in promoted:
+                name = names.get(promotion.user_id, str(promotion.user_id))
                 await outbox.add(
                     chat_id,
-                    Kind.TIER_UP,
+                    TierUp(user_id=promotion.user_id, name=name, tier=promotion.tier),
                     f"tier_up:{chat_id}:{promotion.user_id}:{promotion.tier.key}",
-                    {
-                        "user_id": promotion.user_id,
-                        "name": names.get(promotion.user_id, str(promotion.user_id)),
-                        "tier": asdict(promotion.tier),
-                    },
                 )
 
     async def timezone_of(self, chat_id: int) -> str:

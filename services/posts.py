@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Chat, PostRun, ScheduledPost
 from models.queries import insert_for
 from services.clock import Clock, clock_time, parse_duration
-from services.outbox import Kind, OutboxRow, OutboxService
+from services.outbox import OutboxRow, OutboxService
+from services.post_messages import ScheduledPostRun
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOKEN = re.compile(r'\s*(\S+="[^"]*"|"[^"]*"|\S+)')
@@ -386,9 +387,8 @@ class PostService:
         messages = [
             OutboxRow(
                 post.chat_id,
-                Kind.SCHEDULED_POST,
+                ScheduledPostRun(post_id=post.id, fire_time=when),
                 f"post:{post.id}:{when.isoformat()}",
-                {"post_id": post.id, "fire_time": when.isoformat()},
                 expires_at=when + grace,
             )
             for post, when in fires

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Chat, Member, Push, ScheduledPost
 from models.queries import insert_for
 from services.clock import Clock, local_day
-from services.outbox import Kind, OutboxRow, OutboxService
+from services.outbox import OutboxRow, OutboxService
 from services.posts import PostContent
+from services.push_messages import PushCopy
 from services.stats import SEGMENT_NAMES, Segment, SegmentService
 from services.tiers import Tier, TierService
 
@@ -165,7 +166,7 @@ class PushService:
         )
         await OutboxService(self.session, self.clock).add_many(
             [
-                OutboxRow(user_id, Kind.PUSH, f"push:{push.id}:{user_id}", {"push_id": push.id})
+                OutboxRow(user_id, PushCopy(push_id=push.id), f"push:{push.id}:{user_id}")
                 for user_id in reached
             ]
         )

@@ -20,10 +20,11 @@ from models import Member, Redemption, Reward, RewardCode
 from services.batching import PointsDesk
 from services.chats import ChatService
 from services.clock import Clock, local_day, start_of
-from services.outbox import Kind, OutboxService
+from services.outbox import OutboxService
 from services.points import NotEnoughPoints, PointsService
 from services.reward_codes import code_of
 from services.shop import discounted, required_tier
+from services.shop_messages import CouponReminder, RewardDelivery
 from services.tiers import Tier, TierService, tier_figure
 
 REMIND_BEFORE = timedelta(days=3)  # a coupon's holder is reminded this long before it expires
@@ -217,16 +218,15 @@ class RedemptionService:
     async def _tell_privately(self, redemption: Redemption) -> None:
         """The delivery now and, for a coupon that expires, a reminder 3 days before (in the
         member's language, which the redemption keeps)."""
-        outbox, payload = OutboxService(self.session, self.clock), {"redemption_id": redemption.id}
+        outbox = OutboxService(self.session, self.clock)
         user, key = redemption.user_id, redemption.id
-        await outbox.add(user, Kind.REWARD_DELIVERY, f"reward:{key}", payload)
+        await outbox.add(user, RewardDelivery(redemption_id=key), f"reward:{key}")
         expires = redemption.expires_at
         if redemption.code_id is not None and expires is not None:
             remind_at = expires - REMIND_BEFORE
             if remind_at > self.clock.now():
-                await outbox.add(
-                    user, Kind.COUPON_REMINDER, f"coupon_reminder:{key}", payload, due_at=remind_at
-                )
+                reminder = CouponReminder(redemption_id=key)
+                await outbox.add(user, reminder, f"coupon_reminder:{key}", due_at=remind_at)
 
     async def started_privately(self, user_id: int) -> bool:
         chats = ChatService(self.session, self.clock, self.points.default_timezone)

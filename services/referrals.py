@@ -20,8 +20,9 @@ from models.queries import insert_for
 from services.clock import Clock
 from services.daystats import count_today
 from services.members import ensure_members
-from services.outbox import Kind, OutboxService
+from services.outbox import OutboxService
 from services.points import Balance, PointsService
+from services.referral_messages import ReferralThanks
 
 STAY = timedelta(hours=24)
 
@@ -146,13 +147,13 @@ class ReferralService:
             )  # fmt: skip
         # The group's thanks (gathered with the others confirmed in that moment) commits with
         # the confirmation: a stop right after cannot lose it.
-        await OutboxService(self.session, self.clock).add(
-            chat_id,
-            Kind.REFERRAL_THANKS,
-            f"referral_thanks:{chat_id}:{invitee_id}",
-            {"inviter_id": inviter_id, "invitee_id": invitee_id,
-             "points": balance.paid if balance is not None else None},
+        thanks = ReferralThanks(
+            inviter_id=inviter_id, invitee_id=invitee_id,
+            points=balance.paid if balance is not None else None,
         )  # fmt: skip
+        await OutboxService(self.session, self.clock).add(
+            chat_id, thanks, f"referral_thanks:{chat_id}:{invitee_id}"
+        )
         return Confirmed(chat_id, inviter_id, invitee_id, balance)
 
     async def counts(self, chat_id: int, user_id: int) -> ReferralCounts:

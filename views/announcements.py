@@ -1,29 +1,24 @@
 """What the group is told when nobody asked: tier-up congratulations, referral thanks,
 campaign greetings and thanks, and welcomes.
 
-Pure functions of the rows' payloads (`services/outbox.py`), called in the group's language.
+Pure functions of the rows' payloads (`services/*_messages.py`), called in the group's language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
 from models import Campaign
 from services.campaigns import last_minute, multiplier_text
 from services.chats import ChatProfile
+from services.referral_messages import ReferralThanks
 from services.tiers import Tier
 from views.numbers import number
 
 MAX_NAMES = 10  # then "…and N more"
-
-
-def tier_of(payload: Mapping[str, Any]) -> Tier:
-    """The tier a `tier_up` row stored (`dataclasses.asdict` of it)."""
-    return Tier(**payload["tier"])
 
 
 def congratulation(promotions: Sequence[tuple[str, Tier]], language: str) -> str:
@@ -44,13 +39,13 @@ def congratulation(promotions: Sequence[tuple[str, Tier]], language: str) -> str
     return "\n".join([_("🎉 New VIP tiers, congratulations!"), *shown])
 
 
-def referral_thanks(thanked: Sequence[Mapping[str, Any]], names: Mapping[int, str]) -> str:
+def referral_thanks(thanked: Sequence[ReferralThanks], names: Mapping[int, str]) -> str:
     """The inviters paid in one moment: who brought whom, and what it earned them."""
     lines = [_("🤝 <b>Thanks for bringing friends!</b>")]
     for done in thanked[:MAX_NAMES]:
-        inviter = escape(names.get(done["inviter_id"], str(done["inviter_id"])))
-        invitee = escape(names.get(done["invitee_id"], str(done["invitee_id"])))
-        points = done.get("points")
+        inviter = escape(names.get(done.inviter_id, str(done.inviter_id)))
+        invitee = escape(names.get(done.invitee_id, str(done.invitee_id)))
+        points = done.points
         lines.append(
             _("• {inviter} +{points}: {invitee} joined and stayed").format(
                 inviter=inviter, points=number(points), invitee=invitee

@@ -40,7 +40,8 @@ from services.guards import (
     new_challenge,
 )
 from services.moderation import FOREVER, ModerationService
-from services.outbox import Kind, OutboxService
+from services.moderation_messages import ModLog
+from services.outbox import OutboxService
 from services.receipts import first_receipt
 from views import moderation as view
 from views.rights import DELETE, RESTRICT
@@ -238,7 +239,7 @@ class Moderator:
         )  # fmt: skip
         if profile.moderation.log_channel is not None:
             await OutboxService(moderation.session, self.background.clock).add(
-                profile.id, Kind.MOD_LOG, f"modlog:{entry.id}", {"action_id": entry.id}
+                profile.id, ModLog(action_id=entry.id), f"modlog:{entry.id}"
             )
 
     async def delete(self, bot: Bot, chat_id: int, message_id: int) -> bool:

@@ -23,7 +23,7 @@ from infrastructure.sender_only import sender_only_profile
 from infrastructure.transactions import commit_update_so_far
 from services.batching import GroupCommit
 from services.chats import ChatProfile, CheckinRules
-from services.outbox import Kind, OutboxRow, OutboxService
+from services.outbox import Deletion, OutboxRow, OutboxService
 
 logger = logging.getLogger(__name__)
 SIZE_TTL = 3600.0  # a group's member count is asked at most hourly
@@ -54,8 +54,8 @@ class QuietMode:
         due = self.background.clock.now() + timedelta(seconds=self.delay)
         await self._deletions.submit(
             OutboxRow(
-                chat_id, Kind.DELETE, f"quiet:{chat_id}:{message_ids[0]}",
-                {"message_ids": list(message_ids)}, due,
+                chat_id, Deletion(message_ids=message_ids), f"quiet:{chat_id}:{message_ids[0]}",
+                due,
             )
         )  # fmt: skip
 

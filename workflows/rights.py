@@ -18,7 +18,8 @@ from aiogram.types import ChatMemberUnion
 from infrastructure.background import Background
 from infrastructure.transactions import commit_update_so_far
 from services.chats import ChatService
-from services.outbox import Kind, OutboxService
+from services.outbox import OutboxService
+from services.rights_messages import RightsNotice
 from views.rights import DELETE, INVITE, PIN, RESTRICT, TOPICS
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class RightsNotices:
             if new:
                 noted = self.background.clock.now().isoformat()
                 await OutboxService(chats.session, self.background.clock).add(
-                    chat_id, Kind.RIGHTS_NOTICE, f"rights:{chat_id}:{noted}", {"rights": new}
+                    chat_id, RightsNotice(rights=tuple(new)), f"rights:{chat_id}:{noted}"
                 )
         self._told.update((chat_id, right) for right in rights)
 

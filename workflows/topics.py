@@ -23,7 +23,8 @@ from infrastructure.directory import ChatDirectory
 from infrastructure.transactions import commit_update_so_far
 from models import Topic
 from services.chats import ChatProfile
-from services.outbox import Kind, OutboxService
+from services.outbox import OutboxService
+from services.topic_messages import TopicSummary
 from services.topic_specs import TopicSpec, spec_of
 from services.topics import ClosedTopic, TopicService
 from views.rights import TOPICS
@@ -130,15 +131,15 @@ class TopicHost:
             # with the close: a stop between the two cannot lose it.
             topic = closed.topic
             with self.background.speaking(profile):
-                payload = {
-                    "text": summary_text(closed),
-                    "photos": [photo.file_id for photo in closed.photos],
-                    "caption": photos_caption(closed),
-                    "thread_id": topic.thread_id,
-                    "anchor_id": topic.anchor_message_id,
-                }
+                summary = TopicSummary(
+                    text=summary_text(closed),
+                    photos=tuple(photo.file_id for photo in closed.photos),
+                    caption=photos_caption(closed),
+                    thread_id=topic.thread_id,
+                    anchor_id=topic.anchor_message_id,
+                )
             await OutboxService(session, self.background.clock).add(
-                topic.chat_id, Kind.TOPIC_SUMMARY, f"topic_summary:{topic.id}", payload
+                topic.chat_id, summary, f"topic_summary:{topic.id}"
             )
         self.directory.forget(topic.chat_id)
         return closed  # a tier reached with the bonuses is congratulated through the outbox

@@ -30,8 +30,8 @@ from services.order_files import (
     posted_order,
     read_orders,
 )
+from services.order_messages import BindClaimed, OrderPoints, OrderRefunded
 from services.orders import MemberOrders, OrderService, Source, Tally
-from services.outbox import Kind
 from services.points import Award, PointsService, audit
 from services.redemptions import RedemptionService
 from services.reward_codes import CodeFile
@@ -188,7 +188,7 @@ async def test_an_order_waits_for_its_buyer_then_pays_after_the_return_window(
     assert (bound.status, bound.credited, bound.points) == (BindStatus.BOUND, 2, 199 + 50)
     async with session_pool() as session:  # told privately what each order earns, and when
         told = await session.scalars(
-            select(OutboxMessage.chat_id).where(OutboxMessage.kind == Kind.ORDER_POINTS)
+            select(OutboxMessage.chat_id).where(OutboxMessage.kind == OrderPoints.kind)
         )
         assert list(told) == [FAN, FAN]
     assert (await standing_of(session_pool, FAN)).pending_points == 249
@@ -323,7 +323,7 @@ async def test_a_proven_claim_on_a_held_nickname_goes_to_the_admins_never_the_gr
         async with session_pool() as session:
             rows = await session.execute(
                 select(OutboxMessage.chat_id, OutboxMessage.payload)
-                .where(OutboxMessage.kind == Kind.BIND_CLAIMED)
+                .where(OutboxMessage.kind == BindClaimed.kind)
                 .order_by(OutboxMessage.id)
             )
             return [(chat_id, payload) for chat_id, payload in rows]
@@ -358,7 +358,7 @@ async def test_a_refund_tells_the_member_of_points_they_heard_of_once_per_refund
         async with session_pool() as session:
             rows = await session.scalars(
                 select(OutboxMessage.payload)
-                .where(OutboxMessage.kind == Kind.ORDER_REFUNDED)
+                .where(OutboxMessage.kind == OrderRefunded.kind)
                 .order_by(OutboxMessage.id)
             )
             return list(rows)
@@ -369,7 +369,7 @@ async def test_a_refund_tells_the_member_of_points_they_heard_of_once_per_refund
     async with session_pool() as session, session.begin():  # Q's note went out
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.kind == Kind.ORDER_POINTS)
+            .where(OutboxMessage.kind == OrderPoints.kind)
             .values(status="sent", payload={"order_id": 0, "language": "zh"})
         )
     quarter = sale("Q", 20_000, refunded=5_000)

@@ -1,10 +1,15 @@
 """The outbox on a real database: an intent written once with its change, gathered and sent
-once, again after a sender died, never after its grace; tier-ups and referral thanks on it."""
+once, again after a sender died, never after its grace; tier-ups and referral thanks on it; each
+kind's rows read as they were stored, and a row that does not read failed, not sent."""
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,17 +20,75 @@ from services.chats import ChatService
 from services.clock import FrozenClock
 from services.digest import DigestService
 from services.factory import ServiceFactory
-from services.outbox import GATHERED, Kind, OutboxService
+from services.outbox import Deletion, OutboxPayload, OutboxRow, OutboxService
 from services.points import PointsService
+from services.referral_messages import ReferralThanks
 from services.referrals import ReferralService
+from services.tier_messages import TierUp
+from services.tiers import Tier
+from services.welcome_messages import Welcome
 from tests.support.telegram import recording_bot
 from tests.unit.conftest import GROUP
 from views.cadence import render_digest
-from workflows.outbox import OutboxSender
+from workflows.outbox import GRACE, RENDERERS, OutboxSender
 from workflows.rights import RightsNotices
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GATHER = 60
+GATHERED = (TierUp.kind, ReferralThanks.kind, Welcome.kind)
+PROMOTION = TierUp(user_id=11, name="Alice", tier=Tier("bronze", 100))
+
+# Each kind's payload as its writer stores it today (and as rows already in a database hold
+# it): a new kind adds its own here.
+STORED: list[tuple[str, dict[str, Any]]] = [
+    ("tier_up", {"user_id": 11, "name": "Alice",
+                 "tier": {"key": "bronze", "threshold": 100, "name": None, "perks": None}}),
+    ("tier_up", {"user_id": 11, "name": "Alice",
+                 "tier": {"key": "vip", "threshold": 500, "name": "VIP", "perks": "discount=5%"}}),
+    ("referral_thanks", {"inviter_id": 1, "invitee_id": 2, "points": 20}),
+    ("referral_thanks", {"inviter_id": 1, "invitee_id": 2, "points": None}),
+    ("campaign_greeting", {"campaign_id": 3}),
+    ("campaign_thanks", {"campaign_id": 3, "points": 1200, "members": 14}),
+    ("topic_summary", {"text": "🏁 <b>Pets</b> is closed.", "photos": ["AgAD1", "AgAD2"],
+                       "caption": "🥇 Alice ❤️ 3 · 💬 1", "thread_id": 77, "anchor_id": None}),
+    ("topic_summary", {"text": "🏁 <b>Pets</b> is closed.", "photos": [], "caption": "",
+                       "thread_id": None, "anchor_id": 501}),
+    ("welcome", {"user_id": 12, "name": "Bob"}),
+    ("cadence", {"part": "morning", "fire_time": "2026-11-23T01:00:00+00:00", "topic_id": 5}),
+    ("cadence", {"part": "morning", "fire_time": "2026-11-23T01:00:00+00:00", "topic_id": None}),
+    ("cadence", {"part": "digest", "fire_time": "2026-11-23T13:00:00+00:00"}),
+    ("scheduled_post", {"post_id": 4, "fire_time": "2026-11-23T01:30:00+00:00"}),
+    ("draw_post", {"draw_id": 6}),
+    ("draw_edit", {"draw_id": 6}),
+    ("draw_result", {"draw_id": 6, "entrants": 30}),
+    ("draw_result_edit", {"draw_id": 6}),
+    ("delete", {"message_ids": [101, 102]}),
+    ("rights_notice", {"rights": ["can_delete_messages", "can_pin_messages"]}),
+    ("reward_delivery", {"redemption_id": 8}),
+    ("coupon_reminder", {"redemption_id": 8}),
+    ("gift_sent", {"redemption_id": 8}),
+    ("order_points", {"order_id": 9, "language": "zh"}),
+    ("order_points", {"order_id": 9, "language": None}),
+    ("order_refunded", {"order_id": 9, "refunded_fen": 5000, "points": 50, "paid": False,
+                        "language": "zh"}),
+    ("bind_claimed", {"group": GROUP, "holder": 21, "claimant": 22, "buyer": "小明",
+                      "holder_proof": "order"}),
+    ("push", {"push_id": 10}),
+    ("mod_log", {"action_id": 11}),
+]  # fmt: skip
+# Shapes older writers stored, which still read (and render as they did).
+STORED_BEFORE: list[tuple[str, dict[str, Any]]] = [
+    ("bind_claimed", {"holder": 21, "claimant": 22}),  # rendered as nothing: never in the group
+    ("order_points", {"order_id": 9}),  # in the bot's default language
+]
+
+
+def payload_class(kind: str) -> type[OutboxPayload]:
+    if kind == Deletion.kind:
+        return Deletion
+    renderer = RENDERERS.get(kind)
+    assert renderer is not None, kind
+    return renderer.payload
 
 
 def sender(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> OutboxSender:
@@ -53,7 +116,7 @@ async def test_an_intent_is_written_once_however_often_its_change_is_retried(
     clock = FrozenClock(NOW)
     for _ in range(3):
         async with session_pool() as session, session.begin():
-            await OutboxService(session, clock).add(GROUP, Kind.TIER_UP, "k:1", {"n": 1})
+            await OutboxService(session, clock).add(GROUP, PROMOTION, "k:1")
     assert await rows(session_pool, "pending") == 1
 
 
@@ -81,7 +144,7 @@ async def test_what_a_dead_sender_had_claimed_goes_out_once_after_the_restart(
     await grant(session_pool, clock, 11)
     clock.set(NOW + timedelta(seconds=GATHER))
     async with session_pool() as session, session.begin():
-        assert len(await OutboxService(session, clock).claim({Kind.TIER_UP: GATHER})) == 1
+        assert len(await OutboxService(session, clock).claim({TierUp.kind: GATHER}, GRACE)) == 1
     # The process dies here, between claiming and sending.
     async with session_pool() as session, session.begin():
         assert await OutboxService(session, clock).resume_interrupted() == 1
@@ -144,10 +207,13 @@ async def test_the_evening_digest_counts_the_announcements_skipped_as_too_late(
 ) -> None:
     clock = FrozenClock(NOW)
     async with session_pool() as session, session.begin():
-        await OutboxService(session, clock).add(GROUP, Kind.TIER_UP, "late", {}, due_at=NOW)
+        await OutboxService(session, clock).add(GROUP, PROMOTION, "late", due_at=NOW)
+    clock.set(NOW + timedelta(hours=5))
+    async with session_pool() as session:
+        assert [due.late for due in await OutboxService(session, clock).claim({}, GRACE)] == [False]
     clock.set(NOW + timedelta(hours=7))  # past the six hours a congratulation may wait
     async with session_pool() as session, session.begin():
-        assert [due.late for due in await OutboxService(session, clock).claim()] == [True]
+        assert [due.late for due in await OutboxService(session, clock).claim({}, GRACE)] == [True]
     async with session_pool() as session:
         figures = await DigestService(session, clock).day(GROUP, "UTC", NOW.date())
     assert figures.announcements_skipped == 1
@@ -158,3 +224,68 @@ async def test_the_evening_digest_counts_the_announcements_skipped_as_too_late(
         assert profile is not None
         text = render_digest(profile, figures)
     assert text.splitlines()[-1] == "⚠️ 1 announcement was too late to post and was skipped."
+
+
+def test_every_kind_is_in_the_stored_shapes_and_gathered_as_declared() -> None:
+    kinds = {kind for kind, _ in STORED}
+    assert kinds == {*GRACE}  # every registered kind, and the sender's deletions
+    assert {kind for kind in kinds if payload_class(kind).gathered} == set(GATHERED)
+    assert GRACE[TierUp.kind] == timedelta(hours=6)
+    assert GRACE[Deletion.kind] == timedelta(days=2)
+
+
+@pytest.mark.parametrize(("kind", "stored"), STORED, ids=[kind for kind, _ in STORED])
+def test_a_stored_row_reads_as_its_payload_and_writes_back_the_same(
+    kind: str, stored: dict[str, Any]
+) -> None:
+    payload = payload_class(kind).from_json(stored)
+    assert payload.kind == kind
+    assert payload.to_json() == stored
+    assert json.dumps(payload.to_json()) == json.dumps(stored)  # the keys in the same order
+
+
+@pytest.mark.parametrize(("kind", "stored"), STORED_BEFORE, ids=[kind for kind, _ in STORED_BEFORE])
+def test_a_row_an_older_writer_stored_still_reads(kind: str, stored: dict[str, Any]) -> None:
+    payload = payload_class(kind).from_json(stored)
+    assert {name: value for name, value in payload.to_json().items() if name in stored} == stored
+
+
+async def test_a_payload_written_is_stored_as_its_json(session_pool, chat) -> None:
+    clock = FrozenClock(NOW)
+    payloads = [payload_class(kind).from_json(stored) for kind, stored in STORED]
+    async with session_pool() as session, session.begin():
+        await OutboxService(session, clock).add_many(
+            [OutboxRow(GROUP, payload, f"k:{n}") for n, payload in enumerate(payloads)]
+        )
+    async with session_pool() as session:
+        rows = await session.execute(
+            select(OutboxMessage.kind, OutboxMessage.payload).order_by(OutboxMessage.id)
+        )
+        assert [tuple(row) for row in rows] == STORED
+
+
+async def test_a_row_that_does_not_read_fails_and_the_rest_of_its_moment_goes_out(
+    session_pool, chat, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FrozenClock(NOW)
+    await grant(session_pool, clock, 11)
+    async with session_pool() as session, session.begin():
+        session.add(
+            OutboxMessage(
+                chat_id=GROUP, kind=TierUp.kind, key="broken", payload={"user_id": "12"},
+                status="pending", due_at=NOW, attempts=0, created_at=NOW,
+            )
+        )  # fmt: skip
+    clock.set(NOW + timedelta(seconds=GATHER))
+    bot, telegram = recording_bot()
+    with caplog.at_level(logging.WARNING, logger="workflows.outbox"):
+        assert await sender(session_pool, clock).send_due(bot) == 1
+    (text,) = telegram.sent_texts()
+    assert text.startswith("🎉 <b>11</b> reached Bronze!")  # the one member who reads
+    async with session_pool() as session:
+        broken = await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "broken"))
+    assert broken is not None
+    assert broken.status == "failed"
+    assert broken.error == "unreadable payload: tier_up: user_id: '12' is not int"
+    assert "unreadable payload: tier_up: user_id" in caplog.text
+    assert await rows(session_pool, "sent") == 1

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import OutboxMessage, ScheduledPost
 from services.chats import ChatService
 from services.clock import FrozenClock
-from services.outbox import Kind
 from services.points import PointsService
 from services.posts import PostContent
+from services.push_messages import PushCopy
 from services.pushes import Audience, PushError, PushService
 from services.tiers import TierService
 from tests.unit.conftest import GROUP
@@ -43,7 +43,7 @@ async def copies(pool: async_sessionmaker[AsyncSession]) -> list[int]:
     async with pool() as session:
         rows = await session.scalars(
             select(OutboxMessage.chat_id)
-            .where(OutboxMessage.kind == Kind.PUSH)
+            .where(OutboxMessage.kind == PushCopy.kind)
             .order_by(OutboxMessage.chat_id)
         )
         return list(rows)
