@@ -19,6 +19,7 @@ from models import OutboxMessage
 from services.chats import ChatService
 from services.clock import FrozenClock
 from services.digest import DigestService
+from services.draw_messages import DrawPost
 from services.factory import ServiceFactory
 from services.outbox import Deletion, OutboxPayload, OutboxRow, OutboxService
 from services.points import PointsService
@@ -30,6 +31,8 @@ from services.welcome_messages import Welcome
 from tests.support.telegram import recording_bot
 from tests.unit.conftest import GROUP
 from views.cadence import render_digest
+from workflows import tier_messages
+from workflows.delivery import Renderers
 from workflows.outbox import GRACE, RENDERERS, OutboxSender
 from workflows.rights import RightsNotices
 
@@ -232,6 +235,15 @@ def test_every_kind_is_in_the_stored_shapes_and_gathered_as_declared() -> None:
     assert {kind for kind in kinds if payload_class(kind).gathered} == set(GATHERED)
     assert GRACE[TierUp.kind] == timedelta(hours=6)
     assert GRACE[Deletion.kind] == timedelta(days=2)
+
+
+def test_a_kind_has_one_renderer_which_takes_the_rows_as_the_kind_is_gathered() -> None:
+    with pytest.raises(ValueError, match="two renderers of tier_up"):
+        Renderers.of(tier_messages.renderers, tier_messages.renderers)
+    with pytest.raises(TypeError, match="tier_up is gathered"):
+        Renderers().register(TierUp)
+    with pytest.raises(TypeError, match="draw_post is not gathered"):
+        Renderers().register_gathered(DrawPost)
 
 
 @pytest.mark.parametrize(("kind", "stored"), STORED, ids=[kind for kind, _ in STORED])
