@@ -22,6 +22,7 @@ from models import Draw
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
 from services.csvcells import SafeWriter
+from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_specs import DrawInputError, parse_draw
 from services.draws import (
     ClaimOutcome,
@@ -29,8 +30,6 @@ from services.draws import (
     DrawNotFound,
     DrawService,
     JoinDesk,
-    JoinOutcome,
-    JoinRequest,
     RerollRefused,
 )
 from services.members import find_member

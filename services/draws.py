@@ -1,6 +1,7 @@
-"""Lucky draws: opened with a committed seed, entered (paying the entry cost), ended with the
-winners the seed chooses (`services/draw_fairness.py`, which anyone can check), cancelled with
-refunds, claimed and rerolled; every change announced through the outbox.
+"""Lucky draws: opened with a committed seed, entered (paying the entry cost; who may enter is
+`services/draw_entries.py`'s), ended with the winners the seed chooses
+(`services/draw_fairness.py`, which anyone can check), cancelled with refunds, claimed and
+rerolled; every change announced through the outbox.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import insert, select, tuple_, update
@@ -20,6 +21,7 @@ from models import Draw, DrawEntry, Member
 from services.batching import PointsDesk
 from services.clock import Clock
 from services.daystats import count_today
+from services.draw_entries import Joined, JoinOutcome, JoinRequest, entry_refusal
 from services.draw_fairness import choose_winners, commitment_of, replay
 from services.draw_messages import DrawEdit, DrawPost, DrawResult, DrawResultEdit
 from services.draw_specs import DrawSpec
@@ -29,33 +31,6 @@ from services.points import PointsService
 from services.tiers import TierService, tier_figure
 
 COUNT_EDIT_EVERY = 5  # seconds: a draw's post shows its entrant count at most this stale
-
-
-@dataclass(frozen=True, slots=True)
-class JoinRequest:
-    draw_id: int
-    chat_id: int
-    user_id: int
-
-
-class JoinOutcome(StrEnum):
-    JOINED = "joined"
-    ALREADY = "already"
-    ENDED = "ended"
-    UNKNOWN = "unknown"  # no such draw in this chat: a forged or foreign button
-    TIER = "tier"
-    POINTS = "points"
-    NEW_MEMBER = "new_member"
-    MESSAGES = "messages"
-    COST = "cost"
-    SILENCED = "silenced"  # muted or banned here: no entries meanwhile
-
-
-@dataclass(frozen=True, slots=True)
-class Joined:
-    outcome: JoinOutcome
-    draw: Draw | None = None
-    balance: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +192,7 @@ class DrawService:
                 continue
             member = members[request.chat_id, request.user_id]
             figure = tier_figure(member, bases[draw.chat_id])
-            outcome = self._refusal(draw, member, (draw.id, member.user_id) in entered, now, figure)
+            outcome = entry_refusal(draw, member, (draw.id, member.user_id) in entered, now, figure)
             if outcome is not None:
                 results.append(Joined(outcome, draw, member.points))
                 continue
@@ -262,32 +237,6 @@ class DrawService:
                 edit = DrawEdit(draw_id=draw_id)
                 await self._announce(draws[draw_id], edit, key, due_at=edit_at)
         return results
-
-    @staticmethod
-    def _refusal(
-        draw: Draw, member: Member, entered: bool, now: datetime, figure: int
-    ) -> JoinOutcome | None:
-        """Why the member may not enter, if they may not; `figure`: what their tier goes by."""
-        if draw.status != "open" or now >= draw.ends_at:
-            return JoinOutcome.ENDED
-        if entered:
-            return JoinOutcome.ALREADY
-        if member.silenced_until is not None and member.silenced_until > now:
-            return JoinOutcome.SILENCED
-        if figure < draw.min_lifetime:
-            return JoinOutcome.TIER
-        if member.points < draw.min_points:
-            return JoinOutcome.POINTS
-        if draw.min_member_days and (
-            member.joined_at is None
-            or member.joined_at > now - timedelta(days=draw.min_member_days)
-        ):
-            return JoinOutcome.NEW_MEMBER
-        if member.message_count < draw.min_messages:
-            return JoinOutcome.MESSAGES
-        if member.points < draw.cost:
-            return JoinOutcome.COST
-        return None
 
     async def end(self, chat_id: int, draw_id: int) -> Ended:
         """Choose the winners from the committed seed and close the draw (once)."""

@@ -13,16 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Member
 from services.clock import FrozenClock
+from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_fairness import choose_winners, commitment_of
 from services.draw_specs import DrawInputError, DrawSpec, parse_draw
-from services.draws import (
-    DrawClosed,
-    DrawService,
-    JoinDesk,
-    JoinOutcome,
-    JoinRequest,
-    RerollRefused,
-)
+from services.draws import DrawClosed, DrawService, JoinDesk, RerollRefused
 from services.points import Award, PointsService, audit
 from services.tiers import DEFAULT_TIERS
 from tests.unit.conftest import GROUP

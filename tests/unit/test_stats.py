@@ -17,8 +17,9 @@ from services.chats import CheckinRules, MessageRules
 from services.checkins import CheckinService
 from services.clock import FrozenClock
 from services.daystats import count_today
+from services.draw_entries import JoinRequest
 from services.draw_specs import DrawSpec
-from services.draws import DrawService, JoinRequest
+from services.draws import DrawService
 from services.exports import ENCODING, ExportKind, write_csv
 from services.members import member_joined, member_left
 from services.message_tally import MessageTally

@@ -1,0 +1,62 @@
+"""Who may enter a draw: a press's request, what it came to, and the rules that refuse it
+(ended, entered already, silenced, the draw's tier, points, membership age, messages, cost)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from models import Draw, Member
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    draw_id: int
+    chat_id: int
+    user_id: int
+
+
+class JoinOutcome(StrEnum):
+    JOINED = "joined"
+    ALREADY = "already"
+    ENDED = "ended"
+    UNKNOWN = "unknown"  # no such draw in this chat: a forged or foreign button
+    TIER = "tier"
+    POINTS = "points"
+    NEW_MEMBER = "new_member"
+    MESSAGES = "messages"
+    COST = "cost"
+    SILENCED = "silenced"  # muted or banned here: no entries meanwhile
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    outcome: JoinOutcome
+    draw: Draw | None = None
+    balance: int = 0
+
+
+def entry_refusal(
+    draw: Draw, member: Member, entered: bool, now: datetime, figure: int
+) -> JoinOutcome | None:
+    """Why the member may not enter, if they may not; `figure`: what their tier goes by."""
+    if draw.status != "open" or now >= draw.ends_at:
+        return JoinOutcome.ENDED
+    if entered:
+        return JoinOutcome.ALREADY
+    if member.silenced_until is not None and member.silenced_until > now:
+        return JoinOutcome.SILENCED
+    if figure < draw.min_lifetime:
+        return JoinOutcome.TIER
+    if member.points < draw.min_points:
+        return JoinOutcome.POINTS
+    if draw.min_member_days and (
+        member.joined_at is None or member.joined_at > now - timedelta(days=draw.min_member_days)
+    ):
+        return JoinOutcome.NEW_MEMBER
+    if member.message_count < draw.min_messages:
+        return JoinOutcome.MESSAGES
+    if member.points < draw.cost:
+        return JoinOutcome.COST
+    return None
