@@ -45,7 +45,8 @@ from bench.common import fresh_database
 from models import Checkin, LedgerEntry, Member, create_engine, create_session_pool
 from sandbox.client import Group, SandboxClient, User
 from sandbox.server import DEFAULT_TOKEN
-from services.chats import CheckinRules, MessageRules
+from services.checkin_rules import CheckinRules
+from services.message_rules import MessageRules
 from services.points import audit
 from tests.support.crowd import fan_groups
 from tests.support.nginx import Nginx, nginx_binary, site

@@ -31,8 +31,9 @@ from infrastructure.background import Background
 from infrastructure.config import load_settings
 from infrastructure.i18n import create_i18n
 from models import Order
-from services.chats import ChatService, OrderRules
+from services.chats import ChatService
 from services.factory import ServiceFactory
+from services.order_rules import OrderRules
 from services.points import audit
 from services.shop_signature import signature
 from workflows.orders import OrderDesk

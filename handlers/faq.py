@@ -23,7 +23,9 @@ from infrastructure.directory import ChatDirectory
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import forget_after_commit
-from services.chats import BadSetting, ChatProfile, ChatService, Faq
+from services.chat_settings import BadSetting
+from services.chats import ChatProfile
+from services.faq import Faq, add_faq, delete_faq
 
 REPEAT_SECONDS = 300.0
 
@@ -31,7 +33,6 @@ REPEAT_SECONDS = 300.0
 async def manage_faq(
     message: Message,
     command: CommandObject,
-    chats: ChatService,
     chat_profile: ChatProfile,
     session: AsyncSession,
     directory: ChatDirectory,
@@ -40,12 +41,12 @@ async def manage_faq(
     action, _space, rest = (command.args or "").strip().partition(" ")
     try:
         if action.lower() == "add":
-            entry = await chats.add_faq(chat_profile.id, rest)
+            entry = await add_faq(session, chat_profile.id, rest)
             reply = _("✅ FAQ #{id} saved for: {keywords}").format(
                 id=entry.id, keywords=escape(", ".join(entry.keywords))
             )
         elif action.lower() == "del" and rest.strip().isdigit():
-            if not await chats.delete_faq(chat_profile.id, int(rest)):
+            if not await delete_faq(session, chat_profile.id, int(rest)):
                 await message.reply(_("There is no FAQ #{id}.").format(id=rest.strip()))
                 return
             reply = _("🗑 FAQ #{id} deleted.").format(id=rest.strip())

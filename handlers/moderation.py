@@ -30,6 +30,7 @@ from services.clock import Clock, parse_duration
 from services.guards import ACTIONS, BadRule
 from services.members import display_names, find_member, known_name
 from services.moderation import ModerationService
+from services.moderation_settings import add_filter, delete_filter
 from views import moderation as view
 from workflows.moderation import Moderator
 
@@ -280,7 +281,6 @@ async def modlog_command(
 async def filter_command(
     message: Message,
     command: CommandObject,
-    chats: ChatService,
     chat_profile: ChatProfile,
     session: AsyncSession,
     directory: ChatDirectory,
@@ -292,7 +292,7 @@ async def filter_command(
         await message.reply(usage_reply("filter"))
         return
     if verb.lower() == "del":
-        gone = await chats.delete_filter(chat_profile.id, rest.removeprefix("#"))
+        gone = await delete_filter(session, chat_profile.id, rest.removeprefix("#"))
         if gone is None:
             await message.reply(_("There is no such filter: see /filters."))
             return
@@ -303,7 +303,7 @@ async def filter_command(
     action = last.lower() if word and last.lower() in ACTIONS else "delete"
     word = word if word and last.lower() in ACTIONS else rest
     try:
-        added = await chats.add_filter(chat_profile.id, word, action)
+        added = await add_filter(session, chat_profile.id, word, action)
     except BadRule as bad:
         reasons = {
             "short": _("That is too short to filter: at least two letters or characters."),

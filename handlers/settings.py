@@ -17,20 +17,21 @@ from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import after_commit, forget_after_commit
 from scheduler.core import Scheduler
-from services.chats import (
-    LANGUAGES,
-    BadSetting,
-    ChatProfile,
-    ChatService,
-    CheckinRules,
-    MessageRules,
-    OrderRules,
-    ReferralRules,
-    UnknownLanguage,
-    UnknownTimezone,
-)
+from services.cadence_rules import set_cadence as set_cadence_in
+from services.chat_settings import BadSetting
+from services.chats import LANGUAGES, ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
+from services.checkin_rules import CheckinRules
+from services.checkin_rules import set_checkin_rule as set_checkin_rule_in
 from services.guards import MODERATION_SECTIONS, BadRule, parse_rule
+from services.message_rules import MessageRules
+from services.message_rules import set_points_rule as set_points_rule_in
+from services.moderation_settings import set_moderation as set_moderation_in
+from services.order_rules import OrderRules
+from services.order_rules import set_order_rule as set_order_rule_in
+from services.referral_rules import ReferralRules
+from services.referral_rules import set_referral_reward as set_referral_reward_in
 from services.tiers import TierService
+from services.topic_rules import set_daily_topic as set_daily_topic_in
 from views.moderation import moderation_settings
 from views.numbers import number
 
@@ -52,20 +53,20 @@ async def settings(
         await message.reply(render_settings(chat_profile))
         return
     if args[0].lower() in ("orders", "tiers") or args[:2] == ["points", "purchase"]:
-        if await set_order_rule(message, args, chats, tiers):
+        if await set_order_rule(message, args, session, tiers):
             forget_after_commit(session, directory, message.chat.id)
             after_commit(session, lambda: tiers.forget(message.chat.id))
         return
     if args[0].lower() == "points":
-        await set_points_rule(message, args[1:], chats)
+        await set_points_rule(message, args[1:], session)
         forget_after_commit(session, directory, message.chat.id)
         return
     if args[0].lower() == "checkin":
-        await set_checkin_rule(message, args[1:], chats)
+        await set_checkin_rule(message, args[1:], session)
         forget_after_commit(session, directory, message.chat.id)
         return
     if args[0].lower() == "cadence":
-        if await set_cadence(message, args[1:], chats):
+        if await set_cadence(message, args[1:], session):
             forget_after_commit(session, directory, message.chat.id)
             after_commit(session, scheduler.reload_soon)
         return
@@ -74,7 +75,7 @@ async def settings(
             await message.reply(usage_reply("settings", "daily_topic"))
             return
         daily = args[1].lower() == "on"
-        await chats.set_daily_topic(message.chat.id, daily)
+        await set_daily_topic_in(session, message.chat.id, daily)
         forget_after_commit(session, directory, message.chat.id)
         await message.reply(
             _("✅ The morning post now opens the next queued topic (see /topic queue).")
@@ -83,14 +84,14 @@ async def settings(
         )
         return
     if args[0].lower() in MODERATION_SECTIONS:
-        await set_moderation_rule(message, args[0].lower(), args[1:], chats)
+        await set_moderation_rule(message, args[0].lower(), args[1:], session)
         forget_after_commit(session, directory, message.chat.id)
         return
     if args[:1] == ["moderation"] and len(args) == 1:
         await message.reply("\n".join(moderation_settings(chat_profile.moderation)))
         return
     if args[0].lower() == "referral":
-        await set_referral_reward(message, args[1:], chats)
+        await set_referral_reward(message, args[1:], session)
         forget_after_commit(session, directory, message.chat.id)
         return
     if len(args) != 2 or args[0].lower() not in ("timezone", "language"):
@@ -122,14 +123,14 @@ async def settings(
     await message.reply(reply)
 
 
-async def set_points_rule(message: Message, args: list[str], chats: ChatService) -> None:
+async def set_points_rule(message: Message, args: list[str], session: AsyncSession) -> None:
     """/settings points message|cooldown|daily_cap <number>"""
     if len(args) != 2 or args[0].lower() not in MessageRules.LIMITS or not args[1].isdigit():
         await message.reply(usage_reply("settings", "points"))
         return
     name, value = args[0].lower(), int(args[1])
     try:
-        await chats.set_points_rule(message.chat.id, name, value)
+        await set_points_rule_in(session, message.chat.id, name, value)
     except BadSetting:
         await message.reply(out_of_range(name, MessageRules.LIMITS[name]))
         return
@@ -139,7 +140,7 @@ async def set_points_rule(message: Message, args: list[str], chats: ChatService)
 
 
 async def set_order_rule(
-    message: Message, args: list[str], chats: ChatService, tiers: TierService
+    message: Message, args: list[str], session: AsyncSession, tiers: TierService
 ) -> bool:
     """/settings points purchase <n> · orders return_days <n> · tiers basis points|spend"""
     section = args[0].lower()
@@ -153,9 +154,9 @@ async def set_order_rule(
         return False
     try:
         if name == "basis":
-            await chats.set_order_rule(message.chat.id, "tier_basis", raw)
+            await set_order_rule_in(session, message.chat.id, "tier_basis", raw)
         else:
-            await chats.set_order_rule(message.chat.id, name, int(raw))
+            await set_order_rule_in(session, message.chat.id, name, int(raw))
     except BadSetting:
         if name == "basis":
             await message.reply(usage_reply("settings", section))
@@ -188,14 +189,14 @@ async def set_order_rule(
     return True
 
 
-async def set_checkin_rule(message: Message, args: list[str], chats: ChatService) -> None:
+async def set_checkin_rule(message: Message, args: list[str], session: AsyncSession) -> None:
     """/settings checkin <name> <value>: numbers, keywords, milestones."""
     if len(args) != 2:
         await message.reply(usage_reply("settings", "checkin"))
         return
     name, value = args[0].lower(), args[1]
     try:
-        await chats.set_checkin_rule(message.chat.id, name, value)
+        await set_checkin_rule_in(session, message.chat.id, name, value)
     except BadSetting:
         limits = CheckinRules.LIMITS.get(name)
         await message.reply(
@@ -206,14 +207,14 @@ async def set_checkin_rule(message: Message, args: list[str], chats: ChatService
     await message.reply(reply)
 
 
-async def set_cadence(message: Message, args: list[str], chats: ChatService) -> bool:
+async def set_cadence(message: Message, args: list[str], session: AsyncSession) -> bool:
     """/settings cadence morning|reminder|digest <HH:MM|off>"""
     if len(args) != 2:
         await message.reply(usage_reply("settings", "cadence"))
         return False
     part = args[0].lower()
     try:
-        at = await chats.set_cadence(message.chat.id, part, args[1])
+        at = await set_cadence_in(session, message.chat.id, part, args[1])
     except BadSetting:
         await message.reply(usage_reply("settings", "cadence"))
         return False
@@ -229,7 +230,7 @@ async def set_cadence(message: Message, args: list[str], chats: ChatService) -> 
 
 
 async def set_moderation_rule(
-    message: Message, section: str, args: list[str], chats: ChatService
+    message: Message, section: str, args: list[str], session: AsyncSession
 ) -> None:
     """/settings verify|flood|links|warns|log_channel|night …"""
     try:
@@ -237,17 +238,17 @@ async def set_moderation_rule(
     except BadRule:
         await message.reply(usage_reply("settings", section))
         return
-    await chats.set_moderation(message.chat.id, values)
+    await set_moderation_in(session, message.chat.id, values)
     await message.reply(_("✅ Saved. /settings moderation shows every moderation setting."))
 
 
-async def set_referral_reward(message: Message, args: list[str], chats: ChatService) -> None:
+async def set_referral_reward(message: Message, args: list[str], session: AsyncSession) -> None:
     """/settings referral <points>"""
     if len(args) != 1 or not args[0].isdigit():
         await message.reply(usage_reply("settings", "referral"))
         return
     try:
-        await chats.set_referral_reward(message.chat.id, int(args[0]))
+        await set_referral_reward_in(session, message.chat.id, int(args[0]))
     except BadSetting:
         await message.reply(out_of_range("referral", ReferralRules.LIMITS))
         return

@@ -20,14 +20,15 @@ from infrastructure.directory import ChatDirectory
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import forget_after_commit
-from services.chats import BadSetting, ChatProfile, ChatService, Welcome
+from services.chat_settings import BadSetting
+from services.chats import ChatProfile, ChatService
 from services.clock import format_duration, parse_duration
+from services.welcome import Welcome, set_rules, set_welcome, set_welcome_deletion
 
 
-async def set_welcome(
+async def change_welcome(
     message: Message,
     command: CommandObject,
-    chats: ChatService,
     chat_profile: ChatProfile,
     session: AsyncSession,
     directory: ChatDirectory,
@@ -44,7 +45,7 @@ async def set_welcome(
         return
     try:
         if deletion is not None:
-            await chats.set_welcome_deletion(chat_profile.id, deletion)
+            await set_welcome_deletion(session, chat_profile.id, deletion)
             reply = (
                 _("✅ Welcomes are deleted {delay} after they are posted.").format(
                     delay=format_duration(deletion)
@@ -53,14 +54,14 @@ async def set_welcome(
                 else _("✅ Welcomes stay; they are not deleted.")
             )
         elif text.lower() in ("off", "on"):
-            await chats.set_welcome(chat_profile.id, None, enabled=text.lower() == "on")
+            await set_welcome(session, chat_profile.id, None, enabled=text.lower() == "on")
             reply = (
                 _("✅ Welcome messages are on.")
                 if text.lower() == "on"
                 else _("✅ Welcome messages are off.")
             )
         else:
-            await chats.set_welcome(chat_profile.id, text)
+            await set_welcome(session, chat_profile.id, text)
             reply = _("✅ New members will be welcomed with:") + "\n" + escape(text)
     except BadSetting as bad:
         reply = setting_problem(str(bad))
@@ -69,10 +70,9 @@ async def set_welcome(
     await message.reply(reply)
 
 
-async def set_rules(
+async def change_rules(
     message: Message,
     command: CommandObject,
-    chats: ChatService,
     chat_profile: ChatProfile,
     session: AsyncSession,
     directory: ChatDirectory,
@@ -86,7 +86,7 @@ async def set_rules(
         await message.reply(usage_reply("setrules"))
         return
     try:
-        await chats.set_rules(chat_profile.id, text)
+        await set_rules(session, chat_profile.id, text)
     except BadSetting as bad:
         await message.reply(setting_problem(str(bad)))
         return
@@ -141,7 +141,7 @@ def create_router() -> Router:
     router.message.register(
         rules_by_link, CommandStart(deep_link=True, magic=F.args.startswith("rules"))
     )
-    router.message.register(set_welcome, Command("setwelcome"), IsAdmin(), flags=ONCE)
-    router.message.register(set_rules, Command("setrules"), IsAdmin(), flags=ONCE)
+    router.message.register(change_welcome, Command("setwelcome"), IsAdmin(), flags=ONCE)
+    router.message.register(change_rules, Command("setrules"), IsAdmin(), flags=ONCE)
     router.message.register(show_rules, Command("rules"))
     return router

@@ -15,11 +15,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aiogram import Bot
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.background import Background
 from scheduler.core import Jobs
-from services.chats import ChatService
+from services.cadence_rules import cadence_chats
 from services.posts import Schedule
 
 RUNS_PER_TRANSACTION = 500  # 10,000 groups' mornings in twenty transactions
@@ -40,7 +39,7 @@ class CadenceJobs:
 
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
         async with self.background.session_pool() as session:
-            chats = await self._chats(session).cadence_chats()
+            chats = await cadence_chats(session, self.background.default_timezone)
         slots: dict[tuple[str, str, str], list[int]] = defaultdict(list)
         for chat_id, timezone, cadence in chats:
             for part, at in cadence.parts():
@@ -63,7 +62,7 @@ class CadenceJobs:
     ) -> None:
         """The job: the chats that have `part` at `at` in `timezone` now (not when planned)."""
         async with self.background.session_pool() as session:
-            chats = await self._chats(session).cadence_chats()
+            chats = await cadence_chats(session, self.background.default_timezone)
         chat_ids = [
             chat_id
             for chat_id, zone, cadence in chats
@@ -80,6 +79,3 @@ class CadenceJobs:
                 chunk = chat_ids[start : start + RUNS_PER_TRANSACTION]
                 await cadence.queue(part, chunk, fire_time, self.grace)
             self.queued()
-
-    def _chats(self, session: AsyncSession) -> ChatService:
-        return self.background.services.chats(session)

@@ -11,6 +11,7 @@ from aiogram import Bot
 
 from infrastructure.background import Background
 from scheduler.core import Jobs
+from services.cadence_rules import cadence_chats
 from services.stats import SegmentService
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class SegmentJobs:
     async def recount_due(self) -> None:
         clock = self.background.clock
         async with self.background.session_pool() as session:
-            chats = await self.background.services.chats(session).cadence_chats()
+            chats = await cadence_chats(session, self.background.default_timezone)
             due = await SegmentService(session, clock).due(
                 [(chat_id, timezone) for chat_id, timezone, _cadence in chats]
             )

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import BindTry, BuyerBinding, Order
 from models.queries import insert_for
-from services.chats import OrderRules
 from services.clock import Clock
 from services.order_files import MAX_BUYER, buyer_key
 from services.order_messages import BindClaimed
+from services.order_rules import OrderRules
 from services.orders import OrderService, Source
 from services.outbox import OutboxRow, OutboxService
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from models import Checkin, CheckinDay, Member
 from models.queries import insert_for
 from services.batching import PointsDesk
-from services.chats import CheckinRules
+from services.checkin_rules import CheckinRules
 from services.clock import Clock, local_day, start_of
 from services.daystats import add_to_days
 from services.members import ensure_members

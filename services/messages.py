@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from services.chats import MessageRules
+from services.message_rules import MessageRules
 from services.tiers import Tier
 
 MIN_VISIBLE = 3

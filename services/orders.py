@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import BuyerBinding, Campaign, Chat, Member, Order, Redemption, RewardCode
 from models.base import UTCDateTime
 from models.queries import insert_for
-from services.chats import OrderRules
 from services.clock import Clock
 from services.members import ensure_members
 from services.order_files import OrderLine, OrderStatus, RefusedLine, buyer_key
 from services.order_notes import OrderNotes
+from services.order_rules import OrderRules
 from services.points import TAKEN_BACK, Award, PointsService, times
 from services.tiers import BY_POINTS, BY_SPEND, TierService, tier_figure
 

@@ -18,23 +18,19 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.directory import ChatDirectory
 from models import DAY_COUNTERS, DailyStats
 from scheduler.core import Scheduler
-from services.chats import (
-    CADENCE_PARTS,
-    BadSetting,
-    ChatProfile,
-    ChatService,
-    CheckinRules,
-    MessageRules,
-    ReferralRules,
-    UnknownLanguage,
-    UnknownTimezone,
-)
+from services.cadence_rules import CADENCE_PARTS, set_cadence
+from services.chat_settings import BadSetting
+from services.chats import ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
+from services.checkin_rules import CheckinRules, set_checkin_rule
 from services.console import ConsoleService, MemberQuery
 from services.exports import ENCODING, ExportKind, write_csv
+from services.message_rules import MessageRules, set_points_rule
+from services.referral_rules import ReferralRules, set_referral_reward
 from services.sales import order_figures
 from services.stats import Segment, StatsService, change_pct, day_bounds
 from web.auth import login_widget_user
@@ -271,7 +267,7 @@ class Console:
         async with self.session_pool() as db:
             chats = self.domain.chats(db)
             for name, value in changed.items():
-                problem = await _apply(chats, group.id, name, value)
+                problem = await _apply(db, chats, group.id, name, value)
                 if problem is not None:
                     errors[name] = problem
             # All or nothing: the form comes back with what to fix.
@@ -341,8 +337,10 @@ def _form_values(group: ChatProfile) -> dict[str, str]:
     return values
 
 
-async def _apply(chats: ChatService, chat_id: int, name: str, value: str) -> str | None:
-    """Save one field through the same service as `/settings`; its problem, or None."""
+async def _apply(
+    db: AsyncSession, chats: ChatService, chat_id: int, name: str, value: str
+) -> str | None:
+    """Save one field through the same setters as `/settings`; its problem, or None."""
     section, _dot, rule = name.partition(".")
     try:
         if name == "timezone":
@@ -350,13 +348,13 @@ async def _apply(chats: ChatService, chat_id: int, name: str, value: str) -> str
         elif name == "language":
             await chats.set_language(chat_id, None if value == "auto" else value)
         elif section == "points":
-            await chats.set_points_rule(chat_id, rule, _whole(value))
+            await set_points_rule(db, chat_id, rule, _whole(value))
         elif section == "checkin":
-            await chats.set_checkin_rule(chat_id, rule, value)
+            await set_checkin_rule(db, chat_id, rule, value)
         elif name == "referral":
-            await chats.set_referral_reward(chat_id, _whole(value))
+            await set_referral_reward(db, chat_id, _whole(value))
         elif section == "cadence":
-            await chats.set_cadence(chat_id, rule, value)
+            await set_cadence(db, chat_id, rule, value)
     except UnknownTimezone:
         return _("Unknown time zone; e.g. Asia/Shanghai or Europe/London.")
     except UnknownLanguage:

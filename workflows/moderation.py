@@ -41,6 +41,7 @@ from services.guards import (
 )
 from services.moderation import FOREVER, ModerationService
 from services.moderation_messages import ModLog
+from services.moderation_settings import set_night_closed
 from services.outbox import OutboxService
 from services.receipts import first_receipt
 from views import moderation as view
@@ -547,7 +548,7 @@ class Moderator:
             evening = await self._permissions_of(bot, chat_id) if wanted else None
             async with self.background.session_pool() as session, session.begin():
                 chats = self.background.services.chats(session)
-                switched = await chats.set_night_closed(chat_id, wanted, evening)
+                switched = await set_night_closed(session, chat_id, wanted, evening)
                 if switched is None:
                     continue  # another worker switched it
                 profile = await chats.profile(chat_id)

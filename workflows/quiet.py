@@ -22,7 +22,8 @@ from infrastructure.background import Background
 from infrastructure.sender_only import sender_only_profile
 from infrastructure.transactions import commit_update_so_far
 from services.batching import GroupCommit
-from services.chats import ChatProfile, CheckinRules
+from services.chats import ChatProfile
+from services.checkin_rules import CheckinRules
 from services.outbox import Deletion, OutboxRow, OutboxService
 
 logger = logging.getLogger(__name__)

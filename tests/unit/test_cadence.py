@@ -12,7 +12,9 @@ from infrastructure.background import Background
 from infrastructure.i18n import create_i18n
 from scheduler.cadence import CadenceJobs
 from scheduler.core import Scheduler
-from services.chats import ChatService, CheckinRules
+from services.cadence_rules import set_cadence
+from services.chats import ChatService
+from services.checkin_rules import CheckinRules
 from services.checkins import CheckinService
 from services.clock import Clock, FrozenClock
 from services.digest import DigestService
@@ -57,8 +59,8 @@ async def groups(pool: async_sessionmaker[AsyncSession]) -> None:
     async with pool() as session, session.begin():
         chats = ChatService(session, Clock(), SHANGHAI)
         await chats.ensure(OTHER, "supergroup", "Tea")
-        await chats.set_cadence(OTHER, "reminder", "off")
-        await chats.set_cadence(OTHER, "digest", "21:30")
+        await set_cadence(session, OTHER, "reminder", "off")
+        await set_cadence(session, OTHER, "digest", "21:30")
 
 
 async def test_chats_sharing_a_time_share_a_job_and_each_gets_its_post_once(

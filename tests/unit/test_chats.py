@@ -9,18 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, DailyStats, LedgerEntry, Member
-from services.chats import (
-    BadSetting,
-    ChatService,
-    Faq,
-    FaqEntry,
-    UnknownLanguage,
-    UnknownTimezone,
-    Welcome,
-)
+from services.chat_settings import BadSetting
+from services.chats import ChatService, UnknownLanguage, UnknownTimezone
 from services.clock import FrozenClock
 from services.daystats import count_today
+from services.faq import Faq, FaqEntry
 from services.members import Sighting, record_sightings
+from services.referral_rules import set_referral_reward
+from services.welcome import Welcome, set_welcome_deletion
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -62,15 +58,15 @@ async def test_welcome_deletion_and_referral_reward_have_limits(session: AsyncSe
     await chats.ensure(-1, "supergroup", "Fans")
     for bad in (4, 172_801):
         with pytest.raises(BadSetting):
-            await chats.set_welcome_deletion(-1, bad)
+            await set_welcome_deletion(session, -1, bad)
     with pytest.raises(BadSetting):
-        await chats.set_referral_reward(-1, 10_001)
-    await chats.set_welcome_deletion(-1, 30)
-    await chats.set_referral_reward(-1, 50)
+        await set_referral_reward(session, -1, 10_001)
+    await set_welcome_deletion(session, -1, 30)
+    await set_referral_reward(session, -1, 50)
     profile = await chats.profile(-1)
     assert profile is not None
     assert (profile.welcome.delete_after, profile.referral_rules.reward) == (30, 50)
-    await chats.set_welcome_deletion(-1, 0)  # keep welcomes
+    await set_welcome_deletion(session, -1, 0)  # keep welcomes
     assert (await chats.profile(-1)).welcome.delete_after == 0  # type: ignore[union-attr]
 
 

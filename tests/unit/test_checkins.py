@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.chats import CheckinRules
+from services.checkin_rules import CheckinRules
 from services.checkins import (
     AlreadySignedIn,
     CheckinService,

@@ -25,10 +25,13 @@ from infrastructure.commands import COMMANDS, usage_reply
 from infrastructure.config import load_settings
 from infrastructure.i18n import create_i18n
 from models import OutboxMessage, create_engine, create_session_pool
+from services.cadence_rules import Cadence
 from services.campaigns import CampaignInputError, parse_campaign
-from services.chats import BadSetting, Cadence, CheckinRules, Faq
+from services.chat_settings import BadSetting
+from services.checkin_rules import CheckinRules
 from services.clock import is_timezone, parse_duration
 from services.draw_specs import DrawInputError, parse_draw
+from services.faq import Faq
 from services.posts import PostInputError, parse_post
 from services.stats import BadRange, parse_range
 from services.topic_specs import TopicInputError, parse_topic

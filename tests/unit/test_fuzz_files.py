@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import _audit
 from infrastructure.config import load_settings
-from services.chats import OrderRules
 from services.clock import FrozenClock
 from services.files import NotText, encoding_of
 from services.order_files import (
@@ -29,6 +28,7 @@ from services.order_files import (
     RefusedLine,
     read_orders,
 )
+from services.order_rules import OrderRules
 from services.orders import CHUNK, OrderService, Source
 from services.points import PointsService
 from services.reward_codes import MAX_CODE, CodeFile, read_codes

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import LedgerEntry, Member
-from services.chats import MessageRules
 from services.clock import FrozenClock
 from services.members import Sighting, record_sightings
+from services.message_rules import MessageRules
 from services.message_tally import MessageTally
 from services.messages import (
     RECENT,

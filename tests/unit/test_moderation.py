@@ -22,6 +22,7 @@ from services.guards import (
     parse_rule,
 )
 from services.moderation import ModerationService
+from services.moderation_settings import add_filter, delete_filter
 from services.points import PointsService, audit
 from tests.unit.conftest import GROUP
 
@@ -108,23 +109,22 @@ async def test_filters_are_added_once_and_deleted_by_number_or_word(
 ) -> None:
     clock = FrozenClock(NOW)
     async with session_pool() as session, session.begin():
-        chats = ChatService(session, clock, "Asia/Shanghai")
-        first = await chats.add_filter(GROUP, "加微信", "warn")
-        await chats.add_filter(GROUP, "代 购", "delete")
+        first = await add_filter(session, GROUP, "加微信", "warn")
+        await add_filter(session, GROUP, "代 购", "delete")
         with pytest.raises(BadRule, match="twice"):
-            await chats.add_filter(GROUP, "加 微 信", "ban")
+            await add_filter(session, GROUP, "加 微 信", "ban")
         with pytest.raises(BadRule, match="short"):
-            await chats.add_filter(GROUP, "！", "delete")
+            await add_filter(session, GROUP, "！", "delete")
         with pytest.raises(BadRule, match="action"):
-            await chats.add_filter(GROUP, "spam", "explode")
+            await add_filter(session, GROUP, "spam", "explode")
     async with session_pool() as session, session.begin():
         chats = ChatService(session, clock, "Asia/Shanghai")
         profile = await chats.profile(GROUP)
         assert profile is not None
         assert [f.word for f in profile.moderation.filters] == ["加微信", "代 购"]
-        assert (await chats.delete_filter(GROUP, str(first.id))) is not None
-        assert (await chats.delete_filter(GROUP, "代购")) is not None  # by its word, folded
-        assert await chats.delete_filter(GROUP, "9") is None
+        assert (await delete_filter(session, GROUP, str(first.id))) is not None
+        assert (await delete_filter(session, GROUP, "代购")) is not None  # by its word, folded
+        assert await delete_filter(session, GROUP, "9") is None
 
 
 async def test_warnings_reach_the_limit_once_and_unwarn_lifts_the_newest(

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from infrastructure.i18n import create_i18n
 from models import Member
 from services.bindings import BindingService
-from services.chats import OrderRules
 from services.clock import FrozenClock
 from services.exports import ExportKind, export_query
 from services.order_files import OrderLine, OrderStatus, buyer_key
+from services.order_rules import OrderRules
 from services.orders import OrderService, Source
 from services.points import PointsService
 from services.sales import order_figures

@@ -18,7 +18,7 @@ import migrations
 from models import BuyerBinding, Member, Order, OutboxMessage, Redemption, create_engine
 from services.bindings import MAX_BIND_TRIES, BindingService, BindStatus, Bound, OrderProof
 from services.campaigns import CampaignService, parse_campaign
-from services.chats import ChatService, OrderRules
+from services.chats import ChatService
 from services.clock import FrozenClock
 from services.order_files import (
     MAX_ROWS,
@@ -31,6 +31,7 @@ from services.order_files import (
     read_orders,
 )
 from services.order_messages import BindClaimed, OrderPoints, OrderRefunded
+from services.order_rules import OrderRules, set_order_rule
 from services.orders import MemberOrders, OrderService, Source, Tally
 from services.points import Award, PointsService, audit
 from services.redemptions import RedemptionService
@@ -464,7 +465,7 @@ async def test_tiers_by_spend_move_with_orders_and_refunds(
 ) -> None:
     clock = FrozenClock(NOW)
     async with session_pool() as session, session.begin():
-        await ChatService(session, clock, SHANGHAI).set_order_rule(GROUP, "tier_basis", "spend")
+        await set_order_rule(session, GROUP, "tier_basis", "spend")
         await PointsService(session, clock).change(GROUP, FAN, 5_000, reason="admin", key="big")
     async with session_pool() as session:
         member = await session.get(Member, (GROUP, FAN))

@@ -12,6 +12,7 @@ from models import LedgerEntry, Member, Referral
 from services.chats import ChatService
 from services.clock import FrozenClock
 from services.points import PointsService, audit
+from services.referral_rules import set_referral_reward
 from services.referrals import STAY, ReferralService, ReferralStatus
 from tests.unit.conftest import GROUP
 
@@ -154,7 +155,7 @@ async def test_a_chat_may_pay_nothing_or_more_for_a_referral(session_pool, chat)
     clock = FrozenClock(NOW)
     async with session_pool() as session, session.begin():
         chats = ChatService(session, clock, "Asia/Shanghai")
-        await chats.set_referral_reward(GROUP, 0)
+        await set_referral_reward(session, GROUP, 0)
         profile = await chats.profile(GROUP)
     assert profile is not None
     assert profile.referral_rules.reward == 0

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import DailyStats, LedgerEntry, Member, Referral
-from services.chats import CheckinRules, MessageRules
+from services.checkin_rules import CheckinRules
 from services.checkins import CheckinService
 from services.clock import FrozenClock
 from services.daystats import count_today
@@ -22,6 +22,7 @@ from services.draw_specs import DrawSpec
 from services.draws import DrawService
 from services.exports import ENCODING, ExportKind, write_csv
 from services.members import member_joined, member_left
+from services.message_rules import MessageRules
 from services.message_tally import MessageTally
 from services.messages import ChatMessage, fingerprint
 from services.points import Award, PointsService, audit

@@ -22,6 +22,7 @@ from services.factory import ServiceFactory
 from services.messages import fingerprint, visible_length
 from services.points import PointsService, audit
 from services.topic_replies import OpenTopic, TopicMessage, TopicReplyService, open_topics
+from services.topic_rules import set_daily_topic
 from services.topic_specs import COLORS, TopicInputError, TopicSpec, parse_topic
 from services.topics import MAX_QUEUE, TopicService
 from tests.support.telegram import recording_bot, topic_host
@@ -386,7 +387,7 @@ async def test_the_morning_post_opens_the_next_queued_topic(
     host = topic_host(background(session_pool, clock))
     bot, telegram = recording_bot()
     async with session_pool() as session, session.begin():
-        await ChatService(session, clock, "Asia/Shanghai").set_daily_topic(GROUP, True)
+        await set_daily_topic(session, GROUP, True)
         await service(session, clock).enqueue(GROUP, ALICE, parse_topic("晒单 kind=show"))
     profile = await profile_of(session_pool, clock)
     assert profile.topic_rules.daily
