@@ -1,4 +1,5 @@
-"""The daily sign-in: /checkin, the keywords (签到, 打卡, checkin), and the button on posts."""
+"""The daily sign-in: /checkin, the keywords (签到, 打卡, checkin), the button on posts, and its
+section of /settings (`/settings checkin …`)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.commands import usage_reply
 from infrastructure.filters import is_private, refuses_chatter
+from infrastructure.settings_sections import SettingsSection
 from infrastructure.transactions import commit_so_far
+from services.chat_settings import BadSetting
 from services.chats import ChatProfile
+from services.checkin_rules import CheckinRules, set_checkin_rule
 from services.checkins import (
     AlreadySignedIn,
     CheckinService,
@@ -30,6 +34,7 @@ from services.checkins import (
 from views.keyboards import CheckinButton, checkin_keyboard
 from views.numbers import number
 from views.private import sign_in_in_the_group
+from views.settings import out_of_range
 from workflows.quiet import QuietMode
 
 
@@ -214,6 +219,48 @@ def ranked(rows: list[StreakRow], detail: Callable[[int], str] | None) -> list[s
         + (f" — {detail(row.streak)}" if detail else "")
         for place, row in enumerate(rows, start=1)
     ]
+
+
+async def change_checkin_rules(message: Message, setting: list[str], session: AsyncSession) -> bool:
+    """/settings checkin <name> <value>: numbers, keywords, milestones."""
+    args = setting[1:]
+    if len(args) != 2:
+        await message.reply(usage_reply("settings", "checkin"))
+        return False
+    name, value = args[0].lower(), args[1]
+    try:
+        await set_checkin_rule(session, message.chat.id, name, value)
+    except BadSetting:
+        limits = CheckinRules.LIMITS.get(name)
+        await message.reply(
+            out_of_range(name, limits) if limits else usage_reply("settings", "checkin")
+        )
+        return False
+    reply = _("✅ Sign-in setting {name} is now {value}.").format(name=name, value=escape(value))
+    await message.reply(reply)
+    return True
+
+
+def checkin_settings(profile: ChatProfile) -> list[str]:
+    rules = profile.checkin_rules
+    return [
+        _(
+            "Sign-in: {base} points, +1 a day up to +{cap}, milestones {milestones}; "
+            "words: {keywords}; make-up {cost} points, {days} days back, {limit} a month"
+        ).format(
+            base=rules.base,
+            cap=rules.streak_cap,
+            milestones=", ".join(f"{d}:{b}" for d, b in rules.milestones),
+            keywords=escape(", ".join(rules.keywords)),
+            cost=rules.makeup_cost,
+            days=rules.makeup_days,
+            limit=rules.makeup_per_month,
+        ),
+        _("Quiet sign-ins (messages deleted after a minute): {quiet}").format(quiet=rules.quiet),
+    ]
+
+
+SETTINGS_SECTION = SettingsSection(("checkin",), change_checkin_rules, checkin_settings)
 
 
 def create_router() -> Router:

@@ -1,5 +1,6 @@
 """Orders: an admin imports the shop's export (/orders import) or records one (/order); a
-member binds their shop nickname (/bind) so their orders earn points."""
+member binds their shop nickname (/bind) so their orders earn points; what orders pay and how
+tiers are reached is their section of /settings (`points purchase`, `orders`, `tiers`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Document, Message, User
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.refusal import admins_only, not_seen_here
@@ -19,7 +21,10 @@ from infrastructure.commands import problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.i18n import language_of
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.settings_sections import SettingsSection
+from infrastructure.transactions import after_commit
 from services.bindings import MAX_BIND_TRIES, BindingService, BindStatus, Bound, OrderProof
+from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService
 from services.clock import local_day
 from services.members import find_member
@@ -31,8 +36,10 @@ from services.order_files import (
     OrderStatus,
     amount_in_fen,
 )
+from services.order_rules import OrderRules, set_order_rule
 from services.orders import OrderService, Source
-from views.numbers import yuan
+from services.tiers import TierService
+from views.numbers import number, yuan
 from views.orders import (
     bind_privately,
     bind_prompt,
@@ -43,6 +50,7 @@ from views.orders import (
     recorded_text,
     too_many_tries_text,
 )
+from views.settings import out_of_range
 from workflows.orders import OrderDesk
 
 AMOUNT = r"[¥￥]?[\d,]+(?:\.\d{1,2})?"  # read exactly by `amount_in_fen`
@@ -325,6 +333,77 @@ def create_file_router() -> Router:
     router = Router(name="order-files")
     router.message.register(import_reply, answers_an_import, IsAdmin())
     return router
+
+
+async def change_order_rules(
+    message: Message, setting: list[str], session: AsyncSession, tiers: TierService
+) -> bool:
+    """/settings points purchase <n> · orders return_days <n> · tiers basis points|spend"""
+    section = setting[0].lower()
+    if len(setting) != 3:
+        await message.reply(usage_reply("settings", section))
+        return False
+    name, raw = setting[1].lower(), setting[2].lower()
+    wanted = {"points": "purchase", "orders": "return_days", "tiers": "basis"}[section]
+    if name != wanted or (name != "basis" and not (raw.isascii() and raw.isdigit())):
+        await message.reply(usage_reply("settings", section))
+        return False
+    try:
+        if name == "basis":
+            await set_order_rule(session, message.chat.id, "tier_basis", raw)
+        else:
+            await set_order_rule(session, message.chat.id, name, int(raw))
+    except BadSetting:
+        if name == "basis":
+            await message.reply(usage_reply("settings", section))
+        else:
+            await message.reply(out_of_range(name, OrderRules.LIMITS[name]))
+        return False
+    after_commit(session, lambda: tiers.forget(message.chat.id))  # the ladder cache keeps the basis
+    if name == "basis":
+        moved = await tiers.rerank(message.chat.id, raw)
+        reply = (
+            _("✅ Tiers now go by what members paid in the shop (thresholds in yuan).")
+            if raw == "spend"
+            else _("✅ Tiers now go by lifetime points.")
+        )
+        reply += " " + ngettext(
+            "{n} member changed tier.", "{n} members changed tier.", moved
+        ).format(n=number(moved))
+    elif name == "purchase":
+        reply = ngettext(
+            "✅ Orders now earn {points} point per yuan paid.",
+            "✅ Orders now earn {points} points per yuan paid.",
+            int(raw),
+        ).format(points=number(int(raw)))
+    else:
+        reply = ngettext(
+            "✅ Purchase points now count {days} day after payment.",
+            "✅ Purchase points now count {days} days after payment.",
+            int(raw),
+        ).format(days=int(raw))
+    await message.reply(reply)
+    return True
+
+
+def order_settings(profile: ChatProfile) -> list[str]:
+    rules = profile.order_rules
+    return [
+        ngettext(
+            "Orders: {points} point per yuan, counted {days} days after payment; tiers by {basis}",
+            "Orders: {points} points per yuan, counted {days} days after payment; tiers by {basis}",
+            rules.purchase,
+        ).format(
+            points=number(rules.purchase),
+            days=rules.return_days,
+            basis=_("spend (yuan)") if rules.tier_basis == "spend" else _("lifetime points"),
+        )
+    ]
+
+
+SETTINGS_SECTION = SettingsSection(
+    ("orders", "tiers", "points purchase"), change_order_rules, order_settings
+)
 
 
 def create_router() -> Router:

@@ -1,4 +1,5 @@
-"""/points: anyone sees their balance and history; admins add or deduct points with a reason."""
+"""/points: anyone sees their balance and history; admins add or deduct points with a reason,
+and set what messages earn (`/settings points …`, a section of /settings)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.refusal import admins_only, not_seen_here
 from infrastructure.commands import problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
+from infrastructure.settings_sections import SettingsSection
+from services.chat_settings import BadSetting
 from services.chats import ChatProfile
 from services.members import find_member
+from services.message_rules import MessageRules, set_points_rule
 from services.points import MAX_CHANGE, NotEnoughPoints, PointsService
 from views.member_card import history_text
 from views.numbers import number, signed
+from views.settings import out_of_range
 
 ADJUST = re.compile(
     r"^(?:(?P<target>@\w{3,32}|\d{3,20})\s+)?(?P<amount>[+-]\d{1,12})\s+(?P<reason>\S.{0,99})$"
@@ -167,6 +172,39 @@ async def render_balance(points: PointsService, chat_id: int, user_id: int) -> s
         "Your balance: {points} points (lifetime {lifetime}).",
         balance.points,
     ).format(points=number(balance.points), lifetime=number(balance.lifetime_points))
+
+
+async def change_message_points(
+    message: Message, setting: list[str], session: AsyncSession
+) -> bool:
+    """/settings points message|cooldown|daily_cap <number>"""
+    args = setting[1:]
+    if len(args) != 2 or args[0].lower() not in MessageRules.LIMITS or not args[1].isdigit():
+        await message.reply(usage_reply("settings", "points"))
+        return False
+    name, value = args[0].lower(), int(args[1])
+    try:
+        await set_points_rule(session, message.chat.id, name, value)
+    except BadSetting:
+        await message.reply(out_of_range(name, MessageRules.LIMITS[name]))
+        return False
+    await message.reply(
+        _("✅ Points setting {name} is now {value}.").format(name=name, value=value)
+    )
+    return True
+
+
+def message_points_settings(profile: ChatProfile) -> list[str]:
+    rules = profile.message_rules
+    return [
+        _(
+            "Message points: {points} per message, at most one every {cooldown} s, "
+            "up to {cap} a day"
+        ).format(points=rules.points, cooldown=rules.cooldown, cap=rules.daily_cap)
+    ]
+
+
+SETTINGS_SECTION = SettingsSection(("points",), change_message_points, message_points_settings)
 
 
 def create_router() -> Router:

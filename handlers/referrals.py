@@ -1,4 +1,5 @@
-"""Referrals: /invite gives a member their own invite link, /invite top ranks the inviters.
+"""Referrals: /invite gives a member their own invite link, /invite top ranks the inviters;
+`/settings referral <points>` sets what a friend who stays earns them.
 
 Joins and leaves through those links are seen in `handlers/lifecycle.py`; rewards are paid by
 `workflows/referrals.py` once the friend has stayed a day and talked.
@@ -14,12 +15,17 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, User
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.commands import usage_reply
+from infrastructure.settings_sections import SettingsSection
+from services.chat_settings import BadSetting
 from services.chats import ChatProfile
+from services.referral_rules import ReferralRules, set_referral_reward
 from services.referrals import ReferralService
 from views.numbers import MEDALS, number
 from views.rights import INVITE
+from views.settings import out_of_range
 from workflows.rights import RightsNotices
 
 LINK_NAME_LENGTH = 32  # Telegram's limit for an invite link's name
@@ -85,6 +91,43 @@ async def render_top(referrals: ReferralService, profile: ChatProfile, user: Use
         ),
     ]
     return "\n".join(lines)
+
+
+async def change_referral_reward(
+    message: Message, setting: list[str], session: AsyncSession
+) -> bool:
+    """/settings referral <points>"""
+    args = setting[1:]
+    if len(args) != 1 or not args[0].isdigit():
+        await message.reply(usage_reply("settings", "referral"))
+        return False
+    try:
+        await set_referral_reward(session, message.chat.id, int(args[0]))
+    except BadSetting:
+        await message.reply(out_of_range("referral", ReferralRules.LIMITS))
+        return False
+    await message.reply(
+        ngettext(
+            "✅ A friend who joins through a member's link now earns them {points} point.",
+            "✅ A friend who joins through a member's link now earns them {points} points.",
+            int(args[0]),
+        ).format(points=number(int(args[0])))
+    )
+    return True
+
+
+def referral_settings(profile: ChatProfile) -> list[str]:
+    reward = profile.referral_rules.reward
+    return [
+        ngettext(
+            "Referral reward: {points} point per friend who stays a day and talks",
+            "Referral reward: {points} points per friend who stays a day and talks",
+            reward,
+        ).format(points=number(reward))
+    ]
+
+
+SETTINGS_SECTION = SettingsSection(("referral",), change_referral_reward, referral_settings)
 
 
 def create_router() -> Router:

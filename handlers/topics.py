@@ -1,5 +1,5 @@
 """Topic threads: admins open (`/topic new`), close and queue them; members list the open ones
-and react to show-off photos.
+and react to show-off photos; `/settings daily_topic` lets the morning post open the next one.
 
 Replies are rewarded by `bot/middlewares/counting.py`; topics close on time from
 `scheduler/topics.py`, and the morning post opens the daily one.
@@ -14,15 +14,18 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Chat, Message, MessageReactionUpdated, ReplyParameters
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.refusal import admins_only
 from infrastructure.commands import usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.settings_sections import SettingsSection
 from models import Topic
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
 from services.topic_replies import TopicReplyService
+from services.topic_rules import set_daily_topic
 from services.topic_specs import TopicInputError, parse_topic
 from services.topics import TopicService
 from views.topics import linked_title, topic_link
@@ -271,6 +274,29 @@ def topic_problem(reason: str) -> str:
         ),
     }
     return problems.get(reason) or usage_reply("topic")
+
+
+async def change_daily_topic(message: Message, setting: list[str], session: AsyncSession) -> bool:
+    """/settings daily_topic on|off"""
+    if len(setting) != 2 or setting[1].lower() not in ("on", "off"):
+        await message.reply(usage_reply("settings", "daily_topic"))
+        return False
+    daily = setting[1].lower() == "on"
+    await set_daily_topic(session, message.chat.id, daily)
+    await message.reply(
+        _("✅ The morning post now opens the next queued topic (see /topic queue).")
+        if daily
+        else _("✅ The morning post no longer opens a topic.")
+    )
+    return True
+
+
+def daily_topic_settings(profile: ChatProfile) -> list[str]:
+    daily = _("on") if profile.topic_rules.daily else _("off")
+    return [_("Daily topic from the queue: {daily}").format(daily=daily)]
+
+
+SETTINGS_SECTION = SettingsSection(("daily_topic",), change_daily_topic, daily_topic_settings)
 
 
 def create_router() -> Router:

@@ -1,0 +1,41 @@
+"""The moderation section of `/settings`: `/settings moderation` shows it, `/settings verify|
+flood|links|warns|log_channel|night …` change it. Moderation's commands are
+`handlers/moderation.py`; the word filters (`/filter`) are written beside these settings."""
+
+from __future__ import annotations
+
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from infrastructure.commands import usage_reply
+from infrastructure.settings_sections import SettingsSection
+from services.chats import ChatProfile
+from services.guards import MODERATION_SECTIONS, BadRule, parse_rule
+from services.moderation_settings import set_moderation
+from views.moderation import moderation_settings
+
+
+async def change_moderation(
+    message: Message, setting: list[str], session: AsyncSession, chat_profile: ChatProfile
+) -> bool:
+    """/settings moderation · verify|flood|links|warns|log_channel|night …"""
+    section = setting[0].lower()
+    if section == "moderation":
+        if setting == ["moderation"]:
+            await message.reply("\n".join(moderation_settings(chat_profile.moderation)))
+        else:
+            await message.reply(usage_reply("settings", setting[0]))
+        return False
+    try:
+        values = parse_rule(section, setting[1:])
+    except BadRule:
+        await message.reply(usage_reply("settings", section))
+        return False
+    await set_moderation(session, message.chat.id, values)
+    await message.reply(_("✅ Saved. /settings moderation shows every moderation setting."))
+    return True
+
+
+# No lines in `/settings`: `/settings moderation` shows them.
+SETTINGS_SECTION = SettingsSection((*MODERATION_SECTIONS, "moderation"), change_moderation)
