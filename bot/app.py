@@ -33,6 +33,7 @@ from infrastructure.middlewares import (
     CommandThrottleMiddleware,
     CommitBeforeCalling,
     DbSessionMiddleware,
+    HandlerServicesMiddleware,
     TrackingMiddleware,
 )
 from infrastructure.pacing import Pacer, PacingMiddleware, SendPacer
@@ -212,6 +213,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
     dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally, moderator))
+    HandlerServicesMiddleware().register(dispatcher)  # each handler's services, built for it
     dispatcher.include_routers(*feature_routers())
     errors.register(dispatcher)
 

@@ -10,6 +10,7 @@ from aiogram import BaseMiddleware
 from aiogram.enums import ContentType
 from aiogram.types import Message, TelegramObject
 
+from infrastructure.middlewares.services import UPDATE_SERVICES
 from infrastructure.transactions import commit_so_far
 from services.chats import ChatProfile
 from services.message_tally import MessageTally
@@ -54,9 +55,7 @@ class MessageCountingMiddleware(BaseMiddleware):
             and isinstance(event, Message)
             and profile is not None
             and profile.is_group
-            and await self.moderator.guard(
-                data["bot"], event, profile, data["moderation"], data["session"]
-            )
+            and await self.moderator.guard(data["bot"], event, profile, data[UPDATE_SERVICES])
         ):
             return None
         result = await handler(event, data)
@@ -66,7 +65,7 @@ class MessageCountingMiddleware(BaseMiddleware):
         if message is None:
             return result
         if profile.open_topics:  # most chats, most of the time: no query
-            await record_in_topic(event, message, profile, data["topic_replies"])
+            await record_in_topic(event, message, profile, data[UPDATE_SERVICES].topic_replies)
         await commit_so_far(data["session"])  # on SQLite an open write would block the batch
         await self.tally.record(message)  # a tier reached is congratulated through the outbox
         return result

@@ -24,6 +24,7 @@ from infrastructure.commands import problem_reply, usage_reply
 from infrastructure.directory import ChatDirectory
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.middlewares.services import UPDATE_SERVICES
 from infrastructure.transactions import forget_after_commit
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock, parse_duration
@@ -124,7 +125,7 @@ async def gather(
     if isinstance(message, Message) and "command" in data:
         data["desk"] = Desk(
             message, data["command"], data["bot"], data["session"], data["admin_cache"],
-            data["moderator"], data["moderation"], data["chat_profile"],
+            data["moderator"], data[UPDATE_SERVICES].moderation, data["chat_profile"],
         )  # fmt: skip
     return await handler(message, data)
 

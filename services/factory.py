@@ -1,10 +1,12 @@
 """The one place that builds the domain services on a session: with the same clock, default
-time zone and tier-ladder cache for an update (the tracking middleware hands them to the
-handlers) as for work outside one (`bot/background.py`: the outbox sender, jobs, keepers)."""
+time zone and tier-ladder cache for an update (`UpdateServices`: what the handler about to run
+asks for) as for work outside one (`infrastructure/background.py`: the outbox sender, jobs)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -113,27 +115,97 @@ class ServiceFactory:
             self.campaigns(session), self.shop(session, points), self.orders(session, points),
         )  # fmt: skip
 
-    def for_update(self, session: AsyncSession) -> dict[str, object]:
-        """What a handler may ask for by name, sharing one PointsService."""
-        points = self.points(session)
-        orders = self.orders(session, points)
-        return {
-            "chats": self.chats(session),
-            "points": points,
-            "checkins": self.checkins(session, points),
-            "draws": self.draws(session, points),
-            "referrals": self.referrals(session, points),
-            "posts": self.posts(session),
-            "campaigns": self.campaigns(session),
-            "tiers": self.tiers(session),
-            "topics": self.topics(session, points),
-            "topic_replies": self.topic_replies(session, points),
-            "shop": self.shop(session, points),
-            "redemptions": self.redemptions(session, points),
-            "fulfilment": self.fulfilment(session),
-            "orders": orders,
-            "bindings": self.bindings(session, orders),
-            "pushes": self.pushes(session),
-            "moderation": self.moderation(session, points),
-            "member_cards": self.member_cards(session, points),
-        }
+    def for_update(self, session: AsyncSession) -> UpdateServices:
+        return UpdateServices(self, session)
+
+
+class UpdateServices:
+    """One update's services, each built the first time it is asked for: most updates reach a
+    handler that takes one or two of them, or none. Those built share one PointsService (and
+    one OrderService), so what one writes the others see within the update."""
+
+    def __init__(self, factory: ServiceFactory, session: AsyncSession) -> None:
+        self.factory = factory
+        self.session = session
+
+    def named(self, names: Iterable[str]) -> dict[str, object]:
+        """The services among `names` (a handler's parameters), by name."""
+        return {name: getattr(self, name) for name in names if name in SERVICE_NAMES}
+
+    @cached_property
+    def chats(self) -> ChatService:
+        return self.factory.chats(self.session)
+
+    @cached_property
+    def points(self) -> PointsService:
+        return self.factory.points(self.session)
+
+    @cached_property
+    def checkins(self) -> CheckinService:
+        return self.factory.checkins(self.session, self.points)
+
+    @cached_property
+    def draws(self) -> DrawService:
+        return self.factory.draws(self.session, self.points)
+
+    @cached_property
+    def referrals(self) -> ReferralService:
+        return self.factory.referrals(self.session, self.points)
+
+    @cached_property
+    def posts(self) -> PostService:
+        return self.factory.posts(self.session)
+
+    @cached_property
+    def campaigns(self) -> CampaignService:
+        return self.factory.campaigns(self.session)
+
+    @cached_property
+    def tiers(self) -> TierService:
+        return self.factory.tiers(self.session)
+
+    @cached_property
+    def topics(self) -> TopicService:
+        return self.factory.topics(self.session, self.points)
+
+    @cached_property
+    def topic_replies(self) -> TopicReplyService:
+        return self.factory.topic_replies(self.session, self.points)
+
+    @cached_property
+    def shop(self) -> ShopService:
+        return self.factory.shop(self.session, self.points)
+
+    @cached_property
+    def redemptions(self) -> RedemptionService:
+        return self.factory.redemptions(self.session, self.points)
+
+    @cached_property
+    def fulfilment(self) -> FulfilmentService:
+        return self.factory.fulfilment(self.session)
+
+    @cached_property
+    def orders(self) -> OrderService:
+        return self.factory.orders(self.session, self.points)
+
+    @cached_property
+    def bindings(self) -> BindingService:
+        return self.factory.bindings(self.session, self.orders)
+
+    @cached_property
+    def pushes(self) -> PushService:
+        return self.factory.pushes(self.session)
+
+    @cached_property
+    def moderation(self) -> ModerationService:
+        return self.factory.moderation(self.session, self.points)
+
+    @cached_property
+    def member_cards(self) -> MemberCardService:
+        return self.factory.member_cards(self.session, self.points)
+
+
+# What a handler may take by name: every service above.
+SERVICE_NAMES = frozenset(
+    name for name, member in vars(UpdateServices).items() if isinstance(member, cached_property)
+)

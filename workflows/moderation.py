@@ -30,6 +30,7 @@ from infrastructure.transactions import commit_so_far
 from models import Chat as ChatRow
 from models import Member, Verification
 from services.chats import ChatProfile
+from services.factory import UpdateServices
 from services.guards import (
     LIMIT_MUTE,
     NEWCOMER_HOURS,
@@ -122,11 +123,11 @@ class Moderator:
         bot: Bot,
         message: Message,
         profile: ChatProfile,
-        moderation: ModerationService,
-        session: AsyncSession,
+        services: UpdateServices,
     ) -> bool:
         """True when the message was spam and is dealt with (it is neither handled nor
-        counted). The cheap checks come first; the admin check only once one matched."""
+        counted). The cheap checks come first; the admin check only once one matched (and the
+        moderation service is built only then)."""
         user = message.from_user
         suspicion = self.suspicion(message, profile)
         if user is None or suspicion is None:
@@ -135,9 +136,10 @@ class Moderator:
         rules = profile.moderation
         if await self.admin_cache.is_admin(bot, message.chat, user, message):
             return False
+        session = services.session
         if not (matched or flooding) and not await self.is_newcomer(session, profile.id, user.id):
             return False  # a link from a member who is past their first day and messages
-        clock = self.background.clock
+        moderation, clock = services.moderation, self.background.clock
         if not await first_receipt(session, clock, profile.id, message.message_id, "guard"):
             return True  # delivered again: dealt with already, never warned twice
         if matched is not None:

@@ -1,4 +1,5 @@
 from infrastructure.middlewares.database import CommitBeforeCalling, DbSessionMiddleware
+from infrastructure.middlewares.services import HandlerServicesMiddleware
 from infrastructure.middlewares.throttle import CommandThrottleMiddleware
 from infrastructure.middlewares.tracking import TrackingMiddleware
 
@@ -6,5 +7,6 @@ __all__ = [
     "CommandThrottleMiddleware",
     "CommitBeforeCalling",
     "DbSessionMiddleware",
+    "HandlerServicesMiddleware",
     "TrackingMiddleware",
 ]

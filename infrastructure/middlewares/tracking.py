@@ -1,4 +1,5 @@
-"""Knows the chat and the member behind each update, writing only what changed."""
+"""Knows the chat and the member behind each update, writing only what changed, and starts
+the update's services (`UPDATE_SERVICES`: each built when first asked for)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 
 from infrastructure.directory import ChatDirectory
+from infrastructure.middlewares.services import UPDATE_SERVICES
 from infrastructure.transactions import after_commit
-from services.chats import ChatService
 from services.clock import Clock
 from services.factory import ServiceFactory
 from services.members import Sighting, record_sightings
@@ -30,17 +31,15 @@ class TrackingMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         session = data["session"]
-        domain = self.services.for_update(session)
-        data.update(domain)
-        chats = domain["chats"]
-        assert isinstance(chats, ChatService)
+        services = data[UPDATE_SERVICES] = self.services.for_update(session)
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if chat is not None:
             profile = self.directory.profile(chat.id)
             if profile is None:
                 generation = self.directory.generation(chat.id)
-                profile = await chats.ensure(chat.id, chat.type, chat.title or chat.full_name)
+                title = chat.title or chat.full_name
+                profile = await services.chats.ensure(chat.id, chat.type, title)
                 after_commit(session, partial(self.directory.remember, profile, generation))
             data["chat_profile"] = profile
             if user is not None and self._is_member(chat, user):

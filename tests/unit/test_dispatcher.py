@@ -15,6 +15,9 @@ from bot.app import Services, create_dispatcher
 from infrastructure.config import load_settings
 from models import Chat, Checkin, Member, create_engine, create_session_pool
 from services.chats import ChatService
+from services.checkins import CheckinService
+from services.draws import DrawService
+from services.factory import SERVICE_NAMES, UpdateServices
 from tests.support.telegram import (
     TOKEN,
     RecordingSession,
@@ -111,6 +114,28 @@ async def test_a_successful_update_commits_chat_and_member(app) -> None:
     assert member is not None
     assert member.display_name == "Alice"
     assert member.last_seen_at is not None
+
+
+async def test_a_handler_gets_only_the_services_it_declares_sharing_one_ledger(app) -> None:
+    dispatcher, _services = app
+    handed: list[tuple[CheckinService, DrawService, UpdateServices]] = []
+    probe = Router(name="probe")
+
+    @probe.message(Command("probe"))
+    async def take_two(
+        message: Message, checkins: CheckinService, draws: DrawService,
+        update_services: UpdateServices,
+    ) -> None:  # fmt: skip
+        handed.append((checkins, draws, update_services))
+
+    dispatcher.include_router(probe)
+    bot, _telegram = recording_bot()
+    await dispatcher.feed_update(bot, message_update(group(), person(1, "en"), "/probe"))
+    [(checkins, draws, update_services)] = handed
+    assert checkins.points is draws.points  # one ledger for the update
+    built = set(vars(update_services)) & SERVICE_NAMES
+    assert built <= {"checkins", "draws", "points", "chats", "moderation", "topics"}
+    assert not built & {"shop", "orders", "bindings", "pushes", "posts", "campaigns"}
 
 
 @pytest.mark.parametrize(
