@@ -42,6 +42,7 @@ from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle
 from models import create_engine, create_session_pool
 from scheduler.cadence import CadenceJobs
 from scheduler.campaigns import CampaignJobs
+from scheduler.checks import BackgroundChecks
 from scheduler.core import JobSource, Scheduler
 from scheduler.draws import DrawJobs
 from scheduler.lock import SchedulerLock
@@ -62,12 +63,15 @@ from services.welcome_messages import WELCOME_BURST_SECONDS, Welcome
 from views.charts import warm_up as warm_up_charts
 from views.miniapp import mini_app_menu_button
 from workflows.moderation import Moderator
+from workflows.night_mode import NightMode
 from workflows.orders import OrderDesk
 from workflows.outbox import OutboxSender
 from workflows.quiet import QuietMode, SenderOnlyCleanup
-from workflows.referrals import ReferralKeeper
+from workflows.referrals import ReferralPayouts
 from workflows.rights import RightsNotices
+from workflows.spam_guard import SpamGuard
 from workflows.topics import TopicHost
+from workflows.verification import JoinVerification
 
 logger = logging.getLogger(__name__)
 
@@ -171,9 +175,21 @@ def create_dispatcher(services: Services) -> Dispatcher:
         topics=topic_host,
         web_url=settings.web_url,
     )
+    quiet = QuietMode(settings.quiet_delete_seconds, background)
+    order_desk = OrderDesk(background, wake=outbox.wake)
+    admin_cache = AdminCache(settings.owner_ids, redis=services.redis)
+    moderator = Moderator(background, notices, admin_cache)
+    spam_guard = SpamGuard(moderator, quiet)
+    verification = JoinVerification(moderator)
+    night_mode = NightMode(moderator)
+    checks = BackgroundChecks(
+        settings.background_check_seconds, order_desk, ReferralPayouts(background), verification,
+        night_mode,
+    )  # fmt: skip
     post_jobs = PostJobs(background, settings.post_grace_seconds, queued=outbox.wake)
-    # Draws end wherever the lock is held; SCHEDULER_ENABLED=false leaves out what it posts.
-    sources: list[JobSource] = [DrawJobs(background)]
+    # Draws end and the background checks run wherever the lock is held; SCHEDULER_ENABLED=false
+    # leaves out what it posts.
+    sources: list[JobSource] = [DrawJobs(background), checks]
     if settings.scheduler_enabled:
         sources += [
             post_jobs,
@@ -184,11 +200,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
         ]
     scheduler = Scheduler(services.clock, sources)
     scheduler_lock = SchedulerLock(services.engine)
-    quiet = QuietMode(settings.quiet_delete_seconds, background)
-    referral_keeper = ReferralKeeper(background)
-    order_desk = OrderDesk(background, wake=outbox.wake)
-    admin_cache = AdminCache(settings.owner_ids, redis=services.redis)
-    moderator = Moderator(background, notices, admin_cache, quiet)
     dispatcher = FanbotDispatcher(
         storage=storage,
         settings=settings,
@@ -206,13 +217,15 @@ def create_dispatcher(services: Services) -> Dispatcher:
         topic_host=topic_host,
         quiet=quiet,
         moderator=moderator,
+        spam_guard=spam_guard,
+        verification=verification,
     )
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
     dispatcher.update.outer_middleware(TrackingMiddleware(services.directory, domain))
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
-    dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally, moderator))
+    dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally, spam_guard))
     HandlerServicesMiddleware().register(dispatcher)  # each handler's services, built for it
     dispatcher.include_routers(*feature_routers())
     errors.register(dispatcher)
@@ -234,9 +247,6 @@ def create_dispatcher(services: Services) -> Dispatcher:
             logger.warning("WEB_URL is not https: no Mini App button (Telegram needs https)")
         # Built with the dispatcher's quiet mode, so added here rather than in create_bot.
         bot.session.middleware(SenderOnlyCleanup(quiet))
-        tasks.add(asyncio.create_task(referral_keeper.run(bot)))
-        tasks.add(asyncio.create_task(order_desk.run()))  # pays purchase points when due
-        tasks.add(asyncio.create_task(moderator.run(bot)))  # the unverified, the nights
         tasks.add(asyncio.create_task(warm_up_charts()))  # the first /stats answers at once
         tasks.add(asyncio.create_task(run_lock_holders_work(bot)))
 

@@ -22,7 +22,7 @@ from services.messages import (
     visible_length,
 )
 from services.topic_replies import TopicMessage, TopicReplyService
-from workflows.moderation import Moderator
+from workflows.spam_guard import SpamGuard
 
 # What a member writes, as opposed to service messages (joins, pins, title changes...).
 CONTENT = frozenset(
@@ -39,9 +39,9 @@ class MessageCountingMiddleware(BaseMiddleware):
     """The moderation guards first (spam is neither handled nor counted), then the handlers,
     then the count."""
 
-    def __init__(self, tally: MessageTally, moderator: Moderator | None = None) -> None:
+    def __init__(self, tally: MessageTally, spam_guard: SpamGuard | None = None) -> None:
         self.tally = tally
-        self.moderator = moderator
+        self.spam_guard = spam_guard
 
     async def __call__(
         self,
@@ -51,11 +51,11 @@ class MessageCountingMiddleware(BaseMiddleware):
     ) -> Any:
         profile: ChatProfile | None = data.get("chat_profile")
         if (
-            self.moderator is not None
+            self.spam_guard is not None
             and isinstance(event, Message)
             and profile is not None
             and profile.is_group
-            and await self.moderator.guard(data["bot"], event, profile, data[UPDATE_SERVICES])
+            and await self.spam_guard.guard(data["bot"], event, profile, data[UPDATE_SERVICES])
         ):
             return None
         result = await handler(event, data)

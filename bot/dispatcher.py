@@ -31,17 +31,17 @@ from infrastructure.filters import REFUSING_CHATTER, addressed
 from services.chats import ChatProfile
 from services.message_tally import MessageTally
 from services.messages import ChatMessage
-from workflows.moderation import Moderator
+from workflows.spam_guard import SpamGuard
 
 GROUPS = ("group", "supergroup")
 
 
 class FanbotDispatcher(Dispatcher):
     def __init__(
-        self, *, directory: ChatDirectory, tally: MessageTally, moderator: Moderator, **data: Any
+        self, *, directory: ChatDirectory, tally: MessageTally, spam_guard: SpamGuard, **data: Any
     ) -> None:
-        super().__init__(directory=directory, tally=tally, moderator=moderator, **data)
-        self.directory, self.tally, self.moderator = directory, tally, moderator
+        super().__init__(directory=directory, tally=tally, spam_guard=spam_guard, **data)
+        self.directory, self.tally, self.spam_guard = directory, tally, spam_guard
         self._lane_open: bool | None = None  # decided at the first update, routers included
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
@@ -69,7 +69,7 @@ class FanbotDispatcher(Dispatcher):
             return None
         if self.directory.needs_sighting(profile.id, user.id) or not is_plain(message, profile):
             return None
-        if self.moderator.suspicion(message, profile) is not None:
+        if self.spam_guard.suspicion(message, profile) is not None:
             return None  # the guard decides, on aiogram's path (asking again is safe)
         return counted_message(message, profile)
 

@@ -22,8 +22,8 @@ from services.moderation import ModerationService
 from services.outbox import OutboxService
 from services.referrals import ReferralService
 from services.welcome_messages import Welcome
-from workflows.moderation import Moderator
 from workflows.rights import RightsNotices
+from workflows.verification import JoinVerification
 
 ADMIN_STATUSES = ("administrator", "creator")
 REPEAT_WINDOW = 300  # seconds: a member who comes back this soon is not welcomed again
@@ -108,7 +108,7 @@ async def member_joined(
     session: AsyncSession,
     clock: Clock,
     bot: Bot,
-    moderator: Moderator,
+    verification: JoinVerification,
     moderation: ModerationService,
 ) -> None:
     """A person joined (or came back): count the join, verify them if the group asks it,
@@ -128,7 +128,7 @@ async def member_joined(
         event.from_user.id != user.id
         and await admin_cache.is_admin(bot, event.chat, event.from_user, None)
     )
-    asked = not let_in and await moderator.verify_join(bot, moderation, chat_profile, user)
+    asked = not let_in and await verification.verify_join(bot, moderation, chat_profile, user)
     if counted and not asked:
         await welcome(session, clock, chat_profile, user, now, verified=True)
     if event.invite_link is not None:

@@ -1,6 +1,7 @@
 """Moderation commands (admins, as a reply or naming the member): /warn, /warns, /unwarn, /mute,
 /unmute, /ban, /unban, /kick, /modlog, /filter, /filters, /link, /unlink; the newcomers'
-verification buttons and join requests. The work is `workflows/moderation.py`'s."""
+verification buttons and join requests. The work is `workflows/moderation.py`'s (the actions)
+and `workflows/verification.py`'s."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from services.moderation import ModerationService
 from services.moderation_settings import add_filter, delete_filter
 from views import moderation as view
 from workflows.moderation import Moderator
+from workflows.verification import JoinVerification
 
 MUTE_RANGE = (timedelta(minutes=1), timedelta(days=366))
 
@@ -368,7 +370,7 @@ async def verify_pressed(
     query: CallbackQuery,
     callback_data: view.VerifyButton,
     bot: Bot,
-    moderator: Moderator,
+    verification: JoinVerification,
     moderation: ModerationService,
     chats: ChatService,
     session: AsyncSession,
@@ -382,7 +384,7 @@ async def verify_pressed(
     if profile is None:
         await query.answer(view.expired_toast())
         return
-    toast, passed = await moderator.answered(
+    toast, passed = await verification.answered(
         bot, moderation, profile, query.from_user, callback_data.answer
     )
     if passed is not None and passed.kind == "join":
@@ -394,6 +396,7 @@ async def join_requested(
     request: ChatJoinRequest,
     bot: Bot,
     moderator: Moderator,
+    verification: JoinVerification,
     moderation: ModerationService,
     chat_profile: ChatProfile,
 ) -> None:
@@ -401,7 +404,7 @@ async def join_requested(
     if chat_profile.moderation.verify == "off":
         return  # the admins approve requests themselves
     try:
-        await moderator.verify_request(
+        await verification.verify_request(
             bot, moderation, chat_profile, request.from_user, request.user_chat_id
         )
     except TelegramAPIError as error:  # the request was answered meanwhile

@@ -1,6 +1,6 @@
 """What work outside an update needs: its own sessions, the catalogues, and the domain services
 (`services/factory.py`, with the clock and the default time zone). The outbox sender, the
-referral keeper, the rights notices and the scheduler's job sources share one."""
+background checks, the rights notices and the scheduler's job sources share one."""
 
 from __future__ import annotations
 

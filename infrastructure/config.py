@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     web_url: str | None = None
     web_port: int = Field(default=8081, ge=1, le=65535)
     scheduler_enabled: bool = True
+    # How often the bot looks for what is due on its own (purchase points, referrals, the
+    # unverified, nights): each look is a small query, and it acts at most this late.
+    background_check_seconds: float = Field(default=5, gt=0, le=3600)
     # A scheduled post missed while the bot was down is still sent if at most this late.
     post_grace_seconds: float = Field(default=600, ge=0, le=86_400)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -44,6 +44,18 @@ class Jobs:
             misfire_grace_time=max(1, int(grace.total_seconds())),
         )  # fmt: skip
 
+    def every(
+        self, job_id: str, seconds: float, work: Callable[..., Awaitable[object]], *args: Any
+    ) -> None:
+        """A check repeated every `seconds`, the first now. Planned again at each rebuild, the
+        job is kept as it is: replacing it would put its next run off by the interval again."""
+        self.planned.add(job_id)
+        if self.scheduler.get_job(job_id) is None:
+            self.scheduler.add_job(
+                work, "interval", seconds=seconds, args=list(args), id=job_id,
+                next_run_time=datetime.now(UTC), coalesce=True, misfire_grace_time=None,
+            )  # fmt: skip
+
 
 class JobSource(Protocol):
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:

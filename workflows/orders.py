@@ -1,7 +1,7 @@
 """Orders that arrive outside one small update: an imported export (a transaction per chunk of
 `CHUNK` orders, so a 100,000-row file never holds the database's write lock for long), a signed
-order posted to `/shop/orders`, and the keeper that pays purchase points when their return window
-closes (every `CHECK_EVERY` seconds, in whichever worker: the ledger's key pays each once, and a
+order posted to `/shop/orders`, and paying purchase points when their return window closes
+(`confirm_due`, a background check of the scheduler's: the ledger's key pays each once, and a
 second worker skips the rows the first holds).
 """
 
@@ -15,13 +15,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.background import Background
-from infrastructure.periodic import every
 from services.batching import GroupCommit
 from services.order_files import OrderLine, RefusedLine, posted_order, read_orders
 from services.orders import CHUNK, ImportReport, OrderService, Source, Tally
 
 logger = logging.getLogger(__name__)
-CHECK_EVERY = 10.0
 POSTED_PER_TRANSACTION = 200
 
 
@@ -112,9 +110,6 @@ class OrderDesk:
     async def timezone_of(self, chat_id: int) -> str:
         async with self.background.session_pool() as session:
             return await self.background.services.points(session).timezone_of(chat_id)
-
-    async def run(self) -> None:
-        await every(CHECK_EVERY, self.confirm_due, "pay the purchase points that are due")
 
     async def confirm_due(self) -> int:
         """Pay every order whose return window closed, a batch a transaction."""

@@ -1,37 +1,32 @@
 """Paying referrals once they are due (the group's thanks go out through the outbox).
 
-Every `CHECK_EVERY` seconds the keeper takes the pending referrals whose friend has stayed a day
-and talked, asks Telegram whether the friend is still there (a leave the bot missed while it was
-down must not pay), and confirms each in its own transaction: of two workers, one pays.
+At each background check (`scheduler/checks.py`) the pending referrals whose friend has stayed
+a day and talked are taken; Telegram is asked whether the friend is still there (a leave the bot
+missed while it was down must not pay), and each is confirmed in its own transaction: of two
+workers, one pays.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.background import Background
-from infrastructure.periodic import every
 from services.chats import ChatProfile
 from services.referrals import Confirmed, ReferralService
 
 logger = logging.getLogger(__name__)
-CHECK_EVERY = 10.0
 MAX_NAMED = 10  # thanks name this many referrals, then "and N more"
 GONE = ("left", "kicked")
 
 
-class ReferralKeeper:
+class ReferralPayouts:
     def __init__(self, background: Background) -> None:
         self.background = background
-
-    async def run(self, bot: Bot) -> None:
-        await every(CHECK_EVERY, partial(self.settle_due, bot), "pay the referrals that are due")
 
     async def settle_due(self, bot: Bot) -> list[Confirmed]:
         """Confirm (and pay) or void each referral that is due."""

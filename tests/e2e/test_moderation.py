@@ -62,7 +62,7 @@ async def test_a_newcomer_is_verified_by_button_and_one_who_never_answers_is_rem
     launch: Launch, tmp_path: Path
 ) -> None:
     clock = ShiftedClock(tmp_path)
-    sandbox, _bot = await launch(**clock.env())
+    sandbox, _bot = await launch(**clock.env(), BACKGROUND_CHECK_SECONDS="1")
     group, admin = await english_group(sandbox)
     assert (await sandbox.ask(group, admin, "/settings verify button"))["text"].startswith("✅")
     bob, eve, carl = [await sandbox.create_user(n, None, "en") for n in ("Bob", "Eve", "Carl")]
@@ -325,7 +325,7 @@ async def test_night_mode_closes_the_group_and_opens_it_in_the_morning(
     launch: Launch, tmp_path: Path
 ) -> None:
     clock = ShiftedClock(tmp_path)
-    sandbox, _bot = await launch(**clock.env())
+    sandbox, _bot = await launch(**clock.env(), BACKGROUND_CHECK_SECONDS="1")
     group, admin, (bob,) = await fan_group(sandbox, "Bob")
     await sandbox.ask(group, admin, "/settings language en")
     now = clock.now(SHANGHAI)

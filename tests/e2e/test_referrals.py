@@ -24,7 +24,7 @@ async def test_a_friend_who_stays_a_day_and_talks_pays_the_inviter_once(
     launch: Launch, tmp_path: Path
 ) -> None:
     clock = ShiftedClock(tmp_path)
-    sandbox, bot = await launch(**clock.env())
+    sandbox, bot = await launch(**clock.env(), BACKGROUND_CHECK_SECONDS="1")
     group, _admin = await english_group(sandbox)
     alice = await sandbox.create_user("Alice", None, "en")
     await sandbox.set_member_status(group, alice, "member")
@@ -131,7 +131,7 @@ async def test_thanks_cut_off_by_a_kill_are_posted_once_and_paid_once_after_the_
     launch: Launch, tmp_path: Path
 ) -> None:
     clock = ShiftedClock(tmp_path)
-    sandbox, bot = await launch(**clock.env())
+    sandbox, bot = await launch(**clock.env(), BACKGROUND_CHECK_SECONDS="1")
     group, _admin = await english_group(sandbox)
     alice = await sandbox.create_user("Alice", None, "en")
     await sandbox.set_member_status(group, alice, "member")
@@ -150,7 +150,7 @@ async def test_thanks_cut_off_by_a_kill_are_posted_once_and_paid_once_after_the_
     await bot.wait_ready()
     (thanked,) = await sandbox.wait_for(thanks, timeout=30)
     assert thanked["text"] == f"{THANKS}\n• Alice +20: Bob joined and stayed"
-    assert await sandbox.quiet_for(11, thanks) == []  # a keeper's round later: none again
+    assert await sandbox.quiet_for(3, thanks) == []  # checks later: none again
     mine = await sandbox.ask(group, alice, "/me")
     assert field(mine, "Points:") == "20 (lifetime 20)"
     assert field(mine, "🤝 Referrals:") == "1 confirmed, 0 waiting"

@@ -93,10 +93,11 @@ class BotProcess:
             await asyncio.sleep(0.05)
         raise RuntimeError(f"bot did not start polling within {timeout}s:\n{self.logs()}")
 
-    async def wait_for_log(self, text: str, timeout: float = 30) -> None:
-        """Until the log says `text` (what the process does at its own pace, as it starts)."""
+    async def wait_for_log(self, text: str, timeout: float = 30, *, after: int = 0) -> None:
+        """Until the log says `text` (what the process does at its own pace, as it starts, or
+        in a background check), past its first `after` characters."""
         deadline = time.monotonic() + timeout
-        while text not in self.logs():
+        while text not in self.logs()[after:]:
             if time.monotonic() > deadline:
                 raise AssertionError(f"the log never said {text!r}:\n{self.logs()[-3000:]}")
             await asyncio.sleep(0.1)

@@ -69,7 +69,16 @@ def test_defaults_need_only_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.default_timezone == "Asia/Shanghai"
     assert settings.default_language == "zh"
     assert settings.webhook_url is None
+    assert settings.background_check_seconds == 5
     assert TOKEN not in repr(settings)
+
+
+def test_the_background_checks_interval_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("BACKGROUND_CHECK_SECONDS", "0.5")
+    assert load_settings().background_check_seconds == 0.5
+    monkeypatch.setenv("BACKGROUND_CHECK_SECONDS", "0")
+    assert "BACKGROUND_CHECK_SECONDS" in error_for()
 
 
 def test_a_short_shop_secret_is_refused_without_echoing_it() -> None:

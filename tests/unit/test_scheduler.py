@@ -88,6 +88,21 @@ async def test_a_run_missed_by_five_minutes_is_caught_up_once(session_pool, chat
     assert job.args[1:] == (post_id, NINE + timedelta(days=1))  # tomorrow's run is planned
 
 
+async def test_a_background_check_is_planned_once_and_keeps_its_timing(session_pool) -> None:
+    scheduler, _posts, _session = scheduler_at(session_pool, NINE)
+
+    async def look() -> None:
+        pass
+
+    Jobs(scheduler.scheduler).every("check:something", 5, look)  # at start-up
+    (job,) = scheduler.scheduler.get_jobs()
+    first_run = job.next_run_time
+    Jobs(scheduler.scheduler).every("check:something", 5, look)  # a rebuild plans it again
+    (again,) = scheduler.scheduler.get_jobs()
+    assert again.next_run_time == first_run  # not put off by another interval
+    assert again.trigger.interval == timedelta(seconds=5)
+
+
 async def test_a_run_missed_by_two_hours_is_skipped_and_recorded(session_pool, chat) -> None:
     post_id = await daily_post(session_pool)
     scheduler, _posts, session = scheduler_at(session_pool, NINE + timedelta(hours=2))

@@ -1,0 +1,171 @@
+"""Join verification: a newcomer (or a join request) is restricted and asked to press or solve;
+banned in a linked group, they are refused at once; one who never answers is removed when
+their time is up (`expire`, a background check of the scheduler's).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.types import User
+
+from infrastructure.transactions import commit_so_far
+from models import Verification
+from services.chats import ChatProfile
+from services.guards import new_challenge
+from services.moderation import ModerationService
+from views import moderation as view
+from views.rights import RESTRICT
+from workflows.moderation import FREE, SILENT, Moderator
+
+logger = logging.getLogger(__name__)
+
+
+class JoinVerification:
+    def __init__(self, moderator: Moderator) -> None:
+        self.moderator = moderator
+        self.background = moderator.background
+
+    async def verify_join(
+        self, bot: Bot, moderation: ModerationService, profile: ChatProfile, user: User
+    ) -> bool:
+        """A newcomer joined: banned in a linked group → banned here too; else restricted and
+        asked to press or solve. False when they need no verification (it is off)."""
+        rules = profile.moderation
+        if rules.verify == "off":
+            return False
+        if await moderation.banned(profile.id, user.id) is not None:
+            await self.moderator.record(moderation, profile, "ban", user.id, rule="network")
+            await commit_so_far(moderation.session)
+            try:
+                await bot.ban_chat_member(profile.id, user.id)
+            except TelegramAPIError as error:
+                await self.moderator.notices.failed(
+                    bot, profile.id, RESTRICT, "ban a member", error
+                )
+            return True
+        challenge = new_challenge(rules.verify)
+        await moderation.challenge(
+            profile.id, user.id, "join", user.full_name, challenge.answer, rules.verify_seconds
+        )
+        await commit_so_far(moderation.session)  # the challenge stands before it is asked
+        if not await self.moderator.restrict(bot, profile.id, user.id, SILENT, 0):
+            await moderation.settle(profile.id, user.id, "passed")  # nothing to lift later
+            return False
+        with self.background.speaking(profile):
+            text = view.challenge_text(
+                user.full_name, user.id, challenge, rules.verify_seconds, profile.title
+            )
+            markup = view.challenge_keyboard(profile.id, user.id, challenge)
+        try:
+            sent = await bot.send_message(profile.id, text, reply_markup=markup)
+        except TelegramAPIError as error:
+            logger.info("chat %s: challenge not sent: %s", profile.id, error)
+            return True
+        await moderation.asked(profile.id, user.id, sent.message_id)
+        return True
+
+    async def verify_request(
+        self,
+        bot: Bot,
+        moderation: ModerationService,
+        profile: ChatProfile,
+        user: User,
+        user_chat_id: int,
+    ) -> None:
+        """A join request: refused if banned in a linked group, else asked privately (in the
+        update's language: the group's, or the asker's own)."""
+        rules = profile.moderation
+        if await moderation.banned(profile.id, user.id) is not None:
+            await self.moderator.record(moderation, profile, "decline", user.id, rule="network")
+            await commit_so_far(moderation.session)
+            await self._answer_request(bot, profile.id, user.id, approve=False)
+            return
+        challenge = new_challenge("math" if rules.verify == "math" else "button")
+        await moderation.challenge(
+            profile.id, user.id, "request", user.full_name, challenge.answer, rules.verify_seconds
+        )
+        await commit_so_far(moderation.session)
+        text = view.challenge_text(
+            user.full_name, user.id, challenge, rules.verify_seconds, profile.title
+        )
+        markup = view.challenge_keyboard(profile.id, user.id, challenge)
+        try:
+            sent = await bot.send_message(user_chat_id, text, reply_markup=markup)
+        except TelegramAPIError as error:
+            logger.info("join request of %s: challenge not sent: %s", user.id, error)
+            return
+        await moderation.asked(profile.id, user.id, sent.message_id)
+
+    async def answered(
+        self,
+        bot: Bot,
+        moderation: ModerationService,
+        profile: ChatProfile,
+        user: User,
+        answer: str,
+    ) -> tuple[str, Verification | None]:
+        """A newcomer pressed an answer: (the toast, the verification when it passed)."""
+        pending = await moderation.pending(profile.id, user.id)
+        if pending is None:
+            return view.expired_toast(), None
+        right = pending.answer is None or pending.answer == answer
+        settled = await moderation.settle(profile.id, user.id, "passed" if right else "failed")
+        if settled is None:
+            return view.expired_toast(), None
+        await self.moderator.record(
+            moderation, profile, "verify" if right else "verify_fail", user.id, rule="verify"
+        )
+        await commit_so_far(moderation.session)
+        await self._finish(bot, settled, passed=right)
+        if not right:
+            return view.wrong_answer_toast(), None
+        if settled.kind == "request":
+            return view.request_approved_text(profile.title), settled
+        return view.verified_toast(), settled
+
+    async def _finish(self, bot: Bot, verification: Verification, *, passed: bool) -> None:
+        """Let the newcomer in (or out), and take the question away."""
+        chat_id, user_id = verification.chat_id, verification.user_id
+        if verification.kind == "request":
+            await self._answer_request(bot, chat_id, user_id, approve=passed)
+            where = user_id
+        else:
+            if passed:
+                await self.moderator.restrict(bot, chat_id, user_id, FREE, 0)
+            else:
+                await self.moderator.kick(bot, chat_id, user_id)
+            where = chat_id
+        if verification.message_id is not None:
+            try:
+                await bot.delete_message(where, verification.message_id)
+            except TelegramAPIError as error:
+                logger.info("challenge %s stays: %s", verification.message_id, error)
+
+    async def _answer_request(self, bot: Bot, chat_id: int, user_id: int, *, approve: bool) -> None:
+        try:
+            if approve:
+                await bot.approve_chat_join_request(chat_id, user_id)
+            else:
+                await bot.decline_chat_join_request(chat_id, user_id)
+        except TelegramBadRequest as error:  # answered by an admin meanwhile
+            logger.info("join request of %s in %s: %s", user_id, chat_id, error)
+
+    async def expire(self, bot: Bot) -> int:
+        """Newcomers whose time is up are removed (a join request declined); once each."""
+        async with self.background.session_pool() as session, session.begin():
+            moderation = self.background.services.moderation(session)
+            failed = await moderation.due()
+            chats = self.background.services.chats(session)
+            for verification in failed:
+                profile = await chats.profile(verification.chat_id)
+                if profile is not None:
+                    action = "decline" if verification.kind == "request" else "verify_fail"
+                    await self.moderator.record(
+                        moderation, profile, action, verification.user_id, rule="verify"
+                    )
+        for verification in failed:
+            await self._finish(bot, verification, passed=False)
+        return len(failed)
