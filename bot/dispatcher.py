@@ -13,6 +13,9 @@ takes aiogram's path, middlewares and routers as before.
 The lane holds only while no handler could take plain chatter: every message handler sits
 behind a command filter or one marked `refuses_chatter`. A router added without one (a feature
 that reads plain messages) closes the lane, so it can never hide a message from a handler.
+A router's own filters (`router.message.filter(...)`) have no public reader in aiogram: they are
+read where `filter()` puts them, which tests/unit/test_aiogram_internals.py checks (aiogram is
+pinned to the range it passes on).
 """
 
 from __future__ import annotations

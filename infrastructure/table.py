@@ -6,6 +6,16 @@ the text again), and a button press every router's. `CommandTable` looks once in
 indexes its sub-routers by the command names and button prefixes their handlers declare, and
 tries, in their order, only those that declare the update's command or prefix, and those it
 cannot index (a handler with another kind of filter, or a pattern), which are always tried.
+
+Why aiogram's private `Router._propagate_event` is overridden: aiogram has no public hook to
+choose which sub-routers an update tries. A root filter on each feature's router (public API)
+would still pay what this saves, a propagation per router (its outer middlewares wrapped, the
+filter called), for most commands; and the sub-routers must stay included, so that the
+dispatcher's and this router's middlewares wrap their handlers and their update types are
+asked of Telegram. So the override is a copy of aiogram's body with the loop narrowed. aiogram
+is pinned to the tested range (pyproject.toml), and tests/unit/test_aiogram_internals.py fails,
+naming what changed, when that method's body, its parameters or its use by `propagate_event`
+change.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The command table (`bot/table.py`): a command or button press is tried only by the routers
-that declare it, in their order, and by those it cannot index; what handles it is unchanged."""
+"""The command table (`infrastructure/table.py`): a command or button press is tried only by
+the routers that declare it, in their order, and by those it cannot index; what handles it is
+unchanged."""
 
 from __future__ import annotations
 
