@@ -6,7 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.counting import MessageCountingMiddleware
 from bot.dispatcher import FanbotDispatcher
+from bot.shop_api import ORDER_DESK
 from handlers import errors, feature_routers
 from infrastructure.admins import AdminCache
 from infrastructure.background import Background
@@ -62,6 +63,7 @@ from services.tiers import LadderCache
 from services.welcome_messages import WELCOME_BURST_SECONDS, Welcome
 from views.charts import warm_up as warm_up_charts
 from views.miniapp import mini_app_menu_button
+from web.keys import ADMIN_CACHE, I18N, SCHEDULER, TOPIC_HOST
 from workflows.moderation import Moderator
 from workflows.night_mode import NightMode
 from workflows.orders import OrderDesk
@@ -148,7 +150,7 @@ def create_bot(settings: Settings, services: Services) -> Bot:
     )
 
 
-def create_dispatcher(services: Services) -> Dispatcher:
+def create_dispatcher(services: Services) -> FanbotDispatcher:
     settings = services.settings
     storage: BaseStorage
     throttle: Throttle
@@ -220,6 +222,12 @@ def create_dispatcher(services: Services) -> Dispatcher:
         spam_guard=spam_guard,
         verification=verification,
     )
+    # The same objects for the web and /shop/orders, under their typed keys (`bot/serve.py`).
+    dispatcher.share(I18N, i18n)
+    dispatcher.share(ADMIN_CACHE, admin_cache)
+    dispatcher.share(SCHEDULER, scheduler)
+    dispatcher.share(TOPIC_HOST, topic_host)
+    dispatcher.share(ORDER_DESK, order_desk)
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
     dispatcher.update.outer_middleware(TrackingMiddleware(services.directory, domain))

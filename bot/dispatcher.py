@@ -20,13 +20,14 @@ pinned to the range it passes on).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.event.handler import FilterObject
 from aiogram.filters import Command
 from aiogram.types import ErrorEvent, Message, Update
+from aiohttp import web
 
 from bot.counting import counted_message
 from infrastructure.directory import ChatDirectory
@@ -37,6 +38,7 @@ from services.messages import ChatMessage
 from workflows.spam_guard import SpamGuard
 
 GROUPS = ("group", "supergroup")
+T = TypeVar("T")
 
 
 class FanbotDispatcher(Dispatcher):
@@ -46,6 +48,16 @@ class FanbotDispatcher(Dispatcher):
         super().__init__(directory=directory, tally=tally, spam_guard=spam_guard, **data)
         self.directory, self.tally, self.spam_guard = directory, tally, spam_guard
         self._lane_open: bool | None = None  # decided at the first update, routers included
+        self._shared: dict[web.AppKey[Any], Any] = {}
+
+    def share(self, key: web.AppKey[T], value: T) -> None:
+        """Something the handlers use (`value`) that the web takes too, under its typed key."""
+        self._shared[key] = value
+
+    def share_with(self, app: web.Application) -> None:
+        """Sets on the web's application what `share` was given (see `bot/serve.py`)."""
+        for key, value in self._shared.items():
+            app[key] = value
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         if self._lane_open is None:

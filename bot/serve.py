@@ -22,8 +22,9 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import BaseRequest, StreamResponse
 
 from bot.app import Services, create_bot, create_dispatcher
+from bot.dispatcher import FanbotDispatcher
 from bot.polling import BACKOFF, ConfirmingPoller
-from bot.shop_api import PATH, ShopOrders
+from bot.shop_api import ORDER_DESK, PATH, ShopOrders
 from infrastructure.config import ConfigError, Settings
 from services.order_files import MAX_POSTED_BYTES
 from services.untrusted import json_value, same_secret
@@ -156,20 +157,23 @@ async def serve_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -
         logger.info("stopped")
 
 
-def add_shop_orders(settings: Settings, app: web.Application, dispatcher: Dispatcher) -> None:
+def add_shop_orders(settings: Settings, app: web.Application) -> None:
     if settings.shop_webhook_secret is not None:
         secret = settings.shop_webhook_secret.get_secret_value().strip()
-        ShopOrders(secret, dispatcher["order_desk"]).register(app)
+        ShopOrders(secret, app[ORDER_DESK]).register(app)
 
 
 @asynccontextmanager
-async def serving_shop_orders(settings: Settings, dispatcher: Dispatcher) -> AsyncIterator[None]:
+async def serving_shop_orders(
+    settings: Settings, dispatcher: FanbotDispatcher
+) -> AsyncIterator[None]:
     """In polling mode, the HTTP server for /shop/orders alone (when its secret is set)."""
     if settings.shop_webhook_secret is None:
         yield
         return
     app = web.Application(client_max_size=MAX_POSTED_BYTES + 1024)
-    add_shop_orders(settings, app, dispatcher)
+    dispatcher.share_with(app)
+    add_shop_orders(settings, app)
     async with listening(app, settings.webhook_host, settings.webhook_port):
         logger.info("shop orders at %s:%s%s", settings.webhook_host, settings.webhook_port, PATH)
         yield
@@ -177,7 +181,7 @@ async def serving_shop_orders(settings: Settings, dispatcher: Dispatcher) -> Asy
 
 @asynccontextmanager
 async def serving_web(
-    settings: Settings, services: Services, bot: Bot, dispatcher: Dispatcher
+    settings: Settings, services: Services, bot: Bot, dispatcher: FanbotDispatcher
 ) -> AsyncIterator[None]:
     """Outside webhook mode, the web on WEB_PORT of its own (when WEB_URL is set)."""
     if settings.web_url is None:
@@ -187,7 +191,8 @@ async def serving_web(
     from web.site import MAX_REQUEST
 
     app = web.Application(client_max_size=MAX_REQUEST)
-    add_web(app, services, bot, dispatcher)
+    dispatcher.share_with(app)
+    add_web(app, services, bot)
     async with listening(app, settings.webhook_host, settings.web_port):
         logger.info("web console on %s:%s for %s", settings.webhook_host, settings.web_port,
                     settings.web_url)  # fmt: skip
@@ -216,7 +221,11 @@ def _largest_body(settings: Settings) -> int:
 
 
 def add_webhook_routes(
-    app: web.Application, settings: Settings, services: Services, bot: Bot, dispatcher: Dispatcher
+    app: web.Application,
+    settings: Settings,
+    services: Services,
+    bot: Bot,
+    dispatcher: FanbotDispatcher,
 ) -> None:
     """The webhook's server: Telegram's updates, shop orders, and the web when WEB_URL is set."""
     assert settings.webhook_url is not None
@@ -225,16 +234,21 @@ def add_webhook_routes(
     # Answer Telegram only after the update was handled, so a crash means a redelivery.
     handler = WebhookHandler(dispatcher, bot, secret_token=secret, handle_in_background=False)
     handler.register(app, path=urlparse(settings.webhook_url).path or "/")
-    add_shop_orders(settings, app, dispatcher)
+    dispatcher.share_with(app)
+    add_shop_orders(settings, app)
     if settings.web_url is not None:
         from web.app import add_web
 
-        add_web(app, services, bot, dispatcher)
+        add_web(app, services, bot)
     setup_application(app, dispatcher, bot=bot)
 
 
 async def serve_webhook(
-    settings: Settings, services: Services, bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event
+    settings: Settings,
+    services: Services,
+    bot: Bot,
+    dispatcher: FanbotDispatcher,
+    stop: asyncio.Event,
 ) -> None:
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None

@@ -20,6 +20,7 @@ from workflows.orders import OrderDesk
 
 logger = logging.getLogger(__name__)
 PATH = "/shop/orders"
+ORDER_DESK = web.AppKey("order_desk", OrderDesk)  # set by the composition root (`bot/serve.py`)
 TIMESTAMP, SIGNATURE = "X-Fanbot-Timestamp", "X-Fanbot-Signature"
 
 

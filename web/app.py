@@ -1,11 +1,15 @@
 """The web's routes on an aiohttp application: the webhook's own in webhook mode, or one of
-its own on WEB_PORT (`fanbot run` in polling mode, or `fanbot web` alone)."""
+its own on WEB_PORT (`fanbot run` in polling mode, or `fanbot web` alone).
+
+What the web shares with the bot's handlers (the catalogues, the admin cache, the scheduler,
+the topic host) it finds on the application under its typed keys (`web/keys.py`), set there by
+the composition root (`bot/serve.py`); the process's pools come as `Services`."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,6 +23,7 @@ from web.console import Console
 from web.console_community import CommunityPages
 from web.console_shop import ShopPages
 from web.draws import DrawPages
+from web.keys import ADMIN_CACHE, I18N, SCHEDULER, TOPIC_HOST
 from web.miniapp import MiniApp
 from web.site import HERE, Site
 
@@ -37,14 +42,14 @@ class Services(Protocol):
     shop_desk: ShopDesk
 
 
-def add_web(app: web.Application, services: Services, bot: Bot, dispatcher: Dispatcher) -> Site:
+def add_web(app: web.Application, services: Services, bot: Bot) -> Site:
     settings = services.settings
     domain = ServiceFactory(services.clock, settings.default_timezone, services.ladders)
-    site = Site.create(settings, bot, dispatcher["i18n"], dispatcher["admin_cache"],
-                       services.session_pool, domain, services.shop_desk)  # fmt: skip
-    console = Console(site, services.directory, dispatcher["scheduler"])
+    site = Site.create(settings, bot, app[I18N], app[ADMIN_CACHE], services.session_pool, domain,
+                       services.shop_desk)  # fmt: skip
+    console = Console(site, services.directory, app[SCHEDULER])
     console.register(app)
-    CommunityPages(console, dispatcher["topic_host"]).register(app)
+    CommunityPages(console, app[TOPIC_HOST]).register(app)
     ShopPages(console).register(app)
     DrawPages(site).register(app)
     MiniApp(site).register(app)
