@@ -53,6 +53,6 @@ def setup_logging(level: str, fmt: str, *secrets: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    if level != "DEBUG":  # one line per update or per plugin is noise, but for debugging
-        for name in ("aiogram.event", "alembic", "aiosqlite"):
+    if level != "DEBUG":  # one line per update, job run or plugin is noise, but for debugging
+        for name in ("aiogram.event", "apscheduler.executors.default", "alembic", "aiosqlite"):
             logging.getLogger(name).setLevel(logging.WARNING)
