@@ -4,8 +4,10 @@ supergroup. Each feature's rules live with the feature and are read into the pro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import builtins
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +38,16 @@ class UnknownLanguage(ValueError):
     pass
 
 
+class SectionRules(Protocol):
+    """A feature's rules, read from its section of `chats.settings`."""
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Self: ...
+
+
+Rules = TypeVar("Rules", bound=SectionRules)
+
+
 @dataclass(frozen=True, slots=True)
 class ChatProfile:
     """What the middlewares and handlers need to know about a chat on every update."""
@@ -58,6 +70,19 @@ class ChatProfile:
     order_rules: OrderRules = field(default_factory=OrderRules)
     moderation: ModerationRules = DEFAULT_RULES
     open_topics: tuple[OpenTopic, ...] = ()  # read with the profile: most messages need it
+    settings: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # `builtins.type`: the class's own `type` field (the chat's) shadows it here.
+    _read: dict[builtins.type, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def rules(self, kind: builtins.type[Rules]) -> Rules:
+        """A feature's rules (any class with `from_settings`), parsed on first read and kept
+        with the cached profile: a new feature reads its section without a field here."""
+        read = self._read.get(kind)
+        if read is None:
+            read = self._read[kind] = kind.from_settings(dict(self.settings))
+        return read  # type: ignore[return-value]  # keyed by its own class
 
     @property
     def is_group(self) -> bool:
@@ -105,6 +130,7 @@ class ChatService:
             order_rules=OrderRules.from_settings(settings),
             moderation=ModerationRules.from_settings(settings),
             open_topics=await open_topics(self.session, chat.id) if chat.type != "private" else (),
+            settings=settings,
         )
 
     async def set_timezone(self, chat_id: int, timezone: str) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, DailyStats, LedgerEntry, Member
-from services.chat_settings import BadSetting
+from services.chat_settings import BadSetting, update_section
 from services.chats import ChatService, UnknownLanguage, UnknownTimezone
 from services.clock import FrozenClock
 from services.daystats import count_today
@@ -68,6 +70,36 @@ async def test_welcome_deletion_and_referral_reward_have_limits(session: AsyncSe
     assert (profile.welcome.delete_after, profile.referral_rules.reward) == (30, 50)
     await set_welcome_deletion(session, -1, 0)  # keep welcomes
     assert (await chats.profile(-1)).welcome.delete_after == 0  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class QuestRules:
+    """A feature's rules as a new feature writes them: no field on ChatProfile."""
+
+    reads: ClassVar[list[int]] = []
+    weekly_bonus: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> QuestRules:
+        cls.reads.append(1)
+        return cls(int((settings.get("quests") or {}).get("weekly_bonus", 10)))
+
+
+async def test_a_feature_reads_its_section_through_the_profile_once(
+    session: AsyncSession,
+) -> None:
+    chats = chats_in(session)
+    await chats.ensure(-100, "supergroup", "Fans")
+    await update_section(session, -100, "quests", {"weekly_bonus": 25})
+    profile = await chats.profile(-100)
+    assert profile is not None
+    assert profile.rules(QuestRules) == QuestRules(25)
+    assert profile.rules(QuestRules) is profile.rules(QuestRules)
+    assert QuestRules.reads == [1]  # parsed once per profile, as the cached profile is reused
+    await chats.ensure(-200, "supergroup", "Other")
+    other = await chats.profile(-200)
+    assert other is not None
+    assert other.rules(QuestRules) == QuestRules()  # no section: its defaults
 
 
 async def test_a_missing_right_is_noted_once_until_the_bot_gets_it(session: AsyncSession) -> None:
