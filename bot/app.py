@@ -43,7 +43,7 @@ from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle
 from models import create_engine, create_session_pool
 from scheduler.cadence import CadenceJobs
 from scheduler.campaigns import CampaignJobs
-from scheduler.checks import BackgroundChecks
+from scheduler.checks import BackgroundChecks, Check
 from scheduler.core import JobSource, Scheduler
 from scheduler.draws import DrawJobs
 from scheduler.lock import SchedulerLock
@@ -185,9 +185,14 @@ def create_dispatcher(services: Services) -> FanbotDispatcher:
     verification = JoinVerification(moderator)
     night_mode = NightMode(moderator)
     checks = BackgroundChecks(
-        settings.background_check_seconds, order_desk, ReferralPayouts(background), verification,
-        night_mode,
-    )  # fmt: skip
+        settings.background_check_seconds,
+        [
+            Check("pay the purchase points that are due", lambda _bot: order_desk.confirm_due()),
+            Check("pay the referrals that are due", ReferralPayouts(background).settle_due),
+            Check("remove the unverified", verification.expire),
+            Check("open and close the groups for the night", night_mode.switch_due),
+        ],
+    )
     post_jobs = PostJobs(background, settings.post_grace_seconds, queued=outbox.wake)
     # Draws end and the background checks run wherever the lock is held; SCHEDULER_ENABLED=false
     # leaves out what it posts.

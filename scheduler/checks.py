@@ -9,47 +9,38 @@ A look finds nothing due most of the time, at the cost of one small query.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram import Bot
 
 from scheduler.core import Jobs
-from workflows.night_mode import NightMode
-from workflows.orders import OrderDesk
-from workflows.referrals import ReferralPayouts
-from workflows.verification import JoinVerification
 
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One thing to look for: `what` names it in the log when it fails."""
+
+    what: str
+    run: Callable[[Bot], Awaitable[object]]
+
+
 class BackgroundChecks:
-    def __init__(
-        self,
-        seconds: float,
-        orders: OrderDesk,
-        referrals: ReferralPayouts,
-        verification: JoinVerification,
-        night_mode: NightMode,
-    ) -> None:
+    """The checks a feature adds (one `Check` each, listed in `bot/app.py`), run in turn."""
+
+    def __init__(self, seconds: float, checks: Sequence[Check]) -> None:
         self.seconds = seconds
-        self.orders = orders
-        self.referrals = referrals
-        self.verification = verification
-        self.night_mode = night_mode
+        self.checks = tuple(checks)
 
     async def plan(self, bot: Bot, jobs: Jobs, now: datetime) -> None:
         jobs.every("background-checks", self.seconds, self.look, bot)
 
     async def look(self, bot: Bot) -> None:
-        checks: list[tuple[str, Callable[[], Awaitable[object]]]] = [
-            ("pay the purchase points that are due", self.orders.confirm_due),
-            ("pay the referrals that are due", lambda: self.referrals.settle_due(bot)),
-            ("remove the unverified", lambda: self.verification.expire(bot)),
-            ("open and close the groups for the night", lambda: self.night_mode.switch_due(bot)),
-        ]
-        for what, check in checks:
+        for check in self.checks:
             try:
-                await check()
+                await check.run(bot)
             except Exception:  # one failing check does not keep the others from their turn
-                logger.exception("could not %s", what)
+                logger.exception("could not %s", check.what)
