@@ -47,7 +47,7 @@ from sandbox.client import Group, SandboxClient, User
 from sandbox.server import DEFAULT_TOKEN
 from services.checkin_rules import CheckinRules
 from services.message_rules import MessageRules
-from services.points import audit
+from services.points_audit import audit
 from tests.support.crowd import fan_groups
 from tests.support.nginx import Nginx, nginx_binary, site
 from tests.support.processes import BotProcess, SandboxProcess, free_port

@@ -32,7 +32,7 @@ from bench.points import Unsound
 from bot.app import Services, create_dispatcher
 from infrastructure.config import load_settings
 from models import Checkin
-from services.points import audit
+from services.points_audit import audit
 
 MEMBERS = 10_000
 START = datetime.now(UTC) - timedelta(minutes=10)

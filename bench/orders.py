@@ -34,7 +34,7 @@ from models import Order
 from services.chats import ChatService
 from services.factory import ServiceFactory
 from services.order_rules import OrderRules
-from services.points import audit
+from services.points_audit import audit
 from services.shop_signature import signature
 from workflows.orders import OrderDesk
 

@@ -34,7 +34,7 @@ from bench.common import (
 from bot.app import Services, create_dispatcher
 from infrastructure.config import load_settings
 from models import LedgerEntry
-from services.points import audit
+from services.points_audit import audit
 
 MESSAGES = 20_000
 MEMBERS = 2_000

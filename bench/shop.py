@@ -32,7 +32,7 @@ from infrastructure.config import load_settings
 from models import Redemption
 from services.chats import ChatService
 from services.factory import ServiceFactory
-from services.points import audit
+from services.points_audit import audit
 from services.reward_codes import CodeFile
 from services.reward_specs import RewardSpec
 from services.shop import audit_shop

@@ -28,7 +28,7 @@ from infrastructure.directory import ChatDirectory
 from models import LedgerEntry, Member, PeriodTotal
 from models.queries import table_of
 from services.chats import ChatService
-from services.points import period_keys
+from services.standings import period_keys
 
 SIZES = {"small": 1_000, "large": 100_000}
 LEDGER_PER_MEMBER = 10

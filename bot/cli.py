@@ -199,7 +199,7 @@ def audit() -> int:
 
 async def _audit(settings: Settings) -> int:
     from models import create_session_pool
-    from services.points import audit as find_mismatches
+    from services.points_audit import audit as find_mismatches
     from services.shop import audit_shop
 
     async with (

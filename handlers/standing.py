@@ -21,7 +21,8 @@ from infrastructure.commands import usage_reply
 from services.chats import ChatProfile
 from services.member_card import MemberCardService
 from services.message_tally import MessageTally
-from services.points import Period, PointsService
+from services.points import PointsService
+from services.standings import Period
 from views.keyboards import Button
 from views.member_card import card_text
 from views.numbers import MEDALS, number

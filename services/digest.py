@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Draw, OutboxMessage, PostRun, ScheduledPost
 from services.clock import Clock, FrozenClock, start_of
-from services.points import Period, PointsService, Ranked
 from services.posts import PostService, RunStatus, Schedule
+from services.standings import Period, Ranked, Standings
 from services.stats import StatsService
 
 
@@ -46,7 +46,7 @@ class DigestService:
             )
         )
         noon = FrozenClock(start + (end - start) / 2)  # "today" is `day`, even after midnight
-        top = await PointsService(self.session, noon).top(chat_id, timezone, Period.TODAY, limit=3)
+        top = await Standings(self.session, noon).top(chat_id, timezone, Period.TODAY, limit=3)
         posts = PostService(self.session, self.clock, timezone)
         tomorrow = []
         for post in await posts.of_chat(chat_id):

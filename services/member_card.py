@@ -11,9 +11,10 @@ from services.campaigns import CampaignService, last_minute
 from services.chats import ChatProfile
 from services.message_tally import MessageTally
 from services.orders import MemberOrders, OrderService
-from services.points import Period, PointsService
+from services.points import PointsService
 from services.referrals import ReferralCounts, ReferralService
 from services.shop import ShopService
+from services.standings import Period
 from services.tiers import BY_SPEND, Tier, TierService, standing, tier_figure
 
 

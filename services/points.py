@@ -12,15 +12,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, func, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Campaign, Chat, LedgerEntry, Member, PeriodTotal
+from models import LedgerEntry, Member, PeriodTotal
 from models.base import UTCDateTime
 from models.queries import built_once, insert_for, table_of
 from services.campaigns import CampaignService
@@ -28,6 +26,7 @@ from services.clock import Clock, local_day
 from services.daystats import DayCounts, count_today
 from services.members import display_names, ensure_members
 from services.outbox import OutboxService
+from services.standings import Balance, Standings, period_keys
 from services.tier_messages import TierUp
 from services.tiers import (
     BY_SPEND,
@@ -55,32 +54,6 @@ class NotEnoughPoints(Exception):
         self.balance = balance
 
 
-class Period(StrEnum):
-    TODAY = "today"
-    WEEK = "week"
-    MONTH = "month"
-    ALL = "all"
-
-
-def period_keys(day: date) -> dict[Period, str]:
-    """The `points_periods.period` of each calendar period that contains `day`."""
-    year, week, _ = day.isocalendar()
-    return {
-        Period.TODAY: f"d:{day.isoformat()}",
-        Period.WEEK: f"w:{year}-W{week:02d}",
-        Period.MONTH: f"m:{day.year}-{day.month:02d}",
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class Balance:
-    points: int
-    lifetime_points: int
-    applied: bool  # False: this key was applied before, nothing changed now
-    promoted_to: Tier | None = None  # the member has just reached this tier
-    paid: int = 0  # the change applied now, a campaign's multiplier included
-
-
 @dataclass(frozen=True, slots=True)
 class Award:
     """One positive change in a batch (see `PointsService.award_many`)."""
@@ -102,36 +75,13 @@ class Promotion:
 
 
 @dataclass(frozen=True, slots=True)
-class Ranked:
-    user_id: int
-    name: str
-    points: int
-
-
-@dataclass(frozen=True, slots=True)
 class AwardResult:
     applied: set[str] = field(default_factory=set)  # keys paid now (others were paid before)
     promotions: list[Promotion] = field(default_factory=list)
     paid: dict[str, int] = field(default_factory=dict)  # key -> points, multiplier included
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryLine:
-    entry: LedgerEntry
-    campaign: str | None  # the name of the campaign that multiplied it
-
-
-@dataclass(frozen=True, slots=True)
-class Mismatch:
-    chat_id: int
-    user_id: int
-    points: int
-    ledger_points: int
-    lifetime_points: int
-    ledger_lifetime: int
-
-
-class PointsService:
+class PointsService(Standings):
     def __init__(
         self,
         session: AsyncSession,
@@ -139,9 +89,7 @@ class PointsService:
         default_timezone: str = "UTC",
         ladders: LadderCache | None = None,
     ) -> None:
-        self.session = session
-        self.clock = clock
-        self.default_timezone = default_timezone
+        super().__init__(session, clock, default_timezone)
         self.ladders = ladders
         self._boosts: dict[int, tuple[int, int] | None] = {}
 
@@ -241,7 +189,7 @@ class PointsService:
                 .returning(LedgerEntry.id)
             )
             if inserted is None:
-                return await self._balance(chat_id, user_id, applied=False)
+                return await self.balance(chat_id, user_id)
             earned = delta if delta > 0 and reason not in NOT_EARNED else 0
             lifetime_change = delta if reason == TAKEN_BACK else earned
             changed = (
@@ -262,7 +210,7 @@ class PointsService:
                 )
             ).one_or_none()
             if changed is None:
-                balance = await self._balance(chat_id, user_id, applied=False)
+                balance = await self.balance(chat_id, user_id)
                 raise NotEnoughPoints(balance.points)
         points, lifetime, tier, owed = changed
         if earned and owed:
@@ -515,166 +463,10 @@ class PointsService:
                     f"tier_up:{chat_id}:{promotion.user_id}:{promotion.tier.key}",
                 )
 
-    async def timezone_of(self, chat_id: int) -> str:
-        timezone = await self.session.scalar(select(Chat.timezone).where(Chat.id == chat_id))
-        return timezone or self.default_timezone
-
-    async def balance(self, chat_id: int, user_id: int) -> Balance:
-        return await self._balance(chat_id, user_id, applied=False)
-
-    async def member(self, chat_id: int, user_id: int) -> Member | None:
-        """The member's row (balances, counters, streak), or None if never seen here."""
-        return await self.session.get(Member, (chat_id, user_id))
-
-    async def history(self, chat_id: int, user_id: int, limit: int = 10) -> list[HistoryLine]:
-        """The member's last changes, newest first, each with the campaign that multiplied it."""
-        rows = await self.session.execute(
-            select(LedgerEntry, Campaign.name)
-            .outerjoin(Campaign, Campaign.id == LedgerEntry.campaign_id)
-            .where(LedgerEntry.chat_id == chat_id, LedgerEntry.user_id == user_id)
-            .order_by(LedgerEntry.id.desc())
-            .limit(limit)
-        )
-        return [HistoryLine(entry, campaign) for entry, campaign in rows]
-
-    async def top(
-        self, chat_id: int, timezone: str, period: Period, *, offset: int = 0, limit: int = 10
-    ) -> list[Ranked]:
-        """Members by points earned in the period, most first; of two on the same figure, the
-        one who reached it first (then the older user id)."""
-        if period is Period.ALL:
-            rows = await self.session.execute(
-                select(Member.user_id, Member.display_name, Member.lifetime_points)
-                .where(Member.chat_id == chat_id, Member.lifetime_points > 0)
-                .order_by(
-                    Member.lifetime_points.desc(),
-                    Member.lifetime_reached_at.asc().nulls_first(),
-                    Member.user_id,
-                )
-                .offset(offset)
-                .limit(limit)
-            )
-        else:
-            key = self.period_key(timezone, period)
-            rows = await self.session.execute(
-                select(PeriodTotal.user_id, Member.display_name, PeriodTotal.earned)
-                .join(Member, (Member.chat_id == chat_id) & (Member.user_id == PeriodTotal.user_id))
-                .where(PeriodTotal.chat_id == chat_id, PeriodTotal.period == key)
-                .where(PeriodTotal.earned > 0)
-                .order_by(
-                    PeriodTotal.earned.desc(),
-                    PeriodTotal.reached_at.asc().nulls_first(),
-                    PeriodTotal.user_id,
-                )
-                .offset(offset)
-                .limit(limit)
-            )
-        return [Ranked(user_id, name, int(points)) for user_id, name, points in rows]
-
-    async def position(
-        self, chat_id: int, timezone: str, period: Period, user_id: int
-    ) -> tuple[int, int] | None:
-        """(rank, points earned) of a member in the period, or None when they earned nothing."""
-        if period is Period.ALL:
-            figure, reached, user = (
-                Member.lifetime_points,
-                Member.lifetime_reached_at,
-                Member.user_id,
-            )
-            row = (
-                await self.session.execute(
-                    select(figure, reached).where(
-                        Member.chat_id == chat_id, Member.user_id == user_id
-                    )
-                )
-            ).one_or_none()
-            where = [Member.chat_id == chat_id]
-        else:
-            key = self.period_key(timezone, period)
-            figure, reached = PeriodTotal.earned, PeriodTotal.reached_at
-            user = PeriodTotal.user_id
-            row = (
-                await self.session.execute(
-                    select(figure, reached).where(
-                        PeriodTotal.chat_id == chat_id,
-                        PeriodTotal.period == key,
-                        PeriodTotal.user_id == user_id,
-                    )
-                )
-            ).one_or_none()
-            where = [PeriodTotal.chat_id == chat_id, PeriodTotal.period == key]
-        if row is None or not row[0]:
-            return None
-        mine, my_moment = row
-        # Ahead: more points, or as many reached earlier (NULL: before moments were kept).
-        earlier = (
-            reached.is_(None) & (user < user_id)
-            if my_moment is None
-            else reached.is_(None)
-            | (reached < my_moment)
-            | ((reached == my_moment) & (user < user_id))
-        )
-        ahead = select(func.count()).where(*where, (figure > mine) | ((figure == mine) & earlier))
-        return int(await self.session.scalar(ahead) or 0) + 1, int(mine)
-
-    def period_key(self, timezone: str, period: Period) -> str:
-        return period_keys(self.clock.today_in(timezone))[period]
-
-    async def _balance(self, chat_id: int, user_id: int, *, applied: bool) -> Balance:
-        row = (
-            await self.session.execute(
-                select(Member.points, Member.lifetime_points).where(
-                    Member.chat_id == chat_id, Member.user_id == user_id
-                )
-            )
-        ).one_or_none()
-        points, lifetime = row if row is not None else (0, 0)
-        return Balance(points=points, lifetime_points=lifetime, applied=applied)
-
 
 def times(points: int, pct: int | None) -> int:
     """`points` multiplied by `pct` percent (None: as they are), never past MAX_CHANGE."""
     return points if pct is None else min(MAX_CHANGE, points * pct // 100)
-
-
-async def audit(session: AsyncSession) -> list[Mismatch]:
-    """Members whose balances differ from what their ledger adds up to."""
-    earned = case(
-        (
-            (LedgerEntry.delta > 0) & LedgerEntry.reason.not_in(sorted(NOT_EARNED)),
-            LedgerEntry.delta,
-        ),
-        (LedgerEntry.reason == TAKEN_BACK, LedgerEntry.delta),
-        else_=0,
-    )
-    totals = (
-        select(
-            LedgerEntry.chat_id,
-            LedgerEntry.user_id,
-            func.sum(LedgerEntry.delta).label("points"),
-            func.sum(earned).label("lifetime"),
-        )
-        .group_by(LedgerEntry.chat_id, LedgerEntry.user_id)
-        .subquery()
-    )
-    ledger_points = func.coalesce(totals.c.points, 0)
-    ledger_lifetime = func.coalesce(totals.c.lifetime, 0)
-    rows = await session.execute(
-        select(
-            Member.chat_id,
-            Member.user_id,
-            Member.points,
-            ledger_points,
-            Member.lifetime_points,
-            ledger_lifetime,
-        )
-        .outerjoin(
-            totals, (totals.c.chat_id == Member.chat_id) & (totals.c.user_id == Member.user_id)
-        )
-        .where((Member.points != ledger_points) | (Member.lifetime_points != ledger_lifetime))
-        .order_by(Member.chat_id, Member.user_id)
-    )
-    return [Mismatch(*(int(value) for value in row)) for row in rows]
 
 
 def _add_earned(dialect: Any) -> Any:

@@ -21,8 +21,9 @@ from services.clock import Clock
 from services.daystats import count_today
 from services.members import ensure_members
 from services.outbox import OutboxService
-from services.points import Balance, PointsService
+from services.points import PointsService
 from services.referral_messages import ReferralThanks
+from services.standings import Balance
 
 STAY = timedelta(hours=24)
 

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import ngettext
 
 from services.campaigns import multiplier_text
 from services.member_card import MemberCard
-from services.points import HistoryLine
+from services.standings import HistoryLine
 from views.numbers import number, signed, yuan
 from views.orders import member_order_lines
 

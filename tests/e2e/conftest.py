@@ -11,7 +11,7 @@ import pytest
 
 from models import create_engine, create_session_pool
 from sandbox.client import SandboxClient
-from services.points import audit
+from services.points_audit import audit
 from services.shop import audit_shop
 from tests.conftest import create_database
 from tests.support.processes import BotProcess, SandboxProcess

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from models import Checkin, LedgerEntry, create_engine, create_session_pool
 from sandbox.client import SandboxClient
-from services.points import audit
+from services.points_audit import audit
 from tests.conftest import PG_URL, REDIS_URL, create_database
 from tests.support.crowd import fan_groups
 from tests.support.nginx import Nginx, nginx_binary, self_signed, site

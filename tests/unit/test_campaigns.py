@@ -18,7 +18,8 @@ from services.campaigns import (
     parse_campaign,
 )
 from services.clock import FrozenClock
-from services.points import Award, PointsService, audit
+from services.points import Award, PointsService
+from services.points_audit import audit
 from tests.unit.conftest import GROUP
 
 TODAY = date(2026, 11, 23)

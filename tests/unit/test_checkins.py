@@ -20,7 +20,8 @@ from services.checkins import (
     SignInResult,
 )
 from services.clock import FrozenClock
-from services.points import PointsService, audit
+from services.points import PointsService
+from services.points_audit import audit
 from tests.unit.conftest import GROUP
 
 SHANGHAI, NEW_YORK = "Asia/Shanghai", "America/New_York"

@@ -17,7 +17,8 @@ from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_fairness import choose_winners, commitment_of
 from services.draw_specs import DrawInputError, DrawSpec, parse_draw
 from services.draws import DrawClosed, DrawService, JoinDesk, RerollRefused
-from services.points import Award, PointsService, audit
+from services.points import Award, PointsService
+from services.points_audit import audit
 from services.tiers import DEFAULT_TIERS
 from tests.unit.conftest import GROUP
 

@@ -22,7 +22,7 @@ from services.messages import (
     shows_at_least,
     visible_length,
 )
-from services.points import audit
+from services.points_audit import audit
 from tests.unit.conftest import GROUP
 
 CHAT, FAN, OTHER = GROUP, 42, 43

@@ -23,7 +23,8 @@ from services.guards import (
 )
 from services.moderation import ModerationService
 from services.moderation_settings import add_filter, delete_filter
-from services.points import PointsService, audit
+from services.points import PointsService
+from services.points_audit import audit
 from tests.unit.conftest import GROUP
 
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)

@@ -33,7 +33,8 @@ from services.order_files import (
 from services.order_messages import BindClaimed, OrderPoints, OrderRefunded
 from services.order_rules import OrderRules, set_order_rule
 from services.orders import MemberOrders, OrderService, Source, Tally
-from services.points import Award, PointsService, audit
+from services.points import Award, PointsService
+from services.points_audit import audit
 from services.redemptions import RedemptionService
 from services.reward_codes import CodeFile
 from services.reward_specs import parse_reward

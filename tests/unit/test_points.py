@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import LedgerEntry, Member
 from services.campaigns import CampaignService, parse_campaign
 from services.clock import FrozenClock
-from services.points import Balance, NotEnoughPoints, Period, PointsService, audit
+from services.points import NotEnoughPoints, PointsService
+from services.points_audit import audit
+from services.standings import Balance, Period
 from tests.unit.conftest import GROUP
 
 CHAT, FAN = GROUP, 42

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import LedgerEntry, Member, Referral
 from services.chats import ChatService
 from services.clock import FrozenClock
-from services.points import PointsService, audit
+from services.points import PointsService
+from services.points_audit import audit
 from services.referral_rules import set_referral_reward
 from services.referrals import STAY, ReferralService, ReferralStatus
 from tests.unit.conftest import GROUP

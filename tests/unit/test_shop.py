@@ -28,7 +28,8 @@ from services.chats import ChatService
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
 from services.fulfilment import FulfilmentService
-from services.points import PointsService, audit
+from services.points import PointsService
+from services.points_audit import audit
 from services.redemptions import Redeemed, RedemptionService, Refused, window_start
 from services.reward_codes import CodeFile, generated_codes, read_codes
 from services.reward_specs import RewardSpec, ShopInputError, parse_changes, parse_reward

@@ -25,7 +25,8 @@ from services.members import member_joined, member_left
 from services.message_rules import MessageRules
 from services.message_tally import MessageTally
 from services.messages import ChatMessage, fingerprint
-from services.points import Award, PointsService, audit
+from services.points import Award, PointsService
+from services.points_audit import audit
 from services.stats import (
     BadRange,
     Segment,

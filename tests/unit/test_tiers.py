@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clock import FrozenClock
-from services.points import Award, Period, PointsService, period_keys
+from services.points import Award, PointsService
+from services.standings import Period, period_keys
 from services.tiers import (
     DEFAULT_TIERS,
     LastTier,

@@ -20,7 +20,8 @@ from services.chats import ChatProfile, ChatService
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
 from services.messages import fingerprint, visible_length
-from services.points import PointsService, audit
+from services.points import PointsService
+from services.points_audit import audit
 from services.topic_replies import OpenTopic, TopicMessage, TopicReplyService, open_topics
 from services.topic_rules import set_daily_topic
 from services.topic_specs import COLORS, TopicInputError, TopicSpec, parse_topic
