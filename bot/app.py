@@ -95,10 +95,11 @@ class Services:
     shop_desk: ShopDesk = field(init=False)
 
     def __post_init__(self) -> None:
-        self.tally = MessageTally(self.session_pool, self.clock, self.ladders)
-        self.sign_ins = SignInDesk(self.session_pool, self.clock, self.ladders)
-        self.joins = JoinDesk(self.session_pool, self.clock, self.ladders)
-        self.shop_desk = ShopDesk(self.session_pool, self.clock, self.ladders)
+        ledger = ServiceFactory(self.clock, ladders=self.ladders).points  # promotions wired in
+        self.tally = MessageTally(self.session_pool, self.clock, ledger)
+        self.sign_ins = SignInDesk(self.session_pool, self.clock, ledger)
+        self.joins = JoinDesk(self.session_pool, self.clock, ledger)
+        self.shop_desk = ShopDesk(self.session_pool, self.clock, ledger)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Services:

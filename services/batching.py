@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.clock import Clock
 from services.points import PointsService
-from services.tiers import LadderCache
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -62,18 +62,19 @@ class GroupCommit(Generic[Item, Result]):
 
 class PointsDesk(Generic[Item, Result]):
     """A process-wide group commit for a feature that pays or charges points: each batch is
-    one transaction, written by `write` with a PointsService on that transaction."""
+    one transaction, written by `write` with the ledger `ledger` builds on that transaction
+    (the factory's, which promotes; without it, the ledger alone)."""
 
     def __init__(
         self,
         session_pool: async_sessionmaker[AsyncSession],
         clock: Clock,
-        ladders: LadderCache | None = None,
+        ledger: Callable[[AsyncSession], PointsService] | None = None,
         max_batch: int = 500,
     ) -> None:
         self.session_pool = session_pool
         self.clock = clock
-        self.ladders = ladders
+        self.ledger = ledger or partial(PointsService, clock=clock)
         self._batches = GroupCommit(self._in_transaction, max_batch)
 
     async def write(
@@ -83,5 +84,4 @@ class PointsDesk(Generic[Item, Result]):
 
     async def _in_transaction(self, items: list[Item]) -> list[Result]:
         async with self.session_pool() as session, session.begin():
-            points = PointsService(session, self.clock, ladders=self.ladders)
-            return await self.write(session, points, items)
+            return await self.write(session, self.ledger(session), items)

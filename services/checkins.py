@@ -9,7 +9,7 @@ hands out ranks 1, 2, 3... so a thousand sign-ins in one second each get their o
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -26,7 +26,6 @@ from services.clock import Clock, local_day, start_of
 from services.daystats import add_to_days
 from services.members import ensure_members
 from services.points import Award, NotEnoughPoints, PointsService
-from services.tiers import LadderCache
 
 STREAK_LOOKBACK = 400  # days read back to recount a streak after a make-up
 MAX_REMEMBERED = 100_000  # members whose sign-in today a SignInDesk remembers
@@ -455,10 +454,10 @@ class SignInDesk(PointsDesk[SignInRequest, SignInResult]):
         self,
         session_pool: async_sessionmaker[AsyncSession],
         clock: Clock,
-        ladders: LadderCache | None = None,
+        ledger: Callable[[AsyncSession], PointsService] | None = None,
         max_batch: int = 500,
     ) -> None:
-        super().__init__(session_pool, clock, ladders, max_batch)
+        super().__init__(session_pool, clock, ledger, max_batch)
         self._signed: OrderedDict[tuple[int, int], AlreadySignedIn] = OrderedDict()
 
     async def check_in(self, request: SignInRequest) -> SignInResult:

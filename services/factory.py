@@ -24,6 +24,7 @@ from services.moderation import ModerationService
 from services.orders import OrderService
 from services.points import PointsService
 from services.posts import PostService
+from services.promotions import TierPromotions
 from services.pushes import PushService
 from services.redemptions import RedemptionService
 from services.referrals import ReferralService
@@ -43,7 +44,9 @@ class ServiceFactory:
         return ChatService(session, self.clock, self.default_timezone)
 
     def points(self, session: AsyncSession) -> PointsService:
-        return PointsService(session, self.clock, self.default_timezone, ladders=self.ladders)
+        return PointsService(
+            session, self.clock, self.default_timezone, self.ladders, promotions=TierPromotions
+        )
 
     def tiers(self, session: AsyncSession) -> TierService:
         return TierService(session, self.ladders)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,7 +31,6 @@ from services.messages import (
     UnwrittenCounts,
 )
 from services.points import Award, PointsService
-from services.tiers import LadderCache
 
 logger = logging.getLogger(__name__)
 MAX_KNOWN = 200_000  # members whose award state this process remembers
@@ -83,13 +83,13 @@ class MessageTally:
         self,
         session_pool: async_sessionmaker[AsyncSession],
         clock: Clock,
-        ladders: LadderCache | None = None,
+        ledger: Callable[[AsyncSession], PointsService] | None = None,
         max_batch: int = 500,
         flush_after: float = 1.0,
     ) -> None:
         self.session_pool = session_pool
         self.clock = clock
-        self.ladders = ladders
+        self.ledger = ledger or partial(PointsService, clock=clock)  # the factory's promotes
         self.flush_after = flush_after
         self._batches = GroupCommit(self._write, max_batch)
         self._known: OrderedDict[tuple[int, int], KnownState] = OrderedDict()
@@ -243,8 +243,7 @@ class MessageTally:
                     ],
                 )
             timezones = {message.chat_id: message.timezone for message in messages}
-            points_service = PointsService(session, self.clock, ladders=self.ladders)
-            paid = await points_service.award_many(awards, timezones, members_exist=True)
+            paid = await self.ledger(session).award_many(awards, timezones, members_exist=True)
             tallies.days.add_to(session)  # with the points issued: one upsert as it commits
         if tallies.received:  # written with the next flush, in a transaction of their own
             self._tallies.received.update(tallies.received)

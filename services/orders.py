@@ -27,7 +27,8 @@ from services.order_files import OrderLine, OrderStatus, RefusedLine, buyer_key
 from services.order_notes import OrderNotes
 from services.order_rules import OrderRules
 from services.points import TAKEN_BACK, Award, PointsService, times
-from services.tiers import BY_POINTS, BY_SPEND, TierService, tier_figure
+from services.promotions import TierPromotions
+from services.tiers import BY_POINTS, BY_SPEND
 
 
 class Source(StrEnum):
@@ -110,6 +111,7 @@ class OrderService:
         self.session = session
         self.clock = clock
         self.points = points
+        self.promotions = TierPromotions(points)  # spend and clawbacks move tiers too
         self.notes = OrderNotes(session, clock)
 
     async def record(
@@ -291,7 +293,7 @@ class OrderService:
                 for user_id, (fen, count) in sorted(spent.items())
             ],
         )
-        await self._move_tiers(chat_id, sorted(spent), timezone, BY_SPEND)
+        await self.promotions.settle(chat_id, sorted(spent), timezone, BY_SPEND)
         await self.confirm([order for order in orders if order.paid_at + window <= now], timezone)
         await self.notes.tell_pending(
             [order for order in orders if order.points_state == PointsState.PENDING], language
@@ -378,7 +380,7 @@ class OrderService:
                 spent_fen=Member.spent_fen - grown, orders_paid=Member.orders_paid - gone
             )
         )
-        await self._move_tiers(order.chat_id, [order.user_id], timezone, BY_SPEND)
+        await self.promotions.settle(order.chat_id, [order.user_id], timezone, BY_SPEND)
 
     async def take_back(
         self, chat_id: int, user_id: int, points: int, *, key: str, ref: str, timezone: str
@@ -406,25 +408,8 @@ class OrderService:
                 .where(Member.chat_id == chat_id, Member.user_id == user_id)
                 .values(points_owed=Member.points_owed + (points - taken))
             )
-        await self._move_tiers(chat_id, [user_id], timezone, BY_POINTS)
+        await self.promotions.settle(chat_id, [user_id], timezone, BY_POINTS)
         return taken
-
-    async def _move_tiers(
-        self, chat_id: int, user_ids: Sequence[int], timezone: str, basis: str
-    ) -> None:
-        """Put the members on the tier their figure reaches, when the chat's tiers go by
-        `basis`: a clawback lowers lifetime points, an order or a refund changes spend."""
-        if await TierService(self.session, self.points.ladders).basis(chat_id) != basis:
-            return
-        members = await self.session.scalars(
-            select(Member)
-            .where(Member.chat_id == chat_id, Member.user_id.in_(list(user_ids)))
-            .execution_options(populate_existing=True)  # after Core updates of their rows
-        )
-        await self.points.move_tiers(
-            {chat_id: timezone},
-            {(chat_id, m.user_id): (tier_figure(m, basis), m.tier) for m in members},
-        )
 
     async def of_member(self, chat_id: int, user_id: int) -> MemberOrders:
         """A member's orders, spend, points still in the return window, and nicknames."""

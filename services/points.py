@@ -1,18 +1,20 @@
-"""Points: the one place that changes balances.
+"""Points: the ledger, the one place that changes balances.
 
 Every change is a `points_ledger` row with an idempotency key, written in the same savepoint as
 the member's balances, so a redelivered update, a retried job or a second worker never pays
-twice, and `members.points == SUM(ledger.delta)` always holds (`audit` checks it).
+twice, and `members.points == SUM(ledger.delta)` always holds (`services/points_audit.py`).
+What an earning sets off above the ledger (a tier reached, its congratulation and entry
+rewards) is reported through `Promotions`, which `services/promotions.py` implements: the
+ledger, the lowest domain service, calls no service above it.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, tuple_, update
@@ -24,20 +26,10 @@ from models.queries import built_once, insert_for, table_of
 from services.campaigns import CampaignService
 from services.clock import Clock, local_day
 from services.daystats import DayCounts, count_today
-from services.members import display_names, ensure_members
-from services.outbox import OutboxService
+from services.members import ensure_members
 from services.standings import Balance, Standings, period_keys
-from services.tier_messages import TierUp
-from services.tiers import (
-    BY_SPEND,
-    LadderCache,
-    Tier,
-    TierService,
-    is_promotion,
-    standing,
-)
+from services.tiers import LadderCache, Tier, TierService
 
-logger = logging.getLogger(__name__)
 MAX_CHANGE = 1_000_000
 # Positive changes that give back what was spent, rather than earn: they leave lifetime alone.
 NOT_EARNED = frozenset({"refund"})
@@ -46,6 +38,9 @@ NOT_EARNED = frozenset({"refund"})
 NOT_BOOSTED = frozenset({"admin", "refund", "purchase"})
 # Deductions that take back earned points (a refunded order's): they lower lifetime too.
 TAKEN_BACK = "clawback"
+
+MemberKey = tuple[int, int]  # (chat id, user id)
+TierState = tuple[int, str | None]  # (the figure the chat's tiers go by, the tier key now)
 
 
 class NotEnoughPoints(Exception):
@@ -81,6 +76,16 @@ class AwardResult:
     paid: dict[str, int] = field(default_factory=dict)  # key -> points, multiplier included
 
 
+class Promotions(Protocol):
+    """What an earning sets off above the ledger, in its transaction: members whose figure
+    reached another tier moved there, each promotion congratulated and rewarded. `states`:
+    each member who just earned -> (lifetime points, tier now). The promotions made."""
+
+    async def after_earning(
+        self, timezones: Mapping[int, str], states: Mapping[MemberKey, TierState]
+    ) -> list[Promotion]: ...
+
+
 class PointsService(Standings):
     def __init__(
         self,
@@ -88,10 +93,13 @@ class PointsService(Standings):
         clock: Clock,
         default_timezone: str = "UTC",
         ladders: LadderCache | None = None,
+        promotions: Callable[[PointsService], Promotions] | None = None,
     ) -> None:
         super().__init__(session, clock, default_timezone)
         self.ladders = ladders
         self._boosts: dict[int, tuple[int, int] | None] = {}
+        # None: the ledger alone, which moves nobody's tier (the factory wires promotions in).
+        self.promotions = promotions(self) if promotions is not None else None
 
     async def boost(self, chat_id: int) -> tuple[int, int] | None:
         """(campaign id, multiplier in %) of the campaign running in the chat now, if any;
@@ -357,7 +365,7 @@ class PointsService(Standings):
         earned: Mapping[tuple[int, int], int],
         states: Mapping[tuple[int, int], tuple[int, str | None]],
     ) -> list[Promotion]:
-        """Add to the period totals, and move members whose lifetime reached a new tier."""
+        """Add to the period totals, and report the earnings to promotions."""
         now = self.clock.now()
         periods = {
             chat_id: period_keys(now.astimezone(ZoneInfo(timezone)).date()).values()
@@ -370,98 +378,9 @@ class PointsService(Standings):
             for period in periods[chat_id]
         ]  # fmt: skip
         await self.session.execute(built_once(self.session, "period totals", _add_earned), rows)
-        tiers = TierService(self.session, self.ladders)
-        by_points = {
-            member: state
-            for member, state in states.items()
-            if await tiers.basis(member[0]) != BY_SPEND  # else their orders move them
-        }
-        return await self.move_tiers(timezones, by_points)
-
-    async def move_tiers(
-        self,
-        timezones: Mapping[int, str],
-        states: Mapping[tuple[int, int], tuple[int, str | None]],
-    ) -> list[Promotion]:
-        """Put each member (`states`: member -> (the figure their chat's tiers go by, tier
-        now)) on the tier that figure reaches, up or down; a promotion is congratulated and
-        gets its tiers' entry rewards."""
-        tiers = TierService(self.session, self.ladders)
-        ladders = {chat_id: await tiers.ladder(chat_id) for chat_id, _user in states}
-        moved: list[tuple[int, int, str | None]] = []
-        promotions: list[Promotion] = []
-        for (chat_id, user_id), (figure, before) in states.items():
-            reached = standing(ladders[chat_id], figure).tier
-            if reached is not None and reached.key != before:
-                moved.append((chat_id, user_id, reached.key))
-                if is_promotion(ladders[chat_id], before, reached):
-                    promotions.append(Promotion(chat_id, user_id, reached))
-            elif reached is None and before is not None:  # taken back below the first tier
-                moved.append((chat_id, user_id, None))
-        if moved:
-            await self.session.execute(
-                update(Member)
-                .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
-                .values(tier=bindparam("reached"))
-                .execution_options(dml_strategy="core_only"),
-                [
-                    {"chat": chat_id, "member": user_id, "reached": key}
-                    for chat_id, user_id, key in moved
-                ],
-            )
-        if promotions:
-            await self._congratulate(promotions)
-            await self._give_entry_rewards(promotions, ladders, states, timezones)
-        return promotions
-
-    async def _give_entry_rewards(
-        self,
-        promotions: Sequence[Promotion],
-        ladders: Mapping[int, list[Tier]],
-        states: Mapping[tuple[int, int], tuple[int, str | None]],
-        timezones: Mapping[int, str],
-    ) -> None:
-        """The reward of each tier a promotion crossed (`entry_reward=` in its perks; a member
-        who skips tiers gets each), once per member and tier, free, in this transaction."""
-        from services.redemptions import RedemptionService, Refused  # paid through this service
-
-        redemptions = RedemptionService(self.session, self.clock, self)
-        for promotion in promotions:
-            chat_id, user_id = promotion.chat_id, promotion.user_id
-            lifetime, before = states[(chat_id, user_id)]
-            ladder = ladders[chat_id]
-            floor = next((tier.threshold for tier in ladder if tier.key == before), -1)
-            for tier in ladder:
-                reward_id = tier.entry_reward
-                if reward_id is None or not floor < tier.threshold <= lifetime:
-                    continue
-                try:
-                    await redemptions.redeem(
-                        chat_id, user_id, reward_id, key=f"tier:{chat_id}:{user_id}:{tier.key}",
-                        ladder=ladder, timezone=timezones[chat_id], source="tier",
-                    )  # fmt: skip
-                except Refused as refused:  # sold out, or the reward was deleted
-                    logger.info(
-                        "chat %s: no entry reward %s for %s reaching %s: %s",
-                        chat_id, reward_id, user_id, tier.key, refused.reason,
-                    )  # fmt: skip
-
-    async def _congratulate(self, promotions: Sequence[Promotion]) -> None:
-        """The group's congratulation, in the outbox with the promotion itself: it goes out
-        (gathered with the others of that minute) even if the bot stops right after."""
-        outbox = OutboxService(self.session, self.clock)
-        by_chat: dict[int, list[Promotion]] = defaultdict(list)
-        for promotion in promotions:
-            by_chat[promotion.chat_id].append(promotion)
-        for chat_id, promoted in by_chat.items():
-            names = await display_names(self.session, chat_id, [p.user_id for p in promoted])
-            for promotion in promoted:
-                name = names.get(promotion.user_id, str(promotion.user_id))
-                await outbox.add(
-                    chat_id,
-                    TierUp(user_id=promotion.user_id, name=name, tier=promotion.tier),
-                    f"tier_up:{chat_id}:{promotion.user_id}:{promotion.tier.key}",
-                )
+        if self.promotions is None:
+            return []
+        return await self.promotions.after_earning(timezones, states)
 
 
 def times(points: int, pct: int | None) -> int:

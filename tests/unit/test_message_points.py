@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import LedgerEntry, Member
 from services.clock import FrozenClock
+from services.factory import ServiceFactory
 from services.members import Sighting, record_sightings
 from services.message_rules import MessageRules
 from services.message_tally import MessageTally
@@ -211,7 +212,7 @@ async def test_a_members_messages_handled_out_of_order_all_count_and_pay(
 
 
 async def test_reaching_a_tier_by_messages_is_reported_once(session_pool, chat) -> None:
-    tally = MessageTally(session_pool, CLOCK)
+    tally = MessageTally(session_pool, CLOCK, ServiceFactory(CLOCK).points)  # with promotions
     rules = MessageRules(points=60, cooldown=0, daily_cap=1000)
     first = await tally.record(message(1, "one", rules=rules))
     second = await tally.record(message(2, "two", rules=rules))

@@ -102,8 +102,10 @@ def sender(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> Outbox
 async def grant(pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int) -> None:
     """Points enough for Bronze (100 lifetime): a promotion, and its congratulation queued."""
     async with pool() as session, session.begin():
-        await PointsService(session, clock).change(
-            GROUP, user, 150, reason="admin", key=f"grant:{user}"
+        await (
+            ServiceFactory(clock)
+            .points(session)
+            .change(GROUP, user, 150, reason="admin", key=f"grant:{user}")
         )
 
 

@@ -15,6 +15,7 @@ from services.chats import ChatService
 from services.clock import FrozenClock
 from services.points import PointsService
 from services.posts import PostContent
+from services.promotions import TierPromotions
 from services.push_messages import PushCopy
 from services.pushes import Audience, PushError, PushService
 from services.tiers import TierService
@@ -31,7 +32,7 @@ def pushes(session: AsyncSession, clock: FrozenClock) -> PushService:
 
 async def members(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> None:
     async with pool() as session, session.begin():
-        points = PointsService(session, clock)
+        points = PointsService(session, clock, promotions=TierPromotions)  # the tiers reached
         for user, lifetime in ((GOLD, 2_000), (BRONZE, 100), (SILENT, 2_500)):
             await points.change(GROUP, user, lifetime, reason="admin", key=f"grant:{user}")
         chats = ChatService(session, clock, SHANGHAI)

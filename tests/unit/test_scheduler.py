@@ -18,7 +18,6 @@ from scheduler.posts import PostJobs
 from services.chats import ChatService
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
-from services.points import PointsService
 from services.posts import PostContent, PostService, RunStatus, parse_post
 from tests.support.telegram import RecordingSession, recording_bot
 from tests.unit.conftest import GROUP
@@ -180,7 +179,11 @@ async def test_an_early_post_reaches_its_tier_privately_before_the_group(
 ) -> None:
     clock = FrozenClock(CREATED)
     async with session_pool() as session, session.begin():
-        await PointsService(session, clock).change(GROUP, 42, 2_000, reason="admin", key="gold")
+        await (
+            ServiceFactory(clock)
+            .points(session)
+            .change(GROUP, 42, 2_000, reason="admin", key="gold")
+        )
         await ChatService(session, clock, SHANGHAI).ensure(42, "private", "Gold fan")
         request = parse_post("daily 09:00 early=Gold:2h 新品抢先看", CREATED, SHANGHAI)
         await PostService(session, clock, SHANGHAI).create(

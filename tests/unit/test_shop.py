@@ -61,8 +61,10 @@ def fulfilment(session: AsyncSession, clock: FrozenClock) -> FulfilmentService:
 
 async def grant(pool: async_sessionmaker[AsyncSession], user: int, points: int) -> None:
     async with pool() as session, session.begin():
-        await PointsService(session, FrozenClock(NOW)).change(
-            GROUP, user, points, reason="admin", key=f"grant:{user}:{points}"
+        await (
+            ServiceFactory(FrozenClock(NOW))
+            .points(session)
+            .change(GROUP, user, points, reason="admin", key=f"grant:{user}:{points}")
         )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clock import FrozenClock
 from services.points import Award, PointsService
+from services.promotions import TierPromotions
 from services.standings import Period, period_keys
 from services.tiers import (
     DEFAULT_TIERS,
@@ -76,7 +77,8 @@ async def test_the_last_tier_cannot_be_removed(session: AsyncSession, chat: int)
 
 
 async def test_a_change_that_reaches_a_tier_reports_it_once(session: AsyncSession, chat) -> None:
-    points = PointsService(session, FrozenClock(START), "Asia/Shanghai")
+    clock = FrozenClock(START)
+    points = PointsService(session, clock, "Asia/Shanghai", promotions=TierPromotions)
     first = await points.change(CHAT, 1, 99, reason="admin", key="a1")
     second = await points.change(CHAT, 1, 1, reason="admin", key="a2")
     third = await points.change(CHAT, 1, -50, reason="redeem", key="a3")
