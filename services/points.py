@@ -3,9 +3,10 @@
 Every change is a `points_ledger` row with an idempotency key, written in the same savepoint as
 the member's balances, so a redelivered update, a retried job or a second worker never pays
 twice, and `members.points == SUM(ledger.delta)` always holds (`services/points_audit.py`).
-What an earning sets off above the ledger (a tier reached, its congratulation and entry
-rewards) is reported through `Promotions`, which `services/promotions.py` implements: the
-ledger, the lowest domain service, calls no service above it.
+A single change and a batch of earnings take one path (`PointsService._apply`). What an
+earning sets off above the ledger (a tier reached, its congratulation and entry rewards) is
+reported through `Promotions`, which `services/promotions.py` implements: the ledger, the
+lowest domain service, calls no service above it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,7 +27,7 @@ from models.base import UTCDateTime
 from models.queries import built_once, insert_for, table_of
 from services.campaigns import CampaignService
 from services.clock import Clock, local_day
-from services.daystats import DayCounts, count_today
+from services.daystats import DayCounts
 from services.members import ensure_members
 from services.standings import Balance, Standings, period_keys
 from services.tiers import LadderCache, Tier, TierService
@@ -41,6 +43,7 @@ TAKEN_BACK = "clawback"
 
 MemberKey = tuple[int, int]  # (chat id, user id)
 TierState = tuple[int, str | None]  # (the figure the chat's tiers go by, the tier key now)
+MemberState = tuple[int, int, str | None, int]  # (points, lifetime points, tier, points owed)
 
 
 class NotEnoughPoints(Exception):
@@ -51,7 +54,8 @@ class NotEnoughPoints(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Award:
-    """One positive change in a batch (see `PointsService.award_many`)."""
+    """One change of a member's points: an earning in a batch (`PointsService.award_many`),
+    or the one change `PointsService.change` makes."""
 
     chat_id: int
     user_id: int
@@ -74,6 +78,7 @@ class AwardResult:
     applied: set[str] = field(default_factory=set)  # keys paid now (others were paid before)
     promotions: list[Promotion] = field(default_factory=list)
     paid: dict[str, int] = field(default_factory=dict)  # key -> points, multiplier included
+    balances: dict[MemberKey, tuple[int, int]] = field(default_factory=dict)  # (points, lifetime)
 
 
 class Promotions(Protocol):
@@ -84,6 +89,27 @@ class Promotions(Protocol):
     async def after_earning(
         self, timezones: Mapping[int, str], states: Mapping[MemberKey, TierState]
     ) -> list[Promotion]: ...
+
+
+@dataclass(slots=True)
+class _Moved:
+    """What one member's changes applied now add up to."""
+
+    delta: int = 0
+    lifetime: int = 0  # earned, or taken back (a clawback lowers lifetime too): points issued
+    spent: int = 0  # what deductions took, less what refunds gave back
+    earned: int = 0
+    earning: str | None = None  # the key of their first earning now (None: nothing earned)
+
+    def add(self, points: int, reason: str, key: str) -> None:
+        earns = points >= 0 and reason not in NOT_EARNED
+        earned = points if earns else 0
+        self.delta += points
+        self.lifetime += points if reason == TAKEN_BACK else earned
+        self.spent += 0 if reason == TAKEN_BACK else earned - points
+        if earns:
+            self.earned += earned
+            self.earning = self.earning or key
 
 
 class PointsService(Standings):
@@ -139,16 +165,6 @@ class PointsService(Standings):
             if tier in boosting[chat_id]
         }
 
-    async def _boosted(self, chat_id: int, points: int, reason: str) -> tuple[int, int | None]:
-        """`points` with the running campaign's multiplier, and that campaign."""
-        if points <= 0 or reason in NOT_BOOSTED:
-            return points, None
-        boost = await self.boost(chat_id)
-        if boost is None:
-            return points, None
-        campaign_id, pct = boost
-        return min(MAX_CHANGE, points * pct // 100), campaign_id
-
     async def change(
         self,
         chat_id: int,
@@ -170,75 +186,14 @@ class PointsService(Standings):
         """
         if delta == 0 or abs(delta) > MAX_CHANGE:
             raise ValueError(f"a change must be between 1 and {MAX_CHANGE} points either way")
-        if not member_exists:
-            await ensure_members(self.session, [(chat_id, user_id)])
-        delta, boosted_by = await self._boosted(chat_id, delta, reason)
-        campaign_id = boosted_by or campaign_id
-        if delta > 0 and reason not in NOT_BOOSTED and reason not in NOT_EARNED:
-            tiered = await self.tier_multipliers([(chat_id, user_id)])
-            delta = times(delta, tiered.get((chat_id, user_id)))
-        # A refused deduction undoes its ledger row; an addition cannot be refused.
-        savepoint = self.session.begin_nested() if delta < 0 else nullcontext()
-        async with savepoint:
-            inserted = await self.session.scalar(
-                insert_for(self.session, LedgerEntry)
-                .values(
-                    chat_id=chat_id,
-                    user_id=user_id,
-                    delta=delta,
-                    reason=reason,
-                    ref=ref,
-                    idempotency_key=key,
-                    actor=actor,
-                    campaign_id=campaign_id,
-                    created_at=self.clock.now(),
-                )
-                .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                .returning(LedgerEntry.id)
-            )
-            if inserted is None:
-                return await self.balance(chat_id, user_id)
-            earned = delta if delta > 0 and reason not in NOT_EARNED else 0
-            lifetime_change = delta if reason == TAKEN_BACK else earned
-            changed = (
-                await self.session.execute(
-                    update(Member)
-                    .where(Member.chat_id == chat_id, Member.user_id == user_id)
-                    .where(Member.points + delta >= 0)
-                    .values(
-                        points=Member.points + delta,
-                        lifetime_points=Member.lifetime_points + lifetime_change,
-                        lifetime_reached_at=(
-                            self.clock.now() if earned else Member.lifetime_reached_at
-                        ),
-                    )
-                    .returning(
-                        Member.points, Member.lifetime_points, Member.tier, Member.points_owed
-                    )
-                )
-            ).one_or_none()
-            if changed is None:
-                balance = await self.balance(chat_id, user_id)
-                raise NotEnoughPoints(balance.points)
-        points, lifetime, tier, owed = changed
-        if earned and owed:
-            repaid = await self._repay_owed({(chat_id, user_id): (earned, owed, key)})
-            points -= repaid
-            lifetime -= repaid
-        timezone = timezone or await self.timezone_of(chat_id)
-        # Issued: what was earned; spent: what was taken (a refund gives spending back).
-        count_today(
-            self.session, chat_id, self.clock.now(), timezone, points_issued=lifetime_change,
-            points_spent=0 if reason == TAKEN_BACK else earned - delta,
-        )  # fmt: skip
-        promoted_to = None
-        if earned:
-            timezones = {chat_id: timezone}
-            promotions = await self._after_earning(
-                timezones, {(chat_id, user_id): earned}, {(chat_id, user_id): (lifetime, tier)}
-            )
-            promoted_to = promotions[0].tier if promotions else None
-        return Balance(points, lifetime, applied=True, promoted_to=promoted_to, paid=delta)
+        timezones = {chat_id: timezone or await self.timezone_of(chat_id)}
+        change = Award(chat_id, user_id, delta, reason, key, ref, campaign_id)
+        done = await self._apply([change], timezones, actor=actor, members_exist=member_exists)
+        if key not in done.applied:
+            return await self.balance(chat_id, user_id)
+        points, lifetime = done.balances[chat_id, user_id]
+        promoted_to = done.promotions[0].tier if done.promotions else None
+        return Balance(points, lifetime, applied=True, promoted_to=promoted_to, paid=done.paid[key])
 
     async def award_many(
         self,
@@ -247,54 +202,137 @@ class PointsService(Standings):
         *,
         members_exist: bool = False,
     ) -> AwardResult:
-        """Pay many earned (positive) awards with a few statements, each once per key.
-
-        The hot path of message points: one executemany INSERT for the ledger, one for the
-        balances, then the period totals and tiers as `change` does. `timezones` maps each
-        chat to its own; `members_exist` skips creating rows the caller holds locked.
-        """
+        """Pay many earnings with a few statements, each once per key (the hot path of message
+        points). A deduction or a refund is a `change` of its own: only alone can a deduction
+        be refused. `timezones` maps each chat to its own; `members_exist` skips creating rows
+        the caller holds locked."""
         if not awards:
             return AwardResult()
+        if any(award.points < 0 or award.reason in NOT_EARNED for award in awards):
+            raise ValueError("a batch pays earnings; a deduction or a refund is a change alone")
+        return await self._apply(awards, timezones, members_exist=members_exist)
+
+    async def _apply(
+        self,
+        changes: Sequence[Award],
+        timezones: Mapping[int, str],
+        *,
+        actor: int | None = None,
+        members_exist: bool,
+    ) -> AwardResult:
+        """The one way points change: price each change (campaign, tier), write its ledger row
+        once per key, then the balances; repay what refunds left owing from what was earned,
+        count the day, add to the period totals and report the earnings to promotions."""
         if not members_exist:
-            await ensure_members(self.session, ((a.chat_id, a.user_id) for a in awards))
+            await ensure_members(self.session, ((c.chat_id, c.user_id) for c in changes))
+        priced = await self._priced(changes)
         now = self.clock.now()
-        await self._load_boosts({a.chat_id for a in awards})  # one query for the batch's chats
-        boosted = [await self._boosted(a.chat_id, a.points, a.reason) for a in awards]
-        tiered = await self.tier_multipliers([(a.chat_id, a.user_id) for a in awards])
-        if tiered:
-            boosted = [
-                (times(points, tiered.get((a.chat_id, a.user_id))), campaign)
-                if a.reason not in NOT_BOOSTED else (points, campaign)
-                for a, (points, campaign) in zip(awards, boosted, strict=True)
-            ]  # fmt: skip
-        entries = [
+        # A refused deduction (only ever alone) undoes its ledger row; an earning cannot be.
+        refusable = any(points < 0 for points, _campaign in priced)
+        async with self.session.begin_nested() if refusable else nullcontext():
+            applied = await self._record(changes, priced, actor, now)
+            paid: dict[str, int] = {}
+            moved: dict[MemberKey, _Moved] = defaultdict(_Moved)
+            for change, (points, _campaign) in zip(changes, priced, strict=True):
+                if change.key in applied:
+                    paid[change.key] = points
+                    moved[change.chat_id, change.user_id].add(points, change.reason, change.key)
+            if not moved:
+                return AwardResult()
+            if len(moved) == 1:
+                states = await self._change_balances(*next(iter(moved.items())), now)
+            else:
+                states = await self._add_earnings(moved, now)
+        owing = {
+            member: (moved[member].earned, owed, earning)
+            for member, (_points, _lifetime, _tier, owed) in states.items()
+            if owed and (earning := moved[member].earning) is not None
+        }  # rare: a refund took back more than the balance held
+        repaid = await self._repay_owed(owing) if owing else {}
+        balances = {
+            member: (points - repaid.get(member, 0), lifetime - repaid.get(member, 0))
+            for member, (points, lifetime, _tier, _owed) in states.items()
+        }
+        days = DayCounts()  # issued: what was earned; spent: what was taken
+        for (chat_id, _user), member in moved.items():
+            day = local_day(now, timezones[chat_id])
+            days.add(chat_id, day, points_issued=member.lifetime, points_spent=member.spent)
+        days.add_to(self.session)
+        earned = {m: each.earned for m, each in moved.items() if each.earning is not None}
+        tiers = {m: (balances[m][1], states[m][2]) for m in earned if m in states}
+        promotions = await self._after_earning(timezones, earned, tiers) if earned else []
+        return AwardResult(applied, promotions, paid, balances)
+
+    async def _priced(self, changes: Sequence[Award]) -> list[tuple[int, int | None]]:
+        """Each change's points, an earning's multiplied by the campaign running (then named
+        as the change's campaign) and by the member's tier; and the change's campaign."""
+        multiplied = [c for c in changes if _multiplied(c)]
+        await self._load_boosts({c.chat_id for c in multiplied})  # one query for the chats
+        tiered = await self.tier_multipliers([(c.chat_id, c.user_id) for c in multiplied])
+        priced = []
+        for change in changes:
+            points, campaign_id = change.points, change.campaign_id
+            if _multiplied(change):
+                if (boost := self._boosts[change.chat_id]) is not None:
+                    campaign_id, pct = boost
+                    points = times(points, pct)
+                points = times(points, tiered.get((change.chat_id, change.user_id)))
+            priced.append((points, campaign_id))
+        return priced
+
+    async def _record(
+        self,
+        changes: Sequence[Award],
+        priced: Sequence[tuple[int, int | None]],
+        actor: int | None,
+        now: datetime,
+    ) -> set[str]:
+        """Write the ledger rows, each once per key: the keys written now."""
+        rows = [
             {
-                "chat_id": award.chat_id, "user_id": award.user_id, "delta": points,
-                "reason": award.reason, "ref": award.ref, "idempotency_key": award.key,
-                "actor": None, "campaign_id": campaign_id or award.campaign_id,
-                "created_at": now,
+                "chat_id": c.chat_id, "user_id": c.user_id, "delta": points, "reason": c.reason,
+                "ref": c.ref, "idempotency_key": c.key, "actor": actor,
+                "campaign_id": campaign_id, "created_at": now,
             }
-            for award, (points, campaign_id) in zip(awards, boosted, strict=True)
+            for c, (points, campaign_id) in zip(changes, priced, strict=True)
         ]  # fmt: skip
         inserted = await self.session.scalars(
             insert_for(self.session, LedgerEntry)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(LedgerEntry.idempotency_key),
-            entries,
+            rows,
         )
-        applied = set(inserted)
-        earned: dict[tuple[int, int], int] = defaultdict(int)
-        paid: dict[str, int] = {}
-        for award, (points, _campaign) in zip(awards, boosted, strict=True):
-            if award.key in applied:
-                earned[award.chat_id, award.user_id] += points
-                paid[award.key] = points
-        if not earned:
-            return AwardResult()
-        issued = DayCounts()
-        for (chat_id, _user), points in earned.items():
-            issued.add(chat_id, local_day(now, timezones[chat_id]), points_issued=points)
-        issued.add_to(self.session)
+        return set(inserted)
+
+    async def _change_balances(
+        self, member: MemberKey, moved: _Moved, now: datetime
+    ) -> dict[MemberKey, MemberState]:
+        """One member's balances, never below zero (else NotEnoughPoints), read back at once."""
+        chat_id, user_id = member
+        changed = (
+            await self.session.execute(
+                update(Member)
+                .where(Member.chat_id == chat_id, Member.user_id == user_id)
+                .where(Member.points + moved.delta >= 0)
+                .values(
+                    points=Member.points + moved.delta,
+                    lifetime_points=Member.lifetime_points + moved.lifetime,
+                    lifetime_reached_at=(
+                        now if moved.earning is not None else Member.lifetime_reached_at
+                    ),
+                )
+                .returning(Member.points, Member.lifetime_points, Member.tier, Member.points_owed)
+            )
+        ).one_or_none()
+        if changed is None:
+            raise NotEnoughPoints((await self.balance(chat_id, user_id)).points)
+        points, lifetime, tier, owed = changed
+        return {member: (points, lifetime, tier, owed)}
+
+    async def _add_earnings(
+        self, moved: Mapping[MemberKey, _Moved], now: datetime
+    ) -> dict[MemberKey, MemberState]:
+        """Many members' earnings in one executemany (a batch holds earnings only), read back."""
         await self.session.execute(
             update(Member)
             .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
@@ -305,45 +343,33 @@ class PointsService(Standings):
             )
             .execution_options(dml_strategy="core_only"),
             [  # in key order, as every writer takes members (a caller may not hold them yet)
-                {"chat": chat_id, "member": user_id, "earned": points, "now": now}
-                for (chat_id, user_id), points in sorted(earned.items())
+                {"chat": chat_id, "member": user_id, "earned": member.earned, "now": now}
+                for (chat_id, user_id), member in sorted(moved.items())
             ],
         )
-        after = await self.session.execute(
+        rows = await self.session.execute(
             select(
-                Member.chat_id, Member.user_id, Member.lifetime_points, Member.tier,
+                Member.chat_id, Member.user_id, Member.points, Member.lifetime_points, Member.tier,
                 Member.points_owed,
-            ).where(tuple_(Member.chat_id, Member.user_id).in_(list(earned)))
+            ).where(tuple_(Member.chat_id, Member.user_id).in_(list(moved)))
         )  # fmt: skip
-        states: dict[tuple[int, int], tuple[int, str | None]] = {}
-        owing: dict[tuple[int, int], tuple[int, int, str]] = {}
-        for chat_id, user_id, lifetime, tier, owed in after:
-            states[chat_id, user_id] = (lifetime, tier)
-            if owed:  # rare: a refund took back more than the balance held
-                key = next(
-                    a.key for a in awards
-                    if a.key in paid and (a.chat_id, a.user_id) == (chat_id, user_id)
-                )  # fmt: skip
-                owing[chat_id, user_id] = (earned[chat_id, user_id], owed, key)
-        if owing:
-            await self._repay_owed(owing)
-            states = {
-                member: (lifetime - min(owing[member][:2]) if member in owing else lifetime, tier)
-                for member, (lifetime, tier) in states.items()
-            }
-        promotions = await self._after_earning(timezones, earned, states)
-        return AwardResult(applied, promotions, paid)
+        return {
+            (chat_id, user_id): (points, lifetime, tier, owed)
+            for chat_id, user_id, points, lifetime, tier, owed in rows
+        }
 
-    async def _repay_owed(self, owing: Mapping[tuple[int, int], tuple[int, int, str]]) -> int:
+    async def _repay_owed(
+        self, owing: Mapping[MemberKey, tuple[int, int, str]]
+    ) -> dict[MemberKey, int]:
         """Take what refunds left owing from what members just earned (`owing`: member ->
         (just earned, owed, the key of one earning now applied)), as clawback rows keyed after
-        that earning; the amount taken (of the last member: callers of one member read it)."""
-        taken = 0
+        that earning; what was taken of each."""
+        taken: dict[MemberKey, int] = {}
         for (chat_id, user_id), (earned, owed, key) in sorted(owing.items()):
-            taken = min(earned, owed)
+            taken[chat_id, user_id] = repaid = min(earned, owed)
             await self.session.execute(
                 insert_for(self.session, LedgerEntry).values(
-                    chat_id=chat_id, user_id=user_id, delta=-taken, reason=TAKEN_BACK,
+                    chat_id=chat_id, user_id=user_id, delta=-repaid, reason=TAKEN_BACK,
                     ref="owed", idempotency_key=f"owed:{key}"[:200],
                     created_at=self.clock.now(),
                 )
@@ -352,9 +378,9 @@ class PointsService(Standings):
                 update(Member)
                 .where(Member.chat_id == chat_id, Member.user_id == user_id)
                 .values(
-                    points=Member.points - taken,
-                    lifetime_points=Member.lifetime_points - taken,
-                    points_owed=Member.points_owed - taken,
+                    points=Member.points - repaid,
+                    lifetime_points=Member.lifetime_points - repaid,
+                    points_owed=Member.points_owed - repaid,
                 )
             )
         return taken
@@ -362,8 +388,8 @@ class PointsService(Standings):
     async def _after_earning(
         self,
         timezones: Mapping[int, str],
-        earned: Mapping[tuple[int, int], int],
-        states: Mapping[tuple[int, int], tuple[int, str | None]],
+        earned: Mapping[MemberKey, int],
+        states: Mapping[MemberKey, TierState],
     ) -> list[Promotion]:
         """Add to the period totals, and report the earnings to promotions."""
         now = self.clock.now()
@@ -381,6 +407,11 @@ class PointsService(Standings):
         if self.promotions is None:
             return []
         return await self.promotions.after_earning(timezones, states)
+
+
+def _multiplied(change: Award) -> bool:
+    """Campaigns and tiers multiply an earning, unless it is one of `NOT_BOOSTED`."""
+    return change.points > 0 and change.reason not in NOT_BOOSTED
 
 
 def times(points: int, pct: int | None) -> int:

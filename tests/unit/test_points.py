@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import LedgerEntry, Member
 from services.campaigns import CampaignService, parse_campaign
 from services.clock import FrozenClock
-from services.points import NotEnoughPoints, PointsService
+from services.points import Award, NotEnoughPoints, PointsService
 from services.points_audit import audit
 from services.standings import Balance, Period
 from tests.unit.conftest import GROUP
@@ -160,3 +160,20 @@ async def test_history_names_the_campaign_that_multiplied_a_change(session_pool,
     async with session_pool() as session:
         history = await PointsService(session, CLOCK).history(CHAT, FAN)
     assert [(line.entry.delta, line.campaign) for line in history] == [(6, "双十二")]
+
+
+async def test_a_batch_pays_like_single_changes_and_refuses_a_deduction(session_pool, chat) -> None:
+    async with session_pool() as session, session.begin():
+        points = PointsService(session, CLOCK)
+        one = await points.change(CHAT, FAN, 5, reason="message", key="m:1")
+        paid = await points.award_many(
+            [Award(CHAT, FAN, 5, "message", "m:1"), Award(CHAT, FAN, 7, "message", "m:2"),
+             Award(CHAT, FAN + 1, 3, "message", "m:3")],
+            {CHAT: "UTC"},
+        )  # fmt: skip
+        assert (one.points, one.paid) == (5, 5)
+        assert (paid.applied, paid.paid) == ({"m:2", "m:3"}, {"m:2": 7, "m:3": 3})
+        assert paid.balances == {(CHAT, FAN): (12, 12), (CHAT, FAN + 1): (3, 3)}
+        with pytest.raises(ValueError, match="a batch pays earnings"):
+            await points.award_many([Award(CHAT, FAN, -1, "shop", "s:1")], {CHAT: "UTC"})
+        assert await audit(session) == []
