@@ -60,7 +60,7 @@ class GroupCommit(Generic[Item, Result]):
             self._writer = None
 
 
-class PointsDesk(Generic[Item, Result]):
+class PointsGroupCommit(Generic[Item, Result]):
     """A process-wide group commit for a feature that pays or charges points: each batch is
     one transaction, written by `write` with the ledger `ledger` builds on that transaction
     (the factory's, which promotes; without it, the ledger alone)."""

@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from models import Checkin, CheckinDay, Member
 from models.queries import insert_for
-from services.batching import PointsDesk
+from services.batching import PointsGroupCommit
 from services.checkin_rules import CheckinRules
 from services.clock import Clock, local_day, start_of
 from services.daystats import add_to_days
@@ -442,7 +442,7 @@ class CheckinService:
         return streak, days[0]
 
 
-class SignInDesk(PointsDesk[SignInRequest, SignInResult]):
+class SignInDesk(PointsGroupCommit[SignInRequest, SignInResult]):
     """The process's sign-ins, group-committed: `check_in` returns once its sign-in is
     committed, and a thousand members signing in at once share a few transactions.
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Draw, DrawEntry, Member
-from services.batching import PointsDesk
+from services.batching import PointsGroupCommit
 from services.clock import Clock
 from services.daystats import count_today
 from services.draw_entries import Joined, JoinOutcome, JoinRequest, entry_refusal
@@ -370,7 +370,7 @@ class DrawService:
         return draw
 
 
-class JoinDesk(PointsDesk[JoinRequest, Joined]):
+class JoinDesk(PointsGroupCommit[JoinRequest, Joined]):
     """The process's draw entries, group-committed: a burst of presses on a popular draw
     shares a few transactions, each press answered once its entry is committed."""
 

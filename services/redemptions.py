@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Member, Redemption, Reward, RewardCode
-from services.batching import PointsDesk
+from services.batching import PointsGroupCommit
 from services.chats import ChatService
 from services.clock import Clock, local_day, start_of
 from services.outbox import OutboxService
@@ -233,7 +233,7 @@ class RedemptionService:
         return await chats.started_privately(user_id)
 
 
-class ShopDesk(PointsDesk[RedeemRequest, "Redeemed | Refused"]):
+class ShopDesk(PointsGroupCommit[RedeemRequest, "Redeemed | Refused"]):
     """The process's shop presses, group-committed: a rush on one reward shares a few
     transactions (each redemption in its own savepoint), each press answered once committed."""
 
