@@ -4,9 +4,10 @@ asks for) as for work outside one (`infrastructure/background.py`: the outbox se
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,90 +126,58 @@ class ServiceFactory:
 class UpdateServices:
     """One update's services, each built the first time it is asked for: most updates reach a
     handler that takes one or two of them, or none. Those built share one PointsService (and
-    one OrderService), so what one writes the others see within the update."""
+    one OrderService), so what one writes the others see within the update. A service is any
+    method of `ServiceFactory` that takes the session: a new one needs nothing here."""
 
     def __init__(self, factory: ServiceFactory, session: AsyncSession) -> None:
         self.factory = factory
         self.session = session
+        self.built: dict[str, object] = {}
 
     def named(self, names: Iterable[str]) -> dict[str, object]:
         """The services among `names` (a handler's parameters), by name."""
-        return {name: getattr(self, name) for name in names if name in SERVICE_NAMES}
+        return {name: self.get(name) for name in names if name in SERVICE_NAMES}
 
-    @cached_property
+    def get(self, name: str) -> object:
+        built = self.built.get(name)
+        if built is None:
+            shared = {each: self.get(each) for each in SERVICE_NAMES[name]}
+            built = self.built[name] = getattr(self.factory, name)(self.session, **shared)
+        return built
+
+    # Typed, for what takes services outside a handler's parameters (the middlewares, counting,
+    # the spam guard).
+    @property
     def chats(self) -> ChatService:
-        return self.factory.chats(self.session)
+        return cast(ChatService, self.get("chats"))
 
-    @cached_property
+    @property
     def points(self) -> PointsService:
-        return self.factory.points(self.session)
+        return cast(PointsService, self.get("points"))
 
-    @cached_property
-    def checkins(self) -> CheckinService:
-        return self.factory.checkins(self.session, self.points)
-
-    @cached_property
-    def draws(self) -> DrawService:
-        return self.factory.draws(self.session, self.points)
-
-    @cached_property
-    def referrals(self) -> ReferralService:
-        return self.factory.referrals(self.session, self.points)
-
-    @cached_property
-    def posts(self) -> PostService:
-        return self.factory.posts(self.session)
-
-    @cached_property
-    def campaigns(self) -> CampaignService:
-        return self.factory.campaigns(self.session)
-
-    @cached_property
-    def tiers(self) -> TierService:
-        return self.factory.tiers(self.session)
-
-    @cached_property
-    def topics(self) -> TopicService:
-        return self.factory.topics(self.session, self.points)
-
-    @cached_property
-    def topic_replies(self) -> TopicReplyService:
-        return self.factory.topic_replies(self.session, self.points)
-
-    @cached_property
-    def shop(self) -> ShopService:
-        return self.factory.shop(self.session, self.points)
-
-    @cached_property
-    def redemptions(self) -> RedemptionService:
-        return self.factory.redemptions(self.session, self.points)
-
-    @cached_property
-    def fulfilment(self) -> FulfilmentService:
-        return self.factory.fulfilment(self.session)
-
-    @cached_property
-    def orders(self) -> OrderService:
-        return self.factory.orders(self.session, self.points)
-
-    @cached_property
-    def bindings(self) -> BindingService:
-        return self.factory.bindings(self.session, self.orders)
-
-    @cached_property
-    def pushes(self) -> PushService:
-        return self.factory.pushes(self.session)
-
-    @cached_property
+    @property
     def moderation(self) -> ModerationService:
-        return self.factory.moderation(self.session, self.points)
+        return cast(ModerationService, self.get("moderation"))
 
-    @cached_property
-    def member_cards(self) -> MemberCardService:
-        return self.factory.member_cards(self.session, self.points)
+    @property
+    def topic_replies(self) -> TopicReplyService:
+        return cast(TopicReplyService, self.get("topic_replies"))
 
 
-# What a handler may take by name: every service above.
-SERVICE_NAMES = frozenset(
-    name for name, member in vars(UpdateServices).items() if isinstance(member, cached_property)
-)
+SHARED = ("points", "orders")  # one of each per update, handed to the services that take them
+
+
+def _shares(build: Callable[..., object]) -> tuple[str, ...]:
+    return tuple(name for name in SHARED if name in inspect.signature(build).parameters)
+
+
+# What a handler may take by name, and what each is built with: every method of the factory
+# that takes the session.
+SERVICE_NAMES: dict[str, tuple[str, ...]] = {
+    name: _shares(build)
+    for name, build in vars(ServiceFactory).items()
+    if not name.startswith("_")
+    and callable(build)
+    and name != "for_update"
+    and "session" in inspect.signature(build).parameters
+}
