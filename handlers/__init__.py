@@ -21,6 +21,7 @@ from handlers import (
     refusal,
     settings,
     shop,
+    shop_admin,
     shop_private,
     standing,
     start,
@@ -29,9 +30,46 @@ from handlers import (
     topics,
     welcome,
 )
+from infrastructure.commands import CommandSpec, use_commands
 from infrastructure.filters import addressed, is_command, refuses_chatter
 from infrastructure.middlewares.commands import CommandMiddleware
 from infrastructure.table import CommandTable
+
+# Every command, in the order /help and the command menus show them; a feature adds its
+# `COMMANDS` where they read best. A few features' commands sit apart (member and admin ones,
+# or /me and /top around /console): the order members and admins have learned.
+COMMANDS: tuple[CommandSpec, ...] = (
+    *start.COMMANDS,
+    *points.COMMANDS,
+    *checkin.COMMANDS,
+    standing.ME,
+    *console.COMMANDS,
+    standing.TOP,
+    *tiers.COMMANDS,
+    draws.DRAWS,
+    *referrals.COMMANDS,
+    *topics.COMMANDS,
+    *shop.COMMANDS,
+    *orders.MEMBER_COMMANDS,
+    *pushes.MEMBER_COMMANDS,
+    *shop_private.COMMANDS,
+    welcome.RULES,
+    *moderation.MEMBER_COMMANDS,
+    *faq.COMMANDS,
+    welcome.SETWELCOME,
+    *posts.COMMANDS,
+    *campaigns.COMMANDS,
+    welcome.SETRULES,
+    draws.VERIFY,
+    draws.DRAW,
+    *shop_admin.COMMANDS,
+    *orders.ADMIN_COMMANDS,
+    *pushes.ADMIN_COMMANDS,
+    *moderation.ADMIN_COMMANDS,
+    *stats.COMMANDS,
+    *settings.COMMANDS,
+)
+use_commands(COMMANDS)  # the usage replies, /help and setMyCommands read them there
 
 
 def feature_routers() -> list[Router]:

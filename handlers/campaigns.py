@@ -13,8 +13,9 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import after_commit
@@ -130,6 +131,18 @@ def campaign_problem(reason: str) -> str:
         "coupon": _("coupon= names a reward of this group's shop by its number (/rewards)."),
     }
     return problems.get(reason) or usage_reply("campaign")
+
+
+COMMANDS = (
+    CommandSpec(
+        "campaign",
+        __("Start a holiday campaign that multiplies points, or delete one"),
+        usage="/campaign new <name> <2026-12-01> <2026-12-03> x2 [greeting] [coupon=<reward id>]"
+        " · /campaign del <id>",
+        admin=True,
+    ),
+    CommandSpec("campaigns", __("Running and coming campaigns"), usage="/campaigns", admin=True),
+)
 
 
 def create_router() -> Router:

@@ -11,10 +11,11 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import is_private, refuses_chatter
 from infrastructure.settings_sections import SettingsSection
 from infrastructure.transactions import commit_so_far
@@ -261,6 +262,15 @@ def checkin_settings(profile: ChatProfile) -> list[str]:
 
 
 SETTINGS_SECTION = SettingsSection(("checkin",), change_checkin_rules, checkin_settings)
+
+
+COMMANDS = (
+    CommandSpec(
+        "checkin",
+        __("Sign in for today (or say 签到); make up a missed day; streak leaders"),
+        usage="/checkin [makeup|top]",
+    ),
+)
 
 
 def create_router() -> Router:

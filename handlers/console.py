@@ -8,7 +8,9 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
+from infrastructure.commands import CommandSpec
 from infrastructure.config import Settings
 from web.auth import Keys
 
@@ -41,6 +43,16 @@ async def console(message: Message, settings: Settings, bot: Bot) -> None:
           "administer. Don't forward it."),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
     )  # fmt: skip
+
+
+COMMANDS = (
+    CommandSpec(
+        "console",
+        __("A one-time link to the web console (in a private chat)"),
+        usage="/console",
+        admin=True,
+    ),
+)
 
 
 def create_router() -> Router:

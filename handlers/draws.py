@@ -11,10 +11,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.draw_dialogue import start_dialogue
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import after_commit, commit_so_far
@@ -377,6 +378,25 @@ def bad_input(field: str) -> str:
     }
     default = _("{option} must be a whole number, 0 or more.").format(option=field)
     return explanations.get(field, default) + "\n" + usage_reply("draw")
+
+
+DRAWS = CommandSpec("draws", __("Open lucky draws"), usage="/draws")
+
+VERIFY = CommandSpec(
+    "verify",
+    __("Check that a draw's winners follow from its revealed seed"),
+    usage="/verify [id]",
+)
+
+DRAW = CommandSpec(
+    "draw",
+    __("Open a lucky draw; end or cancel one"),
+    usage="/draw <prize> [winners=1] [ends=24h|30m|7d|2026-12-01 20:00] [min_tier=<tier>] "
+    "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] [reward=<reward id>] · "
+    "/draw end|cancel <id> · "
+    "/draw reroll <id> [n|@user] · /draw entrants <id>",
+    admin=True,
+)
 
 
 def create_router() -> Router:

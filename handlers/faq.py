@@ -15,10 +15,11 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.refusal import admins_only
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.directory import ChatDirectory
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
@@ -114,6 +115,15 @@ def faq_problem(reason: str) -> str:
             max=Faq.MAX_ENTRIES
         )
     return usage_reply("faq")
+
+
+COMMANDS = (
+    CommandSpec(
+        "faq",
+        __("Quick answers; admins add and delete them"),
+        usage="/faq · /faq add <keyword, keyword> | <answer> · /faq del <id>",
+    ),
+)
 
 
 def create_router() -> Router:

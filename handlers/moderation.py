@@ -16,12 +16,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, ChatJoinRequest, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.lifecycle import welcome
 from handlers.refusal import not_seen_here
 from infrastructure.admins import AdminCache
-from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.directory import ChatDirectory
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
@@ -410,6 +411,66 @@ async def join_requested(
     except TelegramAPIError as error:  # the request was answered meanwhile
         await moderator.record(moderation, chat_profile, "decline", request.from_user.id,
                                rule="verify", reason=str(error)[:200])  # fmt: skip
+
+
+MEMBER_COMMANDS = (
+    CommandSpec(
+        "warns",
+        __("Your warnings here; admins see a member's"),
+        usage="/warns · /warns @user (admins)",
+    ),
+)
+
+ADMIN_COMMANDS = (
+    CommandSpec(
+        "warn",
+        __("Warn a member (as a reply or naming them); the limit mutes or bans"),
+        usage="/warn [@user|id] <reason>",
+        admin=True,
+    ),
+    CommandSpec(
+        "unwarn", __("Lift a member's newest warning"), usage="/unwarn [@user|id]", admin=True
+    ),
+    CommandSpec(
+        "mute",
+        __("Mute a member for a while"),
+        usage="/mute [@user|id] <10m|2h|1d> [reason]",
+        admin=True,
+    ),
+    CommandSpec(
+        "unmute", __("Let a muted member post again"), usage="/unmute [@user|id]", admin=True
+    ),
+    CommandSpec(
+        "ban",
+        __("Ban a member, here and in linked groups; refund takes back their last day's points"),
+        usage="/ban [@user|id] [duration] [reason] [refund]",
+        admin=True,
+    ),
+    CommandSpec(
+        "unban", __("Lift a ban everywhere it applies"), usage="/unban <@user|id>", admin=True
+    ),
+    CommandSpec(
+        "kick",
+        __("Remove a member (they may join again)"),
+        usage="/kick [@user|id] [reason]",
+        admin=True,
+    ),
+    CommandSpec("modlog", __("The last moderation actions"), usage="/modlog", admin=True),
+    CommandSpec(
+        "filter",
+        __("Filter a word or phrase (made for Chinese: spaces and full-width forms caught)"),
+        usage="/filter add <word or phrase> [delete|warn|mute|ban] · /filter del <number|word>",
+        admin=True,
+    ),
+    CommandSpec("filters", __("The word filters"), usage="/filters", admin=True),
+    CommandSpec(
+        "link",
+        __("Share bans with another group you admin"),
+        usage="/link · /link <other group's id>",
+        admin=True,
+    ),
+    CommandSpec("unlink", __("Stop sharing bans"), usage="/unlink", admin=True),
+)
 
 
 def create_router() -> Router:

@@ -12,12 +12,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Document, Message, User
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.refusal import admins_only, not_seen_here
 from infrastructure.admins import AdminCache
-from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.i18n import language_of
 from infrastructure.middlewares.commands import ONCE
@@ -403,6 +404,34 @@ def order_settings(profile: ChatProfile) -> list[str]:
 
 SETTINGS_SECTION = SettingsSection(
     ("orders", "tiers", "points purchase"), change_order_rules, order_settings
+)
+
+
+MEMBER_COMMANDS = (
+    CommandSpec(
+        "bind",
+        __("Bind your shop nickname (买家会员名): your orders earn points"),
+        usage=(
+            "/bind <shop nickname> <order number> <amount> (privately) · "
+            "/bind @user <nickname> (admins)"
+        ),
+    ),
+    CommandSpec("unbind", __("Unbind a shop nickname"), usage="/unbind <shop nickname>"),
+)
+
+ADMIN_COMMANDS = (
+    CommandSpec(
+        "orders",
+        __("Import the shop's orders: a Taobao/Tmall export or a plain CSV"),
+        usage="/orders import (as the file's caption, or in reply to it)",
+        admin=True,
+    ),
+    CommandSpec(
+        "order",
+        __("Record a member's order by hand, or refund one"),
+        usage="/order @user 199.00 [order id] · /order refund <order id> [amount]",
+        admin=True,
+    ),
 )
 
 

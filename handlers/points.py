@@ -12,11 +12,12 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.refusal import admins_only, not_seen_here
-from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.settings_sections import SettingsSection
 from services.chat_settings import BadSetting
@@ -205,6 +206,15 @@ def message_points_settings(profile: ChatProfile) -> list[str]:
 
 
 SETTINGS_SECTION = SettingsSection(("points",), change_message_points, message_points_settings)
+
+
+COMMANDS = (
+    CommandSpec(
+        "points",
+        __("Your points and their history; admins add or deduct"),
+        usage="/points [history] · /points [@user|id] +50|-20 <reason>",
+    ),
+)
 
 
 def create_router() -> Router:

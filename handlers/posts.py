@@ -13,8 +13,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import after_commit
@@ -201,6 +202,21 @@ def post_problem(reason: str) -> str:
         "early": _("early= is a tier and how much earlier, up to 24h: early=Gold:2h (see /tiers)."),
     }
     return problems.get(reason) or usage_reply("post")
+
+
+COMMANDS = (
+    CommandSpec(
+        "post",
+        __("Schedule a post (as a reply, or with its text); pause, resume, delete, test"),
+        usage=(
+            '/post daily 09:00 | weekly mon,thu 20:00 | at 2026-12-01 10:00 | cron "0 9 * * 1-5"'
+            ' [pin] [thread=<id>] [buttons="Shop|https://…"] [early=Gold:2h] [text] · '
+            "/post del|pause|resume|test <id>"
+        ),
+        admin=True,
+    ),
+    CommandSpec("posts", __("The scheduled posts and their next runs"), usage="/posts", admin=True),
+)
 
 
 def create_router() -> Router:

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import I18n
 
 from handlers.points import parse, render_balance
-from infrastructure.commands import COMMANDS, usage_reply
+from infrastructure.commands import listed_commands, usage_reply
 from infrastructure.config import Settings
 from infrastructure.filters import is_private
 from services.chats import ChatService
@@ -42,11 +42,14 @@ PRIVATE_MEANINGS = frozenset(
     {"start", "help", "console", "bind", "unsubscribe", "subscribe", "mycoupons", "shop"}
 )
 PICKED = ("me", "points")  # answered here for one of the member's groups
-GROUP_ONLY = tuple(
-    spec.name
-    for spec in COMMANDS
-    if spec.name not in PRIVATE_MEANINGS and spec.name not in (*PICKED, "checkin")
-)
+
+
+def group_only() -> list[str]:
+    return [
+        spec.name
+        for spec in listed_commands()
+        if spec.name not in PRIVATE_MEANINGS and spec.name not in (*PICKED, "checkin")
+    ]
 
 
 async def in_a_group(message: Message, command: CommandObject) -> None:
@@ -150,7 +153,7 @@ async def answer_for(
 
 def create_router() -> Router:
     router = Router(name="private")
-    router.message.register(in_a_group, Command(*GROUP_ONLY), is_private)
+    router.message.register(in_a_group, Command(*group_only()), is_private)
     router.message.register(sign_in_elsewhere, Command("checkin"), is_private)
     router.message.register(my_groups, Command(*PICKED), is_private)
     router.callback_query.register(group_picked, GroupChoice.filter(), is_private)

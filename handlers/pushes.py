@@ -8,9 +8,10 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.posts import message_content
-from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from services.chats import ChatProfile
@@ -135,6 +136,25 @@ async def subscription_command(
     chat_id = None if message.chat.type == "private" else message.chat.id
     changed = await pushes.subscribe(message.from_user.id, chat_id, on=on)
     await message.reply(subscribed_text(changed) if on else unsubscribed_text(changed))
+
+
+MEMBER_COMMANDS = (
+    CommandSpec(
+        "unsubscribe",
+        __("No more pushes (here, or privately: from every group); /subscribe undoes it"),
+        usage="/unsubscribe · /subscribe",
+    ),
+    CommandSpec("subscribe", __("Get the group's pushes again"), usage="/subscribe"),
+)
+
+ADMIN_COMMANDS = (
+    CommandSpec(
+        "push",
+        __("Send a message privately to a segment or tier (精准推送), after a count to confirm"),
+        usage="/push <paying|lapsed|new|active|silent|core|kol|tier> <text> (or as a reply)",
+        admin=True,
+    ),
+)
 
 
 def create_router() -> Router:

@@ -14,10 +14,11 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, User
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.settings_sections import SettingsSection
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile
@@ -128,6 +129,15 @@ def referral_settings(profile: ChatProfile) -> list[str]:
 
 
 SETTINGS_SECTION = SettingsSection(("referral",), change_referral_reward, referral_settings)
+
+
+COMMANDS = (
+    CommandSpec(
+        "invite",
+        __("Your own invite link: earn points for friends who join and stay"),
+        usage="/invite · /invite top",
+    ),
+)
 
 
 def create_router() -> Router:

@@ -14,10 +14,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import shop_admin, shop_private
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.transactions import commit_so_far
 from models import Reward
 from services.campaigns import CampaignService
@@ -280,6 +281,11 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     message = query.message
     if isinstance(message, Message):
         await message.edit_text(text, reply_markup=markup)
+
+
+COMMANDS = (
+    CommandSpec("shop", __("The points shop: spend points on coupons and gifts"), usage="/shop"),
+)
 
 
 def create_router() -> Router:

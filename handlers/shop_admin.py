@@ -10,9 +10,10 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.refusal import admins_only
-from infrastructure.commands import problem_reply, usage_reply
+from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from services.chats import ChatProfile
@@ -193,6 +194,43 @@ async def list_rewards(message: Message, shop: ShopService, chat_profile: ChatPr
     rewards = await shop.shelf(chat_profile.id, with_paused=True)
     free = await shop.free_codes([reward.id for reward in rewards])
     await message.reply(shelf_for_admins(rewards, free))
+
+
+COMMANDS = (
+    CommandSpec(
+        "reward",
+        __("Stock the points shop: add, edit, pause or delete a reward; add its codes"),
+        usage="/reward add <name> price=<points> [stock=N] [limit=N] [per=day|week|month|ever] "
+        "[min_tier=<tier>] [kind=coupon|gift|perk] [valid=30d] · /reward edit <id> <options> · "
+        "/reward pause|resume|del <id> · /reward codes <id> (with a file) · "
+        "/reward codes <id> generate 100 [prefix=FAN]",
+        admin=True,
+    ),
+    CommandSpec(
+        "rewards",
+        __("The shop's rewards: stock, redeemed, points spent"),
+        usage="/rewards",
+        admin=True,
+    ),
+    CommandSpec(
+        "coupon",
+        __("Mark a coupon used by hand (its code is not repeated)"),
+        usage="/coupon used <code>",
+        admin=True,
+    ),
+    CommandSpec(
+        "gifts",
+        __("The redeemed gifts waiting to be sent, with their details"),
+        usage="/gifts",
+        admin=True,
+    ),
+    CommandSpec(
+        "gift",
+        __("Mark a gift sent: its member is told privately"),
+        usage="/gift sent <number>",
+        admin=True,
+    ),
+)
 
 
 def create_router() -> Router:

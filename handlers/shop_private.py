@@ -8,7 +8,9 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
+from infrastructure.commands import CommandSpec
 from services.fulfilment import FulfilmentService
 from services.shop import ShopService
 from views.shop import coupons, delivery
@@ -82,6 +84,13 @@ def create_note_router() -> Router:
     router = Router(name="gift_notes")
     router.message.register(gift_note, is_private_reply_to_me)
     return router
+
+
+COMMANDS = (
+    CommandSpec(
+        "mycoupons", __("What you have redeemed, with your codes (privately)"), usage="/mycoupons"
+    ),
+)
 
 
 def create_router() -> Router:

@@ -17,7 +17,7 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from services.chats import ChatProfile
 from services.member_card import MemberCardService
 from services.message_tally import MessageTally
@@ -155,6 +155,15 @@ def top_keyboard(period: Period, page: int, has_next: bool, owner: int) -> Inlin
         for each in Period
     ]
     return InlineKeyboardMarkup(inline_keyboard=[paging, periods] if paging else [periods])
+
+
+ME = CommandSpec("me", __("Your points, VIP tier, rank and streak"), usage="/me")
+
+TOP = CommandSpec(
+    "top",
+    __("Top members by points earned"),
+    usage="/top [today|week|month|all]",
+)
 
 
 def create_router() -> Router:

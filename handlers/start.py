@@ -8,9 +8,10 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
 from infrastructure.admins import AdminCache
-from infrastructure.commands import forms_of, spec_of
+from infrastructure.commands import CommandSpec, forms_of, spec_of
 from views.help import help_text
 
 
@@ -65,6 +66,16 @@ def help_for(name: str) -> str:
         return _("There is no /{name} command. /help lists them.").format(name=escape(name[:32]))
     forms = "\n".join(f"<code>{escape(form)}</code>" for form in forms_of(spec.name))
     return f"/{spec.name} — {escape(str(spec.description))}\n{forms}"
+
+
+COMMANDS = (
+    CommandSpec("start", __("Start the bot and see what it does")),
+    CommandSpec(
+        "help",
+        __("List the commands you can use, or explain one: /help draw"),
+        usage="/help [command]",
+    ),
+)
 
 
 def create_router() -> Router:

@@ -16,9 +16,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, FSInputFile, Message
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrastructure.commands import problem_reply, usage_of, usage_reply
+from infrastructure.commands import CommandSpec, problem_reply, usage_of, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.transactions import commit_so_far, commit_update_so_far
 from services.campaigns import CampaignService
@@ -354,6 +355,34 @@ def range_problem(reason: str) -> str:
     return problems.get(reason) or _("Days are YYYY-MM-DD, such as {example}. {usage}").format(
         example="2026-11-01 2026-11-30", usage=usage_of("export")
     )
+
+
+COMMANDS = (
+    CommandSpec(
+        "stats",
+        __("Growth, activity and conversion, with a chart"),
+        usage="/stats [7d|30d|90d] · /stats campaign <id>",
+        admin=True,
+    ),
+    CommandSpec(
+        "segments",
+        __("Member segments: new, active, silent, core, KOL candidates, paying, lapsed"),
+        usage="/segments",
+        admin=True,
+    ),
+    CommandSpec(
+        "segment",
+        __("The top 20 members of a segment"),
+        usage="/segment new|active|silent|core|kol|paying|lapsed",
+        admin=True,
+    ),
+    CommandSpec(
+        "export",
+        __("Export members, the ledger, sign-ins, draw entries, redemptions or orders as CSV"),
+        usage="/export members|ledger|checkins|draws|redemptions|orders [2026-11-01 2026-11-30]",
+        admin=True,
+    ),
+)
 
 
 def create_router() -> Router:

@@ -10,9 +10,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.refusal import admins_only
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from services.tiers import LastTier, ThresholdTaken, Tier, TierError, TierService, UnknownTier
@@ -96,6 +97,15 @@ def perks_in_words(tier: Tier, language: str) -> str:
     if tier.entry_reward is not None:
         parts.append(_("a shop reward on reaching it"))
     return " · ".join(parts)
+
+
+COMMANDS = (
+    CommandSpec(
+        "tiers",
+        __("The VIP tiers and their perks; admins edit them"),
+        usage="/tiers · /tiers set <name> <points> [perks] · /tiers del <name>",
+    ),
+)
 
 
 def create_router() -> Router:

@@ -14,10 +14,11 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Chat, Message, MessageReactionUpdated, ReplyParameters
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.refusal import admins_only
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.settings_sections import SettingsSection
@@ -297,6 +298,16 @@ def daily_topic_settings(profile: ChatProfile) -> list[str]:
 
 
 SETTINGS_SECTION = SettingsSection(("daily_topic",), change_daily_topic, daily_topic_settings)
+
+
+COMMANDS = (
+    CommandSpec(
+        "topic",
+        __("Open topics and how to join them; admins open, close and queue topics"),
+        usage="/topic · /topic new <title> [hours=24] [reward=2] [cap=10] [kind=show] "
+        "[color=blue] [bonus=20,10,5] · /topic close [id] · /topic queue [add <title> | del <n>]",
+    ),
+)
 
 
 def create_router() -> Router:

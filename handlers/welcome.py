@@ -13,9 +13,10 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrastructure.commands import usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.directory import ChatDirectory
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
@@ -134,6 +135,26 @@ def setting_problem(reason: str) -> str:
     return _("Unknown placeholder {{{name}}}: use {{name}}, {{group}} or {{count}}.").format(
         name=unknown
     )
+
+
+RULES = CommandSpec("rules", __("The group rules"), usage="/rules")
+
+SETWELCOME = CommandSpec(
+    "setwelcome",
+    __("Set the welcome for new members, or turn it off"),
+    usage=(
+        "/setwelcome <text with {name} {group} {count}> · /setwelcome off|on · "
+        "/setwelcome delete 10m|off"
+    ),
+    admin=True,
+)
+
+SETRULES = CommandSpec(
+    "setrules",
+    __("Set the group rules (as a reply to the message that holds them, or inline)"),
+    usage="/setrules <text>",
+    admin=True,
+)
 
 
 def create_router() -> Router:
