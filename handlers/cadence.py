@@ -53,4 +53,9 @@ def cadence_settings(profile: ChatProfile) -> list[str]:
     ]
 
 
-SETTINGS_SECTION = SettingsSection(("cadence",), change_cadence, cadence_settings)
+SETTINGS_SECTION = SettingsSection(
+    ("cadence",),
+    change_cadence,
+    cadence_settings,
+    usage=("/settings cadence morning|reminder|digest <HH:MM|off>",),
+)

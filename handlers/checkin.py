@@ -261,7 +261,16 @@ def checkin_settings(profile: ChatProfile) -> list[str]:
     ]
 
 
-SETTINGS_SECTION = SettingsSection(("checkin",), change_checkin_rules, checkin_settings)
+SETTINGS_SECTION = SettingsSection(
+    ("checkin",),
+    change_checkin_rules,
+    checkin_settings,
+    usage=(
+        "/settings checkin base|streak_cap|makeup_cost|makeup_days|makeup_per_month <number>",
+        "/settings checkin keywords <a,b>",
+        "/settings checkin milestones <7:20,30:100>",
+    ),
+)
 
 
 COMMANDS = (

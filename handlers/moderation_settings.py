@@ -38,4 +38,20 @@ async def change_moderation(
 
 
 # No lines in `/settings`: `/settings moderation` shows them.
-SETTINGS_SECTION = SettingsSection((*MODERATION_SECTIONS, "moderation"), change_moderation)
+SETTINGS_SECTION = SettingsSection(
+    (*MODERATION_SECTIONS, "moderation"),
+    change_moderation,
+    listed_as="moderation",
+    usage=(
+        "/settings verify button|math|off",
+        "/settings verify time <2m>",
+        "/settings flood on|off",
+        "/settings flood <8> <10s>",
+        "/settings flood mute <10m>",
+        "/settings links on|off",
+        "/settings links allow <taobao.com,tmall.com> | allow off",
+        "/settings warns <3> mute|ban",
+        "/settings log_channel <channel id>|off",
+        "/settings night <23:00> <07:00> | off",
+    ),
+)

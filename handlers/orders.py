@@ -403,7 +403,15 @@ def order_settings(profile: ChatProfile) -> list[str]:
 
 
 SETTINGS_SECTION = SettingsSection(
-    ("orders", "tiers", "points purchase"), change_order_rules, order_settings
+    ("orders", "tiers", "points purchase"),
+    change_order_rules,
+    order_settings,
+    listed_as="orders|tiers",
+    usage=(
+        "/settings points purchase <points per yuan>",
+        "/settings orders return_days <days>",
+        "/settings tiers basis points|spend",
+    ),
 )
 
 

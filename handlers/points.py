@@ -205,7 +205,12 @@ def message_points_settings(profile: ChatProfile) -> list[str]:
     ]
 
 
-SETTINGS_SECTION = SettingsSection(("points",), change_message_points, message_points_settings)
+SETTINGS_SECTION = SettingsSection(
+    ("points",),
+    change_message_points,
+    message_points_settings,
+    usage=("/settings points message|cooldown|daily_cap <number>",),
+)
 
 
 COMMANDS = (

@@ -128,7 +128,12 @@ def referral_settings(profile: ChatProfile) -> list[str]:
     ]
 
 
-SETTINGS_SECTION = SettingsSection(("referral",), change_referral_reward, referral_settings)
+SETTINGS_SECTION = SettingsSection(
+    ("referral",),
+    change_referral_reward,
+    referral_settings,
+    usage=("/settings referral <points>",),
+)
 
 
 COMMANDS = (

@@ -38,20 +38,16 @@ COMMANDS = (
     CommandSpec(
         "settings",
         __("Show or change this group's settings"),
-        usage="/settings [timezone|language|points|checkin|referral|cadence|daily_topic|orders|"
-        "tiers|moderation] · "
-        "/settings timezone <Area/City> · /settings language <zh|en|auto> · "
-        "/settings points message|cooldown|daily_cap <number> · /settings checkin base|"
-        "streak_cap|makeup_cost|makeup_days|makeup_per_month <number> · "
-        "/settings checkin keywords <a,b> · /settings checkin milestones <7:20,30:100> · "
-        "/settings referral <points> · /settings cadence morning|reminder|digest <HH:MM|off> · "
-        "/settings daily_topic on|off · /settings points purchase <points per yuan> · "
-        "/settings orders return_days <days> · /settings tiers basis points|spend · "
-        "/settings verify button|math|off · /settings verify time <2m> · "
-        "/settings flood on|off · /settings flood <8> <10s> · /settings flood mute <10m> · "
-        "/settings links on|off · /settings links allow <taobao.com,tmall.com> | allow off · "
-        "/settings warns <3> mute|ban · /settings log_channel <channel id>|off · "
-        "/settings night <23:00> <07:00> | off",
+        usage=" · ".join(
+            [
+                "/settings [{}]".format(
+                    "|".join(["timezone", "language", *(section.listed for section in SECTIONS)])
+                ),
+                "/settings timezone <Area/City>",
+                "/settings language <zh|en|auto>",
+                *(form for section in SECTIONS for form in section.usage),
+            ]
+        ),
         admin=True,
     ),
 )

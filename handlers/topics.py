@@ -297,7 +297,12 @@ def daily_topic_settings(profile: ChatProfile) -> list[str]:
     return [_("Daily topic from the queue: {daily}").format(daily=daily)]
 
 
-SETTINGS_SECTION = SettingsSection(("daily_topic",), change_daily_topic, daily_topic_settings)
+SETTINGS_SECTION = SettingsSection(
+    ("daily_topic",),
+    change_daily_topic,
+    daily_topic_settings,
+    usage=("/settings daily_topic on|off",),
+)
 
 
 COMMANDS = (

@@ -20,11 +20,19 @@ class SettingsSection:
     as typed, and over a section named by its first word alone. `change` is a handler (its
     parameters injected as any handler's) given the command's words as `setting`; it replies
     and returns whether it saved a change (then the group's cached profile is dropped).
-    `lines` are what `/settings` shows of the section."""
+    `lines` are what `/settings` shows of the section. `usage` is its forms in the usage of
+    `/settings` (plain text, not translated), and `listed_as` what names it in the first form's
+    list of sections (its first word unless said)."""
 
     words: tuple[str, ...]
     change: Callable[..., Awaitable[bool]]
     lines: Callable[[ChatProfile], list[str]] = no_lines
+    usage: tuple[str, ...] = ()
+    listed_as: str = ""
+
+    @property
+    def listed(self) -> str:
+        return self.listed_as or self.words[0]
 
     def claims(self, setting: Sequence[str]) -> int:
         """How many of the command's words name this section (0: it is not named)."""

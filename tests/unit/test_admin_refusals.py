@@ -9,8 +9,7 @@ import pytest
 from aiogram import Dispatcher
 
 from bot.app import Services, create_dispatcher
-from handlers import COMMANDS
-from infrastructure.commands import spec_of
+from infrastructure.commands import COMMANDS, spec_of
 from infrastructure.config import load_settings
 from models import create_engine, create_session_pool
 from tests.support.telegram import TOKEN, group, message_update, person, recording_bot
