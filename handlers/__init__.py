@@ -21,7 +21,6 @@ from handlers import (
     refusal,
     settings,
     shop,
-    shop_admin,
     shop_private,
     standing,
     start,
@@ -30,46 +29,15 @@ from handlers import (
     topics,
     welcome,
 )
-from infrastructure.commands import CommandSpec, use_commands
+from handlers.menu import COMMANDS
+from infrastructure.commands import use_commands
 from infrastructure.filters import addressed, is_command, refuses_chatter
 from infrastructure.middlewares.commands import CommandMiddleware
 from infrastructure.table import CommandTable
 
-# Every command, in the order /help and the command menus show them; a feature adds its
-# `COMMANDS` where they read best. A few features' commands sit apart (member and admin ones,
-# or /me and /top around /console): the order members and admins have learned.
-COMMANDS: tuple[CommandSpec, ...] = (
-    *start.COMMANDS,
-    *points.COMMANDS,
-    *checkin.COMMANDS,
-    standing.ME,
-    *console.COMMANDS,
-    standing.TOP,
-    *tiers.COMMANDS,
-    draws.DRAWS,
-    *referrals.COMMANDS,
-    *topics.COMMANDS,
-    *shop.COMMANDS,
-    *orders.MEMBER_COMMANDS,
-    *pushes.MEMBER_COMMANDS,
-    *shop_private.COMMANDS,
-    welcome.RULES,
-    *moderation.MEMBER_COMMANDS,
-    *faq.COMMANDS,
-    welcome.SETWELCOME,
-    *posts.COMMANDS,
-    *campaigns.COMMANDS,
-    welcome.SETRULES,
-    draws.VERIFY,
-    draws.DRAW,
-    *shop_admin.COMMANDS,
-    *orders.ADMIN_COMMANDS,
-    *pushes.ADMIN_COMMANDS,
-    *moderation.ADMIN_COMMANDS,
-    *stats.COMMANDS,
-    *settings.COMMANDS,
-)
-use_commands(COMMANDS)  # the usage replies, /help and setMyCommands read them there
+# The usage replies, /help and setMyCommands read the commands there; any handler module
+# imports this package first, so they are listed before a handler runs.
+use_commands(COMMANDS)
 
 
 def feature_routers() -> list[Router]:

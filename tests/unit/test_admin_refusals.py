@@ -9,7 +9,8 @@ import pytest
 from aiogram import Dispatcher
 
 from bot.app import Services, create_dispatcher
-from infrastructure.commands import COMMANDS, spec_of
+from handlers.menu import COMMANDS
+from infrastructure.commands import spec_of
 from infrastructure.config import load_settings
 from models import create_engine, create_session_pool
 from tests.support.telegram import TOKEN, group, message_update, person, recording_bot

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.app import Services, create_dispatcher
+from handlers.menu import COMMANDS
 from handlers.points import parse as parse_points
-from infrastructure.commands import COMMANDS, usage_reply
+from infrastructure.commands import usage_reply
 from infrastructure.config import load_settings
 from infrastructure.i18n import create_i18n
 from models import OutboxMessage, create_engine, create_session_pool

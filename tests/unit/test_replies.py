@@ -7,11 +7,14 @@ import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from types import ModuleType
 
 import pytest
 
+import handlers
+from handlers.menu import COMMANDS
 from handlers.start import help_for
-from infrastructure.commands import COMMANDS, usage_reply
+from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.i18n import create_i18n
 from models import Draw
 from views.charts import cjk_font, warm_up
@@ -65,6 +68,19 @@ def test_a_usage_line_is_one_line_and_points_to_help_when_shortened(
     spec = next(spec for spec in COMMANDS if spec.name == name)
     if " · " in spec.usage or len(spec.usage) > 80:
         assert f"/help {name}" in line
+
+
+def test_every_command_a_feature_declares_is_listed_once() -> None:
+    declared = [
+        spec
+        for module in vars(handlers).values()
+        if isinstance(module, ModuleType) and module.__name__.startswith("handlers.")
+        for value in vars(module).values()
+        for spec in (value if isinstance(value, tuple) else (value,))
+        if isinstance(spec, CommandSpec)
+    ]
+    assert {id(spec) for spec in declared} == {id(spec) for spec in COMMANDS}
+    assert len({spec.name for spec in COMMANDS}) == len(COMMANDS)
 
 
 def test_help_for_a_command_shows_every_form(language: str) -> None:

@@ -1,0 +1,61 @@
+"""The command menu: every command fanbot answers, in the order /help and the command menus
+(setMyCommands) show them. Each feature declares its commands beside its router."""
+
+from handlers import (
+    campaigns,
+    checkin,
+    console,
+    draws,
+    faq,
+    moderation,
+    orders,
+    points,
+    posts,
+    pushes,
+    referrals,
+    settings,
+    shop,
+    shop_admin,
+    shop_private,
+    standing,
+    start,
+    stats,
+    tiers,
+    topics,
+    welcome,
+)
+from infrastructure.commands import CommandSpec
+
+# A feature adds its `COMMANDS` where they read best. A few features' commands sit apart
+# (member and admin ones, or /me and /top around /console): the order members have learned.
+COMMANDS: tuple[CommandSpec, ...] = (
+    *start.COMMANDS,
+    *points.COMMANDS,
+    *checkin.COMMANDS,
+    standing.ME,
+    *console.COMMANDS,
+    standing.TOP,
+    *tiers.COMMANDS,
+    draws.DRAWS,
+    *referrals.COMMANDS,
+    *topics.COMMANDS,
+    *shop.COMMANDS,
+    *orders.MEMBER_COMMANDS,
+    *pushes.MEMBER_COMMANDS,
+    *shop_private.COMMANDS,
+    welcome.RULES,
+    *moderation.MEMBER_COMMANDS,
+    *faq.COMMANDS,
+    welcome.SETWELCOME,
+    *posts.COMMANDS,
+    *campaigns.COMMANDS,
+    welcome.SETRULES,
+    draws.VERIFY,
+    draws.DRAW,
+    *shop_admin.COMMANDS,
+    *orders.ADMIN_COMMANDS,
+    *pushes.ADMIN_COMMANDS,
+    *moderation.ADMIN_COMMANDS,
+    *stats.COMMANDS,
+    *settings.COMMANDS,
+)
