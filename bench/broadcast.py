@@ -27,7 +27,7 @@ from aiogram.exceptions import TelegramRetryAfter
 
 import migrations
 from bench.common import database_url
-from bot.app import Services, create_bot
+from bot.app import Resources, create_bot
 from infrastructure.background import Background
 from infrastructure.config import load_settings
 from infrastructure.i18n import create_i18n
@@ -55,7 +55,7 @@ def start_sandbox() -> tuple[subprocess.Popen[bytes], str]:
     return process, url_file.read_text()
 
 
-async def schedule_posts(services: Services, chat_ids: list[int]) -> list[int]:
+async def schedule_posts(services: Resources, chat_ids: list[int]) -> list[int]:
     async with services.session_pool() as session, session.begin():
         chats = ChatService(session, services.clock, "Asia/Shanghai")
         posts = PostService(session, services.clock, "Asia/Shanghai")
@@ -100,7 +100,7 @@ async def main(url: str) -> None:
         settings = load_settings(
             bot_token=DEFAULT_TOKEN, database_url=url, telegram_api_url=sandbox_url
         )
-        services = Services.create(settings)
+        services = Resources.create(settings)
         bot = create_bot(settings, services)
         post_ids = await schedule_posts(services, chat_ids)
         background = Background(

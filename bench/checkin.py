@@ -29,7 +29,7 @@ from bench.common import (
     print_table,
 )
 from bench.points import Unsound
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from infrastructure.config import load_settings
 from models import Checkin
 from services.points_audit import audit
@@ -40,7 +40,7 @@ START = datetime.now(UTC) - timedelta(minutes=10)
 
 async def measure(url: str) -> list[Row]:
     await asyncio.to_thread(migrations.upgrade, url)
-    services = Services.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
+    services = Resources.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
     fanbot, bot = create_dispatcher(services), local_bot()
     bare, replying = bare_dispatcher(), bare_dispatcher(reply="✅ Signed in!")
     hello = group_messages(bot, MEMBERS, MEMBERS, 1, "hello {n}", start=START)

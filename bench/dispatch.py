@@ -19,7 +19,7 @@ from bench.common import (
     local_bot,
     print_table,
 )
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from infrastructure.config import load_settings
 
 MESSAGES = 5000
@@ -29,7 +29,7 @@ CHATS = 5
 
 async def measure(url: str) -> list[Row]:
     await asyncio.to_thread(migrations.upgrade, url)
-    services = Services.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
+    services = Resources.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
     fanbot = create_dispatcher(services)
     bare = bare_dispatcher()
     bot = local_bot()

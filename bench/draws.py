@@ -25,7 +25,7 @@ from sqlalchemy import insert
 import migrations
 from bench.common import Row, feed, fresh_database, group_messages, local_bot
 from bench.points import Unsound
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from infrastructure.config import load_settings
 from models import DrawEntry
 from services.chats import ChatService
@@ -64,7 +64,7 @@ def answering_dispatcher() -> Dispatcher:
     return dispatcher
 
 
-async def open_draw(services: Services, prize: str) -> int:
+async def open_draw(services: Resources, prize: str) -> int:
     async with services.session_pool() as session, session.begin():
         await ChatService(session, services.clock, "UTC").ensure(GROUP, "supergroup", "Fans")
         draws = DrawService(session, services.clock, PointsService(session, services.clock))
@@ -72,7 +72,7 @@ async def open_draw(services: Services, prize: str) -> int:
         return (await draws.create(GROUP, 1, spec)).id
 
 
-async def time_end(services: Services, entrants: int) -> float:
+async def time_end(services: Resources, entrants: int) -> float:
     draw_id = await open_draw(services, f"{entrants} entrants")
     now = services.clock.now()
     async with services.session_pool() as session, session.begin():
@@ -94,7 +94,7 @@ async def time_end(services: Services, entrants: int) -> float:
     return best * 1000
 
 
-async def measure_joins(services: Services) -> Row:
+async def measure_joins(services: Resources) -> Row:
     """The join presses, against bare aiogram answering them; every member entered once."""
     fanbot, bare, bot = create_dispatcher(services), answering_dispatcher(), local_bot()
     hello = group_messages(bot, MEMBERS, MEMBERS, 1, "hello {n}", start=START)
@@ -115,7 +115,7 @@ async def measure_joins(services: Services) -> Row:
 
 async def measure(url: str) -> list[Row]:
     await asyncio.to_thread(migrations.upgrade, url)
-    services = Services.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
+    services = Resources.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
     try:
         return [await measure_joins(services)]
     finally:
@@ -125,7 +125,7 @@ async def measure(url: str) -> list[Row]:
 async def main(server: str | None) -> None:
     async with fresh_database(server, "draws") as url:
         await asyncio.to_thread(migrations.upgrade, url)
-        services = Services.create(
+        services = Resources.create(
             load_settings(bot_token="123456789:" + "A" * 35, database_url=url)
         )
         joins = await measure_joins(services)

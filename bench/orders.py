@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 import migrations
 from bench.common import TOKEN, database_url
-from bot.app import Services
+from bot.app import Resources
 from bot.shop_api import ShopOrders
 from infrastructure.background import Background
 from infrastructure.config import load_settings
@@ -36,7 +36,7 @@ from services.factory import ServiceFactory
 from services.order_rules import OrderRules
 from services.points_audit import audit
 from services.shop_signature import signature
-from workflows.orders import OrderDesk
+from workflows.orders import OrderIntake
 
 BUYERS, BOUND = 2_000, 1_000
 SECRET = "bench-secret-0123456789"
@@ -55,7 +55,7 @@ def export(rows: int, prefix: str) -> bytes:
     return ("\n".join(lines) + "\n").encode("gbk")
 
 
-async def prepare(services: Services, domain: ServiceFactory, group: int) -> None:
+async def prepare(services: Resources, domain: ServiceFactory, group: int) -> None:
     async with services.session_pool() as session, session.begin():
         await ChatService(session, services.clock, "UTC").ensure(group, "supergroup", "Shop")
         bindings = domain.bindings(session)
@@ -64,7 +64,7 @@ async def prepare(services: Services, domain: ServiceFactory, group: int) -> Non
                                 timezone="UTC", admin=True)  # fmt: skip
 
 
-async def imported(desk: OrderDesk, group: int, data: bytes, traced: bool) -> tuple[float, int]:
+async def imported(desk: OrderIntake, group: int, data: bytes, traced: bool) -> tuple[float, int]:
     gc.collect()
     if traced:
         tracemalloc.start()
@@ -113,9 +113,9 @@ async def bare_answer(request: web.Request) -> web.Response:
 
 async def main(url: str) -> None:
     await asyncio.to_thread(migrations.upgrade, url)
-    services = Services.create(load_settings(bot_token=TOKEN, database_url=url))
+    services = Resources.create(load_settings(bot_token=TOKEN, database_url=url))
     domain = ServiceFactory(services.clock, "UTC", services.ladders)
-    desk = OrderDesk(Background(services.session_pool, domain, create_i18n("en")))
+    desk = OrderIntake(Background(services.session_pool, domain, create_i18n("en")))
     print(f"database: {url.split(':')[0]}")
     results = {}
     for rows, group in ((10_000, -1001), (100_000, -1002)):

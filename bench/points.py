@@ -31,7 +31,7 @@ from bench.common import (
     local_bot,
     print_table,
 )
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from infrastructure.config import load_settings
 from models import LedgerEntry
 from services.points_audit import audit
@@ -48,7 +48,7 @@ class Unsound(Exception):
 
 async def measure(url: str) -> list[Row]:
     await asyncio.to_thread(migrations.upgrade, url)
-    services = Services.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
+    services = Resources.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
     fanbot, bare, bot = create_dispatcher(services), bare_dispatcher(), local_bot()
     # First sight of every member (a row each) is not the steady state: done before timing.
     hello = group_messages(bot, MEMBERS, MEMBERS, CHATS, "hello {n}", start=START)

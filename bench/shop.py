@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 import migrations
 from bench.common import TOKEN, LocalSession, database_url, feed, group_messages
 from bench.draws import GROUP, answering_dispatcher
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from infrastructure.config import load_settings
 from models import Redemption
 from services.chats import ChatService
@@ -72,7 +72,7 @@ def confirmations(bot: Bot, reward_id: int, first_id: int) -> list[Update]:
     return updates
 
 
-async def stock(services: Services) -> int:
+async def stock(services: Resources) -> int:
     """The reward and its 100 codes, and 200 points for each member."""
     domain = ServiceFactory(services.clock, "UTC", services.ladders)
     async with services.session_pool() as session, session.begin():
@@ -89,7 +89,7 @@ async def stock(services: Services) -> int:
 
 async def main(url: str) -> None:
     await asyncio.to_thread(migrations.upgrade, url)
-    services = Services.create(load_settings(bot_token=TOKEN, database_url=url))
+    services = Resources.create(load_settings(bot_token=TOKEN, database_url=url))
     session = AnswersKept()
     bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     fanbot, bare = create_dispatcher(services), answering_dispatcher()

@@ -22,9 +22,9 @@ from sqlalchemy import insert
 
 import migrations
 from bench.common import database_url, feed, local_bot
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
+from infrastructure.chat_cache import ChatCache
 from infrastructure.config import load_settings
-from infrastructure.directory import ChatDirectory
 from models import LedgerEntry, Member, PeriodTotal
 from models.queries import table_of
 from services.chats import ChatService
@@ -36,7 +36,7 @@ COMMANDS = 300
 CHUNK = 5_000
 
 
-async def fill(services: Services, chat_id: int, members: int) -> None:
+async def fill(services: Resources, chat_id: int, members: int) -> None:
     """Members with points, their ledger rows and period totals, written in big chunks."""
     rng = random.Random(chat_id)
     now = datetime.now(UTC)
@@ -87,11 +87,11 @@ async def fill(services: Services, chat_id: int, members: int) -> None:
 
 
 def commands(
-    bot: Bot, directory: ChatDirectory, chat_id: int, members: int, text: str, first_id: int
+    bot: Bot, chat_cache: ChatCache, chat_id: int, members: int, text: str, first_id: int
 ) -> list[Update]:
     users = random.Random(7).sample(range(members), COMMANDS)
     for user in users:  # seen before: the bench times the command, not a first sighting
-        directory.sighted(chat_id, 10_000 + user)
+        chat_cache.sighted(chat_id, 10_000 + user)
     updates = []
     for n, user in enumerate(users):
         message = Message(
@@ -108,7 +108,7 @@ def commands(
 
 async def main(url: str) -> None:
     await asyncio.to_thread(migrations.upgrade, url)
-    services = Services.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
+    services = Resources.create(load_settings(bot_token="123456789:" + "A" * 35, database_url=url))
     dispatcher, bot = create_dispatcher(services), local_bot()
     chats = {"small": -1001, "large": -1002}
     for size, members in SIZES.items():
@@ -119,13 +119,13 @@ async def main(url: str) -> None:
         await feed(
             dispatcher,
             bot,
-            commands(bot, services.directory, chats[size], members, "/me", 9000)[:1],
+            commands(bot, services.chat_cache, chats[size], members, "/me", 9000)[:1],
         )
     results: dict[tuple[str, str], float] = {}
     for text in ("/me", "/top week", "/top"):
         for size, members in SIZES.items():
             first_id = len(results) * 1000 + 1
-            updates = commands(bot, services.directory, chats[size], members, text, first_id)
+            updates = commands(bot, services.chat_cache, chats[size], members, text, first_id)
             rate = await feed(dispatcher, bot, updates)
             results[text, size] = 1000 / rate  # milliseconds per command
     await services.close()

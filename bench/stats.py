@@ -25,7 +25,7 @@ from sqlalchemy import insert
 
 import migrations
 from bench.common import database_url, feed, local_bot
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from infrastructure.config import load_settings
 from models import DailyStats, LedgerEntry, Member
 from models.queries import table_of
@@ -48,7 +48,7 @@ PEAK = (
 )
 
 
-async def ensure_chat(services: Services, chat_id: int) -> None:
+async def ensure_chat(services: Resources, chat_id: int) -> None:
     async with services.session_pool() as session:
         await ChatService(session, services.clock, "Asia/Shanghai").ensure(
             chat_id, "supergroup", "Fans"
@@ -56,7 +56,7 @@ async def ensure_chat(services: Services, chat_id: int) -> None:
         await session.commit()
 
 
-async def fill_group(services: Services, chat_id: int, members: int, messages: int) -> None:
+async def fill_group(services: Resources, chat_id: int, members: int, messages: int) -> None:
     rng = random.Random(chat_id)
     await ensure_chat(services, chat_id)
     today = services.clock.today_in("Asia/Shanghai")
@@ -93,7 +93,7 @@ async def fill_group(services: Services, chat_id: int, members: int, messages: i
         await session.commit()
 
 
-async def fill_ledger(services: Services, chat_id: int, rows: int) -> None:
+async def fill_ledger(services: Resources, chat_id: int, rows: int) -> None:
     await ensure_chat(services, chat_id)
     start = datetime.now(UTC) - timedelta(days=300)
     for first in range(0, rows, CHUNK):
@@ -148,7 +148,7 @@ async def export(url: str, chat_id: int, folder: str) -> tuple[float, int, int]:
 async def main(url: str) -> None:
     await asyncio.to_thread(migrations.upgrade, url)
     settings = load_settings(bot_token=TOKEN, database_url=url, owner_ids=str(OWNER))
-    services = Services.create(settings)
+    services = Resources.create(settings)
     dispatcher, bot = create_dispatcher(services), local_bot()
     chats = {"small": -1001, "large": -1002}
     for size, (members, messages) in SIZES.items():

@@ -23,7 +23,7 @@ from aiohttp import web
 from sqlalchemy import insert
 
 import migrations
-from bot.app import Services, create_bot, create_dispatcher
+from bot.app import Resources, create_bot, create_dispatcher
 from infrastructure.config import load_settings
 from models import Member, Redemption, Reward
 from sandbox.server import DEFAULT_TOKEN
@@ -37,7 +37,7 @@ SMALL, LARGE = -1001, -1002
 REQUESTS = 60
 
 
-async def seed(services: Services, chat_id: int, members: int) -> None:
+async def seed(services: Resources, chat_id: int, members: int) -> None:
     now = datetime.now(UTC)
     async with services.session_pool() as session:
         await ChatService(session, services.clock, "Asia/Shanghai").ensure(
@@ -92,7 +92,7 @@ async def main(database: str) -> int:
         web_url=f"http://127.0.0.1:{port}", owner_ids=str(OWNER), scheduler_enabled=False,
         log_level="WARNING",
     )  # fmt: skip
-    services = Services.create(settings)
+    services = Resources.create(settings)
     bot = create_bot(settings, services)
     dispatcher = create_dispatcher(services)
     await seed(services, SMALL, 1_000)

@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.counting import MessageCountingMiddleware
 from bot.dispatcher import FanbotDispatcher
-from bot.shop_api import ORDER_DESK
+from bot.shop_api import ORDER_INTAKE
 from handlers import errors, feature_routers
 from infrastructure.admins import AdminCache
 from infrastructure.background import Background
+from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import register_commands
 from infrastructure.config import Settings
-from infrastructure.directory import ChatDirectory
 from infrastructure.i18n import ChatLanguageMiddleware, create_i18n
 from infrastructure.middlewares import (
     CommandThrottleMiddleware,
@@ -51,58 +51,58 @@ from scheduler.posts import PostJobs
 from scheduler.segments import SegmentJobs
 from scheduler.topics import TopicJobs
 from services.chats import ChatService
-from services.checkins import SignInDesk
+from services.checkins import SignInGroupCommit
 from services.clock import Clock
-from services.draws import JoinDesk
+from services.draws import JoinGroupCommit
 from services.factory import ServiceFactory
 from services.message_tally import MessageTally
-from services.redemptions import ShopDesk
+from services.redemptions import RedemptionGroupCommit
 from services.referral_messages import ReferralThanks
 from services.tier_messages import TierUp
 from services.tiers import LadderCache
 from services.welcome_messages import WELCOME_BURST_SECONDS, Welcome
 from views.charts import warm_up as warm_up_charts
 from views.miniapp import mini_app_menu_button
-from web.keys import ADMIN_CACHE, I18N, SCHEDULER, TOPIC_HOST
+from web.keys import ADMIN_CACHE, FORUM_TOPICS, I18N, SCHEDULER
 from workflows.moderation import Moderator
 from workflows.night_mode import NightMode
-from workflows.orders import OrderDesk
+from workflows.orders import OrderIntake
 from workflows.outbox import OutboxSender
 from workflows.quiet import QuietMode, SenderOnlyCleanup
 from workflows.referrals import ReferralPayouts
 from workflows.rights import RightsNotices
 from workflows.spam_guard import SpamGuard
-from workflows.topics import TopicHost
+from workflows.topics import ForumTopics
 from workflows.verification import JoinVerification
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
-class Services:
+class Resources:
     """What lives as long as the process: the pools and caches every update shares."""
 
     settings: Settings
     engine: AsyncEngine
     session_pool: async_sessionmaker[AsyncSession]
     clock: Clock = field(default_factory=Clock)
-    directory: ChatDirectory = field(default_factory=ChatDirectory)
+    chat_cache: ChatCache = field(default_factory=ChatCache)
     ladders: LadderCache = field(default_factory=LadderCache)
     redis: Redis | None = None
     tally: MessageTally = field(init=False)
-    sign_ins: SignInDesk = field(init=False)
-    joins: JoinDesk = field(init=False)
-    shop_desk: ShopDesk = field(init=False)
+    sign_ins: SignInGroupCommit = field(init=False)
+    joins: JoinGroupCommit = field(init=False)
+    redeeming: RedemptionGroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
         ledger = ServiceFactory(self.clock, ladders=self.ladders).points  # promotions wired in
         self.tally = MessageTally(self.session_pool, self.clock, ledger)
-        self.sign_ins = SignInDesk(self.session_pool, self.clock, ledger)
-        self.joins = JoinDesk(self.session_pool, self.clock, ledger)
-        self.shop_desk = ShopDesk(self.session_pool, self.clock, ledger)
+        self.sign_ins = SignInGroupCommit(self.session_pool, self.clock, ledger)
+        self.joins = JoinGroupCommit(self.session_pool, self.clock, ledger)
+        self.redeeming = RedemptionGroupCommit(self.session_pool, self.clock, ledger)
 
     @classmethod
-    def create(cls, settings: Settings, clock: Clock | None = None) -> Services:
+    def create(cls, settings: Settings, clock: Clock | None = None) -> Resources:
         engine = create_engine(settings.database_url)
         redis = (
             # Bounded waits: a Redis gone away must not hang a send (the pacer falls back).
@@ -123,7 +123,7 @@ class Services:
             chats = ChatService(session, self.clock, self.settings.default_timezone)
             await chats.set_active(chat_id, False)
             await session.commit()
-        self.directory.forget(chat_id)
+        self.chat_cache.forget(chat_id)
         logger.info("chat %s is inactive: the bot was removed or blocked", chat_id)
 
     async def close(self) -> None:
@@ -133,7 +133,7 @@ class Services:
         await self.engine.dispose()
 
 
-def create_bot(settings: Settings, services: Services) -> Bot:
+def create_bot(settings: Settings, services: Resources) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     limits = (
         settings.telegram_rate_global,
@@ -151,7 +151,7 @@ def create_bot(settings: Settings, services: Services) -> Bot:
     )
 
 
-def create_dispatcher(services: Services) -> FanbotDispatcher:
+def create_dispatcher(services: Resources) -> FanbotDispatcher:
     settings = services.settings
     storage: BaseStorage
     throttle: Throttle
@@ -164,7 +164,7 @@ def create_dispatcher(services: Services) -> FanbotDispatcher:
     domain = ServiceFactory(services.clock, settings.default_timezone, services.ladders)
     background = Background(services.session_pool, domain, i18n)
     notices = RightsNotices(background)
-    topic_host = TopicHost(background, notices, services.directory)
+    forum_topics = ForumTopics(background, notices, services.chat_cache)
     # What one chat is told in one moment goes out as one message: tier-ups and thanks are
     # gathered for TIER_ANNOUNCE_SECONDS, joins for a few seconds.
     outbox = OutboxSender(
@@ -175,11 +175,11 @@ def create_dispatcher(services: Services) -> FanbotDispatcher:
             ReferralThanks.kind: settings.tier_announce_seconds,
             Welcome.kind: WELCOME_BURST_SECONDS,
         },
-        topics=topic_host,
+        topics=forum_topics,
         web_url=settings.web_url,
     )
     quiet = QuietMode(settings.quiet_delete_seconds, background)
-    order_desk = OrderDesk(background, wake=outbox.wake)
+    order_intake = OrderIntake(background, wake=outbox.wake)
     admin_cache = AdminCache(settings.owner_ids, redis=services.redis)
     moderator = Moderator(background, notices, admin_cache)
     spam_guard = SpamGuard(moderator, quiet)
@@ -188,7 +188,7 @@ def create_dispatcher(services: Services) -> FanbotDispatcher:
     checks = BackgroundChecks(
         settings.background_check_seconds,
         [
-            Check("pay the purchase points that are due", lambda _bot: order_desk.confirm_due()),
+            Check("pay the purchase points that are due", lambda _bot: order_intake.confirm_due()),
             Check("pay the referrals that are due", ReferralPayouts(background).settle_due),
             Check("remove the unverified", verification.expire),
             Check("open and close the groups for the night", night_mode.switch_due),
@@ -203,7 +203,7 @@ def create_dispatcher(services: Services) -> FanbotDispatcher:
             post_jobs,
             CampaignJobs(background),
             CadenceJobs(background, settings.post_grace_seconds, queued=outbox.wake),
-            TopicJobs(background, topic_host),
+            TopicJobs(background, forum_topics),
             SegmentJobs(background),
         ]
     scheduler = Scheduler(services.clock, sources)
@@ -212,17 +212,17 @@ def create_dispatcher(services: Services) -> FanbotDispatcher:
         storage=storage,
         settings=settings,
         clock=services.clock,
-        directory=services.directory,
+        chat_cache=services.chat_cache,
         admin_cache=admin_cache,
         i18n=i18n,
         tally=services.tally,
         sign_ins=services.sign_ins,
         joins=services.joins,
-        shop_desk=services.shop_desk,
-        order_desk=order_desk,
+        redeeming=services.redeeming,
+        order_intake=order_intake,
         notices=notices,
         scheduler=scheduler,
-        topic_host=topic_host,
+        forum_topics=forum_topics,
         quiet=quiet,
         moderator=moderator,
         spam_guard=spam_guard,
@@ -232,11 +232,11 @@ def create_dispatcher(services: Services) -> FanbotDispatcher:
     dispatcher.share(I18N, i18n)
     dispatcher.share(ADMIN_CACHE, admin_cache)
     dispatcher.share(SCHEDULER, scheduler)
-    dispatcher.share(TOPIC_HOST, topic_host)
-    dispatcher.share(ORDER_DESK, order_desk)
+    dispatcher.share(FORUM_TOPICS, forum_topics)
+    dispatcher.share(ORDER_INTAKE, order_intake)
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
-    dispatcher.update.outer_middleware(TrackingMiddleware(services.directory, domain))
+    dispatcher.update.outer_middleware(TrackingMiddleware(services.chat_cache, domain))
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
     dispatcher.message.outer_middleware(CommandThrottleMiddleware(throttle))
     dispatcher.message.outer_middleware(MessageCountingMiddleware(services.tally, spam_guard))

@@ -154,7 +154,7 @@ def check() -> int:
 async def _check(settings: Settings) -> int:
     from aiogram.exceptions import TelegramUnauthorizedError
 
-    from bot.app import Services, create_bot
+    from bot.app import Resources, create_bot
 
     async with open_database(settings.database_url) as engine, engine.connect() as connection:
         migrated = await connection.run_sync(
@@ -162,7 +162,7 @@ async def _check(settings: Settings) -> int:
         )
         query = text("SELECT version_num FROM alembic_version")
         revision = (await connection.execute(query)).scalar() if migrated else None
-    services = Services.create(settings)
+    services = Resources.create(settings)
     bot = create_bot(settings, services)
     try:
         me = await bot.get_me()

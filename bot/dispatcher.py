@@ -30,7 +30,7 @@ from aiogram.types import ErrorEvent, Message, Update
 from aiohttp import web
 
 from bot.counting import counted_message
-from infrastructure.directory import ChatDirectory
+from infrastructure.chat_cache import ChatCache
 from infrastructure.filters import REFUSING_CHATTER, addressed
 from services.chats import ChatProfile
 from services.message_tally import MessageTally
@@ -43,10 +43,10 @@ T = TypeVar("T")
 
 class FanbotDispatcher(Dispatcher):
     def __init__(
-        self, *, directory: ChatDirectory, tally: MessageTally, spam_guard: SpamGuard, **data: Any
+        self, *, chat_cache: ChatCache, tally: MessageTally, spam_guard: SpamGuard, **data: Any
     ) -> None:
-        super().__init__(directory=directory, tally=tally, spam_guard=spam_guard, **data)
-        self.directory, self.tally, self.spam_guard = directory, tally, spam_guard
+        super().__init__(chat_cache=chat_cache, tally=tally, spam_guard=spam_guard, **data)
+        self.chat_cache, self.tally, self.spam_guard = chat_cache, tally, spam_guard
         self._lane_open: bool | None = None  # decided at the first update, routers included
         self._shared: dict[web.AppKey[Any], Any] = {}
 
@@ -78,11 +78,11 @@ class FanbotDispatcher(Dispatcher):
         message = update.message
         if message is None or message.chat.type not in GROUPS:
             return None
-        profile = self.directory.cached(message.chat.id)
+        profile = self.chat_cache.cached(message.chat.id)
         user = message.from_user
         if profile is None or profile.open_topics or user is None:
             return None
-        if self.directory.needs_sighting(profile.id, user.id) or not is_plain(message, profile):
+        if self.chat_cache.needs_sighting(profile.id, user.id) or not is_plain(message, profile):
             return None
         if self.spam_guard.suspicion(message, profile) is not None:
             return None  # the guard decides, on aiogram's path (asking again is safe)

@@ -21,10 +21,10 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import BaseRequest, StreamResponse
 
-from bot.app import Services, create_bot, create_dispatcher
+from bot.app import Resources, create_bot, create_dispatcher
 from bot.dispatcher import FanbotDispatcher
 from bot.polling import BACKOFF, ConfirmingPoller
-from bot.shop_api import ORDER_DESK, PATH, ShopOrders
+from bot.shop_api import ORDER_INTAKE, PATH, ShopOrders
 from infrastructure.config import ConfigError, Settings
 from services.order_files import MAX_POSTED_BYTES
 from services.untrusted import json_value, same_secret
@@ -98,7 +98,7 @@ class WebhookHandler(SimpleRequestHandler):
 async def serve(settings: Settings, *, web_only: bool = False) -> None:
     """The bot (polling or webhook, with the web when WEB_URL is set), or (`web_only`, for
     `fanbot web`) the web console, draw pages and Mini App alone."""
-    services = Services.create(settings)
+    services = Resources.create(settings)
     bot = create_bot(settings, services)
     dispatcher = create_dispatcher(services)
     stop = asyncio.Event()
@@ -160,7 +160,7 @@ async def serve_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -
 def add_shop_orders(settings: Settings, app: web.Application) -> None:
     if settings.shop_webhook_secret is not None:
         secret = settings.shop_webhook_secret.get_secret_value().strip()
-        ShopOrders(secret, app[ORDER_DESK]).register(app)
+        ShopOrders(secret, app[ORDER_INTAKE]).register(app)
 
 
 @asynccontextmanager
@@ -181,7 +181,7 @@ async def serving_shop_orders(
 
 @asynccontextmanager
 async def serving_web(
-    settings: Settings, services: Services, bot: Bot, dispatcher: FanbotDispatcher
+    settings: Settings, services: Resources, bot: Bot, dispatcher: FanbotDispatcher
 ) -> AsyncIterator[None]:
     """Outside webhook mode, the web on WEB_PORT of its own (when WEB_URL is set)."""
     if settings.web_url is None:
@@ -223,7 +223,7 @@ def _largest_body(settings: Settings) -> int:
 def add_webhook_routes(
     app: web.Application,
     settings: Settings,
-    services: Services,
+    services: Resources,
     bot: Bot,
     dispatcher: FanbotDispatcher,
 ) -> None:
@@ -245,7 +245,7 @@ def add_webhook_routes(
 
 async def serve_webhook(
     settings: Settings,
-    services: Services,
+    services: Resources,
     bot: Bot,
     dispatcher: FanbotDispatcher,
     stop: asyncio.Event,

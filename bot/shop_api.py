@@ -16,11 +16,13 @@ from aiohttp import web
 from services.order_files import MAX_POSTED_BYTES, posted_order
 from services.shop_signature import signed_in_time
 from services.untrusted import json_value
-from workflows.orders import OrderDesk
+from workflows.orders import OrderIntake
 
 logger = logging.getLogger(__name__)
 PATH = "/shop/orders"
-ORDER_DESK = web.AppKey("order_desk", OrderDesk)  # set by the composition root (`bot/serve.py`)
+ORDER_INTAKE = web.AppKey(
+    "order_intake", OrderIntake
+)  # set by the composition root (`bot/serve.py`)
 TIMESTAMP, SIGNATURE = "X-Fanbot-Timestamp", "X-Fanbot-Signature"
 
 
@@ -29,9 +31,9 @@ def refused(status: int, error: str) -> web.Response:
 
 
 class ShopOrders:
-    def __init__(self, secret: str, desk: OrderDesk) -> None:
+    def __init__(self, secret: str, intake: OrderIntake) -> None:
         self.secret = secret
-        self.desk = desk
+        self.intake = intake
 
     def register(self, app: web.Application) -> None:
         app.router.add_post(PATH, self.handle)
@@ -51,7 +53,7 @@ class ShopOrders:
             return refused(400, "bad JSON")
         try:
             group, line = posted_order(payload, "UTC")  # bad fields refused before a lookup
-            tally = await self.desk.post(group, payload)
+            tally = await self.intake.post(group, payload)
         except ValueError as error:
             return refused(400, f"bad field: {error}")
         except LookupError:

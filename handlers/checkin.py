@@ -27,7 +27,7 @@ from services.checkins import (
     CheckinService,
     MakeupRefused,
     SignedIn,
-    SignInDesk,
+    SignInGroupCommit,
     SignInRequest,
     Silenced,
     StreakRow,
@@ -54,7 +54,7 @@ async def checkin_command(
     message: Message,
     command: CommandObject,
     checkins: CheckinService,
-    sign_ins: SignInDesk,
+    sign_ins: SignInGroupCommit,
     session: AsyncSession,
     chat_profile: ChatProfile,
     bot: Bot,
@@ -85,7 +85,7 @@ async def keyword_in_private(message: Message) -> None:
 
 async def checkin_keyword(
     message: Message,
-    sign_ins: SignInDesk,
+    sign_ins: SignInGroupCommit,
     session: AsyncSession,
     chat_profile: ChatProfile,
     quiet: QuietMode,
@@ -99,7 +99,7 @@ async def checkin_keyword(
 
 async def sign_by_message(
     message: Message,
-    sign_ins: SignInDesk,
+    sign_ins: SignInGroupCommit,
     session: AsyncSession,
     profile: ChatProfile,
 ) -> Message:
@@ -110,7 +110,7 @@ async def sign_by_message(
 
 async def checkin_button(
     query: CallbackQuery,
-    sign_ins: SignInDesk,
+    sign_ins: SignInGroupCommit,
     session: AsyncSession,
     chat_profile: ChatProfile,
     bot: Bot,
@@ -124,7 +124,7 @@ async def checkin_button(
 
 
 async def sign(
-    sign_ins: SignInDesk,
+    sign_ins: SignInGroupCommit,
     session: AsyncSession,
     profile: ChatProfile,
     user: User,

@@ -30,7 +30,7 @@ from services.draws import (
     DrawClosed,
     DrawNotFound,
     DrawService,
-    JoinDesk,
+    JoinGroupCommit,
     RerollRefused,
 )
 from services.members import find_member
@@ -234,7 +234,7 @@ def how_draws_are_checked() -> str:
 async def join_button(
     query: CallbackQuery,
     callback_data: DrawButton,
-    joins: JoinDesk,
+    joins: JoinGroupCommit,
     session: AsyncSession,
     chat_profile: ChatProfile | None,
     i18n: I18n,

@@ -10,7 +10,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import I18n
 
-from infrastructure.directory import ChatDirectory
+from infrastructure.chat_cache import ChatCache
 from infrastructure.i18n import reply_language
 from infrastructure.transient import is_transient
 
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 HARMLESS = ("message to edit not found", "message is not modified", "message to delete not found")
 
 
-async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> None:
+async def on_error(event: ErrorEvent, i18n: I18n, chat_cache: ChatCache) -> None:
     """Any exception a handler let escape."""
     update, error = event.update, event.exception
     if is_transient(error):
@@ -40,7 +40,7 @@ async def on_error(event: ErrorEvent, i18n: I18n, directory: ChatDirectory) -> N
         return  # plain chatter (counting it failed): nobody asked the bot anything
     user = message.from_user if message else callback.from_user if callback else None
     chat_id = message.chat.id if message else None
-    profile = directory.profile(chat_id) if chat_id is not None else None
+    profile = chat_cache.profile(chat_id) if chat_id is not None else None
     language = reply_language(profile, user, i18n.default_locale)
     text = i18n.gettext("Sorry, something went wrong. Please try again later.", locale=language)
     try:

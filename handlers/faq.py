@@ -19,8 +19,8 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.refusal import admins_only
+from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import CommandSpec, usage_reply
-from infrastructure.directory import ChatDirectory
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import forget_after_commit
@@ -36,7 +36,7 @@ async def manage_faq(
     command: CommandObject,
     chat_profile: ChatProfile,
     session: AsyncSession,
-    directory: ChatDirectory,
+    chat_cache: ChatCache,
 ) -> None:
     """/faq add <keywords> | <answer>, /faq del <id>"""
     action, _space, rest = (command.args or "").strip().partition(" ")
@@ -57,7 +57,7 @@ async def manage_faq(
     except BadSetting as bad:
         await message.reply(faq_problem(str(bad)))
         return
-    forget_after_commit(session, directory, chat_profile.id)
+    forget_after_commit(session, chat_cache, chat_profile.id)
     await message.reply(reply)
 
 

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.admins import AdminCache
-from infrastructure.directory import ChatDirectory
+from infrastructure.chat_cache import ChatCache
 from infrastructure.filters import refuses_chatter
 from infrastructure.transactions import forget_after_commit
 from services import members
@@ -73,12 +73,12 @@ async def bot_removed(
     event: ChatMemberUpdated,
     chats: ChatService,
     session: AsyncSession,
-    directory: ChatDirectory,
+    chat_cache: ChatCache,
     admin_cache: AdminCache,
 ) -> None:
     """The bot was removed: stop posting there; every row stays."""
     await chats.set_active(event.chat.id, False)
-    forget_after_commit(session, directory, event.chat.id)
+    forget_after_commit(session, chat_cache, event.chat.id)
     await admin_cache.invalidate(event.chat.id)
 
 
@@ -211,7 +211,7 @@ async def group_migrated(
     message: Message,
     chats: ChatService,
     session: AsyncSession,
-    directory: ChatDirectory,
+    chat_cache: ChatCache,
     admin_cache: AdminCache,
 ) -> None:
     """The group became a supergroup with a new id: move its rows to the new id."""
@@ -219,7 +219,7 @@ async def group_migrated(
     assert new_id is not None
     await chats.migrate(message.chat.id, new_id)
     for chat_id in (message.chat.id, new_id):
-        forget_after_commit(session, directory, chat_id)
+        forget_after_commit(session, chat_cache, chat_id)
         await admin_cache.invalidate(chat_id)
 
 

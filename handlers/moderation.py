@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.lifecycle import welcome
 from handlers.refusal import not_seen_here
 from infrastructure.admins import AdminCache
+from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
-from infrastructure.directory import ChatDirectory
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.middlewares.services import UPDATE_SERVICES
@@ -76,7 +76,7 @@ def is_handle(word: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Desk:
+class MemberAction:
     """What the commands acting on a member work with, gathered once per command (`gather`)."""
 
     message: Message
@@ -124,97 +124,97 @@ async def gather(
     message: TelegramObject,
     data: dict[str, Any],
 ) -> Any:
-    """Hands the moderation commands one `Desk` instead of eight arguments each."""
+    """Hands the moderation commands one `MemberAction` instead of eight arguments each."""
     if isinstance(message, Message) and "command" in data:
-        data["desk"] = Desk(
+        data["acting"] = MemberAction(
             message, data["command"], data["bot"], data["session"], data["admin_cache"],
             data["moderator"], data[UPDATE_SERVICES].moderation, data["chat_profile"],
         )  # fmt: skip
     return await handler(message, data)
 
 
-async def warn_command(message: Message, desk: Desk) -> None:
+async def warn_command(message: Message, acting: MemberAction) -> None:
     """/warn <reason>, as a reply or with @user"""
-    found = await desk.acting_on()
+    found = await acting.acting_on()
     if found is None:
         return
     target, rest = found
-    text = await desk.moderator.warn(
-        desk.bot, desk.moderation, desk.profile, target.as_user(), desk.actor,
+    text = await acting.moderator.warn(
+        acting.bot, acting.moderation, acting.profile, target.as_user(), acting.actor,
         " ".join(rest) or None,
     )  # fmt: skip
-    await desk.message.reply(text)
+    await acting.message.reply(text)
 
 
-async def warns_command(message: Message, desk: Desk) -> None:
+async def warns_command(message: Message, acting: MemberAction) -> None:
     """/warns: one's own; an admin's /warns @user (or as a reply): theirs."""
     sender = message.from_user
-    if sender is None or not desk.profile.is_group:
+    if sender is None or not acting.profile.is_group:
         await message.reply(usage_reply("warns"))
         return
     target = Target(sender.id, sender.full_name)
-    wants_other = bool(desk.words) or message.reply_to_message is not None
-    if wants_other and await desk.admin_cache.is_admin(desk.bot, message.chat, sender, message):
-        found = await desk.target()
+    wants_other = bool(acting.words) or message.reply_to_message is not None
+    if wants_other and await acting.admin_cache.is_admin(acting.bot, message.chat, sender, message):
+        found = await acting.target()
         if found is None:
             return
         target = found[0]
-    warnings = await desk.moderation.warnings(desk.profile.id, target.user_id)
-    zone, limit = ZoneInfo(desk.profile.timezone), desk.profile.moderation.warn_limit
+    warnings = await acting.moderation.warnings(acting.profile.id, target.user_id)
+    zone, limit = ZoneInfo(acting.profile.timezone), acting.profile.moderation.warn_limit
     await message.reply(view.warns_text(target.name, warnings, limit, zone))
 
 
-async def unwarn_command(message: Message, desk: Desk) -> None:
+async def unwarn_command(message: Message, acting: MemberAction) -> None:
     """/unwarn, as a reply or with @user: lifts the newest warning"""
-    found = await desk.target()
+    found = await acting.target()
     if found is None:
         return
     target = found[0]
-    left = await desk.moderation.unwarn(desk.profile.id, target.user_id)
+    left = await acting.moderation.unwarn(acting.profile.id, target.user_id)
     if left is not None:
-        await desk.moderator.record(
-            desk.moderation, desk.profile, "unwarn", target.user_id, actor_id=desk.actor
+        await acting.moderator.record(
+            acting.moderation, acting.profile, "unwarn", target.user_id, actor_id=acting.actor
         )
-    await desk.message.reply(view.unwarned_text(target.name, left))
+    await acting.message.reply(view.unwarned_text(target.name, left))
 
 
-async def mute_command(message: Message, desk: Desk) -> None:
+async def mute_command(message: Message, acting: MemberAction) -> None:
     """/mute <10m|2h|1d> [reason], as a reply or with @user"""
-    found = await desk.acting_on()
+    found = await acting.acting_on()
     if found is None:
         return
     target, rest = found
     length = parse_duration(rest[0]) if rest else None
     if length is None or not MUTE_RANGE[0] <= length <= MUTE_RANGE[1]:
         reason = _("Say for how long: 10m, 2h or 1d (1 minute to 366 days).")
-        await desk.message.reply(problem_reply(reason, "mute"))
+        await acting.message.reply(problem_reply(reason, "mute"))
         return
     why = " ".join(rest[1:]) or None
-    if not await desk.moderator.mute(
-        desk.bot, desk.moderation, desk.profile, target.user_id, length, desk.actor, why
+    if not await acting.moderator.mute(
+        acting.bot, acting.moderation, acting.profile, target.user_id, length, acting.actor, why
     ):
-        await desk.message.reply(view.no_rights_text())
+        await acting.message.reply(view.no_rights_text())
         return
-    await desk.message.reply(view.muted_text(target.name, int(length.total_seconds()), why))
+    await acting.message.reply(view.muted_text(target.name, int(length.total_seconds()), why))
 
 
-async def unmute_command(message: Message, desk: Desk) -> None:
+async def unmute_command(message: Message, acting: MemberAction) -> None:
     """/unmute, as a reply or with @user"""
-    found = await desk.acting_on()
+    found = await acting.acting_on()
     if found is None:
         return
     target = found[0]
-    if not await desk.moderator.unmute(
-        desk.bot, desk.moderation, desk.profile, target.user_id, desk.actor or 0
+    if not await acting.moderator.unmute(
+        acting.bot, acting.moderation, acting.profile, target.user_id, acting.actor or 0
     ):
-        await desk.message.reply(view.no_rights_text())
+        await acting.message.reply(view.no_rights_text())
         return
-    await desk.message.reply(view.unmuted_text(target.name))
+    await acting.message.reply(view.unmuted_text(target.name))
 
 
-async def ban_command(message: Message, desk: Desk) -> None:
+async def ban_command(message: Message, acting: MemberAction) -> None:
     """/ban [duration] [reason] [refund], as a reply or with @user or an id"""
-    found = await desk.acting_on()
+    found = await acting.acting_on()
     if found is None:
         return
     target, rest = found
@@ -225,48 +225,48 @@ async def ban_command(message: Message, desk: Desk) -> None:
         rest = rest[1:]
         if not MUTE_RANGE[0] <= length <= MUTE_RANGE[1]:
             reason = _("A ban lasts 1 minute to 366 days, or leave the time out for good.")
-            await desk.message.reply(problem_reply(reason, "ban"))
+            await acting.message.reply(problem_reply(reason, "ban"))
             return
     why = " ".join(rest) or None
     taken = 0
     if refund:  # keyed by the command: a redelivered /ban takes back nothing more
-        key = f"ban:{desk.message.chat.id}:{desk.message.message_id}"
-        taken = await desk.moderation.take_back_day(
-            desk.profile.id, target.user_id, desk.actor or 0, key
+        key = f"ban:{acting.message.chat.id}:{acting.message.message_id}"
+        taken = await acting.moderation.take_back_day(
+            acting.profile.id, target.user_id, acting.actor or 0, key
         )
-    groups = await desk.moderator.ban(
-        desk.bot, desk.moderation, desk.profile, target.user_id, length, desk.actor, why
+    groups = await acting.moderator.ban(
+        acting.bot, acting.moderation, acting.profile, target.user_id, length, acting.actor, why
     )
     seconds = int(length.total_seconds()) if length else None
-    await desk.message.reply(view.banned_text(target.name, seconds, why, len(groups), taken))
+    await acting.message.reply(view.banned_text(target.name, seconds, why, len(groups), taken))
 
 
-async def unban_command(message: Message, desk: Desk) -> None:
+async def unban_command(message: Message, acting: MemberAction) -> None:
     """/unban @user or id: here and in every linked group"""
-    found = await desk.target()
+    found = await acting.target()
     if found is None:
         return
     target = found[0]
-    groups = await desk.moderator.unban(
-        desk.bot, desk.moderation, desk.profile, target.user_id, desk.actor or 0
+    groups = await acting.moderator.unban(
+        acting.bot, acting.moderation, acting.profile, target.user_id, acting.actor or 0
     )
-    await desk.message.reply(view.unbanned_text(target.name, len(groups)))
+    await acting.message.reply(view.unbanned_text(target.name, len(groups)))
 
 
-async def kick_command(message: Message, desk: Desk) -> None:
+async def kick_command(message: Message, acting: MemberAction) -> None:
     """/kick [reason], as a reply or with @user"""
-    found = await desk.acting_on()
+    found = await acting.acting_on()
     if found is None:
         return
     target, rest = found
-    if not await desk.moderator.kick(desk.bot, desk.profile.id, target.user_id):
-        await desk.message.reply(view.no_rights_text())
+    if not await acting.moderator.kick(acting.bot, acting.profile.id, target.user_id):
+        await acting.message.reply(view.no_rights_text())
         return
-    await desk.moderator.record(
-        desk.moderation, desk.profile, "kick", target.user_id, actor_id=desk.actor,
+    await acting.moderator.record(
+        acting.moderation, acting.profile, "kick", target.user_id, actor_id=acting.actor,
         reason=" ".join(rest) or None,
     )  # fmt: skip
-    await desk.message.reply(view.kicked_text(target.name))
+    await acting.message.reply(view.kicked_text(target.name))
 
 
 async def modlog_command(
@@ -287,7 +287,7 @@ async def filter_command(
     command: CommandObject,
     chat_profile: ChatProfile,
     session: AsyncSession,
-    directory: ChatDirectory,
+    chat_cache: ChatCache,
 ) -> None:
     """/filter add <word or phrase> [delete|warn|mute|ban] · /filter del <number|word>"""
     verb, _space, rest = (command.args or "").strip().partition(" ")
@@ -300,7 +300,7 @@ async def filter_command(
         if gone is None:
             await message.reply(_("There is no such filter: see /filters."))
             return
-        forget_after_commit(session, directory, chat_profile.id)
+        forget_after_commit(session, chat_cache, chat_profile.id)
         await message.reply(view.filter_deleted_text(gone))
         return
     word, _space, last = rest.rpartition(" ")
@@ -317,7 +317,7 @@ async def filter_command(
         }
         await message.reply(problem_reply(reasons.get(str(bad), str(bad)), "filter"))
         return
-    forget_after_commit(session, directory, chat_profile.id)
+    forget_after_commit(session, chat_cache, chat_profile.id)
     await message.reply(view.filter_added_text(added))
 
 

@@ -52,7 +52,7 @@ from views.orders import (
     too_many_tries_text,
 )
 from views.settings import out_of_range
-from workflows.orders import OrderDesk
+from workflows.orders import OrderIntake
 
 AMOUNT = r"[¥￥]?[\d,]+(?:\.\d{1,2})?"  # read exactly by `amount_in_fen`
 ORDER = re.compile(
@@ -67,7 +67,7 @@ PROOF = re.compile(rf"^(?P<nickname>\S.*?)\s+(?P<order_id>\S{{1,64}})\s+(?P<amou
 
 
 async def orders_command(
-    message: Message, command: CommandObject, bot: Bot, order_desk: OrderDesk
+    message: Message, command: CommandObject, bot: Bot, order_intake: OrderIntake
 ) -> None:
     """/orders import, as the caption of the export, in reply to it, or answered by it."""
     if (command.args or "").strip().lower() != "import":
@@ -82,7 +82,7 @@ async def orders_command(
               "as its caption).")
         )  # fmt: skip
         return
-    await import_document(message, document, bot, order_desk)
+    await import_document(message, document, bot, order_intake)
 
 
 def answers_an_import(message: Message) -> bool:
@@ -95,13 +95,13 @@ def answers_an_import(message: Message) -> bool:
     )
 
 
-async def import_reply(message: Message, bot: Bot, order_desk: OrderDesk) -> None:
+async def import_reply(message: Message, bot: Bot, order_intake: OrderIntake) -> None:
     assert message.document is not None
-    await import_document(message, message.document, bot, order_desk)
+    await import_document(message, message.document, bot, order_intake)
 
 
 async def import_document(
-    message: Message, document: Document, bot: Bot, order_desk: OrderDesk
+    message: Message, document: Document, bot: Bot, order_intake: OrderIntake
 ) -> None:
     if (document.file_size or 0) > MAX_FILE_BYTES:
         await message.reply(file_problem(OrderFileError("too big")))
@@ -113,7 +113,7 @@ async def import_document(
         return
     assert data is not None
     try:
-        report = await order_desk.import_file(message.chat.id, data.read())
+        report = await order_intake.import_file(message.chat.id, data.read())
     except OrderFileError as error:
         await message.reply(file_problem(error))
         return

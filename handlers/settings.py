@@ -115,7 +115,7 @@ async def forget_profile_when_saved(
     """A saved change makes the group's cached profile stale: drop it once the change commits."""
     saved = await handler(event, data)
     if saved is True:
-        forget_after_commit(data["session"], data["directory"], data["chat_profile"].id)
+        forget_after_commit(data["session"], data["chat_cache"], data["chat_profile"].id)
     return saved
 
 

@@ -24,7 +24,7 @@ from models import Reward
 from services.campaigns import CampaignService
 from services.chats import ChatProfile
 from services.points import PointsService
-from services.redemptions import RedeemRequest, RedemptionService, Refused, ShopDesk
+from services.redemptions import RedeemRequest, RedemptionGroupCommit, RedemptionService, Refused
 from services.shop import RewardNotFound, ShopService, discounted, member_tier, required_tier
 from services.tiers import TierService
 from views.shop import (
@@ -170,7 +170,7 @@ async def confirm_redemption(
     chat_profile: ChatProfile,
     i18n: I18n,
     bot: Bot,
-    shop_desk: ShopDesk,
+    redeeming: RedemptionGroupCommit,
     session: AsyncSession,
 ) -> None:
     """Confirm: redeems once per button (its nonce names the press)."""
@@ -187,7 +187,7 @@ async def confirm_redemption(
         ladder, chat_profile.timezone, discount, language,
     )  # fmt: skip
     await commit_so_far(session)  # the redemption is written in a shared transaction
-    done = await shop_desk.redeem(request)
+    done = await redeeming.redeem(request)
     if isinstance(done, Refused):
         needed = required_tier(ladder, reward)
         text = refusal(done.reason, reward, price, done.balance, needed, language)

@@ -30,7 +30,7 @@ from services.topic_rules import set_daily_topic
 from services.topic_specs import TopicInputError, parse_topic
 from services.topics import TopicService
 from views.topics import linked_title, topic_link
-from workflows.topics import TopicHost, TopicRightsMissing
+from workflows.topics import ForumTopics, TopicRightsMissing
 
 ADMIN_ACTIONS = ("new", "close", "queue")
 
@@ -44,7 +44,7 @@ async def manage_topics(
     command: CommandObject,
     topics: TopicService,
     chat_profile: ChatProfile,
-    topic_host: TopicHost,
+    forum_topics: ForumTopics,
     scheduler: Scheduler,
     bot: Bot,
 ) -> None:
@@ -55,9 +55,9 @@ async def manage_topics(
         await message.reply(usage_reply("topic"))
         return
     if action.lower() == "new":
-        await open_topic(message, rest, topics, chat_profile, topic_host, scheduler, bot)
+        await open_topic(message, rest, topics, chat_profile, forum_topics, scheduler, bot)
     elif action.lower() == "close":
-        await close_topic(message, rest, topics, chat_profile, topic_host, scheduler, bot)
+        await close_topic(message, rest, topics, chat_profile, forum_topics, scheduler, bot)
     else:
         await queue_command(message, rest, topics, chat_profile)
 
@@ -67,7 +67,7 @@ async def open_topic(
     args: str,
     topics: TopicService,
     profile: ChatProfile,
-    host: TopicHost,
+    host: ForumTopics,
     scheduler: Scheduler,
     bot: Bot,
 ) -> None:
@@ -112,7 +112,7 @@ async def close_topic(
     args: str,
     topics: TopicService,
     profile: ChatProfile,
-    host: TopicHost,
+    host: ForumTopics,
     scheduler: Scheduler,
     bot: Bot,
 ) -> None:

@@ -16,8 +16,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import CommandSpec, usage_reply
-from infrastructure.directory import ChatDirectory
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import forget_after_commit
@@ -32,7 +32,7 @@ async def change_welcome(
     command: CommandObject,
     chat_profile: ChatProfile,
     session: AsyncSession,
-    directory: ChatDirectory,
+    chat_cache: ChatCache,
 ) -> None:
     """/setwelcome <text with {name} {group} {count}> · off|on · delete <10m|off>"""
     text = (command.args or "").strip()
@@ -67,7 +67,7 @@ async def change_welcome(
     except BadSetting as bad:
         reply = setting_problem(str(bad))
     else:
-        forget_after_commit(session, directory, chat_profile.id)
+        forget_after_commit(session, chat_cache, chat_profile.id)
     await message.reply(reply)
 
 
@@ -76,7 +76,7 @@ async def change_rules(
     command: CommandObject,
     chat_profile: ChatProfile,
     session: AsyncSession,
-    directory: ChatDirectory,
+    chat_cache: ChatCache,
 ) -> None:
     """/setrules <text>, or as a reply to the message that holds them."""
     replied = message.reply_to_message
@@ -91,7 +91,7 @@ async def change_rules(
     except BadSetting as bad:
         await message.reply(setting_problem(str(bad)))
         return
-    forget_after_commit(session, directory, chat_profile.id)
+    forget_after_commit(session, chat_cache, chat_profile.id)
     await message.reply(_("✅ The group rules are saved. Members see them with /rules."))
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
-    from infrastructure.directory import ChatDirectory
+    from infrastructure.chat_cache import ChatCache
 
 AFTER_COMMIT = "after_commit"
 update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
@@ -24,10 +24,10 @@ def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
-def forget_after_commit(session: AsyncSession, directory: ChatDirectory, chat_id: int) -> None:
+def forget_after_commit(session: AsyncSession, chat_cache: ChatCache, chat_id: int) -> None:
     """Drop the chat's cached profile once the change to it is committed (not before: a
     concurrent update would cache the old row again)."""
-    after_commit(session, partial(directory.forget, chat_id))
+    after_commit(session, partial(chat_cache.forget, chat_id))
 
 
 async def commit_so_far(session: AsyncSession) -> None:

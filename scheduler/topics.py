@@ -10,14 +10,14 @@ from aiogram import Bot
 
 from infrastructure.background import Background
 from scheduler.core import Jobs
-from workflows.topics import TopicHost
+from workflows.topics import ForumTopics
 
 logger = logging.getLogger(__name__)
 CLOSE_LATE = timedelta(days=7)  # a close job that fires late still closes
 
 
 class TopicJobs:
-    def __init__(self, background: Background, host: TopicHost) -> None:
+    def __init__(self, background: Background, host: ForumTopics) -> None:
         self.background = background
         self.host = host
 

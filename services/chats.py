@@ -59,7 +59,7 @@ class ChatProfile:
     language: str | None
     active: bool
     # Each feature's rules, parsed from its section of `chats.settings` once per profile read
-    # (the directory caches profiles), so handlers read them without a query.
+    # (the chat_cache caches profiles), so handlers read them without a query.
     message_rules: MessageRules = field(default_factory=MessageRules)
     checkin_rules: CheckinRules = field(default_factory=CheckinRules)
     referral_rules: ReferralRules = field(default_factory=ReferralRules)

@@ -28,7 +28,7 @@ from services.members import ensure_members
 from services.points import Award, NotEnoughPoints, PointsService
 
 STREAK_LOOKBACK = 400  # days read back to recount a streak after a make-up
-MAX_REMEMBERED = 100_000  # members whose sign-in today a SignInDesk remembers
+MAX_REMEMBERED = 100_000  # members whose sign-in today a SignInGroupCommit remembers
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,7 +442,7 @@ class CheckinService:
         return streak, days[0]
 
 
-class SignInDesk(PointsGroupCommit[SignInRequest, SignInResult]):
+class SignInGroupCommit(PointsGroupCommit[SignInRequest, SignInResult]):
     """The process's sign-ins, group-committed: `check_in` returns once its sign-in is
     committed, and a thousand members signing in at once share a few transactions.
 

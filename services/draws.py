@@ -370,7 +370,7 @@ class DrawService:
         return draw
 
 
-class JoinDesk(PointsGroupCommit[JoinRequest, Joined]):
+class JoinGroupCommit(PointsGroupCommit[JoinRequest, Joined]):
     """The process's draw entries, group-committed: a burst of presses on a popular draw
     shares a few transactions, each press answered once its entry is committed."""
 

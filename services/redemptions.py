@@ -51,7 +51,7 @@ class Redeemed:
 
 @dataclass(frozen=True, slots=True)
 class RedeemRequest:
-    """One press of Confirm, for `ShopDesk`."""
+    """One press of Confirm, for `RedemptionGroupCommit`."""
 
     chat_id: int
     user_id: int
@@ -116,7 +116,7 @@ class RedemptionService:
         )
 
     async def redeem_request(self, request: RedeemRequest) -> Redeemed:
-        """`redeem`, asked with a request (as `ShopDesk` holds them)."""
+        """`redeem`, asked with a request (as `RedemptionGroupCommit` holds them)."""
         existing = await self.session.scalar(
             select(Redemption).where(Redemption.key == request.key)
         )
@@ -233,7 +233,7 @@ class RedemptionService:
         return await chats.started_privately(user_id)
 
 
-class ShopDesk(PointsGroupCommit[RedeemRequest, "Redeemed | Refused"]):
+class RedemptionGroupCommit(PointsGroupCommit[RedeemRequest, "Redeemed | Refused"]):
     """The process's shop presses, group-committed: a rush on one reward shares a few
     transactions (each redemption in its own savepoint), each press answered once committed."""
 

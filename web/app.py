@@ -2,8 +2,8 @@
 its own on WEB_PORT (`fanbot run` in polling mode, or `fanbot web` alone).
 
 What the web shares with the bot's handlers (the catalogues, the admin cache, the scheduler,
-the topic host) it finds on the application under its typed keys (`web/keys.py`), set there by
-the composition root (`bot/serve.py`); the process's pools come as `Services`."""
+the forum topics) it finds on the application under its typed keys (`web/keys.py`), set there by
+the composition root (`bot/serve.py`); the process's pools come as `Resources`."""
 
 from __future__ import annotations
 
@@ -13,43 +13,43 @@ from aiogram import Bot
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infrastructure.chat_cache import ChatCache
 from infrastructure.config import Settings
-from infrastructure.directory import ChatDirectory
 from services.clock import Clock
 from services.factory import ServiceFactory
-from services.redemptions import ShopDesk
+from services.redemptions import RedemptionGroupCommit
 from services.tiers import LadderCache
 from web.console import Console
 from web.console_community import CommunityPages
 from web.console_shop import ShopPages
 from web.draws import DrawPages
-from web.keys import ADMIN_CACHE, I18N, SCHEDULER, TOPIC_HOST
+from web.keys import ADMIN_CACHE, FORUM_TOPICS, I18N, SCHEDULER
 from web.miniapp import MiniApp
 from web.site import HERE, Site
 
 STATIC = "/static/web"
 
 
-class Services(Protocol):
+class Resources(Protocol):
     """What the web takes of the process's shared pools and caches: `bot.app.Services` (the
     composition root's, which the web does not import)."""
 
     settings: Settings
     session_pool: async_sessionmaker[AsyncSession]
     clock: Clock
-    directory: ChatDirectory
+    chat_cache: ChatCache
     ladders: LadderCache
-    shop_desk: ShopDesk
+    redeeming: RedemptionGroupCommit
 
 
-def add_web(app: web.Application, services: Services, bot: Bot) -> Site:
+def add_web(app: web.Application, services: Resources, bot: Bot) -> Site:
     settings = services.settings
     domain = ServiceFactory(services.clock, settings.default_timezone, services.ladders)
     site = Site.create(settings, bot, app[I18N], app[ADMIN_CACHE], services.session_pool, domain,
-                       services.shop_desk)  # fmt: skip
-    console = Console(site, services.directory, app[SCHEDULER])
+                       services.redeeming)  # fmt: skip
+    console = Console(site, services.chat_cache, app[SCHEDULER])
     console.register(app)
-    CommunityPages(console, app[TOPIC_HOST]).register(app)
+    CommunityPages(console, app[FORUM_TOPICS]).register(app)
     ShopPages(console).register(app)
     DrawPages(site).register(app)
     MiniApp(site).register(app)

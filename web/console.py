@@ -20,7 +20,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrastructure.directory import ChatDirectory
+from infrastructure.chat_cache import ChatCache
 from models import DAY_COUNTERS, DailyStats
 from scheduler.core import Scheduler
 from services.cadence_rules import CADENCE_PARTS, set_cadence
@@ -47,12 +47,12 @@ GroupPage = Callable[[web.Request, ChatProfile, int], Awaitable[web.StreamRespon
 
 
 class Console:
-    def __init__(self, site: Site, directory: ChatDirectory, scheduler: Scheduler) -> None:
+    def __init__(self, site: Site, chat_cache: ChatCache, scheduler: Scheduler) -> None:
         self.site = site
         self.session_pool = site.pool
         self.domain = site.domain
         self.clock = site.domain.clock
-        self.directory = directory
+        self.chat_cache = chat_cache
         self.scheduler = scheduler
 
     def register(self, app: web.Application) -> None:
@@ -276,7 +276,7 @@ class Console:
             return self.site.render(request, "settings.html", status=400, group=group,
                                     values=wanted, errors=errors, saved=False,
                                     cadence_parts=CADENCE_PARTS)  # fmt: skip
-        self.directory.forget(group.id)
+        self.chat_cache.forget(group.id)
         if any(name.startswith("cadence.") for name in changed):
             self.scheduler.reload_soon()
         raise web.HTTPSeeOther(f"/console/{group.id}/settings?saved=1")

@@ -20,16 +20,16 @@ from services.chats import ChatProfile
 from services.draws import DrawClosed, DrawNotFound
 from services.posts import calendar
 from web.console import ROUTE_CHAT, Console, said
-from workflows.topics import TopicHost
+from workflows.topics import ForumTopics
 
 CALENDAR_DAYS = 14
 
 
 class CommunityPages:
-    def __init__(self, console: Console, topic_host: TopicHost) -> None:
+    def __init__(self, console: Console, forum_topics: ForumTopics) -> None:
         self.console = console
         self.site = console.site
-        self.topic_host = topic_host
+        self.forum_topics = forum_topics
 
     def register(self, app: web.Application) -> None:
         page, group, routes = self.site.page, self.console.group_page, app.router
@@ -130,7 +130,7 @@ class CommunityPages:
             open_now = {found for found, _closes in await self.site.domain.topics(db).open_ids(
                 group.id)}  # fmt: skip
         closed = (
-            await self.topic_host.close(self.site.bot, topic_id) if topic_id in open_now else None
+            await self.forum_topics.close(self.site.bot, topic_id) if topic_id in open_now else None
         )
         if closed is not None:
             await self.console.scheduler.reload()

@@ -7,9 +7,9 @@ from aiohttp import web
 
 from infrastructure.admins import AdminCache
 from scheduler.core import Scheduler
-from workflows.topics import TopicHost
+from workflows.topics import ForumTopics
 
 I18N = web.AppKey("i18n", I18n)
 ADMIN_CACHE = web.AppKey("admin_cache", AdminCache)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
-TOPIC_HOST = web.AppKey("topic_host", TopicHost)
+FORUM_TOPICS = web.AppKey("forum_topics", ForumTopics)

@@ -159,7 +159,7 @@ class MiniApp:
             group, user.id, reward_id, f"app:{group}:{user.id}:{reward_id}:{press}", ladder,
             profile.timezone, discount, language,
         )  # fmt: skip
-        done = await self.site.shop_desk.redeem(request)
+        done = await self.site.redeeming.redeem(request)
         if isinstance(done, Refused):
             text = refusal(done.reason, reward, price, done.balance,
                            required_tier(ladder, reward), language)  # fmt: skip

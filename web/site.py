@@ -33,7 +33,7 @@ from infrastructure.config import Settings
 from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle, Verdict
 from services.chats import LANGUAGES
 from services.factory import ServiceFactory
-from services.redemptions import ShopDesk
+from services.redemptions import RedemptionGroupCommit
 from services.reward_codes import MAX_FILE_BYTES
 from services.untrusted import same_secret
 from web.auth import Keys, Session
@@ -80,7 +80,7 @@ class Site:
     admin_cache: AdminCache
     pool: async_sessionmaker[AsyncSession]
     domain: ServiceFactory
-    shop_desk: ShopDesk
+    redeeming: RedemptionGroupCommit
     keys: Keys
     templates: Environment
     logins: Throttle
@@ -94,7 +94,7 @@ class Site:
         admin_cache: AdminCache,
         pool: async_sessionmaker[AsyncSession],
         domain: ServiceFactory,
-        shop_desk: ShopDesk,
+        redeeming: RedemptionGroupCommit,
     ) -> Site:
         templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -118,7 +118,7 @@ class Site:
             else MemoryThrottle(limit, window)
         )
         token = settings.bot_token.get_secret_value()
-        return cls(settings, bot, i18n, admin_cache, pool, domain, shop_desk, Keys(token),
+        return cls(settings, bot, i18n, admin_cache, pool, domain, redeeming, Keys(token),
                    templates, logins)  # fmt: skip
 
     @property

@@ -32,7 +32,7 @@ from infrastructure.background import Background
 from services.chats import ChatProfile
 from services.outbox import OutboxPayload
 from views.posts import PostMessage
-from workflows.topics import Placement, TopicHost
+from workflows.topics import ForumTopics, Placement
 
 P = TypeVar("P", bound=OutboxPayload)
 
@@ -64,7 +64,7 @@ class RenderContext:
 
     bot: Bot
     background: Background
-    topics: TopicHost | None = None  # opens the daily topic a morning post names
+    topics: ForumTopics | None = None  # opens the daily topic a morning post names
     web_url: str | None = None  # a draw's result links to its public page
 
 

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 POSTED_PER_TRANSACTION = 200
 
 
-class OrderDesk:
+class OrderIntake:
     def __init__(self, background: Background, wake: Callable[[], None] | None = None) -> None:
         self.background = background
         self.wake = wake or (lambda: None)  # the outbox sender: a member may be told

@@ -64,7 +64,7 @@ from workflows import (
 )
 from workflows.delivery import Delivery, RenderContext, Renderers
 from workflows.rights import RightsNotices
-from workflows.topics import TopicHost
+from workflows.topics import ForumTopics
 
 logger = logging.getLogger(__name__)
 P = TypeVar("P", bound=OutboxPayload)
@@ -104,7 +104,7 @@ class OutboxSender:
         background: Background,
         notices: RightsNotices,
         gather: Mapping[str, float],
-        topics: TopicHost | None = None,
+        topics: ForumTopics | None = None,
         web_url: str | None = None,
     ) -> None:
         """`gather`: how long each gathered kind waits after its first row in a chat;

@@ -19,7 +19,7 @@ from aiogram.types.media_union import MediaUnion
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.background import Background
-from infrastructure.directory import ChatDirectory
+from infrastructure.chat_cache import ChatCache
 from infrastructure.transactions import commit_update_so_far
 from models import Topic
 from services.chats import ChatProfile
@@ -38,16 +38,16 @@ class TopicRightsMissing(Exception):
     """The bot may not create forum topics in this group."""
 
 
-class TopicHost:
+class ForumTopics:
     def __init__(
         self,
         background: Background,
         notices: RightsNotices,
-        directory: ChatDirectory,
+        chat_cache: ChatCache,
     ) -> None:
         self.background = background
         self.notices = notices
-        self.directory = directory
+        self.chat_cache = chat_cache
 
     async def open(
         self,
@@ -90,7 +90,7 @@ class TopicHost:
                     profile.id, created_by, spec, thread_id=thread_id,
                     anchor_message_id=anchor.message_id, source_message_id=source_message_id,
                 )  # fmt: skip
-        self.directory.forget(profile.id)
+        self.chat_cache.forget(profile.id)
         return topic
 
     async def open_next(self, bot: Bot, profile: ChatProfile) -> Topic | None:
@@ -141,7 +141,7 @@ class TopicHost:
             await OutboxService(session, self.background.clock).add(
                 topic.chat_id, summary, f"topic_summary:{topic.id}"
             )
-        self.directory.forget(topic.chat_id)
+        self.chat_cache.forget(topic.chat_id)
         return closed  # a tier reached with the bonuses is congratulated through the outbox
 
     def _session(self) -> AsyncSession:

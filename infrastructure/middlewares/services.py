@@ -13,7 +13,7 @@ from aiogram.types import TelegramObject
 from services.factory import SERVICE_NAMES, UpdateServices
 
 # Where the tracking middleware leaves the update's services (built on demand) for the
-# middlewares that need one whatever the handler (counting, moderation's desk).
+# middlewares that need one whatever the handler (counting, moderation's member actions).
 UPDATE_SERVICES = "update_services"
 
 

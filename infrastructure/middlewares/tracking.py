@@ -10,7 +10,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 
-from infrastructure.directory import ChatDirectory
+from infrastructure.chat_cache import ChatCache
 from infrastructure.middlewares.services import UPDATE_SERVICES
 from infrastructure.transactions import after_commit
 from services.clock import Clock
@@ -19,8 +19,8 @@ from services.members import Sighting, record_sightings
 
 
 class TrackingMiddleware(BaseMiddleware):
-    def __init__(self, directory: ChatDirectory, services: ServiceFactory) -> None:
-        self.directory = directory
+    def __init__(self, chat_cache: ChatCache, services: ServiceFactory) -> None:
+        self.chat_cache = chat_cache
         self.services = services
         self.clock: Clock = services.clock
 
@@ -35,12 +35,12 @@ class TrackingMiddleware(BaseMiddleware):
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if chat is not None:
-            profile = self.directory.profile(chat.id)
+            profile = self.chat_cache.profile(chat.id)
             if profile is None:
-                generation = self.directory.generation(chat.id)
+                generation = self.chat_cache.generation(chat.id)
                 title = chat.title or chat.full_name
                 profile = await services.chats.ensure(chat.id, chat.type, title)
-                after_commit(session, partial(self.directory.remember, profile, generation))
+                after_commit(session, partial(self.chat_cache.remember, profile, generation))
             data["chat_profile"] = profile
             if user is not None and self._is_member(chat, user):
                 await record_sightings(
@@ -55,10 +55,10 @@ class TrackingMiddleware(BaseMiddleware):
                         )
                     ],
                 )
-                after_commit(session, partial(self.directory.sighted, chat.id, user.id))
+                after_commit(session, partial(self.chat_cache.sighted, chat.id, user.id))
         return await handler(event, data)
 
     def _is_member(self, chat: Chat, user: User) -> bool:
         if user.is_bot or chat.type in ("channel", "private"):  # a private chat is no group
             return False
-        return self.directory.needs_sighting(chat.id, user.id)
+        return self.chat_cache.needs_sighting(chat.id, user.id)

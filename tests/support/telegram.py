@@ -31,9 +31,9 @@ from aiogram.types import (
 )
 
 from infrastructure.background import Background
-from infrastructure.directory import ChatDirectory
+from infrastructure.chat_cache import ChatCache
 from workflows.rights import RightsNotices
-from workflows.topics import TopicHost
+from workflows.topics import ForumTopics
 
 BOT_ID = 123456789
 TOKEN = f"{BOT_ID}:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -148,7 +148,7 @@ def message_update(chat: Chat, user: User | None, text: str, **extra: Any) -> Up
     return Update(update_id=next(_update_ids), message=message)
 
 
-def topic_host(background: Background) -> TopicHost:
-    """The topic host as the bot builds it, with its own directory."""
+def forum_topics(background: Background) -> ForumTopics:
+    """The topic host as the bot builds it, with its own chat_cache."""
     notices = RightsNotices(background)
-    return TopicHost(background, notices, ChatDirectory())
+    return ForumTopics(background, notices, ChatCache())

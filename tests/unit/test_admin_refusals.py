@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiogram import Dispatcher
 
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from handlers.menu import COMMANDS
 from infrastructure.commands import spec_of
 from infrastructure.config import load_settings
@@ -71,7 +71,7 @@ MEMBER_COMMANDS_ADMIN_FORMS = [
 async def app(database_url: str) -> AsyncIterator[Dispatcher]:
     settings = load_settings(bot_token=TOKEN, database_url=database_url)
     engine = create_engine(database_url)
-    services = Services(settings, engine, create_session_pool(engine))
+    services = Resources(settings, engine, create_session_pool(engine))
     yield create_dispatcher(services)
     await services.close()
 

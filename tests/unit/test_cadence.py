@@ -20,7 +20,7 @@ from services.clock import Clock, FrozenClock
 from services.digest import DigestService
 from services.factory import ServiceFactory
 from services.points import PointsService
-from tests.support.telegram import RecordingSession, recording_bot, topic_host
+from tests.support.telegram import RecordingSession, forum_topics, recording_bot
 from tests.unit.conftest import GROUP
 from workflows.outbox import OutboxSender
 from workflows.rights import RightsNotices
@@ -36,7 +36,7 @@ class Sending(CadenceJobs):
     def __init__(self, background: Background) -> None:
         super().__init__(background, 600)
         notices = RightsNotices(background)
-        self.outbox = OutboxSender(background, notices, {}, topics=topic_host(background))
+        self.outbox = OutboxSender(background, notices, {}, topics=forum_topics(background))
 
     async def fire(self, bot: Bot, part: str, chat_ids: list[int], fire_time: datetime) -> None:
         await super().fire(bot, part, chat_ids, fire_time)

@@ -10,7 +10,7 @@ import pytest
 from aiogram import F, Router
 from aiogram.types import Message, MessageEntity
 
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from bot.dispatcher import FanbotDispatcher
 from infrastructure.config import load_settings
 from models import Member, create_engine, create_session_pool
@@ -18,10 +18,10 @@ from tests.support.telegram import TOKEN, group, message_update, person, recordi
 
 
 @pytest.fixture
-async def app(database_url: str) -> AsyncIterator[tuple[FanbotDispatcher, Services]]:
+async def app(database_url: str) -> AsyncIterator[tuple[FanbotDispatcher, Resources]]:
     settings = load_settings(bot_token=TOKEN, database_url=database_url)
     engine = create_engine(database_url)
-    services = Services(settings, engine, create_session_pool(engine))
+    services = Resources(settings, engine, create_session_pool(engine))
     dispatcher = create_dispatcher(services)
     assert isinstance(dispatcher, FanbotDispatcher)
     yield dispatcher, services

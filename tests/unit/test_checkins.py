@@ -15,7 +15,7 @@ from services.checkins import (
     CheckinService,
     MakeupRefused,
     SignedIn,
-    SignInDesk,
+    SignInGroupCommit,
     SignInRequest,
     SignInResult,
 )
@@ -110,7 +110,7 @@ async def test_a_thousand_members_in_one_second_get_ranks_one_to_a_thousand(
 ) -> None:
     """Through two workers' desks at once, each member trying on both: one sign-in each."""
     clock = FrozenClock(at("2026-11-23", "09:00"))
-    desks = [SignInDesk(session_pool, clock, max_batch=300) for _ in range(2)]
+    desks = [SignInGroupCommit(session_pool, clock, max_batch=300) for _ in range(2)]
     tries = [
         desk.check_in(SignInRequest(GROUP, user, SHANGHAI, RULES))
         for user in range(1, 1001)

@@ -11,7 +11,7 @@ from aiogram.types import Chat as TgChat
 from aiogram.types import Message, User
 from sqlalchemy import func, select
 
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from infrastructure.config import load_settings
 from models import Chat, Checkin, Member, create_engine, create_session_pool
 from services.chats import ChatService
@@ -31,10 +31,10 @@ OWNER = 7
 
 
 @pytest.fixture
-async def app(database_url: str) -> AsyncIterator[tuple[Dispatcher, Services]]:
+async def app(database_url: str) -> AsyncIterator[tuple[Dispatcher, Resources]]:
     settings = load_settings(bot_token=TOKEN, database_url=database_url, owner_ids=str(OWNER))
     engine = create_engine(database_url)
-    services = Services(settings, engine, create_session_pool(engine))
+    services = Resources(settings, engine, create_session_pool(engine))
     dispatcher = create_dispatcher(services)
 
     failing = Router(name="failing")
@@ -53,7 +53,7 @@ async def app(database_url: str) -> AsyncIterator[tuple[Dispatcher, Services]]:
     await services.close()
 
 
-async def chat_row(services: Services, chat_id: int) -> Chat | None:
+async def chat_row(services: Resources, chat_id: int) -> Chat | None:
     async with services.session_pool() as session:
         return await session.get(Chat, chat_id)
 

@@ -16,7 +16,7 @@ from services.clock import FrozenClock
 from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_fairness import choose_winners, commitment_of
 from services.draw_specs import DrawInputError, DrawSpec, parse_draw
-from services.draws import DrawClosed, DrawService, JoinDesk, RerollRefused
+from services.draws import DrawClosed, DrawService, JoinGroupCommit, RerollRefused
 from services.points import Award, PointsService
 from services.points_audit import audit
 from services.tiers import DEFAULT_TIERS
@@ -151,15 +151,17 @@ async def test_entries_pay_once_and_check_requirements(session_pool, chat) -> No
     clock = FrozenClock(NOW)
     draw_id = await open_draw(session_pool, clock, cost=10, min_messages=0)
     await give(session_pool, clock, 1, 25)
-    desk = JoinDesk(session_pool, clock)
+    group_commit = JoinGroupCommit(session_pool, clock)
     results = await asyncio.gather(
-        *(desk.join(JoinRequest(draw_id, GROUP, user)) for user in (1, 1, 1, 2))
+        *(group_commit.join(JoinRequest(draw_id, GROUP, user)) for user in (1, 1, 1, 2))
     )
     assert [r.outcome for r in results] == [
         JoinOutcome.JOINED, JoinOutcome.ALREADY, JoinOutcome.ALREADY, JoinOutcome.COST,
     ]  # fmt: skip
     assert results[0].balance == 15
-    forged = await desk.join(JoinRequest(draw_id, -999, 1))  # a button copied to another chat
+    forged = await group_commit.join(
+        JoinRequest(draw_id, -999, 1)
+    )  # a button copied to another chat
     assert forged.outcome == JoinOutcome.UNKNOWN
     async with session_pool() as session:
         assert await audit(session) == []
@@ -174,20 +176,22 @@ async def test_tier_points_age_and_message_requirements(session_pool, chat) -> N
         draw_id = (
             await DrawService(session, clock, PointsService(session, clock)).create(GROUP, 1, spec)
         ).id
-    desk = JoinDesk(session_pool, clock)
-    assert (await desk.join(JoinRequest(draw_id, GROUP, 5))).outcome == JoinOutcome.TIER
+    group_commit = JoinGroupCommit(session_pool, clock)
+    assert (await group_commit.join(JoinRequest(draw_id, GROUP, 5))).outcome == JoinOutcome.TIER
     await give(session_pool, clock, 5, tier.threshold)
-    assert (await desk.join(JoinRequest(draw_id, GROUP, 5))).outcome == JoinOutcome.NEW_MEMBER
+    assert (
+        await group_commit.join(JoinRequest(draw_id, GROUP, 5))
+    ).outcome == JoinOutcome.NEW_MEMBER
     async with session_pool() as session, session.begin():
         await session.execute(
             update(Member).where(Member.user_id == 5).values(joined_at=NOW - timedelta(days=8))
         )
-    assert (await desk.join(JoinRequest(draw_id, GROUP, 5))).outcome == JoinOutcome.MESSAGES
+    assert (await group_commit.join(JoinRequest(draw_id, GROUP, 5))).outcome == JoinOutcome.MESSAGES
     async with session_pool() as session, session.begin():
         await session.execute(update(Member).where(Member.user_id == 5).values(message_count=3))
-    assert (await desk.join(JoinRequest(draw_id, GROUP, 5))).outcome == JoinOutcome.JOINED
+    assert (await group_commit.join(JoinRequest(draw_id, GROUP, 5))).outcome == JoinOutcome.JOINED
     clock.set(NOW + timedelta(hours=1))
-    assert (await desk.join(JoinRequest(draw_id, GROUP, 6))).outcome == JoinOutcome.ENDED
+    assert (await group_commit.join(JoinRequest(draw_id, GROUP, 6))).outcome == JoinOutcome.ENDED
 
 
 async def test_a_burst_of_presses_enters_each_member_once(session_pool, chat) -> None:
@@ -197,7 +201,7 @@ async def test_a_burst_of_presses_enters_each_member_once(session_pool, chat) ->
     async with session_pool() as session, session.begin():
         gifts = [Award(GROUP, user, 5, "admin", f"gift:{user}") for user in members]
         await PointsService(session, clock).award_many(gifts, {GROUP: "UTC"})
-    desks = [JoinDesk(session_pool, clock, max_batch=200) for _ in range(2)]  # two workers
+    desks = [JoinGroupCommit(session_pool, clock, max_batch=200) for _ in range(2)]  # two workers
     presses = [
         desks[n % 2].join(JoinRequest(draw_id, GROUP, members[n % 600])) for n in range(1000)
     ]
@@ -217,9 +221,9 @@ async def test_a_burst_of_presses_enters_each_member_once(session_pool, chat) ->
 async def test_ending_picks_verifiable_winners_once(session_pool, chat) -> None:
     clock = FrozenClock(NOW)
     draw_id = await open_draw(session_pool, clock)
-    desk = JoinDesk(session_pool, clock)
+    group_commit = JoinGroupCommit(session_pool, clock)
     for user in (30, 10, 20):
-        await desk.join(JoinRequest(draw_id, GROUP, user))
+        await group_commit.join(JoinRequest(draw_id, GROUP, user))
     async with session_pool() as session, session.begin():
         ended = await DrawService(session, clock, PointsService(session, clock)).end(GROUP, draw_id)
     assert ended.entrants == 3
@@ -238,9 +242,9 @@ async def test_cancelling_refunds_every_entry_cost_once(session_pool, chat) -> N
     draw_id = await open_draw(session_pool, clock, cost=10)
     for user in (1, 2):
         await give(session_pool, clock, user, 30)
-    desk = JoinDesk(session_pool, clock)
+    group_commit = JoinGroupCommit(session_pool, clock)
     for user in (1, 2):
-        assert (await desk.join(JoinRequest(draw_id, GROUP, user))).balance == 20
+        assert (await group_commit.join(JoinRequest(draw_id, GROUP, user))).balance == 20
     async with session_pool() as session, session.begin():
         service = DrawService(session, clock, PointsService(session, clock))
         draw, refunds = await service.cancel(GROUP, draw_id)
@@ -252,7 +256,7 @@ async def test_cancelling_refunds_every_entry_cost_once(session_pool, chat) -> N
         balance = await PointsService(session, clock).balance(GROUP, 1)
         assert (balance.points, balance.lifetime_points) == (30, 30)  # a refund is not earned
         assert await audit(session) == []
-    assert (await desk.join(JoinRequest(draw_id, GROUP, 3))).outcome == JoinOutcome.ENDED
+    assert (await group_commit.join(JoinRequest(draw_id, GROUP, 3))).outcome == JoinOutcome.ENDED
 
 
 async def ended_draw(
@@ -263,8 +267,10 @@ async def ended_draw(
         draw_id = (
             await DrawService(session, clock, PointsService(session, clock)).create(GROUP, 1, spec)
         ).id
-    desk = JoinDesk(pool, clock)
-    await asyncio.gather(*(desk.join(JoinRequest(draw_id, GROUP, user)) for user in entrants))
+    group_commit = JoinGroupCommit(pool, clock)
+    await asyncio.gather(
+        *(group_commit.join(JoinRequest(draw_id, GROUP, user)) for user in entrants)
+    )
     async with pool() as session, session.begin():
         await DrawService(session, clock, PointsService(session, clock)).end(GROUP, draw_id)
     return draw_id

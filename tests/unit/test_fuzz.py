@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from handlers.menu import COMMANDS
 from handlers.points import parse as parse_points
 from infrastructure.commands import usage_reply
@@ -87,14 +87,14 @@ def test_every_usage_line_is_one_short_line(name: str, form: str) -> None:
 async def app(database_url: str) -> AsyncIterator[Dispatcher]:
     config = load_settings(bot_token=TOKEN, database_url=database_url, owner_ids=str(OWNER))
     engine = create_engine(database_url)
-    services = Services(config, engine, create_session_pool(engine))
+    services = Resources(config, engine, create_session_pool(engine))
     dispatcher = create_dispatcher(services)
     dispatcher["outbox_rows"] = partial(outbox_rows, services)  # what it will post, on its own
     yield dispatcher
     await services.close()
 
 
-async def outbox_rows(services: Services) -> int:
+async def outbox_rows(services: Resources) -> int:
     async with services.session_pool() as session:
         return int(await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
 

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
-from bot.app import Services, create_bot, create_dispatcher
+from bot.app import Resources, create_bot, create_dispatcher
 from bot.cli import _audit
 from bot.serve import _largest_body, add_webhook_routes, runner_for
 from infrastructure.config import Settings, load_settings
@@ -110,7 +110,7 @@ async def served(database_url: str) -> AsyncIterator[Served]:
         shop_webhook_secret=SHOP_SECRET, web_url=url, webhook_host="127.0.0.1",
         webhook_port=port,
     )  # fmt: skip
-    services = Services.create(config)
+    services = Resources.create(config)
     reward = await seed(services, group.id, admin.id, fan.id)
     bot = create_bot(config, services)
     dispatcher = create_dispatcher(services)
@@ -145,7 +145,7 @@ async def served(database_url: str) -> AsyncIterator[Served]:
     assert await _audit(config) == 0  # `fanbot audit`: every balance and the shop add up
 
 
-async def seed(services: Services, group: int, admin: int, fan: int) -> int:
+async def seed(services: Resources, group: int, admin: int, fan: int) -> int:
     """The group as the bot records it, its two members, 100 points for the fan, and a reward."""
     async with services.session_pool() as db, db.begin():
         await ChatService(db, services.clock, "Asia/Shanghai").ensure(group, "supergroup", "Fans")
@@ -156,7 +156,7 @@ async def seed(services: Services, group: int, admin: int, fan: int) -> int:
         return (await factory.shop(db).add(group, admin, spec)).id
 
 
-def ServiceFactoryOf(services: Services) -> Any:
+def ServiceFactoryOf(services: Resources) -> Any:
     from services.factory import ServiceFactory
 
     return ServiceFactory(services.clock, services.settings.default_timezone, services.ladders)

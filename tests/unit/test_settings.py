@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiogram import Dispatcher
 
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from handlers.settings import SECTIONS
 from infrastructure.config import load_settings
 from infrastructure.settings_sections import section_named
@@ -22,7 +22,7 @@ OWNER = 7
 async def dispatcher(database_url: str) -> AsyncIterator[Dispatcher]:
     settings = load_settings(bot_token=TOKEN, database_url=database_url, owner_ids=str(OWNER))
     engine = create_engine(database_url)
-    services = Services(settings, engine, create_session_pool(engine))
+    services = Resources(settings, engine, create_session_pool(engine))
     yield create_dispatcher(services)
     await services.close()
 

@@ -110,8 +110,8 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server of the test's own on a free port, to stop and start again."""
 
-    def __init__(self, binary: str, directory: Path) -> None:
-        self.binary, self.directory = binary, directory
+    def __init__(self, binary: str, chat_cache: Path) -> None:
+        self.binary, self.chat_cache = binary, chat_cache
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
@@ -121,7 +121,7 @@ class RedisServer:
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
             self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-            "--dir", str(self.directory), stdout=asyncio.subprocess.DEVNULL, env=server_env(),
+            "--dir", str(self.chat_cache), stdout=asyncio.subprocess.DEVNULL, env=server_env(),
         )  # fmt: skip
         probe = Redis.from_url(self.url)
         try:

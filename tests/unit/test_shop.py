@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Update, User
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Services, create_dispatcher
+from bot.app import Resources, create_dispatcher
 from infrastructure.background import Background
 from infrastructure.config import load_settings
 from infrastructure.i18n import create_i18n
@@ -590,7 +590,7 @@ async def test_redeem_buttons_sent_before_each_step_had_its_own_class_still_work
     mug = await new_reward(session_pool, RewardSpec("Mug", 30, kind="perk"))
     await grant(session_pool, FAN, 100)
     engine = create_engine(database_url)
-    services = Services(load_settings(bot_token=TOKEN, database_url=database_url), engine,
+    services = Resources(load_settings(bot_token=TOKEN, database_url=database_url), engine,
                         create_session_pool(engine))  # fmt: skip
     app = create_dispatcher(services)
     bot, telegram = recording_bot()

@@ -26,7 +26,7 @@ from services.topic_replies import OpenTopic, TopicMessage, TopicReplyService, o
 from services.topic_rules import set_daily_topic
 from services.topic_specs import COLORS, TopicInputError, TopicSpec, parse_topic
 from services.topics import MAX_QUEUE, TopicService
-from tests.support.telegram import recording_bot, topic_host
+from tests.support.telegram import forum_topics, recording_bot
 from tests.unit.conftest import GROUP
 from workflows.outbox import OutboxSender
 from workflows.rights import RightsNotices
@@ -316,7 +316,7 @@ async def test_a_forum_topic_is_created_posted_closed_and_summed_up(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NOW)
-    host = topic_host(background(session_pool, clock))
+    host = forum_topics(background(session_pool, clock))
     bot, telegram = recording_bot()
     profile = await profile_of(session_pool, clock)
     spec = parse_topic("Colours color=green hours=1")
@@ -366,7 +366,7 @@ async def test_a_forum_that_refuses_topics_gets_a_clear_refusal_and_nothing_is_w
 ) -> None:
     clock = FrozenClock(NOW)
     work = background(session_pool, clock)
-    host = topic_host(work)
+    host = forum_topics(work)
     bot, telegram = recording_bot()
     telegram.refused.add("createForumTopic")
     telegram.bot_rights = {"can_manage_topics": False}
@@ -385,7 +385,7 @@ async def test_the_morning_post_opens_the_next_queued_topic(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NOW)
-    host = topic_host(background(session_pool, clock))
+    host = forum_topics(background(session_pool, clock))
     bot, telegram = recording_bot()
     async with session_pool() as session, session.begin():
         await set_daily_topic(session, GROUP, True)
@@ -405,7 +405,7 @@ async def test_jobs_plan_nothing_without_open_topics(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NOW)
-    jobs = TopicJobs(background(session_pool, clock), topic_host(background(session_pool, clock)))
+    jobs = TopicJobs(background(session_pool, clock), forum_topics(background(session_pool, clock)))
     bot, _telegram = recording_bot()
     scheduler = Scheduler(clock, [jobs])
     planned = Jobs(scheduler.scheduler)

@@ -19,7 +19,7 @@ SIGHTING_INTERVAL = 300.0  # write `last_seen_at` at most every 5 minutes per me
 MAX_ENTRIES = 200_000
 
 
-class ChatDirectory:
+class ChatCache:
     def __init__(self) -> None:
         self._profiles: dict[int, tuple[float, ChatProfile]] = {}
         self._generations: dict[int, int] = {}  # bumped by forget()
