@@ -16,7 +16,12 @@ from infrastructure.transient import is_transient
 
 logger = logging.getLogger(__name__)
 
-HARMLESS = ("message to edit not found", "message is not modified", "message to delete not found")
+HARMLESS = (
+    "message to edit not found",
+    "message is not modified",
+    "message to delete not found",
+    "query is too old",  # a press answered after Telegram's ~15 s (redelivered, or a slow turn)
+)
 
 
 async def on_error(event: ErrorEvent, i18n: I18n, chat_cache: ChatCache) -> None:

@@ -47,6 +47,7 @@ class RecordingSession(BaseSession):
         self._message_ids = itertools.count(1000)
         self.forbidden: set[int] = set()  # chats that removed the bot: sends get a 403
         self.refused: set[str] = set()  # methods the bot lacks the right for: a 400
+        self.stale_queries = False  # answerCallbackQuery says the press is too old: a 400
         self.bot_rights: dict[str, bool] = {}  # the bot's own admin rights (getChatMember)
         self.forums: set[int] = set()  # chats with topics: getChat says is_forum
 
@@ -65,6 +66,11 @@ class RecordingSession(BaseSession):
             raise TelegramForbiddenError(method, "Forbidden: bot was kicked from the group chat")
         if name in self.refused:
             raise TelegramBadRequest(method, "Bad Request: not enough rights")
+        if name == "answerCallbackQuery" and self.stale_queries:
+            raise TelegramBadRequest(
+                method,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         if name == "getChatMember" and getattr(method, "user_id", None) == BOT_ID:
             return self._admin(BOT_ID, owner=False, **self.bot_rights)  # type: ignore[no-any-return]
         result: Any = True

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from aiogram import Dispatcher, F, Router
 from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message, Update, User
 from aiogram.types import Chat as TgChat
-from aiogram.types import Message, User
 from sqlalchemy import func, select
 
 from bot.app import Resources, create_dispatcher
@@ -137,6 +139,26 @@ async def test_a_handler_gets_only_the_services_it_declares_sharing_one_ledger(a
     assert built <= set(SERVICE_NAMES)
     assert built <= {"checkins", "draws", "points", "chats", "moderation", "topics"}
     assert not built & {"shop", "orders", "bindings", "pushes", "posts", "campaigns"}
+
+
+async def test_a_press_answered_too_late_is_no_error(
+    app: tuple[Dispatcher, Resources], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram refuses an answer to a press older than ~15 s (a redelivered update, a slow
+    turn): nothing to apologise for, and no error in the log."""
+    dispatcher, _resources = app
+    bot, telegram = recording_bot()
+    telegram.stale_queries = True
+    window = Message(message_id=1, date=datetime.now(UTC), chat=group(), text="")
+    press = CallbackQuery(
+        id="1", from_user=person(2), chat_instance="1", message=window, data="nothing:here"
+    )
+    with caplog.at_level(logging.INFO, logger="handlers.errors"):
+        await dispatcher.feed_update(bot, Update(update_id=900, callback_query=press.as_(bot)))
+    assert [r.levelno for r in caplog.records] == [logging.INFO]
+    assert "query is too old" in caplog.records[0].getMessage()
+    answers = [m for m in telegram.requests if m.__api_method__ == "answerCallbackQuery"]
+    assert len(answers) == 1  # the refusal's answer only: no apology tried after it
 
 
 @pytest.mark.parametrize(
