@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.counting import MessageCountingMiddleware
 from bot.dispatcher import FanbotDispatcher
 from bot.shop_api import ORDER_INTAKE
-from handlers import errors, feature_routers
+from handlers import errors
+from handlers.routers import feature_routers
 from infrastructure.admins import AdminCache
 from infrastructure.background import Background
 from infrastructure.chat_cache import ChatCache

@@ -24,7 +24,7 @@ from handlers import (
     topics,
     welcome,
 )
-from infrastructure.commands import CommandSpec
+from infrastructure.commands import CommandSpec, use_commands
 
 # A feature adds its `COMMANDS` where they read best. A few features' commands sit apart
 # (member and admin ones, or /me and /top around /console): the order members have learned.
@@ -59,3 +59,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *stats.COMMANDS,
     *settings.COMMANDS,
 )
+
+# The usage replies, /help and setMyCommands read the list in the layer below, which cannot
+# import the handlers: it is handed down once, when the menu is first imported (the routers
+# import it, so it is in place before any handler runs).
+use_commands(COMMANDS)

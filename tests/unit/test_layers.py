@@ -98,7 +98,10 @@ def graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
             parts = target.split(".")
             for depth in range(1, len(parts) + 1):  # the packages' __init__ run first
                 step = ".".join(parts[:depth])
-                if step in known and not (module + ".").startswith(step + "."):
+                # A module's own packages are not edges, unless it names one itself
+                # (`from handlers import shop_admin` runs handlers/__init__ for its names).
+                own = (module + ".").startswith(step + ".")
+                if step in known and (not own or step == name):
                     targets.add(step)
         targets.discard(module)
         edges[module] = targets

@@ -1,0 +1,90 @@
+"""One router per feature, built fresh for each dispatcher, tried by updates in this order."""
+
+from aiogram import Router
+from aiogram.types import Message
+
+from handlers import (  # `menu` lists the commands (usage replies, /help) before a handler runs
+    campaigns,
+    checkin,
+    console,
+    draw_dialogue,
+    draws,
+    faq,
+    lifecycle,
+    menu,  # noqa: F401
+    moderation,
+    orders,
+    points,
+    posts,
+    private,
+    pushes,
+    referrals,
+    refusal,
+    settings,
+    shop,
+    shop_private,
+    standing,
+    start,
+    stats,
+    tiers,
+    topics,
+    welcome,
+)
+from infrastructure.filters import addressed, is_command, refuses_chatter
+from infrastructure.middlewares.commands import CommandMiddleware
+from infrastructure.table import CommandTable
+
+
+def feature_routers() -> list[Router]:
+    # Routers that only take commands sit under one parent whose filter is a single cheap
+    # check: most group messages are chatter, and each router passed costs a propagation.
+    commands = CommandTable(name="commands")  # each command tried only where it is declared
+    commands.message.filter(is_command)
+    commands.message.middleware(CommandMiddleware())  # sender-only scope; `once` handlers
+    # `refusal` comes last: it answers admin commands that no admin-only handler took.
+    commands.include_routers(
+        private.create_router(),  # a group's commands sent privately: none reaches a feature
+        welcome.create_router(),  # its /start rules<chat> (the Rules button) before `start`
+        shop.create_router(),  # its /start r<id> and /start coupons, before `start`
+        orders.create_router(),
+        pushes.create_router(),  # its buttons' callback queries pass the message-only filter
+        start.create_router(),  # every other /start, deep link or not
+        settings.create_router(),
+        console.create_router(),
+        points.create_router(),
+        standing.create_router(),
+        tiers.create_router(),
+        draws.create_router(),  # its button's callback queries pass the message-only filter
+        faq.create_router(),
+        referrals.create_router(),
+        posts.create_router(),
+        campaigns.create_router(),
+        topics.create_router(),  # its reactions pass the message-only filter
+        stats.create_router(),
+        # Late: its dozen commands are rare, and every command before them passes their filters.
+        moderation.create_router(),  # its buttons and join requests pass the filter too
+        refusal.create_router(),
+    )
+    # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a
+    # question (the FAQ) — are a few percent of chatter: one cheap filter skips both routers.
+    addressed = Router(name="addressed")
+    addressed.message.filter(may_be_for_the_bot)
+    addressed.include_routers(
+        draw_dialogue.create_router(),
+        shop_private.create_note_router(),
+        orders.create_file_router(),
+        faq.create_question_router(),
+    )
+    # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.
+    return [
+        lifecycle.create_router(),
+        commands,
+        checkin.create_router(),
+        addressed,
+        refusal.create_button_router(),
+    ]
+
+
+@refuses_chatter
+async def may_be_for_the_bot(message: Message) -> bool:
+    return addressed(message)
