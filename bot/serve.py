@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -174,7 +175,7 @@ async def serving_shop_orders(
     app = web.Application(client_max_size=MAX_POSTED_BYTES + 1024)
     dispatcher.share_with(app)
     add_shop_orders(settings, app)
-    async with listening(app, settings.webhook_host, settings.webhook_port):
+    async with listening(app, settings.webhook_host, settings.webhook_port, "WEBHOOK_PORT"):
         logger.info("shop orders at %s:%s%s", settings.webhook_host, settings.webhook_port, PATH)
         yield
 
@@ -193,18 +194,30 @@ async def serving_web(
     app = web.Application(client_max_size=MAX_REQUEST)
     dispatcher.share_with(app)
     add_web(app, services, bot)
-    async with listening(app, settings.webhook_host, settings.web_port):
+    async with listening(app, settings.webhook_host, settings.web_port, "WEB_PORT"):
         logger.info("web console on %s:%s for %s", settings.webhook_host, settings.web_port,
                     settings.web_url)  # fmt: skip
         yield
 
 
 @asynccontextmanager
-async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[None]:
+async def listening(
+    app: web.Application, host: str, port: int, setting: str
+) -> AsyncIterator[None]:
+    """`app` served on `host:port`; a port another program holds is a config error naming
+    `setting`, the variable that chose it, not a traceback."""
     runner = runner_for(app)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise ConfigError(
+                f"config error: {setting}={port} is in use by another program on {host}; "
+                f"set {setting} to a free port"
+            ) from None
         yield
     finally:
         await runner.cleanup()
@@ -255,17 +268,11 @@ async def serve_webhook(
     secret = settings.webhook_secret.get_secret_value()
     app = web.Application(client_max_size=_largest_body(settings))
     add_webhook_routes(app, settings, services, bot, dispatcher)
-    runner = runner_for(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    await bot.set_webhook(
-        settings.webhook_url,
-        secret_token=secret,
-        allowed_updates=dispatcher.resolve_used_update_types(),
-    )
-    logger.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
-    try:
+    async with listening(app, settings.webhook_host, settings.webhook_port, "WEBHOOK_PORT"):
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+        logger.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
         await stop.wait()
-    finally:
-        await runner.cleanup()

@@ -27,7 +27,7 @@ async def serve(host: str, port: int, token: str, port_file: Path | None) -> Non
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m sandbox")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--port", type=int, default=8088)  # not 8081, WEB_PORT's default
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument("--url-file", type=Path, help="write the base URL here once listening")
     args = parser.parse_args()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
 import pytest
+
+from sandbox.server import DEFAULT_TOKEN
+from tests.support.processes import SandboxProcess
 
 TOKEN = "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
@@ -65,3 +69,33 @@ def test_version(tmp_path) -> None:
     result = fanbot("--version", tmp_path=tmp_path)
     assert result.returncode == 0
     assert result.stdout.startswith("fanbot ")
+
+
+@pytest.mark.parametrize("setting", ["WEB_PORT", "WEBHOOK_PORT"])
+def test_a_port_another_program_holds_stops_run_with_one_line(tmp_path, setting: str) -> None:
+    """The sandbox's old default port was WEB_PORT's: the bot died with a 36-line traceback."""
+    sandbox = SandboxProcess()
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        webhook = (
+            {"WEBHOOK_URL": f"https://bot.example.com:{port}/telegram", "WEBHOOK_SECRET": "s" * 32}
+            if setting == "WEBHOOK_PORT"
+            else {}
+        )
+        result = fanbot(
+            "run", tmp_path=tmp_path, BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_URL=sandbox.url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/fanbot.db", LOG_LEVEL="ERROR",
+            WEB_URL=f"http://127.0.0.1:{port}", WEBHOOK_HOST="127.0.0.1",
+            **{setting: str(port)}, **webhook,
+        )  # fmt: skip
+    finally:
+        taken.close()
+        sandbox.stop()
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"config error: {setting}={port} is in use by another program on 127.0.0.1; "
+        f"set {setting} to a free port"
+    ]
