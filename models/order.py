@@ -43,6 +43,7 @@ class Order(Base):
     order_id: Mapped[str] = mapped_column(String(64))
     buyer: Mapped[str] = mapped_column(String(64))
     buyer_key: Mapped[str] = mapped_column(String(64))  # the nickname as bindings compare it
+    title: Mapped[str | None] = mapped_column(String(255), default=None)  # 宝贝标题, when known
     user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # credited to
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -56,7 +56,8 @@ HEADERS = {
         "price", "status", "expires", "used",
     ],
     ExportKind.ORDERS: [  # no coupon code: codes are secrets; where the coupon came from is
-        "order_id", "paid_at", "buyer", "user_id", "username", "name", "amount", "refunded",
+        "order_id", "paid_at", "title", "buyer", "user_id", "username", "name", "amount",
+        "refunded",
         "status", "source", "points", "points_state", "confirm_at", "coupon_source",
         "campaign_id",
     ],
@@ -138,7 +139,8 @@ def export_query(
     elif kind is ExportKind.ORDERS:
         query = (
             select(
-                Order.order_id, Order.paid_at, Order.buyer, Order.user_id, Member.username,
+                Order.order_id, Order.paid_at, Order.title, Order.buyer, Order.user_id,
+                Member.username,
                 Member.display_name, Order.amount_fen, Order.refunded_fen, Order.status,
                 Order.source, Order.points, Order.points_state, Order.confirm_at,
                 Order.coupon_source, Order.campaign_id,
@@ -217,7 +219,7 @@ def _cells(kind: ExportKind, row: Any, zone: ZoneInfo) -> list[Any]:
     if kind is ExportKind.DRAWS:  # the winners' list becomes "did this entrant win"
         cells[-1] = "yes" if row[4] in (row[-1] or ()) else ""
     if kind is ExportKind.ORDERS:  # amounts in yuan, as the shop's own export has them
-        cells[6], cells[7] = f"{row[6] / 100:.2f}", f"{row[7] / 100:.2f}"
+        cells[7], cells[8] = f"{row[7] / 100:.2f}", f"{row[8] / 100:.2f}"
     return cells
 
 

@@ -1,11 +1,11 @@
 """What a shop export file or a posted order says: each order, or why its line is refused.
 
 A Taobao/Tmall seller-centre export (订单编号, 买家会员名, 买家实际支付金额 or 实付款,
-订单状态, 订单付款时间, 优惠券 when present; GBK or UTF-8) or a plain
-`order_id,buyer,amount,paid_at,status,coupon` file is read row by row (`read_orders`
-yields as it goes, so a 100,000-row file is never held as rows), each order or the reason
-its line was refused, by line number; a JSON order posted by the shop is read the same way
-(`posted_order`). Amounts are kept in fen (分), exactly.
+订单状态, 订单付款时间, 宝贝标题 and 优惠券 when present; GBK or UTF-8), a Youzan one
+(订单号, 商品名称, …) or a plain `order_id,buyer,amount,paid_at,status,coupon,title` file is
+read row by row (`read_orders` yields as it goes, so a 100,000-row file is never held as
+rows), each order or the reason its line was refused, by line number; a JSON order posted by
+the shop is read the same way (`posted_order`). Amounts are kept in fen (分), exactly.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ MAX_ROWS = 100_000
 MAX_AMOUNT_FEN = 100_000_000  # ¥1,000,000: more is a typo, not an order
 MAX_ORDER_ID = 64
 MAX_BUYER = 64
+MAX_TITLE = 255  # an order of several items has their titles joined: kept, cut to fit
 
 # Each field, and the column names that carry it (Taobao's, Tmall's, the plain file's).
 COLUMNS = {
@@ -36,6 +37,7 @@ COLUMNS = {
     "status": ("订单状态", "status"),
     "paid_at": ("订单付款时间", "付款时间", "paid_at", "paid at"),
     "coupon": ("优惠券", "优惠券码", "coupon"),
+    "title": ("宝贝标题", "商品标题", "商品名称", "title", "item"),
     "refund": ("退款金额", "refund", "refunded"),  # a partial refund, when the file has it
 }
 REQUIRED = ("order_id", "buyer", "amount")
@@ -89,6 +91,7 @@ class OrderLine:
     paid_at: datetime | None
     coupon: str | None
     refunded_fen: int = 0  # of a paid order: refunded in part; of a refunded one, 0 is all
+    title: str | None = None  # the item title (宝贝标题), when the file or post has one
 
     @property
     def refunded(self) -> int:
@@ -191,7 +194,16 @@ def _order(
         refunded = amount_in_fen(refund) or 0
         if amount_in_fen(refund) is None or refunded > amount:
             return RefusedLine(line, "refund")
-    return OrderLine(line, order_id, buyer, amount, status, paid_at, coupon, refunded)
+    return OrderLine(line, order_id, buyer, amount, status, paid_at, coupon, refunded,
+                     item_title(cell("title")))  # fmt: skip
+
+
+def item_title(text: str) -> str | None:
+    """An item title as an order keeps it: one line, cut to `MAX_TITLE`; None for none."""
+    title = " ".join(text.split())
+    if len(title) > MAX_TITLE:
+        title = title[: MAX_TITLE - 1] + "…"
+    return title or None
 
 
 def amount_in_fen(text: str) -> int | None:
@@ -223,13 +235,14 @@ def posted_order(payload: object, timezone: str) -> tuple[int, OrderLine]:
     if group is None:
         raise ValueError("group")
     row = []
-    for name in ("order_id", "buyer", "amount", "status", "paid_at", "coupon", "refunded"):
+    fields = ("order_id", "buyer", "amount", "status", "paid_at", "coupon", "refunded", "title")
+    for name in fields:
         value = payload.get(name)
         if isinstance(value, (dict, list)):
             raise ValueError(name)  # a field is one value, never a structure to print
         row.append("" if value is None else str(value))
-    where = {name: i for i, name in enumerate(("order_id", "buyer", "amount", "status",
-                                                 "paid_at", "coupon", "refund"))}  # fmt: skip
+    # the posted `refunded` is the file's `refund` column
+    where = {("refund" if name == "refunded" else name): i for i, name in enumerate(fields)}
     read = _order(0, row, where, ZoneInfo(timezone))
     if isinstance(read, RefusedLine):
         raise ValueError(read.reason)

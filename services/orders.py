@@ -154,7 +154,10 @@ class OrderService:
             elif order is not None:
                 if order.amount_fen != line.amount_fen:
                     tally.conflicts.append(line.line)
-                elif line.refunded > order.refunded_fen:
+                    continue
+                if order.title is None and line.title:  # recorded before titles were kept
+                    order.title = line.title
+                if line.refunded > order.refunded_fen:
                     await self._refund(order, line.refunded, timezone)
                     tally.refunds += 1
                 else:
@@ -165,7 +168,7 @@ class OrderService:
                 refunded = line.refunded
                 fresh[line.order_id] = {
                     "chat_id": chat_id, "order_id": line.order_id, "buyer": line.buyer,
-                    "buyer_key": buyer_key(line.buyer), "user_id": None,
+                    "buyer_key": buyer_key(line.buyer), "title": line.title, "user_id": None,
                     "amount_fen": line.amount_fen, "refunded_fen": refunded,
                     "status": status_of(line.amount_fen, refunded),
                     "paid_at": line.paid_at or now, "source": source.value,

@@ -60,6 +60,7 @@ def test_a_taobao_export_in_gbk_is_read_with_its_refusals_by_line() -> None:
         (10, "3012345678901234568", "tea_lover_88", 9_800, OrderStatus.PAID),  # 3's, changed
     ]  # recording tells the two apart: the same order again, and an id with another amount
     assert orders[0].coupon == "FAN-7K3M-Q9XD"
+    assert [o.title for o in orders[:3]] == ["秋冬限定礼盒", "单品茶包", "单品茶包"]  # 宝贝标题
     assert orders[0].paid_at == datetime(2026, 11, 28, 20, 1, 30, tzinfo=ZoneInfo(SHANGHAI))
     assert (orders[1].coupon, orders[3].paid_at) == (None, None)
     assert refused == [(7, "buyer"), (8, "amount"), (9, "status")]
@@ -527,6 +528,22 @@ async def test_an_id_twice_in_one_batch_is_the_same_order_or_a_conflict(
     assert refunded == 400  # refunded further down the file
 
 
+async def test_an_order_keeps_its_item_title_and_one_recorded_without_gains_it_when_imported_again(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await record(
+        session_pool, clock, replace(sale("T1", 1_000), title="秋冬限定礼盒"), sale("T2", 500)
+    )
+    await record(
+        session_pool, clock, replace(sale("T1", 1_000), title="改过的标题"),
+        replace(sale("T2", 500), title="单品茶包"),
+    )  # fmt: skip
+    async with session_pool() as session:
+        titles = dict((await session.execute(select(Order.order_id, Order.title))).all())
+    assert titles == {"T1": "秋冬限定礼盒", "T2": "单品茶包"}  # a title once kept stays
+
+
 def test_a_posted_order_is_signed_over_its_timestamp_and_body_and_read_field_by_field() -> None:
     body, stamp = b'{"group": -1001}', "1796200000"
     good = signature("s" * 16, stamp, body)
@@ -537,9 +554,10 @@ def test_a_posted_order_is_signed_over_its_timestamp_and_body_and_read_field_by_
     assert not signed_in_time("s" * 16, None, good, body, now=1796200000)  # unsigned
     group, line = posted_order(
         {"group": -1001, "order_id": "W1", "buyer": "bob", "amount": "88.00",
-         "status": "refunded", "refunded": "8.00"}, SHANGHAI,
+         "status": "refunded", "refunded": "8.00", "title": " 茶包\n 两盒 "}, SHANGHAI,
     )  # fmt: skip
     assert (group, line.order_id, line.amount_fen, line.refunded) == (-1001, "W1", 8_800, 800)
+    assert line.title == "茶包 两盒"  # one line, as a page shows it
     for bad, field in (
         ({"order_id": "W1"}, "group"),
         ({"group": True}, "group"),
