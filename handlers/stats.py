@@ -45,6 +45,7 @@ from services.tiers import TierService
 from views.charts import chart_png
 from views.numbers import number, yuan
 from views.orders import campaign_sales_text, sales_text
+from views.segments import segment_labels
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 
@@ -225,18 +226,6 @@ async def fresh_segments(
         return counted.counts
     ladder = await tiers.ladder(profile.id)
     return (await service.recount(profile.id, profile.timezone, ladder)).counts
-
-
-def segment_labels() -> dict[Segment, str]:
-    return {
-        Segment.NEW: _("🌱 New (joined in the last 7 days)"),
-        Segment.ACTIVE: _("🔥 Active (wrote on 3 of the last 7 days)"),
-        Segment.SILENT: _("😴 Silent (nothing for 14 days)"),
-        Segment.CORE: _("👑 Core (Gold tier or above)"),
-        Segment.KOL: _("⭐ KOL candidates (replies received, topic posts, invites)"),
-        Segment.PAYING: _("💳 Paying (an order in the last 90 days)"),
-        Segment.LAPSED: _("🕰 Lapsed buyers (no order for 90 days)"),
-    }
 
 
 async def segment(

@@ -31,6 +31,12 @@ class ClaimButton(Button, prefix="claim"):
     id: int
 
 
+def draw_state(status: str) -> str:
+    """A draw's status in words (the console's pages; the draw page)."""
+    states = {"open": _("open"), "ended": _("ended"), "cancelled": _("cancelled")}
+    return states.get(status, status)
+
+
 def claim_keyboard(draw_id: int) -> InlineKeyboardMarkup:
     button = InlineKeyboardButton(text="领奖 / Claim", callback_data=ClaimButton(id=draw_id).pack())
     return InlineKeyboardMarkup(inline_keyboard=[[button]])

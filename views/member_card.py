@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -20,8 +21,9 @@ BAR_LENGTH = 10
 REASONS = {
     "message": __("message"), "checkin": __("sign-in"), "streak": __("streak bonus"),
     "topic": __("topic"), "draw": __("draw"), "referral": __("referral"),
-    "admin": __("by an admin"), "redeem": __("redeemed"), "refund": __("refund"),
-    "purchase": __("order"), "clawback": __("order refunded"),
+    "admin": __("by an admin"), "redeem": __("redeemed"), "shop": __("redeemed"),
+    "refund": __("refund"), "makeup": __("make-up sign-in"), "purchase": __("order"),
+    "clawback": __("order refunded"),
 }  # fmt: skip
 
 
@@ -92,10 +94,33 @@ def history_text(name: str, history: list[HistoryLine], timezone: str) -> str:
 def history_line(line: HistoryLine, zone: ZoneInfo) -> str:
     entry = line.entry
     when = entry.created_at.astimezone(zone).strftime("%m-%d %H:%M")
-    label = str(REASONS.get(entry.reason, entry.reason))
-    if entry.reason == "clawback" and entry.ref == "ban":  # `/ban … refund`, not an order
-        label = _("taken back at a ban")
+    label = reason_label(entry.reason, entry.ref)
     note = f" · {escape(entry.ref)}" if entry.reason == "admin" and entry.ref else ""
     if line.campaign is not None:
         note += " · 🎉 " + escape(line.campaign)  # multiplied by this campaign
     return f"<code>{when}</code> {signed(entry.delta)} {label}{note}"
+
+
+def reason_label(reason: str, ref: str | None) -> str:
+    """A ledger row's reason in words: /points history and the console say it alike."""
+    if reason == "clawback" and ref == "ban":  # `/ban … refund`, not an order
+        return _("taken back at a ban")
+    return str(REASONS.get(reason, reason))
+
+
+def reason_detail(reason: str, ref: str | None, rewards: Mapping[int, str]) -> str:
+    """What a ledger row's `ref` points at, as plain text a reader knows: the reward by its
+    name (`rewards`: id -> name), a draw or a topic by its number, an order by its number, an
+    admin's own words."""
+    if not ref or ref == "ban":
+        return ""
+    if ref == "owed":  # taken from new earnings: what a refund had left owing
+        return _("owed from a refund")
+    kind, _colon, ref_id = ref.partition(":")
+    if kind == "reward" and ref_id.isdigit():
+        return rewards.get(int(ref_id), f"#{ref_id}")
+    if kind in ("draw", "topic") and ref_id.isdigit():
+        return f"#{ref_id}"
+    if reason == "referral":
+        return _("invited {user}").format(user=ref)
+    return ref

@@ -302,6 +302,20 @@ def coupon_reminder(
     )
 
 
+def redemption_state(status: str) -> str:
+    """A redemption's status in words: issued, used, a gift sent, expired."""
+    states = {"issued": _("issued"), "used": _("used"), "sent": _("sent"),
+              "expired": _("expired")}  # fmt: skip
+    return states.get(status, status)
+
+
+def redemption_source(source: str) -> str:
+    """Where a redemption came from: the shop, a draw's prize, a campaign, a tier's reward."""
+    sources = {"shop": _("shop"), "draw": _("draw"), "campaign": _("campaign"),
+               "tier": _("tier")}  # fmt: skip
+    return sources.get(source, source)
+
+
 def coupons(received: Sequence[tuple[Redemption, Reward, str | None]], now: datetime) -> str:
     if not received:
         return _("You haven't redeemed anything yet. See /shop in your group.")
