@@ -24,6 +24,7 @@ from web.console_community import CommunityPages
 from web.console_shop import ShopPages
 from web.draws import DrawPages
 from web.keys import ADMIN_CACHE, FORUM_TOPICS, I18N, SCHEDULER
+from web.landing import Landing
 from web.miniapp import MiniApp
 from web.site import HERE, Site
 
@@ -52,6 +53,7 @@ def add_web(app: web.Application, services: Resources, bot: Bot) -> Site:
     CommunityPages(console, app[FORUM_TOPICS]).register(app)
     ShopPages(console).register(app)
     DrawPages(site).register(app)
+    Landing(site).register(app)
     MiniApp(site).register(app)
     app.router.add_static(STATIC, HERE / "static", append_version=True)
     return site

@@ -32,12 +32,15 @@ from services.exports import ENCODING, ExportKind, write_csv
 from services.message_rules import MessageRules, set_points_rule
 from services.referral_rules import ReferralRules, set_referral_reward
 from services.sales import order_figures
+from services.stats import DEFAULT_PERIOD as STATS_DEFAULT
+from services.stats import PERIODS as STATS_PERIODS
 from services.stats import Segment, StatsService, change_pct, day_bounds
 from web.auth import login_widget_user
-from web.charts import bar_chart
+from web.charts import bar_chart, daily_series
 from web.site import Site
 
-PERIODS = (7, 30, 90)
+PERIODS = tuple(STATS_PERIODS.values())
+DEFAULT_DAYS = STATS_PERIODS[STATS_DEFAULT]  # the period /stats shows when none is asked
 CHARTS = ("messages", "active_members", "checkins", "joins", "referral_joins", "points_issued",
           "points_spent")  # fmt: skip
 ROUTE_CHAT = r"{chat:-?\d{1,18}}"  # 18 digits: a group id the database can hold
@@ -163,8 +166,8 @@ class Console:
     async def overview(
         self, request: web.Request, group: ChatProfile, _user: int
     ) -> web.StreamResponse:
-        days = int(request.query.get("days", "30")) if request.query.get("days") in {
-            str(period) for period in PERIODS} else 30  # fmt: skip
+        wanted = request.query.get("days", "")
+        days = int(wanted) if wanted in {str(period) for period in PERIODS} else DEFAULT_DAYS
         try:
             size = await self.site.bot.get_chat_member_count(group.id)
         except TelegramAPIError:
@@ -191,16 +194,11 @@ class Console:
             sales = await order_figures(db, group.id, start, end)
             shop = await self.domain.shop(db).figures(group.id, start, end)
         names = self._counter_names()
-        charts = []
-        for name in CHARTS:
-            series = [
-                (
-                    first + timedelta(days=offset),
-                    getattr(rows.get(first + timedelta(days=offset)), name, 0) or 0,
-                )
-                for offset in range(days)
-            ]
-            charts.append(bar_chart(name, names[name], series))
+        charts = [
+            bar_chart(name, names[name], daily_series(first, days, {
+                day: getattr(row, name) or 0 for day, row in rows.items()}))
+            for name in CHARTS
+        ]  # fmt: skip
         figures: list[tuple[str, int, float | None]] = []
         if report is not None:
             for name in DAY_COUNTERS:
@@ -244,10 +242,13 @@ class Console:
         async with self.session_pool() as db:
             history = await ConsoleService(db, self.clock).member(group.id, user_id)
             coupons = await self.domain.shop(db).received(group.id, user_id)
+            ladder = await self.domain.tiers(db).ladder(group.id)
         if history is None:
             raise web.HTTPNotFound(text=_("No member of this group has that id."))
+        # The ledger's shop rows name their reward by id: the member's own redemptions name it.
+        rewards = {reward.id: reward.name for _redemption, reward, _code in coupons}
         return self.site.render(request, "member.html", group=group, history=history,
-                                coupons=coupons)  # fmt: skip
+                                coupons=coupons, tiers=ladder, rewards=rewards)  # fmt: skip
 
     async def settings(
         self, request: web.Request, group: ChatProfile, _user: int
@@ -333,7 +334,7 @@ def _form_values(group: ChatProfile) -> dict[str, str]:
         "referral": str(group.referral_rules.reward),
     }
     for part in CADENCE_PARTS:
-        values[f"cadence.{part}"] = getattr(group.cadence, part) or "off"
+        values[f"cadence.{part}"] = getattr(group.cadence, part) or ""  # empty: off
     return values
 
 
@@ -354,7 +355,7 @@ async def _apply(
         elif name == "referral":
             await set_referral_reward(db, chat_id, _whole(value))
         elif section == "cadence":
-            await set_cadence(db, chat_id, rule, value)
+            await set_cadence(db, chat_id, rule, value or "off")
     except UnknownTimezone:
         return _("Unknown time zone; e.g. Asia/Shanghai or Europe/London.")
     except UnknownLanguage:
@@ -377,5 +378,5 @@ def _limits_problem(section: str, rule: str) -> str:
     elif section in limits and rule in limits[section]:
         low, high = limits[section][rule]
     else:
-        return _("A time as HH:MM, or off.")
+        return _("A time such as 09:00, or empty for none.")
     return _("A whole number from {low} to {high}.").format(low=low, high=high)

@@ -45,6 +45,11 @@ class DrawPages:
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         draw, entrants, names = await self._draw(request)
+        async with self.site.pool() as db:
+            # The group by its title, and its clock for the end time (its members read both).
+            group = await self.site.domain.chats(db).profile(draw.chat_id)
+        title = group.title if group is not None else ""
+        timezone = group.timezone if group is not None else self.site.settings.default_timezone
         ended = draw.status == "ended"
         winner_ids = list(draw.winner_ids) if ended else []
         published = {
@@ -57,7 +62,7 @@ class DrawPages:
         }
         return self.site.render(
             request, "draw.html", draw=draw, ended=ended, entrants=len(entrants),
-            published=published,
+            published=published, group_title=title, timezone=timezone,
             winners=[(user_id, names.get(user_id, "")) for user_id in winner_ids],
         )  # fmt: skip
 

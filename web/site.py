@@ -13,11 +13,9 @@ import time
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
@@ -36,6 +34,7 @@ from services.factory import ServiceFactory
 from services.redemptions import RedemptionGroupCommit
 from services.reward_codes import MAX_FILE_BYTES
 from services.untrusted import same_secret
+from web import filters
 from web.auth import Keys, Session
 
 HERE = Path(__file__).resolve().parent
@@ -65,11 +64,6 @@ MINI_APP_POLICY = (
 def plain(telegram_html: str) -> str:
     """A reply the bot would send as Telegram HTML, as text for a page to show as text."""
     return html.unescape(re.sub(r"<[^>]+>", "", telegram_html))
-
-
-def local_time(moment: datetime | None, timezone: str) -> str:
-    """A stored (UTC) time as the group's clock shows it; a dash for none."""
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 @dataclass
@@ -104,7 +98,7 @@ class Site:
             lstrip_blocks=True,
         )
         templates.globals["static"] = lambda name: f"/static/web/{name}"
-        templates.filters["local"] = local_time
+        filters.install(templates, domain.clock)
         templates.install_gettext_callables(  # type: ignore[attr-defined]
             lambda text: i18n.gettext(text),
             lambda singular, plural, n: i18n.gettext(singular, plural, n),
