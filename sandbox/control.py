@@ -10,6 +10,8 @@ from aiohttp import web
 
 from sandbox.botapi import user_of
 from sandbox.errors import BotApiError, bad_request
+from sandbox.files import photo_sizes
+from sandbox.joins import request_join
 from sandbox.limits import Fault, LimitConfig
 from sandbox.world import ADMIN_RIGHTS, WORLD, Membership, SandboxChat, SandboxUser, World
 
@@ -104,18 +106,7 @@ async def request_to_join(request: web.Request) -> web.Response:
     bot may write to them privately for five minutes."""
     world, chat, data = world_of(request), chat_of(request), await body(request)
     user = user_of(world, int(data["user_id"]))
-    membership = chat.members.get(user.id)
-    if membership is not None and (membership.present or membership.status == "kicked"):
-        raise web.HTTPBadRequest(text="user is in the chat or banned from it")
-    payload: dict[str, Any] = {
-        "chat": chat.to_api(), "from": user.to_api(), "user_chat_id": user.id,
-        "date": int(time.time()),
-    }  # fmt: skip
-    chat.join_requests[user.id] = payload
-    world.private_chat(user)
-    user.may_message_until = time.time() + 300
-    update = world.push_update("chat_join_request", payload)
-    return web.json_response({"update_id": update["update_id"] if update else None})
+    return web.json_response(request_join(world, chat, user))
 
 
 @routes.post("/control/chats/{chat_id}/messages")
@@ -167,22 +158,7 @@ def post_as(
         if target is None:
             raise web.HTTPBadRequest(text="no such message to reply to")
         reply_to = {key: value for key, value in target.items() if key != "reply_to_message"}
-    photo = None
-    if data.get("photo"):
-        file_id = world.new_file_id("photo")
-        world.files[file_id] = {"content": b"", "filename": "photo.jpg"}
-        photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 800}]
-    document = None
-    if data.get("document"):  # {"name": ..., "content": base64}
-        file_id = world.new_file_id("document")
-        content = base64.b64decode(data["document"]["content"])
-        name = str(data["document"].get("name") or "file")
-        world.files[file_id] = {"content": content, "filename": name}
-        document = {
-            "file_id": file_id, "file_unique_id": file_id, "file_name": name,
-            "mime_type": "text/csv" if name.endswith(".csv") else "text/plain",
-            "file_size": len(content),
-        }  # fmt: skip
+    photo, document = attachment_of(world, data)
     channel = data.get("forwarded_from_channel")
     if channel:  # a post forwarded from a channel, as Telegram describes its origin
         origin = {"id": -1_009_999_000_001, "type": "channel", "title": str(channel)}
@@ -203,6 +179,24 @@ def post_as(
         **extra,
     )
     return {"message": message, "update_id": world.emit_message(chat, message)}
+
+
+def attachment_of(
+    world: World, data: dict[str, Any]
+) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
+    """`photo`: true (a picture with no bytes) or {"name", "content": base64}; `document`:
+    {"name", "content": base64}. Returns Message.photo and Message.document."""
+    photo = data.get("photo")
+    if isinstance(photo, dict):
+        content = base64.b64decode(photo["content"])
+        return photo_sizes(world.files, content, str(photo.get("name") or "photo.jpg")), None
+    if photo:
+        return [world.files.store(b"", "photo.jpg", "photo").photo_size(800, 800)], None
+    if data.get("document"):
+        content = base64.b64decode(data["document"]["content"])
+        name = str(data["document"].get("name") or "file")
+        return None, world.files.store(content, name, "document").document()
+    return None, None
 
 
 @routes.post("/control/chats/{chat_id}/messages/{message_id}/edit")
@@ -385,10 +379,10 @@ async def stats(request: web.Request) -> web.Response:
 
 @routes.get("/control/files/{file_id}")
 async def file_content(request: web.Request) -> web.Response:
-    upload = world_of(request).files.get(request.match_info["file_id"])
-    if upload is None:
+    stored = world_of(request).files.get(request.match_info["file_id"])
+    if stored is None:
         raise web.HTTPNotFound(text="no such file")
-    return web.Response(body=upload["content"], content_type="application/octet-stream")
+    return web.Response(body=stored.content, content_type="application/octet-stream")
 
 
 @web.middleware

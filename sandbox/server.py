@@ -60,10 +60,10 @@ def reply(status: int, payload: dict[str, Any]) -> web.Response:
 async def file_download(request: web.Request) -> web.Response:
     """A file's bytes, at the path getFile gave (as api.telegram.org/file/bot<token>/...)."""
     world: World = request.app[WORLD]
-    stored = world.files.get(request.match_info["file_id"])
+    stored = world.files.at_path(request.match_info["file_path"])
     if request.match_info["token"] != world.token or stored is None:
         raise web.HTTPNotFound()
-    return web.Response(body=stored.get("content", b""), content_type="application/octet-stream")
+    return web.Response(body=stored.content, content_type="application/octet-stream")
 
 
 async def bot_api(request: web.Request) -> web.StreamResponse:
@@ -171,7 +171,7 @@ def create_app(
     app[WORLD] = world
     app[API] = BotApi(world)
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
-    app.router.add_get("/file/bot{token}/documents/{file_id}", file_download)
+    app.router.add_get("/file/bot{token}/{file_path:.+}", file_download)
     app.add_routes(routes)
 
     async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:

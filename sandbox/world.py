@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.files import FileStore
 from sandbox.limits import FaultPlan, FloodControl
 
 ADMIN_RIGHTS = (
@@ -204,7 +205,6 @@ class World:
         self.first_message_id = 1  # every chat's first id: above the last session's (`resume`)
         self.last_message_id = 0
         self.query_ids = itertools.count(1)
-        self.file_ids = itertools.count(1)
         self.pending: list[dict[str, Any]] = []
         self.deliveries: Counter[int] = Counter()  # update id -> times handed to the bot
         self.allowed_updates: list[str] | None = None
@@ -212,7 +212,7 @@ class World:
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[Any, dict[str, Any]] = {}  # chat id (None: the default)
-        self.files: dict[str, dict[str, Any]] = {}
+        self.files = FileStore()
         self.events: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
         self.flood = FloodControl()
@@ -297,11 +297,10 @@ class World:
         if sender is not None:
             message["from"] = sender.to_api()
         message.update({key: value for key, value in content.items() if value is not None})
-        text = message.get("text")
-        if isinstance(text, str) and "entities" not in message:
-            command = COMMAND.match(text)
-            if command:
-                message["entities"] = [
+        for name, key in (("text", "entities"), ("caption", "caption_entities")):
+            command = COMMAND.match(message.get(name) or "")
+            if command and key not in message:  # a command leads a caption as it leads a text
+                message[key] = [
                     {"type": "bot_command", "offset": 0, "length": len(command.group(0))}
                 ]
         if sender is not None and sender.id != self.bot.id:
@@ -418,9 +417,6 @@ class World:
             "data": data,
         }
         return query_id, self.push_update("callback_query", payload)
-
-    def new_file_id(self, kind: str) -> str:
-        return f"sandbox-{kind}-{next(self.file_ids)}"
 
     # -- updates ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from sandbox import validation
 from sandbox.errors import BotApiError, bad_request, forbidden
+from sandbox.files import StoredFile
 from sandbox.world import SandboxChat, SandboxUser, World
 
 Params = dict[str, Any]
@@ -164,26 +165,25 @@ class BotApi:
             reply_to=reply_to["message_id"] if reply_to else None,
             thread_id=thread_id,
             reply_markup=markup,
-            photo=content["photo"][0]["file_id"] if content.get("photo") else None,
+            photo=content["photo"][-1]["file_id"] if content.get("photo") else None,
             document=message.get("document"),
             entities=message.get("entities") or message.get("caption_entities"),
         )
         return message
 
-    def uploaded(self, params: Params, field: str, kind: str) -> tuple[str, dict[str, Any]]:
+    def uploaded(self, params: Params, field: str, kind: str) -> StoredFile:
+        """The file a send names: a multipart upload, a file_id sent before, or a URL."""
         value = params.get(field)
         if isinstance(value, str) and value.startswith("attach://"):
             value = params.get(value.removeprefix("attach://"))
         if isinstance(value, dict) and "content" in value:  # a file part from multipart
-            file_id = self.world.new_file_id(kind)
-            self.world.files[file_id] = value
-            return file_id, value
-        if isinstance(value, str) and value in self.world.files:
-            return value, self.world.files[value]
+            name = value.get("filename") or "file"
+            return self.world.files.store(value["content"], name, kind, value.get("content_type"))
+        known = self.world.files.get(value)
+        if known is not None:
+            return known
         if isinstance(value, str) and value.startswith(("http://", "https://")):
-            file_id = self.world.new_file_id(kind)
-            self.world.files[file_id] = {"content": b"", "filename": value.rsplit("/", 1)[-1]}
-            return file_id, self.world.files[file_id]
+            return self.world.files.store(b"", value.rsplit("/", 1)[-1] or "file", kind)
         raise bad_request("wrong file identifier/HTTP URL specified")
 
 

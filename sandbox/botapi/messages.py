@@ -39,8 +39,7 @@ async def send_chat_action(api: BotApi, params: Params) -> Any:
 async def send_photo(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params, sending=True)
     caption = validation.check_caption(params.get("caption"), params.get("parse_mode"))
-    file_id, _ = api.uploaded(params, "photo", "photo")
-    photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 720}]
+    photo = [api.uploaded(params, "photo", "photo").photo_size(1280, 720)]
     entities = (
         {"caption_entities": params["caption_entities"]} if params.get("caption_entities") else {}
     )
@@ -54,14 +53,14 @@ async def send_media_group(api: BotApi, params: Params) -> Any:
     media = params.get("media")
     if not isinstance(media, list) or not 2 <= len(media) <= 10:
         raise bad_request("wrong number of media specified")
-    group_id = str(api.world.new_file_id("album"))
+    group_id = str(api.world.files.next_number())
     sent = []
     for item in media:
         if not isinstance(item, dict) or item.get("type") not in ("photo", "video"):
             raise bad_request("can't parse InputMedia: unsupported media type")
         caption = validation.check_caption(item.get("caption"), item.get("parse_mode"))
-        file_id, _ = api.uploaded({"media": item.get("media"), **params}, "media", "photo")
-        photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 720}]
+        uploaded = api.uploaded({**params, "media": item.get("media")}, "media", "photo")
+        photo = [uploaded.photo_size(1280, 720)]
         sent.append(
             api.post(chat, params, "sendMediaGroup", photo=photo, caption=caption,
                      media_group_id=group_id)
@@ -73,14 +72,7 @@ async def send_media_group(api: BotApi, params: Params) -> Any:
 async def send_document(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params, sending=True)
     caption = validation.check_caption(params.get("caption"), params.get("parse_mode"))
-    file_id, upload = api.uploaded(params, "document", "document")
-    document = {
-        "file_id": file_id,
-        "file_unique_id": file_id,
-        "file_name": upload.get("filename") or "file",
-        "mime_type": upload.get("content_type") or "application/octet-stream",
-        "file_size": len(upload.get("content", b"")),
-    }
+    document = api.uploaded(params, "document", "document").document()
     return api.post(chat, params, "sendDocument", document=document, caption=caption)
 
 
@@ -88,15 +80,15 @@ async def send_document(api: BotApi, params: Params) -> Any:
 async def get_file(api: BotApi, params: Params) -> Any:
     """A file the bot may download from /file/bot<token>/<file_path>; Telegram serves up to
     20 MB this way."""
-    file_id = params.get("file_id")
-    stored = api.world.files.get(file_id) if isinstance(file_id, str) else None
+    stored = api.world.files.get(params.get("file_id"))
     if stored is None:
         raise bad_request("wrong file_id or the file is temporarily unavailable")
-    size = len(stored.get("content", b""))
-    if size > 20 * 1024 * 1024:
+    if len(stored.content) > 20 * 1024 * 1024:
         raise bad_request("file is too big")
-    path = f"documents/{file_id}"
-    return {"file_id": file_id, "file_unique_id": file_id, "file_size": size, "file_path": path}
+    return {
+        "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+        "file_size": len(stored.content), "file_path": stored.file_path,
+    }  # fmt: skip
 
 
 @method("copyMessage")
