@@ -34,7 +34,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("check", help="check settings, database and the Bot API, then exit")
-    commands.add_parser("sandbox", help="try the bot offline: a local Bot API and a terminal")
+    sandbox_command = commands.add_parser(
+        "sandbox", help="try the bot offline: a local Bot API, the web console and a terminal"
+    )
+    sandbox_command.add_argument(
+        "--web-port", type=int, help="the web console's port on 127.0.0.1 (default: a free one)"
+    )
     commands.add_parser("audit", help="check every balance against its points ledger")
     verify = commands.add_parser(
         "verify-draw", help="recompute an ended draw's winners from its seed and entrants"
@@ -53,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "verify-draw":
             return verify_draw(args.draw_id)
+        if args.command == "sandbox":
+            return sandbox(args.web_port)
         if args.command == "export":
             return export_csv(args.kind, args.chat, args.first, args.last, args.output)
         return COMMANDS[args.command]()
@@ -184,10 +191,10 @@ async def _check(settings: Settings) -> int:
     return 0
 
 
-def sandbox() -> int:
-    from sandbox.repl import main as sandbox_main
+def sandbox(web_port: int | None = None) -> int:
+    from sandbox.launch import main as sandbox_main
 
-    return asyncio.run(sandbox_main())
+    return asyncio.run(sandbox_main(web_port=web_port))
 
 
 def audit() -> int:
@@ -344,6 +351,5 @@ COMMANDS = {
     "web": web,
     "migrate": migrate,
     "check": check,
-    "sandbox": sandbox,
     "audit": audit,
 }

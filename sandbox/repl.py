@@ -1,46 +1,37 @@
-"""`fanbot sandbox`: try fanbot with no token. A local Bot API, the real bot, and a terminal.
+"""`fanbot sandbox`'s terminal: type as the current person in the group or, after `/private`,
+in their private chat with the bot; see what the bot sends to either.
 
-Type as the current person (`/as bob` to switch), `/reply 12 text` to answer message #12,
-`/press 1` for a button on the bot's last message (`/press 12 1` on message #12), `/who` for the
-cast, `/quit` to leave. The world's ids go on across sessions (`sandbox-world.json`), since the
-bot's database is kept too.
+Every message has a number in its chat (`#12`): `/reply 12 text` answers it, `/press 12 1`
+presses its first button. The world's people, links and ids go on across sessions
+(`sandbox-world.json`), since the bot's database is kept too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import html
+import base64
 import json
-import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from sandbox.cast import Cast, cast_state, newcomer
 from sandbox.control import post_as
-from sandbox.server import DEFAULT_TOKEN, start_sandbox
-from sandbox.world import ADMIN_RIGHTS, WORLD, Membership, SandboxChat, SandboxUser, World
+from sandbox.display import buttons_of, describe_button, render_html, save_attachment
+from sandbox.errors import BotApiError
+from sandbox.files import image_size, is_photo
+from sandbox.joins import join, leave
+from sandbox.links import BotLink, InviteLink, parse_link
+from sandbox.world import SandboxChat, SandboxUser, World
 
 HELP = (
-    "type to talk · /reply <#> <text> · /press [<#>] <button> · /as <name> switch person · "
-    "/who · /quit"
+    "type to talk · /reply <#> <text> · /press [<#>] <button> · /file <path> [caption] · "
+    "/private · /group · /open <link> · /join <name> [invite link] · /leave [name] · "
+    "/as <name> · /who · /quit"
 )
-TAG = re.compile(r"<[^>]+>")
-LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
 STATE = Path("sandbox-world.json")
-STYLES = {"b": "1", "strong": "1", "i": "3", "em": "3", "u": "4", "code": "2", "pre": "2"}
-
-
-def render_html(text: str, *, ansi: bool) -> str:
-    """The bot's HTML as a terminal shows it: bold and italics as ANSI styles (when the output
-    is a terminal), links as "text (url)", other tags dropped, entities unescaped."""
-    text = LINK.sub(lambda link: f"{link[2]} ({link[1]})", text)
-    if ansi:
-        for tag, style in STYLES.items():
-            text = re.sub(rf"<{tag}(?: [^>]*)?>", f"\033[{style}m", text)
-            text = text.replace(f"</{tag}>", "\033[0m")
-    return html.unescape(TAG.sub("", text))
+FILES = Path("sandbox-files")
+MAX_FILE = 100 * 1024 * 1024  # past the bot's 20 MB download limit, so that refusal can be seen
 
 
 def load_state(path: Path = STATE) -> dict[str, Any]:
@@ -56,55 +47,84 @@ class Terminal:
         self,
         world: World,
         group: SandboxChat,
-        cast: dict[str, SandboxUser],
+        cast: Cast,
         state_path: Path | None = None,
+        files: Path = FILES,
     ) -> None:
         self.world, self.group, self.cast = world, group, cast
         self.speaker = cast["alice"]
-        self.state_path = state_path
-        self.markups: dict[int, dict[str, Any] | None] = {}  # message id -> its buttons
-        self.last_message_id: int | None = None
+        self.private = False  # talking to the bot in the speaker's private chat
+        self.state_path, self.files = state_path, files
+        self.last_message: dict[int, int] = {}  # chat id -> the bot's newest message there
         self.ansi = sys.stdout.isatty()
+
+    # -- what the bot does ------------------------------------------------------------------
 
     async def show_bot(self) -> None:
         seen = len(self.world.events)
         while True:
             events = await self.world.wait_for_events(seen, timeout=3600)
             seen += len(events)
-            shown = False
-            for event in events:
-                if event["kind"] in ("sent", "edited") and event.get("chat_id") == self.group.id:
-                    print("\r" + self.describe(event))
-                    shown = True
-                elif event["kind"] == "answered" and event.get("text"):
-                    print(f"\r(toast) {event['text']}")
-                    shown = True
+            shown = [text for event in events if (text := self.shown(event)) is not None]
+            for text in shown:
+                print("\r" + text)
             if shown:
-                print(f"{self.speaker.first_name}> ", end="", flush=True)
+                print(self.prompt(), end="", flush=True)
+
+    def shown(self, event: dict[str, Any]) -> str | None:
+        """What the terminal prints for an event: the bot's messages in the group and in the
+        cast's private chats, toasts, deletions; None for the rest."""
+        if event["kind"] == "answered":
+            return f"(toast) {event['text']}" if event.get("text") else None
+        if event["kind"] not in ("sent", "edited", "deleted"):
+            return None
+        where = self.chat_label(event.get("chat_id"))
+        if where is None:
+            return None
+        if event["kind"] == "deleted":
+            return f"{where}#{event['message_id']} deleted"
+        return where + self.describe(event)
+
+    def chat_label(self, chat_id: Any) -> str | None:
+        if chat_id == self.group.id:
+            return ""
+        chat = self.world.chat(chat_id) if isinstance(chat_id, int) else None
+        user = chat.private_user if chat is not None else None
+        if user is None or user not in self.cast.values():
+            return None
+        return f"(private to {user.first_name}) "
 
     def describe(self, event: dict[str, Any]) -> str:
-        """`#12 bot ↩#11: text`, then its buttons numbered."""
+        """`#12 bot ↩#11: text`, an attachment saved, then the buttons numbered."""
         number = event["message_id"]
-        self.markups[number], self.last_message_id = event.get("reply_markup"), number
+        if event["kind"] == "sent":
+            self.last_message[event["chat_id"]] = number
         label = "bot" if event["kind"] == "sent" else "bot (edited)"
         if event.get("reply_to"):
             label += f" ↩#{event['reply_to']}"
         text = render_html(event.get("html") or event.get("text") or "", ansi=self.ansi)
+        attachment = save_attachment(self.world.files, event, self.files)
+        if attachment is not None:
+            text = f"{attachment}\n{text}" if text else attachment
         lines = [f"#{number} {label}: {text}"]
-        lines += [f"   [{n}] {b.get('text')}" for n, b in enumerate(self._buttons(number), 1)]
+        markup = event.get("reply_markup")
+        lines += [describe_button(n, b) for n, b in enumerate(buttons_of(markup), 1)]
         return "\n".join(lines)
 
-    def _buttons(self, message_id: int | None) -> list[dict[str, Any]]:
-        markup = self.markups.get(message_id) if message_id is not None else None
-        rows: list[list[dict[str, Any]]] = (markup or {}).get("inline_keyboard", [])
-        return [button for row in rows for button in row]
+    # -- what one types -----------------------------------------------------------------------
+
+    def prompt(self) -> str:
+        return f"{self.speaker.first_name}{' (private)' if self.private else ''}> "
+
+    def current_chat(self) -> SandboxChat:
+        return self.world.private_chat(self.speaker) if self.private else self.group
 
     async def run(self) -> None:
         print(HELP)
         watcher = asyncio.create_task(self.show_bot())
         try:
             while True:
-                line = (await asyncio.to_thread(input, f"{self.speaker.first_name}> ")).strip()
+                line = (await asyncio.to_thread(input, self.prompt())).strip()
                 if line in ("/quit", "/exit"):
                     return
                 print(self.handle(line), end="")
@@ -117,97 +137,187 @@ class Terminal:
         """One line typed: a sandbox command, or a message as the current speaker. Returns
         what to print (ending in a newline, or empty)."""
         word, _space, rest = line.partition(" ")
-        if word == "/as":
-            self.speaker = self.cast.get(rest.strip().lower(), self.speaker)
+        rest = rest.strip()
+        try:
+            return self._command(word, rest) if word in self.commands else self._say(line)
+        except BotApiError as error:  # what Telegram's app would refuse
+            return f"{error.description.removeprefix('Bad Request: ')}\n"
+
+    @property
+    def commands(self) -> dict[str, Any]:
+        return {
+            "/as": self._switch, "/who": self._who, "/press": self._press, "/reply": self._reply,
+            "/file": self._file, "/private": self._to_private, "/group": self._to_group,
+            "/open": self._open, "/join": self._join, "/leave": self._leave,
+        }  # fmt: skip
+
+    def _command(self, word: str, rest: str) -> str:
+        result: str = self.commands[word](rest)
+        return result
+
+    def _switch(self, name: str) -> str:
+        person = self.cast.get(name.lower())
+        if person is None:
+            return f"nobody called {name!r} here: /who lists them, /join {name} adds them\n"
+        self.speaker = person
+        return ""
+
+    def _who(self, _rest: str) -> str:
+        lines = []
+        for name, user in self.cast.items():
+            status = self.group.members.get(user.id)
+            line = f"  {name}: {status.status if status else 'left'}"
+            lines.append(line + (" · private chat with the bot" if user.started_bot else ""))
+        return "\n".join(lines) + "\n"
+
+    def _say(self, text: str, **extra: Any) -> str:
+        if not text:
             return ""
-        if word == "/who":
-            return "".join(
-                f"  {name}: {self.group.members[user.id].status}\n"
-                for name, user in self.cast.items()
-            )
-        if word == "/press":
-            return self._press(rest.split())
-        if word == "/reply":
-            target, _space, text = rest.strip().partition(" ")
-            number = target.lstrip("#")
-            if not number.isdigit() or int(number) not in self.group.messages or not text:
-                return "usage: /reply <message #> <text>\n"
-            return self._post({"text": text, "reply_to": int(number)})
-        return self._post({"text": line}) if line else ""
+        return self._post({"text": text, **extra})
 
     def _post(self, data: dict[str, Any]) -> str:
-        message = post_as(self.world, self.group, self.speaker, data, {})
+        chat = self.current_chat()
+        if self.private:
+            self.speaker.started_bot = True
+        elif not self.group.may_send(self.speaker.id):
+            member = self.group.members.get(self.speaker.id)
+            if member is None or not member.present:
+                name = self.speaker.first_name
+                return f"{name} is not in the group: /join {self._name_of_speaker()} first\n"
+            return f"{self.speaker.first_name} may not send messages here (restricted)\n"
+        message = post_as(self.world, chat, self.speaker, data, {})
         return f"#{message['message']['message_id']}\n"
 
-    def _press(self, words: list[str]) -> str:
+    def _name_of_speaker(self) -> str:
+        return next(name for name, user in self.cast.items() if user is self.speaker)
+
+    def _reply(self, rest: str) -> str:
+        target, _space, text = rest.partition(" ")
+        number = target.lstrip("#")
+        if not number.isdigit() or int(number) not in self.current_chat().messages or not text:
+            return "usage: /reply <message #> <text> (or /file <path> [caption])\n"
+        if text.startswith("/file "):
+            return self._file(text.removeprefix("/file "), reply_to=int(number))
+        return self._say(text, reply_to=int(number))
+
+    def _file(self, rest: str, reply_to: int | None = None) -> str:
+        """A file as the speaker sends it: a picture as a photo (Telegram's apps compress
+        pictures into photos unless told otherwise), anything else as a document."""
+        parsed = split_path(rest)
+        if parsed is None:
+            return "usage: /file <path> [caption] · in reply: /reply <#> /file <path> [caption]\n"
+        path, caption = Path(parsed[0]).expanduser(), parsed[1]
+        try:
+            if path.stat().st_size > MAX_FILE:
+                return f"{path} is over the sandbox's {MAX_FILE >> 20} MB\n"
+            content = path.read_bytes()
+        except OSError as error:
+            return f"can't read {path}: {error.strerror}\n"
+        attached = {"name": path.name, "content": base64.b64encode(content).decode()}
+        kind = "photo" if is_photo(path.name) and image_size(content) else "document"
+        return self._post({kind: attached, "caption": caption or None, "reply_to": reply_to})
+
+    def _press(self, rest: str) -> str:
+        words = rest.split()
+        chat = self.current_chat()
         if len(words) == 1:
-            message_id, choice = self.last_message_id, words[0]
+            message_id, choice = self.last_message.get(chat.id), words[0]
         elif len(words) == 2 and words[0].lstrip("#").isdigit():
             message_id, choice = int(words[0].lstrip("#")), words[1]
         else:
             return "usage: /press [<message #>] <button>\n"
-        buttons = self._buttons(message_id)
-        if message_id is None or not choice.isdigit() or not 1 <= int(choice) <= len(buttons):
+        message = chat.messages.get(message_id) if message_id is not None else None
+        buttons = buttons_of(message.get("reply_markup") if message else None)
+        if message is None or not choice.isdigit() or not 1 <= int(choice) <= len(buttons):
             return "no such button\n"
-        message = self.group.messages[message_id]
-        data = buttons[int(choice) - 1].get("callback_data")
-        self.world.press_button(self.group, message, self.speaker, data)
+        button = buttons[int(choice) - 1]
+        if "callback_data" in button:
+            self.world.press_button(chat, message, self.speaker, button["callback_data"])
+            return ""
+        if "url" in button:  # a link: the app opens it, the bot hears nothing of the press
+            return self._open(button["url"])
+        if "web_app" in button:
+            return f"a Mini App: open {button['web_app'].get('url')} in Telegram\n"
+        if "login_url" in button:
+            return f"open {button['login_url'].get('url')} in a browser\n"
+        return "only a Telegram app can use this button\n"
+
+    def _open(self, url: str) -> str:
+        """A link followed in a Telegram app."""
+        if not url:
+            return "usage: /open <link>\n"
+        link = parse_link(url)
+        if isinstance(link, InviteLink):
+            if link.url not in self.group.invite_links:
+                return "this invite link is not one of the sandbox group's\n"
+            return self._join_as(self.speaker, link.url)
+        if not isinstance(link, BotLink):
+            return f"open {url} in a browser\n"
+        if link.username.lower() != (self.world.bot.username or "").lower():
+            return f"@{link.username} is outside the sandbox\n"
+        if link.startgroup:
+            return f"adds the bot to a group: here it is in “{self.group.title}” already\n"
+        return self._start(link)
+
+    def _start(self, link: BotLink) -> str:
+        """The bot's private chat opens; with a start payload, or on a first visit, the app
+        shows Start, and pressing it sends /start (with the payload)."""
+        note = "the link's start parameter is not valid: left out\n" if link.bad_payload else ""
+        self.private = True
+        if link.start or not self.speaker.started_bot:
+            command = f"/start {link.start}" if link.start else "/start"
+            return f"{note}{self.prompt()}{command}\n" + self._say(command)
+        return note
+
+    def _to_private(self, _rest: str) -> str:
+        return self._start(BotLink(self.world.bot.username or ""))
+
+    def _to_group(self, _rest: str) -> str:
+        self.private = False
         return ""
+
+    def _join(self, rest: str) -> str:
+        name, _space, link = rest.partition(" ")
+        if not name:
+            return "usage: /join <name> [invite link]\n"
+        key = name.lower()
+        person = self.cast.get(key) or newcomer(self.world, name)
+        self.cast[key] = person
+        invite = parse_link(link) if link.strip() else None
+        if invite is not None and not isinstance(invite, InviteLink):
+            return "usage: /join <name> [invite link, e.g. https://t.me/+AbC…]\n"
+        return self._join_as(person, invite.url if invite else None)
+
+    def _join_as(self, person: SandboxUser, invite_link: str | None) -> str:
+        membership = self.group.members.get(person.id)
+        if membership is not None and membership.present:
+            return f"{person.first_name} is in the group already\n"
+        result = join(self.world, self.group, person, invite_link)
+        self.speaker, self.private = person, False
+        if result.get("requested"):
+            return f"{person.first_name} asked to join; the group approves joins\n"
+        return f"{person.first_name} joined the group\n"
+
+    def _leave(self, rest: str) -> str:
+        person = self.cast.get(rest.lower()) if rest else self.speaker
+        if person is None:
+            return f"nobody called {rest!r} here\n"
+        leave(self.world, self.group, person)
+        return f"{person.first_name} left the group\n"
 
     def save(self) -> None:
         if self.state_path is not None:
-            self.state_path.write_text(json.dumps(self.world.state()))
+            state = {**self.world.state(), **cast_state(self.group, self.cast)}
+            self.state_path.write_text(json.dumps(state, ensure_ascii=False))
 
 
-def cast_of(world: World) -> tuple[SandboxChat, dict[str, SandboxUser]]:
-    cast = {
-        "alice": world.add_user("Alice", "alice", language_code="en"),
-        "bob": world.add_user("Bob", "bob", language_code="en"),
-        "li": world.add_user("李雷", "lilei", language_code="zh-hans"),
-    }
-    group = world.add_chat("supergroup", "fanbot sandbox fans")
-    group.members[cast["alice"].id] = Membership("creator")
-    group.members[cast["bob"].id] = Membership("member")
-    group.members[cast["li"].id] = Membership("member")
-    group.members[world.bot.id] = Membership("administrator", dict.fromkeys(ADMIN_RIGHTS, True))
-    return group, cast
-
-
-async def main(port: int = 0) -> int:
-    runner, url = await start_sandbox(port=port)
-    world = runner.app[WORLD]
-    world.resume(load_state())
-    group, cast = cast_of(world)
-    log = Path("sandbox-bot.log")
-    env = {
-        **os.environ,
-        "BOT_TOKEN": DEFAULT_TOKEN,
-        "TELEGRAM_API_URL": url,
-        "DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///sandbox.db"),
-    }
-    print(
-        f"sandbox Bot API at {url}; the bot logs to {log}; its data goes to {env['DATABASE_URL']}"
-    )
-    log_file = await asyncio.to_thread(log.open, "a")
-    with log_file:
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, stdout=log_file, stderr=log_file
-        )
-        print("starting the bot (a few seconds)...")
-        exited = asyncio.create_task(bot.wait())
-        polling = asyncio.create_task(world.wait_for_event("polling"))
-        await asyncio.wait({exited, polling}, return_when=asyncio.FIRST_COMPLETED)
-        polling.cancel()
-        try:
-            if bot.returncode is None:
-                await Terminal(world, group, cast, STATE).run()
-            else:
-                print(f"the bot stopped; see {log}")
-        except (EOFError, KeyboardInterrupt):
-            pass
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                bot.terminate()
-            await bot.wait()
-            await runner.cleanup()
-    return 0
+def split_path(rest: str) -> tuple[str, str] | None:
+    """`<path> [caption]`, the path in quotes when it holds spaces."""
+    rest = rest.strip()
+    if not rest:
+        return None
+    if rest[0] in "'\"":
+        end = rest.find(rest[0], 1)
+        return None if end == -1 else (rest[1:end], rest[end + 1 :].strip())
+    path, _space, caption = rest.partition(" ")
+    return path, caption.strip()

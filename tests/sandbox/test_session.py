@@ -1,0 +1,91 @@
+"""`fanbot sandbox` as an operator runs it: typed into, with the real bot behind it and the web
+console on a local port, whose sign-in link from a private /console opens over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.support.processes import ROOT
+
+WAIT = 120.0  # the bot's start imports aiogram: seconds on a loaded machine
+
+
+class Session:
+    """`fanbot sandbox` in a folder of its own, its terminal read and typed into."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.output = ""
+        self.read_to = 0  # what `expect` matched already
+
+    async def expect(self, pattern: str) -> re.Match[str]:
+        """The next output matching `pattern`, waiting for the terminal to print it."""
+        assert self.process.stdout is not None
+        async with asyncio.timeout(WAIT):
+            while (found := re.compile(pattern).search(self.output, self.read_to)) is None:
+                chunk = await self.process.stdout.read(4096)
+                if not chunk:
+                    raise AssertionError(f"the sandbox ended before {pattern!r}:\n{self.output}")
+                self.output += chunk.decode()
+        self.read_to = found.end()
+        return found
+
+    async def type(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{line}\n".encode())
+        await self.process.stdin.drain()
+
+
+@pytest.fixture
+async def session(database_url: str, tmp_path: Path) -> AsyncIterator[Session]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST"))},
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "SCHEDULER_ENABLED": "false",
+        "OWNER_IDS": "",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sandbox", cwd=tmp_path, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    terminal = Session(process)
+    yield terminal
+    if process.returncode is None:
+        process.terminate()
+    await process.wait()
+
+
+async def test_the_console_link_from_a_private_console_opens_over_http(
+    session: Session, tmp_path: Path
+) -> None:
+    web = (await session.expect(r"web console at (http://127\.0\.0\.1:\d+)/console"))[1]
+    await session.expect(r"Alice> ")
+    await session.type("hello everyone")  # the bot meets the group
+    await session.expect(r"#\d+\n")
+    await session.type("/private")
+    await session.expect(r"Alice \(private\)> /start\n#\d+")
+    await session.expect(r"\(private to Alice\) #\d+ bot: ")  # the bot's private /start answer
+    await session.type("/console")
+    link = (await session.expect(r"\(private to Alice\) #\d+ bot: [^\n]*\n[^\n]*→ (\S+)"))[1]
+    assert link.startswith(f"{web}/console/link/")
+    # A browser keeps cookies for 127.0.0.1; aiohttp's jar does so when told `unsafe`.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        async with browser.get(link) as page:
+            assert page.status == 200
+        async with browser.post(link, headers={"Origin": web}) as signed_in:
+            assert signed_in.status == 200
+            assert signed_in.url.path == "/console"
+            assert "fanbot sandbox fans" in await signed_in.text()
+    await session.type("/quit")
+    assert await session.process.wait() == 0
+    assert (tmp_path / "sandbox-world.json").exists()
