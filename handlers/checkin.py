@@ -257,7 +257,11 @@ def checkin_settings(profile: ChatProfile) -> list[str]:
             days=rules.makeup_days,
             limit=rules.makeup_per_month,
         ),
-        _("Quiet sign-ins (messages deleted after a minute): {quiet}").format(quiet=rules.quiet),
+        _("Quiet sign-ins (messages deleted after a minute): {quiet}").format(
+            quiet={"on": _("on"), "off": _("off")}.get(
+                rules.quiet, _("automatic (over 200 members)")
+            )
+        ),
     ]
 
 

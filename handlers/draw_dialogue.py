@@ -27,6 +27,7 @@ from services.chats import ChatProfile
 from services.draw_specs import MAX_PRIZE, DrawSpec
 from services.draws import DrawService
 from views.keyboards import Button
+from views.wording import duration
 
 WINNERS = (1, 3, 5, 10)
 LENGTHS = {"30m": timedelta(minutes=30), "2h": timedelta(hours=2), "24h": timedelta(hours=24),
@@ -60,7 +61,7 @@ async def start_dialogue(message: Message, state: FSMContext, chat_profile: Chat
     await state.set_state(NewDraw.prize)
     await message.reply(
         _("🎁 New draw. What's the prize? Reply to this message with it."),
-        reply_markup=ForceReply(selective=True, input_field_placeholder="Hoodie size M"),
+        reply_markup=ForceReply(selective=True, input_field_placeholder=_("Hoodie size M")),
     )
 
 
@@ -91,7 +92,13 @@ async def got_winners(
     await state.set_state(NewDraw.ends)
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _("When does it end?"), reply_markup=choices([(k, f"e{k}") for k in LENGTHS])
+            _("When does it end?"),
+            reply_markup=choices(
+                [
+                    (duration(int(length.total_seconds())), f"e{key}")
+                    for key, length in LENGTHS.items()
+                ]
+            ),
         )
     await query.answer()
 

@@ -39,6 +39,7 @@ from services.shop import RewardNotFound, ShopService
 from services.tiers import TierService
 from views.draws import ClaimButton, DrawButton, requirements
 from views.numbers import number
+from views.wording import sentences
 
 ACTIONS = ("end", "cancel", "reroll")
 
@@ -249,9 +250,14 @@ async def join_button(
     if joined.outcome == JoinOutcome.JOINED and draw is not None:
         text = _("✅ You're in draw #{id}! Good luck.").format(id=draw.id)
         if draw.cost:
-            text += " " + ngettext(
-                "-{cost} point, balance {balance}.", "-{cost} points, balance {balance}.", draw.cost
-            ).format(cost=number(draw.cost), balance=number(joined.balance))
+            text = sentences(
+                text,
+                ngettext(
+                    "-{cost} point, balance {balance}.",
+                    "-{cost} points, balance {balance}.",
+                    draw.cost,
+                ).format(cost=number(draw.cost), balance=number(joined.balance)),
+            )
     elif joined.outcome == JoinOutcome.ALREADY:
         text = _("You've already joined this draw.")
     elif joined.outcome == JoinOutcome.ENDED:

@@ -52,6 +52,7 @@ from views.orders import (
     too_many_tries_text,
 )
 from views.settings import out_of_range
+from views.wording import sentences
 from workflows.orders import OrderIntake
 
 AMOUNT = r"[¥￥]?[\d,]+(?:\.\d{1,2})?"  # read exactly by `amount_in_fen`
@@ -368,9 +369,12 @@ async def change_order_rules(
             if raw == "spend"
             else _("✅ Tiers now go by lifetime points.")
         )
-        reply += " " + ngettext(
-            "{n} member changed tier.", "{n} members changed tier.", moved
-        ).format(n=number(moved))
+        reply = sentences(
+            reply,
+            ngettext("{n} member changed tier.", "{n} members changed tier.", moved).format(
+                n=number(moved)
+            ),
+        )
     elif name == "purchase":
         reply = ngettext(
             "✅ Orders now earn {points} point per yuan paid.",

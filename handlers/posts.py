@@ -33,7 +33,7 @@ from services.posts import (
     utf16_length,
 )
 from services.tiers import TierService
-from views.posts import post_message
+from views.posts import post_message, schedule_text
 from workflows.outbox import send_post
 
 ACTIONS = ("del", "pause", "resume", "test")
@@ -78,7 +78,7 @@ async def post(
     after_commit(posts.session, scheduler.reload_soon)
     await message.reply(
         _("✅ Post #{id} scheduled: {schedule}. Next: {next}.").format(
-            id=scheduled.id, schedule=escape(scheduled.schedule),
+            id=scheduled.id, schedule=schedule_text(scheduled.schedule),
             next=next_run(scheduled, chat_profile.timezone, clock),
         )
     )  # fmt: skip
@@ -175,7 +175,7 @@ async def list_posts(
     for item in found:
         summary = escape((item.text or _("(photo)")).replace("\n", " ")[:40])
         state = next_run(item, chat_profile.timezone, clock) if item.enabled else _("paused")
-        lines.append(f"#{item.id} · {escape(item.schedule)} · {state} · {summary}")
+        lines.append(f"#{item.id} · {schedule_text(item.schedule)} · {state} · {summary}")
     await message.reply("\n".join(lines))
 
 

@@ -46,6 +46,7 @@ from views.charts import chart_png
 from views.numbers import number, yuan
 from views.orders import campaign_sales_text, sales_text
 from views.segments import segment_labels
+from views.wording import aside, labelled
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 
@@ -188,9 +189,9 @@ def trend(now: float, before: float) -> str:
     change = change_pct(now, before)
     if change is None:
         return _("(new)") if now else ""
-    if round(change) == 0:
-        return "(→0%)"
-    return f"({'↑' if change > 0 else '↓'}{abs(change):.0f}%)"
+    arrow = "→" if round(change) == 0 else "↑" if change > 0 else "↓"
+    shown = aside(f"{arrow}{abs(round(change))}%")
+    return shown.lstrip()  # the line's own space stands before it in English
 
 
 async def segments(
@@ -212,7 +213,9 @@ async def segments(
     lines = [
         _("👥 <b>Member segments</b> · {day}").format(day=clock.today_in(chat_profile.timezone))
     ]
-    lines += [f"{labels[segment]}: {number(counted.get(segment.value, 0))}" for segment in Segment]
+    lines += [
+        labelled(labels[segment], number(counted.get(segment.value, 0))) for segment in Segment
+    ]
     lines.append(_("See who: /segment kol (or new, active, silent, core, paying, lapsed)"))
     await message.reply("\n".join(lines))
 

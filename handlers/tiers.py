@@ -17,6 +17,7 @@ from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from services.tiers import LastTier, ThresholdTaken, Tier, TierError, TierService, UnknownTier
+from views.numbers import number
 
 SET = re.compile(
     r"^set\s+(?P<name>\S{1,32})\s+(?P<threshold>\d{1,10})(?:\s+(?P<perks>\S.*))?$", re.S
@@ -54,7 +55,7 @@ async def edit_ladder(
                 message.chat.id, found["name"], int(found["threshold"]), found["perks"]
             )
             reply = _("✅ {tier} now starts at {threshold} lifetime points.").format(
-                tier=escape(tier.label(language)), threshold=tier.threshold
+                tier=escape(tier.label(language)), threshold=number(tier.threshold)
             )
         elif found := DELETE.match(text):
             tier = await tiers.delete(message.chat.id, found["name"])
@@ -64,7 +65,7 @@ async def edit_ladder(
             return
     except ThresholdTaken as taken:
         reply = _("{tier} already starts at {threshold}; choose another number.").format(
-            tier=escape(taken.other.label(language)), threshold=taken.other.threshold
+            tier=escape(taken.other.label(language)), threshold=number(taken.other.threshold)
         )
     except UnknownTier as unknown:
         reply = _("There is no tier called {name}. See /tiers.").format(name=escape(str(unknown)))
@@ -78,7 +79,7 @@ async def edit_ladder(
 def render_ladder(ladder: list[Tier], language: str) -> str:
     lines = [_("<b>VIP tiers</b> (by lifetime points)")]
     for tier in ladder:
-        line = f"• <b>{escape(tier.label(language))}</b> — {tier.threshold}+"
+        line = f"• <b>{escape(tier.label(language))}</b> — {number(tier.threshold)}+"
         perks = perks_in_words(tier, language)
         lines.append(f"{line}\n   {perks}" if perks else line)
     return "\n".join(lines)

@@ -23,8 +23,9 @@ from infrastructure.middlewares.commands import ONCE
 from infrastructure.transactions import forget_after_commit
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService
-from services.clock import format_duration, parse_duration
+from services.clock import parse_duration
 from services.welcome import Welcome, set_rules, set_welcome, set_welcome_deletion
+from views.wording import duration
 
 
 async def change_welcome(
@@ -49,7 +50,7 @@ async def change_welcome(
             await set_welcome_deletion(session, chat_profile.id, deletion)
             reply = (
                 _("✅ Welcomes are deleted {delay} after they are posted.").format(
-                    delay=format_duration(deletion)
+                    delay=duration(deletion)
                 )
                 if deletion
                 else _("✅ Welcomes stay; they are not deleted.")
@@ -123,7 +124,7 @@ def setting_problem(reason: str) -> str:
     if reason == "delete_after":
         low, high = Welcome.DELETE_AFTER
         return _("The delay must be between {low} and {high}, or off.").format(
-            low=format_duration(low), high=format_duration(high)
+            low=duration(low), high=duration(high)
         )
     if reason == "empty":
         return _("The text is empty.")

@@ -13,9 +13,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from models import MemberWarning, ModAction
-from services.clock import format_duration
 from services.guards import Challenge, ModerationRules, WordFilter
 from views.keyboards import Button
+from views.wording import duration, sentences
 
 
 class VerifyButton(Button, prefix="verify"):
@@ -33,7 +33,7 @@ def mention(user_id: int, name: str) -> str:
 
 def challenge_text(name: str, user_id: int, challenge: Challenge, seconds: int, group: str) -> str:
     who = mention(user_id, name)
-    limit = format_duration(seconds)
+    limit = duration(seconds)
     if challenge.question is None:
         return _("👋 {name}, welcome to {group}! Press the button within {limit} to show you're "
                  "human; until then you can't post.").format(name=who, group=escape(group),
@@ -80,7 +80,7 @@ def expired_toast() -> str:
 
 def flood_notice(user_id: int, name: str, seconds: int) -> str:
     return _("🔇 {name} is muted for {time}: too many messages at once.").format(
-        name=mention(user_id, name), time=format_duration(seconds)
+        name=mention(user_id, name), time=duration(seconds)
     )
 
 
@@ -106,7 +106,7 @@ def warned_text(name: str, count: int, limit: int, reason: str | None) -> str:
     text = _("⚠️ {name} is warned ({count}/{limit}).").format(
         name=escape(name), count=count, limit=limit
     )
-    return text + (" " + _("Reason: {reason}").format(reason=escape(reason)) if reason else "")
+    return sentences(text, reason_text(reason))
 
 
 def limit_reached_text(name: str, limit: int, action: str) -> str:
@@ -144,10 +144,8 @@ def unwarned_text(name: str, left: int | None) -> str:
 
 
 def muted_text(name: str, seconds: int, reason: str | None) -> str:
-    text = _("🔇 {name} is muted for {time}.").format(
-        name=escape(name), time=format_duration(seconds)
-    )
-    return text + (" " + _("Reason: {reason}").format(reason=escape(reason)) if reason else "")
+    text = _("🔇 {name} is muted for {time}.").format(name=escape(name), time=duration(seconds))
+    return sentences(text, reason_text(reason))
 
 
 def unmuted_text(name: str) -> str:
@@ -157,16 +155,13 @@ def unmuted_text(name: str) -> str:
 def banned_text(name: str, seconds: int | None, reason: str | None, groups: int, taken: int) -> str:
     if seconds:
         text = _("⛔ {name} is banned for {time}.").format(
-            name=escape(name), time=format_duration(seconds)
+            name=escape(name), time=duration(seconds)
         )
     else:
         text = _("⛔ {name} is banned.").format(name=escape(name))
     if groups > 1:
-        text += " " + ngettext(
-            "Also in {n} linked group.", "Also in {n} linked groups.", groups - 1
-        ).format(n=groups - 1)
-    if reason:
-        text += " " + _("Reason: {reason}").format(reason=escape(reason))
+        text = sentences(text, also_linked_text(groups))
+    text = sentences(text, reason_text(reason))
     if taken:
         text += "\n" + ngettext(
             "{points} point of the last 24 hours taken back.",
@@ -176,12 +171,20 @@ def banned_text(name: str, seconds: int | None, reason: str | None, groups: int,
     return text
 
 
+def reason_text(reason: str | None) -> str:
+    return _("Reason: {reason}").format(reason=escape(reason)) if reason else ""
+
+
+def also_linked_text(groups: int) -> str:
+    return ngettext("Also in {n} linked group.", "Also in {n} linked groups.", groups - 1).format(
+        n=groups - 1
+    )
+
+
 def unbanned_text(name: str, groups: int) -> str:
     text = _("✅ {name} is unbanned and may join again.").format(name=escape(name))
     if groups > 1:
-        text += " " + ngettext(
-            "Also in {n} linked group.", "Also in {n} linked groups.", groups - 1
-        ).format(n=groups - 1)
+        text = sentences(text, also_linked_text(groups))
     return text
 
 
@@ -311,8 +314,8 @@ def moderation_settings(rules: ModerationRules) -> list[str]:
     verify = {"off": _("off"), "button": _("button"), "math": _("a small sum")}
     flood = (
         _("more than {n} messages in {window} → muted {mute}").format(
-            n=rules.flood_messages, window=format_duration(rules.flood_seconds),
-            mute=format_duration(rules.flood_mute),
+            n=rules.flood_messages, window=duration(rules.flood_seconds),
+            mute=duration(rules.flood_mute),
         )
         if rules.flood_messages
         else _("off")
@@ -323,7 +326,7 @@ def moderation_settings(rules: ModerationRules) -> list[str]:
     warn_action = _("ban") if rules.warn_action == "ban" else _("mute 24 h")
     return [
         _("Join verification: {mode}, within {time}").format(
-            mode=verify.get(rules.verify, rules.verify), time=format_duration(rules.verify_seconds)
+            mode=verify.get(rules.verify, rules.verify), time=duration(rules.verify_seconds)
         ),
         _("Anti-flood: {flood}").format(flood=flood),
         _("Newcomers' links and forwards deleted: {links}").format(links=links),

@@ -19,6 +19,7 @@ from services.orders import ImportReport, MemberOrders, Tally
 from services.sales import CampaignSales, CouponFunnel, OrderFigures
 from services.tiers import Tier
 from views.numbers import number, yuan
+from views.wording import aside, sentences
 
 MAX_REFUSED_SHOWN = 10
 
@@ -126,7 +127,7 @@ def recorded_text(tally: Tally, name: str, amount_fen: int, order_id: str) -> st
 
 
 def bound_text(bound: Bound, group: str | None = None, *, admins_told: bool = True) -> str:
-    where = f" ({escape(group)})" if group else ""
+    where = aside(escape(group)) if group else ""
     if bound.status is BindStatus.TAKEN:
         if not admins_told:
             return _("That shop nickname is bound to another member; an admin can move it.") + where
@@ -140,11 +141,14 @@ def bound_text(bound: Bound, group: str | None = None, *, admins_told: bool = Tr
         return _("✅ {nickname} is already yours.").format(nickname=escape(bound.buyer)) + where
     text = _("✅ Shop nickname {nickname} bound.").format(nickname=escape(bound.buyer)) + where
     if bound.credited:
-        text += " " + ngettext(
-            "{n} earlier order is now yours ({points} points).",
-            "{n} earlier orders are now yours ({points} points).",
-            bound.credited,
-        ).format(n=number(bound.credited), points=number(bound.points))
+        text = sentences(
+            text,
+            ngettext(
+                "{n} earlier order is now yours ({points} points).",
+                "{n} earlier orders are now yours ({points} points).",
+                bound.credited,
+            ).format(n=number(bound.credited), points=number(bound.points)),
+        )
     return text
 
 
@@ -218,10 +222,8 @@ def no_match_text(nickname: str, left: int | None = None) -> str:
         nickname=escape(nickname))  # fmt: skip
     if left is None:
         return text
-    return (
-        text
-        + " "
-        + ngettext("{n} try left today.", "{n} tries left today.", left).format(n=number(left))
+    return sentences(
+        text, ngettext("{n} try left today.", "{n} tries left today.", left).format(n=number(left))
     )
 
 

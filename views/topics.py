@@ -13,6 +13,7 @@ from models import Topic
 from services.topic_specs import TopicSpec
 from services.topics import ClosedTopic
 from views.numbers import MEDALS
+from views.wording import sentences
 
 SUPERGROUP_BASE = 1_000_000_000_000
 
@@ -66,11 +67,12 @@ def opening_text(spec: TopicSpec, forum: bool, closes_at: datetime) -> str:
     prizes = " / ".join(f"+{bonus}" for bonus in spec.bonuses)
     closing = _("Closes {time}.").format(time=f"{closes_at:%m-%d %H:%M}")
     if any(spec.bonuses):
-        closing += " " + _("The top {count} get {prizes}.").format(
-            count=len(spec.bonuses), prizes=prizes
+        closing = sentences(
+            closing,
+            _("The top {count} get {prizes}.").format(count=len(spec.bonuses), prizes=prizes),
         )
     if show:
-        closing += " " + _("The most loved photos are shown at the close.")
+        closing = sentences(closing, _("The most loved photos are shown at the close."))
     lines.append(closing)
     return "\n".join(lines)
 

@@ -95,7 +95,7 @@ async def test_group_language_overrides_each_members_language(sandbox: SandboxCl
     bob = await sandbox.create_user("Bob", language_code="en")
     group = await sandbox.create_group(creator=owner, members=[bob])
     reply = await sandbox.ask(group, owner, "/settings language zh")
-    assert reply["text"] == "语言已设为 中文。"
+    assert reply["text"] == "语言已设为中文。"
     reply = await sandbox.ask(group, bob, "/start")
     assert "你好" in reply["text"]
     await sandbox.ask(group, owner, "/settings language auto")

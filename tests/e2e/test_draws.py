@@ -239,7 +239,13 @@ async def test_draw_without_arguments_asks_step_by_step(sandbox: SandboxClient) 
     await sandbox.press(group.id, winners["message_id"], admin, buttons[0][1]["callback_data"])
     (ends,) = await sandbox.wait_for(lambda e: e["kind"] == "edited")
     assert ends["text"] == "When does it end?"
-    (choice,) = [b for b in ends["reply_markup"]["inline_keyboard"][0] if b["text"] == "2h"]
+    (choice,) = [b for b in ends["reply_markup"]["inline_keyboard"][0] if b["text"] == "2 hours"]
+    assert [b["text"] for b in ends["reply_markup"]["inline_keyboard"][0]] == [
+        "30 minutes",
+        "2 hours",
+        "24 hours",
+        "3 days",
+    ]
     await sandbox.press(group.id, winners["message_id"], admin, choice["callback_data"])
     post, done = await sandbox.wait_for_each(  # the post, by the outbox, may come second
         lambda e: e["kind"] == "sent" and "Lucky draw" in (e["text"] or ""),

@@ -142,7 +142,7 @@ async def test_a_flood_is_muted_with_one_notice_and_admins_are_exempt(
     for n in range(4):
         await sandbox.send(group, bob, f"buy buy buy {n}")
     muted, notice = await sandbox.wait_for_each(
-        event("restricted", group.id, bob.id), sent_in(group, "🔇 Bob is muted for 10m")
+        event("restricted", group.id, bob.id), sent_in(group, "🔇 Bob is muted for 10 minutes")
     )
     assert muted["until_date"] > 0
     with pytest.raises(SandboxError, match="restricted"):
@@ -265,7 +265,7 @@ async def test_three_warnings_mute_and_a_ban_with_refund_takes_the_days_points(
     assert await balance(sandbox, group, cleo) == 3
     banned = await sandbox.ask(group, admin, "/ban @cleo_fan 7d point farming refund")
     assert banned["text"].splitlines() == [
-        "⛔ Cleo is banned for 7d. Reason: point farming",
+        "⛔ Cleo is banned for 7 days. Reason: point farming",
         "3 points of the last 24 hours taken back.",
     ]
     assert await happened(sandbox, event("banned", group.id, cleo.id))

@@ -45,10 +45,11 @@ async def test_a_daily_post_goes_out_on_time_once_and_is_caught_up_after_a_resta
     at = fire.astimezone(SHANGHAI).strftime("%H:%M")
     reply = await sandbox.ask(group, admin, f"/post daily {at} pin Good morning, fans!")
     assert reply["text"] == (
-        f"✅ Post #1 scheduled: daily {at}. Next: {fire.astimezone(SHANGHAI):%Y-%m-%d %H:%M}."
+        f"✅ Post #1 scheduled: every day at {at}. "
+        f"Next: {fire.astimezone(SHANGHAI):%Y-%m-%d %H:%M}."
     )
     listed = await sandbox.ask(group, admin, "/posts")
-    assert listed["text"].splitlines()[1].startswith(f"#1 · daily {at} · ")
+    assert listed["text"].splitlines()[1].startswith(f"#1 · every day at {at} · ")
     await just_before(clock, fire)
     (sent,) = await sandbox.wait_for(posted(group, "Good morning, fans!"), timeout=60)
     await sandbox.wait_for(
@@ -121,7 +122,7 @@ async def test_post_commands_and_their_bad_input(sandbox: SandboxClient) -> None
     )  # fmt: skip
     created = await sandbox.reply_to(group.id, sent["message"]["message_id"])
     post_id = int(created["text"].split("#")[1].split()[0])
-    assert created["text"].startswith(f"✅ Post #{post_id} scheduled: weekly mon,fri 20:00.")
+    assert created["text"].startswith(f"✅ Post #{post_id} scheduled: every Mon, Fri at 20:00.")
     await sandbox.send(group, admin, f"/post test {post_id}")
     text = f"👁 Preview of post #{post_id}\nNew colours are in! 🎨"
     (preview,) = await sandbox.wait_for(posted(group, text))

@@ -113,9 +113,9 @@ async def test_welcomes_delete_themselves_after_the_set_delay(sandbox: SandboxCl
     usage = await sandbox.ask(group, admin, "/setwelcome delete soon")
     assert usage["text"].startswith("Usage: /setwelcome")
     short = await sandbox.ask(group, admin, "/setwelcome delete 2s")
-    assert short["text"] == "The delay must be between 5s and 2d, or off."
+    assert short["text"] == "The delay must be between 5 seconds and 2 days, or off."
     saved = await sandbox.ask(group, admin, "/setwelcome delete 5s")
-    assert saved["text"] == "✅ Welcomes are deleted 5s after they are posted."
+    assert saved["text"] == "✅ Welcomes are deleted 5 seconds after they are posted."
     bob = await sandbox.create_user("Bob", None, "en")
     await sandbox.set_member_status(group, bob, "member")
     (welcome,) = await sandbox.wait_for(welcome_in(group))

@@ -76,8 +76,10 @@ async def test_the_ladder_is_shown_and_edited_by_admins(sandbox: SandboxClient) 
         "   Daily sign-in, draws and topics",
     ]
     moved = await sandbox.ask(group, admin, "/tiers set 金牌 2500 金牌会员专享9折")
-    assert moved["text"] == "✅ Gold now starts at 2500 lifetime points."
-    assert "• Gold — 2500+\n   金牌会员专享9折" in (await sandbox.ask(group, bob, "/tiers"))["text"]
+    assert moved["text"] == "✅ Gold now starts at 2,500 lifetime points."
+    assert (
+        "• Gold — 2,500+\n   金牌会员专享9折" in (await sandbox.ask(group, bob, "/tiers"))["text"]
+    )
     assert (await sandbox.ask(group, bob, "/tiers set Gold 1 free"))["text"] == ADMIN_ONLY
     taken = await sandbox.ask(group, admin, "/tiers set Gold 500")
     assert taken["text"] == "Silver already starts at 500; choose another number."

@@ -575,7 +575,7 @@ async def test_draws_posts_and_topics_are_run_from_the_console(
         await expect(calendar.locator(f"a[href='#post-{daily_id}']")).to_have_count(0)
         await expect(page.locator(f"#post-{daily_id}")).to_contain_text("paused")
         listed = (await sandbox.ask(group, admin, "/posts"))["text"]
-        assert f"#{daily_id} · daily 09:00 · paused" in listed, listed
+        assert f"#{daily_id} · every day at 09:00 · paused" in listed, listed
         await page.locator(f"#post-{daily_id} button.resume").click()
         await expect(calendar.locator(f"a[href='#post-{daily_id}']")).to_have_count(14)
 

@@ -64,7 +64,7 @@ async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -
         "Message points: 5 per message, at most one every 60 s, up to 30 a day",
         "Sign-in: 5 points, +1 a day up to +7, milestones 7:20, 30:100, 100:500; "
         "words: 签到, 打卡, checkin; make-up 20 points, 3 days back, 2 a month",
-        "Quiet sign-ins (messages deleted after a minute): auto",
+        "Quiet sign-ins (messages deleted after a minute): automatic (over 200 members)",
         "Referral reward: 50 points per friend who stays a day and talks",
         "Daily posts: morning 09:00, sign-in reminder 20:00, digest off",
         "Daily topic from the queue: on",
