@@ -20,6 +20,7 @@ from bot import __version__
 from infrastructure.config import ConfigError, Settings, load_settings
 from infrastructure.logs import setup_logging
 from services.clock import Clock
+from services.export_columns import ExportKind
 
 EXIT_CONFIG = 2
 
@@ -47,9 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     verify.add_argument("draw_id", type=int, help="the draw's number, as in /draws")
     export = commands.add_parser(
         "export",
-        help="write a group's members, ledger, sign-ins, draw entries or redemptions as CSV",
+        help="write a group's members, ledger, sign-ins, draw entries, redemptions or orders "
+        "as CSV (headers in the group's language)",
     )
-    export.add_argument("kind", choices=["members", "ledger", "checkins", "draws", "redemptions"])
+    export.add_argument("kind", choices=[kind.value for kind in ExportKind])
     export.add_argument("--chat", type=int, required=True, help="the group's id, e.g. -1001234")
     export.add_argument("--from", dest="first", help="first local day, YYYY-MM-DD")
     export.add_argument("--to", dest="last", help="last local day, YYYY-MM-DD (default: today)")
@@ -284,7 +286,7 @@ async def _export_csv(
     output: str | None,
 ) -> int:
     from models import Chat, create_session_pool
-    from services.exports import ENCODING, ExportKind, count_rows, write_csv
+    from services.exports import ENCODING, count_rows, write_csv
     from services.stats import BadRange, parse_range
 
     path = output or f"{kind}-{chat_id}.csv"
@@ -297,6 +299,7 @@ async def _export_csv(
             print(f"there is no chat {chat_id} in this database", file=sys.stderr)
             return 1
         timezone = chat.timezone or settings.default_timezone
+        language = chat.language or settings.default_language  # as the group is answered
         days = [day for day in (first, last) if day is not None]
         if last is not None and first is None:
             print("--to needs --from", file=sys.stderr)
@@ -311,10 +314,11 @@ async def _export_csv(
         bar = ProgressBar(total, sys.stderr)
         with open(path, "w", encoding=ENCODING, newline="") as out:  # noqa: ASYNC230 (a CLI)
             written = await write_csv(
-                session, out, export, chat_id, timezone, start, end, progress=bar.update
-            )
+                session, out, export, chat_id, timezone, start, end, progress=bar.update,
+                language=language,
+            )  # fmt: skip
         bar.done()
-    print(f"{written} rows written to {path}")
+    print(f"{written:,} row{'' if written == 1 else 's'} written to {path}")
     return 0
 
 

@@ -25,6 +25,7 @@ from infrastructure.transactions import commit_so_far, commit_update_so_far
 from services.campaigns import CampaignService
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
+from services.export_columns import export_name, file_name
 from services.exports import ENCODING, ExportKind, write_csv
 from services.sales import campaign_sales, coupon_funnels, order_figures
 from services.shop import ShopFigures, ShopService
@@ -285,14 +286,15 @@ async def export(
     clock: Clock,
     bot: Bot,
 ) -> None:
-    """/export members|ledger|checkins|draws|redemptions [from to]: a CSV, in private if
-    possible."""
+    """/export members|ledger|checkins|draws|redemptions|orders [from to]: a CSV, in private if
+    possible, its name, headers and labels in the language the admin is answered in."""
     words = (command.args or "").split()
     user = message.from_user
     if not chat_profile.is_group or not words or words[0].lower() not in set(ExportKind):
         await message.reply(usage_reply("export"))
         return
     kind = ExportKind(words[0].lower())
+    language = get_i18n().current_locale
     today = clock.today_in(chat_profile.timezone)
     try:
         first, last = parse_range(words[1:], today)
@@ -304,8 +306,9 @@ async def export(
     try:
         with os.fdopen(handle, "w", encoding=ENCODING, newline="") as out:
             rows = await write_csv(
-                session, out, kind, chat_profile.id, chat_profile.timezone, first, last
-            )
+                session, out, kind, chat_profile.id, chat_profile.timezone, first, last,
+                language=language,
+            )  # fmt: skip
             out.flush()
             size = os.fstat(out.fileno()).st_size
         await commit_so_far(session)  # the read is done: nothing waits on the upload
@@ -325,8 +328,11 @@ async def export(
             "📄 {kind} of {group}, {span}: {rows} row.",
             "📄 {kind} of {group}, {span}: {rows} rows.",
             rows,
-        ).format(kind=kind.value, group=escape(chat_profile.title), span=span, rows=number(rows))
-        document = FSInputFile(path, filename=f"{kind.value}-{last or today}.csv")
+        ).format(
+            kind=export_name(kind, language), group=escape(chat_profile.title), span=span,
+            rows=number(rows),
+        )  # fmt: skip
+        document = FSInputFile(path, filename=file_name(kind, language, last or today))
         if user is not None and await chats.started_privately(user.id):
             try:
                 await bot.send_document(user.id, document, caption=caption)

@@ -1,16 +1,16 @@
-"""CSV exports of a chat's members, ledger, sign-ins, draw entries and shop redemptions (their
-codes left out: an export may be sent to a group, and codes are secrets).
+"""CSV exports of a chat's members, ledger, sign-ins, draw entries, shop redemptions and orders
+(coupon codes left out: an export may be sent to a group, and codes are secrets).
 
 Rows are streamed from the database (`yield_per`) and written as they come, so a million ledger
 rows never sit in memory; the file is UTF-8 with a BOM so Excel reads Chinese names right.
-Times are the chat's local time.
+Times are the chat's local time; headers and stored values are in the language asked for
+(`services/export_columns.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -19,49 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Checkin, Draw, DrawEntry, LedgerEntry, Member, Order, Redemption, Reward
 from services.csvcells import SafeWriter
+from services.export_columns import COLUMNS, ExportKind, headers
 from services.stats import day_bounds
 
 ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8
 BATCH = 2_000  # rows fetched at a time
 PROGRESS_EVERY = 10_000
 
-
-class ExportKind(StrEnum):
-    MEMBERS = "members"
-    LEDGER = "ledger"
-    CHECKINS = "checkins"
-    DRAWS = "draws"
-    REDEMPTIONS = "redemptions"
-    ORDERS = "orders"
-
-
-HEADERS = {
-    ExportKind.MEMBERS: [
-        "user_id", "username", "name", "first_seen", "last_joined", "left", "last_seen",
-        "messages", "points", "lifetime_points", "tier", "streak", "best_streak", "invited_by",
-        "replies_received",
-    ],
-    ExportKind.LEDGER: [
-        "id", "time", "user_id", "username", "name", "delta", "reason", "ref", "actor",
-        "campaign_id",
-    ],
-    ExportKind.CHECKINS: [
-        "day", "time", "user_id", "username", "name", "rank", "streak", "reward", "makeup",
-    ],
-    ExportKind.DRAWS: [
-        "draw_id", "prize", "status", "time", "user_id", "username", "name", "paid", "won",
-    ],
-    ExportKind.REDEMPTIONS: [
-        "id", "time", "user_id", "username", "name", "reward_id", "reward", "kind", "source",
-        "price", "status", "expires", "used",
-    ],
-    ExportKind.ORDERS: [  # no coupon code: codes are secrets; where the coupon came from is
-        "order_id", "paid_at", "title", "buyer", "user_id", "username", "name", "amount",
-        "refunded",
-        "status", "source", "points", "points_state", "confirm_at", "coupon_source",
-        "campaign_id",
-    ],
-}  # fmt: skip
+__all__ = ["ENCODING", "ExportKind", "count_rows", "export_query", "write_csv"]
 
 
 def _member_of(chat_id: Any, user_id: Any) -> Any:
@@ -196,16 +161,18 @@ async def write_csv(
     first: date | None = None,
     last: date | None = None,
     progress: Callable[[int], None] | None = None,
+    language: str = "en",
 ) -> int:
-    """Write the export to `out` (opened with `ENCODING` and `newline=""`); the rows written."""
+    """Write the export to `out` (opened with `ENCODING` and `newline=""`), its headers and
+    labels in `language` (zh, else English); the rows written."""
     zone = ZoneInfo(timezone)
     writer = SafeWriter(out)  # a member's name is never a live formula
-    writer.writerow(HEADERS[kind])
+    writer.writerow(headers(kind, language))
     query = export_query(kind, chat_id, first, last, timezone)
     written = 0
     result = await session.stream(query.execution_options(yield_per=BATCH))
     async for partition in result.partitions():
-        writer.writerows(_cells(kind, row, zone) for row in partition)
+        writer.writerows(_cells(kind, row, zone, language) for row in partition)
         written += len(partition)
         if progress is not None and written % PROGRESS_EVERY < len(partition):
             progress(written)
@@ -214,13 +181,15 @@ async def write_csv(
     return written
 
 
-def _cells(kind: ExportKind, row: Any, zone: ZoneInfo) -> list[Any]:
+def _cells(kind: ExportKind, row: Any, zone: ZoneInfo, language: str) -> list[Any]:
     cells = [_cell(value, zone) for value in row]
     if kind is ExportKind.DRAWS:  # the winners' list becomes "did this entrant win"
         cells[-1] = "yes" if row[4] in (row[-1] or ()) else ""
     if kind is ExportKind.ORDERS:  # amounts in yuan, as the shop's own export has them
         cells[7], cells[8] = f"{row[7] / 100:.2f}", f"{row[8] / 100:.2f}"
-    return cells
+    if language == "en":
+        return cells
+    return [column.label(cell, language) for column, cell in zip(COLUMNS[kind], cells, strict=True)]
 
 
 def _cell(value: Any, zone: ZoneInfo) -> Any:

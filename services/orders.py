@@ -8,7 +8,7 @@ under it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
@@ -44,15 +44,23 @@ class PointsState(StrEnum):
     VOID = "void"  # refunded within the window, or nothing to pay
 
 
+COUNTS = ("new", "closed", "refunds", "same", "repeated", "unpaid", "credited", "waiting", "points")
+
+
 @dataclass(slots=True)
 class Tally:
-    """What one import, post or command did: orders new, refunds applied, the same again,
-    not paid yet (skipped), ids reused with another amount (their lines), and of the new,
-    those credited to a member now and those waiting for a nickname to be bound."""
+    """What one import, post or command did, line by line: new paid orders; new orders closed
+    or refunded in full before they came (交易关闭: recorded, no points); refunds applied to
+    orders recorded before; orders recorded before, unchanged (`same`); a line repeating an
+    order of the same file (`repeated`); not paid yet (skipped); ids reused with another
+    amount (their lines); and of the new paid orders, those credited to a member now and
+    those waiting for a nickname to be bound."""
 
     new: int = 0
+    closed: int = 0
     refunds: int = 0
     same: int = 0
+    repeated: int = 0
     unpaid: int = 0
     conflicts: list[int] = dataclass_field(default_factory=list)
     credited: int = 0
@@ -61,10 +69,10 @@ class Tally:
 
     @property
     def changes(self) -> int:
-        return self.new + self.refunds
+        return self.new + self.closed + self.refunds
 
     def add(self, other: Tally) -> None:
-        for name in ("new", "refunds", "same", "unpaid", "credited", "waiting", "points"):
+        for name in COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.conflicts += other.conflicts
 
@@ -123,10 +131,12 @@ class OrderService:
         rules: OrderRules,
         timezone: str,
         user_id: int | None = None,
+        earlier: Collection[str] = (),
     ) -> Tally:
         """Record up to `CHUNK` orders (an import calls this per chunk): new ones inserted and
         credited, a refund applied once, the same again counted, an id with another amount
-        refused. `user_id` (an admin's /order) credits them to that member directly."""
+        refused. `user_id` (an admin's /order) credits them to that member directly; `earlier`
+        are the order ids of the file's chunks before this one (a line again is `repeated`)."""
         tally = Tally()
         ids = [line.order_id for line in lines]
         known = {
@@ -140,14 +150,17 @@ class OrderService:
         }
         now = self.clock.now()
         fresh: dict[str, dict[str, Any]] = {}  # order id -> row, in the order read
+        read: set[str] = set()  # with `earlier`, the file's ids so far: a line again repeats
         for line in lines:
+            repeat = line.order_id in read or line.order_id in earlier
+            read.add(line.order_id)
             order = known.get(line.order_id)
             row = fresh.get(line.order_id)
             if row is not None:  # twice in this chunk (another chunk's are `known`)
                 if row["amount_fen"] != line.amount_fen:
                     tally.conflicts.append(line.line)
                 else:
-                    tally.same += 1
+                    tally.repeated += 1
                     if line.refunded > row["refunded_fen"]:  # refunded further down the file
                         row["refunded_fen"] = line.refunded
                         row["status"] = status_of(line.amount_fen, line.refunded)
@@ -160,6 +173,8 @@ class OrderService:
                 if line.refunded > order.refunded_fen:
                     await self._refund(order, line.refunded, timezone)
                     tally.refunds += 1
+                elif repeat:
+                    tally.repeated += 1
                 else:
                     tally.same += 1
             elif line.status is OrderStatus.UNPAID:
@@ -178,6 +193,9 @@ class OrderService:
                 }  # fmt: skip
         if not fresh:
             return tally
+        for row in fresh.values():  # closed before it came (交易关闭): it will never pay
+            if row["refunded_fen"] >= row["amount_fen"]:
+                row["points_state"] = PointsState.VOID.value
         inserted_ids = list(
             await self.session.scalars(
                 insert_for(self.session, Order)
@@ -187,7 +205,6 @@ class OrderService:
             )
         )
         tally.same += len(fresh) - len(inserted_ids)  # another worker wrote them just now
-        tally.new += len(inserted_ids)
         orders = list(
             await self.session.scalars(
                 select(Order).where(Order.id.in_(inserted_ids)).order_by(Order.id)
@@ -200,8 +217,12 @@ class OrderService:
             bound = await self._bindings(chat_id, {order.buyer_key for order in orders})
             owners = {o.id: bound[o.buyer_key] for o in orders if o.buyer_key in bound}
         credited = [order for order in orders if order.id in owners]
-        tally.waiting += len(orders) - len(credited)
-        tally.credited += len(credited)
+        # A closed order is credited too (it is in the member's orders) but counts apart.
+        paid = [order for order in orders if order.refunded_fen < order.amount_fen]
+        tally.new += len(paid)
+        tally.closed += len(orders) - len(paid)
+        tally.credited += sum(1 for order in paid if order.id in owners)
+        tally.waiting += sum(1 for order in paid if order.id not in owners)
         tally.points += await self.credit(chat_id, credited, owners, rules, timezone)
         return tally
 

@@ -59,14 +59,14 @@ def file_problem(error: OrderFileError) -> str:
 
 
 def tally_lines(tally: Tally) -> list[str]:
+    """What an import did, one line per outcome: the new paid orders always, the rest when
+    they happened (a closed order, a line already in, a line twice in the file)."""
     lines = [
-        ngettext("🧾 {n} new order", "🧾 {n} new orders", tally.new).format(n=number(tally.new))
-        + " · "
-        + ngettext("{n} refund applied", "{n} refunds applied", tally.refunds).format(
-            n=number(tally.refunds)
+        ngettext("🧾 {n} new paid order", "🧾 {n} new paid orders", tally.new).format(
+            n=number(tally.new)
         )
-        + " · "
-        + _("{n} already in").format(n=number(tally.same)),
+        if tally.new
+        else _("🧾 No new paid orders")
     ]
     if tally.new:
         lines.append(
@@ -80,17 +80,35 @@ def tally_lines(tally: Tally) -> list[str]:
                 n=number(tally.points)
             )
         )
-    if tally.unpaid:
-        lines.append(
-            ngettext("⏳ {n} order not paid yet: skipped", "⏳ {n} orders not paid yet: skipped",
-                     tally.unpaid).format(n=number(tally.unpaid))
-        )  # fmt: skip
+    counted = [
+        (tally.closed, ngettext(
+            "🚫 {n} closed or refunded order recorded, without points",
+            "🚫 {n} closed or refunded orders recorded, without points", tally.closed)),
+        (tally.refunds, ngettext(
+            "↩️ {n} refund applied to an order imported before",
+            "↩️ {n} refunds applied to orders imported before", tally.refunds)),
+        (tally.same, ngettext(
+            "🔁 {n} order already imported before: unchanged",
+            "🔁 {n} orders already imported before: unchanged", tally.same)),
+        (tally.repeated, ngettext(
+            "📑 {n} line repeats an order of this file: counted once",
+            "📑 {n} lines repeat an order of this file: counted once", tally.repeated)),
+        (tally.unpaid, ngettext(
+            "⏳ {n} order not paid yet: skipped", "⏳ {n} orders not paid yet: skipped",
+            tally.unpaid)),
+    ]  # fmt: skip
+    lines += [text.format(n=number(n)) for n, text in counted if n]
     return lines
 
 
 def import_text(report: ImportReport) -> str:
     tally = report.tally
-    lines = [_("<b>Orders imported</b> ({rows} rows)").format(rows=number(report.rows))]
+    lines = [
+        ngettext(
+            "<b>Orders imported</b> ({rows} row)", "<b>Orders imported</b> ({rows} rows)",
+            report.rows,
+        ).format(rows=number(report.rows))
+    ]  # fmt: skip
     lines += tally_lines(tally)
     refused = sorted(
         [(line.line, refusal_reason(line.reason)) for line in report.refused]
@@ -103,7 +121,7 @@ def import_text(report: ImportReport) -> str:
             )
         )
         lines += [
-            _("line {line}: {reason}").format(line=line, reason=reason)
+            _("line {line}: {reason}").format(line=number(line), reason=reason)
             for line, reason in refused[:MAX_REFUSED_SHOWN]
         ]
         if len(refused) > MAX_REFUSED_SHOWN:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.i18n import gettext as _
@@ -28,6 +29,7 @@ from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
 from services.checkin_rules import CheckinRules, set_checkin_rule
 from services.console import ConsoleService, MemberQuery
+from services.export_columns import file_name
 from services.exports import ENCODING, ExportKind, write_csv
 from services.message_rules import MessageRules, set_points_rule
 from services.referral_rules import ReferralRules, set_referral_reward
@@ -288,15 +290,24 @@ class Console:
         kind = request.match_info["kind"]
         if kind not in set(ExportKind):
             raise web.HTTPNotFound(text=_("There is no such export."))
+        # The group's language, as its /export writes it; a group answering each member in
+        # their own (auto) gets the page's.
+        language = group.language or request["language"]
         handle, path = tempfile.mkstemp(prefix=f"fanbot-web-{kind}-", suffix=".csv")
         try:
             with os.fdopen(handle, "w", encoding=ENCODING, newline="") as out:
                 async with self.session_pool() as db:
-                    await write_csv(db, out, ExportKind(kind), group.id, group.timezone)
+                    await write_csv(db, out, ExportKind(kind), group.id, group.timezone,
+                                    language=language)  # fmt: skip
             today = self.clock.today_in(group.timezone)
+            ascii_name, name = (
+                file_name(ExportKind(kind), each, group.id, today) for each in ("en", language)
+            )
             response = web.StreamResponse(headers={
                 "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="{kind}-{group.id}-{today}.csv"',
+                # RFC 6266: an ASCII name for old clients, the UTF-8 one (订单-…) for the rest
+                "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; "
+                f"filename*=UTF-8''{quote(name)}",
             })  # fmt: skip
             await response.prepare(request)
             with open(path, "rb") as written:  # noqa: ASYNC230 - a local temporary file

@@ -8,7 +8,7 @@ second worker skips the rows the first holds).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -44,20 +44,27 @@ class OrderIntake:
             if isinstance(read, RefusedLine):
                 report.refused.append(read)
         chunk: list[OrderLine] = []
+        earlier: set[str] = set()  # order ids of the chunks recorded: a line again is a repeat
         for read in read_orders(data, timezone):
             if isinstance(read, OrderLine):
                 chunk.append(read)
                 if len(chunk) == CHUNK:
-                    report.tally.add(await self.record(chat_id, chunk, Source.IMPORT))
+                    report.tally.add(await self.record(chat_id, chunk, Source.IMPORT, earlier))
+                    earlier.update(line.order_id for line in chunk)
                     chunk = []
         if chunk:
-            report.tally.add(await self.record(chat_id, chunk, Source.IMPORT))
+            report.tally.add(await self.record(chat_id, chunk, Source.IMPORT, earlier))
         return report
 
     async def record(
-        self, chat_id: int, lines: Sequence[OrderLine], source: Source, user_id: int | None = None
+        self,
+        chat_id: int,
+        lines: Sequence[OrderLine],
+        source: Source,
+        earlier: Collection[str] = (),
+        user_id: int | None = None,
     ) -> Tally:
-        """Record orders in a transaction of their own."""
+        """Record orders in a transaction of their own (`earlier`: the file's ids before)."""
         async with self.background.session_pool() as session, session.begin():
             chats = self.background.services.chats(session)
             profile = await chats.profile(chat_id)
@@ -65,7 +72,7 @@ class OrderIntake:
                 raise LookupError(chat_id)
             tally = await self._service(session).record(
                 chat_id, lines, source=source, rules=profile.order_rules,
-                timezone=profile.timezone, user_id=user_id,
+                timezone=profile.timezone, user_id=user_id, earlier=earlier,
             )  # fmt: skip
         if tally.credited:
             self.wake()

@@ -29,6 +29,7 @@ from tests.e2e.test_shop import (
     stocked_shop,
 )
 from tests.support.processes import ShiftedClock, free_port
+from tests.support.untranslated import untranslated
 
 TAOBAO = Path(__file__).parent.parent / "fixtures" / "taobao_orders.csv"
 DAY = 86_400
@@ -83,8 +84,10 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     imported = await send_file(sandbox, group, admin, "ExportOrderList.csv", data, "/orders import")
     assert imported["text"].splitlines() == [
         "Orders imported (9 rows)",
-        "🧾 3 new orders · 0 refunds applied · 1 already in",  # line 6 is line 2 again
-        "👤 0 credited to members, 3 waiting for /bind",
+        "🧾 2 new paid orders",
+        "👤 0 credited to members, 2 waiting for /bind",
+        "🚫 1 closed or refunded order recorded, without points",  # line 4: 交易关闭
+        "📑 1 line repeats an order of this file: counted once",  # line 6 is line 2 again
         "⏳ 1 order not paid yet: skipped",
         "⚠️ 4 lines refused:",
         "line 7: no buyer nickname",
@@ -98,7 +101,11 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
         group, admin, document=("ExportOrderList.csv", data), reply_to=asked["reply_to"]
     )
     again = await sandbox.reply_to(group.id, sent["message"]["message_id"])
-    assert again["text"].splitlines()[1] == "🧾 0 new orders · 0 refunds applied · 4 already in"
+    assert again["text"].splitlines()[1:4] == [
+        "🧾 No new paid orders",
+        "🔁 3 orders already imported before: unchanged",
+        "📑 1 line repeats an order of this file: counted once",
+    ]
 
     # A nickname is proven privately, with the number and amount of one of its orders.
     asked = await sandbox.ask(group, bob, "/bind 小明爱喝茶")
@@ -169,7 +176,10 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
         done = await send_file(
             sandbox, group, admin, "refunds.csv", refund.encode(), "/orders import"
         )
-    assert done["text"].splitlines()[1] == "🧾 0 new orders · 0 refunds applied · 1 already in"
+    assert done["text"].splitlines()[1:] == [  # the first time, 1 refund applied
+        "🧾 No new paid orders",
+        "🔁 1 order already imported before: unchanged",
+    ]
     mine = await sandbox.ask(group, bob, "/me")
     assert field(mine, "Points:") == "0 (lifetime 0)"
     after, sandbox.cursor = sandbox.cursor, before  # Bob is told, once, in his language
@@ -449,3 +459,39 @@ async def test_an_order_naming_a_campaigns_coupon_is_its_sale_in_stats_campaign(
     assert code not in report["text"]
     listing = await sandbox.ask(group, admin, "/stats campaign 999")
     assert listing["text"].startswith("There is no such campaign here")
+
+
+async def test_a_chinese_groups_import_says_what_happened_and_its_orders_export_is_in_chinese(
+    sandbox: SandboxClient,
+) -> None:
+    """The operator's GBK export in a zh group: what each line did, in Chinese; then
+    `/export orders` is 订单-<day>.csv with Chinese headers, the item titles kept."""
+    group, admin, _fans = await fan_group(sandbox, "Xiaoming", language="zh")
+    await sandbox.ask(group, admin, "/settings language zh")
+    data, _paid = taobao_export(datetime.now(SHANGHAI).date())
+    imported = await send_file(sandbox, group, admin, "ExportOrderList.csv", data, "/orders import")
+    assert imported["text"].splitlines() == [
+        "订单导入完成（共 9 行）",
+        "🧾 新的已付款订单 2 个",
+        "👤 已计入成员 0 个，等待 /bind 绑定 2 个",
+        "🚫 已关闭或已退款的订单 1 个：已记录，不计积分",
+        "📑 本文件内重复的订单行 1 行：只计一次",
+        "⏳ 未付款的订单 1 个：已跳过",
+        "⚠️ 未导入 4 行：",
+        "第 7 行：缺少买家昵称",
+        "第 8 行：金额不是有效数字",
+        "第 9 行：未知订单状态",
+        "第 10 行：同一订单编号但金额不同",
+    ]
+    assert untranslated(imported["text"]) == []
+    exported = await sandbox.ask(group, admin, "/export orders")  # in the group: no private chat
+    assert exported["document"]["file_name"].startswith("订单-")
+    assert untranslated(exported["text"]) == [], exported["text"]
+    assert exported["text"].endswith("：共 3 行。")
+    table = (await sandbox.file(exported["document"]["file_id"])).decode("utf-8-sig")
+    rows = {row["订单编号"]: row for row in csv.DictReader(io.StringIO(table))}
+    assert [(row["宝贝标题"], row["订单状态"], row["积分状态"]) for row in rows.values()] == [
+        ("秋冬限定礼盒", "已付款", "等待绑定"),
+        ("单品茶包", "已付款", "等待绑定"),
+        ("单品茶包", "已退款", "不计积分"),
+    ]

