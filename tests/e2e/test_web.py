@@ -12,8 +12,10 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -26,6 +28,7 @@ from tests.e2e.conftest import client_of
 from tests.e2e.test_draws import draw_id, open_draw, press, result_of
 from tests.support.browser import SCREENSHOTS, chromium, offline_context
 from tests.support.processes import BotProcess, SandboxProcess, free_port
+from tests.support.untranslated import untranslated
 from web.auth import sign_init_data, sign_login_widget
 
 
@@ -125,15 +128,13 @@ async def test_an_admin_logs_in_by_link_reads_the_overview_and_finds_a_member(
         await page.click(f"text={group.title}")
         await expect(page.locator("h1")).to_have_text(group.title)
         figures = page.locator("#figures")
-        await expect(figures.locator("tr", has_text="Sign-ins")).to_contain_text("3")
+        await expect(figures.locator(".figure", has_text="Sign-ins")).to_contain_text("3")
         bars = page.locator("#chart-checkins rect.hover title")
         assert await bars.count() == 7  # a week, as /stats; a bar a day, its <title> the value
         assert (await bars.last.text_content() or "").endswith(" · 3")
         await page.click("text=30 days")
         assert await page.locator("#chart-checkins rect.hover").count() == 30
         await page.click("text=7 days")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOTS / "console-overview.png"), full_page=True)
 
         await page.click("nav >> text=Members")
         rows = page.locator("#members tbody tr")
@@ -177,6 +178,129 @@ async def test_an_admin_logs_in_by_link_reads_the_overview_and_finds_a_member(
         content = saved.read_text(encoding="utf-8-sig")
         assert content.startswith("user_id,username,name")
         assert str(cleo.id) in content
+
+
+async def zh_group(sandbox: SandboxClient, web: str) -> tuple[Group, User, list[User]]:
+    """A zh group in Asia/Shanghai whose members signed in, earned a tier, redeemed, entered an
+    ended draw and bought: every kind of row the console names."""
+    admin = await sandbox.create_user("王店长", "wang_admin", "zh")
+    fans = [await sandbox.create_user("小美", "xiaomei", "zh"),
+            await sandbox.create_user("阿强", "aqiang", "zh")]  # fmt: skip
+    group = await sandbox.create_group("茶友会", creator=admin, members=fans)
+    await sandbox.ask(group, admin, "/settings language zh")
+    await sandbox.ask(group, admin, "/settings timezone Asia/Shanghai")
+    for fan in fans:
+        await sandbox.send(group, fan, "签到")
+    await sandbox.ask(group, admin, "/points @xiaomei +150 欢迎礼")  # 155 lifetime: 铜牌
+    await sandbox.ask(group, admin, "/reward add 茶样 price=30 kind=perk")
+    await sandbox.ask(group, admin, "/order @xiaomei 1876.00 T-1876")
+    await sandbox.send(group, admin, "/draw 茶具 winners=1 ends=2h")
+    (post,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "幸运抽奖" in e["text"]
+    )
+    draw = int(re.search(r"#(\d+)", post["text"])[1])  # type: ignore[index]
+    await press(sandbox, group, post, fans[0])
+    await sandbox.send(group, admin, f"/draw end {draw}")
+    await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "已开奖" in e["text"]
+    )
+    async with aiohttp.ClientSession() as http:
+        headers = {"Authorization": f"tma {init_data(fans[0], language='zh')}"}
+        me = await (await http.post(f"{web}/app/api/me", json={}, headers=headers)).json()
+        (tea,) = [reward for reward in me["rewards"] if reward["name"] == "茶样"]
+        body = {"group": group.id, "reward": tea["id"], "key": "zh-console-0001"}
+        redeemed = await http.post(f"{web}/app/api/redeem", json=body, headers=headers)
+        assert (await redeemed.json())["ok"]
+    await sandbox.settle()
+    return group, admin, fans
+
+
+def shanghai_now() -> set[str]:
+    """The minute in Shanghai now and the minute before: what a page says of "just now"."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    return {f"{moment:%Y-%m-%d %H:%M}" for moment in (now, now - timedelta(minutes=1))}
+
+
+async def test_a_zh_groups_console_speaks_chinese_in_its_own_time_and_money(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, admin, (xiaomei, _aqiang) = await zh_group(sandbox, web)
+    just_now = shanghai_now()
+    pages = ("", "/members", f"/members/{xiaomei.id}", "/draws", "/shop", "/settings")
+    async with offline_context(browser, locale="zh-CN") as context:  # the browser's language
+        page = await context.new_page()
+        # By the Login Widget: the admin's commands above used up /console's throttle.
+        fields = {"id": str(admin.id), "first_name": admin.first_name,
+                  "auth_date": str(int(time.time()))}  # fmt: skip
+        await page.goto(f"{web}/console/login/telegram?"
+                        + urlencode(sign_login_widget(fields, DEFAULT_TOKEN)))  # fmt: skip
+        await page.wait_for_url(re.compile(r"/console$"))
+        texts = {}
+        for path in pages:
+            await page.goto(f"{web}/console/{group.id}{path}")
+            texts[path] = await page.inner_text("body")
+            assert "时间为 Asia/Shanghai（UTC+8）" in texts[path], path
+        left = {path: untranslated(text) for path, text in texts.items()}
+        assert left == {path: [] for path in pages}
+
+        overview = texts[""]
+        assert "¥1,876.00" in overview  # GMV, as the bot writes money
+        assert "1876.00" not in overview.replace("¥1,876.00", "")
+        dates = page.locator("#chart-checkins text.x")
+        await page.goto(f"{web}/console/{group.id}")
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        assert await dates.last.text_content() == f"{today:%m-%d}"  # the latest day is dated
+        assert await page.locator("#chart-checkins rect.hover").count() == 7  # as /stats
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / "console-overview.png"), full_page=True)
+
+        members = texts["/members"]
+        assert "铜牌" in members  # xiaomei's tier, by its name
+        assert any(minute in members for minute in just_now), members
+        member = texts[f"/members/{xiaomei.id}"]
+        assert any(f"最近活跃：{minute}" in member for minute in just_now), member
+        assert "兑换 · 茶样" in member  # the ledger row of the redemption
+        assert "管理员调整 · 欢迎礼" in member
+        assert "已结束" in member  # the draw she entered
+        assert "已发放" in member  # her reward
+        await page.goto(f"{web}/console/{group.id}/members/{xiaomei.id}")
+        await page.screenshot(path=str(SCREENSHOTS / "console-member.png"), full_page=True)
+        settings = texts["/settings"]
+        assert "留空则不发" in settings
+
+        # The draw's public page names the group and the end, in the group's time.
+        await page.goto(f"{web}/console/{group.id}/draws")
+        await page.click("#draws >> text=公开页面")
+        await expect(page.locator("#group")).to_have_text("茶友会 的抽奖")
+        ended = await page.locator("#ends").inner_text()
+        assert ended in just_now, ended
+        assert untranslated(await page.inner_text("body"), allow=["SHA-256", "HMAC-SHA256",
+                            "WebCrypto", "entrants.txt"]) == []  # fmt: skip
+
+
+async def test_the_web_address_says_what_fanbot_is_and_leads_to_the_console(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, _admin, _fans = await shop_group(sandbox)
+    for locale, said, button in (
+        ("zh-CN", "粉丝群", "进入后台"),
+        ("en-US", "fan group", "Open the console"),
+    ):
+        async with offline_context(browser, locale=locale) as context:
+            page = await context.new_page()
+            answer = await page.goto(f"{web}/")
+            assert answer is not None
+            assert answer.status == 200
+            await expect(page.locator("main")).to_contain_text(said)
+            text = await page.inner_text("body")
+            assert group.title not in text  # nothing of any group
+            if locale == "zh-CN":
+                assert untranslated(text) == []
+            await page.click(f"text={button}")
+            await page.wait_for_url(re.compile(r"/console$"))
+            await expect(page.locator("h1")).to_have_text(
+                "fanbot 后台" if locale == "zh-CN" else "The fanbot console"
+            )
 
 
 async def test_a_setting_changed_in_the_console_is_what_settings_says(
