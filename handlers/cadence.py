@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.commands import usage_reply
@@ -57,5 +58,6 @@ SETTINGS_SECTION = SettingsSection(
     ("cadence",),
     change_cadence,
     cadence_settings,
-    usage=("/settings cadence morning|reminder|digest <HH:MM|off>",),
+    usage=(__("/settings cadence morning|reminder|digest <HH:MM|off>"),),
+    title=__("Daily posts"),
 )

@@ -137,8 +137,10 @@ COMMANDS = (
     CommandSpec(
         "campaign",
         __("Start a holiday campaign that multiplies points, or delete one"),
-        usage="/campaign new <name> <2026-12-01> <2026-12-03> x2 [greeting] [coupon=<reward id>]"
-        " · /campaign del <id>",
+        usage=__(
+            "/campaign new <name> <2026-12-01> <2026-12-03> x2 [greeting] [coupon=<reward id>] · "
+            "/campaign del <id>"
+        ),
         admin=True,
     ),
     CommandSpec("campaigns", __("Running and coming campaigns"), usage="/campaigns", admin=True),

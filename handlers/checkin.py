@@ -242,6 +242,16 @@ async def change_checkin_rules(message: Message, setting: list[str], session: As
     return True
 
 
+def checkin_summary(profile: ChatProfile) -> list[str]:
+    """Sign-in in one line of the `/settings` overview; its page has the rest."""
+    rules = profile.checkin_rules
+    return [
+        _("Sign-in: {base} points, +1 a day up to +{cap}; make-up {cost} points").format(
+            base=rules.base, cap=rules.streak_cap, cost=rules.makeup_cost
+        )
+    ]
+
+
 def checkin_settings(profile: ChatProfile) -> list[str]:
     rules = profile.checkin_rules
     return [
@@ -268,12 +278,14 @@ def checkin_settings(profile: ChatProfile) -> list[str]:
 SETTINGS_SECTION = SettingsSection(
     ("checkin",),
     change_checkin_rules,
-    checkin_settings,
+    checkin_summary,
     usage=(
-        "/settings checkin base|streak_cap|makeup_cost|makeup_days|makeup_per_month <number>",
-        "/settings checkin keywords <a,b>",
-        "/settings checkin milestones <7:20,30:100>",
+        __("/settings checkin base|streak_cap|makeup_cost|makeup_days|makeup_per_month <number>"),
+        __("/settings checkin keywords <a,b>"),
+        __("/settings checkin milestones <7:20,30:100>"),
     ),
+    title=__("Sign-in"),
+    details=checkin_settings,
 )
 
 

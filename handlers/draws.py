@@ -391,16 +391,19 @@ DRAWS = CommandSpec("draws", __("Open lucky draws"), usage="/draws")
 VERIFY = CommandSpec(
     "verify",
     __("Check that a draw's winners follow from its revealed seed"),
-    usage="/verify [id]",
+    usage=__("/verify [id]"),
 )
 
 DRAW = CommandSpec(
     "draw",
     __("Open a lucky draw; end or cancel one"),
-    usage="/draw <prize> [winners=1] [ends=24h|30m|7d|2026-12-01 20:00] [min_tier=<tier>] "
-    "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] [reward=<reward id>] · "
-    "/draw end|cancel <id> · "
-    "/draw reroll <id> [n|@user] · /draw entrants <id>",
+    usage=__(
+        "/draw <prize> [winners=1] [ends=24h|30m|7d|2026-12-01 20:00] [min_tier=<tier>] "
+        "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] [reward=<reward id>] · "
+        "/draw end|cancel <id> · "
+        "/draw reroll <id> [n|@user] · "
+        "/draw entrants <id>"
+    ),
     admin=True,
 )
 

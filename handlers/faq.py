@@ -121,7 +121,7 @@ COMMANDS = (
     CommandSpec(
         "faq",
         __("Quick answers; admins add and delete them"),
-        usage="/faq · /faq add <keyword, keyword> | <answer> · /faq del <id>",
+        usage=__("/faq · /faq add <keyword, keyword> | <answer> · /faq del <id>"),
     ),
 )
 

@@ -417,7 +417,7 @@ MEMBER_COMMANDS = (
     CommandSpec(
         "warns",
         __("Your warnings here; admins see a member's"),
-        usage="/warns · /warns @user (admins)",
+        usage=__("/warns · /warns @user (admins)"),
     ),
 )
 
@@ -425,48 +425,48 @@ ADMIN_COMMANDS = (
     CommandSpec(
         "warn",
         __("Warn a member (as a reply or naming them); the limit mutes or bans"),
-        usage="/warn [@user|id] <reason>",
+        usage=__("/warn [@user|id] <reason>"),
         admin=True,
     ),
     CommandSpec(
-        "unwarn", __("Lift a member's newest warning"), usage="/unwarn [@user|id]", admin=True
+        "unwarn", __("Lift a member's newest warning"), usage=__("/unwarn [@user|id]"), admin=True
     ),
     CommandSpec(
         "mute",
         __("Mute a member for a while"),
-        usage="/mute [@user|id] <10m|2h|1d> [reason]",
+        usage=__("/mute [@user|id] <10m|2h|1d> [reason]"),
         admin=True,
     ),
     CommandSpec(
-        "unmute", __("Let a muted member post again"), usage="/unmute [@user|id]", admin=True
+        "unmute", __("Let a muted member post again"), usage=__("/unmute [@user|id]"), admin=True
     ),
     CommandSpec(
         "ban",
         __("Ban a member, here and in linked groups; refund takes back their last day's points"),
-        usage="/ban [@user|id] [duration] [reason] [refund]",
+        usage=__("/ban [@user|id] [duration] [reason] [refund]"),
         admin=True,
     ),
     CommandSpec(
-        "unban", __("Lift a ban everywhere it applies"), usage="/unban <@user|id>", admin=True
+        "unban", __("Lift a ban everywhere it applies"), usage=__("/unban <@user|id>"), admin=True
     ),
     CommandSpec(
         "kick",
         __("Remove a member (they may join again)"),
-        usage="/kick [@user|id] [reason]",
+        usage=__("/kick [@user|id] [reason]"),
         admin=True,
     ),
     CommandSpec("modlog", __("The last moderation actions"), usage="/modlog", admin=True),
     CommandSpec(
         "filter",
         __("Filter a word or phrase (made for Chinese: spaces and full-width forms caught)"),
-        usage="/filter add <word or phrase> [delete|warn|mute|ban] · /filter del <number|word>",
+        usage=__("/filter add <word or phrase> [delete|warn|mute|ban] · /filter del <number|word>"),
         admin=True,
     ),
     CommandSpec("filters", __("The word filters"), usage="/filters", admin=True),
     CommandSpec(
         "link",
         __("Share bans with another group you admin"),
-        usage="/link · /link <other group's id>",
+        usage=__("/link · /link <other group's id>"),
         admin=True,
     ),
     CommandSpec("unlink", __("Stop sharing bans"), usage="/unlink", admin=True),

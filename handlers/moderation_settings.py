@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.commands import usage_reply
@@ -13,7 +14,7 @@ from infrastructure.settings_sections import SettingsSection
 from services.chats import ChatProfile
 from services.guards import MODERATION_SECTIONS, BadRule, parse_rule
 from services.moderation_settings import set_moderation
-from views.moderation import moderation_settings
+from views.moderation import moderation_settings, moderation_summary
 
 
 async def change_moderation(
@@ -37,10 +38,19 @@ async def change_moderation(
     return True
 
 
-# No lines in `/settings`: `/settings moderation` shows them.
+def moderation_overview(profile: ChatProfile) -> list[str]:
+    return moderation_summary(profile.moderation)
+
+
+def moderation_page(profile: ChatProfile) -> list[str]:
+    return moderation_settings(profile.moderation)
+
+
+# One line in the `/settings` overview; its page and `/settings moderation` show them all.
 SETTINGS_SECTION = SettingsSection(
     (*MODERATION_SECTIONS, "moderation"),
     change_moderation,
+    moderation_overview,
     listed_as="moderation",
     usage=(
         "/settings verify button|math|off",
@@ -51,7 +61,9 @@ SETTINGS_SECTION = SettingsSection(
         "/settings links on|off",
         "/settings links allow <taobao.com,tmall.com> | allow off",
         "/settings warns <3> mute|ban",
-        "/settings log_channel <channel id>|off",
+        __("/settings log_channel <channel id>|off"),
         "/settings night <23:00> <07:00> | off",
     ),
+    title=__("Moderation"),
+    details=moderation_page,
 )

@@ -412,10 +412,11 @@ SETTINGS_SECTION = SettingsSection(
     order_settings,
     listed_as="orders|tiers",
     usage=(
-        "/settings points purchase <points per yuan>",
-        "/settings orders return_days <days>",
+        __("/settings points purchase <points per yuan>"),
+        __("/settings orders return_days <days>"),
         "/settings tiers basis points|spend",
     ),
+    title=__("Orders and tiers"),
 )
 
 
@@ -424,24 +425,26 @@ MEMBER_COMMANDS = (
         "bind",
         __("Bind your shop nickname (买家会员名): your orders earn points"),
         usage=(
-            "/bind <shop nickname> <order number> <amount> (privately) · "
-            "/bind @user <nickname> (admins)"
+            __(
+                "/bind <shop nickname> <order number> <amount> (privately) · "
+                "/bind @user <nickname> (admins)"
+            )
         ),
     ),
-    CommandSpec("unbind", __("Unbind a shop nickname"), usage="/unbind <shop nickname>"),
+    CommandSpec("unbind", __("Unbind a shop nickname"), usage=__("/unbind <shop nickname>")),
 )
 
 ADMIN_COMMANDS = (
     CommandSpec(
         "orders",
         __("Import the shop's orders: a Taobao/Tmall export or a plain CSV"),
-        usage="/orders import (as the file's caption, or in reply to it)",
+        usage=__("/orders import (as the file's caption, or in reply to it)"),
         admin=True,
     ),
     CommandSpec(
         "order",
         __("Record a member's order by hand, or refund one"),
-        usage="/order @user 199.00 [order id] · /order refund <order id> [amount]",
+        usage=__("/order @user 199.00 [order id] · /order refund <order id> [amount]"),
         admin=True,
     ),
 )

@@ -209,7 +209,8 @@ SETTINGS_SECTION = SettingsSection(
     ("points",),
     change_message_points,
     message_points_settings,
-    usage=("/settings points message|cooldown|daily_cap <number>",),
+    usage=(__("/settings points message|cooldown|daily_cap <number>"),),
+    title=__("Message points"),
 )
 
 
@@ -217,7 +218,7 @@ COMMANDS = (
     CommandSpec(
         "points",
         __("Your points and their history; admins add or deduct"),
-        usage="/points [history] · /points [@user|id] +50|-20 <reason>",
+        usage=__("/points [history] · /points [@user|id] +50|-20 <reason>"),
     ),
 )
 

@@ -208,7 +208,7 @@ COMMANDS = (
     CommandSpec(
         "post",
         __("Schedule a post (as a reply, or with its text); pause, resume, delete, test"),
-        usage=(
+        usage=__(
             '/post daily 09:00 | weekly mon,thu 20:00 | at 2026-12-01 10:00 | cron "0 9 * * 1-5"'
             ' [pin] [thread=<id>] [buttons="Shop|https://…"] [early=Gold:2h] [text] · '
             "/post del|pause|resume|test <id>"

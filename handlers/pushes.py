@@ -151,7 +151,7 @@ ADMIN_COMMANDS = (
     CommandSpec(
         "push",
         __("Send a message privately to a segment or tier (精准推送), after a count to confirm"),
-        usage="/push <paying|lapsed|new|active|silent|core|kol|tier> <text> (or as a reply)",
+        usage=__("/push <paying|lapsed|new|active|silent|core|kol|tier> <text> (or as a reply)"),
         admin=True,
     ),
 )

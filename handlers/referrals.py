@@ -132,7 +132,8 @@ SETTINGS_SECTION = SettingsSection(
     ("referral",),
     change_referral_reward,
     referral_settings,
-    usage=("/settings referral <points>",),
+    usage=(__("/settings referral <points>"),),
+    title=__("Referrals"),
 )
 
 

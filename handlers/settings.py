@@ -1,19 +1,24 @@
-"""/settings: an admin reads the group's settings or changes one. The time zone and the
-language are the group's own, changed here; each feature declares its section beside its
-handlers, and `SECTIONS` lists them in the order `/settings` shows them."""
+"""/settings: an admin reads the group's settings or changes one. A bare `/settings` is an
+overview, a line or two a section, with a button per section that opens its page (its
+settings and how to change them). The time zone and the language are the group's own,
+changed here; each feature declares its section beside its handlers, and `SECTIONS` lists them
+in the order `/settings` shows them."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from html import escape
 from typing import Any
 
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, Filter
-from aiogram.types import Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
+from babel.support import LazyProxy
 
 from handlers import cadence, checkin, moderation_settings, orders, points, referrals, topics
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
@@ -22,53 +27,25 @@ from infrastructure.middlewares.commands import ONCE
 from infrastructure.settings_sections import SettingsSection, section_named
 from infrastructure.transactions import forget_after_commit
 from services.chats import ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
-from views.settings import language_name, render_settings
-
-SECTIONS = (
-    points.SETTINGS_SECTION,
-    checkin.SETTINGS_SECTION,
-    referrals.SETTINGS_SECTION,
-    cadence.SETTINGS_SECTION,
-    topics.SETTINGS_SECTION,
-    orders.SETTINGS_SECTION,
-    moderation_settings.SETTINGS_SECTION,
-)
-
-COMMANDS = (
-    CommandSpec(
-        "settings",
-        __("Show or change this group's settings"),
-        usage=" · ".join(
-            [
-                "/settings [{}]".format(
-                    "|".join(["timezone", "language", *(section.listed for section in SECTIONS)])
-                ),
-                "/settings timezone <Area/City>",
-                "/settings language <zh|en|auto>",
-                *(form for section in SECTIONS for form in section.usage),
-            ]
-        ),
-        admin=True,
-    ),
+from views.settings import (
+    SettingsButton,
+    general_settings,
+    language_name,
+    overview,
+    overview_keyboard,
+    section_keyboard,
+    section_page,
 )
 
 
-async def settings(
-    message: Message,
-    command: CommandObject,
-    chats: ChatService,
-    chat_profile: ChatProfile,
-    i18n: I18n,
+async def change_general(
+    message: Message, setting: list[str], chats: ChatService, i18n: I18n
 ) -> bool:
-    """/settings, /settings timezone <tz>, /settings language <zh|en|auto>."""
-    args = (command.args or "").split()
-    if not args:
-        await message.reply(render_settings(chat_profile, SECTIONS))
+    """/settings timezone <Area/City> · /settings language <zh|en|auto>"""
+    if len(setting) != 2:
+        await message.reply(usage_reply("settings", setting[0]))
         return False
-    if len(args) != 2 or args[0].lower() not in ("timezone", "language"):
-        await message.reply(usage_reply("settings", args[0]))
-        return False
-    name, value = args[0].lower(), args[1]
+    name, value = setting[0].lower(), setting[1]
     try:
         if name == "timezone":
             await chats.set_timezone(message.chat.id, value)
@@ -92,6 +69,76 @@ async def settings(
         return False
     await message.reply(reply)
     return True
+
+
+GENERAL = SettingsSection(
+    ("timezone", "language"),
+    change_general,
+    general_settings,
+    listed_as="timezone|language",
+    title=__("Time zone and language"),
+    usage=(__("/settings timezone <Area/City>"), "/settings language <zh|en|auto>"),
+)
+
+SECTIONS = (
+    GENERAL,
+    points.SETTINGS_SECTION,
+    checkin.SETTINGS_SECTION,
+    referrals.SETTINGS_SECTION,
+    cadence.SETTINGS_SECTION,
+    topics.SETTINGS_SECTION,
+    orders.SETTINGS_SECTION,
+    moderation_settings.SETTINGS_SECTION,
+)
+
+
+def settings_usage() -> str:
+    """Every form of /settings in the reader's language: the sections' own, after the list."""
+    listed = "|".join(section.listed for section in SECTIONS)
+    forms = [f"/settings [{listed}]", *(str(form) for s in SECTIONS for form in s.usage)]
+    return " · ".join(forms)
+
+
+COMMANDS = (
+    CommandSpec(
+        "settings",
+        __("Show or change this group's settings"),
+        usage=LazyProxy(settings_usage, enable_cache=False),
+        admin=True,
+    ),
+)
+
+
+async def settings(message: Message, command: CommandObject, chat_profile: ChatProfile) -> None:
+    """/settings: the overview with a button per section; a word no section knows: why."""
+    if command.args:
+        reason = _("There is no setting called {name}.").format(
+            name=escape(command.args.split()[0][:32])
+        )
+        await message.reply(problem_reply(reason, "settings"))
+        return
+    await message.reply(overview(chat_profile, SECTIONS), reply_markup=overview_keyboard(SECTIONS))
+
+
+async def show_page(
+    query: CallbackQuery, callback_data: SettingsButton, chat_profile: ChatProfile
+) -> None:
+    """A section's button (its page) or the back button (the overview), from an admin."""
+    chosen = next((s for s in SECTIONS if s.key == callback_data.section), None)
+    if not isinstance(query.message, Message) or (callback_data.section and chosen is None):
+        await query.answer(_("This button no longer works."))
+        return
+    if chosen is None:
+        text, keyboard = overview(chat_profile, SECTIONS), overview_keyboard(SECTIONS)
+    else:
+        text, keyboard = section_page(chat_profile, chosen), section_keyboard()
+    with suppress(TelegramBadRequest):  # a second press of the same button: nothing changed
+        await query.message.edit_text(text, reply_markup=keyboard)
+    await query.answer()
+
+
+async def not_an_admin(query: CallbackQuery) -> None:
+    await query.answer(_("Only the group's admins can open the settings."))
 
 
 class NamesSection(Filter):
@@ -128,4 +175,6 @@ def create_router() -> Router:
             section.change, Command("settings"), NamesSection(section), IsAdmin(), flags=ONCE
         )
     router.message.register(settings, Command("settings"), IsAdmin(), flags=ONCE)
+    router.callback_query.register(show_page, SettingsButton.filter(), IsAdmin())
+    router.callback_query.register(not_an_admin, SettingsButton.filter())
     return router

@@ -200,10 +200,14 @@ COMMANDS = (
     CommandSpec(
         "reward",
         __("Stock the points shop: add, edit, pause or delete a reward; add its codes"),
-        usage="/reward add <name> price=<points> [stock=N] [limit=N] [per=day|week|month|ever] "
-        "[min_tier=<tier>] [kind=coupon|gift|perk] [valid=30d] · /reward edit <id> <options> · "
-        "/reward pause|resume|del <id> · /reward codes <id> (with a file) · "
-        "/reward codes <id> generate 100 [prefix=FAN]",
+        usage=__(
+            "/reward add <name> price=<points> [stock=N] [limit=N] [per=day|week|month|ever] "
+            "[min_tier=<tier>] [kind=coupon|gift|perk] [valid=30d] · "
+            "/reward edit <id> <options> · "
+            "/reward pause|resume|del <id> · "
+            "/reward codes <id> (with a file) · "
+            "/reward codes <id> generate 100 [prefix=FAN]"
+        ),
         admin=True,
     ),
     CommandSpec(
@@ -215,7 +219,7 @@ COMMANDS = (
     CommandSpec(
         "coupon",
         __("Mark a coupon used by hand (its code is not repeated)"),
-        usage="/coupon used <code>",
+        usage=__("/coupon used <code>"),
         admin=True,
     ),
     CommandSpec(
@@ -227,7 +231,7 @@ COMMANDS = (
     CommandSpec(
         "gift",
         __("Mark a gift sent: its member is told privately"),
-        usage="/gift sent <number>",
+        usage=__("/gift sent <number>"),
         admin=True,
     ),
 )

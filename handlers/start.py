@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from infrastructure.admins import AdminCache
-from infrastructure.commands import CommandSpec, forms_of, spec_of
+from infrastructure.commands import CommandSpec, forms_of, shown_form, spec_of
 from views.help import help_text
 
 
@@ -64,7 +64,7 @@ def help_for(name: str) -> str:
     spec = spec_of(name)
     if spec is None:
         return _("There is no /{name} command. /help lists them.").format(name=escape(name[:32]))
-    forms = "\n".join(f"<code>{escape(form)}</code>" for form in forms_of(spec.name))
+    forms = "\n".join(shown_form(form) for form in forms_of(spec.name))
     return f"/{spec.name} — {escape(str(spec.description))}\n{forms}"
 
 
@@ -73,7 +73,7 @@ COMMANDS = (
     CommandSpec(
         "help",
         __("List the commands you can use, or explain one: /help draw"),
-        usage="/help [command]",
+        usage=__("/help [command]"),
     ),
 )
 

@@ -359,7 +359,7 @@ COMMANDS = (
     CommandSpec(
         "stats",
         __("Growth, activity and conversion, with a chart"),
-        usage="/stats [7d|30d|90d] · /stats campaign <id>",
+        usage=__("/stats [7d|30d|90d] · /stats campaign <id>"),
         admin=True,
     ),
     CommandSpec(

@@ -104,7 +104,7 @@ COMMANDS = (
     CommandSpec(
         "tiers",
         __("The VIP tiers and their perks; admins edit them"),
-        usage="/tiers · /tiers set <name> <points> [perks] · /tiers del <name>",
+        usage=__("/tiers · /tiers set <name> <points> [perks] · /tiers del <name>"),
     ),
 )
 

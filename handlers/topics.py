@@ -302,6 +302,7 @@ SETTINGS_SECTION = SettingsSection(
     change_daily_topic,
     daily_topic_settings,
     usage=("/settings daily_topic on|off",),
+    title=__("Daily topic"),
 )
 
 
@@ -309,8 +310,13 @@ COMMANDS = (
     CommandSpec(
         "topic",
         __("Open topics and how to join them; admins open, close and queue topics"),
-        usage="/topic · /topic new <title> [hours=24] [reward=2] [cap=10] [kind=show] "
-        "[color=blue] [bonus=20,10,5] · /topic close [id] · /topic queue [add <title> | del <n>]",
+        usage=__(
+            "/topic · "
+            "/topic new <title> [hours=24] [reward=2] [cap=10] [kind=show] [color=blue] "
+            "[bonus=20,10,5] · "
+            "/topic close [id] · "
+            "/topic queue [add <title> | del <n>]"
+        ),
     ),
 )
 

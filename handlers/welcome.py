@@ -144,8 +144,11 @@ SETWELCOME = CommandSpec(
     "setwelcome",
     __("Set the welcome for new members, or turn it off"),
     usage=(
-        "/setwelcome <text with {name} {group} {count}> · /setwelcome off|on · "
-        "/setwelcome delete 10m|off"
+        __(
+            "/setwelcome <text with {name} {group} {count}> · "
+            "/setwelcome off|on · "
+            "/setwelcome delete 10m|off"
+        )
     ),
     admin=True,
 )
@@ -153,7 +156,7 @@ SETWELCOME = CommandSpec(
 SETRULES = CommandSpec(
     "setrules",
     __("Set the group rules (as a reply to the message that holds them, or inline)"),
-    usage="/setrules <text>",
+    usage=__("/setrules <text>"),
     admin=True,
 )
 

@@ -3,6 +3,7 @@ from one list, the features' commands as the handlers package gathers them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
@@ -24,9 +25,13 @@ from infrastructure.sender_only import for_sender
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
+    """`usage` is every form of the command, separated by " · ", as a lazy translation: what
+    is typed stays as typed, the placeholders (`<prize>`, `<奖品>`) and a form's closing note
+    in brackets (`(admins)`, `（管理员）`) are translated, and the note is shown as text."""
+
     name: str
     description: LazyProxy
-    usage: str = ""
+    usage: str | LazyProxy = ""
     admin: bool = False
 
 
@@ -51,17 +56,29 @@ def spec_of(name: str) -> CommandSpec | None:
     return next((spec for spec in _commands if spec.name == name.lower()), None)
 
 
+# A form's closing note, in half-width brackets in English and full-width ones in Chinese.
+NOTE = re.compile(r"\s*(\([^()]*\)|（[^（）]*）)$")
+
+
+def shown_form(form: str) -> str:
+    """One form as HTML: what is typed as code, its closing note as text after it."""
+    note = NOTE.search(form)
+    if note is None:
+        return f"<code>{escape(form)}</code>"
+    typed, said = form[: note.start()], note.group(0)
+    return f"<code>{escape(typed)}</code>{escape(said)}"
+
+
 def usage_of(name: str) -> str:
-    """The command's whole usage as HTML code (every form), for /help <command>."""
-    spec = spec_of(name)
-    assert spec is not None, name
-    return f"<code>{escape(spec.usage)}</code>"
+    """The command's whole usage as HTML (every form), inside a sentence."""
+    return " · ".join(shown_form(form) for form in forms_of(name))
 
 
 def forms_of(name: str) -> list[str]:
+    """The command's forms in the reader's language."""
     spec = spec_of(name)
     assert spec is not None, name
-    return spec.usage.split(" · ") if spec.usage else [f"/{name}"]
+    return str(spec.usage).split(" · ") if spec.usage else [f"/{name}"]
 
 
 def brief_usage(name: str, form: str | None = None) -> tuple[str, bool]:
@@ -86,7 +103,7 @@ def usage_reply(name: str, form: str | None = None) -> str:
     """What a command answers to input it cannot read: one short usage line, and where to find
     the rest when it was shortened (Telegram allows a group 20 bot messages a minute)."""
     brief, shortened = brief_usage(name, form)
-    text = _("Usage: {usage}").format(usage=f"<code>{escape(brief)}</code>")
+    text = _("Usage: {usage}").format(usage=shown_form(brief))
     if shortened:
         text += " · " + _("more: /help {name}").format(name=name)
     return for_sender(text)

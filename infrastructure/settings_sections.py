@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from babel.support import LazyProxy
+
 from services.chats import ChatProfile
 
 
@@ -20,19 +22,31 @@ class SettingsSection:
     as typed, and over a section named by its first word alone. `change` is a handler (its
     parameters injected as any handler's) given the command's words as `setting`; it replies
     and returns whether it saved a change (then the group's cached profile is dropped).
-    `lines` are what `/settings` shows of the section. `usage` is its forms in the usage of
-    `/settings` (plain text, not translated), and `listed_as` what names it in the first form's
-    list of sections (its first word unless said)."""
+    `title` names it on its button and page (a lazy translation); `lines` are what the
+    `/settings` overview shows of it (a line or two), `details` what its own page shows (its
+    lines unless said). `usage` is its forms in the usage of `/settings` (lazy translations:
+    placeholders are translated, what is typed is not), and `listed_as` what names it in the
+    first form's list of sections (its first word unless said)."""
 
     words: tuple[str, ...]
     change: Callable[..., Awaitable[bool]]
     lines: Callable[[ChatProfile], list[str]] = no_lines
-    usage: tuple[str, ...] = ()
+    usage: tuple[str | LazyProxy, ...] = ()
     listed_as: str = ""
+    title: str | LazyProxy = ""
+    details: Callable[[ChatProfile], list[str]] | None = None
 
     @property
     def listed(self) -> str:
         return self.listed_as or self.words[0]
+
+    @property
+    def key(self) -> str:
+        """What its button's data names it by."""
+        return self.words[0] if len(self.words) == 1 else self.listed.split("|")[0]
+
+    def page_lines(self, profile: ChatProfile) -> list[str]:
+        return (self.details or self.lines)(profile)
 
     def claims(self, setting: Sequence[str]) -> int:
         """How many of the command's words name this section (0: it is not named)."""

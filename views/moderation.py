@@ -341,5 +341,17 @@ def moderation_settings(rules: ModerationRules) -> list[str]:
     ]
 
 
+def moderation_summary(rules: ModerationRules) -> list[str]:
+    """Moderation in one line of the `/settings` overview; its page has the rest."""
+    verify = {"off": _("off"), "button": _("button"), "math": _("a small sum")}
+    return [
+        _("Moderation: join verification {mode} · anti-flood {flood} · {n} word filters").format(
+            mode=verify.get(rules.verify, rules.verify),
+            flood=_("on") if rules.flood_messages else _("off"),
+            n=len(rules.filters),
+        )
+    ]
+
+
 def until_text(until: datetime, zone: ZoneInfo) -> str:
     return until.astimezone(zone).strftime("%m-%d %H:%M")

@@ -80,7 +80,7 @@ async def test_an_unknown_timezone_gets_the_reason_then_the_usage_and_changes_no
         ("/settings timezone Mars/Olympus", 'Unknown time zone "Mars/Olympus"'),
         ("/settings timezone " + "Asia/" + "x" * 300, "Unknown time zone"),
         ("/settings language fr", 'I don\'t speak "fr"'),
-        ("/settings colour blue", "Usage: /settings"),
+        ("/settings colour blue", "There is no setting called colour."),
         ("/settings timezone", "Usage: /settings timezone <Area/City>"),
     ):
         reply = await sandbox.ask(group, owner, bad)

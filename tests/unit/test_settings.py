@@ -3,17 +3,29 @@ and what it saves is what /settings shows."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from aiogram import Dispatcher
+from aiogram.methods import EditMessageText
+from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from bot.app import Resources, create_dispatcher
 from handlers.settings import SECTIONS
 from infrastructure.config import load_settings
 from infrastructure.settings_sections import section_named
 from models import create_engine, create_session_pool
-from tests.support.telegram import TOKEN, group, message_update, person, recording_bot
+from tests.support.telegram import (
+    TOKEN,
+    RecordingSession,
+    group,
+    message_update,
+    person,
+    recording_bot,
+)
+from views.settings import SettingsButton
 
 OWNER = 7
 
@@ -36,7 +48,7 @@ def test_a_phrase_names_its_section_over_its_first_word() -> None:
     assert words_of("points message 2") == ("points",)
     assert words_of("Points purchase 2") == ("points",)  # a phrase is matched as typed
     assert words_of("FLOOD on") == words_of("moderation")
-    assert words_of("timezone Europe/Paris") is None  # the group's own: the /settings handler
+    assert words_of("timezone Europe/Paris") == ("timezone", "language")  # the group's own
 
 
 async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -> None:
@@ -62,11 +74,87 @@ async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -
     shown = telegram.sent_texts()[-1].splitlines()
     assert shown[3:10] == [
         "Message points: 5 per message, at most one every 60 s, up to 30 a day",
-        "Sign-in: 5 points, +1 a day up to +7, milestones 7:20, 30:100, 100:500; "
-        "words: 签到, 打卡, checkin; make-up 20 points, 3 days back, 2 a month",
-        "Quiet sign-ins (messages deleted after a minute): automatic (over 200 members)",
+        "Sign-in: 5 points, +1 a day up to +7; make-up 20 points",
         "Referral reward: 50 points per friend who stays a day and talks",
         "Daily posts: morning 09:00, sign-in reminder 20:00, digest off",
         "Daily topic from the queue: on",
         "Orders: 2 points per yuan, counted 3 days after payment; tiers by lifetime points",
+        "Moderation: join verification off · anti-flood off · 0 word filters",
     ]
+
+
+def press(chat: Chat, user: User, window: Message, data: str) -> Update:
+    query = CallbackQuery(
+        id=str(next(_presses)), from_user=user, chat_instance="1", message=window, data=data
+    )
+    return Update(update_id=next(_presses), callback_query=query)
+
+
+_presses = itertools.count(50_000)
+
+
+def answers(telegram: RecordingSession) -> list[str | None]:
+    return [m.text for m in telegram.requests if m.__api_method__ == "answerCallbackQuery"]  # type: ignore[attr-defined]
+
+
+def edits(telegram: RecordingSession) -> list[EditMessageText]:
+    return [m for m in telegram.requests if isinstance(m, EditMessageText)]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_a_bare_settings_is_an_overview_with_a_button_per_section(
+    dispatcher: Dispatcher, language: str
+) -> None:
+    bot, telegram = recording_bot()
+    chat, owner = group(title="Fans"), person(OWNER, language)
+    await dispatcher.feed_update(bot, message_update(chat, owner, "/settings"))
+    (sent,) = [m for m in telegram.requests if m.__api_method__ == "sendMessage"]
+    lines = sent.text.splitlines()  # type: ignore[attr-defined]
+    assert len(lines) <= 14  # a line or two a section, no usage wall
+    assert "|" not in sent.text  # type: ignore[attr-defined]
+    keyboard = sent.reply_markup.inline_keyboard  # type: ignore[attr-defined]
+    titles = [button.text for row in keyboard for button in row]
+    assert len(titles) == len(SECTIONS)
+    expected = {"en": "Sign-in", "zh": "签到"}[language]
+    assert expected in titles
+
+
+async def test_a_section_button_opens_its_page_and_back_returns(dispatcher: Dispatcher) -> None:
+    bot, telegram = recording_bot()
+    chat, owner = group(title="Fans"), person(OWNER, "zh")
+    await dispatcher.feed_update(bot, message_update(chat, owner, "/settings"))
+    (sent,) = [m for m in telegram.requests if m.__api_method__ == "sendMessage"]
+    window = Message(message_id=1000, date=datetime.now(UTC), chat=chat, text=sent.text)  # type: ignore[attr-defined]
+    buttons = {b.text: b.callback_data for row in sent.reply_markup.inline_keyboard for b in row}  # type: ignore[attr-defined]
+    await dispatcher.feed_update(bot, press(chat, owner, window, buttons["群管理"]))
+    (page,) = edits(telegram)
+    text = page.text or ""
+    assert text.splitlines()[0] == "<b>Fans：群管理</b>"
+    assert "入群验证：已关闭" in text
+    assert "修改方法：" in text
+    assert "<code>/settings log_channel &lt;频道 ID&gt;|off</code>" in text
+    (back,) = [b for row in page.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert back.text == "⬅️ 全部设置"
+    await dispatcher.feed_update(bot, press(chat, owner, window, back.callback_data or ""))
+    assert edits(telegram)[-1].text == sent.text  # type: ignore[attr-defined]
+    assert answers(telegram) == [None, None]
+
+
+async def test_a_members_press_gets_a_toast_and_a_forged_one_is_refused(
+    dispatcher: Dispatcher,
+) -> None:
+    bot, telegram = recording_bot()
+    chat, member = group(), person(3, "en")
+    window = Message(message_id=1000, date=datetime.now(UTC), chat=chat, text="settings")
+    page = SettingsButton(section="checkin").pack()
+    await dispatcher.feed_update(bot, press(chat, member, window, page))
+    owner = person(OWNER, "en")
+    forged = SettingsButton(section="nosuchsection").pack()
+    await dispatcher.feed_update(bot, press(chat, owner, window, forged))
+    await dispatcher.feed_update(bot, press(chat, owner, window, "settings:" + "x" * 70))
+    assert answers(telegram) == [
+        "Only the group's admins can open the settings.",
+        "This button no longer works.",
+        "This button no longer works.",
+    ]
+    assert edits(telegram) == []
