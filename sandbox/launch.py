@@ -60,7 +60,7 @@ async def main(port: int = 0, web_port: int | None = None) -> int:
     print(
         f"sandbox Bot API at {url}; the bot logs to {LOG}; its data goes to {env['DATABASE_URL']}"
     )
-    print(f"web console at {env['WEB_URL']}/console: /private, then /console, gives a sign-in link")
+    print(f"web console at {env['WEB_URL']}/console (sign in: /private, then /console)")
     log_file = await asyncio.to_thread(LOG.open, "a")
     with log_file:
         bot = await asyncio.create_subprocess_exec(

@@ -26,8 +26,8 @@ from sandbox.world import SandboxChat, SandboxUser, World
 
 HELP = (
     "type to talk · /reply <#> <text> · /press [<#>] <button> · /file <path> [caption] · "
-    "/private · /group · /open <link> · /join <name> [invite link] · /leave [name] · "
-    "/as <name> · /who · /quit"
+    "/private · /group\n"
+    "/open <link> · /join <name> [invite link] · /leave [name] · /as <name> · /who · /quit"
 )
 STATE = Path("sandbox-world.json")
 FILES = Path("sandbox-files")
@@ -55,7 +55,7 @@ class Terminal:
         self.speaker = cast["alice"]
         self.private = False  # talking to the bot in the speaker's private chat
         self.state_path, self.files = state_path, files
-        self.last_message: dict[int, int] = {}  # chat id -> the bot's newest message there
+        self.last_message: dict[int, int] = {}  # chat id -> the bot's message shown last
         self.ansi = sys.stdout.isatty()
 
     # -- what the bot does ------------------------------------------------------------------
@@ -97,8 +97,7 @@ class Terminal:
     def describe(self, event: dict[str, Any]) -> str:
         """`#12 bot ↩#11: text`, an attachment saved, then the buttons numbered."""
         number = event["message_id"]
-        if event["kind"] == "sent":
-            self.last_message[event["chat_id"]] = number
+        self.last_message[event["chat_id"]] = number  # the one /press <button> acts on
         label = "bot" if event["kind"] == "sent" else "bot (edited)"
         if event.get("reply_to"):
             label += f" ↩#{event['reply_to']}"
@@ -296,14 +295,18 @@ class Terminal:
         self.speaker, self.private = person, False
         if result.get("requested"):
             return f"{person.first_name} asked to join; the group approves joins\n"
-        return f"{person.first_name} joined the group\n"
+        return f"#{self.newest_message()} {person.first_name} joined the group\n"
 
     def _leave(self, rest: str) -> str:
         person = self.cast.get(rest.lower()) if rest else self.speaker
         if person is None:
             return f"nobody called {rest!r} here\n"
         leave(self.world, self.group, person)
-        return f"{person.first_name} left the group\n"
+        return f"#{self.newest_message()} {person.first_name} left the group\n"
+
+    def newest_message(self) -> int:
+        """The number of the group's newest message (a join's or a leave's service message)."""
+        return next(reversed(self.group.messages))
 
     def save(self) -> None:
         if self.state_path is not None:

@@ -23,7 +23,9 @@ TOKEN = DEFAULT_TOKEN
 
 def terminal(world: World | None = None, state: Path | None = None) -> Terminal:
     world = world or World(TOKEN, 123456789, "fanbot_sandbox_bot")
-    group, cast = cast_of(world, load_state(state) if state else None)
+    saved = load_state(state) if state else {}
+    world.resume(saved)  # as `fanbot sandbox` starts
+    group, cast = cast_of(world, saved)
     return Terminal(world, group, cast, state)
 
 

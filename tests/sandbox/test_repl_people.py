@@ -42,8 +42,9 @@ async def test_a_newcomer_joins_through_an_invite_link_and_leaves(tmp_path: Path
         "createChatInviteLink", {"chat_id": term.group.id, "name": "Bob"}
     )
     link = created["invite_link"]
-    assert term.handle(f"/join carol {link}") == "Carol joined the group\n"
+    assert term.handle(f"/join carol {link}") == "#1 Carol joined the group\n"
     member_update, service = updates(term)
+    assert service["message"]["message_id"] == 1
     change = member_update["chat_member"]
     assert change["invite_link"]["invite_link"] == link
     assert (change["old_chat_member"]["status"], change["new_chat_member"]["status"]) == (
@@ -53,15 +54,15 @@ async def test_a_newcomer_joins_through_an_invite_link_and_leaves(tmp_path: Path
     assert service["message"]["new_chat_members"][0]["username"] == "carol"
     assert term.prompt() == "Carol> "  # the newcomer types next
     assert term.handle("/join carol") == "Carol is in the group already\n"
-    assert term.handle("hello!") == f"#{service['message']['message_id'] + 1}\n"
+    assert term.handle("hello!") == "#2\n"
     updates(term)
-    assert term.handle("/leave") == "Carol left the group\n"
+    assert term.handle("/leave") == "#3 Carol left the group\n"
     left, goodbye = updates(term)
     assert left["chat_member"]["new_chat_member"]["status"] == "left"
     assert goodbye["message"]["left_chat_member"]["first_name"] == "Carol"
     assert term.handle("still here?") == "Carol is not in the group: /join carol first\n"
     assert term.handle("/join dave https://t.me/+NoSuchLink") == "INVITE_HASH_INVALID\n"
-    assert term.handle("/join 韩梅梅") == "韩梅梅 joined the group\n"
+    assert term.handle("/join 韩梅梅") == "#4 韩梅梅 joined the group\n"
     assert updates(term)[0]["chat_member"]["new_chat_member"]["user"]["language_code"] == "zh-hans"
     term.save()
 
@@ -71,7 +72,7 @@ async def test_a_newcomer_joins_through_an_invite_link_and_leaves(tmp_path: Path
     assert carol.id == term.cast["carol"].id
     assert again.group.members[carol.id].status == "left"
     assert link in again.group.invite_links
-    assert again.handle(f"/join erin {link}") == "Erin joined the group\n"
+    assert again.handle(f"/join erin {link}") == "#5 Erin joined the group\n"
     assert again.cast["erin"].id not in {user.id for user in term.cast.values()}
 
 
