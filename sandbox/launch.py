@@ -76,7 +76,10 @@ async def main(port: int = 0, web_port: int | None = None) -> int:
             if started:
                 await Terminal(world, group, cast, STATE).run()
             else:
-                print(f"the bot stopped: {last_line(LOG)} (more in {LOG})")
+                reason = last_line(LOG)
+                if "WEB_PORT" in reason:  # the sandbox sets it: say how to choose another
+                    reason += " (fanbot sandbox --web-port <port>)"
+                print(f"the bot stopped: {reason}; more in {LOG}")
         except (EOFError, KeyboardInterrupt):
             pass
         finally:

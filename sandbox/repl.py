@@ -306,7 +306,7 @@ class Terminal:
 
     def newest_message(self) -> int:
         """The number of the group's newest message (a join's or a leave's service message)."""
-        return next(reversed(self.group.messages))
+        return max(self.group.messages)
 
     def save(self) -> None:
         if self.state_path is not None:

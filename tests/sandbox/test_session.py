@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -44,17 +45,20 @@ class Session:
         await self.process.stdin.drain()
 
 
-@pytest.fixture
-async def session(database_url: str, tmp_path: Path) -> AsyncIterator[Session]:
-    env = {
+def sandbox_env(database_url: str) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST"))},
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": database_url,
         "SCHEDULER_ENABLED": "false",
         "OWNER_IDS": "",
     }
+
+
+@pytest.fixture
+async def session(database_url: str, tmp_path: Path) -> AsyncIterator[Session]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "sandbox", cwd=tmp_path, env=env,
+        sys.executable, "-m", "bot", "sandbox", cwd=tmp_path, env=sandbox_env(database_url),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
@@ -89,3 +93,26 @@ async def test_the_console_link_from_a_private_console_opens_over_http(
     await session.type("/quit")
     assert await session.process.wait() == 0
     assert (tmp_path / "sandbox-world.json").exists()
+
+
+async def test_a_console_port_another_program_holds_is_one_line_saying_how_to_choose(
+    database_url: str, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "sandbox", "--web-port", str(port), cwd=tmp_path,
+            env=sandbox_env(database_url), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        async with asyncio.timeout(WAIT):
+            output, _ = await process.communicate()
+    said = output.decode().splitlines()[-1]
+    assert said == (
+        f"the bot stopped: config error: WEB_PORT={port} is in use by another program on "
+        f"127.0.0.1; set WEB_PORT to a free port (fanbot sandbox --web-port <port>); "
+        "more in sandbox-bot.log"
+    )
+    assert process.returncode == 1
