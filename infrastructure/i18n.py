@@ -43,10 +43,14 @@ def create_i18n(default_language: str) -> CatalogI18n:
 
 
 def language_of(user: User | None) -> str | None:
+    return spoken(user.language_code) if user is not None else None
+
+
+def spoken(language_code: str | None) -> str | None:
     """Telegram's `language_code` ("zh-hans", "en-US") reduced to a language fanbot speaks."""
-    if user is None or not user.language_code:
+    if not language_code:
         return None
-    code = user.language_code.split("-")[0].lower()
+    code = language_code.split("-")[0].lower()
     return code if code in LANGUAGES else None
 
 

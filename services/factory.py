@@ -21,6 +21,7 @@ from services.digest import DigestService
 from services.draws import DrawService
 from services.fulfilment import FulfilmentService
 from services.member_card import MemberCardService
+from services.member_centre import MemberCentreService
 from services.moderation import ModerationService
 from services.orders import OrderService
 from services.points import PointsService
@@ -117,6 +118,13 @@ class ServiceFactory:
         return MemberCardService(
             points, self.tiers(session), self.referrals(session, points),
             self.campaigns(session), self.shop(session, points), self.orders(session, points),
+        )  # fmt: skip
+
+    def member_centre(self, session: AsyncSession) -> MemberCentreService:
+        points = self.points(session)
+        return MemberCentreService(
+            session, self.clock, self.member_cards(session, points), self.shop(session, points),
+            self.tiers(session),
         )  # fmt: skip
 
     def for_update(self, session: AsyncSession) -> UpdateServices:

@@ -207,15 +207,20 @@ def confirmation(
     return text, InlineKeyboardMarkup(inline_keyboard=[buttons])
 
 
-def redeemed(reward: Reward, price: int, balance: int, delivered: bool, already: bool) -> str:
+def redeemed_head(name: str, price: int, balance: int, already: bool) -> str:
+    """What a press bought, with the balance after it; `name` as the caller shows it."""
     if already:
-        head = _("⏭ Already redeemed with this button: {name}.").format(name=escape(reward.name))
-    else:
-        head = _("✅ Redeemed: {name}").format(name=escape(reward.name))
-        if price:
-            head += " · " + ngettext(
-                "-{n} point, balance {balance}.", "-{n} points, balance {balance}.", price
-            ).format(n=number(price), balance=number(balance))
+        return _("⏭ Already redeemed with this button: {name}.").format(name=name)
+    head = _("✅ Redeemed: {name}").format(name=name)
+    if price:
+        head += " · " + ngettext(
+            "-{n} point, balance {balance}.", "-{n} points, balance {balance}.", price
+        ).format(n=number(price), balance=number(balance))
+    return head
+
+
+def redeemed(reward: Reward, price: int, balance: int, delivered: bool, already: bool) -> str:
+    head = redeemed_head(escape(reward.name), price, balance, already)
     if reward.kind == "coupon":
         where = (
             _("Your code is in our private chat.")

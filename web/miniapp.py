@@ -1,7 +1,8 @@
-"""The members' Mini App (积分 / My points): a page Telegram opens inside the chat, and two
-JSON calls it makes. Each call carries Telegram's signed initData (`Authorization: tma …`):
-that is the only login, and it names the member; the group is the member's own choice among
-the groups they are in.
+"""The members' Mini App (会员中心 / Member centre): a page Telegram opens inside the chat, and
+the JSON calls it makes. Each call carries Telegram's signed initData (`Authorization: tma …`,
+a header no other site's page can send here without CORS, which is never allowed): that is the
+only login, and it names the member; the group is the member's own choice among the groups
+they are in.
 """
 
 from __future__ import annotations
@@ -9,21 +10,21 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from datetime import date, timedelta
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 from sqlalchemy import select
 
-from models import Chat, Checkin, Member
-from services.chats import LANGUAGES
+from infrastructure.i18n import spoken
+from models import Chat, Member
 from services.redemptions import RedeemRequest, Refused
 from services.shop import RewardNotFound, discounted, member_tier, required_tier
 from services.untrusted import json_id, json_value
-from views.miniapp import card_fields
-from views.shop import kind_icon, redeemed, refusal
+from views.member_centre import centre_page, page_labels, redeemed_here
+from views.shop import refusal
 from web.auth import MiniAppUser, init_data_user
+from web.reward_photos import RewardPhotos
 from web.site import MINI_APP_POLICY, Site, plain
 
 MAX_BODY = 4096
@@ -32,15 +33,17 @@ MAX_BODY = 4096
 class MiniApp:
     def __init__(self, site: Site) -> None:
         self.site = site
+        self.photos = RewardPhotos(site.bot)
 
     def register(self, app: web.Application) -> None:
         app.router.add_get("/app", self.site.page(self.shell, policy=MINI_APP_POLICY))
         app.router.add_post("/app/api/me", self.api(self.me))
         app.router.add_post("/app/api/redeem", self.api(self.redeem))
+        app.router.add_post("/app/api/photo", self.api(self.photo))
 
     async def shell(self, request: web.Request) -> web.StreamResponse:
         """The page itself holds nothing of anyone's: its script asks with initData."""
-        return self.site.render(request, "miniapp.html")
+        return self.site.render(request, "miniapp.html", labels=page_labels())
 
     def api(self, handler: Any) -> Any:
         async def checked(request: web.Request) -> web.StreamResponse:
@@ -50,6 +53,7 @@ class MiniApp:
             if user is None:
                 return web.json_response({"ok": False, "error": "initData is missing, forged "
                                           "or more than a day old"}, status=401)  # fmt: skip
+            self.site.check_origin(request)  # besides the header: a page of ours, or no page
             data = await request.content.read(MAX_BODY + 1)
             if len(data) > MAX_BODY:
                 return web.json_response({"ok": False, "error": "body too large"}, status=413)
@@ -57,11 +61,8 @@ class MiniApp:
                 body = json_value(data) if data else {}
             except ValueError:
                 return web.json_response({"ok": False, "error": "bad JSON"}, status=400)
-            language = user.language_code if user.language_code in LANGUAGES else None
-            with (
-                self.site.i18n.context(),
-                self.site.i18n.use_locale(language or self.site.settings.default_language),
-            ):
+            language = spoken(user.language_code) or self.site.settings.default_language
+            with self.site.i18n.context(), self.site.i18n.use_locale(language):
                 response: web.StreamResponse = await handler(user, body if isinstance(body, dict)
                                                              else {})  # fmt: skip
             response.headers["Cache-Control"] = "no-store"
@@ -81,56 +82,48 @@ class MiniApp:
             return list(chats)
 
     async def me(self, user: MiniAppUser, body: dict[str, Any]) -> web.StreamResponse:
+        """The member centre of one of the member's groups (the first by their last word)."""
         groups = await self._groups(user.id)
+        language = self.site.i18n.current_locale
+        names = [{"id": chat.id, "title": chat.title} for chat in groups]
+        answer: dict[str, Any] = {
+            "ok": True, "language": language, "labels": page_labels(), "groups": names,
+        }  # fmt: skip
         if not groups:
-            return web.json_response({"ok": True, "groups": [], "empty": _(
-                "You are not in any of this bot's groups yet.")})  # fmt: skip
+            answer["empty"] = _("You are not in any of this bot's groups yet.")
+            return web.json_response(answer)
         wanted = json_id(body.get("group"))
         chat = next((chat for chat in groups if chat.id == wanted), groups[0])
-        card = await self._card(chat, user.id)
-        names = [{"id": c.id, "title": c.title} for c in groups]
-        return web.json_response({"ok": True, "groups": names, **card})
-
-    async def _card(self, chat: Chat, user_id: int) -> dict[str, Any]:
-        """The member's card (as /me has it), and the page's own parts: the shop at their
-        tier's price, their coupons and this month's sign-ins."""
         domain = self.site.domain
         async with self.site.pool() as db:
             profile = await domain.chats(db).profile(chat.id)
             assert profile is not None
-            card = await domain.member_cards(db).card(profile, user_id)
-            shop = domain.shop(db)
-            rewards = await shop.shelf(chat.id)
-            free = await shop.free_codes([reward.id for reward in rewards])
-            received = await shop.received(chat.id, user_id)
-            today = domain.clock.today_in(profile.timezone)
-            first = today.replace(day=1)
-            days = await db.scalars(select(Checkin.day).where(
-                Checkin.chat_id == chat.id, Checkin.user_id == user_id,
-                Checkin.day >= first, Checkin.day <= today))  # fmt: skip
-        signed = {day.isoformat() for day in days}
-        discount = card.tier.discount if card.tier else 0
-        return {
-            "group": {"id": chat.id, "title": chat.title},
-            **card_fields(card, self.site.i18n.current_locale),
-            "rewards": [
-                {
-                    "id": reward.id, "name": reward.name, "icon": kind_icon(reward),
-                    "price": discounted(reward.price, discount), "kind": reward.kind,
-                    "left": free.get(reward.id) if reward.kind == "coupon" else reward.stock,
-                }
-                for reward in rewards
-            ],
-            "coupons": [
-                {
-                    "name": reward.name, "code": code, "status": redemption.status,
-                    "expires": redemption.expires_at.date().isoformat()
-                    if redemption.expires_at else None,
-                }
-                for redemption, reward, code in received
-            ],
-            "calendar": _month(first, today, signed),
-        }  # fmt: skip
+            centre = await domain.member_centre(db).centre(profile, user.id)
+        answer["group"] = {"id": chat.id, "title": chat.title}
+        answer.update(centre_page(centre, user.first_name, language, profile.timezone))
+        return web.json_response(answer)
+
+    async def photo(self, user: MiniAppUser, body: dict[str, Any]) -> web.StreamResponse:
+        """A reward's photo, for a member of its group (the page shows it as a blob: URL)."""
+        group, reward_id = json_id(body.get("group")), json_id(body.get("reward"))
+        if group is None or reward_id is None:
+            return web.json_response({"ok": False, "error": "group and reward are whole "
+                                      "numbers (ids)"}, status=400)  # fmt: skip
+        if not any(chat.id == group for chat in await self._groups(user.id)):
+            return web.json_response({"ok": False, "error": "not a member of that group"},
+                                     status=403)  # fmt: skip
+        async with self.site.pool() as db:
+            try:
+                reward = await self.site.domain.shop(db).reward(group, reward_id)
+            except RewardNotFound:
+                reward = None
+        found = None
+        if reward is not None and reward.image_file_id is not None:
+            found = await self.photos.photo(reward.image_file_id)
+        if found is None:
+            return web.json_response({"ok": False, "error": "no photo"}, status=404)
+        data, kind = found
+        return web.Response(body=data, content_type=kind)
 
     async def redeem(self, user: MiniAppUser, body: dict[str, Any]) -> web.StreamResponse:
         group, reward_id = json_id(body.get("group")), json_id(body.get("reward"))
@@ -164,14 +157,5 @@ class MiniApp:
             text = refusal(done.reason, reward, price, done.balance,
                            required_tier(ladder, reward), language)  # fmt: skip
             return web.json_response({"ok": False, "text": plain(text)})
-        text = redeemed(reward, done.redemption.price, done.balance, done.private, done.already)
-        return web.json_response({"ok": True, "text": plain(text)})
-
-
-def _month(first: date, today: date, signed: set[str]) -> list[dict[str, Any]]:
-    """This month up to today, each day with whether the member signed in."""
-    days, day = [], first
-    while day <= today:
-        days.append({"day": day.day, "signed": day.isoformat() in signed})
-        day += timedelta(days=1)
-    return days
+        text = redeemed_here(reward, done.redemption.price, done.balance, done.already)
+        return web.json_response({"ok": True, "text": text})

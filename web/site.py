@@ -54,9 +54,10 @@ CONSOLE_POLICY = (
     "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-# The Mini App runs inside Telegram's own frame (Telegram Web shows it in an iframe).
+# The Mini App runs inside Telegram's own frame (Telegram Web shows it in an iframe); reward
+# photos are fetched with initData and shown as blob: URLs.
 MINI_APP_POLICY = (
-    "default-src 'self'; script-src 'self' https://telegram.org; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self' https://telegram.org; img-src 'self' data: blob:; "
     "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
 )
 

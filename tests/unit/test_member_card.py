@@ -1,5 +1,5 @@
 """A member's card on a real database: one call gathers it, /me's text and the Mini App's
-fields are read from the same card."""
+header is read from the same card."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from services.factory import ServiceFactory
 from services.member_card import MemberCard
 from tests.unit.conftest import GROUP
 from views.member_card import card_text
-from views.miniapp import card_fields
+from views.member_centre import header
 
 FAN, STRANGER = 42, 43
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
@@ -52,9 +52,10 @@ async def test_a_members_card_reads_the_same_in_me_and_the_mini_app(
         "📊 Rank: #1",
         "🔥 Streak: 0 days · 💬 Messages: 0",
     ]
-    assert card_fields(card, "en") == {
-        "balance": 151, "streak": 0, "tier": "Bronze", "next_tier": "Silver", "to_next": 349,
-        "progress": 0.1275,
+    assert header(card, "Bob <3", "en") == {
+        "name": "Bob <3", "initial": "B", "tier": "Bronze", "balance": "151", "unit": "points",
+        "progress": 0.1275, "next": "349 to Silver",
+        "facts": ["🔥 Streak: 0 days", "📊 Rank: #1", "Lifetime 151"],
     }  # fmt: skip
 
 
