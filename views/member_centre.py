@@ -17,7 +17,7 @@ from services.member_card import MemberCard
 from services.member_centre import MemberCentre, ShelfItem
 from services.orders import PointsState, payable
 from views.numbers import number, yuan
-from views.shop import kind_icon, redeemed_head
+from views.shop import kind_icon, redeemed_head, redemption_state
 
 
 def page_labels() -> dict[str, str]:
@@ -126,7 +126,7 @@ def purchases(card: MemberCard, orders: list[Order], zone: ZoneInfo) -> dict[str
 
 
 def order_row(order: Order, zone: ZoneInfo) -> dict[str, object]:
-    title = getattr(order, "title", None)  # the item title (宝贝标题), when the import had one
+    title = order.title  # the item title (宝贝标题), when the import or post had one
     amount = yuan(order.amount_fen)
     if order.refunded_fen >= order.amount_fen:
         amount += " · " + _("refunded")
@@ -189,12 +189,10 @@ def received(
 ) -> dict[str, object]:
     """A reward the member received, with its code and its state in words."""
     expires = redemption.expires_at
-    if redemption.status == "used":
-        state, tone = _("used"), "done"
-    elif redemption.status == "sent":
-        state, tone = _("sent"), "done"
+    if redemption.status in ("used", "sent"):
+        state, tone = redemption_state(redemption.status), "done"
     elif expires is not None and expires < now:
-        state, tone = _("expired"), "done"
+        state, tone = redemption_state("expired"), "done"
     elif reward.kind == "gift":
         state, tone = _("to be sent"), "wait"
     elif reward.kind == "perk":

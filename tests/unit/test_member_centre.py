@@ -66,7 +66,7 @@ async def test_the_centre_shows_the_groups_month_the_shops_reasons_and_pending_o
     assert (header["balance"], header["tier"], header["next"]) == (
         "2,600",
         "金牌",
-        "距 钻石 还差 5,400",
+        "距钻石还差 5,400",
     )
     calendar = page["calendar"]
     assert calendar["title"] == "2026年12月"

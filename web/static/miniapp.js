@@ -172,9 +172,10 @@ function showPurchases(purchases, none) {
     const top = el("div", "line");
     top.append(el("span", "title", order.title), el("span", "amount", order.amount));
     const under = el("div", "line");
-    under.append(el("span", "sub", order.when + (order.number ? " · " + order.number : "")),
+    under.append(el("span", "sub", order.when),
                  el("span", order.pending ? "points pending" : "points", order.points));
     row.append(top, under);
+    if (order.number) row.append(el("div", "sub", order.number)); // under its item title: to quote to the shop
     return row;
   }) : [el("li", "hint", none)]));
 }
