@@ -439,7 +439,7 @@ async def test_hostile_credentials_and_bodies_are_refused_never_a_500(
         async with http.post(f"{web}/app/api/me", data=nested, headers=headers) as answer:
             assert (answer.status, (await answer.json())["error"]) == (400, "bad JSON")
         after = await (await http.post(f"{web}/app/api/me", json={}, headers=headers)).json()
-        assert after["balance"] == me["balance"]  # nothing was redeemed
+        assert after["header"]["balance"] == me["header"]["balance"]  # nothing was redeemed
         # Login CSRF: another site's page posting one's own link is refused; ours logs in.
         link = await console_link(sandbox, admin)
         async with http.post(link, headers={"Origin": "https://evil.example"}) as answer:
