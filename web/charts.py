@@ -92,7 +92,8 @@ def bar_chart(
     # Dates every `every` days, counted back from the last, so the latest day is always dated.
     every = -(-len(series) // MOST_DATES)
     days = [
-        DayLabel(LEFT + index * slot + slot / 2, f"{day:%m-%d}")
+        # Kept inside the frame: a label is about 30 units wide, centred on its day.
+        DayLabel(min(LEFT + index * slot + slot / 2, WIDTH - 16), f"{day:%m-%d}")
         for index, (day, _value) in enumerate(series)
         if (len(series) - 1 - index) % every == 0
     ]

@@ -5,7 +5,8 @@ ledger reasons, draw and redemption states and segments (from `views/`, never a 
 Templates use them as filters: `{{ row.created_at|local(group.timezone) }}`,
 `{{ sales.gmv_fen|yuan }}`, `{{ member.points|number }}`, `{{ member.tier|tier(tiers) }}`,
 `{{ entry|ledger_reason(rewards) }}`, `{{ draw.status|draw_state }}`,
-`{{ redemption.status|redemption_state }}`, `{{ segment|segment }}`, and `zone_note(timezone)`
+`{{ redemption.status|redemption_state }}`, `{{ segment|segment }}`,
+`{{ post.schedule|schedule }}`, and `zone_note(timezone)`
 for the line that says which zone a page's times are in.
 """
 
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from models import LedgerEntry
 from services.clock import Clock
@@ -26,6 +28,7 @@ from services.tiers import Tier
 from views.draws import draw_state
 from views.member_card import reason_detail, reason_label
 from views.numbers import number, signed, yuan
+from views.posts import schedule_text
 from views.segments import segment_labels
 from views.shop import redemption_source, redemption_state
 
@@ -70,6 +73,12 @@ def segment_name(value: str) -> str:
     return segment_labels().get(Segment(value), value) if value in set(Segment) else value
 
 
+def schedule_words(schedule: str) -> Markup:
+    """A post's schedule as /posts says it (每天 09:00). The view escapes what it quotes, for
+    Telegram's HTML, which a page reads as HTML too."""
+    return Markup(schedule_text(schedule))
+
+
 def install(templates: Environment, clock: Clock) -> None:
     def zone_note(timezone: str) -> str:
         return _("Times are {zone} ({offset}).").format(
@@ -80,6 +89,6 @@ def install(templates: Environment, clock: Clock) -> None:
         local=local_time, local_day=local_day, yuan=yuan, number=number, signed=signed,
         tier=tier_name, ledger_reason=ledger_reason, draw_state=draw_state,
         redemption_state=redemption_state, redemption_source=redemption_source,
-        segment=segment_name,
+        segment=segment_name, schedule=schedule_words,
     )  # fmt: skip
     templates.globals["zone_note"] = zone_note

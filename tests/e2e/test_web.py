@@ -183,7 +183,8 @@ async def test_an_admin_logs_in_by_link_reads_the_overview_and_finds_a_member(
 
 async def zh_group(sandbox: SandboxClient, web: str) -> tuple[Group, User, list[User]]:
     """A zh group in Asia/Shanghai whose members signed in, earned a tier, redeemed, entered an
-    ended draw and bought: every kind of row the console names."""
+    ended draw and bought, with a daily post and an open topic: every kind of row the console
+    names."""
     admin = await sandbox.create_user("王店长", "wang_admin", "zh")
     fans = [await sandbox.create_user("小美", "xiaomei", "zh"),
             await sandbox.create_user("阿强", "aqiang", "zh")]  # fmt: skip
@@ -195,6 +196,8 @@ async def zh_group(sandbox: SandboxClient, web: str) -> tuple[Group, User, list[
     await sandbox.ask(group, admin, "/points @xiaomei +150 欢迎礼")  # 155 lifetime: 铜牌
     await sandbox.ask(group, admin, "/reward add 茶样 price=30 kind=perk")
     await sandbox.ask(group, admin, "/order @xiaomei 1876.00 T-1876")
+    await sandbox.ask(group, admin, "/post daily 09:00 早安，茶友们")
+    await sandbox.ask(group, admin, "/topic new 晒出你的茶杯 hours=2")
     await sandbox.send(group, admin, "/draw 茶具 winners=1 ends=2h")
     (post,) = await sandbox.wait_for(
         lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "幸运抽奖" in e["text"]
@@ -227,7 +230,8 @@ async def test_a_zh_groups_console_speaks_chinese_in_its_own_time_and_money(
 ) -> None:
     group, admin, (xiaomei, _aqiang) = await zh_group(sandbox, web)
     just_now = shanghai_now()
-    pages = ("", "/members", f"/members/{xiaomei.id}", "/draws", "/shop", "/settings")
+    pages = ("", "/members", f"/members/{xiaomei.id}", "/draws", "/posts", "/topics", "/shop",
+             "/settings")  # fmt: skip
     async with offline_context(browser, locale="zh-CN") as context:  # the browser's language
         page = await context.new_page()
         # By the Login Widget: the admin's commands above used up /console's throttle.
