@@ -12,6 +12,7 @@ import asyncio
 import base64
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,11 @@ class Terminal:
         self.private = False  # talking to the bot in the speaker's private chat
         self.state_path, self.files = state_path, files
         self.last_message: dict[int, int] = {}  # chat id -> the bot's message shown last
+        self.commands: dict[str, Callable[[str], str]] = {
+            "/as": self._switch, "/who": self._who, "/press": self._press, "/reply": self._reply,
+            "/file": self._file, "/private": self._to_private, "/group": self._to_group,
+            "/open": self._open, "/join": self._join, "/leave": self._leave,
+        }  # fmt: skip
         self.ansi = sys.stdout.isatty()
 
     # -- what the bot does ------------------------------------------------------------------
@@ -138,21 +144,10 @@ class Terminal:
         word, _space, rest = line.partition(" ")
         rest = rest.strip()
         try:
-            return self._command(word, rest) if word in self.commands else self._say(line)
+            command = self.commands.get(word)
+            return command(rest) if command is not None else self._say(line)
         except BotApiError as error:  # what Telegram's app would refuse
             return f"{error.description.removeprefix('Bad Request: ')}\n"
-
-    @property
-    def commands(self) -> dict[str, Any]:
-        return {
-            "/as": self._switch, "/who": self._who, "/press": self._press, "/reply": self._reply,
-            "/file": self._file, "/private": self._to_private, "/group": self._to_group,
-            "/open": self._open, "/join": self._join, "/leave": self._leave,
-        }  # fmt: skip
-
-    def _command(self, word: str, rest: str) -> str:
-        result: str = self.commands[word](rest)
-        return result
 
     def _switch(self, name: str) -> str:
         person = self.cast.get(name.lower())
