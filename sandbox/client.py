@@ -35,6 +35,10 @@ class SandboxError(Exception):
     pass
 
 
+def file_part(named: tuple[str, bytes]) -> dict[str, str]:
+    return {"name": named[0], "content": base64.b64encode(named[1]).decode()}
+
+
 class SandboxClient:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
@@ -148,25 +152,23 @@ class SandboxClient:
         user: User | None,
         text: str | None = None,
         *,
-        photo: bool = False,
+        photo: bool | tuple[str, bytes] = False,
         document: tuple[str, bytes] | None = None,
         caption: str | None = None,
         reply_to: int | None = None,
         thread_id: int | None = None,
         forwarded_from_channel: str | None = None,
     ) -> dict[str, Any]:
-        """`user=None` posts as the group's anonymous admin; `document` is (name, content);
-        `forwarded_from_channel` (a title) makes it a forward of a channel's post."""
-        attached = (
-            {"name": document[0], "content": base64.b64encode(document[1]).decode()}
-            if document
-            else None
-        )
+        """`user=None` posts as the group's anonymous admin; `document` is (name, content), and
+        so is `photo` for a picture with bytes (True: one with none); `forwarded_from_channel`
+        (a title) makes it a forward of a channel's post."""
+        attached = file_part(document) if document else None
+        picture = file_part(photo) if isinstance(photo, tuple) else photo
         payload = {
             "user_id": user.id if user else None,
             "anonymous": user is None,
             "text": text,
-            "photo": photo,
+            "photo": picture,
             "document": attached,
             "caption": caption,
             "reply_to": reply_to,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 
 import aiohttp
 import pytest
 from aiohttp import web
+from PIL import Image
 
 from sandbox.client import SandboxClient
 from sandbox.server import DEFAULT_TOKEN, start_sandbox
@@ -241,3 +243,26 @@ async def test_webhook_delivery_sends_the_secret_and_retries_until_200() -> None
         await sandbox.close()
         await runner.cleanup()
         await hook_runner.cleanup()
+
+
+async def test_a_members_picture_comes_in_sizes_the_bot_can_download_and_send_again(
+    server,
+) -> None:
+    url, sandbox = server
+    owner = await sandbox.create_user("Owner")
+    group = await sandbox.create_group(creator=owner)
+    picture = io.BytesIO()
+    Image.new("RGB", (1280, 960), "white").save(picture, "JPEG")
+    sent = await sandbox.send(group, owner, photo=("tea.jpg", picture.getvalue()), caption="Tea")
+    sizes = sent["message"]["photo"]
+    assert [(size["width"], size["height"]) for size in sizes] == [(90, 68), (1280, 960)]
+    assert len({size["file_id"] for size in sizes}) == 2
+    _, got = await call(url, "getFile", file_id=sizes[-1]["file_id"])
+    assert got["result"]["file_path"].startswith("photos/")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{url}/file/bot{DEFAULT_TOKEN}/{got['result']['file_path']}") as response,
+    ):
+        assert await response.read() == picture.getvalue()
+    _, resent = await call(url, "sendPhoto", chat_id=group.id, photo=sizes[-1]["file_id"])
+    assert resent["result"]["photo"][-1]["file_unique_id"] == sizes[-1]["file_unique_id"]
