@@ -7,6 +7,7 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
@@ -21,12 +22,14 @@ from services.tiers import TierService
 from views.pushes import (
     PushButton,
     Unsubscribe,
+    audience_name,
     budget_text,
     confirm_keyboard,
     nobody_text,
     reach_text,
     sent_text,
     subscribed_text,
+    unknown_audience_text,
     unsubscribed_text,
 )
 
@@ -56,12 +59,18 @@ async def push_command(
     pushes: PushService,
     tiers: TierService,
     chat_profile: ChatProfile,
+    i18n: I18n,
 ) -> None:
     """/push <segment|tier> <text>, or in reply to the message to send."""
     word = (command.args or "").split(" ", 1)[0]
-    audience = parse_audience(word, await tiers.ladder(chat_profile.id)) if word else None
-    if message.from_user is None or not chat_profile.is_group or audience is None:
+    if message.from_user is None or not chat_profile.is_group or not word:
         await message.reply(usage_reply("push"))
+        return
+    ladder = await tiers.ladder(chat_profile.id)
+    audience = parse_audience(word, ladder)
+    if audience is None:
+        reason = unknown_audience_text(word, ladder, i18n.current_locale)
+        await message.reply(problem_reply(reason, "push"))
         return
     try:
         content, buttons = content_of(message, command)
@@ -74,15 +83,16 @@ async def push_command(
         await message.reply(problem_reply(reason, "push"))
         return
     reach = await pushes.reach(chat_profile.id, audience, chat_profile.timezone)
+    name = audience_name(audience, ladder, i18n.current_locale)
     if reach.count == 0:
-        await message.reply(nobody_text(word, reach))
+        await message.reply(nobody_text(name, reach))
         return
     if reach.count > reach.left_today:
         await message.reply(budget_text(reach.count, reach.left_today))
         return
     push = await pushes.draft(chat_profile.id, message.from_user.id, audience, content, buttons)
     await message.reply(
-        reach_text(word, reach), reply_markup=confirm_keyboard(push.id, reach.count)
+        reach_text(name, reach), reply_markup=confirm_keyboard(push.id, reach.count)
     )
 
 

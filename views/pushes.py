@@ -10,10 +10,18 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from models import Push
-from services.pushes import DAY_BUDGET, Reach
+from services.posts import utf16_length
+from services.pushes import DAY_BUDGET, Audience, Reach
+from services.stats import SEGMENT_NAMES, Segment
+from services.tiers import Tier
 from views.keyboards import Button
 from views.numbers import number
 from views.posts import PostMessage
+from views.wording import listed, writes_chinese
+
+# The order /push lists them in: the buyers first, as an operator looks for them.
+PUSHED_SEGMENTS = (Segment.PAYING, Segment.LAPSED, Segment.NEW, Segment.ACTIVE, Segment.SILENT,
+                   Segment.CORE, Segment.KOL)  # fmt: skip
 
 
 class PushButton(Button, prefix="push"):
@@ -57,7 +65,40 @@ def confirm_keyboard(push_id: int, count: int) -> InlineKeyboardMarkup:
     )  # fmt: skip
 
 
+def segment_word(segment: Segment) -> str:
+    """What an admin types for a segment in their language: 付费 or paying."""
+    if writes_chinese():
+        return next(word for word, named in SEGMENT_NAMES.items() if named is segment)
+    return segment.value
+
+
+def audience_name(audience: Audience, ladder: list[Tier], language: str) -> str:
+    """A push's audience as the admin reads it: the segment's word, or "金牌 and above"."""
+    if audience.kind == "segment":
+        return segment_word(Segment(audience.key))
+    tier = next((tier for tier in ladder if tier.key == audience.key), None)
+    return _("{tier} and above").format(tier=tier.label(language) if tier else audience.key)
+
+
+def unknown_audience_text(word: str, ladder: list[Tier], language: str) -> str:
+    """`/push vip …`: why, then what there is to choose from."""
+    segments = listed([f"<code>{segment_word(segment)}</code>" for segment in PUSHED_SEGMENTS])
+    tiers = listed([f"<code>{escape(tier.label(language))}</code>" for tier in ladder])
+    return "\n".join(
+        [
+            _("There is no segment or tier called {name}.").format(name=escape(word[:32])),
+            _("Segments: {segments}. Or a tier (and those above): {tiers}.").format(
+                segments=segments, tiers=tiers
+            ),
+        ]
+    )
+
+
 def nobody_text(audience: str, reach: Reach) -> str:
+    if reach.left_out == 0:
+        return _("{audience} is empty: nobody in this group is in it yet.").format(
+            audience=escape(audience)
+        )
     return _(
         "Nobody in {audience} can get a push now ({n} unsubscribed, pushed to today, or never "
         "started the bot)."
@@ -78,17 +119,22 @@ def budget_text(count: int, left: int) -> str:
     )
 
 
-def push_message(push: Push, user_id: int) -> PostMessage:
-    """A member's copy: the content as the admin wrote it, with 退订 / Unsubscribe under it."""
+def push_message(push: Push, user_id: int, group: str) -> PostMessage:
+    """A member's copy: the group it is from, the content as the admin wrote it (its
+    formatting moved past that first line), and 退订 / Unsubscribe under it."""
+    header = _("📣 From {group}:").format(group=group) + "\n"
+    shift = utf16_length(header)
     rows = [[InlineKeyboardButton(text=t, url=u)] for t, u in push.buttons]
     rows.append([
         InlineKeyboardButton(
             text="退订 / Unsubscribe", callback_data=Unsubscribe(chat=push.chat_id).pack()
         )
     ])  # fmt: skip
-    entities = [MessageEntity(**entity) for entity in push.entities] or None
+    entities = [
+        MessageEntity(**{**entity, "offset": entity["offset"] + shift}) for entity in push.entities
+    ] or None
     return PostMessage(
-        user_id, push.text or "", entities, InlineKeyboardMarkup(inline_keyboard=rows),
+        user_id, header + (push.text or ""), entities, InlineKeyboardMarkup(inline_keyboard=rows),
         push.photo_file_id, None,
     )  # fmt: skip
 

@@ -363,8 +363,15 @@ async def test_a_push_to_paying_members_reaches_those_who_started_the_bot_once_a
     await start_privately(sandbox, bob)  # Cleo never did: a push cannot reach her
     for handle, order_id in (("@bob_fan", "P-1"), ("@cleo_fan", "P-2")):
         await sandbox.ask(group, admin, f"/order {handle} 59.00 {order_id}")
-    nobody = await sandbox.ask(group, admin, "/push lapsed come back!")
-    assert nobody["text"].startswith("Nobody in lapsed can get a push now")
+    unknown = await sandbox.ask(group, admin, "/push vip come back!")
+    assert unknown["text"].splitlines() == [
+        "There is no segment or tier called vip.",
+        "Segments: paying, lapsed, new, active, silent, core, kol. "
+        "Or a tier (and those above): Member, Bronze, Silver, Gold, Diamond.",
+        "Usage: /push <paying|lapsed|new|active|silent|core|kol|tier> <text> (or as a reply)",
+    ]
+    empty = await sandbox.ask(group, admin, "/push lapsed come back!")
+    assert empty["text"] == "lapsed is empty: nobody in this group is in it yet."
     asked = await sandbox.ask(group, admin, "/push paying 新品上架：VIP 优先购！")
     assert asked["text"].splitlines() == [
         "📣 Push to paying: 1 member will get it privately.",
@@ -382,7 +389,8 @@ async def test_a_push_to_paying_members_reaches_those_who_started_the_bot_once_a
     (copy,) = await sandbox.wait_for(
         lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "优先购" in e["text"]
     )
-    assert copy["text"] == "新品上架：VIP 优先购！"
+    # Whose push it is, in the group's language (none set: the bot's default, zh).
+    assert copy["text"] == f"📣 来自「{group.title}」：\n新品上架：VIP 优先购！"
     (unsubscribe,) = copy["reply_markup"]["inline_keyboard"][-1]
     assert unsubscribe["text"] == "退订 / Unsubscribe"
     again, _edited = await press(sandbox, group, asked, admin, "✅ Send to 1", stale=True)
@@ -412,7 +420,7 @@ async def test_an_early_post_reaches_gold_members_privately_before_the_group(
     sandbox.cursor = before  # two hours early is now: Gold hears at once, the group in an hour
     (early,) = await sandbox.wait_for(
         lambda e: e["kind"] == "sent" and e["chat_id"] in (bob.id, cleo.id)
-        and e["text"] == "限量款今晚开抢",
+        and e["text"].endswith("：\n限量款今晚开抢"),
         timeout=45,
     )  # fmt: skip
     assert early["chat_id"] == bob.id
