@@ -213,7 +213,7 @@ class Site:
         """A form must carry its session's CSRF token and come from our own origin."""
         self.check_origin(request)
         if not same_secret(session.csrf, str(form.get("csrf", ""))):
-            raise web.HTTPForbidden(text="This form is out of date: reload the page.")
+            raise web.HTTPForbidden(text=_("This form is out of date: reload the page."))
 
     def check_origin(self, request: web.Request) -> None:
         """A post from another site's page is refused (a browser says whose page in `Origin`);
@@ -222,7 +222,7 @@ class Site:
         if origin and self.settings.web_url:
             ours = urlparse(self.settings.web_url)
             if origin != f"{ours.scheme}://{ours.netloc}":
-                raise web.HTTPForbidden(text="This form came from another site.")
+                raise web.HTTPForbidden(text=_("This form came from another site."))
 
     async def login_allowed(self, request: web.Request) -> bool:
         address = request.remote or ""
