@@ -81,6 +81,19 @@ class MiniApp:
             )  # fmt: skip
             return list(chats)
 
+    async def _asked_reward(
+        self, user: MiniAppUser, body: dict[str, Any]
+    ) -> tuple[int, int] | web.Response:
+        """The (group, reward) a call names, if the member is in that group; else the refusal."""
+        group, reward_id = json_id(body.get("group")), json_id(body.get("reward"))
+        if group is None or reward_id is None:
+            return web.json_response({"ok": False, "error": "group and reward are whole "
+                                      "numbers (ids)"}, status=400)  # fmt: skip
+        if not any(chat.id == group for chat in await self._groups(user.id)):
+            return web.json_response({"ok": False, "error": "not a member of that group"},
+                                     status=403)  # fmt: skip
+        return group, reward_id
+
     async def me(self, user: MiniAppUser, body: dict[str, Any]) -> web.StreamResponse:
         """The member centre of one of the member's groups (the first by their last word)."""
         groups = await self._groups(user.id)
@@ -105,13 +118,10 @@ class MiniApp:
 
     async def photo(self, user: MiniAppUser, body: dict[str, Any]) -> web.StreamResponse:
         """A reward's photo, for a member of its group (the page shows it as a blob: URL)."""
-        group, reward_id = json_id(body.get("group")), json_id(body.get("reward"))
-        if group is None or reward_id is None:
-            return web.json_response({"ok": False, "error": "group and reward are whole "
-                                      "numbers (ids)"}, status=400)  # fmt: skip
-        if not any(chat.id == group for chat in await self._groups(user.id)):
-            return web.json_response({"ok": False, "error": "not a member of that group"},
-                                     status=403)  # fmt: skip
+        asked = await self._asked_reward(user, body)
+        if isinstance(asked, web.Response):
+            return asked
+        group, reward_id = asked
         async with self.site.pool() as db:
             try:
                 reward = await self.site.domain.shop(db).reward(group, reward_id)
@@ -126,16 +136,13 @@ class MiniApp:
         return web.Response(body=data, content_type=kind)
 
     async def redeem(self, user: MiniAppUser, body: dict[str, Any]) -> web.StreamResponse:
-        group, reward_id = json_id(body.get("group")), json_id(body.get("reward"))
+        asked = await self._asked_reward(user, body)
+        if isinstance(asked, web.Response):
+            return asked
+        group, reward_id = asked
         press = body.get("key")
-        if group is None or reward_id is None:
-            return web.json_response({"ok": False, "error": "group and reward are whole "
-                                      "numbers (ids)"}, status=400)  # fmt: skip
         if not isinstance(press, str) or not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", press):
             press = secrets.token_hex(8)  # no key: this press is its own
-        if not any(chat.id == group for chat in await self._groups(user.id)):
-            return web.json_response({"ok": False, "error": "not a member of that group"},
-                                     status=403)  # fmt: skip
         domain, language = self.site.domain, self.site.i18n.current_locale
         async with self.site.pool() as db:
             profile = await domain.chats(db).profile(group)
