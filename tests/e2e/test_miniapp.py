@@ -4,11 +4,9 @@ copying a code, Telegram's theme; and what a forger or another group's id is ref
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import re
-from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -69,9 +67,9 @@ async def tea_group(sandbox: SandboxClient) -> tuple[Group, User, User]:
     await sandbox.ask(group, admin, "/reward add 新品试饮装 price=300 kind=perk")
     await sandbox.ask(group, admin, "/reward add 满100减20券 price=1200 kind=coupon valid=30d")
     await sandbox.ask(group, admin, "/reward codes 2 generate 3 prefix=TEALOVERS2026VIP")
-    photo = await post_picture(sandbox, group, admin, teacup(), "定制茶杯.jpg")
+    photo = await sandbox.send(group, admin, photo=("定制茶杯.jpg", teacup()))
     command = "/reward add 定制茶杯 price=5000 kind=gift stock=3 min_tier=diamond"
-    added = await sandbox.send(group, admin, command, reply_to=photo["message_id"])
+    added = await sandbox.send(group, admin, command, reply_to=photo["message"]["message_id"])
     await sandbox.reply_to(group.id, added["message"]["message_id"])
     await sandbox.ask(group, admin, "/points @xiaohong +2500 欢迎")
     await sandbox.ask(group, admin, "/order @xiaohong 199.00 TB-20261201")  # no item title
@@ -80,21 +78,6 @@ async def tea_group(sandbox: SandboxClient) -> tuple[Group, User, User]:
               "TB-20261202,小红爱喝茶,1876.00,明前龙井 特级 250g 礼盒装\n")  # fmt: skip
     await send_file(sandbox, group, admin, "orders.csv", export.encode(), "/orders import")
     return group, admin, fan
-
-
-async def post_picture(
-    sandbox: SandboxClient, group: Group, user: User, content: bytes, name: str
-) -> dict[str, Any]:
-    """A member posts a picture with its bytes (the control API's photo as a file; the
-    client's `send(photo=True)` posts one with none)."""
-    picture = {"name": name, "content": base64.b64encode(content).decode()}
-    body = {"user_id": user.id, "photo": picture}
-    async with aiohttp.ClientSession() as http:
-        url = f"{sandbox.base_url}/control/chats/{group.id}/messages"
-        async with http.post(url, json=body) as answer:
-            assert answer.status == 200, await answer.text()
-            message: dict[str, Any] = (await answer.json())["message"]
-            return message
 
 
 def teacup() -> bytes:
