@@ -8,8 +8,8 @@ from aiogram.utils.i18n import gettext as _
 
 
 def mini_app_invitation() -> str:
-    return _("💳 Your points, tier, coupons, sign-in calendar and the shop, for every group "
-             "you are in: open your card.")  # fmt: skip
+    return _("💳 Your member centre in every group you are in: points and tier, the sign-in "
+             "calendar, your orders and pending points, the shop and your coupons.")  # fmt: skip
 
 
 def mini_app_keyboard(url: str) -> InlineKeyboardMarkup:
