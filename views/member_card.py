@@ -122,5 +122,5 @@ def reason_detail(reason: str, ref: str | None, rewards: Mapping[int, str]) -> s
     if kind in ("draw", "topic") and ref_id.isdigit():
         return f"#{ref_id}"
     if reason == "referral":
-        return _("invited {user}").format(user=ref)
+        return _("friend {user}").format(user=ref)
     return ref

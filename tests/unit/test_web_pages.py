@@ -1,12 +1,20 @@
-"""The console's bar charts (web/charts.py): every day of the period is a bar, dated, on a
-y-axis of round grouped numbers; money is in yuan."""
+"""What the console's pages show (web/charts.py, web/filters.py): every day of the period is a
+bar, dated, on a y-axis of round grouped numbers, money in yuan; a zone is said with its offset;
+a ledger row reads as what it is, in the bot's own words."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
+from infrastructure.i18n import create_i18n
+from models import LedgerEntry
+from tests.support.untranslated import untranslated
+from views.member_card import REASONS
 from web.charts import bar_chart, daily_series, nice_step
-from web.filters import utc_offset
+from web.filters import ledger_reason, utc_offset
 
 LAST = date(2031, 3, 9)  # any day: nothing here depends on today
 
@@ -59,3 +67,29 @@ def test_a_zone_is_said_with_its_offset_at_the_moment() -> None:
     assert utc_offset("Europe/London", summer) == "UTC+1"
     assert utc_offset("Asia/Kolkata", winter) == "UTC+5:30"
     assert utc_offset("America/New_York", winter) == "UTC-5"
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    i18n = create_i18n("zh")
+    with i18n.context(), i18n.use_locale("zh"):
+        yield
+
+
+def row(reason: str, ref: str | None) -> LedgerEntry:
+    return LedgerEntry(chat_id=1, user_id=2, delta=-30, reason=reason, ref=ref)
+
+
+@pytest.mark.usefixtures("chinese")
+def test_a_ledger_row_reads_as_what_it_is() -> None:
+    rewards = {1: "茶样"}
+    assert ledger_reason(row("shop", "reward:1"), rewards) == "兑换 · 茶样"
+    assert ledger_reason(row("shop", "reward:9"), rewards) == "兑换 · #9"  # a reward gone
+    assert ledger_reason(row("checkin", None)) == "签到"
+    assert ledger_reason(row("makeup", None)) == "补签"
+    assert ledger_reason(row("draw", "draw:5")) == "抽奖 · #5"
+    assert ledger_reason(row("admin", "欢迎礼")) == "管理员调整 · 欢迎礼"
+    assert ledger_reason(row("purchase", "T-1876")) == "订单 · T-1876"
+    assert ledger_reason(row("clawback", "ban")) == "封禁时收回"
+    assert ledger_reason(row("referral", "12345")) == "邀请 · 好友 12345"
+    assert untranslated(" ".join(ledger_reason(row(reason, None)) for reason in REASONS)) == []
