@@ -120,7 +120,9 @@ def reason_detail(reason: str, ref: str | None, rewards: Mapping[int, str]) -> s
     if kind == "reward" and ref_id.isdigit():
         return rewards.get(int(ref_id), f"#{ref_id}")
     if kind in ("draw", "topic") and ref_id.isdigit():
-        return f"#{ref_id}"
+        if reason == kind:  # 抽奖 · #5: the reason names it already
+            return f"#{ref_id}"
+        return (_("draw #{id}") if kind == "draw" else _("topic #{id}")).format(id=ref_id)
     if reason == "referral":
         return _("friend {user}").format(user=ref)
     return ref

@@ -88,6 +88,7 @@ def test_a_ledger_row_reads_as_what_it_is() -> None:
     assert ledger_reason(row("checkin", None)) == "签到"
     assert ledger_reason(row("makeup", None)) == "补签"
     assert ledger_reason(row("draw", "draw:5")) == "抽奖 · #5"
+    assert ledger_reason(row("refund", "draw:5")) == "退还 · 抽奖 #5"  # a cancelled draw's cost
     assert ledger_reason(row("admin", "欢迎礼")) == "管理员调整 · 欢迎礼"
     assert ledger_reason(row("purchase", "T-1876")) == "订单 · T-1876"
     assert ledger_reason(row("clawback", "ban")) == "封禁时收回"
