@@ -5,42 +5,83 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup, Message, User
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from infrastructure.admins import AdminCache
 from infrastructure.commands import CommandSpec, forms_of, shown_form, spec_of
+from infrastructure.config import Settings
+from services.chats import ChatService
+from services.member_card import MemberCardService
+from services.orders import OrderService
 from views.help import help_text
+from views.miniapp import mini_app_keyboard
+from views.start import (
+    GroupStanding,
+    add_to_group_keyboard,
+    member_text,
+    operator_text,
+    stranger_text,
+    unknown_link,
+)
+
+GROUPS_SHOWN = 10  # a private /start lists at most these (and asks Telegram of their admins)
 
 
-async def start(message: Message, command: CommandObject, bot: Bot) -> None:
-    """/start, with or without a payload: a private hello with an add-to-group button, or a
-    short hello in a group. Deep links fanbot knows are taken by their own routers first; any
-    other payload (an old or mistyped link) still gets the hello, saying the link was not known."""
-    if message.chat.type != "private":
+async def start(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    admin_cache: AdminCache,
+    orders: OrderService,
+    chats: ChatService,
+    member_cards: MemberCardService,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    """/start, with or without a payload: in a group a short hello; privately, by who sends it,
+    the set-up (an admin of a group the bot is in), their groups (a member), or what fanbot is
+    (anyone else). Deep links fanbot knows are taken by their own routers first; any other
+    payload (an old or mistyped link) still gets the answer, saying the link was not known."""
+    user = message.from_user
+    if message.chat.type != "private" or user is None:
         await message.reply(_("👋 Hello! I'm here. Send /help to see what I can do."))
         return
     me = await bot.me()
-    name = escape(message.from_user.first_name if message.from_user else "")
-    text = "" if not command.args else _("That link is old or not one I know.") + "\n\n"
-    text += _(
-        "👋 Hi {name}! I run fan groups: daily sign-in, points and VIP tiers, lucky draws, "
-        "topics and scheduled posts.\n\n"
-        "Add me to your group and make me an admin to get started. /help lists my commands."
-    ).format(name=name)
-    keyboard = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("➕ Add me to a group"),
-                    url=f"https://t.me/{me.username}?startgroup=true",
-                )
-            ]
-        ]
-    )
-    await message.answer(text, reply_markup=keyboard)
+    name = user.first_name
+    heading = unknown_link() + "\n\n" if command.args else ""
+    groups = (await orders.groups_of(user.id))[:GROUPS_SHOWN]
+    keyboard: InlineKeyboardMarkup | None
+    run = [title for chat_id, title in groups if await administers(bot, admin_cache, user, chat_id)]
+    if run:
+        text, keyboard = operator_text(name, run), add_to_group_keyboard(me.username or "")
+    elif groups:
+        standings = []
+        for chat_id, title in groups:
+            profile = await chats.profile(chat_id)
+            if profile is not None:
+                points, tier = await member_cards.standing_in(profile, user.id)
+                standings.append(GroupStanding(title, points, tier))
+        text = member_text(name, standings, i18n.current_locale)
+        url = settings.mini_app_url
+        keyboard = mini_app_keyboard(url) if url else None
+    else:
+        text, keyboard = stranger_text(name), add_to_group_keyboard(me.username or "")
+    await message.answer(heading + text, reply_markup=keyboard)
+
+
+async def administers(bot: Bot, admin_cache: AdminCache, user: User, chat_id: int) -> bool:
+    """Whether the user is an admin of the group now (the admin filter's cached list)."""
+    try:
+        return user.id in admin_cache.owner_ids or user.id in await admin_cache.admins_of(
+            bot, chat_id
+        )
+    except TelegramAPIError:  # removed from the group meanwhile: not one they run with me
+        return False
 
 
 async def help_(

@@ -56,6 +56,14 @@ class MemberCardService:
     shop: ShopService
     orders: OrderService
 
+    async def standing_in(self, profile: ChatProfile, user_id: int) -> tuple[int, Tier | None]:
+        """The member's points in the group and the tier they stand on: the short form of the
+        card, for a list of their groups."""
+        member = await self.points.member(profile.id, user_id)
+        figure = tier_figure(member, profile.order_rules.tier_basis)
+        place = standing(await self.tiers.ladder(profile.id), figure)
+        return (member.points if member else 0), place.tier
+
     async def card(
         self, profile: ChatProfile, user_id: int, tally: MessageTally | None = None
     ) -> MemberCard:

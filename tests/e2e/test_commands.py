@@ -20,6 +20,31 @@ async def test_start_in_private_offers_to_add_the_bot_to_a_group(sandbox: Sandbo
     assert message["update_id"] is not None
 
 
+async def test_a_private_start_shows_a_member_their_groups_and_an_admin_the_set_up(
+    sandbox: SandboxClient,
+) -> None:
+    owner = await sandbox.create_user("Olga", "olga_owner", "en")
+    bob = await sandbox.create_user("Bob", "bob_fan", "en")
+    group = await sandbox.create_group("Shop fans", creator=owner, members=[bob])
+    await sandbox.send(group, owner, "Welcome, everyone!")
+    await sandbox.send(group, bob, "hello fans")  # his first message earns a point
+    await sandbox.settle()
+    await sandbox.send_private(bob, "/start")
+    (member,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id)
+    assert member["text"].splitlines()[:2] == [
+        "👋 Hi Bob! Your groups:",
+        "📍 Shop fans: 1 point · Member",
+    ]
+    assert member.get("reply_markup") is None  # WEB_URL is not https here: no Mini App button
+    await sandbox.send_private(owner, "/start")
+    (admin,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == owner.id)
+    assert admin["text"].startswith("👋 Hi Olga! You run Shop fans with me.")
+    assert "/console" in admin["text"]
+    await sandbox.send_private(bob, "/start old-link")
+    (linked,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id)
+    assert linked["text"].startswith("That link is old or not one I know.\n\n👋 Hi Bob!")
+
+
 async def test_start_in_a_group_says_hello_in_the_members_language(sandbox: SandboxClient) -> None:
     li = await sandbox.create_user("李雷", language_code="zh-hans")
     group = await sandbox.create_group(creator=li)
