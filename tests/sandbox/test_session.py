@@ -13,7 +13,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
+from models import RewardCode, create_engine, create_session_pool
 from tests.support.processes import ROOT
 
 WAIT = 120.0  # the bot's start imports aiogram: seconds on a loaded machine
@@ -80,7 +82,8 @@ async def test_the_console_link_from_a_private_console_opens_over_http(
     await session.expect(r"Alice \(private\)> /start\n#\d+")
     await session.expect(r"\(private to Alice\) #\d+ bot: ")  # the bot's private /start answer
     await session.type("/console")
-    link = (await session.expect(r"\(private to Alice\) #\d+ bot: [^\n]*\n[^\n]*→ (\S+)"))[1]
+    await session.expect(r"\(private to Alice\) #\d+ bot: ")
+    link = (await session.expect(r"\[1\] [^\n]*→ (\S+/console/link/\S+)"))[1]
     assert link.startswith(f"{web}/console/link/")
     # A browser keeps cookies for 127.0.0.1; aiohttp's jar does so when told `unsafe`.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
@@ -116,3 +119,29 @@ async def test_a_console_port_another_program_holds_is_one_line_saying_how_to_ch
         "more in sandbox-bot.log"
     )
     assert process.returncode == 1
+
+
+async def test_a_file_of_codes_reaches_the_bot_and_a_newcomers_rules_link_opens_privately(
+    session: Session, database_url: str
+) -> None:
+    await session.expect(r"Alice> ")
+    await session.type("/reward add Tea set price=20 kind=coupon")
+    await session.expect(r"#\d+ bot ↩#\d+: ")
+    await session.type(f"/file {ROOT / 'sandbox/examples/reward-codes.csv'} /reward codes 1")
+    sent = (await session.expect(r"#(\d+)\n"))[1]
+    await session.expect(rf"#\d+ bot ↩#{sent}: ")  # the bot downloaded the file and answered
+    engine = create_engine(database_url)
+    try:
+        async with create_session_pool(engine)() as db:
+            codes = await db.scalars(select(RewardCode.code).order_by(RewardCode.id))
+            assert list(codes)[:2] == ["TEA-7K3M-Q9XD", "TEA-4HPW-2RNC"]
+    finally:
+        await engine.dispose()
+    await session.type("/join carol")
+    await session.expect(r"#\d+ Carol joined the group\n")
+    await session.expect(r"\[1\] [^\n]*→ https://t\.me/fanbot_sandbox_bot\?start=rules")
+    await session.type("/press 1")  # the welcome's rules button: a link, opened as an app does
+    await session.expect(r"Carol \(private\)> /start rules\S*\n#\d+\n")
+    await session.expect(r"\(private to Carol\) #\d+ bot: ")
+    await session.type("/quit")
+    assert await session.process.wait() == 0
