@@ -2,17 +2,23 @@
 
 Drawn with matplotlib's Agg backend (no display) in a worker thread, so the bot keeps answering
 while it renders. Chinese labels need a CJK font (Debian's fonts-noto-cjk, or any of
-`CJK_FAMILIES`); without one the chart falls back to English labels rather than boxes.
+`CJK_FAMILIES`), found whatever matplotlib's font cache holds; without one the chart falls
+back to English labels rather than boxes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import os
+import shutil
+import subprocess
 import threading
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from typing import Any
 
 from services.stats import DayPoint
 
@@ -45,13 +51,54 @@ class ChartLabels:
     font: str | None  # a CJK family, or None for matplotlib's default
 
 
+# Where Debian and Ubuntu put the CJK fonts, for a system without fontconfig's fc-match.
+CJK_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/source-han-sans/SourceHanSansSC-Regular.otf",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
+
+
 @cache
 def cjk_font() -> str | None:
-    """The first installed font family that has Chinese glyphs, if any."""
+    """The first font family that has Chinese glyphs, if any is installed. matplotlib lists
+    the fonts it found when it wrote its cache, and does not look again: a font installed
+    after that (`apt-get install fonts-noto-cjk` on a running server) is found through
+    fontconfig or at Debian's paths and added to matplotlib's list."""
     from matplotlib import font_manager
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
+    found = _listed_cjk_family(font_manager.fontManager)
+    for path in () if found else _cjk_font_files():
+        try:
+            font_manager.fontManager.addfont(path)
+        except (OSError, RuntimeError, ValueError):  # unreadable, or not a font after all
+            continue
+        if found := _listed_cjk_family(font_manager.fontManager):
+            break
+    return found
+
+
+def _listed_cjk_family(manager: Any) -> str | None:
+    installed = {font.name for font in manager.ttflist}
     return next((family for family in CJK_FAMILIES if family in installed), None)
+
+
+def _cjk_font_files() -> list[str]:
+    """fontconfig's best font for Chinese (it knows what was installed since), then the
+    known paths; only files that exist."""
+    candidates: list[str] = []
+    fc_match = shutil.which("fc-match")
+    if fc_match is not None:
+        with suppress(OSError, subprocess.SubprocessError):
+            answer = subprocess.run(  # a fixed program, no shell, no user input
+                [fc_match, "--format=%{file}", ":lang=zh-cn"],
+                capture_output=True, text=True, timeout=5, check=False,
+            )  # fmt: skip
+            candidates.append(answer.stdout.strip())
+    candidates += CJK_FILES
+    return [path for path in dict.fromkeys(candidates) if path and os.path.isfile(path)]
 
 
 def labels_for(language: str, group: str, days: int, font: str | None) -> ChartLabels:
