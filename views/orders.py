@@ -12,10 +12,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from models import Campaign
+from models import Campaign, Order
 from services.bindings import BindStatus, Bound
 from services.order_files import OrderFileError
-from services.orders import ImportReport, MemberOrders, Tally
+from services.orders import ImportReport, MemberOrders, PointsState, Tally, payable
 from services.sales import CampaignSales, CouponFunnel, OrderFigures
 from services.tiers import Tier
 from views.numbers import number, yuan
@@ -200,6 +200,29 @@ def order_points_text(
         points,
     ).format(amount=yuan(amount_fen), group=escape(group), points=number(points),
              day=f"{day:%Y-%m-%d}")  # fmt: skip
+
+
+def order_state(order: Order) -> str:
+    """An order's state as the console shows it: paid, partly refunded, refunded."""
+    if order.refunded_fen >= order.amount_fen:
+        return _("refunded")
+    return _("partly refunded") if order.refunded_fen else _("paid")
+
+
+def points_state(order: Order, timezone: str) -> str:
+    """What an order's purchase points are doing: waiting for its buyer's /bind, pending until
+    the return window closes (that local day), paid, or none (refunded, or nothing to pay)."""
+    if order.refunded_fen >= order.amount_fen or order.points_state == PointsState.VOID:
+        return _("no points")
+    if order.points_state == PointsState.WAITING:
+        return _("waiting for /bind")
+    if order.points_state == PointsState.PENDING and order.confirm_at is not None:
+        day = order.confirm_at.astimezone(ZoneInfo(timezone))
+        return ngettext(
+            "{points} point on {day}", "{points} points on {day}", payable(order)
+        ).format(points=number(payable(order)), day=f"{day:%Y-%m-%d}")
+    paid = order.points - order.clawed_back
+    return ngettext("{points} point paid", "{points} points paid", paid).format(points=number(paid))
 
 
 BIND_EXAMPLE = "/bind 小明爱喝茶 3012345678901234567 199.00"

@@ -21,6 +21,7 @@ from services.redemptions import RedemptionGroupCommit
 from services.tiers import LadderCache
 from web.console import Console
 from web.console_community import CommunityPages
+from web.console_orders import OrderPages
 from web.console_shop import ShopPages
 from web.draws import DrawPages
 from web.keys import ADMIN_CACHE, FORUM_TOPICS, I18N, SCHEDULER
@@ -51,6 +52,7 @@ def add_web(app: web.Application, services: Resources, bot: Bot) -> Site:
     console = Console(site, services.chat_cache, app[SCHEDULER])
     console.register(app)
     CommunityPages(console, app[FORUM_TOPICS]).register(app)
+    OrderPages(console).register(app)
     ShopPages(console).register(app)
     DrawPages(site).register(app)
     Landing(site).register(app)

@@ -32,6 +32,7 @@ from services.console import ConsoleService, MemberQuery
 from services.export_columns import file_name
 from services.exports import ENCODING, ExportKind, write_csv
 from services.message_rules import MessageRules, set_points_rule
+from services.order_lists import member_orders
 from services.referral_rules import ReferralRules, set_referral_reward
 from services.sales import order_figures
 from services.stats import DEFAULT_PERIOD as STATS_DEFAULT
@@ -245,12 +246,15 @@ class Console:
             history = await ConsoleService(db, self.clock).member(group.id, user_id)
             coupons = await self.domain.shop(db).received(group.id, user_id)
             ladder = await self.domain.tiers(db).ladder(group.id)
+            shop = await self.domain.orders(db).of_member(group.id, user_id)  # member_orders.html
+            shop_orders = await member_orders(db, group.id, user_id)
         if history is None:
             raise web.HTTPNotFound(text=_("No member of this group has that id."))
         # The ledger's shop rows name their reward by id: the member's own redemptions name it.
         rewards = {reward.id: reward.name for _redemption, reward, _code in coupons}
         return self.site.render(request, "member.html", group=group, history=history,
-                                coupons=coupons, tiers=ladder, rewards=rewards)  # fmt: skip
+                                coupons=coupons, tiers=ladder, rewards=rewards, shop=shop,
+                                shop_orders=shop_orders)  # fmt: skip
 
     async def settings(
         self, request: web.Request, group: ChatProfile, _user: int

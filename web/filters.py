@@ -6,8 +6,10 @@ Templates use them as filters: `{{ row.created_at|local(group.timezone) }}`,
 `{{ sales.gmv_fen|yuan }}`, `{{ member.points|number }}`, `{{ member.tier|tier(tiers) }}`,
 `{{ entry|ledger_reason(rewards) }}`, `{{ draw.status|draw_state }}`,
 `{{ redemption.status|redemption_state }}`, `{{ segment|segment }}`,
-`{{ post.schedule|schedule }}`, and `zone_note(timezone)`
-for the line that says which zone a page's times are in.
+`{{ post.schedule|schedule }}`, `{{ order|order_state }}`,
+`{{ order|points_state(group.timezone) }}`, `{{ kind|export_name(language) }}` (over
+`export_kinds`), and `zone_note(timezone)` for the line that says which zone a page's times
+are in.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from markupsafe import Markup
 
 from models import LedgerEntry
 from services.clock import Clock
+from services.export_columns import ExportKind, export_name
 from services.stats import Segment
 from services.tiers import Tier
 from views.draws import draw_state
 from views.member_card import reason_detail, reason_label
 from views.numbers import number, signed, yuan
+from views.orders import order_state, points_state
 from views.posts import schedule_text
 from views.segments import segment_labels
 from views.shop import redemption_source, redemption_state
@@ -89,6 +93,8 @@ def install(templates: Environment, clock: Clock) -> None:
         local=local_time, local_day=local_day, yuan=yuan, number=number, signed=signed,
         tier=tier_name, ledger_reason=ledger_reason, draw_state=draw_state,
         redemption_state=redemption_state, redemption_source=redemption_source,
-        segment=segment_name, schedule=schedule_words,
+        segment=segment_name, schedule=schedule_words, order_state=order_state,
+        points_state=points_state, export_name=export_name,
     )  # fmt: skip
+    templates.globals["export_kinds"] = list(ExportKind)
     templates.globals["zone_note"] = zone_note
