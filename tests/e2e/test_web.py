@@ -173,7 +173,7 @@ async def test_an_admin_logs_in_by_link_reads_the_overview_and_finds_a_member(
         # CSV downloads, with the session only.
         async with page.expect_download() as download:
             await page.goto(f"{web}/console/{group.id}")
-            await page.click("text=members.csv")
+            await page.click("#downloads a[data-kind=members]")  # named: Members, 成员名单
         saved = await (await download.value).path()
         assert saved is not None
         content = saved.read_text(encoding="utf-8-sig")
