@@ -53,7 +53,9 @@ class MiniApp:
             if user is None:
                 return web.json_response({"ok": False, "error": "initData is missing, forged "
                                           "or more than a day old"}, status=401)  # fmt: skip
-            self.site.check_origin(request)  # besides the header: a page of ours, or no page
+            if self.site.from_another_site(request):  # besides the header: our page, or none
+                return web.json_response({"ok": False, "error": "another site's page"},
+                                         status=403)  # fmt: skip
             data = await request.content.read(MAX_BODY + 1)
             if len(data) > MAX_BODY:
                 return web.json_response({"ok": False, "error": "body too large"}, status=413)

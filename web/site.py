@@ -218,11 +218,15 @@ class Site:
     def check_origin(self, request: web.Request) -> None:
         """A post from another site's page is refused (a browser says whose page in `Origin`);
         one without `Origin` (an old browser, a script) is judged by its token alone."""
+        if self.from_another_site(request):
+            raise web.HTTPForbidden(text=_("This form came from another site."))
+
+    def from_another_site(self, request: web.Request) -> bool:
         origin = request.headers.get("Origin")
-        if origin and self.settings.web_url:
-            ours = urlparse(self.settings.web_url)
-            if origin != f"{ours.scheme}://{ours.netloc}":
-                raise web.HTTPForbidden(text=_("This form came from another site."))
+        if not origin or not self.settings.web_url:
+            return False
+        ours = urlparse(self.settings.web_url)
+        return origin != f"{ours.scheme}://{ours.netloc}"
 
     async def login_allowed(self, request: web.Request) -> bool:
         address = request.remote or ""

@@ -223,7 +223,7 @@ async def test_outside_telegram_the_page_asks_in_its_own_sheet_and_refuses_forge
     sandbox: SandboxClient, browser: Browser, web: str
 ) -> None:
     group, admin, (cleo, *_rest) = await shop_group(sandbox)
-    await sandbox.ask(group, admin, "/reward add Tea sample price=30 kind=perk")
+    await sandbox.ask(group, admin, "/reward add Tea <i>sample</i> price=30 kind=perk")
     await sandbox.ask(group, admin, "/points @cleo_fan +2000 welcome")
     async with offline_context(browser, viewport=PHONE) as context:
         page = await context.new_page()
@@ -232,22 +232,23 @@ async def test_outside_telegram_the_page_asks_in_its_own_sheet_and_refuses_forge
         await expect(balance).not_to_have_text("…")
         start = points(await balance.text_content())
         assert GROUPED.match(await balance.text_content() or "")
-        await expect(page.locator("#rewards")).to_contain_text("Tea sample")
+        await expect(page.locator("#rewards")).to_contain_text("Tea <i>sample</i>")  # as typed
+        assert await page.locator("#rewards i").count() == 0  # text, never markup
         await expect(page.locator("#rewards")).to_contain_text("30 points")
 
         await page.click("#rewards button")
         sheet = page.locator("#sheet")
         await expect(sheet).to_be_visible()
-        await expect(sheet).to_contain_text("Redeem Tea sample for 30 points?")
+        await expect(sheet).to_contain_text("Redeem Tea <i>sample</i> for 30 points?")
         await page.click("#sheet-cancel")
         await expect(sheet).to_be_hidden()
         await expect(balance).to_have_text(f"{start:,}")
 
         await page.click("#rewards button")
         await page.dblclick("#sheet-ok")  # a double tap confirms once
-        await expect(page.locator("#said")).to_contain_text("Redeemed: Tea sample")
+        await expect(page.locator("#said")).to_contain_text("Redeemed: Tea <i>sample</i>")
         await expect(balance).to_have_text(f"{start - 30:,}")
-        await expect(page.locator("#coupons")).to_contain_text("Tea sample")
+        await expect(page.locator("#coupons")).to_contain_text("Tea <i>sample</i>")
         await expect(page.locator("#coupons .state")).to_have_text("to be granted")
 
         # Forged and day-old initData are refused, and the page says where to open it.
