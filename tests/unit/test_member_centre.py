@@ -83,7 +83,7 @@ async def test_the_centre_shows_the_groups_month_the_shops_reasons_and_pending_o
     assert order.points > 1_000  # so that its figure is grouped
     pending = f"{order.points:,}"
     assert purchases["figures"][0] == {"value": pending, "label": "待入账积分"}
-    assert purchases["figures"][1] == {"value": "¥1,876.00", "label": "累计消费"}
+    assert purchases["figures"][1] == {"value": "¥1,876.00", "label": "消费"}
     (row,) = purchases["orders"]
     assert row["title"] == "订单 T-1"
     assert row["amount"] == "¥1,876.00"
