@@ -36,6 +36,7 @@ from views.keyboards import CheckinButton, checkin_keyboard
 from views.numbers import number
 from views.private import sign_in_in_the_group
 from views.settings import out_of_range
+from views.wording import listed
 from workflows.quiet import QuietMode
 
 
@@ -262,7 +263,7 @@ def checkin_settings(profile: ChatProfile) -> list[str]:
             base=rules.base,
             cap=rules.streak_cap,
             milestones=", ".join(f"{d}:{b}" for d, b in rules.milestones),
-            keywords=escape(", ".join(rules.keywords)),
+            keywords=listed([f"<code>{escape(word)}</code>" for word in rules.keywords]),
             cost=rules.makeup_cost,
             days=rules.makeup_days,
             limit=rules.makeup_per_month,
