@@ -188,8 +188,18 @@ def member_order_lines(mine: MemberOrders) -> list[str]:
     return lines
 
 
+def item_line(title: str | None) -> str:
+    """The order's item title (宝贝标题) under a private note about it, when the shop gave one."""
+    return f"\n📦 {escape(title)}" if title else ""
+
+
 def order_points_text(
-    group: str, amount_fen: int, points: int, confirm_at: datetime, timezone: str
+    group: str,
+    amount_fen: int,
+    points: int,
+    confirm_at: datetime,
+    timezone: str,
+    title: str | None = None,
 ) -> str:
     day = confirm_at.astimezone(ZoneInfo(timezone))
     return ngettext(
@@ -199,7 +209,7 @@ def order_points_text(
         "yours on {day} once the return window closes.",
         points,
     ).format(amount=yuan(amount_fen), group=escape(group), points=number(points),
-             day=f"{day:%Y-%m-%d}")  # fmt: skip
+             day=f"{day:%Y-%m-%d}") + item_line(title)  # fmt: skip
 
 
 def order_state(order: Order) -> str:
@@ -296,8 +306,9 @@ def bind_claimed_text(
 
 
 def order_refunded_text(
-    group: str, refunded_fen: int, amount_fen: int, points: int, paid: bool
-) -> str:
+    group: str, refunded_fen: int, amount_fen: int, points: int, paid: bool,
+    title: str | None = None,
+) -> str:  # fmt: skip
     """Privately: a refund took purchase points the member had been told of, or been paid."""
     said = (
         ngettext(
@@ -317,7 +328,7 @@ def order_refunded_text(
         )
     )
     return said.format(refunded=yuan(refunded_fen), amount=yuan(amount_fen), group=escape(group),
-                       points=number(points))  # fmt: skip
+                       points=number(points)) + item_line(title)  # fmt: skip
 
 
 def sales_text(

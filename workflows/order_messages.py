@@ -31,7 +31,7 @@ async def order_points(
         return Delivery(
             order_points_text(
                 group.title, order.amount_fen - order.refunded_fen, payable(order),
-                order.confirm_at or order.paid_at, group.timezone,
+                order.confirm_at or order.paid_at, group.timezone, order.title,
             )
         )  # fmt: skip
 
@@ -47,7 +47,12 @@ async def order_refunded(
     with context.background.i18n.use_locale(note.language or _default(context)):
         return Delivery(
             order_refunded_text(
-                group.title, note.refunded_fen, order.amount_fen, note.points, note.paid
+                group.title,
+                note.refunded_fen,
+                order.amount_fen,
+                note.points,
+                note.paid,
+                order.title,
             )
         )
 

@@ -135,6 +135,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
         lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id and "🛍" in e["text"]
     )
     assert f"It earns 199 points, yours on {paid + timedelta(days=7)}" in told["text"]
+    assert told["text"].endswith(" once the return window closes.\n📦 秋冬限定礼盒")
     sandbox.cursor = max(after, sandbox.cursor)
     # Cleo has the proof too (a shared account?): the admins are told privately, not the group
     before = sandbox.cursor
@@ -188,7 +189,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     )
     assert taken_back["text"] == (
         f"↩️ ¥199.00 of your order of ¥199.00 ({group.title}) was refunded: 199 points are "
-        "taken back."
+        "taken back.\n📦 秋冬限定礼盒"  # the item title the shop's export gave
     )
     sandbox.cursor = max(after, sandbox.cursor)
     assert not await sandbox.quiet_for(
