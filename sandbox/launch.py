@@ -8,7 +8,10 @@ import contextlib
 import os
 import socket
 import sys
+import tempfile
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from sandbox.cast import cast_of
 from sandbox.repl import STATE, Terminal, load_state
@@ -16,6 +19,7 @@ from sandbox.server import DEFAULT_TOKEN, start_sandbox
 from sandbox.world import WORLD
 
 LOG = Path("sandbox-bot.log")
+DATABASE = "sqlite+aiosqlite:///sandbox.db"
 HOST = "127.0.0.1"  # the console is for this machine only
 
 
@@ -28,19 +32,31 @@ def free_port() -> int:
 
 
 def bot_environment(api_url: str, web_port: int) -> dict[str, str]:
-    """The bot's settings in the sandbox: its Bot API, its database (kept across sessions), and
-    the web console on this machine, whatever .env says of them; it polls (a webhook set in the
-    shell would be an address the sandbox cannot reach)."""
+    """The bot's settings in the sandbox: the shell's, then its Bot API, its database (kept
+    across sessions) and the web console on this machine. It runs in a folder of its own, so a
+    production .env here (a webhook the sandbox would post updates to, a Redis, a database)
+    is never read, and it polls."""
     inherited = {key: value for key, value in os.environ.items() if key != "WEBHOOK_URL"}
+    code = str(Path(__file__).resolve().parents[1])  # the bot of this sandbox, wherever it runs
     return {
         **inherited,
+        "PYTHONPATH": os.pathsep.join(filter(None, [code, os.environ.get("PYTHONPATH")])),
         "BOT_TOKEN": DEFAULT_TOKEN,
         "TELEGRAM_API_URL": api_url,
-        "DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///sandbox.db"),
+        "DATABASE_URL": absolute_sqlite(os.environ.get("DATABASE_URL", DATABASE)),
         "WEB_URL": f"http://{HOST}:{web_port}",
         "WEB_PORT": str(web_port),
         "WEBHOOK_HOST": HOST,
     }
+
+
+def absolute_sqlite(url: str) -> str:
+    """A SQLite file named from this folder, named in full: the bot runs in another."""
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return url
+    return parsed.set(database=str(Path(name).resolve())).render_as_string(hide_password=False)
 
 
 def last_line(path: Path) -> str:
@@ -57,15 +73,15 @@ async def main(port: int = 0, web_port: int | None = None) -> int:
     world.resume(state)
     group, cast = cast_of(world, state)
     env = bot_environment(url, web_port or free_port())
-    print(
-        f"sandbox Bot API at {url}; the bot logs to {LOG}; its data goes to {env['DATABASE_URL']}"
-    )
+    data = os.environ.get("DATABASE_URL", "sandbox.db")
+    print(f"sandbox Bot API at {url}; the bot logs to {LOG}; its data goes to {data}")
     print(f"web console at {env['WEB_URL']}/console (sign in: /private, then /console)")
     log_file = await asyncio.to_thread(LOG.open, "a")
-    with log_file:
+    with log_file, tempfile.TemporaryDirectory(prefix="fanbot-sandbox-") as elsewhere:
         bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, stdout=log_file, stderr=log_file
-        )
+            sys.executable, "-m", "bot", "run", env=env, cwd=elsewhere, stdout=log_file,
+            stderr=log_file,
+        )  # fmt: skip
         print("starting the bot (a few seconds)...")
         exited = asyncio.create_task(bot.wait())
         polling = asyncio.create_task(world.wait_for_event("polling"))

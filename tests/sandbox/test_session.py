@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from models import RewardCode, create_engine, create_session_pool
+from sandbox.launch import absolute_sqlite
 from tests.support.processes import ROOT
 
 WAIT = 120.0  # the bot's start imports aiogram: seconds on a loaded machine
@@ -59,6 +60,12 @@ def sandbox_env(database_url: str) -> dict[str, str]:
 
 @pytest.fixture
 async def session(database_url: str, tmp_path: Path) -> AsyncIterator[Session]:
+    # A production .env where the operator tries the sandbox: the sandbox's bot reads none of
+    # it (a webhook here would have the sandbox post its updates to that address).
+    (tmp_path / ".env").write_text(
+        "WEBHOOK_URL=https://fans.example.com/telegram\nWEBHOOK_SECRET=production-secret\n"
+        "REDIS_URL=redis://127.0.0.1:1\nDATABASE_URL=postgresql+asyncpg://prod@db/fanbot\n"
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "sandbox", cwd=tmp_path, env=sandbox_env(database_url),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -145,3 +152,12 @@ async def test_a_file_of_codes_reaches_the_bot_and_a_newcomers_rules_link_opens_
     await session.expect(r"\(private to Carol\) #\d+ bot: ")
     await session.type("/quit")
     assert await session.process.wait() == 0
+
+
+def test_a_sqlite_database_named_from_here_is_named_in_full_for_the_bot(tmp_path: Path) -> None:
+    here = Path.cwd()
+    assert absolute_sqlite("sqlite+aiosqlite:///sandbox.db") == (
+        f"sqlite+aiosqlite:///{here / 'sandbox.db'}"
+    )
+    for kept in (f"sqlite+aiosqlite:///{tmp_path}/x.db", "postgresql+asyncpg://u:p@db/fanbot"):
+        assert absolute_sqlite(kept) == kept
