@@ -22,6 +22,7 @@ PAGE = 50
 WAITING_SHOWN = 50
 TOP_ITEMS = 10
 MEMBER_ORDERS = 20
+OUTBOX_STATES = ("pending", "sending", "sent", "skipped", "failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,11 +159,15 @@ async def daily_sales(
     return dict(sales)
 
 
-async def disputed_nicknames(session: AsyncSession, chat_id: int) -> list[DisputedNickname]:
-    """The claims the admins were told of (`BindClaimed` in the outbox, kept while the outbox
-    keeps them) that still stand: the nickname is held by someone other than the claimant."""
+async def disputed_nicknames(
+    session: AsyncSession, chat_id: int, since: datetime
+) -> list[DisputedNickname]:
+    """The claims the admins were told of since `since` (`BindClaimed` rows of the outbox) that
+    still stand: the nickname is held by someone other than the claimant. The outbox has no
+    index by kind: its rows are read by (status, due_at), the claims being due when written."""
     rows = await session.scalars(
         select(OutboxMessage)
+        .where(OutboxMessage.status.in_(OUTBOX_STATES), OutboxMessage.due_at >= since)
         .where(OutboxMessage.kind == BindClaimed.kind)
         .where(OutboxMessage.key.startswith(f"bind_claimed:{chat_id}:"))
         .order_by(OutboxMessage.id.desc())

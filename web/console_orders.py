@@ -31,6 +31,8 @@ from services.stats import day_bounds
 from web.charts import bar_chart, daily_series
 from web.console import DEFAULT_DAYS, PERIODS, ROUTE_CHAT, Console, said
 
+DISPUTES = timedelta(days=30)  # how far back the page looks for disputed nicknames
+
 
 class OrderPages:
     def __init__(self, console: Console) -> None:
@@ -68,7 +70,9 @@ class OrderPages:
                 db, group.id, int(before) if before.isascii() and before.isdigit() else None
             )
             waiting, waiting_total = await waiting_buyers(db, group.id)
-            disputes = await disputed_nicknames(db, group.id)
+            disputes = await disputed_nicknames(
+                db, group.id, self.site.domain.clock.now() - DISPUTES
+            )
         chart = bar_chart("sales", _("Sales (GMV) a day"), daily_series(first, days, by_day),
                           money=True)  # fmt: skip
         return self.site.render(

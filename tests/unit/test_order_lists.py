@@ -99,11 +99,12 @@ async def test_a_disputed_nickname_stands_until_an_admin_moves_it(
                 taken, OTHER, admins={ADMIN}, log_channel=-100_999
             )
     async with session_pool() as session:
-        (dispute,) = await disputed_nicknames(session, GROUP)
-        assert await disputed_nicknames(session, GROUP - 1) == []
+        (dispute,) = await disputed_nicknames(session, GROUP, NOW - timedelta(days=30))
+        assert await disputed_nicknames(session, GROUP - 1, NOW - timedelta(days=30)) == []
+        assert await disputed_nicknames(session, GROUP, NOW + timedelta(minutes=1)) == []
     assert (dispute.buyer, dispute.holder, dispute.claimant, dispute.claimed_at) == (
         "小明", FAN, OTHER, NOW,
     )  # fmt: skip
     await bind(session_pool, clock, OTHER, "小明", admin=True)  # the page's "Move to"
     async with session_pool() as session:
-        assert await disputed_nicknames(session, GROUP) == []
+        assert await disputed_nicknames(session, GROUP, NOW - timedelta(days=30)) == []
