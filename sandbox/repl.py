@@ -112,8 +112,11 @@ class Terminal:
         if attachment is not None:
             text = f"{attachment}\n{text}" if text else attachment
         lines = [f"#{number} {label}: {text}"]
-        markup = event.get("reply_markup")
+        markup = event.get("reply_markup") or {}
         lines += [describe_button(n, b) for n, b in enumerate(buttons_of(markup), 1)]
+        if markup.get("force_reply"):  # an app opens a reply to it; here one types /reply
+            example = markup.get("input_field_placeholder") or "<text>"
+            lines.append(f"   (answer with /reply {number} {example})")
         return "\n".join(lines)
 
     # -- what one types -----------------------------------------------------------------------

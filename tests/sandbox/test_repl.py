@@ -194,3 +194,16 @@ async def test_a_private_chat_starts_with_start_and_shows_what_the_bot_sends_the
     term.world.private_chat(stranger)
     await api.call("sendMessage", {"chat_id": stranger.id, "text": "psst"})
     assert term.shown(term.world.events[-1]) is None
+
+
+def test_a_message_asking_for_a_reply_says_how_to_give_it() -> None:
+    term = terminal()
+    markup = {"force_reply": True, "selective": True, "input_field_placeholder": "Hoodie size M"}
+    message = term.world.new_message(term.group, term.world.bot, text="What is the prize?")
+    event = term.world.record(
+        "sent", chat_id=term.group.id, message_id=message["message_id"], text=message["text"],
+        html=message["text"], reply_to=None, reply_markup=markup,
+    )  # fmt: skip
+    assert term.shown(event) == (
+        "#1 bot: What is the prize?\n   (answer with /reply 1 Hoodie size M)"
+    )
