@@ -328,6 +328,7 @@ class World:
         rights: dict[str, bool] | None = None,
         by: SandboxUser | None = None,
         invite_link: str | None = None,
+        via_join_request: bool = False,
     ) -> dict[str, Any]:
         """A member's status changes (joins, leaves, is promoted, restricted or banned): the
         chat_member update an admin bot gets, and the join or leave service message."""
@@ -351,6 +352,8 @@ class World:
             if link is None:
                 raise web.HTTPBadRequest(text="unknown invite link")
             payload["invite_link"] = link
+        elif via_join_request:  # approved after asking, with no invite link
+            payload["via_join_request"] = True
         result: dict[str, Any] = {}
         if user.id == self.bot.id:
             update = self.push_update("my_chat_member", payload)

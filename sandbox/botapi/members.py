@@ -121,25 +121,29 @@ async def set_chat_permissions(api: BotApi, params: Params) -> Any:
     return True
 
 
-def pending_request(api: BotApi, params: Params) -> tuple[SandboxChat, SandboxUser]:
+def pending_request(api: BotApi, params: Params) -> tuple[SandboxChat, SandboxUser, dict[str, Any]]:
     chat = api.chat_for_bot(params)
     api.require_right(chat, "can_invite_users", "not enough rights to manage join requests")
     user = user_of(api.world, params.get("user_id"))  # type: ignore[arg-type]
-    if chat.join_requests.pop(user.id, None) is None:
+    request = chat.join_requests.pop(user.id, None)
+    if request is None:
         raise bad_request("HIDE_REQUESTER_MISSING")
-    return chat, user
+    return chat, user, request
 
 
 @method("approveChatJoinRequest")
 async def approve_chat_join_request(api: BotApi, params: Params) -> Any:
-    chat, user = pending_request(api, params)
-    api.world.change_membership(chat, user, "member", by=api.world.bot)
+    chat, user, request = pending_request(api, params)
+    link = (request.get("invite_link") or {}).get("invite_link")
+    api.world.change_membership(
+        chat, user, "member", by=api.world.bot, invite_link=link, via_join_request=link is None
+    )
     api.world.record("join_approved", chat_id=chat.id, user_id=user.id)
     return True
 
 
 @method("declineChatJoinRequest")
 async def decline_chat_join_request(api: BotApi, params: Params) -> Any:
-    chat, user = pending_request(api, params)
+    chat, user, _request = pending_request(api, params)
     api.world.record("join_declined", chat_id=chat.id, user_id=user.id)
     return True

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.botapi import BotApi
+from sandbox.cast import newcomer
+from sandbox.joins import request_join
 from sandbox.links import BotLink, InviteLink, WebLink, parse_link
 from sandbox.repl import Terminal
 from tests.sandbox.test_repl import terminal
@@ -87,7 +89,19 @@ async def test_a_link_that_asks_for_approval_sends_a_join_request() -> None:
     )
     [request] = updates(term)
     assert request["chat_join_request"]["invite_link"]["invite_link"] == created["invite_link"]
-    assert term.group.members.get(term.cast["frank"].id) is None
+    frank = term.cast["frank"]
+    assert term.group.members.get(frank.id) is None
+    api = BotApi(term.world)
+    await api.call("approveChatJoinRequest", {"chat_id": term.group.id, "user_id": frank.id})
+    approved = updates(term)[0]["chat_member"]
+    assert approved["invite_link"]["invite_link"] == created["invite_link"]
+    assert "via_join_request" not in approved
+    # Asked without a link (the group's join button) and approved: via_join_request.
+    grace = newcomer(term.world, "grace")
+    request_join(term.world, term.group, grace)
+    updates(term)
+    await api.call("approveChatJoinRequest", {"chat_id": term.group.id, "user_id": grace.id})
+    assert updates(term)[0]["chat_member"]["via_join_request"] is True
 
 
 def test_a_link_button_shows_its_address_and_opens_the_private_chat_with_start() -> None:
