@@ -459,7 +459,7 @@ async def test_an_order_naming_a_campaigns_coupon_is_its_sale_in_stats_campaign(
     imported = await send_file(
         sandbox, group, admin, "orders.csv", export.encode(), "/orders import"
     )
-    assert imported["text"].splitlines()[1].startswith("🧾 1 new order")
+    assert imported["text"].splitlines()[1] == "🧾 1 new paid order"
     report = await sandbox.ask(group, admin, f"/stats campaign {campaign_id}")
     assert report["text"].splitlines()[2:] == [
         "🛍 1 order from its coupons · GMV ¥120.00",
