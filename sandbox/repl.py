@@ -257,11 +257,13 @@ class Terminal:
         return self._start(link)
 
     def _start(self, link: BotLink) -> str:
-        """The bot's private chat opens; with a start payload, or on a first visit, the app
-        shows Start, and pressing it sends /start (with the payload)."""
+        """The bot's private chat opens; with a start payload, or while the chat was never used
+        (the bot may write first to someone asking to join), the app shows Start, and pressing
+        it sends /start (with the payload)."""
         note = "the link's start parameter is not valid: left out\n" if link.bad_payload else ""
         self.private = True
-        if link.start or not self.speaker.started_bot:
+        unused = not self.speaker.started_bot and not self.current_chat().messages
+        if link.start or unused:
             command = f"/start {link.start}" if link.start else "/start"
             return f"{note}{self.prompt()}{command}\n" + self._say(command)
         return note

@@ -97,6 +97,11 @@ async def test_a_link_that_asks_for_approval_sends_a_join_request() -> None:
     assert approved["invite_link"]["invite_link"] == created["invite_link"]
     assert "via_join_request" not in approved
     # Asked without a link (the group's join button) and approved: via_join_request.
+    # The bot wrote first to Frank (it may, for five minutes): his chat opens with no Start.
+    await api.call("sendMessage", {"chat_id": frank.id, "text": "Welcome in!"})
+    term.speaker = frank
+    assert term.handle("/private") == ""
+    assert term.handle("thanks") == "#2\n"
     grace = newcomer(term.world, "grace")
     request_join(term.world, term.group, grace)
     updates(term)
