@@ -238,7 +238,9 @@ async def change_checkin_rules(message: Message, setting: list[str], session: As
             out_of_range(name, limits) if limits else usage_reply("settings", "checkin")
         )
         return False
-    reply = _("✅ Sign-in setting {name} is now {value}.").format(name=name, value=escape(value))
+    reply = _("✅ Sign-in setting {name} is now {value}.").format(
+        name=f"<code>{name}</code>", value=f"<code>{escape(value)}</code>"
+    )
     await message.reply(reply)
     return True
 

@@ -190,7 +190,9 @@ async def change_message_points(
         await message.reply(out_of_range(name, MessageRules.LIMITS[name]))
         return False
     await message.reply(
-        _("✅ Points setting {name} is now {value}.").format(name=name, value=value)
+        _("✅ Points setting {name} is now {value}.").format(
+            name=f"<code>{name}</code>", value=value
+        )
     )
     return True
 

@@ -13,6 +13,7 @@ from infrastructure.commands import shown_form
 from infrastructure.settings_sections import SettingsSection
 from services.chats import ChatProfile
 from views.keyboards import Button
+from views.numbers import number
 from views.wording import labelled
 
 
@@ -73,4 +74,6 @@ def language_name(language: str | None) -> str:
 
 def out_of_range(name: str, limits: tuple[int, int]) -> str:
     low, high = limits
-    return _("{name} must be between {low} and {high}.").format(name=name, low=low, high=high)
+    return _("{name} must be between {low} and {high}.").format(
+        name=f"<code>{name}</code>", low=number(low), high=number(high)
+    )

@@ -89,7 +89,7 @@ async def test_admins_set_the_reward_and_the_keywords(sandbox: SandboxClient) ->
     signed: Event = await sandbox.ask(group, bob, "hello")
     assert signed["text"] == "✅ Signed in! Day 1 of your streak · +10 points · #1 today."
     too_big = await sandbox.ask(group, admin, "/settings checkin base 999999")
-    assert too_big["text"] == "base must be between 0 and 10000."
+    assert too_big["text"] == "base must be between 0 and 10,000."
     for bad in ("/settings checkin milestones soon", "/settings checkin colour red"):
         assert (await sandbox.ask(group, admin, bad))["text"].startswith("Usage: /settings")
     refused = await sandbox.ask(group, bob, "/settings checkin base 100")

@@ -64,7 +64,7 @@ async def test_admins_change_the_message_rules(sandbox: SandboxClient) -> None:
     for bad in ("/settings points message lots", "/settings points speed 3"):
         assert (await sandbox.ask(group, admin, bad))["text"].startswith("Usage: /settings")
     too_long = await sandbox.ask(group, admin, "/settings points cooldown 999999")
-    assert too_long["text"] == "cooldown must be between 0 and 86400."
+    assert too_long["text"] == "cooldown must be between 0 and 86,400."
 
 
 async def test_the_ladder_is_shown_and_edited_by_admins(sandbox: SandboxClient) -> None:

@@ -56,7 +56,7 @@ async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -
     chat, owner = group(), person(OWNER, "en")
     changes = {
         "/settings points purchase 2": "✅ Orders now earn 2 points per yuan paid.",
-        "/settings points message 5": "✅ Points setting message is now 5.",
+        "/settings points message 5": "✅ Points setting <code>message</code> is now 5.",
         "/settings referral 50": (
             "✅ A friend who joins through a member's link now earns them 50 points."
         ),
@@ -65,7 +65,7 @@ async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -
         "/settings daily_topic on": (
             "✅ The morning post now opens the next queued topic (see /topic queue)."
         ),
-        "/settings checkin base 99999": "base must be between 0 and 10000.",
+        "/settings checkin base 99999": "<code>base</code> must be between 0 and 10,000.",
     }
     for command in changes:
         await dispatcher.feed_update(bot, message_update(chat, owner, command))
