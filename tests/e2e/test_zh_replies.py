@@ -110,3 +110,19 @@ async def test_a_private_start_reads_as_chinese_for_each_sender(sandbox: Sandbox
         (hello,) = await sandbox.wait_sent(person.id)
         assert hello["text"].startswith(first), hello["text"]
         assert untranslated(said(hello)) == [], said(hello)
+
+
+async def test_a_members_everyday_replies_read_as_chinese(sandbox: SandboxClient) -> None:
+    group, owner, fan = await zh_group(sandbox)
+    await sandbox.ask(group, owner, "/points @xiaoming_fan +120 新人奖励")
+    await sandbox.send(group, owner, "/draw 限量帆布袋 winners=2 ends=2h cost=10 min_tier=铜牌")
+    (post,) = await sandbox.wait_for(  # posted, not a reply
+        lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "限量帆布袋" in e["text"]
+    )
+    assert untranslated(said(post)) == []
+    # A member may send 5 commands in 10 s: the rest are asked by the admin, who sees the same.
+    await replies_to(sandbox, group, fan, "/me", "/points history", "签到", "/warns", "/shop")
+    await replies_to(
+        sandbox, group, owner, "/points", "/checkin top", "/top", "/top week", "/invite top",
+        "/draws", "/verify", "/rules", "/me", "/stats",
+    )  # fmt: skip
