@@ -39,7 +39,7 @@ from services.shop import RewardNotFound, ShopService
 from services.tiers import TierService
 from views.draws import ClaimButton, DrawButton, requirements
 from views.numbers import number
-from views.wording import sentences
+from views.wording import listed, sentences
 
 ACTIONS = ("end", "cancel", "reroll")
 
@@ -271,7 +271,7 @@ async def join_button(
             draw.cost,
         ).format(cost=number(draw.cost), balance=number(joined.balance))
     elif draw is not None and joined.outcome != JoinOutcome.UNKNOWN:
-        needs = ", ".join(requirements(draw, i18n.current_locale))
+        needs = listed(requirements(draw, i18n.current_locale))
         text = _("Sorry, this draw needs: {list}.").format(list=needs)
     else:
         text = _("This draw doesn't exist.")

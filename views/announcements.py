@@ -17,6 +17,7 @@ from services.chats import ChatProfile
 from services.referral_messages import ReferralThanks
 from services.tiers import Tier
 from views.numbers import number
+from views.wording import listed, sentences
 
 MAX_NAMES = 10  # then "…and N more"
 
@@ -82,9 +83,9 @@ def thanks_text(campaign: Campaign, points: int, members: int) -> str:
 
 
 def welcome_text(profile: ChatProfile, names: list[str], count: int) -> str:
-    shown = ", ".join(f"<b>{escape(name)}</b>" for name in names[:MAX_NAMES])
+    shown = listed([f"<b>{escape(name)}</b>" for name in names[:MAX_NAMES]])
     if len(names) > MAX_NAMES:
-        shown += " " + _("and {count} more").format(count=len(names) - MAX_NAMES)
+        shown = sentences(shown, _("and {count} more").format(count=len(names) - MAX_NAMES))
     template = profile.welcome.text
     if template is None:
         return _("👋 Welcome to {group}, {name}! Please read the rules, then say hello.").format(

@@ -17,6 +17,7 @@ from models import Draw
 from services.tiers import Tier
 from views.keyboards import Button
 from views.numbers import number
+from views.wording import listed
 
 
 class DrawButton(Button, prefix="draw"):
@@ -63,7 +64,7 @@ def render_post(draw: Draw, timezone: str) -> str:
     ]
     needs = requirements(draw, language)
     if needs:
-        lines.append(_("Requirements: {list}").format(list=", ".join(needs)))
+        lines.append(_("Requirements: {list}").format(list=listed(needs)))
     if draw.cost:
         lines.append(
             ngettext("Entry: {cost} point", "Entry: {cost} points", draw.cost).format(
