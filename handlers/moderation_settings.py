@@ -17,16 +17,11 @@ from services.moderation_settings import set_moderation
 from views.moderation import moderation_settings, moderation_summary
 
 
-async def change_moderation(
-    message: Message, setting: list[str], session: AsyncSession, chat_profile: ChatProfile
-) -> bool:
+async def change_moderation(message: Message, setting: list[str], session: AsyncSession) -> bool:
     """/settings moderation · verify|flood|links|warns|log_channel|night …"""
     section = setting[0].lower()
-    if section == "moderation":
-        if setting == ["moderation"]:
-            await message.reply("\n".join(moderation_settings(chat_profile.moderation)))
-        else:
-            await message.reply(usage_reply("settings", setting[0]))
+    if section == "moderation":  # alone, it is the section's page (handlers/settings.py)
+        await message.reply(usage_reply("settings", setting[0]))
         return False
     try:
         values = parse_rule(section, setting[1:])

@@ -120,6 +120,26 @@ async def settings(message: Message, command: CommandObject, chat_profile: ChatP
     await message.reply(overview(chat_profile, SECTIONS), reply_markup=overview_keyboard(SECTIONS))
 
 
+class NamesPageOnly(Filter):
+    """`/settings checkin`: a section named by itself alone, to be looked at, not changed."""
+
+    async def __call__(self, message: Message, command: CommandObject) -> bool | dict[str, Any]:
+        words = (command.args or "").lower().split()
+        if len(words) != 1:
+            return False
+        # The group's own (timezone, language) are changed, never looked at, by name.
+        named = (s for s in SECTIONS if s is not GENERAL and words[0] in s.listed.split("|"))
+        chosen = next(named, None)
+        return {"section": chosen} if chosen is not None else False
+
+
+async def section_alone(
+    message: Message, section: SettingsSection, chat_profile: ChatProfile
+) -> None:
+    """/settings <section>: its page, as its button opens it."""
+    await message.reply(section_page(chat_profile, section), reply_markup=section_keyboard())
+
+
 async def show_page(
     query: CallbackQuery, callback_data: SettingsButton, chat_profile: ChatProfile
 ) -> None:
@@ -169,6 +189,7 @@ async def forget_profile_when_saved(
 def create_router() -> Router:
     router = Router(name="settings")
     router.message.middleware(forget_profile_when_saved)
+    router.message.register(section_alone, Command("settings"), NamesPageOnly(), IsAdmin())
     for section in SECTIONS:
         # The section's words before the admin check: only the handler they name asks it.
         router.message.register(

@@ -43,7 +43,7 @@ async def test_bad_input_gets_its_reason_first_then_one_short_usage_line(
     answers = {
         "/campaign del": "Usage: /campaign del <id>",
         "/draw cancel": "Usage: /draw <prize>",
-        "/settings checkin": "Usage: /settings checkin",
+        "/settings checkin base": "Usage: /settings checkin",
     }
     for command, start in answers.items():
         reply = await sandbox.ask(group, admin, command)

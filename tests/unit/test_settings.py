@@ -158,3 +158,20 @@ async def test_a_members_press_gets_a_toast_and_a_forged_one_is_refused(
         "This button no longer works.",
     ]
     assert edits(telegram) == []
+
+
+async def test_a_section_named_alone_answers_with_its_page(dispatcher: Dispatcher) -> None:
+    bot, telegram = recording_bot()
+    chat, owner = group(title="Fans"), person(OWNER, "en")
+    await dispatcher.feed_update(bot, message_update(chat, owner, "/settings checkin"))
+    await dispatcher.feed_update(bot, message_update(chat, owner, "/settings timezone"))
+    page, usage = [m for m in telegram.requests if m.__api_method__ == "sendMessage"]
+    assert page.text.splitlines()[:2] == [  # type: ignore[attr-defined]
+        "<b>Fans: Sign-in</b>",
+        "Sign-in: 5 points, +1 a day up to +7, milestones 7:20, 30:100, 100:500; words: "
+        "<code>签到</code>, <code>打卡</code>, <code>checkin</code>; make-up 20 points, "
+        "3 days back, 2 a month",
+    ]
+    assert "<code>/settings checkin keywords &lt;a,b&gt;</code>" in page.text  # type: ignore[attr-defined]
+    assert page.reply_markup is not None  # type: ignore[attr-defined]  # the way back
+    assert usage.text.startswith("Usage: <code>/settings timezone")  # type: ignore[attr-defined]
