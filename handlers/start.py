@@ -21,7 +21,6 @@ from services.orders import OrderService
 from views.help import help_text
 from views.miniapp import mini_app_keyboard
 from views.start import (
-    GroupStanding,
     add_to_group_keyboard,
     member_text,
     operator_text,
@@ -60,12 +59,10 @@ async def start(
     if run:
         text, keyboard = operator_text(name, run), add_to_group_keyboard(me.username or "")
     elif groups:
-        standings = []
-        for chat_id, title in groups:
-            profile = await chats.profile(chat_id)
-            if profile is not None:
-                points, tier = await member_cards.standing_in(profile, user.id)
-                standings.append(GroupStanding(title, points, tier))
+        profiles = [
+            profile for chat_id, _title in groups if (profile := await chats.profile(chat_id))
+        ]
+        standings = await member_cards.standings(profiles, user.id)
         text = member_text(name, standings, i18n.current_locale)
         url = settings.mini_app_url
         keyboard = mini_app_keyboard(url) if url else None

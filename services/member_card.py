@@ -3,6 +3,7 @@ and what the Mini App shows, gathered in one call from the services that own eac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,6 +49,13 @@ class MemberCard:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupStanding:
+    title: str
+    points: int
+    tier: Tier | None
+
+
+@dataclass(frozen=True, slots=True)
 class MemberCardService:
     points: PointsService
     tiers: TierService
@@ -56,13 +64,16 @@ class MemberCardService:
     shop: ShopService
     orders: OrderService
 
-    async def standing_in(self, profile: ChatProfile, user_id: int) -> tuple[int, Tier | None]:
-        """The member's points in the group and the tier they stand on: the short form of the
-        card, for a list of their groups."""
-        member = await self.points.member(profile.id, user_id)
-        figure = tier_figure(member, profile.order_rules.tier_basis)
-        place = standing(await self.tiers.ladder(profile.id), figure)
-        return (member.points if member else 0), place.tier
+    async def standings(self, groups: Sequence[ChatProfile], user_id: int) -> list[GroupStanding]:
+        """The member's points and tier in each group: the short form of the card, for a list
+        of their groups."""
+        found = []
+        for profile in groups:
+            member = await self.points.member(profile.id, user_id)
+            figure = tier_figure(member, profile.order_rules.tier_basis)
+            place = standing(await self.tiers.ladder(profile.id), figure)
+            found.append(GroupStanding(profile.title, member.points if member else 0, place.tier))
+        return found
 
     async def card(
         self, profile: ChatProfile, user_id: int, tally: MessageTally | None = None

@@ -5,23 +5,15 @@ admin of a group the bot is in sees how to set it up."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from services.tiers import Tier
+from services.member_card import GroupStanding
 from views.numbers import number
 from views.wording import labelled
-
-
-@dataclass(frozen=True, slots=True)
-class GroupStanding:
-    title: str
-    points: int
-    tier: Tier | None
 
 
 def unknown_link() -> str:

@@ -18,6 +18,7 @@ from infrastructure.commands import usage_reply
 from infrastructure.i18n import create_i18n
 from services.chats import ChatProfile
 from services.guards import DEFAULT_RULES, ModerationRules
+from services.member_card import GroupStanding
 from services.pushes import Audience, Reach
 from services.tiers import DEFAULT_TIERS
 from tests.support.untranslated import untranslated
@@ -26,7 +27,7 @@ from views.moderation import moderation_settings
 from views.posts import schedule_text
 from views.pushes import audience_name, nobody_text, reach_text, unknown_audience_text
 from views.settings import overview, section_page
-from views.start import GroupStanding, member_text, operator_text, stranger_text, unknown_link
+from views.start import member_text, operator_text, stranger_text, unknown_link
 from views.wording import duration
 
 GROUP = "粉丝群"
