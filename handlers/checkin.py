@@ -264,7 +264,7 @@ def checkin_settings(profile: ChatProfile) -> list[str]:
         ).format(
             base=rules.base,
             cap=rules.streak_cap,
-            milestones=", ".join(f"{d}:{b}" for d, b in rules.milestones),
+            milestones=listed([f"{d}:{b}" for d, b in rules.milestones]),
             keywords=listed([f"<code>{escape(word)}</code>" for word in rules.keywords]),
             cost=rules.makeup_cost,
             days=rules.makeup_days,

@@ -14,7 +14,6 @@ from infrastructure.settings_sections import SettingsSection
 from services.chats import ChatProfile
 from views.keyboards import Button
 from views.numbers import number
-from views.wording import labelled
 
 
 class SettingsButton(Button, prefix="settings"):
@@ -46,7 +45,7 @@ def overview_keyboard(sections: Sequence[SettingsSection]) -> InlineKeyboardMark
 def section_page(profile: ChatProfile, section: SettingsSection) -> str:
     """The section's settings, then each form that changes them."""
     lines = [
-        f"<b>{labelled(escape(profile.title), str(section.title))}</b>",
+        f"<b>{escape(profile.title)} · {section.title}</b>",
         *section.page_lines(profile),
         "",
         _("To change:"),

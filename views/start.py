@@ -13,7 +13,7 @@ from aiogram.utils.i18n import ngettext
 
 from services.member_card import GroupStanding
 from views.numbers import number
-from views.wording import labelled
+from views.wording import labelled, listed
 
 
 def unknown_link() -> str:
@@ -42,7 +42,7 @@ def member_text(name: str, groups: Sequence[GroupStanding], language: str) -> st
 
 
 def operator_text(name: str, groups: Sequence[str]) -> str:
-    titles = "、".join(f"<b>{escape(title)}</b>" for title in groups)
+    titles = listed([f"<b>{escape(title)}</b>" for title in groups])
     return "\n".join(
         [
             _("👋 Hi {name}! You run {groups} with me. Setting up takes a minute:").format(

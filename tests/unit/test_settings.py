@@ -129,7 +129,7 @@ async def test_a_section_button_opens_its_page_and_back_returns(dispatcher: Disp
     await dispatcher.feed_update(bot, press(chat, owner, window, buttons["群管理"]))
     (page,) = edits(telegram)
     text = page.text or ""
-    assert text.splitlines()[0] == "<b>Fans：群管理</b>"
+    assert text.splitlines()[0] == "<b>Fans · 群管理</b>"
     assert "入群验证：已关闭" in text
     assert "修改方法：" in text
     assert "<code>/settings log_channel &lt;频道 ID&gt;|off</code>" in text
@@ -167,7 +167,7 @@ async def test_a_section_named_alone_answers_with_its_page(dispatcher: Dispatche
     await dispatcher.feed_update(bot, message_update(chat, owner, "/settings timezone"))
     page, usage = [m for m in telegram.requests if m.__api_method__ == "sendMessage"]
     assert page.text.splitlines()[:2] == [  # type: ignore[attr-defined]
-        "<b>Fans: Sign-in</b>",
+        "<b>Fans · Sign-in</b>",
         "Sign-in: 5 points, +1 a day up to +7, milestones 7:20, 30:100, 100:500; words: "
         "<code>签到</code>, <code>打卡</code>, <code>checkin</code>; make-up 20 points, "
         "3 days back, 2 a month",
