@@ -114,3 +114,21 @@ def test_the_three_private_starts_read_as_chinese() -> None:
     assert "2,000 积分 · 金牌" in member
     for text in (stranger_text("小明"), member, operator_text("小明", [GROUP]), unknown_link()):
         assert untranslated(text) == []
+
+
+def test_a_pushed_copy_names_its_group_and_keeps_its_formatting() -> None:
+    from models import Push
+    from views.pushes import push_message
+
+    push = Push(
+        id=1, chat_id=-1001, audience="segment:paying", text="新品上架", buttons=[],
+        entities=[{"type": "bold", "offset": 0, "length": 2}],
+    )  # fmt: skip
+    copy = push_message(push, 42, GROUP)
+    assert copy.text == "📣 来自「粉丝群」：\n新品上架"
+    (bold,) = copy.entities or []
+    assert (
+        copy.text.encode("utf-16-le")[bold.offset * 2 : (bold.offset + 2) * 2].decode("utf-16-le")
+        == "新品"
+    )  # the entity still covers the admin's words, past the heading
+    assert untranslated(copy.text) == []
