@@ -41,7 +41,7 @@ def render(
         return "\n".join(lines), checkin_keyboard()
     if part == "reminder":
         text = _("⏰ {count} signed in today. Not yet? Say 签到 or press the button.").format(
-            count=signed
+            count=number(signed)
         )
         return text, checkin_keyboard()
     assert figures is not None
@@ -51,17 +51,17 @@ def render(
 def render_digest(profile: ChatProfile, figures: DayFigures) -> str:
     lines = [
         _("🌙 <b>Today in {group}</b>").format(group=escape(profile.title)),
-        _("👋 New members: {count}").format(count=figures.new_members),
+        _("👋 New members: {count}").format(count=number(figures.new_members)),
         _("💬 Messages: {count} from {active} members").format(
-            count=figures.messages, active=figures.active_members
+            count=number(figures.messages), active=number(figures.active_members)
         ),
-        _("✅ Sign-ins: {count}").format(count=figures.sign_ins),
+        _("✅ Sign-ins: {count}").format(count=number(figures.sign_ins)),
         _("🪙 Points issued: {count}").format(count=number(figures.points_issued)),
-        _("🎁 Draws ended: {count}").format(count=figures.draws_ended),
+        _("🎁 Draws ended: {count}").format(count=number(figures.draws_ended)),
     ]
     if figures.top_earners:
         earners = " ".join(
-            f"{medal} {escape(row.name or str(row.user_id))} +{row.points}"
+            f"{medal} {escape(row.name or str(row.user_id))} +{number(row.points)}"
             for medal, row in zip(MEDALS, figures.top_earners, strict=False)
         )
         lines.append(_("🏆 Top earners: {earners}").format(earners=earners))

@@ -132,3 +132,25 @@ def test_a_pushed_copy_names_its_group_and_keeps_its_formatting() -> None:
         == "新品"
     )  # the entity still covers the admin's words, past the heading
     assert untranslated(copy.text) == []
+
+
+def test_the_daily_posts_read_as_chinese_with_grouped_numbers() -> None:
+    from datetime import UTC, datetime
+
+    from services.digest import DayFigures
+    from services.standings import Ranked
+    from views.cadence import render, render_digest
+
+    figures = DayFigures(
+        new_members=12, messages=12_345, active_members=1_024, sign_ins=2_048,
+        points_issued=30_000, top_earners=[Ranked(1, "小明", 1_200)], draws_ended=1,
+        tomorrow=[], skipped=[],
+    )  # fmt: skip
+    digest = render_digest(profile(), figures)
+    assert "💬 消息：12,345 条，来自 1,024 位成员" in digest
+    assert "🥇 小明 +1,200" in digest
+    morning = datetime(2026, 12, 7, 1, tzinfo=UTC)
+    for part in ("morning", "reminder"):
+        text, _keyboard = render(part, profile(), morning, 2_048, None)
+        assert untranslated(text) == []
+    assert untranslated(digest) == []
