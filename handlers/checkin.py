@@ -206,7 +206,7 @@ async def render_top(checkins: CheckinService, profile: ChatProfile) -> str:
     count = await checkins.count_today(profile.id, profile.timezone)
     lines = [_("🔥 <b>Longest streaks</b>")]
     lines += ranked(streaks, streak_days) or [_("Nobody is on a streak yet.")]
-    lines += ["", _("🌅 <b>First today</b> ({count} signed in)").format(count=count)]
+    lines += ["", _("🌅 <b>First today</b> ({count} signed in)").format(count=number(count))]
     lines += ranked(first, None) or [_("Nobody has signed in today yet.")]
     return "\n".join(lines)
 

@@ -212,7 +212,7 @@ async def verify_draw(
     else:
         text = _("⚠️ Draw #{id} does NOT check out. Please tell the group's admins.")
     await message.reply(
-        text.format(id=check.draw.id, count=check.draw.entrants)
+        text.format(id=check.draw.id, count=f"{check.draw.entrants:,}")
         + "\n"
         + _("Seed: <code>{seed}</code>").format(seed=check.draw.seed)
         + "\n"

@@ -86,11 +86,11 @@ def requirements(draw: Draw, language: str) -> list[str]:
         tier = Tier(draw.min_tier, draw.min_lifetime).label(language)
         needs.append(_("{tier} or above").format(tier=escape(tier)))
     if draw.min_points:
-        needs.append(_("{points}+ points").format(points=draw.min_points))
+        needs.append(_("{points}+ points").format(points=number(draw.min_points)))
     if draw.min_member_days:
         needs.append(_("in the group {days}+ days").format(days=draw.min_member_days))
     if draw.min_messages:
-        needs.append(_("{count}+ messages").format(count=draw.min_messages))
+        needs.append(_("{count}+ messages").format(count=number(draw.min_messages)))
     return needs
 
 

@@ -15,6 +15,7 @@ from aiogram.utils.i18n import ngettext
 from models import MemberWarning, ModAction
 from services.guards import Challenge, ModerationRules, WordFilter
 from views.keyboards import Button
+from views.numbers import number
 from views.wording import duration, sentences
 
 
@@ -167,7 +168,7 @@ def banned_text(name: str, seconds: int | None, reason: str | None, groups: int,
             "{points} point of the last 24 hours taken back.",
             "{points} points of the last 24 hours taken back.",
             taken,
-        ).format(points=taken)
+        ).format(points=number(taken))
     return text
 
 
