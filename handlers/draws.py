@@ -185,24 +185,24 @@ async def verify_draw(
     message: Message, command: CommandObject, draws: DrawService, chat_profile: ChatProfile
 ) -> None:
     """/verify <id>: recompute the winners from the revealed seed and the entrants."""
-    number = (command.args or "").strip()
-    if not number:
+    asked = (command.args or "").strip()
+    if not asked:
         await message.reply(how_draws_are_checked())
         return
-    if not number.isdigit():
+    if not asked.isdigit():
         await message.reply(usage_reply("verify"))
         return
     try:
-        check = await draws.verify(chat_profile.id, int(number))
+        check = await draws.verify(chat_profile.id, int(asked))
     except DrawNotFound:
-        await message.reply(_("There is no draw #{id} in this group.").format(id=number))
+        await message.reply(_("There is no draw #{id} in this group.").format(id=asked))
         return
     except DrawClosed as closed:
         if closed.status == "cancelled":
             text = _("Draw #{id} was cancelled.")
         else:
             text = _("Draw #{id} has not ended yet: its seed is still secret.")
-        await message.reply(text.format(id=number))
+        await message.reply(text.format(id=asked))
         return
     if check.ok:
         text = _(
@@ -212,7 +212,7 @@ async def verify_draw(
     else:
         text = _("⚠️ Draw #{id} does NOT check out. Please tell the group's admins.")
     await message.reply(
-        text.format(id=check.draw.id, count=f"{check.draw.entrants:,}")
+        text.format(id=check.draw.id, count=number(check.draw.entrants))
         + "\n"
         + _("Seed: <code>{seed}</code>").format(seed=check.draw.seed)
         + "\n"
