@@ -7,7 +7,6 @@ in the order `/settings` shows them."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 from html import escape
 from typing import Any
 
@@ -152,8 +151,11 @@ async def show_page(
         text, keyboard = overview(chat_profile, SECTIONS), overview_keyboard(SECTIONS)
     else:
         text, keyboard = section_page(chat_profile, chosen), section_keyboard()
-    with suppress(TelegramBadRequest):  # a second press of the same button: nothing changed
+    try:
         await query.message.edit_text(text, reply_markup=keyboard)
+    except TelegramBadRequest as refused:  # a second press of the same button changes nothing
+        if "not modified" not in refused.message:
+            raise
     await query.answer()
 
 
