@@ -374,7 +374,7 @@ async def _apply(
     except UnknownTimezone:
         return _("Unknown time zone; e.g. Asia/Shanghai or Europe/London.")
     except UnknownLanguage:
-        return _("zh, en, or auto (each member's own).")
+        return _("Choose the language from the list.")  # a select: only a forged form gets here
     except BadSetting:
         return _limits_problem(section, rule)
     return None

@@ -197,4 +197,5 @@ async def test_an_early_post_reaches_its_tier_privately_before_the_group(
     await scheduler.rebuild()  # the moment has passed while down: it goes now, once
     await scheduler.rebuild()
     await posts.outbox.send_due(scheduler.bot)  # type: ignore[attr-defined]
-    assert session.sent_texts() == ["新品抢先看"]
+    # a member's private copy names the group it comes from, as every push does
+    assert session.sent_texts() == ["📣 From Fans:\n新品抢先看"]
