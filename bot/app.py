@@ -148,7 +148,13 @@ def create_bot(settings: Settings, services: Resources) -> Bot:
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        # A reply still goes out when its command was deleted meanwhile (by its sender, or a
+        # guard): Telegram would otherwise refuse it, and the update would fail.
+        default=DefaultBotProperties(
+            parse_mode=ParseMode.HTML,
+            link_preview_is_disabled=True,
+            allow_sending_without_reply=True,
+        ),
     )
 
 

@@ -285,3 +285,27 @@ async def test_any_request_to_any_endpoint_gets_an_answer_below_500(
     logged = [record.getMessage() for record in errors.records]
     errors.records.clear()
     assert logged == [], (method, target, logged)
+
+
+async def test_a_command_deleted_before_its_answer_is_answered_without_the_reply(
+    served: Served, errors: Errors
+) -> None:
+    """Its sender (or a guard) deleted /me before the bot answered: Telegram would refuse a
+    reply to it, so every reply asks to be sent anyway, and the update does not fail."""
+    chat, fan = int(served.ids["chat"][0]), int(served.ids["user"][0])
+    update = {"update_id": 7, "message": {
+        "message_id": 999_999, "date": int(time.time()),
+        "chat": {"id": chat, "type": "supergroup", "title": "Fans"},
+        "from": {"id": fan, "is_bot": False, "first_name": "Cleo", "language_code": "en"},
+        "text": "/me", "entities": [{"type": "bot_command", "offset": 0, "length": 3}],
+    }}  # fmt: skip
+    async with SandboxClient(served.settings.telegram_api_url) as telegram:
+        async with aiohttp.ClientSession() as http, http.post(
+            served.url + "/telegram", json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET},
+        ) as answer:  # fmt: skip
+            assert answer.status == 200
+        (sent,) = await telegram.wait_sent(chat)
+    assert sent["text"].splitlines()[0] == "Cleo"  # the card
+    assert sent["reply_to"] is None
+    assert [record.getMessage() for record in errors.records] == []
