@@ -27,6 +27,7 @@ from views.start import (
     stranger_text,
     unknown_link,
 )
+from workflows.rights import has_watched_rights
 
 GROUPS_SHOWN = 10  # a private /start lists at most these (and asks Telegram of their admins)
 
@@ -55,9 +56,15 @@ async def start(
     heading = unknown_link() + "\n\n" if command.args else ""
     groups = (await orders.groups_of(user.id))[:GROUPS_SHOWN]
     keyboard: InlineKeyboardMarkup | None
-    run = [title for chat_id, title in groups if await administers(bot, admin_cache, user, chat_id)]
+    run = [
+        (chat_id, title)
+        for chat_id, title in groups
+        if await administers(bot, admin_cache, user, chat_id)
+    ]
     if run:
-        text, keyboard = operator_text(name, run), add_to_group_keyboard(me.username or "")
+        missing = [await has_watched_rights(bot, chat_id) is False for chat_id, _title in run]
+        text = operator_text(name, [title for _chat_id, title in run], any(missing))
+        keyboard = add_to_group_keyboard(me.username or "")
     elif groups:
         profiles = [
             profile for chat_id, _title in groups if (profile := await chats.profile(chat_id))

@@ -41,7 +41,9 @@ def member_text(name: str, groups: Sequence[GroupStanding], language: str) -> st
     return "\n".join(lines)
 
 
-def operator_text(name: str, groups: Sequence[str]) -> str:
+def operator_text(name: str, groups: Sequence[str], rights_missing: bool) -> str:
+    """The set-up, for an admin of `groups`; its first step done when the bot already has
+    the rights it needs in each."""
     titles = listed([f"<b>{escape(title)}</b>" for title in groups])
     return "\n".join(
         [
@@ -49,7 +51,8 @@ def operator_text(name: str, groups: Sequence[str]) -> str:
                 name=escape(name), groups=titles
             ),
             _("1. Make me an admin there, with the right to delete messages, invite users and "
-              "pin: I need them for points, welcomes and invite links."),
+              "pin: I need them for points, welcomes and invite links.") if rights_missing
+            else _("1. ✅ I'm an admin there with the rights I need."),
             _("2. In the group, send /settings: the time zone, the language, sign-in points "
               "and the daily posts, a button per section."),
             _("3. /help in the group lists what admins can do: /draw, /post, /reward, /stats."),

@@ -29,6 +29,19 @@ WATCHED = (INVITE, DELETE, PIN)  # told when the bot is made admin without them
 CHECKED = (*WATCHED, TOPICS, RESTRICT)
 
 
+async def has_watched_rights(bot: Bot, chat_id: int) -> bool | None:
+    """Whether the bot is an admin of the chat with every right its features need; None when
+    Telegram would not say (the bot was removed meanwhile)."""
+    try:
+        membership = await bot.get_chat_member(chat_id, bot.id)
+    except TelegramAPIError:
+        return None
+    return membership.status == "creator" or (
+        membership.status == "administrator"
+        and all(getattr(membership, right, False) for right in WATCHED)
+    )
+
+
 class RightsNotices:
     """Works in sessions of its own, from a handler or a background task alike."""
 

@@ -62,6 +62,11 @@ async def test_a_private_start_fits_who_sends_it(dispatcher: Dispatcher) -> None
     admin = last_private(telegram, ADMIN)
     assert admin.text.startswith("👋 Hi Alice! You run <b>Tea Fans</b> with me.")
     assert "/console" in admin.text
+    assert "1. ✅ I'm an admin there with the rights I need." in admin.text  # step 1 done
+
+    telegram.bot_rights = {"can_invite_users": False}  # a right taken away since
+    await dispatcher.feed_update(bot, message_update(private(ADMIN), person(ADMIN), "/start"))
+    assert "1. Make me an admin there" in last_private(telegram, ADMIN).text
 
     member = last_private(telegram, FAN)
     assert member.text.splitlines()[:2] == [

@@ -112,7 +112,8 @@ def test_the_three_private_starts_read_as_chinese() -> None:
     gold = next(tier for tier in DEFAULT_TIERS if tier.key == "gold")
     member = member_text("小明", [GroupStanding(GROUP, 2_000, gold)], "zh")
     assert "2,000 积分 · 金牌" in member
-    for text in (stranger_text("小明"), member, operator_text("小明", [GROUP]), unknown_link()):
+    operator = [operator_text("小明", [GROUP], missing) for missing in (True, False)]
+    for text in (stranger_text("小明"), member, *operator, unknown_link()):
         assert untranslated(text) == []
 
 
