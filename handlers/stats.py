@@ -44,6 +44,7 @@ from services.stats import (
 )
 from services.tiers import TierService
 from views.charts import chart_png
+from views.exports import export_needs_private, private_chat_keyboard
 from views.numbers import number, yuan
 from views.orders import campaign_sales_text, sales_text
 from views.segments import segment_labels
@@ -339,8 +340,12 @@ async def export(
                 await message.reply(_("📄 Sent to you in private."))
                 return
             except TelegramAPIError:
-                pass  # blocked since, or never really started: the group it is
-        await message.reply_document(document, caption=caption)
+                pass  # blocked since: asked to start again, below
+        # Members' names, ids and purchases are the admins' to read, never the whole group's.
+        me = await bot.me()
+        await message.reply(
+            export_needs_private(), reply_markup=private_chat_keyboard(me.username or "")
+        )
     finally:
         os.unlink(path)
 

@@ -493,7 +493,19 @@ async def test_a_chinese_groups_import_says_what_happened_and_its_orders_export_
         "第 10 行：同一订单编号但金额不同",
     ]
     assert untranslated(imported["text"]) == []
-    exported = await sandbox.ask(group, admin, "/export orders")  # in the group: no private chat
+    # No private chat yet: buyers' orders are not for the group, so it asks for one.
+    refused = await sandbox.ask(group, admin, "/export orders")
+    assert refused["text"].startswith("🔒 导出文件含有成员资料，只能私聊发送。")
+    assert untranslated(refused["text"]) == []
+    (button,) = [b for row in refused["reply_markup"]["inline_keyboard"] for b in row]
+    assert button["url"] == f"https://t.me/{(await sandbox.bot_state())['user']['username']}"
+    await start_privately(sandbox, admin)
+    before = sandbox.cursor
+    told = await sandbox.ask(group, admin, "/export orders")
+    assert told["text"] == "📄 已私信发送给你。"
+    (exported,) = [
+        e for e in await sandbox.events(before) if e["kind"] == "sent" and e["chat_id"] == admin.id
+    ]
     assert exported["document"]["file_name"].startswith("订单-")
     assert untranslated(exported["text"]) == [], exported["text"]
     assert exported["text"].endswith("：共 3 行。")

@@ -106,17 +106,30 @@ async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> N
         "/export ledger 2026-02-30": (
             f"Days are YYYY-MM-DD, such as 2026-11-01 2026-11-30. {usage}"
         ),
-        "/export draws": "Nothing to export for that range.",
+        "/export draws": "Nothing to export for that range.",  # said in the group
     }
+    await sandbox.ask(group, bob, "/checkin")
+    before = sandbox.cursor
+    asked = await sandbox.ask(group, admin, "/export checkins")  # never started the bot
+    assert asked["text"].startswith("🔒 An export holds members' data")
+    (button,) = asked["reply_markup"]["inline_keyboard"][0]
+    assert button["url"].startswith("https://t.me/")
+    sent = [e for e in await sandbox.events(before) if e["kind"] == "sent"]
+    assert [e["method"] for e in sent] == ["sendMessage"]  # no file, in the group or elsewhere
+    await sandbox.send_private(admin, "/start")
+    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id)
     for command, answer in answers.items():
         assert (await sandbox.ask(group, admin, command))["text"] == answer
-    await sandbox.ask(group, bob, "/checkin")
-    in_group = await sandbox.ask(group, admin, "/export checkins")  # never started the bot
-    assert in_group["method"] == "sendDocument"
-    assert in_group["text"].endswith(": 1 row.")
+    before = sandbox.cursor
+    await sandbox.ask(group, admin, "/export checkins")
+    (private,) = [
+        e for e in await sandbox.events(before) if e["kind"] == "sent" and e["chat_id"] == admin.id
+    ]
+    assert private["method"] == "sendDocument"
+    assert private["text"].endswith(": 1 row.")
     rows = list(
         csv.reader(
-            io.StringIO((await sandbox.file(in_group["document"]["file_id"])).decode("utf-8-sig"))
+            io.StringIO((await sandbox.file(private["document"]["file_id"])).decode("utf-8-sig"))
         )
     )
     assert rows[0][:3] == ["day", "time", "user_id"]
