@@ -316,7 +316,12 @@ async def test_a_signed_order_over_http_is_accepted_once_and_a_forged_one_never(
             assert answer.status == 404
     mine = await sandbox.ask(group, bob, "/me")
     assert field(mine, "🛍") == "1 order, ¥88.00 · ⏳ 88 points pending"
-    exported = await sandbox.ask(group, admin, "/export orders")  # in the group: no private chat
+    await start_privately(sandbox, admin)  # an export goes only there
+    before = sandbox.cursor
+    await sandbox.ask(group, admin, "/export orders")
+    (exported,) = [
+        e for e in await sandbox.events(before) if e["kind"] == "sent" and e["chat_id"] == admin.id
+    ]
     assert exported["text"].endswith(": 1 row.")
     data = (await sandbox.file(exported["document"]["file_id"])).decode("utf-8-sig")
     (row,) = list(csv.DictReader(io.StringIO(data)))
