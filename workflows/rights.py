@@ -36,9 +36,14 @@ async def has_watched_rights(bot: Bot, chat_id: int) -> bool | None:
         membership = await bot.get_chat_member(chat_id, bot.id)
     except TelegramAPIError:
         return None
+    return holds(membership, WATCHED)
+
+
+def holds(membership: ChatMemberUnion, rights: tuple[str, ...]) -> bool:
+    """The owner may do anything; an admin what it was granted."""
     return membership.status == "creator" or (
         membership.status == "administrator"
-        and all(getattr(membership, right, False) for right in WATCHED)
+        and all(getattr(membership, right, False) for right in rights)
     )
 
 
@@ -82,9 +87,7 @@ class RightsNotices:
         except TelegramAPIError as error:
             logger.info("rights in chat %s: %s", chat_id, error)
             return False  # unknown
-        if membership.status == "creator" or (
-            membership.status == "administrator" and getattr(membership, right, False)
-        ):
+        if holds(membership, (right,)):
             return False
         await self._tell(chat_id, [right])
         return True
