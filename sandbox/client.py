@@ -293,6 +293,53 @@ class SandboxClient:
         sent = await self.send(group, user, text)
         return await self.reply_to(group.id, sent["message"]["message_id"], timeout)
 
+    # -- what only one member sees (ephemeral messages) ----------------------------------------
+
+    async def ask_for_sender(
+        self, group: Group, user: User, text: str, timeout: float = WAIT
+    ) -> Event:
+        """Say something in a group and wait for the answer only the sender sees: an
+        `ephemeral` event (not `sent`: it is in nobody else's client, nor in the history)."""
+        sent = await self.send(group, user, text)
+        return await self.answer_to_sender(group.id, user, sent["message"]["message_id"], timeout)
+
+    async def answer_to_sender(
+        self, chat_id: int, user: User, message_id: int, timeout: float = WAIT
+    ) -> Event:
+        """The bot's ephemeral answer to one member's message, for that member."""
+        events = await self.wait_for(
+            lambda e: (
+                e["kind"] == "ephemeral"
+                and e["chat_id"] == chat_id
+                and e["receiver_id"] == user.id
+                and e["reply_to"] == message_id
+            ),
+            timeout,
+        )
+        return events[0]
+
+    async def seen_by(self, group: Group, user: User) -> list[dict[str, Any]]:
+        """The group as `user`'s client shows it: its history and their ephemeral messages."""
+        result: dict[str, Any] = await self._request(
+            "GET", f"/control/chats/{group.id}/seen_by/{user.id}"
+        )
+        messages: list[dict[str, Any]] = result["messages"]
+        return messages
+
+    async def press_ephemeral(
+        self, chat_id: int, ephemeral_message_id: int, user: User, data: str | None = None
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._request(
+            "POST",
+            f"/control/chats/{chat_id}/ephemeral/{ephemeral_message_id}/press",
+            {"user_id": user.id, "data": data},
+        )
+        return result
+
+    async def set_ephemeral_support(self, supported: bool) -> None:
+        """False: the sandbox answers as a Bot API server older than 10.2 does."""
+        await self._request("POST", "/control/ephemeral", {"supported": supported})
+
     async def wait_for_each(
         self, *predicates: Callable[[Event], bool], timeout: float = WAIT
     ) -> list[Event]:

@@ -82,6 +82,8 @@ class Terminal:
         cast's private chats, toasts, deletions; None for the rest."""
         if event["kind"] == "answered":
             return f"(toast) {event['text']}" if event.get("text") else None
+        if event["kind"].startswith("ephemeral") and event.get("chat_id") == self.group.id:
+            return self.shown_ephemeral(event)
         if event["kind"] not in ("sent", "edited", "deleted"):
             return None
         where = self.chat_label(event.get("chat_id"))
@@ -90,6 +92,23 @@ class Terminal:
         if event["kind"] == "deleted":
             return f"{where}#{event['message_id']} deleted"
         return where + self.describe(event)
+
+    def shown_ephemeral(self, event: dict[str, Any]) -> str:
+        """A message only one member's client shows: `(only Bob sees) e3 bot ↩#11: text`."""
+        receiver = self.world.users.get(event["receiver_id"])
+        who = f"(only {receiver.first_name if receiver else event['receiver_id']} sees) "
+        number = f"e{event['ephemeral_message_id']}"
+        if event["kind"] == "ephemeral_deleted":
+            return f"{who}{number} deleted"
+        label = "bot" if event["kind"] == "ephemeral" else "bot (edited)"
+        if event.get("reply_to"):
+            label += f" ↩#{event['reply_to']}"
+        text = render_html(event.get("html") or event.get("text") or "", ansi=self.ansi)
+        lines = [f"{who}{number} {label}: {text}"]
+        lines += [
+            describe_button(n, b) for n, b in enumerate(buttons_of(event.get("reply_markup")), 1)
+        ]
+        return "\n".join(lines)
 
     def chat_label(self, chat_id: Any) -> str | None:
         if chat_id == self.group.id:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from sandbox.botapi import API, BotApi
 from sandbox.control import control_errors, routes
+from sandbox.control_ephemeral import routes as ephemeral_routes
 from sandbox.errors import BotApiError
 from sandbox.world import WORLD, World
 
@@ -164,15 +165,18 @@ async def _run_webhook_reply(api: BotApi, text: str) -> None:
 
 
 def create_app(
-    token: str = DEFAULT_TOKEN, bot_username: str = "fanbot_sandbox_bot"
+    token: str = DEFAULT_TOKEN, bot_username: str = "fanbot_sandbox_bot", ephemeral: bool = True
 ) -> web.Application:
+    """`ephemeral=False`: a Bot API server older than 10.2 (`sandbox/ephemeral.py`)."""
     world = World(token, int(token.split(":")[0]), bot_username)
+    world.ephemeral.supported = ephemeral
     app = web.Application(middlewares=[control_errors], client_max_size=50 * 1024 * 1024)
     app[WORLD] = world
     app[API] = BotApi(world)
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.router.add_get("/file/bot{token}/{file_path:.+}", file_download)
     app.add_routes(routes)
+    app.add_routes(ephemeral_routes)
 
     async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(deliver_webhooks(app))
@@ -186,12 +190,15 @@ def create_app(
 
 
 async def start_sandbox(
-    host: str = "127.0.0.1", port: int = 0, token: str = DEFAULT_TOKEN
+    host: str = "127.0.0.1", port: int = 0, token: str = DEFAULT_TOKEN, ephemeral: bool = True
 ) -> tuple[web.AppRunner, str]:
     """Start the sandbox in this event loop; returns the runner and its base URL."""
     # A client that hangs up (a stopped bot mid long-poll) cancels its handler, as Telegram does.
     runner = web.AppRunner(
-        create_app(token), access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+        create_app(token, ephemeral=ephemeral),
+        access_log=None,
+        handler_cancellation=True,
+        shutdown_timeout=1.0,
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)

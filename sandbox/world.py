@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.ephemeral import EphemeralMessages
 from sandbox.files import FileStore
 from sandbox.limits import FaultPlan, FloodControl
 
@@ -210,6 +211,7 @@ class World:
         self.allowed_updates: list[str] | None = None
         self.webhook: dict[str, Any] | None = None
         self.callback_queries: dict[str, dict[str, Any]] = {}
+        self.ephemeral = EphemeralMessages()
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.menu_buttons: dict[Any, dict[str, Any]] = {}  # chat id (None: the default)
         self.files = FileStore()
@@ -284,13 +286,14 @@ class World:
     # -- messages ---------------------------------------------------------------------------
 
     def new_message(
-        self, chat: SandboxChat, sender: SandboxUser | None, **content: Any
+        self, chat: SandboxChat, sender: SandboxUser | None, in_history: bool = True, **content: Any
     ) -> dict[str, Any]:
+        """`in_history=False`: an ephemeral message, kept apart (`sandbox/ephemeral.py`)."""
         for field_name in ("text", "caption"):
             if isinstance(content.get(field_name), str):
                 content[field_name] = valid_text(content[field_name])
         message: dict[str, Any] = {
-            "message_id": next(chat.message_ids),
+            "message_id": next(chat.message_ids) if in_history else 0,
             "date": int(time.time()),
             "chat": chat.to_api(),
         }
@@ -309,8 +312,9 @@ class World:
                 if found:
                     key = "entities" if name == "text" else "caption_entities"
                     message[key] = sorted(message.get(key, []) + found, key=lambda e: e["offset"])
-        chat.messages[message["message_id"]] = message
-        self.last_message_id = max(self.last_message_id, message["message_id"])
+        if in_history:
+            chat.messages[message["message_id"]] = message
+            self.last_message_id = max(self.last_message_id, message["message_id"])
         return message
 
     def emit_message(self, chat: SandboxChat, message: dict[str, Any]) -> int | None:
@@ -411,7 +415,10 @@ class World:
     ) -> tuple[str, dict[str, Any] | None]:
         """A member presses an inline button: a callback query the bot must answer."""
         query_id = str(next(self.query_ids) * 1_000_003)
-        self.callback_queries[query_id] = {"id": query_id, "chat_id": chat.id, "answered": False}
+        self.callback_queries[query_id] = {
+            "id": query_id, "chat_id": chat.id, "answered": False, "user_id": user.id,
+            "ephemeral": "ephemeral_message_id" in message,
+        }  # fmt: skip
         payload = {
             "id": query_id,
             "from": user.to_api(),

@@ -63,9 +63,13 @@ async def set_my_commands(api: BotApi, params: Params) -> Any:
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(description) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        if not isinstance(command.get("is_ephemeral", False), bool):  # kept as given
+            raise bad_request("can't parse BotCommand: is_ephemeral must be a Boolean")
     language = params.get("language_code") or ""
     if language and not re.fullmatch(r"[a-z]{2}", language):
         raise bad_request("invalid language code specified")
+    if not api.world.ephemeral.supported:  # an older server keeps only the fields it knows
+        commands = [{k: v for k, v in c.items() if k != "is_ephemeral"} for c in commands]
     api.world.commands[commands_key(params)] = commands
     api.world.record("commands_set", key=commands_key(params), count=len(commands))
     return True

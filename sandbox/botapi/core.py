@@ -10,7 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import validation
+from sandbox import ephemeral_sends, validation
+from sandbox.ephemeral import Receiver
 from sandbox.errors import BotApiError, bad_request, forbidden
 from sandbox.files import StoredFile
 from sandbox.world import SandboxChat, SandboxUser, World
@@ -21,7 +22,7 @@ Handler = Callable[["BotApi", Params], Awaitable[Any]]
 INT_PARAMS = {
     "message_id", "from_chat_id", "offset", "limit", "timeout", "message_thread_id",
     "reply_to_message_id", "cache_time", "max_connections", "icon_color", "member_limit",
-    "expire_date", "user_id", "until_date",
+    "expire_date", "user_id", "until_date", "receiver_user_id", "ephemeral_message_id",
 }  # fmt: skip
 BOOL_PARAMS = {
     "disable_notification", "show_alert", "drop_pending_updates", "protect_content",
@@ -31,6 +32,7 @@ BOOL_PARAMS = {
 JSON_PARAMS = {
     "reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
     "reply_parameters", "link_preview_options", "media", "permissions", "menu_button",
+    "ephemeral_message_parameters",
 }  # fmt: skip
 METHODS: dict[str, Handler] = {}
 
@@ -122,8 +124,17 @@ class BotApi:
             raise bad_request("message thread not found")
         return int(thread_id)
 
-    def reply_target(self, chat: SandboxChat, params: Params) -> dict[str, Any] | None:
+    def reply_target(
+        self, chat: SandboxChat, params: Params, receiver: Receiver | None = None
+    ) -> dict[str, Any] | None:
         reply = params.get("reply_parameters") or {}
+        if reply.get("ephemeral_message_id") is not None:  # only an ephemeral send answers one
+            if receiver is None:
+                raise bad_request("message to be replied not found")
+            found = self.world.ephemeral.find(
+                chat.id, receiver.user_id, reply["ephemeral_message_id"]
+            )
+            return {key: value for key, value in found.items() if key != "reply_to_message"}
         message_id = reply.get("message_id", params.get("reply_to_message_id"))
         if message_id is None:
             return None
@@ -140,13 +151,16 @@ class BotApi:
         self, chat: SandboxChat, params: Params, method_name: str, **content: Any
     ) -> dict[str, Any]:
         """Checks shared by every send, then the message, recorded for the tests."""
+        receiver = ephemeral_sends.receiver_of(self.world, chat, params)
         thread_id = self.thread_of(chat, params)
-        reply_to = self.reply_target(chat, params)
+        reply_to = self.reply_target(chat, params, receiver)
         markup = validation.check_reply_markup(params.get("reply_markup"))
-        self.world.flood.check(chat.id, chat.is_group)
+        if receiver is None:  # one member's message is not one of the group's 20 a minute
+            self.world.flood.check(chat.id, chat.is_group)
         message = self.world.new_message(
             chat,
             self.world.bot,
+            in_history=receiver is None,
             reply_to_message=reply_to,
             message_thread_id=thread_id,
             is_topic_message=True if thread_id else None,
@@ -155,6 +169,11 @@ class BotApi:
             reply_markup=markup if markup and "inline_keyboard" in markup else None,
             **content,
         )
+        if receiver is not None:
+            html = params.get("text") or params.get("caption")
+            return ephemeral_sends.post(
+                self.world, chat, receiver, method_name, message, html, markup
+            )
         self.world.record(
             "sent",
             method=method_name,
