@@ -8,9 +8,11 @@ from datetime import datetime
 from aiogram import Bot, Router
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated, Message, User
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.member_tags import retag_when_allowed
 from infrastructure.admins import AdminCache
 from infrastructure.chat_cache import ChatCache
 from infrastructure.filters import refuses_chatter
@@ -18,6 +20,7 @@ from infrastructure.transactions import forget_after_commit
 from services import members
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
+from services.member_tags import MemberTagService
 from services.moderation import ModerationService
 from services.outbox import OutboxService
 from services.referrals import ReferralService
@@ -93,10 +96,17 @@ async def admins_changed(event: ChatMemberUpdated, admin_cache: AdminCache) -> N
 
 
 async def bot_rights_changed(
-    event: ChatMemberUpdated, bot: Bot, admin_cache: AdminCache, notices: RightsNotices
+    event: ChatMemberUpdated,
+    bot: Bot,
+    admin_cache: AdminCache,
+    notices: RightsNotices,
+    member_tags: MemberTagService,
+    chat_profile: ChatProfile,
+    i18n: I18n,
 ) -> None:
     """The bot was promoted, demoted or given other rights: tell the admins what it lacks."""
     await admin_cache.invalidate(event.chat.id)
+    await retag_when_allowed(event, member_tags, chat_profile, i18n)
     await notices.rights_changed(bot, event.chat.id, event.new_chat_member)
 
 
@@ -110,6 +120,7 @@ async def member_joined(
     bot: Bot,
     verification: JoinVerification,
     moderation: ModerationService,
+    member_tags: MemberTagService,
 ) -> None:
     """A person joined (or came back): count the join, verify them if the group asks it,
     welcome them with the others joining now (once verified), and note whose invite link
@@ -131,6 +142,7 @@ async def member_joined(
     asked = not let_in and await verification.verify_join(bot, moderation, chat_profile, user)
     if counted and not asked:
         await welcome(session, clock, chat_profile, user, now, verified=True)
+    await member_tags.joined(chat_profile.id, user.id)  # a tier they hold shows again
     if event.invite_link is not None:
         await referrals.joined(
             chat_profile.id, user.id, event.invite_link.invite_link, chat_profile.timezone
@@ -167,9 +179,10 @@ async def member_left(
     admin_cache: AdminCache,
     session: AsyncSession,
     clock: Clock,
+    member_tags: MemberTagService,
 ) -> None:
     """A person left or was removed: count the leave; a referral still waiting for them never
-    pays."""
+    pays; a tag the bot gave them went with them."""
     if await touches_admin_rights(event):
         await admin_cache.invalidate(event.chat.id)
     user = event.new_chat_member.user
@@ -177,6 +190,7 @@ async def member_left(
         await members.member_left(
             session, event.chat.id, user.id, clock.now(), chat_profile.timezone
         )
+        await member_tags.left(event.chat.id, user.id)
     await referrals.left(event.chat.id, user.id)
 
 

@@ -19,7 +19,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from babel.support import LazyProxy
 
-from handlers import cadence, checkin, moderation_settings, orders, points, referrals, topics
+from handlers import (
+    cadence,
+    checkin,
+    member_tags,
+    moderation_settings,
+    orders,
+    points,
+    referrals,
+    topics,
+)
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
@@ -87,6 +96,7 @@ SECTIONS = (
     cadence.SETTINGS_SECTION,
     topics.SETTINGS_SECTION,
     orders.SETTINGS_SECTION,
+    member_tags.SETTINGS_SECTION,
     moderation_settings.SETTINGS_SECTION,
 )
 

@@ -9,6 +9,7 @@ from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
 from models.member import Member
+from models.member_tag import MemberTag
 from models.moderation import Ban, MemberWarning, ModAction, NetworkMember, Verification
 from models.order import BindTry, BuyerBinding, Order, Push
 from models.outbox import OutboxMessage
@@ -41,6 +42,7 @@ __all__ = [
     "LedgerEntry",
     "Member",
     "MemberSegment",
+    "MemberTag",
     "MemberWarning",
     "ModAction",
     "NetworkMember",

@@ -138,6 +138,12 @@ class SandboxClient:
         )
         return result
 
+    async def set_tag(self, group: Group, user: User, tag: str) -> None:
+        """Someone other than the bot (an admin, or the member) sets the member's tag."""
+        await self._request(
+            "POST", f"/control/chats/{group.id}/members/{user.id}/tag", {"tag": tag}
+        )
+
     async def migrate(self, group: Group, by: User | None = None) -> Group:
         data = await self._request(
             "POST", f"/control/chats/{group.id}/migrate", {"by": by.id if by else None}

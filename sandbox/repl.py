@@ -28,7 +28,8 @@ from sandbox.world import SandboxChat, SandboxUser, World
 HELP = (
     "type to talk · /reply <#> <text> · /press [<#>] <button> · /file <path> [caption] · "
     "/private · /group\n"
-    "/open <link> · /join <name> [invite link] · /leave [name] · /as <name> · /who · /quit"
+    "/open <link> · /join <name> [invite link] · /leave [name] · /as <name> · /who · "
+    "/tag [text] · /quit"
 )
 STATE = Path("sandbox-world.json")
 FILES = Path("sandbox-files")
@@ -60,7 +61,7 @@ class Terminal:
         self.commands: dict[str, Callable[[str], str]] = {
             "/as": self._switch, "/who": self._who, "/press": self._press, "/reply": self._reply,
             "/file": self._file, "/private": self._to_private, "/group": self._to_group,
-            "/open": self._open, "/join": self._join, "/leave": self._leave,
+            "/open": self._open, "/join": self._join, "/leave": self._leave, "/tag": self._tag,
         }  # fmt: skip
         self.ansi = sys.stdout.isatty()
 
@@ -84,6 +85,10 @@ class Terminal:
             return f"(toast) {event['text']}" if event.get("text") else None
         if event["kind"].startswith("ephemeral") and event.get("chat_id") == self.group.id:
             return self.shown_ephemeral(event)
+        if event["kind"] == "tag_set" and event.get("chat_id") == self.group.id:
+            person = self.world.users.get(event["user_id"])
+            name = person.first_name if person else event["user_id"]
+            return f"(tag) {name}: {event['tag'] or '(cleared)'}"
         if event["kind"] not in ("sent", "edited", "deleted"):
             return None
         where = self.chat_label(event.get("chat_id"))
@@ -183,6 +188,7 @@ class Terminal:
         for name, user in self.cast.items():
             status = self.group.members.get(user.id)
             line = f"  {name}: {status.status if status else 'left'}"
+            line += f" · tag “{status.tag}”" if status and status.tag else ""
             lines.append(line + (" · private chat with the bot" if user.started_bot else ""))
         return "\n".join(lines) + "\n"
 
@@ -322,6 +328,17 @@ class Terminal:
             return f"nobody called {rest!r} here\n"
         leave(self.world, self.group, person)
         return f"#{self.newest_message()} {person.first_name} left the group\n"
+
+    def _tag(self, rest: str) -> str:
+        """The speaker edits their own tag, as a member may (the bot leaves it alone then)."""
+        membership = self.group.members.get(self.speaker.id)
+        if membership is None or membership.status not in ("member", "restricted"):
+            return "only a member who is no admin has a tag\n"
+        membership.tag = rest[:16]
+        self.world.record(
+            "tag_set", chat_id=self.group.id, user_id=self.speaker.id, tag=membership.tag
+        )
+        return ""
 
     def newest_message(self) -> int:
         """The number of the group's newest message (a join's or a leave's service message)."""

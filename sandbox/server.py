@@ -17,6 +17,7 @@ from sandbox.botapi import API, BotApi
 from sandbox.control import control_errors, routes
 from sandbox.control_ephemeral import routes as ephemeral_routes
 from sandbox.errors import BotApiError
+from sandbox.tag_control import routes as tag_routes
 from sandbox.world import WORLD, World
 
 logger = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ def create_app(
     app.router.add_get("/file/bot{token}/{file_path:.+}", file_download)
     app.add_routes(routes)
     app.add_routes(ephemeral_routes)
+    app.add_routes(tag_routes)
 
     async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(deliver_webhooks(app))

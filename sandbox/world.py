@@ -21,7 +21,7 @@ ADMIN_RIGHTS = (
     "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
     "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
     "can_edit_stories", "can_delete_stories", "can_pin_messages", "can_manage_topics",
-    "can_send_welcome_messages",
+    "can_send_welcome_messages", "can_manage_tags",
 )  # fmt: skip
 # Without allowed_updates, Telegram sends every update type but these.
 OPT_IN_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
@@ -66,6 +66,7 @@ class Membership:
     # ban ends (0: never).
     permissions: dict[str, bool] = field(default_factory=dict)
     until_date: int = 0
+    tag: str = ""  # a member's tag (setChatMemberTag); it goes when they leave
 
     def lapsed(self, now: float) -> bool:
         """A restriction or a ban whose time is up (Telegram lifts it on its own)."""
@@ -93,6 +94,8 @@ class Membership:
             member["is_member"] = True
             member.update({name: self.permissions.get(name, False) for name in MEMBER_PERMISSIONS})
             member["until_date"] = self.until_date
+        if self.tag and self.status in ("member", "restricted"):
+            member["tag"] = self.tag
         return member
 
 
@@ -342,6 +345,8 @@ class World:
         else:
             granted = dict.fromkeys(ADMIN_RIGHTS, True) if rights is None else rights
             new = Membership(status, granted if status == "administrator" else {})
+        if old.present and new.present and new.status in ("member", "restricted"):
+            new.tag = new.tag or old.tag  # a restriction keeps the member's tag
         chat.members[user.id] = new
         actor = by or user
         payload: dict[str, Any] = {

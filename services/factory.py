@@ -22,6 +22,7 @@ from services.draws import DrawService
 from services.fulfilment import FulfilmentService
 from services.member_card import MemberCardService
 from services.member_centre import MemberCentreService
+from services.member_tags import MemberTagService
 from services.moderation import ModerationService
 from services.orders import OrderService
 from services.points import PointsService
@@ -126,6 +127,9 @@ class ServiceFactory:
             session, self.clock, self.member_cards(session, points), self.shop(session, points),
             self.tiers(session),
         )  # fmt: skip
+
+    def member_tags(self, session: AsyncSession) -> MemberTagService:
+        return MemberTagService(session, self.clock, self.tiers(session))
 
     def for_update(self, session: AsyncSession) -> UpdateServices:
         return UpdateServices(self, session)

@@ -1,6 +1,7 @@
 """Promotions: what follows a member's tier figure changing (points earned, what they spent in
-the shop): the tier it reaches, up or down, and for a promotion the group's congratulation and
-the entry reward of each tier crossed, all in the transaction of the change.
+the shop): the tier it reaches, up or down, its tag beside their name (where tags are on), and
+for a promotion the group's congratulation and the entry reward of each tier crossed, all in
+the transaction of the change.
 
 This sits above the ledger (`services/points.py`), which reports each earning through its
 `Promotions` protocol (`services/factory.py` wires this in), and beside the shop, whose
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import bindparam, select, update
 
 from models import Member
+from services.member_tags import MemberTagService
 from services.members import display_names
 from services.outbox import OutboxService
 from services.points import MemberKey, PointsService, Promotion, TierState
@@ -90,6 +92,8 @@ class TierPromotions:
                     for chat_id, user_id, key in moved
                 ],
             )
+            tags = MemberTagService(self.session, self.ledger.clock, self.tiers)
+            await tags.tiers_moved((chat_id, user_id) for chat_id, user_id, _key in moved)
         if promotions:
             await self._congratulate(promotions)
             await self._give_entry_rewards(promotions, ladders, states, timezones)

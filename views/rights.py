@@ -11,6 +11,7 @@ DELETE = "can_delete_messages"
 PIN = "can_pin_messages"
 TOPICS = "can_manage_topics"
 RESTRICT = "can_restrict_members"
+TAGS = "can_manage_tags"
 
 
 def rights_notice(rights: Iterable[str]) -> str:
@@ -34,6 +35,11 @@ def missing_right(right: str) -> str:
         return _(
             "• I can't restrict or ban members, so verification, anti-flood, mutes and bans "
             "don't work. Give me the “Ban users” right."
+        )
+    if right == TAGS:
+        return _(
+            "• I can't set members' tags, so tiers don't show beside their names. "
+            "Give me the “Manage tags” right."
         )
     if right == PIN:
         return _(

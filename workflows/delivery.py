@@ -32,6 +32,7 @@ from infrastructure.background import Background
 from services.chats import ChatProfile
 from services.outbox import OutboxPayload
 from views.posts import PostMessage
+from workflows.rights import RightsNotices
 from workflows.topics import ForumTopics, Placement
 
 P = TypeVar("P", bound=OutboxPayload)
@@ -66,6 +67,7 @@ class RenderContext:
     background: Background
     topics: ForumTopics | None = None  # opens the daily topic a morning post names
     web_url: str | None = None  # a draw's result links to its public page
+    notices: RightsNotices | None = None  # tells the admins of a right a renderer's call lacked
 
 
 RenderOne = Callable[[RenderContext, ChatProfile, P], Awaitable[Delivery | None]]

@@ -51,6 +51,7 @@ from workflows import (
     cadence_messages,
     campaign_messages,
     draw_messages,
+    member_tags,
     moderation_messages,
     order_messages,
     post_messages,
@@ -77,6 +78,7 @@ RENDERERS = Renderers.of(
     cadence_messages.renderers,
     campaign_messages.renderers,
     draw_messages.renderers,
+    member_tags.renderers,
     moderation_messages.renderers,
     order_messages.renderers,
     post_messages.renderers,
@@ -217,7 +219,7 @@ class OutboxSender:
         if not read:
             return 0
         rows, ids = [row for row, _ in read], [row.id for row, _ in read]
-        context = RenderContext(bot, self.background, self.topics, self.web_url)
+        context = RenderContext(bot, self.background, self.topics, self.web_url, self.notices)
         try:
             with self.background.speaking(profile):
                 delivery = await renderer.render(context, profile, [payload for _, payload in read])

@@ -20,13 +20,13 @@ from infrastructure.transactions import commit_update_so_far
 from services.chats import ChatService
 from services.outbox import OutboxService
 from services.rights_messages import RightsNotice
-from views.rights import DELETE, INVITE, PIN, RESTRICT, TOPICS
+from views.rights import DELETE, INVITE, PIN, RESTRICT, TAGS, TOPICS
 
 logger = logging.getLogger(__name__)
 WATCHED = (INVITE, DELETE, PIN)  # told when the bot is made admin without them
-# Told only when something needing it failed (most groups are not forums), and forgotten
-# like the others once granted.
-CHECKED = (*WATCHED, TOPICS, RESTRICT)
+# Told only when something needing it failed (most groups are not forums, few turn tags on),
+# and forgotten like the others once granted.
+CHECKED = (*WATCHED, TOPICS, RESTRICT, TAGS)
 
 
 async def has_watched_rights(bot: Bot, chat_id: int) -> bool | None:

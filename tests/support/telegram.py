@@ -23,6 +23,7 @@ from aiogram.types import (
     Chat,
     ChatFullInfo,
     ChatMemberAdministrator,
+    ChatMemberMember,
     ChatMemberOwner,
     ForumTopic,
     Message,
@@ -50,6 +51,8 @@ class RecordingSession(BaseSession):
         self.stale_queries = False  # answerCallbackQuery says the press is too old: a 400
         self.bot_rights: dict[str, bool] = {}  # the bot's own admin rights (getChatMember)
         self.forums: set[int] = set()  # chats with topics: getChat says is_forum
+        # Members getChatMember describes as such, with the tag each has (setChatMemberTag).
+        self.tags: dict[tuple[int, int], str] = {}
 
     async def close(self) -> None:
         pass
@@ -74,6 +77,12 @@ class RecordingSession(BaseSession):
         if name == "getChatMember" and getattr(method, "user_id", None) == BOT_ID:
             return self._admin(BOT_ID, owner=False, **self.bot_rights)  # type: ignore[no-any-return]
         result: Any = True
+        member = (getattr(method, "chat_id", None), getattr(method, "user_id", None))
+        if name == "getChatMember" and member in self.tags:
+            user = User(id=member[1], is_bot=False, first_name=f"Member{member[1]}")
+            return ChatMemberMember(user=user, tag=self.tags[member] or None)  # type: ignore[return-value]
+        if name == "setChatMemberTag":
+            self.tags[member] = method.tag or ""  # type: ignore[index, attr-defined]
         if name == "getMe":
             result = User(id=BOT_ID, is_bot=True, first_name="fanbot", username="fanbot_test_bot")
         elif name == "getChatAdministrators":

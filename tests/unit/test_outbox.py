@@ -78,6 +78,7 @@ STORED: list[tuple[str, dict[str, Any]]] = [
                       "holder_proof": "order"}),
     ("push", {"push_id": 10}),
     ("mod_log", {"action_id": 11}),
+    ("member_tag", {"user_id": 11}),
 ]  # fmt: skip
 # Shapes older writers stored, which still read (and render as they did).
 STORED_BEFORE: list[tuple[str, dict[str, Any]]] = [

@@ -66,19 +66,25 @@ async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -
             "✅ The morning post now opens the next queued topic (see /topic queue)."
         ),
         "/settings checkin base 99999": "<code>base</code> must be between 0 and 10,000.",
+        "/settings tags on": (
+            "✅ The tag beside each member's name now shows their tier (every tier but the "
+            "first, which everyone holds).\n• I can't set members' tags, so tiers don't show "
+            "beside their names. Give me the “Manage tags” right."
+        ),
     }
     for command in changes:
         await dispatcher.feed_update(bot, message_update(chat, owner, command))
     assert telegram.sent_texts() == list(changes.values())
     await dispatcher.feed_update(bot, message_update(chat, owner, "/settings"))
     shown = telegram.sent_texts()[-1].splitlines()
-    assert shown[3:10] == [
+    assert shown[3:11] == [
         "Message points: 5 per message, at most one every 60 s, up to 30 a day",
         "Sign-in: 5 points, +1 a day up to +7; make-up 20 points",
         "Referral reward: 50 points per friend who stays a day and talks",
         "Daily posts: morning 09:00, sign-in reminder 20:00, digest off",
         "Daily topic from the queue: on",
         "Orders: 2 points per yuan, counted 3 days after payment; tiers by lifetime points",
+        "Tiers as tags beside names: on",
         "Moderation: join verification off · anti-flood off · 0 word filters",
     ]
 
