@@ -11,11 +11,12 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Document, Message, User
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.member_tags import tag_language
 from handlers.refusal import admins_only, not_seen_here
 from infrastructure.admins import AdminCache
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
@@ -28,6 +29,7 @@ from services.bindings import MAX_BIND_TRIES, BindingService, BindStatus, Bound,
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService
 from services.clock import local_day
+from services.member_tags import MemberTagService
 from services.members import find_member
 from services.order_files import (
     MAX_BUYER,
@@ -338,7 +340,13 @@ def create_file_router() -> Router:
 
 
 async def change_order_rules(
-    message: Message, setting: list[str], session: AsyncSession, tiers: TierService
+    message: Message,
+    setting: list[str],
+    session: AsyncSession,
+    tiers: TierService,
+    member_tags: MemberTagService,
+    chat_profile: ChatProfile,
+    i18n: I18n,
 ) -> bool:
     """/settings points purchase <n> · orders return_days <n> · tiers basis points|spend"""
     section = setting[0].lower()
@@ -364,6 +372,7 @@ async def change_order_rules(
     after_commit(session, lambda: tiers.forget(message.chat.id))  # the ladder cache keeps the basis
     if name == "basis":
         moved = await tiers.rerank(message.chat.id, raw)
+        await member_tags.resync(message.chat.id, tag_language(chat_profile, i18n))
         reply = (
             _("✅ Tiers now go by what members paid in the shop (thresholds in yuan).")
             if raw == "spend"

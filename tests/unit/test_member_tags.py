@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.member_tags import SETTINGS_SECTION
 from infrastructure.background import Background
 from infrastructure.i18n import create_i18n
 from models import Member, MemberTag, OutboxMessage
@@ -22,7 +23,10 @@ from services.promotions import TierPromotions
 from services.rights_messages import RightsNotice
 from services.tiers import DEFAULT_TIERS, Tier
 from tests.support.telegram import RecordingSession, recording_bot
+from tests.support.untranslated import untranslated
 from tests.unit.conftest import GROUP
+from views.member_tags import tags_line, tags_switched
+from views.rights import TAGS, missing_right
 from workflows.outbox import OutboxSender
 from workflows.rights import RightsNotices
 
@@ -210,3 +214,15 @@ async def test_a_missing_right_is_told_once_and_the_tags_wait_for_it(session_poo
     clock.set(NOW + timedelta(seconds=30))
     await sender(session_pool, clock).send_due(bot)
     assert await recorded(session_pool) == {11: "铜牌", 12: "铜牌", 13: "铜牌"}
+
+
+def test_what_the_bot_says_of_tags_reads_as_chinese() -> None:
+    i18n = create_i18n("zh")
+    with i18n.context(), i18n.use_locale("zh"):
+        said = [
+            tags_switched(True, 2_000), tags_switched(False, 3), tags_line(True),
+            missing_right(TAGS), str(SETTINGS_SECTION.title),
+        ]  # fmt: skip
+    assert said[0].splitlines()[1] == "将为 2,000 位成员设置标签，每秒一位。"
+    assert said[1] == "✅ 标签不再显示等级。\n我设置的 3 个标签将被清除；别人设置的标签保持不变。"
+    assert untranslated("\n".join(said)) == []
