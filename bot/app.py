@@ -57,6 +57,7 @@ from services.clock import Clock
 from services.draws import JoinGroupCommit
 from services.factory import ServiceFactory
 from services.message_tally import MessageTally
+from services.reactions import forget_old_authors
 from services.redemptions import RedemptionGroupCommit
 from services.referral_messages import ReferralThanks
 from services.tier_messages import TierUp
@@ -199,6 +200,10 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
             Check("pay the referrals that are due", ReferralPayouts(background).settle_due),
             Check("remove the unverified", verification.expire),
             Check("open and close the groups for the night", night_mode.switch_due),
+            Check(
+                "forget who wrote messages too old to earn reactions",
+                lambda _bot: forget_old_authors(background.session_pool, background.clock),
+            ),
         ],
     )
     post_jobs = PostJobs(background, settings.post_grace_seconds, queued=outbox.wake)

@@ -21,6 +21,7 @@ from services.messages import (
     shows_at_least,
     visible_length,
 )
+from services.reactions import ReactionRules
 from services.topic_replies import TopicMessage, TopicReplyService
 from workflows.spam_guard import SpamGuard
 
@@ -141,4 +142,5 @@ def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | Non
         timezone=profile.timezone,
         rules=profile.message_rules,
         replied_to=None if (answered := answered_person(message)) == user.id else answered,
+        keeps_author=profile.rules(ReactionRules).earn,
     )

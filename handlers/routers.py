@@ -4,6 +4,7 @@ from aiogram import Router
 from aiogram.types import Message
 
 from handlers import (  # `menu` lists the commands (usage replies, /help) before a handler runs
+    boosts,
     campaigns,
     checkin,
     console,
@@ -18,6 +19,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     posts,
     private,
     pushes,
+    reactions,
     referrals,
     refusal,
     settings,
@@ -59,6 +61,8 @@ def feature_routers() -> list[Router]:
         referrals.create_router(),
         posts.create_router(),
         campaigns.create_router(),
+        boosts.create_router(),  # its boost updates pass the message-only filter
+        reactions.create_router(),  # before `topics`: it pays, then passes reactions on
         topics.create_router(),  # its reactions pass the message-only filter
         stats.create_router(),
         # Late: its dozen commands are rare, and every command before them passes their filters.

@@ -20,12 +20,14 @@ from aiogram.utils.i18n import lazy_gettext as __
 from babel.support import LazyProxy
 
 from handlers import (
+    boosts,
     cadence,
     checkin,
     member_tags,
     moderation_settings,
     orders,
     points,
+    reactions,
     referrals,
     topics,
 )
@@ -93,6 +95,8 @@ SECTIONS = (
     points.SETTINGS_SECTION,
     checkin.SETTINGS_SECTION,
     referrals.SETTINGS_SECTION,
+    boosts.SETTINGS_SECTION,
+    reactions.SETTINGS_SECTION,
     cadence.SETTINGS_SECTION,
     topics.SETTINGS_SECTION,
     orders.SETTINGS_SECTION,

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infrastructure.commands import CommandSpec, problem_reply, usage_of, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.transactions import commit_so_far, commit_update_so_far
+from services.boosts import BoostService
 from services.campaigns import CampaignService
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
@@ -38,17 +39,17 @@ from services.stats import (
     Segment,
     SegmentService,
     StatsService,
-    change_pct,
     day_bounds,
     parse_range,
 )
 from services.tiers import TierService
 from views.charts import chart_png
+from views.engagement import boost_stats_lines
 from views.exports import export_needs_private, private_chat_keyboard
 from views.numbers import number, yuan
 from views.orders import campaign_sales_text, sales_text
 from views.segments import segment_labels
-from views.wording import aside, labelled
+from views.wording import labelled, trend
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 
@@ -63,6 +64,7 @@ async def stats(
     shop: ShopService,
     tiers: TierService,
     campaigns: CampaignService,
+    boosts: BoostService,
 ) -> None:
     """/stats [7d|30d|90d]: the period against the one before, with a chart, and the
     period's sales when the group has orders · /stats campaign <id>"""
@@ -95,7 +97,9 @@ async def stats(
     could = await shop.could_redeem(chat_profile.id)
     language = get_i18n().current_locale
     png = await chart_png(report.series, language, chat_profile.title, days)
-    caption = stats_caption(chat_profile, report, days, shop_lines(*sold, could))
+    boosted = await boosts.figures(chat_profile.id, start, end, start - span)
+    extra = [*shop_lines(*sold, could), *boost_stats_lines(boosted)]
+    caption = stats_caption(chat_profile, report, days, extra)
     await message.reply_photo(
         BufferedInputFile(png, filename=f"stats-{period}.png"), caption=caption
     )
@@ -147,7 +151,8 @@ def no_data_yet() -> str:
     return _("📊 No data yet: figures start with the first messages, joins and sign-ins.")
 
 
-def stats_caption(profile: ChatProfile, report: Report, days: int, shop: Sequence[str] = ()) -> str:
+def stats_caption(profile: ChatProfile, report: Report, days: int, more: Sequence[str] = ()) -> str:
+    """The figures of /stats; `more`: the lines features add (the shop's, the boosts')."""
     now, before = report.current, report.previous
 
     def figure(name: str, per_day: bool = False) -> dict[str, str]:
@@ -180,20 +185,10 @@ def stats_caption(profile: ChatProfile, report: Report, days: int, shop: Sequenc
         _("🤝 Joined through invites: {count} {change}").format(**figure("referral_joins")),
         _("🪙 Points issued: {count} {change}").format(**figure("points_issued")),
         _("🛒 Points spent: {count} {change}").format(**figure("points_spent")),
-        *shop,
+        *more,
         _("<i>Changes are against the {days} days before.</i>").format(days=days),
     ]  # fmt: skip
     return "\n".join(line.rstrip() for line in lines)  # no change shown: no trailing space
-
-
-def trend(now: float, before: float) -> str:
-    """(↑12%), (↓5%), (→0%); (new) when there was nothing before; nothing when both are 0."""
-    change = change_pct(now, before)
-    if change is None:
-        return _("(new)") if now else ""
-    arrow = "→" if round(change) == 0 else "↑" if change > 0 else "↓"
-    shown = aside(f"{arrow}{abs(round(change))}%")
-    return shown.lstrip()  # the line's own space stands before it in English
 
 
 async def segments(

@@ -1,6 +1,7 @@
 """SQLAlchemy models; Alembic (migrations/) owns the schema."""
 
 from models.base import Base
+from models.boost import ChatBoostRow
 from models.campaign import CadenceRun, Campaign
 from models.chat import Chat
 from models.checkin import Checkin, CheckinDay
@@ -15,6 +16,7 @@ from models.order import BindTry, BuyerBinding, Order, Push
 from models.outbox import OutboxMessage
 from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
+from models.reaction import MessageAuthor, ReactionDay
 from models.receipt import CommandReceipt
 from models.referral import InviteLink, Referral
 from models.shop import Redemption, Reward, RewardCode
@@ -31,6 +33,7 @@ __all__ = [
     "CadenceRun",
     "Campaign",
     "Chat",
+    "ChatBoostRow",
     "Checkin",
     "CheckinDay",
     "CommandReceipt",
@@ -44,6 +47,7 @@ __all__ = [
     "MemberSegment",
     "MemberTag",
     "MemberWarning",
+    "MessageAuthor",
     "ModAction",
     "NetworkMember",
     "Order",
@@ -51,6 +55,7 @@ __all__ = [
     "PeriodTotal",
     "PostRun",
     "Push",
+    "ReactionDay",
     "Redemption",
     "Referral",
     "Reward",

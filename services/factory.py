@@ -12,6 +12,7 @@ from typing import cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bindings import BindingService
+from services.boosts import BoostService
 from services.cadence import CadenceService
 from services.campaigns import CampaignService
 from services.chats import ChatService
@@ -29,6 +30,7 @@ from services.points import PointsService
 from services.posts import PostService
 from services.promotions import TierPromotions
 from services.pushes import PushService
+from services.reactions import ReactionService
 from services.redemptions import RedemptionService
 from services.referrals import ReferralService
 from services.shop import ShopService
@@ -91,6 +93,14 @@ class ServiceFactory:
 
     def bindings(self, session: AsyncSession, orders: OrderService | None = None) -> BindingService:
         return BindingService(session, self.clock, orders or self.orders(session))
+
+    def boosts(self, session: AsyncSession, points: PointsService | None = None) -> BoostService:
+        return BoostService(session, self.clock, points or self.points(session))
+
+    def reactions(
+        self, session: AsyncSession, points: PointsService | None = None
+    ) -> ReactionService:
+        return ReactionService(session, self.clock, points or self.points(session))
 
     def moderation(
         self, session: AsyncSession, points: PointsService | None = None

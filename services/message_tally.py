@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from typing import Any
 
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Member
+from models import Member, MessageAuthor
+from models.queries import insert_for
 from services.batching import GroupCommit
 from services.clock import Clock
 from services.daystats import DayCounts
@@ -42,15 +44,32 @@ class _Tallies:
 
     days: DayCounts = field(default_factory=DayCounts)
     received: Counter[tuple[int, int]] = field(default_factory=Counter)
+    authors: list[dict[str, Any]] = field(default_factory=list)  # `message_authors` rows
 
     def counted(self, message: ChatMessage, day: date) -> None:
         self.days.add(message.chat_id, day, messages=1)
         if message.replied_to is not None:
             self.received[message.chat_id, message.replied_to] += 1
+        if message.keeps_author:
+            self.authors.append(
+                {"chat_id": message.chat_id, "message_id": message.message_id,
+                 "user_id": message.user_id, "sent_at": message.sent_at}
+            )  # fmt: skip
 
     def merge(self, other: _Tallies) -> None:
         self.days.merge(other.days)
         self.received.update(other.received)
+        self.authors += other.authors
+
+    async def write_authors(self, session: AsyncSession) -> None:
+        """With the batch's counts: who wrote what, for the reactions it may get."""
+        if self.authors:
+            await session.execute(
+                insert_for(session, MessageAuthor).on_conflict_do_nothing(
+                    index_elements=["chat_id", "message_id"]
+                ),
+                self.authors,
+            )
 
     async def write_received(self, session: AsyncSession) -> None:
         """In a transaction of its own: these rows are not the batch's, and taking them after
@@ -125,8 +144,9 @@ class MessageTally:
         try:
             if unwritten or tallies.days:
                 # The batch's path with no message: the rows locked, the counts added.
-                await self._write_batch([], unwritten, _Tallies(days=tallies.days))
-                unwritten, tallies.days = {}, DayCounts()  # written: a later failure keeps the rest
+                written = _Tallies(days=tallies.days, authors=tallies.authors)
+                await self._write_batch([], unwritten, written)
+                unwritten, tallies.days, tallies.authors = {}, DayCounts(), []  # written
             if tallies.received:
                 async with self.session_pool() as session, session.begin():
                     await tallies.write_received(session)
@@ -244,6 +264,7 @@ class MessageTally:
                 )
             timezones = {message.chat_id: message.timezone for message in messages}
             paid = await self.ledger(session).award_many(awards, timezones, members_exist=True)
+            await tallies.write_authors(session)
             tallies.days.add_to(session)  # with the points issued: one upsert as it commits
         if tallies.received:  # written with the next flush, in a transaction of their own
             self._tallies.received.update(tallies.received)

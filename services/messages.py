@@ -95,6 +95,7 @@ class ChatMessage:
     timezone: str
     rules: MessageRules
     replied_to: int | None = None  # the person whose message this answers (not the sender)
+    keeps_author: bool = False  # reactions earn in the chat: who wrote it is kept a while
 
     @property
     def day(self) -> date:

@@ -21,14 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import BuyerBinding, Campaign, Chat, Member, Order, Redemption, RewardCode
 from models.base import UTCDateTime
 from models.queries import insert_for
+from services.clawbacks import take_back
 from services.clock import Clock
 from services.members import ensure_members
 from services.order_files import OrderLine, OrderStatus, RefusedLine, buyer_key
 from services.order_notes import OrderNotes
 from services.order_rules import OrderRules
-from services.points import TAKEN_BACK, Award, PointsService, times
+from services.points import Award, PointsService, times
 from services.promotions import TierPromotions
-from services.tiers import BY_POINTS, BY_SPEND
+from services.tiers import BY_SPEND
 
 
 class Source(StrEnum):
@@ -386,8 +387,8 @@ class OrderService:
             take = withheld - order.clawed_back
             order.clawed_back = withheld
             if take > 0:
-                await self.take_back(
-                    order.chat_id, order.user_id, take,
+                await take_back(
+                    self.promotions, order.chat_id, order.user_id, take,
                     key=f"clawback:{order.chat_id}:{order.order_id}:{refunded_fen}",
                     ref=order.order_id, timezone=timezone,
                 )  # fmt: skip
@@ -405,35 +406,6 @@ class OrderService:
             )
         )
         await self.promotions.settle(order.chat_id, [order.user_id], timezone, BY_SPEND)
-
-    async def take_back(
-        self, chat_id: int, user_id: int, points: int, *, key: str, ref: str, timezone: str
-    ) -> int:
-        """Take `points` back, never below a zero balance: what the balance cannot pay is owed
-        and taken from the next earnings. Returns what was taken now."""
-        member = await self.session.scalar(
-            select(Member)
-            .where(Member.chat_id == chat_id, Member.user_id == user_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        assert member is not None  # an order is credited to a member's row
-        taken = min(member.points, points)
-        if taken:
-            balance = await self.points.change(
-                chat_id, user_id, -taken, reason=TAKEN_BACK, key=key, ref=ref[:128],
-                timezone=timezone, member_exists=True,
-            )  # fmt: skip
-            if not balance.applied:
-                return 0  # this very refund was taken back before
-        if points > taken:
-            await self.session.execute(
-                update(Member)
-                .where(Member.chat_id == chat_id, Member.user_id == user_id)
-                .values(points_owed=Member.points_owed + (points - taken))
-            )
-        await self.promotions.settle(chat_id, [user_id], timezone, BY_POINTS)
-        return taken
 
     async def of_member(self, chat_id: int, user_id: int) -> MemberOrders:
         """A member's orders, spend, points still in the return window, and nicknames."""

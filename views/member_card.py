@@ -23,7 +23,7 @@ REASONS = {
     "topic": __("topic"), "draw": __("draw"), "referral": __("referral"),
     "admin": __("by an admin"), "redeem": __("redeemed"), "shop": __("redeemed"),
     "refund": __("refund"), "makeup": __("make-up sign-in"), "purchase": __("order"),
-    "clawback": __("order refunded"),
+    "clawback": __("order refunded"), "boost": __("boost"), "reaction": __("reactions received"),
 }  # fmt: skip
 
 
@@ -105,6 +105,8 @@ def reason_label(reason: str, ref: str | None) -> str:
     """A ledger row's reason in words: /points history and the console say it alike."""
     if reason == "clawback" and ref == "ban":  # `/ban … refund`, not an order
         return _("taken back at a ban")
+    if reason == "clawback" and ref == "boost":  # the boost that paid was removed
+        return _("boost removed")
     return str(REASONS.get(reason, reason))
 
 
@@ -112,7 +114,7 @@ def reason_detail(reason: str, ref: str | None, rewards: Mapping[int, str]) -> s
     """What a ledger row's `ref` points at, as plain text a reader knows: the reward by its
     name (`rewards`: id -> name), a draw or a topic by its number, an order by its number, an
     admin's own words."""
-    if not ref or ref == "ban":
+    if not ref or ref in ("ban", "boost"):
         return ""
     if ref == "owed":  # taken from new earnings: what a refund had left owing
         return _("owed from a refund")

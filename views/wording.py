@@ -7,6 +7,7 @@ from __future__ import annotations
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
+from services.stats import change_pct
 from views.numbers import number
 
 
@@ -46,3 +47,13 @@ def duration(seconds: int) -> str:
 def aside(text: str) -> str:
     """(text), or （text）: a note after a sentence or a name."""
     return f"（{text}）" if writes_chinese() else f" ({text})"
+
+
+def trend(now: float, before: float) -> str:
+    """(↑12%), (↓5%), (→0%); (new) when there was nothing before; nothing when both are 0."""
+    change = change_pct(now, before)
+    if change is None:
+        return _("(new)") if now else ""
+    arrow = "→" if round(change) == 0 else "↑" if change > 0 else "↓"
+    shown = aside(f"{arrow}{abs(round(change))}%")
+    return shown.lstrip()  # the line's own space stands before it in English

@@ -60,6 +60,13 @@ async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -
         "/settings referral 50": (
             "✅ A friend who joins through a member's link now earns them 50 points."
         ),
+        "/settings boosts 30": (
+            "✅ A member's boost now earns 30 points (taken back if the boost is removed)."
+        ),
+        "/settings reactions 2 cap=5": (
+            "✅ A reaction from another member now earns a message's author 2 points, up to 5 "
+            "reactions a day."
+        ),
         "/settings orders return_days 3": "✅ Purchase points now count 3 days after payment.",
         "/settings cadence digest off": "✅ The evening digest is off.",
         "/settings daily_topic on": (
@@ -77,10 +84,12 @@ async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -
     assert telegram.sent_texts() == list(changes.values())
     await dispatcher.feed_update(bot, message_update(chat, owner, "/settings"))
     shown = telegram.sent_texts()[-1].splitlines()
-    assert shown[3:11] == [
+    assert shown[3:13] == [
         "Message points: 5 per message, at most one every 60 s, up to 30 a day",
         "Sign-in: 5 points, +1 a day up to +7; make-up 20 points",
         "Referral reward: 50 points per friend who stays a day and talks",
+        "Boosts: 30 points for each member's boost, taken back if it is removed",
+        "Reactions: 2 points to the author for each member's reaction, up to 5 reactions a day",
         "Daily posts: morning 09:00, sign-in reminder 20:00, digest off",
         "Daily topic from the queue: on",
         "Orders: 2 points per yuan, counted 3 days after payment; tiers by lifetime points",
