@@ -217,12 +217,31 @@ class SandboxClient:
         return result
 
     async def react(
-        self, chat_id: int, message_id: int, user: User, emoji: list[str]
+        self, chat_id: int, message_id: int, user: User | None, emoji: list[str]
     ) -> dict[str, Any]:
+        """`user` None: an anonymous admin reacts, as the group."""
+        who = {"user_id": user.id} if user is not None else {"anonymous": True}
         result: dict[str, Any] = await self._request(
             "POST",
             f"/control/chats/{chat_id}/messages/{message_id}/react",
-            {"user_id": user.id, "emoji": emoji},
+            {**who, "emoji": emoji},
+        )
+        return result
+
+    async def boost(
+        self, group: Group, user: User, boost_id: str | None = None, days: int = 30
+    ) -> dict[str, Any]:
+        """`user` boosts the group with Premium (or extends `boost_id`): the `ChatBoost`."""
+        result: dict[str, Any] = await self._request(
+            "POST", f"/control/chats/{group.id}/boosts",
+            {"user_id": user.id, "boost_id": boost_id, "days": days},
+        )  # fmt: skip
+        return result
+
+    async def unboost(self, group: Group, user: User) -> dict[str, Any]:
+        """`user` takes back their latest boost of the group."""
+        result: dict[str, Any] = await self._request(
+            "POST", f"/control/chats/{group.id}/boosts/remove", {"user_id": user.id}
         )
         return result
 

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.botapi import user_of
+from sandbox.engagement import react
 from sandbox.errors import BotApiError, bad_request
 from sandbox.files import photo_sizes
 from sandbox.joins import request_join
@@ -236,25 +237,14 @@ async def user_presses(request: web.Request) -> web.Response:
 
 @routes.post("/control/chats/{chat_id}/messages/{message_id}/react")
 async def user_reacts(request: web.Request) -> web.Response:
-    """A member sets their reactions to a message (an empty list clears them): the bot, if
-    an admin that asked for them, gets a `message_reaction` update."""
+    """A member (`anonymous`: an anonymous admin) sets their reactions to a message (an empty
+    list clears them): a `message_reaction` update to an admin bot that asked for them."""
     world, chat, data = world_of(request), chat_of(request), await body(request)
-    user = user_of(world, int(data["user_id"]))
+    user = None if data.get("anonymous") else user_of(world, int(data["user_id"]))
     message_id = int(request.match_info["message_id"])
     if message_id not in chat.messages:
         raise web.HTTPNotFound(text="no such message")
-    reactions = chat.reactions.setdefault(message_id, {})
-    old = reactions.get(user.id, [])
-    new = [{"type": "emoji", "emoji": emoji} for emoji in data.get("emoji", [])]
-    reactions[user.id] = new
-    update = None
-    if world.bot_membership(chat).status in ("administrator", "creator"):
-        payload = {
-            "chat": chat.to_api(), "message_id": message_id, "user": user.to_api(),
-            "date": int(time.time()), "old_reaction": old, "new_reaction": new,
-        }  # fmt: skip
-        update = world.push_update("message_reaction", payload)
-    return web.json_response({"update_id": update["update_id"] if update else None})
+    return web.json_response(react(world, chat, message_id, user, data.get("emoji", [])))
 
 
 @routes.post("/control/chats/{chat_id}/migrate")

@@ -19,6 +19,7 @@ from typing import Any
 from sandbox.cast import Cast, cast_state, newcomer
 from sandbox.control import post_as
 from sandbox.display import buttons_of, describe_button, render_html, save_attachment
+from sandbox.engagement import boost, react, unboost
 from sandbox.errors import BotApiError
 from sandbox.files import image_size, is_photo
 from sandbox.joins import join, leave
@@ -29,7 +30,8 @@ HELP = (
     "type to talk · /reply <#> <text> · /press [<#>] <button> · /file <path> [caption] · "
     "/private · /group\n"
     "/open <link> · /join <name> [invite link] · /leave [name] · /as <name> · /who · "
-    "/tag [text] · /quit"
+    "/tag [text] · /quit\n"
+    "/react <#> [emoji…] · /boost [name] · /unboost [name]"
 )
 STATE = Path("sandbox-world.json")
 FILES = Path("sandbox-files")
@@ -62,6 +64,7 @@ class Terminal:
             "/as": self._switch, "/who": self._who, "/press": self._press, "/reply": self._reply,
             "/file": self._file, "/private": self._to_private, "/group": self._to_group,
             "/open": self._open, "/join": self._join, "/leave": self._leave, "/tag": self._tag,
+            "/boost": self._boost, "/unboost": self._unboost, "/react": self._react,
         }  # fmt: skip
         self.ansi = sys.stdout.isatty()
 
@@ -339,6 +342,30 @@ class Terminal:
             "tag_set", chat_id=self.group.id, user_id=self.speaker.id, tag=membership.tag
         )
         return ""
+
+    def _react(self, rest: str) -> str:
+        """The speaker's reactions to a message (none: taken off)."""
+        number, *emoji = rest.split() or [""]
+        if not number.lstrip("#").isdigit() or int(number.lstrip("#")) not in self.group.messages:
+            return "usage: /react <message #> [emoji…] (none: take yours off)\n"
+        react(self.world, self.group, int(number.lstrip("#")), self.speaker, emoji)
+        return ""
+
+    def _boost(self, rest: str) -> str:
+        """Someone (the speaker unless named) boosts the group with Telegram Premium."""
+        person = self.cast.get(rest.lower()) if rest else self.speaker
+        if person is None:
+            return f"nobody called {rest!r} here\n"
+        boost(self.world, self.group, person)
+        return f"{person.first_name} boosted the group\n"
+
+    def _unboost(self, rest: str) -> str:
+        person = self.cast.get(rest.lower()) if rest else self.speaker
+        if person is None:
+            return f"nobody called {rest!r} here\n"
+        if unboost(self.world, self.group, person) is None:
+            return f"{person.first_name} has no boost here\n"
+        return f"{person.first_name} took their boost back\n"
 
     def newest_message(self) -> int:
         """The number of the group's newest message (a join's or a leave's service message)."""

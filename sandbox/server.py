@@ -16,6 +16,7 @@ from aiohttp import web
 from sandbox.botapi import API, BotApi
 from sandbox.control import control_errors, routes
 from sandbox.control_ephemeral import routes as ephemeral_routes
+from sandbox.engagement import routes as engagement_routes
 from sandbox.errors import BotApiError
 from sandbox.tag_control import routes as tag_routes
 from sandbox.world import WORLD, World
@@ -179,6 +180,7 @@ def create_app(
     app.add_routes(routes)
     app.add_routes(ephemeral_routes)
     app.add_routes(tag_routes)
+    app.add_routes(engagement_routes)
 
     async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(deliver_webhooks(app))

@@ -112,6 +112,7 @@ class SandboxChat:
     pinned: list[int] = field(default_factory=list)
     topics: dict[int, dict[str, Any]] = field(default_factory=dict)
     reactions: dict[int, dict[int, list[dict[str, str]]]] = field(default_factory=dict)
+    boosts: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> ChatBoost
     invite_links: dict[str, dict[str, Any]] = field(default_factory=dict)
     message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     migrated_to: int | None = None
