@@ -18,7 +18,8 @@ async def changes(sandbox: SandboxClient, group: Group, admin: User, username: s
 
 async def boost_line(sandbox: SandboxClient, group: Group, admin: User) -> str:
     report = await sandbox.ask(group, admin, "/stats")
-    return next(line for line in report["text"].splitlines() if line.startswith("🚀"))
+    lines: list[str] = report["text"].splitlines()
+    return next(line for line in lines if line.startswith("🚀"))
 
 
 async def test_a_boost_pays_once_and_is_taken_back_when_removed(sandbox: SandboxClient) -> None:

@@ -1,8 +1,8 @@
 """boosts and reactions earn: the group's boosts, who wrote recent messages (a reaction names
 only the reactor) and the reactions that paid a member each day
 
-Revision ID: 0020_boosts_reactions
-Revises: 0019_order_title
+Revision ID: 0021_boosts_reactions
+Revises: 0020_member_tags
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020_boosts_reactions"
-down_revision: str | None = "0019_order_title"
+revision: str = "0021_boosts_reactions"
+down_revision: str | None = "0020_member_tags"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
