@@ -131,3 +131,20 @@ async def test_stats_count_boosts_standing_and_added_per_period(session_pool, ch
         service = BoostService(session, clock, PointsService(session, clock))
         figures = await service.figures(GROUP, NOW - week, NOW, NOW - 2 * week)
     assert (figures.active, figures.added, figures.added_before) == (2, 3, 1)
+
+
+async def test_a_crash_before_the_commit_pays_nothing_and_the_redelivery_once(
+    session_pool, chat
+) -> None:
+    clock = FrozenClock(NOW)
+    try:
+        async with session_pool() as session, session.begin():
+            service = BoostService(session, clock, PointsService(session, clock))
+            assert await service.boosted(boost(), RULES, "UTC") == Outcome.PAID
+            raise ConnectionError("the database went away before the commit")
+    except ConnectionError:
+        pass
+    assert await reasons(session_pool) == []  # the row and the points went together
+    assert await boosted(session_pool, clock, boost()) == Outcome.PAID  # delivered again
+    assert await boosted(session_pool, clock, boost()) == Outcome.KNOWN
+    assert await standing(session_pool, ALICE) == (50, 50, 0)

@@ -3,6 +3,7 @@ reaction to someone else's message pays its author once, within the author's dai
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -101,3 +102,15 @@ async def test_authors_are_kept_only_where_reactions_earn_and_forgotten(session_
     await forget_old_authors(session_pool, clock)
     async with session_pool() as session:
         assert list(await session.scalars(select(MessageAuthor.message_id))) == []
+
+
+async def test_reactions_side_by_side_never_pass_the_cap(session_pool, chat) -> None:
+    clock = FrozenClock(NOW)
+    await written(session_pool, clock, 1, 2, 3, 4, 5)
+    reactors = [(m, 100 + m) for m in (1, 2, 3, 4, 5)] + [(1, 101)]  # one twice at once
+    paid = await asyncio.gather(*(react(session_pool, clock, m, who) for m, who in reactors))
+    assert paid.count(Earned.PAID) == RULES.cap
+    async with session_pool() as session:
+        rows = await session.scalar(select(func.count()).where(LedgerEntry.reason == "reaction"))
+        assert rows == RULES.cap
+        assert await audit(session) == []
