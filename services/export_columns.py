@@ -54,7 +54,8 @@ REWARD_KIND = {"coupon": "优惠券", "gift": "实物礼品", "perk": "权益"}
 LEDGER_REASON = {
     "message": "发言", "checkin": "签到", "streak": "连续签到奖励", "topic": "话题",
     "draw": "抽奖", "referral": "邀请", "admin": "管理员调整", "redeem": "兑换",
-    "refund": "退还", "purchase": "购物", "clawback": "退款扣回",
+    "refund": "退还", "purchase": "购物", "clawback": "退款扣回", "boost": "助力",
+    "reaction": "收到表情回应",
 }  # fmt: skip
 
 # English names are the file names' start since the exports began; zh as an operator says it.

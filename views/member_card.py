@@ -121,6 +121,8 @@ def reason_detail(reason: str, ref: str | None, rewards: Mapping[int, str]) -> s
     kind, _colon, ref_id = ref.partition(":")
     if kind == "reward" and ref_id.isdigit():
         return rewards.get(int(ref_id), f"#{ref_id}")
+    if reason == "reaction" and kind == "message" and ref_id.isdigit():
+        return _("message #{id}").format(id=ref_id)  # the message reacted to
     if kind in ("draw", "topic") and ref_id.isdigit():
         if reason == kind:  # 抽奖 · #5: the reason names it already
             return f"#{ref_id}"

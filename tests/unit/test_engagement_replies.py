@@ -15,7 +15,7 @@ from views.engagement import (
     reaction_points_set,
     reaction_settings,
 )
-from views.member_card import reason_label
+from views.member_card import reason_detail, reason_label
 
 
 def said(i18n: I18n, language: str) -> list[str]:
@@ -27,7 +27,7 @@ def said(i18n: I18n, language: str) -> list[str]:
             reaction_points_set(ReactionRules(1, 5)), reaction_points_set(ReactionRules()),
             *boost_stats_lines(BoostFigures(active=3, added=2, added_before=1)),
             reason_label("boost", None), reason_label("reaction", "message:5"),
-            reason_label("clawback", "boost"),
+            reason_label("clawback", "boost"), reason_detail("reaction", "message:12", {}),
         ]  # fmt: skip
 
 
@@ -37,7 +37,7 @@ def test_boosts_and_reactions_read_as_chinese() -> None:
         assert untranslated(text) == [], text
     assert zh[0] == "助力：成员每次助力得 2,000 积分，取消助力时收回"
     assert zh[8] == "🚀 助力：当前 3 个，新增 2 个（↑100%）"
-    assert zh[-3:] == ["助力", "收到表情回应", "助力取消，收回"]
+    assert zh[-4:] == ["助力", "收到表情回应", "助力取消，收回", "消息 #12"]
 
 
 def test_boosts_and_reactions_in_english() -> None:
@@ -46,4 +46,4 @@ def test_boosts_and_reactions_in_english() -> None:
         "Reactions: 2 points to the author for each member's reaction, up to 1,000 reactions a day"
     )
     assert en[8] == "🚀 Boosts: 3 now, 2 new (↑100%)"
-    assert en[-1] == "boost removed"
+    assert en[-2:] == ["boost removed", "message #12"]
