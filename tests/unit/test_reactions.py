@@ -7,10 +7,13 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from aiogram.types import MessageReactionUpdated, ReactionTypeEmoji, Update, User
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import LedgerEntry, Member, MessageAuthor
+from bot.app import Resources, create_dispatcher
+from infrastructure.config import load_settings
+from models import LedgerEntry, Member, MessageAuthor, create_engine, create_session_pool
 from services.clock import FrozenClock
 from services.message_tally import MessageTally
 from services.points import PointsService
@@ -23,6 +26,7 @@ from services.reactions import (
     ReactionService,
     forget_old_authors,
 )
+from tests.support.telegram import TOKEN, group, message_update, person, recording_bot
 from tests.unit.conftest import GROUP
 from tests.unit.test_message_points import message
 
@@ -114,3 +118,41 @@ async def test_reactions_side_by_side_never_pass_the_cap(session_pool, chat) -> 
         rows = await session.scalar(select(func.count()).where(LedgerEntry.reason == "reaction"))
         assert rows == RULES.cap
         assert await audit(session) == []
+
+
+async def test_a_reaction_update_pays_once_through_the_production_dispatcher(
+    database_url: str, session_pool: async_sessionmaker[AsyncSession]
+) -> None:
+    settings = load_settings(bot_token=TOKEN, database_url=database_url, owner_ids="7")
+    engine = create_engine(database_url)
+    resources = Resources(settings, engine, create_session_pool(engine))
+    dispatcher = create_dispatcher(resources)
+    bot, _telegram = recording_bot()
+    chat, owner = group(GROUP), person(7)
+    author, fan = person(AUTHOR, name="Bob"), person(FAN, name="Cat")
+    try:
+        await dispatcher.feed_update(bot, message_update(chat, owner, "/settings reactions 2"))
+        written = message_update(chat, author, "New colours are out!")
+        await dispatcher.feed_update(bot, written)
+        assert written.message is not None
+
+        def reaction(user: User, old: list[str], new: list[str]) -> Update:
+            return Update(
+                update_id=written.update_id + 100 + len(old) + 10 * len(new) + user.id,
+                message_reaction=MessageReactionUpdated(
+                    chat=chat, message_id=written.message.message_id, user=user,  # type: ignore[union-attr]
+                    date=datetime.now(UTC), old_reaction=[ReactionTypeEmoji(emoji=e) for e in old],
+                    new_reaction=[ReactionTypeEmoji(emoji=e) for e in new],
+                ),
+            )  # fmt: skip
+
+        first = reaction(fan, [], ["👍"])
+        for update in (first, first, reaction(fan, ["👍"], ["❤"]), reaction(author, [], ["🔥"])):
+            await dispatcher.feed_update(bot, update)  # then topics see it too (SkipHandler)
+    finally:
+        await resources.close()
+    async with session_pool() as session:
+        rows = await session.execute(
+            select(LedgerEntry.user_id, LedgerEntry.delta).where(LedgerEntry.reason == "reaction")
+        )
+        assert [tuple(row) for row in rows] == [(AUTHOR, 2)]
