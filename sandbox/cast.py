@@ -37,6 +37,7 @@ def cast_of(world: World, saved: dict[str, Any] | None = None) -> tuple[SandboxC
             world.private_chat(user)
         group.members[user.id] = Membership(**person.get("membership", {"status": "left"}))
     group.invite_links = {link["invite_link"]: link for link in saved.get("invite_links", [])}
+    group.boosts = {boost["boost_id"]: boost for boost in saved.get("boosts", [])}
     world.user_ids = itertools.count(max(user.id for user in cast.values()) + 1)
     return group, cast
 
@@ -55,6 +56,7 @@ def cast_state(group: SandboxChat, cast: Cast) -> dict[str, Any]:
             for name, user in cast.items()
         },
         "invite_links": list(group.invite_links.values()),
+        "boosts": list(group.boosts.values()),  # the bot's database remembers them too
     }
 
 

@@ -3,6 +3,7 @@ them, `message_reaction` only when asked for; getUserChatBoosts as documented.""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sandbox.repl import Terminal
@@ -81,10 +82,14 @@ async def test_reactions_carry_old_and_new_and_only_when_asked_for(server) -> No
     assert anonymous["message_reaction"]["actor_chat"]["id"] == group.id
 
 
-def test_the_terminal_boosts_unboosts_and_reacts() -> None:
-    term: Terminal = terminal()
+def test_the_terminal_boosts_unboosts_and_reacts(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox-world.json"
+    term: Terminal = terminal(state=state)
     term.world.allowed_updates = ["message", "chat_boost", "removed_chat_boost", "message_reaction"]
     assert term.handle("/boost bob") == "Bob boosted the group\n"
+    term.save()
+    term = terminal(state=state)  # the next session: Bob's boost is still there
+    term.world.allowed_updates = ["message", "chat_boost", "removed_chat_boost", "message_reaction"]
     assert term.handle("/unboost bob") == "Bob took their boost back\n"
     assert term.handle("/unboost bob") == "Bob has no boost here\n"
     assert term.handle("hello all") == "#1\n"
@@ -92,4 +97,4 @@ def test_the_terminal_boosts_unboosts_and_reacts() -> None:
     assert term.handle("/react 1 👍") == ""
     assert term.handle("/react") == "usage: /react <message #> [emoji…] (none: take yours off)\n"
     kinds = [next(k for k in u if k != "update_id") for u in term.world.take_updates(100)]
-    assert kinds == ["chat_boost", "removed_chat_boost", "message", "message_reaction"]
+    assert kinds == ["removed_chat_boost", "message", "message_reaction"]
