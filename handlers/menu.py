@@ -2,17 +2,20 @@
 (setMyCommands) show them. Each feature declares its commands beside its router."""
 
 from handlers import (
+    admin_tools,
     campaigns,
     checkin,
     console,
     draws,
     faq,
+    locks,
     moderation,
     orders,
     points,
     posts,
     pushes,
     referrals,
+    reports,
     settings,
     shop,
     shop_admin,
@@ -45,6 +48,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *shop_private.COMMANDS,
     welcome.RULES,
     *moderation.MEMBER_COMMANDS,
+    *reports.COMMANDS,
     *faq.COMMANDS,
     welcome.SETWELCOME,
     *posts.COMMANDS,
@@ -56,6 +60,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *orders.ADMIN_COMMANDS,
     *pushes.ADMIN_COMMANDS,
     *moderation.ADMIN_COMMANDS,
+    *admin_tools.COMMANDS,
+    *locks.COMMANDS,
     *stats.COMMANDS,
     *settings.COMMANDS,
 )

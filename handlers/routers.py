@@ -4,6 +4,7 @@ from aiogram import Router
 from aiogram.types import Message
 
 from handlers import (  # `menu` lists the commands (usage replies, /help) before a handler runs
+    admin_tools,
     boosts,
     campaigns,
     checkin,
@@ -12,6 +13,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     draws,
     faq,
     lifecycle,
+    locks,
     menu,  # noqa: F401
     moderation,
     orders,
@@ -22,6 +24,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     reactions,
     referrals,
     refusal,
+    reports,
     settings,
     shop,
     shop_private,
@@ -67,6 +70,9 @@ def feature_routers() -> list[Router]:
         stats.create_router(),
         # Late: its dozen commands are rare, and every command before them passes their filters.
         moderation.create_router(),  # its buttons and join requests pass the filter too
+        admin_tools.create_router(),
+        locks.create_router(),
+        reports.create_router(),  # its buttons (in admins' private chats) pass the filter too
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a
@@ -78,6 +84,7 @@ def feature_routers() -> list[Router]:
         shop_private.create_note_router(),
         orders.create_file_router(),
         faq.create_question_router(),
+        reports.create_mention_router(),  # a reply naming @admin
     )
     # `checkin` takes plain messages too (its keywords), so it sits outside `commands`.
     return [

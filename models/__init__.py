@@ -19,6 +19,7 @@ from models.post import PostRun, ScheduledPost
 from models.reaction import MessageAuthor, ReactionDay
 from models.receipt import CommandReceipt
 from models.referral import InviteLink, Referral
+from models.report import Report, ReportVote
 from models.shop import Redemption, Reward, RewardCode
 from models.stats import DAY_COUNTERS, DailyStats, MemberSegment, SegmentRun
 from models.tier import TierRow
@@ -58,6 +59,8 @@ __all__ = [
     "ReactionDay",
     "Redemption",
     "Referral",
+    "Report",
+    "ReportVote",
     "Reward",
     "RewardCode",
     "ScheduledPost",

@@ -33,6 +33,7 @@ from services.pushes import PushService
 from services.reactions import ReactionService
 from services.redemptions import RedemptionService
 from services.referrals import ReferralService
+from services.reports import ReportService
 from services.shop import ShopService
 from services.tiers import LadderCache, TierService
 from services.topic_replies import TopicReplyService
@@ -106,6 +107,9 @@ class ServiceFactory:
         self, session: AsyncSession, points: PointsService | None = None
     ) -> ModerationService:
         return ModerationService(session, self.clock, points or self.points(session))
+
+    def reports(self, session: AsyncSession) -> ReportService:
+        return ReportService(session, self.clock)
 
     def pushes(self, session: AsyncSession) -> PushService:
         return PushService(session, self.clock, self.tiers(session))

@@ -82,6 +82,9 @@ class Deletion(OutboxPayload):
     kind = "delete"
     grace = timedelta(days=2)  # Telegram lets a bot delete its messages for 48 hours
     message_ids: tuple[int, ...] = ()
+    # A purge's: up to 100 ids in one deleteMessages call, ids already gone skipped; otherwise
+    # one call each, so one message the bot may not delete leaves the others going.
+    at_once: bool = False
 
 
 def _field_types(payload: type[OutboxPayload]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from models import Chat as ChatRow
 from services.chats import ChatProfile
 from services.guards import ModerationRules
+from services.locks import LockRules, with_locks
 from services.moderation_settings import set_night_closed
 from views import moderation as view
 from views.rights import RESTRICT
@@ -63,7 +64,10 @@ class NightMode:
                 moderation = self.background.services.moderation(session)
                 action = "night" if wanted else "morning"
                 await self.moderator.record(moderation, profile, action, None, rule="night")
-            morning = ChatPermissions(**switched) if switched else MORNING
+            # The morning gives back the evening's permissions, with the locks of now (a lock
+            # or unlock during the night changed what was kept: `services/locks.py`).
+            evening_kept = switched or MORNING.model_dump(exclude_none=True)
+            morning = ChatPermissions(**with_locks(evening_kept, profile.rules(LockRules).locked))
             await self._switch_night(bot, profile, SILENT if wanted else morning, closed=wanted)
 
     async def _permissions_of(self, bot: Bot, chat_id: int) -> dict[str, bool] | None:

@@ -57,6 +57,7 @@ from workflows import (
     post_messages,
     push_messages,
     referral_messages,
+    report_messages,
     rights_messages,
     shop_messages,
     tier_messages,
@@ -70,6 +71,7 @@ from workflows.topics import ForumTopics
 logger = logging.getLogger(__name__)
 P = TypeVar("P", bound=OutboxPayload)
 SEND_EVERY = 0.5  # seconds between two looks for what is due
+DELETE_AT_ONCE = 100  # deleteMessages takes 1 to 100 ids
 CHATS_AT_ONCE = 32  # a little over the bot's 30 messages/s: the pacing layer is the limit
 
 # Every feature's message kinds with their renderers, joined as the dispatcher joins routers:
@@ -84,6 +86,7 @@ RENDERERS = Renderers.of(
     post_messages.renderers,
     push_messages.renderers,
     referral_messages.renderers,
+    report_messages.renderers,
     rights_messages.renderers,
     shop_messages.renderers,
     tier_messages.renderers,
@@ -347,11 +350,17 @@ class OutboxSender:
             await self._not_sent([row.id], f"unreadable payload: {unreadable}")
             return 0
         refused = False
-        for message_id in deletion.message_ids:
+        ids = list(deletion.message_ids)
+        size = DELETE_AT_ONCE if deletion.at_once else 1
+        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+        for chunk in chunks:
             try:
-                await bot.delete_message(row.chat_id, message_id)
-            except TelegramAPIError as error:  # no right to delete, or deleted already
-                logger.info("message %s in chat %s stays: %s", message_id, row.chat_id, error)
+                if len(chunk) == 1:
+                    await bot.delete_message(row.chat_id, chunk[0])
+                else:
+                    await bot.delete_messages(row.chat_id, chunk)
+            except TelegramAPIError as error:  # no right to delete, too old, or gone already
+                logger.info("messages %s in chat %s stay: %s", chunk, row.chat_id, error)
                 refused = True
         await self._sent([row.id], None)
         if refused:

@@ -29,8 +29,10 @@ from services.guards import (
     ModerationRules,
     WordFilter,
 )
+from services.locks import LockRules
 from services.receipts import first_receipt
 from views import moderation as view
+from views.locks import locked_notice
 from workflows.moderation import Moderator
 from workflows.quiet import QuietMode
 
@@ -58,6 +60,16 @@ class Suspicion(NamedTuple):
     flooding: bool
     matched: WordFilter | None
     linked: bool
+    locked: str | None = None  # the lock the message breaks: links or forwards
+
+
+def broken_lock(message: Message, locks: LockRules, rules: ModerationRules) -> str | None:
+    """The guards' lock a message breaks (`/lock links|forwards`), for anyone but an admin."""
+    if locks.has("forwards") and message.forward_origin is not None:
+        return "forwards"
+    if locks.has("links") and links_in(message, rules):
+        return "links"
+    return None
 
 
 def host_of(link: str) -> str:
@@ -87,12 +99,14 @@ class SpamGuard:
         suspicion = self.suspicion(message, profile)
         if user is None or suspicion is None:
             return False
-        flooding, matched, _ = suspicion
+        flooding, matched, _, locked = suspicion
         rules = profile.moderation
         if await self.moderator.admin_cache.is_admin(bot, message.chat, user, message):
             return False
         session = services.session
-        if not (matched or flooding) and not await self.is_newcomer(session, profile.id, user.id):
+        if not (matched or flooding or locked) and not await self.is_newcomer(
+            session, profile.id, user.id
+        ):
             return False  # a link from a member who is past their first day and messages
         moderation, clock = services.moderation, self.background.clock
         if not await first_receipt(session, clock, profile.id, message.message_id, "guard"):
@@ -120,6 +134,13 @@ class SpamGuard:
                 await self.notice(bot, profile, view.flood_notice(user.id, user.full_name,
                                                                   rules.flood_mute))  # fmt: skip
             return True
+        if locked is not None:
+            await self.moderator.delete(bot, profile.id, message.message_id)
+            rule = f"lock:{locked}"
+            await self.moderator.record(moderation, profile, "delete", user.id, rule=rule)
+            if self._notice_due(profile.id, user.id):
+                await self.notice(bot, profile, locked_notice(user.id, user.full_name, locked))
+            return True
         await self.moderator.delete(bot, profile.id, message.message_id)
         await self.moderator.record(moderation, profile, "delete", user.id, rule="links")
         if self._notice_due(profile.id, user.id):
@@ -137,9 +158,11 @@ class SpamGuard:
         flooding = self.flood.floods(profile.id, user.id, message.message_id, now, rules)
         matched = rules.matching_filter(message.text or message.caption or "")
         linked = rules.links and links_in(message, rules)
-        if not (flooding or matched or linked):
+        locks = profile.rules(LockRules)
+        locked = broken_lock(message, locks, rules) if locks.locked else None
+        if not (flooding or matched or linked or locked):
             return None
-        return Suspicion(flooding, matched, linked)
+        return Suspicion(flooding, matched, linked, locked)
 
     async def is_newcomer(self, session: AsyncSession, chat_id: int, user_id: int) -> bool:
         """In their first day here, or before their fifth counted message."""
