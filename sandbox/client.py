@@ -164,10 +164,15 @@ class SandboxClient:
         reply_to: int | None = None,
         thread_id: int | None = None,
         forwarded_from_channel: str | None = None,
+        sticker: str | None = None,
+        animation: bool = False,
+        poll: str | None = None,
     ) -> dict[str, Any]:
         """`user=None` posts as the group's anonymous admin; `document` is (name, content), and
         so is `photo` for a picture with bytes (True: one with none); `forwarded_from_channel`
-        (a title) makes it a forward of a channel's post."""
+        (a title) makes it a forward of a channel's post; `sticker` (its emoji), `animation`
+        (a GIF) and `poll` (its question) are refused, as Telegram's clients refuse them, where
+        the chat's permissions forbid them."""
         attached = file_part(document) if document else None
         picture = file_part(photo) if isinstance(photo, tuple) else photo
         payload = {
@@ -180,6 +185,9 @@ class SandboxClient:
             "reply_to": reply_to,
             "thread_id": thread_id,
             "forwarded_from_channel": forwarded_from_channel,
+            "sticker": sticker,
+            "animation": animation,
+            "poll": poll,
         }
         result: dict[str, Any] = await self._request(
             "POST", f"/control/chats/{group.id}/messages", payload

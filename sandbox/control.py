@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.botapi import user_of
+from sandbox.botapi.admin_tools import may_post, member_content
 from sandbox.engagement import react
 from sandbox.errors import BotApiError, bad_request
 from sandbox.files import photo_sizes
@@ -125,7 +126,10 @@ async def user_sends(request: web.Request) -> web.Response:
             raise web.HTTPBadRequest(text="user is not a member of the chat")
         if chat.is_group and not chat.may_send(sender.id):
             raise web.HTTPBadRequest(text="user may not send messages here (restricted)")
-    return web.json_response(post_as(world, chat, sender, data, extra))
+    content, fields = member_content(data)  # a sticker, a GIF, a poll: each has its permission
+    if chat.is_group and not data.get("anonymous") and not may_post(chat, sender.id, content):
+        raise web.HTTPBadRequest(text=f"user may not send a {content} here (restricted)")
+    return web.json_response(post_as(world, chat, sender, data, {**extra, **fields}))
 
 
 @routes.post("/control/private/{user_id}/messages")

@@ -32,7 +32,7 @@ BOOL_PARAMS = {
 JSON_PARAMS = {
     "reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
     "reply_parameters", "link_preview_options", "media", "permissions", "menu_button",
-    "ephemeral_message_parameters",
+    "ephemeral_message_parameters", "message_ids",
 }  # fmt: skip
 METHODS: dict[str, Handler] = {}
 

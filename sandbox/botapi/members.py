@@ -43,11 +43,13 @@ def permissions_of(params: Params) -> dict[str, bool]:
         raise bad_request("can't parse permissions JSON object")
     granted = {name: bool(permissions.get(name, False)) for name in MEMBER_PERMISSIONS}
     if not params.get("use_independent_chat_permissions"):
-        # The old, dependent rules: sending media implies messages; previews imply media.
-        media = ("can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
-                 "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
-                 "can_send_other_messages", "can_add_web_page_previews")  # fmt: skip
-        if any(granted[name] for name in media):
+        # The dependent rules, as documented: other messages and previews imply messages and
+        # every media permission; polls imply messages.
+        media = ("can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+                 "can_send_videos", "can_send_video_notes", "can_send_voice_notes")  # fmt: skip
+        if granted["can_send_other_messages"] or granted["can_add_web_page_previews"]:
+            granted.update(dict.fromkeys(media, True))
+        if granted["can_send_polls"]:
             granted["can_send_messages"] = True
     return granted
 
@@ -116,8 +118,9 @@ async def set_chat_permissions(api: BotApi, params: Params) -> Any:
         raise bad_request("CHAT_NOT_MODIFIED")
     chat.permissions = permissions
     api.world.record(
-        "permissions", chat_id=chat.id, can_send_messages=permissions["can_send_messages"]
-    )
+        "permissions", chat_id=chat.id, can_send_messages=permissions["can_send_messages"],
+        permissions=permissions,
+    )  # fmt: skip
     return True
 
 

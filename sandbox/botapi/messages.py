@@ -197,7 +197,7 @@ async def pin_chat_message(api: BotApi, params: Params) -> Any:
 async def unpin_chat_message(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params)
     api.require_right(chat, "can_pin_messages", PIN_RIGHTS)
-    message_id = params.get("message_id") or (chat.pinned[-1] if chat.pinned else None)
+    message_id = params.get("message_id") or (max(chat.pinned) if chat.pinned else None)
     if message_id is None or message_id not in chat.pinned:
         raise bad_request("message to unpin not found")
     chat.pinned.remove(message_id)
