@@ -104,7 +104,7 @@ COMMANDS = (
     CommandSpec(
         "report",
         __("Report a message to the admins (as a reply)"),
-        usage=__("/report (as a reply) · or reply with @admin"),
+        usage=__("/report (as a reply) · @admin (in a reply)"),
     ),
 )
 
