@@ -65,7 +65,8 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("draw_edit", {"draw_id": 6}),
     ("draw_result", {"draw_id": 6, "entrants": 30}),
     ("draw_result_edit", {"draw_id": 6}),
-    ("delete", {"message_ids": [101, 102]}),
+    ("delete", {"message_ids": [101, 102], "at_once": False}),
+    ("delete", {"message_ids": [101, 102, 103], "at_once": True}),
     ("rights_notice", {"rights": ["can_delete_messages", "can_pin_messages"]}),
     ("reward_delivery", {"redemption_id": 8}),
     ("coupon_reminder", {"redemption_id": 8}),
@@ -79,11 +80,13 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("push", {"push_id": 10}),
     ("mod_log", {"action_id": 11}),
     ("member_tag", {"user_id": 11}),
+    ("report", {"report_id": 12}),
 ]  # fmt: skip
 # Shapes older writers stored, which still read (and render as they did).
 STORED_BEFORE: list[tuple[str, dict[str, Any]]] = [
     ("bind_claimed", {"holder": 21, "claimant": 22}),  # rendered as nothing: never in the group
     ("order_points", {"order_id": 9}),  # in the bot's default language
+    ("delete", {"message_ids": [101, 102]}),  # one call each, as before purges
 ]
 
 
