@@ -81,6 +81,8 @@ async def report_pressed(
     actor, target = query.from_user.id, report.target_id
     if state == "deleted":
         done = await moderator.delete(bot, report.chat_id, report.message_id)
+        if done:
+            await moderator.record(moderation, profile, "delete", target, actor_id=actor)
     elif state == "muted":
         done = await moderator.mute(bot, moderation, profile, target, REPORT_MUTE, actor, None)
     elif state == "banned":

@@ -50,7 +50,8 @@ def not_applied_text() -> str:
 def locks_text(locked: list[str]) -> str:
     """/locks: what is locked, and how each lock works."""
     if not locked:
-        return _("🔓 Nothing is locked. /lock stickers media polls previews links forwards")
+        example = "<code>/lock stickers links</code>"
+        return _("🔓 Nothing is locked: try {example}.").format(example=example)
     by_telegram = [name for name in locked if name not in GUARDED]
     by_bot = [name for name in locked if name in GUARDED]
     lines = [_("🔒 <b>Locked here</b>")]
