@@ -53,6 +53,13 @@ ADMIN_FORMS = {
     "coupon": "/coupon used FAN-123",
     "gifts": "/gifts",
     "gift": "/gift sent 1",
+    "purge": "/purge",
+    "del": "/del",
+    "pin": "/pin loud",
+    "unpin": "/unpin all",
+    "lock": "/lock stickers",
+    "unlock": "/unlock links",
+    "locks": "/locks",
 }
 # Member commands with admin forms: the admin form from a member is refused too.
 MEMBER_COMMANDS_ADMIN_FORMS = [
