@@ -1,7 +1,7 @@
 """reports: a member's message reported to the admins, once per message, with who reported it
 
-Revision ID: 0020_reports
-Revises: 0019_order_title
+Revision ID: 0021_reports
+Revises: 0020_member_tags
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020_reports"
-down_revision: str | None = "0019_order_title"
+revision: str = "0021_reports"
+down_revision: str | None = "0020_member_tags"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
