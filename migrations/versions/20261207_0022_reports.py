@@ -1,7 +1,7 @@
 """reports: a member's message reported to the admins, once per message, with who reported it
 
-Revision ID: 0021_reports
-Revises: 0020_member_tags
+Revision ID: 0022_reports
+Revises: 0021_boosts_reactions
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021_reports"
-down_revision: str | None = "0020_member_tags"
+revision: str = "0022_reports"
+down_revision: str | None = "0021_boosts_reactions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
