@@ -8,7 +8,7 @@ from aiogram.types import ChatBoostRemoved, ChatBoostUpdated, Message, User
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrastructure.commands import usage_reply
+from infrastructure.commands import problem_reply, usage_reply
 from infrastructure.settings_sections import SettingsSection
 from services.boosts import Boost, BoostRules, BoostService, set_boost_points
 from services.chat_settings import BadSetting
@@ -63,7 +63,8 @@ async def change_boost_points(message: Message, setting: list[str], session: Asy
     try:
         await set_boost_points(session, message.chat.id, points)
     except BadSetting:
-        await message.reply(out_of_range("boosts", BoostRules.LIMITS))
+        reason = out_of_range("boosts", BoostRules.LIMITS)
+        await message.reply(problem_reply(reason, "settings", "boosts"))
         return False
     await message.reply(boost_points_set(points))
     return True

@@ -46,33 +46,40 @@ async def reacted(
     raise SkipHandler  # aiogram hands an update to one handler: this passes it on
 
 
+def read_reaction_setting(words: list[str]) -> tuple[int, int | None] | None:
+    """`<points> [cap=<n>]` or `off` -> (points, cap or None: kept); None: unreadable."""
+    typed = loosen_options(" ".join(words), ["cap"]).lower().split()
+    if typed == ["off"]:
+        return 0, None
+    if not typed or not typed[0].isdigit() or len(typed) > 2:
+        return None
+    if len(typed) == 1:
+        return int(typed[0]), None
+    name, _equals, cap = typed[1].partition("=")
+    return (int(typed[0]), int(cap)) if name == "cap" and cap.isdigit() else None
+
+
 async def change_reaction_points(
     message: Message, setting: list[str], session: AsyncSession, chat_profile: ChatProfile
 ) -> bool:
     """/settings reactions <points> [cap=<n>] · /settings reactions off"""
-    args = loosen_options(" ".join(setting[1:]), ["cap"]).split()
-    if args == ["off"]:
-        args = ["0"]
-    options = dict(arg.split("=", 1) for arg in args[1:] if "=" in arg)
-    if (
-        not args
-        or not args[0].isdigit()
-        or len(options) != len(args) - 1
-        or set(options) - {"cap"}
-        or not options.get("cap", "1").isdigit()
-    ):
+    read = read_reaction_setting(setting[1:])
+    if read is None:
         await message.reply(usage_reply("settings", "reactions"))
         return False
-    cap = int(options["cap"]) if "cap" in options else None
+    points, cap = read
     try:
-        await set_reaction_rules(session, message.chat.id, int(args[0]), cap)
+        await set_reaction_rules(session, message.chat.id, points, cap)
     except BadSetting as refused:
-        limits = ReactionRules.CAP if str(refused) == "cap" else ReactionRules.POINTS
-        name = "cap" if str(refused) == "cap" else "reactions"
+        name, limits = (
+            ("cap", ReactionRules.CAP)
+            if str(refused) == "cap"
+            else ("reactions", ReactionRules.POINTS)
+        )
         await message.reply(problem_reply(out_of_range(name, limits), "settings", "reactions"))
         return False
     kept = chat_profile.rules(ReactionRules).cap  # the cap stays as it was unless given
-    await message.reply(reaction_points_set(ReactionRules(int(args[0]), cap or kept)))
+    await message.reply(reaction_points_set(ReactionRules(points, cap or kept)))
     return True
 
 

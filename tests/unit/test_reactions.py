@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import Resources, create_dispatcher
+from handlers.reactions import read_reaction_setting
 from infrastructure.config import load_settings
 from models import LedgerEntry, Member, MessageAuthor, create_engine, create_session_pool
 from services.clock import FrozenClock
@@ -127,11 +128,19 @@ async def test_a_reaction_update_pays_once_through_the_production_dispatcher(
     engine = create_engine(database_url)
     resources = Resources(settings, engine, create_session_pool(engine))
     dispatcher = create_dispatcher(resources)
-    bot, _telegram = recording_bot()
+    bot, telegram = recording_bot()
     chat, owner = group(GROUP), person(7)
     author, fan = person(AUTHOR, name="Bob"), person(FAN, name="Cat")
     try:
+        for refused in ("/settings reactions 500", "/settings reactions 2 cap=0"):
+            await dispatcher.feed_update(bot, message_update(chat, owner, refused))
         await dispatcher.feed_update(bot, message_update(chat, owner, "/settings reactions 2"))
+        assert [text.split("\n")[0] for text in telegram.sent_texts()] == [
+            "<code>reactions</code> must be between 0 and 100.",
+            "<code>cap</code> must be between 1 and 1,000.",
+            "✅ A reaction from another member now earns a message's author 2 points, up to 10 "
+            "reactions a day.",
+        ]
         written = message_update(chat, author, "New colours are out!")
         await dispatcher.feed_update(bot, written)
         assert written.message is not None
@@ -156,3 +165,12 @@ async def test_a_reaction_update_pays_once_through_the_production_dispatcher(
             select(LedgerEntry.user_id, LedgerEntry.delta).where(LedgerEntry.reason == "reaction")
         )
         assert [tuple(row) for row in rows] == [(AUTHOR, 2)]
+
+
+def test_the_reactions_setting_reads_points_a_cap_and_off() -> None:
+    assert read_reaction_setting(["2"]) == (2, None)
+    assert read_reaction_setting(["2", "cap=5"]) == (2, 5)
+    assert read_reaction_setting(["2", "CAP＝5"]) == (2, 5)  # full-width, as typed in zh
+    assert read_reaction_setting(["OFF"]) == (0, None)
+    for unreadable in ([], ["two"], ["2", "cap"], ["2", "limit=5"], ["2", "cap=5", "x"]):
+        assert read_reaction_setting(unreadable) is None
