@@ -158,8 +158,9 @@ async def test_locks_by_permission_and_by_the_guard_and_unlocked_again(
 
 async def test_a_zh_operator_locks_and_reports_in_chinese(sandbox: SandboxClient) -> None:
     owner = await sandbox.create_user("王店长", "wang_locks", "zh-hans")
+    li = await sandbox.create_user("李运营", "li_ops", "zh-hans")  # an admin who gets reports
     fan, eve = [await sandbox.create_user(n, None, "zh-hans") for n in ("小明", "小红")]
-    group = await sandbox.create_group("粉丝福利群", creator=owner, members=[fan, eve])
+    group = await sandbox.create_group("粉丝福利群", creator=owner, admins=[li], members=[fan, eve])
     await sandbox.ask(group, owner, "/settings language zh")
     replies = [
         await answered(sandbox, group, owner, "/lock 贴纸 投票"),
@@ -171,5 +172,17 @@ async def test_a_zh_operator_locks_and_reports_in_chinese(sandbox: SandboxClient
     assert replies[2].startswith("没有叫 表情包 的锁定项。")
     spam = (await sandbox.send(group, eve, "加我微信"))["message"]["message_id"]
     replies.append(await answered(sandbox, group, fan, "/report", reply_to=spam))
-    assert replies[-1].startswith("✅ 已举报。")  # no admin has started the bot here
+    assert replies[-1].startswith("✅ 已举报。")  # no admin has started the bot yet
+    await sandbox.send_private(li, "/start")
+    await sandbox.wait_for(private_to(li))
+    more = (await sandbox.send(group, eve, "私聊我有优惠"))["message"]["message_id"]
+    sent = await sandbox.send(group, fan, "@管理员 又来了", reply_to=more)
+    answer, notice = await sandbox.wait_for_each(
+        answer_to(group, fan, sent["message"]["message_id"]), private_to(li)
+    )
+    replies += [str(answer.get("html") or answer["text"]), str(notice["html"])]
+    assert replies[-2] == "✅ 已举报给管理员。"
+    assert notice["text"].startswith("🚩 「粉丝福利群」有人举报\n小明 举报了 小红 的一条消息：")
+    labels = [b["text"] for row in notice["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["↗️ 查看消息", "🗑 删除", "🔇 禁言 24 小时", "⛔ 封禁", "✅ 已处理"]
     assert {reply: untranslated(reply) for reply in replies if untranslated(reply)} == {}
