@@ -50,16 +50,17 @@ class ReactionRules:
 
 
 async def set_reaction_rules(
-    session: AsyncSession, chat_id: int, points: int, cap: int | None
+    session: AsyncSession, chat_id: int, points: int | None = None, cap: int | None = None
 ) -> None:
-    """Points a reaction pays (and the daily cap, if given); BadSetting names the one refused."""
-    if not ReactionRules.POINTS[0] <= points <= ReactionRules.POINTS[1]:
-        raise BadSetting("points")
-    if cap is not None and not ReactionRules.CAP[0] <= cap <= ReactionRules.CAP[1]:
-        raise BadSetting("cap")
-    values: dict[str, int] = {"points": points}
-    if cap is not None:
-        values["cap"] = cap
+    """Points a reaction pays and the daily cap, each kept unless given; BadSetting names the
+    one refused."""
+    values = {
+        name: value for name, value in (("points", points), ("cap", cap)) if value is not None
+    }
+    for name, value in values.items():
+        low, high = ReactionRules.POINTS if name == "points" else ReactionRules.CAP
+        if not low <= value <= high:
+            raise BadSetting(name)
     await update_section(session, chat_id, "reactions", values)
 
 

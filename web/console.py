@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infrastructure.chat_cache import ChatCache
 from models import DAY_COUNTERS, DailyStats
 from scheduler.core import Scheduler
+from services.boosts import BoostRules, set_boost_points
 from services.cadence_rules import CADENCE_PARTS, set_cadence
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService, UnknownLanguage, UnknownTimezone
@@ -33,6 +34,7 @@ from services.export_columns import file_name
 from services.exports import ENCODING, ExportKind, write_csv
 from services.message_rules import MessageRules, set_points_rule
 from services.order_lists import member_orders
+from services.reactions import ReactionRules, set_reaction_rules
 from services.referral_rules import ReferralRules, set_referral_reward
 from services.sales import order_figures
 from services.stats import DEFAULT_PERIOD as STATS_DEFAULT
@@ -347,6 +349,9 @@ def _form_values(group: ChatProfile) -> dict[str, str]:
         "checkin.base": str(checkin.base),
         "checkin.streak_cap": str(checkin.streak_cap),
         "referral": str(group.referral_rules.reward),
+        "boosts": str(group.rules(BoostRules).points),
+        "reactions.points": str(group.rules(ReactionRules).points),
+        "reactions.cap": str(group.rules(ReactionRules).cap),
     }
     for part in CADENCE_PARTS:
         values[f"cadence.{part}"] = getattr(group.cadence, part) or ""  # empty: off
@@ -369,6 +374,10 @@ async def _apply(
             await set_checkin_rule(db, chat_id, rule, value)
         elif name == "referral":
             await set_referral_reward(db, chat_id, _whole(value))
+        elif name == "boosts":
+            await set_boost_points(db, chat_id, _whole(value))
+        elif section == "reactions":
+            await set_reaction_rules(db, chat_id, **{rule: _whole(value)})
         elif section == "cadence":
             await set_cadence(db, chat_id, rule, value or "off")
     except UnknownTimezone:
@@ -390,6 +399,10 @@ def _limits_problem(section: str, rule: str) -> str:
     limits: dict[str, Any] = {"points": MessageRules.LIMITS, "checkin": CheckinRules.LIMITS}
     if section == "referral":
         low, high = ReferralRules.LIMITS
+    elif section == "boosts":
+        low, high = BoostRules.LIMITS
+    elif section == "reactions":
+        low, high = ReactionRules.POINTS if rule == "points" else ReactionRules.CAP
     elif section in limits and rule in limits[section]:
         low, high = limits[section][rule]
     else:

@@ -332,6 +332,7 @@ async def test_a_setting_changed_in_the_console_is_what_settings_says(
         await page.fill("input[name=timezone]", "Europe/London")
         await page.fill("input[name='points.message']", "3")
         await page.fill("input[name='cadence.digest']", "off")
+        await page.fill("input[name='reactions.points']", "2")
         await page.click("#settings button[type=submit]")
         await expect(page.locator("p.saved")).to_be_visible()
         await page.screenshot(path=str(SCREENSHOTS / "console-settings.png"), full_page=True)
@@ -339,6 +340,10 @@ async def test_a_setting_changed_in_the_console_is_what_settings_says(
     assert "Message points: 3 per message" in after["text"]
     assert "Time zone: Europe/London" in after["text"]
     assert "digest off" in after["text"]
+    assert (
+        "Reactions: 2 points to the author for each member's reaction, up to 10 reactions a day"
+        in (after["text"])
+    )
 
 
 async def test_strangers_forgers_and_other_groups_admins_see_nothing(
