@@ -343,7 +343,8 @@ class OutboxSender:
                 await self.notices.failed(bot, chat_id, TOPICS, what, error)
 
     async def _delete(self, bot: Bot, row: Due) -> int:
-        """A message whose time is up (a welcome): gone, or staying if the bot may not delete."""
+        """Messages whose time is up (a welcome, a purge): gone, or staying if the bot may not
+        delete them; a 429 or a server error puts the row back for later, so none is left."""
         try:
             deletion = Deletion.from_json(row.payload)
         except UnreadablePayload as unreadable:
@@ -359,6 +360,12 @@ class OutboxSender:
                     await bot.delete_message(row.chat_id, chunk[0])
                 else:
                     await bot.delete_messages(row.chat_id, chunk)
+            except TelegramRetryAfter as busy:  # past the pacing layer's own retries: later
+                await self._not_sent([row.id], str(busy), retry_after=float(busy.retry_after))
+                return 0
+            except (TelegramServerError, TelegramNetworkError) as trouble:
+                await self._not_sent([row.id], str(trouble), retry_after=backoff([row]))
+                return 0
             except TelegramAPIError as error:  # no right to delete, too old, or gone already
                 logger.info("messages %s in chat %s stay: %s", chunk, row.chat_id, error)
                 refused = True

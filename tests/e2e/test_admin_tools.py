@@ -118,6 +118,25 @@ async def test_a_purge_of_thirty_messages_is_one_paced_call_and_no_429(
         "Sorry, only the group's admins can use this command."
     )
 
+    # Telegram answers 429 past the pacing layer's five retries: the purge's row waits its
+    # retry_after and goes again, each message deleted once, none left.
+    await sandbox.add_fault("429", "deleteMessages", count=6, retry_after=1)
+    wave = [
+        (await sandbox.send(group, bob, f"wave {n}"))["message"]["message_id"] for n in range(3)
+    ]
+    anonymous = await sandbox.send(group, None, "/purge", reply_to=wave[0])  # an anonymous admin
+    purged = [*wave, anonymous["message"]["message_id"]]  # (its note is deleted on its own)
+    again = await sandbox.wait_for(
+        lambda e: e["kind"] == "deleted" and e["message_id"] in purged, count=4, timeout=60
+    )
+    assert sorted(e["message_id"] for e in again) == purged
+    twice = await sandbox.quiet_for(
+        2, lambda e: e["kind"] == "deleted" and e["message_id"] in purged
+    )
+    assert twice == []
+    refused = [e for e in await sandbox.events() if e["kind"] == "fault"]
+    assert [e["method"] for e in refused] == ["deleteMessages"] * 6  # all six 429s were met
+
 
 async def test_locks_by_permission_and_by_the_guard_and_unlocked_again(
     sandbox: SandboxClient,
