@@ -17,6 +17,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from handlers.refusal import unknown_button
 from infrastructure.admins import AdminCache
 from infrastructure.commands import CommandSpec, problem_reply
+from infrastructure.middlewares.commands import CommandMiddleware
 from infrastructure.sender_only import for_sender
 from services.chats import ChatService
 from services.moderation import ModerationService
@@ -121,6 +122,7 @@ def create_router() -> Router:
 def create_mention_router() -> Router:
     """A reply naming @admin (a few percent of chatter is addressed: see handlers/routers.py)."""
     router = Router(name="report-mentions")
+    router.message.middleware(CommandMiddleware())  # the answer is for the reporter, as /report's
     router.message.register(
         report_command, F.reply_to_message, F.text.regexp(ADMIN_CALL) | F.caption.regexp(ADMIN_CALL)
     )
