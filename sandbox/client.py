@@ -414,6 +414,10 @@ class SandboxClient:
         await asyncio.sleep(seconds)
         return [event for event in await self.events(self.cursor) if predicate(event)]
 
+    async def block_bot(self, user: User) -> None:
+        """The user blocks the bot: every private message to them is refused with a 403."""
+        await self._request("POST", f"/control/users/{user.id}/block")
+
     async def set_limits(self, **limits: Any) -> None:
         await self._request("POST", "/control/limits", limits)
 
