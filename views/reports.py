@@ -13,9 +13,9 @@ from aiogram.utils.i18n import ngettext
 from models import Report
 from services.reports import REPORTS_AN_HOUR, Reported, ReportOutcome
 from views.keyboards import Button
+from views.links import message_link
 from views.moderation import mention
 from views.numbers import number
-from views.topics import SUPERGROUP_BASE
 
 ReportAction = Literal["delete", "mute", "ban", "handled"]
 
@@ -25,14 +25,6 @@ class ReportButton(Button, prefix="report"):
 
     report_id: int
     action: str
-
-
-def message_link(chat_id: int, message_id: int) -> str | None:
-    """A t.me link to a supergroup's message (members of the group can open it); basic groups
-    have none."""
-    if chat_id <= -SUPERGROUP_BASE:
-        return f"https://t.me/c/{-chat_id - SUPERGROUP_BASE}/{message_id}"
-    return None
 
 
 def reported_text(outcome: ReportOutcome) -> str:

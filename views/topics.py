@@ -12,22 +12,15 @@ from aiogram.utils.i18n import ngettext
 from models import Topic
 from services.topic_specs import TopicSpec
 from services.topics import ClosedTopic
+from views.links import message_link
 from views.numbers import MEDALS
 from views.wording import sentences
-
-SUPERGROUP_BASE = 1_000_000_000_000
 
 
 def topic_link(chat_id: int, username: str | None, topic: Topic) -> str | None:
     """A t.me link to the forum topic or the anchor; basic groups have none."""
     target = topic.thread_id or topic.anchor_message_id
-    if target is None:
-        return None
-    if username:
-        return f"https://t.me/{username}/{target}"
-    if chat_id <= -SUPERGROUP_BASE:  # a supergroup: -100 followed by its own id
-        return f"https://t.me/c/{-chat_id - SUPERGROUP_BASE}/{target}"
-    return None
+    return None if target is None else message_link(chat_id, target, username)
 
 
 def linked_title(chat_id: int, username: str | None, topic: Topic) -> str:
