@@ -31,6 +31,7 @@ from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import register_commands
 from infrastructure.config import Settings
 from infrastructure.i18n import ChatLanguageMiddleware, create_i18n
+from infrastructure.join_window import JoinWindow, MemoryJoinWindow, RedisJoinWindow
 from infrastructure.middlewares import (
     CommandThrottleMiddleware,
     CommitBeforeCalling,
@@ -71,6 +72,7 @@ from workflows.night_mode import NightMode
 from workflows.orders import OrderIntake
 from workflows.outbox import OutboxSender
 from workflows.quiet import QuietMode, SenderOnlyCleanup
+from workflows.raids import RaidGuard
 from workflows.referrals import ReferralPayouts
 from workflows.rights import RightsNotices
 from workflows.spam_guard import SpamGuard
@@ -163,11 +165,13 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
     settings = services.settings
     storage: BaseStorage
     throttle: Throttle
+    joins: JoinWindow  # raid mode's count of the last minute's joins, shared like the throttle
     if services.redis is not None:
         storage = RedisStorage(services.redis)
         throttle = RedisThrottle(services.redis)
+        joins = RedisJoinWindow(services.redis)
     else:
-        storage, throttle = MemoryStorage(), MemoryThrottle()
+        storage, throttle, joins = MemoryStorage(), MemoryThrottle(), MemoryJoinWindow()
     i18n = create_i18n(settings.default_language)
     domain = ServiceFactory(services.clock, settings.default_timezone, services.ladders)
     background = Background(services.session_pool, domain, i18n)
@@ -193,6 +197,7 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
     spam_guard = SpamGuard(moderator, quiet)
     verification = JoinVerification(moderator)
     night_mode = NightMode(moderator)
+    raid_guard = RaidGuard(moderator, joins)
     checks = BackgroundChecks(
         settings.background_check_seconds,
         [
@@ -204,6 +209,7 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
                 "forget who wrote messages too old to earn reactions",
                 lambda _bot: forget_old_authors(background.session_pool, background.clock),
             ),
+            Check("end the raids that calmed down", raid_guard.end_due),
         ],
     )
     post_jobs = PostJobs(background, settings.post_grace_seconds, queued=outbox.wake)
@@ -239,6 +245,7 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
         moderator=moderator,
         spam_guard=spam_guard,
         verification=verification,
+        raid_guard=raid_guard,
     )
     # The same objects for the web and /shop/orders, under their typed keys (`bot/serve.py`).
     dispatcher.share(I18N, i18n)

@@ -23,8 +23,10 @@ from services.clock import Clock
 from services.member_tags import MemberTagService
 from services.moderation import ModerationService
 from services.outbox import OutboxService
+from services.raids import RaidService
 from services.referrals import ReferralService
 from services.welcome_messages import Welcome
+from workflows.raids import RaidGuard
 from workflows.rights import RightsNotices
 from workflows.verification import JoinVerification
 
@@ -121,10 +123,13 @@ async def member_joined(
     verification: JoinVerification,
     moderation: ModerationService,
     member_tags: MemberTagService,
+    raid_guard: RaidGuard,
+    raids: RaidService,
 ) -> None:
-    """A person joined (or came back): count the join, verify them if the group asks it,
-    welcome them with the others joining now (once verified), and note whose invite link
-    brought them (a referral pays only once they stayed and talked: verified)."""
+    """A person joined (or came back): count the join, hold them read-only during a raid (a
+    surge of joins starts one), else verify them if the group asks it, welcome them with the
+    others joining now (once verified), and note whose invite link brought them (a referral
+    pays only once they stayed and talked: verified)."""
     user = event.new_chat_member.user
     if await touches_admin_rights(event):
         await admin_cache.invalidate(event.chat.id)
@@ -139,8 +144,14 @@ async def member_joined(
         event.from_user.id != user.id
         and await admin_cache.is_admin(bot, event.chat, event.from_user, None)
     )
-    asked = not let_in and await verification.verify_join(bot, moderation, chat_profile, user)
-    if counted and not asked:
+    # A raid's joiners get no question posted in the group and no welcome.
+    held = not let_in and await raid_guard.joined(bot, raids, chat_profile, user.id, now)
+    asked = (
+        not let_in
+        and not held
+        and await verification.verify_join(bot, moderation, chat_profile, user)
+    )
+    if counted and not asked and not held:
         await welcome(session, clock, chat_profile, user, now, verified=True)
     await member_tags.joined(chat_profile.id, user.id)  # a tier they hold shows again
     if event.invite_link is not None:
@@ -205,15 +216,20 @@ async def members_moved(
     session: AsyncSession,
     clock: Clock,
     bot: Bot,
+    raids: RaidService,
 ) -> None:
     """The "joined" and "left" service messages: all a bot sees of joins and leaves when it
-    is not an admin (an admin sees `chat_member` updates too; each move counts once)."""
+    is not an admin (an admin sees `chat_member` updates too; each move counts once). No
+    welcome during a raid."""
     if not chat_profile.is_group:
         return
     now, timezone = clock.now(), chat_profile.timezone
-    for user in message.new_chat_members or ():
-        if not user.is_bot and await members.member_joined(
-            session, chat_profile.id, user.id, now, timezone
+    joined = [user for user in message.new_chat_members or () if not user.is_bot]
+    quiet = bool(joined) and await raids.current(chat_profile.id) is not None
+    for user in joined:
+        if (
+            await members.member_joined(session, chat_profile.id, user.id, now, timezone)
+            and not quiet
         ):
             await welcome(session, clock, chat_profile, user, now)
     gone = message.left_chat_member

@@ -14,6 +14,7 @@ from handlers import (
     points,
     posts,
     pushes,
+    raids,
     referrals,
     reports,
     settings,
@@ -62,6 +63,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *moderation.ADMIN_COMMANDS,
     *admin_tools.COMMANDS,
     *locks.COMMANDS,
+    *raids.COMMANDS,
     *stats.COMMANDS,
     *settings.COMMANDS,
 )

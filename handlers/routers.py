@@ -21,6 +21,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     posts,
     private,
     pushes,
+    raids,
     reactions,
     referrals,
     refusal,
@@ -73,6 +74,7 @@ def feature_routers() -> list[Router]:
         admin_tools.create_router(),
         locks.create_router(),
         reports.create_router(),  # its buttons (in admins' private chats) pass the filter too
+        raids.create_router(),
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a

@@ -27,6 +27,7 @@ from handlers import (
     moderation_settings,
     orders,
     points,
+    raids,
     reactions,
     referrals,
     topics,
@@ -102,6 +103,7 @@ SECTIONS = (
     orders.SETTINGS_SECTION,
     member_tags.SETTINGS_SECTION,
     moderation_settings.SETTINGS_SECTION,
+    raids.SETTINGS_SECTION,
 )
 
 

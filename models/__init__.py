@@ -16,6 +16,7 @@ from models.order import BindTry, BuyerBinding, Order, Push
 from models.outbox import OutboxMessage
 from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
+from models.raid import Raid, RaidJoin
 from models.reaction import MessageAuthor, ReactionDay
 from models.receipt import CommandReceipt
 from models.referral import InviteLink, Referral
@@ -56,6 +57,8 @@ __all__ = [
     "PeriodTotal",
     "PostRun",
     "Push",
+    "Raid",
+    "RaidJoin",
     "ReactionDay",
     "Redemption",
     "Referral",

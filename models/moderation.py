@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigIntId, UTCDateTime
@@ -55,7 +55,9 @@ class Verification(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(8))
     state: Mapped[str] = mapped_column(String(8))
-    answer: Mapped[str | None] = mapped_column(String(8), default=None)  # a sum's result
+    # A sum's result, or "q<n>": the brand question asked (`services/captcha.py`)
+    answer: Mapped[str | None] = mapped_column(String(8), default=None)
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # wrong answers
     name: Mapped[str] = mapped_column(String(255), default="")
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the challenge
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -201,6 +201,17 @@ class SandboxClient:
         )
         return result
 
+    async def crowd_joins(
+        self, group: Group, count: int, first_name: str = "User", language_code: str | None = None
+    ) -> list[User]:
+        """`count` new users join the group at once (a raid)."""
+        data = await self._request(
+            "POST",
+            f"/control/chats/{group.id}/crowd",
+            {"count": count, "first_name": first_name, "language_code": language_code},
+        )
+        return [User(user["id"], user["first_name"], user.get("username")) for user in data]
+
     async def send_private(
         self, user: User, text: str, reply_to: int | None = None
     ) -> dict[str, Any]:

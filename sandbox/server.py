@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from sandbox import crowds
 from sandbox.botapi import API, BotApi
 from sandbox.control import control_errors, routes
 from sandbox.control_ephemeral import routes as ephemeral_routes
@@ -181,6 +182,7 @@ def create_app(
     app.add_routes(ephemeral_routes)
     app.add_routes(tag_routes)
     app.add_routes(engagement_routes)
+    app.add_routes(crowds.routes)
 
     async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(deliver_webhooks(app))

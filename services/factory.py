@@ -30,6 +30,7 @@ from services.points import PointsService
 from services.posts import PostService
 from services.promotions import TierPromotions
 from services.pushes import PushService
+from services.raids import RaidService
 from services.reactions import ReactionService
 from services.redemptions import RedemptionService
 from services.referrals import ReferralService
@@ -110,6 +111,9 @@ class ServiceFactory:
 
     def reports(self, session: AsyncSession) -> ReportService:
         return ReportService(session, self.clock)
+
+    def raids(self, session: AsyncSession) -> RaidService:
+        return RaidService(session, self.clock)
 
     def pushes(self, session: AsyncSession) -> PushService:
         return PushService(session, self.clock, self.tiers(session))

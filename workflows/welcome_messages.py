@@ -9,6 +9,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from services.chats import ChatProfile
+from services.raids import RaidService
 from services.welcome_messages import Welcome
 from views.announcements import welcome_text
 from workflows.delivery import Delivery, RenderContext, Renderers
@@ -24,6 +25,9 @@ async def welcome(
     group's setting says."""
     if not profile.welcome.enabled:
         raise LookupError("welcomes were turned off since")
+    async with context.background.session_pool() as session:
+        if await RaidService(session, context.background.clock).current(profile.id) is not None:
+            raise LookupError("a raid began since: welcomes are silent")
     bot = context.bot
     try:
         count = await bot.get_chat_member_count(profile.id)

@@ -45,6 +45,7 @@ ADMIN_FORMS = {
     "filters": "/filters",
     "link": "/link",
     "unlink": "/unlink",
+    "raid": "/raid on",
     "stats": "/stats",
     "segments": "/segments",
     "segment": "/segment paying",

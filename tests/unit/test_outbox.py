@@ -81,6 +81,8 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("mod_log", {"action_id": 11}),
     ("member_tag", {"user_id": 11}),
     ("report", {"report_id": 12}),
+    ("raid_alert", {"raid_id": 3, "to_log": False}),
+    ("raid_summary", {"raid_id": 3, "to_log": True}),
 ]  # fmt: skip
 # Shapes older writers stored, which still read (and render as they did).
 STORED_BEFORE: list[tuple[str, dict[str, Any]]] = [
