@@ -125,18 +125,24 @@ async def set_chat_permissions(api: BotApi, params: Params) -> Any:
 
 
 def pending_request(api: BotApi, params: Params) -> tuple[SandboxChat, SandboxUser, dict[str, Any]]:
+    """The request, handled now: the bot may no longer write to the requester first (the Bot
+    API's `user_chat_id` serves "for 5 minutes ... until the join request is processed")."""
     chat = api.chat_for_bot(params)
     api.require_right(chat, "can_invite_users", "not enough rights to manage join requests")
     user = user_of(api.world, params.get("user_id"))  # type: ignore[arg-type]
     request = chat.join_requests.pop(user.id, None)
     if request is None:
         raise bad_request("HIDE_REQUESTER_MISSING")
+    user.may_message_until = 0
     return chat, user, request
 
 
 @method("approveChatJoinRequest")
 async def approve_chat_join_request(api: BotApi, params: Params) -> Any:
     chat, user, request = pending_request(api, params)
+    membership = chat.members.get(user.id)
+    if membership is not None and membership.present:  # joined meanwhile by another way
+        raise bad_request("USER_ALREADY_PARTICIPANT")
     link = (request.get("invite_link") or {}).get("invite_link")
     api.world.change_membership(
         chat, user, "member", by=api.world.bot, invite_link=link, via_join_request=link is None

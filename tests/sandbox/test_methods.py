@@ -180,3 +180,26 @@ async def test_chat_permissions_close_the_group_and_join_requests_are_answered(s
     _, twice = await call(url, "approveChatJoinRequest", chat_id=group.id, user_id=eve.id)
     assert twice["description"] == "Bad Request: HIDE_REQUESTER_MISSING"
     assert (await sandbox.chat(group.id))["members"][str(eve.id)] == "member"
+
+
+async def test_a_handled_join_request_closes_the_private_window_and_a_member_cannot_be_approved(
+    server,
+) -> None:
+    url, sandbox = server
+    owner, eve, finn = [await sandbox.create_user(n) for n in ("Owner", "Eve", "Finn")]
+    group = await sandbox.create_group(creator=owner)
+    await call(url, "getUpdates", allowed_updates=["chat_join_request", "message"])
+    for user in (eve, finn):
+        await sandbox.request_join(group, user)
+    assert (await call(url, "declineChatJoinRequest", chat_id=group.id, user_id=eve.id))[1][
+        "result"
+    ]
+    # user_chat_id serves "for 5 minutes ... until the join request is processed".
+    status, late = await call(url, "sendMessage", chat_id=eve.id, text="Sorry!")
+    assert (status, late["description"]) == (
+        403,
+        "Forbidden: bot can't initiate conversation with a user",
+    )
+    await sandbox.set_member_status(group, finn, "member")  # let in by an admin meanwhile
+    _, joined = await call(url, "approveChatJoinRequest", chat_id=group.id, user_id=finn.id)
+    assert joined["description"] == "Bad Request: USER_ALREADY_PARTICIPANT"

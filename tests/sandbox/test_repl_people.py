@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from sandbox.botapi import BotApi
 from sandbox.cast import newcomer
+from sandbox.errors import BotApiError
 from sandbox.joins import request_join
 from sandbox.links import BotLink, InviteLink, WebLink, parse_link
 from sandbox.repl import Terminal
@@ -92,13 +95,16 @@ async def test_a_link_that_asks_for_approval_sends_a_join_request() -> None:
     frank = term.cast["frank"]
     assert term.group.members.get(frank.id) is None
     api = BotApi(term.world)
+    # The bot writes first to Frank (it may, for five minutes, until it answers the request):
+    # his chat opens with no Start.
+    await api.call("sendMessage", {"chat_id": frank.id, "text": "Welcome! One question first"})
     await api.call("approveChatJoinRequest", {"chat_id": term.group.id, "user_id": frank.id})
     approved = updates(term)[0]["chat_member"]
     assert approved["invite_link"]["invite_link"] == created["invite_link"]
     assert "via_join_request" not in approved
+    with pytest.raises(BotApiError, match="can't initiate conversation"):  # answered: no more
+        await api.call("sendMessage", {"chat_id": frank.id, "text": "Welcome in!"})
     # Asked without a link (the group's join button) and approved: via_join_request.
-    # The bot wrote first to Frank (it may, for five minutes): his chat opens with no Start.
-    await api.call("sendMessage", {"chat_id": frank.id, "text": "Welcome in!"})
     term.speaker = frank
     assert term.handle("/private") == ""
     assert term.handle("thanks") == "#2\n"
