@@ -4,6 +4,7 @@
 from handlers import (
     admin_tools,
     campaigns,
+    captcha,
     checkin,
     console,
     draws,
@@ -64,6 +65,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *admin_tools.COMMANDS,
     *locks.COMMANDS,
     *raids.COMMANDS,
+    *captcha.ADMIN_COMMANDS,
     *stats.COMMANDS,
     *settings.COMMANDS,
 )

@@ -4,20 +4,25 @@ flood|links|warns|log_channel|night …` change it. Moderation's commands are
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infrastructure.commands import usage_reply
+from infrastructure.commands import problem_reply, usage_reply
 from infrastructure.settings_sections import SettingsSection
+from services.captcha import CaptchaQuestions
 from services.chats import ChatProfile
 from services.guards import MODERATION_SECTIONS, BadRule, parse_rule
 from services.moderation_settings import set_moderation
 from views.moderation import moderation_settings, moderation_summary
 
 
-async def change_moderation(message: Message, setting: list[str], session: AsyncSession) -> bool:
+async def change_moderation(
+    message: Message, setting: list[str], session: AsyncSession, chat_profile: ChatProfile
+) -> bool:
     """/settings moderation · verify|flood|links|warns|log_channel|night …"""
     section = setting[0].lower()
     if section == "moderation":  # alone, it is the section's page (handlers/settings.py)
@@ -27,6 +32,11 @@ async def change_moderation(message: Message, setting: list[str], session: Async
         values = parse_rule(section, setting[1:])
     except BadRule:
         await message.reply(usage_reply("settings", section))
+        return False
+    if values.get("verify") == "question" and not chat_profile.rules(CaptchaQuestions).questions:
+        usage = escape(_("/captcha add <question> = <answer>|<another>"))
+        reason = _("Write the brand questions first: {usage}").format(usage=f"<code>{usage}</code>")
+        await message.reply(problem_reply(reason, "captcha", "add"))
         return False
     await set_moderation(session, message.chat.id, values)
     await message.reply(_("✅ Saved. /settings moderation shows every moderation setting."))
@@ -48,7 +58,7 @@ SETTINGS_SECTION = SettingsSection(
     moderation_overview,
     listed_as="moderation",
     usage=(
-        "/settings verify button|math|off",
+        "/settings verify button|math|question|off",
         "/settings verify time <2m>",
         "/settings flood on|off",
         "/settings flood <8> <10s>",

@@ -7,6 +7,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     admin_tools,
     boosts,
     campaigns,
+    captcha,
     checkin,
     console,
     draw_dialogue,
@@ -75,6 +76,7 @@ def feature_routers() -> list[Router]:
         locks.create_router(),
         reports.create_router(),  # its buttons (in admins' private chats) pass the filter too
         raids.create_router(),
+        captcha.create_router(),
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a
@@ -92,6 +94,7 @@ def feature_routers() -> list[Router]:
     return [
         lifecycle.create_router(),
         commands,
+        captcha.create_answer_router(),  # a private answer to a join request's brand question
         checkin.create_router(),
         addressed,
         refusal.create_button_router(),

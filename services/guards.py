@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from services.clock import clock_time, parse_duration
 
 ACTIONS = ("delete", "warn", "mute", "ban")  # what a word filter does to a match
-VERIFY_MODES = ("off", "button", "math")
+VERIFY_MODES = ("off", "button", "math", "question")
 NEWCOMER_HOURS = 24  # a member's first day, or until their 5th counted message
 NEWCOMER_MESSAGES = 5
 LIMIT_MUTE = timedelta(hours=24)  # what reaching the warning limit mutes for
@@ -48,7 +48,7 @@ class NightMode:
 class ModerationRules:
     """`/settings moderation`: what the guards do in a group."""
 
-    verify: str = "off"  # button, math or off
+    verify: str = "off"  # button, math, question (a join request: `services/captcha.py`) or off
     verify_seconds: int = 120
     # More than flood_messages in flood_seconds mutes; off (0) until turned on: a fan group
     # typing 1 1 1 for a draw or a sale's countdown is not spam (`/settings flood on`: 8 in 10 s)

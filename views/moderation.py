@@ -312,7 +312,8 @@ def link_howto_text(chat_id: int) -> str:
 
 def moderation_settings(rules: ModerationRules) -> list[str]:
     """The moderation lines of /settings."""
-    verify = {"off": _("off"), "button": _("button"), "math": _("a small sum")}
+    verify = {"off": _("off"), "button": _("button"), "math": _("a small sum"),
+              "question": _("a brand question")}  # fmt: skip
     flood = (
         _("more than {n} messages in {window} → muted {mute}").format(
             n=rules.flood_messages, window=duration(rules.flood_seconds),
@@ -344,7 +345,8 @@ def moderation_settings(rules: ModerationRules) -> list[str]:
 
 def moderation_summary(rules: ModerationRules) -> list[str]:
     """Moderation in one line of the `/settings` overview; its page has the rest."""
-    verify = {"off": _("off"), "button": _("button"), "math": _("a small sum")}
+    verify = {"off": _("off"), "button": _("button"), "math": _("a small sum"),
+              "question": _("a brand question")}  # fmt: skip
     return [
         _("Moderation: join verification {mode} · anti-flood {flood} · {n} word filters").format(
             mode=verify.get(rules.verify, rules.verify),

@@ -1,6 +1,8 @@
 """Join verification: a newcomer (or a join request) is restricted and asked to press or solve;
 banned in a linked group, they are refused at once; one who never answers is removed when
-their time is up (`expire`, a background check of the scheduler's).
+their time is up (`expire`, a background check of the scheduler's). In `question` mode a join
+request is asked one of the admins' brand questions privately and answers by typing
+(`services/captcha.py`); a newcomer who joined without a request gets the sum in the group.
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ from aiogram.types import User
 
 from infrastructure.transactions import commit_so_far
 from models import Verification
+from services.captcha import (
+    QUESTION_SECONDS,
+    QUESTION_TRIES,
+    BrandQuestion,
+    CaptchaQuestions,
+    missed,
+)
 from services.chats import ChatProfile
 from services.guards import new_challenge
 from services.moderation import ModerationService
+from views import captcha as captcha_view
 from views import moderation as view
 from views.rights import RESTRICT
 from workflows.moderation import FREE, SILENT, Moderator
@@ -46,7 +56,8 @@ class JoinVerification:
                     bot, profile.id, RESTRICT, "ban a member", error
                 )
             return True
-        challenge = new_challenge(rules.verify)
+        # A brand question would be answered in front of everyone: a direct join gets the sum.
+        challenge = new_challenge("math" if rules.verify == "question" else rules.verify)
         await moderation.challenge(
             profile.id, user.id, "join", user.full_name, challenge.answer, rules.verify_seconds
         )
@@ -83,6 +94,10 @@ class JoinVerification:
             await commit_so_far(moderation.session)
             await self._answer_request(bot, profile.id, user.id, approve=False)
             return
+        question = profile.rules(CaptchaQuestions).pick() if rules.verify == "question" else None
+        if question is not None:
+            await self._ask_question(bot, moderation, profile, user, user_chat_id, question)
+            return
         challenge = new_challenge("math" if rules.verify == "math" else "button")
         await moderation.challenge(
             profile.id, user.id, "request", user.full_name, challenge.answer, rules.verify_seconds
@@ -98,6 +113,64 @@ class JoinVerification:
             logger.info("join request of %s: challenge not sent: %s", user.id, error)
             return
         await moderation.asked(profile.id, user.id, sent.message_id)
+
+    async def _ask_question(
+        self,
+        bot: Bot,
+        moderation: ModerationService,
+        profile: ChatProfile,
+        user: User,
+        user_chat_id: int,
+        question: BrandQuestion,
+    ) -> None:
+        await moderation.challenge(
+            profile.id, user.id, "request", user.full_name, question.asked_as, QUESTION_SECONDS
+        )
+        await commit_so_far(moderation.session)  # the question stands before it is asked
+        text = captcha_view.question_text(
+            user.full_name, profile.title, question.text, QUESTION_TRIES, QUESTION_SECONDS
+        )
+        try:
+            sent = await bot.send_message(user_chat_id, text)
+        except TelegramAPIError as error:
+            logger.info("join request of %s: question not sent: %s", user.id, error)
+            return
+        await moderation.asked(profile.id, user.id, sent.message_id)
+
+    async def answered_question(
+        self,
+        bot: Bot,
+        moderation: ModerationService,
+        profile: ChatProfile,
+        user: User,
+        answer: str,
+    ) -> str:
+        """A requester typed an answer to their brand question: what they are told. Right, the
+        request is approved; wrong `QUESTION_TRIES` times, declined."""
+        pending = await moderation.pending(profile.id, user.id)
+        question = None if pending is None else profile.rules(CaptchaQuestions).asked(pending)
+        if pending is None or question is None:
+            return view.expired_toast()
+        if question.accepts(answer):
+            settled = await moderation.settle(profile.id, user.id, "passed")
+            if settled is None:
+                return view.expired_toast()
+            await self.moderator.record(moderation, profile, "verify", user.id, rule="verify")
+            await commit_so_far(moderation.session)
+            await self._finish(bot, settled, passed=True)
+            return view.request_approved_text(profile.title)
+        tries = await missed(moderation.session, profile.id, user.id)
+        if tries is None:
+            return view.expired_toast()
+        if tries < QUESTION_TRIES:
+            return captcha_view.try_again_text(QUESTION_TRIES - tries)
+        settled = await moderation.settle(profile.id, user.id, "failed")
+        if settled is None:
+            return view.expired_toast()
+        await self.moderator.record(moderation, profile, "decline", user.id, rule="verify")
+        await commit_so_far(moderation.session)
+        await self._finish(bot, settled, passed=False)
+        return captcha_view.declined_text(profile.title)
 
     async def answered(
         self,

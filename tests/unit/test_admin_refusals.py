@@ -46,6 +46,7 @@ ADMIN_FORMS = {
     "link": "/link",
     "unlink": "/unlink",
     "raid": "/raid on",
+    "captcha": "/captcha list",
     "stats": "/stats",
     "segments": "/segments",
     "segment": "/segment paying",

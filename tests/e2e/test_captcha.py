@@ -1,0 +1,72 @@
+"""The brand question through the sandbox, in a zh group: the admins write it (its answer not
+left in the group), a join request is asked it privately, an answer typed with spaces and in
+full-width is let in, and three wrong answers are declined."""
+
+from __future__ import annotations
+
+from sandbox.client import SandboxClient
+from tests.e2e.test_moderation import event, happened
+from tests.e2e.test_zh_replies import zh_group
+from tests.support.untranslated import untranslated
+
+
+async def test_a_join_request_answers_the_brand_question_privately(
+    sandbox: SandboxClient,
+) -> None:
+    group, owner, _fan = await zh_group(sandbox)
+    early = await sandbox.ask(group, owner, "/settings verify question")
+    assert early["text"].startswith("请先添加品牌问题：/captcha add <问题> = <答案>|<其他答案>")
+    added = await sandbox.send(group, owner, "/captcha add 我们店叫什么名字？ = 茶小铺 | Tea Shop")
+    reply = await sandbox.reply_to(group.id, added["message"]["message_id"])
+    assert reply["text"] == "✅ 已添加问题 #1（2 个答案）：我们店叫什么名字？"
+    await sandbox.wait_for(
+        lambda e: e["kind"] == "deleted" and e["message_id"] == added["message"]["message_id"]
+    )  # its answer does not stay in the group
+    listed = await sandbox.ask(group, owner, "/captcha list")
+    assert listed["text"].splitlines()[1] == "#1 我们店叫什么名字？ → 茶小铺、Tea Shop"
+    assert "<tg-spoiler>" in listed["html"]
+    saved = await sandbox.ask(group, owner, "/settings verify question")
+    assert saved["text"].startswith("✅")
+    shown = (await sandbox.ask(group, owner, "/settings moderation"))["text"]
+    assert "入群验证：品牌问题" in shown
+
+    eve = await sandbox.create_user("小红", None, "zh-hans")
+    frank = await sandbox.create_user("阿强", None, "zh-hans")
+    for user in (eve, frank):
+        await sandbox.request_join(group, user)
+    asked = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] in (eve.id, frank.id), count=2
+    )
+    for question in asked:
+        assert "<b>我们店叫什么名字？</b>" in question["html"]
+        assert question["text"].endswith("你有 3 次机会，限时 5 分钟。")
+        assert question["reply_markup"] is None  # typed, not pressed
+        assert untranslated(question["text"]) == []
+    answered = await sandbox.send_private(eve, "ｔｅａ  shop")  # full-width, any case, spaced
+    right = await sandbox.reply_to(eve.id, answered["message"]["message_id"])
+    assert right["text"] == "✅ 谢谢！你加入 粉丝福利群 的申请已通过。"
+    assert await happened(sandbox, event("join_approved", group.id, eve.id))
+    assert (await sandbox.chat(group.id))["members"][str(eve.id)] == "member"
+
+    said = []
+    for guess in ("奶茶店", "咖啡店", "不知道"):
+        wrong = await sandbox.send_private(frank, guess)
+        said.append((await sandbox.reply_to(frank.id, wrong["message"]["message_id"]))["text"])
+    assert said == [
+        "❌ 答案不对，还可以再试 2 次。",
+        "❌ 答案不对，还可以再试 1 次。",
+        "❌ 答案不对，你加入 粉丝福利群 的申请已被拒绝，可以稍后重新申请。",
+    ]
+    assert all(untranslated(text) == [] for text in said)
+    assert await happened(sandbox, event("join_declined", group.id, frank.id))
+    assert str(frank.id) not in (await sandbox.chat(group.id))["members"]
+    late = await sandbox.send_private(frank, "茶小铺")  # no question waits any more
+    assert (
+        await sandbox.quiet_for(
+            2, lambda e: e["kind"] == "sent" and e["reply_to"] == late["message"]["message_id"]
+        )
+        == []
+    )
+    log = (await sandbox.ask(group, owner, "/modlog"))["text"]
+    assert "小红 · " in log
+    assert "阿强 · " in log
