@@ -31,14 +31,16 @@ def raid_alert(group: str, raid: Raid, rules: RaidRules, timezone: str) -> str:
         head = _(
             "🚨 Raid mode is on in {group}: more than {threshold} people joined within a minute."
         ).format(group=escape(group), threshold=number(rules.threshold))
-        end = _("It ends by itself after {calm} without such a surge, or with /raid off.").format(
-            calm=duration(rules.calm)
-        )
+        end = _(
+            "It ends by itself after {calm} without such a surge, or with <code>/raid off</code>."
+        ).format(calm=duration(rules.calm))
     else:
         head = _("🚨 Raid mode is on in {group}, turned on by an admin.").format(
             group=escape(group)
         )
-        end = _("It ends at {time}, or with /raid off.").format(time=_at(raid.ends_at, timezone))
+        end = _("It ends at {time}, or with <code>/raid off</code>.").format(
+            time=_at(raid.ends_at, timezone)
+        )
     return sentences(head, _paused(rules), end)
 
 
@@ -70,7 +72,7 @@ def raid_started_text(raid: Raid, rules: RaidRules, timezone: str, started: bool
     return sentences(
         _("🚨 Raid mode is on until {time}.").format(time=_at(raid.ends_at, timezone)),
         _paused(rules),
-        _("/raid off ends it."),
+        _("<code>/raid off</code> ends it."),
     )
 
 
@@ -100,7 +102,7 @@ def raid_status_text(
 def raid_settings(rules: RaidRules) -> list[str]:
     """The raid line of `/settings`."""
     if not rules.threshold:
-        return [_("Raid mode: only by hand (/raid on)")]
+        return [_("Raid mode: only by hand (<code>/raid on</code>)")]
     return [
         _(
             "Raid mode: on at more than {n} joins a minute · newcomers read-only {hold} · "
