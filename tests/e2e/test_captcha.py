@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sandbox.client import SandboxClient
 from tests.e2e.test_moderation import event, happened
+from tests.e2e.test_raids import sender_answer
 from tests.e2e.test_zh_replies import zh_group
 from tests.support.untranslated import untranslated
 
@@ -14,7 +15,7 @@ async def test_a_join_request_answers_the_brand_question_privately(
     sandbox: SandboxClient,
 ) -> None:
     group, owner, _fan = await zh_group(sandbox)
-    early = await sandbox.ask(group, owner, "/settings verify question")
+    early = await sender_answer(sandbox, group, owner, "/settings verify question")
     assert early["text"].startswith("请先添加品牌问题：/captcha add <问题> = <答案>|<其他答案>")
     added = await sandbox.send(group, owner, "/captcha add 我们店叫什么名字？ = 茶小铺 | Tea Shop")
     reply = await sandbox.reply_to(group.id, added["message"]["message_id"])

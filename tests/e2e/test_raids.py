@@ -7,11 +7,25 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from sandbox.client import SandboxClient
+from sandbox.client import Event, Group, SandboxClient, User
 from tests.e2e.conftest import Launch
 from tests.e2e.test_moderation import happened
 from tests.e2e.test_welcome import english_group, welcome_in
 from tests.support.processes import ShiftedClock
+
+
+async def sender_answer(sandbox: SandboxClient, group: Group, user: User, text: str) -> Event:
+    """The answer only the sender needs (a refusal, a usage line): an ordinary reply, or the
+    sender's ephemeral message where the bot sends those."""
+    sent = (await sandbox.send(group, user, text))["message"]["message_id"]
+    (answer,) = await sandbox.wait_for(
+        lambda e: (
+            e["kind"] in ("sent", "ephemeral")
+            and e["chat_id"] == group.id
+            and e["reply_to"] == sent
+        )
+    )
+    return answer
 
 
 async def test_sixty_joins_in_a_minute_start_a_raid_that_ends_by_itself(
@@ -65,7 +79,7 @@ async def test_an_admin_starts_and_ends_a_raid_by_hand(sandbox: SandboxClient) -
     member = await sandbox.create_user("Cleo", None, "en")
     await sandbox.set_member_status(group, member, "member")
     await sandbox.wait_for(welcome_in(group))
-    refused = await sandbox.ask(group, member, "/raid on")
+    refused = await sender_answer(sandbox, group, member, "/raid on")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
     off = await sandbox.ask(group, admin, "/raid")
     assert off["text"].splitlines() == [
@@ -73,7 +87,7 @@ async def test_an_admin_starts_and_ends_a_raid_by_hand(sandbox: SandboxClient) -
         "Raid mode: on at more than 15 joins a minute · newcomers read-only 1 hour · "
         "ends after 10 minutes calm",
     ]
-    wrong = await sandbox.ask(group, admin, "/raid on forever")
+    wrong = await sender_answer(sandbox, group, admin, "/raid on forever")
     assert wrong["text"].startswith("Say for how long: 30m, 2h or 1d")
     on = await sandbox.ask(group, admin, "/raid on 2h")
     assert on["text"].startswith("🚨 Raid mode is on until ")
