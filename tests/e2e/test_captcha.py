@@ -4,10 +4,15 @@ full-width is let in, and three wrong answers are declined."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sandbox.client import SandboxClient
+from tests.e2e.conftest import Launch
 from tests.e2e.test_moderation import event, happened
 from tests.e2e.test_raids import sender_answer
+from tests.e2e.test_welcome import english_group
 from tests.e2e.test_zh_replies import zh_group
+from tests.support.processes import ShiftedClock
 from tests.support.untranslated import untranslated
 
 
@@ -71,3 +76,21 @@ async def test_a_join_request_answers_the_brand_question_privately(
     log = (await sandbox.ask(group, owner, "/modlog"))["text"]
     assert "小红 · " in log
     assert "阿强 · " in log
+
+
+async def test_a_brand_question_left_unanswered_declines_the_request(
+    launch: Launch, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(tmp_path)
+    sandbox, _bot = await launch(**clock.env(), BACKGROUND_CHECK_SECONDS="1")
+    group, admin = await english_group(sandbox)
+    await sandbox.ask(group, admin, "/captcha add What do we sell? = tea")
+    assert (await sandbox.ask(group, admin, "/settings verify question"))["text"].startswith("✅")
+    gus = await sandbox.create_user("Gus", None, "en")
+    await sandbox.request_join(group, gus)
+    (question,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == gus.id)
+    assert question["text"].endswith("You have 3 tries and 5 minutes.")
+    await clock.advance(310)  # the five minutes pass
+    await sandbox.wait_for(event("join_declined", group.id, gus.id), timeout=40)
+    log = (await sandbox.ask(group, admin, "/modlog"))["text"]
+    assert "Gus · join request declined" in log
