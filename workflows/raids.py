@@ -98,11 +98,11 @@ class RaidGuard:
         self, bot: Bot, raids: RaidService, profile: ChatProfile, admin_id: int
     ) -> Raid | None:
         """`/raid off`: the raid ended, its summary on its way; None when none was on."""
-        if await raids.current(profile.id) is None:
+        raid = await raids.current(profile.id)
+        if raid is None:
             return None
         admins = await self._admins(bot, profile.id)
-        raid = await raids.current(profile.id)
-        ended = None if raid is None else await raids.close(raid.id, ended_by=admin_id)
+        ended = await raids.close(raid.id, ended_by=admin_id)  # None: it ended meanwhile
         if ended is not None:
             await self._tell(raids.session, profile, ended, admins, RaidSummary)
         return ended
