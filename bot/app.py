@@ -40,6 +40,7 @@ from infrastructure.middlewares import (
     TrackingMiddleware,
 )
 from infrastructure.pacing import Pacer, PacingMiddleware, SendPacer
+from infrastructure.sender_only import EphemeralAnswers, EphemeralSupport
 from infrastructure.shared_pacing import SharedPacer
 from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle
 from models import create_engine, create_session_pool
@@ -147,6 +148,7 @@ def create_bot(settings: Settings, services: Resources) -> Bot:
     # With Redis, every worker's sends count against the same windows (bot/shared_pacing.py).
     pacer: Pacer = SharedPacer(services.redis, *limits) if services.redis else SendPacer(*limits)
     session.middleware(CommitBeforeCalling())  # first: nothing waits in the pacer holding a lock
+    session.middleware(EphemeralAnswers(EphemeralSupport()))  # before pacing: the lane is theirs
     session.middleware(PacingMiddleware(pacer, on_forbidden=services.deactivate_chat))
     return Bot(
         token=settings.bot_token.get_secret_value(),

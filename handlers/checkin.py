@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import is_private, refuses_chatter
+from infrastructure.middlewares.commands import CommandMiddleware
+from infrastructure.sender_only import answer_press, for_sender
 from infrastructure.settings_sections import SettingsSection
 from infrastructure.transactions import commit_so_far
 from services.chat_settings import BadSetting
@@ -37,7 +39,6 @@ from views.numbers import number
 from views.private import sign_in_in_the_group
 from views.settings import out_of_range
 from views.wording import listed
-from workflows.quiet import QuietMode
 
 
 @refuses_chatter
@@ -73,7 +74,7 @@ async def checkin_command(
         await message.reply(_("Anonymous admins can't sign in: send it as yourself."))
         return
     if action == "makeup":
-        await message.reply(await make_up(checkins, chat_profile, user))
+        await message.reply(for_sender(await make_up(checkins, chat_profile, user)))
         return
     await sign_by_message(message, sign_ins, session, chat_profile)
 
@@ -89,13 +90,10 @@ async def checkin_keyword(
     sign_ins: SignInGroupCommit,
     session: AsyncSession,
     chat_profile: ChatProfile,
-    quiet: QuietMode,
-    bot: Bot,
 ) -> None:
-    """A sign-in word; in a quiet group the word and the reply go away a minute later."""
-    reply = await sign_by_message(message, sign_ins, session, chat_profile)
-    if await quiet.applies(bot, chat_profile):
-        await quiet.clean_up(message.chat.id, message.message_id, reply.message_id)
+    """A sign-in word: the answer is the sender's (`for_sender`); in a quiet group the word
+    goes away a minute later."""
+    await sign_by_message(message, sign_ins, session, chat_profile)
 
 
 async def sign_by_message(
@@ -106,7 +104,7 @@ async def sign_by_message(
 ) -> Message:
     assert message.from_user is not None
     result = await sign(sign_ins, session, profile, message.from_user)
-    return await message.reply(result)
+    return await message.reply(for_sender(result))
 
 
 async def checkin_button(
@@ -116,12 +114,13 @@ async def checkin_button(
     chat_profile: ChatProfile,
     bot: Bot,
 ) -> None:
-    """A sign-in by button answers with a toast: the group stays quiet."""
+    """A sign-in by button answers with a toast (or, when longer, only to the presser): the
+    group stays quiet."""
     if not chat_profile.is_group:
         await query.answer(_("Sign in inside the group."))
         return
     result = await sign(sign_ins, session, chat_profile, query.from_user)
-    await query.answer(result, show_alert=False)
+    await answer_press(query, bot, chat_profile, result)
 
 
 async def sign(
@@ -303,6 +302,7 @@ COMMANDS = (
 
 def create_router() -> Router:
     router = Router(name="checkin")
+    router.message.middleware(CommandMiddleware())  # outside `commands`: its own sender scope
     router.message.register(checkin_command, Command("checkin"))
     router.message.register(keyword_in_private, is_keyword, is_private)
     router.message.register(checkin_keyword, is_keyword)

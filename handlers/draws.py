@@ -6,7 +6,7 @@ import io
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import I18n, ngettext
@@ -18,6 +18,7 @@ from handlers.draw_dialogue import start_dialogue
 from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.sender_only import answer_press
 from infrastructure.transactions import after_commit, commit_so_far
 from models import Draw
 from scheduler.core import Scheduler
@@ -239,8 +240,10 @@ async def join_button(
     session: AsyncSession,
     chat_profile: ChatProfile | None,
     i18n: I18n,
+    bot: Bot,
 ) -> None:
-    """A press of "参加 / Join": the answer is a toast, the group stays quiet."""
+    """A press of "参加 / Join": the answer is a toast (a long list of requirements: a message
+    only the presser sees), the group stays quiet."""
     if chat_profile is None or not chat_profile.is_group:
         await query.answer(_("This draw doesn't exist."))
         return
@@ -275,7 +278,7 @@ async def join_button(
         text = _("Sorry, this draw needs: {list}.").format(list=needs)
     else:
         text = _("This draw doesn't exist.")
-    await query.answer(text)
+    await answer_press(query, bot, chat_profile, text)
 
 
 async def send_entrants(

@@ -27,6 +27,7 @@ from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.middlewares.services import UPDATE_SERVICES
+from infrastructure.sender_only import for_sender
 from infrastructure.transactions import forget_after_commit
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock, parse_duration
@@ -161,7 +162,7 @@ async def warns_command(message: Message, acting: MemberAction) -> None:
         target = found[0]
     warnings = await acting.moderation.warnings(acting.profile.id, target.user_id)
     zone, limit = ZoneInfo(acting.profile.timezone), acting.profile.moderation.warn_limit
-    await message.reply(view.warns_text(target.name, warnings, limit, zone))
+    await message.reply(for_sender(view.warns_text(target.name, warnings, limit, zone)))
 
 
 async def unwarn_command(message: Message, acting: MemberAction) -> None:
@@ -418,6 +419,7 @@ MEMBER_COMMANDS = (
         "warns",
         __("Your warnings here; admins see a member's"),
         usage=__("/warns · /warns @user (admins)"),
+        ephemeral=True,
     ),
 )
 

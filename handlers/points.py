@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.refusal import admins_only, not_seen_here
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
+from infrastructure.sender_only import for_sender
 from infrastructure.settings_sections import SettingsSection
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile
@@ -161,9 +162,11 @@ async def own_points(
     assert user is not None
     if request.kind == "history":
         history = await points.history(chat_profile.id, user.id)
-        await message.reply(history_text(user.full_name, history, chat_profile.timezone))
+        await message.reply(
+            for_sender(history_text(user.full_name, history, chat_profile.timezone))
+        )
         return
-    await message.reply(await render_balance(points, chat_profile.id, user.id))
+    await message.reply(for_sender(await render_balance(points, chat_profile.id, user.id)))
 
 
 async def render_balance(points: PointsService, chat_id: int, user_id: int) -> str:

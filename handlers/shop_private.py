@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from infrastructure.commands import CommandSpec
+from infrastructure.sender_only import for_sender
 from services.fulfilment import FulfilmentService
 from services.shop import ShopService
 from views.shop import coupons, delivery
@@ -46,7 +47,7 @@ async def my_coupons(message: Message, shop: ShopService, bot: Bot) -> None:
         text=_("📩 Open my coupons"), url=f"https://t.me/{me.username}?start=coupons"
     )
     await message.reply(
-        _("Your codes are private: I'll show them in our chat."),
+        for_sender(_("Your codes are private: I'll show them in our chat.")),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]),
     )
 
@@ -88,7 +89,10 @@ def create_note_router() -> Router:
 
 COMMANDS = (
     CommandSpec(
-        "mycoupons", __("What you have redeemed, with your codes (privately)"), usage="/mycoupons"
+        "mycoupons",
+        __("What you have redeemed, with your codes (privately)"),
+        usage="/mycoupons",
+        ephemeral=True,
     ),
 )
 

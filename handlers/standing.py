@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from infrastructure.commands import CommandSpec, usage_reply
+from infrastructure.sender_only import for_sender
 from services.chats import ChatProfile
 from services.member_card import MemberCardService
 from services.message_tally import MessageTally
@@ -60,10 +61,10 @@ async def me(
     if user is None:
         return
     if user.is_bot:
-        await message.reply(_("Bots don't collect points."))
+        await message.reply(for_sender(_("Bots don't collect points.")))
         return
     card = await member_cards.card(chat_profile, user.id, tally)
-    await message.reply(card_text(card, user.full_name, i18n.current_locale))
+    await message.reply(for_sender(card_text(card, user.full_name, i18n.current_locale)))
 
 
 async def top(
@@ -157,7 +158,7 @@ def top_keyboard(period: Period, page: int, has_next: bool, owner: int) -> Inlin
     return InlineKeyboardMarkup(inline_keyboard=[paging, periods] if paging else [periods])
 
 
-ME = CommandSpec("me", __("Your points, VIP tier, rank and streak"), usage="/me")
+ME = CommandSpec("me", __("Your points, VIP tier, rank and streak"), usage="/me", ephemeral=True)
 
 TOP = CommandSpec(
     "top",

@@ -15,6 +15,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from infrastructure.admins import AdminCache
 from infrastructure.commands import CommandSpec, forms_of, shown_form, spec_of
 from infrastructure.config import Settings
+from infrastructure.sender_only import for_sender
 from services.chats import ChatService
 from services.member_card import MemberCardService
 from services.orders import OrderService
@@ -94,7 +95,7 @@ async def help_(
     """/help: member commands for everyone, admin commands too for admins; /help <command>:
     that command's description and every form of its usage."""
     if command.args:
-        await message.reply(help_for(command.args.strip().lstrip("/")))
+        await message.reply(for_sender(help_for(command.args.strip().lstrip("/"))))
         return
     if message.chat.type == "private":
         reader = "private"
@@ -102,7 +103,7 @@ async def help_(
         reader = "admin"
     else:
         reader = "member"
-    await message.reply(help_text(reader))
+    await message.reply(for_sender(help_text(reader)))
 
 
 def help_for(name: str) -> str:
@@ -119,6 +120,7 @@ COMMANDS = (
         "help",
         __("List the commands you can use, or explain one: /help draw"),
         usage=__("/help [command]"),
+        ephemeral=True,
     ),
 )
 

@@ -27,12 +27,15 @@ from infrastructure.sender_only import for_sender
 class CommandSpec:
     """`usage` is every form of the command, separated by " · ", as a lazy translation: what
     is typed stays as typed, the placeholders (`<prize>`, `<奖品>`) and a form's closing note
-    in brackets (`(admins)`, `（管理员）`) are translated, and the note is shown as text."""
+    in brackets (`(admins)`, `（管理员）`) are translated, and the note is shown as text.
+    `ephemeral`: its use is private (/me, /mycoupons): a group's command menu marks it
+    `is_ephemeral`, and its answers are the sender's (`for_sender`)."""
 
     name: str
     description: LazyProxy
     usage: str | LazyProxy = ""
     admin: bool = False
+    ephemeral: bool = False
 
 
 # Every command, in the order /help and the command menus show them. Each feature declares its
@@ -123,19 +126,25 @@ def admin_command_names() -> list[str]:
 
 
 async def register_commands(bot: Bot, i18n: I18n) -> None:
-    """setMyCommands for each language, members in every chat and admins in groups."""
-    scopes = (
-        (BotCommandScopeDefault(), False),
-        (BotCommandScopeAllPrivateChats(), False),
-        (BotCommandScopeAllGroupChats(), False),
-        (BotCommandScopeAllChatAdministrators(), True),
+    """setMyCommands for each language, members in every chat and admins in groups; in the
+    group scopes a command whose use is private is marked `is_ephemeral` (Bot API 10.2: a
+    private chat has no one else to hide an answer from)."""
+    scopes = (  # (scope, admin, in groups)
+        (BotCommandScopeDefault(), False, False),
+        (BotCommandScopeAllPrivateChats(), False, False),
+        (BotCommandScopeAllGroupChats(), False, True),
+        (BotCommandScopeAllChatAdministrators(), True, True),
     )
     languages: list[str | None] = [None, *i18n.available_locales]
-    for scope, admin in scopes:
+    for scope, admin, in_groups in scopes:
         for language in languages:
             with i18n.context(), i18n.use_locale(language or i18n.default_locale):
                 commands = [
-                    BotCommand(command=spec.name, description=str(spec.description))
+                    BotCommand(
+                        command=spec.name,
+                        description=str(spec.description),
+                        is_ephemeral=True if in_groups and spec.ephemeral else None,
+                    )
                     for spec in commands_for(admin=admin)
                 ]
             await bot.set_my_commands(commands, scope=scope, language_code=language)

@@ -190,17 +190,21 @@ class PacingMiddleware(BaseRequestMiddleware):
         if name == "getUpdates":  # the polling loop has its own back-off
             return await make_request(bot, method)
         chat_id = getattr(method, "chat_id", None)
-        paced = name in SENDING_METHODS and isinstance(chat_id, int | str)
+        ephemeral = getattr(method, "ephemeral_message_parameters", None)
+        # An ephemeral message is one member's, not one of the group's 20 a minute: paced in
+        # that member's lane.
+        lane = chat_id if ephemeral is None else ephemeral.receiver_user_id
+        paced = name in SENDING_METHODS and isinstance(lane, int | str)
         server_errors = 0
         for attempt in range(MAX_RETRIES + 1):
-            ticket = await self.pacer.wait_turn(chat_id) if paced else None  # type: ignore[arg-type]
+            ticket = await self.pacer.wait_turn(lane) if paced else None  # type: ignore[arg-type]
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 if attempt == MAX_RETRIES:
                     raise
                 logger.warning("429 on %s to %s: retry in %ss", name, chat_id, error.retry_after)
-                await self.pacer.hold(chat_id if paced else None, error.retry_after)
+                await self.pacer.hold(lane if paced else None, error.retry_after)
                 if not paced:
                     await asyncio.sleep(error.retry_after)
             except TelegramServerError:

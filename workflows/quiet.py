@@ -1,6 +1,7 @@
 """Quiet mode: in a quiet group, sign-in keyword messages and their replies, and replies that
 matter only to their sender (usage lines, refusals) with their commands, are deleted a minute
-later."""
+later. A reply sent as an ephemeral message (`infrastructure/sender_only.py`) is in no one
+else's chat: only the command that drew it is deleted."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramAPIError
-from aiogram.methods import Response, SendMessage, TelegramMethod
+from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message
 
 from infrastructure.background import Background
-from infrastructure.sender_only import sender_only_profile
+from infrastructure.sender_only import is_ephemeral, sender_only_profile
 from infrastructure.transactions import commit_update_so_far
 from services.batching import GroupCommit
 from services.chats import ChatProfile
@@ -51,6 +52,9 @@ class QuietMode:
         """Delete the messages `delay` seconds from now; returns once that is written (in a
         transaction shared with the clean-ups queued alongside: the update's own was committed
         before its reply went out)."""
+        message_ids = tuple(mid for mid in message_ids if mid)  # an ephemeral one's id is 0
+        if not message_ids:
+            return
         await commit_update_so_far()  # on SQLite the update's session holds the one connection
         due = self.background.clock.now() + timedelta(seconds=self.delay)
         await self._deletions.submit(
@@ -93,15 +97,16 @@ class SenderOnlyCleanup(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         response = await make_request(bot, method)
-        profile = sender_only_profile(method.text) if isinstance(method, SendMessage) else None
+        profile = sender_only_profile(method)
         if profile is None or not profile.is_group:
             return response
         # aiogram hands the method's result down this chain, whatever the annotation says.
         sent: object = response.result if isinstance(response, Response) else response
-        if not isinstance(sent, Message) or not isinstance(method, SendMessage):
+        if not isinstance(sent, Message):
             return response
         if await self.quiet.applies(bot, profile):
-            asked = method.reply_parameters.message_id if method.reply_parameters else None
-            ids = (sent.message_id,) if asked is None else (asked, sent.message_id)
-            await self.quiet.clean_up(sent.chat.id, *ids)
+            reply = getattr(method, "reply_parameters", None)
+            asked = reply.message_id if reply is not None else None
+            answer = 0 if is_ephemeral(sent) else sent.message_id
+            await self.quiet.clean_up(sent.chat.id, asked or 0, answer)
         return response

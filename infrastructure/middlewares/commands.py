@@ -1,5 +1,5 @@
 """Around every command handler, in one layer (each layer is rebuilt per call): the sender-only
-scope opens (`bot/sender_only.py`), and a handler flagged `once` runs once per message.
+scope opens (`infrastructure/sender_only.py`), and a handler flagged `once` runs once per message.
 
 Telegram redelivers an update the bot did not confirm; if the bot died after committing the
 command's change, running it again would create a second draw or post, or claim a success
@@ -29,7 +29,7 @@ class CommandMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        open_scope(data.get("chat_profile"))
+        open_scope(data.get("chat_profile"), data.get("event_from_user"))
         if not get_flag(data, "once") or not isinstance(event, Message):
             return await handler(event, data)
         command = (event.text or event.caption or "").split(maxsplit=1)
