@@ -362,6 +362,23 @@ class SandboxClient:
         )
         return events[0]
 
+    async def ask_any(self, group: Group, user: User, text: str, timeout: float = WAIT) -> Event:
+        """The bot's answer to what `user` says, to the group or to them only: for a test of
+        what is said (its wording), not of where."""
+        sent = await self.send(group, user, text)
+        return await self.answer_any(group.id, sent["message"]["message_id"], timeout)
+
+    async def answer_any(self, chat_id: int, message_id: int, timeout: float = WAIT) -> Event:
+        events = await self.wait_for(
+            lambda e: (
+                e["kind"] in ("sent", "ephemeral")
+                and e["chat_id"] == chat_id
+                and e["reply_to"] == message_id
+            ),
+            timeout,
+        )
+        return events[0]
+
     async def seen_by(self, group: Group, user: User) -> list[dict[str, Any]]:
         """The group as `user`'s client shows it: its history and their ephemeral messages."""
         result: dict[str, Any] = await self._request(

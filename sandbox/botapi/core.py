@@ -155,8 +155,10 @@ class BotApi:
         thread_id = self.thread_of(chat, params)
         reply_to = self.reply_target(chat, params, receiver)
         markup = validation.check_reply_markup(params.get("reply_markup"))
-        if receiver is None:  # one member's message is not one of the group's 20 a minute
+        if receiver is None:
             self.world.flood.check(chat.id, chat.is_group)
+        else:  # one member's message: not one of the group's 20 a minute
+            self.world.flood.check(receiver.user_id, False)
         message = self.world.new_message(
             chat,
             self.world.bot,

@@ -25,9 +25,9 @@ async def test_a_campaign_doubles_points_and_is_greeted_and_thanked(
     bob = await sandbox.create_user("Bob", None, "en")
     await sandbox.set_member_status(group, bob, "member")
 
-    refused = await sandbox.ask(group, bob, f"/campaign new Mine {today} {today} x2")
+    refused = await sandbox.ask_for_sender(group, bob, f"/campaign new Mine {today} {today} x2")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
-    usage = await sandbox.ask(group, admin, "/campaign new Thanksgiving tomorrow")
+    usage = await sandbox.ask_for_sender(group, admin, "/campaign new Thanksgiving tomorrow")
     assert usage["text"].startswith("Usage: /campaign")
     past = await sandbox.ask(
         group, admin, f"/campaign new Old {today - timedelta(days=1)} {today} x2"
@@ -54,12 +54,12 @@ async def test_a_campaign_doubles_points_and_is_greeted_and_thanked(
     listed = await sandbox.ask(group, admin, "/campaigns")
     assert listed["text"].splitlines()[1] == f"#1 Thanksgiving · {today} – {today} · ×2 · running"
 
-    signed = await sandbox.ask(group, bob, "/checkin")
+    signed = await sandbox.ask_for_sender(group, bob, "/checkin")
     assert signed["text"] == "✅ Signed in! Day 1 of your streak · +10 points · #1 today."
-    me = await sandbox.ask(group, bob, "/me")
+    me = await sandbox.ask_for_sender(group, bob, "/me")
     assert field(me, "Points:") == "10 (lifetime 10)"
     assert field(me, "🎉 Thanksgiving:") == f"points ×2 until {today:%m-%d} 23:59"
-    history = await sandbox.ask(group, bob, "/points history")
+    history = await sandbox.ask_for_sender(group, bob, "/points history")
     assert history["text"].splitlines()[1].endswith("+10 sign-in · 🎉 Thanksgiving")
 
     assert bot.stop() == 0

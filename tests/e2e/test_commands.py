@@ -56,7 +56,7 @@ async def test_help_shows_a_member_only_member_commands(sandbox: SandboxClient) 
     owner = await sandbox.create_user("Owner", language_code="en")
     bob = await sandbox.create_user("Bob", language_code="en")
     group = await sandbox.create_group(creator=owner, members=[bob])
-    reply = await sandbox.ask(group, bob, "/help")
+    reply = await sandbox.ask_for_sender(group, bob, "/help")
     assert "/help" in reply["text"]
     assert "/start" in reply["text"]
     assert "/settings" not in reply["text"]
@@ -68,7 +68,7 @@ async def test_help_shows_an_admin_the_admin_commands_too(sandbox: SandboxClient
     admin = await sandbox.create_user("Ada", language_code="zh")
     group = await sandbox.create_group(creator=owner, admins=[admin])
     for user, heading in ((owner, "Admin commands"), (admin, "管理员命令")):
-        reply = await sandbox.ask(group, user, "/help")
+        reply = await sandbox.ask_for_sender(group, user, "/help")
         assert heading in reply["text"]
         assert "/settings" in reply["text"]
 
@@ -77,7 +77,7 @@ async def test_a_member_is_refused_settings(sandbox: SandboxClient) -> None:
     owner = await sandbox.create_user("Owner")
     bob = await sandbox.create_user("Bob", language_code="en")
     group = await sandbox.create_group(creator=owner, members=[bob])
-    reply = await sandbox.ask(group, bob, "/settings timezone Europe/Berlin")
+    reply = await sandbox.ask_for_sender(group, bob, "/settings timezone Europe/Berlin")
     assert reply["text"] == "Sorry, only the group's admins can use this command."
     shown = await sandbox.ask(group, owner, "/settings")
     assert "Asia/Shanghai" in shown["text"]  # unchanged
@@ -108,7 +108,7 @@ async def test_an_unknown_timezone_gets_the_reason_then_the_usage_and_changes_no
         ("/settings colour blue", "There is no setting called colour."),
         ("/settings timezone", "Usage: /settings timezone <Area/City>"),
     ):
-        reply = await sandbox.ask(group, owner, bad)
+        reply = await sandbox.ask_for_sender(group, owner, bad)
         assert reply["text"].startswith(first_line), bad
         assert reply["text"].splitlines()[-1].startswith("Usage: /settings"), bad
     reply = await sandbox.ask(group, owner, "/settings")

@@ -157,7 +157,7 @@ async def test_bad_input_and_members_cannot_run_draws(sandbox: SandboxClient) ->
     assert past["text"].startswith("The end must be 10 s to 90 days from now")
     tier = await sandbox.ask(group, admin, "/draw Mug min_tier=Platinum")
     assert tier["text"].startswith("There is no such tier.")
-    refused = await sandbox.ask(group, fan, "/draw Free phone")
+    refused = await sandbox.ask_for_sender(group, fan, "/draw Free phone")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
     assert (await sandbox.ask(group, fan, "/draws"))["text"] == "No open draws right now."
     secret = await sandbox.ask(group, fan, "/verify 999999")
@@ -177,7 +177,9 @@ async def test_bad_input_and_members_cannot_run_draws(sandbox: SandboxClient) ->
 
 async def test_requirements_entry_cost_and_cancel_refunds(sandbox: SandboxClient) -> None:
     group, admin, (rich, poor) = await fan_group(sandbox, 2)
-    await sandbox.ask(group, rich, "/me")  # admins give points to members the bot has seen
+    await sandbox.ask_for_sender(
+        group, rich, "/me"
+    )  # admins give points to members the bot has seen
     gift = await sandbox.ask(group, admin, f"/points {rich.id} +50 gift")
     assert gift["text"].startswith("✅")
     post = await open_draw(sandbox, group, admin, "Gift card cost=20 min_points=30")
@@ -189,7 +191,7 @@ async def test_requirements_entry_cost_and_cancel_refunds(sandbox: SandboxClient
     assert await press(sandbox, group, post, poor) == "Sorry, this draw needs: 30+ points."
     cancelled = await sandbox.ask(group, admin, f"/draw cancel {draw_id(post)}")
     assert cancelled["text"] == f"❌ Draw #{draw_id(post)} cancelled; 1 entry cost refunded."
-    me = await sandbox.ask(group, rich, "/me")
+    me = await sandbox.ask_for_sender(group, rich, "/me")
     assert "💰 Points: 50 (lifetime 50)" in me["text"]
     assert await press(sandbox, group, post, poor, stale=True) == "This draw has ended."
 

@@ -87,3 +87,19 @@ async def test_a_server_without_ephemeral_messages_gets_todays_quiet_mode(launch
     assert bot.logs().count("has no ephemeral messages") == 1
     calls = (await sandbox.stats())["calls"]
     assert calls["send_message"] == 3  # the settings answer, the sign-in, the usage: no retries
+
+
+async def test_a_429_on_an_ephemeral_answer_is_retried_and_sent_once(
+    sandbox: SandboxClient,
+) -> None:
+    group, _admin, bob, _cleo = await fan_group(sandbox)
+    await sandbox.add_fault("429", "sendMessage", chat_id=group.id)
+    said = await sandbox.send(group, bob, "签到")
+    answer = await sandbox.answer_to_sender(group.id, bob, said["message"]["message_id"])
+    assert answer["text"] == SIGNED_FIRST
+    await sandbox.settle()
+    again = await sandbox.quiet_for(
+        1.0, lambda e: e["kind"] in ("sent", "ephemeral") and e["chat_id"] == group.id
+    )
+    assert again == []  # one answer, never a second one nor a public copy
+    assert texts(await sandbox.seen_by(group, bob)) == ["签到", SIGNED_FIRST]

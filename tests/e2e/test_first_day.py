@@ -46,10 +46,10 @@ async def test_bad_input_gets_its_reason_first_then_one_short_usage_line(
         "/settings checkin base": "Usage: /settings checkin",
     }
     for command, start in answers.items():
-        reply = await sandbox.ask(group, admin, command)
+        reply = await sandbox.ask_for_sender(group, admin, command)
         assert reply["text"].startswith(start), command
         assert "\n" not in reply["text"], command
-    full = await sandbox.ask(group, admin, "/help settings")
+    full = await sandbox.ask_for_sender(group, admin, "/help settings")
     assert "/settings timezone <Area/City>" in full["text"]
     assert "/settings cadence morning|reminder|digest <HH:MM|off>" in full["text"]
     explained = await sandbox.ask(group, admin, "/verify")
@@ -79,14 +79,14 @@ async def test_ties_in_top_go_to_who_got_there_first_and_numbers_are_grouped(
     sandbox: SandboxClient,
 ) -> None:
     group, admin, (early, late) = await fan_group(sandbox, "Early", "Late")
-    await sandbox.ask(group, early, "/checkin")  # the same reward for both: a tie
-    await sandbox.ask(group, late, "/checkin")
+    await sandbox.ask_for_sender(group, early, "/checkin")  # the same reward for both: a tie
+    await sandbox.ask_for_sender(group, late, "/checkin")
     board = (await sandbox.ask(group, early, "/top today"))["text"].splitlines()
     assert board[1].startswith("🥇 Early"), board
     assert board[2].startswith("🥈 Late"), board
     granted = await sandbox.ask(group, admin, "/points @early_fan +1000000 prize")
     assert granted["text"].endswith("Balance: 1,000,005.")
-    me = await sandbox.ask(group, early, "/me")
+    me = await sandbox.ask_for_sender(group, early, "/me")
     assert "💰 Points: 1,000,005 (lifetime 1,000,005)" in me["text"]
 
 
@@ -94,28 +94,25 @@ async def test_a_time_zone_change_gives_no_second_sign_in_the_same_day(
     sandbox: SandboxClient,
 ) -> None:
     group, admin, (fan,) = await fan_group(sandbox, "Walker")
-    assert (await sandbox.ask(group, fan, "签到"))["text"].startswith("✅ Signed in!")
+    assert (await sandbox.ask_for_sender(group, fan, "签到"))["text"].startswith("✅ Signed in!")
     for zone in ("America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago"):
         await sandbox.ask(group, admin, f"/settings timezone {zone}")
-        again = await sandbox.ask(group, fan, "签到")
+        again = await sandbox.ask_for_sender(group, fan, "签到")
         assert again["text"].startswith("You've already signed in today"), zone
 
 
-async def test_quiet_groups_delete_usage_lines_and_refusals_with_their_commands(
+async def test_quiet_groups_delete_the_commands_whose_answers_only_their_sender_saw(
     sandbox: SandboxClient,
 ) -> None:
     group, admin, (fan,) = await fan_group(sandbox, "Quinn")
     await sandbox.ask(group, admin, "/settings checkin quiet on")
     await sandbox.skip_past()
     asked = await sandbox.send(group, fan, "/top decade")
-    usage = await sandbox.reply_to(group.id, asked["message"]["message_id"])
-    assert usage["text"].startswith("Usage: /top")
-    deleted = await sandbox.wait_for(lambda e: e["kind"] == "deleted", count=2, timeout=90)
-    assert {e["message_id"] for e in deleted} == {
-        asked["message"]["message_id"],
-        usage["message_id"],
-    }
-    answer = await sandbox.ask(group, fan, "/me")  # an answer worth keeping stays
+    usage = await sandbox.answer_to_sender(group.id, fan, asked["message"]["message_id"])
+    assert usage["text"].startswith("Usage: /top")  # in no one else's chat: nothing to delete
+    (deleted,) = await sandbox.wait_for(lambda e: e["kind"] == "deleted", timeout=90)
+    assert deleted["message_id"] == asked["message"]["message_id"]
+    answer = await sandbox.ask(group, fan, "/top")  # an answer for the group stays
     assert (
         await sandbox.quiet_for(
             1.5, lambda e: e["kind"] == "deleted" and e["message_id"] == answer["message_id"]

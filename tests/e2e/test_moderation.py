@@ -52,7 +52,7 @@ async def happened(sandbox: SandboxClient, predicate: Callable[[Event], bool]) -
 
 async def balance(sandbox: SandboxClient, group: Group, member: User) -> int:
     """The member's own /points."""
-    reply = await sandbox.ask(group, member, "/points")
+    reply = await sandbox.ask_for_sender(group, member, "/points")
     found = re.match(r"Your balance: (\d+) points?", reply["text"])
     assert found is not None, reply["text"]
     return int(found[1])
@@ -201,7 +201,7 @@ async def test_a_filtered_word_with_spaces_is_caught_warned_and_earns_nothing(
         await sandbox.ask(group, admin, f"/settings {setting}")
     added = await sandbox.ask(group, admin, "/filter add 加微信 warn")
     assert added["text"] == "✅ Filter #1 added: 加微信 → delete and warn."
-    twice = await sandbox.ask(group, admin, "/filter add 加 微 信")
+    twice = await sandbox.ask_for_sender(group, admin, "/filter add 加 微 信")
     assert twice["text"].startswith("That word is filtered already")
     spam = await sandbox.send(group, bob, "想要优惠的 加 微 信 abc123 领红包")
     deleted, notice = await sandbox.wait_for_each(
@@ -211,7 +211,7 @@ async def test_a_filtered_word_with_spaces_is_caught_warned_and_earns_nothing(
     assert deleted["message_id"] == spam["message"]["message_id"]
     assert notice["text"].endswith("were warned.")
     await sandbox.send(group, bob, "今天的新茶真好喝，大家试试看")  # earns its point
-    warns = await sandbox.ask(group, admin, "/warns @bob_fan")
+    warns = await sandbox.ask_for_sender(group, admin, "/warns @bob_fan")
     assert warns["text"].splitlines()[0] == "⚠️ Bob: 1/3 warnings"
     await sandbox.settle()
     assert await balance(sandbox, group, bob) == 1  # the spam earned nothing
@@ -257,7 +257,7 @@ async def test_three_warnings_mute_and_a_ban_with_refund_takes_the_days_points(
     with pytest.raises(SandboxError, match="restricted"):
         await sandbox.send(group, bob, "/warns")
     assert (await sandbox.ask(group, admin, "/unmute @bob_fan"))["text"] == "🔊 Bob may post again."
-    assert (await sandbox.ask(group, bob, "/warns"))["text"] == "Bob has no warnings."
+    assert (await sandbox.ask_for_sender(group, bob, "/warns"))["text"] == "Bob has no warnings."
 
     for n in range(3):
         await sandbox.send(group, cleo, f"cleo farms points with message {n}")
@@ -273,7 +273,7 @@ async def test_three_warnings_mute_and_a_ban_with_refund_takes_the_days_points(
     assert history.splitlines()[1].endswith("-3 taken back at a ban")
     refused = await sandbox.ask(group, admin, "/ban @ada_admin")
     assert refused["text"] == "Admins can't be warned, muted or banned."
-    usage = await sandbox.ask(group, admin, "/mute @bob_fan forever")
+    usage = await sandbox.ask_for_sender(group, admin, "/mute @bob_fan forever")
     assert usage["text"].startswith("Say for how long")
 
 
@@ -371,13 +371,13 @@ async def test_members_are_refused_every_moderation_command_and_nothing_changes(
         "/settings verify math", "/settings flood on", "/settings night 23:00 07:00",
     )):  # fmt: skip
         fan = fans[n % len(fans)]  # a member may send 5 commands in 10 seconds
-        assert (await sandbox.ask(group, fan, command))["text"] == ADMIN_ONLY, command
+        assert (await sandbox.ask_for_sender(group, fan, command))["text"] == ADMIN_ONLY, command
     assert (await sandbox.ask(group, admin, "/modlog"))["text"] == "No moderation actions yet."
     assert (await sandbox.ask(group, admin, "/filters"))["text"].startswith("No word filters.")
     shown = (await sandbox.ask(group, admin, "/settings moderation"))["text"]
     assert "Join verification: off" in shown
     assert "Anti-flood: off" in shown
     assert "Night mode: off" in shown
-    assert (await sandbox.ask(group, cleo, "/warns"))["text"] == "Cleo has no warnings."
+    assert (await sandbox.ask_for_sender(group, cleo, "/warns"))["text"] == "Cleo has no warnings."
     here = {e["kind"] for e in await sandbox.events() if e.get("chat_id") == group.id}
     assert not here & {"restricted", "banned", "unbanned", "permissions"}

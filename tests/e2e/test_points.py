@@ -29,7 +29,7 @@ async def test_an_admin_rewards_a_member_by_replying(sandbox: SandboxClient) -> 
     reply = await sandbox.reply_to(group.id, sent["message"]["message_id"])
     # The photo itself earned Bob a message point.
     assert reply["text"] == "✅ +50 points for Bob: great photo. Balance: 51."
-    mine = await sandbox.ask(group, bob, "/points")
+    mine = await sandbox.ask_for_sender(group, bob, "/points")
     assert mine["text"] == "Your balance: 51 points (lifetime 51)."
 
 
@@ -42,7 +42,7 @@ async def test_an_admin_deducts_by_username_but_never_below_zero(sandbox: Sandbo
     assert reply["text"] == "✅ -20 points for Bob: spamming. Balance: 10."
     refused = await sandbox.ask(group, admin, f"/points {bob.id} -11 more spam")
     assert refused["text"] == "Bob has only 10 points; nothing was deducted."
-    mine = await sandbox.ask(group, bob, "/points")
+    mine = await sandbox.ask_for_sender(group, bob, "/points")
     assert mine["text"] == "Your balance: 10 points (lifetime 30)."
 
 
@@ -50,9 +50,9 @@ async def test_a_member_cannot_give_points(sandbox: SandboxClient) -> None:
     group, admin, bob = await fan_group(sandbox)
     await sandbox.send(group, admin, "hi")
     for attempt in ("/points @ada_admin +100 thanks", "/points history @ada_admin"):
-        reply = await sandbox.ask(group, bob, attempt)
+        reply = await sandbox.ask_for_sender(group, bob, attempt)
         assert reply["text"] == "Sorry, only the group's admins can use this command."
-    assert (await sandbox.ask(group, admin, "/points"))[
+    assert (await sandbox.ask_for_sender(group, admin, "/points"))[
         "text"
     ] == "Your balance: 0 points (lifetime 0)."
 
@@ -66,7 +66,7 @@ async def test_bad_input_gets_the_usage_and_changes_nothing(sandbox: SandboxClie
         "/points @bob_fan +50",
         "/points give",
     ):
-        reply = await sandbox.ask(group, admin, bad)
+        reply = await sandbox.ask_for_sender(group, admin, bad)
         assert reply["text"].startswith("Usage: /points"), bad
     too_much = await sandbox.ask(group, admin, "/points @bob_fan +2000000 lots")
     assert too_much["text"] == "One change is at most 1,000,000 points either way."
@@ -75,7 +75,7 @@ async def test_bad_input_gets_the_usage_and_changes_nothing(sandbox: SandboxClie
         unknown["text"]
         == "I don't know @nobody_here in this group yet: they need to have written here."
     )
-    assert (await sandbox.ask(group, bob, "/points"))[
+    assert (await sandbox.ask_for_sender(group, bob, "/points"))[
         "text"
     ] == "Your balance: 0 points (lifetime 0)."
 
@@ -98,7 +98,7 @@ async def test_history_lists_the_latest_changes_in_the_members_language(
     await sandbox.settle()
     await sandbox.ask(group, admin, "/points @li_lei +5 first post")
     await sandbox.ask(group, admin, "/points @li_lei -2 typo")
-    mine = await sandbox.ask(group, li, "/points history")
+    mine = await sandbox.ask_for_sender(group, li, "/points history")
     lines = mine["text"].splitlines()
     assert lines[0] == "李雷 的最近积分记录："
     assert lines[1].endswith("-2 管理员调整 · typo")

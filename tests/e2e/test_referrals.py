@@ -61,7 +61,7 @@ async def test_a_friend_who_stays_a_day_and_talks_pays_the_inviter_once(
     # After 53 joins' updates. On a loaded machine `settle` can return first: the poller stops
     # holding an update that runs past 10 s. So ask again for a while, then insist.
     for _ in range(10):
-        mine = await sandbox.ask(group, alice, "/me", timeout=45)
+        mine = await sandbox.ask_for_sender(group, alice, "/me", timeout=45)
         if field(mine, "🤝 Referrals:") == "0 confirmed, 52 waiting":
             break
         await asyncio.sleep(3)
@@ -73,7 +73,7 @@ async def test_a_friend_who_stays_a_day_and_talks_pays_the_inviter_once(
     (thanked,) = await sandbox.wait_for(thanks, timeout=20)
     assert thanked["chat_id"] == group.id
     assert thanked["text"] == f"{THANKS}\n• Alice +20: Bob joined and stayed"
-    mine = await sandbox.ask(group, alice, "/me")
+    mine = await sandbox.ask_for_sender(group, alice, "/me")
     assert field(mine, "Points:") == "20 (lifetime 20)"
     assert field(mine, "🤝 Referrals:") == "1 confirmed, 51 waiting"
     top = await sandbox.ask(group, bob, "/invite top")
@@ -101,7 +101,7 @@ async def test_admins_hear_once_that_the_bot_cannot_invite(sandbox: SandboxClien
     refused = await sandbox.ask(group, fan, "/invite")
     assert refused["text"] == "I can't create invite links here yet; the admins will hear."
     assert await sandbox.quiet_for(2, lambda e: e["kind"] == "sent" and "⚠️" in e["text"]) == []
-    assert (await sandbox.ask(group, fan, "/me"))["text"]  # the rest keeps working
+    assert (await sandbox.ask_for_sender(group, fan, "/me"))["text"]  # the rest keeps working
 
     await sandbox.set_bot_status(group, "administrator", by=admin)  # every right now
     granted = await sandbox.ask(group, fan, "/invite")
@@ -110,7 +110,7 @@ async def test_admins_hear_once_that_the_bot_cannot_invite(sandbox: SandboxClien
 
 async def test_welcomes_delete_themselves_after_the_set_delay(sandbox: SandboxClient) -> None:
     group, admin = await english_group(sandbox)
-    usage = await sandbox.ask(group, admin, "/setwelcome delete soon")
+    usage = await sandbox.ask_for_sender(group, admin, "/setwelcome delete soon")
     assert usage["text"].startswith("Usage: /setwelcome")
     short = await sandbox.ask(group, admin, "/setwelcome delete 2s")
     assert short["text"] == "The delay must be between 5 seconds and 2 days, or off."
@@ -151,6 +151,6 @@ async def test_thanks_cut_off_by_a_kill_are_posted_once_and_paid_once_after_the_
     (thanked,) = await sandbox.wait_for(thanks, timeout=30)
     assert thanked["text"] == f"{THANKS}\n• Alice +20: Bob joined and stayed"
     assert await sandbox.quiet_for(3, thanks) == []  # checks later: none again
-    mine = await sandbox.ask(group, alice, "/me")
+    mine = await sandbox.ask_for_sender(group, alice, "/me")
     assert field(mine, "Points:") == "20 (lifetime 20)"
     assert field(mine, "🤝 Referrals:") == "1 confirmed, 0 waiting"

@@ -103,7 +103,7 @@ async def test_three_webhook_workers_behind_nginx_survive_a_sigkill(
         answered = {
             (event["chat_id"], event["reply_to"])
             for event in await client.events()
-            if event["kind"] == "sent" and event.get("reply_to")
+            if event["kind"] == "ephemeral" and event.get("reply_to")  # each the sender's
         }
         assert len(answered) == len(order)
     finally:

@@ -39,7 +39,7 @@ async def send_file(
     sandbox: SandboxClient, group: Group, admin: User, name: str, data: bytes, caption: str
 ) -> Event:
     sent = await sandbox.send(group, admin, document=(name, data), caption=caption)
-    return await sandbox.reply_to(group.id, sent["message"]["message_id"])
+    return await sandbox.answer_any(group.id, sent["message"]["message_id"])  # a usage: theirs
 
 
 async def press(
@@ -156,7 +156,7 @@ async def test_a_members_first_redemption_reaches_them_privately_and_never_the_g
 
     sold_out = await sandbox.ask(group, bob, "/shop")
     assert sold_out["reply_markup"]["inline_keyboard"][0][0]["text"].endswith("· sold out")
-    mine = await sandbox.ask(group, bob, "/mycoupons")
+    mine = await sandbox.ask_for_sender(group, bob, "/mycoupons")
     assert mine["text"] == "Your codes are private: I'll show them in our chat."
     listed = await sandbox.send_private(bob, "/mycoupons")
     (listing,) = await sandbox.wait_for(
@@ -179,9 +179,9 @@ async def test_tier_only_limits_pauses_and_bad_input_are_refused_with_their_reas
     assert box["text"].startswith("✅ Reward #")
     sticker = await sandbox.ask(group, admin, "/reward add Sticker price=1 kind=perk limit=1")
     sticker_id = int(re.findall(r"#(\d+)", sticker["text"])[0])
-    bad = await sandbox.ask(group, admin, "/reward add Mug price=lots")
+    bad = await sandbox.ask_for_sender(group, admin, "/reward add Mug price=lots")
     assert bad["text"].splitlines()[0] == "The price is a whole number of points, 0 to 1,000,000."
-    member = await sandbox.ask(group, bob, "/reward add Mine price=1")
+    member = await sandbox.ask_for_sender(group, bob, "/reward add Mine price=1")
     assert "admins" in member["text"]
     await sandbox.ask(group, admin, "/points @bob_fan +150 welcome")
 

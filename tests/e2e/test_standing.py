@@ -26,7 +26,7 @@ async def test_messages_earn_points_once_and_me_shows_them(sandbox: SandboxClien
     await sandbox.send(group, bob, "love the new colours")
     await sandbox.send(group, bob, "love the new colours")  # a repeat, in the cooldown too
     await sandbox.send(group, bob, "ok")
-    reply = await sandbox.ask(group, bob, "/me")
+    reply = await sandbox.ask_for_sender(group, bob, "/me")
     lines = reply["text"].splitlines()
     assert lines[0] == "Bob"
     assert lines[1] == "💰 Points: 1 (lifetime 1)"
@@ -42,7 +42,7 @@ async def test_me_in_reply_shows_the_other_member(sandbox: SandboxClient) -> Non
     await sandbox.settle()  # Bob's message, paid, before the admin's points
     await sandbox.ask(group, admin, "/points @bob_fan +150 great haul")
     ask = await sandbox.send(group, admin, "/me", reply_to=sent["message"]["message_id"])
-    reply = await sandbox.reply_to(group.id, ask["message"]["message_id"])
+    reply = await sandbox.answer_to_sender(group.id, admin, ask["message"]["message_id"])
     assert reply["text"].splitlines()[0] == "Bob"
     assert field(reply, "Points:") == "151 (lifetime 151)"
     assert field(reply, "Tier:") == "Bronze"
@@ -56,13 +56,15 @@ async def test_admins_change_the_message_rules(sandbox: SandboxClient) -> None:
     reply = await sandbox.ask(group, admin, "/settings points message 5")
     assert reply["text"] == "✅ Points setting message is now 5."
     await sandbox.send(group, cleo, "hello all")
-    assert field(await sandbox.ask(group, cleo, "/me"), "Points:") == "5 (lifetime 5)"
+    assert field(await sandbox.ask_for_sender(group, cleo, "/me"), "Points:") == "5 (lifetime 5)"
     shown = await sandbox.ask(group, admin, "/settings")
     assert "Message points: 5 per message, at most one every 60 s, up to 30 a day" in shown["text"]
-    refused = await sandbox.ask(group, bob, "/settings points message 50")
+    refused = await sandbox.ask_for_sender(group, bob, "/settings points message 50")
     assert refused["text"] == ADMIN_ONLY
     for bad in ("/settings points message lots", "/settings points speed 3"):
-        assert (await sandbox.ask(group, admin, bad))["text"].startswith("Usage: /settings")
+        assert (await sandbox.ask_for_sender(group, admin, bad))["text"].startswith(
+            "Usage: /settings"
+        )
     too_long = await sandbox.ask(group, admin, "/settings points cooldown 999999")
     assert too_long["text"] == "cooldown must be between 0 and 86,400."
 
@@ -80,10 +82,14 @@ async def test_the_ladder_is_shown_and_edited_by_admins(sandbox: SandboxClient) 
     assert (
         "• Gold — 2,500+\n   金牌会员专享9折" in (await sandbox.ask(group, bob, "/tiers"))["text"]
     )
-    assert (await sandbox.ask(group, bob, "/tiers set Gold 1 free"))["text"] == ADMIN_ONLY
+    assert (await sandbox.ask_for_sender(group, bob, "/tiers set Gold 1 free"))[
+        "text"
+    ] == ADMIN_ONLY
     taken = await sandbox.ask(group, admin, "/tiers set Gold 500")
     assert taken["text"] == "Silver already starts at 500; choose another number."
-    assert (await sandbox.ask(group, admin, "/tiers set Gold many"))["text"].startswith("Usage:")
+    assert (await sandbox.ask_for_sender(group, admin, "/tiers set Gold many"))["text"].startswith(
+        "Usage:"
+    )
     unknown = await sandbox.ask(group, admin, "/tiers del Platinum")
     assert unknown["text"] == "There is no tier called Platinum. See /tiers."
     removed = await sandbox.ask(group, admin, "/tiers del bronze")
@@ -117,7 +123,7 @@ async def test_top_pages_and_periods(sandbox: SandboxClient) -> None:
         for k in range(n + 2):
             await sandbox.send(group, fan, f"message {k} from {fan.first_name}")
     for fan in fans:  # each member's updates are handled in order: /me comes after them all
-        await sandbox.ask(group, fan, "/me")
+        await sandbox.ask_for_sender(group, fan, "/me")
     listing = await sandbox.ask(group, fans[0], "/top week")
     lines = listing["text"].splitlines()
     assert lines[0] == "🏆 Top members · This week"
@@ -141,7 +147,9 @@ async def test_top_pages_and_periods(sandbox: SandboxClient) -> None:
     await sandbox.press(group.id, listing["message_id"], fans[0], beyond, forge=True)
     (empty,) = await sandbox.wait_for(lambda e: e["kind"] == "answered")
     assert empty["text"] == "No more members on that page."
-    assert (await sandbox.ask(group, fans[0], "/top decade"))["text"].startswith("Usage: /top")
+    assert (await sandbox.ask_for_sender(group, fans[0], "/top decade"))["text"].startswith(
+        "Usage: /top"
+    )
 
 
 async def test_top_in_chinese_for_an_empty_period(sandbox: SandboxClient) -> None:

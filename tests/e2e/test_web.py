@@ -638,7 +638,7 @@ async def test_draws_posts_and_topics_are_run_from_the_console(
         await expect(page.locator("#said")).to_contain_text("1 entry cost refunded")
         await expect(cup).to_contain_text("cancelled")
         await page.screenshot(path=str(SCREENSHOTS / "console-draws.png"), full_page=True)
-    me = await sandbox.ask(group, fans[0], "/me")
+    me = await sandbox.ask_for_sender(group, fans[0], "/me")
     assert "💰 Points: 55 (lifetime 55)" in me["text"], me["text"]  # 50 + 5 signing in: paid back
 
     # Posts in another group (a group hears 20 bot messages a minute at most).
