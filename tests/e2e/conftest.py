@@ -1,12 +1,12 @@
 """End-to-end: the sandbox and `fanbot run` as processes; tests act as members and admins.
 
 An answer that matters only to its sender (a sign-in, /me, a usage line, "admins only", "too
-fast": whatever the bot marks with `for_sender`) becomes an ephemeral message in a group with
-issue 35's switch (its next commit; until then it is an ordinary reply), seen by the sender's
-client only: read it with `sandbox.ask_for_sender(group, user, text)` or
+fast": whatever the bot marks with `for_sender`) is an ephemeral message in a group, seen by
+the sender's client only: read it with `sandbox.ask_for_sender(group, user, text)` or
 `sandbox.answer_to_sender(group.id, user, message_id)` (an `ephemeral` event, never a `sent`
 one), and what each member's client shows with `sandbox.seen_by(group, user)`. In a private chat
-the answer is an ordinary message (`ask`/`reply_to`).
+the answer is an ordinary message (`ask`/`reply_to`); `ask_any` takes either, for a test of
+wording only.
 """
 
 from __future__ import annotations

@@ -124,7 +124,9 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
         "No order of 小明爱喝茶 here has that number and amount. A new order counts once the shop "
         "has imported it; an admin can also bind it for you. 4 tries left today."
     )
-    stolen = await sandbox.ask(group, cleo, "/bind @cleo_fan 小明爱喝茶")  # the admin's form
+    stolen = await sandbox.ask_for_sender(
+        group, cleo, "/bind @cleo_fan 小明爱喝茶"
+    )  # the admin's form
     assert stolen["text"] == "Sorry, only the group's admins can use this command."
     before = sandbox.cursor  # the private note may come before the reply
     bound = await ask_privately(sandbox, bob, "/bind 小明爱喝茶 3012345678901234567 199.00")
@@ -157,7 +159,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
         0.5, lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "⚠️" in e["text"]
     )
 
-    mine = await sandbox.ask(group, bob, "/me")
+    mine = await sandbox.ask_for_sender(group, bob, "/me")
     assert field(mine, "Points:") == "0 (lifetime 0)"
     assert field(mine, "🛍") == "1 order, ¥199.00 · ⏳ 199 points pending"
 
@@ -167,7 +169,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     # Bob's sixth command: past his window, which Redis (when the suite has it) keeps in real
     # time, not the bot's moved clock.
     await asyncio.sleep(max(0.0, bobs_window + 10.5 - time.monotonic()))
-    mine = await sandbox.ask(group, bob, "/me")
+    mine = await sandbox.ask_for_sender(group, bob, "/me")
     assert field(mine, "Points:") == "199 (lifetime 199)", mine["text"]
     assert field(mine, "🛍") == "1 order, ¥199.00"
 
@@ -182,7 +184,7 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
         "🧾 No new paid orders",
         "🔁 1 order already imported before: unchanged",
     ]
-    mine = await sandbox.ask(group, bob, "/me")
+    mine = await sandbox.ask_for_sender(group, bob, "/me")
     assert field(mine, "Points:") == "0 (lifetime 0)"
     after, sandbox.cursor = sandbox.cursor, before  # Bob is told, once, in his language
     (taken_back,) = await sandbox.wait_for(
@@ -217,11 +219,11 @@ async def test_an_imported_order_pays_its_buyer_after_the_return_window_and_refu
     )
     assert "¥100.00" in cancelled["text"]  # in the bot's language: an admin's order names none
     sandbox.cursor = max(after, sandbox.cursor)
-    theirs = await sandbox.ask(group, cleo, "/me")
+    theirs = await sandbox.ask_for_sender(group, cleo, "/me")
     assert field(theirs, "🛍") is None  # refunded in full: no order, nothing pending
-    bad = await sandbox.ask(group, admin, "/order @cleo_fan -5")
+    bad = await sandbox.ask_for_sender(group, admin, "/order @cleo_fan -5")
     assert bad["text"].startswith("Usage: ")
-    member = await sandbox.ask(group, bob, "/order @cleo_fan 100")
+    member = await sandbox.ask_for_sender(group, bob, "/order @cleo_fan 100")
     assert member["text"] == "Sorry, only the group's admins can use this command."
 
 
@@ -315,7 +317,7 @@ async def test_a_signed_order_over_http_is_accepted_once_and_a_forged_one_never(
         unknown = json.dumps({**order, "group": -1}).encode()
         async with http.post(url, data=unknown, headers=signed(unknown)) as answer:
             assert answer.status == 404
-    mine = await sandbox.ask(group, bob, "/me")
+    mine = await sandbox.ask_for_sender(group, bob, "/me")
     assert field(mine, "🛍") == "1 order, ¥88.00 · ⏳ 88 points pending"
     await start_privately(sandbox, admin)  # an export goes only there
     before = sandbox.cursor
@@ -370,7 +372,7 @@ async def test_a_push_to_paying_members_reaches_those_who_started_the_bot_once_a
     await start_privately(sandbox, bob)  # Cleo never did: a push cannot reach her
     for handle, order_id in (("@bob_fan", "P-1"), ("@cleo_fan", "P-2")):
         await sandbox.ask(group, admin, f"/order {handle} 59.00 {order_id}")
-    unknown = await sandbox.ask(group, admin, "/push vip come back!")
+    unknown = await sandbox.ask_for_sender(group, admin, "/push vip come back!")
     assert unknown["text"].splitlines() == [
         "There is no segment or tier called vip.",
         "Segments: paying, lapsed, new, active, silent, core, kol. "
@@ -472,7 +474,7 @@ async def test_an_order_naming_a_campaigns_coupon_is_its_sale_in_stats_campaign(
         "🎟 Double: 1 issued → 1 used → 1 order, ¥120.00",
     ]
     assert code not in report["text"]
-    listing = await sandbox.ask(group, admin, "/stats campaign 999")
+    listing = await sandbox.ask_for_sender(group, admin, "/stats campaign 999")
     assert listing["text"].startswith("There is no such campaign here")
 
 

@@ -97,7 +97,7 @@ async def test_post_commands_and_their_bad_input(sandbox: SandboxClient) -> None
     group, admin = await english_group(sandbox)
     fan = await sandbox.create_user("Fay", None, "en")
     await sandbox.set_member_status(group, fan, "member")
-    refused = await sandbox.ask(group, fan, "/post daily 09:00 hi")
+    refused = await sandbox.ask_for_sender(group, fan, "/post daily 09:00 hi")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
     cases = {
         "/post": "Usage: /post",
@@ -110,7 +110,7 @@ async def test_post_commands_and_their_bad_input(sandbox: SandboxClient) -> None
         "/post daily 09:00 thread=77 hi": "There is no such topic in this group.",
     }  # fmt: skip
     for command, answer in cases.items():
-        assert (await sandbox.ask(group, admin, command))["text"].startswith(answer), command
+        assert (await sandbox.ask_any(group, admin, command))["text"].startswith(answer), command
     assert (await sandbox.ask(group, admin, "/posts"))["text"] == (
         "No scheduled posts. Add one with /post."
     )  # nothing was stored
@@ -152,9 +152,9 @@ async def test_the_daily_cadence_follows_the_groups_settings(
     group, admin = await english_group(sandbox)
     fan = await sandbox.create_user("Fay", None, "en")
     await sandbox.set_member_status(group, fan, "member")
-    await sandbox.ask(group, fan, "签到")
+    await sandbox.ask_for_sender(group, fan, "签到")
     await sandbox.ask(group, admin, "/post daily 08:30 Coffee time")
-    bad = await sandbox.ask(group, admin, "/settings cadence lunch 12:00")
+    bad = await sandbox.ask_for_sender(group, admin, "/settings cadence lunch 12:00")
     assert bad["text"].startswith("Usage: /settings")
     fire = a_minute_ahead(clock)  # the clock moves there once the four commands are answered
     at = fire.astimezone(SHANGHAI).strftime("%H:%M")

@@ -47,7 +47,7 @@ async def test_a_private_sign_in_earns_nothing_and_me_speaks_of_the_group(
     nowhere = await private_answer(sandbox, li, "/me")  # no group seen yet
     assert nowhere["text"] == "我还没在任何群里见过你：先在你的群里说句话，再来问我。"
 
-    signed = await sandbox.ask(group, li, "签到")
+    signed = await sandbox.ask_for_sender(group, li, "签到")
     assert signed["text"].startswith("✅ 签到成功！")
     me = (await private_answer(sandbox, li, "/me"))["text"].splitlines()
     assert me[:3] == ["📍 小店粉丝群", "李雷", "💰 积分：5（累计 5）"]
@@ -67,8 +67,8 @@ async def test_with_two_groups_me_offers_a_picker_whose_buttons_answer(
     admin = await sandbox.create_user("Ada", None, "en")
     tea = await sandbox.create_group("Tea Fans", creator=admin, members=[bob])
     cake = await sandbox.create_group("Cake Fans", creator=admin, members=[bob])
-    await sandbox.ask(tea, bob, "/checkin")  # 5 points in Tea Fans, none in Cake Fans
-    await sandbox.ask(cake, bob, "/me")
+    await sandbox.ask_for_sender(tea, bob, "/checkin")  # 5 points in Tea Fans, none in Cake Fans
+    await sandbox.ask_for_sender(cake, bob, "/me")
 
     picker = await private_answer(sandbox, bob, "/me")
     assert picker["text"] == "You're in 2 groups: which one?"

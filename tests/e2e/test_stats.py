@@ -26,12 +26,12 @@ async def test_stats_starts_with_no_data_then_sends_a_chart(sandbox: SandboxClie
         await sandbox.set_member_status(group, fan, "member")
     for fan in fans:
         await sandbox.send(group, fan, "Good morning, tea lovers!")
-    await sandbox.ask(group, fans[0], "/checkin")
+    await sandbox.ask_for_sender(group, fans[0], "/checkin")
     await sandbox.settle()
 
-    refused = await sandbox.ask(group, fans[1], "/stats")
+    refused = await sandbox.ask_for_sender(group, fans[1], "/stats")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
-    usage = await sandbox.ask(group, admin, "/stats 2w")
+    usage = await sandbox.ask_for_sender(group, admin, "/stats 2w")
     assert usage["text"] == "Usage: /stats [7d|30d|90d] · more: /help stats"
     report = await sandbox.ask(group, admin, "/stats")
     assert report["method"] == "sendPhoto"
@@ -57,7 +57,7 @@ async def test_segments_and_an_export_that_matches_the_ledger(
     await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id)
     bob = await sandbox.create_user("Bob", None, "en")
     await sandbox.set_member_status(group, bob, "member")
-    await sandbox.ask(group, bob, "/checkin")
+    await sandbox.ask_for_sender(group, bob, "/checkin")
     granted = await sandbox.ask(group, admin, f"/points {bob.id} +50 first order")
     assert "+50" in granted["text"]
 
@@ -74,7 +74,7 @@ async def test_segments_and_an_export_that_matches_the_ledger(
     ]
     new = await sandbox.ask(group, admin, "/segment new")
     assert new["text"].splitlines()[1].startswith("1. Bob · joined ")
-    unknown = await sandbox.ask(group, admin, "/segment vip")
+    unknown = await sandbox.ask_for_sender(group, admin, "/segment vip")
     assert unknown["text"] == "Usage: /segment new|active|silent|core|kol|paying|lapsed"
 
     before = sandbox.cursor
@@ -108,7 +108,7 @@ async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> N
         ),
         "/export draws": "Nothing to export for that range.",  # said in the group
     }
-    await sandbox.ask(group, bob, "/checkin")
+    await sandbox.ask_for_sender(group, bob, "/checkin")
     before = sandbox.cursor
     asked = await sandbox.ask(group, admin, "/export checkins")  # never started the bot
     assert asked["text"].startswith("🔒 An export holds members' data")
@@ -119,7 +119,7 @@ async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> N
     await sandbox.send_private(admin, "/start")
     await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == admin.id)
     for command, answer in answers.items():
-        assert (await sandbox.ask(group, admin, command))["text"] == answer
+        assert (await sandbox.ask_any(group, admin, command))["text"] == answer
     before = sandbox.cursor
     await sandbox.ask(group, admin, "/export checkins")
     (private,) = [
@@ -134,7 +134,7 @@ async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> N
     )
     assert rows[0][:3] == ["day", "time", "user_id"]
     assert (rows[1][2], rows[1][4], rows[1][5]) == (str(bob.id), "Bob", "1")
-    refused = await sandbox.ask(group, bob, "/export members")
+    refused = await sandbox.ask_for_sender(group, bob, "/export members")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
 
 

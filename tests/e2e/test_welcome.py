@@ -55,9 +55,9 @@ async def test_admins_set_the_welcome_and_the_rules(sandbox: SandboxClient) -> N
     member = await sandbox.create_user("Cleo", None, "en")
     await sandbox.set_member_status(group, member, "member")
     await sandbox.wait_for(welcome_in(group))
-    refused = await sandbox.ask(group, member, "/setwelcome Hi all")
+    refused = await sandbox.ask_for_sender(group, member, "/setwelcome Hi all")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
-    usage = await sandbox.ask(group, admin, "/setwelcome")
+    usage = await sandbox.ask_for_sender(group, admin, "/setwelcome")
     assert usage["text"].startswith("Usage: /setwelcome")
     unknown = await sandbox.ask(group, admin, "/setwelcome Hi {nickname}")
     assert unknown["text"] == "Unknown placeholder {nickname}: use {name}, {group} or {count}."
@@ -92,9 +92,9 @@ async def test_faq_answers_questions_once_in_five_minutes(sandbox: SandboxClient
     fan = await sandbox.create_user("Fay", None, "en")
     await sandbox.set_member_status(group, fan, "member")
     await sandbox.wait_for(welcome_in(group))
-    refused = await sandbox.ask(group, fan, "/faq add ship | free")
+    refused = await sandbox.ask_for_sender(group, fan, "/faq add ship | free")
     assert refused["text"] == "Sorry, only the group's admins can use this command."
-    no_bar = await sandbox.ask(group, admin, "/faq add shipping free over 99")
+    no_bar = await sandbox.ask_for_sender(group, admin, "/faq add shipping free over 99")
     assert no_bar["text"].startswith("Usage: /faq")
     short = await sandbox.ask(group, admin, "/faq add s | free")
     assert short["text"] == "Each keyword needs 2 to 30 characters."

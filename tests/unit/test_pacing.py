@@ -9,6 +9,7 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import EphemeralMessageParameters
 
 from infrastructure.pacing import PacingMiddleware, SendPacer
 from sandbox.client import SandboxClient
@@ -71,3 +72,28 @@ async def test_a_forced_429_holds_the_chat_and_the_message_goes_once(
     await bot.send_message(group.id, "after two 429s")
     texts = [m["text"] for m in (await sandbox.chat(group.id))["messages"]]
     assert texts == ["after two 429s"]
+
+
+async def test_an_ephemeral_send_is_not_one_of_the_groups_messages_a_minute(
+    server, paced_bot: PacedBot
+) -> None:
+    _, sandbox = server
+    bot = paced_bot(30, 20, 3)
+    owner, bob = await sandbox.create_user("Owner"), await sandbox.create_user("Bob")
+    group = await sandbox.create_group(creator=owner, members=[bob])
+    await sandbox.set_limits(global_per_sec=30, chat_per_sec=20, group_per_min=3)
+    for n in range(3):
+        await bot.send_message(group.id, f"post {n}")  # the group's minute is spent
+    fourth = asyncio.create_task(bot.send_message(group.id, "post 3"))
+    only_bob = asyncio.create_task(
+        bot.send_message(
+            group.id,
+            "✅ Signed in!",
+            ephemeral_message_parameters=EphemeralMessageParameters(receiver_user_id=bob.id),
+        )
+    )
+    done, _ = await asyncio.wait({fourth, only_bob}, return_when=asyncio.FIRST_COMPLETED)
+    assert done == {only_bob}  # the fourth post waits for the minute; Bob's answer does not
+    assert only_bob.result().ephemeral_message_id is not None
+    fourth.cancel()
+    assert (await sandbox.stats())["rejected_429"] == 0
