@@ -148,8 +148,15 @@ def create_bot(settings: Settings, services: Resources) -> Bot:
     # With Redis, every worker's sends count against the same windows (bot/shared_pacing.py).
     pacer: Pacer = SharedPacer(services.redis, *limits) if services.redis else SendPacer(*limits)
     session.middleware(CommitBeforeCalling())  # first: nothing waits in the pacer holding a lock
-    session.middleware(EphemeralAnswers(EphemeralSupport()))  # before pacing: the lane is theirs
-    session.middleware(PacingMiddleware(pacer, on_forbidden=services.deactivate_chat))
+    ephemeral = EphemeralSupport()
+    session.middleware(EphemeralAnswers(ephemeral))  # before pacing: the lane is the member's
+    session.middleware(
+        PacingMiddleware(
+            pacer,
+            on_forbidden=services.deactivate_chat,
+            ephemeral_confirmed=lambda: ephemeral.confirmed,
+        )
+    )
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

@@ -176,9 +176,17 @@ ForbiddenCallback = Callable[[int], Awaitable[None]]
 
 
 class PacingMiddleware(BaseRequestMiddleware):
-    def __init__(self, pacer: Pacer, on_forbidden: ForbiddenCallback | None = None) -> None:
+    def __init__(
+        self,
+        pacer: Pacer,
+        on_forbidden: ForbiddenCallback | None = None,
+        ephemeral_confirmed: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.pacer = pacer
         self.on_forbidden = on_forbidden
+        # Whether the server has shown it sends ephemeral messages (an older one posts them
+        # for everyone: then they are the group's, and paced so).
+        self.ephemeral_confirmed = ephemeral_confirmed
 
     async def __call__(
         self,
@@ -193,7 +201,8 @@ class PacingMiddleware(BaseRequestMiddleware):
         ephemeral = getattr(method, "ephemeral_message_parameters", None)
         # An ephemeral message is one member's, not one of the group's 20 a minute: paced in
         # that member's lane.
-        lane = chat_id if ephemeral is None else ephemeral.receiver_user_id
+        confirmed = ephemeral is not None and self.ephemeral_confirmed()
+        lane = ephemeral.receiver_user_id if ephemeral is not None and confirmed else chat_id
         paced = name in SENDING_METHODS and isinstance(lane, int | str)
         server_errors = 0
         for attempt in range(MAX_RETRIES + 1):

@@ -13,6 +13,7 @@ another update.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from contextvars import ContextVar
@@ -98,15 +99,21 @@ REFUSED = re.compile(r"ephemeral.*(not supported|unsupported|disabled|not allowe
 
 
 class EphemeralSupport:
-    """Whether this Bot API server sends ephemeral messages: assumed until it shows otherwise,
-    then decided for the process, and logged once."""
+    """Whether this Bot API server sends ephemeral messages, found out by the first ephemeral
+    send (the others wait for its answer), then decided for the process and logged once."""
 
     def __init__(self) -> None:
+        self.confirmed = False  # an ephemeral message came back: paced as its member's
         self.refused: str | None = None
+        self.probing = asyncio.Lock()
 
     @property
     def available(self) -> bool:
         return self.refused is None
+
+    @property
+    def decided(self) -> bool:
+        return self.confirmed or self.refused is not None
 
     def refuse(self, reason: str) -> None:
         if self.refused is None:
@@ -120,7 +127,8 @@ class EphemeralSupport:
 
 class EphemeralAnswers(BaseRequestMiddleware):
     """Sends go through here before they are paced: a reply marked for its sender, in a group,
-    goes as an ephemeral message to that member (and so is paced as theirs, not the group's)."""
+    goes as an ephemeral message to that member (paced as theirs, not the group's, once the
+    server has shown it sends them)."""
 
     def __init__(self, support: EphemeralSupport) -> None:
         self.support = support
@@ -141,6 +149,24 @@ class EphemeralAnswers(BaseRequestMiddleware):
             or getattr(method, "ephemeral_message_parameters", None) is not None  # aiogram's own
         ):
             return await make_request(bot, method)
+        if not self.support.decided:
+            # A burst's first answer finds out (paced as the group's, in case it is one); the
+            # rest wait for it rather than each go to an older server as an unpaced public send.
+            async with self.support.probing:
+                if not self.support.decided:
+                    return await self._send(make_request, bot, method, scope)
+        if not self.support.available:
+            return await make_request(bot, method)
+        return await self._send(make_request, bot, method, scope)
+
+    async def _send(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        scope: Scope,
+    ) -> Response[TelegramType]:
+        assert scope.sender_id is not None  # checked by the caller
         parameters = EphemeralMessageParameters(
             receiver_user_id=scope.sender_id, callback_query_id=scope.callback_query_id
         )
@@ -155,7 +181,9 @@ class EphemeralAnswers(BaseRequestMiddleware):
             return await make_request(bot, method)
         # aiogram hands the method's result down this chain, whatever the annotation says.
         sent: object = response.result if isinstance(response, Response) else response
-        if isinstance(sent, Message) and not is_ephemeral(sent):
+        if is_ephemeral(sent):
+            self.support.confirmed = True
+        elif isinstance(sent, Message):
             # An older server ignored the parameter: this one went to everyone (quiet mode
             # cleans it up), and so will the next ones, without asking again.
             self.support.refuse("a send with ephemeral_message_parameters came back public")

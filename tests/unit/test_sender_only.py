@@ -3,6 +3,7 @@ that has no ephemeral messages is noticed once, its answers going to the group a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -106,3 +107,22 @@ async def test_an_anonymous_admin_has_no_one_to_address() -> None:
     open_scope(GROUP, User(id=1087968824, is_bot=True, first_name="Group"))
     sent = await answer(middleware, server, for_sender("Usage: /draw <prize>"))
     assert sent.message_id > 0
+
+
+async def test_a_bursts_first_answer_finds_out_and_the_others_wait_for_it() -> None:
+    support = EphemeralSupport()
+    middleware, server = EphemeralAnswers(support), Server(ephemeral=False)
+    open_scope(GROUP, BOB)
+    texts = [for_sender(f"✅ Signed in! #{n}") for n in range(3)]
+    await asyncio.gather(*(answer(middleware, server, text) for text in texts))
+    asked = [m.ephemeral_message_parameters is not None for m in server.asked]  # type: ignore[attr-defined]
+    assert asked == [True, False, False]  # one probe; the rest went as the group's, paced so
+    assert not support.confirmed
+
+
+async def test_a_confirmed_server_paces_answers_as_their_members() -> None:
+    support = EphemeralSupport()
+    middleware = EphemeralAnswers(support)
+    open_scope(GROUP, BOB)
+    await answer(middleware, Server(), for_sender("✅ Signed in!"))
+    assert support.confirmed
