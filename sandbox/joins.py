@@ -38,7 +38,9 @@ def request_join(
     world: World, chat: SandboxChat, user: SandboxUser, invite_link: str | None = None
 ) -> dict[str, Any]:
     """The user asks to join a group that approves joins: a `chat_join_request` update, and the
-    bot may write to them privately for five minutes."""
+    bot may write to them privately for five minutes. The update goes only to a bot that may
+    answer it ("The bot must have the can_invite_users administrator right in the chat to
+    receive these updates"); the request waits for the group's admins either way."""
     membership = chat.members.get(user.id)
     if membership is not None and (membership.present or membership.status == "kicked"):
         raise bad_request("user is in the chat or banned from it")
@@ -51,7 +53,8 @@ def request_join(
     chat.join_requests[user.id] = payload
     world.private_chat(user)
     user.may_message_until = time.time() + JOIN_REQUEST_WINDOW
-    update = world.push_update("chat_join_request", payload)
+    may_answer = world.bot_membership(chat).can("can_invite_users")
+    update = world.push_update("chat_join_request", payload) if may_answer else None
     return {"update_id": update["update_id"] if update else None, "requested": True}
 
 

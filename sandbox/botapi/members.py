@@ -128,7 +128,10 @@ def pending_request(api: BotApi, params: Params) -> tuple[SandboxChat, SandboxUs
     """The request, handled now: the bot may no longer write to the requester first (the Bot
     API's `user_chat_id` serves "for 5 minutes ... until the join request is processed")."""
     chat = api.chat_for_bot(params)
-    api.require_right(chat, "can_invite_users", "not enough rights to manage join requests")
+    if not chat.is_group:
+        raise bad_request("the chat can't have join requests")
+    # tdlib's own check, before Telegram is asked: its words, as the Bot API passes them on.
+    api.require_right(chat, "can_invite_users", "not enough rights to manage chat join requests")
     user = user_of(api.world, params.get("user_id"))  # type: ignore[arg-type]
     request = chat.join_requests.pop(user.id, None)
     if request is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox.client import SandboxError
+from sandbox.world import ADMIN_RIGHTS
 from tests.sandbox.test_server import call
 
 
@@ -203,3 +204,29 @@ async def test_a_handled_join_request_closes_the_private_window_and_a_member_can
     await sandbox.set_member_status(group, finn, "member")  # let in by an admin meanwhile
     _, joined = await call(url, "approveChatJoinRequest", chat_id=group.id, user_id=finn.id)
     assert joined["description"] == "Bad Request: USER_ALREADY_PARTICIPANT"
+
+
+async def test_join_requests_reach_only_a_bot_that_may_answer_them(server) -> None:
+    """ "The bot must have the can_invite_users administrator right in the chat to receive
+    these updates"; without it, answering one is refused as tdlib refuses it."""
+    url, sandbox = server
+    owner, gia, hal = [await sandbox.create_user(n) for n in ("Owner", "Gia", "Hal")]
+    lacking = {right: right != "can_invite_users" for right in ADMIN_RIGHTS}
+    group = await sandbox.create_group(creator=owner, bot_rights=lacking)
+    plain = await sandbox.create_group(creator=owner, bot="member")
+    await call(url, "getUpdates", allowed_updates=["chat_join_request", "message"])
+    assert (await sandbox.request_join(group, gia))["update_id"] is None
+    assert (await sandbox.request_join(plain, hal))["update_id"] is None
+    for method in ("approveChatJoinRequest", "declineChatJoinRequest"):
+        status, refused = await call(url, method, chat_id=group.id, user_id=gia.id)
+        assert (status, refused["description"]) == (
+            400, "Bad Request: not enough rights to manage chat join requests"
+        )  # fmt: skip
+    _, private = await call(url, "approveChatJoinRequest", chat_id=gia.id, user_id=gia.id)
+    assert private["description"] == "Bad Request: the chat can't have join requests"
+    # Granted later: the request still waits (the admins' to answer, or now the bot's).
+    await sandbox.set_bot_status(group, "administrator", by=owner, rights=None)
+    assert (await call(url, "approveChatJoinRequest", chat_id=group.id, user_id=gia.id))[1][
+        "result"
+    ]
+    assert (await sandbox.chat(group.id))["members"][str(gia.id)] == "member"
