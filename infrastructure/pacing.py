@@ -11,7 +11,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -21,6 +21,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import EphemeralMessageParameters
 
 logger = logging.getLogger(__name__)
 
@@ -198,11 +199,8 @@ class PacingMiddleware(BaseRequestMiddleware):
         if name == "getUpdates":  # the polling loop has its own back-off
             return await make_request(bot, method)
         chat_id = getattr(method, "chat_id", None)
-        ephemeral = getattr(method, "ephemeral_message_parameters", None)
-        # An ephemeral message is one member's, not one of the group's 20 a minute: paced in
-        # that member's lane.
-        confirmed = ephemeral is not None and self.ephemeral_confirmed()
-        lane = ephemeral.receiver_user_id if ephemeral is not None and confirmed else chat_id
+        member = self._members_lane(method)
+        lane = member if member is not None else chat_id
         paced = name in SENDING_METHODS and isinstance(lane, int | str)
         server_errors = 0
         for attempt in range(MAX_RETRIES + 1):
@@ -229,3 +227,22 @@ class PacingMiddleware(BaseRequestMiddleware):
                 if ticket is not None:
                     await ticket.done()
         raise AssertionError("unreachable")
+
+    def _members_lane(self, method: TelegramMethod[Any]) -> int | None:
+        """An ephemeral message is one member's, not one of the group's 20 a minute (our
+        reading: Telegram documents no limit for them), so it is paced in that member's lane.
+        An answer to a press or to an ephemeral command must go within 15 seconds: it never
+        waits behind the group's queue (an ephemeral command shows the server has them; the
+        first press answer on an unproven server may be one public message paced as a
+        member's). Any other waits until the server has shown it sends them."""
+        ephemeral = getattr(method, "ephemeral_message_parameters", None)
+        if not isinstance(ephemeral, EphemeralMessageParameters):
+            return None
+        reply = getattr(method, "reply_parameters", None)
+        if (
+            ephemeral.callback_query_id is not None
+            or (reply is not None and reply.ephemeral_message_id is not None)
+            or self.ephemeral_confirmed()
+        ):
+            return ephemeral.receiver_user_id
+        return None

@@ -1,13 +1,15 @@
 """Replies that matter only to the member who asked: a sign-in answer, /me, a usage line, a
 refusal, "too fast".
 
-Each command opens a scope (`open_scope` in `CommandMiddleware`, with the chat's profile and
-the sender) and such replies are marked in it as they are written (`for_sender`). In a group
-`EphemeralAnswers` sends a marked reply as an ephemeral message (Bot API 10.2–10.3) that only
-its sender's client shows: not in the group's history, not one of the group's 20 messages a
-minute. Where the Bot API server has no ephemeral messages (decided once per process), the
-reply goes to everyone as before, and in a quiet group it and its command are deleted a minute
-later (`workflows/quiet.py`). Each update runs in a task of its own, so a scope never leaks to
+Each command opens a scope (`open_scope` in `CommandMiddleware`, with the chat's profile, the
+sender and the message) and such replies are marked in it as they are written (`for_sender`).
+In a group `EphemeralAnswers` sends a marked reply as an ephemeral message (Bot API 10.2–10.3)
+that only its sender's client shows, when the Bot API lets this bot send one: it is the chat's
+administrator (any time), or the reply answers a button press (its `callback_query_id`) or an
+ephemeral command (`reply_parameters.ephemeral_message_id`), within 15 seconds. Otherwise, and
+where the Bot API server has no ephemeral messages (decided once per process), the reply goes
+to everyone as before, and in a quiet group it and its command are deleted a minute later
+(`workflows/quiet.py`). Each update runs in a task of its own, so a scope never leaks to
 another update.
 """
 
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,11 +26,18 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import CallbackQuery, EphemeralMessageParameters, Message, User
+from aiogram.types import (
+    CallbackQuery,
+    EphemeralMessageParameters,
+    Message,
+    ReplyParameters,
+    User,
+)
 
+from infrastructure.admins import AdminCache
 from services.chats import ChatProfile
 
 logger = logging.getLogger(__name__)
@@ -41,6 +49,10 @@ class Scope:
     profile: ChatProfile | None
     sender_id: int | None = None  # None: no one to address (an anonymous admin, a channel)
     callback_query_id: str | None = None
+    # The command came as an ephemeral message (a BotCommand registered `is_ephemeral`).
+    ephemeral_message_id: int | None = None
+    # Whether the bot is the chat's administrator (able to send ephemerally at any time).
+    admins: AdminCache | None = None
     texts: set[str] = field(default_factory=set)
 
 
@@ -48,10 +60,16 @@ _scope: ContextVar[Scope | None] = ContextVar("sender_only", default=None)
 
 
 def open_scope(
-    profile: ChatProfile | None, sender: User | None = None, callback_query_id: str | None = None
+    profile: ChatProfile | None,
+    sender: User | None = None,
+    callback_query_id: str | None = None,
+    *,
+    admins: AdminCache | None = None,
+    incoming: Message | None = None,
 ) -> None:
     sender_id = sender.id if sender is not None and not sender.is_bot else None
-    _scope.set(Scope(profile, sender_id, callback_query_id))
+    ephemeral_id = incoming.ephemeral_message_id if incoming is not None else None
+    _scope.set(Scope(profile, sender_id, callback_query_id, ephemeral_id, admins))
 
 
 def for_sender(text: str) -> str:
@@ -93,14 +111,15 @@ async def answer_press(query: CallbackQuery, bot: Bot, profile: ChatProfile, tex
     await bot.send_message(query.message.chat.id, for_sender(text))
 
 
-# A server that knows the parameter but will not send ephemeral messages says so; one that
-# predates them ignores it (unknown parameters are ignored), which the result shows.
-REFUSED = re.compile(r"ephemeral.*(not supported|unsupported|disabled|not allowed)", re.I)
+NOT_FOUND = "message to be replied not found"
 
 
 class EphemeralSupport:
     """Whether this Bot API server sends ephemeral messages, found out by the first ephemeral
-    send (the others wait for its answer), then decided for the process and logged once."""
+    send (the others wait for its answer), then decided for the process and logged once. Only
+    a send that comes back public (an older server ignores the parameter it does not know)
+    decides "no": a 400 is about one chat or member (the bot is not an admin there, a press too
+    old) and falls back for that answer only."""
 
     def __init__(self) -> None:
         self.confirmed = False  # an ephemeral message came back: paced as its member's
@@ -125,10 +144,30 @@ class EphemeralSupport:
             )
 
 
+def as_ephemeral(
+    method: TelegramMethod[TelegramType], update: dict[str, Any] | None = None
+) -> TelegramMethod[TelegramType]:
+    """`method` (with `update` applied) as the Bot API allows an ephemeral send:
+    `reply_parameters` without `chat_id` (not supported), `allow_sending_without_reply` (always
+    False: left unset, not the bot's default True) and a quote (ignored)."""
+    changes = dict(update or {})
+    reply = changes.get("reply_parameters", getattr(method, "reply_parameters", None))
+    if isinstance(reply, ReplyParameters):
+        changes["reply_parameters"] = ReplyParameters(
+            message_id=None if reply.ephemeral_message_id is not None else reply.message_id,
+            ephemeral_message_id=reply.ephemeral_message_id,
+            allow_sending_without_reply=None,
+            quote_parse_mode=None,
+        )
+    if "allow_sending_without_reply" in type(method).model_fields:  # the pre-7.0 form
+        changes["allow_sending_without_reply"] = None
+    return method.model_copy(update=changes)
+
+
 class EphemeralAnswers(BaseRequestMiddleware):
     """Sends go through here before they are paced: a reply marked for its sender, in a group,
-    goes as an ephemeral message to that member (paced as theirs, not the group's, once the
-    server has shown it sends them)."""
+    goes as an ephemeral message to that member where the Bot API allows the bot one (paced as
+    theirs, not the group's, once the server has shown it sends them)."""
 
     def __init__(self, support: EphemeralSupport) -> None:
         self.support = support
@@ -139,6 +178,9 @@ class EphemeralAnswers(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if getattr(method, "ephemeral_message_parameters", None) is not None:
+            # aiogram's own (`message.reply()` to an ephemeral command) or a caller's.
+            return self._sent(await make_request(bot, as_ephemeral(method)))
         scope = marked_scope(method) if self.support.available else None
         if (
             scope is None
@@ -146,7 +188,7 @@ class EphemeralAnswers(BaseRequestMiddleware):
             or scope.profile is None
             or not scope.profile.is_group
             or "ephemeral_message_parameters" not in type(method).model_fields
-            or getattr(method, "ephemeral_message_parameters", None) is not None  # aiogram's own
+            or not await self._allowed(bot, scope)
         ):
             return await make_request(bot, method)
         if not self.support.decided:
@@ -159,6 +201,25 @@ class EphemeralAnswers(BaseRequestMiddleware):
             return await make_request(bot, method)
         return await self._send(make_request, bot, method, scope)
 
+    @staticmethod
+    async def _allowed(bot: Bot, scope: Scope) -> bool:
+        """Whether the Bot API lets the bot send this member an ephemeral message now: it
+        answers a press or an ephemeral command (both just now: the handler runs on the
+        update), or the bot is the chat's administrator. That is read from `AdminCache` (the
+        list `getChatAdministrators` gave, kept 5 minutes and dropped when the bot's own
+        membership changes), not asked per answer."""
+        if scope.callback_query_id is not None or scope.ephemeral_message_id is not None:
+            return True
+        if scope.admins is None or scope.profile is None:
+            return False
+        try:
+            return bot.id in await scope.admins.admins_of(bot, scope.profile.id)
+        except TelegramAPIError as error:
+            logger.info(
+                "chat %s: no admin list (%s): answered in the group", scope.profile.id, error
+            )
+            return False
+
     async def _send(
         self,
         make_request: NextRequestMiddlewareType[TelegramType],
@@ -167,18 +228,38 @@ class EphemeralAnswers(BaseRequestMiddleware):
         scope: Scope,
     ) -> Response[TelegramType]:
         assert scope.sender_id is not None  # checked by the caller
-        parameters = EphemeralMessageParameters(
-            receiver_user_id=scope.sender_id, callback_query_id=scope.callback_query_id
-        )
-        ephemeral = method.model_copy(update={"ephemeral_message_parameters": parameters})
+        update: dict[str, Any] = {
+            "ephemeral_message_parameters": EphemeralMessageParameters(
+                receiver_user_id=scope.sender_id, callback_query_id=scope.callback_query_id
+            )
+        }
+        if scope.ephemeral_message_id is not None:  # the reply goes to the client that asked
+            update["reply_parameters"] = ReplyParameters(
+                ephemeral_message_id=scope.ephemeral_message_id
+            )
+        ephemeral = as_ephemeral(method, update)
         try:
-            response = await make_request(bot, ephemeral)
+            try:
+                response = await make_request(bot, ephemeral)
+            except TelegramBadRequest as error:
+                reply = getattr(ephemeral, "reply_parameters", None)
+                if NOT_FOUND not in error.message or reply is None or reply.message_id is None:
+                    raise
+                # The command was deleted meanwhile: an ephemeral send cannot go without its
+                # reply (allow_sending_without_reply is always False), so it goes unattached.
+                response = await make_request(
+                    bot, ephemeral.model_copy(update={"reply_parameters": None})
+                )
         except TelegramBadRequest as error:
-            if REFUSED.search(error.message):
-                self.support.refuse(error.message)
-            else:  # this member only (gone meanwhile, a press too old): answer as before
-                logger.info("ephemeral answer refused (%s): sent to the group", error.message)
+            # This chat or member only (the bot no longer an admin, the member gone, a press
+            # too old): this answer goes to the group, and the bot's status is asked anew.
+            logger.info("ephemeral answer refused (%s): sent to the group", error.message)
+            if scope.admins is not None and scope.profile is not None:
+                await scope.admins.invalidate(scope.profile.id)
             return await make_request(bot, method)
+        return self._sent(response)
+
+    def _sent(self, response: Response[TelegramType]) -> Response[TelegramType]:
         # aiogram hands the method's result down this chain, whatever the annotation says.
         sent: object = response.result if isinstance(response, Response) else response
         if is_ephemeral(sent):

@@ -29,16 +29,24 @@ class CommandMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        open_scope(data.get("chat_profile"), data.get("event_from_user"))
-        if not get_flag(data, "once") or not isinstance(event, Message):
+        incoming = event if isinstance(event, Message) else None
+        open_scope(
+            data.get("chat_profile"),
+            data.get("event_from_user"),
+            admins=data.get("admin_cache"),
+            incoming=incoming,
+        )
+        # An ephemeral command's message_id is 0 (and its ephemeral id is reused): it cannot
+        # key a receipt, so it runs as sent (the commands registered ephemeral only show).
+        if not get_flag(data, "once") or incoming is None or incoming.ephemeral_message_id:
             return await handler(event, data)
-        command = (event.text or event.caption or "").split(maxsplit=1)
+        command = (incoming.text or incoming.caption or "").split(maxsplit=1)
         if len(command) < 2:  # the bare command only shows or asks: nothing to repeat
             return await handler(event, data)
         name = command[0].lstrip("/").split("@")[0]
         if await first_receipt(
-            data["session"], data["clock"], event.chat.id, event.message_id, name
+            data["session"], data["clock"], incoming.chat.id, incoming.message_id, name
         ):
             return await handler(event, data)
-        await event.reply(for_sender(_("⏭ Already done: I handled this command before.")))
+        await incoming.reply(for_sender(_("⏭ Already done: I handled this command before.")))
         return None

@@ -36,7 +36,12 @@ class CommandThrottleMiddleware(BaseMiddleware):
         if verdict is Verdict.ALLOW or await self._is_group_admin(event, data):
             return await handler(event, data)
         if verdict is Verdict.WARN:
-            open_scope(data.get("chat_profile"), event.from_user)
+            open_scope(
+                data.get("chat_profile"),
+                event.from_user,
+                admins=data.get("admin_cache"),
+                incoming=event,
+            )
             await event.reply(
                 for_sender(_("You're sending commands too fast. Please wait a few seconds."))
             )
