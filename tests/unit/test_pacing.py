@@ -9,7 +9,8 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import EphemeralMessageParameters
+from aiogram.methods import SendMessage
+from aiogram.types import EphemeralMessageParameters, ReplyParameters
 
 from infrastructure.pacing import PacingMiddleware, SendPacer
 from sandbox.client import SandboxClient
@@ -97,3 +98,47 @@ async def test_an_ephemeral_send_is_not_one_of_the_groups_messages_a_minute(
     assert only_bob.result().ephemeral_message_id is not None
     fourth.cancel()
     assert (await sandbox.stats())["rejected_429"] == 0
+
+
+class Lanes:
+    """A pacer that lets every send go at once, noting the lane each was paced in."""
+
+    def __init__(self) -> None:
+        self.lanes: list[int | str] = []
+
+    async def wait_turn(self, chat_id: int | str) -> Lanes:
+        self.lanes.append(chat_id)
+        return self
+
+    async def hold(self, chat_id: int | str | None, seconds: float) -> None:
+        return None
+
+    async def done(self) -> None:
+        return None
+
+
+async def test_an_answer_within_the_15_seconds_is_paced_as_its_members() -> None:
+    """A press's or an ephemeral command's answer never waits behind the group's minute, even
+    before the server has shown it sends ephemeral messages; any other waits until then."""
+    pacer = Lanes()
+    middleware = PacingMiddleware(pacer, ephemeral_confirmed=lambda: False)
+    bot = Bot(DEFAULT_TOKEN)
+    group, bob = -100777, 7
+
+    async def sent(_bot: Bot, method: object) -> bool:
+        return True
+
+    def to_bob(**extra: object) -> SendMessage:
+        parameters = EphemeralMessageParameters(receiver_user_id=bob, **extra)  # type: ignore[arg-type]
+        return SendMessage(chat_id=group, text="…", ephemeral_message_parameters=parameters)
+
+    await middleware(sent, bot, to_bob(callback_query_id="press-1"))  # type: ignore[arg-type]
+    reply = to_bob().model_copy(
+        update={"reply_parameters": ReplyParameters(ephemeral_message_id=9)}
+    )
+    await middleware(sent, bot, reply)  # type: ignore[arg-type]
+    await middleware(sent, bot, to_bob())  # type: ignore[arg-type]
+    assert pacer.lanes == [bob, bob, group]
+    middleware.ephemeral_confirmed = lambda: True
+    await middleware(sent, bot, to_bob())  # type: ignore[arg-type]
+    assert pacer.lanes[-1] == bob
