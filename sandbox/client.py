@@ -397,6 +397,29 @@ class SandboxClient:
         )
         return result
 
+    async def send_ephemeral_command(self, group: Group, user: User, text: str) -> dict[str, Any]:
+        """`user` sends a command the bot registered `is_ephemeral`, seen by the bot only."""
+        result: dict[str, Any] = await self._request(
+            "POST", f"/control/chats/{group.id}/ephemeral_commands",
+            {"user_id": user.id, "text": text},
+        )  # fmt: skip
+        return result
+
+    async def answer_to_ephemeral(
+        self, chat_id: int, user: User, ephemeral_message_id: int, timeout: float = WAIT
+    ) -> Event:
+        """The bot's ephemeral answer to one member's ephemeral command."""
+        events = await self.wait_for(
+            lambda e: (
+                e["kind"] == "ephemeral"
+                and e["chat_id"] == chat_id
+                and e["receiver_id"] == user.id
+                and e.get("reply_to_ephemeral") == ephemeral_message_id
+            ),
+            timeout,
+        )
+        return events[0]
+
     async def set_ephemeral_support(self, supported: bool) -> None:
         """False: the sandbox answers as a Bot API server older than 10.2 does."""
         await self._request("POST", "/control/ephemeral", {"supported": supported})

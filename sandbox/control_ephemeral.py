@@ -1,7 +1,10 @@
 """The control API of ephemeral messages: what one member's client shows, a press on an
-ephemeral message's button, and the switch that makes the sandbox an older Bot API server."""
+ephemeral message's button, a member's ephemeral command, and the switch that makes the sandbox
+an older Bot API server."""
 
 from __future__ import annotations
+
+import time
 
 from aiohttp import web
 
@@ -55,3 +58,29 @@ async def press_on_ephemeral(request: web.Request) -> web.Response:
     return web.json_response(
         {"query_id": query_id, "update_id": update["update_id"] if update else None}
     )
+
+
+@routes.post("/control/chats/{chat_id}/ephemeral_commands")
+async def ephemeral_command(request: web.Request) -> web.Response:
+    """A member sends a command the bot registered `is_ephemeral`, as an ephemeral message: the
+    bot gets a Message with `message_id` 0 and an `ephemeral_message_id`; nobody else sees it."""
+    world, chat, data = world_of(request), chat_of(request), await body(request)
+    user, text = user_of(world, int(data["user_id"])), str(data["text"])
+    membership = chat.members.get(user.id)
+    if not chat.is_group or membership is None or not membership.present:
+        raise web.HTTPBadRequest(text="user is not a member of the group")
+    name = text.split(maxsplit=1)[0].lstrip("/").split("@")[0] if text.startswith("/") else ""
+    registered = any(
+        command.get("command") == name and command.get("is_ephemeral")
+        for commands in world.commands.values()
+        for command in commands
+    )
+    if not registered or not world.ephemeral.supported:
+        raise web.HTTPBadRequest(text=f"the bot has no ephemeral command /{name}")
+    message = world.new_message(chat, user, in_history=False, text=text)
+    message["ephemeral_message_id"] = world.ephemeral.next_id(chat.id)
+    world.ephemeral.incoming[chat.id][message["ephemeral_message_id"]] = (
+        user.id, time.time(), message,
+    )  # fmt: skip
+    update_id = world.emit_message(chat, message)
+    return web.json_response({"message": message, "update_id": update_id})

@@ -2,7 +2,10 @@
 client shows. It is not in the group's history, has `message_id` 0 and is addressed by its
 `ephemeral_message_id`; it does not count against the group's 20 messages a minute.
 
-What a send checks and records is in `sandbox/ephemeral_sends.py`. `supported = False` makes
+A member's ephemeral command (a BotCommand registered `is_ephemeral`) reaches the bot as an
+ephemeral message too, kept in `incoming`: a bot that is not the chat's administrator may answer
+it (or a press) ephemerally only within `WINDOW` seconds. What a send checks and records is in
+`sandbox/ephemeral_sends.py`. `supported = False` makes
 the sandbox an older Bot API server: it ignores the parameters it does not know (as every Bot
 API server does) and posts the message for everyone.
 """
@@ -15,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.errors import bad_request
+
+WINDOW = 15.0  # seconds a bot that is no admin has to answer a press or an ephemeral command
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,11 @@ class EphemeralMessages:
     supported: bool = True
     # chat id -> ephemeral message id -> (receiver's user id, the Message)
     by_chat: defaultdict[int, dict[int, tuple[int, dict[str, Any]]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    # chat id -> ephemeral message id -> (sender's user id, when, the Message): members'
+    # ephemeral commands
+    incoming: defaultdict[int, dict[int, tuple[int, float, dict[str, Any]]]] = field(
         default_factory=lambda: defaultdict(dict)
     )
     _ids: defaultdict[int, itertools.count[int]] = field(

@@ -1,16 +1,23 @@
 """An ephemeral send (any send method with `ephemeral_message_parameters`): the checks
-Telegram makes, then the message kept for its receiver only (`sandbox/ephemeral.py`)."""
+Telegram makes, then the message kept for its receiver only (`sandbox/ephemeral.py`).
+
+A bot that is not the chat's administrator may send one only within 15 seconds of a press by
+the receiver (`callback_query_id`) or of the receiver's ephemeral command
+(`reply_parameters.ephemeral_message_id`), as the Bot API's "Ephemeral Messages and Commands"
+says; Telegram's wording for that refusal is not documented: `NO_RIGHTS` is ours.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from sandbox.ephemeral import Receiver
+from sandbox.ephemeral import WINDOW, Receiver
 from sandbox.errors import bad_request
 from sandbox.world import SandboxChat, World
 
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+NO_RIGHTS = "not enough rights to send ephemeral messages"  # our wording
 
 
 def receiver_of(world: World, chat: SandboxChat, params: dict[str, Any]) -> Receiver | None:
@@ -30,11 +37,17 @@ def receiver_of(world: World, chat: SandboxChat, params: dict[str, Any]) -> Rece
     membership = chat.members.get(receiver_id)
     if receiver is None or receiver.is_bot or membership is None or not membership.present:
         raise bad_request("receiver user is not a member of the chat")
+    reply = params.get("reply_parameters") or {}
+    if isinstance(reply, dict) and reply.get("chat_id") is not None:
+        raise bad_request("reply_parameters.chat_id is not supported for ephemeral messages")
     query_id = given.get("callback_query_id")
     replace = bool(given.get("replace_callback_query_message"))
+    admin = world.bot_membership(chat).status in ("administrator", "creator")
     if query_id is not None:
         query = world.callback_queries.get(str(query_id))
         if query is None or query["chat_id"] != chat.id or query.get("user_id") != receiver_id:
+            raise bad_request(QUERY_INVALID)
+        if not admin and time.time() - query["time"] > WINDOW:
             raise bad_request(QUERY_INVALID)
         if replace and query.get("ephemeral"):
             raise bad_request(
@@ -43,7 +56,45 @@ def receiver_of(world: World, chat: SandboxChat, params: dict[str, Any]) -> Rece
             )
     elif replace:
         raise bad_request("replace_callback_query_message requires callback_query_id")
+    elif not admin and not answers_command(world, chat, receiver_id, reply):
+        raise bad_request(NO_RIGHTS)
     return Receiver(receiver_id, None if query_id is None else str(query_id), replace)
+
+
+def answers_command(
+    world: World, chat: SandboxChat, receiver_id: int, reply: dict[str, Any]
+) -> bool:
+    """Whether the send replies to the receiver's ephemeral command of under 15 seconds ago."""
+    return command_replied(world, chat, receiver_id, reply.get("ephemeral_message_id")) is not None
+
+
+def command_replied(
+    world: World, chat: SandboxChat, receiver_id: int, ephemeral_id: object
+) -> dict[str, Any] | None:
+    """The receiver's ephemeral command `ephemeral_id` names, if under 15 seconds old (an
+    ephemeral message may only be replied to within 15 seconds of being sent)."""
+    if not isinstance(ephemeral_id, int):
+        return None
+    asked = world.ephemeral.incoming[chat.id].get(ephemeral_id)
+    if asked is None or asked[0] != receiver_id or time.time() - asked[1] > WINDOW:
+        return None
+    return asked[2]
+
+
+def reply_target(
+    world: World, chat: SandboxChat, receiver: Receiver | None, ephemeral_id: object
+) -> dict[str, Any]:
+    """What `reply_parameters.ephemeral_message_id` answers: only an ephemeral send may, to
+    its receiver's ephemeral command (or to an ephemeral message the bot sent them)."""
+    if receiver is None:
+        raise bad_request("message to be replied not found")
+    found = command_replied(world, chat, receiver.user_id, ephemeral_id)
+    if found is None:
+        kept = world.ephemeral.by_chat[chat.id].get(ephemeral_id)  # type: ignore[call-overload]
+        if kept is None or kept[0] != receiver.user_id:
+            raise bad_request("message to be replied not found")
+        found = kept[1]
+    return {key: value for key, value in found.items() if key != "reply_to_message"}
 
 
 def post(
@@ -73,6 +124,7 @@ def post(
         text=message.get("text") or message.get("caption"),
         html=html,
         reply_to=reply_to.get("message_id") or None,
+        reply_to_ephemeral=reply_to.get("ephemeral_message_id"),
         reply_markup=markup,
         callback_query_id=receiver.callback_query_id,
         replaces_message=receiver.replace_callback_query_message or None,

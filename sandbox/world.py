@@ -423,7 +423,7 @@ class World:
         query_id = str(next(self.query_ids) * 1_000_003)
         self.callback_queries[query_id] = {
             "id": query_id, "chat_id": chat.id, "answered": False, "user_id": user.id,
-            "ephemeral": "ephemeral_message_id" in message,
+            "ephemeral": "ephemeral_message_id" in message, "time": time.time(),
         }  # fmt: skip
         payload = {
             "id": query_id,

@@ -128,20 +128,19 @@ class BotApi:
         self, chat: SandboxChat, params: Params, receiver: Receiver | None = None
     ) -> dict[str, Any] | None:
         reply = params.get("reply_parameters") or {}
-        if reply.get("ephemeral_message_id") is not None:  # only an ephemeral send answers one
-            if receiver is None:
-                raise bad_request("message to be replied not found")
-            found = self.world.ephemeral.find(
-                chat.id, receiver.user_id, reply["ephemeral_message_id"]
+        if reply.get("ephemeral_message_id") is not None:
+            return ephemeral_sends.reply_target(
+                self.world, chat, receiver, reply["ephemeral_message_id"]
             )
-            return {key: value for key, value in found.items() if key != "reply_to_message"}
         message_id = reply.get("message_id", params.get("reply_to_message_id"))
         if message_id is None:
             return None
         target = chat.messages.get(message_id)
         if target is None or message_id in chat.deleted:
-            if reply.get("allow_sending_without_reply") or params.get(
-                "allow_sending_without_reply"
+            # Always False for an ephemeral send, whatever it says.
+            if receiver is None and (
+                reply.get("allow_sending_without_reply")
+                or params.get("allow_sending_without_reply")
             ):
                 return None
             raise bad_request("message to be replied not found")

@@ -3,7 +3,14 @@ group only, answerable to a button press by that member; and an older server tha
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from sandbox.botapi import BotApi
+from sandbox.ephemeral import WINDOW
+from sandbox.errors import BotApiError
+from sandbox.world import Membership
 from tests.sandbox.test_repl import terminal
 from tests.sandbox.test_server import call
 
@@ -130,3 +137,91 @@ async def test_the_terminal_says_whom_an_ephemeral_message_is_for() -> None:
     )  # fmt: skip
     event = term.world.events[-1]
     assert term.shown(event) == "(only Bob sees) e1 bot ↩#1: 5 points"
+
+
+NO_RIGHTS = "Bad Request: not enough rights to send ephemeral messages"
+
+
+async def test_a_bot_that_is_no_admin_answers_only_a_press_or_an_ephemeral_command(
+    server,
+) -> None:
+    url, sandbox = server
+    owner, bob = await sandbox.create_user("Owner"), await sandbox.create_user("Bob")
+    group = await sandbox.create_group(creator=owner, members=[bob], bot="member")
+    await call(url, "setMyCommands", scope={"type": "all_group_chats"}, commands=[
+        {"command": "me", "description": "Your points", "is_ephemeral": True}])  # fmt: skip
+    asked = await sandbox.send(group, bob, "签到")
+
+    async def send(**parameters: object) -> dict:
+        _, body = await call(url, "sendMessage", chat_id=group.id, text="5 points",
+                             ephemeral_message_parameters={"receiver_user_id": bob.id},
+                             **parameters)  # fmt: skip
+        return body
+
+    refused = await send(reply_parameters={"message_id": asked["message"]["message_id"]})
+    assert refused["description"] == NO_RIGHTS
+    # A reply's chat_id is not supported for an ephemeral send, whoever sends it.
+    assert (await send(reply_parameters={"message_id": 1, "chat_id": group.id}))[
+        "description"
+    ] == "Bad Request: reply_parameters.chat_id is not supported for ephemeral messages"
+
+    command = await sandbox.send_ephemeral_command(group, bob, "/me")
+    incoming = command["message"]
+    assert incoming["message_id"] == 0
+    assert incoming["ephemeral_message_id"] >= 1
+    assert "/me" not in str((await sandbox.chat(group.id))["messages"])  # nobody else sees it
+    answered = await send(
+        reply_parameters={"ephemeral_message_id": incoming["ephemeral_message_id"]}
+    )
+    assert answered["result"]["ephemeral_message_id"] >= 1
+    event = await sandbox.answer_to_ephemeral(group.id, bob, incoming["ephemeral_message_id"])
+    assert event["text"] == "5 points"
+    # Owner's command is not Bob's to answer.
+    theirs = await sandbox.send_ephemeral_command(group, owner, "/me")
+    assert (await send(reply_parameters={"ephemeral_message_id": theirs["message"][
+        "ephemeral_message_id"]}))["description"] == NO_RIGHTS  # fmt: skip
+
+    _, posted = await call(url, "sendMessage", chat_id=group.id, text="pick", reply_markup={
+        "inline_keyboard": [[{"text": "go", "callback_data": "go"}]]})  # fmt: skip
+    pressed = await sandbox.press(group.id, posted["result"]["message_id"], bob)
+    press = {"receiver_user_id": bob.id, "callback_query_id": pressed["query_id"]}
+    _, body = await call(url, "sendMessage", chat_id=group.id, text="yours",
+                         ephemeral_message_parameters=press)  # fmt: skip
+    assert body["result"]["message_id"] == 0
+
+
+async def test_a_press_or_command_older_than_15_seconds_is_too_old_for_a_bot_that_is_no_admin() -> (
+    None
+):
+    term = terminal()
+    world, group, bob = term.world, term.group, term.cast["bob"]
+    group.members[world.bot.id] = Membership("member")
+    world.commands[("all_group_chats", "")] = [
+        {"command": "me", "description": "Your points", "is_ephemeral": True}
+    ]
+    api = BotApi(world)
+    posted = await api.call("sendMessage", {"chat_id": group.id, "text": "pick", "reply_markup": {
+        "inline_keyboard": [[{"text": "go", "callback_data": "go"}]]}})  # fmt: skip
+    query_id, _ = world.press_button(group, posted, bob, "go")
+    world.callback_queries[query_id]["time"] -= WINDOW + 1
+    late = {"receiver_user_id": bob.id, "callback_query_id": query_id}
+    with pytest.raises(BotApiError, match="query is too old"):
+        await api.call("sendMessage", {"chat_id": group.id, "text": "late",
+                                       "ephemeral_message_parameters": late})  # fmt: skip
+    world.callback_queries[query_id]["time"] += WINDOW + 1  # fresh again: allowed
+    sent = await api.call("sendMessage", {"chat_id": group.id, "text": "in time",
+                                          "ephemeral_message_parameters": late})  # fmt: skip
+    assert sent["ephemeral_message_id"] >= 1
+    number = world.ephemeral.next_id(group.id)
+    message = world.new_message(group, world.users[bob.id], in_history=False, text="/me")
+    world.ephemeral.incoming[group.id][number] = (bob.id, time.time() - WINDOW - 1, message)
+    old_command = {
+        "chat_id": group.id, "text": "late", "reply_parameters": {"ephemeral_message_id": number},
+        "ephemeral_message_parameters": {"receiver_user_id": bob.id},
+    }  # fmt: skip
+    with pytest.raises(BotApiError, match="not enough rights"):
+        await api.call("sendMessage", old_command)
+    # An admin may send at any time, but not reply to an ephemeral message after 15 seconds.
+    group.members[world.bot.id] = Membership("administrator")
+    with pytest.raises(BotApiError, match="message to be replied not found"):
+        await api.call("sendMessage", old_command)
