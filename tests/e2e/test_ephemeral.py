@@ -103,3 +103,50 @@ async def test_a_429_on_an_ephemeral_answer_is_retried_and_sent_once(
     )
     assert again == []  # one answer, never a second one nor a public copy
     assert texts(await sandbox.seen_by(group, bob)) == ["签到", SIGNED_FIRST]
+
+
+async def test_where_the_bot_is_no_admin_a_sign_in_is_answered_in_the_group(
+    sandbox: SandboxClient,
+) -> None:
+    """The Bot API lets a bot that is no admin send an ephemeral message only to answer a press
+    or an ephemeral command: a sign-in is answered for everyone there, in one send, and the
+    other groups of the same bot still get theirs ephemerally."""
+    owner = await sandbox.create_user("Olga", None, "en")
+    dan = await sandbox.create_user("Dan", None, "en")
+    plain = await sandbox.create_group(creator=owner, members=[dan], bot="member")
+    said = await sandbox.send(plain, dan, "/checkin")
+    reply = await sandbox.reply_to(plain.id, said["message"]["message_id"])
+    assert reply["text"] == SIGNED_FIRST
+    assert SIGNED_FIRST in texts(await sandbox.seen_by(plain, owner))  # the group's, as before
+    refused = await sandbox.quiet_for(
+        0.3, lambda e: e["kind"] == "ephemeral" and e["chat_id"] == plain.id
+    )
+    assert refused == []
+    group, _admin, bob, _cleo = await fan_group(sandbox)
+    answer = await sandbox.ask_for_sender(group, bob, "签到")
+    assert answer["text"] == SIGNED_FIRST
+    assert SIGNED_FIRST not in texts((await sandbox.chat(group.id))["messages"])
+
+
+async def test_an_ephemeral_command_is_answered_ephemerally_by_a_bot_that_is_no_admin(
+    sandbox: SandboxClient,
+) -> None:
+    owner = await sandbox.create_user("Olga", None, "en")
+    dan = await sandbox.create_user("Dan", None, "en")
+    plain = await sandbox.create_group(creator=owner, members=[dan], bot="member")
+    command = await sandbox.send_ephemeral_command(plain, dan, "/me")
+    number = command["message"]["ephemeral_message_id"]
+    answer = await sandbox.answer_to_ephemeral(plain.id, dan, number)
+    assert "💰 Points: 0" in answer["text"]
+    assert texts(await sandbox.seen_by(plain, owner)) == []  # neither the command nor its answer
+    again = await sandbox.send_ephemeral_command(
+        plain, dan, "/me"
+    )  # message_id 0 again: no receipt
+    assert (
+        "💰 Points"
+        in (
+            await sandbox.answer_to_ephemeral(
+                plain.id, dan, again["message"]["ephemeral_message_id"]
+            )
+        )["text"]
+    )
