@@ -152,10 +152,10 @@ async def test_a_bot_that_is_no_admin_answers_only_a_press_or_an_ephemeral_comma
         {"command": "me", "description": "Your points", "is_ephemeral": True}])  # fmt: skip
     asked = await sandbox.send(group, bob, "签到")
 
-    async def send(**parameters: object) -> dict:
+    async def send(reply_parameters: dict[str, object]) -> dict:
         _, body = await call(url, "sendMessage", chat_id=group.id, text="5 points",
                              ephemeral_message_parameters={"receiver_user_id": bob.id},
-                             **parameters)  # fmt: skip
+                             reply_parameters=reply_parameters)  # fmt: skip
         return body
 
     refused = await send(reply_parameters={"message_id": asked["message"]["message_id"]})
