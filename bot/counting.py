@@ -11,6 +11,7 @@ from aiogram.enums import ContentType
 from aiogram.types import Message, TelegramObject
 
 from infrastructure.middlewares.services import UPDATE_SERVICES
+from infrastructure.replies import replied_message
 from infrastructure.transactions import commit_so_far
 from services.chats import ChatProfile
 from services.message_tally import MessageTally
@@ -108,12 +109,10 @@ def topic_message(event: Message, counted: ChatMessage, profile: ChatProfile) ->
 def answered_person(message: Message) -> int | None:
     """The person whose message this one replies to (they received a reply), if any: not a
     bot, a channel, or the service message that opened a forum topic."""
-    parent = message.reply_to_message
+    parent = replied_message(message)
     if parent is None or parent.from_user is None or parent.sender_chat is not None:
         return None
-    if parent.from_user.is_bot or parent.forum_topic_created is not None:
-        return None
-    return parent.from_user.id
+    return None if parent.from_user.is_bot else parent.from_user.id
 
 
 def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | None:

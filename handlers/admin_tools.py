@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infrastructure.commands import CommandSpec, problem_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.replies import replied_message
 from infrastructure.sender_only import for_sender
 from services.clock import Clock
 from services.purges import PURGE_MAX, PurgeTooLong, queue_purge
@@ -49,7 +50,7 @@ async def purge_command(
     quiet: QuietMode,
 ) -> None:
     """/purge, as a reply: deletes from that message up to the command"""
-    replied = message.reply_to_message
+    replied = replied_message(message)
     if replied is None:
         await message.reply(problem_reply(view.reply_needed_text(), "purge"))
         return
@@ -71,7 +72,7 @@ async def purge_command(
 
 async def del_command(message: Message, bot: Bot, notices: RightsNotices) -> None:
     """/del, as a reply: deletes that message and the command"""
-    replied = message.reply_to_message
+    replied = replied_message(message)
     if replied is None:
         await message.reply(problem_reply(view.reply_needed_text(), "del"))
         return
@@ -89,7 +90,7 @@ async def pin_command(
     message: Message, command: CommandObject, bot: Bot, notices: RightsNotices
 ) -> None:
     """/pin [loud], as a reply: pins it, quietly unless loud"""
-    replied = message.reply_to_message
+    replied = replied_message(message)
     loud = (command.args or "").strip().lower() in ("loud", "notify", "通知")
     if replied is None or (command.args and not loud):
         await message.reply(problem_reply(view.reply_needed_text(), "pin"))
@@ -111,7 +112,7 @@ async def pin_command(
 async def unpin_command(
     message: Message, command: CommandObject, bot: Bot, notices: RightsNotices
 ) -> None:
-    """/unpin (as a reply: that one; else the latest) · /unpin all"""
+    """/unpin (as a reply: that one; else the most recent pinned) · /unpin all"""
     everything = (command.args or "").strip().lower() in ("all", "全部")
     if command.args and not everything:
         await message.reply(problem_reply(view.reply_needed_text(), "unpin"))
@@ -120,7 +121,7 @@ async def unpin_command(
     if refused is not None:
         await message.reply(refused)
         return
-    replied = message.reply_to_message
+    replied = replied_message(message)
     try:
         if everything:
             await bot.unpin_all_chat_messages(message.chat.id)

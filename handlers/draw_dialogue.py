@@ -21,6 +21,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
+from infrastructure.replies import replied_message
 from infrastructure.transactions import after_commit
 from scheduler.core import Scheduler
 from services.chats import ChatProfile
@@ -66,7 +67,7 @@ async def start_dialogue(message: Message, state: FSMContext, chat_profile: Chat
 
 
 async def is_reply_to_bot(message: Message, bot: Bot) -> bool:
-    replied = message.reply_to_message
+    replied = replied_message(message)
     return replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
 
 

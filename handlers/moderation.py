@@ -27,6 +27,7 @@ from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.middlewares.services import UPDATE_SERVICES
+from infrastructure.replies import replied_message, replied_sender
 from infrastructure.sender_only import for_sender
 from infrastructure.transactions import forget_after_commit
 from services.chats import ChatProfile, ChatService
@@ -57,7 +58,7 @@ async def target_of(
     """The member meant (the replied-to message's sender, else `@user` or an id first), and
     the words after; or the reply saying why there is none."""
     named = bool(words) and is_handle(words[0])
-    replied = message.reply_to_message.from_user if message.reply_to_message else None
+    replied = replied_sender(message)
     if not named and replied is not None and not replied.is_bot:
         return Target(replied.id, replied.full_name), words
     if not named:
@@ -154,7 +155,7 @@ async def warns_command(message: Message, acting: MemberAction) -> None:
         await message.reply(usage_reply("warns"))
         return
     target = Target(sender.id, sender.full_name)
-    wants_other = bool(acting.words) or message.reply_to_message is not None
+    wants_other = bool(acting.words) or replied_message(message) is not None
     if wants_other and await acting.admin_cache.is_admin(acting.bot, message.chat, sender, message):
         found = await acting.target()
         if found is None:

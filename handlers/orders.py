@@ -23,6 +23,7 @@ from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.i18n import language_of
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.replies import replied_sender
 from infrastructure.settings_sections import SettingsSection
 from infrastructure.transactions import after_commit
 from services.bindings import MAX_BIND_TRIES, BindingService, BindStatus, Bound, OrderProof
@@ -148,7 +149,7 @@ async def order_command(
             return
         user_id, name = member.user_id, member.display_name or found["target"]
     else:
-        replied = message.reply_to_message.from_user if message.reply_to_message else None
+        replied = replied_sender(message)
         if replied is None or replied.is_bot:
             reason = _("Reply to the member's message, or name them.")
             await message.reply(problem_reply(reason, "order"))

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.refusal import admins_only, not_seen_here
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
+from infrastructure.replies import replied_message, replied_sender
 from infrastructure.sender_only import for_sender
 from infrastructure.settings_sections import SettingsSection
 from services.chat_settings import BadSetting
@@ -45,7 +46,7 @@ class PointsRequest:
 
     def needs_admin(self, message: Message) -> bool:
         """An adjustment, or the history of someone else (named, or the replied-to member)."""
-        about_other = self.target is not None or message.reply_to_message is not None
+        about_other = self.target is not None or replied_message(message) is not None
         return self.kind == "adjust" or (self.kind == "history" and about_other)
 
 
@@ -139,7 +140,7 @@ async def resolve_target(
         if member is None:
             return not_seen_here(request.target)
         return member.user_id, member.display_name or request.target
-    replied = message.reply_to_message.from_user if message.reply_to_message else None
+    replied = replied_sender(message)
     if replied is None:
         return problem_reply(_("Reply to the member's message, or name them."), "points", "[@user")
     if replied.is_bot:

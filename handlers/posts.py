@@ -18,6 +18,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.replies import replied_message
 from infrastructure.transactions import after_commit
 from models import ScheduledPost
 from scheduler.core import Scheduler
@@ -95,7 +96,7 @@ def message_content(
     """What a command sends on (a post, a push): the replied-to message when the command has
     no `text` of its own, else that text (starting at `text_start` in the arguments) with its
     entities; PostInputError when there is nothing or too much."""
-    source = message.reply_to_message
+    source = replied_message(message)
     if source is not None and not text:
         photo = source.photo[-1].file_id if source.photo else None
         entities = source.caption_entities if photo else source.entities

@@ -15,6 +15,7 @@ from handlers.posts import message_content
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.replies import replied_message
 from services.chats import ChatProfile
 from services.posts import PostContent, PostInputError
 from services.pushes import PushError, PushService, parse_audience
@@ -41,7 +42,7 @@ def content_of(message: Message, command: CommandObject) -> tuple[PostContent, l
     rest = args.partition(" ")[2]  # after the audience
     text = rest.strip()
     content = message_content(message, command, text, len(args) - len(rest.lstrip()))
-    source = message.reply_to_message
+    source = replied_message(message)
     if text or source is None or source.reply_markup is None:
         return content, []
     buttons = [

@@ -18,6 +18,7 @@ from handlers.refusal import unknown_button
 from infrastructure.admins import AdminCache
 from infrastructure.commands import CommandSpec, problem_reply
 from infrastructure.middlewares.commands import CommandMiddleware
+from infrastructure.replies import REAL_REPLY, replied_message
 from infrastructure.sender_only import for_sender
 from services.chats import ChatService
 from services.moderation import ModerationService
@@ -34,7 +35,7 @@ async def report_command(
     message: Message, bot: Bot, reports: ReportService, admin_cache: AdminCache
 ) -> None:
     """/report, as a reply (or a reply naming @admin): the admins are told privately"""
-    replied, reporter = message.reply_to_message, message.from_user
+    replied, reporter = replied_message(message), message.from_user
     if replied is None or reporter is None or message.sender_chat is not None:
         await message.reply(problem_reply(view.report_needs_reply_text(), "report"))
         return
@@ -124,6 +125,6 @@ def create_mention_router() -> Router:
     router = Router(name="report-mentions")
     router.message.middleware(CommandMiddleware())  # the answer is for the reporter, as /report's
     router.message.register(
-        report_command, F.reply_to_message, F.text.regexp(ADMIN_CALL) | F.caption.regexp(ADMIN_CALL)
+        report_command, REAL_REPLY, F.text.regexp(ADMIN_CALL) | F.caption.regexp(ADMIN_CALL)
     )
     return router

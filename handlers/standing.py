@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from infrastructure.commands import CommandSpec, usage_reply
+from infrastructure.replies import replied_sender
 from infrastructure.sender_only import for_sender
 from services.chats import ChatProfile
 from services.member_card import MemberCardService
@@ -56,7 +57,7 @@ async def me(
 ) -> None:
     """/me, or /me in reply to someone: their card in the group (a private /me is
     `handlers/private.py`'s)."""
-    replied = message.reply_to_message.from_user if message.reply_to_message else None
+    replied = replied_sender(message)
     user = replied or message.from_user
     if user is None:
         return

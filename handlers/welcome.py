@@ -20,6 +20,7 @@ from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.replies import replied_message
 from infrastructure.transactions import forget_after_commit
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService
@@ -80,7 +81,7 @@ async def change_rules(
     chat_cache: ChatCache,
 ) -> None:
     """/setrules <text>, or as a reply to the message that holds them."""
-    replied = message.reply_to_message
+    replied = replied_message(message)
     text = (command.args or "").strip() or (
         (replied.text or replied.caption or "") if replied else ""
     )

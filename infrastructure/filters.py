@@ -10,6 +10,7 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Chat, Message, User
 
 from infrastructure.admins import AdminCache
+from infrastructure.replies import replied_message
 
 Check = TypeVar("Check", bound=Callable[..., Any])
 
@@ -38,7 +39,7 @@ async def is_private(event: Message | CallbackQuery) -> bool:
 def addressed(message: Message) -> bool:
     """A reply, or a message ending in ?/？ or naming someone (the bot, maybe): what the draw
     dialogue, the FAQ and private notes may be waiting for (a few percent of chatter)."""
-    if message.reply_to_message is not None:
+    if replied_message(message) is not None:
         return True
     text = (message.text or message.caption or "").rstrip()
     return text.endswith(("?", "？")) or "@" in text

@@ -144,6 +144,13 @@ class SandboxClient:
             "POST", f"/control/chats/{group.id}/members/{user.id}/tag", {"tag": tag}
         )
 
+    async def open_topic(self, group: Group, user: User, name: str) -> int:
+        """`user` opens a forum topic from their app; its thread id (its opening message's)."""
+        data = await self._request(
+            "POST", f"/control/chats/{group.id}/topics", {"user_id": user.id, "name": name}
+        )
+        return int(data["message"]["message_id"])
+
     async def migrate(self, group: Group, by: User | None = None) -> Group:
         data = await self._request(
             "POST", f"/control/chats/{group.id}/migrate", {"by": by.id if by else None}

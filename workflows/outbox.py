@@ -28,6 +28,7 @@ from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
@@ -73,6 +74,11 @@ logger = logging.getLogger(__name__)
 P = TypeVar("P", bound=OutboxPayload)
 SEND_EVERY = 0.5  # seconds between two looks for what is due
 DELETE_AT_ONCE = 100  # deleteMessages takes 1 to 100 ids
+# A refused batch's messages deleted one by one: 20 calls a second, under the bot's overall ~30
+# (Telegram documents no limit of its own for deletions).
+DELETE_ONE_EVERY = 0.05
+# Failures that pass: the row is tried again later rather than given up.
+PASSING = (TelegramRetryAfter, TelegramServerError, TelegramNetworkError)
 CHATS_AT_ONCE = 32  # a little over the bot's 30 messages/s: the pacing layer is the limit
 
 # Every feature's message kinds with their renderers, joined as the dispatcher joins routers:
@@ -352,29 +358,54 @@ class OutboxSender:
         except UnreadablePayload as unreadable:
             await self._not_sent([row.id], f"unreadable payload: {unreadable}")
             return 0
-        refused = False
         ids = list(deletion.message_ids)
         size = DELETE_AT_ONCE if deletion.at_once else 1
-        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-        for chunk in chunks:
-            try:
-                if len(chunk) == 1:
-                    await bot.delete_message(row.chat_id, chunk[0])
-                else:
-                    await bot.delete_messages(row.chat_id, chunk)
-            except TelegramRetryAfter as busy:  # past the pacing layer's own retries: later
-                await self._not_sent([row.id], str(busy), retry_after=float(busy.retry_after))
-                return 0
-            except (TelegramServerError, TelegramNetworkError) as trouble:
-                await self._not_sent([row.id], str(trouble), retry_after=backoff([row]))
-                return 0
-            except TelegramAPIError as error:  # no right to delete, too old, or gone already
-                logger.info("messages %s in chat %s stay: %s", chunk, row.chat_id, error)
-                refused = True
+        refused = False
+        try:
+            for chunk in (ids[i : i + size] for i in range(0, len(ids), size)):
+                refused |= not await self._delete_chunk(bot, row.chat_id, chunk)
+        except TelegramRetryAfter as busy:  # past the pacing layer's own retries: later
+            await self._not_sent([row.id], str(busy), retry_after=float(busy.retry_after))
+            return 0
+        except (TelegramServerError, TelegramNetworkError) as trouble:
+            await self._not_sent([row.id], str(trouble), retry_after=backoff([row]))
+            return 0
         await self._sent([row.id], None)
         if refused:
             await self.notices.check(bot, row.chat_id, DELETE)
         return 1
+
+    async def _delete_chunk(self, bot: Bot, chat_id: int, chunk: list[int]) -> bool:
+        """Delete the chunk; False if Telegram refused some of it. deleteMessages skips the ids
+        it can't find, but refuses the whole call for one it may not delete (a topic's opening
+        message, one past 48 hours): then each is deleted on its own, paced, so one message
+        that must stay does not keep up to 99 others."""
+        if len(chunk) > 1:
+            try:
+                await bot.delete_messages(chat_id, chunk)
+                return True
+            except PASSING:
+                raise
+            except TelegramBadRequest as error:
+                logger.info("messages %s in chat %s: %s; one by one", chunk, chat_id, error)
+            except TelegramAPIError as error:  # 403: the bot is out of the chat
+                logger.info("messages %s in chat %s stay: %s", chunk, chat_id, error)
+                return False
+        deleted_all = True
+        for n, message_id in enumerate(chunk):
+            if n:
+                await asyncio.sleep(DELETE_ONE_EVERY)
+            try:
+                await bot.delete_message(chat_id, message_id)
+            except PASSING:
+                raise  # the row goes back; those deleted already are skipped next time
+            except TelegramForbiddenError as error:
+                logger.info("messages %s in chat %s stay: %s", chunk[n:], chat_id, error)
+                return False
+            except TelegramAPIError as error:  # no right to delete, too old, or gone already
+                logger.info("message %s in chat %s stays: %s", message_id, chat_id, error)
+                deleted_all = False
+        return deleted_all
 
     def _service(self, session: AsyncSession) -> OutboxService:
         return OutboxService(session, self.background.clock)

@@ -1,5 +1,5 @@
-"""The admins' message tools as Telegram answers them: deleting several messages at once, and
-unpinning every pinned message; and what a member may post under the chat's permissions (a
+"""The admins' message tools as Telegram answers them: deleting a message or several at once,
+and unpinning every pinned message; and what a member may post under the chat's permissions (a
 sticker, a GIF, a poll, media), checked when the sandbox's member posts."""
 
 from __future__ import annotations
@@ -16,17 +16,37 @@ DELETABLE_FOR = 48 * 3600  # seconds: Telegram lets a message be deleted for 48 
 CANT_DELETE = "message can't be deleted"
 
 
+# deleteMessage: "Service messages about a supergroup, channel, or forum topic creation can't be
+# deleted" (a forum's General topic has no opening message of its own: the group's creation is it).
+CREATION_SERVICE = ("forum_topic_created", "supergroup_chat_created", "channel_chat_created")
+
+
 def deletable(world: World, chat: SandboxChat, message: dict[str, Any]) -> bool:
-    """deleteMessage's limitations: 48 hours; the bot's own messages, or any with the right."""
+    """deleteMessage's limitations: 48 hours; no chat's or topic's creation; the bot's own
+    messages, or any with the right."""
     if time.time() - message["date"] > DELETABLE_FOR:
+        return False
+    if any(key in message for key in CREATION_SERVICE):
         return False
     own = message.get("from", {}).get("id") == world.bot.id
     return own or not chat.is_group or world.bot_membership(chat).can("can_delete_messages")
 
 
+@method("deleteMessage")
+async def delete_message(api: BotApi, params: Params) -> Any:
+    chat = api.chat_for_bot(params)
+    message = api.live_message(chat, params.get("message_id"), "message to delete not found")
+    if not deletable(api.world, chat, message):
+        raise bad_request(CANT_DELETE)
+    chat.deleted.add(message["message_id"])
+    api.world.record("deleted", chat_id=chat.id, message_id=message["message_id"])
+    return True
+
+
 @method("deleteMessages")
 async def delete_messages(api: BotApi, params: Params) -> Any:
-    """1 to 100 ids; those not found are skipped; one the bot may not delete refuses all."""
+    """1 to 100 ids; those not found are skipped (as documented); one the bot may not delete
+    refuses the whole call, deleting none (as Telegram's server checks every id first)."""
     chat = api.chat_for_bot(params)
     ids = params.get("message_ids")
     if not isinstance(ids, list) or not ids:

@@ -166,18 +166,6 @@ def _set_markup(message: dict[str, Any], markup: dict[str, Any] | None) -> None:
         message["reply_markup"] = markup
 
 
-@method("deleteMessage")
-async def delete_message(api: BotApi, params: Params) -> Any:
-    chat = api.chat_for_bot(params)
-    message = api.live_message(chat, params.get("message_id"), "message to delete not found")
-    own = message.get("from", {}).get("id") == api.world.bot.id
-    if not own and chat.is_group and not api.world.bot_membership(chat).can("can_delete_messages"):
-        raise bad_request("message can't be deleted")
-    chat.deleted.add(message["message_id"])
-    api.world.record("deleted", chat_id=chat.id, message_id=message["message_id"])
-    return True
-
-
 PIN_RIGHTS = "not enough rights to manage pinned messages in the chat"
 
 

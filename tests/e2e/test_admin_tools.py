@@ -2,7 +2,9 @@
 reaching the admins privately once per message (a second report counts, tells no one again)
 with buttons that act; a purge of 30 messages in one paced deleteMessages call with no 429;
 /del, /pin and /unpin; locks by Telegram's permissions (a sticker refused by the sandbox) and by
-the guards (a link deleted), /locks and /unlock; the zh replies in Chinese."""
+the guards (a link deleted), /locks and /unlock; the zh replies in Chinese; in a forum topic, a
+command that replies to nothing (Telegram makes it a reply to the topic's opening message) acts
+on nothing, and a purge across a topic's opening message deletes all the rest."""
 
 from __future__ import annotations
 
@@ -27,9 +29,14 @@ def answer_to(group: Group, user: User, message_id: int) -> Callable[[Event], bo
 
 
 async def answered(
-    sandbox: SandboxClient, group: Group, user: User, text: str, reply_to: int | None = None
+    sandbox: SandboxClient,
+    group: Group,
+    user: User,
+    text: str,
+    reply_to: int | None = None,
+    thread_id: int | None = None,
 ) -> str:
-    sent = await sandbox.send(group, user, text, reply_to=reply_to)
+    sent = await sandbox.send(group, user, text, reply_to=reply_to, thread_id=thread_id)
     (answer,) = await sandbox.wait_for(answer_to(group, user, sent["message"]["message_id"]))
     return str(answer.get("html") or answer["text"])
 
@@ -210,3 +217,65 @@ async def test_a_zh_operator_locks_and_reports_in_chinese(sandbox: SandboxClient
     labels = [b["text"] for row in notice["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == ["↗️ 查看消息", "🗑 删除", "🔇 禁言 24 小时", "⛔ 封禁", "✅ 已处理"]
     assert {reply: untranslated(reply) for reply in replies if untranslated(reply)} == {}
+
+
+async def test_in_a_forum_topic_a_command_that_replies_to_nothing_acts_on_nothing(
+    sandbox: SandboxClient,
+) -> None:
+    ada, ben = [await sandbox.create_user(n, None, "en") for n in ("Ada", "Ben")]
+    bob, eve = [await sandbox.create_user(n, None, "en") for n in ("Bob", "Eve")]
+    forum = await sandbox.create_group(
+        "Tea Forum", creator=ada, admins=[ben], members=[bob, eve], is_forum=True
+    )
+    await sandbox.ask(forum, ada, "/settings language en")
+    await sandbox.send_private(ada, "/start")  # so a report could reach her
+    await sandbox.wait_for(private_to(ada))
+    thread = await sandbox.open_topic(forum, bob, "Tea talk")  # Bob opened it: not reportable
+    spam = (await sandbox.send(forum, eve, "加微信 cheap tea", thread_id=thread))["message"]
+    assert spam["reply_to_message"]["message_id"] == thread  # as Telegram sends it
+
+    reply_needed = "Reply to the message you mean.\nUsage: <code>/{}</code> (as a reply)"
+    purge = await answered(sandbox, forum, ada, "/purge", thread_id=thread)
+    assert purge == reply_needed.format("purge")
+    delete = await answered(sandbox, forum, ben, "/del", thread_id=thread)
+    assert delete == reply_needed.format("del")
+    report = await answered(sandbox, forum, bob, "/report", thread_id=thread)
+    assert report.startswith("Reply to the message you want to report.\nUsage: <code>/report")
+    await sandbox.send(forum, bob, "@admin anyone here?", thread_id=thread)  # no reply: chatter
+    assert await sandbox.quiet_for(2, private_to(ada)) == []  # nobody reported
+    assert await sandbox.quiet_for(0, lambda e: e["kind"] == "deleted") == []
+
+    pinned = await answered(
+        sandbox, forum, ada, "/pin", reply_to=spam["message_id"], thread_id=thread
+    )
+    assert pinned == "📌 Pinned quietly."  # a real reply in a topic is one
+    assert (await sandbox.chat(forum.id))["pinned"] == [spam["message_id"]]
+    unpinned = await answered(sandbox, forum, ada, "/unpin", thread_id=thread)
+    assert unpinned == "Unpinned."  # the most recent pinned message, not the topic's opening
+    assert (await sandbox.chat(forum.id))["pinned"] == []
+
+
+async def test_a_purge_across_a_topics_opening_message_deletes_everything_else(
+    sandbox: SandboxClient,
+) -> None:
+    ada, bob = [await sandbox.create_user(n, None, "en") for n in ("Ada", "Bob")]
+    forum = await sandbox.create_group("Tea Forum", creator=ada, members=[bob], is_forum=True)
+    await sandbox.ask(forum, ada, "/settings language en")
+    first = (await sandbox.send(forum, bob, "in General"))["message"]["message_id"]
+    thread = await sandbox.open_topic(forum, bob, "Tea talk")
+    in_topic = [
+        (await sandbox.send(forum, bob, f"in the topic {n}", thread_id=thread))["message"]
+        for n in range(2)
+    ]
+    before = (await sandbox.stats())["calls"]
+    command = (await sandbox.send(forum, ada, "/purge", reply_to=first))["message"]["message_id"]
+    purged = [first, *(m["message_id"] for m in in_topic), command]
+    gone = await sandbox.wait_for(
+        lambda e: e["kind"] == "deleted" and e["message_id"] in purged, count=4
+    )
+    assert sorted(e["message_id"] for e in gone) == purged
+    state = await sandbox.chat(forum.id)
+    assert thread not in state["deleted"]  # Telegram never deletes a topic's opening message
+    calls = (await sandbox.stats())["calls"]
+    assert calls["delete_messages"] - before.get("delete_messages", 0) == 1  # refused whole
+    assert calls["delete_message"] - before.get("delete_message", 0) == 5  # then one by one

@@ -1,23 +1,38 @@
 """Reports, locks and purges on a real database: a message reported once however many report
 it (and however often the update comes), a member throttled at five an hour, the first admin's
 button settling a report; locks turning permissions off and on without touching the others, and
-a lock at night changing what the morning gives back; a purge queued once, 100 ids a call."""
+a lock at night changing what the morning gives back; a purge queued once, 100 ids a call, and
+a batch Telegram refuses as a whole deleted one by one, each deletable message once, a 429
+half-way included; in a forum topic, a command that is no reply has nothing to act on."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, ForumTopicCreated, Message, User
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infrastructure.background import Background
+from infrastructure.i18n import create_i18n
+from infrastructure.replies import replied_message, replied_sender
 from models import OutboxMessage, Report
 from services.chats import ChatService
 from services.clock import FrozenClock
+from services.factory import ServiceFactory
 from services.locks import LockRules, UnknownLock, change_locks, lock_names, permissions_with
 from services.moderation_settings import set_night_closed
 from services.purges import PurgeTooLong, queue_purge
 from services.reports import REPORTS_AN_HOUR, Reported, ReportedMessage, ReportService
+from tests.support.telegram import TOKEN, RecordingSession
+from workflows.outbox import OutboxSender
+from workflows.rights import RightsNotices
 
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 ADMINS = (1, 2, 3)  # 1 and 2 started the bot; 3 never did
@@ -157,3 +172,124 @@ async def test_a_purge_is_queued_once_a_hundred_ids_a_call_a_second_apart(
             await queue_purge(session, clock, chat, 1, 10, NOW - timedelta(hours=49))
     async with session_pool() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+
+
+class Telegram(RecordingSession):
+    """Deletes as Telegram does: a deleteMessages call holding a message that can't be deleted
+    (a topic's opening message) is refused whole; ids gone already are skipped by it and
+    "not found" one by one; `busy_at` answers deleteMessage of that id with a 429, once."""
+
+    def __init__(self, undeletable: set[int]) -> None:
+        super().__init__()
+        self.undeletable = undeletable
+        self.gone: list[int] = []  # in the order deleted
+        self.busy_at: int | None = None
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        name = method.__api_method__
+        if name == "deleteMessages":
+            ids: list[int] = method.message_ids  # type: ignore[attr-defined]
+            self.requests.append(method)
+            if self.undeletable & set(ids):
+                raise TelegramBadRequest(method, "Bad Request: message can't be deleted")
+            self.gone += [i for i in ids if i not in self.gone]
+            return True  # type: ignore[return-value]
+        if name == "deleteMessage":
+            message_id: int = method.message_id  # type: ignore[attr-defined]
+            self.requests.append(method)
+            if message_id == self.busy_at:
+                self.busy_at = None
+                raise TelegramRetryAfter(method, "Too Many Requests: retry after 3", 3)
+            if message_id in self.undeletable:
+                raise TelegramBadRequest(method, "Bad Request: message can't be deleted")
+            if message_id in self.gone:
+                raise TelegramBadRequest(method, "Bad Request: message to delete not found")
+            self.gone.append(message_id)
+            return True  # type: ignore[return-value]
+        return await super().make_request(bot, method, timeout)
+
+    def calls(self) -> list[tuple[str, Any]]:
+        return [
+            (m.__api_method__, getattr(m, "message_ids", None) or getattr(m, "message_id", None))
+            for m in self.requests
+            if m.__api_method__.startswith("delete")
+        ]
+
+
+async def purge_rows(pool: async_sessionmaker[AsyncSession]) -> list[str]:
+    async with pool() as session:
+        rows = await outbox_rows(session, "delete")
+        return sorted(row.status for row in rows)
+
+
+def outbox_sender(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> OutboxSender:
+    background = Background(pool, ServiceFactory(clock, "UTC"), create_i18n("en"))
+    return OutboxSender(background, RightsNotices(background), {})
+
+
+async def test_a_purge_batch_telegram_refuses_whole_is_deleted_one_by_one_but_the_topic(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await queue_purge(session, clock, chat, 40, 45, NOW - timedelta(minutes=5))
+    telegram = Telegram(undeletable={42})  # 42 opened a forum topic: it can't be deleted
+    bot = Bot(TOKEN, session=telegram)
+    assert await outbox_sender(session_pool, clock).send_due(bot) == 1
+    assert telegram.calls() == [
+        ("deleteMessages", [40, 41, 42, 43, 44, 45]),
+        *[("deleteMessage", message_id) for message_id in (40, 41, 42, 43, 44, 45)],
+    ]
+    assert telegram.gone == [40, 41, 43, 44, 45]  # all but the topic's opening message
+    assert await purge_rows(session_pool) == ["sent"]
+
+
+async def test_a_429_half_way_through_one_by_one_deletes_the_rest_later_each_once(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await queue_purge(session, clock, chat, 40, 45, NOW - timedelta(minutes=5))
+    telegram = Telegram(undeletable={42})
+    bot = Bot(TOKEN, session=telegram)
+    telegram.busy_at = 44  # a 429 that outlasted the pacing layer's retries
+    sender = outbox_sender(session_pool, clock)
+    assert await sender.send_due(bot) == 0
+    assert telegram.gone == [40, 41, 43]
+    assert await purge_rows(session_pool) == ["pending"]  # back, for its retry_after
+    clock.set(NOW + timedelta(seconds=3))
+    assert await sender.send_due(bot) == 1
+    assert telegram.gone == [40, 41, 43, 44, 45]  # each once; none left
+    assert await purge_rows(session_pool) == ["sent"]
+
+
+def topic_message(text: str, replying_to: Message | None, thread: int | None = 70) -> Message:
+    chat = Chat(id=-100123, type="supergroup", is_forum=True)
+    return Message(
+        message_id=90, date=NOW, chat=chat, from_user=User(id=5, is_bot=False, first_name="Ada"),
+        text=text, reply_to_message=replying_to, message_thread_id=thread,
+        is_topic_message=True if thread else None,
+    )  # fmt: skip
+
+
+def test_in_a_forum_topic_only_a_real_reply_is_a_reply() -> None:
+    opener = User(id=6, is_bot=False, first_name="Ben")
+    chat = Chat(id=-100123, type="supergroup", is_forum=True)
+    opening = Message(
+        message_id=70, date=NOW, chat=chat, from_user=opener, message_thread_id=70,
+        forum_topic_created=ForumTopicCreated(name="Tea", icon_color=7322096),
+    )  # fmt: skip
+    bare = opening.model_copy(update={"forum_topic_created": None})  # as some servers send it
+    answered = Message(message_id=80, date=NOW, chat=chat, from_user=opener, text="hi",
+                       message_thread_id=70, is_topic_message=True)  # fmt: skip
+    assert replied_message(topic_message("/purge", opening)) is None
+    assert replied_message(topic_message("/report", bare)) is None
+    assert replied_sender(topic_message("/warn", opening)) is None
+    assert replied_message(topic_message("/purge", answered)) == answered
+    assert replied_sender(topic_message("/warn", answered)) == opener
+    assert replied_message(topic_message("/del", None)) is None
+    # In an ordinary group a reply's thread is the message it answers: still a reply.
+    plain = answered.model_copy(update={"message_id": 70, "is_topic_message": None})
+    assert replied_message(topic_message("/del", plain, thread=None)) == plain
