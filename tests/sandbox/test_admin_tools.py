@@ -1,6 +1,7 @@
 """The admins' message tools as the Bot API documents them: deleteMessages (1–100 ids, the
-missing skipped, one undeletable refusing all), unpinAllChatMessages, and chat permissions a
-member's sticker, GIF or poll must pass (independent or dependent, as setChatPermissions says)."""
+missing skipped, one undeletable refusing all), a forum topic's opening message never deleted,
+unpinAllChatMessages, and chat permissions a member's sticker, GIF or poll must pass
+(independent or dependent, as setChatPermissions says)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,26 @@ async def test_delete_messages_skips_the_missing_and_checks_the_right(server) ->
     deleted = [e for e in await sandbox.events() if e["kind"] == "deleted"]
     assert sorted(e["message_id"] for e in deleted if e["chat_id"] == group.id) == ids
     assert not [e for e in deleted if e["chat_id"] == limited.id]  # all or nothing
+
+
+async def test_a_topics_opening_message_can_not_be_deleted_alone_or_in_a_batch(server) -> None:
+    url, sandbox = server
+    owner, bob = await sandbox.create_user("Owner"), await sandbox.create_user("Bob")
+    forum = await sandbox.create_group("Forum", creator=owner, members=[bob], is_forum=True)
+    thread = await sandbox.open_topic(forum, bob, "Tea talk")
+    _, made = await call(url, "createForumTopic", chat_id=forum.id, name="By the bot")
+    own_topic = made["result"]["message_thread_id"]  # the bot's own service message, still
+    said = (await sandbox.send(forum, bob, "hi", thread_id=thread))["message"]
+    assert said["reply_to_message"]["forum_topic_created"]["name"] == "Tea talk"
+    for opening in (thread, own_topic):
+        _, refused = await call(url, "deleteMessage", chat_id=forum.id, message_id=opening)
+        assert refused["description"] == "Bad Request: message can't be deleted"
+    both = [thread, said["message_id"]]
+    _, refused = await call(url, "deleteMessages", chat_id=forum.id, message_ids=both)
+    assert refused["description"] == "Bad Request: message can't be deleted"
+    assert (await sandbox.chat(forum.id))["deleted"] == []  # all or nothing
+    _, alone = await call(url, "deleteMessage", chat_id=forum.id, message_id=said["message_id"])
+    assert alone["result"] is True
 
 
 async def test_unpin_all_and_unpin_the_latest_by_date(server) -> None:
