@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.background import Background
+from infrastructure.filters import addressed
 from infrastructure.i18n import create_i18n
 from infrastructure.replies import replied_message, replied_sender
 from models import OutboxMessage, Report
@@ -290,6 +291,8 @@ def test_in_a_forum_topic_only_a_real_reply_is_a_reply() -> None:
     assert replied_message(topic_message("/purge", answered)) == answered
     assert replied_sender(topic_message("/warn", answered)) == opener
     assert replied_message(topic_message("/del", None)) is None
+    assert not addressed(topic_message("nice tea", opening))  # chatter, for the chatter lane
+    assert addressed(topic_message("nice tea", answered))
     # In an ordinary group a reply's thread is the message it answers: still a reply.
     plain = answered.model_copy(update={"message_id": 70, "is_topic_message": None})
     assert replied_message(topic_message("/del", plain, thread=None)) == plain
