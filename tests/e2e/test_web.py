@@ -213,7 +213,8 @@ async def zh_group(sandbox: SandboxClient, web: str) -> tuple[Group, User, list[
         (tea,) = [reward for reward in me["rewards"] if reward["name"] == "茶样"]
         body = {"group": group.id, "reward": tea["id"], "key": "zh-console-0001"}
         redeemed = await http.post(f"{web}/app/api/redeem", json=body, headers=headers)
-        assert (await redeemed.json())["ok"]
+        result = await redeemed.json()
+        assert result["ok"], result
     await sandbox.settle()
     return group, admin, fans
 
