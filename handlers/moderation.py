@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, ChatJoinRequest, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
@@ -398,7 +397,6 @@ async def verify_pressed(
 async def join_requested(
     request: ChatJoinRequest,
     bot: Bot,
-    moderator: Moderator,
     verification: JoinVerification,
     moderation: ModerationService,
     chat_profile: ChatProfile,
@@ -406,13 +404,9 @@ async def join_requested(
     """A join request, in a group that verifies: asked privately, approved once answered."""
     if chat_profile.moderation.verify == "off":
         return  # the admins approve requests themselves
-    try:
-        await verification.verify_request(
-            bot, moderation, chat_profile, request.from_user, request.user_chat_id
-        )
-    except TelegramAPIError as error:  # the request was answered meanwhile
-        await moderator.record(moderation, chat_profile, "decline", request.from_user.id,
-                               rule="verify", reason=str(error)[:200])  # fmt: skip
+    await verification.verify_request(
+        bot, moderation, chat_profile, request.from_user, request.user_chat_id
+    )
 
 
 MEMBER_COMMANDS = (

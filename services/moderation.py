@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -29,6 +30,16 @@ MAX_REASON = 255
 class WarnResult:
     count: int  # warnings standing after this one (0 once the limit was reached)
     reached: bool  # the limit was reached: its action follows, the warnings are lifted
+
+
+class JoinRequestAnswer(StrEnum):
+    """What came of approving or declining a join request (`workflows/verification.py`)."""
+
+    DONE = "done"
+    MEMBER = "member"  # USER_ALREADY_PARTICIPANT: in the group already (let in another way)
+    GONE = "gone"  # HIDE_REQUESTER_MISSING: an admin answered it meanwhile, or it was withdrawn
+    NO_RIGHT = "no_right"  # the bot lacks can_invite_users: the admins are told
+    FAILED = "failed"  # anything else: the request waits for the admins
 
 
 class ModerationService:

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import ngettext
 
 from models import MemberWarning, ModAction
 from services.guards import Challenge, ModerationRules, WordFilter
+from services.moderation import JoinRequestAnswer
 from views.keyboards import Button
 from views.numbers import number
 from views.wording import duration, sentences
@@ -65,6 +66,28 @@ def verified_toast() -> str:
 
 def request_approved_text(group: str) -> str:
     return _("✅ Thanks! Your request to join {group} is approved.").format(group=escape(group))
+
+
+def request_unanswered_text(answer: JoinRequestAnswer, group: str, *, approving: bool) -> str:
+    """The requester is told the truth when the bot could not approve (or decline) their
+    request: short enough for a button's alert (200 characters)."""
+    group = escape(group)
+    if answer is JoinRequestAnswer.MEMBER:
+        return _("✅ You're already in {group}.").format(group=group)
+    if answer is JoinRequestAnswer.GONE:
+        return _("An admin of {group} has already answered your request.").format(group=group)
+    if not approving:
+        return _("❌ That's not it. Your request to join {group} now waits for an admin.").format(
+            group=group
+        )
+    if answer is JoinRequestAnswer.NO_RIGHT:
+        return _(
+            "✅ Right! But {group} can't let you in just now: I lack a right there. The admins "
+            "have been told; your request waits for them."
+        ).format(group=group)
+    return _(
+        "✅ Right! But I couldn't let you into {group} just now; your request waits for an admin."
+    ).format(group=group)
 
 
 def wrong_answer_toast() -> str:

@@ -23,8 +23,8 @@ def rights_notice(rights: Iterable[str]) -> str:
 def missing_right(right: str) -> str:
     if right == INVITE:
         return _(
-            "• I can't create invite links, so /invite gives members none. "
-            "Give me the “Invite users via link” right."
+            "• I can't create invite links or answer join requests, so /invite gives members "
+            "none and join requests wait for you. Give me the “Invite users via link” right."
         )
     if right == TOPICS:
         return _(

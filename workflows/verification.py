@@ -3,6 +3,12 @@ banned in a linked group, they are refused at once; one who never answers is rem
 their time is up (`expire`, a background check of the scheduler's). In `question` mode a join
 request is asked one of the admins' brand questions privately and answers by typing
 (`services/captcha.py`); a newcomer who joined without a request gets the sum in the group.
+
+Approving or declining a request can fail: an admin answered it meanwhile
+(`HIDE_REQUESTER_MISSING`), the requester got in another way (`USER_ALREADY_PARTICIPANT`), or the
+bot lost `can_invite_users`. The requester is then told what happened instead of a false
+"approved", the admins are told of a missing right once (`workflows/rights.py`), and a decline
+is logged only once Telegram took it.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import User
 
 from infrastructure.transactions import commit_so_far
@@ -24,10 +30,10 @@ from services.captcha import (
 )
 from services.chats import ChatProfile
 from services.guards import new_challenge
-from services.moderation import ModerationService
+from services.moderation import JoinRequestAnswer, ModerationService
 from views import captcha as captcha_view
 from views import moderation as view
-from views.rights import RESTRICT
+from views.rights import INVITE, RESTRICT
 from workflows.moderation import FREE, SILENT, Moderator
 
 logger = logging.getLogger(__name__)
@@ -90,9 +96,9 @@ class JoinVerification:
         update's language: the group's, or the asker's own)."""
         rules = profile.moderation
         if await moderation.banned(profile.id, user.id) is not None:
-            await self.moderator.record(moderation, profile, "decline", user.id, rule="network")
-            await commit_so_far(moderation.session)
-            await self._answer_request(bot, profile.id, user.id, approve=False)
+            declined = await self._answer_request(bot, profile.id, user.id, approve=False)
+            if declined is JoinRequestAnswer.DONE:
+                await self.moderator.record(moderation, profile, "decline", user.id, rule="network")
             return
         question = profile.rules(CaptchaQuestions).pick() if rules.verify == "question" else None
         if question is not None:
@@ -157,7 +163,9 @@ class JoinVerification:
                 return view.expired_toast()
             await self.moderator.record(moderation, profile, "verify", user.id, rule="verify")
             await commit_so_far(moderation.session)
-            await self._finish(bot, settled, passed=True)
+            approved = await self._finish(bot, settled, passed=True)
+            if approved is not JoinRequestAnswer.DONE:
+                return view.request_unanswered_text(approved, profile.title, approving=True)
             return view.request_approved_text(profile.title)
         tries = await missed(moderation.session, profile.id, user.id)
         if tries is None:
@@ -167,9 +175,12 @@ class JoinVerification:
         settled = await moderation.settle(profile.id, user.id, "failed")
         if settled is None:
             return view.expired_toast()
+        await commit_so_far(moderation.session)  # settled once before Telegram hears of it
+        declined = await self._finish(bot, settled, passed=False)
+        if declined is not JoinRequestAnswer.DONE:
+            return view.request_unanswered_text(declined, profile.title, approving=False)
         await self.moderator.record(moderation, profile, "decline", user.id, rule="verify")
-        await commit_so_far(moderation.session)
-        await self._finish(bot, settled, passed=False)
+        await commit_so_far(moderation.session)  # logged before the requester hears of it
         return captcha_view.declined_text(profile.title)
 
     async def answered(
@@ -188,22 +199,34 @@ class JoinVerification:
         settled = await moderation.settle(profile.id, user.id, "passed" if right else "failed")
         if settled is None:
             return view.expired_toast(), None
-        await self.moderator.record(
-            moderation, profile, "verify" if right else "verify_fail", user.id, rule="verify"
-        )
+        request = settled.kind == "request"
+        if right or not request:  # a request's decline is logged once Telegram took it
+            await self.moderator.record(
+                moderation, profile, "verify" if right else "verify_fail", user.id, rule="verify"
+            )
         await commit_so_far(moderation.session)
-        await self._finish(bot, settled, passed=right)
+        answered = await self._finish(bot, settled, passed=right)
+        if request and answered is not JoinRequestAnswer.DONE:
+            said = view.request_unanswered_text(answered, profile.title, approving=right)
+            return said, settled if right else None
         if not right:
+            if request:
+                await self.moderator.record(moderation, profile, "decline", user.id, rule="verify")
+                await commit_so_far(moderation.session)
             return view.wrong_answer_toast(), None
-        if settled.kind == "request":
+        if request:
             return view.request_approved_text(profile.title), settled
         return view.verified_toast(), settled
 
-    async def _finish(self, bot: Bot, verification: Verification, *, passed: bool) -> None:
-        """Let the newcomer in (or out), and take the question away."""
+    async def _finish(
+        self, bot: Bot, verification: Verification, *, passed: bool
+    ) -> JoinRequestAnswer:
+        """Let the newcomer in (or out), and take the question away; what came of a request
+        (a join's failures are the moderator's to tell)."""
         chat_id, user_id = verification.chat_id, verification.user_id
+        answered = JoinRequestAnswer.DONE
         if verification.kind == "request":
-            await self._answer_request(bot, chat_id, user_id, approve=passed)
+            answered = await self._answer_request(bot, chat_id, user_id, approve=passed)
             where = user_id
         else:
             if passed:
@@ -216,29 +239,56 @@ class JoinVerification:
                 await bot.delete_message(where, verification.message_id)
             except TelegramAPIError as error:
                 logger.info("challenge %s stays: %s", verification.message_id, error)
+        return answered
 
-    async def _answer_request(self, bot: Bot, chat_id: int, user_id: int, *, approve: bool) -> None:
+    async def _answer_request(
+        self, bot: Bot, chat_id: int, user_id: int, *, approve: bool
+    ) -> JoinRequestAnswer:
+        what = "approve a join request" if approve else "decline a join request"
         try:
             if approve:
                 await bot.approve_chat_join_request(chat_id, user_id)
             else:
                 await bot.decline_chat_join_request(chat_id, user_id)
-        except TelegramBadRequest as error:  # answered by an admin meanwhile
-            logger.info("join request of %s in %s: %s", user_id, chat_id, error)
+        except TelegramAPIError as error:
+            # Telegram's own codes, passed on by every Bot API server (tdlib's check of the
+            # right comes first, in its own words: hence asking whether the right is missing).
+            if "USER_ALREADY_PARTICIPANT" in error.message:
+                logger.info("chat %s: %s is in already: %s", chat_id, user_id, error)
+                return JoinRequestAnswer.MEMBER
+            if "HIDE_REQUESTER_MISSING" in error.message:
+                logger.info("chat %s: request of %s answered already", chat_id, user_id)
+                return JoinRequestAnswer.GONE
+            if await self.moderator.notices.failed(bot, chat_id, INVITE, what, error):
+                return JoinRequestAnswer.NO_RIGHT
+            return JoinRequestAnswer.FAILED
+        return JoinRequestAnswer.DONE
 
     async def expire(self, bot: Bot) -> int:
         """Newcomers whose time is up are removed (a join request declined); once each."""
         async with self.background.session_pool() as session, session.begin():
             moderation = self.background.services.moderation(session)
             failed = await moderation.due()
-            chats = self.background.services.chats(session)
-            for verification in failed:
-                profile = await chats.profile(verification.chat_id)
-                if profile is not None:
-                    action = "decline" if verification.kind == "request" else "verify_fail"
-                    await self.moderator.record(
-                        moderation, profile, action, verification.user_id, rule="verify"
-                    )
-        for verification in failed:
-            await self._finish(bot, verification, passed=False)
+            await self._log(moderation, [v for v in failed if v.kind == "join"], "verify_fail")
+        declined = [
+            verification
+            for verification in failed
+            if await self._finish(bot, verification, passed=False) is JoinRequestAnswer.DONE
+            and verification.kind == "request"
+        ]
+        if declined:  # only what Telegram declined: an admin may have let them in meanwhile
+            async with self.background.session_pool() as session, session.begin():
+                moderation = self.background.services.moderation(session)
+                await self._log(moderation, declined, "decline")
         return len(failed)
+
+    async def _log(
+        self, moderation: ModerationService, verifications: list[Verification], action: str
+    ) -> None:
+        chats = self.background.services.chats(moderation.session)
+        for verification in verifications:
+            profile = await chats.profile(verification.chat_id)
+            if profile is not None:
+                await self.moderator.record(
+                    moderation, profile, action, verification.user_id, rule="verify"
+                )

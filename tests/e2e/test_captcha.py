@@ -1,12 +1,14 @@
 """The brand question through the sandbox, in a zh group: the admins write it (its answer not
 left in the group), a join request is asked it privately, an answer typed with spaces and in
-full-width is let in, and three wrong answers are declined."""
+full-width is let in, and three wrong answers are declined; a request left unanswered is declined
+and logged; a right answer the bot lost the right to approve is told so, never "approved"."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox.client import SandboxClient
+from sandbox.client import Event, SandboxClient
+from sandbox.world import ADMIN_RIGHTS
 from tests.e2e.conftest import Launch
 from tests.e2e.test_moderation import event, happened
 from tests.e2e.test_raids import sender_answer
@@ -84,6 +86,8 @@ async def test_a_brand_question_left_unanswered_declines_the_request(
     clock = ShiftedClock(tmp_path)
     sandbox, _bot = await launch(**clock.env(), BACKGROUND_CHECK_SECONDS="1")
     group, admin = await english_group(sandbox)
+    log = await sandbox.create_group("Mod log", creator=admin)
+    await sandbox.ask(group, admin, f"/settings log_channel {log.id}")
     await sandbox.ask(group, admin, "/captcha add What do we sell? = tea")
     assert (await sandbox.ask(group, admin, "/settings verify question"))["text"].startswith("✅")
     gus = await sandbox.create_user("Gus", None, "en")
@@ -92,5 +96,37 @@ async def test_a_brand_question_left_unanswered_declines_the_request(
     assert question["text"].endswith("You have 3 tries and 5 minutes.")
     await clock.advance(310)  # the five minutes pass
     await sandbox.wait_for(event("join_declined", group.id, gus.id), timeout=40)
-    log = (await sandbox.ask(group, admin, "/modlog"))["text"]
-    assert "Gus · join request declined" in log
+    # Logged once Telegram took the decline (an admin may have let Gus in meanwhile).
+    await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == log.id and "Gus" in e["text"]
+    )
+    said = (await sandbox.ask(group, admin, "/modlog"))["text"]
+    assert "Gus · join request declined" in said
+
+
+async def test_a_right_answer_the_bot_can_no_longer_approve_is_not_called_approved(
+    sandbox: SandboxClient,
+) -> None:
+    group, admin = await english_group(sandbox)
+    await sandbox.ask(group, admin, "/captcha add What do we sell? = tea")
+    assert (await sandbox.ask(group, admin, "/settings verify question"))["text"].startswith("✅")
+    hana = await sandbox.create_user("Hana", None, "en")
+    await sandbox.request_join(group, hana)
+    await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == hana.id)
+    # An owner takes "Add members" away before Hana answers: the admins are told then.
+    lacking = {right: right != "can_invite_users" for right in ADMIN_RIGHTS}
+    await sandbox.set_bot_status(group, "administrator", by=admin, rights=lacking)
+
+    def notice(e: Event) -> bool:
+        return e["kind"] == "sent" and e["chat_id"] == group.id and "join requests" in e["text"]
+
+    (told,) = await sandbox.wait_for(notice)
+    assert told["text"].startswith("⚠️ Admins:")
+    answered = await sandbox.send_private(hana, "Tea")
+    said = await sandbox.reply_to(hana.id, answered["message"]["message_id"])
+    assert said["text"] == (
+        "✅ Right! But Tea Fans can't let you in just now: I lack a right there. The admins "
+        "have been told; your request waits for them."
+    )
+    assert await sandbox.quiet_for(3, notice) == []  # told once
+    assert str(hana.id) not in (await sandbox.chat(group.id))["members"]

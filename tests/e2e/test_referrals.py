@@ -95,8 +95,8 @@ async def test_admins_hear_once_that_the_bot_cannot_invite(sandbox: SandboxClien
     )
     assert notices[0]["text"].splitlines() == [
         "⚠️ Admins:",
-        "• I can't create invite links, so /invite gives members none. "
-        "Give me the “Invite users via link” right.",
+        "• I can't create invite links or answer join requests, so /invite gives members "
+        "none and join requests wait for you. Give me the “Invite users via link” right.",
         "Everything else keeps working.",
     ]
     fan = await sandbox.create_user("Fay", None, "en")

@@ -48,6 +48,7 @@ class RecordingSession(BaseSession):
         self._message_ids = itertools.count(1000)
         self.forbidden: set[int] = set()  # chats that removed the bot: sends get a 403
         self.refused: set[str] = set()  # methods the bot lacks the right for: a 400
+        self.failures: dict[str, str] = {}  # method -> the 400's description Telegram gives
         self.stale_queries = False  # answerCallbackQuery says the press is too old: a 400
         self.bot_rights: dict[str, bool] = {}  # the bot's own admin rights (getChatMember)
         self.forums: set[int] = set()  # chats with topics: getChat says is_forum
@@ -69,6 +70,8 @@ class RecordingSession(BaseSession):
             raise TelegramForbiddenError(method, "Forbidden: bot was kicked from the group chat")
         if name in self.refused:
             raise TelegramBadRequest(method, "Bad Request: not enough rights")
+        if name in self.failures:
+            raise TelegramBadRequest(method, f"Bad Request: {self.failures[name]}")
         if name == "answerCallbackQuery" and self.stale_queries:
             raise TelegramBadRequest(
                 method,
