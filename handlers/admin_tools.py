@@ -23,9 +23,17 @@ from workflows.quiet import QuietMode
 from workflows.rights import RightsNotices, holds
 
 
-async def refusal(message: Message, bot: Bot, notices: RightsNotices, right: str) -> str | None:
-    """Why the command cannot run: the sender (an anonymous admin may) or the bot lacks
-    `right` (the admins are told once, as for every missing right); None when both hold it."""
+async def permitted(message: Message, bot: Bot, notices: RightsNotices, right: str) -> bool:
+    """Whether the sender (an anonymous admin may) and the bot both hold `right`; if not, the
+    command is answered with why (and the admins told once of the bot's, as for every missing
+    right)."""
+    refused = await _refusal(message, bot, notices, right)
+    if refused is not None:
+        await message.reply(refused)
+    return refused is None
+
+
+async def _refusal(message: Message, bot: Bot, notices: RightsNotices, right: str) -> str | None:
     chat_id = message.chat.id
     sender = message.from_user if message.sender_chat is None else None  # None: anonymous
     try:
@@ -54,9 +62,7 @@ async def purge_command(
     if replied is None:
         await message.reply(problem_reply(view.reply_needed_text(), "purge"))
         return
-    refused = await refusal(message, bot, notices, DELETE)
-    if refused is not None:
-        await message.reply(refused)
+    if not await permitted(message, bot, notices, DELETE):
         return
     try:
         count = await queue_purge(
@@ -76,9 +82,7 @@ async def del_command(message: Message, bot: Bot, notices: RightsNotices) -> Non
     if replied is None:
         await message.reply(problem_reply(view.reply_needed_text(), "del"))
         return
-    refused = await refusal(message, bot, notices, DELETE)
-    if refused is not None:
-        await message.reply(refused)
+    if not await permitted(message, bot, notices, DELETE):
         return
     try:
         await bot.delete_messages(message.chat.id, [replied.message_id, message.message_id])
@@ -95,9 +99,7 @@ async def pin_command(
     if replied is None or (command.args and not loud):
         await message.reply(problem_reply(view.reply_needed_text(), "pin"))
         return
-    refused = await refusal(message, bot, notices, PIN)
-    if refused is not None:
-        await message.reply(refused)
+    if not await permitted(message, bot, notices, PIN):
         return
     try:
         await bot.pin_chat_message(
@@ -117,9 +119,7 @@ async def unpin_command(
     if command.args and not everything:
         await message.reply(problem_reply(view.reply_needed_text(), "unpin"))
         return
-    refused = await refusal(message, bot, notices, PIN)
-    if refused is not None:
-        await message.reply(refused)
+    if not await permitted(message, bot, notices, PIN):
         return
     replied = replied_message(message)
     try:
