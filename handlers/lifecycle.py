@@ -190,10 +190,9 @@ async def member_left(
     admin_cache: AdminCache,
     session: AsyncSession,
     clock: Clock,
-    member_tags: MemberTagService,
 ) -> None:
     """A person left or was removed: count the leave; a referral still waiting for them never
-    pays; a tag the bot gave them went with them."""
+    pays. A tag the bot gave them stays recorded: settled when they come back."""
     if await touches_admin_rights(event):
         await admin_cache.invalidate(event.chat.id)
     user = event.new_chat_member.user
@@ -201,7 +200,6 @@ async def member_left(
         await members.member_left(
             session, event.chat.id, user.id, clock.now(), chat_profile.timezone
         )
-        await member_tags.left(event.chat.id, user.id)
     await referrals.left(event.chat.id, user.id)
 
 

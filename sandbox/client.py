@@ -151,6 +151,10 @@ class SandboxClient:
         )
         return int(data["message"]["message_id"])
 
+    async def keep_tags(self, group: Group, keeps: bool = True) -> None:
+        """Whether the group's tags outlive their members' leaving (off: they go, as before)."""
+        await self._request("POST", f"/control/chats/{group.id}/keeps_tags", {"keeps": keeps})
+
     async def migrate(self, group: Group, by: User | None = None) -> Group:
         data = await self._request(
             "POST", f"/control/chats/{group.id}/migrate", {"by": by.id if by else None}

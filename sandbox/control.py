@@ -289,7 +289,7 @@ async def chat_state(request: web.Request) -> web.Response:
             "topics": list(chat.topics.values()),
             "invite_links": list(chat.invite_links.values()),
             "members": {str(uid): m.status for uid, m in chat.members.items()},
-            "tags": {str(uid): m.tag for uid, m in chat.members.items() if m.tag},
+            "tags": {str(uid): m.tag for uid, m in chat.members.items() if m.tag and m.present},
         }
     )
 

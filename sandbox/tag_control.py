@@ -1,5 +1,7 @@
 """Member tags set by people, not the bot: an admin in the app, or a member editing their own
-(`can_edit_tag`). Tests use it to check the bot leaves such tags alone."""
+(`can_edit_tag`). Tests use it to check the bot leaves such tags alone. And whether a group's
+tags outlive their members' leaving, which Telegram does not document: the bot must work
+either way."""
 
 from __future__ import annotations
 
@@ -21,3 +23,11 @@ async def tag_by_hand(request: web.Request) -> web.Response:
     membership.tag = str(data.get("tag") or "")
     world.record("tag_set", chat_id=chat.id, user_id=user.id, tag=membership.tag, by_hand=True)
     return web.json_response({"tag": membership.tag})
+
+
+@routes.post("/control/chats/{chat_id}/keeps_tags")
+async def keep_tags(request: web.Request) -> web.Response:
+    """`{"keeps": true}`: a member who leaves and comes back finds their tag again."""
+    chat, data = chat_of(request), await body(request)
+    chat.keeps_tags = bool(data.get("keeps", True))
+    return web.json_response({"keeps_tags": chat.keeps_tags})

@@ -66,7 +66,7 @@ class Membership:
     # ban ends (0: never).
     permissions: dict[str, bool] = field(default_factory=dict)
     until_date: int = 0
-    tag: str = ""  # a member's tag (setChatMemberTag); it goes when they leave
+    tag: str = ""  # a member's tag (setChatMemberTag); it goes when they leave (`keeps_tags`)
 
     def lapsed(self, now: float) -> bool:
         """A restriction or a ban whose time is up (Telegram lifts it on its own)."""
@@ -121,6 +121,7 @@ class SandboxChat:
         default_factory=lambda: dict.fromkeys(MEMBER_PERMISSIONS, True)
     )
     join_requests: dict[int, dict[str, Any]] = field(default_factory=dict)  # user id -> request
+    keeps_tags: bool = False  # a member's tag outlives their leaving (undocumented: both tested)
 
     def may_send(self, user_id: int) -> bool:
         """Whether Telegram lets this member post now (a client would not let them type)."""
@@ -346,8 +347,10 @@ class World:
         else:
             granted = dict.fromkeys(ADMIN_RIGHTS, True) if rights is None else rights
             new = Membership(status, granted if status == "administrator" else {})
-        if old.present and new.present and new.status in ("member", "restricted"):
-            new.tag = new.tag or old.tag  # a restriction keeps the member's tag
+        if new.status in ("member", "restricted") and (old.present or chat.keeps_tags):
+            new.tag = new.tag or old.tag  # a restriction keeps the member's tag; a return may
+        elif not new.present and chat.keeps_tags:
+            new.tag = old.tag  # kept out of sight while they are away
         chat.members[user.id] = new
         actor = by or user
         payload: dict[str, Any] = {

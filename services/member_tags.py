@@ -6,6 +6,11 @@ paced a second apart in a chat; the sender (`workflows/member_tags.py`) then set
 member should carry at that moment (`carried_tag`) and records it here. Only tags the bot set
 are recorded, so it changes and clears only those: never an admin's, nor one the member or an
 admin chose.
+
+Whether a tag outlives its member's leaving Telegram does not document. So the record stays
+across a leave, but a record older than the member's latest join is not trusted: on their
+return the sender reads the tag first, and one equal to what the bot last set is still the
+bot's to replace (kept by the server), while none at all is set again (dropped by it).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -96,10 +101,12 @@ def carried_tag(tier: Tier | None, ladder: Sequence[Tier], language: str) -> str
 
 @dataclass(frozen=True, slots=True)
 class WantedTag:
-    """A member's tag as it should be now, and the one the bot set last (None: none)."""
+    """A member's tag as it should be now, and the one the bot set last (None: none); `settled`
+    when that was set during the member's present stay, so Telegram surely shows it still."""
 
     tag: str | None
     recorded: str | None
+    settled: bool = True
 
 
 class MemberTagService:
@@ -136,7 +143,14 @@ class MemberTagService:
             )
             for user_id, key in tiered:
                 wanted[user_id] = carried_tag(by_key.get(key or ""), ladder, language)
-        changed = [user for user, tag in wanted.items() if tag != recorded.get(user)]
+        away = set(
+            await self.session.scalars(
+                select(Member.user_id).where(Member.chat_id == chat_id, Member.left_at.is_not(None))
+            )
+        )  # their tags are settled when they come back (`joined`)
+        changed = [
+            user for user, tag in wanted.items() if tag != recorded.get(user) and user not in away
+        ]
         await self.queue(chat_id, sorted(changed))
         return len(changed)
 
@@ -150,30 +164,44 @@ class MemberTagService:
                 await self.queue(chat_id, user_ids)
 
     async def joined(self, chat_id: int, user_id: int) -> None:
-        """A member came (back): a tier they hold shows again."""
-        if await self.enabled(chat_id):
+        """A member came (back): a tier they hold shows again, and a tag the bot gave them
+        before they left is settled (replaced, or cleared where tags are off now)."""
+        if await self.enabled(chat_id) or await self._recorded(chat_id, user_id) is not None:
             await self.queue(chat_id, [user_id])
 
-    async def left(self, chat_id: int, user_id: int) -> None:
-        """A member left or was removed: Telegram's tag went with their membership."""
-        await self.record(chat_id, user_id, None)
-
     async def wanted(self, chat_id: int, user_id: int, language: str) -> WantedTag:
-        recorded = await self.session.scalar(
-            select(MemberTag.tag).where(MemberTag.chat_id == chat_id, MemberTag.user_id == user_id)
-        )
+        found = await self._recorded(chat_id, user_id)
+        recorded, set_at = found if found is not None else (None, None)
         member = (
             await self.session.execute(
-                select(Member.tier, Member.left_at).where(
+                select(Member.tier, Member.left_at, Member.last_join_at).where(
                     Member.chat_id == chat_id, Member.user_id == user_id
                 )
             )
         ).first()
-        if member is None or member.left_at is not None or not await self.enabled(chat_id):
-            return WantedTag(None, recorded)
+        if member is not None and member.left_at is not None:
+            return WantedTag(recorded, recorded)  # away: nothing changes until they return
+        settled = (
+            set_at is None
+            or member is None
+            or member.last_join_at is None
+            or (set_at > member.last_join_at)
+        )
+        if member is None or not await self.enabled(chat_id):
+            return WantedTag(None, recorded, settled)
         ladder = await self.tiers.ladder(chat_id)
         tier = next((tier for tier in ladder if tier.key == member.tier), None)
-        return WantedTag(carried_tag(tier, ladder, language), recorded)
+        return WantedTag(carried_tag(tier, ladder, language), recorded, settled)
+
+    async def _recorded(self, chat_id: int, user_id: int) -> tuple[str, datetime] | None:
+        found = (
+            await self.session.execute(
+                select(MemberTag.tag, MemberTag.set_at).where(
+                    MemberTag.chat_id == chat_id, MemberTag.user_id == user_id
+                )
+            )
+        ).first()
+        return None if found is None else (found.tag, found.set_at)
 
     async def record(self, chat_id: int, user_id: int, tag: str | None) -> None:
         """What the bot set on the member (None: it set none, or the tag is not its own)."""

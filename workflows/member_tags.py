@@ -5,8 +5,10 @@ itself, paced by the rows' due times, and returns no message.
 Telegram's tag is the member's to keep unless the bot set it: before changing one, the
 renderer reads it (`getChatMember`), and a tag that is neither the bot's last one nor the one
 wanted was chosen by someone else (an admin, or the member), so it stays and the bot forgets
-its own. Admins are never touched: their tag is their custom title, and Telegram refuses a
-bot that sets it (`CHAT_CREATOR_REQUIRED`).
+its own. A member who left keeps the bot's record: if the server kept their tag, it is still
+the bot's to replace when they return (a record older than that return is read, not
+trusted). Admins are never touched: their tag is their custom title, and Telegram refuses a bot
+that sets it (`CHAT_CREATOR_REQUIRED`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from __future__ import annotations
 import logging
 
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import ChatMemberMember, ChatMemberRestricted
+from aiogram.types import (
+    ChatMemberBanned,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberRestricted,
+)
 
 from infrastructure.i18n import reply_language
 from services.chats import ChatProfile
@@ -37,7 +44,7 @@ async def sync_tag(
         wanted = await context.background.services.member_tags(session).wanted(
             chat_id, user_id, language
         )
-    if wanted.tag == wanted.recorded:
+    if wanted.tag == wanted.recorded and wanted.settled:
         return None  # as it should be: a row that came twice, or a move and back
     try:
         membership = await bot.get_chat_member(chat_id, user_id)
@@ -45,10 +52,12 @@ async def sync_tag(
         logger.info("chat %s: no tag for %s: %s", chat_id, user_id, error)
         await _record(context, chat_id, user_id, None)
         return None
-    if not isinstance(membership, ChatMemberMember | ChatMemberRestricted) or (
+    if isinstance(membership, ChatMemberLeft | ChatMemberBanned) or (
         isinstance(membership, ChatMemberRestricted) and not membership.is_member
     ):
-        await _record(context, chat_id, user_id, None)  # an admin, or gone
+        return None  # gone: the record waits for their return
+    if not isinstance(membership, ChatMemberMember | ChatMemberRestricted):
+        await _record(context, chat_id, user_id, None)  # an admin: their tag is their title
         return None
     current = membership.tag or None
     if current == wanted.tag:

@@ -1,7 +1,8 @@
 """Member tags through the sandbox: with `/settings tags on` a member who reaches a tier gets it
 as the tag beside their name (once, through a 429), loses it when they leave and gets it back
-when they return; a tag someone chose stays; a missing right is said once, and the tags follow
-once it is given."""
+when they return (or, where the tag outlived the leave, has it replaced by the tier they hold
+then); a tag someone chose stays; a missing right is said once, and the tags follow once it is
+given."""
 
 from __future__ import annotations
 
@@ -102,3 +103,24 @@ async def test_a_missing_right_is_said_once_and_the_tags_follow_the_grant(
     )
     tagged = await sandbox.wait_for(tag_set(group), count=2)
     assert sorted((e["user_id"], e["tag"]) for e in tagged) == [(dan.id, "铜牌"), (eve.id, "铜牌")]
+
+
+async def test_a_tag_that_outlived_leaving_is_replaced_by_the_tier_held_on_return(
+    sandbox: SandboxClient,
+) -> None:
+    """Telegram does not say whether a tag outlives leaving: here the group keeps it, and Fay
+    comes back a tier higher; the bot's old tag is recognised as its own and replaced."""
+    group, admin, (fay,) = await tag_group(sandbox, "Fay")
+    await sandbox.keep_tags(group)
+    await answer(sandbox, group, admin, "/settings tags on")
+    await sandbox.send(group, admin, "/points @fay_tags +150 thanks")
+    (tagged,) = await sandbox.wait_for(tag_set(group, fay))
+    assert tagged["tag"] == "铜牌"
+    await sandbox.set_member_status(group, fay, "left")
+    await sandbox.settle()
+    await sandbox.send(group, admin, "/points @fay_tags +400 her order arrived")
+    assert await sandbox.quiet_for(3, tag_set(group)) == []  # nothing while she is away
+    await sandbox.set_member_status(group, fay, "member")
+    (back,) = await sandbox.wait_for(tag_set(group, fay))
+    assert back["tag"] == "银牌"
+    assert (await sandbox.chat(group.id))["tags"] == {str(fay.id): "银牌"}

@@ -1,5 +1,6 @@
 """setChatMemberTag as Telegram's Bot API server answers it: the tag shows in getChatMember and
-the chat's state, goes with the member when they leave, and is refused with Telegram's codes."""
+the chat's state, goes with the member when they leave (or, in a group set to keep tags, is
+found again on their return), and is refused with Telegram's codes."""
 
 from __future__ import annotations
 
@@ -26,6 +27,16 @@ async def test_a_tag_is_set_shown_cleared_and_gone_with_the_member(server) -> No
     await sandbox.set_member_status(group, fan, "left")
     await sandbox.set_member_status(group, fan, "member")
     assert (await sandbox.chat(group.id))["tags"] == {}
+    # A group whose tags outlive leaving (Telegram does not say which it is): found on return.
+    await sandbox.keep_tags(group)
+    await call(url, "setChatMemberTag", chat_id=group.id, user_id=fan.id, tag="Gold")
+    await sandbox.set_member_status(group, fan, "left")
+    _, away = await call(url, "getChatMember", chat_id=group.id, user_id=fan.id)
+    assert (away["result"]["status"], away["result"].get("tag")) == ("left", None)
+    assert (await sandbox.chat(group.id))["tags"] == {}
+    await sandbox.set_member_status(group, fan, "member")
+    _, back = await call(url, "getChatMember", chat_id=group.id, user_id=fan.id)
+    assert back["result"]["tag"] == "Gold"
 
 
 async def test_tags_are_refused_as_telegram_refuses_them(server) -> None:

@@ -1,12 +1,14 @@
 """Member tags: the tag text (no emoji, 16 characters at most), the tag each member should
 carry, and the outbox path on a real database: queued with the tier move, paced a second apart,
 set once however often it is queued or resent, cleared when tags are turned off, never over a
-tag someone else chose, and a missing right told once."""
+tag someone else chose, a missing right told once, and a member's tier shown on their return
+whether or not Telegram kept their tag while they were away."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +20,7 @@ from services.chats import ChatService
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
 from services.member_tags import TAG_LIMIT, carried_tag, tag_text
+from services.members import member_joined, member_left
 from services.outbox import OutboxService
 from services.promotions import TierPromotions
 from services.rights_messages import RightsNotice
@@ -214,6 +217,78 @@ async def test_a_missing_right_is_told_once_and_the_tags_wait_for_it(session_poo
     clock.set(NOW + timedelta(seconds=30))
     await sender(session_pool, clock).send_due(bot)
     assert await recorded(session_pool) == {11: "铜牌", 12: "铜牌", 13: "铜牌"}
+
+
+async def leaves_and_returns(
+    pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int, points: int
+) -> None:
+    """The member leaves, earns `points` while away (an order paid late), and comes back."""
+    async with pool() as session, session.begin():
+        await member_left(session, GROUP, user, clock.now(), "UTC")
+    clock.set(clock.now() + timedelta(seconds=10))
+    if points:
+        async with pool() as session, session.begin():
+            await (
+                ServiceFactory(clock)
+                .points(session)
+                .change(GROUP, user, points, reason="admin", key=f"away:{user}")
+            )
+    clock.set(clock.now() + timedelta(seconds=10))
+    async with pool() as session, session.begin():
+        await member_joined(session, GROUP, user, clock.now(), "UTC")
+        await ServiceFactory(clock).member_tags(session).joined(GROUP, user)
+    clock.set(clock.now() + timedelta(seconds=10))
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["tag kept", "tag dropped"])
+@pytest.mark.parametrize(
+    ("earned_away", "tagged_on_return"),
+    [(400, {True: [(11, "银牌")], False: [(11, "银牌")]}),
+     (0, {True: [], False: [(11, "铜牌")]})],
+    ids=["another tier", "the same tier"],
+)  # fmt: skip
+async def test_a_member_who_returns_carries_their_tier_whether_or_not_their_tag_outlived_leaving(
+    session_pool, chat, kept: bool, earned_away: int, tagged_on_return: dict[bool, list]
+) -> None:
+    """Telegram does not say whether a tag outlives its member's leaving: the bot's last tag,
+    found again on the return, is still the bot's to replace; none found is set again."""
+    clock = FrozenClock(NOW)
+    await tags_on(session_pool, clock)
+    await grant(session_pool, clock, 11)
+    bot, telegram = recording_bot()
+    telegram.tags[(GROUP, 11)] = ""
+    await sender(session_pool, clock).send_due(bot)
+    assert tag_calls(telegram) == [(11, "铜牌")]
+    if not kept:
+        telegram.tags[(GROUP, 11)] = ""  # the server dropped it with the membership
+    await leaves_and_returns(session_pool, clock, 11, earned_away)
+    await sender(session_pool, clock).send_due(bot)
+    assert tag_calls(telegram)[1:] == tagged_on_return[kept]
+    wanted = tagged_on_return[kept][0][1] if tagged_on_return[kept] else "铜牌"
+    assert telegram.tags[(GROUP, 11)] == wanted
+    assert await recorded(session_pool) == {11: wanted}
+
+
+async def test_a_member_away_when_tags_go_off_loses_the_bots_tag_on_return(
+    session_pool, chat
+) -> None:
+    clock = FrozenClock(NOW)
+    await tags_on(session_pool, clock)
+    await grant(session_pool, clock, 11)
+    bot, telegram = recording_bot()
+    telegram.tags[(GROUP, 11)] = ""
+    await sender(session_pool, clock).send_due(bot)
+    async with session_pool() as session, session.begin():
+        await member_left(session, GROUP, 11, clock.now(), "UTC")
+        # Nothing to change while they are away: they are settled when they come back.
+        assert await ServiceFactory(clock).member_tags(session).switch(GROUP, False, "zh") == 0
+    async with session_pool() as session, session.begin():
+        await member_joined(session, GROUP, 11, clock.now() + timedelta(seconds=5), "UTC")
+        await ServiceFactory(clock).member_tags(session).joined(GROUP, 11)
+    clock.set(NOW + timedelta(seconds=30))
+    await sender(session_pool, clock).send_due(bot)  # the server kept "铜牌": the bot's, cleared
+    assert tag_calls(telegram) == [(11, "铜牌"), (11, "")]
+    assert await recorded(session_pool) == {}
 
 
 def test_what_the_bot_says_of_tags_reads_as_chinese() -> None:
