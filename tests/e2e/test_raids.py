@@ -48,7 +48,7 @@ async def test_sixty_joins_in_a_minute_start_a_raid_that_ends_by_itself(
     assert "Newcomers are read-only for 1 hour" in alert["text"]
 
     def is_held(event: Event) -> bool:
-        return event["kind"] == "restricted" and event["chat_id"] == group.id
+        return bool(event["kind"] == "restricted" and event["chat_id"] == group.id)
 
     for _ in range(90):  # up to three minutes for the last raider's join to be handled
         if {e["user_id"] for e in await happened(sandbox, is_held)} >= {r.id for r in raiders}:
