@@ -51,10 +51,12 @@ COUPON_SOURCE = {"shop": "积分商城", "draw": "抽奖", "campaign": "活动",
 DRAW_STATUS = {"open": "进行中", "ended": "已开奖", "cancelled": "已取消"}
 REDEMPTION_STATUS = {"issued": "已发放", "used": "已使用", "expired": "已过期", "sent": "已寄出"}
 REWARD_KIND = {"coupon": "优惠券", "gift": "实物礼品", "perk": "权益"}
+# A clawback is an order's refund, a `/ban … refund` or a removed boost: "扣回", with the
+# 关联 column (ref) saying which.
 LEDGER_REASON = {
     "message": "发言", "checkin": "签到", "streak": "连续签到奖励", "topic": "话题",
     "draw": "抽奖", "referral": "邀请", "admin": "管理员调整", "redeem": "兑换",
-    "refund": "退还", "purchase": "购物", "clawback": "退款扣回", "boost": "助力",
+    "refund": "退还", "purchase": "购物", "clawback": "扣回", "boost": "助力",
     "reaction": "收到表情回应",
 }  # fmt: skip
 
