@@ -24,7 +24,6 @@ from models import Verification
 from services.captcha import (
     QUESTION_SECONDS,
     QUESTION_TRIES,
-    BrandQuestion,
     CaptchaQuestions,
     missed,
 )
@@ -101,45 +100,24 @@ class JoinVerification:
                 await self.moderator.record(moderation, profile, "decline", user.id, rule="network")
             return
         question = profile.rules(CaptchaQuestions).pick() if rules.verify == "question" else None
-        if question is not None:
-            await self._ask_question(bot, moderation, profile, user, user_chat_id, question)
-            return
-        challenge = new_challenge("math" if rules.verify == "math" else "button")
-        await moderation.challenge(
-            profile.id, user.id, "request", user.full_name, challenge.answer, rules.verify_seconds
-        )
-        await commit_so_far(moderation.session)
-        text = view.challenge_text(
-            user.full_name, user.id, challenge, rules.verify_seconds, profile.title
-        )
-        markup = view.challenge_keyboard(profile.id, user.id, challenge)
+        markup = None
+        answer: str | None  # None: a button, any press passes
+        if question is not None:  # typed back in the private chat (`answered_question`)
+            answer, seconds = question.asked_as, QUESTION_SECONDS
+            text = captcha_view.question_text(
+                user.full_name, profile.title, question.text, QUESTION_TRIES, QUESTION_SECONDS
+            )
+        else:
+            challenge = new_challenge("math" if rules.verify == "math" else "button")
+            answer, seconds = challenge.answer, rules.verify_seconds
+            text = view.challenge_text(user.full_name, user.id, challenge, seconds, profile.title)
+            markup = view.challenge_keyboard(profile.id, user.id, challenge)
+        await moderation.challenge(profile.id, user.id, "request", user.full_name, answer, seconds)
+        await commit_so_far(moderation.session)  # the question stands before it is asked
         try:
             sent = await bot.send_message(user_chat_id, text, reply_markup=markup)
         except TelegramAPIError as error:
-            logger.info("join request of %s: challenge not sent: %s", user.id, error)
-            return
-        await moderation.asked(profile.id, user.id, sent.message_id)
-
-    async def _ask_question(
-        self,
-        bot: Bot,
-        moderation: ModerationService,
-        profile: ChatProfile,
-        user: User,
-        user_chat_id: int,
-        question: BrandQuestion,
-    ) -> None:
-        await moderation.challenge(
-            profile.id, user.id, "request", user.full_name, question.asked_as, QUESTION_SECONDS
-        )
-        await commit_so_far(moderation.session)  # the question stands before it is asked
-        text = captcha_view.question_text(
-            user.full_name, profile.title, question.text, QUESTION_TRIES, QUESTION_SECONDS
-        )
-        try:
-            sent = await bot.send_message(user_chat_id, text)
-        except TelegramAPIError as error:
-            logger.info("join request of %s: question not sent: %s", user.id, error)
+            logger.info("join request of %s: not asked: %s", user.id, error)
             return
         await moderation.asked(profile.id, user.id, sent.message_id)
 
