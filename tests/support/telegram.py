@@ -84,6 +84,12 @@ class RecordingSession(BaseSession):
         if name == "getChatMember" and member in self.tags:
             user = User(id=member[1], is_bot=False, first_name=f"Member{member[1]}")
             return ChatMemberMember(user=user, tag=self.tags[member] or None)  # type: ignore[return-value]
+        if name == "getChatMember":  # an admin as getChatAdministrators says, else a member
+            admins = self.admins.get(member[0], [])  # type: ignore[arg-type]
+            if member[1] in admins:
+                return self._admin(member[1], admins.index(member[1]) == 0)  # type: ignore[no-any-return]
+            user = User(id=member[1], is_bot=False, first_name=f"Member{member[1]}")  # type: ignore[arg-type]
+            return ChatMemberMember(user=user)  # type: ignore[return-value]
         if name == "setChatMemberTag":
             self.tags[member] = method.tag or ""  # type: ignore[index, attr-defined]
         if name == "getMe":

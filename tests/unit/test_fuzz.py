@@ -111,6 +111,7 @@ MEMBERS = itertools.count(100)
 )  # fmt: skip
 @given(st.sampled_from(FUZZED), ARGS, st.booleans())
 @example("draw", "\x00", True)  # found on PostgreSQL, whose text cannot hold U+0000
+@example("unpin", "", True)  # an admin's tool asks Telegram for the sender's rights
 async def test_any_command_from_an_admin_or_a_member_gets_an_answer(
     app: Dispatcher, name: str, args: str, as_admin: bool
 ) -> None:
