@@ -23,3 +23,5 @@ class Chat(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The program (models/program.py) whose member accounts the group uses; None: its own.
+    program_id: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)

@@ -58,6 +58,8 @@ class ChatProfile:
     timezone: str
     language: str | None
     active: bool
+    # The program whose accounts the group uses, when it joined another's (`program_id`).
+    joined_program: int | None = None
     # Each feature's rules, parsed from its section of `chats.settings` once per profile read
     # (the chat_cache caches profiles), so handlers read them without a query.
     message_rules: MessageRules = field(default_factory=MessageRules)
@@ -83,6 +85,12 @@ class ChatProfile:
         if read is None:
             read = self._read[kind] = kind.from_settings(dict(self.settings))
         return read  # type: ignore[return-value]  # keyed by its own class
+
+    @property
+    def program_id(self) -> int:
+        """The key of the group's member accounts (balances, ledger, sign-ins, shop, orders):
+        its own id until it joins another group's program."""
+        return self.joined_program or self.id
 
     @property
     def is_group(self) -> bool:
@@ -120,6 +128,7 @@ class ChatService:
             timezone=chat.timezone or self.default_timezone,
             language=chat.language,
             active=chat.active,
+            joined_program=chat.program_id if chat.program_id != chat.id else None,
             message_rules=MessageRules.from_settings(settings),
             checkin_rules=CheckinRules.from_settings(settings),
             referral_rules=ReferralRules.from_settings(settings),
