@@ -28,6 +28,7 @@ from services.moderation import ModerationService
 from services.orders import OrderService
 from services.points import PointsService
 from services.posts import PostService
+from services.programs import ProgramService
 from services.promotions import TierPromotions
 from services.pushes import PushService
 from services.raids import RaidService
@@ -49,6 +50,9 @@ class ServiceFactory:
 
     def chats(self, session: AsyncSession) -> ChatService:
         return ChatService(session, self.clock, self.default_timezone)
+
+    def programs(self, session: AsyncSession) -> ProgramService:
+        return ProgramService(session, self.clock)
 
     def points(self, session: AsyncSession) -> PointsService:
         return PointsService(

@@ -1,0 +1,53 @@
+"""Programs: the groups that share one brand's member accounts (models/program.py).
+
+A group's program id is the key of its accounts everywhere (`ChatProfile.program_id`); this
+service answers which groups a program has, which program a group is in (for work outside an
+update, which has no profile), and joins one program into another (services/program_merge.py).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Chat, Program
+from models.queries import upsert
+from services.clock import Clock
+
+GROUP_TYPES = ("group", "supergroup")
+
+
+def in_program(program_id: int) -> ColumnElement[bool]:
+    """The chats of a program, as a WHERE clause on `chats`."""
+    return or_(Chat.id == program_id, Chat.program_id == program_id)
+
+
+class ProgramService:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+
+    async def program_of(self, chat_id: int) -> int:
+        """The program whose accounts the chat uses (its own id for one on its own)."""
+        joined = await self.session.scalar(select(Chat.program_id).where(Chat.id == chat_id))
+        return joined or chat_id
+
+    async def groups(self, program_id: int, *, active_only: bool = True) -> list[int]:
+        """The program's groups, its founding group first, then by id."""
+        query = select(Chat.id).where(in_program(program_id), Chat.type.in_(GROUP_TYPES))
+        if active_only:
+            query = query.where(Chat.active.is_(True))
+        found = list(await self.session.scalars(query))
+        return sorted(found, key=lambda chat_id: (chat_id != program_id, chat_id))
+
+    async def program(self, program_id: int) -> Program:
+        """The program's row, made for a group on its own when first asked (named after it)."""
+        found = await self.session.get(Program, program_id)
+        if found is not None:
+            return found
+        title = await self.session.scalar(select(Chat.title).where(Chat.id == program_id))
+        row = {"id": program_id, "name": title or "", "created_at": self.clock.now()}
+        await upsert(self.session, Program, row, keys=["id"])
+        found = await self.session.get(Program, program_id)
+        assert found is not None
+        return found
