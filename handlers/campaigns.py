@@ -64,7 +64,7 @@ async def campaign(
     try:
         spec = parse_campaign(rest, clock.today_in(chat_profile.timezone))
         if spec.coupon_reward_id is not None:
-            await shop.reward(chat_profile.id, spec.coupon_reward_id)
+            await shop.reward(chat_profile.program_id, spec.coupon_reward_id)
         created = await campaigns.create(chat_profile.id, user.id, spec, chat_profile.timezone)
     except RewardNotFound:
         await message.reply(campaign_problem("coupon"))

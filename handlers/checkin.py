@@ -130,7 +130,7 @@ async def sign(
     user: User,
 ) -> str:
     await commit_so_far(session)  # the sign-in is written in a shared transaction
-    request = SignInRequest(profile.id, user.id, profile.timezone, profile.checkin_rules)
+    request = SignInRequest(profile.program_id, user.id, profile.timezone, profile.checkin_rules)
     result = await sign_ins.check_in(request)
     if isinstance(result, AlreadySignedIn):
         return already_text(result, sign_ins.clock.now())
@@ -172,7 +172,7 @@ def silenced_text(until: datetime, now: datetime) -> str:
 async def make_up(checkins: CheckinService, profile: ChatProfile, user: User) -> str:
     rules = profile.checkin_rules
     try:
-        made = await checkins.make_up(profile.id, user.id, profile.timezone, rules)
+        made = await checkins.make_up(profile.program_id, user.id, profile.timezone, rules)
     except MakeupRefused as refused:
         if refused.reason == "points":
             return ngettext(
@@ -200,9 +200,9 @@ async def make_up(checkins: CheckinService, profile: ChatProfile, user: User) ->
 
 
 async def render_top(checkins: CheckinService, profile: ChatProfile) -> str:
-    streaks = await checkins.longest_streaks(profile.id, profile.timezone)
-    first = await checkins.first_today(profile.id, profile.timezone)
-    count = await checkins.count_today(profile.id, profile.timezone)
+    streaks = await checkins.longest_streaks(profile.program_id, profile.timezone)
+    first = await checkins.first_today(profile.program_id, profile.timezone)
+    count = await checkins.count_today(profile.program_id, profile.timezone)
     lines = [_("🔥 <b>Longest streaks</b>")]
     lines += ranked(streaks, streak_days) or [_("Nobody is on a streak yet.")]
     lines += ["", _("🌅 <b>First today</b> ({count} signed in)").format(count=number(count))]

@@ -59,7 +59,7 @@ async def open_draw(
     if not chat_profile.is_group:
         await message.reply(_("Draws run inside a group."))
         return
-    ladder = await tiers.ladder(chat_profile.id)
+    ladder = await tiers.ladder(chat_profile.program_id)
     try:
         spec = parse_draw(command.args or "", draws.clock.now(), chat_profile.timezone, ladder)
     except DrawInputError as error:
@@ -67,7 +67,7 @@ async def open_draw(
         return
     if spec.reward_id is not None:
         try:
-            await shop.reward(chat_profile.id, spec.reward_id)
+            await shop.reward(chat_profile.program_id, spec.reward_id)
         except RewardNotFound:
             await message.reply(bad_input("reward"))
             return
@@ -365,8 +365,9 @@ async def hand_over_prize(
     assert draw.reward_id is not None
     try:
         given = await redemptions.redeem(
-            chat_profile.id, query.from_user.id, draw.reward_id,
-            key=f"draw:{draw.id}:{query.from_user.id}", ladder=await tiers.ladder(draw.chat_id),
+            chat_profile.program_id, query.from_user.id, draw.reward_id,
+            key=f"draw:{draw.id}:{query.from_user.id}",
+            ladder=await tiers.ladder(chat_profile.program_id),
             timezone=chat_profile.timezone, source="draw", language=i18n.current_locale,
         )  # fmt: skip
     except Refused:  # the reward's codes ran out, or it was deleted since

@@ -71,7 +71,11 @@ PROOF = re.compile(rf"^(?P<nickname>\S.*?)\s+(?P<order_id>\S{{1,64}})\s+(?P<amou
 
 
 async def orders_command(
-    message: Message, command: CommandObject, bot: Bot, order_intake: OrderIntake
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    order_intake: OrderIntake,
+    chat_profile: ChatProfile,
 ) -> None:
     """/orders import, as the caption of the export, in reply to it, or answered by it."""
     if (command.args or "").strip().lower() != "import":
@@ -86,7 +90,7 @@ async def orders_command(
               "as its caption).")
         )  # fmt: skip
         return
-    await import_document(message, document, bot, order_intake)
+    await import_document(message, document, bot, order_intake, chat_profile)
 
 
 def answers_an_import(message: Message) -> bool:
@@ -99,13 +103,19 @@ def answers_an_import(message: Message) -> bool:
     )
 
 
-async def import_reply(message: Message, bot: Bot, order_intake: OrderIntake) -> None:
+async def import_reply(
+    message: Message, bot: Bot, order_intake: OrderIntake, chat_profile: ChatProfile
+) -> None:
     assert message.document is not None
-    await import_document(message, message.document, bot, order_intake)
+    await import_document(message, message.document, bot, order_intake, chat_profile)
 
 
 async def import_document(
-    message: Message, document: Document, bot: Bot, order_intake: OrderIntake
+    message: Message,
+    document: Document,
+    bot: Bot,
+    order_intake: OrderIntake,
+    chat_profile: ChatProfile,
 ) -> None:
     if (document.file_size or 0) > MAX_FILE_BYTES:
         await message.reply(file_problem(OrderFileError("too big")))
@@ -117,7 +127,7 @@ async def import_document(
         return
     assert data is not None
     try:
-        report = await order_intake.import_file(message.chat.id, data.read())
+        report = await order_intake.import_file(chat_profile.program_id, data.read())
     except OrderFileError as error:
         await message.reply(file_problem(error))
         return
@@ -130,6 +140,7 @@ async def order_command(
     session: AsyncSession,
     orders: OrderService,
     chat_profile: ChatProfile,
+    program_profile: ChatProfile,
 ) -> None:
     """/order @user 199.00 [order id] (or in reply to the member) · /order refund <id> [amount]"""
     args = (command.args or "").strip()
@@ -158,7 +169,7 @@ async def order_command(
     order_id = found["order_id"] or f"manual-{message.message_id}"
     line = OrderLine(0, order_id, name[:MAX_BUYER], amount, OrderStatus.PAID, None, None)
     tally = await orders.record(
-        message.chat.id, [line], source=Source.ADMIN, rules=chat_profile.order_rules,
+        chat_profile.program_id, [line], source=Source.ADMIN, rules=program_profile.order_rules,
         timezone=chat_profile.timezone, user_id=user_id,
     )  # fmt: skip
     await message.reply(recorded_text(tally, name, amount, order_id))
@@ -175,7 +186,7 @@ async def refund_order(
     if amount_text and not fen:
         await message.reply(problem_reply(_("Give the refund in yuan, e.g. 50.00."), "order"))
         return
-    outcome, order = await orders.refund(message.chat.id, order_id, fen, chat_profile.timezone)
+    outcome, order = await orders.refund(chat_profile.program_id, order_id, fen, chat_profile.timezone)
     if outcome == "unknown" or order is None:
         await message.reply(_("There is no order {id} here.").format(id=escape(order_id)))
     elif outcome == "already":
@@ -202,6 +213,7 @@ async def bind_command(
     session: AsyncSession,
     bindings: BindingService,
     chat_profile: ChatProfile,
+    program_profile: ChatProfile,
     chats: ChatService,
     bot: Bot,
     admin_cache: AdminCache,
@@ -232,7 +244,8 @@ async def bind_command(
         await message.reply(not_seen_here(target["target"]))
         return
     bound = await bindings.bind(
-        message.chat.id, member.user_id, nickname, by=user.id, rules=chat_profile.order_rules,
+        chat_profile.program_id, member.user_id, nickname, by=user.id,
+        rules=program_profile.order_rules,
         timezone=chat_profile.timezone, admin=True,
     )  # fmt: skip
     await message.reply(bound_text(bound))
@@ -268,11 +281,16 @@ async def bind_with_proof(
         return
     proof = OrderProof(found["order_id"], amount)
     replies = []
+    programs: set[int] = set()
     for chat_id, title in groups:
         profile = await chats.profile(chat_id)
         assert profile is not None
+        if profile.program_id in programs:
+            continue  # bound once for the program its groups share
+        programs.add(profile.program_id)
+        rules = (await chats.profile(profile.program_id) or profile).order_rules
         bound = await bindings.bind(
-            chat_id, user.id, nickname, by=user.id, rules=profile.order_rules,
+            profile.program_id, user.id, nickname, by=user.id, rules=rules,
             timezone=profile.timezone, proof=proof, language=language_of(user),
         )  # fmt: skip
         if bound.status is BindStatus.NO_MATCH:
@@ -315,13 +333,14 @@ async def unbind_command(
     bindings: BindingService,
     bot: Bot,
     admin_cache: AdminCache,
+    chat_profile: ChatProfile,
 ) -> None:
     """/unbind <nickname>: the member who holds it, or an admin; their orders stay theirs."""
     nickname = (command.args or "").strip()
     if not nickname or message.from_user is None:
         await message.reply(usage_reply("unbind"))
         return
-    holder = await bindings.holder(message.chat.id, nickname)
+    holder = await bindings.holder(chat_profile.program_id, nickname)
     if holder is None:
         await message.reply(_("No member has bound that nickname here."))
         return
@@ -329,7 +348,7 @@ async def unbind_command(
     if not mine and not await admin_cache.is_admin(bot, message.chat, message.from_user, message):
         await message.reply(_("Only its holder or an admin can unbind that nickname."))
         return
-    await bindings.unbind(message.chat.id, nickname)
+    await bindings.unbind(chat_profile.program_id, nickname)
     await message.reply(_("✅ Unbound; the orders credited before stay credited."))
 
 
@@ -361,18 +380,18 @@ async def change_order_rules(
         return False
     try:
         if name == "basis":
-            await set_order_rule(session, message.chat.id, "tier_basis", raw)
+            await set_order_rule(session, chat_profile.program_id, "tier_basis", raw)
         else:
-            await set_order_rule(session, message.chat.id, name, int(raw))
+            await set_order_rule(session, chat_profile.program_id, name, int(raw))
     except BadSetting:
         if name == "basis":
             await message.reply(usage_reply("settings", section))
         else:
             await message.reply(out_of_range(name, OrderRules.LIMITS[name]))
         return False
-    after_commit(session, lambda: tiers.forget(message.chat.id))  # the ladder cache keeps the basis
+    after_commit(session, lambda: tiers.forget(chat_profile.program_id))  # the ladder cache keeps the basis
     if name == "basis":
-        moved = await tiers.rerank(message.chat.id, raw)
+        moved = await tiers.rerank(chat_profile.program_id, raw)
         await member_tags.resync(message.chat.id, tag_language(chat_profile, i18n))
         reply = (
             _("✅ Tiers now go by what members paid in the shop (thresholds in yuan).")

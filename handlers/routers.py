@@ -21,6 +21,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     points,
     posts,
     private,
+    programs,
     pushes,
     raids,
     reactions,
@@ -72,6 +73,7 @@ def feature_routers() -> list[Router]:
         stats.create_router(),
         # Late: its dozen commands are rare, and every command before them passes their filters.
         moderation.create_router(),  # its buttons and join requests pass the filter too
+        programs.create_router(),  # its buttons' callback queries pass the filter too
         admin_tools.create_router(),
         locks.create_router(),
         reports.create_router(),  # its buttons (in admins' private chats) pass the filter too

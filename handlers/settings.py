@@ -200,7 +200,9 @@ async def forget_profile_when_saved(
     """A saved change makes the group's cached profile stale: drop it once the change commits."""
     saved = await handler(event, data)
     if saved is True:
-        forget_after_commit(data["session"], data["chat_cache"], data["chat_profile"].id)
+        profile = data["chat_profile"]
+        for chat_id in {profile.id, profile.program_id}:  # a setting may be the program's
+            forget_after_commit(data["session"], data["chat_cache"], chat_id)
     return saved
 
 

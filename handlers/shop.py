@@ -62,7 +62,7 @@ async def open_shop(
         await message.reply(_("Open /shop in your group: each group has its own."))
         return
     owner = message.from_user.id
-    text, markup = await catalogue_page(shop, tiers, points, chat_profile.id, owner, 0)
+    text, markup = await catalogue_page(shop, tiers, points, chat_profile.program_id, owner, 0)
     await message.reply(text, reply_markup=markup)
 
 
@@ -111,7 +111,7 @@ async def turn_page(
     chat_profile: ChatProfile,
 ) -> None:
     text, markup = await catalogue_page(
-        shop, tiers, points, chat_profile.id, callback_data.owner, callback_data.page
+        shop, tiers, points, chat_profile.program_id, callback_data.owner, callback_data.page
     )
     await edit(query, text, markup)
     await query.answer()
@@ -127,11 +127,11 @@ async def show_item(
     i18n: I18n,
 ) -> None:
     try:
-        reward = await shop.reward(chat_profile.id, callback_data.id)
+        reward = await shop.reward(chat_profile.program_id, callback_data.id)
     except RewardNotFound:
         await query.answer(refusal("gone", None, 0, 0, None, i18n.current_locale), show_alert=True)
         return
-    tier, ladder = await member_tier(tiers, points, chat_profile.id, query.from_user.id)
+    tier, ladder = await member_tier(tiers, points, chat_profile.program_id, query.from_user.id)
     needed = required_tier(ladder, reward)
     free = (await shop.free_codes([reward.id])).get(reward.id, 0)
     text, markup = item(
@@ -155,7 +155,7 @@ async def ask_to_redeem(
     reward = await pressed_reward(query, callback_data, shop, chat_profile, i18n)
     if reward is None:
         return
-    tier, _ladder = await member_tier(tiers, points, chat_profile.id, callback_data.owner)
+    tier, _ladder = await member_tier(tiers, points, chat_profile.program_id, callback_data.owner)
     price = discounted(reward.price, tier.discount if tier else 0)
     await edit(query, *confirmation(reward, price, callback_data))
     await query.answer()
@@ -177,7 +177,7 @@ async def confirm_redemption(
     reward = await pressed_reward(query, callback_data, shop, chat_profile, i18n)
     if reward is None:
         return
-    press, chat_id, language = callback_data, chat_profile.id, i18n.current_locale
+    press, chat_id, language = callback_data, chat_profile.program_id, i18n.current_locale
     back = InlineKeyboardMarkup(inline_keyboard=[[back_button(press.owner)]])
     tier, ladder = await member_tier(tiers, points, chat_id, press.owner)
     discount = tier.discount if tier else 0
@@ -218,7 +218,7 @@ async def cancel_redemption(
     if await pressed_reward(query, callback_data, shop, chat_profile, i18n) is None:
         return
     owner = callback_data.owner
-    text, markup = await catalogue_page(shop, tiers, points, chat_profile.id, owner, 0)
+    text, markup = await catalogue_page(shop, tiers, points, chat_profile.program_id, owner, 0)
     await edit(query, text, markup)
     await query.answer(_("Cancelled."))
 
@@ -233,7 +233,7 @@ async def pressed_reward(
     """The reward a Redeem, Confirm or Cancel press is for; None once the message says it
     is gone."""
     try:
-        return await shop.reward(chat_profile.id, press.id)
+        return await shop.reward(chat_profile.program_id, press.id)
     except RewardNotFound:
         back = InlineKeyboardMarkup(inline_keyboard=[[back_button(press.owner)]])
         await edit(query, refusal("gone", None, 0, 0, None, i18n.current_locale), back)
@@ -260,9 +260,9 @@ async def campaign_coupon(
         return
     try:
         given = await redemptions.redeem(
-            chat_profile.id, query.from_user.id, running.coupon_reward_id,
+            chat_profile.program_id, query.from_user.id, running.coupon_reward_id,
             key=f"campaign:{running.id}:{query.from_user.id}",
-            ladder=await tiers.ladder(chat_profile.id), timezone=chat_profile.timezone,
+            ladder=await tiers.ladder(chat_profile.program_id), timezone=chat_profile.timezone,
             source="campaign", language=i18n.current_locale, campaign_id=running.id,
         )  # fmt: skip
     except Refused:

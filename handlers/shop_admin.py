@@ -46,7 +46,7 @@ async def manage_reward(
         return
     action, _space, rest = (command.args or "").strip().partition(" ")
     action, rest = action.lower(), rest.strip()
-    chat_id = chat_profile.id
+    chat_id = chat_profile.program_id  # the shop is the program's
     try:
         if action == "add":
             spec = parse_reward(rest, await tiers.ladder(chat_id))
@@ -135,7 +135,10 @@ def reward_id_and_rest(text: str) -> tuple[int, str]:
 
 
 async def mark_used(
-    message: Message, command: CommandObject, fulfilment: FulfilmentService
+    message: Message,
+    command: CommandObject,
+    fulfilment: FulfilmentService,
+    chat_profile: ChatProfile,
 ) -> None:
     """/coupon used <code>: an admin saw the coupon used (until orders mark it themselves).
     The answer never repeats the code: it is a group message."""
@@ -146,7 +149,7 @@ async def mark_used(
     if message.chat.type == "private":
         await message.reply(_("Mark coupons used in their group."))
         return
-    outcome, redemption = await fulfilment.mark_used(message.chat.id, words[1])
+    outcome, redemption = await fulfilment.mark_used(chat_profile.program_id, words[1])
     if outcome == "unknown":
         reply = _("No coupon of this group has that code.")
     elif outcome == "free":
@@ -167,18 +170,21 @@ async def list_gifts(
     if not chat_profile.is_group:
         await message.reply(_("The shop runs inside a group."))
         return
-    await message.reply(gifts_for_admins(await fulfilment.gifts_to_send(chat_profile.id)))
+    await message.reply(gifts_for_admins(await fulfilment.gifts_to_send(chat_profile.program_id)))
 
 
 async def gift_sent(
-    message: Message, command: CommandObject, fulfilment: FulfilmentService
+    message: Message,
+    command: CommandObject,
+    fulfilment: FulfilmentService,
+    chat_profile: ChatProfile,
 ) -> None:
     """/gift sent <number>: the gift went out; its member is told privately."""
     words = (command.args or "").split()
     if len(words) != 2 or words[0].lower() != "sent" or not words[1].lstrip("#").isdigit():
         await message.reply(usage_reply("gift"))
         return
-    done = await fulfilment.gift_sent(message.chat.id, int(words[1].lstrip("#")))
+    done = await fulfilment.gift_sent(chat_profile.program_id, int(words[1].lstrip("#")))
     if done is None:
         await message.reply(_("No gift #{id} waits to be sent here. /gifts lists them.").format(
             id=words[1].lstrip("#")[:12]))  # fmt: skip
@@ -191,7 +197,7 @@ async def reward_usage(message: Message) -> None:
 
 
 async def list_rewards(message: Message, shop: ShopService, chat_profile: ChatProfile) -> None:
-    rewards = await shop.shelf(chat_profile.id, with_paused=True)
+    rewards = await shop.shelf(chat_profile.program_id, with_paused=True)
     free = await shop.free_codes([reward.id for reward in rewards])
     await message.reply(shelf_for_admins(rewards, free))
 

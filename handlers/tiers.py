@@ -16,6 +16,7 @@ from handlers.refusal import admins_only
 from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from services.chats import ChatProfile
 from services.tiers import LastTier, ThresholdTaken, Tier, TierError, TierService, UnknownTier
 from views.numbers import number
 
@@ -35,30 +36,38 @@ async def is_edit(message: Message, command: CommandObject) -> bool:
 
 
 async def show_ladder(
-    message: Message, command: CommandObject, tiers: TierService, i18n: I18n
+    message: Message,
+    command: CommandObject,
+    tiers: TierService,
+    i18n: I18n,
+    chat_profile: ChatProfile,
 ) -> None:
     if command.args:
         await message.reply(usage_reply("tiers"))
         return
-    ladder = await tiers.ladder(message.chat.id)
+    ladder = await tiers.ladder(chat_profile.program_id)  # the program's, in each group
     await message.reply(render_ladder(ladder, i18n.current_locale))
 
 
 async def edit_ladder(
-    message: Message, command: CommandObject, tiers: TierService, i18n: I18n
+    message: Message,
+    command: CommandObject,
+    tiers: TierService,
+    i18n: I18n,
+    chat_profile: ChatProfile,
 ) -> None:
     text = (command.args or "").strip()
     language = i18n.current_locale
     try:
         if found := SET.match(text):
             tier = await tiers.set(
-                message.chat.id, found["name"], int(found["threshold"]), found["perks"]
+                chat_profile.program_id, found["name"], int(found["threshold"]), found["perks"]
             )
             reply = _("✅ {tier} now starts at {threshold} lifetime points.").format(
                 tier=escape(tier.label(language)), threshold=number(tier.threshold)
             )
         elif found := DELETE.match(text):
-            tier = await tiers.delete(message.chat.id, found["name"])
+            tier = await tiers.delete(chat_profile.program_id, found["name"])
             reply = _("🗑 {tier} removed from the ladder.").format(tier=escape(tier.label(language)))
         else:
             await message.reply(usage_reply("tiers"))

@@ -28,4 +28,7 @@ class LedgerEntry(Base):
     actor: Mapped[int | None] = mapped_column(BigInteger, default=None)
     # The campaign whose multiplier is in `delta`, if one was running.
     campaign_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # What a `merge` row moves of lifetime points (a program joining another moves a member's
+    # balance and their lifetime, which differ); None on every other row.
+    lifetime_delta: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

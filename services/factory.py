@@ -28,7 +28,8 @@ from services.moderation import ModerationService
 from services.orders import OrderService
 from services.points import PointsService
 from services.posts import PostService
-from services.programs import ProgramService
+from services.program_merge import ProgramJoin
+from services.programs import ProgramMap, ProgramService
 from services.promotions import TierPromotions
 from services.pushes import PushService
 from services.raids import RaidService
@@ -47,6 +48,7 @@ class ServiceFactory:
     clock: Clock
     default_timezone: str = "UTC"
     ladders: LadderCache = field(default_factory=LadderCache)
+    program_map: ProgramMap = field(default_factory=ProgramMap)
 
     def chats(self, session: AsyncSession) -> ChatService:
         return ChatService(session, self.clock, self.default_timezone)
@@ -54,10 +56,16 @@ class ServiceFactory:
     def programs(self, session: AsyncSession) -> ProgramService:
         return ProgramService(session, self.clock)
 
+    def program_join(self, session: AsyncSession) -> ProgramJoin:
+        return ProgramJoin(
+            session, self.clock, self.programs(session), self.tiers(session), self.program_map
+        )
+
     def points(self, session: AsyncSession) -> PointsService:
         return PointsService(
-            session, self.clock, self.default_timezone, self.ladders, promotions=TierPromotions
-        )
+            session, self.clock, self.default_timezone, self.ladders, promotions=TierPromotions,
+            programs=self.program_map,
+        )  # fmt: skip
 
     def tiers(self, session: AsyncSession) -> TierService:
         return TierService(session, self.ladders)

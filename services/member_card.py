@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import Campaign
+from models import Campaign, Member
 from services.campaigns import CampaignService, last_minute
 from services.chats import ChatProfile
 from services.message_tally import MessageTally
@@ -71,7 +71,7 @@ class MemberCardService:
         for profile in groups:
             member = await self.points.member(profile.id, user_id)
             figure = tier_figure(member, profile.order_rules.tier_basis)
-            place = standing(await self.tiers.ladder(profile.id), figure)
+            place = standing(await self.tiers.ladder(profile.program_id), figure)
             found.append(GroupStanding(profile.title, member.points if member else 0, place.tier))
         return found
 
@@ -80,11 +80,17 @@ class MemberCardService:
     ) -> MemberCard:
         """The member's card in the group; `tally` adds the message counts still waiting to be
         written (the bot's own process has them; the web, in a process of its own, does not)."""
-        chat_id = profile.id
-        member = await self.points.member(chat_id, user_id)
+        chat_id, account = profile.id, profile.program_id  # the group's, the program's
+        member = await self.points.member(account, user_id)
+        # Messages are counted per group; a group in another's program has a row of its own.
+        here = (
+            member
+            if account == chat_id
+            else await self.points.session.get(Member, (chat_id, user_id))
+        )
         basis = profile.order_rules.tier_basis
         figure = tier_figure(member, basis)
-        place = standing(await self.tiers.ladder(chat_id), figure)
+        place = standing(await self.tiers.ladder(account), figure)
         rank = await self.points.position(chat_id, profile.timezone, Period.ALL, user_id)
         unwritten = tally.unwritten_count(chat_id, user_id) if tally is not None else 0
         running = await self.campaigns.running(chat_id)
@@ -99,9 +105,9 @@ class MemberCardService:
             by_spend=basis == BY_SPEND,
             rank=rank[0] if rank else None,
             streak=member.streak if member else 0,
-            messages=(member.message_count if member else 0) + unwritten,
+            messages=(here.message_count if here else 0) + unwritten,
             campaign=campaign,
             referrals=await self.referrals.counts(chat_id, user_id),
-            redeemed=await self.shop.redeemed_count(chat_id, user_id),
-            orders=await self.orders.of_member(chat_id, user_id),
+            redeemed=await self.shop.redeemed_count(account, user_id),
+            orders=await self.orders.of_member(account, user_id),
         )

@@ -21,12 +21,33 @@ class Sighting:
     username: str | None
     display_name: str
     seen_at: datetime
+    program_id: int | None = None  # the group's program, when it joined another group's
 
 
 async def record_sightings(session: AsyncSession, sightings: list[Sighting]) -> None:
-    """Create members on first sight and keep their name and `last_seen_at` current."""
+    """Create members on first sight and keep their name and `last_seen_at` current.
+
+    A member of a group in another group's program has an account there too, named as they
+    are seen; made here as not in that group (`left_at`: they never joined it), so the
+    founding group counts only its own members."""
     if not sightings:
         return
+    accounts: list[dict[str, object]] = [
+        {
+            "chat_id": s.program_id,
+            "user_id": s.user_id,
+            "username": s.username,
+            "display_name": s.display_name[:255],
+            "left_at": s.seen_at,
+        }
+        for s in sightings
+        if s.program_id is not None and s.program_id != s.chat_id
+    ]
+    if accounts:
+        await upsert(
+            session, Member, accounts, keys=["chat_id", "user_id"],
+            update=["username", "display_name"],
+        )  # fmt: skip
     rows: list[dict[str, object]] = [
         {
             "chat_id": s.chat_id,

@@ -263,7 +263,10 @@ class MessageTally:
                     ],
                 )
             timezones = {message.chat_id: message.timezone for message in messages}
-            paid = await self.ledger(session).award_many(awards, timezones, members_exist=True)
+            ledger = self.ledger(session)
+            paid = await ledger.award_many(awards, timezones, members_exist=True)
+            # A promotion is the program's: a group in another's names it by that one's id.
+            programs = await ledger.programs.of(session, timezones) if paid.promotions else {}
             await tallies.write_authors(session)
             tallies.days.add_to(session)  # with the points issued: one upsert as it commits
         if tallies.received:  # written with the next flush, in a transaction of their own
@@ -274,7 +277,8 @@ class MessageTally:
         promoted = {(p.chat_id, p.user_id): p.tier for p in paid.promotions}
         results = []
         for message, points in zip(messages, earned, strict=True):
-            tier = promoted.pop((message.chat_id, message.user_id), None) if points else None
+            account = (programs.get(message.chat_id, message.chat_id), message.user_id)
+            tier = promoted.pop(account, None) if points else None
             results.append(Counted(points, tier))
         return results
 

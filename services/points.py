@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from services.campaigns import CampaignService
 from services.clock import Clock, local_day
 from services.daystats import DayCounts
 from services.members import ensure_members
+from services.programs import ProgramMap
 from services.standings import Balance, Standings, period_keys
 from services.tiers import LadderCache, Tier, TierService
 
@@ -40,6 +41,9 @@ NOT_EARNED = frozenset({"refund"})
 NOT_BOOSTED = frozenset({"admin", "refund", "purchase"})
 # Deductions that take back earned points (a refunded order's): they lower lifetime too.
 TAKEN_BACK = "clawback"
+# A program joining another: a member's account moved, balance and lifetime (`lifetime_delta`),
+# out of one program and into the other (services/program_merge.py); never earned nor spent.
+MERGED = "merge"
 
 MemberKey = tuple[int, int]  # (chat id, user id)
 TierState = tuple[int, str | None]  # (the figure the chat's tiers go by, the tier key now)
@@ -120,8 +124,9 @@ class PointsService(Standings):
         default_timezone: str = "UTC",
         ladders: LadderCache | None = None,
         promotions: Callable[[PointsService], Promotions] | None = None,
+        programs: ProgramMap | None = None,
     ) -> None:
-        super().__init__(session, clock, default_timezone)
+        super().__init__(session, clock, default_timezone, programs)
         self.ladders = ladders
         self._boosts: dict[int, tuple[int, int] | None] = {}
         # None: the ledger alone, which moves nobody's tier (the factory wires promotions in).
@@ -186,7 +191,9 @@ class PointsService(Standings):
         """
         if delta == 0 or abs(delta) > MAX_CHANGE:
             raise ValueError(f"a change must be between 1 and {MAX_CHANGE} points either way")
-        timezones = {chat_id: timezone or await self.timezone_of(chat_id)}
+        timezone = timezone or await self.timezone_of(chat_id)  # the group's clock
+        chat_id = await self.account_of(chat_id)
+        timezones = {chat_id: timezone}
         change = Award(chat_id, user_id, delta, reason, key, ref, campaign_id)
         done = await self._apply([change], timezones, actor=actor, members_exist=member_exists)
         if key not in done.applied:
@@ -222,10 +229,17 @@ class PointsService(Standings):
     ) -> AwardResult:
         """The one way points change: price each change (campaign, tier), write its ledger row
         once per key, then the balances; repay what refunds left owing from what was earned,
-        count the day, add to the period totals and report the earnings to promotions."""
+        count the day, add to the period totals and report the earnings to promotions.
+
+        A change named by a group is made to its program's account (the same id for a group on
+        its own), its day counted on the group's clock."""
+        in_groups = changes  # a campaign multiplies what is earned in its group
+        changes, timezones = await self._in_programs(changes, timezones)
+        # The caller holds the group's rows, not always the program's accounts.
+        members_exist = members_exist and changes is in_groups
         if not members_exist:
             await ensure_members(self.session, ((c.chat_id, c.user_id) for c in changes))
-        priced = await self._priced(changes)
+        priced = await self._priced(in_groups, changes)
         now = self.clock.now()
         # A refused deduction (only ever alone) undoes its ledger row; an earning cannot be.
         refusable = any(points < 0 for points, _campaign in priced)
@@ -263,17 +277,31 @@ class PointsService(Standings):
         promotions = await self._after_earning(timezones, earned, tiers) if earned else []
         return AwardResult(applied, promotions, paid, balances)
 
-    async def _priced(self, changes: Sequence[Award]) -> list[tuple[int, int | None]]:
-        """Each change's points, an earning's multiplied by the campaign running (then named
-        as the change's campaign) and by the member's tier; and the change's campaign."""
-        multiplied = [c for c in changes if _multiplied(c)]
+    async def _in_programs(
+        self, changes: Sequence[Award], timezones: Mapping[int, str]
+    ) -> tuple[Sequence[Award], Mapping[int, str]]:
+        programs = await self.programs.of(self.session, {c.chat_id for c in changes})
+        if all(program == chat_id for chat_id, program in programs.items()):
+            return changes, timezones
+        moved = [replace(c, chat_id=programs[c.chat_id]) for c in changes]
+        zones = {programs[chat]: zone for chat, zone in timezones.items() if chat in programs}
+        return moved, {**timezones, **zones}
+
+    async def _priced(
+        self, in_groups: Sequence[Award], changes: Sequence[Award]
+    ) -> list[tuple[int, int | None]]:
+        """Each change's points, an earning's multiplied by the campaign running in the group
+        it is earned in (then named as the change's campaign) and by the member's tier in the
+        program; and the change's campaign."""
+        multiplied = [c for c in in_groups if _multiplied(c)]
         await self._load_boosts({c.chat_id for c in multiplied})  # one query for the chats
-        tiered = await self.tier_multipliers([(c.chat_id, c.user_id) for c in multiplied])
+        accounts = [(c.chat_id, c.user_id) for c in changes if _multiplied(c)]
+        tiered = await self.tier_multipliers(accounts)
         priced = []
-        for change in changes:
+        for where, change in zip(in_groups, changes, strict=True):
             points, campaign_id = change.points, change.campaign_id
             if _multiplied(change):
-                if (boost := self._boosts[change.chat_id]) is not None:
+                if (boost := self._boosts[where.chat_id]) is not None:
                     campaign_id, pct = boost
                     points = times(points, pct)
                 points = times(points, tiered.get((change.chat_id, change.user_id)))

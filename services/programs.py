@@ -7,6 +7,9 @@ update, which has no profile), and joins one program into another (services/prog
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,3 +54,39 @@ class ProgramService:
         found = await self.session.get(Program, program_id)
         assert found is not None
         return found
+
+
+class ProgramMap:
+    """Which program each group's accounts are in, kept a minute per process: the ledger asks
+    on every earning and a group joins a program once in its life.
+
+    A join forgets everything here at once; another worker sees it within `ttl`, and whatever
+    it paid into the old program meanwhile is swept in by the next `ProgramService.sweep`."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._programs: dict[int, tuple[float, int]] = {}
+
+    async def of(self, session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, int]:
+        """Each chat's program id (a chat unknown to the database is its own)."""
+        now = time.monotonic()
+        found: dict[int, int] = {}
+        wanted = []
+        for chat_id in set(chat_ids):
+            cached = self._programs.get(chat_id)
+            if cached is not None and now - cached[0] <= self.ttl:
+                found[chat_id] = cached[1]
+            else:
+                wanted.append(chat_id)
+        if wanted:
+            rows = await session.execute(
+                select(Chat.id, Chat.program_id).where(Chat.id.in_(sorted(wanted)))
+            )
+            read = {chat_id: program_id or chat_id for chat_id, program_id in rows}
+            for chat_id in wanted:
+                found[chat_id] = read.get(chat_id, chat_id)
+                self._programs[chat_id] = (now, found[chat_id])
+        return found
+
+    def forget(self) -> None:
+        self._programs.clear()

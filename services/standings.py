@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Campaign, Chat, LedgerEntry, Member, PeriodTotal
 from services.clock import Clock
+from services.programs import ProgramMap
 from services.tiers import Tier
 
 
@@ -58,16 +59,31 @@ class HistoryLine:
 
 
 class Standings:
-    def __init__(self, session: AsyncSession, clock: Clock, default_timezone: str = "UTC") -> None:
+    """Read by a group's id or its program's: a group's members' accounts are its program's
+    (services/programs.py), so each read goes to the program the group is in."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        default_timezone: str = "UTC",
+        programs: ProgramMap | None = None,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.default_timezone = default_timezone
+        self.programs = programs or ProgramMap(ttl=0)
+
+    async def account_of(self, chat_id: int) -> int:
+        """The program whose accounts the chat's members use."""
+        return (await self.programs.of(self.session, [chat_id]))[chat_id]
 
     async def timezone_of(self, chat_id: int) -> str:
         timezone = await self.session.scalar(select(Chat.timezone).where(Chat.id == chat_id))
         return timezone or self.default_timezone
 
     async def balance(self, chat_id: int, user_id: int) -> Balance:
+        chat_id = await self.account_of(chat_id)
         row = (
             await self.session.execute(
                 select(Member.points, Member.lifetime_points).where(
@@ -79,11 +95,13 @@ class Standings:
         return Balance(points=points, lifetime_points=lifetime, applied=False)
 
     async def member(self, chat_id: int, user_id: int) -> Member | None:
-        """The member's row (balances, counters, streak), or None if never seen here."""
+        """The member's account (balances, streak ...), or None if never seen in the program."""
+        chat_id = await self.account_of(chat_id)
         return await self.session.get(Member, (chat_id, user_id))
 
     async def history(self, chat_id: int, user_id: int, limit: int = 10) -> list[HistoryLine]:
         """The member's last changes, newest first, each with the campaign that multiplied it."""
+        chat_id = await self.account_of(chat_id)
         rows = await self.session.execute(
             select(LedgerEntry, Campaign.name)
             .outerjoin(Campaign, Campaign.id == LedgerEntry.campaign_id)
@@ -98,6 +116,7 @@ class Standings:
     ) -> list[Ranked]:
         """Members by points earned in the period, most first; of two on the same figure, the
         one who reached it first (then the older user id)."""
+        chat_id = await self.account_of(chat_id)
         if period is Period.ALL:
             rows = await self.session.execute(
                 select(Member.user_id, Member.display_name, Member.lifetime_points)
@@ -131,6 +150,7 @@ class Standings:
         self, chat_id: int, timezone: str, period: Period, user_id: int
     ) -> tuple[int, int] | None:
         """(rank, points earned) of a member in the period, or None when they earned nothing."""
+        chat_id = await self.account_of(chat_id)
         if period is Period.ALL:
             figure, reached, user = (
                 Member.lifetime_points,

@@ -107,6 +107,8 @@ def reason_label(reason: str, ref: str | None) -> str:
         return _("taken back at a ban")
     if reason == "clawback" and ref == "boost":  # the boost that paid was removed
         return _("boost removed")
+    if reason == "merge":
+        return _("accounts joined") if (ref or "").startswith("from:") else _("moved to the brand")
     return str(REASONS.get(reason, reason))
 
 

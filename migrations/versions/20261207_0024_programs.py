@@ -44,6 +44,8 @@ def upgrade() -> None:
     with op.batch_alter_table("chats") as batch:
         batch.add_column(sa.Column("program_id", sa.BigInteger(), nullable=True))
         batch.create_index(batch.f("ix_chats_program_id"), ["program_id"])
+    with op.batch_alter_table("points_ledger") as batch:
+        batch.add_column(sa.Column("lifetime_delta", sa.BigInteger(), nullable=True))
     # Every group becomes a program of its own, named after it: its accounts are already
     # keyed by its id, so nothing else moves.
     op.execute(
@@ -53,6 +55,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("points_ledger") as batch:
+        batch.drop_column("lifetime_delta")
     with op.batch_alter_table("chats") as batch:
         batch.drop_index(batch.f("ix_chats_program_id"))
         batch.drop_column("program_id")

@@ -1,0 +1,238 @@
+"""A brand's program on a real database: two groups' accounts joined through the ledger, every
+figure kept, the audit clean; a group in another's program earns and reads there."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import migrations
+from models import BuyerBinding, Chat, LedgerEntry, Member, Order, Program, ProgramMerge, Reward
+from models import create_engine as make_engine
+from services.chats import ChatService
+from services.clock import FrozenClock
+from services.factory import ServiceFactory
+from services.points import PointsService
+from services.points_audit import audit
+from services.program_merge import CannotJoin
+from services.reward_specs import parse_reward
+from tests.unit.conftest import GROUP
+
+SECOND = -100_2  # a second group of the same brand
+BOTH, ONLY_SECOND, ONLY_FIRST = 11, 12, 13
+CLOCK = FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+FACTORY = ServiceFactory(CLOCK, "Asia/Shanghai")
+
+
+async def two_groups(pool: async_sessionmaker[AsyncSession]) -> None:
+    """Fans (GROUP) and Fans South (SECOND), each a program of its own with members."""
+    async with pool() as session:
+        chats = ChatService(session, CLOCK, "Asia/Shanghai")
+        await chats.ensure(GROUP, "supergroup", "Fans")
+        await chats.ensure(SECOND, "supergroup", "Fans South")
+        points = PointsService(session, CLOCK)
+        for chat_id, user_id, earned, spent in (
+            (GROUP, BOTH, 150, 50), (SECOND, BOTH, 60, 20), (SECOND, ONLY_SECOND, 30, 0),
+            (GROUP, ONLY_FIRST, 5, 0),
+        ):  # fmt: skip
+            await points.change(
+                chat_id, user_id, earned, reason="admin", key=f"e:{chat_id}:{user_id}"
+            )
+            if spent:
+                await points.change(
+                    chat_id, user_id, -spent, reason="redeem", key=f"s:{chat_id}:{user_id}"
+                )
+        for chat_id, user_id in ((GROUP, BOTH), (SECOND, BOTH), (SECOND, ONLY_SECOND)):
+            member = await session.get(Member, (chat_id, user_id))
+            assert member is not None
+            member.spent_fen, member.orders_paid = 10_000, 1
+        first, second = (
+            await session.get(Member, (GROUP, BOTH)),
+            await session.get(Member, (SECOND, BOTH)),
+        )
+        assert first is not None and second is not None
+        first.streak, first.last_checkin_day, first.best_streak = 3, date(2026, 11, 20), 9
+        second.streak, second.last_checkin_day, second.best_streak = 5, date(2026, 11, 23), 5
+        await session.commit()
+
+
+async def join(pool: async_sessionmaker[AsyncSession]) -> None:
+    async with pool() as session:
+        await FACTORY.program_join(session).join(GROUP, SECOND, by=1)
+        await session.commit()
+    FACTORY.program_map.forget()
+
+
+async def test_joining_two_programs_adds_up_each_account_through_the_ledger(session_pool) -> None:
+    await two_groups(session_pool)
+    await join(session_pool)
+    async with session_pool() as session:
+        both = await session.get(Member, (GROUP, BOTH))
+        newcomer = await session.get(Member, (GROUP, ONLY_SECOND))
+        left_behind = await session.get(Member, (SECOND, BOTH))
+        assert both is not None and newcomer is not None and left_behind is not None
+        assert (both.points, both.lifetime_points, both.spent_fen, both.orders_paid) == (
+            140, 210, 20_000, 2,
+        )  # fmt: skip
+        assert (newcomer.points, newcomer.lifetime_points) == (30, 30)
+        assert newcomer.left_at is not None  # an account here, not a member of Fans itself
+        assert (left_behind.points, left_behind.lifetime_points, left_behind.spent_fen) == (0, 0, 0)
+        # The streak still running is the one signed in last; the best stays the best.
+        assert (both.streak, both.last_checkin_day, both.best_streak) == (5, date(2026, 11, 23), 9)
+        merges = list(
+            await session.scalars(
+                select(LedgerEntry).where(LedgerEntry.reason == "merge").order_by(LedgerEntry.id)
+            )
+        )
+        assert sorted((m.chat_id, m.user_id, m.delta, m.lifetime_delta) for m in merges) == sorted([
+            (SECOND, BOTH, -40, -60), (GROUP, BOTH, 40, 60),
+            (SECOND, ONLY_SECOND, -30, -30), (GROUP, ONLY_SECOND, 30, 30),
+        ])  # fmt: skip
+        assert await audit(session) == []
+        chat = await session.get(Chat, SECOND)
+        assert chat is not None and chat.program_id == GROUP
+        (merge,) = await session.scalars(select(ProgramMerge))
+        assert (merge.program_id, merge.merged_id, merge.members, merge.points) == (
+            GROUP,
+            SECOND,
+            2,
+            70,
+        )
+        program = await session.get(Program, GROUP)
+        assert program is not None and program.name == "Fans"
+
+
+async def test_after_the_join_the_second_group_earns_and_reads_in_the_program(session_pool) -> None:
+    await two_groups(session_pool)
+    await join(session_pool)
+    async with session_pool() as session:
+        points = FACTORY.points(session)
+        paid = await points.change(SECOND, ONLY_SECOND, 5, reason="checkin", key="c:1")
+        await session.commit()
+        assert (paid.points, paid.applied) == (35, True)
+        assert (await points.balance(SECOND, ONLY_SECOND)).points == 35
+        assert (await points.balance(GROUP, ONLY_SECOND)).points == 35
+        assert [line.entry.reason for line in await points.history(SECOND, ONLY_SECOND)][:2] == [
+            "checkin", "merge",
+        ]  # fmt: skip
+        assert await audit(session) == []
+
+
+async def test_tiers_are_recomputed_on_the_ladder_of_the_program_that_stays(session_pool) -> None:
+    await two_groups(session_pool)
+    async with session_pool() as session:
+        tiers = FACTORY.tiers(session)
+        await tiers.set(GROUP, "Gold", 200, None)
+        await session.commit()
+    await join(session_pool)
+    async with session_pool() as session:
+        both = await session.get(Member, (GROUP, BOTH))
+        newcomer = await session.get(Member, (GROUP, ONLY_SECOND))
+        assert both is not None and newcomer is not None
+        assert both.tier == "gold" and newcomer.tier != "gold"
+
+
+async def test_orders_bindings_and_the_shop_move_and_clashes_are_reported(session_pool) -> None:
+    await two_groups(session_pool)
+    async with session_pool() as session:
+        now = CLOCK.now()
+        for chat_id, order_id in ((GROUP, "T1"), (SECOND, "T1"), (SECOND, "T2")):
+            await session.execute(
+                insert(Order).values(
+                    chat_id=chat_id, order_id=order_id, buyer="小明", buyer_key="小明",
+                    amount_fen=100, refunded_fen=0, status="paid", paid_at=now, source="import",
+                    points=1, points_state="waiting", clawed_back=0, created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+        for chat_id, key, user_id in (
+            (GROUP, "小明", BOTH),
+            (SECOND, "小明", ONLY_SECOND),
+            (SECOND, "阿花", BOTH),
+        ):
+            session.add(BuyerBinding(chat_id=chat_id, buyer_key=key, buyer=key, user_id=user_id,
+                                     bound_by=user_id, created_at=now, proof="admin"))  # fmt: skip
+        await FACTORY.shop(session).add(SECOND, 1, parse_reward("Mug price=10", []))
+        await session.commit()
+    async with session_pool() as session:
+        report = await FACTORY.program_join(session).join(GROUP, SECOND, by=1)
+        await session.commit()
+    assert report.duplicate_orders == ["T1"]
+    assert report.duplicate_bindings == [{"nickname": "小明", "member": ONLY_SECOND, "other": BOTH}]
+    assert report.moved["orders"] == 1 and report.moved["bindings"] == 1
+    async with session_pool() as session:
+        orders = {(o.chat_id, o.order_id) for o in await session.scalars(select(Order))}
+        assert orders == {(GROUP, "T1"), (SECOND, "T1"), (GROUP, "T2")}  # nothing deleted
+        bindings = {(b.chat_id, b.buyer_key) for b in await session.scalars(select(BuyerBinding))}
+        assert bindings == {(GROUP, "小明"), (SECOND, "小明"), (GROUP, "阿花")}
+        assert [r.chat_id for r in await session.scalars(select(Reward))] == [GROUP]
+
+
+async def test_a_program_cannot_join_itself_and_a_join_twice_moves_nothing_more(
+    session_pool,
+) -> None:
+    await two_groups(session_pool)
+    await join(session_pool)
+    async with session_pool() as session:
+        joiner = FACTORY.program_join(session)
+        try:
+            await joiner.preview(GROUP, GROUP)
+        except CannotJoin as refused:
+            assert refused.reason == "same"
+        else:
+            raise AssertionError("a program joined itself")
+        again = await joiner.join(GROUP, SECOND, by=1)  # a second press: nothing left to move
+        await session.commit()
+        assert (again.accounts, again.points) == (0, 0)
+        both = await session.get(Member, (GROUP, BOTH))
+        assert both is not None and both.points == 140
+        assert await audit(session) == []
+
+
+async def test_the_preview_counts_what_would_move(session_pool) -> None:
+    await two_groups(session_pool)
+    async with session_pool() as session:
+        preview = await FACTORY.program_join(session).preview(GROUP, SECOND)
+    assert (preview.accounts, preview.shared, preview.points, preview.groups) == (2, 1, 70, 2)
+
+
+async def test_migrating_a_populated_database_makes_each_group_its_own_program(
+    empty_database_url: str,
+) -> None:
+    """0024 on a database with members: each group becomes a program of its own, named after
+    it, and every member's figures stay as they were."""
+    await asyncio.to_thread(migrations.upgrade, empty_database_url, "0023_raids")
+    engine = make_engine(empty_database_url)
+    now = CLOCK.now()
+    try:
+        async with engine.begin() as connection:
+            for chat_id, title in ((GROUP, "茶友群"), (SECOND, "Tea South")):
+                await connection.execute(
+                    insert(Chat.__table__).values(
+                        id=chat_id, title=title, type="supergroup", settings={}, active=True,
+                        created_at=now,
+                    )
+                )  # fmt: skip
+            for user_id in range(1, 6):
+                await connection.execute(
+                    insert(Member.__table__).values(
+                        chat_id=GROUP, user_id=user_id, display_name=f"fan {user_id}",
+                        points=user_id * 10, lifetime_points=user_id * 15, streak=user_id,
+                        message_count=0, best_streak=user_id, last_message_id=0,
+                        message_points_today=0, active_days=0, replies_received=0,
+                        points_owed=0, spent_fen=0, orders_paid=0, pushes_off=False,
+                    )
+                )  # fmt: skip
+            before = (await connection.execute(select(Member.__table__))).all()
+        await asyncio.to_thread(migrations.upgrade, empty_database_url)
+        async with engine.connect() as connection:
+            after = (await connection.execute(select(*Member.__table__.columns))).all()
+            programs = (await connection.execute(select(Program.id, Program.name))).all()
+            joined = (await connection.execute(select(Chat.program_id))).scalars().all()
+        assert sorted(after) == sorted(before)
+        assert sorted(programs) == sorted([(GROUP, "茶友群"), (SECOND, "Tea South")])
+        assert joined == [None, None]
+    finally:
+        await engine.dispose()
