@@ -186,7 +186,9 @@ async def refund_order(
     if amount_text and not fen:
         await message.reply(problem_reply(_("Give the refund in yuan, e.g. 50.00."), "order"))
         return
-    outcome, order = await orders.refund(chat_profile.program_id, order_id, fen, chat_profile.timezone)
+    outcome, order = await orders.refund(
+        chat_profile.program_id, order_id, fen, chat_profile.timezone
+    )
     if outcome == "unknown" or order is None:
         await message.reply(_("There is no order {id} here.").format(id=escape(order_id)))
     elif outcome == "already":
@@ -389,7 +391,8 @@ async def change_order_rules(
         else:
             await message.reply(out_of_range(name, OrderRules.LIMITS[name]))
         return False
-    after_commit(session, lambda: tiers.forget(chat_profile.program_id))  # the ladder cache keeps the basis
+    # The ladder cache keeps the basis.
+    after_commit(session, lambda: tiers.forget(chat_profile.program_id))
     if name == "basis":
         moved = await tiers.rerank(chat_profile.program_id, raw)
         await member_tags.resync(message.chat.id, tag_language(chat_profile, i18n))

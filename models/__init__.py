@@ -15,8 +15,8 @@ from models.moderation import Ban, MemberWarning, ModAction, NetworkMember, Veri
 from models.order import BindTry, BuyerBinding, Order, Push
 from models.outbox import OutboxMessage
 from models.period import PeriodTotal
-from models.program import Program, ProgramMerge
 from models.post import PostRun, ScheduledPost
+from models.program import Program, ProgramMerge
 from models.raid import Raid, RaidJoin
 from models.reaction import MessageAuthor, ReactionDay
 from models.receipt import CommandReceipt

@@ -13,8 +13,8 @@ from aiogram.types import Chat, TelegramObject, User
 from infrastructure.chat_cache import ChatCache
 from infrastructure.middlewares.services import UPDATE_SERVICES
 from infrastructure.transactions import after_commit
-from services.clock import Clock
 from services.chats import ChatProfile
+from services.clock import Clock
 from services.factory import ServiceFactory, UpdateServices
 from services.members import Sighting, record_sightings
 
