@@ -140,6 +140,7 @@ def counted_message(message: Message, profile: ChatProfile) -> ChatMessage | Non
         display_name=user.full_name,
         timezone=profile.timezone,
         rules=profile.message_rules,
+        program_id=profile.joined_program,
         replied_to=None if (answered := answered_person(message)) == user.id else answered,
         keeps_author=profile.rules(ReactionRules).earn,
     )

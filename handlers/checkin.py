@@ -130,7 +130,9 @@ async def sign(
     user: User,
 ) -> str:
     await commit_so_far(session)  # the sign-in is written in a shared transaction
-    request = SignInRequest(profile.program_id, user.id, profile.timezone, profile.checkin_rules)
+    request = SignInRequest(
+        profile.program_id, user.id, profile.timezone, profile.checkin_rules, group_id=profile.id
+    )
     result = await sign_ins.check_in(request)
     if isinstance(result, AlreadySignedIn):
         return already_text(result, sign_ins.clock.now())

@@ -67,7 +67,7 @@ async def push_command(
     if message.from_user is None or not chat_profile.is_group or not word:
         await message.reply(usage_reply("push"))
         return
-    ladder = await tiers.ladder(chat_profile.id)
+    ladder = await tiers.ladder(chat_profile.program_id)
     audience = parse_audience(word, ladder)
     if audience is None:
         reason = unknown_audience_text(word, ladder, i18n.current_locale)
@@ -83,7 +83,7 @@ async def push_command(
         )
         await message.reply(problem_reply(reason, "push"))
         return
-    reach = await pushes.reach(chat_profile.id, audience, chat_profile.timezone)
+    reach = await pushes.reach(chat_profile.program_id, audience, chat_profile.timezone)
     name = audience_name(audience, ladder, i18n.current_locale)
     if reach.count == 0:
         await message.reply(nobody_text(name, reach))
@@ -91,7 +91,9 @@ async def push_command(
     if reach.count > reach.left_today:
         await message.reply(budget_text(reach.count, reach.left_today))
         return
-    push = await pushes.draft(chat_profile.id, message.from_user.id, audience, content, buttons)
+    push = await pushes.draft(
+        chat_profile.program_id, message.from_user.id, audience, content, buttons
+    )
     await message.reply(
         reach_text(name, reach), reply_markup=confirm_keyboard(push.id, reach.count)
     )
@@ -108,13 +110,15 @@ async def push_pressed(
         await query.answer(_("This button no longer works."))
         return
     if callback_data.action == "cancel":
-        cancelled = await pushes.cancel(chat_profile.id, callback_data.id)
+        cancelled = await pushes.cancel(chat_profile.program_id, callback_data.id)
         if cancelled:
             await message.edit_text(_("✖️ Push cancelled."))
         await query.answer(_("Cancelled.") if cancelled else _("It was sent or cancelled before."))
         return
     try:
-        push = await pushes.confirm(chat_profile.id, callback_data.id, chat_profile.timezone)
+        push = await pushes.confirm(
+            chat_profile.program_id, callback_data.id, chat_profile.timezone
+        )
     except PushError as refused:
         text = {
             "done": _("It was sent or cancelled before."),
@@ -138,13 +142,13 @@ async def unsubscribe_pressed(
 
 
 async def subscription_command(
-    message: Message, command: CommandObject, pushes: PushService
+    message: Message, command: CommandObject, pushes: PushService, chat_profile: ChatProfile
 ) -> None:
-    """/unsubscribe or /subscribe: in a group, its pushes; privately, every group's."""
+    """/unsubscribe or /subscribe: in a group, its program's pushes; privately, every one's."""
     if message.from_user is None:
         return
     on = command.command.lower() == "subscribe"
-    chat_id = None if message.chat.type == "private" else message.chat.id
+    chat_id = None if message.chat.type == "private" else chat_profile.program_id
     changed = await pushes.subscribe(message.from_user.id, chat_id, on=on)
     await message.reply(subscribed_text(changed) if on else unsubscribed_text(changed))
 

@@ -28,6 +28,7 @@ from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.export_columns import export_name, file_name
 from services.exports import ENCODING, ExportKind, write_csv
+from services.programs import ProgramService
 from services.sales import campaign_sales, coupon_funnels, order_figures
 from services.shop import ShopFigures, ShopService
 from services.stats import (
@@ -39,6 +40,7 @@ from services.stats import (
     Segment,
     SegmentService,
     StatsService,
+    Totals,
     day_bounds,
     parse_range,
 )
@@ -65,6 +67,8 @@ async def stats(
     tiers: TierService,
     campaigns: CampaignService,
     boosts: BoostService,
+    programs: ProgramService,
+    chats: ChatService,
 ) -> None:
     """/stats [7d|30d|90d]: the period against the one before, with a chart, and the
     period's sales when the group has orders · /stats campaign <id>"""
@@ -90,27 +94,33 @@ async def stats(
     span = timedelta(days=days)
     assert start is not None
     assert end is not None
+    program_id = chat_profile.program_id  # the shop, sales and tiers are the program's
     sold = (
-        await shop.figures(chat_profile.id, start, end),
-        await shop.figures(chat_profile.id, start - span, start),
+        await shop.figures(program_id, start, end),
+        await shop.figures(program_id, start - span, start),
     )
-    could = await shop.could_redeem(chat_profile.id)
+    could = await shop.could_redeem(program_id)
     language = get_i18n().current_locale
     png = await chart_png(report.series, language, chat_profile.title, days)
     boosted = await boosts.figures(chat_profile.id, start, end, start - span)
     extra = [*shop_lines(*sold, could), *boost_stats_lines(boosted)]
+    groups = await programs.groups(program_id)
+    if len(groups) > 1:
+        figures = await service.by_group(groups, report.first_day, report.last_day)
+        titles = {group: (await chats.profile(group) or chat_profile).title for group in groups}
+        extra += program_lines([(titles[g], figures[g]) for g in groups])
     caption = stats_caption(chat_profile, report, days, extra)
     await message.reply_photo(
         BufferedInputFile(png, filename=f"stats-{period}.png"), caption=caption
     )
-    sales = await order_figures(session, chat_profile.id, start, end)
-    if sales.orders or (await order_figures(session, chat_profile.id, start - span, start)).orders:
-        active = await service.active_members(chat_profile.id, report.first_day)
+    sales = await order_figures(session, program_id, start, end)
+    if sales.orders or (await order_figures(session, program_id, start - span, start)).orders:
+        active = await service.active_members(program_id, report.first_day)
         funnels = (
-            await coupon_funnels(session, chat_profile.id, start, end, by="reward"),
-            await coupon_funnels(session, chat_profile.id, start, end, by="campaign"),
+            await coupon_funnels(session, program_id, start, end, by="reward"),
+            await coupon_funnels(session, program_id, start, end, by="campaign"),
         )
-        ladder = await tiers.ladder(chat_profile.id)
+        ladder = await tiers.ladder(program_id)
         await message.reply(sales_text(sales, active, *funnels, ladder, get_i18n().current_locale))
 
 
@@ -128,6 +138,20 @@ async def campaign_stats(
         await message.reply(problem_reply(reason, "stats", "campaign"))
         return
     await message.reply(campaign_sales_text(campaign, await campaign_sales(session, campaign)))
+
+
+def program_lines(groups: Sequence[tuple[str, Totals]]) -> list[str]:
+    """A program's groups side by side: members came and went, wrote and signed in in each;
+    points, the shop and sales above are the program's."""
+    lines = ["", _("🏷 The program's groups (points, shop and sales above are all of them):")]
+    for title, totals in groups:
+        lines.append(
+            _("• {group}: +{joins} −{leaves} · {messages} messages · {checkins} sign-ins").format(
+                group=escape(title), joins=number(totals["joins"]), leaves=number(totals["leaves"]),
+                messages=number(totals["messages"]), checkins=number(totals["checkins"]),
+            )
+        )  # fmt: skip
+    return lines
 
 
 def shop_lines(now: ShopFigures, before: ShopFigures, could: int) -> list[str]:

@@ -33,10 +33,15 @@ MAX_REMEMBERED = 100_000  # members whose sign-in today a SignInGroupCommit reme
 
 @dataclass(frozen=True, slots=True)
 class SignInRequest:
-    chat_id: int
+    chat_id: int  # the program's: one sign-in a day, whichever of its groups it is made in
     user_id: int
     timezone: str
     rules: CheckinRules
+    group_id: int | None = None  # where it was made (counted in that group's day), if not it
+
+    @property
+    def group(self) -> int:
+        return self.group_id or self.chat_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,9 +397,10 @@ class CheckinService:
             assert last is not None
             for rank, entry in enumerate(entries, start=int(last) - len(entries) + 1):
                 entry.rank = rank
-        add_to_days(
-            self.session, {key: {"checkins": len(entries)} for key, entries in per_day.items()}
-        )
+        counted: dict[tuple[int, date], int] = defaultdict(int)
+        for entry in fresh:
+            counted[entry.request.group, entry.day] += 1
+        add_to_days(self.session, {key: {"checkins": n} for key, n in counted.items()})
         await self.session.execute(
             insert_for(self.session, Checkin),
             [

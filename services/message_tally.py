@@ -234,10 +234,18 @@ class MessageTally:
             earned: list[int] = []
             tallies = _Tallies()
             tallies.merge(tallied)  # a copy: a failed write puts `tallied` back whole
+            caps = await self._lock_program_caps(session, messages)
             for message in messages:
                 day = message.day
                 state = states[message.chat_id, message.user_id]
+                cap = caps.get((message.program_id or 0, message.user_id))
+                if cap is not None:  # the day's cap is the program's, whichever group
+                    state.message_points_day, state.message_points_today = cap
                 points = state.count(message, day)
+                if cap is not None:
+                    caps[message.program_id or 0, message.user_id] = (
+                        state.message_points_day, state.message_points_today,
+                    )  # fmt: skip
                 if points is None:
                     earned.append(0)
                     continue
@@ -263,6 +271,21 @@ class MessageTally:
                     ],
                 )
             timezones = {message.chat_id: message.timezone for message in messages}
+            if caps:
+                await session.execute(
+                    update(Member)
+                    .where(
+                        Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member")
+                    )
+                    .values(
+                        message_points_day=bindparam("day"), message_points_today=bindparam("today")
+                    )
+                    .execution_options(dml_strategy="core_only"),
+                    [
+                        {"chat": chat, "member": user, "day": day, "today": today}
+                        for (chat, user), (day, today) in caps.items()
+                    ],
+                )
             ledger = self.ledger(session)
             paid = await ledger.award_many(awards, timezones, members_exist=True)
             # A promotion is the program's: a group in another's names it by that one's id.
@@ -313,6 +336,26 @@ class MessageTally:
             # Read again: another worker may have created and counted the row meanwhile.
             states |= await self._select_for_update(session, missing)
         return states
+
+    async def _lock_program_caps(
+        self, session: AsyncSession, messages: list[ChatMessage]
+    ) -> dict[tuple[int, int], tuple[date | None, int]]:
+        """The day's message points of the accounts of members writing in a group that joined
+        another's program, locked after the groups' rows (in key order): their cap is the
+        program's. An account not made yet (made with the member's first sighting) has none."""
+        pairs = sorted({(m.program_id, m.user_id) for m in messages if m.program_id is not None})
+        if not pairs:
+            return {}
+        rows = await session.execute(
+            select(
+                Member.chat_id, Member.user_id, Member.message_points_day,
+                Member.message_points_today,
+            )
+            .where(tuple_(Member.chat_id, Member.user_id).in_(pairs))
+            .order_by(Member.chat_id, Member.user_id)
+            .with_for_update()
+        )  # fmt: skip
+        return {(chat, user): (day, today) for chat, user, day, today in rows}
 
     async def _select_for_update(
         self, session: AsyncSession, pairs: list[tuple[int, int]]

@@ -96,6 +96,8 @@ class ChatMessage:
     rules: MessageRules
     replied_to: int | None = None  # the person whose message this answers (not the sender)
     keeps_author: bool = False  # reactions earn in the chat: who wrote it is kept a while
+    # The program, when the group joined another group's: its daily cap is the program's.
+    program_id: int | None = None
 
     @property
     def day(self) -> date:

@@ -240,6 +240,11 @@ class PointsService(Standings):
         if not members_exist:
             await ensure_members(self.session, ((c.chat_id, c.user_id) for c in changes))
         priced = await self._priced(in_groups, changes)
+        where = {
+            (c.chat_id, c.user_id): g.chat_id
+            for g, c in zip(in_groups, changes, strict=True)
+            if g.chat_id != c.chat_id
+        }  # the group a program's account earned in, for the group's day counts
         now = self.clock.now()
         # A refused deduction (only ever alone) undoes its ledger row; an earning cannot be.
         refusable = any(points < 0 for points, _campaign in priced)
@@ -267,10 +272,11 @@ class PointsService(Standings):
             member: (points - repaid.get(member, 0), lifetime - repaid.get(member, 0))
             for member, (points, lifetime, _tier, _owed) in states.items()
         }
-        days = DayCounts()  # issued: what was earned; spent: what was taken
-        for (chat_id, _user), member in moved.items():
-            day = local_day(now, timezones[chat_id])
-            days.add(chat_id, day, points_issued=member.lifetime, points_spent=member.spent)
+        days = DayCounts()  # issued: what was earned; spent: what was taken (in each group)
+        for (chat_id, user_id), member in moved.items():
+            group = where.get((chat_id, user_id), chat_id)
+            day = local_day(now, timezones.get(group) or timezones[chat_id])
+            days.add(group, day, points_issued=member.lifetime, points_spent=member.spent)
         days.add_to(self.session)
         earned = {m: each.earned for m, each in moved.items() if each.earning is not None}
         tiers = {m: (balances[m][1], states[m][2]) for m in earned if m in states}

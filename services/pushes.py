@@ -1,8 +1,9 @@
 """Targeted pushes (精准推送): an admin's message sent privately to the members of a segment or a
 tier who started the bot, after the admin saw the count and confirmed.
 
-At most one push per member per local day (`members.last_push_day`), none to a member who
-unsubscribed (`members.pushes_off`, per group), and at most `DAY_BUDGET` a group a day. Each
+A push is the program's (services/programs.py): it reaches the members of all its groups, each
+once. At most one push per member per local day (`members.last_push_day`), none to a member who
+unsubscribed (`members.pushes_off`, per program), and at most `DAY_BUDGET` a program a day. Each
 member's copy is an outbox row, written with the confirmation: paced, and sent once.
 """
 
@@ -13,14 +14,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models import Chat, Member, Push, ScheduledPost
 from models.queries import insert_for
 from services.clock import Clock, local_day
 from services.outbox import OutboxRow, OutboxService
 from services.posts import PostContent
+from services.programs import ProgramService
 from services.push_messages import PushCopy
 from services.stats import SEGMENT_NAMES, Segment, SegmentService
 from services.tiers import Tier, TierService
@@ -98,15 +101,27 @@ class PushService:
         return push
 
     async def _audience(self, chat_id: int, audience: Audience, timezone: str) -> Any:
+        """The program's members in the audience: a segment's in any of its groups (each
+        group's activity is its own), a tier's by their account; each member once."""
         ladder = await self.tiers.ladder(chat_id)
+        groups = await ProgramService(self.session, self.clock).groups(chat_id)
         if audience.kind == "segment":
-            return await SegmentService(self.session, self.clock).members_of(
-                chat_id, Segment(audience.key), timezone, ladder
-            )
+            segments = SegmentService(self.session, self.clock)
+            found = [
+                await segments.members_of(group, Segment(audience.key), timezone, ladder)
+                for group in groups or [chat_id]
+            ]
+            return found[0] if len(found) == 1 else union(*found)
         floor = next(tier.threshold for tier in ladder if tier.key == audience.key)
         keys = [tier.key for tier in ladder if tier.threshold >= floor]
+        here = aliased(Member)
+        in_a_group = exists().where(
+            here.user_id == Member.user_id,
+            here.chat_id.in_(groups or [chat_id]),
+            here.left_at.is_(None),
+        )
         return select(Member.user_id).where(
-            Member.chat_id == chat_id, Member.left_at.is_(None), Member.tier.in_(keys)
+            Member.chat_id == chat_id, Member.tier.in_(keys), in_a_group
         )
 
     async def _recipients(
@@ -178,10 +193,11 @@ class PushService:
         """A post's early run (优先购) for its tier and those above, once per (post, fire time):
         a push confirmed at once; None when it ran before or nobody can get it."""
         key = early_key(post.id, fire_time)
+        program_id = await ProgramService(self.session, self.clock).program_of(post.chat_id)
         push_id = await self.session.scalar(
             insert_for(self.session, Push)
             .values(
-                chat_id=post.chat_id, audience=Audience("tier", post.early_tier or "").stored,
+                chat_id=program_id, audience=Audience("tier", post.early_tier or "").stored,
                 text=post.text, entities=post.entities, photo_file_id=post.photo_file_id,
                 buttons=post.buttons, post_id=post.id, key=key, status="draft", recipients=0,
                 created_by=post.created_by, created_at=self.clock.now(),
@@ -192,10 +208,10 @@ class PushService:
         if push_id is None:
             return None
         try:
-            return await self.confirm(post.chat_id, push_id, timezone)
+            return await self.confirm(program_id, push_id, timezone)
         except PushError as refused:
             logger.info("post %s: no early run at %s: %s", post.id, fire_time, refused.reason)
-            await self.cancel(post.chat_id, push_id)
+            await self.cancel(program_id, push_id)
             return None
 
     async def early_done(self, post_id: int, fire_time: datetime) -> bool:

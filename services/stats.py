@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -16,9 +17,18 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import aliased
 
-from models import DAY_COUNTERS, DailyStats, Member, MemberSegment, Referral, SegmentRun, TopicReply
+from models import (
+    DAY_COUNTERS,
+    Chat,
+    DailyStats,
+    Member,
+    MemberSegment,
+    Referral,
+    SegmentRun,
+    TopicReply,
+)
 from models.queries import upsert
 from services.clock import Clock, local_day, start_of
 from services.tiers import Tier
@@ -172,6 +182,21 @@ class StatsService:
             max(0, members - now.net_growth),
         )  # fmt: skip
 
+    async def by_group(self, groups: Sequence[int], first: date, last: date) -> dict[int, Totals]:
+        """Each group's figures over the days (a program's breakdown)."""
+        rows = await self.session.execute(
+            select(DailyStats).where(
+                DailyStats.chat_id.in_(list(groups)),
+                DailyStats.day >= first,
+                DailyStats.day <= last,
+            )
+        )
+        summed: dict[int, Counter[str]] = {group: Counter() for group in groups}
+        for (row,) in rows:
+            summed[row.chat_id].update({name: getattr(row, name) for name in DAY_COUNTERS})
+        days = (last - first).days + 1
+        return {group: Totals(days, dict(counts)) for group, counts in summed.items()}
+
     async def known_members(self, chat_id: int) -> int:
         """Members the bot has seen and not seen leave (when Telegram's count is unavailable)."""
         count = await self.session.scalar(
@@ -232,9 +257,11 @@ def active_days_in_window(last_active: date, mask: int, today: date, window: int
 
 
 def segment_filter(
-    segment: Segment, now: datetime, today: date, ladder: list[Tier]
+    segment: Segment, now: datetime, today: date, ladder: list[Tier], account: Any = Member
 ) -> tuple[ColumnElement[bool], ...]:
-    """What puts a present member in a segment that one query can tell (not active, nor KOL)."""
+    """What puts a present member in a segment that one query can tell (not active, nor KOL).
+    Joins and activity are the group's row (`Member`); points and orders the member's account
+    (`account`: the same row, or their account in the program the group joined)."""
     buyers_since = now - timedelta(days=PAYING_DAYS)
     if segment is Segment.NEW:
         return (Member.last_join_at >= now - timedelta(days=NEW_DAYS),)
@@ -246,11 +273,11 @@ def segment_filter(
             < now - timedelta(days=SILENT_DAYS),
         )
     if segment is Segment.CORE:
-        return (Member.lifetime_points >= core_threshold(ladder),)
+        return (account.lifetime_points >= core_threshold(ladder),)
     if segment is Segment.PAYING:
-        return (Member.last_order_at >= buyers_since,)
+        return (account.last_order_at >= buyers_since,)
     if segment is Segment.LAPSED:
-        return (Member.orders_paid > 0, Member.last_order_at < buyers_since)
+        return (account.orders_paid > 0, account.last_order_at < buyers_since)
     raise ValueError(segment)
 
 
@@ -259,6 +286,16 @@ class SegmentService:
         self.session = session
         self.clock = clock
 
+    async def _accounts(self, chat_id: int) -> tuple[Any, Callable[[Select[Any]], Select[Any]]]:
+        """The members' accounts for a group's segments: its own rows, or (a group in another
+        group's program) their accounts there, joined to the group's rows."""
+        program_id = await self.session.scalar(select(Chat.program_id).where(Chat.id == chat_id))
+        if program_id is None or program_id == chat_id:
+            return Member, lambda query: query
+        account = aliased(Member, name="account")
+        joined = (account.chat_id == program_id) & (account.user_id == Member.user_id)
+        return account, lambda query: query.join(account, joined)
+
     async def recount(self, chat_id: int, timezone: str, ladder: list[Tier]) -> SegmentCounts:
         """Count every segment of the chat now and keep the top of each list."""
         now = self.clock.now()
@@ -266,15 +303,13 @@ class SegmentService:
         tops: dict[Segment, list[tuple[int, int]]] = {}
         counts: dict[str, int] = {}
         present = (Member.chat_id == chat_id, Member.left_at.is_(None))
+        account, with_accounts = await self._accounts(chat_id)
 
-        async def ranked(
-            segment: Segment, order: InstrumentedAttribute[Any], *where: ColumnElement[bool]
-        ) -> None:
-            counts[segment] = int(
-                await self.session.scalar(select(func.count()).where(*present, *where)) or 0
-            )
+        async def ranked(segment: Segment, order: Any, *where: ColumnElement[bool]) -> None:
+            counted = with_accounts(select(func.count()).select_from(Member))
+            counts[segment] = int(await self.session.scalar(counted.where(*present, *where)) or 0)
             rows = await self.session.execute(
-                select(Member.user_id, order)
+                with_accounts(select(Member.user_id, order))
                 .where(*present, *where)
                 .order_by(order.desc(), Member.user_id)
                 .limit(SEGMENT_TOP)
@@ -283,12 +318,12 @@ class SegmentService:
 
         for segment, order in (
             (Segment.NEW, Member.last_join_at),  # the most recent joins first
-            (Segment.SILENT, Member.lifetime_points),  # the most valuable: worth winning back
-            (Segment.CORE, Member.lifetime_points),
-            (Segment.PAYING, Member.spent_fen),
-            (Segment.LAPSED, Member.spent_fen),
+            (Segment.SILENT, account.lifetime_points),  # the most valuable: worth winning back
+            (Segment.CORE, account.lifetime_points),
+            (Segment.PAYING, account.spent_fen),
+            (Segment.LAPSED, account.spent_fen),
         ):
-            await ranked(segment, order, *segment_filter(segment, now, today, ladder))
+            await ranked(segment, order, *segment_filter(segment, now, today, ladder, account))
         tops[Segment.ACTIVE] = await self._active(chat_id, today, counts)
         tops[Segment.KOL] = await self._kol(chat_id, counts)
         await self.session.execute(delete(MemberSegment).where(MemberSegment.chat_id == chat_id))
@@ -323,7 +358,10 @@ class SegmentService:
             return select(Member.user_id).where(
                 *present, Member.user_id.in_([user_id for user_id, _score in active])
             )
-        return select(Member.user_id).where(*present, *segment_filter(segment, now, today, ladder))
+        account, with_accounts = await self._accounts(chat_id)
+        return with_accounts(select(Member.user_id)).where(
+            *present, *segment_filter(segment, now, today, ladder, account)
+        )
 
     async def _active(
         self, chat_id: int, today: date, counts: dict[str, int], limit: int | None = SEGMENT_TOP

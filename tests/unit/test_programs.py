@@ -16,6 +16,10 @@ from models import create_engine as make_engine
 from services.chats import ChatService
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
+from services.members import Sighting, record_sightings
+from services.message_rules import MessageRules
+from services.message_tally import MessageTally
+from services.messages import ChatMessage, fingerprint
 from services.points import PointsService
 from services.points_audit import audit
 from services.program_merge import CannotJoin
@@ -242,3 +246,43 @@ async def test_migrating_a_populated_database_makes_each_group_its_own_program(
         assert joined == [None, None]
     finally:
         await engine.dispose()
+
+
+async def test_message_points_keep_each_groups_rules_but_the_programs_daily_cap(
+    session_pool,
+) -> None:
+    """Fans pays 5 a message, Fans South 3; the cap of 10 a day is the program's: two paid
+    messages in Fans reach it, and a third in Fans South pays nothing."""
+    await two_groups(session_pool)
+    await join(session_pool)
+    async with session_pool() as session:
+        await record_sightings(session, [
+            Sighting(GROUP, ONLY_FIRST, None, "fan", CLOCK.now()),
+            Sighting(SECOND, ONLY_FIRST, None, "fan", CLOCK.now(), program_id=GROUP),
+        ])  # fmt: skip
+        await session.commit()
+    tally = MessageTally(session_pool, CLOCK, FACTORY.points)
+
+    def said(chat_id: int, message_id: int, points: int) -> ChatMessage:
+        return ChatMessage(
+            chat_id=chat_id, user_id=ONLY_FIRST, message_id=message_id,
+            sent_at=CLOCK.now(), fingerprint=fingerprint(f"message {message_id}", None),
+            earns=True, username=None, display_name="fan", timezone="Asia/Shanghai",
+            rules=MessageRules(points=points, cooldown=0, daily_cap=10),
+            program_id=GROUP if chat_id == SECOND else None,
+        )  # fmt: skip
+
+    paid = [
+        (await tally.record(said(SECOND, 1, 3))).points,  # South's rule: 3
+        (await tally.record(said(GROUP, 2, 5))).points,  # Fans' rule: 5
+        (await tally.record(said(GROUP, 3, 5))).points,  # 2 left of the program's 10
+        (await tally.record(said(SECOND, 4, 3))).points,  # the cap is reached
+    ]
+    assert paid == [3, 5, 2, 0]
+    async with session_pool() as session:
+        account = await session.get(Member, (GROUP, ONLY_FIRST))
+        here = await session.get(Member, (SECOND, ONLY_FIRST))
+        assert account is not None
+        assert here is not None
+        assert (account.points, here.points, here.message_count) == (5 + 10, 0, 2)
+        assert await audit(session) == []
