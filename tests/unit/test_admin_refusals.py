@@ -45,6 +45,7 @@ ADMIN_FORMS = {
     "filters": "/filters",
     "link": "/link",
     "unlink": "/unlink",
+    "program": "/program join -100123",
     "raid": "/raid on",
     "captcha": "/captcha list",
     "stats": "/stats",
