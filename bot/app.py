@@ -59,6 +59,7 @@ from services.clock import Clock
 from services.draws import JoinGroupCommit
 from services.factory import ServiceFactory
 from services.message_tally import MessageTally
+from services.program_merge import sweep_joined
 from services.reactions import forget_old_authors
 from services.redemptions import RedemptionGroupCommit
 from services.referral_messages import ReferralThanks
@@ -219,6 +220,12 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
                 lambda _bot: forget_old_authors(background.session_pool, background.clock),
             ),
             Check("end the raids that calmed down", raid_guard.end_due),
+            Check(
+                "move into a program what was paid into one that joined it",
+                lambda _bot: sweep_joined(
+                    background.session_pool, background.services.program_join
+                ),
+            ),
         ],
     )
     post_jobs = PostJobs(background, settings.post_grace_seconds, queued=outbox.wake)

@@ -12,12 +12,13 @@ where it was and is reported for an admin to settle. Nothing is deleted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from models import (
@@ -38,6 +39,10 @@ from services.order_rules import OrderRules
 from services.points import MERGED
 from services.programs import ProgramMap, ProgramService, in_program
 from services.tiers import TierService
+
+# A worker that read a group's program before a join commits keeps paying into the old one for
+# up to a minute (`ProgramMap.ttl`, the profile cache's): what it paid is swept in meanwhile.
+SWEEP_WINDOW = timedelta(minutes=10)
 
 
 class CannotJoin(Exception):
@@ -157,6 +162,24 @@ class ProgramJoin:
         )  # fmt: skip
         return report
 
+    async def sweep(self) -> int:
+        """Move in what was paid into a program after it joined another (a worker whose cache
+        had not heard yet): accounts move as at the join, through the ledger. Accounts moved."""
+        since = self.clock.now() - SWEEP_WINDOW
+        recent = await self.session.execute(
+            select(ProgramMerge.program_id, ProgramMerge.merged_id)
+            .where(ProgramMerge.created_at >= since)
+            .order_by(ProgramMerge.id)
+        )
+        moved = 0
+        for program_id, merged_id in recent.all():
+            into = await self.programs.program_of(program_id)  # it may have joined another since
+            report = MergeReport(into, merged_id)
+            await self._move_accounts(report, self.clock.now())
+            await self._move_program_data(report)
+            moved += report.accounts
+        return moved
+
     async def _move_accounts(self, report: MergeReport, now: datetime) -> None:
         into, merged = report.program_id, report.merged_id
         leaving = list(
@@ -184,11 +207,23 @@ class ProgramJoin:
                 .with_for_update()
             )
         }
+        # Keyed by each account's last ledger row: a sweep after the join moves what came since.
+        last_rows = dict(
+            (
+                await self.session.execute(
+                    select(LedgerEntry.user_id, func.max(LedgerEntry.id))
+                    .where(LedgerEntry.chat_id == merged)
+                    .where(LedgerEntry.user_id.in_([m.user_id for m in leaving]))
+                    .group_by(LedgerEntry.user_id)
+                )
+            ).all()
+        )
         for member in leaving:
             other = staying[member.user_id]
             points, lifetime = member.points, member.lifetime_points
             if points or lifetime:
-                key = f"merge:{merged}:{into}:{member.user_id}"
+                last = last_rows.get(member.user_id, 0)
+                key = f"merge:{merged}:{into}:{member.user_id}:{last}"
                 self.session.add_all([
                     LedgerEntry(
                         chat_id=merged, user_id=member.user_id, delta=-points, reason=MERGED,
@@ -302,3 +337,11 @@ def _signed_later(member: Member, other: Member) -> bool:
 
 def _latest(one: datetime | None, other: datetime | None) -> datetime | None:
     return max((moment for moment in (one, other) if moment is not None), default=None)
+
+
+async def sweep_joined(
+    session_pool: async_sessionmaker[AsyncSession], join: Callable[[AsyncSession], ProgramJoin]
+) -> int:
+    """The background check: what stale workers paid into programs that joined others."""
+    async with session_pool() as session, session.begin():
+        return await join(session).sweep()

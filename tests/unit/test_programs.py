@@ -4,6 +4,7 @@ figure kept, the audit clean; a group in another's program earns and reads there
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -23,6 +24,7 @@ from services.messages import ChatMessage, fingerprint
 from services.points import PointsService
 from services.points_audit import audit
 from services.program_merge import CannotJoin
+from services.programs import ProgramMap
 from services.reward_specs import parse_reward
 from tests.unit.conftest import GROUP
 
@@ -285,4 +287,27 @@ async def test_message_points_keep_each_groups_rules_but_the_programs_daily_cap(
         assert account is not None
         assert here is not None
         assert (account.points, here.points, here.message_count) == (5 + 10, 0, 2)
+        assert await audit(session) == []
+
+
+async def test_what_a_stale_worker_paid_into_the_old_program_is_swept_in(session_pool) -> None:
+    """A worker that had not heard of the join pays into Fans South's old accounts: the sweep
+    moves it in, through the ledger, once."""
+    await two_groups(session_pool)
+    await join(session_pool)
+    async with session_pool() as session:
+        stale = PointsService(session, CLOCK, programs=ProgramMap())
+        stale.programs._programs[SECOND] = (time.monotonic(), SECOND)  # read before the join
+        await stale.change(SECOND, BOTH, 7, reason="checkin", key="late:1")
+        await session.commit()
+    for _ in range(2):  # the next check finds nothing more
+        async with session_pool() as session:
+            await FACTORY.program_join(session).sweep()
+            await session.commit()
+    async with session_pool() as session:
+        both = await session.get(Member, (GROUP, BOTH))
+        left = await session.get(Member, (SECOND, BOTH))
+        assert both is not None
+        assert left is not None
+        assert (both.points, left.points) == (147, 0)
         assert await audit(session) == []
