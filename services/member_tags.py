@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models import Chat, Member, MemberTag, OutboxMessage
 from models.queries import upsert
@@ -31,6 +32,7 @@ from services.chat_settings import update_section
 from services.clock import Clock
 from services.member_tag_messages import MemberTagSync
 from services.outbox import OutboxRow, OutboxService
+from services.programs import in_program
 from services.tiers import Tier, TierService
 
 TAG_LIMIT = 16  # Telegram's: 0-16 characters, no emoji
@@ -134,11 +136,18 @@ class MemberTagService:
         recorded: dict[int, str | None] = dict(bots.all())
         wanted: dict[int, str | None] = dict.fromkeys(recorded)
         if await self.enabled(chat_id):
-            ladder = await self.tiers.ladder(chat_id)
+            program_id = await self._program_of(chat_id)  # tiers are the program's
+            ladder = await self.tiers.ladder(program_id)
             by_key = {tier.key: tier for tier in ladder}
+            account = aliased(Member) if program_id != chat_id else Member
+            query = select(Member.user_id, account.tier)
+            if account is not Member:
+                query = query.join(
+                    account, (account.chat_id == program_id) & (account.user_id == Member.user_id)
+                )
             tiered = await self.session.execute(
-                select(Member.user_id, Member.tier).where(
-                    Member.chat_id == chat_id, Member.left_at.is_(None), Member.tier.is_not(None)
+                query.where(
+                    Member.chat_id == chat_id, Member.left_at.is_(None), account.tier.is_not(None)
                 )
             )
             for user_id, key in tiered:
@@ -155,13 +164,22 @@ class MemberTagService:
         return len(changed)
 
     async def tiers_moved(self, members: Iterable[tuple[int, int]]) -> None:
-        """Members (chat, user) moved to another tier: their tags follow, where tags are on."""
+        """Members (program, user) moved to another tier: their tags follow in each group of
+        the program they are in, where tags are on."""
         by_chat: dict[int, list[int]] = {}
-        for chat_id, user_id in members:
-            by_chat.setdefault(chat_id, []).append(user_id)
-        for chat_id, user_ids in by_chat.items():
-            if await self.enabled(chat_id):
-                await self.queue(chat_id, user_ids)
+        for program_id, user_id in members:
+            by_chat.setdefault(program_id, []).append(user_id)
+        for program_id, user_ids in by_chat.items():
+            for chat_id in await self._groups(program_id):
+                if chat_id != program_id:
+                    present = await self.session.scalars(
+                        select(Member.user_id).where(
+                            Member.chat_id == chat_id, Member.user_id.in_(user_ids)
+                        )
+                    )
+                    user_ids = list(present)
+                if user_ids and await self.enabled(chat_id):
+                    await self.queue(chat_id, user_ids)
 
     async def joined(self, chat_id: int, user_id: int) -> None:
         """A member came (back): a tier they hold shows again, and a tag the bot gave them
@@ -189,9 +207,23 @@ class MemberTagService:
         )
         if member is None or not await self.enabled(chat_id):
             return WantedTag(None, recorded, settled)
-        ladder = await self.tiers.ladder(chat_id)
-        tier = next((tier for tier in ladder if tier.key == member.tier), None)
+        program_id = await self._program_of(chat_id)
+        held = member.tier
+        if program_id != chat_id:  # the tier is the member's account's, in the program
+            held = await self.session.scalar(
+                select(Member.tier).where(Member.chat_id == program_id, Member.user_id == user_id)
+            )
+        ladder = await self.tiers.ladder(program_id)
+        tier = next((tier for tier in ladder if tier.key == held), None)
         return WantedTag(carried_tag(tier, ladder, language), recorded, settled)
+
+    async def _program_of(self, chat_id: int) -> int:
+        joined = await self.session.scalar(select(Chat.program_id).where(Chat.id == chat_id))
+        return joined or chat_id
+
+    async def _groups(self, program_id: int) -> list[int]:
+        found = await self.session.scalars(select(Chat.id).where(in_program(program_id)))
+        return sorted(found)
 
     async def _recorded(self, chat_id: int, user_id: int) -> tuple[str, datetime] | None:
         found = (
