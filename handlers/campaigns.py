@@ -14,6 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n import ngettext
 
 from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
@@ -30,6 +31,7 @@ from services.campaigns import (
 )
 from services.chats import ChatProfile
 from services.clock import Clock
+from services.programs import ProgramService
 from services.shop import RewardNotFound, ShopService
 
 
@@ -41,9 +43,10 @@ async def campaign(
     scheduler: Scheduler,
     clock: Clock,
     shop: ShopService,
+    programs: ProgramService,
 ) -> None:
-    """/campaign new <name> <first day> <last day> x2 [greeting] [coupon=<reward id>] ·
-    /campaign del <id>"""
+    """/campaign new <name> <first day> <last day> x2 [greeting] [coupon=<reward id>]
+    [groups=all] · /campaign del <id>"""
     action, _space, rest = (command.args or "").strip().partition(" ")
     user = message.from_user
     if not chat_profile.is_group or user is None or action.lower() not in ("new", "del"):
@@ -65,7 +68,16 @@ async def campaign(
         spec = parse_campaign(rest, clock.today_in(chat_profile.timezone))
         if spec.coupon_reward_id is not None:
             await shop.reward(chat_profile.program_id, spec.coupon_reward_id)
-        created = await campaigns.create(chat_profile.id, user.id, spec, chat_profile.timezone)
+        groups = [chat_profile.id]
+        if spec.everywhere:  # this group first, then the program's others: all or none
+            others = await programs.groups(chat_profile.program_id)
+            groups += [group for group in others if group != chat_profile.id]
+        async with campaigns.session.begin_nested():
+            made = [
+                await campaigns.create(group, user.id, spec, chat_profile.timezone)
+                for group in groups
+            ]
+        created = made[0]
     except RewardNotFound:
         await message.reply(campaign_problem("coupon"))
         return
@@ -82,15 +94,18 @@ async def campaign(
         )
         return
     after_commit(campaigns.session, scheduler.reload_soon)  # one starting today is greeted now
-    await message.reply(
-        _("✅ Campaign #{id} {name}: {first} – {last}, points {multiplier}.").format(
-            id=created.id,
-            name=escape(created.name),
-            first=created.first_day,
-            last=created.last_day,
-            multiplier=multiplier_text(created.multiplier_pct),
-        )
+    reply = _("✅ Campaign #{id} {name}: {first} – {last}, points {multiplier}.").format(
+        id=created.id,
+        name=escape(created.name),
+        first=created.first_day,
+        last=created.last_day,
+        multiplier=multiplier_text(created.multiplier_pct),
     )
+    if len(made) > 1:
+        reply += "\n" + ngettext(
+            "In {n} group of the program: {ids}.", "In {n} groups of the program: {ids}.", len(made)
+        ).format(n=len(made), ids=", ".join(f"#{each.id}" for each in made))
+    await message.reply(reply)
 
 
 async def list_campaigns(
@@ -138,8 +153,8 @@ COMMANDS = (
         "campaign",
         __("Start a holiday campaign that multiplies points, or delete one"),
         usage=__(
-            "/campaign new <name> <2026-12-01> <2026-12-03> x2 [greeting] [coupon=<reward id>] · "
-            "/campaign del <id>"
+            "/campaign new <name> <2026-12-01> <2026-12-03> x2 [greeting] [coupon=<reward id>] "
+            "[groups=all] · /campaign del <id>"
         ),
         admin=True,
     ),

@@ -14,6 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n import ngettext
 
 from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
@@ -33,6 +34,7 @@ from services.posts import (
     parse_post,
     utf16_length,
 )
+from services.programs import ProgramService
 from services.tiers import TierService
 from views.posts import post_message, schedule_text
 from workflows.outbox import send_post
@@ -49,6 +51,7 @@ async def post(
     clock: Clock,
     bot: Bot,
     tiers: TierService,
+    programs: ProgramService,
 ) -> None:
     """/post <schedule> [options] <text>, or as a reply; /post del|pause|resume|test <id>"""
     args = (command.args or "").strip()
@@ -66,17 +69,27 @@ async def post(
             await check_thread(bot, chat_profile.id, request.options.thread_id)
         early_tier = None
         if request.options.early is not None:
-            ladder = await tiers.ladder(chat_profile.id)
+            ladder = await tiers.ladder(chat_profile.program_id)
             named = request.options.early[0]
             tier = next((tier for tier in ladder if tier.answers_to(named)), None)
             if tier is None:
                 raise PostInputError("early")
             early_tier = tier.key
-        scheduled = await posts.create(chat_profile.id, user.id, request, content, early_tier)
+        groups = [chat_profile.id]
+        if request.options.everywhere:  # this group first, then the program's others
+            others = await programs.groups(chat_profile.program_id)
+            groups += [group for group in others if group != chat_profile.id]
+        made = [
+            await posts.create(group, user.id, request, content, early_tier) for group in groups
+        ]
     except PostInputError as bad:
         await message.reply(post_problem(str(bad)))
         return
     after_commit(posts.session, scheduler.reload_soon)
+    scheduled = made[0]
+    if len(made) > 1:
+        await message.reply(posted_everywhere(made, chat_profile.timezone, clock))
+        return
     await message.reply(
         _("✅ Post #{id} scheduled: {schedule}. Next: {next}.").format(
             id=scheduled.id, schedule=schedule_text(scheduled.schedule),
@@ -189,6 +202,18 @@ def next_run(post: ScheduledPost, timezone: str, clock: Clock) -> str:
     return upcoming.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def posted_everywhere(made: list[ScheduledPost], timezone: str, clock: Clock) -> str:
+    first = made[0]
+    return ngettext(
+        "✅ Posts {ids} scheduled in {n} group: {schedule}. Next: {next}.",
+        "✅ Posts {ids} scheduled in {n} groups: {schedule}. Next: {next}.",
+        len(made),
+    ).format(
+        ids=", ".join(f"#{post.id}" for post in made), n=len(made),
+        schedule=schedule_text(first.schedule), next=next_run(first, timezone, clock),
+    )  # fmt: skip
+
+
 def post_problem(reason: str) -> str:
     problems = {
         "time": _("The time must be HH:MM, from 00:00 to 23:59."),
@@ -201,6 +226,7 @@ def post_problem(reason: str) -> str:
         "content": _("Nothing to post: add the text, or send /post as a reply to the message."),
         "long": _("That is too long for one message (4,096 characters; a caption 1,024)."),
         "early": _("early= is a tier and how much earlier, up to 24h: early=Gold:2h (see /tiers)."),
+        "groups": _("groups=all posts in every group of the program (and takes no thread=)."),
     }
     return problems.get(reason) or usage_reply("post")
 
@@ -211,7 +237,7 @@ COMMANDS = (
         __("Schedule a post (as a reply, or with its text); pause, resume, delete, test"),
         usage=__(
             '/post daily 09:00 | weekly mon,thu 20:00 | at 2026-12-01 10:00 | cron "0 9 * * 1-5"'
-            ' [pin] [thread=<id>] [buttons="Shop|https://…"] [early=Gold:2h] [text] · '
+            ' [pin] [thread=<id>] [buttons="Shop|https://…"] [early=Gold:2h] [groups=all] [text] · '
             "/post del|pause|resume|test <id>"
         ),
         admin=True,

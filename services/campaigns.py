@@ -46,14 +46,19 @@ class CampaignSpec:
     multiplier_pct: int
     greeting: str | None
     coupon_reward_id: int | None = None  # a shop reward its greeting hands out, one a member
+    everywhere: bool = False  # `groups=all`: the same campaign in every group of the program
 
 
 COUPON = re.compile(r"(?<!\S)coupon=(\S*)")
+EVERYWHERE = re.compile(r"(?<!\S)groups=all(?!\S)", re.IGNORECASE)
 
 
 def parse_campaign(args: str, today: date) -> CampaignSpec:
     """`<name> <first day> <last day> x2 [greeting] [coupon=<reward id>]`, days as YYYY-MM-DD
-    in the chat's zone; `coupon=` may stand anywhere after the multiplier."""
+    in the chat's zone; `coupon=` and `groups=all` may stand anywhere after the multiplier."""
+    everywhere = EVERYWHERE.search(args)
+    if everywhere is not None:
+        args = args[: everywhere.start()] + args[everywhere.end() :]
     coupon = None
     found_coupon = COUPON.search(args)
     if found_coupon is not None:
@@ -85,7 +90,9 @@ def parse_campaign(args: str, today: date) -> CampaignSpec:
     greeting = words[4].strip() if len(words) > 4 else None
     if greeting and len(greeting) > MAX_GREETING:
         raise CampaignInputError("long")
-    return CampaignSpec(name, first_day, last_day, pct, greeting or None, coupon)
+    return CampaignSpec(
+        name, first_day, last_day, pct, greeting or None, coupon, everywhere is not None
+    )
 
 
 def last_minute(campaign: Campaign, timezone: str) -> datetime:

@@ -191,12 +191,13 @@ class PostOptions:
     thread_id: int | None = None
     buttons: tuple[tuple[str, str], ...] = ()
     early: tuple[str, int] | None = None  # (tier as written, minutes): 优先购 for that tier
+    everywhere: bool = False  # `groups=all`: posted in every group of the program
 
 
 @dataclass(frozen=True, slots=True)
 class PostRequest:
     """A parsed `/post <schedule> [pin] [thread=<id>] [buttons="Text|url; ..."]
-    [early=<tier>:<2h>] [text]`."""
+    [early=<tier>:<2h>] [groups=all] [text]`."""
 
     schedule: Schedule
     options: PostOptions
@@ -211,6 +212,7 @@ def parse_post(args: str, now: datetime, timezone: str) -> PostRequest:
     pin, thread_id = False, None
     buttons: tuple[tuple[str, str], ...] = ()
     early: tuple[str, int] | None = None
+    everywhere = False
     index = used
     while index < len(words):
         word = words[index]
@@ -229,13 +231,20 @@ def parse_post(args: str, now: datetime, timezone: str) -> PostRequest:
             if lead is None or not timedelta(minutes=1) <= lead <= MAX_EARLY:
                 raise PostInputError("early")
             early = (tier, int(lead.total_seconds() // 60))
+        elif equals and name.lower() == "groups" and not everywhere:
+            if value.lower() != "all":
+                raise PostInputError("groups")
+            everywhere = True
         else:
             break
         index += 1
     start = tokens[index - 1][1] if index else 0
     text = args[start:].strip()
     text_start = start + (len(args[start:]) - len(args[start:].lstrip()))
-    return PostRequest(schedule, PostOptions(pin, thread_id, buttons, early), text, text_start)
+    if everywhere and thread_id is not None:
+        raise PostInputError("groups")  # a topic's id is one group's
+    options = PostOptions(pin, thread_id, buttons, early, everywhere)
+    return PostRequest(schedule, options, text, text_start)
 
 
 def parse_buttons(raw: str) -> tuple[tuple[str, str], ...]:

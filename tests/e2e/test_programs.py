@@ -4,6 +4,9 @@ push each."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
 from sandbox.client import Group, SandboxClient, User
 from tests.e2e.test_shop import press, redeem_in_shop, start_privately
 
@@ -91,3 +94,25 @@ async def test_two_groups_joined_share_one_sign_in_one_shop_and_one_push(
     assert not await sandbox.quiet_for(
         1, lambda e: e["kind"] == "sent" and "whole brand" in (e.get("text") or "")
     )
+
+
+async def test_a_post_and_a_campaign_go_to_every_group_of_the_program_at_once(
+    sandbox: SandboxClient,
+) -> None:
+    first, second, admin, _fans = await brand(sandbox)
+    await join(sandbox, first, second, admin)
+    later = date.today() + timedelta(days=30)  # a month ahead of the clock the test runs on
+    posted = await sandbox.ask(first, admin, f"/post at {later} 10:00 groups=all 新年快乐")
+    assert re.match(r"✅ Posts #\d+, #\d+ scheduled in 2 groups: ", posted["text"]), posted["text"]
+    for group in (first, second):
+        listed = await sandbox.ask(group, admin, "/posts")
+        assert "新年快乐" in listed["text"], listed["text"]
+    refused = await sandbox.ask(first, admin, f"/post at {later} 10:00 groups=all thread=3 hi")
+    assert refused["text"].startswith("groups=all posts in every group of the program")
+    tomorrow = date.today() + timedelta(days=2)  # in every zone still ahead
+    made = await sandbox.ask(
+        second, admin, f"/campaign new Sale {tomorrow} {tomorrow} x2 groups=all"
+    )
+    assert made["text"].splitlines()[1].startswith("In 2 groups of the program: #"), made["text"]
+    for group in (first, second):
+        assert "Sale" in (await sandbox.ask(group, admin, "/campaigns"))["text"]
