@@ -3,6 +3,7 @@
 from models.base import Base
 from models.boost import ChatBoostRow
 from models.campaign import CadenceRun, Campaign
+from models.channel import Channel, ChannelJoin
 from models.chat import Chat
 from models.checkin import Checkin, CheckinDay
 from models.console import ConsoleLogin
@@ -35,6 +36,8 @@ __all__ = [
     "BuyerBinding",
     "CadenceRun",
     "Campaign",
+    "Channel",
+    "ChannelJoin",
     "Chat",
     "ChatBoostRow",
     "Checkin",
