@@ -205,6 +205,17 @@ class SandboxClient:
         )
         return result
 
+    async def join(
+        self, group: Group, user: User, invite_link: str | None = None
+    ) -> dict[str, Any]:
+        """The user joins, through `invite_link` if given, as a Telegram app would: a link that
+        creates join requests makes a chat_join_request instead."""
+        payload = {"user_id": user.id, "invite_link": invite_link}
+        result: dict[str, Any] = await self._request(
+            "POST", f"/control/chats/{group.id}/joins", payload
+        )
+        return result
+
     async def request_join(self, group: Group, user: User) -> dict[str, Any]:
         """The user asks to join (a group that approves joins): a chat_join_request update."""
         result: dict[str, Any] = await self._request(

@@ -13,7 +13,7 @@ from sandbox.botapi.admin_tools import may_post, member_content
 from sandbox.engagement import react
 from sandbox.errors import BotApiError, bad_request
 from sandbox.files import photo_sizes
-from sandbox.joins import request_join
+from sandbox.joins import join, request_join
 from sandbox.limits import Fault, LimitConfig
 from sandbox.world import ADMIN_RIGHTS, WORLD, Membership, SandboxChat, SandboxUser, World
 
@@ -100,6 +100,15 @@ async def set_member_status(request: web.Request) -> web.Response:
         invite_link=data.get("invite_link"),
     )  # fmt: skip
     return web.json_response(result)
+
+
+@routes.post("/control/chats/{chat_id}/joins")
+async def user_joins(request: web.Request) -> web.Response:
+    """A user joins as a Telegram app would: by themselves, or through an invite link (a
+    revoked or expired one refused; one that creates join requests asks to join instead)."""
+    world, chat, data = world_of(request), chat_of(request), await body(request)
+    user = user_of(world, int(data["user_id"]))
+    return web.json_response(join(world, chat, user, data.get("invite_link")))
 
 
 @routes.post("/control/chats/{chat_id}/join_requests")

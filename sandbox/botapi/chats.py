@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from typing import Any
 
 from sandbox.botapi.core import BotApi, Params, method
@@ -118,6 +119,14 @@ async def create_chat_invite_link(api: BotApi, params: Params) -> Any:
     limit = params.get("member_limit")
     if limit is not None and not 1 <= limit <= 99_999:
         raise bad_request("member limit must be between 1 and 99999")
+    # "If True, member_limit can't be specified" (the Bot API on creates_join_request)
+    if limit is not None and params.get("creates_join_request"):
+        raise bad_request(
+            "member limit can't be specified for links requiring administrator approval"
+        )
+    expire = params.get("expire_date")
+    if expire is not None and expire <= time.time():
+        raise bad_request("EXPIRE_DATE_INVALID")
     link: dict[str, Any] = {
         "invite_link": f"https://t.me/+{secrets.token_urlsafe(12)}",
         "creator": api.world.bot.to_api(),
@@ -130,6 +139,23 @@ async def create_chat_invite_link(api: BotApi, params: Params) -> Any:
             link[key] = params[key]
     chat.invite_links[link["invite_link"]] = link
     api.world.record("invite_link", chat_id=chat.id, link=link)
+    return link
+
+
+@method("revokeChatInviteLink")
+async def revoke_chat_invite_link(api: BotApi, params: Params) -> Any:
+    """Revoke a link the bot created: it joins nobody after; the revoked link is returned."""
+    chat = api.chat_for_bot(params)
+    if not chat.is_group:
+        raise bad_request("can't invite members to a private chat")
+    api.require_right(chat, "can_invite_users", "not enough rights to manage chat invite links")
+    link = chat.invite_links.get(params.get("invite_link") or "")
+    if link is None:
+        raise bad_request("INVITE_HASH_EXPIRED")
+    if link["creator"]["id"] != api.world.bot.id:
+        raise bad_request("CHAT_ADMIN_REQUIRED")  # another admin's link: theirs to revoke
+    link["is_revoked"] = True
+    api.world.record("invite_link_revoked", chat_id=chat.id, link=link)
     return link
 
 

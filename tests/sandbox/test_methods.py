@@ -77,6 +77,50 @@ async def test_invite_links_carry_joins_into_chat_member_updates(server) -> None
     assert body["description"] == "Bad Request: not enough rights to manage chat invite links"
 
 
+async def test_named_links_join_as_the_bot_api_says_and_revoked_ones_do_not(server) -> None:
+    url, sandbox = server
+    owner, ann, bob, cid = [
+        await sandbox.create_user(name) for name in ("Owner", "Ann", "Bob", "Cid")
+    ]
+    group = await sandbox.create_group(creator=owner)
+    await call(url, "getUpdates", allowed_updates=["chat_member", "chat_join_request"])
+    _, long_name = await call(url, "createChatInviteLink", chat_id=group.id, name="x" * 33)
+    assert long_name["description"] == "Bad Request: invite link name is too long"
+    _, both = await call(url, "createChatInviteLink", chat_id=group.id, creates_join_request=True,
+                         member_limit=5)  # fmt: skip
+    assert both["description"] == (
+        "Bad Request: member limit can't be specified for links requiring administrator approval"
+    )
+    _, parcel = await call(url, "createChatInviteLink", chat_id=group.id, name="x" * 32)
+    _, asks = await call(url, "createChatInviteLink", chat_id=group.id, name="live",
+                         creates_join_request=True)  # fmt: skip
+    parcel_link, asks_link = parcel["result"]["invite_link"], asks["result"]["invite_link"]
+    assert asks["result"]["creates_join_request"] is True
+
+    await sandbox.join(group, ann, parcel_link)
+    await sandbox.join(group, bob, asks_link)  # asks first
+    _, updates = await call(url, "getUpdates")
+    joined = next(u["chat_member"] for u in updates["result"] if "chat_member" in u)
+    assert (joined["new_chat_member"]["user"]["id"], joined["invite_link"]["invite_link"]) == (
+        ann.id, parcel_link,
+    )  # fmt: skip
+    request = next(u["chat_join_request"] for u in updates["result"] if "chat_join_request" in u)
+    assert request["invite_link"]["invite_link"] == asks_link
+    last = updates["result"][-1]["update_id"]
+    await call(url, "approveChatJoinRequest", chat_id=group.id, user_id=bob.id)
+    _, updates = await call(url, "getUpdates", offset=last + 1)
+    approved = next(u["chat_member"] for u in updates["result"] if "chat_member" in u)
+    assert approved["invite_link"]["invite_link"] == asks_link
+
+    _, revoked = await call(url, "revokeChatInviteLink", chat_id=group.id, invite_link=parcel_link)
+    assert revoked["result"]["is_revoked"] is True
+    with pytest.raises(SandboxError, match="INVITE_HASH_INVALID"):
+        await sandbox.join(group, cid, parcel_link)
+    _, unknown = await call(url, "revokeChatInviteLink", chat_id=group.id,
+                            invite_link="https://t.me/+nothing")  # fmt: skip
+    assert unknown["description"] == "Bad Request: INVITE_HASH_EXPIRED"
+
+
 async def test_delete_copy_and_member_lookups(server) -> None:
     url, sandbox = server
     owner, fan = await sandbox.create_user("Owner"), await sandbox.create_user("Fan")
