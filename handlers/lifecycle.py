@@ -18,6 +18,7 @@ from infrastructure.chat_cache import ChatCache
 from infrastructure.filters import refuses_chatter
 from infrastructure.transactions import forget_after_commit
 from services import members
+from services.channels import ChannelService
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.member_tags import MemberTagService
@@ -125,11 +126,12 @@ async def member_joined(
     member_tags: MemberTagService,
     raid_guard: RaidGuard,
     raids: RaidService,
+    channels: ChannelService,
 ) -> None:
     """A person joined (or came back): count the join, hold them read-only during a raid (a
     surge of joins starts one), else verify them if the group asks it, welcome them with the
     others joining now (once verified), and note whose invite link brought them (a referral
-    pays only once they stayed and talked: verified)."""
+    pays only once they stayed and talked: verified) or which channel's."""
     user = event.new_chat_member.user
     if await touches_admin_rights(event):
         await admin_cache.invalidate(event.chat.id)
@@ -155,8 +157,10 @@ async def member_joined(
         await welcome(session, clock, chat_profile, user, now, verified=True)
     await member_tags.joined(chat_profile.id, user.id)  # a tier they hold shows again
     if event.invite_link is not None:
-        await referrals.joined(
-            chat_profile.id, user.id, event.invite_link.invite_link, chat_profile.timezone
+        link = event.invite_link
+        await referrals.joined(chat_profile.id, user.id, link.invite_link, chat_profile.timezone)
+        await channels.joined(
+            chat_profile.id, chat_profile.program_id, user.id, link.invite_link, link.name
         )
 
 
@@ -190,9 +194,11 @@ async def member_left(
     admin_cache: AdminCache,
     session: AsyncSession,
     clock: Clock,
+    channels: ChannelService,
 ) -> None:
-    """A person left or was removed: count the leave; a referral still waiting for them never
-    pays. A tag the bot gave them stays recorded: settled when they come back."""
+    """A person left or was removed: count the leave (and the channel's that brought them);
+    a referral still waiting for them never pays. A tag the bot gave them stays recorded:
+    settled when they come back."""
     if await touches_admin_rights(event):
         await admin_cache.invalidate(event.chat.id)
     user = event.new_chat_member.user
@@ -200,6 +206,7 @@ async def member_left(
         await members.member_left(
             session, event.chat.id, user.id, clock.now(), chat_profile.timezone
         )
+        await channels.left(event.chat.id, chat_profile.program_id, user.id)
     await referrals.left(event.chat.id, user.id)
 
 

@@ -8,6 +8,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     boosts,
     campaigns,
     captcha,
+    channels,
     checkin,
     console,
     draw_dialogue,
@@ -65,6 +66,7 @@ def feature_routers() -> list[Router]:
         draws.create_router(),  # its button's callback queries pass the message-only filter
         faq.create_router(),
         referrals.create_router(),
+        channels.create_router(),
         posts.create_router(),
         campaigns.create_router(),
         boosts.create_router(),  # its boost updates pass the message-only filter

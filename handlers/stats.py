@@ -19,11 +19,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.channels import channel_stats
 from infrastructure.commands import CommandSpec, problem_reply, usage_of, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.transactions import commit_so_far, commit_update_so_far
 from services.boosts import BoostService
 from services.campaigns import CampaignService
+from services.channels import ChannelService
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.export_columns import export_name, file_name
@@ -71,8 +73,11 @@ async def stats(
     chats: ChatService,
 ) -> None:
     """/stats [7d|30d|90d]: the period against the one before, with a chart, and the
-    period's sales when the group has orders · /stats campaign <id>"""
+    period's sales when the group has orders · /stats campaign <id> · /stats channels"""
     period = (command.args or DEFAULT_PERIOD).strip().lower()
+    if chat_profile.is_group and period == "channels":
+        await channel_stats(message, chat_profile, ChannelService(session, clock))
+        return
     if chat_profile.is_group and period.startswith("campaign"):
         await campaign_stats(message, period.removeprefix("campaign").strip(), chat_profile,
                              campaigns, session)  # fmt: skip
@@ -383,7 +388,7 @@ COMMANDS = (
     CommandSpec(
         "stats",
         __("Growth, activity and conversion, with a chart"),
-        usage=__("/stats [7d|30d|90d] · /stats campaign <id>"),
+        usage=__("/stats [7d|30d|90d] · /stats campaign <id> · /stats channels"),
         admin=True,
     ),
     CommandSpec(

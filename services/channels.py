@@ -148,6 +148,13 @@ class ChannelService:
         )
         return [(channel, int(count)) for channel, count in rows]
 
+    async def joins(self, channel_id: int) -> int:
+        """How many members the channel brought."""
+        counted = await self.session.scalar(
+            select(func.count()).where(ChannelJoin.channel_id == channel_id)
+        )
+        return int(counted or 0)
+
     async def revoke(self, channel: Channel) -> bool:
         """Mark the channel's link revoked (its members and figures stay); False if it was."""
         done = await self.session.scalar(

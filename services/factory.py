@@ -15,6 +15,7 @@ from services.bindings import BindingService
 from services.boosts import BoostService
 from services.cadence import CadenceService
 from services.campaigns import CampaignService
+from services.channels import ChannelService
 from services.chats import ChatService
 from services.checkins import CheckinService
 from services.clock import Clock
@@ -123,6 +124,9 @@ class ServiceFactory:
 
     def reports(self, session: AsyncSession) -> ReportService:
         return ReportService(session, self.clock)
+
+    def channels(self, session: AsyncSession) -> ChannelService:
+        return ChannelService(session, self.clock)
 
     def raids(self, session: AsyncSession) -> RaidService:
         return RaidService(session, self.clock)

@@ -20,6 +20,7 @@ from services.factory import ServiceFactory
 from services.redemptions import RedemptionGroupCommit
 from services.tiers import LadderCache
 from web.console import Console
+from web.console_channels import ChannelPages
 from web.console_community import CommunityPages
 from web.console_orders import OrderPages
 from web.console_shop import ShopPages
@@ -53,6 +54,7 @@ def add_web(app: web.Application, services: Resources, bot: Bot) -> Site:
     console.register(app)
     CommunityPages(console, app[FORUM_TOPICS]).register(app)
     OrderPages(console).register(app)
+    ChannelPages(console).register(app)
     ShopPages(console).register(app)
     DrawPages(site).register(app)
     Landing(site).register(app)
