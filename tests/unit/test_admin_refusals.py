@@ -47,6 +47,7 @@ ADMIN_FORMS = {
     "unlink": "/unlink",
     "program": "/program join -100123",
     "raid": "/raid on",
+    "invitelink": "/invitelink new 包裹卡",
     "captcha": "/captcha list",
     "stats": "/stats",
     "segments": "/segments",
