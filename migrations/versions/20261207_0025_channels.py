@@ -32,9 +32,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.BigInteger(), nullable=False),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.Column("revoked_at", UTC_DATETIME, nullable=True),
-        sa.ForeignKeyConstraint(
-            ["chat_id"], ["chats.id"], name=op.f("fk_channels_chat_id_chats")
-        ),
+        sa.ForeignKeyConstraint(["chat_id"], ["chats.id"], name=op.f("fk_channels_chat_id_chats")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channels")),
         sa.UniqueConstraint("chat_id", "name_key", name=op.f("uq_channels_chat_id_name_key")),
         sa.UniqueConstraint("link", name=op.f("uq_channels_link")),
