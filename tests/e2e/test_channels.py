@@ -79,6 +79,19 @@ async def test_two_channels_joins_and_an_order_attributed_to_its_channel(
     )
 
 
+async def test_an_admin_hears_why_when_the_bot_cannot_make_links(sandbox: SandboxClient) -> None:
+    group, admin = await english_group(sandbox)
+    without_invite = {"can_delete_messages": True, "can_pin_messages": True}
+    await sandbox.set_bot_status(group, "administrator", by=admin, rights=without_invite)
+    refused = await sandbox.ask(group, admin, "/invitelink new Parcel card")
+    assert refused["text"] == (
+        "I can't create or revoke invite links here: give me the “Invite users via link” "
+        "right, then try again."
+    )
+    listed = await sandbox.ask(group, admin, "/invitelink")
+    assert listed["text"].startswith("No channels yet.")
+
+
 async def test_the_console_shows_channels_and_writes_a_formula_like_name_as_text(
     sandbox: SandboxClient, web: str
 ) -> None:

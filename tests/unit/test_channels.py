@@ -213,3 +213,18 @@ def test_staying_is_asked_only_of_those_who_joined_long_enough_ago() -> None:
     figures = tally("x", False, rows, NOW)
     assert figures.stayed == {7: Share(3, 2), 30: Share(0, 0)}
     assert (figures.joins, figures.signed_in, figures.buyers, figures.gmv_fen) == (4, 1, 1, 300)
+
+
+async def test_the_referral_channel_counts_a_leave_before_confirmation_as_leaving(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        session.add_all([
+            Referral(chat_id=GROUP, invitee_id=1, inviter_id=9, link="https://t.me/+a",
+                     status="left", joined_at=NOW - 10 * DAY, settled_at=NOW - 9 * DAY),
+            Referral(chat_id=GROUP, invitee_id=2, inviter_id=9, link="https://t.me/+a",
+                     status="confirmed", joined_at=NOW - 10 * DAY, settled_at=NOW - 8 * DAY),
+        ])  # fmt: skip
+    referred = (await figures(session_pool, clock))[None]
+    assert (referred.joins, referred.stayed[7]) == (2, Share(2, 1))
