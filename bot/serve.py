@@ -6,6 +6,7 @@ import asyncio
 import errno
 import logging
 import signal
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -205,22 +206,42 @@ async def listening(
     app: web.Application, host: str, port: int, setting: str
 ) -> AsyncIterator[None]:
     """`app` served on `host:port`; a port another program holds is a config error naming
-    `setting`, the variable that chose it, not a traceback."""
-    runner = runner_for(app)
-    await runner.setup()
+    `setting`, the variable that chose it, not a traceback. The port is taken before the app
+    starts up: a refused start runs none of its start-up (the webhook's starts the scheduler)."""
     try:
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except OSError as error:
-            if error.errno != errno.EADDRINUSE:
-                raise
-            raise ConfigError(
-                f"config error: {setting}={port} is in use by another program on {host}; "
-                f"set {setting} to a free port"
-            ) from None
+        sock = bound_socket(host, port)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        raise ConfigError(
+            f"config error: {setting}={port} is in use by another program on {host}; "
+            f"set {setting} to a free port"
+        ) from None
+    runner = runner_for(app)
+    try:
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
         yield
     finally:
         await runner.cleanup()
+        sock.close()
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on `host:port`, as aiohttp's TCPSite would bind it."""
+    family, kind, proto, _name, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
 
 
 def _largest_body(settings: Settings) -> int:
