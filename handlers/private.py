@@ -89,7 +89,7 @@ async def my_groups(
             await message.reply(in_the_group("points") if request else usage_reply("points"))
             return
         asked = request.kind
-    groups = await orders.groups_of(user.id)
+    groups = await orders.programs_of(user.id)
     if not groups:
         await message.reply(no_group_yet())
     elif len(groups) > 1:
@@ -114,7 +114,7 @@ async def group_picked(
 ) -> None:
     """A group picked under a private /me or /points: answered for it if the presser is (still)
     a member there; the picker stays, to pick another."""
-    member_of = {chat_id for chat_id, _title in await orders.groups_of(query.from_user.id)}
+    member_of = {chat_id for chat_id, _title in await orders.programs_of(query.from_user.id)}
     if callback_data.chat not in member_of or not isinstance(query.message, Message):
         await query.answer(not_in_that_group())
         return

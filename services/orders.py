@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import BuyerBinding, Campaign, Chat, Member, Order, Redemption, RewardCode
@@ -437,6 +437,23 @@ class OrderService:
             .where(Member.user_id == user_id, Member.left_at.is_(None))
             .where(Chat.type.in_(("group", "supergroup")), Chat.active.is_(True))
             .order_by(Chat.title)
+        )
+        return [(chat_id, title) for chat_id, title in rows]
+
+    async def programs_of(self, user_id: int) -> list[tuple[int, str]]:
+        """The programs (id, title of the founding group) the user is in through any of their
+        groups: a brand of several groups is one account, so one entry."""
+        program = func.coalesce(Chat.program_id, Chat.id)
+        ids = set(
+            await self.session.scalars(
+                select(program)
+                .join(Member, Member.chat_id == Chat.id)
+                .where(Member.user_id == user_id, Member.left_at.is_(None))
+                .where(Chat.type.in_(("group", "supergroup")), Chat.active.is_(True))
+            )
+        )
+        rows = await self.session.execute(
+            select(Chat.id, Chat.title).where(Chat.id.in_(sorted(ids))).order_by(Chat.title)
         )
         return [(chat_id, title) for chat_id, title in rows]
 

@@ -116,3 +116,15 @@ async def test_a_post_and_a_campaign_go_to_every_group_of_the_program_at_once(
     assert made["text"].splitlines()[1].startswith("In 2 groups of the program: #"), made["text"]
     for group in (first, second):
         assert "Sale" in (await sandbox.ask(group, admin, "/campaigns"))["text"]
+
+
+async def test_privately_a_member_of_both_groups_has_one_account_to_ask_about(
+    sandbox: SandboxClient,
+) -> None:
+    first, second, admin, fans = await brand(sandbox)
+    await join(sandbox, first, second, admin)
+    bob = fans["Bob"]
+    await sandbox.send_private(bob, "/points")
+    (answer,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id)
+    # No group to pick: one account, named by the program's first group (a hello in each).
+    assert answer["text"] == "📍 Tea Fans\nYour balance: 2 points (lifetime 2)."
