@@ -12,7 +12,17 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import migrations
-from models import BuyerBinding, Chat, LedgerEntry, Member, Order, Program, ProgramMerge, Reward
+from models import (
+    BuyerBinding,
+    Chat,
+    LedgerEntry,
+    Member,
+    Order,
+    Program,
+    ProgramMerge,
+    Reward,
+    RewardCode,
+)
 from models import create_engine as make_engine
 from services.chats import ChatService
 from services.clock import FrozenClock
@@ -168,7 +178,13 @@ async def test_orders_bindings_and_the_shop_move_and_clashes_are_reported(sessio
         ):
             session.add(BuyerBinding(chat_id=chat_id, buyer_key=key, buyer=key, user_id=user_id,
                                      bound_by=user_id, created_at=now, proof="admin"))  # fmt: skip
-        await FACTORY.shop(session).add(SECOND, 1, parse_reward("Mug price=10", []))
+        shop = FACTORY.shop(session)
+        mug = await shop.add(SECOND, 1, parse_reward("Mug price=10 kind=coupon", []))
+        cup = await shop.add(GROUP, 1, parse_reward("Cup price=10 kind=coupon", []))
+        for chat_id, reward, code in ((SECOND, mug, "TEA-1"), (SECOND, mug, "TEA-2"),
+                                      (GROUP, cup, "TEA-1")):  # fmt: skip
+            session.add(RewardCode(chat_id=chat_id, reward_id=reward.id, code=code,
+                                   status="free", added_at=now))  # fmt: skip
         await session.commit()
     async with session_pool() as session:
         report = await FACTORY.program_join(session).join(GROUP, SECOND, by=1)
@@ -182,7 +198,10 @@ async def test_orders_bindings_and_the_shop_move_and_clashes_are_reported(sessio
         assert orders == {(GROUP, "T1"), (SECOND, "T1"), (GROUP, "T2")}  # nothing deleted
         bindings = {(b.chat_id, b.buyer_key) for b in await session.scalars(select(BuyerBinding))}
         assert bindings == {(GROUP, "小明"), (SECOND, "小明"), (GROUP, "阿花")}
-        assert [r.chat_id for r in await session.scalars(select(Reward))] == [GROUP]
+        assert {r.chat_id for r in await session.scalars(select(Reward))} == {GROUP}
+        codes = {(c.chat_id, c.code) for c in await session.scalars(select(RewardCode))}
+        assert codes == {(GROUP, "TEA-1"), (GROUP, "TEA-2"), (SECOND, "TEA-1")}  # one kept apart
+    assert report.kept_codes == 1
 
 
 async def test_a_program_cannot_join_itself_and_a_join_twice_moves_nothing_more(
