@@ -35,7 +35,10 @@ from services.guards import ACTIONS, BadRule
 from services.members import display_names, find_member, known_name
 from services.moderation import ModerationService
 from services.moderation_settings import add_filter, delete_filter
+from services.programs import ProgramService
+from services.staff import StaffService
 from views import moderation as view
+from views.staff import console_log_text
 from workflows.moderation import Moderator
 from workflows.verification import JoinVerification
 
@@ -272,11 +275,27 @@ async def kick_command(message: Message, acting: MemberAction) -> None:
 
 async def modlog_command(
     message: Message,
+    command: CommandObject,
     moderation: ModerationService,
+    staff: StaffService,
+    programs: ProgramService,
     session: AsyncSession,
     chat_profile: ChatProfile,
 ) -> None:
-    """/modlog: the last 15 actions"""
+    """/modlog: the last 15 actions; /modlog console: the last 15 changes made through the web
+    console, in any group of the program"""
+    section = (command.args or "").strip().lower()
+    if section not in ("", "console"):
+        await message.reply(usage_reply("modlog"))
+        return
+    if section == "console":
+        groups = await programs.groups(chat_profile.program_id, active_only=False)
+        changes = await staff.changes(groups or [chat_profile.id], limit=15)
+        actors = {e.actor_id for e in changes if e.actor_id is not None}
+        who = {user: await known_name(session, user) or str(user) for user in actors}
+        titles = await staff.titles(groups) if len(groups) > 1 else {}
+        await message.reply(console_log_text(changes, who, titles, ZoneInfo(chat_profile.timezone)))
+        return
     entries = await moderation.recent(chat_profile.id, limit=15)
     people = {who for e in entries for who in (e.target_id, e.actor_id) if who is not None}
     names = await display_names(session, chat_profile.id, people)
@@ -452,7 +471,12 @@ ADMIN_COMMANDS = (
         usage=__("/kick [@user|id] [reason]"),
         admin=True,
     ),
-    CommandSpec("modlog", __("The last moderation actions"), usage="/modlog", admin=True),
+    CommandSpec(
+        "modlog",
+        __("The last moderation actions; console: the last changes made in the web console"),
+        usage="/modlog · /modlog console",
+        admin=True,
+    ),
     CommandSpec(
         "filter",
         __("Filter a word or phrase (made for Chinese: spaces and full-width forms caught)"),

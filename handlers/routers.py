@@ -32,6 +32,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     settings,
     shop,
     shop_private,
+    staff,
     standing,
     start,
     stats,
@@ -60,6 +61,7 @@ def feature_routers() -> list[Router]:
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         console.create_router(),
+        staff.create_router(),
         points.create_router(),
         standing.create_router(),
         tiers.create_router(),

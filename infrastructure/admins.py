@@ -32,18 +32,36 @@ class AdminCache:
         self.ttl = ttl
         self.redis = redis
         self._admins: dict[int, tuple[float, frozenset[int]]] = {}
+        # The creator of each chat whose list this worker fetched (a program's owner when none
+        # is stored): asked rarely (/staff, the console's staff page), so kept per worker.
+        self._creators: dict[int, tuple[float, int | None]] = {}
 
     async def admins_of(self, bot: Bot, chat_id: int) -> frozenset[int]:
         cached = await self._cached(chat_id)
         if cached is not None:
             return cached
+        return await self._fetch(bot, chat_id)
+
+    async def creator_of(self, bot: Bot, chat_id: int) -> int | None:
+        """The chat's Telegram creator (status "creator"), None when it hides among the
+        anonymous admins or has left."""
+        cached = self._creators.get(chat_id)
+        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        await self._fetch(bot, chat_id)
+        return self._creators[chat_id][1]
+
+    async def _fetch(self, bot: Bot, chat_id: int) -> frozenset[int]:
         members = await bot.get_chat_administrators(chat_id)
         admins = frozenset(member.user.id for member in members)
+        creator = next((m.user.id for m in members if m.status == "creator"), None)
+        self._creators[chat_id] = (time.monotonic(), creator)
         await self._keep(chat_id, admins)
         return admins
 
     async def invalidate(self, chat_id: int) -> None:
         self._admins.pop(chat_id, None)
+        self._creators.pop(chat_id, None)
         if self.redis is not None:
             try:
                 await self.redis.delete(f"{PREFIX}{chat_id}")

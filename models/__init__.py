@@ -6,7 +6,7 @@ from models.campaign import CadenceRun, Campaign
 from models.channel import Channel, ChannelJoin
 from models.chat import Chat
 from models.checkin import Checkin, CheckinDay
-from models.console import ConsoleLogin
+from models.console import ConsoleLogin, StaffGrant
 from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.ledger import LedgerEntry
@@ -74,6 +74,7 @@ __all__ = [
     "RewardCode",
     "ScheduledPost",
     "SegmentRun",
+    "StaffGrant",
     "TierRow",
     "Topic",
     "TopicMember",

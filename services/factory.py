@@ -39,6 +39,7 @@ from services.redemptions import RedemptionService
 from services.referrals import ReferralService
 from services.reports import ReportService
 from services.shop import ShopService
+from services.staff import StaffService
 from services.tiers import LadderCache, TierService
 from services.topic_replies import TopicReplyService
 from services.topics import TopicService
@@ -164,6 +165,9 @@ class ServiceFactory:
 
     def member_tags(self, session: AsyncSession) -> MemberTagService:
         return MemberTagService(session, self.clock, self.tiers(session))
+
+    def staff(self, session: AsyncSession) -> StaffService:
+        return StaffService(session, self.clock)
 
     def for_update(self, session: AsyncSession) -> UpdateServices:
         return UpdateServices(self, session)

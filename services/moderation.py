@@ -21,6 +21,7 @@ from models.queries import upsert
 from services.clock import Clock
 from services.members import ensure_members
 from services.points import NOT_EARNED, TAKEN_BACK, NotEnoughPoints, PointsService
+from services.staff import CONSOLE
 
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)  # a ban without an end, as a silence's end
 MAX_REASON = 255
@@ -73,7 +74,7 @@ class ModerationService:
     async def recent(self, chat_id: int, limit: int = 10) -> list[ModAction]:
         rows = await self.session.scalars(
             select(ModAction)
-            .where(ModAction.chat_id == chat_id)
+            .where(ModAction.chat_id == chat_id, ModAction.action != CONSOLE)  # /modlog console
             .order_by(ModAction.id.desc())
             .limit(limit)
         )

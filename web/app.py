@@ -24,6 +24,7 @@ from web.console_channels import ChannelPages
 from web.console_community import CommunityPages
 from web.console_orders import OrderPages
 from web.console_shop import ShopPages
+from web.console_staff import StaffPages
 from web.draws import DrawPages
 from web.keys import ADMIN_CACHE, FORUM_TOPICS, I18N, SCHEDULER
 from web.landing import Landing
@@ -56,6 +57,7 @@ def add_web(app: web.Application, services: Resources, bot: Bot) -> Site:
     OrderPages(console).register(app)
     ChannelPages(console).register(app)
     ShopPages(console).register(app)
+    StaffPages(console).register(app)
     DrawPages(site).register(app)
     Landing(site).register(app)
     MiniApp(site).register(app)

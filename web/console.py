@@ -1,8 +1,10 @@
-"""The operator console: log in (Login Widget or a /console link), the groups one administers,
-a group's overview, members, a member, settings and CSV downloads.
+"""The operator console: log in (Login Widget or a /console link), the groups one administers
+(or is staff of), a group's overview, members, a member, settings and CSV downloads.
 
-Every group page asks Telegram (through the admin cache) whether the session's user is an
-admin of that group now: a session names a user, never the groups they may see.
+Every group page asks, on every request, whether the session's user may see that group now
+(`infrastructure/console_access.py`: an admin by Telegram through the admin cache, else staff
+or owner of its program): a session names a user, never the groups they may see. Every POST
+of a group page is a change: refused to read-only staff, and logged with who made it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.chat_cache import ChatCache
-from models import DAY_COUNTERS, DailyStats
+from models import DAY_COUNTERS, Chat, DailyStats
 from scheduler.core import Scheduler
 from services.boosts import BoostRules, set_boost_points
 from services.cadence_rules import CADENCE_PARTS, set_cadence
@@ -37,6 +40,7 @@ from services.order_lists import member_orders
 from services.reactions import ReactionRules, set_reaction_rules
 from services.referral_rules import ReferralRules, set_referral_reward
 from services.sales import order_figures
+from services.staff import StaffService
 from services.stats import DEFAULT_PERIOD as STATS_DEFAULT
 from services.stats import PERIODS as STATS_PERIODS
 from services.stats import Segment, StatsService, change_pct, day_bounds
@@ -90,9 +94,20 @@ class Console:
             return self.site.render(
                 request, "login.html", bot_username=me.username, widget_url=widget_url
             )
+        user = session.user_id
         async with self.session_pool() as db:
             groups = await ConsoleService(db, self.clock).groups()
-        mine = [chat for chat in groups if await self.site.is_admin(session.user_id, chat.id)]
+            staff = StaffService(db, self.clock)
+            roles: dict[int, str] = await staff.programs_of(user)
+            roles |= dict.fromkeys(await staff.owned_programs(user), "owner")
+        # (group, None) for a group one administers; else the staff role (or owner) its
+        # program gave
+        mine: list[tuple[Chat, str | None]] = []
+        for chat in groups:
+            if await self.site.is_admin(user, chat.id):
+                mine.append((chat, None))
+            elif (chat.program_id or chat.id) in roles:
+                mine.append((chat, roles[chat.program_id or chat.id]))
         return self.site.render(request, "groups.html", groups=mine)
 
     async def widget_login(self, request: web.Request) -> web.StreamResponse:
@@ -146,7 +161,9 @@ class Console:
     def group_page(
         self, handler: GroupPage
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        """Only for a session whose user administers the group in the address, now."""
+        """Only for a session whose user administers the group in the address, or is staff
+        (or owner) of its program, now: asked on every request, so a revoke counts at once. A
+        POST changes something: refused to read-only staff, and logged once it succeeded."""
 
         async def checked(request: web.Request) -> web.StreamResponse:
             session = self.site.session(request)
@@ -154,14 +171,51 @@ class Console:
                 raise web.HTTPSeeOther("/console")
             chat_id = int(request.match_info["chat"])
             profile = await self._profile(chat_id)
-            if profile is None or not await self.site.is_admin(session.user_id, chat_id):
+            access = None
+            if profile is not None:
+                async with self.session_pool() as db:
+                    access = await self.site.access.access(
+                        db, session.user_id, chat_id, profile.program_id
+                    )
+            if profile is None or access is None:
                 # The same answer for a group that does not exist: ids are not confirmed.
                 raise web.HTTPNotFound(text=_("No group of yours has this address."))
             request["group"] = profile
             request["session"] = session  # checked once: the page renders with it
-            return await handler(request, profile, session.user_id)
+            request["access"] = access
+            if request.method != "POST":
+                return await handler(request, profile, session.user_id)
+            if not access.may_change:
+                raise web.HTTPForbidden(
+                    text=_("Your access to this console is read-only: ask the program's owner "
+                           "for full access.")
+                )  # fmt: skip
+            try:
+                response = await handler(request, profile, session.user_id)
+            except web.HTTPException as answer:
+                if answer.status < 400:  # a change answers with a redirect
+                    await self._log_change(request, profile, session.user_id)
+                raise
+            if response.status < 400:
+                await self._log_change(request, profile, session.user_id)
+            return response
 
         return checked
+
+    async def _log_change(self, request: web.Request, group: ChatProfile, user: int) -> None:
+        """The console's change log: what the page noted (`note_change`), else the address's
+        words (a page added later is logged without knowing of this)."""
+        noted = request.get(CHANGE, None)
+        if noted is NO_CHANGE:
+            return
+        if not isinstance(noted, Change):
+            tail = request.path.split(f"/console/{group.id}/", 1)[-1]
+            words = [word for word in tail.split("/") if word and not word.isdigit()]
+            noted = Change(".".join(words) or "change", tail)
+        async with self.session_pool() as db, db.begin():
+            await StaffService(db, self.clock).log_change(
+                group.id, user, noted.action, noted.summary, noted.target
+            )
 
     async def _profile(self, chat_id: int) -> ChatProfile | None:
         async with self.session_pool() as db:
@@ -285,6 +339,12 @@ class Console:
             return self.site.render(request, "settings.html", status=400, group=group,
                                     values=wanted, errors=errors, saved=False,
                                     cadence_parts=CADENCE_PARTS)  # fmt: skip
+        if changed:
+            summary = (f"{name}: {current[name] or '-'} → {value or '-'}"
+                       for name, value in changed.items())  # fmt: skip
+            note_change(request, "settings", ", ".join(summary))
+        else:
+            note_no_change(request)
         self.chat_cache.forget(group.id)
         if any(name.startswith("cadence.") for name in changed):
             self.scheduler.reload_soon()
@@ -323,6 +383,28 @@ class Console:
             return response
         finally:
             os.unlink(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a console POST changed, for the change log: a short action name and a summary
+    (never a secret: a file of codes is told by its count)."""
+
+    action: str
+    summary: str
+    target: int | None = None  # a member (or staff) it was about
+
+
+CHANGE = "console_change"
+NO_CHANGE = object()  # noted by a page whose POST changed nothing (a form sent unchanged)
+
+
+def note_change(request: web.Request, action: str, summary: str, target: int | None = None) -> None:
+    request[CHANGE] = Change(action, summary, target)
+
+
+def note_no_change(request: web.Request) -> None:
+    request[CHANGE] = NO_CHANGE
 
 
 def said(request: web.Request, outcomes: dict[str, Callable[[int, int], str]]) -> str | None:

@@ -19,7 +19,7 @@ from aiohttp import web
 from services.chats import ChatProfile
 from services.draws import DrawClosed, DrawNotFound
 from services.posts import calendar
-from web.console import ROUTE_CHAT, Console, said
+from web.console import ROUTE_CHAT, Console, note_change, said
 from workflows.topics import ForumTopics
 
 CALENDAR_DAYS = 14
@@ -71,6 +71,7 @@ class CommunityPages:
                 raise web.HTTPNotFound(text=_("There is no such draw.")) from None
             except DrawClosed as closed:
                 outcome = "was_cancelled" if closed.status == "cancelled" else "closed"
+        note_change(request, f"draw.{action}", f"draw #{draw_id}: {outcome}, {count} refunded")
         raise web.HTTPSeeOther(f"/console/{group.id}/draws?said={outcome}&id={draw_id}&n={count}")
 
     # -- posts ------------------------------------------------------------------------------
@@ -104,6 +105,7 @@ class CommunityPages:
         if changed is None:
             raise web.HTTPNotFound(text=_("There is no such post."))
         self.console.scheduler.reload_soon()
+        note_change(request, f"post.{action}", f"post #{post_id}")
         raise web.HTTPSeeOther(f"/console/{group.id}/posts?said={action}&id={post_id}")
 
     # -- topics -----------------------------------------------------------------------------
@@ -135,6 +137,7 @@ class CommunityPages:
         if closed is not None:
             await self.console.scheduler.reload()
         outcome = "closed" if closed is not None else "not_open"
+        note_change(request, "topic.close", f"topic #{topic_id}: {outcome}")
         raise web.HTTPSeeOther(f"/console/{group.id}/topics?said={outcome}&id={topic_id}")
 
 

@@ -29,7 +29,7 @@ from services.order_lists import (
 from services.sales import order_figures
 from services.stats import day_bounds
 from web.charts import bar_chart, daily_series
-from web.console import DEFAULT_DAYS, PERIODS, ROUTE_CHAT, Console, said
+from web.console import DEFAULT_DAYS, PERIODS, ROUTE_CHAT, Console, note_change, said
 
 DISPUTES = timedelta(days=30)  # how far back the page looks for disputed nicknames
 
@@ -106,6 +106,8 @@ class OrderPages:
             return await self.orders(request, group, user, status=400, problem=problem,
                                      asked=asked)  # fmt: skip
         outcome = "already" if bound.status is BindStatus.ALREADY else "bound"
+        note_change(request, "orders.bind", f"{nickname} → {member.user_id}: {outcome}",
+                    member.user_id)  # fmt: skip
         raise web.HTTPSeeOther(
             f"/console/{group.id}/orders?said={outcome}&id={member.user_id}&n={bound.credited}"
         )

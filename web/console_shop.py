@@ -29,7 +29,7 @@ from services.reward_specs import (
 )
 from services.shop import RewardNotFound
 from views.shop import imported, input_problem
-from web.console import ROUTE_CHAT, Console, said
+from web.console import ROUTE_CHAT, Console, note_change, note_no_change, said
 from web.site import plain
 
 ACTIONS = ("edit", "pause", "resume", "del", "codes", "generate")
@@ -88,6 +88,7 @@ class ShopPages:
         except ShopInputError as bad:
             return await self.shop(request, group, user, status=400, problem=input_problem(bad),
                                    new=fields)  # fmt: skip
+        note_change(request, "reward.add", f"reward #{reward.id}: {reward.name}")
         raise web.HTTPSeeOther(f"/console/{group.id}/shop?said=added&id={reward.id}")
 
     async def act_on_reward(
@@ -95,7 +96,7 @@ class ShopPages:
     ) -> web.StreamResponse:
         form = await self.site.form(request)
         reward_id, action = int(request.match_info["reward"]), request.match_info["action"]
-        count = 0
+        count, summary, unchanged = 0, f"reward #{reward_id}", False
         try:
             async with self.site.pool() as db, db.begin():
                 shop = self.site.domain.shop(db)
@@ -107,6 +108,8 @@ class ShopPages:
                     changes = {k: v for k, v in edited.items() if getattr(reward, k) != v}
                     if changes:
                         await shop.edit(group.id, reward_id, changes)
+                        summary += ": " + ", ".join(sorted(changes))
+                    unchanged = not changes
                 elif action in ("pause", "resume"):
                     await shop.set_paused(group.id, reward_id, action == "pause")
                 elif action == "del":
@@ -118,12 +121,14 @@ class ShopPages:
                         raise ShopInputError("count")
                     codes = "\n".join(generated_codes(int(wanted), prefix)).encode()
                     count = (await shop.add_codes(group.id, reward_id, read_codes(codes))).added
+                    summary += f": {count} codes generated"  # never the codes themselves
                 else:
                     file = form.get("file")
                     if not isinstance(file, FileField):
                         raise ShopInputError("file", "no file")
                     data = file.file.read(MAX_FILE_BYTES + 1)
                     result = await shop.add_codes(group.id, reward_id, read_codes(data))
+                    summary += f": {result.added} codes from a file"  # never the codes
                     reward = await shop.reward(group.id, reward_id)
                     left = (await shop.free_codes([reward_id])).get(reward_id, 0)
                     # Shown here, not after a redirect: the lines skipped are the point.
@@ -132,6 +137,10 @@ class ShopPages:
             return await self.shop(request, group, user, status=400, problem=input_problem(bad))
         except RewardNotFound:
             raise web.HTTPNotFound(text=_("There is no such reward.")) from None
+        if unchanged:
+            note_no_change(request)
+        else:
+            note_change(request, f"reward.{action}", summary)
         if action == "codes":
             return await self.shop(request, group, user, told=told)
         raise web.HTTPSeeOther(f"/console/{group.id}/shop?said={action}&id={reward_id}&n={count}")
@@ -144,6 +153,7 @@ class ShopPages:
         async with self.site.pool() as db, db.begin():
             done = await self.site.domain.fulfilment(db).gift_sent(group.id, redemption_id)
         outcome = "sent" if done is not None else "not_waiting"
+        note_change(request, "gift.sent", f"redemption #{redemption_id}: {outcome}")
         raise web.HTTPSeeOther(f"/console/{group.id}/shop?said={outcome}&id={redemption_id}")
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.admins import AdminCache
 from infrastructure.config import Settings
+from infrastructure.console_access import ConsoleAccess
 from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle, Verdict
 from services.chats import LANGUAGES
 from services.factory import ServiceFactory
@@ -79,6 +80,7 @@ class Site:
     keys: Keys
     templates: Environment
     logins: Throttle
+    access: ConsoleAccess
 
     @classmethod
     def create(
@@ -113,8 +115,9 @@ class Site:
             else MemoryThrottle(limit, window)
         )
         token = settings.bot_token.get_secret_value()
+        access = ConsoleAccess(admin_cache, bot, domain.clock)
         return cls(settings, bot, i18n, admin_cache, pool, domain, redeeming, Keys(token),
-                   templates, logins)  # fmt: skip
+                   templates, logins, access)  # fmt: skip
 
     @property
     def secure(self) -> bool:
@@ -174,7 +177,8 @@ class Site:
         switch = {code: "?" + urlencode({**kept, "lang": code}) for code in LANGUAGES}
         html = self.templates.get_template(name).render(
             language=request["language"], languages=LANGUAGES, language_links=switch,
-            path=request.path, session=session, csrf=session.csrf if session else "", **values,
+            path=request.path, session=session, csrf=session.csrf if session else "",
+            access=request.get("access"), **values,
         )  # fmt: skip
         return web.Response(text=html, content_type="text/html", status=status)
 
@@ -244,9 +248,4 @@ class Site:
 
     async def is_admin(self, user_id: int, chat_id: int) -> bool:
         """Asked of Telegram now (cached like the admin filter), never of the session."""
-        if user_id in self.admin_cache.owner_ids:
-            return True
-        try:
-            return user_id in await self.admin_cache.admins_of(self.bot, chat_id)
-        except Exception:  # noqa: BLE001 - removed from the group, or Telegram away: not an admin
-            return False
+        return await self.access.is_admin(user_id, chat_id)
