@@ -70,7 +70,7 @@ class StaffService:
         rows = await self.session.execute(
             select(StaffGrant.program_id, StaffGrant.role).where(StaffGrant.user_id == user_id)
         )
-        return dict(rows.tuples())
+        return {program_id: role for program_id, role in rows}  # noqa: C416 - Rows, not pairs
 
     async def owned_programs(self, user_id: int) -> list[int]:
         """The programs whose stored owner is `user_id`."""
@@ -149,7 +149,7 @@ class StaffService:
         rows = await self.session.execute(
             select(Chat.id, Chat.title).where(Chat.id.in_(list(chat_ids)))
         )
-        return {chat_id: title or str(chat_id) for chat_id, title in rows.tuples()}
+        return {chat_id: title or str(chat_id) for chat_id, title in rows}
 
     async def changes(self, chat_ids: Sequence[int], limit: int = 15) -> list[ModAction]:
         """The latest console changes made on the pages of these groups, newest first."""
