@@ -6,6 +6,7 @@ the next request, and only the program's owner gives access."""
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from sandbox.server import DEFAULT_TOKEN, start_sandbox
 from services.chats import ChatService
 from services.members import ensure_members
 from tests.support.processes import free_port
+from tests.support.untranslated import untranslated
 from web.auth import Keys
 
 HOOK_SECRET = "hook-secret-0123456789"
@@ -175,3 +177,23 @@ async def test_an_admin_who_is_not_the_owner_cannot_give_access(console: Console
     async with console.services.session_pool() as db:
         grants = list(await db.scalars(select(StaffGrant.user_id)))
     assert grants == [staff]
+
+
+async def test_the_staff_pages_speak_chinese(console: Console) -> None:
+    group, staff = console.group, console.staff
+    await console.post(console.owner, f"/console/{group}/staff", user=str(staff))
+    _status, page = await console.get(console.owner, f"/console/{group}/staff?lang=zh")
+    assert "员工" in page
+    assert untranslated(body_text(page)) == []
+    refused = await console.post(staff, f"/console/{group}/settings?lang=zh")
+    assert refused.status == 403
+    assert "只读权限" in await refused.text()
+    _status, home = await console.get(staff, "/console?lang=zh")
+    assert "员工 · 只读" in home
+
+
+def body_text(page: str) -> str:
+    """The page's words as a reader sees them: the body without tags, scripts or the form
+    values (a hidden token is no word)."""
+    body = page.split("<body>", 1)[-1]
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
