@@ -81,6 +81,7 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("mod_log", {"action_id": 11}),
     ("member_tag", {"user_id": 11}),
     ("report", {"report_id": 12}),
+    ("staff_access", {"program_id": -1001, "role": "full"}),
     ("raid_alert", {"raid_id": 3, "to_log": False}),
     ("raid_summary", {"raid_id": 3, "to_log": True}),
 ]  # fmt: skip
