@@ -1,7 +1,7 @@
 """Staff: console access a program's owner gives besides the Telegram admins, read or full
 
 Revision ID: 0027_staff
-Revises: 0024_programs
+Revises: 0025_channels
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0027_staff"
-down_revision: str | None = "0024_programs"
+down_revision: str | None = "0025_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
