@@ -1,6 +1,6 @@
 """Staff: console access a program's owner gives besides the Telegram admins, read or full
 
-Revision ID: 0027_staff
+Revision ID: 0026_staff
 Revises: 0025_channels
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0027_staff"
+revision: str = "0026_staff"
 down_revision: str | None = "0025_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
