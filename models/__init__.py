@@ -9,6 +9,7 @@ from models.checkin import Checkin, CheckinDay
 from models.console import ConsoleLogin, StaffGrant
 from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
+from models.label import Label, MemberNote
 from models.ledger import LedgerEntry
 from models.member import Member
 from models.member_tag import MemberTag
@@ -48,8 +49,10 @@ __all__ = [
     "Draw",
     "DrawEntry",
     "InviteLink",
+    "Label",
     "LedgerEntry",
     "Member",
+    "MemberNote",
     "MemberSegment",
     "MemberTag",
     "MemberWarning",

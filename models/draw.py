@@ -32,6 +32,7 @@ class Draw(Base):
     cost: Mapped[int] = mapped_column(Integer, default=0)
     min_member_days: Mapped[int] = mapped_column(Integer, default=0)
     min_messages: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str | None] = mapped_column(String(20), default=None)  # entrants must carry it
     seed: Mapped[str] = mapped_column(String(64))  # hex of 32 random bytes
     commitment: Mapped[str] = mapped_column(String(64))  # hex SHA-256 of the seed's bytes
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, ended, cancelled

@@ -22,6 +22,7 @@ from services.clock import Clock
 from services.digest import DigestService
 from services.draws import DrawService
 from services.fulfilment import FulfilmentService
+from services.labels import LabelService
 from services.member_card import MemberCardService
 from services.member_centre import MemberCentreService
 from services.member_tags import MemberTagService
@@ -62,6 +63,9 @@ class ServiceFactory:
         return ProgramJoin(
             session, self.clock, self.programs(session), self.tiers(session), self.program_map
         )
+
+    def labels(self, session: AsyncSession) -> LabelService:
+        return LabelService(session, self.clock)
 
     def points(self, session: AsyncSession) -> PointsService:
         return PointsService(
