@@ -15,7 +15,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.draw_dialogue import start_dialogue
-from infrastructure.commands import CommandSpec, usage_reply
+from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.sender_only import answer_press
@@ -34,11 +34,13 @@ from services.draws import (
     JoinGroupCommit,
     RerollRefused,
 )
+from services.labels import LabelService
 from services.members import find_member
 from services.redemptions import RedemptionService, Refused
 from services.shop import RewardNotFound, ShopService
 from services.tiers import TierService
 from views.draws import ClaimButton, DrawButton, requirements
+from views.labels import unknown_label_text
 from views.numbers import number
 from views.wording import listed, sentences
 
@@ -53,9 +55,10 @@ async def open_draw(
     scheduler: Scheduler,
     chat_profile: ChatProfile,
     shop: ShopService,
+    labels: LabelService,
 ) -> None:
     """/draw <prize> [winners=N] [ends=...] [min_tier=...] [min_points=N] [cost=N] ...
-    [reward=<id>] (each winner receives that reward of the shop on claiming)"""
+    [reward=<id>] (each winner receives that reward of the shop on claiming) [tag=<label>]"""
     if not chat_profile.is_group:
         await message.reply(_("Draws run inside a group."))
         return
@@ -71,6 +74,9 @@ async def open_draw(
         except RewardNotFound:
             await message.reply(bad_input("reward"))
             return
+    if spec.label is not None and not await labels.carried(chat_profile.program_id, spec.label):
+        await message.reply(problem_reply(unknown_label_text(spec.label), "draw"))
+        return
     admin = message.from_user.id if message.from_user else 0
     await draws.create(chat_profile.id, admin, spec)  # its post is the answer, by the outbox
     after_commit(draws.session, scheduler.reload_soon)  # plans its end
@@ -267,6 +273,8 @@ async def join_button(
         text = _("This draw has ended.")
     elif joined.outcome == JoinOutcome.SILENCED:
         text = _("You are restricted here: you can't enter draws meanwhile.")
+    elif joined.outcome == JoinOutcome.LABEL:
+        text = _("Sorry, this draw is for selected members only.")
     elif joined.outcome == JoinOutcome.COST and draw is not None:
         text = ngettext(
             "Entry costs {cost} point; you have {balance}.",
@@ -385,6 +393,7 @@ def bad_input(field: str) -> str:
         "min_tier": _("There is no such tier. See /tiers."),
         "joined_before": _("joined_before takes days, such as 7d."),
         "reward": _("reward= names a reward of this group's shop by its number (/rewards)."),
+        "tag": _("tag= names one label, at most 20 characters (/tags lists them)."),
     }
     default = _("{option} must be a whole number, 0 or more.").format(option=field)
     return explanations.get(field, default) + "\n" + usage_reply("draw")
@@ -403,7 +412,8 @@ DRAW = CommandSpec(
     __("Open a lucky draw; end or cancel one"),
     usage=__(
         "/draw <prize> [winners=1] [ends=24h|30m|7d|2026-12-01 20:00] [min_tier=<tier>] "
-        "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] [reward=<reward id>] · "
+        "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] [reward=<reward id>] "
+        "[tag=<label>] · "
         "/draw end|cancel <id> · "
         "/draw reroll <id> [n|@user] · "
         "/draw entrants <id>"

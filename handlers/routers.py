@@ -14,6 +14,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     draw_dialogue,
     draws,
     faq,
+    labels,
     lifecycle,
     locks,
     menu,  # noqa: F401
@@ -83,6 +84,7 @@ def feature_routers() -> list[Router]:
         reports.create_router(),  # its buttons (in admins' private chats) pass the filter too
         raids.create_router(),
         captcha.create_router(),
+        labels.create_router(),
         refusal.create_router(),
     )
     # Plain messages that may be for the bot — a reply (the prize asked by `/draw`) or a

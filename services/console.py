@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Checkin, ConsoleLogin, Draw, DrawEntry, LedgerEntry, Member
 from services.clock import Clock
+from services.labels import LabelError, labelled, normalise
 from services.stats import Segment, SegmentService
 from services.tiers import Tier
 
@@ -33,6 +34,7 @@ class MemberQuery:
     text: str = ""
     tier: str = ""
     segment: str = ""
+    label: str = ""  # normalised; "" when none, or not a label
     sort: str = "points"
     after: str = ""  # the cursor: where the previous page ended
 
@@ -43,9 +45,17 @@ class MemberQuery:
             values.get("q", "").strip()[:MAX_QUERY],
             values.get("tier", "")[:64],
             values.get("segment", "") if values.get("segment", "") in set(Segment) else "",
+            _label(values.get("label", "")),
             sort if sort in SORTS else "points",
             values.get("after", "")[:64],
         )
+
+
+def _label(value: str) -> str:
+    try:
+        return normalise(value[:64]) if value.strip() else ""
+    except LabelError:
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +95,9 @@ class ConsoleService:
         return True
 
     async def members(
-        self, chat_id: int, query: MemberQuery, timezone: str, ladder: list[Tier]
-    ) -> MembersPage:
+        self, chat_id: int, query: MemberQuery, timezone: str, ladder: list[Tier],
+        program_id: int | None = None,
+    ) -> MembersPage:  # fmt: skip
         """One page of present members, best first by points (or most recently seen), found
         by keyset over the (chat, points|last seen, user) indexes: page 2,000 of a 100,000
         member group costs what page 1 does."""
@@ -101,6 +112,8 @@ class ConsoleService:
                 chat_id, segment, timezone, ladder
             )
             where.append(Member.user_id.in_(inside))
+        if query.label:  # the program's label (the group is its own program when not told)
+            where.append(Member.user_id.in_(labelled(program_id or chat_id, query.label)))
         key = Member.points if query.sort == "points" else Member.last_seen_at
         statement = select(Member).where(*where)
         cursor = _cursor(query.after)

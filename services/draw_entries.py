@@ -1,5 +1,6 @@
 """Who may enter a draw: a press's request, what it came to, and the rules that refuse it
-(ended, entered already, silenced, the draw's tier, points, membership age, messages, cost)."""
+(ended, entered already, silenced, the draw's tier, points, membership age, messages, label,
+cost)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class JoinOutcome(StrEnum):
     POINTS = "points"
     NEW_MEMBER = "new_member"
     MESSAGES = "messages"
+    LABEL = "label"  # the draw is for members with a label they don't carry
     COST = "cost"
     SILENCED = "silenced"  # muted or banned here: no entries meanwhile
 
@@ -38,9 +40,10 @@ class Joined:
 
 
 def entry_refusal(
-    draw: Draw, member: Member, entered: bool, now: datetime, figure: int
+    draw: Draw, member: Member, entered: bool, now: datetime, figure: int, labelled: bool = False
 ) -> JoinOutcome | None:
-    """Why the member may not enter, if they may not; `figure`: what their tier goes by."""
+    """Why the member may not enter, if they may not; `figure`: what their tier goes by,
+    `labelled`: whether they carry the draw's label (if it has one)."""
     if draw.status != "open" or now >= draw.ends_at:
         return JoinOutcome.ENDED
     if entered:
@@ -57,6 +60,8 @@ def entry_refusal(
         return JoinOutcome.NEW_MEMBER
     if member.message_count < draw.min_messages:
         return JoinOutcome.MESSAGES
+    if draw.label is not None and not labelled:
+        return JoinOutcome.LABEL
     if member.points < draw.cost:
         return JoinOutcome.COST
     return None

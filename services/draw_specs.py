@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.clock import parse_duration
+from services.labels import LabelError, normalise
 from services.tiers import Tier
 from services.words import loosen_options
 
@@ -19,6 +20,7 @@ MIN_AHEAD = timedelta(seconds=10)
 DEFAULT_LENGTH = timedelta(hours=24)
 OPTIONS = (
     "winners", "ends", "min_tier", "min_points", "cost", "joined_before", "min_messages", "reward",
+    "tag",
 )  # fmt: skip
 
 
@@ -37,12 +39,13 @@ class DrawSpec:
     min_member_days: int = 0
     min_messages: int = 0
     reward_id: int | None = None  # a shop reward each winner receives on claiming
+    label: str | None = None  # entrants must carry this label (`tag=高潜`)
 
 
 def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) -> DrawSpec:
     """`<prize> [winners=N] [ends=30m|2h|7d|2026-12-01 20:00] [min_tier=银牌] [min_points=100]
-    [cost=10] [joined_before=7d] [min_messages=5] [reward=<id>]`, options in any order after
-    the prize."""
+    [cost=10] [joined_before=7d] [min_messages=5] [reward=<id>] [tag=高潜]`, options in any
+    order after the prize."""
     words, options, prize = loosen_options(args, OPTIONS).split(), dict[str, str](), []
     index = 0
     while index < len(words):
@@ -77,6 +80,12 @@ def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) 
     member_for = parse_duration(joined) if joined.endswith("d") else None
     if member_for is None or member_for.days > 3650:
         raise DrawInputError("joined_before")
+    label = None
+    if "tag" in options:
+        try:
+            label = normalise(options["tag"])
+        except LabelError:
+            raise DrawInputError("tag") from None
     return DrawSpec(
         prize=text,
         winners=winners,
@@ -87,6 +96,7 @@ def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) 
         min_member_days=member_for.days,
         min_messages=_number(options, "min_messages", 0, 0, 1_000_000),
         reward_id=_number(options, "reward", 0, 1, 10**12) if "reward" in options else None,
+        label=label,
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models import Draw, DrawEntry, Member
+from models import Draw, DrawEntry, Label, Member
 from services.batching import PointsGroupCommit
 from services.clock import Clock
 from services.daystats import count_today
@@ -25,9 +25,11 @@ from services.draw_entries import Joined, JoinOutcome, JoinRequest, entry_refusa
 from services.draw_fairness import choose_winners, commitment_of, replay
 from services.draw_messages import DrawEdit, DrawPost, DrawResult, DrawResultEdit
 from services.draw_specs import DrawSpec
+from services.labels import labelled
 from services.members import ensure_members
 from services.outbox import OutboxPayload, OutboxService
 from services.points import PointsService
+from services.programs import ProgramService
 from services.tiers import TierService, tier_figure
 
 COUNT_EDIT_EVERY = 5  # seconds: a draw's post shows its entrant count at most this stale
@@ -103,7 +105,7 @@ class DrawService:
             ends_at=spec.ends_at, min_tier=(tier.name or tier.key) if tier else None,
             min_lifetime=tier.threshold if tier else 0,
             min_points=spec.min_points, cost=spec.cost, min_member_days=spec.min_member_days,
-            min_messages=spec.min_messages, reward_id=spec.reward_id, seed=seed,
+            min_messages=spec.min_messages, reward_id=spec.reward_id, label=spec.label, seed=seed,
             commitment=commitment_of(seed),
             status="open", entrants=0, winner_ids=[], next_counter=0, claimed_ids=[], rerolls=[],
             created_at=self.clock.now(),
@@ -185,6 +187,7 @@ class DrawService:
         results: list[Joined] = []
         tiers = TierService(self.session, self.points.ladders)
         bases = {chat_id: await tiers.basis(chat_id) for chat_id in {c for c, _user in pairs}}
+        carrying = await self._labelled(list(draws.values()), pairs)
         for request in requests:
             draw = draws.get(request.draw_id)
             if draw is None or draw.chat_id != request.chat_id:
@@ -192,7 +195,10 @@ class DrawService:
                 continue
             member = members[request.chat_id, request.user_id]
             figure = tier_figure(member, bases[draw.chat_id])
-            outcome = entry_refusal(draw, member, (draw.id, member.user_id) in entered, now, figure)
+            outcome = entry_refusal(
+                draw, member, (draw.id, member.user_id) in entered, now, figure,
+                (draw.id, member.user_id) in carrying,
+            )  # fmt: skip
             if outcome is not None:
                 results.append(Joined(outcome, draw, member.points))
                 continue
@@ -237,6 +243,24 @@ class DrawService:
                 edit = DrawEdit(draw_id=draw_id)
                 await self._announce(draws[draw_id], edit, key, due_at=edit_at)
         return results
+
+    async def _labelled(
+        self, draws: list[Draw], pairs: list[tuple[int, int]]
+    ) -> set[tuple[int, int]]:
+        """(draw, member) for the members pressing a draw with a label who carry it (the
+        labels are the program's: the group's program is looked up)."""
+        found: set[tuple[int, int]] = set()
+        programs = ProgramService(self.session, self.clock)
+        for draw in draws:
+            if draw.label is None:
+                continue
+            users = [user_id for chat_id, user_id in pairs if chat_id == draw.chat_id]
+            program_id = await programs.program_of(draw.chat_id)
+            carrying = await self.session.scalars(
+                labelled(program_id, draw.label).where(Label.user_id.in_(users))
+            )
+            found.update((draw.id, user_id) for user_id in carrying)
+        return found
 
     async def end(self, chat_id: int, draw_id: int) -> Ended:
         """Choose the winners from the committed seed and close the draw (once)."""

@@ -77,7 +77,7 @@ COLUMNS: dict[ExportKind, tuple[Column, ...]] = {
         Column("points", "积分"), Column("lifetime_points", "累计积分"),
         Column("tier", "会员等级"), Column("streak", "连续签到天数"),
         Column("best_streak", "最长连续签到"), Column("invited_by", "邀请人ID"),
-        Column("replies_received", "收到回复数"),
+        Column("replies_received", "收到回复数"), Column("labels", "客户标签"),
     ),
     ExportKind.LEDGER: (
         Column("id", "流水号"), Column("time", "时间"), *USER, Column("delta", "积分变动"),

@@ -9,7 +9,7 @@ Times are the chat's local time; headers and stored values are in the language a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -18,8 +18,11 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Checkin, Draw, DrawEntry, LedgerEntry, Member, Order, Redemption, Reward
+from services.clock import Clock
 from services.csvcells import SafeWriter
 from services.export_columns import COLUMNS, ExportKind, headers
+from services.labels import LabelService
+from services.programs import ProgramService
 from services.stats import day_bounds
 
 ENCODING = "utf-8-sig"  # the BOM tells Excel the file is UTF-8
@@ -171,7 +174,14 @@ async def write_csv(
     query = export_query(kind, chat_id, first, last, timezone)
     written = 0
     result = await session.stream(query.execution_options(yield_per=BATCH))
-    async for partition in result.partitions():
+    program_id = await ProgramService(session, Clock()).program_of(chat_id)
+    async for rows in result.partitions():
+        partition: Sequence[Any] = rows
+        if kind is ExportKind.MEMBERS:  # each member's labels (the program's), one query a batch
+            carried = await LabelService(session, Clock()).of_members(
+                program_id, [row[0] for row in partition]
+            )
+            partition = [(*row, " ".join(carried.get(row[0], ()))) for row in partition]
         writer.writerows(_cells(kind, row, zone, language) for row in partition)
         written += len(partition)
         if progress is not None and written % PROGRESS_EVERY < len(partition):

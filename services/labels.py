@@ -90,7 +90,9 @@ class LabelService:
             )
         return Tagged(added, already, over)
 
-    async def remove(self, program_id: int, user_id: int, labels: Sequence[str] | None) -> list[str]:
+    async def remove(
+        self, program_id: int, user_id: int, labels: Sequence[str] | None
+    ) -> list[str]:
         """Take `labels` (None: every one) off the member; the ones they had."""
         query = delete(Label).where(Label.program_id == program_id, Label.user_id == user_id)
         if labels is not None:

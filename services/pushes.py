@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from models import Chat, Member, Push, ScheduledPost
 from models.queries import insert_for
 from services.clock import Clock, local_day
+from services.labels import LabelError, labelled, normalise
 from services.outbox import OutboxRow, OutboxService
 from services.posts import PostContent
 from services.programs import ProgramService
@@ -43,16 +44,27 @@ class PushError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    kind: str  # segment, tier
-    key: str  # the segment's name, or the tier's key (that tier and those above)
+    kind: str  # segment, tier, label
+    key: str  # the segment's name, the tier's key (that tier and those above), or the label
 
     @property
     def stored(self) -> str:
         return f"{self.kind}:{self.key}"
 
 
+LABEL_PREFIXES = ("tag:", "tag：", "标签:", "标签：")
+
+
 def parse_audience(word: str, ladder: list[Tier]) -> Audience | None:
+    """A segment's name (付费, paying), a tier's (that tier and those above) or `tag:<label>`
+    (the members carrying that label)."""
     folded = word.strip().casefold()
+    prefix = next((prefix for prefix in LABEL_PREFIXES if folded.startswith(prefix)), None)
+    if prefix is not None:
+        try:
+            return Audience("label", normalise(word.strip()[len(prefix) :]))
+        except LabelError:
+            return None
     segment = SEGMENT_NAMES.get(folded) or (Segment(folded) if folded in set(Segment) else None)
     if segment is not None:
         return Audience("segment", segment.value)
@@ -112,14 +124,17 @@ class PushService:
                 for group in groups or [chat_id]
             ]
             return found[0] if len(found) == 1 else union(*found)
-        floor = next(tier.threshold for tier in ladder if tier.key == audience.key)
-        keys = [tier.key for tier in ladder if tier.threshold >= floor]
         here = aliased(Member)
         in_a_group = exists().where(
             here.user_id == Member.user_id,
             here.chat_id.in_(groups or [chat_id]),
             here.left_at.is_(None),
         )
+        if audience.kind == "label":  # the program's label
+            carrying = Member.user_id.in_(labelled(chat_id, audience.key))
+            return select(Member.user_id).where(Member.chat_id == chat_id, carrying, in_a_group)
+        floor = next(tier.threshold for tier in ladder if tier.key == audience.key)
+        keys = [tier.key for tier in ladder if tier.threshold >= floor]
         return select(Member.user_id).where(
             Member.chat_id == chat_id, Member.tier.in_(keys), in_a_group
         )

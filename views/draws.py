@@ -91,6 +91,8 @@ def requirements(draw: Draw, language: str) -> list[str]:
         needs.append(_("in the group {days}+ days").format(days=draw.min_member_days))
     if draw.min_messages:
         needs.append(_("{count}+ messages").format(count=number(draw.min_messages)))
+    if draw.label is not None:  # the label's name is the admins': everyone reads the post
+        needs.append(_("selected members only"))
     return needs
 
 

@@ -76,6 +76,8 @@ def audience_name(audience: Audience, ladder: list[Tier], language: str) -> str:
     """A push's audience as the admin reads it: the segment's word, or "金牌 and above"."""
     if audience.kind == "segment":
         return segment_word(Segment(audience.key))
+    if audience.kind == "label":
+        return _("label {label}").format(label=audience.key)
     tier = next((tier for tier in ladder if tier.key == audience.key), None)
     return _("{tier} and above").format(tier=tier.label(language) if tier else audience.key)
 
@@ -90,6 +92,7 @@ def unknown_audience_text(word: str, ladder: list[Tier], language: str) -> str:
             _("Segments: {segments}. Or a tier (and those above): {tiers}.").format(
                 segments=segments, tiers=tiers
             ),
+            _("Or the members with a label: <code>tag:&lt;label&gt;</code> (/tags lists them)."),
         ]
     )
 

@@ -44,6 +44,7 @@ from services.staff import StaffService
 from services.stats import DEFAULT_PERIOD as STATS_DEFAULT
 from services.stats import PERIODS as STATS_PERIODS
 from services.stats import Segment, StatsService, change_pct, day_bounds
+from views.labels import console_outcomes
 from web.auth import login_widget_user
 from web.charts import bar_chart, daily_series
 from web.site import Site
@@ -289,10 +290,15 @@ class Console:
         query = MemberQuery.of(dict(request.query))
         async with self.session_pool() as db:
             ladder = await self.domain.tiers(db).ladder(group.id)
-            page = await ConsoleService(db, self.clock).members(group.id, query, group.timezone,
-                                                                ladder)  # fmt: skip
+            page = await ConsoleService(db, self.clock).members(
+                group.id, query, group.timezone, ladder, group.program_id
+            )
+            labels = self.domain.labels(db)
+            known = [label for label, _count in await labels.counts(group.program_id)]
+            carried = await labels.of_members(group.program_id, [m.user_id for m in page.members])
         return self.site.render(request, "members.html", group=group, query=query, page=page,
-                                tiers=ladder, segments=list(Segment))  # fmt: skip
+                                tiers=ladder, segments=list(Segment), labels=known,
+                                carried=carried)  # fmt: skip
 
     async def member(
         self, request: web.Request, group: ChatProfile, _user: int
@@ -304,13 +310,16 @@ class Console:
             ladder = await self.domain.tiers(db).ladder(group.id)
             shop = await self.domain.orders(db).of_member(group.id, user_id)  # member_orders.html
             shop_orders = await member_orders(db, group.id, user_id)
+            labels = await self.domain.labels(db).of_member(group.program_id, user_id)
+            notes, _total = await self.domain.labels(db).notes(group.program_id, user_id, 100)
         if history is None:
             raise web.HTTPNotFound(text=_("No member of this group has that id."))
         # The ledger's shop rows name their reward by id: the member's own redemptions name it.
         rewards = {reward.id: reward.name for _redemption, reward, _code in coupons}
         return self.site.render(request, "member.html", group=group, history=history,
                                 coupons=coupons, tiers=ladder, rewards=rewards, shop=shop,
-                                shop_orders=shop_orders)  # fmt: skip
+                                shop_orders=shop_orders, labels=labels, notes=notes,
+                                said=said(request, console_outcomes()))  # fmt: skip
 
     async def settings(
         self, request: web.Request, group: ChatProfile, _user: int
