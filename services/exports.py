@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Checkin, Draw, DrawEntry, LedgerEntry, Member, Order, Redemption, Reward
@@ -48,6 +48,7 @@ def export_query(
             Member.last_join_at, Member.left_at, Member.last_seen_at, Member.message_count,
             Member.points, Member.lifetime_points, Member.tier, Member.streak, Member.best_streak,
             Member.invited_by, Member.replies_received,
+            literal("").label("labels"),  # filled in by batch: the program's labels
         ).where(Member.chat_id == chat_id)  # fmt: skip
         moment: Any = Member.joined_at
         order: list[Any] = [Member.user_id]
@@ -181,7 +182,7 @@ async def write_csv(
             carried = await LabelService(session, Clock()).of_members(
                 program_id, [row[0] for row in partition]
             )
-            partition = [(*row, " ".join(carried.get(row[0], ()))) for row in partition]
+            partition = [(*row[:-1], " ".join(carried.get(row[0], ()))) for row in partition]
         writer.writerows(_cells(kind, row, zone, language) for row in partition)
         written += len(partition)
         if progress is not None and written % PROGRESS_EVERY < len(partition):

@@ -68,7 +68,7 @@ def unknown_label_text(label: str) -> str:
 
 def program_labels_text(counts: list[tuple[str, int]]) -> str:
     if not counts:
-        return _("🏷 No labels yet. Give one with /tag @user <label>.")
+        return _("🏷 No labels yet. Give one with /tag @user &lt;label&gt;.")
     lines = [ngettext("🏷 {n} label:", "🏷 {n} labels:", len(counts)).format(n=number(len(counts)))]
     for label, count in counts:
         members = ngettext("{n} member", "{n} members", count).format(n=number(count))

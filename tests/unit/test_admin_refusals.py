@@ -65,6 +65,10 @@ ADMIN_FORMS = {
     "lock": "/lock stickers",
     "unlock": "/unlock links",
     "locks": "/locks",
+    "tag": "/tag @bob 高潜",
+    "untag": "/untag @bob all",
+    "note": "/note @bob likes tea",
+    "tags": "/tags",
 }
 # Member commands with admin forms: the admin form from a member is refused too.
 MEMBER_COMMANDS_ADMIN_FORMS = [
