@@ -123,17 +123,17 @@ async def note_command(
         return
     actor = actor_of(message)
     await labels.add_note(chat_profile.program_id, target.user_id, text, actor)
-    left_in_group = False
-    if message.ephemeral_message_id is None:
-        try:
-            await bot.delete_message(message.chat.id, message.message_id)
-        except TelegramAPIError:
-            left_in_group = True
     private = actor is not None and await chats.started_privately(actor)
-    reply = view.note_saved_text(target.name, private)
-    if left_in_group:
-        reply += "\n" + view.note_left_in_group_text()
-    await message.reply(for_sender(reply), reply_markup=await _start_button(bot, private))
+    await message.reply(
+        for_sender(view.note_saved_text(target.name, private)),
+        reply_markup=await _start_button(bot, private),
+    )
+    if message.ephemeral_message_id is not None:
+        return  # only the bot saw it
+    try:  # after the answer, which replies to it
+        await bot.delete_message(message.chat.id, message.message_id)
+    except TelegramAPIError:
+        await message.reply(for_sender(view.note_left_in_group_text()))
 
 
 async def tags_command(

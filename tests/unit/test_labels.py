@@ -49,7 +49,13 @@ async def join_second_group(pool: async_sessionmaker[AsyncSession]) -> int:
 
 @pytest.mark.parametrize(
     ("word", "label"),
-    [(" 高潜 ", "高潜"), ("VIP", "vip"), ("#复购", "复购"), ("Ｖｉｐ", "vip"), ("a" * 20, "a" * 20)],
+    [
+        (" 高潜 ", "高潜"),
+        ("VIP", "vip"),
+        ("#复购", "复购"),
+        ("Ｖｉｐ", "vip"),
+        ("a" * 20, "a" * 20),
+    ],
 )
 def test_a_label_is_trimmed_and_latin_is_one_case(word: str, label: str) -> None:
     assert normalise(word) == label
@@ -110,9 +116,7 @@ async def test_notes_are_newest_first_and_counted(session_pool, chat) -> None:
     assert [note.text for note in notes] == [f"note {n}" for n in range(11, 1, -1)]
 
 
-async def test_merging_programs_keeps_one_of_each_label_and_moves_notes(
-    session_pool, chat
-) -> None:
+async def test_merging_programs_keeps_one_of_each_label_and_moves_notes(session_pool, chat) -> None:
     clock = FrozenClock(NOW)
     async with session_pool() as session, session.begin():
         labels = LabelService(session, clock)
