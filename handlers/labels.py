@@ -187,28 +187,28 @@ async def _start_button(bot: Bot, private: bool) -> InlineKeyboardMarkup | None:
 COMMANDS = (
     CommandSpec(
         "tag",
-        __("Label a member for yourselves (客户标签): the brand's groups share labels"),
+        __("Label a member (客户标签), for admins only"),
         usage=__("/tag [@user|id] <label> [label …]"),
         admin=True,
         ephemeral=True,
     ),
     CommandSpec(
         "untag",
-        __("Take a label (or all) off a member"),
+        __("Take labels off a member"),
         usage=__("/untag [@user|id] <label>|all"),
         admin=True,
         ephemeral=True,
     ),
     CommandSpec(
         "note",
-        __("A note on a member that only admins read, shown to you privately"),
+        __("A note on a member, for admins only"),
         usage=__("/note [@user|id] <text>"),
         admin=True,
         ephemeral=True,
     ),
     CommandSpec(
         "tags",
-        __("The labels and how many carry each; with a member: theirs and their notes"),
+        __("The labels; a member's labels and notes"),
         usage=__("/tags · /tags [@user|id]"),
         admin=True,
         ephemeral=True,
