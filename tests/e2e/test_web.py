@@ -789,3 +789,44 @@ async def test_a_console_code_file_with_a_huge_field_or_mixed_encodings_is_answe
         assert status == 400
         assert "Line 2 is not GBK like the lines before it" in page
     assert "2 left" in (await sandbox.ask(group, admin, "/rewards"))["text"]
+
+
+async def test_an_admin_labels_and_notes_a_member_on_the_console_escaped_and_token_checked(
+    sandbox: SandboxClient, web: str
+) -> None:
+    group, admin, (cleo, scripted, lilei) = await shop_group(sandbox)
+    members = f"{web}/console/{group.id}/members"
+    async with console_http() as http:
+        await signed_in(http, web, admin)
+        async with http.get(f"{members}/{cleo.id}?lang=en") as answer:  # English from here on
+            token = re.search(r'name="csrf" value="([^"]+)"', await answer.text())
+            assert token is not None
+        async with http.post(f"{members}/{cleo.id}/labels/add", data={"label": "x"}) as answer:
+            assert answer.status == 403  # no token: nothing added
+        hostile = "<b>VIP</b>"
+        for label in (hostile, "高潜"):
+            async with http.post(f"{members}/{cleo.id}/labels/add",
+                                 data={"csrf": token[1], "label": label}) as answer:  # fmt: skip
+                assert answer.status == 200
+                assert "1 label added." in await answer.text()
+        async with http.post(f"{members}/{cleo.id}/notes",
+                             data={"csrf": token[1], "text": "<i>likes</i> tea"}) as answer:  # fmt: skip
+            html = await answer.text()
+        assert "Note saved." in html
+        assert "&lt;b&gt;vip&lt;/b&gt;" in html
+        assert "<b>vip</b>" not in html
+        assert "&lt;i&gt;likes&lt;/i&gt; tea" in html
+        async with http.get(members, params={"label": "高潜"}) as answer:
+            html = await answer.text()
+        assert f"/members/{cleo.id}" in html
+        assert f"/members/{lilei.id}" not in html
+        async with http.post(f"{members}/{cleo.id}/labels/remove",
+                             data={"csrf": token[1], "label": "高潜"}) as answer:  # fmt: skip
+            assert "Label removed." in await answer.text()
+        async with http.get(members, params={"label": "高潜"}) as answer:
+            assert f"/members/{cleo.id}" not in await answer.text()
+    shown = await sandbox.ask_for_sender(group, admin, f"/tags {cleo.id}")
+    assert shown["text"].splitlines()[0] == "🏷 Cleo: <b>vip</b>."
+    me = await sandbox.ask_for_sender(group, cleo, "/me")
+    assert "vip" not in me["text"].lower()
+    assert "tea" not in me["text"]
