@@ -794,7 +794,7 @@ async def test_a_console_code_file_with_a_huge_field_or_mixed_encodings_is_answe
 async def test_an_admin_labels_and_notes_a_member_on_the_console_escaped_and_token_checked(
     sandbox: SandboxClient, web: str
 ) -> None:
-    group, admin, (cleo, scripted, lilei) = await shop_group(sandbox)
+    group, admin, (cleo, _scripted, lilei) = await shop_group(sandbox)
     members = f"{web}/console/{group.id}/members"
     async with console_http() as http:
         await signed_in(http, web, admin)
@@ -809,8 +809,8 @@ async def test_an_admin_labels_and_notes_a_member_on_the_console_escaped_and_tok
                                  data={"csrf": token[1], "label": label}) as answer:  # fmt: skip
                 assert answer.status == 200
                 assert "1 label added." in await answer.text()
-        async with http.post(f"{members}/{cleo.id}/notes",
-                             data={"csrf": token[1], "text": "<i>likes</i> tea"}) as answer:  # fmt: skip
+        note = {"csrf": token[1], "text": "<i>likes</i> tea"}
+        async with http.post(f"{members}/{cleo.id}/notes", data=note) as answer:
             html = await answer.text()
         assert "Note saved." in html
         assert "&lt;b&gt;vip&lt;/b&gt;" in html
