@@ -158,9 +158,10 @@ class LabelService:
         total = await self.session.scalar(select(func.count()).where(*where))
         return list(found), int(total or 0)
 
-    async def merge(self, merged_id: int, program_id: int) -> None:
+    async def merge(self, merged_id: int, program_id: int) -> int:
         """A program joined into another: its labels and notes become the other's (a member
-        labelled in both keeps one of each; the per-member limit is not applied here)."""
+        labelled in both keeps one of each; the per-member limit is not applied here); the
+        labels moved."""
         existing = select(Label.user_id, Label.label).where(Label.program_id == program_id)
         kept = {(user_id, label) for user_id, label in await self.session.execute(existing)}
         moved = await self.session.scalars(select(Label).where(Label.program_id == merged_id))
@@ -168,7 +169,7 @@ class LabelService:
             if (row.user_id, row.label) in kept:
                 await self.session.delete(row)
         await self.session.flush()
-        await self.session.execute(
+        moved = await self.session.execute(
             update(Label).where(Label.program_id == merged_id).values(program_id=program_id)
         )
         await self.session.execute(
@@ -176,3 +177,4 @@ class LabelService:
             .where(MemberNote.program_id == merged_id)
             .values(program_id=program_id)
         )
+        return int(moved.rowcount or 0)  # type: ignore[attr-defined]

@@ -35,6 +35,7 @@ from models import (
 )
 from models.queries import upsert
 from services.clock import Clock
+from services.labels import LabelService
 from services.order_rules import OrderRules
 from services.points import MERGED
 from services.programs import ProgramMap, ProgramService, in_program
@@ -317,6 +318,8 @@ class ProgramJoin:
         moved["checkins"] = await self._rechain(
             update(Checkin).where(Checkin.chat_id == merged, ~same_day).values(chat_id=into)
         )
+        # Labels and notes (客户标签): one of each label a member carries, every note.
+        moved["labels"] = await LabelService(self.session, self.clock).merge(merged, into)
 
     async def _rechain(self, statement: Any) -> int:
         result = await self.session.execute(statement.execution_options(synchronize_session=False))

@@ -21,8 +21,9 @@ from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_specs import DrawInputError, DrawSpec, parse_draw
 from services.draws import DrawService, JoinGroupCommit
 from services.exports import ENCODING, ExportKind, write_csv
+from services.factory import ServiceFactory
 from services.labels import MAX_LABELS, LabelError, LabelService, normalise
-from services.members import ensure_members
+from services.members import Sighting, ensure_members, record_sightings
 from services.points import PointsService
 from services.pushes import Audience, PushService, parse_audience
 from services.tiers import TierService
@@ -144,14 +145,16 @@ def test_push_reads_a_label_audience(word: str, audience: Audience | None) -> No
     assert parse_audience(word, []) == audience
 
 
-async def test_a_label_push_reaches_only_the_labelled_members_of_the_group(
+async def test_a_label_push_reaches_the_labelled_members_of_every_group_of_the_program(
     session_pool, chat
 ) -> None:
     await join_second_group(session_pool)
     clock = FrozenClock(NOW)
     async with session_pool() as session, session.begin():
         await ensure_members(session, [(GROUP, user) for user in (41, 42, 43)])
-        await ensure_members(session, [(SECOND, 44)])
+        # 44 is seen only in the second group: an account in the program, not in the first.
+        seen = Sighting(SECOND, 44, None, "Dan", NOW, program_id=GROUP)
+        await record_sightings(session, [seen])
         chats = ChatService(session, clock, SHANGHAI)
         for user in (41, 42, 43, 44):
             await chats.ensure(user, "private", str(user))
@@ -163,10 +166,25 @@ async def test_a_label_push_reaches_only_the_labelled_members_of_the_group(
     assert audience is not None
     async with session_pool() as session, session.begin():
         pushes = PushService(session, clock, TierService(session))
-        assert (await pushes.reach(GROUP, audience, SHANGHAI)).count == 2  # 41, 42
-        assert (await pushes.reach(SECOND, audience, SHANGHAI)).count == 1  # 44, labelled once
+        assert (await pushes.reach(GROUP, audience, SHANGHAI)).count == 3  # 41, 42 and 44
         nobody = Audience("label", "nobody")
         assert (await pushes.reach(GROUP, nobody, SHANGHAI)).count == 0
+
+
+async def test_a_program_joining_another_brings_its_labels_and_notes(session_pool, chat) -> None:
+    clock = FrozenClock(NOW)
+    factory = ServiceFactory(clock, SHANGHAI)
+    async with session_pool() as session, session.begin():
+        await ChatService(session, clock, SHANGHAI).ensure(SECOND, "supergroup", "VIP room")
+        labels = LabelService(session, clock)
+        await labels.add(SECOND, 5, ["高潜"], ADMIN)  # the second group, its own program yet
+        await labels.add_note(SECOND, 5, "met at the fair", ADMIN)
+        report = await factory.program_join(session).join(GROUP, SECOND, by=ADMIN)
+    assert report.moved["labels"] == 1
+    async with session_pool() as session:
+        labels = LabelService(session, clock)
+        assert await labels.of_member(GROUP, 5) == ["高潜"]
+        assert (await labels.notes(GROUP, 5))[1] == 1
 
 
 def test_a_draw_reads_its_label() -> None:
