@@ -164,8 +164,8 @@ class LabelService:
         labels moved."""
         existing = select(Label.user_id, Label.label).where(Label.program_id == program_id)
         kept = {(user_id, label) for user_id, label in await self.session.execute(existing)}
-        moved = await self.session.scalars(select(Label).where(Label.program_id == merged_id))
-        for row in moved:
+        theirs = await self.session.scalars(select(Label).where(Label.program_id == merged_id))
+        for row in theirs:
             if (row.user_id, row.label) in kept:
                 await self.session.delete(row)
         await self.session.flush()
