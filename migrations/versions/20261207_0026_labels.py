@@ -1,7 +1,7 @@
 """Labels and notes (客户标签): what admins write on a member, the program's; a draw's label
 
 Revision ID: 0026_labels
-Revises: 0024_programs
+Revises: 0025_channels
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026_labels"
-down_revision: str | None = "0024_programs"
+down_revision: str | None = "0025_channels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
