@@ -167,7 +167,8 @@ ADMIN_COMMANDS = (
         "push",
         __("Send a message privately to a segment or tier (精准推送), after a count to confirm"),
         usage=__(
-            "/push <paying|lapsed|new|active|silent|core|kol|tier|tag:label> <text> (or as a reply)"
+            "/push <paying|lapsed|new|active|silent|core|kol|tier> <text> (or as a reply) · "
+            "/push tag:<label> <text>"
         ),
         admin=True,
     ),

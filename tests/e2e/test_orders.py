@@ -378,8 +378,8 @@ async def test_a_push_to_paying_members_reaches_those_who_started_the_bot_once_a
         "Segments: paying, lapsed, new, active, silent, core, kol. "
         "Or a tier (and those above): Member, Bronze, Silver, Gold, Diamond.",
         "Or the members with a label: tag:<label> (/tags lists them).",
-        "Usage: /push <paying|lapsed|new|active|silent|core|kol|tier|tag:label> <text> "
-        "(or as a reply)",
+        "Usage: /push <paying|lapsed|new|active|silent|core|kol|tier> <text> (or as a reply) "
+        "· more: /help push",
     ]
     empty = await sandbox.ask(group, admin, "/push lapsed come back!")
     assert empty["text"] == "lapsed is empty: nobody in this group is in it yet."
