@@ -1,6 +1,6 @@
 """Labels and notes (客户标签): what admins write on a member, the program's; a draw's label
 
-Revision ID: 0026_labels
+Revision ID: 0027_labels
 Revises: 0025_channels
 Create Date: 2026-12-07
 """
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0026_labels"
-down_revision: str | None = "0025_channels"
+revision: str = "0027_labels"
+down_revision: str | None = "0026_staff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
