@@ -12,7 +12,16 @@ from typing import Any, Protocol, Self, TypeVar
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import DAY_COUNTERS, Base, Chat, DailyStats, Member, MemberSegment, SegmentRun
+from models import (
+    DAY_COUNTERS,
+    Base,
+    Chat,
+    DailyStats,
+    Member,
+    MemberSegment,
+    Program,
+    SegmentRun,
+)
 from models.queries import upsert
 from services.cadence_rules import Cadence
 from services.chat_settings import locked_chat
@@ -208,9 +217,30 @@ class ChatService:
                 await self.session.execute(
                     table.update().where(table.c.chat_id == old_id).values(chat_id=new_id)
                 )
+        await self._move_program(old, new)
         old.active = False
         old.settings = {**old.settings, "migrated_to": new_id}
         return True
+
+    async def _move_program(self, old: Chat, new: Chat) -> None:
+        """A group in another's program stays in it; a program's founding group takes its
+        program along: the program's id is its founding group's (models/program.py)."""
+        new.program_id = old.program_id
+        if old.program_id is not None:
+            return
+        taken = await self.session.get(Program, new.id)
+        if taken is None:
+            await self.session.execute(
+                update(Program).where(Program.id == old.id).values(id=new.id)
+            )
+        await self.session.execute(
+            update(Chat).where(Chat.program_id == old.id).values(program_id=new.id)
+        )
+        for table in Base.metadata.sorted_tables:
+            if "program_id" in table.c and table.name not in (Chat.__tablename__, "programs"):
+                await self.session.execute(
+                    table.update().where(table.c.program_id == old.id).values(program_id=new.id)
+                )
 
     async def _merge_days(self, old_id: int, new_id: int) -> None:
         """Roll-ups the new id has for a day the old one has too are added into the old row

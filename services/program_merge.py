@@ -23,6 +23,8 @@ from sqlalchemy.orm import aliased
 
 from models import (
     BuyerBinding,
+    Channel,
+    ChannelJoin,
     Chat,
     Checkin,
     LedgerEntry,
@@ -32,6 +34,7 @@ from models import (
     Redemption,
     Reward,
     RewardCode,
+    StaffGrant,
 )
 from models.queries import upsert
 from services.clock import Clock
@@ -118,9 +121,16 @@ class ProgramJoin:
     def forget(self) -> None:
         self.program_map.forget()
 
-    async def preview(self, program_id: int, merged_id: int) -> JoinPreview:
+    async def _check(self, program_id: int, merged_id: int) -> None:
+        """Both are programs now (a group that joined one is not; a press may be stale)."""
         if program_id == merged_id:
             raise CannotJoin("same")
+        for program in (program_id, merged_id):
+            if await self.programs.program_of(program) != program:
+                raise CannotJoin("moved")
+
+    async def preview(self, program_id: int, merged_id: int) -> JoinPreview:
+        await self._check(program_id, merged_id)
         mine, theirs = aliased(Member), aliased(Member)
         moving = select(Member).where(Member.chat_id == merged_id, _moving(Member)).subquery()
         accounts = await self.session.scalar(select(func.count()).select_from(moving)) or 0
@@ -142,8 +152,7 @@ class ProgramJoin:
 
     async def join(self, program_id: int, merged_id: int, by: int) -> MergeReport:
         """Join program `merged_id` (all its groups) into `program_id`, in this transaction."""
-        if program_id == merged_id:
-            raise CannotJoin("same")
+        await self._check(program_id, merged_id)
         now = self.clock.now()
         await self.programs.program(program_id)  # its row, named after its founding group
         await self.session.execute(
@@ -320,6 +329,24 @@ class ProgramJoin:
         )
         # Labels and notes (客户标签): one of each label a member carries, every note.
         moved["labels"] = await LabelService(self.session, self.clock).merge(merged, into)
+        # Channels bring members to the program now; a member's first channel stays the one
+        # recorded by the program that stays, where both have one.
+        moved["channels"] = await self._rechain(
+            update(Channel).where(Channel.program_id == merged).values(program_id=into)
+        )
+        joined = aliased(ChannelJoin)
+        came = exists().where(joined.program_id == into, joined.user_id == ChannelJoin.user_id)
+        moved["channel_joins"] = await self._rechain(
+            update(ChannelJoin)
+            .where(ChannelJoin.program_id == merged, ~came)
+            .values(program_id=into)
+        )
+        # Console staff: a grant in both keeps the one of the program that stays.
+        granted = aliased(StaffGrant)
+        held = exists().where(granted.program_id == into, granted.user_id == StaffGrant.user_id)
+        moved["staff"] = await self._rechain(
+            update(StaffGrant).where(StaffGrant.program_id == merged, ~held).values(program_id=into)
+        )
 
     async def _rechain(self, statement: Any) -> int:
         result = await self.session.execute(statement.execution_options(synchronize_session=False))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Program
@@ -21,8 +21,11 @@ GROUP_TYPES = ("group", "supergroup")
 
 
 def in_program(program_id: int) -> ColumnElement[bool]:
-    """The chats of a program, as a WHERE clause on `chats`."""
-    return or_(Chat.id == program_id, Chat.program_id == program_id)
+    """The chats of a program, as a WHERE clause on `chats` (a founding group that joined
+    another program since is that one's)."""
+    return or_(
+        and_(Chat.id == program_id, Chat.program_id.is_(None)), Chat.program_id == program_id
+    )
 
 
 class ProgramService:

@@ -96,4 +96,5 @@ def cannot_join_text(reason: str) -> str:
         "unknown": _("I'm not in that group."),
         "admin": _("Only an admin of both groups can join them."),
         "cancelled": _("Cancelled: the groups keep their own programs."),
+        "moved": _("One of the groups has joined another program since: send /program join again."),
     }.get(reason, _("These groups can't be joined."))

@@ -204,18 +204,21 @@ async def test_orders_bindings_and_the_shop_move_and_clashes_are_reported(sessio
     assert report.kept_codes == 1
 
 
-async def test_a_program_cannot_join_itself_and_a_join_twice_moves_nothing_more(
+async def test_a_program_cannot_join_itself_nor_a_group_that_is_no_program_any_more(
     session_pool,
 ) -> None:
+    """A second press of Join, or a forged one naming a group that joined a program, is
+    refused and moves nothing."""
     await two_groups(session_pool)
     await join(session_pool)
     async with session_pool() as session:
         joiner = FACTORY.program_join(session)
         with pytest.raises(CannotJoin, match="same"):
             await joiner.preview(GROUP, GROUP)
-        again = await joiner.join(GROUP, SECOND, by=1)  # a second press: nothing left to move
-        await session.commit()
-        assert (again.accounts, again.points) == (0, 0)
+        with pytest.raises(CannotJoin, match="moved"):
+            await joiner.join(GROUP, SECOND, by=1)  # Fans South is in Fans' program now
+        with pytest.raises(CannotJoin, match="moved"):
+            await joiner.join(SECOND, GROUP, by=1)
         both = await session.get(Member, (GROUP, BOTH))
         assert both is not None
         assert both.points == 140
@@ -329,4 +332,29 @@ async def test_what_a_stale_worker_paid_into_the_old_program_is_swept_in(session
         assert both is not None
         assert left is not None
         assert (both.points, left.points) == (147, 0)
+        assert await audit(session) == []
+
+
+async def test_a_program_follows_its_groups_when_they_become_supergroups(session_pool) -> None:
+    """Telegram moves a group to a new id: the founding group takes the program along (its
+    groups, accounts and labels), a joined group stays in its program."""
+    await two_groups(session_pool)
+    await join(session_pool)
+    async with session_pool() as session:
+        await FACTORY.labels(session).add(GROUP, BOTH, ["高潜"], added_by=1)
+        chats = ChatService(session, CLOCK, "Asia/Shanghai")
+        assert await chats.migrate(GROUP, -100_9)  # the founding group
+        assert await chats.migrate(SECOND, -100_8)  # the joined one
+        await session.commit()
+    async with session_pool() as session:
+        founding = await session.get(Chat, -100_9)
+        joined = await session.get(Chat, -100_8)
+        assert founding is not None
+        assert joined is not None
+        assert (founding.program_id, joined.program_id) == (None, -100_9)
+        assert (await session.get(Program, -100_9)) is not None
+        account = await session.get(Member, (-100_9, BOTH))
+        assert account is not None
+        assert account.points == 140
+        assert await FACTORY.labels(session).of_member(-100_9, BOTH) == ["高潜"]
         assert await audit(session) == []
