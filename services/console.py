@@ -4,13 +4,14 @@ history, and the single use of a one-time login link."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models import Chat, Checkin, ConsoleLogin, Draw, DrawEntry, LedgerEntry, Member
 from services.clock import Clock
@@ -62,14 +63,20 @@ def _label(value: str) -> str:
 class MembersPage:
     members: list[Member]
     next_after: str | None  # the cursor of the next page, None on the last
+    # Each member's account, when the group joined another's program (points, tier: there).
+    accounts: dict[int, Member] = field(default_factory=dict)
+
+    def account(self, member: Member) -> Member:
+        return self.accounts.get(member.user_id, member)
 
 
 @dataclass(frozen=True, slots=True)
 class MemberHistory:
-    member: Member
+    member: Member  # in the group: seen, messages
     ledger: list[LedgerEntry]
     checkins: list[Checkin]
     draws: list[tuple[Draw, DrawEntry]]
+    account: Member  # points, tier, streak: the program's account (the same row on its own)
 
 
 class ConsoleService:
@@ -102,10 +109,12 @@ class ConsoleService:
         by keyset over the (chat, points|last seen, user) indexes: page 2,000 of a 100,000
         member group costs what page 1 does."""
         where: list[ColumnElement[bool]] = [Member.chat_id == chat_id, Member.left_at.is_(None)]
+        joined = program_id is not None and program_id != chat_id
+        account = aliased(Member, name="account") if joined else Member
         if query.text:
             where.append(self._search(query.text))
         if query.tier:
-            where.append(Member.tier == query.tier)
+            where.append(account.tier == query.tier)
         if query.segment:
             segment = Segment(query.segment)
             inside: Select[Any] = await SegmentService(self.session, self.clock).members_of(
@@ -114,8 +123,12 @@ class ConsoleService:
             where.append(Member.user_id.in_(inside))
         if query.label:  # the program's label (the group is its own program when not told)
             where.append(Member.user_id.in_(labelled(program_id or chat_id, query.label)))
-        key = Member.points if query.sort == "points" else Member.last_seen_at
+        key = account.points if query.sort == "points" else Member.last_seen_at
         statement = select(Member).where(*where)
+        if joined:  # the points and tier shown, sorted and filtered are the account's
+            statement = statement.join(
+                account, (account.chat_id == program_id) & (account.user_id == Member.user_id)
+            )
         cursor = _cursor(query.after)
         if query.sort == "seen":
             # Members never seen (joined before the bot, entered a draw only) come last.
@@ -134,7 +147,17 @@ class ConsoleService:
         rows = list(await self.session.scalars(statement.order_by(*order).limit(PAGE + 1)))
         more = len(rows) > PAGE
         rows = rows[:PAGE]
-        return MembersPage(rows, _next_cursor(rows[-1], query.sort) if more else None)
+        accounts = await self._accounts(program_id, rows) if joined else {}
+        page = MembersPage(rows, None, accounts)
+        return replace(page, next_after=_next_cursor(page, rows[-1], query.sort) if more else None)
+
+    async def _accounts(self, program_id: int | None, rows: list[Member]) -> dict[int, Member]:
+        found = await self.session.scalars(
+            select(Member).where(
+                Member.chat_id == program_id, Member.user_id.in_([m.user_id for m in rows])
+            )
+        )
+        return {account.user_id: account for account in found}
 
     @staticmethod
     def _search(text: str) -> ColumnElement[bool]:
@@ -150,19 +173,25 @@ class ConsoleService:
             return or_(Member.user_id == int(needle), found)
         return found
 
-    async def member(self, chat_id: int, user_id: int) -> MemberHistory | None:
+    async def member(
+        self, chat_id: int, user_id: int, program_id: int | None = None
+    ) -> MemberHistory | None:
+        """A member of the group with their account's history (the program's, when the group
+        joined another's: their points, tier, ledger and sign-ins are kept there)."""
         member = await self.session.get(Member, (chat_id, user_id))
         if member is None:
             return None
+        program_id = program_id or chat_id
+        account = await self.session.get(Member, (program_id, user_id)) or member
         ledger = await self.session.scalars(
             select(LedgerEntry)
-            .where(LedgerEntry.chat_id == chat_id, LedgerEntry.user_id == user_id)
+            .where(LedgerEntry.chat_id == program_id, LedgerEntry.user_id == user_id)
             .order_by(LedgerEntry.id.desc())
             .limit(HISTORY)
         )
         checkins = await self.session.scalars(
             select(Checkin)
-            .where(Checkin.chat_id == chat_id, Checkin.user_id == user_id)
+            .where(Checkin.chat_id == program_id, Checkin.user_id == user_id)
             .order_by(Checkin.day.desc())
             .limit(HISTORY)
         )
@@ -174,7 +203,7 @@ class ConsoleService:
             .limit(HISTORY)
         )
         return MemberHistory(member, list(ledger), list(checkins),
-                             [(draw, entry) for draw, entry in draws])  # fmt: skip
+                             [(draw, entry) for draw, entry in draws], account)  # fmt: skip
 
 
 def _cursor(after: str) -> tuple[int | None, int] | None:
@@ -187,8 +216,8 @@ def _cursor(after: str) -> tuple[int | None, int] | None:
     return (int(value) if value else None), int(user)
 
 
-def _next_cursor(last: Member, sort: str) -> str:
+def _next_cursor(page: MembersPage, last: Member, sort: str) -> str:
     if sort == "points":
-        return f"{last.points}:{last.user_id}"
+        return f"{page.account(last).points}:{last.user_id}"
     seen = last.last_seen_at
     return f"{(seen - EPOCH) // timedelta(microseconds=1) if seen else ''}:{last.user_id}"

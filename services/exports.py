@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models import Checkin, Draw, DrawEntry, LedgerEntry, Member, Order, Redemption, Reward
 from services.clock import Clock
@@ -37,19 +38,32 @@ def _member_of(chat_id: Any, user_id: Any) -> Any:
 
 
 def export_query(
-    kind: ExportKind, chat_id: int, first: date | None, last: date | None, timezone: str
+    kind: ExportKind,
+    chat_id: int,
+    first: date | None,
+    last: date | None,
+    timezone: str,
+    program_id: int | None = None,
 ) -> Any:
-    """The rows of an export, in a stable order; `first`..`last` are local days (None: open)."""
+    """The rows of an export, in a stable order; `first`..`last` are local days (None: open).
+    Members are the group's, with their accounts' figures; the ledger, sign-ins, redemptions
+    and orders are the program's (`program_id`, when the group joined another's)."""
     start, end = day_bounds(first, last, timezone)
+    in_program = program_id if program_id is not None else chat_id
     query: Any  # five shapes of row
     if kind is ExportKind.MEMBERS:
+        account = aliased(Member, name="account") if in_program != chat_id else Member
         query = select(
             Member.user_id, Member.username, Member.display_name, Member.joined_at,
             Member.last_join_at, Member.left_at, Member.last_seen_at, Member.message_count,
-            Member.points, Member.lifetime_points, Member.tier, Member.streak, Member.best_streak,
-            Member.invited_by, Member.replies_received,
+            account.points, account.lifetime_points, account.tier, account.streak,
+            account.best_streak, Member.invited_by, Member.replies_received,
             literal("").label("labels"),  # filled in by batch: the program's labels
         ).where(Member.chat_id == chat_id)  # fmt: skip
+        if account is not Member:
+            query = query.outerjoin(
+                account, (account.chat_id == in_program) & (account.user_id == Member.user_id)
+            )
         moment: Any = Member.joined_at
         order: list[Any] = [Member.user_id]
     elif kind is ExportKind.LEDGER:
@@ -67,7 +81,7 @@ def export_query(
                 LedgerEntry.campaign_id,
             )
             .outerjoin(Member, _member_of(LedgerEntry.chat_id, LedgerEntry.user_id))
-            .where(LedgerEntry.chat_id == chat_id)
+            .where(LedgerEntry.chat_id == in_program)
         )
         moment, order = LedgerEntry.created_at, [LedgerEntry.id]
     elif kind is ExportKind.CHECKINS:
@@ -84,7 +98,7 @@ def export_query(
                 Checkin.makeup,
             )
             .outerjoin(Member, _member_of(Checkin.chat_id, Checkin.user_id))
-            .where(Checkin.chat_id == chat_id)
+            .where(Checkin.chat_id == in_program)
         )
         if first is not None:
             query = query.where(Checkin.day >= first)
@@ -102,7 +116,7 @@ def export_query(
             )
             .join(Reward, Reward.id == Redemption.reward_id)
             .outerjoin(Member, _member_of(Redemption.chat_id, Redemption.user_id))
-            .where(Redemption.chat_id == chat_id)
+            .where(Redemption.chat_id == in_program)
         )  # fmt: skip
         moment, order = Redemption.created_at, [Redemption.id]
     elif kind is ExportKind.ORDERS:
@@ -115,7 +129,7 @@ def export_query(
                 Order.coupon_source, Order.campaign_id,
             )
             .outerjoin(Member, _member_of(Order.chat_id, Order.user_id))
-            .where(Order.chat_id == chat_id)
+            .where(Order.chat_id == in_program)
         )  # fmt: skip
         moment, order = Order.paid_at, [Order.paid_at, Order.id]
     else:
@@ -151,7 +165,8 @@ async def count_rows(
     last: date | None,
     timezone: str,
 ) -> int:
-    query = export_query(kind, chat_id, first, last, timezone).order_by(None)
+    program_id = await ProgramService(session, Clock()).program_of(chat_id)
+    query = export_query(kind, chat_id, first, last, timezone, program_id).order_by(None)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     return int(total or 0)
 
@@ -172,10 +187,10 @@ async def write_csv(
     zone = ZoneInfo(timezone)
     writer = SafeWriter(out)  # a member's name is never a live formula
     writer.writerow(headers(kind, language))
-    query = export_query(kind, chat_id, first, last, timezone)
+    program_id = await ProgramService(session, Clock()).program_of(chat_id)
+    query = export_query(kind, chat_id, first, last, timezone, program_id)
     written = 0
     result = await session.stream(query.execution_options(yield_per=BATCH))
-    program_id = await ProgramService(session, Clock()).program_of(chat_id)
     async for rows in result.partitions():
         partition: Sequence[Any] = rows
         if kind is ExportKind.MEMBERS:  # each member's labels (the program's), one query a batch

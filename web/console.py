@@ -251,8 +251,8 @@ class Console:
             start, end = day_bounds(first, last, group.timezone)
             assert start is not None
             assert end is not None
-            sales = await order_figures(db, group.id, start, end)
-            shop = await self.domain.shop(db).figures(group.id, start, end)
+            sales = await order_figures(db, group.program_id, start, end)  # the program's
+            shop = await self.domain.shop(db).figures(group.program_id, start, end)
         names = self._counter_names()
         charts = [
             bar_chart(name, names[name], daily_series(first, days, {
@@ -289,7 +289,7 @@ class Console:
     ) -> web.StreamResponse:
         query = MemberQuery.of(dict(request.query))
         async with self.session_pool() as db:
-            ladder = await self.domain.tiers(db).ladder(group.id)
+            ladder = await self.domain.tiers(db).ladder(group.program_id)
             page = await ConsoleService(db, self.clock).members(
                 group.id, query, group.timezone, ladder, group.program_id
             )
@@ -305,11 +305,14 @@ class Console:
     ) -> web.StreamResponse:
         user_id = int(request.match_info["user"])
         async with self.session_pool() as db:
-            history = await ConsoleService(db, self.clock).member(group.id, user_id)
-            coupons = await self.domain.shop(db).received(group.id, user_id)
-            ladder = await self.domain.tiers(db).ladder(group.id)
-            shop = await self.domain.orders(db).of_member(group.id, user_id)  # member_orders.html
-            shop_orders = await member_orders(db, group.id, user_id)
+            history = await ConsoleService(db, self.clock).member(
+                group.id, user_id, group.program_id
+            )
+            account = group.program_id  # points, the shop and orders are the program's
+            coupons = await self.domain.shop(db).received(account, user_id)
+            ladder = await self.domain.tiers(db).ladder(account)
+            shop = await self.domain.orders(db).of_member(account, user_id)  # member_orders.html
+            shop_orders = await member_orders(db, account, user_id)
             labels = await self.domain.labels(db).of_member(group.program_id, user_id)
             notes, _total = await self.domain.labels(db).notes(group.program_id, user_id, 100)
         if history is None:

@@ -63,15 +63,15 @@ class OrderPages:
         assert start is not None
         assert end is not None
         async with self.site.pool() as db:
-            sales = await order_figures(db, group.id, start, end)
-            by_day = await daily_sales(db, group.id, start, end, group.timezone)
-            items = await top_items(db, group.id, start, end)
+            sales = await order_figures(db, group.program_id, start, end)
+            by_day = await daily_sales(db, group.program_id, start, end, group.timezone)
+            items = await top_items(db, group.program_id, start, end)
             page = await latest_orders(
-                db, group.id, int(before) if before.isascii() and before.isdigit() else None
+                db, group.program_id, int(before) if before.isascii() and before.isdigit() else None
             )
-            waiting, waiting_total = await waiting_buyers(db, group.id)
+            waiting, waiting_total = await waiting_buyers(db, group.program_id)
             disputes = await disputed_nicknames(
-                db, group.id, self.site.domain.clock.now() - DISPUTES
+                db, group.program_id, self.site.domain.clock.now() - DISPUTES
             )
         chart = bar_chart("sales", _("Sales (GMV) a day"), daily_series(first, days, by_day),
                           money=True)  # fmt: skip
@@ -96,7 +96,7 @@ class OrderPages:
             member = await find_member(db, group.id, handle) if handle else None
             if member is not None:
                 bound = await self.site.domain.bindings(db).bind(
-                    group.id, member.user_id, nickname, by=user, rules=group.order_rules,
+                    group.program_id, member.user_id, nickname, by=user, rules=group.order_rules,
                     timezone=group.timezone, admin=True,
                 )  # fmt: skip
         if member is None:

@@ -63,12 +63,12 @@ class ShopPages:
     ) -> web.StreamResponse:
         async with self.site.pool() as db:
             shop = self.site.domain.shop(db)
-            rewards = await shop.shelf(group.id, with_paused=True)
+            rewards = await shop.shelf(group.program_id, with_paused=True)
             free = await shop.free_codes([reward.id for reward in rewards])
             fulfilment = self.site.domain.fulfilment(db)
-            gifts = await fulfilment.gifts_to_send(group.id)
-            redemptions = await fulfilment.redemptions(group.id)
-            ladder = await self.site.domain.tiers(db).ladder(group.id)
+            gifts = await fulfilment.gifts_to_send(group.program_id)
+            redemptions = await fulfilment.redemptions(group.program_id)
+            ladder = await self.site.domain.tiers(db).ladder(group.program_id)
         return self.site.render(
             request, "shop.html", status=status, group=group, rewards=rewards, free=free,
             gifts=gifts, redemptions=redemptions, tiers=ladder, kinds=KINDS, periods=PERIODS,
@@ -82,9 +82,9 @@ class ShopPages:
         fields = _text_fields(form)
         try:
             async with self.site.pool() as db, db.begin():
-                ladder = await self.site.domain.tiers(db).ladder(group.id)
+                ladder = await self.site.domain.tiers(db).ladder(group.program_id)
                 spec = reward_spec(fields.get("name", ""), _options(fields), ladder)
-                reward = await self.site.domain.shop(db).add(group.id, user, spec)
+                reward = await self.site.domain.shop(db).add(group.program_id, user, spec)
         except ShopInputError as bad:
             return await self.shop(request, group, user, status=400, problem=input_problem(bad),
                                    new=fields)  # fmt: skip
@@ -101,35 +101,37 @@ class ShopPages:
             async with self.site.pool() as db, db.begin():
                 shop = self.site.domain.shop(db)
                 if action == "edit":
-                    ladder = await self.site.domain.tiers(db).ladder(group.id)
-                    reward = await shop.reward(group.id, reward_id)
+                    ladder = await self.site.domain.tiers(db).ladder(group.program_id)
+                    reward = await shop.reward(group.program_id, reward_id)
                     edited = reward_changes(_options(_text_fields(form)), ladder)
                     # The form shows every current value: only those edited are changes.
                     changes = {k: v for k, v in edited.items() if getattr(reward, k) != v}
                     if changes:
-                        await shop.edit(group.id, reward_id, changes)
+                        await shop.edit(group.program_id, reward_id, changes)
                         summary += ": " + ", ".join(sorted(changes))
                     unchanged = not changes
                 elif action in ("pause", "resume"):
-                    await shop.set_paused(group.id, reward_id, action == "pause")
+                    await shop.set_paused(group.program_id, reward_id, action == "pause")
                 elif action == "del":
-                    await shop.delete(group.id, reward_id)
+                    await shop.delete(group.program_id, reward_id)
                 elif action == "generate":
                     prefix = str(form.get("prefix", "")).strip()
                     wanted = str(form.get("count", "")).strip()
                     if not (wanted.isascii() and wanted.isdigit()):
                         raise ShopInputError("count")
                     codes = "\n".join(generated_codes(int(wanted), prefix)).encode()
-                    count = (await shop.add_codes(group.id, reward_id, read_codes(codes))).added
+                    count = (
+                        await shop.add_codes(group.program_id, reward_id, read_codes(codes))
+                    ).added
                     summary += f": {count} codes generated"  # never the codes themselves
                 else:
                     file = form.get("file")
                     if not isinstance(file, FileField):
                         raise ShopInputError("file", "no file")
                     data = file.file.read(MAX_FILE_BYTES + 1)
-                    result = await shop.add_codes(group.id, reward_id, read_codes(data))
+                    result = await shop.add_codes(group.program_id, reward_id, read_codes(data))
                     summary += f": {result.added} codes from a file"  # never the codes
-                    reward = await shop.reward(group.id, reward_id)
+                    reward = await shop.reward(group.program_id, reward_id)
                     left = (await shop.free_codes([reward_id])).get(reward_id, 0)
                     # Shown here, not after a redirect: the lines skipped are the point.
                     told = plain(imported(result, reward, left))
@@ -151,7 +153,7 @@ class ShopPages:
         await self.site.form(request)
         redemption_id = int(request.match_info["redemption"])
         async with self.site.pool() as db, db.begin():
-            done = await self.site.domain.fulfilment(db).gift_sent(group.id, redemption_id)
+            done = await self.site.domain.fulfilment(db).gift_sent(group.program_id, redemption_id)
         outcome = "sent" if done is not None else "not_waiting"
         note_change(request, "gift.sent", f"redemption #{redemption_id}: {outcome}")
         raise web.HTTPSeeOther(f"/console/{group.id}/shop?said={outcome}&id={redemption_id}")

@@ -4,6 +4,8 @@ figure kept, the audit clean; a group in another's program earns and reads there
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import time
 from datetime import UTC, date, datetime
 
@@ -26,6 +28,9 @@ from models import (
 from models import create_engine as make_engine
 from services.chats import ChatService
 from services.clock import FrozenClock
+from services.console import ConsoleService, MemberQuery
+from services.export_columns import ExportKind
+from services.exports import write_csv
 from services.factory import ServiceFactory
 from services.members import Sighting, record_sightings
 from services.message_rules import MessageRules
@@ -358,3 +363,28 @@ async def test_a_program_follows_its_groups_when_they_become_supergroups(session
         assert account.points == 140
         assert await FACTORY.labels(session).of_member(-100_9, BOTH) == ["高潜"]
         assert await audit(session) == []
+
+
+async def test_the_console_and_exports_of_a_joined_group_show_the_accounts(session_pool) -> None:
+    """Fans South's pages and files after the join: its members, with their accounts' points;
+    a member's history and the ledger are the program's."""
+    await two_groups(session_pool)
+    await join(session_pool)
+    async with session_pool() as session:
+        console = ConsoleService(session, CLOCK)
+        page = await console.members(SECOND, MemberQuery(), "Asia/Shanghai", [], GROUP)
+        shown = {m.user_id: page.account(m).points for m in page.members}
+        assert shown == {BOTH: 140, ONLY_SECOND: 30}
+        assert [m.user_id for m in page.members] == [BOTH, ONLY_SECOND]  # by the account's points
+        history = await console.member(SECOND, BOTH, GROUP)
+        assert history is not None
+        assert history.account.points == 140
+        assert {entry.reason for entry in history.ledger} == {"admin", "redeem", "merge"}
+        out = io.StringIO()
+        await write_csv(session, out, ExportKind.MEMBERS, SECOND, "Asia/Shanghai")
+        rows = list(csv.reader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+        points = rows[0].index("points")
+        assert sorted(int(row[points]) for row in rows[1:]) == [30, 140]
+        out = io.StringIO()
+        await write_csv(session, out, ExportKind.LEDGER, SECOND, "Asia/Shanghai")
+        assert "merge" in out.getvalue()
