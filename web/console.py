@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -43,7 +43,7 @@ from services.sales import order_figures
 from services.staff import StaffService
 from services.stats import DEFAULT_PERIOD as STATS_DEFAULT
 from services.stats import PERIODS as STATS_PERIODS
-from services.stats import Segment, StatsService, change_pct, day_bounds
+from services.stats import Segment, StatsService, Totals, change_pct, day_bounds
 from views.labels import console_outcomes
 from web.auth import login_widget_user
 from web.charts import bar_chart, daily_series
@@ -253,6 +253,7 @@ class Console:
             assert end is not None
             sales = await order_figures(db, group.program_id, start, end)  # the program's
             shop = await self.domain.shop(db).figures(group.program_id, start, end)
+            program = await self._program_groups(db, stats, group, first, last)
         names = self._counter_names()
         charts = [
             bar_chart(name, names[name], daily_series(first, days, {
@@ -272,7 +273,20 @@ class Console:
                     )
         return self.site.render(request, "overview.html", group=group, days=days, periods=PERIODS,
                                 members=members, figures=figures, charts=charts, sales=sales,
-                                shop=shop, has_data=report is not None)  # fmt: skip
+                                shop=shop, has_data=report is not None,
+                                program=program)  # fmt: skip
+
+    async def _program_groups(
+        self, db: AsyncSession, stats: StatsService, group: ChatProfile, first: date, last: date
+    ) -> list[tuple[str, Totals]]:
+        """A program of several groups: each group's figures side by side (empty otherwise)."""
+        groups = await self.domain.programs(db).groups(group.program_id)
+        if len(groups) < 2:
+            return []
+        figures = await stats.by_group(groups, first, last)
+        chats = self.domain.chats(db)
+        titles = {chat_id: (await chats.profile(chat_id) or group).title for chat_id in groups}
+        return [(titles[chat_id], figures[chat_id]) for chat_id in groups]
 
     @staticmethod
     def _counter_names() -> dict[str, str]:

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import aiohttp
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import Resources, create_bot, create_dispatcher
 from bot.serve import _largest_body, add_webhook_routes, runner_for
 from infrastructure.config import load_settings
-from models import ModAction, StaffGrant
+from models import Chat, ModAction, StaffGrant
 from sandbox.client import SandboxClient
 from sandbox.server import DEFAULT_TOKEN, start_sandbox
 from services.chats import ChatService
@@ -197,3 +197,20 @@ def body_text(page: str) -> str:
     values (a hidden token is no word)."""
     body = page.split("<body>", 1)[-1]
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+async def test_a_program_of_two_groups_shows_both_and_staff_open_both(console: Console) -> None:
+    """A second group joined into Fans' program: the overview lists both groups' figures, and
+    staff given access in one open the other's pages too."""
+    second = console.group - 1
+    async with console.services.session_pool() as db, db.begin():
+        chats = ChatService(db, console.services.clock, "Asia/Shanghai")
+        await chats.ensure(second, "supergroup", "Fans South")
+        await db.execute(update(Chat).where(Chat.id == second).values(program_id=console.group))
+    status, overview = await console.get(console.owner, f"/console/{console.group}")
+    assert status == 200
+    assert "The program&#39;s groups" in overview or "The program's groups" in overview
+    assert "Fans South" in overview
+    await console.post(console.owner, f"/console/{console.group}/staff", user=str(console.staff))
+    status, _page = await console.get(console.staff, f"/console/{second}/members")
+    assert status == 200
