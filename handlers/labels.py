@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.moderation import Target, target_of
+from handlers.targets import Target, target_of
 from infrastructure.commands import CommandSpec, problem_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE

@@ -13,26 +13,26 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, ChatJoinRequest, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, ChatJoinRequest, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.lifecycle import welcome
-from handlers.refusal import not_seen_here
+from handlers.targets import Target, target_of
 from infrastructure.admins import AdminCache
 from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.middlewares.services import UPDATE_SERVICES
-from infrastructure.replies import replied_message, replied_sender
+from infrastructure.replies import replied_message
 from infrastructure.sender_only import for_sender
 from infrastructure.transactions import forget_after_commit
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock, parse_duration
 from services.guards import ACTIONS, BadRule
-from services.members import display_names, find_member, known_name
+from services.members import display_names, known_name
 from services.moderation import ModerationService
 from services.moderation_settings import add_filter, delete_filter
 from services.programs import ProgramService
@@ -43,40 +43,6 @@ from workflows.moderation import Moderator
 from workflows.verification import JoinVerification
 
 MUTE_RANGE = (timedelta(minutes=1), timedelta(days=366))
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    user_id: int
-    name: str
-
-    def as_user(self) -> User:
-        return User(id=self.user_id, is_bot=False, first_name=self.name)
-
-
-async def target_of(
-    message: Message, words: list[str], session: AsyncSession, command: str
-) -> tuple[Target, list[str]] | str:
-    """The member meant (the replied-to message's sender, else `@user` or an id first), and
-    the words after; or the reply saying why there is none."""
-    named = bool(words) and is_handle(words[0])
-    replied = replied_sender(message)
-    if not named and replied is not None and not replied.is_bot:
-        return Target(replied.id, replied.full_name), words
-    if not named:
-        return problem_reply(_("Reply to the member's message, or name them."), command)
-    handle, rest = words[0], words[1:]
-    member = await find_member(session, message.chat.id, handle)
-    if member is not None and member.display_name:
-        return Target(member.user_id, member.display_name), rest
-    if member is not None or handle.isdigit():  # not seen writing here (gone, or silent)
-        user_id = member.user_id if member is not None else int(handle)
-        return Target(user_id, await known_name(session, user_id) or handle), rest
-    return not_seen_here(handle)
-
-
-def is_handle(word: str) -> bool:
-    return (word.startswith("@") and len(word) > 1) or word.isdigit()
 
 
 @dataclass(frozen=True, slots=True)

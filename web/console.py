@@ -13,7 +13,6 @@ import os
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -46,6 +45,7 @@ from services.stats import PERIODS as STATS_PERIODS
 from services.stats import Segment, StatsService, Totals, change_pct, day_bounds
 from views.labels import console_outcomes
 from web.auth import login_widget_user
+from web.changes import CHANGE, NO_CHANGE, Change, note_change, note_no_change, said
 from web.charts import bar_chart, daily_series
 from web.site import Site
 
@@ -409,39 +409,6 @@ class Console:
             return response
         finally:
             os.unlink(path)
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """What a console POST changed, for the change log: a short action name and a summary
-    (never a secret: a file of codes is told by its count)."""
-
-    action: str
-    summary: str
-    target: int | None = None  # a member (or staff) it was about
-
-
-CHANGE = "console_change"
-NO_CHANGE = object()  # noted by a page whose POST changed nothing (a form sent unchanged)
-
-
-def note_change(request: web.Request, action: str, summary: str, target: int | None = None) -> None:
-    request[CHANGE] = Change(action, summary, target)
-
-
-def note_no_change(request: web.Request) -> None:
-    request[CHANGE] = NO_CHANGE
-
-
-def said(request: web.Request, outcomes: dict[str, Callable[[int, int], str]]) -> str | None:
-    """What the last change did, after its redirect (`?said=<outcome>&id=<n>&n=<count>`): a
-    known outcome only, told with numbers only, so an address cannot put words in the page."""
-    query = request.query
-    tell = outcomes.get(query.get("said", ""))
-    numbers = [query.get(name, "0") for name in ("id", "n")]
-    if tell is None or not all(n.isascii() and n.isdigit() and len(n) <= 18 for n in numbers):
-        return None
-    return tell(int(numbers[0]), int(numbers[1]))
 
 
 def _form_values(group: ChatProfile) -> dict[str, str]:

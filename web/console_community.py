@@ -19,7 +19,8 @@ from aiohttp import web
 from services.chats import ChatProfile
 from services.draws import DrawClosed, DrawNotFound
 from services.posts import calendar
-from web.console import ROUTE_CHAT, Console, note_change, said
+from web.changes import note_change, said
+from web.console import ROUTE_CHAT, Console
 from workflows.topics import ForumTopics
 
 CALENDAR_DAYS = 14

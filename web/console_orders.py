@@ -28,8 +28,9 @@ from services.order_lists import (
 )
 from services.sales import order_figures
 from services.stats import day_bounds
+from web.changes import note_change, said
 from web.charts import bar_chart, daily_series
-from web.console import DEFAULT_DAYS, PERIODS, ROUTE_CHAT, Console, note_change, said
+from web.console import DEFAULT_DAYS, PERIODS, ROUTE_CHAT, Console
 
 DISPUTES = timedelta(days=30)  # how far back the page looks for disputed nicknames
 

@@ -29,7 +29,8 @@ from services.reward_specs import (
 )
 from services.shop import RewardNotFound
 from views.shop import imported, input_problem
-from web.console import ROUTE_CHAT, Console, note_change, note_no_change, said
+from web.changes import note_change, note_no_change, said
+from web.console import ROUTE_CHAT, Console
 from web.site import plain
 
 ACTIONS = ("edit", "pause", "resume", "del", "codes", "generate")

@@ -17,7 +17,8 @@ from services.chats import ChatProfile
 from services.members import known_name
 from services.programs import ProgramService
 from services.staff import ROLES, Granted, StaffService
-from web.console import ROUTE_CHAT, Console, note_change, note_no_change, said
+from web.changes import note_change, note_no_change, said
+from web.console import ROUTE_CHAT, Console
 
 LOG_ROWS = 100
 MAX_USER_ID = 10**15  # Telegram's user ids are under 2**52
