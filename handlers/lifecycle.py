@@ -16,7 +16,7 @@ from handlers.member_tags import retag_when_allowed
 from infrastructure.admins import AdminCache
 from infrastructure.chat_cache import ChatCache
 from infrastructure.filters import refuses_chatter
-from infrastructure.transactions import forget_after_commit
+from infrastructure.transactions import after_commit, forget_after_commit
 from services import members
 from services.channels import ChannelService
 from services.chats import ChatProfile, ChatService
@@ -24,6 +24,8 @@ from services.clock import Clock
 from services.member_tags import MemberTagService
 from services.moderation import ModerationService
 from services.outbox import OutboxService
+from services.program_merge import ProgramJoin
+from services.programs import ProgramService
 from services.raids import RaidService
 from services.referrals import ReferralService
 from services.welcome_messages import Welcome
@@ -248,14 +250,21 @@ async def group_migrated(
     session: AsyncSession,
     chat_cache: ChatCache,
     admin_cache: AdminCache,
+    programs: ProgramService,
+    program_join: ProgramJoin,
 ) -> None:
-    """The group became a supergroup with a new id: move its rows to the new id."""
+    """The group became a supergroup with a new id: move its rows to the new id (and its
+    program's, when it founded one: every group of it then names the new id)."""
     new_id = message.migrate_to_chat_id
     assert new_id is not None
     await chats.migrate(message.chat.id, new_id)
     for chat_id in (message.chat.id, new_id):
-        forget_after_commit(session, chat_cache, chat_id)
         await admin_cache.invalidate(chat_id)
+    program_id = await programs.program_of(new_id)
+    others = await programs.groups(program_id, active_only=False)
+    for chat_id in {message.chat.id, new_id, *others}:
+        forget_after_commit(session, chat_cache, chat_id)
+    after_commit(session, program_join.forget)
 
 
 def create_router() -> Router:

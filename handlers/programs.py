@@ -8,7 +8,7 @@ from functools import partial
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,8 +67,9 @@ async def program_command(
     if other is None or not other.is_group or not other.active:
         await message.reply(cannot_join_text("unknown"))
         return
-    if message.sender_chat is not None or not await moderator.is_admin_of(
-        bot, other.id, message.from_user
+    groups = {other.id, other.program_id, chat_profile.program_id}
+    if message.sender_chat is not None or not await admin_of_all(
+        bot, moderator, groups, message.from_user
     ):
         await message.reply(cannot_join_text("admin"))
         return
@@ -102,8 +103,9 @@ async def join_pressed(
         await message.edit_text(cannot_join_text("cancelled"))
         await query.answer()
         return
-    if chat_profile.program_id != callback_data.merged or not await moderator.is_admin_of(
-        bot, callback_data.into, query.from_user
+    programs_joined = {callback_data.into, callback_data.merged}
+    if chat_profile.program_id != callback_data.merged or not await admin_of_all(
+        bot, moderator, programs_joined, query.from_user
     ):
         await query.answer(cannot_join_text("admin"), show_alert=True)
         return
@@ -124,6 +126,15 @@ async def join_pressed(
         after_commit(session, partial(chat_cache.forget, chat_id))
     await message.edit_text(joined_text(report, len(set(affected))))
     await query.answer()
+
+
+async def admin_of_all(bot: Bot, moderator: Moderator, groups: set[int], user: User) -> bool:
+    """An admin of each group: both groups, and each program's founding group (a program
+    moves whole, so an admin of one of its other groups cannot move it, nor join into it)."""
+    for group in sorted(groups):
+        if not await moderator.is_admin_of(bot, group, user):
+            return False
+    return True
 
 
 async def join_not_admin(query: CallbackQuery) -> None:

@@ -161,6 +161,7 @@ class CheckinService:
             if members[r.chat_id, r.user_id].last_day == day - timedelta(days=1)
         }
         signed = await self._signed_on(wanted | yesterdays)
+        muted_elsewhere = await self._silenced_in_groups(requests)
         fresh: dict[int, _Fresh] = {}  # by the position of the request that signs in
         silenced: dict[int, datetime] = {}  # by position: muted or banned, paid nothing
         for position, (request, day) in enumerate(zip(requests, days, strict=True)):
@@ -168,8 +169,14 @@ class CheckinService:
             if key in signed:
                 continue
             member = members[request.chat_id, request.user_id]
-            if member.silenced_until is not None and member.silenced_until > now:
-                silenced[position] = member.silenced_until
+            # Muted or banned in the group it is made in (the account's row is the program's).
+            until = (
+                muted_elsewhere.get((request.group, request.user_id))
+                if request.group != request.chat_id
+                else member.silenced_until
+            )
+            if until is not None and until > now:
+                silenced[position] = until
                 continue
             covered = self._same_real_day(member, signed, key, request.timezone)
             if covered is not None:
@@ -182,11 +189,11 @@ class CheckinService:
         if fresh:
             await self._write(list(fresh.values()), now)
             paid = await self.points.award_many(
-                [
-                    Award(f.request.chat_id, f.request.user_id, f.reward, "checkin", f.key)
+                [  # named by the group: its campaign multiplies, the ledger pays the program
+                    Award(f.request.group, f.request.user_id, f.reward, "checkin", f.key)
                     for f in fresh.values()
                 ],
-                {f.request.chat_id: f.request.timezone for f in fresh.values()},
+                {f.request.group: f.request.timezone for f in fresh.values()},
                 members_exist=True,
             )
             paid_now = paid.paid  # a tier reached is congratulated through the outbox
@@ -204,6 +211,21 @@ class CheckinService:
                 next_at = start_of(day + timedelta(days=1), request.timezone)
                 results.append(AlreadySignedIn(day, earlier.rank, earlier.streak, next_at))
         return results
+
+    async def _silenced_in_groups(
+        self, requests: Sequence[SignInRequest]
+    ) -> dict[tuple[int, int], datetime | None]:
+        """Until when each member signing in from a group in another's program is muted or
+        banned there (their account's row, the program's, is not that group's)."""
+        pairs = sorted({(r.group, r.user_id) for r in requests if r.group != r.chat_id})
+        if not pairs:
+            return {}
+        rows = await self.session.execute(
+            select(Member.chat_id, Member.user_id, Member.silenced_until).where(
+                tuple_(Member.chat_id, Member.user_id).in_(pairs)
+            )
+        )
+        return {(chat_id, user_id): until for chat_id, user_id, until in rows}
 
     async def make_up(
         self, chat_id: int, user_id: int, timezone: str, rules: CheckinRules

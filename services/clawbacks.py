@@ -23,8 +23,9 @@ async def take_back(
     timezone: str,
 ) -> int:
     """Take `points` back from a member who has a row: what was taken now (0 when `key` took
-    it before)."""
+    it before). `chat_id` may name a group: the points come back from its program's account."""
     session, ledger = promotions.session, promotions.ledger
+    chat_id = await ledger.account_of(chat_id)  # a group's members' accounts: its program's
     member = await session.scalar(
         select(Member)
         .where(Member.chat_id == chat_id, Member.user_id == user_id)

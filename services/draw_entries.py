@@ -40,10 +40,18 @@ class Joined:
 
 
 def entry_refusal(
-    draw: Draw, member: Member, entered: bool, now: datetime, figure: int, labelled: bool = False
+    draw: Draw,
+    member: Member,
+    entered: bool,
+    now: datetime,
+    figure: int,
+    labelled: bool = False,
+    account: Member | None = None,
 ) -> JoinOutcome | None:
     """Why the member may not enter, if they may not; `figure`: what their tier goes by,
-    `labelled`: whether they carry the draw's label (if it has one)."""
+    `labelled`: whether they carry the draw's label (if it has one), `account`: their
+    account in the program, when the group joined another's (its points count)."""
+    points = (account or member).points
     if draw.status != "open" or now >= draw.ends_at:
         return JoinOutcome.ENDED
     if entered:
@@ -52,7 +60,7 @@ def entry_refusal(
         return JoinOutcome.SILENCED
     if figure < draw.min_lifetime:
         return JoinOutcome.TIER
-    if member.points < draw.min_points:
+    if points < draw.min_points:
         return JoinOutcome.POINTS
     if draw.min_member_days and (
         member.joined_at is None or member.joined_at > now - timedelta(days=draw.min_member_days)
@@ -62,6 +70,6 @@ def entry_refusal(
         return JoinOutcome.MESSAGES
     if draw.label is not None and not labelled:
         return JoinOutcome.LABEL
-    if member.points < draw.cost:
+    if points < draw.cost:
         return JoinOutcome.COST
     return None

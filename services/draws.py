@@ -26,7 +26,7 @@ from services.draw_fairness import choose_winners, commitment_of, replay
 from services.draw_messages import DrawEdit, DrawPost, DrawResult, DrawResultEdit
 from services.draw_specs import DrawSpec
 from services.labels import labelled
-from services.members import ensure_members
+from services.members import ensure_accounts, ensure_members
 from services.outbox import OutboxPayload, OutboxService
 from services.points import PointsService
 from services.programs import ProgramService
@@ -145,6 +145,25 @@ class DrawService:
         )
         return list(found)
 
+    async def _accounts(
+        self, pairs: list[tuple[int, int]]
+    ) -> tuple[dict[tuple[int, int], Member], dict[int, int]]:
+        """The accounts, locked after the groups' rows, of members of groups in another
+        group's program (keyed by program and user); and each group's program."""
+        programs = await self.points.programs.of(self.session, {chat for chat, _user in pairs})
+        wanted = sorted({(programs[chat], user) for chat, user in pairs if programs[chat] != chat})
+        if not wanted:
+            return {}, programs
+        await ensure_accounts(self.session, wanted, self.clock.now())
+        found = await self.session.scalars(
+            select(Member)
+            .where(tuple_(Member.chat_id, Member.user_id).in_(wanted))
+            .order_by(Member.chat_id, Member.user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {(m.chat_id, m.user_id): m for m in found}, programs
+
     async def join_many(self, requests: Sequence[JoinRequest]) -> list[Joined]:
         """Enter members, each once per draw, paying the entry cost; one result each, in order.
 
@@ -176,6 +195,7 @@ class DrawService:
                 .execution_options(populate_existing=True)
             )
         }
+        accounts, programs = await self._accounts(pairs)
         rows = await self.session.execute(
             select(DrawEntry.draw_id, DrawEntry.user_id).where(
                 DrawEntry.draw_id.in_(draws), DrawEntry.user_id.in_({u for _, u in pairs})
@@ -186,7 +206,7 @@ class DrawService:
         added: Counter[int] = Counter()  # entries per draw
         results: list[Joined] = []
         tiers = TierService(self.session, self.points.ladders)
-        bases = {chat_id: await tiers.basis(chat_id) for chat_id in {c for c, _user in pairs}}
+        bases = {program: await tiers.basis(program) for program in set(programs.values())}
         carrying = await self._labelled(list(draws.values()), pairs)
         for request in requests:
             draw = draws.get(request.draw_id)
@@ -194,13 +214,15 @@ class DrawService:
                 results.append(Joined(JoinOutcome.UNKNOWN))
                 continue
             member = members[request.chat_id, request.user_id]
-            figure = tier_figure(member, bases[draw.chat_id])
+            program = programs[draw.chat_id]  # points and tier: the member's account there
+            account = accounts.get((program, request.user_id), member)
+            figure = tier_figure(account, bases[program])
             outcome = entry_refusal(
                 draw, member, (draw.id, member.user_id) in entered, now, figure,
-                (draw.id, member.user_id) in carrying,
+                (draw.id, member.user_id) in carrying, account,
             )  # fmt: skip
             if outcome is not None:
-                results.append(Joined(outcome, draw, member.points))
+                results.append(Joined(outcome, draw, account.points))
                 continue
             entered.add((draw.id, member.user_id))
             entries.append(
@@ -213,7 +235,7 @@ class DrawService:
             )
             set_committed_value(draw, "entrants", draw.entrants + 1)  # written once per draw below
             added[draw.id] += 1
-            balance = member.points
+            balance = account.points
             if draw.cost:
                 spent = await self.points.change(
                     draw.chat_id, member.user_id, -draw.cost, reason="draw",
@@ -221,7 +243,7 @@ class DrawService:
                     member_exists=True,
                 )  # fmt: skip
                 balance = spent.points
-                set_committed_value(member, "points", balance)  # written by the ledger
+                set_committed_value(account, "points", balance)  # written by the ledger
             results.append(Joined(JoinOutcome.JOINED, draw, balance))
         if entries:
             await self.session.execute(insert(DrawEntry), entries)

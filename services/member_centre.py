@@ -49,7 +49,7 @@ class MemberCentreService:
     tiers: TierService
 
     async def centre(self, profile: ChatProfile, user_id: int) -> MemberCentre:
-        chat_id = profile.id
+        chat_id = profile.program_id  # the shop, sign-ins and orders are the program's
         card = await self.cards.card(profile, user_id)
         ladder = await self.tiers.ladder(chat_id)
         rewards = await self.shop.shelf(chat_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,13 +68,31 @@ async def record_sightings(session: AsyncSession, sightings: list[Sighting]) -> 
     )
 
 
-async def ensure_members(session: AsyncSession, pairs: Iterable[tuple[int, int]]) -> None:
+async def ensure_members(
+    session: AsyncSession,
+    pairs: Iterable[tuple[int, int]],
+    skip: Collection[tuple[int, int]] = (),
+) -> None:
     """Rows for (chat, user) pairs the bot may not have seen yet; existing rows stay as they are.
 
     Sorted, so two transactions creating overlapping members take their locks in one order.
     """
-    rows = [{"chat_id": chat_id, "user_id": user_id} for chat_id, user_id in sorted(set(pairs))]
+    wanted = sorted(set(pairs) - set(skip))
+    rows = [{"chat_id": chat_id, "user_id": user_id} for chat_id, user_id in wanted]
     await upsert(session, Member, rows, keys=["chat_id", "user_id"])
+
+
+async def ensure_accounts(
+    session: AsyncSession, accounts: Iterable[tuple[int, int]], now: datetime
+) -> None:
+    """Accounts (program, user) of members met in another group of the program: one made here
+    is not a member of the founding group (`left_at`), as a sighting makes it."""
+    rows = [
+        {"chat_id": program_id, "user_id": user_id, "left_at": now}
+        for program_id, user_id in sorted(set(accounts))
+    ]
+    if rows:
+        await upsert(session, Member, rows, keys=["chat_id", "user_id"])
 
 
 async def display_names(

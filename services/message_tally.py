@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -234,18 +234,27 @@ class MessageTally:
             earned: list[int] = []
             tallies = _Tallies()
             tallies.merge(tallied)  # a copy: a failed write puts `tallied` back whole
-            caps = await self._lock_program_caps(session, messages)
+            caps = await self._lock_program_caps(session, messages, states)
             for message in messages:
                 day = message.day
                 state = states[message.chat_id, message.user_id]
-                cap = caps.get((message.program_id or 0, message.user_id))
-                if cap is not None:  # the day's cap is the program's, whichever group
+                account = (message.program_id or 0, message.user_id)
+                # The day's cap is the program's, whichever group: kept on the account's row,
+                # which this batch may hold itself (a message in the founding group).
+                holder = states.get(account)
+                cap = (
+                    (holder.message_points_day, holder.message_points_today)
+                    if holder is not None
+                    else caps.get(account)
+                )
+                if cap is not None:
                     state.message_points_day, state.message_points_today = cap
                 points = state.count(message, day)
-                if cap is not None:
-                    caps[message.program_id or 0, message.user_id] = (
-                        state.message_points_day, state.message_points_today,
-                    )  # fmt: skip
+                if holder is not None:
+                    holder.message_points_day = state.message_points_day
+                    holder.message_points_today = state.message_points_today
+                elif cap is not None:
+                    caps[account] = (state.message_points_day, state.message_points_today)
                 if points is None:
                     earned.append(0)
                     continue
@@ -338,12 +347,17 @@ class MessageTally:
         return states
 
     async def _lock_program_caps(
-        self, session: AsyncSession, messages: list[ChatMessage]
+        self,
+        session: AsyncSession,
+        messages: list[ChatMessage],
+        held: Collection[tuple[int, int]],
     ) -> dict[tuple[int, int], tuple[date | None, int]]:
         """The day's message points of the accounts of members writing in a group that joined
         another's program, locked after the groups' rows (in key order): their cap is the
         program's. An account not made yet (made with the member's first sighting) has none."""
-        pairs = sorted({(m.program_id, m.user_id) for m in messages if m.program_id is not None})
+        pairs = sorted(
+            {(m.program_id, m.user_id) for m in messages if m.program_id is not None} - set(held)
+        )  # the accounts the batch holds already count in their own rows
         if not pairs:
             return {}
         rows = await session.execute(

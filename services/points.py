@@ -28,7 +28,7 @@ from models.queries import built_once, insert_for, table_of
 from services.campaigns import CampaignService
 from services.clock import Clock, local_day
 from services.daystats import DayCounts
-from services.members import ensure_members
+from services.members import ensure_accounts, ensure_members
 from services.programs import ProgramMap
 from services.standings import Balance, Standings, period_keys
 from services.tiers import LadderCache, Tier, TierService
@@ -191,14 +191,12 @@ class PointsService(Standings):
         """
         if delta == 0 or abs(delta) > MAX_CHANGE:
             raise ValueError(f"a change must be between 1 and {MAX_CHANGE} points either way")
-        timezone = timezone or await self.timezone_of(chat_id)  # the group's clock
-        chat_id = await self.account_of(chat_id)
-        timezones = {chat_id: timezone}
+        timezones = {chat_id: timezone or await self.timezone_of(chat_id)}  # the group's clock
         change = Award(chat_id, user_id, delta, reason, key, ref, campaign_id)
         done = await self._apply([change], timezones, actor=actor, members_exist=member_exists)
         if key not in done.applied:
             return await self.balance(chat_id, user_id)
-        points, lifetime = done.balances[chat_id, user_id]
+        points, lifetime = done.balances[await self.account_of(chat_id), user_id]
         promoted_to = done.promotions[0].tier if done.promotions else None
         return Balance(points, lifetime, applied=True, promoted_to=promoted_to, paid=done.paid[key])
 
@@ -238,7 +236,12 @@ class PointsService(Standings):
         # The caller holds the group's rows, not always the program's accounts.
         members_exist = members_exist and changes is in_groups
         if not members_exist:
-            await ensure_members(self.session, ((c.chat_id, c.user_id) for c in changes))
+            moved_in = {(c.chat_id, c.user_id) for g, c in zip(in_groups, changes, strict=True)
+                        if g.chat_id != c.chat_id}  # fmt: skip
+            await ensure_accounts(self.session, moved_in, self.clock.now())  # not in its group
+            await ensure_members(
+                self.session, ((c.chat_id, c.user_id) for c in changes), skip=moved_in
+            )
         priced = await self._priced(in_groups, changes)
         where = {
             (c.chat_id, c.user_id): g.chat_id

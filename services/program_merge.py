@@ -34,7 +34,6 @@ from models import (
     Redemption,
     Reward,
     RewardCode,
-    StaffGrant,
 )
 from models.queries import upsert
 from services.clock import Clock
@@ -280,6 +279,13 @@ class ProgramJoin:
                 select(Order.order_id).where(Order.chat_id == merged, taken).order_by(Order.id)
             )
         )
+        # A copy kept apart never pays: the program's own copy of that order does.
+        await self._rechain(
+            update(Order)
+            .where(Order.chat_id == merged, taken)
+            .where(Order.points_state.in_(("waiting", "pending")))
+            .values(points_state="void")
+        )
         moved["orders"] = await self._rechain(
             update(Order).where(Order.chat_id == merged, ~taken).values(chat_id=into)
         )
@@ -313,6 +319,12 @@ class ProgramJoin:
                 )
             )
         )
+        # A code kept apart is never handed out (its reward moved): the program's copy is.
+        await self._rechain(
+            update(RewardCode)
+            .where(RewardCode.chat_id == merged, code_taken, RewardCode.status == "free")
+            .values(status="held")
+        )
         moved["codes"] = await self._rechain(
             update(RewardCode).where(RewardCode.chat_id == merged, ~code_taken).values(chat_id=into)
         )
@@ -341,12 +353,8 @@ class ProgramJoin:
             .where(ChannelJoin.program_id == merged, ~came)
             .values(program_id=into)
         )
-        # Console staff: a grant in both keeps the one of the program that stays.
-        granted = aliased(StaffGrant)
-        held = exists().where(granted.program_id == into, granted.user_id == StaffGrant.user_id)
-        moved["staff"] = await self._rechain(
-            update(StaffGrant).where(StaffGrant.program_id == merged, ~held).values(program_id=into)
-        )
+        # Console staff stay with the program that granted them (no longer any group's): the
+        # staying program's owner chooses its own staff.
 
     async def _rechain(self, statement: Any) -> int:
         result = await self.session.execute(statement.execution_options(synchronize_session=False))

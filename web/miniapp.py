@@ -125,8 +125,9 @@ class MiniApp:
             return asked
         group, reward_id = asked
         async with self.site.pool() as db:
+            program = await self.site.domain.programs(db).program_of(group)  # its shop
             try:
-                reward = await self.site.domain.shop(db).reward(group, reward_id)
+                reward = await self.site.domain.shop(db).reward(program, reward_id)
             except RewardNotFound:
                 reward = None
         found = None
@@ -149,16 +150,17 @@ class MiniApp:
         async with self.site.pool() as db:
             profile = await domain.chats(db).profile(group)
             assert profile is not None
-            tier, ladder = await member_tier(domain.tiers(db), domain.points(db), group, user.id)
+            program = profile.program_id  # the shop and the account are the program's
+            tier, ladder = await member_tier(domain.tiers(db), domain.points(db), program, user.id)
             try:
-                reward = await domain.shop(db).reward(group, reward_id)
+                reward = await domain.shop(db).reward(program, reward_id)
             except RewardNotFound:
                 return web.json_response({"ok": False, "text": plain(
                     refusal("gone", None, 0, 0, None, language))})  # fmt: skip
         discount = tier.discount if tier else 0
         price = discounted(reward.price, discount)
         request = RedeemRequest(
-            group, user.id, reward_id, f"app:{group}:{user.id}:{reward_id}:{press}", ladder,
+            program, user.id, reward_id, f"app:{group}:{user.id}:{reward_id}:{press}", ladder,
             profile.timezone, discount, language,
         )  # fmt: skip
         done = await self.site.redeeming.redeem(request)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.background import Background
 from services.batching import GroupCommit
+from services.chats import ChatProfile, ChatService
 from services.order_files import OrderLine, RefusedLine, posted_order, read_orders
 from services.orders import CHUNK, ImportReport, OrderService, Source, Tally
 
@@ -67,11 +68,11 @@ class OrderIntake:
         """Record orders in a transaction of their own (`earlier`: the file's ids before)."""
         async with self.background.session_pool() as session, session.begin():
             chats = self.background.services.chats(session)
-            profile = await chats.profile(chat_id)
+            profile = await program_profile(chats, chat_id)
             if profile is None:
                 raise LookupError(chat_id)
             tally = await self._service(session).record(
-                chat_id, lines, source=source, rules=profile.order_rules,
+                profile.id, lines, source=source, rules=profile.order_rules,
                 timezone=profile.timezone, user_id=user_id, earlier=earlier,
             )  # fmt: skip
         if tally.credited:
@@ -95,7 +96,7 @@ class OrderIntake:
         async with self.background.session_pool() as session, session.begin():
             chats, orders = self.background.services.chats(session), self._service(session)
             for chat_id in dict.fromkeys(chat_id for chat_id, _payload in posted):
-                profile = await chats.profile(chat_id)
+                profile = await program_profile(chats, chat_id)
                 if profile is None:
                     continue  # its callers get None: no such group
                 mine = [n for n, (chat, _payload) in enumerate(posted) if chat == chat_id]
@@ -103,7 +104,7 @@ class OrderIntake:
                     replace(posted_order(posted[n][1], profile.timezone)[1], line=n) for n in mine
                 ]
                 tally = await orders.record(
-                    chat_id, lines, source=Source.HTTP, rules=profile.order_rules,
+                    profile.id, lines, source=Source.HTTP, rules=profile.order_rules,
                     timezone=profile.timezone,
                 )  # fmt: skip
                 credited = credited or bool(tally.credited)
@@ -130,3 +131,12 @@ class OrderIntake:
         if total:
             logger.info("paid the purchase points of %s orders", total)
         return total
+
+
+async def program_profile(chats: ChatService, chat_id: int) -> ChatProfile | None:
+    """The profile of the group's program (its founding group's: the orders, their rules and
+    the shop are the program's), or None for a chat the bot does not know."""
+    profile = await chats.profile(chat_id)
+    if profile is None or profile.program_id == profile.id:
+        return profile
+    return await chats.profile(profile.program_id) or profile
