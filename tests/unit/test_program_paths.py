@@ -8,6 +8,7 @@ import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.background import Background
 from infrastructure.i18n import create_i18n
@@ -37,7 +38,7 @@ from tests.unit.test_programs import (
 from workflows.orders import OrderIntake
 
 
-async def account(pool, user_id: int) -> Member:  # type: ignore[no-untyped-def]
+async def account(pool: async_sessionmaker[AsyncSession], user_id: int) -> Member:
     async with pool() as session:
         found = await session.get(Member, (GROUP, user_id))
         assert found is not None
