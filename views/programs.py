@@ -94,7 +94,7 @@ def cannot_join_text(reason: str) -> str:
     return {
         "same": _("These groups already share one program."),
         "unknown": _("I'm not in that group."),
-        "admin": _("Only an admin of both groups can join them."),
+        "admin": _("Only an admin of both groups, and of each brand's first group, can join them."),
         "cancelled": _("Cancelled: the groups keep their own programs."),
         "moved": _("One of the groups has joined another program since: send /program join again."),
     }.get(reason, _("These groups can't be joined."))

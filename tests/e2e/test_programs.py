@@ -46,7 +46,10 @@ async def test_two_groups_joined_share_one_sign_in_one_shop_and_one_push(
     outsider = await sandbox.create_user("Olga", None, "en")
     other = await sandbox.create_group("Not yours", creator=outsider)
     refused = await sandbox.ask(other, outsider, f"/program join {first.id}")
-    assert refused["text"] == "Only an admin of both groups can join them."
+    assert (
+        refused["text"]
+        == "Only an admin of both groups, and of each brand's first group, can join them."
+    )
     # Bob has points in both before the join: they add up in one account.
     for group in (first, second):
         granted = await sandbox.ask(group, admin, "/points @bob_brand +150 welcome")
@@ -128,3 +131,24 @@ async def test_privately_a_member_of_both_groups_has_one_account_to_ask_about(
     (answer,) = await sandbox.wait_for(lambda e: e["kind"] == "sent" and e["chat_id"] == bob.id)
     # No group to pick: one account, named by the program's first group (a hello in each).
     assert answer["text"] == "📍 Tea Fans\nYour balance: 2 points (lifetime 2)."
+
+
+async def test_an_admin_of_a_joined_group_cannot_move_the_brand(sandbox: SandboxClient) -> None:
+    """Ada runs the brand; Xu administers only its regional group (joined) and a group of his
+    own: he can move neither the brand into his group nor his group into the brand."""
+    first, second, ada, _fans = await brand(sandbox)
+    xu = await sandbox.create_user("Xu", "xu_regional", "en")
+    regional = await sandbox.create_group("Tea Fans East", creator=ada, admins=[xu])
+    own = await sandbox.create_group("Xu's tea", creator=xu)
+    for group, admin in ((regional, ada), (own, xu)):
+        await sandbox.ask(group, admin, "/settings language en")
+    await join(sandbox, first, second, ada)
+    asked = await sandbox.ask(regional, ada, f"/program join {first.id}")
+    _toast, joined = await press(sandbox, regional, asked, ada, "✅ Join")
+    assert joined is not None
+    refused = await sandbox.ask(regional, xu, f"/program join {own.id}")
+    assert refused["text"].startswith("Only an admin of both groups, and of each brand's")
+    refused = await sandbox.ask(own, xu, f"/program join {regional.id}")
+    assert refused["text"].startswith("Only an admin of both groups, and of each brand's")
+    shown = await sandbox.ask(first, ada, "/program")
+    assert "• Tea Fans\n• Tea Fans East\n• Tea Fans South" in shown["text"], shown["text"]
