@@ -58,7 +58,7 @@ async def program_command(
         accounts = await session.scalar(
             select(func.count()).select_from(Member).where(Member.chat_id == program_id)
         )
-        await message.reply(program_text(program.name, titles, accounts or 0, chat_profile.id))
+        await message.reply(program_text(program.name, titles, accounts or 0, program_id))
         return
     if len(words) != 2 or words[0].lower() != "join" or not words[1].lstrip("-").isdigit():
         await message.reply(usage_reply("program"))
