@@ -19,7 +19,7 @@ from infrastructure.sender_only import for_sender
 from services.chats import ChatService
 from services.member_card import MemberCardService
 from services.orders import OrderService
-from views.help import help_text
+from views.help import help_texts
 from views.miniapp import mini_app_keyboard
 from views.start import (
     add_to_group_keyboard,
@@ -103,7 +103,8 @@ async def help_(
         reader = "admin"
     else:
         reader = "member"
-    await message.reply(for_sender(help_text(reader)))
+    for text in help_texts(reader):
+        await message.reply(for_sender(text))
 
 
 def help_for(name: str) -> str:

@@ -68,9 +68,14 @@ async def test_help_shows_an_admin_the_admin_commands_too(sandbox: SandboxClient
     admin = await sandbox.create_user("Ada", language_code="zh")
     group = await sandbox.create_group(creator=owner, admins=[admin])
     for user, heading in ((owner, "Admin commands"), (admin, "管理员命令")):
-        reply = await sandbox.ask_for_sender(group, user, "/help")
-        assert heading in reply["text"]
-        assert "/settings" in reply["text"]
+        sent = (await sandbox.send(group, user, "/help"))["message"]["message_id"]
+        texts = [(await sandbox.answer_to_sender(group.id, user, sent))["text"]]
+        if heading not in texts[0]:  # the lists outgrew one message: the admin's come next
+            texts.append((await sandbox.answer_to_sender(group.id, user, sent))["text"])
+            assert texts[1].startswith(heading)
+        assert heading in texts[-1]
+        assert "/settings" in texts[-1]
+        assert all(len(text) <= 4096 for text in texts)
 
 
 async def test_a_member_is_refused_settings(sandbox: SandboxClient) -> None:

@@ -22,7 +22,7 @@ from services.member_card import GroupStanding
 from services.pushes import Audience, Reach
 from services.tiers import DEFAULT_TIERS
 from tests.support.untranslated import untranslated
-from views.help import help_text
+from views.help import MESSAGE_LIMIT, help_texts, shown_length
 from views.moderation import moderation_settings
 from views.posts import schedule_text
 from views.pushes import audience_name, nobody_text, reach_text, unknown_audience_text
@@ -62,7 +62,7 @@ def test_every_usage_line_and_help_page_reads_as_chinese(name: str) -> None:
 
 @pytest.mark.parametrize("reader", ["member", "admin", "private"])
 def test_help_reads_as_chinese_for_each_reader(reader: str) -> None:
-    assert untranslated(help_text(reader)) == []
+    assert untranslated("\n".join(help_texts(reader))) == []
 
 
 @pytest.mark.parametrize(
@@ -155,3 +155,15 @@ def test_the_daily_posts_read_as_chinese_with_grouped_numbers() -> None:
         text, _keyboard = render(part, profile(), morning, 2_048, None)
         assert untranslated(text) == []
     assert untranslated(digest) == []
+
+
+@pytest.mark.parametrize("reader", ["member", "admin", "private"])
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_help_message_fits_in_a_telegram_message(reader: str, language: str) -> None:
+    """An admin's /help outgrew Telegram's 4,096 characters in English (issue 36's commands):
+    it is sent as the member and admin lists, each within the limit."""
+    i18n = create_i18n("zh")
+    with i18n.context(), i18n.use_locale(language):
+        texts = help_texts(reader)
+    assert all(0 < shown_length(text) <= MESSAGE_LIMIT for text in texts)
+    assert len(texts) == 1 or reader == "admin"
