@@ -10,14 +10,12 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import lazy_gettext as __
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import CommandSpec, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.transactions import after_commit
-from models import Member
 from services.chats import ChatProfile, ChatService
 from services.program_merge import CannotJoin, ProgramJoin
 from services.programs import ProgramService
@@ -36,7 +34,6 @@ async def program_command(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    session: AsyncSession,
     programs: ProgramService,
     program_join: ProgramJoin,
     moderator: Moderator,
@@ -55,10 +52,8 @@ async def program_command(
         for group in await programs.groups(program_id):
             profile = await chats.profile(group)
             titles.append(profile.title if profile else str(group))
-        accounts = await session.scalar(
-            select(func.count()).select_from(Member).where(Member.chat_id == program_id)
-        )
-        await message.reply(program_text(program.name, titles, accounts or 0, program_id))
+        accounts = await programs.accounts(program_id)
+        await message.reply(program_text(program.name, titles, accounts, program_id))
         return
     if len(words) != 2 or words[0].lower() != "join" or not words[1].lstrip("-").isdigit():
         await message.reply(usage_reply("program"))
@@ -118,9 +113,6 @@ async def join_pressed(
     except CannotJoin as refused:
         await query.answer(cannot_join_text(refused.reason), show_alert=True)
         return
-    program = await programs.program(callback_data.into)
-    if program.owner_id is None:
-        program.owner_id = query.from_user.id  # who made a brand of several groups
     after_commit(session, program_join.forget)
     for chat_id in affected:
         after_commit(session, partial(chat_cache.forget, chat_id))

@@ -153,7 +153,9 @@ class ProgramJoin:
         """Join program `merged_id` (all its groups) into `program_id`, in this transaction."""
         await self._check(program_id, merged_id)
         now = self.clock.now()
-        await self.programs.program(program_id)  # its row, named after its founding group
+        program = await self.programs.program(program_id)  # named after its founding group
+        if program.owner_id is None:
+            program.owner_id = by  # who made a brand of several groups: its owner (staff)
         await self.session.execute(
             update(Chat).where(in_program(merged_id)).values(program_id=program_id)
         )

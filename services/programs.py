@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Chat, Program
+from models import Chat, Member, Program
 from models.queries import upsert
 from services.clock import Clock
 
@@ -45,6 +45,13 @@ class ProgramService:
             query = query.where(Chat.active.is_(True))
         found = list(await self.session.scalars(query))
         return sorted(found, key=lambda chat_id: (chat_id != program_id, chat_id))
+
+    async def accounts(self, program_id: int) -> int:
+        """How many member accounts the program holds."""
+        count = await self.session.scalar(
+            select(func.count()).select_from(Member).where(Member.chat_id == program_id)
+        )
+        return int(count or 0)
 
     async def program(self, program_id: int) -> Program:
         """The program's row, made for a group on its own when first asked (named after it)."""
