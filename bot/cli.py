@@ -1,5 +1,5 @@
-"""`fanbot run | migrate | check | sandbox | audit | verify-draw | export`: the command line,
-and its one-line failures."""
+"""`fanbot run | migrate | check | sandbox | audit | verify-draw | export | backup | restore`:
+the command line, and its one-line failures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -56,8 +57,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--from", dest="first", help="first local day, YYYY-MM-DD")
     export.add_argument("--to", dest="last", help="last local day, YYYY-MM-DD (default: today)")
     export.add_argument("-o", "--output", help="the CSV file (default: <kind>-<chat>.csv)")
+    backup_command = commands.add_parser(
+        "backup", help="write a consistent copy of the database, also while the bot runs"
+    )
+    backup_command.add_argument(
+        "path", nargs="?", help="the file or folder (default: BACKUP_DIR, else backups/)"
+    )
+    restore_command = commands.add_parser(
+        "restore", help="put a backup in place of the database, migrate it and audit it"
+    )
+    restore_command.add_argument("file", help="a file `fanbot backup` wrote")
+    restore_command.add_argument(
+        "--force", action="store_true", help="replace a database that holds data"
+    )
     args = parser.parse_args(argv)
     try:
+        if args.command == "backup":
+            return backup(args.path)
+        if args.command == "restore":
+            return restore(args.file, force=args.force)
         if args.command == "verify-draw":
             return verify_draw(args.draw_id)
         if args.command == "sandbox":
@@ -320,6 +338,72 @@ async def _export_csv(
         bar.done()
     print(f"{written:,} row{'' if written == 1 else 's'} written to {path}")
     return 0
+
+
+def backup(path: str | None) -> int:
+    """Write the copy (`infrastructure/backups.py`) and say where and how large."""
+    from infrastructure import backups
+
+    settings = _settings()
+    check_sqlite_folder(settings.database_url)
+    target = backup_target(settings, path, Clock().now())
+    written = backups.backup(settings.database_url, target)
+    print(f"backup written to {written} ({backups.size_text(written.stat().st_size)})")
+    return 0
+
+
+def backup_target(settings: Settings, path: str | None, now: datetime) -> Path:
+    """The file to write: `path` as given, our timestamped name inside a folder (`path` when
+    it is one, else BACKUP_DIR, else backups/)."""
+    from infrastructure.backups import backup_name
+
+    if path is not None and not (path.endswith(("/", os.sep)) or Path(path).is_dir()):
+        return Path(path)
+    folder = Path(path or settings.backup_dir or "backups")
+    return folder / backup_name(now, settings.database_url)
+
+
+def restore(file: str, *, force: bool = False) -> int:
+    """Check the backup, refuse a database that holds data (without --force) and a schema newer
+    than this code, restore, migrate forward, then audit: exit 0 when the audit is clean."""
+    import migrations
+    from infrastructure import backups
+
+    settings = _settings()
+    check_sqlite_folder(settings.database_url)
+    path = Path(file)
+    revision = backups.check(settings.database_url, path)
+    head = migrations.current_head()
+    if not migrations.is_known(revision):
+        raise backups.BackupError(
+            f"restore refused: {path} is at schema {revision}, newer than this fanbot's "
+            f"{head}; restore it with the fanbot that wrote it"
+        )
+    return asyncio.run(_restore(settings, path, revision, force=force))
+
+
+async def _restore(settings: Settings, path: Path, revision: str, *, force: bool) -> int:
+    import migrations
+    from infrastructure import backups
+
+    url = settings.database_url
+    async with open_database(url) as engine, engine.connect() as connection:
+        holds_data = await connection.run_sync(backups.holds_data)
+    if holds_data and not force:
+        safe_url = make_url(url).render_as_string(hide_password=True)
+        raise backups.BackupError(
+            f"restore refused: the database at DATABASE_URL={safe_url} holds data; "
+            "add --force to replace it"
+        )
+    if not backups.is_sqlite(url):  # none of a newer schema's tables stays behind
+        async with open_database(url) as engine, engine.begin() as connection:
+            await connection.run_sync(backups.drop_tables)
+    await asyncio.to_thread(backups.restore, url, path)
+    await asyncio.to_thread(_migrate, settings)
+    head = migrations.current_head()
+    moved = f", migrated from {revision} to {head}" if revision != head else f", schema {head}"
+    print(f"restored {path}{moved}")
+    return await _audit(settings)
 
 
 class ProgressBar:

@@ -27,6 +27,7 @@ HINTS: dict[str, str] = {
     "WEBHOOK_PORT": "use a port number from 1 to 65535",
     "LOG_LEVEL": "use DEBUG, INFO, WARNING or ERROR",
     "LOG_FORMAT": "use text or json",
+    "BACKUP_KEEP": "use a number of daily backups to keep, 1 or more",
 }
 
 
@@ -68,6 +69,10 @@ class Settings(BaseSettings):
     tier_announce_seconds: float = Field(default=60, ge=0, le=3600)
     # In quiet groups, sign-in keyword messages and their replies are deleted this much later.
     quiet_delete_seconds: float = Field(default=60, ge=0, le=86_400)
+    # Where `fanbot backup` writes (`backups/` when unset); once set, the bot also backs up
+    # daily there and keeps the newest BACKUP_KEEP files of its own (fanbot-*.db|dump).
+    backup_dir: str | None = None
+    backup_keep: int = Field(default=7, ge=1, le=10_000)
 
     @field_validator("bot_token")
     @classmethod
@@ -91,6 +96,11 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else value
+
+    @field_validator("backup_dir")
+    @classmethod
+    def _folder(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("redis_url")
     @classmethod
