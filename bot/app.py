@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -44,6 +45,7 @@ from infrastructure.sender_only import EphemeralAnswers, EphemeralSupport
 from infrastructure.shared_pacing import SharedPacer
 from infrastructure.throttle import MemoryThrottle, RedisThrottle, Throttle
 from models import create_engine, create_session_pool
+from scheduler.backups import BackupJobs
 from scheduler.cadence import CadenceJobs
 from scheduler.campaigns import CampaignJobs
 from scheduler.checks import BackgroundChecks, Check
@@ -232,6 +234,13 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
     # Draws end and the background checks run wherever the lock is held; SCHEDULER_ENABLED=false
     # leaves out what it posts.
     sources: list[JobSource] = [DrawJobs(background), checks]
+    if settings.backup_dir is not None:  # the daily backup, with BACKUP_KEEP's retention
+        sources.append(
+            BackupJobs(
+                settings.database_url, Path(settings.backup_dir), settings.backup_keep,
+                services.clock,
+            )
+        )  # fmt: skip
     if settings.scheduler_enabled:
         sources += [
             post_jobs,
