@@ -14,7 +14,9 @@ from sqlalchemy import MetaData, select, text
 from sqlalchemy.engine import Connection
 
 import migrations
+from bot.app import Resources, create_dispatcher
 from infrastructure import backups
+from infrastructure.config import load_settings
 from models import LedgerEntry, OutboxMessage, create_engine, create_session_pool
 from scheduler.backups import BackupJobs
 from scheduler.core import Jobs
@@ -323,3 +325,22 @@ async def test_the_daily_backup_is_planned_once_and_not_again_while_it_runs(
     await daily.plan(None, again, now)  # type: ignore[arg-type]
     assert again.planned == {"backup:daily"}
     assert len(recorder.added) == 1
+
+
+@pytest.mark.parametrize("folder", [None, "kept"])
+async def test_the_bot_backs_up_daily_only_once_backup_dir_is_set(
+    database_url: str, tmp_path: Path, folder: str | None
+) -> None:
+    settings = load_settings(
+        bot_token=TOKEN, database_url=database_url,
+        backup_dir=None if folder is None else str(tmp_path / folder), backup_keep=3,
+    )  # fmt: skip
+    engine = create_engine(database_url)
+    app = create_dispatcher(Resources(settings, engine, create_session_pool(engine)))
+    daily = [s for s in app["scheduler"].sources if isinstance(s, BackupJobs)]
+    await engine.dispose()
+    if folder is None:
+        assert daily == []
+    else:
+        (jobs,) = daily
+        assert (jobs.folder, jobs.keep) == (tmp_path / folder, 3)
