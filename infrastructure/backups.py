@@ -64,19 +64,21 @@ def ours(folder: Path) -> list[Path]:
 
 def prune(folder: Path, keep: int) -> list[Path]:
     """Remove our backups beyond the newest `keep` (BACKUP_KEEP); other files stay."""
-    old = ours(folder)[: max(0, len(ours(folder)) - keep)]
+    found = ours(folder)
+    old = found[: max(0, len(found) - keep)]
     for path in old:
         path.unlink(missing_ok=True)
     return old
 
 
 def size_text(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"  # pragma: no cover
+    """`812 bytes`, `620.0 KB`, `12.4 MB`, `1.3 GB`."""
+    if size < 1024:
+        return f"{size} bytes"
+    value, units = size / 1024, ["KB", "MB", "GB"]
+    while value >= 1024 and len(units) > 1:
+        value, units = value / 1024, units[1:]
+    return f"{value:.1f} {units[0]}"
 
 
 # --- taking a backup -------------------------------------------------------------------
@@ -92,6 +94,8 @@ def sqlite_file(database_url: str) -> Path:
 def backup(database_url: str, path: Path) -> Path:
     """Write a consistent copy of the database to `path` (through a `.part` file, renamed
     when complete, so a half-written backup never carries our name)."""
+    if is_sqlite(database_url) and path.resolve() == sqlite_file(database_url).resolve():
+        raise BackupError(f"backup refused: {path} is the database itself; name another file")
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
     part.unlink(missing_ok=True)
@@ -210,6 +214,8 @@ def check(database_url: str, path: Path) -> str:
     BackupError says what is wrong with it."""
     if not path.is_file():
         raise BackupError(f"restore refused: there is no file {path}")
+    if is_sqlite(database_url) and path.resolve() == sqlite_file(database_url).resolve():
+        raise BackupError(f"restore refused: {path} is the database itself")
     with path.open("rb") as file:
         head = file.read(len(SQLITE_MAGIC))
     if is_sqlite(database_url):
@@ -251,6 +257,9 @@ def _check_pg(database_url: str, path: Path) -> str:
     pg = pg_connection(database_url)
     try:
         listing = _run("pg_restore", ["--list", str(path)], pg.env).stdout
+        # The table of contents comes first: a cut or damaged file can still list. Reading
+        # every block (into no database) finds it before anything is dropped.
+        _run("pg_restore", ["--file", os.devnull, str(path)], pg.env)
     except BackupError as error:
         raise BackupError(f"restore refused: {path} is not a whole dump: {error}") from None
     if f"TABLE DATA public {VERSIONS}" not in listing:
@@ -302,6 +311,15 @@ def restore(database_url: str, path: Path) -> None:
             source.close()
         return
     pg = pg_connection(database_url)
+    try:
+        _restore_pg(pg, path)
+    except BackupError as error:
+        raise BackupError(
+            f"restore error: {error}; the database's tables were dropped: restore a backup again"
+        ) from None
+
+
+def _restore_pg(pg: PgConnection, path: Path) -> None:
     _run(
         "pg_restore",
         ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",

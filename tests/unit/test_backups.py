@@ -344,3 +344,14 @@ async def test_the_bot_backs_up_daily_only_once_backup_dir_is_set(
     else:
         (jobs,) = daily
         assert (jobs.folder, jobs.keep) == (tmp_path / folder, 3)
+
+
+def test_a_sqlite_backup_is_never_written_over_the_database_nor_restored_from_it(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/fanbot.db"
+    with pytest.raises(backups.BackupError, match="is the database itself"):
+        backups.backup(url, tmp_path / "fanbot.db")
+    (tmp_path / "fanbot.db").write_bytes(b"")
+    with pytest.raises(backups.BackupError, match="is the database itself"):
+        backups.check(url, tmp_path / "fanbot.db")
