@@ -96,17 +96,20 @@ def backup(database_url: str, path: Path) -> Path:
     when complete, so a half-written backup never carries our name)."""
     if is_sqlite(database_url) and path.resolve() == sqlite_file(database_url).resolve():
         raise BackupError(f"backup refused: {path} is the database itself; name another file")
-    path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
-    part.unlink(missing_ok=True)
     try:
-        if is_sqlite(database_url):
-            _sqlite_backup(sqlite_file(database_url), part)
-        else:
-            _pg_dump(database_url, part)
-        part.replace(path)
-    finally:
+        path.parent.mkdir(parents=True, exist_ok=True)
         part.unlink(missing_ok=True)
+        try:
+            if is_sqlite(database_url):
+                _sqlite_backup(sqlite_file(database_url), part)
+            else:
+                _pg_dump(database_url, part)
+            part.replace(path)
+        finally:
+            part.unlink(missing_ok=True)
+    except OSError as error:
+        raise BackupError(f"backup error: cannot write {path}: {error.strerror or error}") from None
     return path
 
 
