@@ -25,6 +25,7 @@ from services.fulfilment import FulfilmentService
 from services.labels import LabelService
 from services.member_card import MemberCardService
 from services.member_centre import MemberCentreService
+from services.member_import import MemberImportService
 from services.member_tags import MemberTagService
 from services.moderation import ModerationService
 from services.orders import OrderService
@@ -107,6 +108,9 @@ class ServiceFactory:
 
     def fulfilment(self, session: AsyncSession) -> FulfilmentService:
         return FulfilmentService(session, self.clock, self.default_timezone)
+
+    def member_import(self, session: AsyncSession) -> MemberImportService:
+        return MemberImportService(session, self.clock)
 
     def orders(self, session: AsyncSession, points: PointsService | None = None) -> OrderService:
         return OrderService(session, self.clock, points or self.points(session))

@@ -44,6 +44,9 @@ TAKEN_BACK = "clawback"
 # A program joining another: a member's account moved, balance and lifetime (`lifetime_delta`),
 # out of one program and into the other (services/program_merge.py); never earned nor spent.
 MERGED = "merge"
+# Points carried over from another tool (services/member_import.py): not earned here, the
+# row's `lifetime_delta` is what it adds to lifetime, as a merge's.
+IMPORTED = "import"
 
 MemberKey = tuple[int, int]  # (chat id, user id)
 TierState = tuple[int, str | None]  # (the figure the chat's tiers go by, the tier key now)

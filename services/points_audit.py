@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import LedgerEntry, Member
-from services.points import MERGED, NOT_EARNED, TAKEN_BACK
+from services.points import IMPORTED, MERGED, NOT_EARNED, TAKEN_BACK
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class Mismatch:
 async def audit(session: AsyncSession) -> list[Mismatch]:
     """Members whose balances differ from what their ledger adds up to."""
     earned = case(
-        (LedgerEntry.reason == MERGED, func.coalesce(LedgerEntry.lifetime_delta, 0)),
+        (LedgerEntry.reason.in_((MERGED, IMPORTED)), func.coalesce(LedgerEntry.lifetime_delta, 0)),
         (
             (LedgerEntry.delta > 0) & LedgerEntry.reason.not_in(sorted(NOT_EARNED)),
             LedgerEntry.delta,

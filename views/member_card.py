@@ -24,6 +24,7 @@ REASONS = {
     "admin": __("by an admin"), "redeem": __("redeemed"), "shop": __("redeemed"),
     "refund": __("refund"), "makeup": __("make-up sign-in"), "purchase": __("order"),
     "clawback": __("order refunded"), "boost": __("boost"), "reaction": __("reactions received"),
+    "import": __("carried over"),
 }  # fmt: skip
 
 

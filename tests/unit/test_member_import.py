@@ -1,0 +1,126 @@
+"""Members moving in from another tool: a member list read (Chinese headers, GBK), its dry run,
+applying it, and a second run that adds nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from infrastructure.background import Background
+from infrastructure.i18n import create_i18n
+from models import LedgerEntry, Member
+from services.clock import FrozenClock
+from services.factory import ServiceFactory
+from services.member_files import MemberFileError, MemberLine, RefusedMember, read_members
+from services.member_import import CHUNK
+from services.points_audit import audit
+from tests.unit.conftest import GROUP
+from workflows.member_import import MemberImport
+
+NOW = datetime(2026, 12, 7, 4, tzinfo=UTC)
+CHINESE = (
+    "用户ID,用户名,积分,累计积分,等级,加入时间,连续签到\n"
+    "1001,,300,900,银牌,2025-03-01,12\n"
+    ",@xiaoming,50,,,,\n"
+    ",@nobody,10,,,,\n"
+    "1002,,abc,,,,\n"
+    "1003,,2000000,,,,\n"
+    "1001,,5,,,,\n"
+    "1004,,80,,黑铁,,\n"
+)
+
+
+def importer(session_pool: async_sessionmaker[AsyncSession]) -> MemberImport:
+    factory = ServiceFactory(FrozenClock(NOW))
+    return MemberImport(Background(session_pool, factory, create_i18n("en")))
+
+
+async def seen(session_pool: async_sessionmaker[AsyncSession], user_id: int, name: str) -> None:
+    async with session_pool() as session, session.begin():
+        session.add(Member(chat_id=GROUP, user_id=user_id, username=name, points=20,
+                           lifetime_points=20))  # fmt: skip
+        session.add(LedgerEntry(chat_id=GROUP, user_id=user_id, delta=20, reason="checkin",
+                                idempotency_key=f"seed:{user_id}", created_at=NOW))  # fmt: skip
+
+
+def test_a_member_list_in_gbk_with_chinese_headers_is_read_with_its_refusals_by_line() -> None:
+    read = list(read_members(CHINESE.encode("gbk")))
+    members = [r for r in read if isinstance(r, MemberLine)]
+    refused = [(r.line, r.reason) for r in read if isinstance(r, RefusedMember)]
+    first = members[0]
+    assert (first.user_id, first.points, first.lifetime, first.tier, first.streak) == (
+        1001, 300, 900, "银牌", 12,
+    )  # fmt: skip
+    assert first.joined is not None and first.joined.isoformat() == "2025-03-01"
+    assert (members[1].username, members[1].points) == ("xiaoming", 50)
+    assert refused == [(5, "points"), (6, "out of range")]
+
+
+def test_a_file_without_a_points_column_is_refused_whole() -> None:
+    with pytest.raises(MemberFileError) as error:
+        read_members(b"\xef\xbb\xbfusername,level\n@a,3\n")
+    assert error.value.missing == ("points",)
+
+
+async def test_the_dry_run_says_what_would_change_and_writes_nothing(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    await seen(session_pool, 2001, "XiaoMing")
+    plan = await importer(session_pool).plan(chat, CHINESE.encode("gbk"))
+    assert (plan.rows, plan.matched, plan.new, plan.points) == (7, 1, 1, 350)
+    assert [(r.line, r.reason) for r in plan.refused] == [
+        (4, "unknown username"), (5, "points"), (6, "out of range"), (7, "twice"), (8, "tier"),
+    ]  # fmt: skip
+    async with session_pool() as session:
+        assert await session.scalar(select(LedgerEntry).where(LedgerEntry.reason == "import")) is None
+
+
+async def test_applied_each_member_gets_one_ledger_row_and_a_second_run_adds_nothing(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    await seen(session_pool, 2001, "xiaoming")
+    data = CHINESE.encode("gbk")
+    first = await importer(session_pool).apply(chat, "Asia/Shanghai", data)
+    again = await importer(session_pool).apply(chat, "Asia/Shanghai", data)
+    assert (first.applied, again.applied, again.points, again.unchanged) == (2, 0, 0, 2)
+    async with session_pool() as session:
+        rows = list(await session.scalars(select(LedgerEntry).where(LedgerEntry.reason == "import")))
+        assert sorted((r.user_id, r.delta, r.lifetime_delta) for r in rows) == [
+            (1001, 300, 900), (2001, 50, 50),
+        ]  # fmt: skip
+        new = await session.get(Member, (chat, 1001))
+        assert new is not None
+        assert (new.points, new.lifetime_points, new.tier, new.streak) == (300, 900, "silver", 12)
+        assert new.last_checkin_day is not None and new.joined_at is not None
+        known = await session.get(Member, (chat, 2001))
+        assert known is not None and (known.points, known.lifetime_points) == (70, 70)
+        assert await audit(session) == []
+
+
+async def test_an_updated_file_adds_only_the_difference_and_never_takes_points(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    run = importer(session_pool)
+    await run.apply(chat, "UTC", b"user_id,points\n1001,100\n1002,100\n")
+    later = await run.apply(chat, "UTC", b"user_id,points\n1001,150\n1002,40\n")
+    assert (later.applied, later.points) == (1, 50)
+    async with session_pool() as session:
+        balances = dict(
+            (await session.execute(select(Member.user_id, Member.points).where(
+                Member.chat_id == chat))).all()
+        )  # fmt: skip
+        assert balances == {1001: 150, 1002: 100}
+        assert await audit(session) == []
+
+
+async def test_a_big_file_goes_in_chunks(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    rows = "".join(f"{10_000 + n},{n % 50 + 1}\n" for n in range(CHUNK * 2 + 3))
+    plan = await importer(session_pool).apply(chat, "UTC", ("user_id,points\n" + rows).encode())
+    assert (plan.new, plan.applied) == (CHUNK * 2 + 3, CHUNK * 2 + 3)
+    async with session_pool() as session:
+        assert await audit(session) == []
