@@ -71,6 +71,7 @@ from services.welcome_messages import WELCOME_BURST_SECONDS, Welcome
 from views.charts import warm_up as warm_up_charts
 from views.miniapp import mini_app_menu_button
 from web.keys import ADMIN_CACHE, FORUM_TOPICS, I18N, SCHEDULER
+from workflows.member_import import MemberImport
 from workflows.moderation import Moderator
 from workflows.night_mode import NightMode
 from workflows.orders import OrderIntake
@@ -263,6 +264,7 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
         joins=services.joins,
         redeeming=services.redeeming,
         order_intake=order_intake,
+        member_import=MemberImport(background),
         notices=notices,
         scheduler=scheduler,
         forum_topics=forum_topics,

@@ -17,6 +17,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     labels,
     lifecycle,
     locks,
+    member_import,
     menu,  # noqa: F401
     moderation,
     orders,
@@ -58,6 +59,7 @@ def feature_routers() -> list[Router]:
         welcome.create_router(),  # its /start rules<chat> (the Rules button) before `start`
         shop.create_router(),  # its /start r<id> and /start coupons, before `start`
         orders.create_router(),
+        member_import.create_router(),  # its buttons' callback queries pass the filter too
         pushes.create_router(),  # its buttons' callback queries pass the message-only filter
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),

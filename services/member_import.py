@@ -200,7 +200,7 @@ class MemberImportService:
                 Member.chat_id.in_(list(groups)), Member.username.is_not(None)
             )
         )
-        return {name: user_id for name, user_id in rows}
+        return dict(rows)
 
 
 def _key(program_id: int, change: PlannedMember) -> str:

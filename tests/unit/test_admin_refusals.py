@@ -31,6 +31,7 @@ ADMIN_FORMS = {
     "reward": "/reward add Mug price=100",
     "rewards": "/rewards",
     "orders": "/orders import",
+    "import": "/import members",
     "order": "/order @bob 199.00",
     "push": "/push paying hello",
     "warn": "/warn @bob spam",

@@ -54,7 +54,8 @@ def test_a_member_list_in_gbk_with_chinese_headers_is_read_with_its_refusals_by_
     assert (first.user_id, first.points, first.lifetime, first.tier, first.streak) == (
         1001, 300, 900, "银牌", 12,
     )  # fmt: skip
-    assert first.joined is not None and first.joined.isoformat() == "2025-03-01"
+    assert first.joined is not None
+    assert first.joined.isoformat() == "2025-03-01"
     assert (members[1].username, members[1].points) == ("xiaoming", 50)
     assert refused == [(5, "points"), (6, "out of range")]
 
@@ -75,7 +76,9 @@ async def test_the_dry_run_says_what_would_change_and_writes_nothing(
         (4, "unknown username"), (5, "points"), (6, "out of range"), (7, "twice"), (8, "tier"),
     ]  # fmt: skip
     async with session_pool() as session:
-        assert await session.scalar(select(LedgerEntry).where(LedgerEntry.reason == "import")) is None
+        assert (
+            await session.scalar(select(LedgerEntry).where(LedgerEntry.reason == "import")) is None
+        )
 
 
 async def test_applied_each_member_gets_one_ledger_row_and_a_second_run_adds_nothing(
@@ -87,16 +90,20 @@ async def test_applied_each_member_gets_one_ledger_row_and_a_second_run_adds_not
     again = await importer(session_pool).apply(chat, "Asia/Shanghai", data)
     assert (first.applied, again.applied, again.points, again.unchanged) == (2, 0, 0, 2)
     async with session_pool() as session:
-        rows = list(await session.scalars(select(LedgerEntry).where(LedgerEntry.reason == "import")))
+        rows = list(
+            await session.scalars(select(LedgerEntry).where(LedgerEntry.reason == "import"))
+        )
         assert sorted((r.user_id, r.delta, r.lifetime_delta) for r in rows) == [
             (1001, 300, 900), (2001, 50, 50),
         ]  # fmt: skip
         new = await session.get(Member, (chat, 1001))
         assert new is not None
         assert (new.points, new.lifetime_points, new.tier, new.streak) == (300, 900, "silver", 12)
-        assert new.last_checkin_day is not None and new.joined_at is not None
+        assert new.last_checkin_day is not None
+        assert new.joined_at is not None
         known = await session.get(Member, (chat, 2001))
-        assert known is not None and (known.points, known.lifetime_points) == (70, 70)
+        assert known is not None
+        assert (known.points, known.lifetime_points) == (70, 70)
         assert await audit(session) == []
 
 
