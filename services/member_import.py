@@ -200,7 +200,7 @@ class MemberImportService:
                 Member.chat_id.in_(list(groups)), Member.username.is_not(None)
             )
         )
-        return dict(rows)
+        return dict(rows.all())
 
 
 def _key(program_id: int, change: PlannedMember) -> str:
