@@ -90,16 +90,17 @@ async def import_pressed(
         await dry_run.edit_text(_("Import cancelled; nothing changed."))
         await query.answer()
         return
-    await query.answer(_("Importing…"))
     data = await downloaded(holder.document, bot, dry_run)
     if data is None:
+        await query.answer()
         return
     try:
         plan = await member_import.apply(chat_profile.id, chat_profile.timezone, data)
     except MemberFileError as error:
         await dry_run.edit_text(member_file_problem(error))
-        return
-    await dry_run.edit_text(plan_text(plan, applied=True))
+    else:
+        await dry_run.edit_text(plan_text(plan, applied=True))
+    await query.answer()
 
 
 async def not_an_admin(query: CallbackQuery) -> None:

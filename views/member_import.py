@@ -71,9 +71,11 @@ def plan_text(plan: ImportPlan, *, applied: bool) -> str:
         title
         + " "
         + ngettext("({rows} row)", "({rows} rows)", plan.rows).format(rows=number(plan.rows)),
-        _("👤 {matched} members matched, {new} new by id").format(
-            matched=number(plan.matched), new=number(plan.new)
-        ),
+        ngettext(
+            "👤 {matched} member matched, {new} new by id",
+            "👤 {matched} members matched, {new} new by id",
+            plan.matched,
+        ).format(matched=number(plan.matched), new=number(plan.new)),
     ]
     if applied:
         lines.append(
