@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import LedgerEntry, Member
@@ -146,40 +146,38 @@ class MemberImportService:
                     rows,
                 )
             )
+        carried = [
+            {"chat": program_id, "member": c.user_id, "add": c.add, "lifetime": c.add_lifetime}
+            for c in sorted(moving, key=lambda c: c.user_id)
+            if _key(program_id, c) in written
+        ]  # in key order, as every writer takes members
+        if carried:
+            await self.session.execute(
+                update(Member)
+                .where(Member.chat_id == bindparam("chat"), Member.user_id == bindparam("member"))
+                .values(
+                    points=Member.points + bindparam("add"),
+                    lifetime_points=Member.lifetime_points + bindparam("lifetime"),
+                )
+                .execution_options(dml_strategy="core_only"),
+                carried,
+            )
         # The day before today on the program's clock: a streak runs on from it.
         yesterday = local_day(now, timezone) - timedelta(days=1)
-        for change in changes:
-            if _key(program_id, change) in written:
-                await self.session.execute(
-                    update(Member)
-                    .where(Member.chat_id == program_id, Member.user_id == change.user_id)
-                    .values(
-                        points=Member.points + change.add,
-                        lifetime_points=Member.lifetime_points + change.add_lifetime,
+        setting = [c for c in changes if c.tier or c.line.streak is not None or c.line.joined]
+        if setting:
+            accounts_now = {
+                member.user_id: member
+                for member in await self.session.scalars(
+                    select(Member).where(
+                        Member.chat_id == program_id,
+                        Member.user_id.in_([c.user_id for c in setting]),
                     )
                 )
-            await self._set_account(program_id, change, yesterday, timezone)
+            }
+            for change in setting:
+                _set_account(accounts_now[change.user_id], change, yesterday, timezone)
         return len(written)
-
-    async def _set_account(
-        self, program_id: int, change: PlannedMember, yesterday: date, timezone: str
-    ) -> None:
-        line = change.line
-        if change.tier is None and line.streak is None and line.joined is None:
-            return
-        member = await self.session.get(Member, (program_id, change.user_id))
-        assert member is not None
-        if change.tier is not None and member.tier is None:
-            member.tier = change.tier  # a tier the member has here stays (lifetime moves it)
-        if line.streak is not None and line.streak > member.streak:
-            member.streak = line.streak
-            member.best_streak = max(member.best_streak, line.streak)
-            if member.last_checkin_day is None:
-                member.last_checkin_day = yesterday
-        if line.joined is not None:
-            joined = datetime.combine(line.joined, time(), ZoneInfo(timezone)).astimezone(UTC)
-            if member.joined_at is None or joined < member.joined_at:
-                member.joined_at = joined
 
     async def imported(self, program_id: int) -> dict[int, tuple[int, int]]:
         """Each member's (points, lifetime) imports gave them in the program."""
@@ -201,6 +199,22 @@ class MemberImportService:
             )
         )
         return dict(rows.all())
+
+
+def _set_account(member: Member, change: PlannedMember, yesterday: date, timezone: str) -> None:
+    """The file's tier, streak and joined on the account, where they add to what it has."""
+    line = change.line
+    if change.tier is not None and member.tier is None:
+        member.tier = change.tier  # a tier the member has here stays (lifetime moves it)
+    if line.streak is not None and line.streak > member.streak:
+        member.streak = line.streak
+        member.best_streak = max(member.best_streak, line.streak)
+        if member.last_checkin_day is None:
+            member.last_checkin_day = yesterday
+    if line.joined is not None:
+        joined = datetime.combine(line.joined, time(), ZoneInfo(timezone)).astimezone(UTC)
+        if member.joined_at is None or joined < member.joined_at:
+            member.joined_at = joined
 
 
 def _key(program_id: int, change: PlannedMember) -> str:
