@@ -30,6 +30,7 @@ from handlers import (
     raids,
     reactions,
     referrals,
+    settings_transfer,
     topics,
 )
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
@@ -88,7 +89,11 @@ GENERAL = SettingsSection(
     general_settings,
     listed_as="timezone|language",
     title=__("Time zone and language"),
-    usage=(__("/settings timezone <Area/City>"), "/settings language <zh|en|auto>"),
+    usage=(
+        __("/settings timezone <Area/City>"),
+        "/settings language <zh|en|auto>",
+        "/settings export|import",
+    ),
 )
 
 SECTIONS = (
@@ -210,6 +215,10 @@ def create_router() -> Router:
     router = Router(name="settings")
     router.message.middleware(forget_profile_when_saved)
     router.message.register(section_alone, Command("settings"), NamesPageOnly(), IsAdmin())
+    router.message.register(
+        settings_transfer.transfer_settings, Command("settings"),
+        settings_transfer.NamesTransfer(), IsAdmin(), flags=ONCE,
+    )  # fmt: skip
     for section in SECTIONS:
         # The section's words before the admin check: only the handler they name asks it.
         router.message.register(
