@@ -43,3 +43,26 @@ async def test_an_admin_imports_a_member_list_after_a_dry_run_and_a_member_sees_
     assert "💰 0 points added" in again["text"].splitlines()
     mine = await sandbox.ask_for_sender(group, bob, "/points")
     assert mine["text"] == "Your balance: 120 points (lifetime 300)."
+
+
+async def test_an_admin_copies_a_groups_settings_to_another_group(sandbox: SandboxClient) -> None:
+    group, admin, (bob,) = await fan_group(sandbox, "Bob")
+    saved = await sandbox.ask(group, admin, "/setrules 1. Be kind")
+    assert saved["text"].startswith("✅ The group rules are saved")
+    await sandbox.ask(group, admin, "/settings referral 35")
+    exported = await sandbox.ask(group, admin, "/settings export")
+    assert exported["text"].startswith("⚙️ This group's settings")
+    data = await sandbox.file(exported["document"]["file_id"])
+    assert b"bob" not in data.lower()  # settings only: no member
+
+    other = await sandbox.create_group("New Fans", creator=admin, members=[bob])
+    imported = await send_file(sandbox, other, admin, "settings.json", data, "/settings import")
+    assert imported["text"].startswith("✅ Settings imported: time zone, language and 2 sections")
+    shown = await sandbox.ask(other, bob, "/rules")
+    assert shown["text"] == "📜 Rules of New Fans\n1. Be kind"
+    page = await sandbox.ask(other, admin, "/settings referral")
+    assert "35" in page["text"]
+
+    broken = data.replace(b'"referral"', b'"nonsense"')
+    refused = await send_file(sandbox, other, admin, "settings.json", broken, "/settings import")
+    assert refused["text"] == "Nothing changed: these parts cannot be applied: nonsense."
