@@ -13,7 +13,6 @@ name; nothing is written unless every part passes, in the caller's one transacti
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,22 +43,22 @@ FORMAT = "fanbot-settings"
 VERSION = 1
 MAX_FILE_BYTES = 256 * 1024
 # Each section the file carries, and the rules class that reads it.
-SECTIONS: dict[str, Callable[[dict[str, Any]], object]] = {
-    "points": MessageRules.from_settings,
-    "checkin": CheckinRules.from_settings,
-    "referral": ReferralRules.from_settings,
-    "boosts": BoostRules.from_settings,
-    "reactions": ReactionRules.from_settings,
-    "cadence": Cadence.from_settings,
-    "topics": TopicRules.from_settings,
-    "orders": OrderRules.from_settings,
-    "tags": TagRules.from_settings,
-    "moderation": ModerationRules.from_settings,
-    "raid": RaidRules.from_settings,
-    "welcome": Welcome.from_settings,
-    "rules": Welcome.from_settings,
-    "faq": Faq.from_settings,
-    "locks": LockRules.from_settings,
+SECTIONS: dict[str, type[Any]] = {
+    "points": MessageRules,
+    "checkin": CheckinRules,
+    "referral": ReferralRules,
+    "boosts": BoostRules,
+    "reactions": ReactionRules,
+    "cadence": Cadence,
+    "topics": TopicRules,
+    "orders": OrderRules,
+    "tags": TagRules,
+    "moderation": ModerationRules,
+    "raid": RaidRules,
+    "welcome": Welcome,
+    "rules": Welcome,
+    "faq": Faq,
+    "locks": LockRules,
 }
 
 
@@ -159,12 +158,28 @@ def read_document(data: bytes) -> dict[str, Any]:
 
 
 def _readable(name: str, values: dict[str, Any]) -> bool:
-    """Whether the section's rules class reads the values (a number where one is wanted)."""
+    """Whether the section's rules class reads the values (a number where one is wanted) and
+    its numbers are within the limits its setters keep (`LIMITS`, where the class has them)."""
+    rules_class = SECTIONS[name]
     try:
-        SECTIONS[name]({name: values})
+        rules = rules_class.from_settings({name: values})
     except (TypeError, ValueError, KeyError, AttributeError):
         return False
+    limits = getattr(rules_class, "LIMITS", None)
+    if isinstance(limits, dict):
+        figures = {key: getattr(rules, key, None) for key in limits}
+        return all(_within(figure, limits[key]) for key, figure in figures.items())
+    if isinstance(limits, tuple):  # the section's one number
+        return all(_within(value, limits) for value in values.values())
     return True
+
+
+def _within(value: object, limits: tuple[int, int]) -> bool:
+    """A number outside the limits is refused; what is not a number is the rules' to read."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return True
+    low, high = limits
+    return low <= value <= high
 
 
 def _ladder(tiers: object) -> list[dict[str, Any]] | None:

@@ -58,6 +58,8 @@ async def test_settings_exported_and_imported_into_a_new_group_give_the_same_pro
     [
         ({"settings": {"nonsense": {}}}, ("nonsense",)),
         ({"settings": {"referral": {"reward": "lots"}}}, ("referral",)),
+        ({"settings": {"referral": {"reward": 20_000}}}, ("referral",)),  # past its limit
+        ({"settings": {"checkin": {"base": -5}}}, ("checkin",)),
         ({"timezone": "Mars/Olympus"}, ("timezone",)),
         ({"tiers": [{"key": "a", "threshold": 1}, {"key": "b", "threshold": 1}]}, ("tiers",)),
     ],
