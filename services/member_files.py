@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from services.files import MixedEncoding, NotText, csv_rows, text_stream
 from services.order_files import EXCEL_TEXT, MAX_FILE_BYTES
+from services.untrusted import fits_bigint
 
 MAX_ROWS = 100_000
 MAX_POINTS = 1_000_000  # the ledger's largest change: more is a typo
@@ -142,7 +143,14 @@ def _member(line: int, row: list[str], where: dict[str, int]) -> MemberLine | Re
 
     user_id: int | None = None
     username: str | None = None
-    if (raw_id := cell("user_id")) and raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 20:
+    raw_id = cell("user_id")
+    if (
+        raw_id.isascii()
+        and raw_id.isdigit()
+        and len(raw_id) <= 20
+        and int(raw_id) > 0
+        and fits_bigint(int(raw_id))
+    ):
         user_id = int(raw_id)
     elif raw_id:
         return RefusedMember(line, "member")

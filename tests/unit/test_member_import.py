@@ -131,3 +131,12 @@ async def test_a_big_file_goes_in_chunks(
     assert (plan.new, plan.applied) == (CHUNK * 2 + 3, CHUNK * 2 + 3)
     async with session_pool() as session:
         assert await audit(session) == []
+
+
+def test_an_id_no_telegram_account_has_is_refused_by_line() -> None:
+    data = b"user_id,points\n99999999999999999999,5\n0,5\n42,5\n"
+    read = list(read_members(data))
+    assert [(r.line, r.reason) for r in read if isinstance(r, RefusedMember)] == [
+        (2, "member"),
+        (3, "member"),
+    ]
