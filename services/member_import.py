@@ -8,9 +8,9 @@ figure less what imports already gave them, and whose `lifetime_delta` is the fi
 file adds nothing, an updated file adds only the difference, and a lower figure takes nothing
 away. Imported points are not earned here: no day counts, period totals or promotions; the
 audit counts the row's `lifetime_delta` (`services/points_audit.py`), as it does a merge's.
-Tier, streak and joined are applied to the account: a tier of the program's ladder (a lower
-file tier never demotes), the longer streak (it runs on if the member signs in today), the
-earlier join.
+Tier, streak and joined are applied to the account: the file's tier, else the one the imported
+lifetime reaches, when above the member's (an import never demotes, and congratulates nobody),
+the longer streak (it runs on if the member signs in today), the earlier join.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from services.clock import Clock, local_day
 from services.member_files import MemberLine, RefusedMember
 from services.members import ensure_accounts, ensure_members
 from services.points import IMPORTED
-from services.tiers import TierService
+from services.tiers import Tier, TierService, standing, tier_figure
 
 CHUNK = 500  # members a transaction: a 10,000-row file never holds the write lock for long
 
@@ -164,19 +164,18 @@ class MemberImportService:
             )
         # The day before today on the program's clock: a streak runs on from it.
         yesterday = local_day(now, timezone) - timedelta(days=1)
-        setting = [c for c in changes if c.tier or c.line.streak is not None or c.line.joined]
-        if setting:
-            accounts_now = {
-                member.user_id: member
-                for member in await self.session.scalars(
-                    select(Member).where(
-                        Member.chat_id == program_id,
-                        Member.user_id.in_([c.user_id for c in setting]),
-                    )
-                )
-            }
-            for change in setting:
-                _set_account(accounts_now[change.user_id], change, yesterday, timezone)
+        tiers = TierService(self.session)
+        ladder, basis = await tiers.ladder(program_id), await tiers.basis(program_id)
+        loaded = await self.session.scalars(
+            select(Member).where(
+                Member.chat_id == program_id, Member.user_id.in_([c.user_id for c in changes])
+            )
+        )  # after the balances' update: each account's lifetime as imported
+        accounts_now = {member.user_id: member for member in loaded}
+        for change in changes:
+            account = accounts_now[change.user_id]
+            _set_account(account, change, yesterday, timezone)
+            _raise_tier(account, change.tier, ladder, basis)
         return len(written)
 
     async def imported(self, program_id: int) -> dict[int, tuple[int, int]]:
@@ -202,10 +201,8 @@ class MemberImportService:
 
 
 def _set_account(member: Member, change: PlannedMember, yesterday: date, timezone: str) -> None:
-    """The file's tier, streak and joined on the account, where they add to what it has."""
+    """The file's streak and joined on the account, where they add to what it has."""
     line = change.line
-    if change.tier is not None and member.tier is None:
-        member.tier = change.tier  # a tier the member has here stays (lifetime moves it)
     if line.streak is not None and line.streak > member.streak:
         member.streak = line.streak
         member.best_streak = max(member.best_streak, line.streak)
@@ -215,6 +212,16 @@ def _set_account(member: Member, change: PlannedMember, yesterday: date, timezon
         joined = datetime.combine(line.joined, time(), ZoneInfo(timezone)).astimezone(UTC)
         if member.joined_at is None or joined < member.joined_at:
             member.joined_at = joined
+
+
+def _raise_tier(member: Member, filed: str | None, ladder: list[Tier], basis: str) -> None:
+    """The file's tier, else the one the imported lifetime reaches, when it ranks above the
+    member's tier here: an import never demotes, and moves quietly (no congratulation)."""
+    rank = {tier.key: n for n, tier in enumerate(ladder)}
+    reached = standing(ladder, tier_figure(member, basis)).tier
+    candidate = filed if filed is not None else (reached.key if reached else None)
+    if candidate is not None and rank.get(candidate, -1) > rank.get(member.tier or "", -1):
+        member.tier = candidate
 
 
 def _key(program_id: int, change: PlannedMember) -> str:

@@ -120,6 +120,11 @@ async def test_an_updated_file_adds_only_the_difference_and_never_takes_points(
                 Member.chat_id == chat))).all()
         )  # fmt: skip
         assert balances == {1001: 150, 1002: 100}
+        tiers = dict(
+            (await session.execute(select(Member.user_id, Member.tier).where(
+                Member.chat_id == chat))).all()
+        )  # fmt: skip
+        assert tiers == {1001: "bronze", 1002: "bronze"}  # by lifetime: bronze is 100
         assert await audit(session) == []
 
 
