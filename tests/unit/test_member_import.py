@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.background import Background
 from infrastructure.i18n import create_i18n
-from models import LedgerEntry, Member
-from services.clock import FrozenClock
+from models import Chat, LedgerEntry, Member
+from services.chats import ChatService
+from services.clock import Clock, FrozenClock
 from services.factory import ServiceFactory
 from services.member_files import MemberFileError, MemberLine, RefusedMember, read_members
 from services.member_import import CHUNK
@@ -145,3 +146,20 @@ def test_an_id_no_telegram_account_has_is_refused_by_line() -> None:
         (2, "member"),
         (3, "member"),
     ]
+
+
+async def test_in_a_group_of_a_program_the_accounts_are_the_programs(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    joined = -100_2
+    async with session_pool() as session, session.begin():
+        await ChatService(session, Clock(), "UTC").ensure(joined, "supergroup", "South")
+        await session.execute(update(Chat).where(Chat.id == joined).values(program_id=chat))
+        session.add(Member(chat_id=joined, user_id=3001, username="south_fan"))
+    plan = await importer(session_pool).apply(joined, "UTC", b"username,points\nsouth_fan,40\n")
+    assert (plan.matched, plan.new, plan.applied) == (0, 1, 1)  # no account in the program yet
+    async with session_pool() as session:
+        account = await session.get(Member, (chat, 3001))
+        assert account is not None
+        assert (account.points, account.left_at is not None) == (40, True)  # not in the founder
+        assert await audit(session) == []
