@@ -19,6 +19,7 @@ from services.member_files import MemberFileError, MemberLine, RefusedMember, re
 from services.member_import import CHUNK
 from services.points_audit import audit
 from tests.unit.conftest import GROUP
+from views.member_import import plan_text
 from workflows.member_import import MemberImport
 
 NOW = datetime(2026, 12, 7, 4, tzinfo=UTC)
@@ -163,3 +164,29 @@ async def test_in_a_group_of_a_program_the_accounts_are_the_programs(
         assert account is not None
         assert (account.points, account.left_at is not None) == (40, True)  # not in the founder
         assert await audit(session) == []
+
+
+async def test_the_dry_run_is_said_in_chinese_and_english(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    await seen(session_pool, 2001, "xiaoming")
+    plan = await importer(session_pool).plan(chat, CHINESE.encode("gbk"))
+    i18n = create_i18n("en")
+    said = {}
+    with i18n.context():
+        for language in ("en", "zh"):
+            with i18n.use_locale(language):
+                said[language] = plan_text(plan, applied=False).splitlines()
+    assert said["en"][:4] == [
+        "<b>Dry run: nothing changed yet</b> (7 rows)",
+        "👤 1 member matched, 1 new by id",
+        "💰 350 points to add",
+        "⚠️ 5 lines refused:",
+    ]
+    assert said["zh"][:4] == [
+        "<b>试运行：尚未做任何改动</b> （7 行）",
+        "👤 匹配到 1 名成员，按ID新增 1 名",
+        "💰 将增加 350 积分",
+        "⚠️ 未导入 5 行：",
+    ]
+    assert said["zh"][4] == "第 4 行：未知的@用户名（本群从未见过）"
