@@ -206,8 +206,8 @@ def _set_account(member: Member, change: PlannedMember, yesterday: date, timezon
     if line.streak is not None and line.streak > member.streak:
         member.streak = line.streak
         member.best_streak = max(member.best_streak, line.streak)
-        if member.last_checkin_day is None:
-            member.last_checkin_day = yesterday
+        if member.last_checkin_day is None or member.last_checkin_day < yesterday:
+            member.last_checkin_day = yesterday  # so it runs on at today's sign-in
     if line.joined is not None:
         joined = datetime.combine(line.joined, time(), ZoneInfo(timezone)).astimezone(UTC)
         if member.joined_at is None or joined < member.joined_at:
