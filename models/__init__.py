@@ -9,6 +9,7 @@ from models.checkin import Checkin, CheckinDay
 from models.console import ConsoleLogin, StaffGrant
 from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
+from models.erasure import Erasure
 from models.label import Label, MemberNote
 from models.ledger import LedgerEntry
 from models.member import Member
@@ -48,6 +49,7 @@ __all__ = [
     "DailyStats",
     "Draw",
     "DrawEntry",
+    "Erasure",
     "InviteLink",
     "Label",
     "LedgerEntry",

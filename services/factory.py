@@ -21,11 +21,13 @@ from services.checkins import CheckinService
 from services.clock import Clock
 from services.digest import DigestService
 from services.draws import DrawService
+from services.erasure import ErasureService
 from services.fulfilment import FulfilmentService
 from services.labels import LabelService
 from services.member_card import MemberCardService
 from services.member_centre import MemberCentreService
 from services.member_import import MemberImportService
+from services.member_data import MemberDataService
 from services.member_tags import MemberTagService
 from services.moderation import ModerationService
 from services.orders import OrderService
@@ -67,6 +69,12 @@ class ServiceFactory:
 
     def labels(self, session: AsyncSession) -> LabelService:
         return LabelService(session, self.clock)
+
+    def member_data(self, session: AsyncSession) -> MemberDataService:
+        return MemberDataService(session, self.clock)
+
+    def erasure(self, session: AsyncSession) -> ErasureService:
+        return ErasureService(session, self.clock, self.programs(session))
 
     def points(self, session: AsyncSession) -> PointsService:
         return PointsService(

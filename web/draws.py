@@ -10,6 +10,7 @@ from aiohttp import web
 
 from models import Draw
 from services.draws import DrawNotFound
+from services.erasure import erased_among
 from services.members import display_names
 from web.site import Site
 
@@ -41,7 +42,11 @@ class DrawPages:
             if draw.status != "ended":
                 return draw, [], {}
             entrants = await service.entrants(draw.id)
-            return draw, entrants, await display_names(db, chat_id, draw.winner_ids)
+            names = await display_names(db, chat_id, draw.winner_ids)
+            program_id = await self.site.domain.programs(db).program_of(chat_id)
+            for erased in await erased_among(db, draw.winner_ids, program_id):
+                names[erased] = _("erased member")  # the id stays: the proof needs it
+            return draw, entrants, names
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         draw, entrants, names = await self._draw(request)
