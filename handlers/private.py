@@ -40,6 +40,7 @@ from views.private import (
 # /unbind is not one: a binding belongs to a group, so it is unbound there.
 PRIVATE_MEANINGS = frozenset(
     {"start", "help", "console", "bind", "unsubscribe", "subscribe", "mycoupons", "shop"}
+    | {"mydata", "forgetme"}  # a member's rights: handlers/member_rights.py
 )
 PICKED = ("me", "points")  # answered here for one of the member's groups
 

@@ -18,6 +18,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     lifecycle,
     locks,
     member_import,
+    member_rights,
     menu,  # noqa: F401
     moderation,
     orders,
@@ -61,6 +62,7 @@ def feature_routers() -> list[Router]:
         orders.create_router(),
         member_import.create_router(),  # its buttons' callback queries pass the filter too
         pushes.create_router(),  # its buttons' callback queries pass the message-only filter
+        member_rights.create_router(),  # its /start mydata and /start forgetme, before `start`
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         console.create_router(),

@@ -233,6 +233,7 @@ def action_name(action: str) -> str:
         "kick": _("removed"), "delete": _("message deleted"), "verify": _("verified"),
         "verify_fail": _("not verified, removed"), "decline": _("join request declined"),
         "night": _("closed for the night"), "morning": _("opened"),
+        "forget": _("personal data erased"),
     }  # fmt: skip
     return names.get(action, action)
 

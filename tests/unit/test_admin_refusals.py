@@ -70,6 +70,7 @@ ADMIN_FORMS = {
     "untag": "/untag @bob all",
     "note": "/note @bob likes tea",
     "tags": "/tags",
+    "forget": "/forget @bob",
 }
 # Member commands with admin forms: the admin form from a member is refused too.
 MEMBER_COMMANDS_ADMIN_FORMS = [

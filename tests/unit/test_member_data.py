@@ -69,12 +69,32 @@ async def populate(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -
         await labels.add(GROUP, ANNA, ["高潜"], ADMIN)
         await labels.add(GROUP, BEN, ["vip"], ADMIN)
         await labels.add_note(GROUP, ANNA, "phone 138-0000-0000", ADMIN)
-        session.add(MemberWarning(chat_id=GROUP, user_id=ANNA, actor_id=ADMIN, reason="rude",
-                                  created_at=NOW))  # fmt: skip
-        session.add(BuyerBinding(chat_id=GROUP, buyer_key="anna小店", buyer="Anna小店",
-                                 user_id=ANNA, bound_by=ANNA, created_at=NOW, proof="order"))  # fmt: skip
-        session.add(Referral(chat_id=GROUP, invitee_id=BEN, inviter_id=ANNA, link="l",
-                             status="pending", joined_at=NOW))  # fmt: skip
+        session.add(
+            MemberWarning(
+                chat_id=GROUP, user_id=ANNA, actor_id=ADMIN, reason="rude", created_at=NOW
+            )
+        )
+        session.add(
+            BuyerBinding(
+                chat_id=GROUP,
+                buyer_key="anna小店",
+                buyer="Anna小店",
+                user_id=ANNA,
+                bound_by=ANNA,
+                created_at=NOW,
+                proof="order",
+            )
+        )
+        session.add(
+            Referral(
+                chat_id=GROUP,
+                invitee_id=BEN,
+                inviter_id=ANNA,
+                link="l",
+                status="pending",
+                joined_at=NOW,
+            )
+        )
         spec = DrawSpec("Hoodie", 1, NOW + timedelta(hours=1))
         draw = await DrawService(session, clock, points).create(GROUP, ADMIN, spec)
         draw_id = draw.id
@@ -109,7 +129,8 @@ async def test_mydata_holds_the_members_profile_ledger_labels_and_entries(
     assert "高潜" in data.as_json().decode("utf-8")  # as itself, not \u escapes
     assert document["groups"] == {str(GROUP): "Fans"}
     text = json.dumps(document, ensure_ascii=False)
-    assert "Ben Wang" not in text and "benw" not in text  # nobody else's data
+    assert "Ben Wang" not in text
+    assert "benw" not in text
     assert str(BEN) not in text  # not even the friend's id
 
 
@@ -125,7 +146,8 @@ async def test_forgetme_blanks_personal_data_and_keeps_sums_audit_and_draws(
     async with session_pool() as session:
         anna = await session.get(Member, (GROUP, ANNA))
         ben = await session.get(Member, (GROUP, BEN))
-        assert anna is not None and ben is not None
+        assert anna is not None
+        assert ben is not None
         assert (anna.username, anna.display_name, anna.points) == (None, "", 50)
         assert (ben.username, ben.display_name, ben.points) == ("benw", "Ben Wang", 50)
         assert await session.scalar(select(Label.label).where(Label.user_id == ANNA)) is None
