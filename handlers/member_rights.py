@@ -87,8 +87,10 @@ async def forget_command(message: Message, command: CommandObject, session: Asyn
         await message.reply(for_sender(found))
         return
     target, _rest = found
+    # In the group, as /push's confirmation is: any admin of it may press, and a press on an
+    # answer only the sender sees could not edit it.
     await message.reply(
-        for_sender(view.forget_confirm_text(target.name)),
+        view.forget_confirm_text(target.name),
         reply_markup=view.forget_keyboard(target.user_id, admin=True),
     )
 
@@ -140,7 +142,6 @@ ADMIN_COMMANDS = (
         __("Erase a member's personal data on their request"),
         usage=__("/forget [@user|id]"),
         admin=True,
-        ephemeral=True,
     ),
 )
 
