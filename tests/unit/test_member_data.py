@@ -24,6 +24,7 @@ from services.clock import FrozenClock
 from services.draw_entries import JoinRequest
 from services.draw_specs import DrawSpec
 from services.draws import DrawService, JoinGroupCommit
+from services.erasure import erased_among
 from services.factory import ServiceFactory
 from services.labels import LabelService
 from services.member_data import (
@@ -163,6 +164,7 @@ async def test_forgetme_blanks_personal_data_and_keeps_sums_audit_and_draws(
             GROUP, draw_id
         )
         assert verification.ok
+        assert await erased_among(session, [ANNA, BEN], GROUP) == {ANNA}  # "erased member"
         data = await MemberDataService(session, clock).export(ANNA)
     assert [row["delta"] for row in data.rows("points_ledger")] == [50]  # the sums stay
     assert "Anna" not in data.as_json().decode("utf-8")
@@ -185,3 +187,5 @@ async def test_a_forgotten_member_who_writes_again_is_named_afresh_and_keeps_poi
         assert anna is not None
         assert (anna.display_name, anna.points) == ("A.", 50)
         assert await audit(session) == []
+        assert await erased_among(session, [ANNA], GROUP) == {ANNA}
+        assert await erased_among(session, [ANNA], -100_999) == set()  # another brand's
