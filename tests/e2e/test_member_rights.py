@@ -1,6 +1,7 @@
 """A member's rights through the sandbox: /mydata privately sends a JSON file holding their
-ledger (in the group: a button to the private chat); /forgetme erases once confirmed (their
-points stay: the unit tests); a member's /forget is refused, an admin's is confirmed and shows in /modlog."""
+ledger (in the group: a button to the private chat); /forgetme erases once confirmed (that the
+points stay is the unit tests'); a member's /forget is refused, an admin's is confirmed and
+shows in /modlog."""
 
 from __future__ import annotations
 
