@@ -13,6 +13,7 @@ from handlers.refusal import not_seen_here
 from infrastructure.commands import problem_reply
 from infrastructure.replies import replied_sender
 from services.members import find_member, known_name
+from services.untrusted import fits_bigint
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,4 +47,7 @@ async def target_of(
 
 
 def is_handle(word: str) -> bool:
-    return (word.startswith("@") and len(word) > 1) or word.isdigit()
+    """`@user`, or an id a database column can hold (a longer number names nobody)."""
+    return (word.startswith("@") and len(word) > 1) or (
+        word.isascii() and word.isdigit() and fits_bigint(int(word))
+    )

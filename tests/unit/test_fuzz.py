@@ -112,6 +112,8 @@ MEMBERS = itertools.count(100)
 @given(st.sampled_from(FUZZED), ARGS, st.booleans())
 @example("draw", "\x00", True)  # found on PostgreSQL, whose text cannot hold U+0000
 @example("unpin", "", True)  # an admin's tool asks Telegram for the sender's rights
+@example("forget", "99999999999999999999999", True)  # an id no column holds names nobody
+@example("tag", "² x", True)  # a digit int() cannot read
 async def test_any_command_from_an_admin_or_a_member_gets_an_answer(
     app: Dispatcher, name: str, args: str, as_admin: bool
 ) -> None:
