@@ -1,15 +1,15 @@
 """A member's personal data erased (`/forgetme`; an admin's `/forget` for one program): the
 right to erasure (PIPL art. 47, GDPR art. 17), within what the ledger and past draws need.
 
-Erased: names and usernames, Telegram member tags, labels and notes, nickname bindings, the
-text of warnings, bans and moderation log entries about them, what reports quoted of them, a
-gift's delivery note, the buyer name on their orders, captcha answers, photos they replied
-with. Kept, under their user id: the ledger rows and the balance they sum to (an audit must
-still balance), sign-ins, draw entries (a past draw's proof is its list of ids), other members'
-history (a referral is the inviter's too). The id is not replaced by a pseudonym: it is
-already a number with no name once the names are gone, and changing it in every table would
-break every past draw's proof. An `Erasure` row records it, with no personal data; where a
-name would show (a draw's public page), an erased id shows as "erased member".
+Erased: names and usernames, labels and notes, nickname bindings, the text of warnings, bans and
+moderation log entries about them, what reports quoted of them, a gift's delivery note, the
+buyer name on their orders, captcha answers, photos they replied with. Kept, under their user
+id: the ledger rows and the balance they sum to (an audit must still balance), sign-ins, draw
+entries (a past draw's proof is its list of ids), other members' history (a referral is the
+inviter's too). The id is not replaced by a pseudonym: it is already a number with no name once
+the names are gone, and changing it in every table would break every past draw's proof. An
+`Erasure` row records it, with no personal data; where a name would show (a draw's public page),
+an erased id shows as "erased member".
 
 The member row stays, anonymised, with its balance: a member who writes again is named afresh
 as anyone is, and keeps their points."""
@@ -31,7 +31,6 @@ from models import (
     Label,
     Member,
     MemberNote,
-    MemberTag,
     MemberWarning,
     ModAction,
     Order,
@@ -79,9 +78,6 @@ class ErasureService:
                 last_message_digest=None,
             )
         )  # fmt: skip
-        await self.session.execute(
-            delete(MemberTag).where(MemberTag.user_id == user_id, scope(MemberTag.chat_id))
-        )
         labels = await self._count(
             delete(Label).where(Label.user_id == user_id, scope(Label.program_id))
         )
