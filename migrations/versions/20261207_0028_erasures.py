@@ -1,6 +1,6 @@
 """A member's rights: the record of each erasure (`/forgetme`, `/forget`)
 
-Revision ID: 0029_erasures
+Revision ID: 0028_erasures
 Revises: 0027_labels
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0029_erasures"
+revision: str = "0028_erasures"
 down_revision: str | None = "0027_labels"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
