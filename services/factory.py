@@ -26,8 +26,8 @@ from services.fulfilment import FulfilmentService
 from services.labels import LabelService
 from services.member_card import MemberCardService
 from services.member_centre import MemberCentreService
-from services.member_import import MemberImportService
 from services.member_data import MemberDataService
+from services.member_import import MemberImportService
 from services.member_tags import MemberTagService
 from services.moderation import ModerationService
 from services.orders import OrderService
