@@ -76,6 +76,7 @@ from workflows.moderation import Moderator
 from workflows.night_mode import NightMode
 from workflows.orders import OrderIntake
 from workflows.outbox import OutboxSender
+from workflows.points_expiry import ExpiryRun
 from workflows.quiet import QuietMode, SenderOnlyCleanup
 from workflows.raids import RaidGuard
 from workflows.referrals import ReferralPayouts
@@ -223,6 +224,7 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
                 lambda _bot: forget_old_authors(background.session_pool, background.clock),
             ),
             Check("end the raids that calmed down", raid_guard.end_due),
+            Check("expire the points that are due, and warn", ExpiryRun(background).look),
             Check(
                 "move into a program what was paid into one that joined it",
                 lambda _bot: sweep_joined(

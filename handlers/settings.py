@@ -27,6 +27,7 @@ from handlers import (
     moderation_settings,
     orders,
     points,
+    points_expiry,
     raids,
     reactions,
     referrals,
@@ -99,6 +100,7 @@ GENERAL = SettingsSection(
 SECTIONS = (
     GENERAL,
     points.SETTINGS_SECTION,
+    points_expiry.SETTINGS_SECTION,
     checkin.SETTINGS_SECTION,
     referrals.SETTINGS_SECTION,
     boosts.SETTINGS_SECTION,

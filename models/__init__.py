@@ -10,6 +10,7 @@ from models.console import ConsoleLogin, StaffGrant
 from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.erasure import Erasure
+from models.expiry import ExpiryWarning
 from models.label import Label, MemberNote
 from models.ledger import LedgerEntry
 from models.member import Member
@@ -50,6 +51,7 @@ __all__ = [
     "Draw",
     "DrawEntry",
     "Erasure",
+    "ExpiryWarning",
     "InviteLink",
     "Label",
     "LedgerEntry",

@@ -32,6 +32,7 @@ from services.member_tags import MemberTagService
 from services.moderation import ModerationService
 from services.orders import OrderService
 from services.points import PointsService
+from services.points_expiry import PointsExpiry
 from services.posts import PostService
 from services.program_merge import ProgramJoin
 from services.programs import ProgramMap, ProgramService
@@ -81,6 +82,9 @@ class ServiceFactory:
             session, self.clock, self.default_timezone, self.ladders, promotions=TierPromotions,
             programs=self.program_map,
         )  # fmt: skip
+
+    def points_expiry(self, session: AsyncSession) -> PointsExpiry:
+        return PointsExpiry(session, self.clock, self.points(session))
 
     def tiers(self, session: AsyncSession) -> TierService:
         return TierService(session, self.ladders)

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import Campaign, Member
+from models import Campaign, Chat, Member
 from services.campaigns import CampaignService, last_minute
 from services.chats import ChatProfile
 from services.message_tally import MessageTally
 from services.orders import MemberOrders, OrderService
 from services.points import PointsService
+from services.points_expiry import Expiring, ExpiryRules, PointsExpiry
 from services.referrals import ReferralCounts, ReferralService
 from services.shop import ShopService
 from services.standings import Period
@@ -46,6 +47,7 @@ class MemberCard:
     referrals: ReferralCounts
     redeemed: int  # rewards redeemed in the shop, ever
     orders: MemberOrders
+    expiring: Expiring | None = None  # what expires next, when the program's points expire
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,4 +112,16 @@ class MemberCardService:
             referrals=await self.referrals.counts(chat_id, user_id),
             redeemed=await self.shop.redeemed_count(account, user_id),
             orders=await self.orders.of_member(account, user_id),
+            expiring=await self._expiring(account, user_id, profile.timezone) if member else None,
         )
+
+    async def _expiring(self, program_id: int, user_id: int, timezone: str) -> Expiring | None:
+        """What expires next of the member's points, if the program's points expire (its
+        founding group's setting)."""
+        session = self.points.session
+        founding = await session.get(Chat, program_id)
+        rules = ExpiryRules.from_settings(founding.settings if founding else {})
+        if not rules.on:
+            return None
+        expiry = PointsExpiry(session, self.points.clock, self.points)
+        return await expiry.next_expiring(program_id, user_id, rules.days, timezone)

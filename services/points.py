@@ -47,6 +47,9 @@ MERGED = "merge"
 # Points carried over from another tool (services/member_import.py): not earned here, the
 # row's `lifetime_delta` is what it adds to lifetime, as a merge's.
 IMPORTED = "import"
+# Points that expired unspent (services/points_expiry.py): a deduction that is not spent and
+# leaves lifetime alone.
+EXPIRED = "expire"
 
 MemberKey = tuple[int, int]  # (chat id, user id)
 TierState = tuple[int, str | None]  # (the figure the chat's tiers go by, the tier key now)
@@ -113,7 +116,7 @@ class _Moved:
         earned = points if earns else 0
         self.delta += points
         self.lifetime += points if reason == TAKEN_BACK else earned
-        self.spent += 0 if reason == TAKEN_BACK else earned - points
+        self.spent += 0 if reason in (TAKEN_BACK, EXPIRED) else earned - points
         if earns:
             self.earned += earned
             self.earning = self.earning or key

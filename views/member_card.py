@@ -16,6 +16,7 @@ from services.member_card import MemberCard
 from services.standings import HistoryLine
 from views.numbers import number, signed, yuan
 from views.orders import member_order_lines
+from views.points_expiry import expiring_line
 
 BAR_LENGTH = 10
 REASONS = {
@@ -25,6 +26,7 @@ REASONS = {
     "refund": __("refund"), "makeup": __("make-up sign-in"), "purchase": __("order"),
     "clawback": __("order refunded"), "boost": __("boost"), "reaction": __("reactions received"),
     "import": __("carried over"),
+    "expire": __("expired"),
 }  # fmt: skip
 
 
@@ -38,6 +40,8 @@ def card_text(card: MemberCard, name: str, language: str) -> str:
         ),
         _("🏅 Tier: {tier}").format(tier=tier),
     ]
+    if (expiring := expiring_line(card.expiring)) is not None:
+        lines.insert(2, f"⏳ {expiring}")
     if card.next_tier is not None:
         lines.append(
             f"{progress_bar(card.progress)} "

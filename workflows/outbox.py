@@ -49,6 +49,7 @@ from services.outbox import (
 from views.posts import PostMessage
 from views.rights import DELETE, PIN, TOPICS
 from workflows import (
+    expiry_messages,
     cadence_messages,
     campaign_messages,
     draw_messages,
@@ -88,6 +89,7 @@ RENDERERS = Renderers.of(
     cadence_messages.renderers,
     campaign_messages.renderers,
     draw_messages.renderers,
+    expiry_messages.renderers,
     member_tags.renderers,
     moderation_messages.renderers,
     order_messages.renderers,
