@@ -84,6 +84,8 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("staff_access", {"program_id": -1001, "role": "full"}),
     ("raid_alert", {"raid_id": 3, "to_log": False}),
     ("raid_summary", {"raid_id": 3, "to_log": True}),
+    ("expiry_warning", {"program_id": -1001, "points": 120,
+                        "by": "2027-03-01T04:00:00+00:00"}),
 ]  # fmt: skip
 # Shapes older writers stored, which still read (and render as they did).
 STORED_BEFORE: list[tuple[str, dict[str, Any]]] = [

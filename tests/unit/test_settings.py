@@ -46,6 +46,7 @@ def test_a_phrase_names_its_section_over_its_first_word() -> None:
 
     assert words_of("points purchase 2") == ("orders", "tiers", "points purchase")
     assert words_of("points message 2") == ("points",)
+    assert words_of("points expire 365d") == ("points expire",)
     assert words_of("Points purchase 2") == ("points",)  # a phrase is matched as typed
     assert words_of("FLOOD on") == words_of("moderation")
     assert words_of("timezone Europe/Paris") == ("timezone", "language")  # the group's own
@@ -57,6 +58,11 @@ async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -
     changes = {
         "/settings points purchase 2": "✅ Orders now earn 2 points per yuan paid.",
         "/settings points message 5": "✅ Points setting <code>message</code> is now 5.",
+        "/settings points expire 365d": (
+            "✅ Points now expire 365 days after they are earned, oldest first; members are "
+            "warned privately 30 and 7 days before."
+        ),
+        "/settings points expire 5d": "<code>expire</code> must be between 30 and 3,650.",
         "/settings referral 50": (
             "✅ A friend who joins through a member's link now earns them 50 points."
         ),
@@ -84,8 +90,9 @@ async def test_each_section_saves_its_change_and_settings_shows_it(dispatcher) -
     assert telegram.sent_texts() == list(changes.values())
     await dispatcher.feed_update(bot, message_update(chat, owner, "/settings"))
     shown = telegram.sent_texts()[-1].splitlines()
-    assert shown[3:13] == [
+    assert shown[3:14] == [
         "Message points: 5 per message, at most one every 60 s, up to 30 a day",
+        "Points expire 365 days after they are earned, oldest first",
         "Sign-in: 5 points, +1 a day up to +7; make-up 20 points",
         "Referral reward: 50 points per friend who stays a day and talks",
         "Boosts: 30 points for each member's boost, taken back if it is removed",
