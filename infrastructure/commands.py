@@ -88,8 +88,15 @@ def brief_usage(name: str, form: str | None = None) -> tuple[str, bool]:
     """One form of the usage (the one for `form`, e.g. "timezone", else the first), cut to a
     short line; and whether anything was left out."""
     forms = forms_of(name)
+    words = len(form.split()) if form else 1  # a phrase ("points expire") names its own form
     chosen = next(
-        (f for f in forms if form and f.split()[1:2] and f.split()[1].startswith(form.lower())),
+        (
+            f
+            for f in forms
+            if form
+            and f.split()[1:2]
+            and " ".join(f.split()[1 : 1 + words]).startswith(form.lower())
+        ),
         forms[0],
     )
     if len(chosen) > BRIEF:  # keep whole options: "/draw <prize> [winners=1] …"
