@@ -157,7 +157,7 @@ class PointsExpiry:
                 balance = await self.ledger.change(
                     program_id, user_id, -points, reason=EXPIRED,
                     key=f"expire:{program_id}:{user_id}:{now.date().isoformat()}",
-                    ref=f"earned by {(now - timedelta(days=days)).date().isoformat()}",
+                    ref=f"earned-by:{(now - timedelta(days=days)).date().isoformat()}",
                     timezone=timezone, member_exists=True,
                 )  # fmt: skip
             except NotEnoughPoints:  # cannot be under the lock; the next run looks again

@@ -121,7 +121,7 @@ def reason_detail(reason: str, ref: str | None, rewards: Mapping[int, str]) -> s
     """What a ledger row's `ref` points at, as plain text a reader knows: the reward by its
     name (`rewards`: id -> name), a draw or a topic by its number, an order by its number, an
     admin's own words."""
-    if not ref or ref in ("ban", "boost"):
+    if not ref or ref in ("ban", "boost") or reason == "expire":  # expire: its cut-off date
         return ""
     if ref == "owed":  # taken from new earnings: what a refund had left owing
         return _("owed from a refund")
