@@ -24,6 +24,7 @@ from services.points_audit import audit
 from services.points_expiry import Expiring, ExpiryNotice, parse_period, set_expiry
 from services.promotions import TierPromotions
 from tests.unit.conftest import GROUP
+from views.member_card import card_text
 from workflows.points_expiry import ExpiryRun
 
 T0 = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
@@ -97,6 +98,15 @@ async def test_points_expire_oldest_first_once_however_often_the_run_goes(
         assert await expiry.next_expiring(GROUP, FAN, 365, SHANGHAI) == Expiring(
             30, local_day(day(465), SHANGHAI)
         )
+        profile = await ChatService(session, clock, SHANGHAI).profile(GROUP)
+        assert profile is not None
+        card = await ServiceFactory(clock, SHANGHAI).member_cards(session).card(profile, FAN)
+        assert card.expiring == Expiring(30, local_day(day(465), SHANGHAI))  # what /me says
+        i18n = create_i18n("en")
+        with i18n.context(), i18n.use_locale("en"):
+            assert f"⏳ 30 points expire on {card.expiring.on.isoformat()}" in card_text(
+                card, "Fan", "en"
+            )
     clock.set(day(366))  # the first lot's year is over, but it was spent
     assert await run(session_pool, clock).run() == (0, 0)
     assert await expired_rows(session_pool) == []
