@@ -49,10 +49,10 @@ from services.outbox import (
 from views.posts import PostMessage
 from views.rights import DELETE, PIN, TOPICS
 from workflows import (
-    expiry_messages,
     cadence_messages,
     campaign_messages,
     draw_messages,
+    expiry_messages,
     member_tags,
     moderation_messages,
     order_messages,
