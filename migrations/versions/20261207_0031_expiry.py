@@ -1,7 +1,7 @@
 """Points that expire (积分有效期): how far ahead each member was warned
 
 Revision ID: 0031_expiry
-Revises: 0027_labels
+Revises: 0028_erasures
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0031_expiry"
-down_revision: str | None = "0027_labels"
+down_revision: str | None = "0028_erasures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
