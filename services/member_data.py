@@ -27,6 +27,7 @@ SECTIONS: Mapping[str, frozenset[str]] = {
     "members": frozenset(),
     "points_ledger": frozenset({"actor", "idempotency_key"}),
     "points_periods": frozenset(),
+    "points_expiry_warnings": frozenset(),
     "checkins": frozenset(),
     "draw_entries": frozenset(),
     "redemptions": frozenset({"key"}),
