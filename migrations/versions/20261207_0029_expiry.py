@@ -1,6 +1,6 @@
 """Points that expire (积分有效期): how far ahead each member was warned
 
-Revision ID: 0031_expiry
+Revision ID: 0029_expiry
 Revises: 0028_erasures
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0031_expiry"
+revision: str = "0029_expiry"
 down_revision: str | None = "0028_erasures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
