@@ -23,17 +23,16 @@ from infrastructure.settings_sections import SettingsSection
 from infrastructure.transactions import commit_so_far
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile
-from services.checkin_rules import CheckinRules, set_checkin_rule
-from services.checkins import (
+from services.checkin_results import (
     AlreadySignedIn,
-    CheckinService,
     MakeupRefused,
     SignedIn,
-    SignInGroupCommit,
     SignInRequest,
     Silenced,
     StreakRow,
 )
+from services.checkin_rules import CheckinRules, set_checkin_rule
+from services.checkins import CheckinService, SignInGroupCommit
 from views.keyboards import CheckinButton, checkin_keyboard
 from views.numbers import number
 from views.private import sign_in_in_the_group

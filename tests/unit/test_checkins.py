@@ -9,16 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.checkin_rules import CheckinRules
-from services.checkins import (
+from services.checkin_results import (
     AlreadySignedIn,
-    CheckinService,
     MakeupRefused,
     SignedIn,
-    SignInGroupCommit,
     SignInRequest,
     SignInResult,
 )
+from services.checkin_rules import CheckinRules
+from services.checkins import CheckinService, SignInGroupCommit
 from services.clock import FrozenClock
 from services.points import PointsService
 from services.points_audit import audit

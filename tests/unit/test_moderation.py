@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.chats import ChatService
-from services.checkins import CheckinService, Silenced
+from services.checkin_results import Silenced
+from services.checkins import CheckinService
 from services.clock import FrozenClock
 from services.guards import (
     BadRule,

@@ -14,8 +14,8 @@ from infrastructure.background import Background
 from infrastructure.i18n import create_i18n
 from models import BuyerBinding, Member, Order, RewardCode
 from services.boosts import Boost, BoostRules
+from services.checkin_results import SignedIn, SignInRequest, Silenced
 from services.checkin_rules import CheckinRules
-from services.checkins import SignedIn, SignInRequest, Silenced
 from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_specs import parse_draw
 from services.members import Sighting, record_sightings
