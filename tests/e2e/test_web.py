@@ -192,7 +192,9 @@ async def zh_group(sandbox: SandboxClient, web: str) -> tuple[Group, User, list[
     await sandbox.ask(group, admin, "/settings timezone Asia/Shanghai")
     for fan in fans:
         await sandbox.send(group, fan, "签到")
-    await sandbox.ask(group, admin, "/points @xiaomei +150 欢迎礼")  # 155 lifetime: 铜牌
+    await sandbox.settle()  # known by @username once their sign-ins are handled (not beside)
+    granted = await sandbox.ask(group, admin, "/points @xiaomei +150 欢迎礼")  # 155: 铜牌
+    assert "+150" in granted["text"], granted["text"]
     await sandbox.ask(group, admin, "/reward add 茶样 price=30 kind=perk")
     await sandbox.ask(group, admin, "/order @xiaomei 1876.00 T-1876")
     await sandbox.ask(group, admin, "/post daily 09:00 早安，茶友们")
