@@ -126,3 +126,40 @@ def csv_rows(text: Iterable[str]) -> Iterator[list[str] | None]:
             yield None
             continue
         yield row
+
+
+class TableFileError(ValueError):
+    """An imported table (orders, members) cannot be read as a whole: `reason` is too big, not
+    text, empty, too many rows, columns (`missing` names the fields no column carries), mixed
+    encoding (`line` is the first not in `encoding`, the file's) or too long (a field of the
+    header, `line` 1)."""
+
+    def __init__(
+        self, reason: str, missing: tuple[str, ...] = (), *, line: int = 0, encoding: str = ""
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.missing = missing
+        self.line = line
+        self.encoding = encoding
+
+
+def table_rows(
+    data: bytes, max_bytes: int, error: type[TableFileError]
+) -> tuple[list[str], Iterator[list[str] | None]]:
+    """A CSV table's header and the rows after it; `error` (the import's own kind) when the
+    file as a whole cannot be read."""
+    if len(data) > max_bytes:
+        raise error("too big")
+    try:
+        rows = csv_rows(text_stream(data))
+    except MixedEncoding as mixed:
+        raise error("mixed encoding", line=mixed.line, encoding=mixed.encoding) from None
+    except NotText:
+        raise error("not text") from None
+    header = next(rows, [])
+    if header is None:
+        raise error("too long", line=1)
+    if not any(cell.strip() for cell in header):
+        raise error("empty")
+    return header, rows

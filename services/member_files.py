@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.files import MixedEncoding, NotText, csv_rows, text_stream
+from services.files import TableFileError, table_rows
 from services.order_files import EXCEL_TEXT, MAX_FILE_BYTES
 from services.untrusted import fits_bigint
 
@@ -35,18 +35,8 @@ COLUMNS = {
 USERNAME = re.compile(r"^@?(\w{3,32})$", re.ASCII)
 
 
-class MemberFileError(ValueError):
-    """The file as a whole cannot be read: `reason` is too big, not text, empty, too many
-    rows, columns (`missing` names what no column carries) or mixed encoding (`line`)."""
-
-    def __init__(
-        self, reason: str, missing: tuple[str, ...] = (), *, line: int = 0, encoding: str = ""
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.missing = missing
-        self.line = line
-        self.encoding = encoding
+class MemberFileError(TableFileError):
+    """A members file that cannot be read as a whole (`TableFileError`'s reasons)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +62,7 @@ class RefusedMember:
 def read_members(data: bytes) -> Iterator[MemberLine | RefusedMember]:
     """Each row as a member's figures or a refusal; MemberFileError before the first when the
     file cannot be read, or at the row past `MAX_ROWS`."""
-    if len(data) > MAX_FILE_BYTES:
-        raise MemberFileError("too big")
-    try:
-        rows = csv_rows(text_stream(data))
-    except MixedEncoding as mixed:
-        raise MemberFileError("mixed encoding", line=mixed.line, encoding=mixed.encoding) from None
-    except NotText:
-        raise MemberFileError("not text") from None
-    header = next(rows, [])
-    if header is None:
-        raise MemberFileError("too long", line=1)
-    if not any(cell.strip() for cell in header):
-        raise MemberFileError("empty")
+    header, rows = table_rows(data, MAX_FILE_BYTES, MemberFileError)
     where = _columns(header)
     missing = tuple(
         name

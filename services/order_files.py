@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from services.files import MixedEncoding, NotText, csv_rows, text_stream
+from services.files import TableFileError, table_rows
 from services.untrusted import json_id
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
@@ -66,19 +66,8 @@ STATUSES = {
 }
 
 
-class OrderFileError(ValueError):
-    """The file as a whole cannot be read: `reason` is too big, not text, empty, too many
-    rows, columns (`missing` names the fields no column carries), mixed encoding (`line` is
-    the first not in `encoding`, the file's) or too long (a field of the header, `line` 1)."""
-
-    def __init__(
-        self, reason: str, missing: tuple[str, ...] = (), *, line: int = 0, encoding: str = ""
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.missing = missing
-        self.line = line
-        self.encoding = encoding
+class OrderFileError(TableFileError):
+    """An order export that cannot be read as a whole (`TableFileError`'s reasons)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +102,7 @@ def read_orders(data: bytes, timezone: str) -> Iterator[OrderLine | RefusedLine]
     before it commits). Times without a zone are the shop's (`timezone`). An order id
     seen twice in the file is refused the second time when its amount differs, and skipped
     when it is the same row again."""
-    if len(data) > MAX_FILE_BYTES:
-        raise OrderFileError("too big")
-    try:
-        rows = csv_rows(text_stream(data))
-    except MixedEncoding as mixed:
-        raise OrderFileError("mixed encoding", line=mixed.line, encoding=mixed.encoding) from None
-    except NotText:
-        raise OrderFileError("not text") from None
-    header = next(rows, [])
-    if header is None:
-        raise OrderFileError("too long", line=1)
-    if not any(cell.strip() for cell in header):
-        raise OrderFileError("empty")
+    header, rows = table_rows(data, MAX_FILE_BYTES, OrderFileError)
     where = _columns(header)
     missing = tuple(name for name in REQUIRED if name not in where)
     if missing:
