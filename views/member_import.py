@@ -11,7 +11,7 @@ from services.member_files import MemberFileError
 from services.member_import import ImportPlan
 from views.keyboards import Button
 from views.numbers import number
-from views.orders import MAX_REFUSED_SHOWN
+from views.orders import refused_lines
 
 
 class ImportButton(Button, prefix="mimport"):
@@ -102,18 +102,7 @@ def plan_text(plan: ImportPlan, *, applied: bool) -> str:
             ).format(n=number(plan.unchanged))
         )
     refused = sorted((line.line, member_refusal(line.reason)) for line in plan.refused)
-    if refused:
-        lines.append(
-            ngettext("⚠️ {n} line refused:", "⚠️ {n} lines refused:", len(refused)).format(
-                n=number(len(refused))
-            )
-        )
-        lines += [
-            _("line {line}: {reason}").format(line=number(line), reason=reason)
-            for line, reason in refused[:MAX_REFUSED_SHOWN]
-        ]
-        if len(refused) > MAX_REFUSED_SHOWN:
-            lines.append(_("… and {n} more").format(n=number(len(refused) - MAX_REFUSED_SHOWN)))
+    lines += refused_lines(refused)
     if not applied:
         lines.append(_("Press Import to apply, or send /import members go with the file."))
     return "\n".join(lines)

@@ -24,6 +24,25 @@ from views.wording import aside, sentences
 MAX_REFUSED_SHOWN = 10
 
 
+def refused_lines(refused: list[tuple[int, str]]) -> list[str]:
+    """A file's refused lines (line number, reason), the first `MAX_REFUSED_SHOWN` of them:
+    what an order import and a members import say alike."""
+    if not refused:
+        return []
+    lines = [
+        ngettext("⚠️ {n} line refused:", "⚠️ {n} lines refused:", len(refused)).format(
+            n=number(len(refused))
+        )
+    ]
+    lines += [
+        _("line {line}: {reason}").format(line=number(line), reason=reason)
+        for line, reason in refused[:MAX_REFUSED_SHOWN]
+    ]
+    if len(refused) > MAX_REFUSED_SHOWN:
+        lines.append(_("… and {n} more").format(n=number(len(refused) - MAX_REFUSED_SHOWN)))
+    return lines
+
+
 def refusal_reason(reason: str) -> str:
     return {
         "order id": _("no order id"),
@@ -114,18 +133,7 @@ def import_text(report: ImportReport) -> str:
         [(line.line, refusal_reason(line.reason)) for line in report.refused]
         + [(line, refusal_reason("twice")) for line in tally.conflicts]
     )
-    if refused:
-        lines.append(
-            ngettext("⚠️ {n} line refused:", "⚠️ {n} lines refused:", len(refused)).format(
-                n=number(len(refused))
-            )
-        )
-        lines += [
-            _("line {line}: {reason}").format(line=number(line), reason=reason)
-            for line, reason in refused[:MAX_REFUSED_SHOWN]
-        ]
-        if len(refused) > MAX_REFUSED_SHOWN:
-            lines.append(_("… and {n} more").format(n=number(len(refused) - MAX_REFUSED_SHOWN)))
+    lines += refused_lines(refused)
     return "\n".join(lines)
 
 
