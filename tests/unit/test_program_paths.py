@@ -18,10 +18,6 @@ from services.checkin_results import SignedIn, SignInRequest, Silenced
 from services.checkin_rules import CheckinRules
 from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_specs import parse_draw
-from services.members import Sighting, record_sightings
-from services.message_rules import MessageRules
-from services.message_tally import MessageTally
-from services.messages import ChatMessage, fingerprint
 from services.points_audit import audit
 from services.reward_specs import parse_reward
 from tests.unit.conftest import GROUP
@@ -33,7 +29,9 @@ from tests.unit.test_programs import (
     ONLY_SECOND,
     SECOND,
     join,
+    said,
     two_groups,
+    writing_in_both,
 )
 from workflows.orders import OrderIntake
 
@@ -116,23 +114,7 @@ async def test_a_code_kept_apart_at_the_join_is_never_handed_out(session_pool) -
 async def test_one_batch_with_both_groups_messages_keeps_the_programs_cap(session_pool) -> None:
     await two_groups(session_pool)
     await join(session_pool)
-    async with session_pool() as session:
-        await record_sightings(session, [
-            Sighting(GROUP, ONLY_FIRST, None, "fan", CLOCK.now()),
-            Sighting(SECOND, ONLY_FIRST, None, "fan", CLOCK.now(), program_id=GROUP),
-        ])  # fmt: skip
-        await session.commit()
-    tally = MessageTally(session_pool, CLOCK, FACTORY.points)
-
-    def said(chat_id: int, message_id: int, points: int) -> ChatMessage:
-        return ChatMessage(
-            chat_id=chat_id, user_id=ONLY_FIRST, message_id=message_id, sent_at=CLOCK.now(),
-            fingerprint=fingerprint(f"message {message_id}", None), earns=True, username=None,
-            display_name="fan", timezone="Asia/Shanghai",
-            rules=MessageRules(points=points, cooldown=0, daily_cap=10),
-            program_id=GROUP if chat_id == SECOND else None,
-        )  # fmt: skip
-
+    tally = await writing_in_both(session_pool)
     batch = [said(SECOND, 1, 3), said(GROUP, 2, 5), said(GROUP, 3, 5), said(SECOND, 4, 3)]
     paid = await asyncio.gather(*(tally.record(message) for message in batch))
     later = await asyncio.gather(tally.record(said(GROUP, 5, 5)), tally.record(said(SECOND, 6, 3)))

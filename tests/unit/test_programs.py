@@ -277,6 +277,28 @@ async def test_migrating_a_populated_database_makes_each_group_its_own_program(
         await engine.dispose()
 
 
+async def writing_in_both(pool: async_sessionmaker[AsyncSession]) -> MessageTally:
+    """A member seen in both groups (their account made as a sighting makes it), and a tally."""
+    async with pool() as session:
+        await record_sightings(session, [
+            Sighting(GROUP, ONLY_FIRST, None, "fan", CLOCK.now()),
+            Sighting(SECOND, ONLY_FIRST, None, "fan", CLOCK.now(), program_id=GROUP),
+        ])  # fmt: skip
+        await session.commit()
+    return MessageTally(pool, CLOCK, FACTORY.points)
+
+
+def said(chat_id: int, message_id: int, points: int) -> ChatMessage:
+    """A paying message of that member's, in either group, under a cap of 10 a day."""
+    return ChatMessage(
+        chat_id=chat_id, user_id=ONLY_FIRST, message_id=message_id,
+        sent_at=CLOCK.now(), fingerprint=fingerprint(f"message {message_id}", None),
+        earns=True, username=None, display_name="fan", timezone="Asia/Shanghai",
+        rules=MessageRules(points=points, cooldown=0, daily_cap=10),
+        program_id=GROUP if chat_id == SECOND else None,
+    )  # fmt: skip
+
+
 async def test_message_points_keep_each_groups_rules_but_the_programs_daily_cap(
     session_pool,
 ) -> None:
@@ -284,22 +306,7 @@ async def test_message_points_keep_each_groups_rules_but_the_programs_daily_cap(
     messages in Fans reach it, and a third in Fans South pays nothing."""
     await two_groups(session_pool)
     await join(session_pool)
-    async with session_pool() as session:
-        await record_sightings(session, [
-            Sighting(GROUP, ONLY_FIRST, None, "fan", CLOCK.now()),
-            Sighting(SECOND, ONLY_FIRST, None, "fan", CLOCK.now(), program_id=GROUP),
-        ])  # fmt: skip
-        await session.commit()
-    tally = MessageTally(session_pool, CLOCK, FACTORY.points)
-
-    def said(chat_id: int, message_id: int, points: int) -> ChatMessage:
-        return ChatMessage(
-            chat_id=chat_id, user_id=ONLY_FIRST, message_id=message_id,
-            sent_at=CLOCK.now(), fingerprint=fingerprint(f"message {message_id}", None),
-            earns=True, username=None, display_name="fan", timezone="Asia/Shanghai",
-            rules=MessageRules(points=points, cooldown=0, daily_cap=10),
-            program_id=GROUP if chat_id == SECOND else None,
-        )  # fmt: skip
+    tally = await writing_in_both(session_pool)
 
     paid = [
         (await tally.record(said(SECOND, 1, 3))).points,  # South's rule: 3
