@@ -40,6 +40,15 @@ def test_json_nested_past_the_parsers_depth_is_no_json() -> None:
     assert json_value(b'{"a": [1]}') == {"a": [1]}
 
 
+def test_a_lone_surrogate_in_json_becomes_a_replacement_character_and_a_pair_a_character() -> None:
+    # A member "named" \ud800 made every update of theirs fail to encode (the HTTP fuzz found it).
+    body = rb'{"first_name": "\ud800", "text": ["x\udfff"], "\udc00": "\ud83d\ude00"}'
+    value = json_value(body)
+    assert value == {"first_name": "\ufffd", "text": ["x\ufffd"], "\ufffd": "\U0001f600"}
+    json.dumps(value, ensure_ascii=False).encode()  # every string encodes as UTF-8 now
+    assert json_value(body.decode()) == value
+
+
 def test_an_id_is_a_whole_number_a_database_holds() -> None:
     assert [json_id(v) for v in (1, -100123, 2**63 - 1)] == [1, -100123, 2**63 - 1]
     for not_an_id in (True, False, 1.0, "1", None, [1], 2**63, -(2**63) - 1, 10**30):
