@@ -55,7 +55,8 @@ class SandboxClient:
         if self._http is not None:
             await self._http.close()
 
-    async def _request(self, verb: str, path: str, json: Any = None, **params: Any) -> Any:
+    async def request(self, verb: str, path: str, json: Any = None, **params: Any) -> Any:
+        """A control call: what a feature's own sandbox helpers (sandbox/*_client.py) build on."""
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
         async with self._http.request(verb, self.base_url + path, json=json, params=params) as resp:
@@ -70,7 +71,7 @@ class SandboxClient:
     async def create_user(
         self, first_name: str, username: str | None = None, language_code: str | None = None
     ) -> User:
-        data = await self._request(
+        data = await self.request(
             "POST",
             "/control/users",
             {"first_name": first_name, "username": username, "language_code": language_code},
@@ -89,7 +90,7 @@ class SandboxClient:
         bot: str = "administrator",
         bot_rights: dict[str, bool] | None = None,
     ) -> Group:
-        data = await self._request(
+        data = await self.request(
             "POST",
             "/control/chats",
             {
@@ -113,7 +114,7 @@ class SandboxClient:
         rights: dict[str, bool] | None = None,
     ) -> dict[str, Any]:
         payload = {"status": status, "by": by.id if by else None, "rights": rights}
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST", f"/control/chats/{group.id}/bot", payload
         )
         return result
@@ -133,30 +134,28 @@ class SandboxClient:
             "invite_link": invite_link,
             "by": by.id if by else None,
         }
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST", f"/control/chats/{group.id}/members", payload
         )
         return result
 
     async def set_tag(self, group: Group, user: User, tag: str) -> None:
         """Someone other than the bot (an admin, or the member) sets the member's tag."""
-        await self._request(
-            "POST", f"/control/chats/{group.id}/members/{user.id}/tag", {"tag": tag}
-        )
+        await self.request("POST", f"/control/chats/{group.id}/members/{user.id}/tag", {"tag": tag})
 
     async def open_topic(self, group: Group, user: User, name: str) -> int:
         """`user` opens a forum topic from their app; its thread id (its opening message's)."""
-        data = await self._request(
+        data = await self.request(
             "POST", f"/control/chats/{group.id}/topics", {"user_id": user.id, "name": name}
         )
         return int(data["message"]["message_id"])
 
     async def keep_tags(self, group: Group, keeps: bool = True) -> None:
         """Whether the group's tags outlive their members' leaving (off: they go, as before)."""
-        await self._request("POST", f"/control/chats/{group.id}/keeps_tags", {"keeps": keeps})
+        await self.request("POST", f"/control/chats/{group.id}/keeps_tags", {"keeps": keeps})
 
     async def migrate(self, group: Group, by: User | None = None) -> Group:
-        data = await self._request(
+        data = await self.request(
             "POST", f"/control/chats/{group.id}/migrate", {"by": by.id if by else None}
         )
         return Group(data["id"], data["title"], data["type"])
@@ -200,7 +199,7 @@ class SandboxClient:
             "animation": animation,
             "poll": poll,
         }
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST", f"/control/chats/{group.id}/messages", payload
         )
         return result
@@ -211,14 +210,14 @@ class SandboxClient:
         """The user joins, through `invite_link` if given, as a Telegram app would: a link that
         creates join requests makes a chat_join_request instead."""
         payload = {"user_id": user.id, "invite_link": invite_link}
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST", f"/control/chats/{group.id}/joins", payload
         )
         return result
 
     async def request_join(self, group: Group, user: User) -> dict[str, Any]:
         """The user asks to join (a group that approves joins): a chat_join_request update."""
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST", f"/control/chats/{group.id}/join_requests", {"user_id": user.id}
         )
         return result
@@ -227,7 +226,7 @@ class SandboxClient:
         self, group: Group, count: int, first_name: str = "User", language_code: str | None = None
     ) -> list[User]:
         """`count` new users join the group at once (a raid)."""
-        data = await self._request(
+        data = await self.request(
             "POST",
             f"/control/chats/{group.id}/crowd",
             {"count": count, "first_name": first_name, "language_code": language_code},
@@ -237,7 +236,7 @@ class SandboxClient:
     async def send_private(
         self, user: User, text: str, reply_to: int | None = None
     ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST", f"/control/private/{user.id}/messages", {"text": text, "reply_to": reply_to}
         )
         return result
@@ -250,7 +249,7 @@ class SandboxClient:
         data: str | None = None,
         forge: bool = False,
     ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST",
             f"/control/chats/{chat_id}/messages/{message_id}/press",
             {"user_id": user.id, "data": data, "forge": forge},
@@ -262,7 +261,7 @@ class SandboxClient:
     ) -> dict[str, Any]:
         """`user` None: an anonymous admin reacts, as the group."""
         who = {"user_id": user.id} if user is not None else {"anonymous": True}
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST",
             f"/control/chats/{chat_id}/messages/{message_id}/react",
             {**who, "emoji": emoji},
@@ -273,7 +272,7 @@ class SandboxClient:
         self, group: Group, user: User, boost_id: str | None = None, days: int = 30
     ) -> dict[str, Any]:
         """`user` boosts the group with Premium (or extends `boost_id`): the `ChatBoost`."""
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST", f"/control/chats/{group.id}/boosts",
             {"user_id": user.id, "boost_id": boost_id, "days": days},
         )  # fmt: skip
@@ -281,7 +280,7 @@ class SandboxClient:
 
     async def unboost(self, group: Group, user: User) -> dict[str, Any]:
         """`user` takes back their latest boost of the group."""
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST", f"/control/chats/{group.id}/boosts/remove", {"user_id": user.id}
         )
         return result
@@ -289,23 +288,23 @@ class SandboxClient:
     # -- reading ---------------------------------------------------------------------------------
 
     async def chat(self, chat_id: int) -> dict[str, Any]:
-        result: dict[str, Any] = await self._request("GET", f"/control/chats/{chat_id}")
+        result: dict[str, Any] = await self.request("GET", f"/control/chats/{chat_id}")
         return result
 
     async def bot_state(self) -> dict[str, Any]:
-        result: dict[str, Any] = await self._request("GET", "/control/bot")
+        result: dict[str, Any] = await self.request("GET", "/control/bot")
         return result
 
     async def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = await self._request("GET", "/control/stats")
+        result: dict[str, Any] = await self.request("GET", "/control/stats")
         return result
 
     async def file(self, file_id: str) -> bytes:
-        content: bytes = await self._request("GET", f"/control/files/{file_id}")
+        content: bytes = await self.request("GET", f"/control/files/{file_id}")
         return content
 
     async def events(self, after: int = 0, timeout: float = 0) -> list[Event]:
-        result: list[Event] = await self._request(
+        result: list[Event] = await self.request(
             "GET", "/control/events", after=after, timeout=timeout
         )
         return result
@@ -317,7 +316,7 @@ class SandboxClient:
             self.cursor = events[-1]["seq"]
 
     async def wait_ready(self, timeout: float = 30) -> None:
-        data = await self._request("GET", "/control/ready", timeout=timeout)
+        data = await self.request("GET", "/control/ready", timeout=timeout)
         if not data["ready"]:
             raise SandboxError(f"the bot did not start polling within {timeout}s")
 
@@ -403,7 +402,7 @@ class SandboxClient:
 
     async def seen_by(self, group: Group, user: User) -> list[dict[str, Any]]:
         """The group as `user`'s client shows it: its history and their ephemeral messages."""
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "GET", f"/control/chats/{group.id}/seen_by/{user.id}"
         )
         messages: list[dict[str, Any]] = result["messages"]
@@ -412,7 +411,7 @@ class SandboxClient:
     async def press_ephemeral(
         self, chat_id: int, ephemeral_message_id: int, user: User, data: str | None = None
     ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST",
             f"/control/chats/{chat_id}/ephemeral/{ephemeral_message_id}/press",
             {"user_id": user.id, "data": data},
@@ -421,7 +420,7 @@ class SandboxClient:
 
     async def send_ephemeral_command(self, group: Group, user: User, text: str) -> dict[str, Any]:
         """`user` sends a command the bot registered `is_ephemeral`, seen by the bot only."""
-        result: dict[str, Any] = await self._request(
+        result: dict[str, Any] = await self.request(
             "POST", f"/control/chats/{group.id}/ephemeral_commands",
             {"user_id": user.id, "text": text},
         )  # fmt: skip
@@ -444,7 +443,7 @@ class SandboxClient:
 
     async def set_ephemeral_support(self, supported: bool) -> None:
         """False: the sandbox answers as a Bot API server older than 10.2 does."""
-        await self._request("POST", "/control/ephemeral", {"supported": supported})
+        await self.request("POST", "/control/ephemeral", {"supported": supported})
 
     async def wait_for_each(
         self, *predicates: Callable[[Event], bool], timeout: float = WAIT
@@ -489,12 +488,12 @@ class SandboxClient:
 
     async def block_bot(self, user: User) -> None:
         """The user blocks the bot: every private message to them is refused with a 403."""
-        await self._request("POST", f"/control/users/{user.id}/block")
+        await self.request("POST", f"/control/users/{user.id}/block")
 
     async def set_limits(self, **limits: Any) -> None:
-        await self._request("POST", "/control/limits", limits)
+        await self.request("POST", "/control/limits", limits)
 
     async def add_fault(self, kind: str, method: str = "*", count: int = 1, **extra: Any) -> None:
-        await self._request(
+        await self.request(
             "POST", "/control/faults", {"kind": kind, "method": method, "count": count, **extra}
         )
