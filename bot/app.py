@@ -323,7 +323,7 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
         await outbox.stop()  # first: its loop ends between two looks, not inside one
         for task in tasks:
             task.cancel()
-        scheduler.stop()
+        await scheduler.stop()
         await scheduler_lock.release()
         await services.tally.flush()
 

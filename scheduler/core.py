@@ -8,6 +8,7 @@ restart, a rebuild racing a job, or a second scheduler never sends twice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -21,14 +22,21 @@ from services.clock import Clock
 logger = logging.getLogger(__name__)
 REBUILD_EVERY = 30.0  # below a minute, the finest schedule, so a next run is always planned
 REBUILD = "rebuild"
+STOP_GRACE = 10.0  # a look of the background checks takes well under a second
 
 
 class Jobs:
     """The jobs one rebuild plans."""
 
-    def __init__(self, scheduler: AsyncIOScheduler) -> None:
+    def __init__(
+        self, scheduler: AsyncIOScheduler, running: set[asyncio.Task[Any]] | None = None
+    ) -> None:
         self.scheduler = scheduler
+        self.running = set() if running is None else running  # the scheduler's, to stop
         self.planned: set[str] = set()
+
+    def _tracked(self, work: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        return tracked(work, self.running)
 
     def at(
         self,
@@ -40,8 +48,8 @@ class Jobs:
     ) -> None:
         self.planned.add(job_id)
         self.scheduler.add_job(
-            work, "date", run_date=when, args=list(args), id=job_id, replace_existing=True,
-            misfire_grace_time=max(1, int(grace.total_seconds())),
+            self._tracked(work), "date", run_date=when, args=list(args), id=job_id,
+            replace_existing=True, misfire_grace_time=max(1, int(grace.total_seconds())),
         )  # fmt: skip
 
     def every(
@@ -52,9 +60,27 @@ class Jobs:
         self.planned.add(job_id)
         if self.scheduler.get_job(job_id) is None:
             self.scheduler.add_job(
-                work, "interval", seconds=seconds, args=list(args), id=job_id,
+                self._tracked(work), "interval", seconds=seconds, args=list(args), id=job_id,
                 next_run_time=datetime.now(UTC), coalesce=True, misfire_grace_time=None,
             )  # fmt: skip
+
+
+def tracked(
+    work: Callable[..., Awaitable[Any]], running: set[asyncio.Task[Any]]
+) -> Callable[..., Awaitable[Any]]:
+    """`work`, whose runs are in `running` while they run: a stop waits for them."""
+
+    @functools.wraps(work)
+    async def run(*args: Any) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        running.add(task)
+        try:
+            return await work(*args)
+        finally:
+            running.discard(task)
+
+    return run
 
 
 class JobSource(Protocol):
@@ -73,18 +99,27 @@ class Scheduler:
         # the other order, and the one that read the older settings would drop the jobs the
         # newer one planned.
         self._rebuilding = asyncio.Lock()
+        self._running: set[asyncio.Task[Any]] = set()
 
     async def start(self, bot: Bot) -> None:
         self.bot = bot
         self.scheduler.start()
         self.scheduler.add_job(
-            self.rebuild, "interval", seconds=REBUILD_EVERY, id=REBUILD, coalesce=True
-        )
+            tracked(self.rebuild, self._running), "interval", seconds=REBUILD_EVERY, id=REBUILD,
+            coalesce=True,
+        )  # fmt: skip
         await self.rebuild()
 
-    def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """No job starts any more, and those running finish (for `grace` seconds at most): a
+        job cancelled halfway through a query left the database connection to the engine's
+        disposal in a state that could hang the process's exit."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace)
+        self.scheduler.shutdown(wait=False)
 
     @property
     def running(self) -> bool:
@@ -96,7 +131,7 @@ class Scheduler:
 
     async def _rebuild(self) -> None:
         assert self.bot is not None
-        jobs, now = Jobs(self.scheduler), self.clock.now()
+        jobs, now = Jobs(self.scheduler, self._running), self.clock.now()
         for source in self.sources:
             try:
                 await source.plan(self.bot, jobs, now)

@@ -199,6 +199,8 @@ async def zh_group(sandbox: SandboxClient, web: str) -> tuple[Group, User, list[
     await sandbox.ask(group, admin, "/order @xiaomei 1876.00 T-1876")
     await sandbox.ask(group, admin, "/post daily 09:00 早安，茶友们")
     await sandbox.ask(group, admin, "/topic new 晒出你的茶杯 hours=2")
+    await sandbox.ask(group, admin, "/invitelink new 小红书")
+    await sandbox.ask(group, admin, "/staff add @aqiang read")
     await sandbox.send(group, admin, "/draw 茶具 winners=1 ends=2h")
     (post,) = await sandbox.wait_for(
         lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and "幸运抽奖" in e["text"]
@@ -233,7 +235,7 @@ async def test_a_zh_groups_console_speaks_chinese_in_its_own_time_and_money(
     group, admin, (xiaomei, _aqiang) = await zh_group(sandbox, web)
     just_now = shanghai_now()
     pages = ("", "/orders", "/members", f"/members/{xiaomei.id}", "/draws", "/posts", "/topics",
-             "/shop", "/settings")  # fmt: skip
+             "/shop", "/settings", "/channels", "/staff", "/log")  # fmt: skip
     async with offline_context(browser, locale="zh-CN") as context:  # the browser's language
         page = await context.new_page()
         # By the Login Widget: the admin's commands above used up /console's throttle.
@@ -275,6 +277,11 @@ async def test_a_zh_groups_console_speaks_chinese_in_its_own_time_and_money(
         await page.screenshot(path=str(SCREENSHOTS / "console-member.png"), full_page=True)
         settings = texts["/settings"]
         assert "留空则不发" in settings
+        assert "小红书" in texts["/channels"]
+        assert "阿强" in texts["/staff"]
+        assert "还没有通过网页后台做过修改" in texts["/log"]  # it logs the console's changes
+        await page.goto(f"{web}/console/{group.id}/channels")
+        await page.screenshot(path=str(SCREENSHOTS / "console-channels.png"), full_page=True)
 
         # The draw's public page names the group and the end, in the group's time.
         await page.goto(f"{web}/console/{group.id}/draws")

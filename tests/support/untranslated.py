@@ -37,7 +37,7 @@ STATES = {
 TYPED = re.compile(
     r"<(code|pre)\b[^>]*>.*?</\1>"  # what to type, shown as code
     r"|(?:https?://|tg://|t\.me/)\S+"  # links
-    r"|(?<![\w/])/[a-z][a-z0-9_]*(?:@\w+)?"  # /commands
+    r"|(?<![\w/])/[a-z][a-z0-9_]*(?:@\w+)?(?: [a-z]+\b)?"  # /commands, and a subcommand
     r"|[@#]\w+",  # @names and #tags
     re.DOTALL | re.IGNORECASE,
 )

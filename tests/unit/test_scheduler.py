@@ -4,6 +4,7 @@ right after the jobs."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
@@ -100,6 +101,27 @@ async def test_a_background_check_is_planned_once_and_keeps_its_timing(session_p
     (again,) = scheduler.scheduler.get_jobs()
     assert again.next_run_time == first_run  # not put off by another interval
     assert again.trigger.interval == timedelta(seconds=5)
+
+
+async def test_a_stop_lets_a_running_check_finish_and_starts_none(session_pool) -> None:
+    # Cancelled halfway through a query, a check left SQLite's connection in a state that could
+    # hang the process's exit: a stop lets it finish instead.
+    scheduler = Scheduler(FrozenClock(NINE), [])
+    scheduler.scheduler.start()
+    looking, done = asyncio.Event(), []
+
+    async def look() -> None:
+        looking.set()
+        await asyncio.sleep(0.2)
+        done.append("look")
+
+    Jobs(scheduler.scheduler, scheduler._running).every("check:slow", 0.1, look)
+    await asyncio.wait_for(looking.wait(), 5)
+    await scheduler.stop()
+    assert done == ["look"]
+    await asyncio.sleep(0.3)
+    assert done == ["look"]  # none started after the stop
+    assert not scheduler.scheduler.running  # (AsyncIOScheduler shuts down in a later turn)
 
 
 async def test_a_run_missed_by_two_hours_is_skipped_and_recorded(session_pool, chat) -> None:

@@ -345,7 +345,7 @@ async def test_a_forum_topic_is_created_posted_closed_and_summed_up(
     assert [job.id for job in scheduler.scheduler.get_jobs()] == [f"topic:{topic.id}:close"]
     clock.set(NOW + timedelta(hours=1, minutes=5))  # the bot was down at its end
     await scheduler.rebuild()  # closes what is overdue at once
-    scheduler.stop()
+    await scheduler.stop()
     # The summary was written to the outbox with the close; the outbox sender posts it.
     work = background(session_pool, clock)
     sender = OutboxSender(work, RightsNotices(work), gather={})
