@@ -27,11 +27,11 @@ fi
 status=0
 echo "== suites on SQLite and on PostgreSQL (127.0.0.1:$PG_PORT), side by side"
 env -u TEST_DATABASE_URL TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" \
-  $PY -m pytest -q -p no:cacheprovider -n 2 --dist loadfile "$@" >"$WORK/sqlite.log" 2>&1 &
+  $PY -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=15 "$@" >"$WORK/sqlite.log" 2>&1 &
 sqlite=$!
 TEST_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:$PG_PORT/postgres" \
   TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/1" \
-  $PY -m pytest -q -p no:cacheprovider -n 2 --dist loadfile "$@" >"$WORK/postgres.log" 2>&1 &
+  $PY -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=15 "$@" >"$WORK/postgres.log" 2>&1 &
 postgres=$!
 wait $sqlite || status=1
 echo "== suite on SQLite"
