@@ -11,6 +11,7 @@ from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.erasure import Erasure
 from models.expiry import ExpiryWarning
+from models.game import GameDay, GameEntry, GameRound, QuizQuestion
 from models.label import Label, MemberNote
 from models.ledger import LedgerEntry
 from models.member import Member
@@ -52,6 +53,9 @@ __all__ = [
     "DrawEntry",
     "Erasure",
     "ExpiryWarning",
+    "GameDay",
+    "GameEntry",
+    "GameRound",
     "InviteLink",
     "Label",
     "LedgerEntry",
@@ -70,6 +74,7 @@ __all__ = [
     "Program",
     "ProgramMerge",
     "Push",
+    "QuizQuestion",
     "Raid",
     "RaidJoin",
     "ReactionDay",
