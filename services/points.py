@@ -34,11 +34,14 @@ from services.standings import Balance, Standings, period_keys
 from services.tiers import LadderCache, Tier, TierService
 
 MAX_CHANGE = 1_000_000
+# Points staked and paid back to a game's winner (dice): moved between members, never earned,
+# so a duel moves no lifetime, tier or /top, and no campaign multiplies a stake's return.
+WAGERED = frozenset({"dice", "dice_stake"})
 # Positive changes that give back what was spent, rather than earn: they leave lifetime alone.
-NOT_EARNED = frozenset({"refund"})
+NOT_EARNED = frozenset({"refund"}) | WAGERED
 # What a campaign does not multiply: an admin's own grant, money given back, and purchase
 # points (their multipliers are those of the moment the order was paid, figured then).
-NOT_BOOSTED = frozenset({"admin", "refund", "purchase"})
+NOT_BOOSTED = frozenset({"admin", "refund", "purchase"}) | WAGERED
 # Deductions that take back earned points (a refunded order's): they lower lifetime too.
 TAKEN_BACK = "clawback"
 # A program joining another: a member's account moved, balance and lifetime (`lifetime_delta`),
