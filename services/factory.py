@@ -19,6 +19,7 @@ from services.channels import ChannelService
 from services.chats import ChatService
 from services.checkins import CheckinService
 from services.clock import Clock
+from services.dice import DiceService
 from services.digest import DigestService
 from services.draws import DrawService
 from services.erasure import ErasureService
@@ -38,6 +39,7 @@ from services.program_merge import ProgramJoin
 from services.programs import ProgramMap, ProgramService
 from services.promotions import TierPromotions
 from services.pushes import PushService
+from services.quiz import QuizService
 from services.raids import RaidService
 from services.reactions import ReactionService
 from services.redemptions import RedemptionService
@@ -188,6 +190,12 @@ class ServiceFactory:
 
     def staff(self, session: AsyncSession) -> StaffService:
         return StaffService(session, self.clock)
+
+    def dice(self, session: AsyncSession, points: PointsService | None = None) -> DiceService:
+        return DiceService(session, self.clock, points or self.points(session))
+
+    def quiz(self, session: AsyncSession, points: PointsService | None = None) -> QuizService:
+        return QuizService(session, self.clock, points or self.points(session))
 
     def for_update(self, session: AsyncSession) -> UpdateServices:
         return UpdateServices(self, session)
