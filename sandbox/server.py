@@ -19,6 +19,7 @@ from sandbox.control import control_errors, routes
 from sandbox.control_ephemeral import routes as ephemeral_routes
 from sandbox.engagement import routes as engagement_routes
 from sandbox.errors import BotApiError
+from sandbox.games_control import routes as game_routes
 from sandbox.tag_control import routes as tag_routes
 from sandbox.topic_control import routes as topic_routes
 from sandbox.world import WORLD, World
@@ -182,6 +183,7 @@ def create_app(
     app.add_routes(routes)
     app.add_routes(ephemeral_routes)
     app.add_routes(tag_routes)
+    app.add_routes(game_routes)
     app.add_routes(topic_routes)
     app.add_routes(engagement_routes)
     app.add_routes(crowds.routes)
