@@ -14,6 +14,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     draw_dialogue,
     draws,
     faq,
+    games,
     labels,
     lifecycle,
     locks,
@@ -79,6 +80,7 @@ def feature_routers() -> list[Router]:
         boosts.create_router(),  # its boost updates pass the message-only filter
         reactions.create_router(),  # before `topics`: it pays, then passes reactions on
         topics.create_router(),  # its reactions pass the message-only filter
+        games.create_router(),  # its buttons and poll answers pass the message-only filter
         stats.create_router(),
         # Late: its dozen commands are rare, and every command before them passes their filters.
         moderation.create_router(),  # its buttons and join requests pass the filter too

@@ -19,7 +19,7 @@ from services.clock import Clock, local_day, start_of
 from services.files import TableFileError, table_rows
 from services.game_rules import GameRules
 from services.games import GameBook
-from services.members import display_names
+from services.members import Sighting, display_names, record_sightings
 from services.points import PointsService
 
 MAX_FILE_BYTES = 2_000_000
@@ -177,6 +177,10 @@ class QuizService:
     ) -> tuple[int, Question] | None:
         """A quiz round on the program's least asked question, to be posted (None: the bank is
         empty, or `key`'s round was made before: a scheduled quiz is posted once a day)."""
+        if key is not None and await self.session.scalar(
+            select(GameRound.id).where(GameRound.key == key)
+        ):
+            return None
         row = await self.session.scalar(
             select(QuizQuestion)
             .where(QuizQuestion.program_id == program_id)
@@ -217,8 +221,21 @@ class QuizService:
         if row is not None and row.status == "open":
             row.status, row.closed_at = "cancelled", self.clock.now()
 
+    async def chat_of_poll(self, poll_id: str) -> int | None:
+        """The group a quiz poll was posted in (None: not one of ours)."""
+        return await self.session.scalar(
+            select(GameRound.chat_id).where(GameRound.poll_id == poll_id)
+        )
+
     async def answer(
-        self, poll_id: str, user_id: int, option_ids: Sequence[int], *, admin: bool
+        self,
+        poll_id: str,
+        user_id: int,
+        option_ids: Sequence[int],
+        *,
+        admin: bool,
+        name: str = "",
+        username: str | None = None,
     ) -> QuizAnswer | None:
         """A member's answer, kept once; the first correct answers paid. None: no open quiz
         has this poll, or the member answered before (a redelivered update)."""
@@ -244,6 +261,11 @@ class QuizService:
         )  # fmt: skip
         if entry_id is None:
             return None
+        program = int(details["program"])
+        await record_sightings(self.session, [Sighting(
+            chat_id=row.chat_id, user_id=user_id, username=username, display_name=name,
+            seen_at=now, program_id=program if program != row.chat_id else None,
+        )])  # fmt: skip  # a poll answer comes with no message: the member is seen here
         if not correct or admin:
             return QuizAnswer(row.chat_id, user_id, correct, None, 0)
         before = await self.session.scalar(

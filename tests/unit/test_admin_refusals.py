@@ -82,6 +82,9 @@ MEMBER_COMMANDS_ADMIN_FORMS = [
     "/topic new Show your desk",
     "/topic close",
     "/reward pause 1",
+    "/quiz",
+    "/quiz end",
+    "/quiz import",
 ]
 
 
