@@ -7,6 +7,7 @@ first correct ones. Every game respects the group's quiet hours and pays admins 
 from __future__ import annotations
 
 from contextlib import suppress
+from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -41,15 +42,13 @@ from views.settings import out_of_range
 from workflows.games import duel_names, post_quiz, quiet_hours, throw_dice
 
 
-async def may_play(
-    message: Message, profile: ChatProfile, game: str, now_of: DiceService | QuizService
-) -> bool:
+async def may_play(message: Message, profile: ChatProfile, game: str, now: datetime) -> bool:
     """Whether the game runs here now; else the sender was told why."""
     rules = profile.rules(GameRules)
     if not rules.plays(game):
         await message.reply(for_sender(view.game_off_text(game)))
         return False
-    quiet = quiet_hours(profile, now_of.clock.now())
+    quiet = quiet_hours(profile, now)
     if quiet is not None:
         await message.reply(for_sender(view.quiet_hours_text(*quiet)))
         return False
@@ -70,7 +69,7 @@ async def dice_command(
     if not words or not words[0].isdigit() or int(words[0]) < 1 or words[1:] not in ([], ["bot"]):
         await message.reply(usage_reply("dice"))
         return
-    if not await may_play(message, chat_profile, "dice", dice):
+    if not await may_play(message, chat_profile, "dice", dice.clock.now()):
         return
     sender = message.from_user
     if sender is None or await admin_cache.is_admin(bot, message.chat, sender, message):
@@ -172,7 +171,7 @@ async def quiz_admin(
     if words:
         await message.reply(usage_reply("quiz"))
         return
-    if not await may_play(message, chat_profile, "quiz", quiz):
+    if not await may_play(message, chat_profile, "quiz", quiz.clock.now()):
         return
     if await quiz.open_in(chat_profile.id) is not None:
         await message.reply(for_sender(view.quiz_open_already_text()))

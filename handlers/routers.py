@@ -15,6 +15,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     draws,
     faq,
     games,
+    guess,
     labels,
     lifecycle,
     locks,
@@ -81,6 +82,7 @@ def feature_routers() -> list[Router]:
         reactions.create_router(),  # before `topics`: it pays, then passes reactions on
         topics.create_router(),  # its reactions pass the message-only filter
         games.create_router(),  # its buttons and poll answers pass the message-only filter
+        guess.create_router(),
         stats.create_router(),
         # Late: its dozen commands are rare, and every command before them passes their filters.
         moderation.create_router(),  # its buttons and join requests pass the filter too

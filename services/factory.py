@@ -24,6 +24,7 @@ from services.digest import DigestService
 from services.draws import DrawService
 from services.erasure import ErasureService
 from services.fulfilment import FulfilmentService
+from services.guess import GuessService
 from services.labels import LabelService
 from services.member_card import MemberCardService
 from services.member_centre import MemberCentreService
@@ -196,6 +197,9 @@ class ServiceFactory:
 
     def quiz(self, session: AsyncSession, points: PointsService | None = None) -> QuizService:
         return QuizService(session, self.clock, points or self.points(session))
+
+    def guess(self, session: AsyncSession, points: PointsService | None = None) -> GuessService:
+        return GuessService(session, self.clock, points or self.points(session))
 
     def for_update(self, session: AsyncSession) -> UpdateServices:
         return UpdateServices(self, session)

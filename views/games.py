@@ -13,7 +13,7 @@ from services.dice import BOT, Duel
 from services.game_rules import GameRules
 from services.quiz import QuizFileError, QuizImport, QuizResult
 from views.keyboards import Button
-from views.numbers import MEDALS, number
+from views.numbers import MEDALS, number, yuan
 from views.orders import refused_lines
 
 
@@ -261,3 +261,61 @@ def quiz_points_text(first: int, following: int) -> str:
 
 def dice_max_text(stake: int) -> str:
     return _("✅ A dice stake is now at most {points}.").format(points=points_text(stake))
+
+
+# -- guess the price ----------------------------------------------------------------------
+
+
+def guess_caption(title: str, points: int, closes_at: str) -> str:
+    return _("🏷 Guess the price: {title}\nSend /guess and your price (e.g. /guess 99): only "
+             "you see your guess. The closest wins {points}. Closes at {time}.").format(
+        title=escape(title), points=points_text(points), time=closes_at)  # fmt: skip
+
+
+def guess_kept_text(fen: int) -> str:
+    return _("Your guess {price} is in; the answer comes when the round closes.").format(
+        price=yuan(fen)
+    )
+
+
+def guess_again_text(fen: int) -> str:
+    return _("You guessed {price} already: one guess each.").format(price=yuan(fen))
+
+
+def no_open_guess_text() -> str:
+    return _("No guess-the-price round is open here.")
+
+
+def guess_open_already_text() -> str:
+    return _("A guess-the-price round is open already; /guess end closes it.")
+
+
+def guess_price_problem_text() -> str:
+    return _("A price is a sum such as 199 or 199.50.")
+
+
+def guess_needs_photo_text() -> str:
+    return _(
+        "Send /guess, the price and the title as the caption of the item's photo, or reply to it."
+    )
+
+
+def guess_not_deleted_text() -> str:
+    return _("I couldn't delete your message, and it shows a price: delete it yourself.")
+
+
+def guess_result_text(title: str, price: int, winner: str | None, points: int,
+                      guesses: list[tuple[str, int]]) -> str:  # fmt: skip
+    lines = [_("🏷 {title}: the price was {price}.").format(title=escape(title), price=yuan(price))]
+    if winner is None:
+        lines.append(_("Nobody guessed."))
+        return "\n".join(lines)
+    best = guesses[0][1]
+    if points:
+        lines.append(_("🏆 {name} guessed {guess} and wins {points}.").format(
+            name=escape(winner), guess=yuan(best), points=points_text(points)))  # fmt: skip
+    else:
+        lines.append(_("🏆 {name} guessed {guess}.").format(name=escape(winner), guess=yuan(best)))
+    shown = " · ".join(f"{escape(name)} {yuan(fen)}" for name, fen in guesses[:10])
+    lines.append(_("Guesses: {guesses}").format(guesses=shown))
+    return "\n".join(lines)

@@ -25,7 +25,13 @@ from services.dice import BOT, DiceService, Duel
 from services.game_rules import GameRules
 from services.members import display_names
 from services.quiz import Question, QuizService
-from views.games import duel_called_off_text, duel_result_text, quiz_description, quiz_result_text
+from views.games import (
+    duel_called_off_text,
+    duel_result_text,
+    guess_result_text,
+    quiz_description,
+    quiz_result_text,
+)
 from workflows.night_mode import is_night
 
 logger = logging.getLogger(__name__)
@@ -102,6 +108,7 @@ class GameChecks:
 
     async def look(self, bot: Bot) -> None:
         await self.close_quizzes(bot)
+        await self.close_guesses(bot)
         await self.call_off_duels(bot)
         await self.post_daily_quizzes(bot)
 
@@ -123,6 +130,23 @@ class GameChecks:
                     logger.info("chat %s: stopPoll: %s", result.chat_id, error)
             with self.background.speaking(profile):
                 text = quiz_result_text(result)
+            await self._say(bot, result.chat_id, text, result.message_id)
+
+    async def close_guesses(self, bot: Bot) -> None:
+        async with self.background.session_pool() as session:
+            due = await self.background.services.guess(session).due()
+        for round_id in due:
+            async with self.background.session_pool() as session, session.begin():
+                result = await self.background.services.guess(session).close(round_id)
+                profile = await self.background.services.chats(session).profile(
+                    result.chat_id if result else 0
+                )
+            if result is None:
+                continue
+            with self.background.speaking(profile):
+                text = guess_result_text(
+                    result.title, result.price, result.winner, result.points, result.guesses
+                )
             await self._say(bot, result.chat_id, text, result.message_id)
 
     async def call_off_duels(self, bot: Bot) -> None:

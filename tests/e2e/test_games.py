@@ -117,3 +117,49 @@ async def test_a_dice_duel_settles_once_and_the_daily_cap_holds(sandbox: Sandbox
     )
     admins = await sandbox.ask_for_sender(group, admin, "/dice 10")
     assert admins["text"] == "Admins run the games; they don't play for points."
+
+
+async def test_a_guess_the_price_round_reveals_the_closest_guess(sandbox: SandboxClient) -> None:
+    group, admin, (bob, cleo, dan) = await fan_group(sandbox, "Bob", "Cleo", "Dan")
+    for fan in (bob, cleo, dan):
+        await sandbox.send(group, fan, "hi")
+    shown = await sandbox.send(group, admin, photo=True, caption="/guess 199 Tea set")
+    (posted,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "sent" and e["chat_id"] == group.id and e["method"] == "sendPhoto"
+    )
+    assert posted["text"].startswith("🏷 Guess the price: Tea set\nSend /guess and your price")
+    assert "199" not in posted["text"]
+    gone = [e for e in await sandbox.events() if e["kind"] == "deleted"]
+    assert shown["message"]["message_id"] in [
+        m
+        for e in gone
+        if e["chat_id"] == group.id
+        for m in e.get("message_ids", [e.get("message_id")])
+    ]
+
+    kept = await sandbox.ask_for_sender(group, bob, "/guess 188")
+    assert kept["text"] == "Your guess ¥188.00 is in; the answer comes when the round closes."
+    command = await sandbox.send_ephemeral_command(group, cleo, "/guess 250")
+    privately = await sandbox.answer_to_ephemeral(
+        group.id, cleo, command["message"]["ephemeral_message_id"]
+    )
+    assert privately["text"].startswith("Your guess ¥250.00 is in")
+    await sandbox.ask_for_sender(group, dan, "/guess 210")
+    again = await sandbox.ask_for_sender(group, bob, "/guess 100")
+    assert again["text"] == "You guessed ¥188.00 already: one guess each."
+    await sandbox.settle()
+    for member in (cleo, dan):  # nobody reads another's guess
+        seen = await sandbox.seen_by(group, member)
+        assert not [m for m in seen if "188" in str(m.get("text"))], member
+
+    revealed = await sandbox.ask(group, admin, "/guess end")
+    assert revealed["text"].splitlines() == [  # Bob and Dan are both 11 off: Bob was first
+        "🏷 Tea set: the price was ¥199.00.",
+        "🏆 Bob guessed ¥188.00 and wins 50 points.",
+        "Guesses: Bob ¥188.00 · Dan ¥210.00 · Cleo ¥250.00",
+    ]
+    assert (await sandbox.ask_for_sender(group, bob, "/points"))["text"] == (
+        "Your balance: 50 points (lifetime 50)."
+    )
+    over = await sandbox.ask_for_sender(group, dan, "/guess 150")
+    assert over["text"] == "No guess-the-price round is open here."

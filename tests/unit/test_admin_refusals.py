@@ -85,6 +85,8 @@ MEMBER_COMMANDS_ADMIN_FORMS = [
     "/quiz",
     "/quiz end",
     "/quiz import",
+    "/guess 199 Tea set",
+    "/guess end",
 ]
 
 
