@@ -12,13 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import LedgerEntry
+from services.chats import ChatProfile
 from services.clock import FrozenClock
 from services.dice import BOT, DiceRefused
 from services.factory import ServiceFactory
 from services.game_rules import GameRules
+from services.guards import ModerationRules, NightMode
 from services.points_audit import audit
 from services.quiz import QuizFileError, read_questions
 from tests.unit.conftest import GROUP
+from workflows.games import quiet_hours
 
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
 ZONE = "Asia/Shanghai"
@@ -213,3 +216,39 @@ def test_a_question_file_without_its_columns_is_refused_as_a_whole() -> None:
     with pytest.raises(QuizFileError) as refused:
         list(read_questions(b"question,choices\nA?,x|y\n"))
     assert refused.value.missing == ("options", "answer")
+
+
+def test_games_rest_in_the_groups_quiet_hours() -> None:
+    night = ModerationRules(night=NightMode("23:00", "07:00"))
+    profile = ChatProfile(GROUP, "supergroup", "Fans", ZONE, None, True, moderation=night)
+    late = datetime(2026, 12, 2, 16, 30, tzinfo=UTC)  # 00:30 in Shanghai
+    assert quiet_hours(profile, late) == ("23:00", "07:00")
+    assert quiet_hours(profile, NOW) is None  # noon in Shanghai
+    plain = ChatProfile(GROUP, "supergroup", "Fans", ZONE, None, True)
+    assert quiet_hours(plain, late) is None
+
+
+async def test_the_closest_guess_wins_and_a_tie_goes_to_the_earlier(session_pool, chat) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        guess = ServiceFactory(clock).guess(session)
+        round_ = await guess.start(
+            GROUP, GROUP, ZONE, GameRules(guess_points=50), started_by=1, title="Tea set",
+            price=19900, photo=None,
+        )  # fmt: skip
+        assert await guess.guess(round_.id, ANN, 21000) is None
+        assert await guess.guess(round_.id, BOB, 18800) is None
+        assert await guess.guess(round_.id, BOB, 19900) == 18800  # one guess each
+        assert await guess.guess(round_.id, 13, 30000) is None
+    later = FrozenClock(NOW + timedelta(minutes=31))
+    async with session_pool() as session, session.begin():
+        guess = ServiceFactory(later).guess(session)
+        assert await guess.due() == [round_.id]
+        result = await guess.close(round_.id)
+        assert result is not None
+        assert [fen for _name, fen in result.guesses] == [21000, 18800, 30000]  # Ann first
+        assert result.points == 50
+        assert await guess.close(round_.id) is None
+    assert await balances(session_pool, ANN, BOB) == [(50, 50), (0, 0)]
+    async with session_pool() as session:
+        assert await audit(session) == []
