@@ -218,15 +218,21 @@ def quiz_refused_text() -> str:
 
 
 def games_settings(rules: GameRules) -> list[str]:
+    """The overview's one line."""
     on = [game_name(g) for g in ("quiz", "guess", "dice") if rules.plays(g)]
     return [
-        _("Games on: {games}").format(games=", ".join(on) if on else _("none")),
-        _("Daily cap: {points} won per member").format(points=points_text(rules.cap)),
+        _("Games: {games}; up to {points} won a day").format(
+            games=", ".join(on) if on else _("none"), points=points_text(rules.cap)
+        )
     ]
 
 
 def games_details(rules: GameRules) -> list[str]:
-    lines = games_settings(rules)
+    on = [game_name(g) for g in ("quiz", "guess", "dice") if rules.plays(g)]
+    lines = [
+        _("Games on: {games}").format(games=", ".join(on) if on else _("none")),
+        _("Daily cap: {points} won per member").format(points=points_text(rules.cap)),
+    ]
     lines.append(_("Quiz: first {first}, then {points} each; daily at {at}").format(
         first=number(rules.quiz_first), points=number(rules.quiz_next),
         at=rules.quiz_at or _("no set time"),
