@@ -180,8 +180,8 @@ class GameChecks:
                     )
                 )
             ).all()
-        for (chat_id,) in rows:
-            async with self.background.session_pool() as session, session.begin():
+        for (chat_id,) in rows:  # post_quiz commits before it calls: no `begin()` block
+            async with self.background.session_pool() as session:
                 profile = await self.background.services.chats(session).profile(chat_id)
                 if profile is None:
                     continue
@@ -201,6 +201,7 @@ class GameChecks:
                     continue
                 with self.background.speaking(profile):
                     await post_quiz(bot, session, quiz, chat_id, *opened, rules)
+                await session.commit()
 
     async def _say(self, bot: Bot, chat_id: int, text: str, reply_to: int | None) -> None:
         try:
