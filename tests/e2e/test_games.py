@@ -6,14 +6,10 @@ covers the game rows."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sandbox.client import SandboxClient
 from sandbox.games_client import answer_poll, fix_dice, poll_state
-from tests.e2e.conftest import Launch
 from tests.e2e.test_first_day import fan_group
 from tests.e2e.test_shop import press, send_file
-from tests.support.processes import ShiftedClock
 
 QUESTIONS = (
     "问题,选项,答案,解析\n"
@@ -167,48 +163,3 @@ async def test_a_guess_the_price_round_reveals_the_closest_guess(sandbox: Sandbo
     )
     over = await sandbox.ask_for_sender(group, dan, "/guess 150")
     assert over["text"] == "No guess-the-price round is open here."
-
-
-async def test_the_daily_quiz_posts_once_and_closes_itself_and_an_open_duel_expires(
-    launch: Launch, tmp_path: Path
-) -> None:
-    clock = ShiftedClock(tmp_path)
-    sandbox, _bot = await launch(**clock.env(), BACKGROUND_CHECK_SECONDS="2")
-    group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
-    for fan in (bob, cleo):
-        await sandbox.send(group, fan, "hi")
-    await send_file(sandbox, group, admin, "quiz.csv", QUESTIONS, "/quiz import")
-    await sandbox.ask(group, admin, "/settings games dice on")
-    await sandbox.ask(group, admin, f"/points @{bob.username} +50 welcome")
-    challenge = await sandbox.ask(group, bob, "/dice 20")
-    assert challenge["text"].startswith("🎲 Bob puts up 20 points")
-
-    set_at = await sandbox.ask(group, admin, "/settings games quiz at 00:00")
-    assert set_at["text"] == "✅ A quiz is posted every day at 00:00."
-    (posted,) = await sandbox.wait_for(lambda e: e["kind"] == "poll" and e["chat_id"] == group.id)
-    await answer_poll(sandbox, posted["poll_id"], cleo, [0])
-    await sandbox.settle()
-
-    await clock.advance(11 * 60)  # past the quiz's 10 minutes and the challenge's
-    (stopped,) = await sandbox.wait_for(
-        lambda e: e["kind"] == "poll_stopped" and e["poll_id"] == posted["poll_id"], timeout=60
-    )
-    assert stopped["message_id"] == posted["message_id"]
-    events = await sandbox.events()
-    closed = [e for e in events if e["kind"] == "sent" and e["chat_id"] == group.id
-              and str(e["text"]).startswith("🧠 Quiz closed")]  # fmt: skip
-    if not closed:
-        closed = await sandbox.wait_for(
-            lambda e: e["kind"] == "sent" and str(e["text"]).startswith("🧠 Quiz closed")
-        )
-    assert closed[0]["text"].splitlines()[-1] == "🥇 Cleo +20"
-    await sandbox.wait_for(
-        lambda e: e["kind"] == "sent" and str(e["text"]).startswith("🎲 Nobody took the duel"),
-        timeout=60,
-    )
-    assert (await sandbox.ask_for_sender(group, bob, "/points"))["text"] == (
-        "Your balance: 50 points (lifetime 50)."
-    )
-    polls = [e for e in await sandbox.events() if e["kind"] == "poll" and e["chat_id"] == group.id]
-    days = 1 + int(len(polls) > 1)  # a run that crosses midnight in the group posts the next day's
-    assert len(polls) == days
