@@ -226,6 +226,7 @@ def audit() -> int:
 
 async def _audit(settings: Settings) -> int:
     from models import create_session_pool
+    from services.games import audit_games
     from services.points_audit import audit as find_mismatches
     from services.shop import audit_shop
 
@@ -234,7 +235,7 @@ async def _audit(settings: Settings) -> int:
         create_session_pool(engine)() as session,
     ):
         mismatches = await find_mismatches(session)
-        shop_problems = await audit_shop(session)
+        shop_problems = await audit_shop(session) + await audit_games(session)
     for m in mismatches:
         print(
             f"chat {m.chat_id} user {m.user_id}: points {m.points}, ledger says {m.ledger_points}; "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import GameDay, GameRound
+from models import GameDay, GameEntry, GameRound, LedgerEntry
 from models.queries import insert_for
 from services.clock import Clock, local_day
 from services.points import PointsService
@@ -100,3 +100,64 @@ class GameBook:
             .values(won=GameDay.won + allowed)
         )
         return balance.paid
+
+
+GAME_REASONS = ("quiz", "guess", "dice", "dice_stake")
+
+
+async def audit_games(session: AsyncSession) -> list[str]:
+    """What does not add up in the games (`fanbot audit`): a game's ledger row that names no
+    round of its game, a duel whose rows do not net what its state says (settled between
+    members: zero; against the bot: what the member won or lost; called off: zero; open:
+    the stakes held), a prize that differs from the entry it paid."""
+    problems: list[str] = []
+    rounds = {
+        row.id: row
+        for row in await session.scalars(
+            select(GameRound).where(GameRound.kind.in_(("quiz", "guess", "dice")))
+        )
+    }
+    nets: dict[int, int] = {}
+    rows = await session.execute(
+        select(LedgerEntry.reason, LedgerEntry.ref, LedgerEntry.delta, LedgerEntry.user_id).where(
+            LedgerEntry.reason.in_(GAME_REASONS)
+        )
+    )
+    paid: dict[tuple[int, int], int] = {}
+    for reason, ref, delta, user_id in rows:
+        kind, _, number = (ref or "").partition(":")
+        game = "dice" if reason.startswith("dice") else reason
+        round_ = rounds.get(int(number)) if number.isdigit() else None
+        if round_ is None or kind != game or round_.kind != game:
+            problems.append(f"ledger row {reason} {ref}: no such {game} round")
+            continue
+        if game == "dice":
+            nets[round_.id] = nets.get(round_.id, 0) + delta
+        else:
+            paid[round_.id, user_id] = paid.get((round_.id, user_id), 0) + delta
+    for round_ in rounds.values():
+        if round_.kind != "dice":
+            continue
+        net = nets.get(round_.id, 0)
+        values = round_.details.get("values") or {}
+        vs_bot = bool(round_.details.get("bot"))
+        expected = 0
+        if round_.status == "open" or (round_.status == "rolling" and vs_bot):
+            expected = -round_.stake  # the challenger's stake held
+        elif round_.status == "rolling":
+            expected = -2 * round_.stake  # both held
+        elif round_.status == "closed" and vs_bot:
+            mine = int(values.get(str(round_.started_by), 0))
+            bots = int(values.get("0", 0))
+            expected = 0 if mine == bots else (round_.stake if mine > bots else -round_.stake)
+        if net != expected:
+            problems.append(
+                f"duel {round_.id} ({round_.status}): its rows net {net}, not {expected}"
+            )
+    entries = await session.execute(
+        select(GameEntry.round_id, GameEntry.user_id, GameEntry.points).where(GameEntry.points > 0)
+    )
+    for round_id, user_id, points in entries:
+        if paid.get((round_id, user_id), 0) != points:
+            problems.append(f"round {round_id}: member {user_id}'s prize {points} is not paid")
+    return problems

@@ -20,6 +20,7 @@ import pytest
 
 from models import create_engine, create_session_pool
 from sandbox.client import SandboxClient
+from services.games import audit_games
 from services.points_audit import audit
 from services.shop import audit_shop
 from tests.conftest import create_database
@@ -36,7 +37,7 @@ async def audit_problems(url: str) -> list[str]:
     try:
         async with create_session_pool(engine)() as session:
             mismatches = await audit(session)
-            shop = await audit_shop(session)
+            shop = await audit_shop(session) + await audit_games(session)
     finally:
         await engine.dispose()
     return [str(m) for m in mismatches] + shop

@@ -18,6 +18,7 @@ from services.chat_settings import update_section
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
 from services.game_rules import GameRules
+from services.games import audit_games
 from services.points_audit import audit
 from tests.support.telegram import TOKEN, RecordingSession
 from tests.unit.conftest import GROUP
@@ -117,3 +118,4 @@ async def test_no_daily_quiz_in_the_quiet_hours_and_a_duel_nobody_took_is_called
     assert await balances(session_pool, ANN) == [(100, 100)]
     async with session_pool() as session:
         assert await audit(session) == []
+        assert await audit_games(session) == []

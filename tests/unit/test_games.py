@@ -17,6 +17,7 @@ from services.clock import FrozenClock
 from services.dice import BOT, DiceRefused
 from services.factory import ServiceFactory
 from services.game_rules import GameRules
+from services.games import audit_games
 from services.guards import ModerationRules, NightMode
 from services.points_audit import audit
 from services.quiz import QuizFileError, read_questions
@@ -80,6 +81,7 @@ async def test_a_duel_holds_both_stakes_and_settles_once(session_pool, chat) -> 
     assert await balances(session_pool, ANN, BOB) == [(130, 100), (70, 100)]
     async with session_pool() as session:
         assert await audit(session) == []
+        assert await audit_games(session) == []
         book = ServiceFactory(clock).dice(session).book
         assert await book.won_today(GROUP, ANN, ZONE) == 30
 
@@ -106,6 +108,7 @@ async def test_a_tie_gives_each_stake_back_and_the_bot_has_no_edge(session_pool,
     assert await balances(session_pool, ANN) == [(100, 100)]  # +20 then -20
     async with session_pool() as session:
         assert await audit(session) == []
+        assert await audit_games(session) == []
 
 
 async def test_stakes_are_capped_by_the_day_and_by_what_a_member_has(session_pool, chat) -> None:
@@ -136,6 +139,7 @@ async def test_stakes_are_capped_by_the_day_and_by_what_a_member_has(session_poo
     assert await balances(session_pool, ANN, BOB) == [(500, 500), (10, 10)]
     async with session_pool() as session:
         assert await audit(session) == []
+        assert await audit_games(session) == []
 
 
 QUESTIONS = (
@@ -192,6 +196,7 @@ async def test_a_quiz_pays_the_first_correct_answers_once_and_admins_nothing(
         rows = await session.scalars(select(LedgerEntry.reason).where(LedgerEntry.delta > 0))
         assert sorted(rows) == ["quiz", "quiz"]
         assert await audit(session) == []
+        assert await audit_games(session) == []
 
 
 async def test_quiz_prizes_stop_at_the_daily_cap(session_pool, chat) -> None:
@@ -252,3 +257,13 @@ async def test_the_closest_guess_wins_and_a_tie_goes_to_the_earlier(session_pool
     assert await balances(session_pool, ANN, BOB) == [(50, 50), (0, 0)]
     async with session_pool() as session:
         assert await audit(session) == []
+        assert await audit_games(session) == []
+
+
+async def test_the_audit_names_a_game_row_with_no_round(session_pool, chat) -> None:
+    async with session_pool() as session, session.begin():
+        await ServiceFactory(FrozenClock(NOW)).points(session).change(
+            GROUP, ANN, 10, reason="quiz", key="forged", ref="quiz:999"
+        )
+    async with session_pool() as session:
+        assert await audit_games(session) == ["ledger row quiz quiz:999: no such quiz round"]
