@@ -262,8 +262,7 @@ async def test_the_closest_guess_wins_and_a_tie_goes_to_the_earlier(session_pool
 
 async def test_the_audit_names_a_game_row_with_no_round(session_pool, chat) -> None:
     async with session_pool() as session, session.begin():
-        await ServiceFactory(FrozenClock(NOW)).points(session).change(
-            GROUP, ANN, 10, reason="quiz", key="forged", ref="quiz:999"
-        )
+        points = ServiceFactory(FrozenClock(NOW)).points(session)
+        await points.change(GROUP, ANN, 10, reason="quiz", key="forged", ref="quiz:999")
     async with session_pool() as session:
         assert await audit_games(session) == ["ledger row quiz quiz:999: no such quiz round"]
