@@ -27,6 +27,7 @@ from models.reaction import MessageAuthor, ReactionDay
 from models.receipt import CommandReceipt
 from models.referral import InviteLink, Referral
 from models.report import Report, ReportVote
+from models.selling import Commission, CommissionEntry, Distributor, DistributorCode
 from models.shop import Redemption, Reward, RewardCode
 from models.stats import DAY_COUNTERS, DailyStats, MemberSegment, SegmentRun
 from models.tier import TierRow
@@ -47,8 +48,12 @@ __all__ = [
     "Checkin",
     "CheckinDay",
     "CommandReceipt",
+    "Commission",
+    "CommissionEntry",
     "ConsoleLogin",
     "DailyStats",
+    "Distributor",
+    "DistributorCode",
     "Draw",
     "DrawEntry",
     "Erasure",

@@ -19,8 +19,10 @@ from services.channels import ChannelService
 from services.chats import ChatService
 from services.checkins import CheckinService
 from services.clock import Clock
+from services.commission import CommissionService
 from services.dice import DiceService
 from services.digest import DigestService
+from services.distributors import DistributorService
 from services.draws import DrawService
 from services.erasure import ErasureService
 from services.fulfilment import FulfilmentService
@@ -128,7 +130,15 @@ class ServiceFactory:
         return MemberImportService(session, self.clock)
 
     def orders(self, session: AsyncSession, points: PointsService | None = None) -> OrderService:
-        return OrderService(session, self.clock, points or self.points(session))
+        return OrderService(
+            session, self.clock, points or self.points(session), (self.commission(session),)
+        )
+
+    def commission(self, session: AsyncSession) -> CommissionService:
+        return CommissionService(session, self.clock)
+
+    def distributors(self, session: AsyncSession) -> DistributorService:
+        return DistributorService(session, self.clock)
 
     def bindings(self, session: AsyncSession, orders: OrderService | None = None) -> BindingService:
         return BindingService(session, self.clock, orders or self.orders(session))

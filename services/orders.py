@@ -24,6 +24,7 @@ from models.queries import insert_for
 from services.clawbacks import take_back
 from services.clock import Clock
 from services.members import ensure_members
+from services.order_events import OrderEvents
 from services.order_files import OrderLine, OrderStatus, RefusedLine, buyer_key
 from services.order_notes import OrderNotes
 from services.order_rules import OrderRules
@@ -116,8 +117,15 @@ class OrderService:
     to the member who bound the buyer's nickname, paying purchase points after the return
     window, refunds cancelling or taking them back. Free of aiogram; the caller commits."""
 
-    def __init__(self, session: AsyncSession, clock: Clock, points: PointsService) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        points: PointsService,
+        events: Sequence[OrderEvents] = (),  # who follows orders' lives (commission)
+    ) -> None:
         self.session = session
+        self.events = events
         self.clock = clock
         self.points = points
         self.promotions = TierPromotions(points)  # spend and clawbacks move tiers too
@@ -225,6 +233,8 @@ class OrderService:
         tally.credited += sum(1 for order in paid if order.id in owners)
         tally.waiting += sum(1 for order in paid if order.id not in owners)
         tally.points += await self.credit(chat_id, credited, owners, rules, timezone)
+        for follower in self.events:  # the credited ones were told by `credit`
+            await follower.arrived(chat_id, [o for o in orders if o.id not in owners], rules)
         return tally
 
     async def _bindings(self, chat_id: int, keys: set[str]) -> dict[str, int]:
@@ -323,6 +333,8 @@ class OrderService:
         await self.notes.tell_pending(
             [order for order in orders if order.points_state == PointsState.PENDING], language
         )
+        for follower in self.events:
+            await follower.arrived(chat_id, orders, rules)
         return total
 
     async def confirm(self, orders: Sequence[Order], timezone: str) -> int:
@@ -377,6 +389,8 @@ class OrderService:
         order.refunded_fen = refunded_fen
         order.status = status_of(order.amount_fen, refunded_fen)
         order.updated_at = self.clock.now()
+        for follower in self.events:
+            await follower.refunded(order)
         if order.user_id is None:
             await self.session.flush()
             return

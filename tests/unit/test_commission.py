@@ -1,0 +1,226 @@
+"""Distributors' commission (分销) on a real database: which orders are a distributor's (their
+coupon, else their link within the window; the coupon wins a tie, and an order is never two
+distributors'), the commission pending through the return window and paid after it as the
+purchase points are, refunds cancelling or clawing it back in proportion, payouts bounded by
+what is payable, and the audit balancing the commission ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import Commission, Distributor
+from services.channels import ChannelService
+from services.clock import FrozenClock
+from services.commission import PayoutRefused, Sums, commission_of, standing_part
+from services.commission_figures import audit_commission, figures
+from services.distribution_rules import set_link_days
+from services.distributors import DistributorService, parse_rate
+from services.factory import ServiceFactory
+from services.order_files import OrderLine, OrderStatus
+from services.order_rules import OrderRules
+from services.orders import Source
+from services.points_audit import audit
+from tests.unit.conftest import GROUP
+
+NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+ADMIN, ANN, BEN, BUYER, OTHER = 7, 11, 12, 42, 43
+ANNS_LINK, BENS_LINK = "https://t.me/+ann", "https://t.me/+ben"
+SHANGHAI = "Asia/Shanghai"
+RULES = OrderRules()  # a return window of 7 days
+
+
+def sale(order_id: str, fen: int, *, buyer: str = "小明", coupon: str | None = None,
+         refunded: int = 0, paid_at: datetime = NOW) -> OrderLine:  # fmt: skip
+    return OrderLine(0, order_id, buyer, fen, OrderStatus.PAID, paid_at, coupon, refunded)
+
+
+async def distributor(
+    pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int, rate: str,
+    link: str | None = None, codes: tuple[str, ...] = (),
+) -> None:  # fmt: skip
+    rate_bp = parse_rate(rate)
+    assert rate_bp is not None
+    async with pool() as session, session.begin():
+        service = DistributorService(session, clock)
+        row, new = await service.add(GROUP, user, rate_bp, by=ADMIN)
+        assert new
+        if link is not None:
+            channel = await ChannelService(session, clock).create(
+                GROUP, GROUP, f"seller {user}", link, creates_join_request=False, by=ADMIN
+            )
+            assert channel is not None
+            await service.set_link(row, channel.id)
+        assert await service.add_codes(GROUP, user, codes) == []
+
+
+async def join(pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int,
+               link: str) -> None:  # fmt: skip
+    async with pool() as session, session.begin():
+        assert await ChannelService(session, clock).joined(GROUP, GROUP, user, link, None)
+
+
+async def record(
+    pool: async_sessionmaker[AsyncSession], clock: FrozenClock, *lines: OrderLine,
+    user: int | None = BUYER,
+) -> None:  # fmt: skip
+    async with pool() as session, session.begin():
+        orders = ServiceFactory(clock).orders(session)
+        await orders.record(GROUP, lines, source=Source.ADMIN if user else Source.IMPORT,
+                            rules=RULES, timezone=SHANGHAI, user_id=user)  # fmt: skip
+
+
+async def refund(pool: async_sessionmaker[AsyncSession], clock: FrozenClock, order_id: str,
+                 fen: int | None) -> None:  # fmt: skip
+    async with pool() as session, session.begin():
+        done, _order = await ServiceFactory(clock).orders(session).refund(
+            GROUP, order_id, fen, SHANGHAI
+        )
+        assert done == "refunded"
+
+
+async def attributed(pool: async_sessionmaker[AsyncSession]) -> dict[int, tuple[int, str]]:
+    """Order row → (distributor, via)."""
+    async with pool() as session:
+        rows = await session.scalars(select(Commission).order_by(Commission.order_row))
+        return {row.order_row: (row.user_id, row.via) for row in rows}
+
+
+async def sums(pool: async_sessionmaker[AsyncSession], user: int) -> Sums:
+    async with pool() as session:
+        row = await session.get(Distributor, (GROUP, user))
+        assert row is not None
+        return Sums(row.pending_fen, row.payable_fen, row.paid_fen)
+
+
+async def confirm_due(pool: async_sessionmaker[AsyncSession], clock: FrozenClock) -> int:
+    async with pool() as session, session.begin():
+        return await ServiceFactory(clock).commission(session).confirm_due()
+
+
+async def payout(pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int,
+                 fen: int, reference: str) -> Sums:  # fmt: skip
+    async with pool() as session, session.begin():
+        return await ServiceFactory(clock).commission(session).payout(
+            GROUP, user, fen, reference, by=ADMIN
+        )
+
+
+async def audited(pool: async_sessionmaker[AsyncSession]) -> None:
+    async with pool() as session:
+        assert await audit_commission(session) == []
+        assert await audit(session) == []
+
+
+def test_rates_read_as_basis_points_and_amounts_round_down() -> None:
+    assert [parse_rate(t) for t in ("8%", "8", "7.5%", "0.25%", "50%")] == [800, 800, 750, 25, 5000]
+    assert [parse_rate(t) for t in ("0", "51%", "-1%", "8.123%", "x", "", "１%")] == [None] * 7
+    assert commission_of(19_900, 800) == 1_592
+    assert standing_part(1_592, 19_900, 9_950) == 796
+    assert standing_part(1_592, 19_900, 19_900) == 0
+
+
+async def test_a_coupon_is_its_distributors_and_beats_another_distributors_link(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW - 2 * DAY)
+    await distributor(session_pool, clock, ANN, "10%", ANNS_LINK, codes=("ANN-1",))
+    await distributor(session_pool, clock, BEN, "5%", BENS_LINK)
+    await join(session_pool, clock, BUYER, BENS_LINK)  # Ben's link brought the buyer
+    await join(session_pool, clock, OTHER, ANNS_LINK)
+    clock.set(NOW)
+    await record(session_pool, clock, sale("T1", 10_000, coupon="ANN-1"))  # Ann's coupon
+    await record(session_pool, clock, sale("T2", 20_000))  # Ben's link, no coupon
+    await record(session_pool, clock, sale("T3", 30_000, coupon="SHOP-OWN"), user=OTHER)
+    await record(session_pool, clock, sale("T4", 5_000, coupon="NOBODYS"), user=None)
+    assert list((await attributed(session_pool)).values()) == [
+        (ANN, "coupon"), (BEN, "link"), (ANN, "link"),
+    ]  # fmt: skip
+    assert await sums(session_pool, ANN) == Sums(1_000 + 3_000, 0, 0)
+    assert await sums(session_pool, BEN) == Sums(1_000, 0, 0)
+    # told again (a redelivered import, a binding crediting it): nothing moves twice
+    await record(session_pool, clock, sale("T1", 10_000, coupon="ANN-1"))
+    assert await sums(session_pool, ANN) == Sums(4_000, 0, 0)
+    async with session_pool() as session:
+        board = await figures(session, GROUP)
+    assert [(f.user_id, f.orders, f.gmv_fen, f.commission_fen) for f in board] == [
+        (ANN, 2, 40_000, 4_000), (BEN, 1, 20_000, 1_000),
+    ]  # fmt: skip
+    await audited(session_pool)
+
+
+async def test_a_link_counts_only_within_its_window_and_never_for_the_distributor_himself(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW - 20 * DAY)
+    await distributor(session_pool, clock, ANN, "8%", ANNS_LINK, codes=("ANN-1",))
+    await join(session_pool, clock, BUYER, ANNS_LINK)
+    clock.set(NOW)
+    await record(session_pool, clock, sale("LATE", 10_000))  # 20 days on: past 15
+    async with session_pool() as session, session.begin():
+        await set_link_days(session, GROUP, 30)
+    await record(session_pool, clock, sale("IN", 10_000))
+    await record(session_pool, clock, sale("OWN", 10_000, coupon="ANN-1"), user=ANN)
+    rows = await attributed(session_pool)
+    assert list(rows.values()) == [(ANN, "link")]
+    assert await sums(session_pool, ANN) == Sums(800, 0, 0)
+
+
+async def test_commission_is_pending_through_the_window_then_payable_and_paid_out_bounded(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await distributor(session_pool, clock, ANN, "8%", codes=("ANN-1", "ANN-2"))
+    await record(session_pool, clock, sale("A", 19_900, coupon="ANN-1"),
+                 sale("B", 10_000, coupon="ANN-2"))  # fmt: skip
+    assert await sums(session_pool, ANN) == Sums(1_592 + 800, 0, 0)
+    with pytest.raises(PayoutRefused, match="nothing payable"):
+        await payout(session_pool, clock, ANN, 100, "BANK-0")
+    clock.set(NOW + 6 * DAY)
+    assert await confirm_due(session_pool, clock) == 0
+    await refund(session_pool, clock, "B", None)  # in the window, in full: cancelled
+    clock.set(NOW + 7 * DAY)
+    assert await confirm_due(session_pool, clock) == 1
+    assert await confirm_due(session_pool, clock) == 0
+    assert await sums(session_pool, ANN) == Sums(0, 1_592, 0)
+    with pytest.raises(PayoutRefused, match="too much"):
+        await payout(session_pool, clock, ANN, 1_593, "BANK-1")
+    assert await payout(session_pool, clock, ANN, 1_000, "BANK-1") == Sums(0, 592, 1_000)
+    with pytest.raises(PayoutRefused, match="already"):  # the same reference again
+        await payout(session_pool, clock, ANN, 500, "bank-1")
+    with pytest.raises(PayoutRefused, match="not a distributor"):
+        await payout(session_pool, clock, BEN, 1, "BANK-2")
+    await audited(session_pool)
+
+
+async def test_a_partial_refund_cuts_pending_and_claws_back_paid_commission_in_proportion(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await distributor(session_pool, clock, ANN, "10%", codes=("ANN-1", "ANN-2"))
+    await record(session_pool, clock, sale("P", 20_000, coupon="ANN-1"),
+                 sale("Q", 30_000, coupon="ANN-2"))  # fmt: skip
+    await refund(session_pool, clock, "P", 5_000)  # a quarter, pending: 2,000 → 1,500
+    assert await sums(session_pool, ANN) == Sums(1_500 + 3_000, 0, 0)
+    clock.set(NOW + 8 * DAY)
+    assert await confirm_due(session_pool, clock) == 2
+    assert await sums(session_pool, ANN) == Sums(0, 4_500, 0)
+    await payout(session_pool, clock, ANN, 4_000, "WX-9")
+    await refund(session_pool, clock, "Q", 15_000)  # half, after the window: 1,500 back
+    assert await sums(session_pool, ANN) == Sums(0, -1_000, 4_000)  # owed from what comes next
+    with pytest.raises(PayoutRefused, match="nothing payable"):
+        await payout(session_pool, clock, ANN, 1, "WX-10")
+    await refund(session_pool, clock, "Q", None)  # the rest: 1,500 more
+    assert await sums(session_pool, ANN) == Sums(0, -2_500, 4_000)
+    await audited(session_pool)
+    async with session_pool() as session, session.begin():  # the sums drift from the ledger
+        row = await session.get(Distributor, (GROUP, ANN))
+        assert row is not None
+        row.payable_fen += 1
+    async with session_pool() as session:
+        (problem,) = await audit_commission(session)
+    assert problem.startswith(f"distributor {ANN} of {GROUP}: pending, payable, paid")
