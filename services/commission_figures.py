@@ -3,13 +3,21 @@ and the commission ledger's audit (`fanbot audit`)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Commission, CommissionEntry, Distributor, Member, Order
 from services.commission import State, Sums
+from services.csvcells import SafeWriter
+
+CSV_HEADERS = (
+    "time", "distributor_id", "distributor", "reason", "order_id", "pending_yuan",
+    "payable_yuan", "paid_yuan", "reference",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +83,49 @@ async def entries(session: AsyncSession, program_id: int) -> list[CommissionEntr
             .order_by(CommissionEntry.id)
         )
     )
+
+
+def _yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+async def commission_csv(session: AsyncSession, program_id: int, timezone: str) -> bytes:
+    """The program's commission ledger as CSV (UTF-8 with a BOM, for Excel; every cell
+    through `SafeWriter`), oldest first, amounts in yuan."""
+    zone = ZoneInfo(timezone)
+    names = dict(
+        (
+            await session.execute(
+                select(Member.user_id, Member.display_name).where(
+                    Member.chat_id == program_id,
+                    Member.user_id.in_(
+                        select(Distributor.user_id).where(Distributor.program_id == program_id)
+                    ),
+                )
+            )
+        ).all()
+    )
+    numbers = dict(
+        (
+            await session.execute(
+                select(Order.id, Order.order_id)
+                .join(CommissionEntry, CommissionEntry.order_row == Order.id)
+                .where(CommissionEntry.program_id == program_id)
+            )
+        ).all()
+    )
+    out = io.StringIO(newline="")
+    writer = SafeWriter(out)
+    writer.writerow(CSV_HEADERS)
+    for entry in await entries(session, program_id):
+        writer.writerow([
+            entry.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), entry.user_id,
+            names.get(entry.user_id, ""), entry.reason, numbers.get(entry.order_row or 0, ""),
+            _yuan(entry.pending_delta), _yuan(entry.payable_delta), _yuan(entry.paid_delta),
+            entry.reference or "",
+        ])  # fmt: skip
+    return out.getvalue().encode("utf-8-sig")
 
 
 async def audit_commission(session: AsyncSession) -> list[str]:

@@ -74,6 +74,20 @@ class DistributorService:
         await self.session.flush()
         return made, True
 
+    async def all(self, program_id: int) -> list[Distributor]:
+        return list(
+            await self.session.scalars(
+                select(Distributor).where(Distributor.program_id == program_id)
+            )
+        )
+
+    async def link_of(self, distributor: Distributor) -> str | None:
+        if distributor.channel_id is None:
+            return None
+        return await self.session.scalar(
+            select(Channel.link).where(Channel.id == distributor.channel_id)
+        )
+
     async def set_link(self, distributor: Distributor, channel_id: int) -> None:
         distributor.channel_id = channel_id
         await self.session.flush()
