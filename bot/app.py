@@ -58,6 +58,7 @@ from scheduler.topics import TopicJobs
 from services.chats import ChatService
 from services.checkins import SignInGroupCommit
 from services.clock import Clock
+from services.commission import confirm_commission_due
 from services.draws import JoinGroupCommit
 from services.factory import ServiceFactory
 from services.message_tally import MessageTally
@@ -218,6 +219,10 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
         [
             Check("pay the purchase points that are due", lambda _bot: order_intake.confirm_due()),
             Check("pay the referrals that are due", ReferralPayouts(background).settle_due),
+            Check(
+                "make the commission that is due payable",
+                lambda _bot: confirm_commission_due(background.session_pool, background.clock),
+            ),
             Check("remove the unverified", verification.expire),
             Check("open and close the groups for the night", night_mode.switch_due),
             Check(

@@ -226,6 +226,7 @@ def audit() -> int:
 
 async def _audit(settings: Settings) -> int:
     from models import create_session_pool
+    from services.commission_figures import audit_commission
     from services.games import audit_games
     from services.points_audit import audit as find_mismatches
     from services.shop import audit_shop
@@ -236,6 +237,7 @@ async def _audit(settings: Settings) -> int:
     ):
         mismatches = await find_mismatches(session)
         shop_problems = await audit_shop(session) + await audit_games(session)
+        commission_problems = await audit_commission(session)
     for m in mismatches:
         print(
             f"chat {m.chat_id} user {m.user_id}: points {m.points}, ledger says {m.ledger_points}; "
@@ -249,7 +251,11 @@ async def _audit(settings: Settings) -> int:
     print(
         "ok: the shop's stock and codes add up" if not shop_problems else "the shop does not add up"
     )
-    return 1 if mismatches or shop_problems else 0
+    for problem in commission_problems:
+        print(f"commission: {problem}")
+    if commission_problems:
+        print("the commission ledger does not add up")
+    return 1 if mismatches or shop_problems or commission_problems else 0
 
 
 def verify_draw(draw_id: int) -> int:

@@ -14,18 +14,19 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.stats import fresh_segments
 from handlers.targets import Target, target_of
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.sender_only import for_sender
+from infrastructure.settings_sections import SettingsSection
 from services.channels import BadChannelName, ChannelService
+from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService
 from services.clock import Clock
 from services.commission import CommissionService, PayoutRefused
 from services.commission_figures import commission_csv, figures
-from services.distribution_rules import DistributionRules
+from services.distribution_rules import DistributionRules, set_link_days
 from services.distributors import MAX_CODES, DistributorService, parse_rate
 from services.order_files import amount_in_fen
 from services.reward_codes import generated_codes
@@ -34,6 +35,7 @@ from services.stats import Segment, SegmentService
 from services.tiers import TierService
 from views import distributors as view
 from views.exports import export_needs_private, private_chat_keyboard
+from views.settings import out_of_range
 
 KOL = "kol"  # `/distributor add kol`: the KOL segment's top members
 
@@ -70,8 +72,12 @@ async def distributor_command(
         rate_bp = parsed
         words.remove(word)
     if action == "add" and words[:1] == [KOL]:
-        await fresh_segments(session, clock, tiers, chat_profile)
-        top = await SegmentService(session, clock).top(chat_profile.id, Segment.KOL)
+        segments = SegmentService(session, clock)
+        counted = await segments.counts(chat_profile.id)
+        if counted is None or counted.day < clock.today_in(chat_profile.timezone):
+            ladder = await tiers.ladder(chat_profile.id)
+            await segments.recount(chat_profile.id, chat_profile.timezone, ladder)
+        top = await segments.top(chat_profile.id, Segment.KOL)
         made = [Target(row.user_id, row.name) for row in top]
         for target in made:
             await add(message, target, rate_bp, chat_profile, distributors, channels, bot)
@@ -253,6 +259,38 @@ async def commission_export(
         export_needs_private(), reply_markup=private_chat_keyboard(me.username or "")
     )
 
+
+async def change_link_days(
+    message: Message, setting: list[str], session: AsyncSession, chat_profile: ChatProfile
+) -> bool:
+    """/settings distribution <days>: the program's, set in its founding group."""
+    args = setting[1:]
+    if len(args) != 1 or not args[0].isascii() or not args[0].isdigit():
+        await message.reply(usage_reply("settings", "distribution"))
+        return False
+    if chat_profile.joined_program is not None:
+        await message.reply(problem_reply(view.in_joined_group(), "settings", "distribution"))
+        return False
+    try:
+        await set_link_days(session, chat_profile.program_id, int(args[0]))
+    except BadSetting:
+        await message.reply(out_of_range("distribution", DistributionRules.LIMITS))
+        return False
+    await message.reply(view.link_days_set(int(args[0])))
+    return True
+
+
+def distribution_settings(profile: ChatProfile) -> list[str]:
+    return [view.link_days_line(profile.rules(DistributionRules).link_days)]
+
+
+SETTINGS_SECTION = SettingsSection(
+    ("distribution",),
+    change_link_days,
+    distribution_settings,
+    usage=(__("/settings distribution <days>"),),
+    title=__("Distributors"),
+)
 
 COMMANDS = (
     CommandSpec(

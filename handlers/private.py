@@ -41,6 +41,7 @@ from views.private import (
 PRIVATE_MEANINGS = frozenset(
     {"start", "help", "console", "bind", "unsubscribe", "subscribe", "mycoupons", "shop"}
     | {"mydata", "forgetme"}  # a member's rights: handlers/member_rights.py
+    | {"commission"}  # a distributor's: handlers/distributors.py
 )
 PICKED = ("me", "points")  # answered here for one of the member's groups
 

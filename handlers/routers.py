@@ -11,6 +11,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     channels,
     checkin,
     console,
+    distributors,
     draw_dialogue,
     draws,
     faq,
@@ -65,6 +66,7 @@ def feature_routers() -> list[Router]:
         member_import.create_router(),  # its buttons' callback queries pass the filter too
         pushes.create_router(),  # its buttons' callback queries pass the message-only filter
         member_rights.create_router(),  # its /start mydata and /start forgetme, before `start`
+        distributors.create_router(),  # its /start commission, before `start`
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         console.create_router(),

@@ -23,6 +23,7 @@ from handlers import (
     boosts,
     cadence,
     checkin,
+    distributors,
     games,
     member_tags,
     moderation_settings,
@@ -113,6 +114,7 @@ SECTIONS = (
     moderation_settings.SETTINGS_SECTION,
     raids.SETTINGS_SECTION,
     games.SETTINGS_SECTION,
+    distributors.SETTINGS_SECTION,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.channels import channel_stats
+from handlers.distributors import commission_export, distributor_stats
 from infrastructure.commands import CommandSpec, problem_reply, usage_of, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.transactions import commit_so_far, commit_update_so_far
@@ -57,6 +58,12 @@ from views.wording import labelled, trend
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 
+# `/stats <word>` and `/export <word>` that a feature answers itself, in a group:
+# (message, the group's profile, session, clock). A feature adds its word here.
+Aside = Callable[[Message, ChatProfile, AsyncSession, Clock], Awaitable[None]]
+STATS_ASIDES: dict[str, Aside] = {"distributors": distributor_stats}
+EXPORT_ASIDES: dict[str, Aside] = {"commission": commission_export}
+
 
 async def stats(
     message: Message,
@@ -77,6 +84,9 @@ async def stats(
     period = (command.args or DEFAULT_PERIOD).strip().lower()
     if chat_profile.is_group and period == "channels":
         await channel_stats(message, chat_profile, ChannelService(session, clock))
+        return
+    if chat_profile.is_group and period in STATS_ASIDES:
+        await STATS_ASIDES[period](message, chat_profile, session, clock)
         return
     if chat_profile.is_group and period.startswith("campaign"):
         await campaign_stats(message, period.removeprefix("campaign").strip(), chat_profile,
@@ -315,6 +325,9 @@ async def export(
     possible, its name, headers and labels in the language the admin is answered in."""
     words = (command.args or "").split()
     user = message.from_user
+    if chat_profile.is_group and words and words[0].lower() in EXPORT_ASIDES:
+        await EXPORT_ASIDES[words[0].lower()](message, chat_profile, session, clock)
+        return
     if not chat_profile.is_group or not words or words[0].lower() not in set(ExportKind):
         await message.reply(usage_reply("export"))
         return
@@ -388,7 +401,9 @@ COMMANDS = (
     CommandSpec(
         "stats",
         __("Growth, activity and conversion, with a chart"),
-        usage=__("/stats [7d|30d|90d] · /stats campaign <id> · /stats channels"),
+        usage=__(
+            "/stats [7d|30d|90d] · /stats campaign <id> · /stats channels · /stats distributors"
+        ),
         admin=True,
     ),
     CommandSpec(
@@ -406,7 +421,10 @@ COMMANDS = (
     CommandSpec(
         "export",
         __("Export members, the ledger, sign-ins, draw entries, redemptions or orders as CSV"),
-        usage="/export members|ledger|checkins|draws|redemptions|orders [2026-11-01 2026-11-30]",
+        usage=(
+            "/export members|ledger|checkins|draws|redemptions|orders [2026-11-01 2026-11-30]"
+            " · /export commission"
+        ),
         admin=True,
     ),
 )

@@ -12,13 +12,14 @@ follow it: `audit_commission` checks they do.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import (
     ChannelJoin,
@@ -35,6 +36,7 @@ from services.distribution_rules import DistributionRules
 from services.order_rules import OrderRules
 
 CHUNK = 500
+logger = logging.getLogger(__name__)
 
 
 class State(StrEnum):
@@ -300,3 +302,18 @@ class CommissionService:
     async def _link_days(self, program_id: int) -> int:
         settings = await self.session.scalar(select(Chat.settings).where(Chat.id == program_id))
         return DistributionRules.from_settings(settings or {}).link_days
+
+
+async def confirm_commission_due(pool: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+    """Every commission whose return window closed becomes payable, a batch a transaction
+    (a background check's)."""
+    total = 0
+    while True:
+        async with pool() as session, session.begin():
+            confirmed = await CommissionService(session, clock).confirm_due()
+        total += confirmed
+        if confirmed < CHUNK:
+            break
+    if total:
+        logger.info("made the commission of %s orders payable", total)
+    return total

@@ -205,3 +205,23 @@ def link_name(name: str) -> str:
 
 def export_caption(title: str) -> str:
     return _("📄 Commission ledger of {group}.").format(group=escape(title))
+
+
+def in_joined_group() -> str:
+    return _("This group sells for its program: set this in the program's first group.")
+
+
+def link_days_set(days: int) -> str:
+    return ngettext(
+        "✅ A buyer who joined through a distributor's link is theirs for {days} day.",
+        "✅ A buyer who joined through a distributor's link is theirs for {days} days.",
+        days,
+    ).format(days=number(days))
+
+
+def link_days_line(days: int) -> str:
+    return ngettext(
+        "Distributor links: a buyer is theirs for {days} day after joining",
+        "Distributor links: a buyer is theirs for {days} days after joining",
+        days,
+    ).format(days=number(days))

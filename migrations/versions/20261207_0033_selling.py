@@ -42,9 +42,7 @@ def upgrade() -> None:
         sa.Column("added_at", UTC_DATETIME, nullable=False),
         sa.PrimaryKeyConstraint("program_id", "code", name=op.f("pk_distributor_codes")),
     )
-    op.create_index(
-        "ix_distributor_codes_member", "distributor_codes", ["program_id", "user_id"]
-    )
+    op.create_index("ix_distributor_codes_member", "distributor_codes", ["program_id", "user_id"])
     op.create_table(
         "commissions",
         sa.Column("order_row", sa.BigInteger(), autoincrement=False, nullable=False),

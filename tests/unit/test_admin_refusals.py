@@ -50,6 +50,8 @@ ADMIN_FORMS = {
     "program": "/program join -100123",
     "raid": "/raid on",
     "invitelink": "/invitelink new 包裹卡",
+    "distributor": "/distributor add @bob rate=8%",
+    "payout": "/payout @bob 10 WX-1",
     "captcha": "/captcha list",
     "stats": "/stats",
     "segments": "/segments",

@@ -77,8 +77,8 @@ async def record(
 async def refund(pool: async_sessionmaker[AsyncSession], clock: FrozenClock, order_id: str,
                  fen: int | None) -> None:  # fmt: skip
     async with pool() as session, session.begin():
-        done, _order = await ServiceFactory(clock).orders(session).refund(
-            GROUP, order_id, fen, SHANGHAI
+        done, _order = (
+            await ServiceFactory(clock).orders(session).refund(GROUP, order_id, fen, SHANGHAI)
         )
         assert done == "refunded"
 
@@ -105,8 +105,10 @@ async def confirm_due(pool: async_sessionmaker[AsyncSession], clock: FrozenClock
 async def payout(pool: async_sessionmaker[AsyncSession], clock: FrozenClock, user: int,
                  fen: int, reference: str) -> Sums:  # fmt: skip
     async with pool() as session, session.begin():
-        return await ServiceFactory(clock).commission(session).payout(
-            GROUP, user, fen, reference, by=ADMIN
+        return (
+            await ServiceFactory(clock)
+            .commission(session)
+            .payout(GROUP, user, fen, reference, by=ADMIN)
         )
 
 
