@@ -20,6 +20,7 @@ from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.sender_only import for_sender
 from infrastructure.settings_sections import SettingsSection
+from infrastructure.transactions import commit_update_so_far
 from services.channels import BadChannelName, ChannelService
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService
@@ -119,6 +120,7 @@ async def add(
             await channels.check_name(profile.id, name)
         except BadChannelName:
             name = view.link_name(str(target.user_id))
+        await commit_update_so_far()  # on SQLite the open transaction holds the only connection
         try:
             made = await bot.create_chat_invite_link(profile.id, name=name)
         except TelegramBadRequest:

@@ -22,6 +22,7 @@ from services.tiers import LadderCache
 from web.console import Console
 from web.console_channels import ChannelPages
 from web.console_community import CommunityPages
+from web.console_distributors import DistributorPages
 from web.console_labels import LabelPages
 from web.console_orders import OrderPages
 from web.console_shop import ShopPages
@@ -57,6 +58,7 @@ def add_web(app: web.Application, services: Resources, bot: Bot) -> Site:
     CommunityPages(console, app[FORUM_TOPICS]).register(app)
     OrderPages(console).register(app)
     ChannelPages(console).register(app)
+    DistributorPages(console).register(app)
     LabelPages(console).register(app)
     ShopPages(console).register(app)
     StaffPages(console).register(app)
