@@ -100,11 +100,11 @@ async def test_export_explains_bad_ranges_and_kinds(sandbox: SandboxClient) -> N
     await sandbox.set_member_status(group, bob, "member")
     usage = "/export members|ledger|checkins|draws|redemptions|orders [2026-11-01 2026-11-30]"
     answers = {
-        "/export pets": f"Usage: {usage}",
+        "/export pets": f"Usage: {usage} · more: /help export",
         "/export ledger 2026-11-30 2026-11-01": "The last day comes before the first.",
         "/export ledger 2024-01-01 2026-11-01": "A range covers a year at most.",
         "/export ledger 2026-02-30": (
-            f"Days are YYYY-MM-DD, such as 2026-11-01 2026-11-30. {usage}"
+            f"Days are YYYY-MM-DD, such as 2026-11-01 2026-11-30. {usage} · /export commission"
         ),
         "/export draws": "Nothing to export for that range.",  # said in the group
     }
