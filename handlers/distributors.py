@@ -53,7 +53,7 @@ async def distributor_command(
     bot: Bot,
 ) -> None:
     """/distributor · add @user [rate=8%] · add kol · remove @user · codes @user …"""
-    action, *words = (command.args or "").split()
+    action, *words = (command.args or "").split() or [""]
     action = action.lower() if action else ""
     program = chat_profile.program_id
     if not chat_profile.is_group or action not in ("", "add", "remove", "codes"):
@@ -167,7 +167,7 @@ async def commission_command(
     if message.from_user is None:
         return
     if message.chat.type == "private":
-        await message.answer(await commission_reading(message.from_user.id, distributors, chats))
+        await message.reply(await commission_reading(message.from_user.id, distributors, chats))
         return
     me = await bot.me()
     button = InlineKeyboardButton(
