@@ -226,3 +226,26 @@ async def test_a_partial_refund_cuts_pending_and_claws_back_paid_commission_in_p
     async with session_pool() as session:
         (problem,) = await audit_commission(session)
     assert problem.startswith(f"distributor {ANN} of {GROUP}: pending, payable, paid")
+
+
+async def test_an_order_waiting_for_its_buyer_is_the_links_once_the_nickname_is_bound(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW - DAY)
+    await distributor(session_pool, clock, ANN, "8%", ANNS_LINK)
+    await join(session_pool, clock, BUYER, ANNS_LINK)
+    clock.set(NOW)
+    await record(session_pool, clock, sale("W", 10_000, buyer="小明"), user=None)
+    assert await attributed(session_pool) == {}  # nobody knows whose order it is yet
+    async with session_pool() as session, session.begin():
+        bindings = ServiceFactory(clock).bindings(session)
+        await bindings.bind(GROUP, BUYER, "小明", by=ADMIN, rules=RULES, timezone=SHANGHAI,
+                            admin=True)  # fmt: skip
+    assert list((await attributed(session_pool)).values()) == [(ANN, "link")]
+    assert await sums(session_pool, ANN) == Sums(800, 0, 0)
+    async with session_pool() as session, session.begin():  # removed: new orders are not hers
+        assert await DistributorService(session, clock).remove(GROUP, ANN)
+    clock.set(NOW + DAY)
+    await record(session_pool, clock, sale("X", 10_000))
+    assert len(await attributed(session_pool)) == 1
+    await audited(session_pool)
