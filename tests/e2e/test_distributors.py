@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,10 +25,10 @@ DAY = 86_400
 
 
 async def distributor_with_a_buyer(
-    sandbox: SandboxClient, paid_at: datetime
+    sandbox: SandboxClient, now: Callable[[], datetime]
 ) -> tuple[Group, User, User, str]:
-    """Ann sells at 10% with a link and a code; Bob joins through her link, binds his shop
-    nickname and buys for ¥199.00 (paid at `paid_at`): the group, its admin, Ann, her link."""
+    """Ann sells at 10% with a link; Bob joins through it, binds his shop nickname and buys
+    for ¥199.00 a minute after `now()` (the bot's clock): the group, its admin, Ann, her link."""
     group, admin = await english_group(sandbox)
     ann = await sandbox.create_user("Ann", "ann_sells", "en")
     bob = await sandbox.create_user("Bob", "bob_fan", "en")
@@ -43,7 +45,7 @@ async def distributor_with_a_buyer(
     await sandbox.send(group, bob, "hi, Ann sent me")
     await sandbox.settle()
     await sandbox.ask(group, admin, "/bind @bob_fan bob-shop")
-    paid = paid_at.isoformat(timespec="seconds")
+    paid = (now() + timedelta(minutes=1)).isoformat(timespec="seconds")
     export = f"order_id,buyer,amount,paid_at,status\nD-1,bob-shop,199.00,{paid},paid\n"
     imported = await send_file(
         sandbox, group, admin, "orders.csv", export.encode(), "/orders import"
@@ -58,8 +60,7 @@ async def distributor_with_a_buyer(
 async def test_a_link_and_a_coupon_bring_commission_pending_then_payable_and_paid_out(
     sandbox: SandboxClient,
 ) -> None:
-    now = datetime.now(UTC)
-    group, admin, ann, link = await distributor_with_a_buyer(sandbox, now + timedelta(minutes=1))
+    group, admin, ann, link = await distributor_with_a_buyer(sandbox, lambda: datetime.now(UTC))
     mine = await ask_privately(sandbox, ann, "/commission")
     assert mine["text"].splitlines() == [
         "💰 Commission · Tea Fans (10%)",
@@ -135,8 +136,8 @@ async def test_a_distributors_commission_is_payable_once_the_return_window_close
 ) -> None:
     clock = ShiftedClock(tmp_path)
     sandbox, bot = await launch(**clock.env(), BACKGROUND_CHECK_SECONDS="1")
-    paid = clock.now(ZoneInfo("UTC")) + timedelta(minutes=1)
-    _group, _admin, ann, _link = await distributor_with_a_buyer(sandbox, paid)
+    bots_now = partial(clock.now, ZoneInfo("UTC"))
+    _group, _admin, ann, _link = await distributor_with_a_buyer(sandbox, bots_now)
     mine = await ask_privately(sandbox, ann, "/commission")
     assert mine["text"].splitlines()[1:4] == [
         "⏳ Pending: ¥19.90 (in the return window)", "✅ Payable: ¥0.00", "💸 Paid: ¥0.00",
