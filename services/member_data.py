@@ -52,6 +52,8 @@ SECTIONS: Mapping[str, frozenset[str]] = {
     "raid_joins": frozenset(),
     "staff": frozenset({"granted_by"}),
     "erasures": frozenset({"requested_by"}),
+    "game_entries": frozenset(),
+    "game_days": frozenset(),
 }
 
 # Tables with a `user_id` column deliberately not exported, and why.
