@@ -10,6 +10,7 @@ from models.console import ConsoleLogin, StaffGrant
 from models.draw import Draw, DrawEntry
 from models.engine import create_engine, create_session_pool
 from models.erasure import Erasure
+from models.event import Event, EventSeat
 from models.expiry import ExpiryWarning
 from models.game import GameDay, GameEntry, GameRound, QuizQuestion
 from models.label import Label, MemberNote
@@ -57,6 +58,8 @@ __all__ = [
     "Draw",
     "DrawEntry",
     "Erasure",
+    "Event",
+    "EventSeat",
     "ExpiryWarning",
     "GameDay",
     "GameEntry",
