@@ -69,5 +69,6 @@ class EventSeat(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     checked_in_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     no_show: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminded: Mapped[int] = mapped_column(Integer, default=0)  # 1: the day before, 2: the hour
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

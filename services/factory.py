@@ -25,6 +25,7 @@ from services.digest import DigestService
 from services.distributors import DistributorService
 from services.draws import DrawService
 from services.erasure import ErasureService
+from services.events import EventService
 from services.fulfilment import FulfilmentService
 from services.guess import GuessService
 from services.labels import LabelService
@@ -101,6 +102,11 @@ class ServiceFactory:
 
     def draws(self, session: AsyncSession, points: PointsService | None = None) -> DrawService:
         return DrawService(session, self.clock, points or self.points(session))
+
+    def events(self, session: AsyncSession, points: PointsService | None = None) -> EventService:
+        return EventService(
+            session, self.clock, points or self.points(session), self.tiers(session)
+        )
 
     def referrals(
         self, session: AsyncSession, points: PointsService | None = None

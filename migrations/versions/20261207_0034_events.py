@@ -63,13 +63,16 @@ def upgrade() -> None:
         sa.Column("checked_in_at", UTC_DATETIME, nullable=True),
         sa.Column("checked_in_by", sa.BigInteger(), nullable=True),
         sa.Column("no_show", sa.Boolean(), nullable=False),
+        sa.Column("reminded", sa.Integer(), nullable=False),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.Column("changed_at", UTC_DATETIME, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event_seats")),
         sa.UniqueConstraint("event_id", "user_id", name=op.f("uq_event_seats_event_id_user_id")),
         sa.UniqueConstraint("code", name=op.f("uq_event_seats_code")),
     )
-    op.create_index("ix_event_seats_event_status", "event_seats", ["event_id", "status", "position"])
+    op.create_index(
+        "ix_event_seats_event_status", "event_seats", ["event_id", "status", "position"]
+    )
     op.create_index("ix_event_seats_program_user", "event_seats", ["program_id", "user_id"])
 
 

@@ -1,0 +1,53 @@
+"""What the events feature asks the outbox to say (rendered by `workflows/event_messages.py`).
+Each goes to the member's private chat (the row's chat), except the thank-you post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.outbox import OutboxPayload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventReminder(OutboxPayload):
+    """The day before (`hour` False) or the hour before; said only while the member still
+    holds a seat and the event still starts at `starts_at` (a moved event reminds anew)."""
+
+    kind = "event_reminder"  # stored in outbox.kind; never renamed once rows exist
+    grace = timedelta(minutes=50)
+    event_id: int
+    hour: bool
+    starts_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventOffer(OutboxPayload):
+    """A seat freed for a member on the waiting list, theirs to confirm by `until`."""
+
+    kind = "event_offer"
+    grace = timedelta(hours=6)
+    event_id: int
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventChange(OutboxPayload):
+    """The event moved (time or place), or was cancelled (`cancelled`, with the points given
+    back), told to everyone signed up."""
+
+    kind = "event_change"
+    grace = timedelta(days=1)
+    event_id: int
+    cancelled: bool = False
+    refunded: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventThanks(OutboxPayload):
+    """The thank-you post in the event's group once it ended (with the photo thread, when the
+    group has topics)."""
+
+    kind = "event_thanks"
+    grace = timedelta(days=1)
+    event_id: int
