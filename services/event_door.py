@@ -252,7 +252,7 @@ class EventDoor:
                 Member.user_id.in_([seat.user_id for seat in confirmed] or [0]),
             )
         )
-        tiers = {user_id: tier for user_id, tier in rows}
+        tiers = dict(rows)
         by_tier: dict[str | None, tuple[int, int]] = {}
         for seat in confirmed:
             tier = tiers.get(seat.user_id)
