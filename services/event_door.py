@@ -252,7 +252,9 @@ class EventDoor:
                 Member.user_id.in_([seat.user_id for seat in confirmed] or [0]),
             )
         )
-        tiers = dict(rows)
+        tiers: dict[int, str | None] = {}
+        for user_id, tier in rows:
+            tiers[user_id] = tier
         by_tier: dict[str | None, tuple[int, int]] = {}
         for seat in confirmed:
             tier = tiers.get(seat.user_id)

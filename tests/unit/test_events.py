@@ -5,7 +5,9 @@ no-shows that lose it, tickets checked in once, reminders written once."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from models import EventSeat, OutboxMessage
 from services.clock import FrozenClock
 from services.event_door import Door
 from services.event_specs import EventInputError, EventSpec, parse_event
-from services.events import Outcome
+from services.events import EventService, Outcome, SignUp
 from services.factory import ServiceFactory
 from services.points_audit import audit
 from services.tiers import DEFAULT_TIERS
@@ -23,6 +25,7 @@ from services.tiers import DEFAULT_TIERS
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
 SHANGHAI = "Asia/Shanghai"
 Pool = async_sessionmaker[AsyncSession]
+T = TypeVar("T")
 
 
 def spec(**changes: object) -> EventSpec:
@@ -42,7 +45,7 @@ class Events:
         self.clock = FrozenClock(NOW)
         self.factory = ServiceFactory(self.clock, SHANGHAI)
 
-    async def run(self, work):  # type: ignore[no-untyped-def]
+    async def run(self, work: Callable[[EventService], Awaitable[T]]) -> T:
         async with self.pool() as session, session.begin():
             return await work(self.factory.events(session))
 
@@ -51,6 +54,9 @@ class Events:
             lambda events: events.create(self.chat, self.chat, spec(**changes), 1)
         )
         return int(event.id)
+
+    async def sign_up(self, event_id: int, user: int) -> SignUp:
+        return await self.run(lambda service: service.sign_up(event_id, user))
 
     async def grant(self, user: int, points: int) -> None:
         async with self.pool() as session, session.begin():
@@ -102,7 +108,7 @@ async def test_a_cancel_offers_the_seat_to_the_first_waiting(
     for user in (1, 2, 3, 4):
         await events.grant(user, 100)
     for user in (1, 2, 3, 4):
-        await events.run(lambda service, user=user: service.sign_up(event_id, user))
+        await events.sign_up(event_id, user)
     assert await events.balance(1) == 50  # the seat's cost taken
     assert await events.balance(3) == 100  # waiting pays nothing
     cancelled = await events.run(lambda service: service.cancel(event_id, 1))
@@ -143,6 +149,7 @@ async def test_a_cancelled_event_refunds_everyone(events: Events, session_pool: 
     assert await events.balance(5) == 10
     event, told = await events.run(lambda service: service.cancel_event(event_id))
     assert told == 2
+    assert event is not None
     assert event.status == "cancelled"
     assert (await events.balance(5), await events.balance(6)) == (40, 40)
     again = await events.run(lambda service: service.cancel_event(event_id))
@@ -193,6 +200,7 @@ async def test_a_ticket_checks_in_once(events: Events, session_pool: Pool) -> No
     event_id = await events.create()
     other = await events.create(title="Another")
     signed = await events.run(lambda s: s.sign_up(event_id, 11))
+    assert signed.seat is not None
     code = signed.seat.code
     wrong = await events.run(lambda s: s.door.check_in("ZZZZZZZZ", 1, 10))
     assert wrong.outcome == Door.WRONG
@@ -208,7 +216,9 @@ async def test_a_ticket_checks_in_once(events: Events, session_pool: Pool) -> No
         door = events.factory.events(session).door
         assert await door.attended(events.chat, 11) == 1
         assert [a.event_id for a in await door.attendance(events.chat, 11)] == [event_id]
-        stats = await door.stats(await events.factory.events(session).event(event_id))
+        event = await events.factory.events(session).event(event_id)
+        assert event is not None
+        stats = await door.stats(event)
         assert (stats.confirmed, stats.checked_in) == (1, 1)
         assert await audit(session) == []
 
