@@ -72,6 +72,7 @@ from services.welcome_messages import WELCOME_BURST_SECONDS, Welcome
 from views.charts import warm_up as warm_up_charts
 from views.miniapp import mini_app_menu_button
 from web.keys import ADMIN_CACHE, FORUM_TOPICS, I18N, SCHEDULER
+from workflows.events import EventRounds
 from workflows.games import GameChecks
 from workflows.member_import import MemberImport
 from workflows.moderation import Moderator
@@ -232,6 +233,7 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
             Check("end the raids that calmed down", raid_guard.end_due),
             Check("expire the points that are due, and warn", ExpiryRun(background).look),
             Check("close the games that are due", GameChecks(background).look),
+            Check("events: offers, reminders, no-shows", EventRounds(background).look),
             Check(
                 "move into a program what was paid into one that joined it",
                 lambda _bot: sweep_joined(

@@ -42,6 +42,7 @@ PRIVATE_MEANINGS = frozenset(
     {"start", "help", "console", "bind", "unsubscribe", "subscribe", "mycoupons", "shop"}
     | {"mydata", "forgetme"}  # a member's rights: handlers/member_rights.py
     | {"commission"}  # a distributor's: handlers/distributors.py
+    | {"tickets", "checkin_event"}  # events: handlers/events.py
 )
 PICKED = ("me", "points")  # answered here for one of the member's groups
 

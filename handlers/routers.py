@@ -14,6 +14,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     distributors,
     draw_dialogue,
     draws,
+    events,
     faq,
     games,
     guess,
@@ -85,6 +86,7 @@ def feature_routers() -> list[Router]:
         topics.create_router(),  # its reactions pass the message-only filter
         games.create_router(),  # its buttons and poll answers pass the message-only filter
         guess.create_router(),
+        events.create_router(),  # its /export attendees before `stats`' /export; its buttons
         stats.create_router(),
         # Late: its dozen commands are rare, and every command before them passes their filters.
         moderation.create_router(),  # its buttons and join requests pass the filter too

@@ -28,6 +28,7 @@ ADMIN_FORMS = {
     "campaigns": "/campaigns",
     "setrules": "/setrules be kind",
     "draw": "/draw A mug winners=1",
+    "event": "/event new Meetup 3d",
     "reward": "/reward add Mug price=100",
     "rewards": "/rewards",
     "orders": "/orders import",
