@@ -114,6 +114,17 @@ class EventDoor:
         )  # fmt: skip
         return [Ticket(event, seat) for event, seat in rows]
 
+    async def doors_open(self, limit: int = 20) -> list[Event]:
+        """Events with a door that have not ended, soonest first (for the staff's choice)."""
+        found = await self.session.scalars(
+            select(Event)
+            .where(Event.status == "open", Event.online.is_(False),
+                   Event.closed_at.is_(None), Event.ends_at > self.clock.now())
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+        )  # fmt: skip
+        return list(found)
+
     async def check_in(
         self, code: str, by: int | None, attend_points: int, event_id: int | None = None
     ) -> CheckIn:

@@ -129,6 +129,13 @@ class EventService:
         )  # fmt: skip
         return list(found)
 
+    async def of_group(self, chat_id: int, limit: int = 30) -> list[Event]:
+        """The group's events, latest first (the console's page)."""
+        found = await self.session.scalars(
+            select(Event).where(Event.chat_id == chat_id).order_by(Event.id.desc()).limit(limit)
+        )
+        return list(found)
+
     async def rules(self, chat_id: int) -> EventRules:
         settings = await self.session.scalar(select(Chat.settings).where(Chat.id == chat_id))
         return EventRules.from_settings(dict(settings or {}))

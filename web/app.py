@@ -23,11 +23,13 @@ from web.console import Console
 from web.console_channels import ChannelPages
 from web.console_community import CommunityPages
 from web.console_distributors import DistributorPages
+from web.console_events import EventPages
 from web.console_labels import LabelPages
 from web.console_orders import OrderPages
 from web.console_shop import ShopPages
 from web.console_staff import StaffPages
 from web.draws import DrawPages
+from web.event_tickets import EventTickets
 from web.keys import ADMIN_CACHE, FORUM_TOPICS, I18N, SCHEDULER
 from web.landing import Landing
 from web.miniapp import MiniApp
@@ -59,11 +61,13 @@ def add_web(app: web.Application, services: Resources, bot: Bot) -> Site:
     OrderPages(console).register(app)
     ChannelPages(console).register(app)
     DistributorPages(console).register(app)
+    EventPages(console).register(app)
     LabelPages(console).register(app)
     ShopPages(console).register(app)
     StaffPages(console).register(app)
     DrawPages(site).register(app)
     Landing(site).register(app)
     MiniApp(site).register(app)
+    EventTickets(site).register(app)
     app.router.add_static(STATIC, HERE / "static", append_version=True)
     return site
