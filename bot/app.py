@@ -40,6 +40,7 @@ from infrastructure.middlewares import (
     HandlerServicesMiddleware,
     TrackingMiddleware,
 )
+from infrastructure.middlewares.press_order import PressOrder
 from infrastructure.pacing import Pacer, PacingMiddleware, SendPacer
 from infrastructure.sender_only import EphemeralAnswers, EphemeralSupport
 from infrastructure.shared_pacing import SharedPacer
@@ -292,6 +293,8 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
     dispatcher.share(FORUM_TOPICS, forum_topics)
     dispatcher.share(ORDER_INTAKE, order_intake)
     # Order matters: a session first, then who and where, then the language to answer in.
+    dispatcher.update.outer_middleware(PressOrder(("event:",)))  # events' seats: press order
+    dispatcher.update.outer_middleware(PressOrder(("event:",)))  # events' seats: press order
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
     dispatcher.update.outer_middleware(TrackingMiddleware(services.chat_cache, domain))
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))

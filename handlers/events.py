@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
@@ -18,6 +18,7 @@ from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.console_access import ConsoleAccess
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from infrastructure.middlewares.press_order import PressOrder
 from infrastructure.sender_only import answer_press, for_sender
 from infrastructure.settings_sections import SettingsSection
 from infrastructure.transactions import commit_so_far
@@ -97,7 +98,7 @@ async def new_event(
     event = await events.create(chat_profile.id, chat_profile.program_id, spec, sender)
     counts = await events.counts(event.id)
     text = view.card_text(event, counts, chat_profile.timezone, ladder, i18n.current_locale)
-    sent = await message.answer(text, reply_markup=view.card_keyboard(event))
+    sent = await message.reply(text, reply_markup=view.card_keyboard(event))
     await events.set_card(event.id, sent.message_id)
 
 
@@ -134,10 +135,15 @@ async def press(
     session: AsyncSession,
     chat_profile: ChatProfile | None,
     bot: Bot,
+    event_update: Update,
+    press_order: PressOrder | None = None,
 ) -> None:
-    """报名 / Sign up and 取消 / Cancel on the card; Confirm on a private offer."""
+    """报名 / Sign up and 取消 / Cancel on the card; Confirm on a private offer. Seats go in
+    press order: each press waits for the presses before it (`PressOrder`)."""
     user = query.from_user.id
     await commit_so_far(session)  # what the update wrote before: the seat is its own write
+    if press_order is not None:
+        await press_order.turn(event_update.update_id)
     if callback_data.action == "ok":
         signed = await events.confirm(callback_data.id, user)
         profile = await chats.profile(signed.event.chat_id) if signed.event else None
