@@ -168,7 +168,7 @@ def reminder_text(event: Event, hour: bool, timezone: str, code: str | None) -> 
     text = (
         _("⏰ <b>{title}</b> starts within the hour, at {start}.")
         if hour
-        else _("⏰ Tomorrow: <b>{title}</b> at {start}.")
+        else _("⏰ Coming up: <b>{title}</b> at {start}.")
     ).format(title=escape(event.title), start=when(event.starts_at, timezone))
     where = _("Online") if event.online else escape(event.place or "")
     if where:

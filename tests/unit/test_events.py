@@ -263,3 +263,11 @@ def test_parse_event() -> None:
         with pytest.raises(EventInputError) as raised:
             parse_event(bad, NOW, SHANGHAI, DEFAULT_TIERS)
         assert str(raised.value) == part
+
+
+async def test_the_background_rounds_run(events: Events, session_pool: Pool) -> None:
+    from infrastructure.background import Background
+    from workflows.events import EventRounds
+
+    rounds = EventRounds(Background(session_pool, events.factory, None))  # type: ignore[arg-type]
+    await asyncio.wait_for(rounds.look(), 10)
