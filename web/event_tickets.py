@@ -84,6 +84,7 @@ class EventTickets:
                 "event": ticket.event.id, "title": ticket.event.title,
                 "when": f"{when(ticket.event.starts_at, zone)} ({zone})",
                 "place": ticket.event.place or "", "code": ticket.seat.code, "qr": qr,
+                "token": token,
                 "used": ticket.seat.checked_in_at is not None,
             })  # fmt: skip
         doors = [
