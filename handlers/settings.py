@@ -110,13 +110,13 @@ SECTIONS = (
     reactions.SETTINGS_SECTION,
     cadence.SETTINGS_SECTION,
     topics.SETTINGS_SECTION,
-    events.SETTINGS_SECTION,
     orders.SETTINGS_SECTION,
     member_tags.SETTINGS_SECTION,
     moderation_settings.SETTINGS_SECTION,
     raids.SETTINGS_SECTION,
     games.SETTINGS_SECTION,
     distributors.SETTINGS_SECTION,
+    events.SETTINGS_SECTION,
 )
 
 

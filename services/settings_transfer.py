@@ -26,6 +26,7 @@ from services.chat_settings import locked_chat
 from services.chats import LANGUAGES
 from services.checkin_rules import CheckinRules
 from services.clock import is_timezone
+from services.event_rules import EventRules
 from services.faq import Faq
 from services.guards import ModerationRules
 from services.locks import LockRules
@@ -59,6 +60,7 @@ SECTIONS: dict[str, type[Any]] = {
     "rules": Welcome,
     "faq": Faq,
     "locks": LockRules,
+    "events": EventRules,
 }
 
 
