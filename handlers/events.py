@@ -35,7 +35,7 @@ from views.settings import out_of_range
 
 ADMIN_ACTIONS = ("new", "cancel", "move", "stats")
 RULES = {"attend": "attend", "noshows": "noshows", "refund": "refund_hours",
-         "confirm": "confirm_hours"}  # fmt: skip
+         "confirm": "confirm_hours", "photos": "photos"}  # fmt: skip
 
 
 def is_admin_action(message: Message) -> bool:
@@ -262,7 +262,7 @@ SETTINGS_SECTION = SettingsSection(
     ("events",),
     change_event_rules,
     event_settings,
-    usage=(__("/settings events attend|noshows|refund|confirm <number>"),),
+    usage=(__("/settings events attend|noshows|refund|confirm|photos <number>"),),
     title=__("Events"),
 )
 

@@ -16,11 +16,14 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Event, EventSeat, Member, Order
+from models import Chat, Event, EventSeat, Member, Order
 from services.clock import Clock
 from services.event_messages import EventReminder, EventThanks
+from services.event_rules import EventRules
 from services.outbox import OutboxService
 from services.points import PointsService
+from services.topic_specs import MAX_TITLE, TopicInputError, TopicSpec
+from services.topics import TopicService
 
 AFTER_DAYS = 30  # orders by attendees counted this long after the event
 EVENT_REASON = "event"  # the ledger reason of a seat's cost and of coming
@@ -210,10 +213,27 @@ class EventDoor:
                     .values(no_show=True, changed_at=now)
                 )  # fmt: skip
             await outbox.add(
-                event.chat_id, EventThanks(event_id=event.id), f"event:{event.id}:thanks"
+                event.chat_id,
+                EventThanks(event_id=event.id, topic_id=await self._photo_thread(event)),
+                f"event:{event.id}:thanks",
             )
         await self.session.flush()
         return len(ended)
+
+    async def _photo_thread(self, event: Event) -> int | None:
+        """The photo thread (a 晒单-style topic: photo replies earn) queued for the thank-you
+        post, when the group wants one and its topic queue has room."""
+        settings = await self.session.scalar(select(Chat.settings).where(Chat.id == event.chat_id))
+        if not EventRules.from_settings(dict(settings or {})).photos:
+            return None
+        spec = TopicSpec(title=f"📸 {event.title}"[:MAX_TITLE], kind="show")
+        try:
+            topic = await TopicService(self.session, self.clock, self.points).enqueue(
+                event.chat_id, event.created_by or 0, spec
+            )
+        except TopicInputError:
+            return None  # the queue is full: the thanks go without a thread
+        return topic.id
 
     async def attended(self, program_id: int, user_id: int) -> int:
         """How many events of the program the member came to (checked in)."""

@@ -51,3 +51,4 @@ class EventThanks(OutboxPayload):
     kind = "event_thanks"
     grace = timedelta(days=1)
     event_id: int
+    topic_id: int | None = None  # the photo thread (晒照) queued with it, opened when it is sent

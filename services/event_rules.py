@@ -17,16 +17,18 @@ class EventRules:
     """`attend`: points for coming (checked in); `noshows`: how many no-shows in a row lose
     the priority window of the next event (0: never); `refund_hours`: a cancel at least this
     long before the start gets the cost back; `confirm_hours`: how long a member moved up
-    from the waiting list has to confirm."""
+    from the waiting list has to confirm; `photos`: whether the thank-you post opens a photo
+    thread."""
 
     attend: int = 10
     noshows: int = 2
     refund_hours: int = 24
     confirm_hours: int = 12
+    photos: int = 1  # 1: the thank-you post opens a photo thread (晒照), 0: not
 
     LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
         "attend": (0, 10_000), "noshows": (0, 10), "refund_hours": (0, 720),
-        "confirm_hours": (1, 168),
+        "confirm_hours": (1, 168), "photos": (0, 1),
     }  # fmt: skip
 
     @classmethod

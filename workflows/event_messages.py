@@ -4,6 +4,9 @@ only while they are still true (the seat still held, the offer still open, the t
 
 from __future__ import annotations
 
+import logging
+
+from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import func, select
 
 from infrastructure.i18n import reply_language
@@ -12,6 +15,9 @@ from services.chats import ChatProfile
 from services.event_messages import EventChange, EventOffer, EventReminder, EventThanks
 from views.events import change_text, offer_keyboard, offer_text, reminder_text, thanks_text
 from workflows.delivery import Delivery, RenderContext, Renderers
+from workflows.topics import TopicRightsMissing
+
+logger = logging.getLogger(__name__)
 
 renderers = Renderers()
 
@@ -95,4 +101,10 @@ async def thanks(
         )
     if event is None or event.status != "open":
         return None
-    return Delivery(thanks_text(event, int(came or 0), thread=False))
+    thread = None
+    if thanked.topic_id is not None and context.topics is not None:
+        try:
+            thread = await context.topics.open_queued(context.bot, profile, thanked.topic_id)
+        except (TopicRightsMissing, TelegramAPIError) as error:  # the admins were told
+            logger.info("no photo thread for event %s: %s", event.id, error)
+    return Delivery(thanks_text(event, int(came or 0), thread=thread is not None))

@@ -187,6 +187,10 @@ async def test_priority_window_then_everyone_and_two_no_shows_lose_it(
     events.clock.set(NOW + timedelta(days=5))
     async with session_pool() as session, session.begin():
         assert await events.factory.events(session).door.close_ended() == 2
+    async with session_pool() as session:  # each thank-you post with its photo thread queued
+        threads = await events.factory.topics(session).queued(events.chat)
+        assert sorted(topic.title for topic in threads) == ["📸 同城 meetup", "📸 同城 meetup"]
+        assert {topic.kind for topic in threads} == {"show"}
     events.clock.set(NOW + timedelta(days=6))
     third = await events.create(
         starts_at=NOW + timedelta(days=9), ends_at=NOW + timedelta(days=9, hours=2), **window
