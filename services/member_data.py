@@ -30,6 +30,7 @@ SECTIONS: Mapping[str, frozenset[str]] = {
     "points_expiry_warnings": frozenset(),
     "checkins": frozenset(),
     "draw_entries": frozenset(),
+    "event_seats": frozenset({"checked_in_by"}),  # sign-ups and tickets (issue 40)
     "redemptions": frozenset({"key"}),
     "orders": frozenset(),
     "buyer_bindings": frozenset({"bound_by"}),

@@ -86,6 +86,10 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("raid_summary", {"raid_id": 3, "to_log": True}),
     ("expiry_warning", {"program_id": -1001, "points": 120,
                         "by": "2027-03-01T04:00:00+00:00"}),
+    ("event_reminder", {"event_id": 4, "hour": True, "starts_at": "2026-12-20T06:00:00+00:00"}),
+    ("event_offer", {"event_id": 4, "until": "2026-12-19T18:00:00+00:00"}),
+    ("event_change", {"event_id": 4, "cancelled": True, "refunded": 50}),
+    ("event_thanks", {"event_id": 4, "topic_id": 7}),
 ]  # fmt: skip
 # Shapes older writers stored, which still read (and render as they did).
 STORED_BEFORE: list[tuple[str, dict[str, Any]]] = [
