@@ -111,7 +111,8 @@ async def move_event(
         start_text = f"{start_text} {words[-1]}"
     starts_at = moment(start_text, events.clock.now(), profile.timezone) if start_text else None
     place = options.get("place")
-    if (start_text and starts_at is None) or (starts_at is None and place is None):
+    late = starts_at is not None and starts_at <= events.clock.now()
+    if (start_text and starts_at is None) or (starts_at is None and place is None) or late:
         await message.reply(usage_reply("event"))
         return
     _moved, told = await events.move(event_id, starts_at, place)

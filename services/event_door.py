@@ -9,11 +9,12 @@ member. Once an event has ended, confirmed members who did not come are recorded
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Event, EventSeat, Member, Order
@@ -117,12 +118,17 @@ class EventDoor:
         )  # fmt: skip
         return [Ticket(event, seat) for event, seat in rows]
 
-    async def doors_open(self, limit: int = 20) -> list[Event]:
-        """Events with a door that have not ended, soonest first (for the staff's choice)."""
+    async def doors_open(
+        self, user_id: int, programs: Sequence[int], limit: int = 20
+    ) -> list[Event]:
+        """Events with a door that have not ended, soonest first, in the groups the user is in
+        and the programs they are staff of (the candidates for the staff's choice)."""
+        groups = select(Member.chat_id).where(Member.user_id == user_id, Member.left_at.is_(None))
         found = await self.session.scalars(
             select(Event)
             .where(Event.status == "open", Event.online.is_(False),
-                   Event.closed_at.is_(None), Event.ends_at > self.clock.now())
+                   Event.closed_at.is_(None), Event.ends_at > self.clock.now(),
+                   or_(Event.chat_id.in_(groups), Event.program_id.in_(list(programs))))
             .order_by(Event.starts_at, Event.id)
             .limit(limit)
         )  # fmt: skip

@@ -74,7 +74,8 @@ class EventTickets:
         async with self.site.pool() as db:
             events = self.site.domain.events(db)
             held = await events.door.tickets(user.id)
-            upcoming = await events.door.doors_open()
+            staff_of = await self.site.domain.staff(db).programs_of(user.id)
+            upcoming = await events.door.doors_open(user.id, list(staff_of))
         shown = []
         for ticket in held:
             zone = await self._zone(ticket.event.chat_id)

@@ -275,3 +275,28 @@ async def test_the_background_rounds_run(events: Events, session_pool: Pool) -> 
 
     rounds = EventRounds(Background(session_pool, events.factory, None))  # type: ignore[arg-type]
     await asyncio.wait_for(rounds.look(), 10)
+
+
+async def test_a_move_tells_everyone_signed_up_and_reminds_anew(
+    events: Events, session_pool: Pool
+) -> None:
+    event_id = await events.create(capacity=1)
+    await events.sign_up(event_id, 21)
+    await events.sign_up(event_id, 22)  # waiting: told too
+    events.clock.set(NOW + timedelta(days=2, hours=1))
+    async with session_pool() as session, session.begin():
+        assert await events.factory.events(session).door.remind_due() == 1
+    later = NOW + timedelta(days=5)
+    moved, told = await events.run(lambda s: s.move(event_id, later, "Jingan"))
+    assert told == 2
+    assert moved is not None
+    assert (moved.starts_at, moved.ends_at, moved.place) == (
+        later,
+        later + timedelta(hours=2),
+        "Jingan",
+    )
+    async with session_pool() as session:
+        changes = list(await session.scalars(select(OutboxMessage.chat_id).where(
+            OutboxMessage.kind == "event_change")))  # fmt: skip
+    assert sorted(changes) == [21, 22]
+    assert [seat.reminded for seat in await events.seats(event_id)] == [0, 0]
