@@ -44,6 +44,7 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
     TIER = "tier"
     PRIORITY = "priority"  # the priority window is on, and the member is not in it
+    NO_SHOWS = "no_shows"  # in the window's tier, but no-shows in a row lost it
     COST = "cost"
     NO_OFFER = "no_offer"  # confirming a seat that was not (or no longer) offered
 
@@ -54,7 +55,7 @@ class SignUp:
     event: Event | None = None
     seat: EventSeat | None = None
     balance: int = 0
-    place: int = 0  # on the waiting list, from 1
+    place: int = 0  # on the waiting list, from 1 (NO_SHOWS: how many in a row lose priority)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,11 +210,13 @@ class EventService:
             return SignUp(Outcome.TIER, event)
         if event.priority_tier is None or event.priority_until is None:
             return None
-        if now < event.priority_until and (
-            figure < thresholds.get(event.priority_tier, 0)
-            or await self.lost_priority(event.program_id, user_id, await self.rules(event.chat_id))
-        ):
+        if now >= event.priority_until:
+            return None
+        if figure < thresholds.get(event.priority_tier, 0):
             return SignUp(Outcome.PRIORITY, event)
+        rules = await self.rules(event.chat_id)
+        if await self.lost_priority(event.program_id, user_id, rules):
+            return SignUp(Outcome.NO_SHOWS, event, place=rules.noshows)
         return None
 
     async def sign_up(self, event_id: int, user_id: int, guests: int = 0) -> SignUp:

@@ -115,6 +115,13 @@ def signed_up_text(signed: SignUp, timezone: str) -> str:
     if signed.outcome == Outcome.PRIORITY:
         until = when(event.priority_until, timezone) if event.priority_until else ""
         return _("Higher tiers sign up first: it opens to everyone at {until}.").format(until=until)
+    if signed.outcome == Outcome.NO_SHOWS:
+        until = when(event.priority_until, timezone) if event.priority_until else ""
+        return ngettext(
+            "After {count} no-show in a row you sign up with everyone, at {until}.",
+            "After {count} no-shows in a row you sign up with everyone, at {until}.",
+            signed.place,
+        ).format(count=signed.place, until=until)
     if signed.outcome == Outcome.COST:
         cost = event.cost * (seat.seats if seat else 1)
         return ngettext(

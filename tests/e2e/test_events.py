@@ -175,7 +175,7 @@ async def test_reminders_once_across_a_restart_no_shows_and_the_priority_window(
     third = await new_event(sandbox, group, admin, "VIP preview 3d place=Shop priority=gold:24h")
     assert "⭐ Gold and above first, until " in third["text"]
     lost = await press_one(sandbox, group.id, third, gold, "报名")
-    assert lost.startswith("Higher tiers sign up first: it opens to everyone at ")
+    assert lost.startswith("After 2 no-shows in a row you sign up with everyone, at ")
     assert (await press_one(sandbox, group.id, third, plain, "报名")).startswith("Higher tiers")
     assert (await press_one(sandbox, group.id, third, other_gold, "报名")).startswith(SIGNED)
     await clock.advance(DAY + HOUR)  # the window is over: everyone

@@ -195,7 +195,7 @@ async def test_priority_window_then_everyone_and_two_no_shows_lose_it(
     third = await events.create(
         starts_at=NOW + timedelta(days=9), ends_at=NOW + timedelta(days=9, hours=2), **window
     )
-    assert (await events.run(lambda s: s.sign_up(third, 8))).outcome == Outcome.PRIORITY
+    assert (await events.run(lambda s: s.sign_up(third, 8))).outcome == Outcome.NO_SHOWS
     events.clock.set(NOW + timedelta(days=7, hours=1))
     assert (await events.run(lambda s: s.sign_up(third, 8))).outcome == Outcome.CONFIRMED
 
