@@ -1,7 +1,7 @@
 """Events (线下活动): the events and their sign-ups, with tickets
 
 Revision ID: 0034_events
-Revises: 0031_games
+Revises: 0033_selling
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0034_events"
-down_revision: str | None = "0031_games"
+down_revision: str | None = "0033_selling"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
