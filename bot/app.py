@@ -294,7 +294,6 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
     dispatcher.share(ORDER_INTAKE, order_intake)
     # Order matters: a session first, then who and where, then the language to answer in.
     dispatcher.update.outer_middleware(PressOrder(("event:",)))  # events' seats: press order
-    dispatcher.update.outer_middleware(PressOrder(("event:",)))  # events' seats: press order
     dispatcher.update.outer_middleware(DbSessionMiddleware(services.session_pool))
     dispatcher.update.outer_middleware(TrackingMiddleware(services.chat_cache, domain))
     dispatcher.update.outer_middleware(ChatLanguageMiddleware(i18n))
