@@ -81,6 +81,7 @@ from workflows.night_mode import NightMode
 from workflows.orders import OrderIntake
 from workflows.outbox import OutboxSender
 from workflows.points_expiry import ExpiryRun
+from workflows.vip_rooms import VipDoor
 from workflows.quiet import QuietMode, SenderOnlyCleanup
 from workflows.raids import RaidGuard
 from workflows.referrals import ReferralPayouts
@@ -235,6 +236,7 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
             Check("expire the points that are due, and warn", ExpiryRun(background).look),
             Check("close the games that are due", GameChecks(background).look),
             Check("events: offers, reminders, no-shows", EventRounds(background).look),
+            Check("end lapsed memberships and look at the VIP rooms", VipDoor(background).look),
             Check(
                 "move into a program what was paid into one that joined it",
                 lambda _bot: sweep_joined(

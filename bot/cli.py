@@ -230,6 +230,7 @@ async def _audit(settings: Settings) -> int:
     from services.games import audit_games
     from services.points_audit import audit as find_mismatches
     from services.shop import audit_shop
+    from services.vip_audit import audit_payments
 
     async with (
         open_database(settings.database_url) as engine,
@@ -238,6 +239,7 @@ async def _audit(settings: Settings) -> int:
         mismatches = await find_mismatches(session)
         shop_problems = await audit_shop(session) + await audit_games(session)
         commission_problems = await audit_commission(session)
+        payment_problems = await audit_payments(session)  # said only when there are some
     for m in mismatches:
         print(
             f"chat {m.chat_id} user {m.user_id}: points {m.points}, ledger says {m.ledger_points}; "

@@ -37,6 +37,7 @@ from handlers import (
     stats,
     tiers,
     topics,
+    vip,
     welcome,
 )
 from infrastructure.commands import CommandSpec, use_commands
@@ -86,6 +87,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *raids.COMMANDS,
     *channels.COMMANDS,
     *distributors.COMMANDS,
+    *vip.COMMANDS,
     *captcha.ADMIN_COMMANDS,
     *stats.COMMANDS,
     *settings.COMMANDS,

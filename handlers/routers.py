@@ -45,6 +45,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     stats,
     tiers,
     topics,
+    vip,
     welcome,
 )
 from infrastructure.filters import addressed, is_command, refuses_chatter
@@ -88,6 +89,7 @@ def feature_routers() -> list[Router]:
         guess.create_router(),
         events.create_router(),  # its /export attendees before `stats`' /export; its buttons
         stats.create_router(),
+        vip.create_router(),  # its join requests (in VIP rooms) before moderation's
         # Late: its dozen commands are rare, and every command before them passes their filters.
         moderation.create_router(),  # its buttons and join requests pass the filter too
         programs.create_router(),  # its buttons' callback queries pass the filter too
@@ -114,6 +116,7 @@ def feature_routers() -> list[Router]:
     return [
         lifecycle.create_router(),
         commands,
+        vip.create_payment_router(),  # Stars payments: service messages, not commands
         captcha.create_answer_router(),  # a private answer to a join request's brand question
         checkin.create_router(),
         addressed,

@@ -33,6 +33,7 @@ from models.shop import Redemption, Reward, RewardCode
 from models.stats import DAY_COUNTERS, DailyStats, MemberSegment, SegmentRun
 from models.tier import TierRow
 from models.topic import Topic, TopicMember, TopicReaction, TopicReply
+from models.vip import VipMembership, VipPayment, VipPlan, VipRoom, VipSeat
 
 __all__ = [
     "DAY_COUNTERS",
@@ -101,6 +102,11 @@ __all__ = [
     "TopicReaction",
     "TopicReply",
     "Verification",
+    "VipMembership",
+    "VipPayment",
+    "VipPlan",
+    "VipRoom",
+    "VipSeat",
     "create_engine",
     "create_session_pool",
 ]

@@ -20,6 +20,7 @@ from sandbox.control_ephemeral import routes as ephemeral_routes
 from sandbox.engagement import routes as engagement_routes
 from sandbox.errors import BotApiError
 from sandbox.games_control import routes as game_routes
+from sandbox.payments_control import routes as payment_routes
 from sandbox.tag_control import routes as tag_routes
 from sandbox.topic_control import routes as topic_routes
 from sandbox.world import WORLD, World
@@ -184,6 +185,7 @@ def create_app(
     app.add_routes(ephemeral_routes)
     app.add_routes(tag_routes)
     app.add_routes(game_routes)
+    app.add_routes(payment_routes)
     app.add_routes(topic_routes)
     app.add_routes(engagement_routes)
     app.add_routes(crowds.routes)

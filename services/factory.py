@@ -54,6 +54,8 @@ from services.staff import StaffService
 from services.tiers import LadderCache, TierService
 from services.topic_replies import TopicReplyService
 from services.topics import TopicService
+from services.vip import VipService
+from services.vip_rooms import VipRoomService
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +218,11 @@ class ServiceFactory:
 
     def guess(self, session: AsyncSession, points: PointsService | None = None) -> GuessService:
         return GuessService(session, self.clock, points or self.points(session))
+    def vip(self, session: AsyncSession, points: PointsService | None = None) -> VipService:
+        return VipService(session, self.clock, points or self.points(session))
+
+    def vip_rooms(self, session: AsyncSession) -> VipRoomService:
+        return VipRoomService(session, self.clock, self.tiers(session))
 
     def for_update(self, session: AsyncSession) -> UpdateServices:
         return UpdateServices(self, session)

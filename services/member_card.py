@@ -73,7 +73,9 @@ class MemberCardService:
         for profile in groups:
             member = await self.points.member(profile.id, user_id)
             figure = tier_figure(member, profile.order_rules.tier_basis)
-            place = standing(await self.tiers.ladder(profile.program_id), figure)
+            held = await self.tiers.holds([(profile.program_id, user_id)])
+            place = standing(await self.tiers.ladder(profile.program_id), figure,
+                             held.get((profile.program_id, user_id)))  # fmt: skip
             found.append(GroupStanding(profile.title, member.points if member else 0, place.tier))
         return found
 
@@ -92,7 +94,8 @@ class MemberCardService:
         )
         basis = profile.order_rules.tier_basis
         figure = tier_figure(member, basis)
-        place = standing(await self.tiers.ladder(account), figure)
+        held = (await self.tiers.holds([(account, user_id)])).get((account, user_id))
+        place = standing(await self.tiers.ladder(account), figure, held)
         rank = await self.points.position(chat_id, profile.timezone, Period.ALL, user_id)
         unwritten = tally.unwritten_count(chat_id, user_id) if tally is not None else 0
         running = await self.campaigns.running(chat_id)

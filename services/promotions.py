@@ -71,10 +71,11 @@ class TierPromotions:
         now)) on the tier that figure reaches, up or down; a promotion is congratulated and
         gets its tiers' entry rewards."""
         ladders = {chat_id: await self.tiers.ladder(chat_id) for chat_id, _user in states}
+        held = await self.tiers.holds(states)  # a paid membership's tier (issue 38)
         moved: list[tuple[int, int, str | None]] = []
         promotions: list[Promotion] = []
         for (chat_id, user_id), (figure, before) in states.items():
-            reached = standing(ladders[chat_id], figure).tier
+            reached = standing(ladders[chat_id], figure, held.get((chat_id, user_id))).tier
             if reached is not None and reached.key != before:
                 moved.append((chat_id, user_id, reached.key))
                 if is_promotion(ladders[chat_id], before, reached):
@@ -116,7 +117,8 @@ class TierPromotions:
             floor = next((tier.threshold for tier in ladder if tier.key == before), -1)
             for tier in ladder:
                 reward_id = tier.entry_reward
-                if reward_id is None or not floor < tier.threshold <= lifetime:
+                reached = max(lifetime, promotion.tier.threshold)  # a paid tier's too
+                if reward_id is None or not floor < tier.threshold <= reached:
                     continue
                 try:
                     await redemptions.redeem(

@@ -47,7 +47,8 @@ async def member_tier(
     ladder = await tiers.ladder(chat_id)
     member = await points.member(chat_id, user_id)
     figure = tier_figure(member, await tiers.basis(chat_id))
-    return standing(ladder, figure).tier, ladder
+    held = (await tiers.holds([(chat_id, user_id)])).get((chat_id, user_id))
+    return standing(ladder, figure, held).tier, ladder
 
 
 def discounted(price: int, percent: int) -> int:

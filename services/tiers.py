@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, exists, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Chat, Member, TierRow
+from models import Chat, Member, TierRow, VipMembership, VipPlan
 
 MAX_NAME = 32
 MAX_PERKS = 200
@@ -139,9 +140,13 @@ class Standing:
         return max(0.0, min(1.0, (lifetime - start) / (self.next.threshold - start)))
 
 
-def standing(ladder: list[Tier], lifetime: int) -> Standing:
-    reached = [tier for tier in ladder if tier.threshold <= lifetime]
-    ahead = [tier for tier in ladder if tier.threshold > lifetime]
+def standing(ladder: list[Tier], lifetime: int, held: str | None = None) -> Standing:
+    """The tier `lifetime` (the figure) reaches, or the tier `held` (a paid membership's,
+    issue 38) when that is higher, and the next one up."""
+    floor = next((tier.threshold for tier in ladder if tier.key == held), 0)
+    figure = max(lifetime, floor)
+    reached = [tier for tier in ladder if tier.threshold <= figure]
+    ahead = [tier for tier in ladder if tier.threshold > figure]
     return Standing(reached[-1] if reached else None, ahead[0] if ahead else None)
 
 
@@ -175,6 +180,7 @@ class LadderCache:
         self.ttl = ttl
         self._ladders: dict[int, tuple[float, list[Tier]]] = {}
         self._bases: dict[int, tuple[float, str]] = {}
+        self._holding: dict[int, tuple[float, bool]] = {}
 
     def get(self, chat_id: int) -> list[Tier] | None:
         cached = self._ladders.get(chat_id)
@@ -188,6 +194,16 @@ class LadderCache:
     def forget(self, chat_id: int) -> None:
         self._ladders.pop(chat_id, None)
         self._bases.pop(chat_id, None)
+        self._holding.pop(chat_id, None)
+
+    def get_holding(self, chat_id: int) -> bool | None:
+        cached = self._holding.get(chat_id)
+        if cached is None or time.monotonic() - cached[0] > self.ttl:
+            return None
+        return cached[1]
+
+    def put_holding(self, chat_id: int, holding: bool) -> None:
+        self._holding[chat_id] = (time.monotonic(), holding)
 
     def get_basis(self, chat_id: int) -> str | None:
         cached = self._bases.get(chat_id)
@@ -226,6 +242,38 @@ class TierService:
             self.cache.put_basis(chat_id, basis)
         return basis
 
+    async def holds(self, members: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The tier an active paid membership holds each member at, whatever their figure
+        (issue 38: the one place a membership lifts a tier; `standing(..., held=)` applies it).
+        A program that never had a plan costs a cached look, not a query."""
+        wanted = {member for member in members if await self._holding(member[0])}
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(VipMembership.program_id, VipMembership.user_id, VipPlan.tier)
+            .join(VipPlan, VipPlan.id == VipMembership.plan_id)
+            .where(VipMembership.status == "active", VipPlan.tier.is_not(None))
+            .where(tuple_(VipMembership.program_id, VipMembership.user_id).in_(sorted(wanted)))
+        )
+        found: dict[tuple[int, int], str] = {}
+        for program_id, user_id, tier in rows:
+            ladder = await self.ladder(program_id)
+            rank = {t.key: t.threshold for t in ladder}
+            key = (program_id, user_id)
+            if tier in rank and (key not in found or rank[tier] > rank.get(found[key], -1)):
+                found[key] = tier
+        return found
+
+    async def _holding(self, chat_id: int) -> bool:
+        if self.cache is not None and (cached := self.cache.get_holding(chat_id)) is not None:
+            return cached
+        holding = bool(
+            await self.session.scalar(select(exists().where(VipPlan.program_id == chat_id)))
+        )
+        if self.cache is not None:
+            self.cache.put_holding(chat_id, holding)
+        return holding
+
     async def rerank(self, chat_id: int, basis: str) -> int:
         """Put every member on the tier `basis` reaches (a group switching between points and
         spend), quietly: nobody is congratulated for a change of rules. How many moved."""
@@ -236,10 +284,12 @@ class TierService:
                 Member.chat_id == chat_id
             )
         )
+        found = list(rows)
+        held = await self.holds((chat_id, row[0]) for row in found)
         moved = []
-        for user_id, lifetime, spent_fen, tier in rows:
+        for user_id, lifetime, spent_fen, tier in found:
             figure = spent_fen // 100 if basis == BY_SPEND else lifetime
-            reached = standing(ladder, figure).tier
+            reached = standing(ladder, figure, held.get((chat_id, user_id))).tier
             key = reached.key if reached else None
             if key != tier:
                 moved.append({"member": user_id, "reached": key})

@@ -67,6 +67,7 @@ from workflows import (
     staff_messages,
     tier_messages,
     topic_messages,
+    vip_messages,
     welcome_messages,
 )
 from workflows.delivery import Delivery, RenderContext, Renderers
@@ -105,6 +106,7 @@ RENDERERS = Renderers.of(
     staff_messages.renderers,
     tier_messages.renderers,
     topic_messages.renderers,
+    vip_messages.renderers,
     welcome_messages.renderers,
 )
 # How late each kind may still go out: the deletions, which the sender carries out itself, too.

@@ -23,6 +23,7 @@ from sandbox.client import SandboxClient
 from services.games import audit_games
 from services.points_audit import audit
 from services.shop import audit_shop
+from services.vip_audit import audit_payments
 from tests.conftest import create_database
 from tests.support.processes import BotProcess, SandboxProcess
 
@@ -37,7 +38,7 @@ async def audit_problems(url: str) -> list[str]:
     try:
         async with create_session_pool(engine)() as session:
             mismatches = await audit(session)
-            shop = await audit_shop(session) + await audit_games(session)
+            shop = await audit_shop(session) + await audit_games(session) + await audit_payments(session)
     finally:
         await engine.dispose()
     return [str(m) for m in mismatches] + shop

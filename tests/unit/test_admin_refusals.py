@@ -49,6 +49,7 @@ ADMIN_FORMS = {
     "link": "/link",
     "unlink": "/unlink",
     "program": "/program join -100123",
+    "vip": "/vip room gold",
     "raid": "/raid on",
     "invitelink": "/invitelink new 包裹卡",
     "distributor": "/distributor add @bob rate=8%",

@@ -1,0 +1,347 @@
+"""VIP rooms and paid membership (issue 38): `/vip` (admins: the room's rule, plans, refunds),
+`/membership` (a member's own, the plans, cancelling), the room's join requests, and Telegram
+Stars payments (pre-checkout, successful and refunded payments)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import UTC, datetime
+
+from aiogram import Bot, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.types import ChatJoinRequest, LabeledPrice, Message, PreCheckoutQuery
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.targets import is_handle, target_of
+from infrastructure.commands import CommandSpec, problem_reply, usage_reply
+from infrastructure.filters import IsAdmin, refuses_chatter
+from infrastructure.middlewares.commands import ONCE
+from infrastructure.sender_only import for_sender
+from services.chats import ChatProfile
+from services.clock import Clock, local_day
+from services.members import display_names
+from services.tiers import TierService
+from services.vip import PERIOD, PlanError, VipService, payload_of
+from services.vip_rooms import MAX_GRACE_DAYS, VipRoomService
+from services.vip_rules import RuleError, parse_rule
+from views import vip as view
+from views.rights import INVITE
+from workflows.rights import RightsNotices
+
+OPTION = re.compile(r"^(tier|points)=(.+)$", re.IGNORECASE)
+
+
+def language() -> str:
+    return get_i18n().current_locale
+
+
+async def vip_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    vip: VipService,
+    vip_rooms: VipRoomService,
+    tiers: TierService,
+    chat_profile: ChatProfile,
+    notices: RightsNotices,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """/vip · /vip room <rule>|off · /vip grace <days> · /vip plan <name> <stars> [tier=…]
+    [points=…] · /vip plan <name> off · /vip refund @user|<charge> <reason> · /vip stats"""
+    action, _space, rest = (command.args or "").strip().partition(" ")
+    action, rest = action.lower(), " ".join(rest.split())
+    program = chat_profile.program_id
+    ladder = await tiers.ladder(program)
+    if not chat_profile.is_group:
+        await message.reply(usage_reply("vip"))
+    elif action == "":
+        found = await vip_rooms.rooms(program)
+        titles = await vip.titles([room.chat_id for room in found])
+        rooms = [(room, titles.get(room.chat_id, str(room.chat_id))) for room in found]
+        await message.reply(view.overview(rooms, await vip.plans(program), ladder, language()))
+    elif action == "room":
+        await make_room(message, rest, vip_rooms, tiers, chat_profile, notices, bot)
+    elif action == "grace":
+        room = await vip_rooms.room(chat_profile.id)
+        if room is None:
+            await message.reply(problem_reply(view.no_room(), "vip", "room"))
+        elif not rest.isdigit() or int(rest) > MAX_GRACE_DAYS:
+            await message.reply(problem_reply(view.grace_problem(), "vip", "grace"))
+        else:
+            await vip_rooms.set_grace(room, int(rest))
+            await message.reply(view.grace_set(int(rest)))
+    elif action == "plan":
+        await make_plan(message, rest, vip, tiers, chat_profile, bot)
+    elif action == "refund":
+        await refund(message, rest.split(), session, vip, chat_profile, bot)
+    elif action == "stats":
+        since = clock.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        figures = await vip.figures(program, since)
+        await message.reply(view.figures(chat_profile.title, figures, since.strftime("%Y-%m")))
+    else:
+        await message.reply(usage_reply("vip"))
+
+
+async def make_room(
+    message: Message,
+    words: str,
+    vip_rooms: VipRoomService,
+    tiers: TierService,
+    profile: ChatProfile,
+    notices: RightsNotices,
+    bot: Bot,
+) -> None:
+    if words.lower() == "off":
+        closed = await vip_rooms.close(profile.id)
+        await message.reply(view.room_closed() if closed else view.no_room())
+        return
+    ladder = await tiers.ladder(profile.program_id)
+    try:
+        rule = parse_rule(words, ladder)
+    except RuleError as error:
+        await message.reply(problem_reply(view.rule_problem(error), "vip", "room"))
+        return
+    by = message.from_user.id if message.from_user else 0
+    room = await vip_rooms.make(profile.id, profile.program_id, rule, by)
+    if room.link is None:
+        try:
+            made = await bot.create_chat_invite_link(
+                profile.id, name="VIP", creates_join_request=True
+            )
+        except TelegramBadRequest as error:
+            if await notices.failed(bot, profile.id, INVITE, "create an invite link", error):
+                await message.reply(view.cannot_link())
+                return
+            raise
+        await vip_rooms.set_link(room, made.invite_link)
+    await message.reply(view.room_made(room, rule, ladder, language()))
+
+
+async def make_plan(
+    message: Message, words: str, vip: VipService, tiers: TierService, profile: ChatProfile,
+    bot: Bot,
+) -> None:  # fmt: skip
+    parts = words.split()
+    options = {m[1].lower(): m[2] for part in parts if (m := OPTION.match(part))}
+    plain = [part for part in parts if not OPTION.match(part)]
+    if len(plain) == 2 and plain[1].lower() == "off":
+        plan = await vip.plan_named(profile.program_id, plain[0])
+        if plan is None:
+            await message.reply(problem_reply(view.no_such_plan(plain[0]), "vip", "plan"))
+            return
+        await vip.stop_selling(plan)
+        await message.reply(view.plan_stopped(plan.name))
+        return
+    if len(plain) < 2 or not plain[-1].isdigit():
+        await message.reply(usage_reply("vip", "plan"))
+        return
+    name, stars = " ".join(plain[:-1]), int(plain[-1][:9])
+    ladder = await tiers.ladder(profile.program_id)
+    tier = None
+    if "tier" in options:
+        tier = next((t for t in ladder if t.answers_to(options["tier"])), None)
+        if tier is None:
+            await message.reply(problem_reply(view.plan_problem("tier"), "vip", "plan"))
+            return
+    points = options.get("points", "0")
+    by = message.from_user.id if message.from_user else 0
+    try:
+        plan = await vip.add_plan(
+            profile.program_id, name, stars, tier, int(points[:9]) if points.isdigit() else -1, by
+        )
+    except PlanError as error:
+        await message.reply(problem_reply(view.plan_problem(str(error)), "vip", "plan"))
+        return
+    link = await bot.create_invoice_link(
+        title=plan.name, description=_("Monthly membership of {title}").format(
+            title=profile.title)[:255] or plan.name,
+        payload=payload_of(plan), provider_token="", currency="XTR",
+        prices=[LabeledPrice(label=plan.name, amount=plan.stars)],
+        subscription_period=int(PERIOD.total_seconds()),
+    )  # fmt: skip
+    await vip.set_link(plan, link)
+    await message.reply(view.plan_made(plan, ladder, language()))
+
+
+async def refund(
+    message: Message, words: list[str], session: AsyncSession, vip: VipService,
+    profile: ChatProfile, bot: Bot,
+) -> None:  # fmt: skip
+    if not words:
+        await message.reply(usage_reply("vip", "refund"))
+        return
+    if is_handle(words[0]) or message.reply_to_message is not None:
+        found = await target_of(message, words, session, "vip")
+        if isinstance(found, str):
+            await message.reply(found)
+            return
+        target, reason_words = found
+        payment = await vip.last_payment(profile.program_id, target.user_id)
+    else:
+        reason_words = words[1:]
+        payment = await vip.payment(words[0])
+        if payment is not None and payment.program_id != profile.program_id:
+            payment = None
+    if payment is None or payment.refunded_at is not None:
+        await message.reply(problem_reply(view.no_payment(), "vip", "refund"))
+        return
+    if not reason_words:
+        await message.reply(problem_reply(view.refund_reason_missing(), "vip", "refund"))
+        return
+    try:
+        await bot.refund_star_payment(payment.user_id, payment.charge_id)
+    except TelegramBadRequest as error:
+        if "ALREADY_REFUNDED" not in error.message:  # else Telegram refunded it: record it
+            await message.reply(view.telegram_refused(error.message))
+            return
+    by = message.from_user.id if message.from_user else None
+    await vip.refunded(payment.charge_id, " ".join(reason_words), by)
+    name = await _member_name(session, profile.program_id, payment.user_id)
+    await message.reply(view.refund_done(name, payment.charge_id, payment.stars))
+
+
+async def _member_name(session: AsyncSession, chat_id: int, user_id: int) -> str:
+    return (await display_names(session, chat_id, [user_id])).get(user_id, str(user_id))
+
+
+async def membership(
+    message: Message,
+    command: CommandObject,
+    vip: VipService,
+    tiers: TierService,
+    chat_profile: ChatProfile,
+    bot: Bot,
+) -> None:
+    """/membership · /membership cancel: the member's paid membership and the plans."""
+    user = message.from_user
+    if user is None or not chat_profile.is_group:
+        await message.reply(usage_reply("membership"))
+        return
+    program = chat_profile.program_id
+    action = (command.args or "").strip().lower()
+    if action == "cancel":
+        renewing = await vip.cancelable(program, user.id)
+        if not renewing:
+            await message.reply(for_sender(view.nothing_to_cancel()))
+            return
+        for renewal in renewing:
+            await bot.edit_user_star_subscription(user.id, renewal.charge_id, is_canceled=True)
+            await vip.mark_canceled(renewal)
+    elif action:
+        await message.reply(usage_reply("membership"))
+        return
+    held = [
+        (h, local_day(h.expires_at, chat_profile.timezone))
+        for h in await vip.active(program, user.id)
+    ]
+    if action == "cancel":
+        await message.reply(for_sender(view.canceled(held)))
+        return
+    plans = await vip.plans(program, on_sale=True)
+    card = view.membership_card(held, plans, await tiers.ladder(program), language())
+    await message.reply(for_sender(card))
+
+
+async def join_requested(
+    request: ChatJoinRequest,
+    bot: Bot,
+    vip: VipService,
+    vip_rooms: VipRoomService,
+    chat_profile: ChatProfile,
+) -> None:
+    """A request to join a VIP room: approved when the member qualifies; else they are told
+    why and what would let them in (while the request lets the bot write to them), then it is
+    declined. Requests to other groups go on to moderation."""
+    room = await vip_rooms.room(request.chat.id)
+    if room is None:
+        raise SkipHandler  # aiogram hands an update to one handler: this passes it on
+    verdict = await vip_rooms.verdict(room, request.from_user.id)
+    if verdict.admitted:
+        await bot.approve_chat_join_request(room.chat_id, request.from_user.id)
+        return
+    plans = await vip.plans(room.program_id, on_sale=True) if verdict.short.paid else []
+    text = view.declined(chat_profile.title, verdict.short, plans, language())
+    with contextlib.suppress(TelegramBadRequest):  # cannot be written to: declined all the same
+        await bot.send_message(request.user_chat_id, text)
+    await bot.decline_chat_join_request(room.chat_id, request.from_user.id)
+
+
+async def pre_checkout(query: PreCheckoutQuery, vip: VipService) -> None:
+    """Telegram waits 10 seconds for this answer: one read, then ok or the reason."""
+    refusal = await vip.checkout_refusal(query.invoice_payload, query.currency, query.total_amount)
+    if refusal is None:
+        await query.answer(ok=True)
+    else:
+        await query.answer(ok=False, error_message=view.checkout_refused(refusal))
+
+
+@refuses_chatter
+async def is_payment(message: Message) -> bool:
+    paid = message.successful_payment is not None or message.refunded_payment is not None
+    return paid and message.chat.type == "private"
+
+
+async def payment_message(message: Message, vip: VipService) -> None:
+    """A successful payment (first or renewal), recorded once per charge; or a refund."""
+    user = message.from_user
+    if user is None:
+        return
+    refunded = message.refunded_payment
+    if refunded is not None:  # refunded by Telegram or by an admin's /vip refund
+        await vip.refunded(refunded.telegram_payment_charge_id, "telegram", None)
+        return
+    paid = message.successful_payment
+    assert paid is not None
+    ends = paid.subscription_expiration_date
+    expires = datetime.fromtimestamp(ends, UTC) if ends else None
+    recorded = await vip.record_payment(
+        user.id, paid.invoice_payload, paid.telegram_payment_charge_id, paid.total_amount,
+        expires, first=bool(paid.is_first_recurring) or not paid.is_recurring,
+    )  # fmt: skip
+    if recorded is None or not recorded.new:
+        return  # not ours, or a redelivered update: thanked once already
+    day = local_day(recorded.membership.expires_at, recorded.timezone)
+    await message.answer(view.paid_thanks(recorded.plan.name, day, recorded.payment.first))
+
+
+COMMANDS = (
+    CommandSpec(
+        "membership",
+        __("Paid membership: yours, the plans, cancelling"),
+        usage="/membership · /membership cancel",
+        ephemeral=True,
+    ),
+    CommandSpec(
+        "vip",
+        __("VIP room and paid plans: who may come in, plans, refunds"),
+        usage=__(
+            "/vip · /vip room <rule>|off · /vip grace <days> · /vip plan <name> <stars> "
+            "[tier=<tier>] [points=<n>] · /vip plan <name> off · /vip refund @user <reason> "
+            "· /vip stats"
+        ),
+        admin=True,
+    ),
+)
+
+
+def create_router() -> Router:
+    router = Router(name="vip")
+    router.message.register(vip_command, Command("vip"), IsAdmin(), flags=ONCE)
+    router.message.register(membership, Command("membership"))
+    router.chat_join_request.register(join_requested)
+    router.pre_checkout_query.register(pre_checkout)
+    return router
+
+
+def create_payment_router() -> Router:
+    """Payments arrive as service messages in the member's private chat: not commands."""
+    router = Router(name="vip-payments")
+    router.message.register(payment_message, is_payment)
+    return router

@@ -1,0 +1,202 @@
+"""VIP rooms and paid membership through the sandbox: a brand's VIP Lounge lets in through join
+requests only who qualifies (Gold, or a paid plan) and tells the others why; a Stars
+subscription bought, redelivered, renewed, cancelled and refunded, each recorded once; a
+pre-checkout answered too late never charges; a member whose paid Gold lapses is told, then
+removed after the grace period, on a fixed clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sandbox.client import Event, Group, SandboxClient, User
+from sandbox.vip_client import cancel_in_telegram, charges, pay, redeliver, renew
+from tests.e2e.conftest import Launch
+from tests.e2e.test_shop import press
+from tests.support.processes import ShiftedClock
+
+DAY = 86_400
+
+
+async def brand_with_lounge(sandbox: SandboxClient) -> tuple[Group, Group, User, dict[str, User]]:
+    """Tea Fans with Bob and Cleo, and its VIP Lounge (of the same program), made by Ada."""
+    admin = await sandbox.create_user("Ada", "ada_vip", "en")
+    fans = {name: await sandbox.create_user(name, f"{name.lower()}_vip", "en")
+            for name in ("Bob", "Cleo")}  # fmt: skip
+    group = await sandbox.create_group("Tea Fans", creator=admin, members=list(fans.values()))
+    lounge = await sandbox.create_group("VIP Lounge", creator=admin)
+    for chat in (group, lounge):
+        await sandbox.ask(chat, admin, "/settings language en")
+    for fan in fans.values():
+        await sandbox.send(group, fan, "hello tea friends")
+    await sandbox.settle()
+    asked = await sandbox.ask(lounge, admin, f"/program join {group.id}")
+    _toast, joined = await press(sandbox, lounge, asked, admin, "✅ Join")
+    assert joined is not None
+    return group, lounge, admin, fans
+
+
+def private_to(user: User) -> object:
+    return lambda e: e["kind"] == "sent" and e["chat_id"] == user.id
+
+
+async def make_room(sandbox: SandboxClient, lounge: Group, admin: User, rule: str) -> str:
+    made = await sandbox.ask(lounge, admin, f"/vip room {rule}")
+    lines = made["text"].splitlines()
+    assert lines[0].startswith("👑 This group is now the VIP room."), made["text"]
+    return lines[1].split(": ", 1)[1]
+
+
+async def test_a_gold_member_is_let_in_and_one_short_of_gold_is_told_why(
+    sandbox: SandboxClient,
+) -> None:
+    group, lounge, admin, fans = await brand_with_lounge(sandbox)
+    bob, cleo = fans["Bob"], fans["Cleo"]
+    await sandbox.ask(group, admin, "/points @bob_vip +2000 loyal fan")
+    link = await make_room(sandbox, lounge, admin, "gold or paid")
+    made = await sandbox.ask(lounge, admin, "/vip room gold or paid")
+    assert made["text"].splitlines() == [
+        "👑 This group is now the VIP room. Who may come in: Gold or above or a paid membership.",
+        f"Join requests only: {link}",
+        "Members who stop qualifying are told, then removed after 3 days.",
+    ]
+    bad = await sandbox.ask_for_sender(lounge, admin, "/vip room platinum")
+    assert bad["text"].splitlines()[0] == (
+        "“platinum” is no tier of the ladder (/tiers), nor spend>=<yuan>, tag:<label>, paid."
+    )
+
+    await sandbox.join(lounge, bob, link)
+    await sandbox.wait_for(lambda e: e["kind"] == "join_approved" and e["user_id"] == bob.id)
+    await sandbox.join(lounge, cleo, link)
+    told, declined = await sandbox.wait_for_each(
+        private_to(cleo),  # type: ignore[arg-type]
+        lambda e: e["kind"] == "join_declined" and e["user_id"] == cleo.id,
+    )
+    assert told["seq"] < declined["seq"]  # told while the request still let the bot write
+    assert told["text"].splitlines() == [
+        "Your request to join VIP Lounge was declined: it is for VIP members.",
+        "What would let you in:",
+        "• 1,999 more points to reach Gold",
+        "• a paid membership: /membership",
+    ]
+    members = (await sandbox.chat(lounge.id))["members"]
+    assert members[str(bob.id)] == "member" and str(cleo.id) not in members
+
+
+async def test_a_subscription_bought_renewed_cancelled_and_refunded_is_recorded_once(
+    sandbox: SandboxClient,
+) -> None:
+    group, lounge, admin, fans = await brand_with_lounge(sandbox)
+    bob, cleo = fans["Bob"], fans["Cleo"]
+    made = await sandbox.ask(group, admin, "/vip plan Gold Club 100 tier=gold points=50")
+    first, line, link = made["text"].splitlines()
+    assert first == "✅ Plan “Gold Club” on sale."
+    assert line == "• Gold Club · 100 Stars a month · Gold perks · +50 points a month"
+    assert link.strip().startswith("https://t.me/$")
+    link = link.strip()
+
+    # Too late: Telegram gave up before the bot's answer came, so nothing is charged.
+    await pay(sandbox, cleo, link, answer_within=0)
+    await sandbox.wait_for(lambda e: e["kind"] == "checkout_expired" and e["user_id"] == cleo.id)
+    assert not [c for c in (await charges(sandbox)).values() if c["user_id"] == cleo.id]
+
+    await pay(sandbox, bob, link)
+    (paid,) = await sandbox.wait_for(lambda e: e["kind"] == "star_payment")
+    (thanks,) = await sandbox.wait_for(private_to(bob))  # type: ignore[arg-type]
+    assert thanks["text"].startswith("👑 Welcome to Gold Club! Your membership lasts until ")
+    charge_id = paid["charge_id"]
+    await redeliver(sandbox, charge_id)  # a second delivery of the same payment
+    await sandbox.settle()
+    card = await sandbox.ask_for_sender(group, bob, "/me")
+    assert "Gold" in card["text"], card["text"]
+    mine = await sandbox.ask_for_sender(group, bob, "/membership")
+    assert mine["text"].splitlines()[0].startswith("👑 Gold Club: until ")
+
+    renewed = await renew(sandbox, charge_id)
+    assert renewed["renewed"] is True
+    (again,) = await sandbox.wait_for(private_to(bob))  # type: ignore[arg-type]
+    assert again["text"].startswith("👑 Gold Club renewed: your membership lasts until ")
+
+    stopped = await sandbox.ask_for_sender(group, bob, "/membership cancel")
+    assert stopped["text"].startswith("Cancelled: no further payments. Your membership lasts")
+    (edited,) = await sandbox.wait_for(lambda e: e["kind"] == "subscription_edited")
+    assert edited["is_canceled"] is True and edited["charge_id"] == charge_id
+    assert (await renew(sandbox, charge_id))["renewed"] is False
+    await cancel_in_telegram(sandbox, charge_id)
+
+    stats = await sandbox.ask(group, admin, "/vip stats")
+    assert stats["text"].splitlines()[1:] == [
+        "Gold Club: 1 active",
+        "New 1 · renewed 1 · lapsed 0 · refunded 0",
+        "Stars this month: 200",
+    ]
+    refunded = await sandbox.ask(group, admin, "/vip refund @bob_vip changed their mind")
+    assert refunded["text"].startswith("↩️ Refunded 100 Stars to Bob (charge "), refunded["text"]
+    await sandbox.wait_for(lambda e: e["kind"] == "star_refund")
+    await sandbox.settle()
+    after = await sandbox.ask(group, admin, "/vip stats")
+    assert after["text"].splitlines()[1:] == [
+        "No active members.",
+        "New 1 · renewed 1 · lapsed 0 · refunded 1",
+        "Stars this month: 100",
+    ]
+    mine = await sandbox.ask_for_sender(group, bob, "/membership")
+    assert mine["text"].splitlines()[0] == "You have no paid membership."
+    # Two payments and one refund, each once: 1 for hello, +50 twice, -50 taken back.
+    balance = await sandbox.ask_for_sender(group, bob, "/points")
+    assert balance["text"] == "Your balance: 51 points (lifetime 51).", balance["text"]
+    assert len([c for c in (await charges(sandbox)).values() if c["user_id"] == bob.id]) == 2
+    gone = await sandbox.ask_for_sender(group, admin, "/vip refund @bob_vip again")
+    assert gone["text"].splitlines()[0] == "No payment of theirs to refund."
+
+
+async def test_a_lapsed_paid_gold_is_told_then_removed_after_the_grace_period(
+    launch: Launch, tmp_path: Path
+) -> None:
+    clock = ShiftedClock(tmp_path)
+    sandbox, _bot = await launch(**clock.env(), BACKGROUND_CHECK_SECONDS="1")
+    group, lounge, admin, fans = await brand_with_lounge(sandbox)
+    bob = fans["Bob"]
+    await sandbox.send_private(bob, "/start")  # the room may write to him
+    await sandbox.settle()
+    made = await sandbox.ask(group, admin, "/vip plan Gold Club 100 tier=gold")
+    link = made["text"].splitlines()[-1].strip()
+    room_link = await make_room(sandbox, lounge, admin, "gold")
+    await pay(sandbox, bob, link)
+    (invite,) = await sandbox.wait_for(
+        lambda e: private_to(bob)(e) and "You qualify" in e["text"]  # type: ignore[operator]
+    )
+    assert invite["text"] == (
+        f"👑 You qualify for VIP Lounge, the VIP room. Ask to join here: {room_link}"
+    )
+    await sandbox.join(lounge, bob, room_link)
+    await sandbox.wait_for(lambda e: e["kind"] == "join_approved" and e["user_id"] == bob.id)
+
+    await clock.advance(31 * DAY)  # no renewal came: the paid Gold lapses, the tier drops
+    (warned,) = await sandbox.wait_for(
+        lambda e: private_to(bob)(e) and "no longer qualify" in e["text"],  # type: ignore[operator]
+        timeout=30,
+    )
+    assert (
+        warned["text"]
+        .splitlines()[0]
+        .startswith("You no longer qualify for VIP Lounge. You may stay until ")
+    )
+    assert "• 1,999 more points to reach Gold" in warned["text"].splitlines()
+    await clock.advance(3 * DAY + 60)
+    banned, unbanned = await sandbox.wait_for_each(
+        lambda e: e["kind"] == "banned" and e["user_id"] == bob.id,
+        lambda e: e["kind"] == "unbanned" and e["user_id"] == bob.id,
+        timeout=30,
+    )
+    assert banned["seq"] < unbanned["seq"]  # removed, free to ask again
+    await sandbox.wait_for(
+        lambda e: private_to(bob)(e) and "You were removed" in e["text"],  # type: ignore[operator]
+        timeout=30,
+    )
+    admins_stay = [e for e in await sandbox.events() if e["kind"] == "banned"
+                   and e["user_id"] == admin.id]  # fmt: skip
+    assert admins_stay == []
+
+
+def _event_text(event: Event) -> str:
+    return str(event.get("text") or "")
