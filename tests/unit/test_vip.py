@@ -17,7 +17,7 @@ from services.factory import ServiceFactory
 from services.members import ensure_members
 from services.shop import member_tier
 from services.tiers import DEFAULT_TIERS, TierService
-from services.vip import PERIOD, VipService, payload_of
+from services.vip import PERIOD, payload_of
 from services.vip_audit import audit_payments
 from services.vip_rules import Account, Rule, RuleError, parse_rule, qualifies, shortfall
 from tests.unit.conftest import GROUP
@@ -84,21 +84,26 @@ async def test_a_payment_is_recorded_once_and_a_renewal_extends_the_membership(
         plan_id = await gold_plan(factory, session)
         vip = factory.vip(session)
         plan = await vip.plan_named(GROUP, "gold club")
-        assert plan is not None and plan.id == plan_id
+        assert plan is not None
+        assert plan.id == plan_id
         first = await vip.record_payment(BOB, payload_of(plan), "c1", 100, ends, first=True)
         again = await vip.record_payment(BOB, payload_of(plan), "c1", 100, ends, first=True)
-    assert first is not None and first.new
-    assert again is not None and not again.new
+    assert first is not None
+    assert first.new
+    assert again is not None
+    assert not again.new
     async with session_pool() as session, session.begin():
         vip = factory.vip(session)
         renewed = await vip.record_payment(
             BOB, f"vip:{plan_id}", "c2", 100, ends + PERIOD, first=False
         )
-        assert renewed is not None and renewed.new
+        assert renewed is not None
+        assert renewed.new
         (held,) = await vip.active(GROUP, BOB)
         assert held.expires_at == ends + PERIOD
         balance = await factory.points(session).member(GROUP, BOB)
-        assert balance is not None and balance.points == 110  # 10, +50 twice
+        assert balance is not None
+        assert balance.points == 110
         assert balance.tier == "gold"  # held by the plan, whatever the points
         figures = await vip.figures(GROUP, NOW - timedelta(days=1))
     assert (figures.active, figures.new, figures.renewed, figures.stars) == (
@@ -120,7 +125,8 @@ async def test_the_held_tier_gives_its_perks_and_a_refund_takes_them_back(
     async with session_pool() as session, session.begin():
         points = factory.points(session)
         tier, _ladder = await member_tier(factory.tiers(session), points, GROUP, BOB)
-        assert tier is not None and tier.discount == 20  # the shop's discount
+        assert tier is not None
+        assert tier.discount == 20
         multipliers = await points.tier_multipliers([(GROUP, BOB), (GROUP, CLEO)])
         assert multipliers == {(GROUP, BOB): 150}
         refunded = await factory.vip(session).refunded("c1", "asked", by=1)
@@ -128,7 +134,8 @@ async def test_the_held_tier_gives_its_perks_and_a_refund_takes_them_back(
         assert await factory.vip(session).refunded("c1", "asked", by=1) is None  # once
     async with session_pool() as session:
         member = await session.get(Member, (GROUP, BOB))
-        assert member is not None and member.tier == "member"  # what 10 points reach
+        assert member is not None
+        assert member.tier == "member"
         assert await factory.vip(session).active(GROUP, BOB) == []
         assert await audit_payments(session) == []
 
@@ -144,17 +151,20 @@ async def test_a_membership_not_renewed_lapses_and_the_tier_drops(
     later = ServiceFactory(FrozenClock(NOW + PERIOD + timedelta(minutes=1)), "Asia/Shanghai")
     async with session_pool() as session, session.begin():
         (lapsed,) = await later.vip(session).lapse_due()
-        assert lapsed.user_id == BOB and lapsed.status == "lapsed"
+        assert lapsed.user_id == BOB
+        assert lapsed.status == "lapsed"
     async with session_pool() as session:
         member = await session.get(Member, (GROUP, BOB))
-        assert member is not None and member.tier == "member"
+        assert member is not None
+        assert member.tier == "member"
         assert await audit_payments(session) == []
         # The audit sees a membership whose end is not its payments'.
         await session.execute(
             update(VipMembership).values(status="active", expires_at=NOW + 3 * PERIOD)
         )
         problems = await audit_payments(session)
-        assert len(problems) == 1 and "paid until" in problems[0]
+        assert len(problems) == 1
+        assert "paid until" in problems[0]
 
 
 async def test_a_room_warns_who_stopped_qualifying_and_invites_who_qualifies(
@@ -170,7 +180,8 @@ async def test_a_room_warns_who_stopped_qualifying_and_invites_who_qualifies(
         again = await rooms.look(room)
         assert (again.warn, again.remove, again.cleared) == ([], [], [CLEO])
         verdict = await rooms.verdict(room, BOB)
-        assert not verdict.admitted and verdict.short.points == 490
+        assert not verdict.admitted
+        assert verdict.short.points == 490
     later = ServiceFactory(FrozenClock(NOW + timedelta(days=3, minutes=1)), "Asia/Shanghai")
     async with session_pool() as session:
         due = await later.vip_rooms(session).look(room)
