@@ -18,6 +18,7 @@ from services.referrals import ReferralCounts, ReferralService
 from services.shop import ShopService
 from services.standings import Period
 from services.tiers import BY_SPEND, Tier, TierService, standing, tier_figure
+from services.vip import PaidUntil, paid_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class MemberCard:
     redeemed: int  # rewards redeemed in the shop, ever
     orders: MemberOrders
     expiring: Expiring | None = None  # what expires next, when the program's points expire
+    paid: tuple[PaidUntil, ...] = ()  # active paid memberships (issue 38), until when
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,7 @@ class MemberCardService:
             redeemed=await self.shop.redeemed_count(account, user_id),
             orders=await self.orders.of_member(account, user_id),
             expiring=await self._expiring(account, user_id, profile.timezone) if member else None,
+            paid=await paid_until(self.points, account, user_id, profile.timezone),
         )
 
     async def _expiring(self, program_id: int, user_id: int, timezone: str) -> Expiring | None:

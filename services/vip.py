@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Member, VipMembership, VipPayment, VipPlan
 from models.queries import insert_for
-from services.clock import Clock
+from services.clock import Clock, local_day
 from services.points import TAKEN_BACK, PointsService
 from services.promotions import TierPromotions
 from services.tiers import Tier, TierService, tier_figure
@@ -64,6 +64,23 @@ class Held:
     plan: str
     expires_at: datetime
     canceled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PaidUntil:
+    """An active membership on a member's card: the plan, its last day, whether it renews."""
+
+    plan: str
+    last_day: date
+    renews: bool
+
+
+async def paid_until(
+    points: PointsService, program_id: int, user_id: int, timezone: str
+) -> tuple[PaidUntil, ...]:
+    """The member's active memberships for /me and the Mini App (the day in the group's zone)."""
+    held = await VipService(points.session, points.clock, points).active(program_id, user_id)
+    return tuple(PaidUntil(h.plan, local_day(h.expires_at, timezone), not h.canceled) for h in held)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from services.standings import HistoryLine
 from views.numbers import number, signed, yuan
 from views.orders import member_order_lines
 from views.points_expiry import expiring_line
+from views.vip import paid_lines
 
 BAR_LENGTH = 10
 REASONS = {
@@ -27,6 +28,7 @@ REASONS = {
     "clawback": __("order refunded"), "boost": __("boost"), "reaction": __("reactions received"),
     "import": __("carried over"),
     "expire": __("expired"),
+    "vip": __("paid membership"),
 }  # fmt: skip
 
 
@@ -42,6 +44,7 @@ def card_text(card: MemberCard, name: str, language: str) -> str:
     ]
     if (expiring := expiring_line(card.expiring)) is not None:
         lines.insert(2, f"⏳ {expiring}")
+    lines += paid_lines(card.paid)  # after the tier a paid membership may hold
     if card.next_tier is not None:
         lines.append(
             f"{progress_bar(card.progress)} "
@@ -112,6 +115,8 @@ def reason_label(reason: str, ref: str | None) -> str:
         return _("taken back at a ban")
     if reason == "clawback" and ref == "boost":  # the boost that paid was removed
         return _("boost removed")
+    if reason == "clawback" and (ref or "").startswith("vip:"):  # a refunded membership
+        return _("paid membership refunded")
     if reason == "merge":
         return _("accounts joined") if (ref or "").startswith("from:") else _("moved to the brand")
     return str(REASONS.get(reason, reason))

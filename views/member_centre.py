@@ -18,6 +18,7 @@ from services.member_centre import MemberCentre, ShelfItem
 from services.orders import PointsState, payable
 from views.numbers import number, yuan
 from views.shop import kind_icon, redeemed_head, redemption_state
+from views.vip import paid_lines
 
 
 def page_labels() -> dict[str, str]:
@@ -71,6 +72,7 @@ def header(card: MemberCard, name: str, language: str) -> dict[str, object]:
         if card.rank is not None
         else _("📊 Rank: not ranked yet"),
         _("Lifetime {points}").format(points=number(card.lifetime)),
+        *paid_lines(card.paid),
     ]
     return {
         "name": name,

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import ngettext
 
 from models import VipPlan, VipRoom
 from services.tiers import Tier
-from services.vip import Held, VipFigures
+from services.vip import Held, PaidUntil, VipFigures
 from services.vip_rules import Rule, RuleError, Shortfall
 from views.numbers import number
 
@@ -187,6 +187,16 @@ def held_lines(held: Sequence[tuple[Held, date]]) -> list[str]:
             lines.append(_("👑 {plan}: until {day}, renewed monthly").format(
                 plan=escape(membership.plan), day=until(day)))  # fmt: skip
     return lines
+
+
+def paid_lines(paid: Sequence[PaidUntil]) -> list[str]:
+    """/me and the Mini App: each paid membership, until when."""
+    return [
+        (
+            _("👑 {plan} until {day}") if held.renews else _("👑 {plan} until {day}, not renewed")
+        ).format(plan=escape(held.plan), day=until(held.last_day))
+        for held in paid
+    ]
 
 
 def membership_card(
