@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.channels import channel_stats
 from handlers.distributors import commission_export, distributor_stats
+from handlers.vip import vip_stats
 from infrastructure.commands import CommandSpec, problem_reply, usage_of, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.transactions import commit_so_far, commit_update_so_far
@@ -48,6 +49,7 @@ from services.stats import (
     parse_range,
 )
 from services.tiers import TierService
+from services.vip import VipService
 from views.charts import chart_png
 from views.engagement import boost_stats_lines
 from views.exports import export_needs_private, private_chat_keyboard
@@ -78,10 +80,14 @@ async def stats(
     boosts: BoostService,
     programs: ProgramService,
     chats: ChatService,
+    vip: VipService,
 ) -> None:
     """/stats [7d|30d|90d]: the period against the one before, with a chart, and the
     period's sales when the group has orders · /stats campaign <id> · /stats channels"""
     period = (command.args or DEFAULT_PERIOD).strip().lower()
+    if chat_profile.is_group and period == "vip":
+        await vip_stats(message, chat_profile, vip, clock)
+        return
     if chat_profile.is_group and period == "channels":
         await channel_stats(message, chat_profile, ChannelService(session, clock))
         return
@@ -402,7 +408,8 @@ COMMANDS = (
         "stats",
         __("Growth, activity and conversion, with a chart"),
         usage=__(
-            "/stats [7d|30d|90d] · /stats campaign <id> · /stats channels · /stats distributors"
+            "/stats [7d|30d|90d] · /stats campaign <id> · /stats channels · /stats distributors "
+            "· /stats vip"
         ),
         admin=True,
     ),

@@ -5,6 +5,7 @@ Stars payments (pre-checkout, successful and refunded payments)."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from datetime import UTC, datetime
 
@@ -24,7 +25,7 @@ from infrastructure.filters import IsAdmin, refuses_chatter
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.sender_only import for_sender
 from services.chats import ChatProfile
-from services.clock import Clock, local_day
+from services.clock import Clock, local_day, start_of
 from services.members import display_names
 from services.tiers import TierService
 from services.vip import PERIOD, PlanError, VipService, payload_of
@@ -34,6 +35,7 @@ from views import vip as view
 from views.rights import INVITE
 from workflows.rights import RightsNotices
 
+logger = logging.getLogger(__name__)
 OPTION = re.compile(r"^(tier|points)=(.+)$", re.IGNORECASE)
 
 
@@ -82,11 +84,17 @@ async def vip_command(
     elif action == "refund":
         await refund(message, rest.split(), session, vip, chat_profile, bot)
     elif action == "stats":
-        since = clock.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        figures = await vip.figures(program, since)
-        await message.reply(view.figures(chat_profile.title, figures, since.strftime("%Y-%m")))
+        await vip_stats(message, chat_profile, vip, clock)
     else:
         await message.reply(usage_reply("vip"))
+
+
+async def vip_stats(message: Message, profile: ChatProfile, vip: VipService, clock: Clock) -> None:
+    """/vip stats and /stats vip: the program's paid membership this month (the group's)."""
+    today = local_day(clock.now(), profile.timezone)
+    since = start_of(today.replace(day=1), profile.timezone)
+    figures = await vip.figures(profile.program_id, since)
+    await message.reply(view.figures(profile.title, figures, today.strftime("%Y-%m")))
 
 
 async def make_room(
@@ -276,10 +284,13 @@ async def join_requested(
 async def pre_checkout(query: PreCheckoutQuery, vip: VipService) -> None:
     """Telegram waits 10 seconds for this answer: one read, then ok or the reason."""
     refusal = await vip.checkout_refusal(query.invoice_payload, query.currency, query.total_amount)
-    if refusal is None:
-        await query.answer(ok=True)
-    else:
-        await query.answer(ok=False, error_message=view.checkout_refused(refusal))
+    try:
+        if refusal is None:
+            await query.answer(ok=True)
+        else:
+            await query.answer(ok=False, error_message=view.checkout_refused(refusal))
+    except TelegramBadRequest as error:  # too late: Telegram has given up, nothing was charged
+        logger.info("pre-checkout %s of %s: %s", query.id, query.from_user.id, error.message)
 
 
 @refuses_chatter
@@ -311,7 +322,15 @@ async def payment_message(message: Message, vip: VipService) -> None:
     await message.answer(view.paid_thanks(recorded.plan.name, day, recorded.payment.first))
 
 
+async def pay_support(message: Message) -> None:
+    """/paysupport: what Telegram asks every bot that sells for Stars to answer."""
+    await message.reply(view.pay_support())
+
+
 COMMANDS = (
+    CommandSpec(
+        "paysupport", __("Help with a payment in Stars"), usage="/paysupport", ephemeral=True
+    ),
     CommandSpec(
         "membership",
         __("Paid membership: yours, the plans, cancelling"),
@@ -335,6 +354,7 @@ def create_router() -> Router:
     router = Router(name="vip")
     router.message.register(vip_command, Command("vip"), IsAdmin(), flags=ONCE)
     router.message.register(membership, Command("membership"))
+    router.message.register(pay_support, Command("paysupport"))
     router.chat_join_request.register(join_requested)
     router.pre_checkout_query.register(pre_checkout)
     return router

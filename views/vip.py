@@ -221,6 +221,13 @@ def nothing_to_cancel() -> str:
     return _("You have no membership that renews.")
 
 
+def pay_support() -> str:
+    return _(
+        "Paid membership is sold in Telegram Stars. For a question or a refund, write to the "
+        "group's admins: they can refund a payment. /membership shows yours and cancels it."
+    )
+
+
 def paid_thanks(plan: str, day: date, first: bool) -> str:
     if first:
         return _(
