@@ -28,6 +28,7 @@ from web.console_labels import LabelPages
 from web.console_orders import OrderPages
 from web.console_shop import ShopPages
 from web.console_staff import StaffPages
+from web.console_vip import VipPages
 from web.draws import DrawPages
 from web.event_tickets import EventTickets
 from web.keys import ADMIN_CACHE, FORUM_TOPICS, I18N, SCHEDULER
@@ -62,6 +63,7 @@ def add_web(app: web.Application, services: Resources, bot: Bot) -> Site:
     ChannelPages(console).register(app)
     DistributorPages(console).register(app)
     EventPages(console).register(app)
+    VipPages(console).register(app)
     LabelPages(console).register(app)
     ShopPages(console).register(app)
     StaffPages(console).register(app)

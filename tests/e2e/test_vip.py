@@ -11,9 +11,14 @@ from pathlib import Path
 
 from sandbox.client import Event, Group, SandboxClient, User
 from sandbox.vip_client import cancel_in_telegram, charges, pay, redeliver, renew
+from tests.e2e import test_web
 from tests.e2e.conftest import Launch
 from tests.e2e.test_shop import press
+from tests.e2e.test_web import console_http, signed_in
 from tests.support.processes import ShiftedClock
+
+# test_web's bot serving the console and its sandbox client (each module gets a bot of its own)
+web_bot, web, sandbox = test_web.web_bot, test_web.web, test_web.sandbox
 
 DAY = 86_400
 
@@ -199,3 +204,22 @@ async def test_a_lapsed_paid_gold_is_told_then_removed_after_the_grace_period(
     admins_stay = [e for e in await sandbox.events() if e["kind"] == "banned"
                    and e["user_id"] == admin.id]  # fmt: skip
     assert admins_stay == []
+
+
+async def test_the_console_shows_the_plans_the_month_and_the_rooms(
+    sandbox: SandboxClient, web: str
+) -> None:
+    group, lounge, admin, fans = await brand_with_lounge(sandbox)
+    made = await sandbox.ask(group, admin, "/vip plan Gold <b>Club</b> 100 tier=gold")
+    link = made["text"].splitlines()[-1].strip()
+    await make_room(sandbox, lounge, admin, "gold or paid")
+    await pay(sandbox, fans["Bob"], link)
+    await sandbox.wait_for(lambda e: e["kind"] == "star_payment")
+    await sandbox.settle()
+    async with console_http() as http:
+        await signed_in(http, web, admin)
+        async with http.get(f"{web}/console/{group.id}/vip?lang=en") as answer:
+            page = await answer.text()
+    assert "<b>Gold &lt;b&gt;Club&lt;/b&gt;</b>" in page
+    assert link in page
+    assert "<b>VIP Lounge</b>: Gold or above or a paid membership" in page
