@@ -27,6 +27,7 @@ from services.points import PointsService
 from services.redemptions import RedeemRequest, RedemptionGroupCommit, RedemptionService, Refused
 from services.shop import RewardNotFound, ShopService, discounted, member_tier, required_tier
 from services.tiers import TierService
+from services.vip import VipService
 from views.shop import (
     CampaignCoupon,
     RedeemAsk,
@@ -42,6 +43,7 @@ from views.shop import (
     redeemed,
     refusal,
 )
+from views.vip import plan_buttons
 
 # The buttons of a /shop message: each carries the id of the member who asked for it.
 WINDOW_BUTTONS = (ShopPage, ShopItem, RedeemAsk, RedeemConfirm, RedeemCancel)
@@ -77,7 +79,8 @@ async def catalogue_page(
     rewards = await shop.shelf(chat_id)
     free = await shop.free_codes([reward.id for reward in rewards])
     tier, _lifetime = await member_tier(tiers, points, chat_id, owner)
-    return catalogue(rewards, free, owner, page, tier.discount if tier else 0)
+    plans = await VipService(shop.session, shop.clock, points).plans(chat_id, on_sale=True)
+    return catalogue(rewards, free, owner, page, tier.discount if tier else 0, plan_buttons(plans))
 
 
 async def by_the_asker(

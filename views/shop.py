@@ -98,12 +98,14 @@ def left_text(reward: Reward, free_codes: int | None) -> str:
 
 
 def catalogue(
-    rewards: Sequence[Reward], free: dict[int, int], owner: int, page: int, discount: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
+    rewards: Sequence[Reward], free: dict[int, int], owner: int, page: int, discount: int,
+    more: Sequence[list[InlineKeyboardButton]] = (),
+) -> tuple[str, InlineKeyboardMarkup | None]:  # fmt: skip
     """The shop's page: one button per reward (price after the reader's tier discount, what is
-    left, 🔒 on a tier-only item), and the page arrows."""
+    left, 🔒 on a tier-only item), the page arrows, then `more` (paid plans' links)."""
     if not rewards:
-        return _("🛍 The shop is empty for now. Admins add rewards with /reward add."), None
+        empty = _("🛍 The shop is empty for now. Admins add rewards with /reward add.")
+        return empty, InlineKeyboardMarkup(inline_keyboard=list(more)) if more else None
     pages = (len(rewards) + PAGE_SIZE - 1) // PAGE_SIZE
     page = max(0, min(page, pages - 1))
     shown = rewards[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -127,6 +129,7 @@ def catalogue(
         arrows.append(InlineKeyboardButton(text="›", callback_data=ahead))
     if arrows:
         rows.append(arrows)
+    rows += more
     text = _("🛍 <b>Points shop</b> — press an item to see it and redeem.")
     if discount:
         text += "\n" + _("Your tier takes {percent}% off.").format(percent=discount)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
+from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -127,6 +128,15 @@ def plan_line(plan: VipPlan, ladder: Sequence[Tier], language: str) -> str:
         parts.append(_("off sale"))
     line = "• " + " · ".join(parts)
     return f"{line}\n  {plan.link}" if plan.on_sale and plan.link else line
+
+
+def plan_buttons(plans: Sequence[VipPlan]) -> list[list[InlineKeyboardButton]]:
+    """A paid plan's link as a button (the shop's page ends with them)."""
+    return [
+        [InlineKeyboardButton(text=f"👑 {plan.name} · {plan.stars} ⭐", url=plan.link)]
+        for plan in plans
+        if plan.link
+    ]
 
 
 def plan_made(plan: VipPlan, ladder: Sequence[Tier], language: str) -> str:

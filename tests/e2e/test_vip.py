@@ -100,6 +100,10 @@ async def test_a_subscription_bought_renewed_cancelled_and_refunded_is_recorded_
     assert line == "• Gold Club · 100 Stars a month · Gold perks · +50 points a month"
     assert link.strip().startswith("https://t.me/$")
     link = link.strip()
+    shop = await sandbox.ask(group, bob, "/shop")  # the shop ends with the plans on sale
+    assert shop["reply_markup"]["inline_keyboard"][-1] == [
+        {"text": "👑 Gold Club · 100 ⭐", "url": link}
+    ]
 
     # Too late: Telegram gave up before the bot's answer came, so nothing is charged.
     await pay(sandbox, cleo, link, answer_within=0)
