@@ -38,6 +38,7 @@ from handlers import (
     tiers,
     topics,
     vip,
+    vip_membership,
     welcome,
 )
 from infrastructure.commands import CommandSpec, use_commands
@@ -88,6 +89,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *channels.COMMANDS,
     *distributors.COMMANDS,
     *vip.COMMANDS,
+    *vip_membership.COMMANDS,
     *captcha.ADMIN_COMMANDS,
     *stats.COMMANDS,
     *settings.COMMANDS,

@@ -44,6 +44,7 @@ PRIVATE_MEANINGS = frozenset(
     | {"commission"}  # a distributor's: handlers/distributors.py
     | {"tickets", "checkin_event"}  # events: handlers/events.py
     | {"paysupport"}  # payments in Stars arrive privately: handlers/vip.py
+    | {"paysupport"}  # payments in Stars arrive privately: handlers/vip_membership.py
 )
 PICKED = ("me", "points")  # answered here for one of the member's groups
 

@@ -46,6 +46,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     tiers,
     topics,
     vip,
+    vip_membership,
     welcome,
 )
 from infrastructure.filters import addressed, is_command, refuses_chatter
@@ -90,6 +91,7 @@ def feature_routers() -> list[Router]:
         events.create_router(),  # its /export attendees before `stats`' /export; its buttons
         stats.create_router(),
         vip.create_router(),  # its join requests (in VIP rooms) before moderation's
+        vip_membership.create_router(),  # its pre-checkout queries pass the filter too
         # Late: its dozen commands are rare, and every command before them passes their filters.
         moderation.create_router(),  # its buttons and join requests pass the filter too
         programs.create_router(),  # its buttons' callback queries pass the filter too
@@ -116,7 +118,7 @@ def feature_routers() -> list[Router]:
     return [
         lifecycle.create_router(),
         commands,
-        vip.create_payment_router(),  # Stars payments: service messages, not commands
+        vip_membership.create_payment_router(),  # Stars payments: service messages, not commands
         captcha.create_answer_router(),  # a private answer to a join request's brand question
         checkin.create_router(),
         addressed,
