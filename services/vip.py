@@ -236,9 +236,10 @@ class VipService:
             )  # fmt: skip
             self.session.add(found)
         else:
-            if first or found.status != ACTIVE:  # a new subscription after one that ended
-                found.charge_id, found.started_at, found.canceled = charge_id, now, False
-                found.ended_at = None
+            if first:  # a new subscription: Telegram knows it by its first charge
+                found.charge_id, found.canceled = charge_id, False
+            if first or found.status != ACTIVE:  # a new run (a late renewal restarts one)
+                found.started_at, found.ended_at = now, None
             found.status = ACTIVE
             found.expires_at = max(found.expires_at, until) if not first else until
         await self.session.flush()
