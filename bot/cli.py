@@ -257,7 +257,9 @@ async def _audit(settings: Settings) -> int:
         print(f"commission: {problem}")
     if commission_problems:
         print("the commission ledger does not add up")
-    return 1 if mismatches or shop_problems or commission_problems else 0
+    for problem in payment_problems:
+        print(f"payments: {problem}")
+    return 1 if mismatches or shop_problems or commission_problems or payment_problems else 0
 
 
 def verify_draw(draw_id: int) -> int:
