@@ -155,7 +155,10 @@ def charge(
             "user_id": user.id, "link": link, "expires": time.time(), "user_canceled": False,
             "bot_canceled": False,
         })  # fmt: skip
-        held["expires"] = max(held["expires"], time.time()) + invoice["subscription_period"]
+        # A first payment runs from now; a renewal from the end of the period it follows.
+        held["expires"] = (time.time() if first else held["expires"]) + invoice[
+            "subscription_period"
+        ]
         paid |= {"subscription_expiration_date": int(held["expires"]), "is_recurring": True}
         if first:
             paid["is_first_recurring"] = True
