@@ -4,10 +4,12 @@ a renewal as a recurring payment, a refund once, a subscription cancelled by the
 
 from __future__ import annotations
 
+from typing import Any
+
 from sandbox.vip_client import cancel_in_telegram, charges, pay, renew
 from tests.sandbox.test_server import call
 
-INVOICE = {
+INVOICE: dict[str, Any] = {
     "title": "Gold Club", "description": "Monthly", "payload": "vip:1", "currency": "XTR",
     "prices": [{"label": "Gold Club", "amount": 100}], "subscription_period": 2_592_000,
 }  # fmt: skip
@@ -20,7 +22,7 @@ async def test_an_invoice_link_takes_what_the_docs_allow(server) -> None:
     assert made["result"].startswith("https://t.me/$")
     weekly = await call(url, "createInvoiceLink", **{**INVOICE, "subscription_period": 604_800})
     assert weekly[1]["description"] == "Bad Request: SUBSCRIPTION_PERIOD_INVALID"
-    two = [{"label": "a", "amount": 1}, {"label": "b", "amount": 2}]
+    two: list[Any] = [{"label": "a", "amount": 1}, {"label": "b", "amount": 2}]
     priced = await call(url, "createInvoiceLink", **{**INVOICE, "prices": two})
     assert priced[1]["description"] == "Bad Request: STARS_INVOICE_INVALID"
     in_dollars = await call(url, "createInvoiceLink", **{**INVOICE, "currency": "USD",
