@@ -81,7 +81,6 @@ from workflows.night_mode import NightMode
 from workflows.orders import OrderIntake
 from workflows.outbox import OutboxSender
 from workflows.points_expiry import ExpiryRun
-from workflows.vip_rooms import VipDoor
 from workflows.quiet import QuietMode, SenderOnlyCleanup
 from workflows.raids import RaidGuard
 from workflows.referrals import ReferralPayouts
@@ -89,6 +88,7 @@ from workflows.rights import RightsNotices
 from workflows.spam_guard import SpamGuard
 from workflows.topics import ForumTopics
 from workflows.verification import JoinVerification
+from workflows.vip_rooms import VipDoor
 
 logger = logging.getLogger(__name__)
 
