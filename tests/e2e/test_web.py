@@ -235,7 +235,7 @@ async def test_a_zh_groups_console_speaks_chinese_in_its_own_time_and_money(
     group, admin, (xiaomei, _aqiang) = await zh_group(sandbox, web)
     just_now = shanghai_now()
     pages = ("", "/orders", "/members", f"/members/{xiaomei.id}", "/draws", "/posts", "/topics",
-             "/shop", "/settings", "/channels", "/staff", "/log")  # fmt: skip
+             "/shop", "/settings", "/channels", "/staff", "/log", "/vip")  # fmt: skip
     async with offline_context(browser, locale="zh-CN") as context:  # the browser's language
         page = await context.new_page()
         # By the Login Widget: the admin's commands above used up /console's throttle.
