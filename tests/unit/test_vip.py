@@ -15,6 +15,7 @@ from models import Member, VipMembership
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
 from services.members import ensure_members
+from services.reward_specs import RewardSpec
 from services.shop import member_tier
 from services.tiers import DEFAULT_TIERS, TierService
 from services.vip import PERIOD, payload_of
@@ -186,3 +187,20 @@ async def test_a_room_warns_who_stopped_qualifying_and_invites_who_qualifies(
     async with session_pool() as session:
         due = await later.vip_rooms(session).look(room)
         assert due.remove == [BOB]
+
+
+async def test_a_paid_gold_gets_golds_entry_reward_once(
+    factory: ServiceFactory, session_pool: async_sessionmaker[AsyncSession]
+) -> None:
+    async with session_pool() as session, session.begin():
+        pack = await factory.shop(session).add(GROUP, 1, RewardSpec("Gold pack", 0, kind="perk"))
+        await factory.tiers(session).set(GROUP, "Gold", 2000, f"entry_reward={pack.id}")
+        plan_id = await gold_plan(factory, session, points=0)
+        vip = factory.vip(session)
+        await vip.record_payment(BOB, f"vip:{plan_id}", "c1", 100, NOW + PERIOD, first=True)
+        await vip.refunded("c1", "asked", by=1)
+        await vip.record_payment(BOB, f"vip:{plan_id}", "c2", 100, NOW + PERIOD, first=True)
+    async with session_pool() as session:
+        received = await factory.shop(session).received(GROUP, BOB)
+        assert [(r.source, reward.name) for r, reward, _code in received] == [("tier", "Gold pack")]
+        assert await audit_payments(session) == []
