@@ -72,7 +72,7 @@ def header(card: MemberCard, name: str, language: str) -> dict[str, object]:
         if card.rank is not None
         else _("📊 Rank: not ranked yet"),
         _("Lifetime {points}").format(points=number(card.lifetime)),
-        *paid_lines(card.paid),
+        *paid_lines(card.paid, html=False),
     ]
     return {
         "name": name,

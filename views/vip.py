@@ -139,6 +139,16 @@ def plan_buttons(plans: Sequence[VipPlan]) -> list[list[InlineKeyboardButton]]:
     ]
 
 
+def plan_items(plans: Sequence[VipPlan]) -> list[dict[str, str]]:
+    """The Mini App's plans: each opens its invoice in Telegram (`openInvoice`)."""
+    return [
+        {"name": plan.name, "price": _("{stars} a month").format(stars=stars(plan.stars)),
+         "link": plan.link, "button": _("Subscribe")}
+        for plan in plans
+        if plan.link
+    ]  # fmt: skip
+
+
 def plan_made(plan: VipPlan, ladder: Sequence[Tier], language: str) -> str:
     return "\n".join([
         _("✅ Plan “{name}” on sale.").format(name=escape(plan.name)),
@@ -199,12 +209,12 @@ def held_lines(held: Sequence[tuple[Held, date]]) -> list[str]:
     return lines
 
 
-def paid_lines(paid: Sequence[PaidUntil]) -> list[str]:
-    """/me and the Mini App: each paid membership, until when."""
+def paid_lines(paid: Sequence[PaidUntil], *, html: bool = True) -> list[str]:
+    """/me (HTML) and the Mini App (plain text): each paid membership, until when."""
     return [
         (
             _("👑 {plan} until {day}") if held.renews else _("👑 {plan} until {day}, not renewed")
-        ).format(plan=escape(held.plan), day=until(held.last_day))
+        ).format(plan=escape(held.plan) if html else held.plan, day=until(held.last_day))
         for held in paid
     ]
 

@@ -23,6 +23,7 @@ from services.shop import RewardNotFound, discounted, member_tier, required_tier
 from services.untrusted import json_id, json_value
 from views.member_centre import centre_page, page_labels, redeemed_here
 from views.shop import refusal
+from views.vip import plan_items
 from web.auth import MiniAppUser, init_data_user
 from web.reward_photos import RewardPhotos
 from web.site import MINI_APP_POLICY, Site, plain
@@ -114,8 +115,10 @@ class MiniApp:
             profile = await domain.chats(db).profile(chat.id)
             assert profile is not None
             centre = await domain.member_centre(db).centre(profile, user.id)
+            plans = await domain.vip(db).plans(profile.program_id, on_sale=True)
         answer["group"] = {"id": chat.id, "title": chat.title}
         answer.update(centre_page(centre, user.first_name, language, profile.timezone))
+        answer["plans"] = plan_items(plans)  # paid membership, opened with openInvoice
         return web.json_response(answer)
 
     async def photo(self, user: MiniAppUser, body: dict[str, Any]) -> web.StreamResponse:

@@ -14,7 +14,7 @@ from sandbox.vip_client import cancel_in_telegram, charges, pay, redeliver, rene
 from tests.e2e import test_web
 from tests.e2e.conftest import Launch
 from tests.e2e.test_shop import press
-from tests.e2e.test_web import console_http, signed_in
+from tests.e2e.test_web import console_http, init_data, signed_in
 from tests.support.processes import ShiftedClock
 
 # test_web's bot serving the console and its sandbox client (each module gets a bot of its own)
@@ -225,3 +225,10 @@ async def test_the_console_shows_the_plans_the_month_and_the_rooms(
     assert "<b>Gold &lt;b&gt;Club&lt;/b&gt;</b>" in page
     assert link in page
     assert "<b>VIP Lounge</b>: Gold or above or a paid membership" in page
+    async with console_http() as http:  # the Mini App offers the plan, and says until when
+        headers = {"Authorization": f"tma {init_data(fans['Bob'])}"}
+        async with http.post(f"{web}/app/api/me", json={}, headers=headers) as answer:
+            centre = await answer.json()
+    assert centre["plans"] == [{"name": "Gold <b>Club</b>", "price": "100 Stars a month",
+                                "link": link, "button": "Subscribe"}]  # fmt: skip
+    assert any(fact.startswith("👑 Gold <b>Club</b> until ") for fact in centre["header"]["facts"])

@@ -198,6 +198,21 @@ function showRewards(rewards, none) {
   }) : [el("li", "hint", none)]));
 }
 
+function showPlans(plans) {  // paid membership, after the rewards: Telegram opens the invoice
+  for (const plan of plans || []) {
+    const item = el("li", "reward");
+    const button = el("button", "redeem", plan.button);
+    button.type = "button";
+    button.addEventListener("click", () => {
+      const app = telegram();
+      if (app && app.openInvoice) app.openInvoice(plan.link); else window.location.href = plan.link;
+    });
+    item.append(el("div", "picture", "👑"), el("span", "title", plan.name),
+                el("span", "price", plan.price), el("span", "left", ""), button);
+    $("rewards").append(item);
+  }
+}
+
 function showCoupons(coupons, none) {
   $("coupons").replaceChildren(...(coupons.length ? coupons.map((coupon) => {
     const row = el("li", "row coupon");
@@ -235,6 +250,7 @@ function show(page) {
   showCalendar(page.calendar);
   showPurchases(page.purchases, page.none);
   showRewards(page.rewards, page.none);
+  showPlans(page.plans);
   showCoupons(page.coupons, page.none);
   $("zone").textContent = page.zone;
 }
