@@ -218,6 +218,7 @@ class ServiceFactory:
 
     def guess(self, session: AsyncSession, points: PointsService | None = None) -> GuessService:
         return GuessService(session, self.clock, points or self.points(session))
+
     def vip(self, session: AsyncSession, points: PointsService | None = None) -> VipService:
         return VipService(session, self.clock, points or self.points(session))
 

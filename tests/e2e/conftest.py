@@ -38,7 +38,11 @@ async def audit_problems(url: str) -> list[str]:
     try:
         async with create_session_pool(engine)() as session:
             mismatches = await audit(session)
-            shop = await audit_shop(session) + await audit_games(session) + await audit_payments(session)
+            shop = (
+                await audit_shop(session)
+                + await audit_games(session)
+                + await audit_payments(session)
+            )
     finally:
         await engine.dispose()
     return [str(m) for m in mismatches] + shop
