@@ -55,6 +55,9 @@ SECTIONS: Mapping[str, frozenset[str]] = {
     "erasures": frozenset({"requested_by"}),
     "game_entries": frozenset(),
     "game_days": frozenset(),
+    "vip_seats": frozenset(),
+    "vip_memberships": frozenset(),
+    "vip_payments": frozenset({"refunded_by"}),  # the admin who refunded
 }
 
 # Tables with a `user_id` column deliberately not exported, and why.
