@@ -1,7 +1,7 @@
 """VIP rooms and paid membership: rooms, seats, plans, memberships and the payments ledger
 
 Revision ID: 0032_vip
-Revises: 0033_selling
+Revises: 0034_events
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0032_vip"
-down_revision: str | None = "0033_selling"
+down_revision: str | None = "0034_events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
