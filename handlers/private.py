@@ -43,7 +43,6 @@ PRIVATE_MEANINGS = frozenset(
     | {"mydata", "forgetme"}  # a member's rights: handlers/member_rights.py
     | {"commission"}  # a distributor's: handlers/distributors.py
     | {"tickets", "checkin_event"}  # events: handlers/events.py
-    | {"paysupport"}  # payments in Stars arrive privately: handlers/vip.py
     | {"paysupport"}  # payments in Stars arrive privately: handlers/vip_membership.py
 )
 PICKED = ("me", "points")  # answered here for one of the member's groups
