@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -67,3 +68,12 @@ def test_every_message_is_html_telegram_accepts() -> None:
             for text in (source, translated):
                 tags = set(re.findall(r"</?([A-Za-z][\w-]*)", text))
                 assert tags <= allowed, (language, text)
+
+
+def test_every_entry_of_each_catalogue_is_whole() -> None:
+    # Babel reads a msgid without its msgstr as if it were fine, so two branches' appended
+    # entries run together at a rebase went unseen (an entry lost its translation line).
+    for language in ("en", "zh"):
+        lines = (ROOT / "locales" / language / "LC_MESSAGES" / "messages.po").read_text()
+        broken = re.findall(r'^msgid "(.*)"\n(?:".*"\n)*+(?!msgstr|msgid_plural)', lines, re.M)
+        assert broken == [], (language, broken)
