@@ -81,6 +81,7 @@ from workflows.night_mode import NightMode
 from workflows.orders import OrderIntake
 from workflows.outbox import OutboxSender
 from workflows.points_expiry import ExpiryRun
+from workflows.quests import QuestSweep, SeasonClose
 from workflows.quiet import QuietMode, SenderOnlyCleanup
 from workflows.raids import RaidGuard
 from workflows.referrals import ReferralPayouts
@@ -237,6 +238,8 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
             Check("close the games that are due", GameChecks(background).look),
             Check("events: offers, reminders, no-shows", EventRounds(background).look),
             Check("end lapsed memberships and look at the VIP rooms", VipDoor(background).look),
+            Check("settle missions and milestone badges", QuestSweep(background).look),
+            Check("close the seasons that ended", SeasonClose(background).look),
             Check(
                 "move into a program what was paid into one that joined it",
                 lambda _bot: sweep_joined(

@@ -229,6 +229,7 @@ async def _audit(settings: Settings) -> int:
     from services.commission_figures import audit_commission
     from services.games import audit_games
     from services.points_audit import audit as find_mismatches
+    from services.quests_audit import audit_quests
     from services.shop import audit_shop
     from services.vip_audit import audit_payments
 
@@ -238,6 +239,7 @@ async def _audit(settings: Settings) -> int:
     ):
         mismatches = await find_mismatches(session)
         shop_problems = await audit_shop(session) + await audit_games(session)
+        shop_problems += await audit_quests(session)  # missions too
         commission_problems = await audit_commission(session)
         payment_problems = await audit_payments(session)  # said only when there are some
     for m in mismatches:

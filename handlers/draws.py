@@ -22,6 +22,7 @@ from infrastructure.sender_only import answer_press
 from infrastructure.transactions import after_commit, commit_so_far
 from models import Draw
 from scheduler.core import Scheduler
+from services.badges import DRAW_PREFIX
 from services.chats import ChatProfile
 from services.csvcells import SafeWriter
 from services.draw_entries import JoinOutcome, JoinRequest
@@ -42,6 +43,7 @@ from services.tiers import TierService
 from views.draws import ClaimButton, DrawButton, requirements
 from views.labels import unknown_label_text
 from views.numbers import number
+from views.quests import badge_label
 from views.wording import listed, sentences
 
 ACTIONS = ("end", "cancel", "reroll")
@@ -74,7 +76,11 @@ async def open_draw(
         except RewardNotFound:
             await message.reply(bad_input("reward"))
             return
-    if spec.label is not None and not await labels.carried(chat_profile.program_id, spec.label):
+    if (
+        spec.label
+        and spec.label[:6] != DRAW_PREFIX
+        and not await labels.carried(chat_profile.program_id, spec.label)
+    ):
         await message.reply(problem_reply(unknown_label_text(spec.label), "draw"))
         return
     admin = message.from_user.id if message.from_user else 0
@@ -273,6 +279,8 @@ async def join_button(
         text = _("This draw has ended.")
     elif joined.outcome == JoinOutcome.SILENCED:
         text = _("You are restricted here: you can't enter draws meanwhile.")
+    elif joined.outcome == JoinOutcome.LABEL and (badge := badge_of(draw)) is not None:
+        text = _("Sorry, this draw is for holders of the badge {badge}.").format(badge=badge)
     elif joined.outcome == JoinOutcome.LABEL:
         text = _("Sorry, this draw is for selected members only.")
     elif joined.outcome == JoinOutcome.COST and draw is not None:
@@ -385,6 +393,14 @@ async def hand_over_prize(
     return _("🎉 Claimed! Start a private chat with me and send /mycoupons for your prize.")
 
 
+def badge_of(draw: Draw | None) -> str | None:
+    """The badge a draw asks for (`badge=`), in words; None if it asks for none."""
+    label = draw.label if draw is not None else None
+    return (
+        badge_label(label[len(DRAW_PREFIX) :]) if label and label.startswith(DRAW_PREFIX) else None
+    )
+
+
 def bad_input(field: str) -> str:
     explanations = {
         "prize": _("Give the prize first, at most 200 characters."),
@@ -394,6 +410,7 @@ def bad_input(field: str) -> str:
         "joined_before": _("joined_before takes days, such as 7d."),
         "reward": _("reward= names a reward of this group's shop by its number (/rewards)."),
         "tag": _("tag= names one label, at most 20 characters (/tags lists them)."),
+        "badge": _("badge= names one badge, at most 14 characters, instead of tag=."),
     }
     default = _("{option} must be a whole number, 0 or more.").format(option=field)
     return explanations.get(field, default) + "\n" + usage_reply("draw")

@@ -31,11 +31,13 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     private,
     programs,
     pushes,
+    quests,
     raids,
     reactions,
     referrals,
     refusal,
     reports,
+    seasons,
     settings,
     shop,
     shop_private,
@@ -89,6 +91,8 @@ def feature_routers() -> list[Router]:
         games.create_router(),  # its buttons and poll answers pass the message-only filter
         guess.create_router(),
         events.create_router(),  # its /export attendees before `stats`' /export; its buttons
+        quests.create_router(),
+        seasons.create_router(),  # its /stats economy before `stats`
         stats.create_router(),
         vip.create_router(),  # its join requests (in VIP rooms) before moderation's
         vip_membership.create_router(),  # its pre-checkout queries pass the filter too

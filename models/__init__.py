@@ -23,6 +23,7 @@ from models.outbox import OutboxMessage
 from models.period import PeriodTotal
 from models.post import PostRun, ScheduledPost
 from models.program import Program, ProgramMerge
+from models.quest import Badge, QuestCompletion, QuestCursor, QuestEvent, SeasonResult
 from models.raid import Raid, RaidJoin
 from models.reaction import MessageAuthor, ReactionDay
 from models.receipt import CommandReceipt
@@ -37,6 +38,7 @@ from models.vip import VipMembership, VipPayment, VipPlan, VipRoom, VipSeat
 
 __all__ = [
     "DAY_COUNTERS",
+    "Badge",
     "Ban",
     "Base",
     "BindTry",
@@ -83,6 +85,9 @@ __all__ = [
     "Program",
     "ProgramMerge",
     "Push",
+    "QuestCompletion",
+    "QuestCursor",
+    "QuestEvent",
     "QuizQuestion",
     "Raid",
     "RaidJoin",
@@ -94,6 +99,7 @@ __all__ = [
     "Reward",
     "RewardCode",
     "ScheduledPost",
+    "SeasonResult",
     "SegmentRun",
     "StaffGrant",
     "TierRow",

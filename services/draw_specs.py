@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from services.badges import DRAW_PREFIX, BadgeError, badge_name
 from services.clock import parse_duration
 from services.labels import LabelError, normalise
 from services.tiers import Tier
@@ -20,7 +21,7 @@ MIN_AHEAD = timedelta(seconds=10)
 DEFAULT_LENGTH = timedelta(hours=24)
 OPTIONS = (
     "winners", "ends", "min_tier", "min_points", "cost", "joined_before", "min_messages", "reward",
-    "tag",
+    "tag", "badge",
 )  # fmt: skip
 
 
@@ -86,6 +87,13 @@ def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) 
             label = normalise(options["tag"])
         except LabelError:
             raise DrawInputError("tag") from None
+    if "badge" in options:  # kept as the draw's label `badge:<name>`: one requirement of the two
+        try:
+            label = DRAW_PREFIX + badge_name(options["badge"]) if label is None else ""
+        except BadgeError:
+            raise DrawInputError("badge") from None
+        if not label:
+            raise DrawInputError("badge")
     return DrawSpec(
         prize=text,
         winners=winners,

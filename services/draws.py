@@ -17,7 +17,8 @@ from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models import Draw, DrawEntry, Label, Member
+from models import Badge, Draw, DrawEntry, Label, Member
+from services.badges import DRAW_PREFIX, holding
 from services.batching import PointsGroupCommit
 from services.clock import Clock
 from services.daystats import count_today
@@ -278,9 +279,11 @@ class DrawService:
                 continue
             users = [user_id for chat_id, user_id in pairs if chat_id == draw.chat_id]
             program_id = await programs.program_of(draw.chat_id)
-            carrying = await self.session.scalars(
-                labelled(program_id, draw.label).where(Label.user_id.in_(users))
-            )
+            wanted = labelled(program_id, draw.label).where(Label.user_id.in_(users))
+            if draw.label.startswith(DRAW_PREFIX):  # a badge's holders (`badge=`)
+                wanted = holding(program_id, draw.label.removeprefix(DRAW_PREFIX))
+                wanted = wanted.where(Badge.user_id.in_(users))
+            carrying = await self.session.scalars(wanted)
             found.update((draw.id, user_id) for user_id in carrying)
         return found
 

@@ -11,6 +11,7 @@ from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.badges import BadgeService
 from services.bindings import BindingService
 from services.boosts import BoostService
 from services.cadence import CadenceService
@@ -43,6 +44,7 @@ from services.program_merge import ProgramJoin
 from services.programs import ProgramMap, ProgramService
 from services.promotions import TierPromotions
 from services.pushes import PushService
+from services.quests import QuestService
 from services.quiz import QuizService
 from services.raids import RaidService
 from services.reactions import ReactionService
@@ -78,6 +80,12 @@ class ServiceFactory:
 
     def labels(self, session: AsyncSession) -> LabelService:
         return LabelService(session, self.clock)
+
+    def badges(self, session: AsyncSession) -> BadgeService:
+        return BadgeService(session, self.clock)
+
+    def quests(self, session: AsyncSession, points: PointsService | None = None) -> QuestService:
+        return QuestService(session, self.clock, points or self.points(session))
 
     def member_data(self, session: AsyncSession) -> MemberDataService:
         return MemberDataService(session, self.clock)

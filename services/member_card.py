@@ -14,6 +14,7 @@ from services.message_tally import MessageTally
 from services.orders import MemberOrders, OrderService
 from services.points import PointsService
 from services.points_expiry import Expiring, ExpiryRules, PointsExpiry
+from services.quest_card import QuestProgress, quest_card
 from services.referrals import ReferralCounts, ReferralService
 from services.shop import ShopService
 from services.standings import Period
@@ -50,6 +51,8 @@ class MemberCard:
     orders: MemberOrders
     expiring: Expiring | None = None  # what expires next, when the program's points expire
     paid: tuple[PaidUntil, ...] = ()  # active paid memberships (issue 38), until when
+    badges: tuple[str, ...] = ()
+    quests: QuestProgress | None = None  # the program's missions, when it has some
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,7 @@ class MemberCardService:
             orders=await self.orders.of_member(account, user_id),
             expiring=await self._expiring(account, user_id, profile.timezone) if member else None,
             paid=await paid_until(self.points, account, user_id, profile.timezone),
+            **await quest_card(self.points, account, user_id),
         )
 
     async def _expiring(self, program_id: int, user_id: int, timezone: str) -> Expiring | None:

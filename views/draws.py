@@ -14,9 +14,11 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from models import Draw
+from services.badges import DRAW_PREFIX
 from services.tiers import Tier
 from views.keyboards import Button
 from views.numbers import number
+from views.quests import badge_label
 from views.wording import listed
 
 
@@ -91,7 +93,9 @@ def requirements(draw: Draw, language: str) -> list[str]:
         needs.append(_("in the group {days}+ days").format(days=draw.min_member_days))
     if draw.min_messages:
         needs.append(_("{count}+ messages").format(count=number(draw.min_messages)))
-    if draw.label is not None:  # the label's name is the admins': everyone reads the post
+    if draw.label is not None and draw.label.startswith(DRAW_PREFIX):  # a badge is public
+        needs.append(_("the badge {badge}").format(badge=badge_label(draw.label[6:])))
+    elif draw.label is not None:  # the label's name is the admins': everyone reads the post
         needs.append(_("selected members only"))
     return needs
 

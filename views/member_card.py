@@ -17,6 +17,7 @@ from services.standings import HistoryLine
 from views.numbers import number, signed, yuan
 from views.orders import member_order_lines
 from views.points_expiry import expiring_line
+from views.quests import quest_card_lines
 from views.vip import paid_lines
 
 BAR_LENGTH = 10
@@ -27,6 +28,8 @@ REASONS = {
     "refund": __("refund"), "makeup": __("make-up sign-in"), "purchase": __("order"),
     "clawback": __("order refunded"), "boost": __("boost"), "reaction": __("reactions received"),
     "import": __("carried over"),
+    "quest": __("mission"),
+    "quest_bonus": __("missions completed"),
     "expire": __("expired"),
     "vip": __("paid membership"),
 }  # fmt: skip
@@ -82,7 +85,7 @@ def card_text(card: MemberCard, name: str, language: str) -> str:
             ngettext("🎟 Redeemed: {n} reward · /mycoupons", "🎟 Redeemed: {n} rewards · /mycoupons",
                      card.redeemed).format(n=number(card.redeemed))
         )  # fmt: skip
-    return "\n".join(lines + member_order_lines(card.orders))
+    return "\n".join(lines + member_order_lines(card.orders) + quest_card_lines(card))
 
 
 def progress_bar(done: float) -> str:

@@ -22,6 +22,7 @@ from models import create_engine, create_session_pool
 from sandbox.client import SandboxClient
 from services.games import audit_games
 from services.points_audit import audit
+from services.quests_audit import audit_quests
 from services.shop import audit_shop
 from services.vip_audit import audit_payments
 from tests.conftest import create_database
@@ -43,6 +44,8 @@ async def audit_problems(url: str) -> list[str]:
                 + await audit_games(session)
                 + await audit_payments(session)
             )
+            shop = await audit_shop(session) + await audit_games(session)
+            shop += await audit_quests(session)
     finally:
         await engine.dispose()
     return [str(m) for m in mismatches] + shop

@@ -1,0 +1,74 @@
+"""The missions' and milestones' background look: what moved since the last look, read past
+one cursor over the whole ledger (its primary key, so one range read however many programs),
+plus draw entries and reported events since then; the members found are settled in their
+program's missions and given the milestone badges they reached."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Chat, Draw, DrawEntry, LedgerEntry, QuestCursor, QuestEvent
+from services.badges import BadgeService
+from services.clock import Clock
+from services.points import PointsService
+from services.programs import ProgramService
+from services.quest_rules import QuestRules
+from services.quests import QuestService
+
+BATCH = 2_000  # ledger rows a look reads
+EVERYWHERE = 0  # the cursor's row: one for the whole ledger
+FIRST_LOOK = timedelta(minutes=5)  # a first look reads this far back
+
+
+async def sweep(session: AsyncSession, clock: Clock, points: PointsService) -> int:
+    """Settle missions and milestones of the members who moved since the last look; how
+    many members were looked at (a full batch: call again)."""
+    now = clock.now()
+    cursor = await session.get(QuestCursor, EVERYWHERE, with_for_update=True)
+    if cursor is None:
+        last = await session.scalar(select(LedgerEntry.id).order_by(LedgerEntry.id.desc()).limit(1))
+        cursor = QuestCursor(program_id=EVERYWHERE, ledger_id=max(0, (last or 0) - BATCH),
+                             looked_at=now - FIRST_LOOK)  # fmt: skip
+        session.add(cursor)
+    rows = list(
+        await session.execute(
+            select(LedgerEntry.id, LedgerEntry.chat_id, LedgerEntry.user_id)
+            .where(LedgerEntry.id > cursor.ledger_id)
+            .order_by(LedgerEntry.id)
+            .limit(BATCH)
+        )
+    )
+    moved: dict[int, set[int]] = defaultdict(set)
+    for _id, program_id, user_id in rows:
+        moved[program_id].add(user_id)
+    programs = ProgramService(session, clock)
+    entered = await session.execute(
+        select(Draw.chat_id, DrawEntry.user_id)
+        .join(Draw, Draw.id == DrawEntry.draw_id)
+        .where(DrawEntry.created_at >= cursor.looked_at)
+    )
+    for chat_id, user_id in entered:
+        moved[await programs.program_of(chat_id)].add(user_id)
+    reported = await session.execute(
+        select(QuestEvent.program_id, QuestEvent.user_id).where(QuestEvent.at >= cursor.looked_at)
+    )
+    for program_id, user_id in reported:
+        moved[program_id].add(user_id)
+    if rows:
+        cursor.ledger_id = rows[-1][0]
+    cursor.looked_at = now
+    quests, badges = QuestService(session, clock, points), BadgeService(session, clock)
+    for program_id, users in sorted(moved.items()):
+        founding = await session.get(Chat, program_id)
+        if founding is None:
+            continue
+        members = sorted(users)
+        rules = QuestRules.from_settings(founding.settings or {})
+        if rules.on:
+            await quests.settle(program_id, members, rules, founding.timezone or "UTC")
+        await badges.milestones(program_id, members)
+    return len(rows)
