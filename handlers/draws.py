@@ -430,7 +430,7 @@ DRAW = CommandSpec(
     usage=__(
         "/draw <prize> [winners=1] [ends=24h|30m|7d|2026-12-01 20:00] [min_tier=<tier>] "
         "[min_points=N] [cost=N] [joined_before=7d] [min_messages=N] [reward=<reward id>] "
-        "[tag=<label>] · "
+        "[tag=<label>|badge=<badge>] · "
         "/draw end|cancel <id> · "
         "/draw reroll <id> [n|@user] · "
         "/draw entrants <id>"

@@ -66,10 +66,7 @@ def progress_lines(progress: QuestProgress, timezone_label: str = "") -> list[st
                 f"{each.done}/{each.mission.count} · +{number(each.mission.points)}"
             )
     if progress.streak:
-        lines.append(
-            ngettext("🔥 Weekly sets in a row: {weeks}", "🔥 Weekly sets in a row: {weeks}",
-                     progress.streak).format(weeks=progress.streak)
-        )  # fmt: skip
+        lines.append(_("🔥 Weekly sets in a row: {weeks}").format(weeks=progress.streak))
     return lines
 
 
@@ -85,10 +82,6 @@ def quests_text(progress: QuestProgress) -> str:
     if not progress.sets:
         return _("🎯 No missions here yet.")
     return "\n".join(["🎯 " + _("Your missions"), *progress_lines(progress)])
-
-
-def no_missions_text() -> str:
-    return _("🎯 No missions here yet.")
 
 
 def missions_set_text(kind: str, chosen: MissionSet) -> str:

@@ -71,6 +71,7 @@ ADMIN_FORMS = {
     "unlock": "/unlock links",
     "locks": "/locks",
     "tag": "/tag @bob 高潜",
+    "badge": "/badge give @bob vip",
     "untag": "/untag @bob all",
     "note": "/note @bob likes tea",
     "tags": "/tags",
