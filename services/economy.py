@@ -71,7 +71,7 @@ class EconomyService:
                 func.sum(LedgerEntry.delta),
             )
             .where(LedgerEntry.chat_id == program_id)
-            .where(LedgerEntry.created_at >= now - 2 * WEEK, LedgerEntry.created_at < now)
+            .where(LedgerEntry.created_at >= now - 2 * WEEK, LedgerEntry.created_at <= now)
             .where(LedgerEntry.reason != "merge")
             .group_by(case((this_week, 0), else_=1), LedgerEntry.reason, LedgerEntry.delta > 0)
         )  # fmt: skip

@@ -156,7 +156,7 @@ class QuestService:
                     paid = await self._complete(program_id, user_id, span.period, mission.key,
                                                 mission.points, QUEST, timezone)  # fmt: skip
                     done += paid
-                if len(finished) == len(chosen.missions):
+                if len(finished) == len(chosen.missions) and (chosen.bonus or kind == WEEKLY):
                     streak, extra = 0, 0
                     if kind == WEEKLY:
                         streak = await self._streak(program_id, user_id, span) + 1

@@ -17,7 +17,7 @@ async def audit_quests(session: AsyncSession) -> list[str]:
             LedgerEntry.reason.in_((QUEST, QUEST_BONUS))
         )
     )
-    paid = dict(rows.tuples())
+    paid = {key: delta for key, delta in rows}
     done = await session.scalars(select(QuestCompletion).where(QuestCompletion.points > 0))
     problems = []
     for completion in done:
