@@ -42,6 +42,14 @@ def badge_name(word: str) -> str:
     return name
 
 
+def badge_name_ok(word: str) -> bool:
+    try:
+        badge_name(word)
+    except BadgeError:
+        return False
+    return True
+
+
 def holding(program_id: int, badge: str) -> Select[Any]:
     """The members holding `badge` in the program, as a query of user ids."""
     return select(Badge.user_id).where(Badge.program_id == program_id, Badge.badge == badge)

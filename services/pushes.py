@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from models import Chat, Member, Push, ScheduledPost
 from models.queries import insert_for
+from services.badges import badge_name, badge_name_ok, holding
 from services.clock import Clock, local_day
 from services.labels import LabelError, labelled, normalise
 from services.outbox import OutboxRow, OutboxService
@@ -53,6 +54,7 @@ class Audience:
 
 
 LABEL_PREFIXES = ("tag:", "tag：", "标签:", "标签：")
+BADGE_PREFIXES = ("badge:", "badge：", "徽章:", "徽章：")  # a badge's holders (issue 37)
 
 
 def parse_audience(word: str, ladder: list[Tier]) -> Audience | None:
@@ -65,6 +67,8 @@ def parse_audience(word: str, ladder: list[Tier]) -> Audience | None:
             return Audience("label", normalise(word.strip()[len(prefix) :]))
         except LabelError:
             return None
+    if badge := next((word.strip()[len(p) :] for p in BADGE_PREFIXES if folded.startswith(p)), ""):
+        return Audience("badge", badge_name(badge)) if badge_name_ok(badge) else None
     segment = SEGMENT_NAMES.get(folded) or (Segment(folded) if folded in set(Segment) else None)
     if segment is not None:
         return Audience("segment", segment.value)
@@ -130,8 +134,9 @@ class PushService:
             here.chat_id.in_(groups or [chat_id]),
             here.left_at.is_(None),
         )
-        if audience.kind == "label":  # the program's label
-            carrying = Member.user_id.in_(labelled(chat_id, audience.key))
+        if audience.kind in ("label", "badge"):  # the program's label, or badge
+            held = holding if audience.kind == "badge" else labelled
+            carrying = Member.user_id.in_(held(chat_id, audience.key))
             return select(Member.user_id).where(Member.chat_id == chat_id, carrying, in_a_group)
         floor = next(tier.threshold for tier in ladder if tier.key == audience.key)
         keys = [tier.key for tier in ladder if tier.threshold >= floor]

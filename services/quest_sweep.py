@@ -28,7 +28,7 @@ async def sweep(session: AsyncSession, clock: Clock, points: PointsService) -> i
     """Settle missions and milestones of the members who moved since the last look; how
     many members were looked at (a full batch: call again)."""
     now = clock.now()
-    cursor = await session.get(QuestCursor, EVERYWHERE, with_for_update=True)
+    cursor = await session.get(QuestCursor, EVERYWHERE, with_for_update=True)  # one looker
     if cursor is None:
         last = await session.scalar(select(LedgerEntry.id).order_by(LedgerEntry.id.desc()).limit(1))
         cursor = QuestCursor(program_id=EVERYWHERE, ledger_id=max(0, (last or 0) - BATCH),
@@ -58,6 +58,8 @@ async def sweep(session: AsyncSession, clock: Clock, points: PointsService) -> i
     )
     for program_id, user_id in reported:
         moved[program_id].add(user_id)
+    if not moved:
+        return 0  # nothing written: a quiet look costs three reads
     if rows:
         cursor.ledger_id = rows[-1][0]
     cursor.looked_at = now
@@ -69,6 +71,8 @@ async def sweep(session: AsyncSession, clock: Clock, points: PointsService) -> i
         members = sorted(users)
         rules = QuestRules.from_settings(founding.settings or {})
         if rules.on:
-            await quests.settle(program_id, members, rules, founding.timezone or "UTC")
+            await quests.settle(
+                program_id, members, rules, founding.timezone or points.default_timezone
+            )
         await badges.milestones(program_id, members)
     return len(rows)

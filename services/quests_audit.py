@@ -17,7 +17,9 @@ async def audit_quests(session: AsyncSession) -> list[str]:
             LedgerEntry.reason.in_((QUEST, QUEST_BONUS))
         )
     )
-    paid = {key: delta for key, delta in rows}
+    paid: dict[str, int] = {}
+    for key, delta in rows:
+        paid[key] = delta
     done = await session.scalars(select(QuestCompletion).where(QuestCompletion.points > 0))
     problems = []
     for completion in done:

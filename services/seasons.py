@@ -138,7 +138,7 @@ class SeasonService:
         for chat_id, settings, timezone in rows:
             rules = SeasonRules.from_settings(settings or {})
             if rules.every is not None:
-                found.append((chat_id, rules, timezone or "UTC"))
+                found.append((chat_id, rules, timezone or self.points.default_timezone))
         return found
 
     async def due(self, program_id: int, rules: SeasonRules, timezone: str) -> str | None:

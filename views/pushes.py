@@ -17,6 +17,7 @@ from services.tiers import Tier
 from views.keyboards import Button
 from views.numbers import number
 from views.posts import PostMessage
+from views.quests import badge_label
 from views.wording import listed, writes_chinese
 
 # The order /push lists them in: the buyers first, as an operator looks for them.
@@ -78,6 +79,8 @@ def audience_name(audience: Audience, ladder: list[Tier], language: str) -> str:
         return segment_word(Segment(audience.key))
     if audience.kind == "label":
         return _("label {label}").format(label=audience.key)
+    if audience.kind == "badge":
+        return _("the badge {badge}").format(badge=badge_label(audience.key))
     tier = next((tier for tier in ladder if tier.key == audience.key), None)
     return _("{tier} and above").format(tier=tier.label(language) if tier else audience.key)
 

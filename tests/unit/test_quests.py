@@ -20,15 +20,24 @@ from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_specs import DrawInputError, parse_draw
 from services.draws import DrawService, JoinGroupCommit
 from services.economy import EconomyService
+from services.members import ensure_members
 from services.points import PointsService
 from services.points_audit import audit
+from services.pushes import Audience, PushService, parse_audience
 from services.quest_rules import (
-    Mission, MissionSet, QuestInputError, QuestRules, parse_set, set_missions, set_streak,
-)  # fmt: skip
+    Mission,
+    MissionSet,
+    QuestInputError,
+    QuestRules,
+    parse_set,
+    set_missions,
+    set_streak,
+)
 from services.quest_sweep import sweep
 from services.quests import QuestService, window
 from services.quests_audit import audit_quests
 from services.seasons import SeasonRules, SeasonService, previous_period
+from services.tiers import TierService
 from tests.unit.conftest import GROUP
 
 SHANGHAI = "Asia/Shanghai"
@@ -202,3 +211,26 @@ async def test_the_economy_reads_the_ledger_by_source(session_pool, chat) -> Non
     assert dict(economy.last_week.issued) == {"messages": 3, "quests": 2}
     assert dict(economy.last_week.spent) == {"shop": 4}
     assert (economy.held, economy.held_week_ago, economy.holders) == (2, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("word", "audience"),
+    [("badge:VIP", Audience("badge", "vip")), ("徽章：赛季前十", Audience("badge", "赛季前十")),
+     ("badge:" + "x" * 15, None)],
+)  # fmt: skip
+def test_push_reads_a_badge_audience(word: str, audience: Audience | None) -> None:
+    assert parse_audience(word, []) == audience
+
+
+async def test_a_badge_push_reaches_its_holders(session_pool, chat) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await ensure_members(session, [(GROUP, user) for user in (41, 42, 43)])
+        chats = ChatService(session, clock, SHANGHAI)
+        for user in (41, 42, 43):
+            await chats.ensure(user, "private", str(user))
+            if user != 43:
+                await BadgeService(session, clock).give(GROUP, user, "vip", ADMIN)
+    async with session_pool() as session, session.begin():
+        pushes = PushService(session, clock, TierService(session))
+        assert (await pushes.reach(GROUP, Audience("badge", "vip"), SHANGHAI)).count == 2
