@@ -17,6 +17,7 @@ from services.member_card import MemberCard
 from services.member_centre import MemberCentre, ShelfItem
 from services.orders import PointsState, payable
 from views.numbers import number, yuan
+from views.quests import quest_facts
 from views.shop import kind_icon, redeemed_head, redemption_state
 from views.vip import paid_lines
 
@@ -73,6 +74,7 @@ def header(card: MemberCard, name: str, language: str) -> dict[str, object]:
         else _("📊 Rank: not ranked yet"),
         _("Lifetime {points}").format(points=number(card.lifetime)),
         *paid_lines(card.paid, html=False),
+        *quest_facts(card),
     ]
     return {
         "name": name,

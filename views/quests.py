@@ -264,3 +264,16 @@ def quest_card_lines(card: Any) -> list[str]:
     if card.quests is not None and card.quests.sets:
         lines += ["🎯 " + _("Missions"), *progress_lines(card.quests)]
     return lines
+
+
+def quest_facts(card: Any) -> list[str]:
+    """The Mini App's lines of the card's badges and missions (plain text: the page sets them
+    as text, so nothing is escaped)."""
+    facts = []
+    if card.badges:
+        names = [str(BADGE_NAMES[b]) if b in MILESTONES else b for b in card.badges]
+        facts.append(_("🎖 Badges: {badges}").format(badges=" · ".join(names)))
+    for chosen in card.quests.sets if card.quests is not None else ():
+        done = sum(1 for m in chosen.missions if m.completed)
+        facts.append(f"🎯 {set_title(chosen.kind)} {done}/{len(chosen.missions)}")
+    return facts

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from infrastructure.i18n import create_i18n
 from models import Chat, LedgerEntry, OutboxMessage, QuestCompletion
 from services.badges import FIRST_BUY, SEASON_TOP10, BadgeError, BadgeService, badge_name
 from services.chats import ChatService
@@ -20,6 +21,7 @@ from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_specs import DrawInputError, parse_draw
 from services.draws import DrawService, JoinGroupCommit
 from services.economy import EconomyService
+from services.factory import ServiceFactory
 from services.members import ensure_members
 from services.points import PointsService
 from services.points_audit import audit
@@ -39,6 +41,8 @@ from services.quests_audit import audit_quests
 from services.seasons import SeasonRules, SeasonService, previous_period
 from services.tiers import TierService
 from tests.unit.conftest import GROUP
+from views.member_card import card_text
+from views.member_centre import centre_page
 
 SHANGHAI = "Asia/Shanghai"
 NOW = datetime(2026, 12, 9, 4, 0, tzinfo=UTC)  # a Wednesday, noon in Shanghai
@@ -234,3 +238,24 @@ async def test_a_badge_push_reaches_its_holders(session_pool, chat) -> None:
     async with session_pool() as session, session.begin():
         pushes = PushService(session, clock, TierService(session))
         assert (await pushes.reach(GROUP, Audience("badge", "vip"), SHANGHAI)).count == 2
+
+
+async def test_me_and_the_mini_app_show_badges_and_missions(session_pool, chat) -> None:
+    factory = ServiceFactory(FrozenClock(NOW), SHANGHAI)
+    async with session_pool() as session, session.begin():
+        await set_missions(session, GROUP, "daily", DAILY)
+        await factory.badges(session).give(GROUP, BOB, FIRST_BUY, None, "milestone")
+        await factory.badges(session).give(GROUP, BOB, "<vip>", ADMIN)
+        await factory.points(session).change(GROUP, BOB, 5, reason="checkin", key="signed")
+    i18n = create_i18n("en")
+    async with session_pool() as session:
+        profile = await factory.chats(session).profile(GROUP)
+        assert profile is not None
+        card = await factory.member_cards(session).card(profile, BOB)
+        centre = await factory.member_centre(session).centre(profile, BOB)
+    with i18n.context(), i18n.use_locale("en"):
+        text = card_text(card, "Bob", "en")
+        facts = centre_page(centre, "Bob", "en", SHANGHAI)["header"]["facts"]  # type: ignore[index]
+    assert "🎖 Badges: &lt;vip&gt; · First purchase" in text.splitlines()
+    assert "✅ Sign in 1/1 · +5" in text.splitlines()
+    assert facts[-2:] == ["🎖 Badges: <vip> · First purchase", "🎯 Daily missions 1/2"]
