@@ -26,6 +26,7 @@ from web.console_distributors import DistributorPages
 from web.console_events import EventPages
 from web.console_labels import LabelPages
 from web.console_orders import OrderPages
+from web.console_quests import QuestPages
 from web.console_shop import ShopPages
 from web.console_staff import StaffPages
 from web.console_vip import VipPages
@@ -64,6 +65,7 @@ def add_web(app: web.Application, services: Resources, bot: Bot) -> Site:
     DistributorPages(console).register(app)
     EventPages(console).register(app)
     VipPages(console).register(app)
+    QuestPages(console).register(app)
     LabelPages(console).register(app)
     ShopPages(console).register(app)
     StaffPages(console).register(app)
