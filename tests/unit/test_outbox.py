@@ -23,6 +23,7 @@ from services.draw_messages import DrawPost
 from services.factory import ServiceFactory
 from services.outbox import Deletion, OutboxPayload, OutboxRow, OutboxService
 from services.points import PointsService
+from services.quest_messages import QuestDone
 from services.referral_messages import ReferralThanks
 from services.referrals import ReferralService
 from services.tier_messages import TierUp
@@ -38,7 +39,7 @@ from workflows.rights import RightsNotices
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 GATHER = 60
-GATHERED = (TierUp.kind, ReferralThanks.kind, Welcome.kind)
+GATHERED = (TierUp.kind, ReferralThanks.kind, Welcome.kind, QuestDone.kind)
 PROMOTION = TierUp(user_id=11, name="Alice", tier=Tier("bronze", 100))
 
 # Each kind's payload as its writer stores it today (and as rows already in a database hold
@@ -90,6 +91,9 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("event_offer", {"event_id": 4, "until": "2026-12-19T18:00:00+00:00"}),
     ("event_change", {"event_id": 4, "cancelled": True, "refunded": 50}),
     ("event_thanks", {"event_id": 4, "topic_id": 7}),
+    ("quest_done", {"program_id": -1001, "quest": "set:weekly", "points": 60, "streak": 2}),
+    ("season_winners", {"program_id": -1001, "period": "w:2027-W04", "winners": [5, 6],
+                        "points": [51, 21], "reward_id": None}),
 ]  # fmt: skip
 # Shapes older writers stored, which still read (and render as they did).
 STORED_BEFORE: list[tuple[str, dict[str, Any]]] = [
