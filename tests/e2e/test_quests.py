@@ -5,11 +5,12 @@ and lets its holder, and only them, into a `badge=` draw; a weekly season closes
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sandbox.client import SandboxClient
+from sandbox.client import Event, SandboxClient
 from tests.e2e.conftest import Launch
 from tests.e2e.test_draws import open_draw, press
 from tests.e2e.test_first_day import fan_group
@@ -18,10 +19,10 @@ from tests.e2e.test_standing import field
 from tests.support.processes import ShiftedClock
 
 REFUSAL = "Sorry, only the group's admins can use this command."
-NEW_YORK = ZoneInfo("America/New_York")
+NEW_YORK, UTC = ZoneInfo("America/New_York"), ZoneInfo("UTC")
 
 
-def told_privately(to: int):  # type: ignore[no-untyped-def]
+def told_privately(to: int) -> Callable[[Event], bool]:
     return lambda e: e["kind"] == "sent" and e["chat_id"] == to and "🎯" in str(e["text"])
 
 
@@ -93,7 +94,7 @@ async def test_a_badge_is_shown_and_opens_a_badge_draw(sandbox: SandboxClient) -
     assert "🎖" not in (await sandbox.ask_for_sender(group, bob, "/me"))["text"]
 
 
-def season_post(group_id: int):  # type: ignore[no-untyped-def]
+def season_post(group_id: int) -> Callable[[Event], bool]:
     return lambda e: e["kind"] == "sent" and e["chat_id"] == group_id and "is over" in e["text"]
 
 
