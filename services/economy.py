@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import LedgerEntry, Member
@@ -64,27 +64,9 @@ class EconomyService:
 
     async def report(self, program_id: int) -> Economy:
         now = self.clock.now()
-        this_week = LedgerEntry.created_at >= now - WEEK
-        rows = await self.session.execute(
-            select(
-                case((this_week, 0), else_=1), LedgerEntry.reason, LedgerEntry.delta > 0,
-                func.sum(LedgerEntry.delta),
-            )
-            .where(LedgerEntry.chat_id == program_id)
-            .where(LedgerEntry.created_at >= now - 2 * WEEK, LedgerEntry.created_at <= now)
-            .where(LedgerEntry.reason != "merge")
-            .group_by(case((this_week, 0), else_=1), LedgerEntry.reason, LedgerEntry.delta > 0)
-        )  # fmt: skip
-        weeks = (Week(Counter(), Counter()), Week(Counter(), Counter()))
-        net = 0
-        for which, reason, positive, total in rows:
-            week = weeks[int(which)]
-            if positive:
-                week.issued[ISSUED_BY.get(reason, "other")] += int(total)
-            else:
-                week.spent[SPENT_ON.get(reason, "other")] += -int(total)
-            if int(which) == 0:
-                net += int(total)
+        weeks = (await self._week(program_id, now - WEEK, now),
+                 await self._week(program_id, now - 2 * WEEK, now - WEEK))  # fmt: skip
+        net = weeks[0].issued_total - weeks[0].spent_total
         held, holders = (
             await self.session.execute(
                 select(func.coalesce(func.sum(Member.points), 0), func.count()).where(
@@ -93,3 +75,20 @@ class EconomyService:
             )
         ).one()
         return Economy(weeks[0], weeks[1], int(held), int(held) - net, int(holders))
+
+    async def _week(self, program_id: int, start: datetime, end: datetime) -> Week:
+        """What the ledger issued and took from `start` (after it) to `end` (up to it)."""
+        positive = LedgerEntry.delta > 0
+        rows = await self.session.execute(
+            select(LedgerEntry.reason, positive, func.sum(LedgerEntry.delta))
+            .where(LedgerEntry.chat_id == program_id, LedgerEntry.reason != "merge")
+            .where(LedgerEntry.created_at > start, LedgerEntry.created_at <= end)
+            .group_by(LedgerEntry.reason, positive)
+        )
+        week = Week(Counter(), Counter())
+        for reason, earned, total in rows:
+            if earned:
+                week.issued[ISSUED_BY.get(reason, "other")] += int(total)
+            else:
+                week.spent[SPENT_ON.get(reason, "other")] += -int(total)
+        return week
