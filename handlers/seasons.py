@@ -11,6 +11,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.quests import with_args
+from infrastructure.admins import AdminCache
 from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import CommandSpec, problem_reply
 from infrastructure.filters import IsAdmin
@@ -33,10 +34,11 @@ async def season_command(
     points: PointsService,
     clock: Clock,
     bot: Bot,
+    admin_cache: AdminCache,
     chat_profile: ChatProfile,
     program_profile: ChatProfile,
 ) -> None:
-    """/season: this season's leaderboard, the groups' admins left out."""
+    """/season: this season's leaderboard, the group's admins left out."""
     rules = program_profile.rules(SeasonRules)
     program = chat_profile.program_id
     if rules.every is None:
@@ -44,7 +46,7 @@ async def season_command(
         return
     period = period_of(rules.every, clock.now(), program_profile.timezone)
     try:
-        staff = {admin.user.id for admin in await bot.get_chat_administrators(chat_profile.id)}
+        staff = set(await admin_cache.admins_of(bot, chat_profile.id))
     except TelegramAPIError:
         staff = set()
     board = await SeasonService(session, clock, points).board(program, period, staff)
