@@ -19,6 +19,7 @@ from infrastructure.sender_only import for_sender
 from infrastructure.transactions import forget_after_commit
 from services.badges import BadgeError, BadgeService, badge_name
 from services.chats import ChatProfile
+from services.member_tags import MemberTagService
 from services.quest_rules import (
     SETS,
     QuestInputError,
@@ -83,6 +84,7 @@ async def badge_command(
     command: CommandObject,
     session: AsyncSession,
     badges: BadgeService,
+    member_tags: MemberTagService,
     chat_profile: ChatProfile,
 ) -> None:
     """/badge give @user <name> · /badge take @user <name> (or as a reply)"""
@@ -103,11 +105,13 @@ async def badge_command(
         return
     program = chat_profile.program_id
     if action == "give":
-        new = await badges.give(program, target.user_id, badge, actor_of(message))
-        await message.reply(view.badge_given_text(target.name, badge, new))
+        changed = await badges.give(program, target.user_id, badge, actor_of(message))
+        await message.reply(view.badge_given_text(target.name, badge, changed))
     else:
-        held = await badges.take(program, target.user_id, badge)
-        await message.reply(view.badge_taken_text(target.name, badge, held))
+        changed = await badges.take(program, target.user_id, badge)
+        await message.reply(view.badge_taken_text(target.name, badge, changed))
+    if changed and await member_tags.enabled(chat_profile.id):  # the tag shows the badge
+        await member_tags.queue(chat_profile.id, [target.user_id])
 
 
 async def badges_command(message: Message, badges: BadgeService, chat_profile: ChatProfile) -> None:

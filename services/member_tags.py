@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from models import Chat, Member, MemberTag, OutboxMessage
+from models import Badge, Chat, Member, MemberTag, OutboxMessage
 from models.queries import upsert
 from services.chat_settings import update_section
 from services.clock import Clock
@@ -213,6 +213,12 @@ class MemberTagService:
             held = await self.session.scalar(
                 select(Member.tier).where(Member.chat_id == program_id, Member.user_id == user_id)
             )
+        badge = await self.session.scalar(  # an admin's badge shows before the tier (issue 37)
+            select(Badge.badge).where(Badge.program_id == program_id, Badge.user_id == user_id)
+            .where(Badge.source == "admin").order_by(Badge.given_at.desc()).limit(1)
+        )  # fmt: skip
+        if badge is not None and (shown := tag_text(badge)):
+            return WantedTag(shown, recorded, settled)
         ladder = await self.tiers.ladder(program_id)
         tier = next((tier for tier in ladder if tier.key == held), None)
         return WantedTag(carried_tag(tier, ladder, language), recorded, settled)

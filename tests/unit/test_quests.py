@@ -259,3 +259,19 @@ async def test_me_and_the_mini_app_show_badges_and_missions(session_pool, chat) 
     assert "🎖 Badges: &lt;vip&gt; · First purchase" in text.splitlines()
     assert "✅ Sign in 1/1 · +5" in text.splitlines()
     assert facts[-2:] == ["🎖 Badges: <vip> · First purchase", "🎯 Daily missions 1/2"]
+
+
+async def test_an_admins_badge_is_the_members_tag_before_the_tier(session_pool, chat) -> None:
+    clock = FrozenClock(NOW)
+    factory = ServiceFactory(clock)
+    async with session_pool() as session, session.begin():
+        await factory.member_tags(session).switch(GROUP, True, "en")
+        await ensure_members(session, [(GROUP, BOB)])
+        await factory.points(session).change(GROUP, BOB, 150, reason="admin", key="bronze")
+        await factory.badges(session).give(GROUP, BOB, FIRST_BUY, None, "milestone")
+    async with session_pool() as session:
+        assert (await factory.member_tags(session).wanted(GROUP, BOB, "en")).tag == "Bronze"
+    async with session_pool() as session, session.begin():
+        await factory.badges(session).give(GROUP, BOB, "vip", ADMIN)
+    async with session_pool() as session:
+        assert (await factory.member_tags(session).wanted(GROUP, BOB, "en")).tag == "vip"
