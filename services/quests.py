@@ -2,10 +2,10 @@
 
 Progress is never counted on the message path: it is read, when asked, from what fanbot records
 already (ledger rows by reason, draw entries, 晒单 replies, `quest_events`), for one member or
-a batch. A background look (`sweep`) reads each program's ledger past a cursor and settles the
-members who earned anything since; `/quests` and `/me` settle the asker too. A completion is a
-`quest_completions` row and its ledger row, in one transaction, both keyed by (program,
-member, period, mission): each pays once per period.
+a batch. The background look (`services/quest_sweep.py`) reads the ledger past a cursor and
+settles the members who earned anything since; `/quests` settles the asker too (`/me` only
+reads). A completion is a `quest_completions` row and its ledger row, in one transaction, both
+keyed by (program, member, period, mission): each pays once per period.
 """
 
 from __future__ import annotations

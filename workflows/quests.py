@@ -46,15 +46,23 @@ class SeasonClose:
                     groups = await ProgramService(session, services.clock).groups(program_id)
                     due.append((program_id, period, rules, timezone, groups))
         for program_id, period, rules, timezone, groups in due:
-            staff: set[int] = set()
-            for group in groups:
-                try:
-                    admins = await bot.get_chat_administrators(group)
-                except TelegramAPIError as failed:
-                    logger.warning("season of %s: no admins of %s: %s", program_id, group, failed)
-                    return  # closed at the next look, staff known
-                staff.update(admin.user.id for admin in admins)
+            staff = await self._staff(bot, program_id, groups)
+            if staff is None:
+                continue  # closed at a later look, its staff known
             async with pool() as session, session.begin():
                 seasons = SeasonService(session, services.clock, services.points(session))
                 winners = await seasons.close(program_id, period, rules, timezone, staff)
             logger.info("season %s of %s closed: %s winners", period, program_id, len(winners))
+
+    @staticmethod
+    async def _staff(bot: Bot, program_id: int, groups: list[int]) -> set[int] | None:
+        """The admins of the program's (active) groups; None when Telegram did not say."""
+        staff: set[int] = set()
+        for group in groups:
+            try:
+                admins = await bot.get_chat_administrators(group)
+            except TelegramAPIError as failed:
+                logger.warning("season of %s: no admins of %s: %s", program_id, group, failed)
+                return None
+            staff.update(admin.user.id for admin in admins)
+        return staff
