@@ -16,17 +16,20 @@ from models import LedgerEntry, Member
 from services.clock import Clock
 
 WEEK = timedelta(days=7)
-# Where earned points come from, by ledger reason (the games' reasons are the games feature's).
+# Where points come from, by ledger reason (the games' reasons are the games feature's: a
+# dice stake held and given back, and what a duel pays, are both "games").
 ISSUED_BY = {
     "message": "messages", "checkin": "signin", "streak": "signin", "topic": "topics",
     "reaction": "reactions", "boost": "reactions", "referral": "referrals", "quest": "quests",
     "quest_bonus": "quests", "quiz": "games", "guess": "games", "dice": "games",
+    "dice_stake": "games",
     "purchase": "purchases", "admin": "admins", "refund": "refunds", "import": "other",
 }  # fmt: skip
 # Where spent points go.
 SPENT_ON = {
     "shop": "shop", "redeem": "shop", "draw": "draws", "quiz": "games", "guess": "games",
-    "dice": "games", "makeup": "signin", "admin": "admins", "clawback": "clawbacks",
+    "dice": "games", "dice_stake": "games", "makeup": "signin", "admin": "admins",
+    "clawback": "clawbacks",
     "expire": "expired",
 }  # fmt: skip
 SOURCES = ("messages", "signin", "topics", "reactions", "referrals", "quests", "games",
