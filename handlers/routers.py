@@ -92,7 +92,7 @@ def feature_routers() -> list[Router]:
         guess.create_router(),
         events.create_router(),  # its /export attendees before `stats`' /export; its buttons
         quests.create_router(),
-        seasons.create_router(),  # its /stats economy before `stats`
+        seasons.create_router(),
         stats.create_router(),
         vip.create_router(),  # its join requests (in VIP rooms) before moderation's
         vip_membership.create_router(),  # its pre-checkout queries pass the filter too

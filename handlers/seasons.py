@@ -1,5 +1,6 @@
 """Seasons (赛季) and the points economy: `/season` shows the program's leaderboard of this week
-or month (sender-only) and lets admins set one; `/stats economy` reads the ledger by source."""
+or month (sender-only) and lets admins set one; `/stats economy` (an aside of `/stats`) reads
+the ledger by source."""
 
 from __future__ import annotations
 
@@ -85,15 +86,12 @@ async def season_admin(
     await message.reply(view.season_set_text(every, winners, reward))
 
 
-def economy_asked(message: Message) -> bool:
-    words = (message.text or "").split()
-    return len(words) == 2 and words[1].lower() == "economy"
-
-
-async def economy_command(message: Message, session: AsyncSession, clock: Clock,
-                          chat_profile: ChatProfile) -> None:  # fmt: skip
-    """/stats economy: issued by source against spent, the balance held, week on week."""
-    economy = await EconomyService(session, clock).report(chat_profile.program_id)
+async def economy_stats(
+    message: Message, profile: ChatProfile, session: AsyncSession, clock: Clock
+) -> None:
+    """/stats economy (one of `handlers/stats.py`'s asides): issued by source against spent,
+    the balance held, week on week."""
+    economy = await EconomyService(session, clock).report(profile.program_id)
     await message.reply(view.economy_text(economy))
 
 
@@ -111,5 +109,4 @@ def create_router() -> Router:
     router = Router(name="seasons")
     router.message.register(season_admin, Command("season"), with_args, IsAdmin(), flags=ONCE)
     router.message.register(season_command, Command("season"))
-    router.message.register(economy_command, Command("stats"), economy_asked, IsAdmin())
     return router

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.channels import channel_stats
 from handlers.distributors import commission_export, distributor_stats
+from handlers.seasons import economy_stats
 from handlers.vip import vip_stats
 from infrastructure.commands import CommandSpec, problem_reply, usage_of, usage_reply
 from infrastructure.filters import IsAdmin
@@ -63,7 +64,7 @@ UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 # `/stats <word>` and `/export <word>` that a feature answers itself, in a group:
 # (message, the group's profile, session, clock). A feature adds its word here.
 Aside = Callable[[Message, ChatProfile, AsyncSession, Clock], Awaitable[None]]
-STATS_ASIDES: dict[str, Aside] = {"distributors": distributor_stats}
+STATS_ASIDES: dict[str, Aside] = {"distributors": distributor_stats, "economy": economy_stats}
 EXPORT_ASIDES: dict[str, Aside] = {"commission": commission_export}
 
 
@@ -410,6 +411,8 @@ COMMANDS = (
         usage=__(
             "/stats [7d|30d|90d] · /stats campaign <id> · /stats channels · /stats distributors "
             "· /stats vip"
+            "/stats [7d|30d|90d] · /stats campaign <id> · /stats channels · /stats distributors · "
+            "/stats economy"
         ),
         admin=True,
     ),

@@ -64,6 +64,9 @@ async def test_a_mission_set_is_paid_once_and_not_again_after_a_restart(launch: 
     history = await sandbox.ask_for_sender(group, bob, "/points history")
     lines = history["text"].splitlines()
     assert sum("mission" in line for line in lines) == 3  # two missions and the set, once each
+    economy = await sandbox.ask(group, admin, "/stats economy")
+    assert economy["text"].splitlines()[0] == "💹 Points economy, last 7 days (the 7 before):"
+    assert "  · missions: 18 (0)" in economy["text"].splitlines()
     assert "Traceback" not in bot.logs(), bot.logs()[-4000:]
 
 
