@@ -410,9 +410,7 @@ COMMANDS = (
         __("Growth, activity and conversion, with a chart"),
         usage=__(
             "/stats [7d|30d|90d] · /stats campaign <id> · /stats channels · /stats distributors "
-            "· /stats vip"
-            "/stats [7d|30d|90d] · /stats campaign <id> · /stats channels · /stats distributors · "
-            "/stats economy"
+            "· /stats vip · /stats economy"
         ),
         admin=True,
     ),

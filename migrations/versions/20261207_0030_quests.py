@@ -2,7 +2,7 @@
 missions' ledger cursor, badges held and closed seasons (issue 37)
 
 Revision ID: 0030_quests
-Revises: 0034_events
+Revises: 0032_vip
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030_quests"
-down_revision: str | None = "0034_events"
+down_revision: str | None = "0032_vip"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
