@@ -76,4 +76,5 @@ def test_every_entry_of_each_catalogue_is_whole() -> None:
     for language in ("en", "zh"):
         lines = (ROOT / "locales" / language / "LC_MESSAGES" / "messages.po").read_text()
         broken = re.findall(r'^msgid "(.*)"\n(?:".*"\n)*+(?!msgstr|msgid_plural)', lines, re.M)
+        broken += re.findall(r'^msgid_plural "(.*)"\n(?:".*"\n)*+(?!msgstr\[0\])', lines, re.M)
         assert broken == [], (language, broken)
