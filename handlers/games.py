@@ -79,6 +79,9 @@ async def dice_command(
     opponent = replied.from_user if replied is not None and not words[1:] else None
     if opponent is not None and (opponent.is_bot or opponent.id == sender.id):
         opponent = None
+    if opponent is not None and await admin_cache.is_admin(bot, message.chat, opponent, None):
+        await message.reply(problem_reply(view.dice_refused_text("admin", 0), "dice"))
+        return
     stake, vs_bot = int(words[0]), words[1:] == ["bot"]
     rules = chat_profile.rules(GameRules)
     try:
@@ -127,8 +130,8 @@ async def dice_pressed(
         return
     try:
         duel = await dice.accept(
-            callback_data.duel, chat_profile.program_id, chat_profile.timezone, rules,
-            query.from_user.id,
+            callback_data.duel, chat_profile.id, chat_profile.program_id, chat_profile.timezone,
+            rules, query.from_user.id,
         )  # fmt: skip
     except DiceRefused as refused:
         await query.answer(view.dice_refused_text(refused.reason, refused.limit))

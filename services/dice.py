@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import GameRound
+from models import GameRound, LedgerEntry
 from services.clock import Clock
 from services.game_rules import GameRules
 from services.games import GameBook
@@ -110,18 +110,30 @@ class DiceService:
             row.message_id = message_id
 
     async def accept(
-        self, duel_id: int, program_id: int, timezone: str, rules: GameRules, user_id: int
+        self,
+        duel_id: int,
+        chat_id: int,
+        program_id: int,
+        timezone: str,
+        rules: GameRules,
+        user_id: int,
     ) -> Duel:
         """The opponent's stake held and the duel ready to throw (DiceRefused: taken, over,
-        their own, not theirs, or over the limits)."""
+        past its time, of another group, their own, not theirs, or over the limits)."""
         row = await self._locked(duel_id)
-        if row is None or row.kind != "dice" or row.status != "open":
+        if (
+            row is None
+            or row.kind != "dice"
+            or row.status != "open"
+            or row.chat_id != chat_id  # a button forged or carried from another group
+            or (row.closes_at is not None and row.closes_at <= self.clock.now())
+        ):
             raise DiceRefused("gone")
         if row.started_by == user_id:
             raise DiceRefused("own")
         if row.opponent_id is not None and row.opponent_id != user_id:
             raise DiceRefused("not_yours")
-        await self._check_stake(program_id, timezone, rules, user_id, row.stake)
+        await self._check_stake(program_id, timezone, rules, user_id, row.stake, except_duel=row.id)
         async with self.session.begin_nested():
             await self._hold(row, user_id)
         row.opponent_id = user_id
@@ -166,18 +178,20 @@ class DiceService:
         return duel_of(row)
 
     async def call_off(self, duel_id: int) -> Duel | None:
-        """An unanswered challenge, or a duel whose dice never came back: stakes given back
-        (a duel both threw in is settled instead). None if it was over already."""
+        """An unanswered challenge, or a duel whose dice never came back: the stakes held given
+        back (a duel both threw in is settled instead). None if it was over already, or is not
+        due (re-read under the lock: an Accept may have just given it more time)."""
         row = await self._locked(duel_id)
         if row is None or row.status not in ("open", "rolling"):
+            return None
+        if row.closes_at is None or row.closes_at > self.clock.now():
             return None
         if row.status == "rolling":
             settled = await self.settle(duel_id)
             if settled is not None:
                 return settled
-        for seat in (row.started_by, row.opponent_id):
-            if seat is not None and seat != BOT:
-                await self._give_back(row, seat)
+        for seat in await self._held(row):
+            await self._give_back(row, seat)
         row.status = "cancelled"
         row.closed_at = self.clock.now()
         return duel_of(row)
@@ -201,13 +215,35 @@ class DiceService:
         return duel_of(row) if row is not None and row.kind == "dice" else None
 
     async def _check_stake(
-        self, program_id: int, timezone: str, rules: GameRules, user_id: int, stake: int
+        self,
+        program_id: int,
+        timezone: str,
+        rules: GameRules,
+        user_id: int,
+        stake: int,
+        *,
+        except_duel: int | None = None,
     ) -> None:
         if stake > rules.dice_max:
             raise DiceRefused("max", rules.dice_max)
-        room = await self.book.room_today(program_id, user_id, timezone, rules.cap)
+        await self.book.lock_day(program_id, user_id, timezone)  # two stakes at once wait here
+        room = await self.book.room_today(
+            program_id, user_id, timezone, rules.cap, except_duel=except_duel
+        )
         if stake > room:
             raise DiceRefused("cap", room)
+
+    async def _held(self, row: GameRound) -> list[int]:
+        """The seats whose stake this duel holds (a named opponent's only once accepted)."""
+        keys = {
+            f"dice:{row.id}:{seat}:hold": seat
+            for seat in (row.started_by, row.opponent_id)
+            if seat is not None and seat != BOT
+        }
+        found = await self.session.scalars(
+            select(LedgerEntry.idempotency_key).where(LedgerEntry.idempotency_key.in_(keys))
+        )
+        return [keys[key] for key in keys if key in set(found)]
 
     async def _hold(self, row: GameRound, user_id: int) -> None:
         try:

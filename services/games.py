@@ -30,21 +30,48 @@ class GameBook:
         return int(won or 0)
 
     async def room_today(
-        self, program_id: int, user_id: int, timezone: str, cap: int, *, staked: bool = True
+        self,
+        program_id: int,
+        user_id: int,
+        timezone: str,
+        cap: int,
+        *,
+        except_duel: int | None = None,
     ) -> int:
-        """What the member may still win today: the cap less what they won, less (`staked`)
-        the stakes of their duels still open (in any group), each of which they may yet win."""
+        """What the member may still win today: the cap less what they won, less the stakes
+        they have held in duels not yet over (in any group), each of which they may yet win;
+        `except_duel` is the duel being accepted, not yet theirs."""
         room = cap - await self.won_today(program_id, user_id, timezone)
-        if staked:
-            open_stakes = await self.session.scalar(
-                select(func.coalesce(func.sum(GameRound.stake), 0)).where(
-                    GameRound.kind == "dice",
-                    GameRound.status.in_(("open", "rolling")),
-                    (GameRound.started_by == user_id) | (GameRound.opponent_id == user_id),
-                )
-            )
-            room -= int(open_stakes or 0)
-        return max(0, room)
+        return max(0, room - await self.staked(user_id, except_duel=except_duel))
+
+    async def staked(self, user_id: int, *, except_duel: int | None = None) -> int:
+        """The stakes the member has held in duels not yet over: as the challenger, or as the
+        opponent of a duel they accepted (naming someone holds nothing of theirs)."""
+        query = select(func.coalesce(func.sum(GameRound.stake), 0)).where(
+            GameRound.kind == "dice",
+            GameRound.status.in_(("open", "rolling")),
+            (GameRound.started_by == user_id)
+            | ((GameRound.opponent_id == user_id) & (GameRound.status == "rolling")),
+        )
+        if except_duel is not None:
+            query = query.where(GameRound.id != except_duel)
+        return int(await self.session.scalar(query) or 0)
+
+    async def lock_day(self, program_id: int, user_id: int, timezone: str) -> int:
+        """The member's day row, made if missing and locked till the transaction ends (so
+        two stakes or prizes at once are counted one after the other): what they won today."""
+        day = local_day(self.clock.now(), timezone)
+        await self.session.execute(
+            insert_for(self.session, GameDay)
+            .values(program_id=program_id, user_id=user_id, day=day, won=0)
+            .on_conflict_do_nothing(index_elements=["program_id", "user_id", "day"])
+        )
+        won = await self.session.scalar(
+            select(GameDay.won)
+            .where(GameDay.program_id == program_id, GameDay.user_id == user_id, GameDay.day == day)
+            .with_for_update()
+        )
+        return int(won or 0)
 
     async def count_won(self, program_id: int, user_id: int, timezone: str, won: int) -> None:
         """Add `won` to the member's day (a duel's winnings, paid as a stake's return)."""
@@ -76,17 +103,8 @@ class GameBook:
         """Pay a game's prize once per `key`, cut to what the daily cap leaves: what was paid
         now (0: capped, or paid before)."""
         day = local_day(self.clock.now(), timezone)
-        await self.session.execute(
-            insert_for(self.session, GameDay)
-            .values(program_id=program_id, user_id=user_id, day=day, won=0)
-            .on_conflict_do_nothing(index_elements=["program_id", "user_id", "day"])
-        )
-        won = await self.session.scalar(
-            select(GameDay.won)
-            .where(GameDay.program_id == program_id, GameDay.user_id == user_id, GameDay.day == day)
-            .with_for_update()
-        )
-        allowed = min(points, cap - int(won or 0))
+        won = await self.lock_day(program_id, user_id, timezone)
+        allowed = min(points, cap - won - await self.staked(user_id))
         if allowed <= 0:
             return 0
         balance = await self.points.change(

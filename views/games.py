@@ -83,6 +83,7 @@ def dice_refused_text(reason: str, limit: int) -> str:
         "gone": _("This duel is over or already taken."),
         "own": _("That is your own challenge."),
         "not_yours": _("This challenge is for someone else."),
+        "admin": _("Admins don't play: challenge a member, or the bot."),
     }.get(reason, _("This duel is over or already taken."))
 
 

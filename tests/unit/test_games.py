@@ -58,14 +58,14 @@ async def test_a_duel_holds_both_stakes_and_settles_once(session_pool, chat) -> 
     async with session_pool() as session, session.begin():
         dice = ServiceFactory(clock).dice(session)
         with pytest.raises(DiceRefused) as own:
-            await dice.accept(duel.id, GROUP, ZONE, RULES, ANN)
+            await dice.accept(duel.id, GROUP, GROUP, ZONE, RULES, ANN)
         assert own.value.reason == "own"
-        accepted = await dice.accept(duel.id, GROUP, ZONE, RULES, BOB)
+        accepted = await dice.accept(duel.id, GROUP, GROUP, ZONE, RULES, BOB)
         assert accepted.status == "rolling"
     async with session_pool() as session, session.begin():
         dice = ServiceFactory(clock).dice(session)
         with pytest.raises(DiceRefused) as again:  # a second press
-            await dice.accept(duel.id, GROUP, ZONE, RULES, BOB)
+            await dice.accept(duel.id, GROUP, GROUP, ZONE, RULES, BOB)
         assert again.value.reason == "gone"
         await dice.thrown(duel.id, ANN, 5)
         await dice.thrown(duel.id, BOB, 2)
@@ -126,7 +126,7 @@ async def test_stakes_are_capped_by_the_day_and_by_what_a_member_has(session_poo
             await dice.challenge(GROUP, GROUP, ZONE, RULES, ANN, 1)
         assert (capped.value.reason, capped.value.limit) == ("cap", 0)
         with pytest.raises(DiceRefused) as poor:
-            await dice.accept(first.id, GROUP, ZONE, RULES, BOB)
+            await dice.accept(first.id, GROUP, GROUP, ZONE, RULES, BOB)
         assert (poor.value.reason, poor.value.limit) == ("points", 10)
     later = FrozenClock(NOW + timedelta(minutes=11))
     async with session_pool() as session, session.begin():
