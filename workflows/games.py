@@ -52,14 +52,17 @@ async def post_quiz(
     """Post the round's quiz poll (the round committed first): whether Telegram took it."""
     await commit_so_far(session)
     try:
-        sent = await bot.send_poll(
+        sent = await bot.send_poll(  # the CSV's text is plain: no parse mode (not the bot's HTML)
             chat_id,
             question.question,
-            [InputPollOption(text=option) for option in question.options],
+            [InputPollOption(text=option, text_parse_mode=None) for option in question.options],
+            question_parse_mode=None,
             is_anonymous=False,
             type="quiz",
+            allows_multiple_answers=len(question.correct) > 1,  # all of them to be right
             correct_option_ids=question.correct,
             explanation=question.explanation or None,
+            explanation_parse_mode=None,
             description=quiz_description(rules),
         )
     except TelegramAPIError as error:

@@ -76,6 +76,9 @@ def _options(params: Params) -> list[str]:
     texts = []
     for option in options:
         text = option.get("text") if isinstance(option, dict) else option
+        mode = option.get("text_parse_mode") if isinstance(option, dict) else None
+        if isinstance(text, str):
+            text = validation.visible_text(text, mode)  # "can't parse entities" as Telegram
         if not isinstance(text, str) or not 1 <= len(text) <= 100:
             raise bad_request("POLL_ANSWER_INVALID")
         texts.append(text)
@@ -102,6 +105,8 @@ def _correct(params: Params, count: int) -> list[int]:
 async def send_poll(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params, sending=True)
     question = params.get("question")
+    if isinstance(question, str):
+        question = validation.visible_text(question, params.get("question_parse_mode"))
     if not isinstance(question, str) or not question.strip():
         raise bad_request("poll question must be non-empty")
     if len(question) > 300:
@@ -115,6 +120,8 @@ async def send_poll(api: BotApi, params: Params) -> Any:
         raise bad_request("non-anonymous polls can't be sent to channel chats")
     correct = _correct(params, len(options)) if kind == "quiz" else None
     explanation = params.get("explanation")
+    if isinstance(explanation, str):
+        explanation = validation.visible_text(explanation, params.get("explanation_parse_mode"))
     if explanation is not None and (
         not isinstance(explanation, str) or len(explanation) > 200 or explanation.count("\n") > 2
     ):
@@ -138,8 +145,8 @@ async def send_poll(api: BotApi, params: Params) -> Any:
         "is_closed": _flag(params, "is_closed", False),
         "is_anonymous": anonymous,
         "type": kind,
-        "allows_multiple_answers": kind == "regular"
-        and _flag(params, "allows_multiple_answers", False),
+        # Since Bot API 9.6 a quiz may allow several answers too (all correct ones to win).
+        "allows_multiple_answers": _flag(params, "allows_multiple_answers", False),
         "allows_revoting": _flag(params, "allows_revoting", kind == "regular"),
         "members_only": False,
     }

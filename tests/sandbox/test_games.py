@@ -107,3 +107,36 @@ async def _refused(call_: Any) -> str:
     with pytest.raises(SandboxError) as refused:  # the control's 400 and its reason
         await call_
     return str(refused.value)
+
+
+async def test_a_quiz_may_take_several_answers_and_its_texts_are_parsed_as_asked(server) -> None:
+    url, sandbox = server
+    owner, fan = await sandbox.create_user("Owner"), await sandbox.create_user("Fan")
+    group = await sandbox.create_group(creator=owner, members=[fan])
+    status, sent = await call(
+        url, "sendPoll", chat_id=group.id, question="3 < 5?",
+        options=[{"text": "a < b", "text_parse_mode": None}, {"text": "b"}, {"text": "c"}],
+        type="quiz", is_anonymous=False, allows_multiple_answers=True, correct_option_ids=[0, 1],
+        explanation="1 < 2",
+    )  # fmt: skip
+    assert status == 200, sent
+    poll = sent["result"]["poll"]
+    assert (poll["question"], poll["options"][0]["text"]) == ("3 < 5?", "a < b")
+    assert poll["allows_multiple_answers"] is True  # since Bot API 9.6, quizzes too
+    answered = await answer_poll(sandbox, poll["id"], fan, [0, 1])
+    assert answered["poll"]["total_voter_count"] == 1
+
+    for field in ("question", "explanation"):
+        params: dict[str, Any] = {"question": "Q", "explanation": "E", field: "3 < 5?"}
+        status, body = await call(
+            url, "sendPoll", chat_id=group.id, options=options("a", "b"), type="quiz",
+            correct_option_ids=[0], **params, **{f"{field}_parse_mode": "HTML"},
+        )  # fmt: skip
+        assert status == 400
+        assert body["description"].startswith("Bad Request: can't parse entities")
+    status, body = await call(
+        url, "sendPoll", chat_id=group.id, question="Q",
+        options=[{"text": "a < b", "text_parse_mode": "HTML"}, {"text": "b"}],
+    )  # fmt: skip
+    assert status == 400
+    assert body["description"].startswith("Bad Request: can't parse entities")

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.types import Chat, Dice, Message, Poll, PollOption
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,7 +25,7 @@ from services.points_audit import audit
 from tests.support.telegram import TOKEN, RecordingSession
 from tests.unit.conftest import GROUP
 from tests.unit.test_games import QUESTIONS, ZONE, balances, give
-from workflows.games import GameChecks
+from workflows.games import GameChecks, post_quiz
 
 NOW = datetime(2026, 12, 2, 12, 30, tzinfo=UTC)  # 20:30 in Shanghai
 ANN = 11
@@ -119,3 +121,26 @@ async def test_no_daily_quiz_in_the_quiet_hours_and_a_duel_nobody_took_is_called
     async with session_pool() as session:
         assert await audit(session) == []
         assert await audit_games(session) == []
+
+
+async def test_a_quiz_is_sent_as_plain_text_and_takes_all_its_correct_answers(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    telegram = GameTelegram()
+    bot = Bot(TOKEN, session=telegram, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    file = "question,options,answer,explanation\n3 < 5? Pick both,a < b|b|c,A|B,1 < 2\n"
+    async with session_pool() as session:  # post_quiz commits before it calls
+        quiz = ServiceFactory(clock).quiz(session)
+        await quiz.import_questions(GROUP, file.encode())
+        opened = await quiz.open_round(GROUP, GROUP, ZONE, GameRules(), started_by=None)
+        assert opened is not None
+        i18n = create_i18n("en")
+        with i18n.context(), i18n.use_locale("en"):
+            assert await post_quiz(bot, session, quiz, GROUP, *opened, GameRules())
+        await session.commit()
+    (poll,) = telegram.called("sendPoll")
+    assert (poll.correct_option_ids, poll.allows_multiple_answers) == ([0, 1], True)
+    # None, not the bot's default HTML: "3 < 5?" would not parse.
+    assert (poll.question_parse_mode, poll.explanation_parse_mode) == (None, None)
+    assert [option.text_parse_mode for option in poll.options] == [None, None, None]
