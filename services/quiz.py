@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import GameEntry, GameRound, LedgerEntry, QuizQuestion
+from models import GameEntry, GameRound, LedgerEntry, Member, QuizQuestion
 from models.queries import insert_for
 from services.clock import Clock, local_day, start_of
 from services.files import TableFileError, table_rows
@@ -247,6 +247,8 @@ class QuizService:
         )
         if row is None or row.status != "open" or not option_ids:
             return None
+        if not await self._in_group(row.chat_id, user_id):
+            return None  # a forwarded copy is the same poll: outsiders' answers count nothing
         details = row.details
         correct = sorted(option_ids) == list(details["correct"])
         now = self.clock.now()
@@ -289,6 +291,15 @@ class QuizService:
         assert entry is not None
         entry.rank, entry.points = rank, paid
         return QuizAnswer(row.chat_id, user_id, True, rank, paid)
+
+    async def _in_group(self, chat_id: int, user_id: int) -> bool:
+        """Whether the bot knows the user as in the group (a members row, not left)."""
+        found = await self.session.scalar(
+            select(Member.user_id).where(
+                Member.chat_id == chat_id, Member.user_id == user_id, Member.left_at.is_(None)
+            )
+        )
+        return found is not None
 
     async def due(self) -> list[int]:
         rows = await self.session.scalars(

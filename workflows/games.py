@@ -64,6 +64,7 @@ async def post_quiz(
             explanation=question.explanation or None,
             explanation_parse_mode=None,
             description=quiz_description(rules),
+            protect_content=True,  # a forwarded copy would be the same poll, open to anyone
         )
     except TelegramAPIError as error:
         logger.info("chat %s: the quiz poll was refused: %s", chat_id, error)

@@ -24,7 +24,7 @@ from services.games import audit_games
 from services.points_audit import audit
 from tests.support.telegram import TOKEN, RecordingSession
 from tests.unit.conftest import GROUP
-from tests.unit.test_games import QUESTIONS, ZONE, balances, give
+from tests.unit.test_games import QUESTIONS, ZONE, balances, give, seen
 from workflows.games import GameChecks, post_quiz
 
 NOW = datetime(2026, 12, 2, 12, 30, tzinfo=UTC)  # 20:30 in Shanghai
@@ -67,6 +67,7 @@ async def test_the_daily_quiz_is_posted_once_and_closes_itself(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
     clock = FrozenClock(NOW)
+    await seen(session_pool, ANN)
     async with session_pool() as session, session.begin():
         await ServiceFactory(clock).quiz(session).import_questions(GROUP, QUESTIONS)
         await update_section(session, GROUP, "games", {"quiz_at": "20:00"})
@@ -144,3 +145,4 @@ async def test_a_quiz_is_sent_as_plain_text_and_takes_all_its_correct_answers(
     # None, not the bot's default HTML: "3 < 5?" would not parse.
     assert (poll.question_parse_mode, poll.explanation_parse_mode) == (None, None)
     assert [option.text_parse_mode for option in poll.options] == [None, None, None]
+    assert poll.protect_content is True  # a forwarded copy would be open to anyone

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import LedgerEntry
+from models import LedgerEntry, Member
 from services.chats import ChatProfile
 from services.clock import FrozenClock
 from services.dice import BOT, DiceRefused
@@ -19,6 +19,7 @@ from services.factory import ServiceFactory
 from services.game_rules import GameRules
 from services.games import audit_games
 from services.guards import ModerationRules, NightMode
+from services.members import Sighting, record_sightings
 from services.points_audit import audit
 from services.quiz import QuizFileError, read_questions
 from tests.unit.conftest import GROUP
@@ -36,6 +37,14 @@ async def give(pool: async_sessionmaker[AsyncSession], user: int, points: int) -
             ServiceFactory(FrozenClock(NOW))
             .points(session)
             .change(GROUP, user, points, reason="admin", key=f"give:{user}:{points}")
+        )
+
+
+async def seen(pool: async_sessionmaker[AsyncSession], *users: int) -> None:
+    """Members the bot has seen in the group (a quiz pays only those)."""
+    async with pool() as session, session.begin():
+        await record_sightings(
+            session, [Sighting(GROUP, user, None, f"User {user}", NOW) for user in users]
         )
 
 
@@ -156,6 +165,7 @@ async def test_a_quiz_pays_the_first_correct_answers_once_and_admins_nothing(
     session_pool, chat
 ) -> None:
     clock = FrozenClock(NOW)
+    await seen(session_pool, 1, 3, ANN, BOB)
     async with session_pool() as session, session.begin():
         quiz = ServiceFactory(clock).quiz(session)
         imported = await quiz.import_questions(GROUP, QUESTIONS)
@@ -202,6 +212,7 @@ async def test_a_quiz_pays_the_first_correct_answers_once_and_admins_nothing(
 async def test_quiz_prizes_stop_at_the_daily_cap(session_pool, chat) -> None:
     clock = FrozenClock(NOW)
     rules = GameRules(cap=25)
+    await seen(session_pool, ANN)
     async with session_pool() as session, session.begin():
         quiz = ServiceFactory(clock).quiz(session)
         await quiz.import_questions(GROUP, QUESTIONS)
@@ -266,3 +277,24 @@ async def test_the_audit_names_a_game_row_with_no_round(session_pool, chat) -> N
         await points.change(GROUP, ANN, 10, reason="quiz", key="forged", ref="quiz:999")
     async with session_pool() as session:
         assert await audit_games(session) == ["ledger row quiz quiz:999: no such quiz round"]
+
+
+async def test_a_forwarded_quiz_pays_no_one_outside_the_group(session_pool, chat) -> None:
+    clock = FrozenClock(NOW)
+    await seen(session_pool, ANN, BOB)
+    async with session_pool() as session, session.begin():
+        await session.execute(
+            update(Member).where(Member.chat_id == GROUP, Member.user_id == BOB).values(left_at=NOW)
+        )
+        quiz = ServiceFactory(clock).quiz(session)
+        await quiz.import_questions(GROUP, QUESTIONS)
+        opened = await quiz.open_round(GROUP, GROUP, ZONE, GameRules(), started_by=None)
+        assert opened is not None
+        await quiz.posted(opened[0], "poll-1", 77)
+        correct = list(opened[1].correct)
+        assert await quiz.answer("poll-1", 99, correct, admin=False) is None  # never in it
+        assert await quiz.answer("poll-1", BOB, correct, admin=False) is None  # left
+        first = await quiz.answer("poll-1", ANN, correct, admin=False)
+        assert first is not None
+        assert first.rank == 1
+    assert await balances(session_pool, 99, BOB) == [(0, 0), (0, 0)]
