@@ -1,7 +1,8 @@
 """Points that expire (积分有效期): off unless a program's founding group sets a period
 (`/settings points expire 365d`); then points expire oldest first, each a day's run.
 
-Lots are read from the ledger, never stored: each positive ledger row is a lot of its moment,
+Lots are read from the ledger, never stored: each positive ledger row is a lot of its moment
+(but a dice stake given back, which undoes its hold: `GIVEN_BACK`),
 and every deduction (spent, taken back, moved out, expired) takes from the oldest lots first.
 Deductions never take a balance below zero, so what they took is always the oldest lots: what
 is due at `now` is what the lots earned by `now - period` add up to, less everything ever
@@ -33,6 +34,15 @@ from services.outbox import OutboxPayload, OutboxRow, OutboxService
 from services.points import EXPIRED, NotEnoughPoints, PointsService
 
 logger = logging.getLogger(__name__)
+# Positive rows that undo a deduction rather than earn a lot: a dice stake given back (a tie, a
+# duel called off) returns the oldest lots its hold took, so it is no fresh lot.
+GIVEN_BACK = ("dice_stake",)
+LOT = (LedgerEntry.delta > 0) & LedgerEntry.reason.not_in(GIVEN_BACK)
+TAKEN = case(
+    (LedgerEntry.delta < 0, -LedgerEntry.delta),
+    ((LedgerEntry.delta > 0) & LedgerEntry.reason.in_(GIVEN_BACK), -LedgerEntry.delta),
+    else_=0,
+)
 WARN_DAYS = (7, 30)  # the nearer first: a member gets one a day
 BATCH = 200  # members expired in one transaction
 
@@ -115,14 +125,11 @@ class PointsExpiry:
         """Per member: the lots earned by `earned_by`, and everything ever deducted."""
         earned = func.sum(
             case(
-                (
-                    (LedgerEntry.delta > 0) & (LedgerEntry.created_at <= earned_by),
-                    LedgerEntry.delta,
-                ),
+                (LOT & (LedgerEntry.created_at <= earned_by), LedgerEntry.delta),
                 else_=0,
             )
         ).label("earned")
-        taken = func.sum(case((LedgerEntry.delta < 0, -LedgerEntry.delta), else_=0)).label("taken")
+        taken = func.sum(TAKEN).label("taken")
         return (
             select(LedgerEntry.user_id, earned, taken)
             .where(LedgerEntry.chat_id == program_id)
@@ -185,7 +192,7 @@ class PointsExpiry:
         before = func.sum(
             case(
                 (
-                    (LedgerEntry.delta > 0) & (LedgerEntry.created_at <= covered.c.warned),
+                    LOT & (LedgerEntry.created_at <= covered.c.warned),
                     LedgerEntry.delta,
                 ),
                 else_=0,
@@ -252,10 +259,8 @@ class PointsExpiry:
     ) -> Expiring | None:
         """What of the member's points expires next, and on which of the program's days."""
         taken = await self.session.scalar(
-            select(func.coalesce(func.sum(-LedgerEntry.delta), 0)).where(
-                LedgerEntry.chat_id == program_id,
-                LedgerEntry.user_id == user_id,
-                LedgerEntry.delta < 0,
+            select(func.coalesce(func.sum(TAKEN), 0)).where(
+                LedgerEntry.chat_id == program_id, LedgerEntry.user_id == user_id
             )
         )
         left_to_take = int(taken or 0)
@@ -264,7 +269,7 @@ class PointsExpiry:
             .where(
                 LedgerEntry.chat_id == program_id,
                 LedgerEntry.user_id == user_id,
-                LedgerEntry.delta > 0,
+                LOT,
             )
             .order_by(LedgerEntry.created_at, LedgerEntry.id)
         )

@@ -238,3 +238,22 @@ def test_the_setting_reads_back(word: str) -> None:
 
     days = parse_period(word)
     assert ExpiryRules.from_settings({"expiry": {"days": days}}).on == (word != "off")
+
+
+async def test_a_dice_stake_given_back_keeps_its_points_expiry(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(T0)
+    await expire_after(session_pool, 365)
+    await change(session_pool, clock, FAN, 100, "admin", "a")
+    clock.set(day(360))  # a duel holds 60 of the oldest lot, then a tie gives it back
+    await change(session_pool, clock, FAN, -60, "dice_stake", "dice:1:42:hold")
+    await change(session_pool, clock, FAN, 60, "dice_stake", "dice:1:42:back")
+    async with session_pool() as session:
+        expiry = ServiceFactory(clock, SHANGHAI).points_expiry(session)
+        assert await expiry.next_expiring(GROUP, FAN, 365, SHANGHAI) == Expiring(
+            100, local_day(day(365), SHANGHAI)
+        )
+    clock.set(day(366))
+    assert await run(session_pool, clock).run() == (100, 0)  # the stake is no fresh lot
+    assert await balances(session_pool, FAN) == (0, 100, 0)
