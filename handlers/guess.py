@@ -93,6 +93,8 @@ async def start_round(
         await message.reply(for_sender(view.guess_open_already_text()))
         await hide(message, bot)
         return
+    if not await hide(message, bot, starting=True):  # first: the command shows the price
+        return  # still shown: no round on a price everyone can read
     rules = profile.rules(GameRules)
     round_ = await guess.start(
         profile.id, profile.program_id, profile.timezone, rules,
@@ -102,7 +104,6 @@ async def start_round(
     closes = round_.closes_at.astimezone(ZoneInfo(profile.timezone)).strftime("%H:%M")
     await commit_so_far(session)
     caption = view.guess_caption(round_.title, rules.guess_points, closes)
-    await hide(message, bot)  # first: the command (or its photo's caption) shows the price
     sent = await bot.send_photo(profile.id, holder.photo[-1].file_id, caption=caption)
     await guess.placed(round_.id, sent.message_id)
 
@@ -122,15 +123,19 @@ async def end_round(
     )
 
 
-async def hide(message: Message, bot: Bot) -> None:
+async def hide(message: Message, bot: Bot, *, starting: bool = False) -> bool:
     """Delete a command that shows a price (unless it came as an ephemeral command, which
-    only the bot saw); an admin whose bot cannot is told to."""
+    only the bot saw): whether it is hidden; if not, the sender is told to delete it (and,
+    `starting` a round, that the round waits for that)."""
     if message.ephemeral_message_id is not None or not message.message_id:
-        return
+        return True
     try:
         await bot.delete_message(message.chat.id, message.message_id)
     except TelegramAPIError:
-        await bot.send_message(message.chat.id, for_sender(view.guess_not_deleted_text()))
+        text = view.guess_not_started_text() if starting else view.guess_not_deleted_text()
+        await bot.send_message(message.chat.id, for_sender(text))
+        return False
+    return True
 
 
 COMMANDS = (

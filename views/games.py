@@ -311,6 +311,11 @@ def guess_not_deleted_text() -> str:
     return _("I couldn't delete your message, and it shows a price: delete it yourself.")
 
 
+def guess_not_started_text() -> str:
+    return _("I couldn't delete your message, and it shows the price, so no round started: "
+             "delete it, give me the right to delete messages, and send it again.")  # fmt: skip
+
+
 def guess_result_text(title: str, price: int, winner: str | None, points: int,
                       guesses: list[tuple[str, int]]) -> str:  # fmt: skip
     lines = [_("🏷 {title}: the price was {price}.").format(title=escape(title), price=yuan(price))]

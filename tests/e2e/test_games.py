@@ -163,3 +163,20 @@ async def test_a_guess_the_price_round_reveals_the_closest_guess(sandbox: Sandbo
     )
     over = await sandbox.ask_for_sender(group, dan, "/guess 150")
     assert over["text"] == "No guess-the-price round is open here."
+
+
+async def test_no_guess_round_starts_while_the_price_stays_shown(sandbox: SandboxClient) -> None:
+    admin = await sandbox.create_user("Ada", None, "en")
+    rights = {"can_pin_messages": True, "can_restrict_members": True}  # no deleting
+    group = await sandbox.create_group(creator=admin, bot_rights=rights)
+    await sandbox.send(group, admin, photo=True, caption="/guess 199 Tea set")
+    (told,) = await sandbox.wait_for(
+        lambda e: e["kind"] in ("sent", "ephemeral") and "no round started" in str(e.get("text"))
+    )
+    assert told["text"].startswith("I couldn't delete your message, and it shows the price")
+    await sandbox.settle()
+    photos = [e for e in await sandbox.events() if e.get("method") == "sendPhoto"]
+    assert photos == []
+    assert (await sandbox.ask_for_sender(group, admin, "/guess end"))["text"] == (
+        "No guess-the-price round is open here."
+    )
