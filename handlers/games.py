@@ -33,6 +33,7 @@ from services.game_rules import (
     GAMES,
     GameRules,
     set_game_number,
+    set_game_numbers,
     set_game_on,
     set_quiz_time,
 )
@@ -40,6 +41,11 @@ from services.quiz import QuizFileError, QuizService
 from views import games as view
 from views.settings import out_of_range
 from workflows.games import duel_names, post_quiz, quiet_hours, throw_dice
+
+
+def whole(word: str) -> bool:
+    """A whole number in ASCII digits ("²" and "١٠" are digits int() refuses or misreads)."""
+    return word.isascii() and word.isdecimal()
 
 
 async def may_play(message: Message, profile: ChatProfile, game: str, now: datetime) -> bool:
@@ -66,7 +72,7 @@ async def dice_command(
 ) -> None:
     """/dice <stake> (as a reply: against that member) · /dice <stake> bot"""
     words = (command.args or "").lower().split()
-    if not words or not words[0].isdigit() or int(words[0]) < 1 or words[1:] not in ([], ["bot"]):
+    if not words or not whole(words[0]) or int(words[0]) < 1 or words[1:] not in ([], ["bot"]):
         await message.reply(usage_reply("dice"))
         return
     if not await may_play(message, chat_profile, "dice", dice.clock.now()):
@@ -265,20 +271,19 @@ async def change_games(message: Message, setting: list[str], session: AsyncSessi
         if len(args) == 2 and args[0] in GAMES and args[1] in ("on", "off"):
             await set_game_on(session, chat_id, args[0], args[1] == "on")
             reply = view.game_switched_text(args[0], args[1] == "on")
-        elif len(args) == 2 and args[0] == "cap" and args[1].isdigit():
+        elif len(args) == 2 and args[0] == "cap" and whole(args[1]):
             await set_game_number(session, chat_id, "cap", int(args[1]))
             reply = view.games_cap_text(int(args[1]))
         elif len(args) == 3 and args[:2] == ["quiz", "at"]:
             at = None if args[2] == "off" else args[2]
             await set_quiz_time(session, chat_id, at)
             reply = view.quiz_time_text(at)
-        elif (
-            len(args) == 4 and args[:2] == ["quiz", "points"] and all(a.isdigit() for a in args[2:])
-        ):
-            await set_game_number(session, chat_id, "quiz_first", int(args[2]))
-            await set_game_number(session, chat_id, "quiz_next", int(args[3]))
+        elif len(args) == 4 and args[:2] == ["quiz", "points"] and all(whole(a) for a in args[2:]):
+            await set_game_numbers(
+                session, chat_id, {"quiz_first": int(args[2]), "quiz_next": int(args[3])}
+            )
             reply = view.quiz_points_text(int(args[2]), int(args[3]))
-        elif len(args) == 3 and args[:2] == ["dice", "max"] and args[2].isdigit():
+        elif len(args) == 3 and args[:2] == ["dice", "max"] and whole(args[2]):
             await set_game_number(session, chat_id, "dice_max", int(args[2]))
             reply = view.dice_max_text(int(args[2]))
         else:

@@ -65,10 +65,16 @@ async def set_game_on(session: AsyncSession, chat_id: int, game: str, on: bool) 
 
 
 async def set_game_number(session: AsyncSession, chat_id: int, name: str, value: int) -> None:
-    low, high = GameRules.LIMITS[name]
-    if not low <= value <= high:
-        raise BadSetting(name)
-    await update_section(session, chat_id, "games", {name: value})
+    await set_game_numbers(session, chat_id, {name: value})
+
+
+async def set_game_numbers(session: AsyncSession, chat_id: int, values: dict[str, int]) -> None:
+    """Each figure checked first, then all written (BadSetting names the first out of range)."""
+    for name, value in values.items():
+        low, high = GameRules.LIMITS[name]
+        if not low <= value <= high:
+            raise BadSetting(name)
+    await update_section(session, chat_id, "games", values)
 
 
 async def set_quiz_time(session: AsyncSession, chat_id: int, at: str | None) -> None:
