@@ -105,6 +105,8 @@ async def dice_command(
         if settled is not None:
             names = await duel_names(session, settled)
             await message.reply(view.duel_result_text(settled, names))
+        else:
+            await message.reply(for_sender(view.duel_dice_refused_text()))
         return
     sent = await message.reply(
         view.challenge_text(sender.full_name, stake, opponent.full_name if opponent else None),
@@ -150,7 +152,10 @@ async def dice_pressed(
                 chat_id=chat_profile.id, message_id=query.message.message_id, reply_markup=None
             )
     settled = await throw_dice(bot, session, dice, duel)
-    if settled is not None:
+    if settled is None:
+        with suppress(TelegramAPIError):
+            await bot.send_message(chat_profile.id, view.duel_dice_refused_text())
+    else:
         names = await duel_names(session, settled)
         await bot.send_message(
             chat_profile.id,

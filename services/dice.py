@@ -48,6 +48,7 @@ class Duel:
     status: str
     message_id: int | None
     values: dict[int, int]
+    rolled: bool = False  # called off while rolling: its dice never came back
 
     @property
     def winner(self) -> int | None:
@@ -66,6 +67,7 @@ def duel_of(row: GameRound) -> Duel:
     return Duel(
         row.id, row.chat_id, row.started_by or 0, row.opponent_id, row.stake,
         bool(row.details.get("bot")), row.status, row.message_id, values,
+        bool(row.details.get("rolled")),
     )  # fmt: skip
 
 
@@ -192,6 +194,8 @@ class DiceService:
                 return settled
         for seat in await self._held(row):
             await self._give_back(row, seat)
+        if row.status == "rolling":
+            row.details = {**row.details, "rolled": True}
         row.status = "cancelled"
         row.closed_at = self.clock.now()
         return duel_of(row)

@@ -97,6 +97,16 @@ def duel_called_off_text(stake: int) -> str:
     )
 
 
+def duel_dice_lost_text(stake: int) -> str:
+    return _("🎲 The dice never came back; the duel is off and each stake of {points} went "
+             "back.").format(points=points_text(stake))  # fmt: skip
+
+
+def duel_dice_refused_text() -> str:
+    return _("🎲 The dice could not be thrown; the duel will be called off and the stakes "
+             "given back.")  # fmt: skip
+
+
 # -- every game ---------------------------------------------------------------------------
 
 

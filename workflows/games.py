@@ -27,6 +27,7 @@ from services.members import display_names
 from services.quiz import Question, QuizService
 from views.games import (
     duel_called_off_text,
+    duel_dice_lost_text,
     duel_result_text,
     guess_result_text,
     quiz_description,
@@ -166,7 +167,9 @@ class GameChecks:
             if duel is None:
                 continue
             with self.background.speaking(profile):
-                if duel.status == "cancelled":
+                if duel.status == "cancelled" and duel.rolled:
+                    text = duel_dice_lost_text(duel.stake)
+                elif duel.status == "cancelled":
                     text = duel_called_off_text(duel.stake)
                 else:
                     text = duel_result_text(duel, names)

@@ -146,3 +146,25 @@ async def test_a_quiz_is_sent_as_plain_text_and_takes_all_its_correct_answers(
     assert (poll.question_parse_mode, poll.explanation_parse_mode) == (None, None)
     assert [option.text_parse_mode for option in poll.options] == [None, None, None]
     assert poll.protect_content is True  # a forwarded copy would be open to anyone
+
+
+async def test_a_duel_whose_dice_never_came_back_is_called_off_as_such(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await give(session_pool, ANN, 100)
+    async with session_pool() as session, session.begin():
+        dice = ServiceFactory(clock).dice(session)
+        duel = await dice.challenge(GROUP, GROUP, ZONE, GameRules(dice=True), ANN, 30, vs_bot=True)
+        await dice.thrown(duel.id, ANN, 4)  # the bot's die was refused
+    checks = GameChecks(Background(session_pool, ServiceFactory(clock, ZONE), create_i18n("en")))
+    telegram = GameTelegram()
+    bot = Bot(TOKEN, session=telegram)
+    clock.set(NOW + timedelta(minutes=3))
+    await checks.look(bot)
+    assert telegram.sent_texts() == [
+        "🎲 The dice never came back; the duel is off and each stake of 30 points went back."
+    ]
+    assert await balances(session_pool, ANN) == [(100, 100)]
+    async with session_pool() as session:
+        assert await audit_games(session) == []
