@@ -24,7 +24,7 @@ from infrastructure.sender_only import for_sender
 from infrastructure.transactions import commit_so_far
 from services.chats import ChatProfile
 from services.game_rules import GameRules
-from services.guess import GuessService
+from services.guess import GuessClosed, GuessService
 from services.order_files import amount_in_fen
 from views import games as view
 
@@ -59,11 +59,17 @@ async def guess_command(
     round_ = await guess.open_in(chat_profile.id)
     if round_ is None:
         await message.reply(for_sender(view.no_open_guess_text()))
+    elif not chat_profile.rules(GameRules).plays("guess"):
+        await message.reply(for_sender(view.game_off_text("guess")))
     elif admin or message.from_user is None:
         await message.reply(for_sender(view.admins_dont_play_text()))
     else:
-        earlier = await guess.guess(round_.id, message.from_user.id, fen)
-        text = view.guess_kept_text(fen) if earlier is None else view.guess_again_text(earlier)
+        try:
+            earlier = await guess.guess(round_.id, message.from_user.id, fen)
+        except GuessClosed:
+            text = view.no_open_guess_text()
+        else:
+            text = view.guess_kept_text(fen) if earlier is None else view.guess_again_text(earlier)
         await message.reply(for_sender(text))
     await hide(message, bot)
 

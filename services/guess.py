@@ -22,6 +22,10 @@ from services.points import PointsService
 MAX_TITLE = 100
 
 
+class GuessClosed(Exception):
+    """The round takes no more guesses."""
+
+
 @dataclass(frozen=True, slots=True)
 class GuessRound:
     id: int
@@ -94,7 +98,21 @@ class GuessService:
         )  # fmt: skip
 
     async def guess(self, round_id: int, user_id: int, fen: int) -> int | None:
-        """The member's guess, kept once: None when kept now, else their earlier guess."""
+        """The member's guess, kept once: None when kept now, else their earlier guess
+        (GuessClosed: the round closed, or its time is up). The round is locked, so a guess
+        is kept before a close reads the guesses, or not at all."""
+        row = await self.session.scalar(
+            select(GameRound)
+            .where(GameRound.id == round_id, GameRound.kind == "guess")
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if (
+            row is None
+            or row.status != "open"
+            or (row.closes_at is not None and row.closes_at <= self.clock.now())
+        ):
+            raise GuessClosed(round_id)
         made = await self.session.scalar(
             insert_for(self.session, GameEntry)
             .values(

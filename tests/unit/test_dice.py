@@ -2,7 +2,7 @@
 only the challenger's stake; an Accept counts only in the duel's own group and before its time;
 the background call-off leaves alone a duel an Accept just gave more time; a named opponent's
 room is not shrunk by the duel they are asked to accept; a game's prize leaves room for the
-stakes a member has at play."""
+stakes a member has at play; a guess comes in only while its round is open."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from services.dice import DiceRefused
 from services.factory import ServiceFactory
 from services.game_rules import GameRules
 from services.games import audit_games
+from services.guess import GuessClosed
 from services.points_audit import audit
 from tests.unit.conftest import GROUP
 from tests.unit.test_games import ANN, BOB, NOW, RULES, ZONE, balances, give
@@ -110,3 +111,23 @@ async def test_a_prize_leaves_room_for_the_stakes_at_play(session_pool, chat) ->
             key="prize", ref="quiz:1",
         )  # fmt: skip
         assert paid == 10  # cap 100, 90 at stake
+
+
+async def test_a_guess_comes_in_only_while_its_round_is_open(session_pool, chat) -> None:
+    async with session_pool() as session, session.begin():
+        guess = ServiceFactory(FrozenClock(NOW)).guess(session)
+        round_ = await guess.start(
+            GROUP, GROUP, ZONE, GameRules(), started_by=1, title="Tea set", price=19900,
+            photo=None,
+        )  # fmt: skip
+        assert await guess.guess(round_.id, ANN, 20000) is None
+    async with session_pool() as session, session.begin():  # its time is up, not yet closed
+        guess = ServiceFactory(FrozenClock(NOW + timedelta(minutes=31))).guess(session)
+        with pytest.raises(GuessClosed):
+            await guess.guess(round_.id, BOB, 19900)
+        assert await guess.close(round_.id) is not None
+    async with session_pool() as session, session.begin():
+        guess = ServiceFactory(FrozenClock(NOW)).guess(session)
+        with pytest.raises(GuessClosed):
+            await guess.guess(round_.id, BOB, 19900)
+    assert await balances(session_pool, ANN, BOB) == [(GameRules().guess_points,) * 2, (0, 0)]
