@@ -37,7 +37,7 @@ from services.game_rules import (
     set_game_on,
     set_quiz_time,
 )
-from services.quiz import QuizFileError, QuizService
+from services.quiz import QuizFileError, QuizOpen, QuizService
 from views import games as view
 from views.settings import out_of_range
 from workflows.games import duel_names, post_quiz, quiet_hours, throw_dice
@@ -191,10 +191,14 @@ async def quiz_admin(
         await message.reply(for_sender(view.quiz_open_already_text()))
         return
     rules = chat_profile.rules(GameRules)
-    opened = await quiz.open_round(
-        chat_profile.id, chat_profile.program_id, chat_profile.timezone, rules,
-        started_by=message.from_user.id if message.from_user else None,
-    )  # fmt: skip
+    try:
+        opened = await quiz.open_round(
+            chat_profile.id, chat_profile.program_id, chat_profile.timezone, rules,
+            started_by=message.from_user.id if message.from_user else None,
+        )  # fmt: skip
+    except QuizOpen:  # one being posted now
+        await message.reply(for_sender(view.quiz_open_already_text()))
+        return
     if opened is None:
         await message.reply(for_sender(view.quiz_bank_empty_text()))
         return

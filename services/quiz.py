@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import GameEntry, GameRound, LedgerEntry, Member, QuizQuestion
+from models import Chat, GameEntry, GameRound, LedgerEntry, Member, QuizQuestion
 from models.queries import insert_for
 from services.clock import Clock, local_day, start_of
 from services.files import TableFileError, table_rows
@@ -31,6 +31,10 @@ HEADERS = {
     "explanation": ("explanation", "解析", "说明"),
 }
 SPLIT = re.compile(r"\s*[|｜]\s*")
+
+
+class QuizOpen(Exception):
+    """The group has a quiz open: one at a time."""
 
 
 class QuizFileError(TableFileError):
@@ -176,11 +180,20 @@ class QuizService:
         key: str | None = None,
     ) -> tuple[int, Question] | None:
         """A quiz round on the program's least asked question, to be posted (None: the bank is
-        empty, or `key`'s round was made before: a scheduled quiz is posted once a day)."""
+        empty, or `key`'s round was made before: a scheduled quiz is posted once a day;
+        QuizOpen: the group has a quiz open, one at a time). The group's row is locked, so two
+        quizzes opened at once are opened one after the other and the second is refused."""
         if key is not None and await self.session.scalar(
             select(GameRound.id).where(GameRound.key == key)
         ):
             return None
+        await self.session.execute(select(Chat.id).where(Chat.id == chat_id).with_for_update())
+        if await self.session.scalar(
+            select(GameRound.id).where(
+                GameRound.chat_id == chat_id, GameRound.kind == "quiz", GameRound.status == "open"
+            )
+        ):
+            raise QuizOpen(chat_id)
         row = await self.session.scalar(
             select(QuizQuestion)
             .where(QuizQuestion.program_id == program_id)

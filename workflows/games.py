@@ -24,7 +24,7 @@ from services.clock import local_day
 from services.dice import BOT, DiceService, Duel
 from services.game_rules import GameRules
 from services.members import display_names
-from services.quiz import Question, QuizService
+from services.quiz import Question, QuizOpen, QuizService
 from views.games import (
     duel_called_off_text,
     duel_dice_lost_text,
@@ -200,10 +200,13 @@ class GameChecks:
                     continue
                 quiz = self.background.services.quiz(session)
                 day = local_day(now, profile.timezone)
-                opened = await quiz.open_round(
-                    chat_id, profile.program_id, profile.timezone, rules, started_by=None,
-                    key=f"quiz:{chat_id}:{day.isoformat()}",
-                )  # fmt: skip
+                try:
+                    opened = await quiz.open_round(
+                        chat_id, profile.program_id, profile.timezone, rules, started_by=None,
+                        key=f"quiz:{chat_id}:{day.isoformat()}",
+                    )  # fmt: skip
+                except QuizOpen:  # an admin's /quiz runs: the day's comes after it closes
+                    continue
                 if opened is None:
                     continue
                 with self.background.speaking(profile):

@@ -168,3 +168,24 @@ async def test_a_duel_whose_dice_never_came_back_is_called_off_as_such(
     assert await balances(session_pool, ANN) == [(100, 100)]
     async with session_pool() as session:
         assert await audit_games(session) == []
+
+
+async def test_the_daily_quiz_waits_for_an_admins_quiz_to_close(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        quiz = ServiceFactory(clock).quiz(session)
+        await quiz.import_questions(GROUP, QUESTIONS)
+        await update_section(session, GROUP, "games", {"quiz_at": "20:00"})
+        opened = await quiz.open_round(GROUP, GROUP, ZONE, GameRules(), started_by=1)
+        assert opened is not None
+        await quiz.posted(opened[0], "by-hand", 50)
+    checks = GameChecks(Background(session_pool, ServiceFactory(clock, ZONE), create_i18n("en")))
+    telegram = GameTelegram()
+    bot = Bot(TOKEN, session=telegram)
+    await checks.look(bot)
+    assert telegram.called("sendPoll") == []  # the admin's quiz is still open
+    clock.set(NOW + timedelta(minutes=11))
+    await checks.look(bot)  # it closes; the day's quiz comes next
+    assert len(telegram.called("sendPoll")) == 1

@@ -21,7 +21,7 @@ from services.games import audit_games
 from services.guards import ModerationRules, NightMode
 from services.members import Sighting, record_sightings
 from services.points_audit import audit
-from services.quiz import QuizFileError, read_questions
+from services.quiz import QuizFileError, QuizOpen, read_questions
 from tests.unit.conftest import GROUP
 from workflows.games import quiet_hours
 
@@ -225,6 +225,9 @@ async def test_quiz_prizes_stop_at_the_daily_cap(session_pool, chat) -> None:
             answer = await quiz.answer(poll, ANN, correct, admin=False)
             assert answer is not None
             paid.append(answer.points)
+            with pytest.raises(QuizOpen):  # one quiz at a time
+                await quiz.open_round(GROUP, GROUP, ZONE, rules, started_by=None, key="daily")
+            await quiz.close(opened[0])
         assert paid == [20, 5]
 
 
