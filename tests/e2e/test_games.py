@@ -175,7 +175,11 @@ async def test_no_guess_round_starts_while_the_price_stays_shown(sandbox: Sandbo
     )
     assert told["text"].startswith("I couldn't delete your message, and it shows the price")
     await sandbox.settle()
-    photos = [e for e in await sandbox.events() if e.get("method") == "sendPhoto"]
+    photos = [
+        e
+        for e in await sandbox.events()
+        if e.get("method") == "sendPhoto" and e.get("chat_id") == group.id
+    ]
     assert photos == []
     assert (await sandbox.ask_for_sender(group, admin, "/guess end"))["text"] == (
         "No guess-the-price round is open here."
