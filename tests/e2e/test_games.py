@@ -78,6 +78,10 @@ async def test_a_dice_duel_settles_once_and_the_daily_cap_holds(sandbox: Sandbox
     for fan in (bob, cleo):
         await sandbox.ask(group, admin, f"/points @{fan.username} +100 welcome")
 
+    said = await sandbox.send(group, admin, "Good luck!")
+    named = await sandbox.send(group, cleo, "/dice 10", reply_to=said["message"]["message_id"])
+    refused = await sandbox.answer_to_sender(group.id, cleo, named["message"]["message_id"])
+    assert refused["text"].splitlines()[0] == "Admins don't play: challenge a member, or the bot."
     poor = await sandbox.ask_for_sender(group, dan, "/dice 30")
     assert poor["text"].splitlines()[0] == "You have only 0 points."
     challenge = await sandbox.ask(group, bob, "/dice 30")
