@@ -6,6 +6,7 @@ stakes a member has at play; a guess comes in only while its round is open."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -131,3 +132,21 @@ async def test_a_guess_comes_in_only_while_its_round_is_open(session_pool, chat)
         with pytest.raises(GuessClosed):
             await guess.guess(round_.id, BOB, 19900)
     assert await balances(session_pool, ANN, BOB) == [(GameRules().guess_points,) * 2, (0, 0)]
+
+
+async def test_two_stakes_at_once_stay_under_the_cap(session_pool, chat) -> None:
+    rules = GameRules(dice=True, cap=100, dice_max=100)
+    await give(session_pool, ANN, 500)
+
+    async def stake() -> str:
+        try:
+            async with session_pool() as session, session.begin():
+                dice = ServiceFactory(FrozenClock(NOW)).dice(session)
+                await dice.challenge(GROUP, GROUP, ZONE, rules, ANN, 60)
+        except DiceRefused as refused:
+            return refused.reason
+        return "made"
+
+    made = await asyncio.gather(stake(), stake())  # the day's row is locked: one after the other
+    assert sorted(made) == ["cap", "made"]
+    assert await balances(session_pool, ANN) == [(440, 500)]
