@@ -62,6 +62,7 @@ from services.clock import Clock
 from services.commission import confirm_commission_due
 from services.draws import JoinGroupCommit
 from services.factory import ServiceFactory
+from services.jielong import close_due_jielong
 from services.message_tally import MessageTally
 from services.program_merge import sweep_joined
 from services.reactions import forget_old_authors
@@ -240,6 +241,10 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
             Check("end lapsed memberships and look at the VIP rooms", VipDoor(background).look),
             Check("settle missions and milestone badges", QuestSweep(background).look),
             Check("close the seasons that ended", SeasonClose(background).look),
+            Check(
+                "close the 接龙 lists that are due",
+                lambda _bot: close_due_jielong(background.session_pool, background.clock),
+            ),
             Check(
                 "move into a program what was paid into one that joined it",
                 lambda _bot: sweep_joined(

@@ -18,6 +18,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     faq,
     games,
     guess,
+    jielong,
     labels,
     lifecycle,
     locks,
@@ -72,6 +73,7 @@ def feature_routers() -> list[Router]:
         pushes.create_router(),  # its buttons' callback queries pass the message-only filter
         member_rights.create_router(),  # its /start mydata and /start forgetme, before `start`
         distributors.create_router(),  # its /start commission, before `start`
+        jielong.create_router(),  # its buttons' callback queries pass the filter too
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         console.create_router(),

@@ -29,6 +29,7 @@ from services.erasure import ErasureService
 from services.events import EventService
 from services.fulfilment import FulfilmentService
 from services.guess import GuessService
+from services.jielong import JielongService
 from services.labels import LabelService
 from services.member_card import MemberCardService
 from services.member_centre import MemberCentreService
@@ -155,6 +156,9 @@ class ServiceFactory:
 
     def distributors(self, session: AsyncSession) -> DistributorService:
         return DistributorService(session, self.clock)
+
+    def jielong(self, session: AsyncSession) -> JielongService:
+        return JielongService(session, self.clock)
 
     def bindings(self, session: AsyncSession, orders: OrderService | None = None) -> BindingService:
         return BindingService(session, self.clock, orders or self.orders(session))

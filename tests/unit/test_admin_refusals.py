@@ -54,6 +54,7 @@ ADMIN_FORMS = {
     "invitelink": "/invitelink new 包裹卡",
     "distributor": "/distributor add @bob rate=8%",
     "payout": "/payout @bob 10 WX-1",
+    "jielong": "/jielong T恤 options=S|M",
     "captcha": "/captcha list",
     "stats": "/stats",
     "segments": "/segments",

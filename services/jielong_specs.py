@@ -1,0 +1,107 @@
+"""What `/jielong` asks for: the title, and optionally the end, the limit, the price and the
+options members choose from (a size, a flavour)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.clock import parse_duration
+from services.order_files import amount_in_fen
+from services.words import loosen_options
+
+MAX_TITLE = 200
+MAX_LIMIT = 100_000
+MAX_OPTIONS = 8
+MAX_OPTION = 12  # characters: an option is a button's label
+MAX_AHEAD = timedelta(days=90)
+MIN_AHEAD = timedelta(seconds=10)
+OPTIONS = ("ends", "limit", "price", "options")
+
+
+class JielongInputError(ValueError):
+    """Which part of `/jielong` could not be used: "title", "ends", "limit", "price", "options"."""
+
+
+@dataclass(frozen=True, slots=True)
+class JielongSpec:
+    title: str
+    ends_at: datetime | None = None  # None: open until an admin ends it
+    limit: int | None = None  # the most, all entries together
+    price_fen: int | None = None
+    options: tuple[str, ...] = ()
+
+
+def parse_jielong(args: str, now: datetime, timezone: str) -> JielongSpec:
+    """`<title> [ends=2h|2026-12-01 20:00] [limit=50] [price=29.9] [options=S|M|L]`, options in
+    any order after the title."""
+    words, options, title = loosen_options(args, OPTIONS).split(), dict[str, str](), []
+    index = 0
+    while index < len(words):
+        name, equals, value = words[index].partition("=")
+        name = name.lower()
+        if equals and name in OPTIONS:
+            if name in options:
+                raise JielongInputError(name)
+            if (
+                name == "ends"
+                and index + 1 < len(words)
+                and re.match(r"^\d{1,2}:\d\d$", words[index + 1])
+            ):
+                value, index = f"{value} {words[index + 1]}", index + 1
+            options[name] = value
+        elif options:
+            raise JielongInputError("title")  # the title comes first, in one piece
+        else:
+            title.append(words[index])
+        index += 1
+    text = " ".join(title)
+    if not text or len(text) > MAX_TITLE:
+        raise JielongInputError("title")
+    limit = None
+    if "limit" in options:
+        if not options["limit"].isdigit() or not 1 <= int(options["limit"]) <= MAX_LIMIT:
+            raise JielongInputError("limit")
+        limit = int(options["limit"])
+    price = None
+    if "price" in options:
+        price = amount_in_fen(options["price"])
+        if not price:
+            raise JielongInputError("price")
+    return JielongSpec(
+        title=text,
+        ends_at=_end(options["ends"], now, timezone) if "ends" in options else None,
+        limit=limit,
+        price_fen=price,
+        options=_choices(options.get("options")),
+    )
+
+
+def _choices(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    choices = tuple(part.strip() for part in value.replace("｜", "|").split("|"))
+    if (
+        not 2 <= len(choices) <= MAX_OPTIONS
+        or len(set(choices)) != len(choices)
+        or not all(0 < len(choice) <= MAX_OPTION for choice in choices)
+    ):
+        raise JielongInputError("options")
+    return choices
+
+
+def _end(value: str, now: datetime, timezone: str) -> datetime:
+    length = parse_duration(value)
+    if length is not None:
+        ends_at = now + length
+    else:
+        try:
+            local = datetime.strptime(value, "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise JielongInputError("ends") from None
+        ends_at = local.replace(tzinfo=ZoneInfo(timezone))
+    if not now + MIN_AHEAD <= ends_at <= now + MAX_AHEAD:
+        raise JielongInputError("ends")
+    return ends_at
