@@ -62,6 +62,7 @@ from services.clock import Clock
 from services.commission import confirm_commission_due
 from services.draws import JoinGroupCommit
 from services.factory import ServiceFactory
+from services.group_buys import close_due_group_buys
 from services.jielong import close_due_jielong
 from services.message_tally import MessageTally
 from services.program_merge import sweep_joined
@@ -244,6 +245,10 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
             Check(
                 "close the 接龙 lists that are due",
                 lambda _bot: close_due_jielong(background.session_pool, background.clock),
+            ),
+            Check(
+                "close the group buys that are due",
+                lambda _bot: close_due_group_buys(background.session_pool, background.clock),
             ),
             Check(
                 "move into a program what was paid into one that joined it",

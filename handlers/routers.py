@@ -17,6 +17,7 @@ from handlers import (  # `menu` lists the commands (usage replies, /help) befor
     events,
     faq,
     games,
+    group_buys,
     guess,
     jielong,
     labels,
@@ -74,6 +75,7 @@ def feature_routers() -> list[Router]:
         member_rights.create_router(),  # its /start mydata and /start forgetme, before `start`
         distributors.create_router(),  # its /start commission, before `start`
         jielong.create_router(),  # its buttons' callback queries pass the filter too
+        group_buys.create_router(),  # its buttons' callback queries pass the filter too
         start.create_router(),  # every other /start, deep link or not
         settings.create_router(),
         console.create_router(),

@@ -13,6 +13,7 @@ from models.erasure import Erasure
 from models.event import Event, EventSeat
 from models.expiry import ExpiryWarning
 from models.game import GameDay, GameEntry, GameRound, QuizQuestion
+from models.group_buy import GroupBuy, GroupBuyMember
 from models.jielong import Jielong, JielongEntry
 from models.label import Label, MemberNote
 from models.ledger import LedgerEntry
@@ -68,6 +69,8 @@ __all__ = [
     "GameDay",
     "GameEntry",
     "GameRound",
+    "GroupBuy",
+    "GroupBuyMember",
     "InviteLink",
     "Jielong",
     "JielongEntry",

@@ -28,6 +28,7 @@ from services.draws import DrawService
 from services.erasure import ErasureService
 from services.events import EventService
 from services.fulfilment import FulfilmentService
+from services.group_buys import GroupBuyService
 from services.guess import GuessService
 from services.jielong import JielongService
 from services.labels import LabelService
@@ -159,6 +160,9 @@ class ServiceFactory:
 
     def jielong(self, session: AsyncSession) -> JielongService:
         return JielongService(session, self.clock)
+
+    def group_buys(self, session: AsyncSession) -> GroupBuyService:
+        return GroupBuyService(session, self.clock)
 
     def bindings(self, session: AsyncSession, orders: OrderService | None = None) -> BindingService:
         return BindingService(session, self.clock, orders or self.orders(session))

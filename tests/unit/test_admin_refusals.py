@@ -55,6 +55,7 @@ ADMIN_FORMS = {
     "distributor": "/distributor add @bob rate=8%",
     "payout": "/payout @bob 10 WX-1",
     "jielong": "/jielong T恤 options=S|M",
+    "groupbuy": "/groupbuy 耳机 2:99,5:89 ends=2h",
     "captcha": "/captcha list",
     "stats": "/stats",
     "segments": "/segments",
