@@ -45,11 +45,14 @@ async def post_edit(
 
 @renderers.register(GroupBuyResult)
 async def result(context: RenderContext, profile: ChatProfile, row: GroupBuyResult) -> Delivery:
-    """In the participant's private chat (the row's chat): their code, or that it failed."""
+    """In the participant's private chat (the row's chat): their code, or that it failed,
+    said in the group's language (the post they joined spoke it)."""
     async with context.background.session_pool() as session:
         service = context.background.services.group_buys(session)
         group_buy, code = await service.result_of(row.group_buy_id, row.user_id)
-    return Delivery(group_buy_result(group_buy, code))
+        group = await context.background.services.chats(session).profile(group_buy.chat_id)
+    with context.background.speaking(group):  # in the language of the group it ran in
+        return Delivery(group_buy_result(group_buy, code))
 
 
 async def _group_buy(context: RenderContext, group_buy_id: int) -> GroupBuy:
