@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from models import OutboxMessage, create_engine
-from sandbox.client import SandboxClient
+from sandbox.client import Event, SandboxClient, User
 from tests.e2e.conftest import Launch
 from tests.e2e.test_shop import start_privately
 
@@ -30,7 +30,7 @@ async def results_sent(database_url: str) -> int:
         await engine.dispose()
 
 
-async def join_all(sandbox: SandboxClient, group_id: int, post: dict, fans: list) -> None:  # type: ignore[type-arg]
+async def join_all(sandbox: SandboxClient, group_id: int, post: Event, fans: list[User]) -> None:
     (join, _leave) = post["reply_markup"]["inline_keyboard"][0]
     await asyncio.gather(
         *(sandbox.press(group_id, post["message_id"], fan, join["callback_data"]) for fan in fans)
