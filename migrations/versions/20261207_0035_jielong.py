@@ -1,7 +1,7 @@
 """Solitaire order lists (接龙) and their entries; group buys (拼团) and their members
 
 Revision ID: 0035_jielong
-Revises: 0032_vip
+Revises: 0030_quests
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0035_jielong"
-down_revision: str | None = "0032_vip"
+down_revision: str | None = "0030_quests"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
