@@ -47,7 +47,7 @@ def group_buy_post(group_buy: GroupBuy, timezone: str) -> str:
         ),
     ]
     now = standing(group_buy)
-    joined = ngettext("{count} joined", "{count} joined", group_buy.joined).format(
+    joined = ngettext("{count} joined so far", "{count} joined so far", group_buy.joined).format(
         count=number(group_buy.joined)
     )
     if group_buy.status == "formed" and group_buy.price_fen is not None:

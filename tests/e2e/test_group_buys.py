@@ -55,13 +55,16 @@ async def test_a_group_buy_reaches_its_second_tier_and_codes_go_out_once(
     )
     group_buy = int(re.search(r"拼团 #(\d+)", post["text"])[1])  # type: ignore[index]
     assert post["text"].splitlines()[1] == "2+: ¥99.00 · 5+: ¥89.00 · 10+: ¥79.00"
-    assert post["text"].splitlines()[2] == "0 joined · price now: not yet"
+    assert post["text"].splitlines()[2] == "0 joined so far · price now: not yet"
     joiners = fans[:5]
     await join_all(sandbox, group.id, post, joiners)
     (edited,) = await sandbox.wait_for(
         lambda e: e["kind"] == "edited" and "5 joined" in (e["text"] or ""), timeout=15
     )
-    assert edited["text"].splitlines()[2:4] == ["5 joined · price now: ¥89.00", "5 more for ¥79.00"]
+    assert edited["text"].splitlines()[2:4] == [
+        "5 joined so far · price now: ¥89.00",
+        "5 more for ¥79.00",
+    ]
 
     # The bot dies while telling them: one private send hangs, the others went out.
     before = sandbox.cursor
