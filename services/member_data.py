@@ -55,6 +55,12 @@ SECTIONS: Mapping[str, frozenset[str]] = {
     "erasures": frozenset({"requested_by"}),
     "game_entries": frozenset(),
     "game_days": frozenset(),
+    "badges": frozenset({"given_by"}),
+    "quest_completions": frozenset(),
+    "quest_events": frozenset(),
+    "season_results": frozenset(),
+    "jielong_entries": frozenset(),
+    "group_buy_members": frozenset(),
     "vip_seats": frozenset(),
     "vip_memberships": frozenset(),
     "vip_payments": frozenset({"refunded_by"}),  # the admin who refunded

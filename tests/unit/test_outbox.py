@@ -94,6 +94,15 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("quest_done", {"program_id": -1001, "quest": "set:weekly", "points": 60, "streak": 2}),
     ("season_winners", {"program_id": -1001, "period": "w:2027-W04", "winners": [5, 6],
                         "points": [51, 21], "reward_id": None}),
+    ("vip_invite", {"room_id": -1002}),
+    ("vip_warning", {"room_id": -1002, "grace_until": "2026-12-10T04:00:00+00:00"}),
+    ("vip_removed", {"room_id": -1002}),
+    ("jielong_post", {"jielong_id": 5}),
+    ("jielong_edit", {"jielong_id": 5}),
+    ("jielong_summary", {"jielong_id": 5}),
+    ("group_buy_post", {"group_buy_id": 6}),
+    ("group_buy_edit", {"group_buy_id": 6}),
+    ("group_buy_result", {"group_buy_id": 6, "user_id": 11}),
 ]  # fmt: skip
 # Shapes older writers stored, which still read (and render as they did).
 STORED_BEFORE: list[tuple[str, dict[str, Any]]] = [
