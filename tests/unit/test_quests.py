@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.i18n import create_i18n
@@ -275,3 +275,31 @@ async def test_an_admins_badge_is_the_members_tag_before_the_tier(session_pool, 
         await factory.badges(session).give(GROUP, BOB, "vip", ADMIN)
     async with session_pool() as session:
         assert (await factory.member_tags(session).wanted(GROUP, BOB, "en")).tag == "vip"
+
+
+async def test_the_look_reads_a_row_committed_after_a_higher_id_was_read(
+    session_pool, chat
+) -> None:
+    """On PostgreSQL Bob's row (a lower id) can commit after Cleo's (a higher one) was read:
+    the cursor must not have passed it."""
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await set_missions(session, GROUP, "daily", MissionSet((Mission("checkin", 1, 5),)))
+    await earn(session_pool, clock, CLEO, "checkin")
+    async with session_pool() as session, session.begin():  # Cleo's row gets a high id
+        await session.execute(update(LedgerEntry).values(id=LedgerEntry.id + 100))
+        await sweep(session, clock, PointsService(session, clock, SHANGHAI))
+    await earn(session_pool, clock, BOB, "checkin")
+    async with session_pool() as session, session.begin():  # Bob's, written earlier: a low id
+        await session.execute(update(LedgerEntry).where(LedgerEntry.user_id == BOB)
+                              .values(id=1, created_at=NOW - timedelta(seconds=5)))  # fmt: skip
+    clock.set(NOW + timedelta(seconds=30))
+    async with session_pool() as session, session.begin():
+        await sweep(session, clock, PointsService(session, clock, SHANGHAI))
+    async with session_pool() as session:
+        done = await session.scalars(select(QuestCompletion.user_id).order_by("user_id"))
+        assert list(done) == [BOB, CLEO]
+    clock.set(NOW + timedelta(minutes=10))  # both rows settled: the cursor moves past them
+    async with session_pool() as session, session.begin():
+        assert await sweep(session, clock, PointsService(session, clock, SHANGHAI)) == 4  # + pay
+        assert await sweep(session, clock, PointsService(session, clock, SHANGHAI)) == 0
