@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.i18n import create_i18n
-from models import Chat, LedgerEntry, OutboxMessage, QuestCompletion
+from models import Chat, Event, EventSeat, LedgerEntry, OutboxMessage, QuestCompletion
 from services.badges import FIRST_BUY, SEASON_TOP10, BadgeError, BadgeService, badge_name
 from services.chats import ChatService
 from services.clock import FrozenClock
@@ -21,6 +21,7 @@ from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_specs import DrawInputError, parse_draw
 from services.draws import DrawService, JoinGroupCommit
 from services.economy import EconomyService
+from services.event_door import Door, EventDoor
 from services.factory import ServiceFactory
 from services.members import ensure_members
 from services.points import PointsService
@@ -303,3 +304,37 @@ async def test_the_look_reads_a_row_committed_after_a_higher_id_was_read(
     async with session_pool() as session, session.begin():
         assert await sweep(session, clock, PointsService(session, clock, SHANGHAI)) == 4  # + pay
         assert await sweep(session, clock, PointsService(session, clock, SHANGHAI)) == 0
+
+
+async def test_a_ticket_checked_in_counts_for_the_event_mission(session_pool, chat) -> None:
+    """The events feature's door (`EventDoor.check_in`) is read by the look: no call needed,
+    and a `record(…, "event", …)` besides would not count the same attendance twice."""
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await set_missions(session, GROUP, "daily", MissionSet((Mission("event", 1, 7),)))
+        event = Event(chat_id=GROUP, program_id=GROUP, title="Meet", starts_at=NOW,
+                      ends_at=NOW + timedelta(hours=2), created_at=NOW)  # fmt: skip
+        session.add(event)
+        await session.flush()
+        session.add(EventSeat(event_id=event.id, program_id=GROUP, user_id=BOB, position=1,
+                              status="confirmed", code="ABC123", created_at=NOW,
+                              changed_at=NOW))  # fmt: skip
+    async with session_pool() as session, session.begin():
+        await sweep(session, clock, PointsService(session, clock, SHANGHAI))  # not yet come
+    clock.set(NOW + timedelta(minutes=5))
+    async with session_pool() as session, session.begin():
+        points = PointsService(session, clock, SHANGHAI)
+        came = await EventDoor(session, clock, points).check_in("abc-123", ADMIN, 0)
+        assert came.outcome == Door.CHECKED_IN
+    clock.set(NOW + timedelta(minutes=6))
+    async with session_pool() as session, session.begin():
+        await sweep(session, clock, PointsService(session, clock, SHANGHAI))
+    async with session_pool() as session:
+        done = await session.scalars(select(QuestCompletion.quest))
+        assert list(done) == ["event"]
+    async with session_pool() as session, session.begin():
+        quests = QuestService(session, clock, PointsService(session, clock, SHANGHAI))
+        await quests.record(GROUP, BOB, "event", "ticket:1")  # the same attendance reported
+        progress = await quests.progress(GROUP, BOB, QuestRules(daily=MissionSet(
+            (Mission("event", 2, 7),))), SHANGHAI)  # fmt: skip
+        assert progress.sets[0].missions[0].done == 1  # once, however it was reported
