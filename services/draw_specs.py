@@ -87,6 +87,8 @@ def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) 
             label = normalise(options["tag"])
         except LabelError:
             raise DrawInputError("tag") from None
+        if label.startswith(DRAW_PREFIX):  # would be read as a badge's requirement
+            raise DrawInputError("tag")
     if "badge" in options:  # kept as the draw's label `badge:<name>`: one requirement of the two
         try:
             label = DRAW_PREFIX + badge_name(options["badge"]) if label is None else ""

@@ -150,6 +150,8 @@ async def test_a_badge_draw_lets_in_only_its_holders(session_pool, chat) -> None
     assert spec.label == "badge:vip"
     with pytest.raises(DrawInputError, match="badge"):
         parse_draw("Cap badge=vip tag=高潜", NOW, SHANGHAI, [])
+    with pytest.raises(DrawInputError, match="tag"):  # a tag read as a badge: its holders in
+        parse_draw("Cap tag=badge:vip", NOW, SHANGHAI, [])
     with pytest.raises(BadgeError):
         badge_name("x" * 15)
     async with session_pool() as session, session.begin():
