@@ -1,7 +1,7 @@
 """The missions' and milestones' background look: what moved since the last look, read past
 one cursor over the whole ledger (its primary key, so one range read however many programs),
-plus draw entries and reported events since then; the members found are settled in their
-program's missions and given the milestone badges they reached.
+plus draw entries, reported events and event check-ins since then; the members found are
+settled in their program's missions and given the milestone badges they reached.
 
 On PostgreSQL an id is handed out at insert, not at commit: a row with a lower id can become
 visible after a higher one was read. So the cursor never passes a row younger than `SETTLED`
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Chat, Draw, DrawEntry, LedgerEntry, QuestCursor, QuestEvent
+from models import Chat, Draw, DrawEntry, Event, EventSeat, LedgerEntry, QuestCursor, QuestEvent
 from services.badges import BadgeService
 from services.clock import Clock
 from services.points import PointsService
@@ -69,8 +69,16 @@ async def sweep(session: AsyncSession, clock: Clock, points: PointsService) -> i
     )
     for program_id, user_id in reported:
         moved[program_id].add(user_id)
+    came = await session.execute(  # tickets checked in at the door: the "event" mission
+        select(EventSeat.program_id, EventSeat.user_id)
+        .join(Event, Event.id == EventSeat.event_id)
+        .where(Event.status == "open", or_(Event.closed_at.is_(None), Event.closed_at >= since))
+        .where(EventSeat.checked_in_at >= since)
+    )
+    for program_id, user_id in came:
+        moved[program_id].add(user_id)
     if not moved:
-        return 0  # nothing written: a quiet look costs three reads
+        return 0  # nothing written: a quiet look costs four reads
     if passed:
         cursor.ledger_id = rows[passed - 1][0]
     cursor.looked_at = now

@@ -1,11 +1,12 @@
 """Missions (任务): daily and weekly sets a program's members complete for points.
 
 Progress is never counted on the message path: it is read, when asked, from what fanbot records
-already (ledger rows by reason, draw entries, 晒单 replies, `quest_events`), for one member or
-a batch. The background look (`services/quest_sweep.py`) reads the ledger past a cursor and
-settles the members who earned anything since; `/quests` settles the asker too (`/me` only
-reads). A completion is a `quest_completions` row and its ledger row, in one transaction, both
-keyed by (program, member, period, mission): each pays once per period.
+already (ledger rows by reason, draw entries, 晒单 replies, event tickets checked in,
+`quest_events`), for one member or a batch. The background look (`services/quest_sweep.py`)
+reads the ledger past a cursor and settles the members who earned anything since; `/quests`
+settles the asker too (`/me` only reads). A completion is a `quest_completions` row and its
+ledger row, in one transaction, both keyed by (program, member, period, mission): each pays
+once per period.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from models import (
     Chat,
     Draw,
     DrawEntry,
+    EventSeat,
     LedgerEntry,
     QuestCompletion,
     QuestEvent,
@@ -108,8 +110,8 @@ class QuestService:
         self.points = points
 
     async def record(self, chat_id: int, user_id: int, kind: str, key: str) -> None:
-        """What another feature reports for missions (the events feature: `kind` "event" for
-        an attendance), once per `key`, counted in the program of the group `chat_id`."""
+        """What another feature reports for missions, once per `key`, counted in the program
+        of the group `chat_id`. Not "event": a ticket checked in is read from `event_seats`."""
         program_id = await ProgramService(self.session, self.clock).program_of(chat_id)
         await self.session.execute(
             insert_for(self.session, QuestEvent)
@@ -260,9 +262,18 @@ class QuestService:
         )
         for user_id, count in photos:
             counts[user_id]["photo"] += count
-        reported = await self.session.execute(
+        came = await self.session.execute(  # the events feature's tickets checked in
+            select(EventSeat.user_id, func.count())
+            .where(EventSeat.program_id == program_id, EventSeat.user_id.in_(users))
+            .where(EventSeat.checked_in_at >= span.start, EventSeat.checked_in_at < span.end)
+            .group_by(EventSeat.user_id)
+        )
+        for user_id, count in came:
+            counts[user_id]["event"] += count
+        reported = await self.session.execute(  # "event" is read from the seats above
             select(QuestEvent.user_id, QuestEvent.kind, func.count())
             .where(QuestEvent.program_id == program_id, QuestEvent.user_id.in_(users))
+            .where(QuestEvent.kind != "event")
             .where(QuestEvent.at >= span.start, QuestEvent.at < span.end)
             .group_by(QuestEvent.user_id, QuestEvent.kind)
         )
