@@ -60,6 +60,7 @@ async def sweep(session: AsyncSession, clock: Clock, points: PointsService) -> i
     entered = await session.execute(
         select(Draw.chat_id, DrawEntry.user_id)
         .join(Draw, Draw.id == DrawEntry.draw_id)
+        .where(Draw.ends_at > since)  # entered before it ended: its entries, by the key
         .where(DrawEntry.created_at >= since)
     )
     for chat_id, user_id in entered:
