@@ -22,13 +22,15 @@ ISSUED_BY = {
     "message": "messages", "checkin": "signin", "streak": "signin", "topic": "topics",
     "reaction": "reactions", "boost": "reactions", "referral": "referrals", "quest": "quests",
     "quest_bonus": "quests", "quiz": "games", "guess": "games", "dice": "games",
-    "dice_stake": "games",
-    "purchase": "purchases", "admin": "admins", "refund": "refunds", "import": "other",
+    "purchase": "purchases", "vip": "purchases", "admin": "admins", "refund": "refunds",
+    "import": "other",
 }  # fmt: skip
+# A hold given back is no issue: a dice stake held then returned nets out of what games took.
+NETTED = {"dice_stake": "games"}
 # Where spent points go.
 SPENT_ON = {
     "shop": "shop", "redeem": "shop", "draw": "draws", "quiz": "games", "guess": "games",
-    "dice": "games", "dice_stake": "games", "makeup": "signin", "admin": "admins",
+    "dice": "games", "makeup": "signin", "admin": "admins",
     "clawback": "clawbacks",
     "expire": "expired",
 }  # fmt: skip
@@ -90,7 +92,9 @@ class EconomyService:
         )
         week = Week(Counter(), Counter())
         for reason, earned, total in rows:
-            if earned:
+            if reason in NETTED:
+                week.spent[NETTED[reason]] -= int(total)
+            elif earned:
                 week.issued[ISSUED_BY.get(reason, "other")] += int(total)
             else:
                 week.spent[SPENT_ON.get(reason, "other")] += -int(total)

@@ -220,6 +220,22 @@ async def test_the_economy_reads_the_ledger_by_source(session_pool, chat) -> Non
     assert (economy.held, economy.held_week_ago, economy.holders) == (2, 1, 1)
 
 
+async def test_a_dice_stake_given_back_is_neither_issued_nor_spent(session_pool, chat) -> None:
+    clock = FrozenClock(NOW)
+    await earn(session_pool, clock, BOB, "message", 10)
+    async with session_pool() as session, session.begin():
+        points = PointsService(session, clock, SHANGHAI)
+        await points.change(GROUP, BOB, -5, reason="dice_stake", key="held")
+        await points.change(GROUP, BOB, 5, reason="dice_stake", key="given back")
+        await points.change(GROUP, BOB, -3, reason="dice_stake", key="held, lost")
+        await points.change(GROUP, BOB, 4, reason="vip", key="a plan's points")
+    async with session_pool() as session:
+        economy = await EconomyService(session, clock).report(GROUP)
+    assert dict(economy.this_week.issued) == {"messages": 10, "purchases": 4}
+    assert dict(economy.this_week.spent) == {"games": 3}
+    assert (economy.held, economy.held_week_ago) == (11, 0)
+
+
 @pytest.mark.parametrize(
     ("word", "audience"),
     [("badge:VIP", Audience("badge", "vip")), ("徽章：赛季前十", Audience("badge", "赛季前十")),
