@@ -24,9 +24,24 @@ from services.clock import Clock
 from services.economy import EconomyService
 from services.members import display_names
 from services.points import PointsService
+from services.programs import ProgramService
 from services.seasons import SeasonInputError, SeasonRules, SeasonService, parse_season, period_of
 from services.shop import RewardNotFound, ShopService
 from views import quests as view
+
+
+async def program_staff(
+    session: AsyncSession, clock: Clock, bot: Bot, admin_cache: AdminCache, program_id: int
+) -> set[int]:
+    """The admins of each of the program's groups, as the season's close leaves out (a group
+    Telegram does not answer for adds none)."""
+    staff: set[int] = set()
+    for group in await ProgramService(session, clock).groups(program_id):
+        try:
+            staff |= await admin_cache.admins_of(bot, group)
+        except TelegramAPIError:
+            continue
+    return staff
 
 
 async def season_command(
@@ -39,17 +54,14 @@ async def season_command(
     chat_profile: ChatProfile,
     program_profile: ChatProfile,
 ) -> None:
-    """/season: this season's leaderboard, the group's admins left out."""
+    """/season: this season's leaderboard, the program's groups' admins left out."""
     rules = program_profile.rules(SeasonRules)
     program = chat_profile.program_id
     if rules.every is None:
         await message.reply(for_sender(view.season_text(None, "", [], {})))
         return
     period = period_of(rules.every, clock.now(), program_profile.timezone)
-    try:
-        staff = set(await admin_cache.admins_of(bot, chat_profile.id))
-    except TelegramAPIError:
-        staff = set()
+    staff = await program_staff(session, clock, bot, admin_cache, program)
     board = await SeasonService(session, clock, points).board(program, period, staff)
     names = await display_names(session, program, [p.user_id for p in board])
     await message.reply(for_sender(view.season_text(rules.every, period, board, names)))

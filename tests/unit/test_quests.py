@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.seasons import program_staff
 from infrastructure.i18n import create_i18n
 from models import Chat, Event, EventSeat, LedgerEntry, OutboxMessage, QuestCompletion
 from services.badges import FIRST_BUY, SEASON_TOP10, BadgeError, BadgeService, badge_name
@@ -356,3 +357,25 @@ async def test_a_ticket_checked_in_counts_for_the_event_mission(session_pool, ch
         progress = await quests.progress(GROUP, BOB, QuestRules(daily=MissionSet(
             (Mission("event", 2, 7),))), SHANGHAI)  # fmt: skip
         assert progress.sets[0].missions[0].done == 1  # once, however it was reported
+
+
+class FakeAdmins:  # Telegram's admin lists (no database behind it)
+    def __init__(self, admins: dict[int, frozenset[int]]) -> None:
+        self.admins = admins
+
+    async def admins_of(self, _bot: object, chat_id: int) -> frozenset[int]:
+        return self.admins[chat_id]
+
+
+async def test_the_season_board_leaves_out_every_groups_admins(session_pool, chat) -> None:
+    """/season in one group hid only that group's admins: another group's admin led it."""
+    other = GROUP - 1
+    async with session_pool() as session, session.begin():
+        await ChatService(session, FrozenClock(NOW), SHANGHAI).ensure(other, "supergroup", "B")
+        found = await session.get(Chat, other)
+        assert found is not None
+        found.program_id = GROUP
+    admins = FakeAdmins({GROUP: frozenset({ADMIN}), other: frozenset({BOB})})
+    async with session_pool() as session:
+        staff = await program_staff(session, FrozenClock(NOW), None, admins, GROUP)  # type: ignore[arg-type]
+    assert staff == {ADMIN, BOB}
