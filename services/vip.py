@@ -280,11 +280,7 @@ class VipService:
         payment = await self._payment(charge_id)
         assert payment is not None
         timezone = await self.points.timezone_of(payment.program_id)
-        await self.session.execute(
-            update(VipMembership)
-            .where(VipMembership.id == payment.membership_id)
-            .values(status=REFUNDED, ended_at=now)
-        )
+        await self._end_refunded(payment.membership_id, now)
         plan = await self.session.get(VipPlan, payment.plan_id)
         if plan is not None and plan.points:
             await self.points.change(
@@ -293,6 +289,27 @@ class VipService:
             )  # fmt: skip
         await self.retier(payment.program_id, [payment.user_id], timezone)
         return payment
+
+    async def _end_refunded(self, membership_id: int, now: datetime) -> None:
+        """An active membership ends with its refund only when no other payment of its run
+        still pays for now: refunding an earlier month's charge leaves the month paid since."""
+        membership = await self.session.get(
+            VipMembership, membership_id, with_for_update=True, populate_existing=True
+        )
+        if membership is None or membership.status != ACTIVE:
+            return
+        still_paid = await self.session.scalar(
+            select(func.max(VipPayment.expires_at)).where(
+                VipPayment.membership_id == membership_id,
+                VipPayment.refunded_at.is_(None),
+                VipPayment.paid_at >= membership.started_at,
+            )
+        )
+        if still_paid is not None and still_paid > now:
+            membership.expires_at = still_paid
+        else:
+            membership.status, membership.ended_at = REFUNDED, now
+        await self.session.flush()
 
     async def titles(self, chat_ids: Sequence[int]) -> dict[int, str]:
         rows = await self.session.execute(select(Chat.id, Chat.title).where(Chat.id.in_(chat_ids)))

