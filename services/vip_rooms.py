@@ -69,13 +69,30 @@ class VipRoomService:
         return room
 
     async def room(self, chat_id: int) -> VipRoom | None:
-        return await self.session.get(VipRoom, chat_id)
+        room = await self.session.get(VipRoom, chat_id)
+        if room is not None:
+            await self._follow([room])
+        return room
 
     async def rooms(self, program_id: int | None = None) -> list[VipRoom]:
-        query = select(VipRoom).order_by(VipRoom.chat_id)
-        if program_id is not None:
-            query = query.where(VipRoom.program_id == program_id)
-        return list(await self.session.scalars(query))
+        found = list(await self.session.scalars(select(VipRoom).order_by(VipRoom.chat_id)))
+        await self._follow(found)
+        return [room for room in found if program_id in (None, room.program_id)]
+
+    async def _follow(self, rooms: Sequence[VipRoom]) -> None:
+        """A room's rule reads the accounts of the program its group is in now: a group that
+        joined another program since `/vip room` lets in by that program's tiers, not the old."""
+        if not rooms:
+            return
+        joined = dict(
+            (await self.session.execute(
+                select(Chat.id, Chat.program_id).where(Chat.id.in_([r.chat_id for r in rooms]))
+            )).all()
+        )  # fmt: skip
+        for room in rooms:
+            program_id = joined.get(room.chat_id) or room.chat_id
+            if room.program_id != program_id:
+                room.program_id = program_id
 
     async def set_link(self, room: VipRoom, link: str) -> None:
         room.link = link

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Member
+from models import Chat, Member
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
 from services.members import ensure_members
 from services.tiers import TierService
 from services.vip import PERIOD
 from services.vip_audit import audit_payments
+from services.vip_rules import Rule
 from tests.unit.conftest import GROUP
 
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
@@ -58,3 +60,24 @@ async def test_refunding_last_months_charge_keeps_this_months_paid_membership(
     async with session_pool() as session:
         assert await services.vip(session).active(GROUP, BOB) == []
         assert await audit_payments(session) == []
+
+
+async def test_a_room_goes_by_the_program_its_group_is_in_now(
+    chat: int, session_pool: async_sessionmaker[AsyncSession]
+) -> None:
+    services = await services_with_bob(session_pool)
+    async with session_pool() as session, session.begin():
+        await services.points(session).change(GROUP, BOB, 2500, reason="admin", key="seed:bob")
+        await services.vip_rooms(session).make(GROUP, GROUP, Rule(tier="gold"), by=1)
+        await services.chats(session).ensure(OTHER, "supergroup", "Other brand")
+        await ensure_members(session, [(OTHER, BOB)])
+        # The room's group joins another brand's program: Bob has nothing there.
+        await session.execute(update(Chat).where(Chat.id == GROUP).values(program_id=OTHER))
+    async with session_pool() as session:
+        rooms = services.vip_rooms(session)
+        room = await rooms.room(GROUP)
+        assert room is not None
+        assert room.program_id == OTHER
+        assert not (await rooms.verdict(room, BOB)).admitted
+        assert [r.chat_id for r in await rooms.rooms(OTHER)] == [GROUP]
+        assert await rooms.rooms(GROUP) == []
