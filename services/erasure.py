@@ -3,10 +3,12 @@ right to erasure (PIPL art. 47, GDPR art. 17), within what the ledger and past d
 
 Erased: names and usernames, labels and notes, nickname bindings, the text of warnings, bans and
 moderation log entries about them, what reports quoted of them, a gift's delivery note, the
-buyer name on their orders, captcha answers, photos they replied with. Kept, under their user
-id: the ledger rows and the balance they sum to (an audit must still balance), sign-ins, draw
-entries (a past draw's proof is its list of ids), other members' history (a referral is the
-inviter's too). The id is not replaced by a pseudonym: it is already a number with no name once
+buyer name on their orders, captcha answers, photos they replied with, the reason an admin
+gave for refunding their Stars payment. Kept, under their user id: the ledger rows and the
+balance they sum to (an audit must still balance), sign-ins, draw entries (a past draw's proof
+is its list of ids), other members' history (a referral is the inviter's too), Stars payments
+and paid memberships (money records: Telegram's refunds and disputes name the charge), a VIP
+room's seats (dates only; they keep a member from being invited or warned twice). The id is not replaced by a pseudonym: it is already a number with no name once
 the names are gone, and changing it in every table would break every past draw's proof. An
 `Erasure` row records it, with no personal data; where a name would show (a draw's public page),
 an erased id shows as "erased member".
@@ -38,6 +40,7 @@ from models import (
     Report,
     TopicReply,
     Verification,
+    VipPayment,
 )
 from services.clock import Clock
 from services.programs import ProgramService
@@ -124,6 +127,11 @@ class ErasureService:
             update(TopicReply)
             .where(TopicReply.user_id == user_id, scope(TopicReply.chat_id))
             .values(photo_file_id=None)
+        )
+        await self.session.execute(
+            update(VipPayment)
+            .where(VipPayment.user_id == user_id, scope(VipPayment.program_id))
+            .values(refund_reason=None)
         )
         self.session.add(
             Erasure(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Chat, Member
+from models import Chat, Member, VipPayment
 from services.clock import FrozenClock
 from services.factory import ServiceFactory
 from services.members import ensure_members
@@ -81,3 +81,22 @@ async def test_a_room_goes_by_the_program_its_group_is_in_now(
         assert not (await rooms.verdict(room, BOB)).admitted
         assert [r.chat_id for r in await rooms.rooms(OTHER)] == [GROUP]
         assert await rooms.rooms(GROUP) == []
+
+
+async def test_forgetme_clears_what_an_admin_wrote_of_a_refund_and_keeps_the_payment(
+    chat: int, session_pool: async_sessionmaker[AsyncSession]
+) -> None:
+    services = await services_with_bob(session_pool)
+    async with session_pool() as session, session.begin():
+        plan_id = await gold_plan(services, session)
+        vip = services.vip(session)
+        await vip.record_payment(BOB, f"vip:{plan_id}", "c1", 100, NOW + PERIOD, first=True)
+        await vip.refunded("c1", "Bob says his card was stolen", by=1)
+    async with session_pool() as session, session.begin():
+        await services.erasure(session).erase(BOB, requested_by=BOB)
+    async with session_pool() as session:
+        payment = await services.vip(session).payment("c1")
+        assert payment is not None
+        assert (payment.stars, payment.refund_reason) == (100, None)
+        assert payment.refunded_at is not None
+        assert await session.get(VipPayment, payment.id) is not None
