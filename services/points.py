@@ -40,8 +40,9 @@ WAGERED = frozenset({"dice", "dice_stake"})
 # Positive changes that give back what was spent, rather than earn: they leave lifetime alone.
 NOT_EARNED = frozenset({"refund"}) | WAGERED
 # What a campaign does not multiply: an admin's own grant, money given back, and purchase
-# points (their multipliers are those of the moment the order was paid, figured then).
-NOT_BOOSTED = frozenset({"admin", "refund", "purchase"}) | WAGERED
+# points (their multipliers are those of the moment the order was paid, figured then), and a
+# paid plan's points (issue 38: what the plan says, which its refund takes back).
+NOT_BOOSTED = frozenset({"admin", "refund", "purchase", "vip"}) | WAGERED
 # Deductions that take back earned points (a refunded order's): they lower lifetime too.
 TAKEN_BACK = "clawback"
 # A program joining another: a member's account moved, balance and lifetime (`lifetime_delta`),

@@ -100,3 +100,26 @@ async def test_forgetme_clears_what_an_admin_wrote_of_a_refund_and_keeps_the_pay
         assert (payment.stars, payment.refund_reason) == (100, None)
         assert payment.refunded_at is not None
         assert await session.get(VipPayment, payment.id) is not None
+
+
+async def test_a_refund_takes_back_what_the_charge_paid_on_a_multiplying_tier(
+    chat: int, session_pool: async_sessionmaker[AsyncSession]
+) -> None:
+    services = await services_with_bob(session_pool)
+    async with session_pool() as session, session.begin():
+        await services.tiers(session).set(GROUP, "Gold", 2000, "multiplier=1.5")
+        plan_id = await gold_plan(services, session, points=100)
+        vip = services.vip(session)
+        await vip.record_payment(BOB, f"vip:{plan_id}", "c1", 100, NOW, first=True)
+        # Renewed while Gold (held by the plan): the plan pays its 100, not 150.
+        await vip.record_payment(BOB, f"vip:{plan_id}", "c2", 100, NOW + PERIOD, first=False)
+    async with session_pool() as session:
+        member = await session.get(Member, (GROUP, BOB))
+        assert member is not None
+        assert member.points == 200
+    async with session_pool() as session, session.begin():
+        await services.vip(session).refunded("c2", "asked", by=1)
+    async with session_pool() as session:
+        member = await session.get(Member, (GROUP, BOB))
+        assert member is not None
+        assert member.points == 100  # what c1 paid, no more
