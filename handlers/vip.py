@@ -210,7 +210,8 @@ async def refund(
     by = message.from_user.id if message.from_user else None
     await vip.refunded(payment.charge_id, " ".join(reason_words), by)
     name = await _member_name(session, profile.program_id, payment.user_id)
-    await message.reply(view.refund_done(name, payment.charge_id, payment.stars))
+    ended = payment.user_id not in await vip.is_paid(profile.program_id, [payment.user_id])
+    await message.reply(view.refund_done(name, payment.stars, ended=ended))
 
 
 async def _member_name(session: AsyncSession, chat_id: int, user_id: int) -> str:

@@ -176,10 +176,14 @@ def no_such_plan(name: str) -> str:
     return _("There is no plan called “{name}”: /vip lists them.").format(name=escape(name))
 
 
-def refund_done(name: str, charge_id: str, count: int) -> str:
-    return _("↩️ Refunded {stars} to {name} (charge {charge}); the membership has ended.").format(
-        stars=stars(count), name=escape(name), charge=escape(charge_id)
-    )
+def refund_done(name: str, count: int, *, ended: bool) -> str:
+    """Said in the group: no charge id (a member's payment record), whether they still hold a
+    membership another payment pays for."""
+    if ended:
+        text = _("↩️ Refunded {stars} to {name}; the membership has ended.")
+    else:
+        text = _("↩️ Refunded {stars} to {name}; another payment still pays for the membership.")
+    return text.format(stars=stars(count), name=escape(name))
 
 
 def no_payment() -> str:
