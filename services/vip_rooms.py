@@ -195,6 +195,12 @@ class VipRoomService:
                 warn.append(user_id)
             elif seat is not None and seat.grace_until is not None and seat.grace_until <= now:
                 remove.append(user_id)
+        # A warned member who left takes the warning along: back later, they are told afresh
+        # and given the grace period again, never removed on an old one.
+        here = set(inside)
+        cleared += [
+            u for u, seat in seats.items() if seat.grace_until is not None and u not in here
+        ]
         invite = await self._to_invite(room, rule, ladder)
         return Look(warn, remove, cleared, invite, grace_until)
 

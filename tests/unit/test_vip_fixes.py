@@ -4,7 +4,7 @@ program, /forgetme clears what an admin wrote about a refund."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -123,3 +123,30 @@ async def test_a_refund_takes_back_what_the_charge_paid_on_a_multiplying_tier(
         member = await session.get(Member, (GROUP, BOB))
         assert member is not None
         assert member.points == 100  # what c1 paid, no more
+
+
+async def test_a_warned_member_who_left_and_came_back_gets_a_fresh_grace_period(
+    chat: int, session_pool: async_sessionmaker[AsyncSession]
+) -> None:
+    services = await services_with_bob(session_pool)
+    async with session_pool() as session, session.begin():
+        rooms = services.vip_rooms(session)
+        room = await rooms.make(GROUP, GROUP, Rule(tier="silver"), by=1)
+        look = await rooms.look(room)
+        assert look.warn == [BOB]
+        await rooms.mark(GROUP, look.warn, warned_at=NOW, grace_until=look.grace_until)
+        await session.execute(
+            update(Member).where(Member.user_id == BOB).values(left_at=NOW + timedelta(hours=1))
+        )
+    later = ServiceFactory(FrozenClock(NOW + timedelta(hours=2)), "Asia/Shanghai")
+    async with session_pool() as session, session.begin():
+        rooms = later.vip_rooms(session)
+        away = await rooms.look(room)  # he left: his warning goes with him
+        assert away.cleared == [BOB]
+        await rooms.mark(GROUP, away.cleared, warned_at=None, grace_until=None)
+    back = ServiceFactory(FrozenClock(NOW + timedelta(days=10)), "Asia/Shanghai")
+    async with session_pool() as session, session.begin():
+        await session.execute(update(Member).where(Member.user_id == BOB).values(left_at=None))
+    async with session_pool() as session:
+        again = await back.vip_rooms(session).look(room)
+        assert (again.warn, again.remove) == ([BOB], [])  # told again, not removed at once
