@@ -22,6 +22,7 @@ from handlers.targets import is_handle, target_of
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
+from models import VipPayment
 from services.chats import ChatProfile
 from services.clock import Clock, local_day, start_of
 from services.members import display_names
@@ -209,9 +210,25 @@ async def refund(
             return
     by = message.from_user.id if message.from_user else None
     await vip.refunded(payment.charge_id, " ".join(reason_words), by)
+    await stop_renewing(bot, vip, payment)
     name = await _member_name(session, profile.program_id, payment.user_id)
     ended = payment.user_id not in await vip.is_paid(profile.program_id, [payment.user_id])
     await message.reply(view.refund_done(name, payment.stars, ended=ended))
+
+
+async def stop_renewing(bot: Bot, vip: VipService, payment: VipPayment) -> None:
+    """A refund is of one payment: Telegram would go on charging the subscription, so the bot
+    cancels it (the member keeps what another payment still pays for, to its end)."""
+    membership = await vip.membership_of(payment)
+    if membership is None or membership.canceled:
+        return
+    try:
+        await bot.edit_user_star_subscription(
+            payment.user_id, membership.charge_id, is_canceled=True
+        )
+    except TelegramBadRequest as error:  # gone on Telegram's side: nothing left to renew
+        logger.info("VIP subscription of %s not cancelled: %s", payment.user_id, error.message)
+    await vip.mark_canceled(membership)
 
 
 async def _member_name(session: AsyncSession, chat_id: int, user_id: int) -> str:

@@ -252,6 +252,9 @@ class VipService:
             .execution_options(populate_existing=True)
         )
 
+    async def membership_of(self, payment: VipPayment) -> VipMembership | None:
+        return await self.session.get(VipMembership, payment.membership_id, populate_existing=True)
+
     async def payment(self, charge_id: str) -> VipPayment | None:
         return await self._payment(charge_id)
 

@@ -189,10 +189,7 @@ async def refund_star_payment(api: BotApi, params: Params) -> Any:
     user, charge_id, found = users_charge(api.world, params)
     if found["refunded"]:
         raise bad_request("CHARGE_ALREADY_REFUNDED")
-    found["refunded"] = True
-    subscription = stars_of(api.world).subscriptions.get(found["subscription"] or "")
-    if subscription is not None:  # a refunded subscription is not renewed
-        subscription["bot_canceled"] = True
+    found["refunded"] = True  # the documentation says no more: the subscription still renews
     chat = api.world.private_chat(user)
     message = api.world.new_message(chat, user, refunded_payment={
         "currency": "XTR", "total_amount": found["amount"], "invoice_payload": found["payload"],

@@ -165,6 +165,25 @@ async def test_a_subscription_bought_renewed_cancelled_and_refunded_is_recorded_
     assert gone["text"].splitlines()[0] == "No payment of theirs to refund."
 
 
+async def test_a_refund_stops_the_subscription_so_telegram_charges_no_more(
+    sandbox: SandboxClient,
+) -> None:
+    group, _lounge, admin, fans = await brand_with_lounge(sandbox)
+    bob = fans["Bob"]
+    made = await sandbox.ask(group, admin, "/vip plan Silver Club 50 tier=silver")
+    await pay(sandbox, bob, made["text"].splitlines()[-1].strip())
+    (paid,) = await sandbox.wait_for(
+        lambda e: e["kind"] == "star_payment" and e["user_id"] == bob.id
+    )
+    await sandbox.settle()
+    refunded = await sandbox.ask(group, admin, "/vip refund @bob_vip asked for it")
+    assert refunded["text"] == "↩️ Refunded 50 Stars to Bob; the membership has ended."
+    (edited,) = [e for e in await sandbox.events()
+                 if e["kind"] == "subscription_edited" and e["user_id"] == bob.id]  # fmt: skip
+    assert (edited["charge_id"], edited["is_canceled"]) == (paid["charge_id"], True)
+    assert (await renew(sandbox, paid["charge_id"]))["renewed"] is False
+
+
 async def test_a_lapsed_paid_gold_is_told_then_removed_after_the_grace_period(
     launch: Launch, tmp_path: Path
 ) -> None:

@@ -63,6 +63,8 @@ async def test_a_payment_is_charged_only_when_answered_in_time(server) -> None:
     assert again[1]["description"] == "Bad Request: CHARGE_ALREADY_REFUNDED"
     unknown = await call(url, "refundStarPayment", user_id=bob.id, telegram_payment_charge_id="x")
     assert unknown[1]["description"] == "Bad Request: CHARGE_NOT_FOUND"
+    # A refund is of one payment: the subscription goes on unless the bot cancels it.
+    assert (await renew(sandbox, first))["renewed"] is True
 
 
 async def test_a_cancelled_subscription_is_not_renewed(server) -> None:
