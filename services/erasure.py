@@ -8,10 +8,11 @@ gave for refunding their Stars payment. Kept, under their user id: the ledger ro
 balance they sum to (an audit must still balance), sign-ins, draw entries (a past draw's proof
 is its list of ids), other members' history (a referral is the inviter's too), Stars payments
 and paid memberships (money records: Telegram's refunds and disputes name the charge), a VIP
-room's seats (dates only; they keep a member from being invited or warned twice). The id is not replaced by a pseudonym: it is already a number with no name once
-the names are gone, and changing it in every table would break every past draw's proof. An
-`Erasure` row records it, with no personal data; where a name would show (a draw's public page),
-an erased id shows as "erased member".
+room's seats (dates only; they keep a member from being invited or warned twice). The id is
+not replaced by a pseudonym: it is already a number with no name once the names are gone, and
+changing it in every table would break every past draw's proof. An `Erasure` row records it,
+with no personal data; where a name would show (a draw's public page), an erased id shows as
+"erased member".
 
 The member row stays, anonymised, with its balance: a member who writes again is named afresh
 as anyone is, and keeps their points."""
