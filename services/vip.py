@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Member, VipMembership, VipPayment, VipPlan
@@ -26,6 +26,10 @@ from services.promotions import TierPromotions
 from services.tiers import Tier, TierService, tier_figure
 
 PERIOD = timedelta(seconds=2_592_000)  # Telegram's only subscription period: 30 days
+# Telegram charges a renewal at the period's end, and its successful_payment arrives after: a
+# subscription still renewing is given this long before it lapses, so a paying member does not
+# drop a tier (and get told they no longer qualify) each month. A cancelled one ends on time.
+RENEWAL_WAIT = timedelta(days=1)
 MAX_STARS = 10_000
 MAX_POINTS = 100_000
 PAYLOAD = "vip:"
@@ -346,13 +350,19 @@ class VipService:
         await self.session.flush()
 
     async def lapse_due(self) -> list[VipMembership]:
-        """End the memberships whose paid period is over (no renewal came): their tiers drop
-        back to what their figures reach."""
+        """End the memberships whose paid period is over (no renewal came within
+        `RENEWAL_WAIT`, or cancelled): their tiers drop back to what their figures reach."""
         now = self.clock.now()
         due = list(
             await self.session.scalars(
                 select(VipMembership)
-                .where(VipMembership.status == ACTIVE, VipMembership.expires_at <= now)
+                .where(
+                    VipMembership.status == ACTIVE,
+                    or_(
+                        VipMembership.expires_at <= now - RENEWAL_WAIT,
+                        and_(VipMembership.canceled, VipMembership.expires_at <= now),
+                    ),
+                )
                 .with_for_update()
                 .limit(200)
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Member, VipMembership
@@ -18,7 +18,7 @@ from services.members import ensure_members
 from services.reward_specs import RewardSpec
 from services.shop import member_tier
 from services.tiers import DEFAULT_TIERS, TierService
-from services.vip import PERIOD, payload_of
+from services.vip import PERIOD, RENEWAL_WAIT, payload_of
 from services.vip_audit import audit_payments
 from services.vip_rules import Account, Rule, RuleError, parse_rule, qualifies, shortfall
 from tests.unit.conftest import GROUP
@@ -149,7 +149,12 @@ async def test_a_membership_not_renewed_lapses_and_the_tier_drops(
         await factory.vip(session).record_payment(
             BOB, f"vip:{plan_id}", "c1", 100, NOW + PERIOD, first=True
         )
-    later = ServiceFactory(FrozenClock(NOW + PERIOD + timedelta(minutes=1)), "Asia/Shanghai")
+    renewing = ServiceFactory(FrozenClock(NOW + PERIOD + timedelta(minutes=1)), "Asia/Shanghai")
+    async with session_pool() as session, session.begin():
+        assert await renewing.vip(session).lapse_due() == []  # Telegram's renewal may be coming
+    later = ServiceFactory(
+        FrozenClock(NOW + PERIOD + RENEWAL_WAIT + timedelta(minutes=1)), "Asia/Shanghai"
+    )
     async with session_pool() as session, session.begin():
         (lapsed,) = await later.vip(session).lapse_due()
         assert lapsed.user_id == BOB
@@ -166,6 +171,23 @@ async def test_a_membership_not_renewed_lapses_and_the_tier_drops(
         problems = await audit_payments(session)
         assert len(problems) == 1
         assert "paid until" in problems[0]
+
+
+async def test_a_cancelled_membership_lapses_at_its_end_without_waiting_for_a_renewal(
+    factory: ServiceFactory, session_pool: async_sessionmaker[AsyncSession]
+) -> None:
+    async with session_pool() as session, session.begin():
+        plan_id = await gold_plan(factory, session)
+        await factory.vip(session).record_payment(
+            BOB, f"vip:{plan_id}", "c1", 100, NOW + PERIOD, first=True
+        )
+        membership = await session.scalar(select(VipMembership))
+        assert membership is not None
+        await factory.vip(session).mark_canceled(membership)
+    ended = ServiceFactory(FrozenClock(NOW + PERIOD + timedelta(minutes=1)), "Asia/Shanghai")
+    async with session_pool() as session, session.begin():
+        (lapsed,) = await ended.vip(session).lapse_due()
+        assert lapsed.user_id == BOB
 
 
 async def test_a_room_warns_who_stopped_qualifying_and_invites_who_qualifies(
