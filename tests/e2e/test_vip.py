@@ -204,7 +204,7 @@ async def test_a_lapsed_paid_gold_is_told_then_removed_after_the_grace_period(
     await sandbox.join(lounge, bob, room_link)
     await sandbox.wait_for(lambda e: e["kind"] == "join_approved" and e["user_id"] == bob.id)
 
-    await clock.advance(31 * DAY)  # no renewal came: the paid Gold lapses, the tier drops
+    await clock.advance(32 * DAY)  # no renewal came in a day: the paid Gold lapses, tier drops
     (warned,) = await sandbox.wait_for(
         lambda e: private_to(bob)(e) and "no longer qualify" in e["text"],
         timeout=60,
