@@ -47,7 +47,10 @@ async def membership(
             await message.reply(for_sender(view.nothing_to_cancel()))
             return
         for renewal in renewing:
-            await bot.edit_user_star_subscription(user.id, renewal.charge_id, is_canceled=True)
+            try:
+                await bot.edit_user_star_subscription(user.id, renewal.charge_id, is_canceled=True)
+            except TelegramBadRequest as error:  # gone on Telegram's side: nothing to renew
+                logger.info("VIP subscription of %s not cancelled: %s", user.id, error.message)
             await vip.mark_canceled(renewal)
     elif action:
         await message.reply(usage_reply("membership"))
