@@ -17,5 +17,7 @@ MEDALS = ("🥇", "🥈", "🥉")  # first, second and third, in /top, topics an
 
 
 def yuan(fen: int) -> str:
-    """19900 -> "¥199.00": an amount the shop was paid, kept in fen."""
-    return f"¥{fen // 100:,}.{fen % 100:02d}"
+    """19900 -> "¥199.00", -150 -> "-¥1.50": an amount kept in fen (a payable below zero is
+    owed back, so the sign goes before the currency)."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"

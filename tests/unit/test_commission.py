@@ -25,6 +25,7 @@ from services.order_rules import OrderRules
 from services.orders import Source
 from services.points_audit import audit
 from tests.unit.conftest import GROUP
+from views.numbers import yuan
 
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -249,3 +250,9 @@ async def test_an_order_waiting_for_its_buyer_is_the_links_once_the_nickname_is_
     await record(session_pool, clock, sale("X", 10_000))
     assert len(await attributed(session_pool)) == 1
     await audited(session_pool)
+
+
+def test_a_negative_amount_of_yuan_carries_its_sign_before_the_currency() -> None:
+    assert [yuan(f) for f in (19_900, 5, 0, -5, -150, -123_456)] == [
+        "¥199.00", "¥0.05", "¥0.00", "-¥0.05", "-¥1.50", "-¥1,234.56",
+    ]  # fmt: skip
