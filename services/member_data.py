@@ -64,6 +64,10 @@ SECTIONS: Mapping[str, frozenset[str]] = {
     "vip_seats": frozenset(),
     "vip_memberships": frozenset(),
     "vip_payments": frozenset({"refunded_by"}),  # the admin who refunded
+    "distributors": frozenset({"added_by"}),  # a distributor's rate and earnings
+    "distributor_codes": frozenset(),
+    "commissions": frozenset(),  # what they earned on each order (not whose order it was)
+    "commission_entries": frozenset({"actor", "key"}),
 }
 
 # Tables with a `user_id` column deliberately not exported, and why.

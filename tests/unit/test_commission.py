@@ -20,6 +20,7 @@ from services.commission_figures import audit_commission, figures
 from services.distribution_rules import set_link_days
 from services.distributors import DistributorService, parse_rate
 from services.factory import ServiceFactory
+from services.member_data import MemberDataService
 from services.order_files import OrderLine, OrderStatus
 from services.order_rules import OrderRules
 from services.orders import Source
@@ -154,6 +155,12 @@ async def test_a_coupon_is_its_distributors_and_beats_another_distributors_link(
         (ANN, 2, 40_000, 4_000), (BEN, 1, 20_000, 1_000),
     ]  # fmt: skip
     await audited(session_pool)
+    async with session_pool() as session:  # her earnings are her data (/mydata)
+        mine = await MemberDataService(session, clock).export(ANN)
+    assert [row["pending_fen"] for row in mine.rows("distributors")] == [4_000]
+    assert mine.rows("distributor_codes")[0]["code"] == "ANN-1"
+    assert len(mine.rows("commissions")) == len(mine.rows("commission_entries")) == 2
+    assert "actor" not in mine.rows("commission_entries")[0]
 
 
 async def test_a_link_counts_only_within_its_window_and_never_for_the_distributor_himself(
