@@ -20,7 +20,7 @@ from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.sender_only import for_sender
 from infrastructure.settings_sections import SettingsSection
-from infrastructure.transactions import commit_update_so_far
+from infrastructure.transactions import commit_so_far, commit_update_so_far
 from services.channels import BadChannelName, ChannelService
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService
@@ -247,7 +247,12 @@ async def commission_export(
     assert bot is not None
     data = await commission_csv(session, profile.program_id, profile.timezone)
     chats = ChatService(session, clock, profile.timezone)
-    if user is not None and await chats.started_privately(user.id):
+    started = user is not None and await chats.started_privately(user.id)
+    await commit_so_far(session)  # the read is done: nothing waits on the upload
+    if data.count(b"\n") <= 1:  # the headers alone
+        await message.reply(_("Nothing to export yet."))
+        return
+    if user is not None and started:
         day = clock.today_in(profile.timezone)
         document = BufferedInputFile(data, filename=f"commission-{day}.csv")
         try:

@@ -7,13 +7,20 @@ what is payable, and the audit balancing the commission ledger."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from aiogram import Bot
+from aiogram.types import Chat as TgChat
+from aiogram.types import Message, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Commission, Distributor
+from handlers.distributors import commission_export
+from infrastructure.i18n import create_i18n
 from services.channels import ChannelService
+from services.chats import ChatService
 from services.clock import FrozenClock
 from services.commission import PayoutRefused, Sums, commission_of, standing_part
 from services.commission_figures import audit_commission, figures
@@ -25,6 +32,7 @@ from services.order_files import OrderLine, OrderStatus
 from services.order_rules import OrderRules
 from services.orders import Source
 from services.points_audit import audit
+from tests.support.telegram import TOKEN, RecordingSession
 from tests.unit.conftest import GROUP
 from views.numbers import yuan
 
@@ -263,3 +271,46 @@ def test_a_negative_amount_of_yuan_carries_its_sign_before_the_currency() -> Non
     assert [yuan(f) for f in (19_900, 5, 0, -5, -150, -123_456)] == [
         "¥199.00", "¥0.05", "¥0.00", "-¥0.05", "-¥1.50", "-¥1,234.56",
     ]  # fmt: skip
+
+
+class UploadWatch(RecordingSession):
+    """Telegram, noting whether the update's transaction was still open at the upload."""
+
+    def __init__(self, db: AsyncSession) -> None:
+        super().__init__()
+        self.db = db
+        self.open_at_upload: list[bool] = []
+
+    async def make_request(self, bot: Bot, method: Any, timeout: int | None = None) -> Any:
+        if method.__api_method__ == "sendDocument":
+            self.open_at_upload.append(self.db.in_transaction())
+            return self._message(method.chat_id, None)
+        return await super().make_request(bot, method, timeout)
+
+
+async def test_the_commission_export_commits_before_its_upload_and_says_when_it_is_empty(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        await ChatService(session, clock, "UTC").ensure(ADMIN, "private", "Admin")
+    i18n = create_i18n("en")
+    for expected in ([], [False]):  # empty: no file; then one, uploaded with nothing held
+        async with session_pool() as session:
+            await session.begin()
+            telegram = UploadWatch(session)
+            bot = Bot(TOKEN, session=telegram)
+            profile = await ServiceFactory(clock).chats(session).profile(GROUP)
+            assert profile is not None
+            asked = Message(
+                message_id=1, date=NOW, chat=TgChat(id=GROUP, type="supergroup"),
+                from_user=User(id=ADMIN, is_bot=False, first_name="Admin"),
+                text="/export commission",
+            ).as_(bot)  # fmt: skip
+            with i18n.context(), i18n.use_locale("en"):
+                await commission_export(asked, profile, session, clock)
+            assert telegram.open_at_upload == expected
+            if not expected:
+                assert telegram.sent_texts() == ["Nothing to export yet."]
+                await distributor(session_pool, clock, ANN, "8%", codes=("ANN-1",))
+                await record(session_pool, clock, sale("E", 10_000, coupon="ANN-1"))
