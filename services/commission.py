@@ -90,11 +90,20 @@ class CommissionService:
         live = [o for o in orders if o.refunded_fen < o.amount_fen]
         if not live or not await self._has_distributors(program_id):
             return
-        taken = set(
-            await self.session.scalars(
-                select(Commission.order_row).where(Commission.order_row.in_([o.id for o in live]))
+        taken = {
+            row.order_row: row
+            for row in await self.session.scalars(
+                select(Commission)
+                .where(Commission.order_row.in_([o.id for o in live]))
+                .order_by(Commission.order_row)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             )
-        )
+        }
+        for order in live:  # bound since to the distributor: their own order earns them nothing
+            row = taken.get(order.id)
+            if row is not None and order.user_id == row.user_id:
+                await self.void(row, f"commission-own:{order.id}")
         live = [o for o in live if o.id not in taken]
         if not live:
             return
@@ -170,6 +179,22 @@ class CommissionService:
         else:
             await self._move(commission.program_id, commission.user_id, Reason.CLAWBACK, key,
                              payable=-taken, order_row=order.id)  # fmt: skip
+        await self.session.flush()
+
+    async def void(self, commission: Commission, key: str) -> None:
+        """The commission stands no more (not the distributor's to earn): cancelled while
+        pending, clawed back once confirmed, once (`key`)."""
+        if commission.state == State.VOID or commission.counted_fen <= 0:
+            return
+        counted, row = commission.counted_fen, commission.order_row
+        pending = commission.state == State.PENDING
+        commission.counted_fen, commission.state = 0, State.VOID.value
+        await self._move(
+            commission.program_id, commission.user_id,
+            Reason.CANCEL if pending else Reason.CLAWBACK, key,
+            pending=-counted if pending else 0, payable=0 if pending else -counted,
+            order_row=row,
+        )  # fmt: skip
         await self.session.flush()
 
     async def confirm_due(self, program_id: int | None = None, limit: int = CHUNK) -> int:

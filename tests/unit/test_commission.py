@@ -16,9 +16,9 @@ from aiogram.types import Message, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Commission, Distributor
 from handlers.distributors import commission_export
 from infrastructure.i18n import create_i18n
+from models import Commission, Distributor
 from services.channels import ChannelService
 from services.chats import ChatService
 from services.clock import FrozenClock
@@ -314,3 +314,28 @@ async def test_the_commission_export_commits_before_its_upload_and_says_when_it_
                 assert telegram.sent_texts() == ["Nothing to export yet."]
                 await distributor(session_pool, clock, ANN, "8%", codes=("ANN-1",))
                 await record(session_pool, clock, sale("E", 10_000, coupon="ANN-1"))
+
+
+async def test_a_distributors_own_order_bound_to_them_later_earns_them_nothing_back(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW - 9 * DAY)
+    await distributor(session_pool, clock, ANN, "10%", codes=("ANN-1", "ANN-2"))
+    clock.set(NOW - 8 * DAY)
+    await record(session_pool, clock, sale("OLD", 10_000, buyer="安", coupon="ANN-1",
+                                           paid_at=NOW - 8 * DAY), user=None)  # fmt: skip
+    clock.set(NOW)
+    await record(session_pool, clock, sale("NEW", 20_000, buyer="安", coupon="ANN-2"), user=None)
+    await confirm_due(session_pool, clock)  # OLD's window closed
+    assert await sums(session_pool, ANN) == Sums(2_000, 1_000, 0)
+    async with session_pool() as session, session.begin():  # the nickname was Ann's own
+        bindings = ServiceFactory(clock).bindings(session)
+        await bindings.bind(GROUP, ANN, "安", by=ADMIN, rules=RULES, timezone=SHANGHAI,
+                            admin=True)  # fmt: skip
+    assert await sums(session_pool, ANN) == Sums(0, 0, 0)
+    async with session_pool() as session:
+        states = list(
+            await session.scalars(select(Commission.state).order_by(Commission.order_row))
+        )
+    assert states == ["void", "void"]
+    await audited(session_pool)
