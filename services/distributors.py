@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Channel, Distributor, DistributorCode
+from models import Channel, Chat, Distributor, DistributorCode
 from models.queries import insert_for
 from services.clock import Clock
 from services.commission import Sums
@@ -132,11 +132,17 @@ class DistributorService:
         )
 
     async def standings(self, user_id: int) -> list[Standing]:
-        """Every program the user sells for (removed ones too, while anything is owed)."""
+        """Every program the user sells for (removed ones too), not the empty rows a program
+        left when it joined another (`services/commission_merge.py`)."""
+        joined_another = exists().where(
+            Chat.id == Distributor.program_id,
+            Chat.program_id.is_not(None),
+            Chat.program_id != Chat.id,
+        )
         rows = await self.session.execute(
             select(Distributor, Channel.link)
             .outerjoin(Channel, Channel.id == Distributor.channel_id)
-            .where(Distributor.user_id == user_id)
+            .where(Distributor.user_id == user_id, ~joined_another)
             .order_by(Distributor.program_id)
         )
         found = []

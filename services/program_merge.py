@@ -37,6 +37,7 @@ from models import (
 )
 from models.queries import upsert
 from services.clock import Clock
+from services.commission_merge import merge_commission
 from services.labels import LabelService
 from services.order_rules import OrderRules
 from services.points import MERGED
@@ -80,12 +81,14 @@ class MergeReport:
     duplicate_bindings: list[dict[str, Any]] = field(default_factory=list)
     duplicate_orders: list[str] = field(default_factory=list)
     kept_codes: int = 0
+    kept_distributor_codes: list[str] = field(default_factory=list)  # held in both
 
     def as_json(self) -> dict[str, Any]:
         return {
             "accounts": self.accounts, "points": self.points, "tiers_moved": self.tiers_moved,
             "moved": self.moved, "duplicate_bindings": self.duplicate_bindings,
             "duplicate_orders": self.duplicate_orders, "kept_codes": self.kept_codes,
+            "kept_distributor_codes": self.kept_distributor_codes,
         }  # fmt: skip
 
 
@@ -354,6 +357,10 @@ class ProgramJoin:
             update(ChannelJoin)
             .where(ChannelJoin.program_id == merged, ~came)
             .values(program_id=into)
+        )
+        # Distributors, their codes and commission (services/commission_merge.py).
+        report.kept_distributor_codes = await merge_commission(
+            self.session, self.clock, merged, into, moved
         )
         # Console staff stay with the program that granted them (no longer any group's): the
         # staying program's owner chooses its own staff.
