@@ -36,6 +36,7 @@ from services.distribution_rules import DistributionRules
 from services.order_rules import OrderRules
 
 CHUNK = 500
+Batch = dict[tuple[int, int], list[int]]  # (program, distributor) -> pending, payable, paid
 logger = logging.getLogger(__name__)
 
 
@@ -90,23 +91,31 @@ class CommissionService:
         live = [o for o in orders if o.refunded_fen < o.amount_fen]
         if not live or not await self._has_distributors(program_id):
             return
-        taken = {
-            row.order_row: row
-            for row in await self.session.scalars(
-                select(Commission)
-                .where(Commission.order_row.in_([o.id for o in live]))
-                .order_by(Commission.order_row)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        }
-        for order in live:  # bound since to the distributor: their own order earns them nothing
-            row = taken.get(order.id)
-            if row is not None and order.user_id == row.user_id:
-                await self.void(row, f"commission-own:{order.id}")
+        taken = dict(
+            (
+                await self.session.execute(
+                    select(Commission.order_row, Commission.user_id).where(
+                        Commission.order_row.in_([o.id for o in live])
+                    )
+                )
+            ).all()
+        )
+        sums: Batch = {}
+        for order in sorted(live, key=lambda o: o.id):  # bound since to its distributor:
+            if order.id in taken and order.user_id == taken[order.id]:  # their own, unearned
+                row = await self.session.get(
+                    Commission, order.id, with_for_update=True, populate_existing=True
+                )
+                if row is not None:
+                    await self.void(row, f"commission-own:{order.id}", sums)
         live = [o for o in live if o.id not in taken]
-        if not live:
-            return
+        if live:
+            await self._attribute(program_id, live, rules, sums)
+        await self.apply(sums)
+
+    async def _attribute(
+        self, program_id: int, live: Sequence[Order], rules: OrderRules, sums: Batch
+    ) -> None:
         sellers = {
             d.user_id: d
             for d in await self.session.scalars(
@@ -136,13 +145,16 @@ class CommissionService:
             counted = standing_part(amount, order.amount_fen, order.refunded_fen)
             if counted <= 0:
                 continue
+            confirm_at = order.paid_at + timedelta(days=rules.return_days)
+            due = confirm_at <= now  # its window closed already: payable at once
             made = await self.session.scalar(
                 insert_for(self.session, Commission)
                 .values(
                     order_row=order.id, program_id=program_id, user_id=seller.user_id, via=via,
                     rate_bp=seller.rate_bp, order_fen=order.amount_fen, amount_fen=amount,
-                    counted_fen=counted, state=State.PENDING.value,
-                    confirm_at=order.paid_at + timedelta(days=rules.return_days), created_at=now,
+                    counted_fen=counted,
+                    state=(State.CONFIRMED if due else State.PENDING).value,
+                    confirm_at=confirm_at, created_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["order_row"])
                 .returning(Commission.order_row)
@@ -151,9 +163,13 @@ class CommissionService:
                 continue  # another worker attributed it just now
             await self._move(
                 program_id, seller.user_id, Reason.ACCRUE, f"commission:{order.id}",
-                pending=counted, order_row=order.id,
+                pending=counted, order_row=order.id, sums=sums,
             )  # fmt: skip
-        await self.confirm_due(program_id=program_id)
+            if due:
+                await self._move(
+                    program_id, seller.user_id, Reason.CONFIRM, f"commission-confirm:{order.id}",
+                    pending=-counted, payable=counted, order_row=order.id, sums=sums,
+                )  # fmt: skip
 
     async def refunded(self, order: Order) -> None:
         """The order's refund grew: its commission shrinks in proportion, pending or paid."""
@@ -181,9 +197,10 @@ class CommissionService:
                              payable=-taken, order_row=order.id)  # fmt: skip
         await self.session.flush()
 
-    async def void(self, commission: Commission, key: str) -> None:
+    async def void(self, commission: Commission, key: str, sums: Batch | None = None) -> None:
         """The commission stands no more (not the distributor's to earn): cancelled while
-        pending, clawed back once confirmed, once (`key`)."""
+        pending, clawed back once confirmed, once (`key`); the sums moved now, or added to
+        `sums` for the caller to apply."""
         if commission.state == State.VOID or commission.counted_fen <= 0:
             return
         counted, row = commission.counted_fen, commission.order_row
@@ -193,11 +210,11 @@ class CommissionService:
             commission.program_id, commission.user_id,
             Reason.CANCEL if pending else Reason.CLAWBACK, key,
             pending=-counted if pending else 0, payable=0 if pending else -counted,
-            order_row=row,
+            order_row=row, sums=sums,
         )  # fmt: skip
         await self.session.flush()
 
-    async def confirm_due(self, program_id: int | None = None, limit: int = CHUNK) -> int:
+    async def confirm_due(self, limit: int = CHUNK) -> int:
         """Commissions whose return window closed become payable, once each (their key)."""
         query = (
             select(Commission)
@@ -207,16 +224,16 @@ class CommissionService:
             .with_for_update(skip_locked=True)
             .execution_options(populate_existing=True)
         )
-        if program_id is not None:
-            query = query.where(Commission.program_id == program_id)
         due = list(await self.session.scalars(query))
+        sums: Batch = {}
         for commission in due:
             commission.state = State.CONFIRMED.value
             await self._move(
                 commission.program_id, commission.user_id, Reason.CONFIRM,
                 f"commission-confirm:{commission.order_row}", pending=-commission.counted_fen,
-                payable=commission.counted_fen, order_row=commission.order_row,
+                payable=commission.counted_fen, order_row=commission.order_row, sums=sums,
             )  # fmt: skip
+        await self.apply(sums)
         await self.session.flush()
         return len(due)
 
@@ -260,8 +277,10 @@ class CommissionService:
         order_row: int | None = None,
         reference: str | None = None,
         actor: int | None = None,
+        sums: Batch | None = None,
     ) -> bool:
-        """One ledger row and the distributor's sums with it; False when `key` moved before."""
+        """One ledger row and the distributor's sums with it (now, or added to `sums` for
+        `apply`); False when `key` moved before."""
         written = await self.session.scalar(
             insert_for(self.session, CommissionEntry)
             .values(
@@ -275,16 +294,28 @@ class CommissionService:
         )  # fmt: skip
         if written is None:
             return False
-        await self.session.execute(
-            update(Distributor)
-            .where(Distributor.program_id == program_id, Distributor.user_id == user_id)
-            .values(
-                pending_fen=Distributor.pending_fen + pending,
-                payable_fen=Distributor.payable_fen + payable,
-                paid_fen=Distributor.paid_fen + paid,
-            )
-        )
+        moves = sums if sums is not None else {}
+        total = moves.setdefault((program_id, user_id), [0, 0, 0])
+        total[0], total[1], total[2] = total[0] + pending, total[1] + payable, total[2] + paid
+        if sums is None:
+            await self.apply(moves)
         return True
+
+    async def apply(self, sums: Batch) -> None:
+        """The distributors' sums moved, each row once, in (program, user) order: two workers
+        moving the same distributors lock them in the same order (no deadlock)."""
+        for (program_id, user_id), (pending, payable, paid) in sorted(sums.items()):
+            if pending or payable or paid:
+                await self.session.execute(
+                    update(Distributor)
+                    .where(Distributor.program_id == program_id, Distributor.user_id == user_id)
+                    .values(
+                        pending_fen=Distributor.pending_fen + pending,
+                        payable_fen=Distributor.payable_fen + payable,
+                        paid_fen=Distributor.paid_fen + paid,
+                    )
+                )
+        sums.clear()
 
     # --- reading --------------------------------------------------------------------------
 

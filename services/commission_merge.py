@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from models import Commission, CommissionEntry, Distributor, DistributorCode, Order
 from models.queries import upsert
 from services.clock import Clock
-from services.commission import CommissionService
+from services.commission import Batch, CommissionService
 
 
 async def merge_commission(
@@ -30,6 +30,7 @@ async def merge_commission(
     """Move program `merged`'s selling into `into`; counts into `moved`, the codes kept apart
     (held in both) returned."""
     commission = CommissionService(session, clock)
+    sums: Batch = {}
     copies = select(Order.id).where(Order.chat_id == merged)  # kept apart: another has them
     for row in await session.scalars(
         select(Commission)
@@ -38,7 +39,8 @@ async def merge_commission(
         .with_for_update()
         .execution_options(populate_existing=True)
     ):
-        await commission.void(row, f"commission-merged:{row.order_row}")
+        await commission.void(row, f"commission-merged:{row.order_row}", sums)
+    await commission.apply(sums)
     moved["distributors"] = await _add_up(session, clock, merged, into)
     moved["commissions"] = await _rechain(
         session, update(Commission).where(Commission.program_id == merged).values(program_id=into)

@@ -339,3 +339,18 @@ async def test_a_distributors_own_order_bound_to_them_later_earns_them_nothing_b
         )
     assert states == ["void", "void"]
     await audited(session_pool)
+
+
+async def test_an_order_written_past_its_window_is_payable_at_once_and_others_wait_for_the_check(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW - 10 * DAY)
+    await distributor(session_pool, clock, ANN, "10%", codes=("ANN-1",))
+    clock.set(NOW - 8 * DAY)
+    await record(session_pool, clock, sale("A", 10_000, coupon="ANN-1", paid_at=clock.now()))
+    clock.set(NOW)  # A's window closed; the background check has not run yet
+    await record(session_pool, clock, sale("LATE", 20_000, coupon="ANN-1", paid_at=NOW - 9 * DAY))
+    assert await sums(session_pool, ANN) == Sums(1_000, 2_000, 0)  # LATE at once, A waits
+    assert await confirm_due(session_pool, clock) == 1
+    assert await sums(session_pool, ANN) == Sums(0, 3_000, 0)
+    await audited(session_pool)
