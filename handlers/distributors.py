@@ -64,7 +64,7 @@ async def distributor_command(
         rates = {row.user_id: row.rate_bp for row in await distributors.all(program)}
         await message.reply(view.list_text(board, rates))
         return
-    rate_bp = DistributionRules().rate_bp
+    rate_bp: int | None = None  # none named: a new distributor's default, else theirs stands
     for word in [w for w in words if w.lower().startswith("rate=")]:
         parsed = parse_rate(word.split("=", 1)[1])
         if parsed is None or action != "add":
@@ -104,7 +104,7 @@ async def distributor_command(
 async def add(
     message: Message,
     target: Target,
-    rate_bp: int,
+    rate_bp: int | None,
     profile: ChatProfile,
     distributors: DistributorService,
     channels: ChannelService,
@@ -124,7 +124,7 @@ async def add(
         try:
             made = await bot.create_chat_invite_link(profile.id, name=name)
         except TelegramBadRequest:
-            await message.reply(view.added_text(target.name, rate_bp, None, new))
+            await message.reply(view.added_text(target.name, row.rate_bp, None, new))
             await message.reply(view.no_link_text())
             return
         channel = await channels.create(
@@ -134,7 +134,7 @@ async def add(
         if channel is not None:
             await distributors.set_link(row, channel.id)
             link = channel.link
-    await message.reply(view.added_text(target.name, rate_bp, link, new))
+    await message.reply(view.added_text(target.name, row.rate_bp, link, new))
 
 
 async def add_codes(

@@ -13,6 +13,7 @@ from models import Channel, Chat, Distributor, DistributorCode
 from models.queries import insert_for
 from services.clock import Clock
 from services.commission import Sums
+from services.distribution_rules import DistributionRules
 
 MAX_RATE_BP = 5_000  # 50%: anything above is a typo
 MAX_CODES = 1_000  # codes one command adds
@@ -55,19 +56,24 @@ class DistributorService:
         return await self.session.get(Distributor, (program_id, user_id))
 
     async def add(
-        self, program_id: int, user_id: int, rate_bp: int, *, by: int
+        self, program_id: int, user_id: int, rate_bp: int | None, *, by: int
     ) -> tuple[Distributor, bool]:
-        """Make the member a distributor (again, when removed), or change their rate: the row,
-        and whether it is new."""
+        """Make the member a distributor (again, when removed: from now, so an order paid while
+        they were not is not theirs), or change their rate (None: keep it, or the default for a
+        new one): the row, and whether it is new."""
         found = await self.session.get(
             Distributor, (program_id, user_id), with_for_update=True, populate_existing=True
         )
         if found is not None:
-            found.rate_bp, found.removed_at = rate_bp, None
+            if rate_bp is not None:
+                found.rate_bp = rate_bp
+            if found.removed_at is not None:
+                found.added_at, found.removed_at = self.clock.now(), None
             await self.session.flush()
             return found, False
         made = Distributor(
-            program_id=program_id, user_id=user_id, rate_bp=rate_bp, pending_fen=0,
+            program_id=program_id, user_id=user_id,
+            rate_bp=DistributionRules().rate_bp if rate_bp is None else rate_bp, pending_fen=0,
             payable_fen=0, paid_fen=0, added_by=by, added_at=self.clock.now(),
         )  # fmt: skip
         self.session.add(made)

@@ -354,3 +354,23 @@ async def test_an_order_written_past_its_window_is_payable_at_once_and_others_wa
     assert await confirm_due(session_pool, clock) == 1
     assert await sums(session_pool, ANN) == Sums(0, 3_000, 0)
     await audited(session_pool)
+
+
+async def test_a_readded_distributor_earns_nothing_for_the_gap_and_keeps_their_rate(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW - 3 * DAY)
+    await distributor(session_pool, clock, ANN, "12%", codes=("ANN-1",))
+    async with session_pool() as session, session.begin():
+        service = DistributorService(session, clock)
+        row, new = await service.add(GROUP, ANN, None, by=ADMIN)  # no rate=: hers stands
+        assert (row.rate_bp, new) == (1_200, False)
+        clock.set(NOW - 2 * DAY)
+        assert await service.remove(GROUP, ANN)
+    clock.set(NOW)
+    async with session_pool() as session, session.begin():
+        row, new = await DistributorService(session, clock).add(GROUP, ANN, None, by=ADMIN)
+        assert (row.rate_bp, row.added_at, row.removed_at, new) == (1_200, NOW, None, False)
+    await record(session_pool, clock, sale("GAP", 10_000, coupon="ANN-1", paid_at=NOW - DAY))
+    await record(session_pool, clock, sale("BACK", 10_000, coupon="ANN-1"))
+    assert await sums(session_pool, ANN) == Sums(1_200, 0, 0)  # BACK only
