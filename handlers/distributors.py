@@ -180,8 +180,13 @@ async def commission_command(
 
 
 async def commission_by_link(
-    message: Message, distributors: DistributorService, chats: ChatService
+    message: Message, distributors: DistributorService, chats: ChatService, bot: Bot
 ) -> None:
+    """/start commission: the private chat's button; typed in a group, the pointer (what a
+    distributor earns, their link and codes are not for the group)."""
+    if message.chat.type != "private":
+        await commission_command(message, distributors, chats, bot)
+        return
     assert message.from_user is not None
     await message.answer(await commission_reading(message.from_user.id, distributors, chats))
 

@@ -16,7 +16,7 @@ from aiogram.types import Message, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.distributors import commission_export
+from handlers.distributors import commission_by_link, commission_export
 from infrastructure.i18n import create_i18n
 from models import Commission, Distributor
 from services.channels import ChannelService
@@ -34,6 +34,7 @@ from services.orders import Source
 from services.points_audit import audit
 from tests.support.telegram import TOKEN, RecordingSession
 from tests.unit.conftest import GROUP
+from views.distributors import commission_is_private
 from views.numbers import yuan
 
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
@@ -374,3 +375,26 @@ async def test_a_readded_distributor_earns_nothing_for_the_gap_and_keeps_their_r
     await record(session_pool, clock, sale("GAP", 10_000, coupon="ANN-1", paid_at=NOW - DAY))
     await record(session_pool, clock, sale("BACK", 10_000, coupon="ANN-1"))
     assert await sums(session_pool, ANN) == Sums(1_200, 0, 0)  # BACK only
+
+
+async def test_start_commission_in_a_group_points_to_the_private_chat_not_the_figures(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await distributor(session_pool, clock, ANN, "8%", codes=("ANN-SECRET",))
+    telegram = RecordingSession()
+    bot = Bot(TOKEN, session=telegram)
+    i18n = create_i18n("en")
+    async with session_pool() as session:
+        asked = Message(
+            message_id=1, date=NOW, chat=TgChat(id=GROUP, type="supergroup"),
+            from_user=User(id=ANN, is_bot=False, first_name="Ann"),
+            text="/start commission",
+        ).as_(bot)  # fmt: skip
+        with i18n.context(), i18n.use_locale("en"):
+            await commission_by_link(
+                asked, DistributorService(session, clock),
+                ChatService(session, clock, SHANGHAI), bot,
+            )  # fmt: skip
+            pointer = commission_is_private()
+    assert telegram.sent_texts() == [pointer]
