@@ -130,7 +130,8 @@ async def commission_csv(session: AsyncSession, program_id: int, timezone: str) 
 
 async def audit_commission(session: AsyncSession) -> list[str]:
     """Distributors whose sums differ from what their commission ledger adds up to, or hold
-    less than nothing pending or paid."""
+    less than nothing pending or paid; orders whose commission differs from its ledger rows;
+    ledger rows of no distributor."""
     totals = (
         select(
             CommissionEntry.program_id,
@@ -164,4 +165,62 @@ async def audit_commission(session: AsyncSession) -> list[str]:
                 f"distributor {seller.user_id} of {seller.program_id}: pending, payable, paid "
                 f"{held}, the commission ledger says {tuple(int(v) for v in summed)}"
             )
+    return problems + await _audit_orders(session) + await _audit_strays(session)
+
+
+async def _audit_orders(session: AsyncSession) -> list[str]:
+    """Each order's commission as its ledger rows add up: what stands (`counted_fen`) pending
+    while pending, payable once confirmed, nothing once void; ledger rows of no commission."""
+    moved = (
+        select(
+            CommissionEntry.order_row,
+            func.sum(CommissionEntry.pending_delta).label("pending"),
+            func.sum(CommissionEntry.payable_delta).label("payable"),
+        )
+        .where(CommissionEntry.order_row.is_not(None))
+        .group_by(CommissionEntry.order_row)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Commission, moved.c.pending, moved.c.payable).outerjoin(
+            moved, moved.c.order_row == Commission.order_row
+        )
+    )
+    problems = []
+    for commission, pending, payable in rows:
+        counted = commission.counted_fen
+        expected = {State.PENDING: (counted, 0), State.CONFIRMED: (0, counted)}.get(
+            State(commission.state), (0, 0)
+        )
+        found = (int(pending or 0), int(payable or 0))
+        if found != expected or (commission.state == State.VOID and counted != 0):
+            problems.append(
+                f"commission of order row {commission.order_row} ({commission.state}, "
+                f"{counted} fen standing): its ledger rows add up to pending, payable {found}"
+            )
+    orphans = await session.scalars(
+        select(CommissionEntry.order_row)
+        .where(CommissionEntry.order_row.is_not(None))
+        .where(CommissionEntry.order_row.not_in(select(Commission.order_row)))
+        .distinct()
+    )
+    problems += [f"commission ledger rows of order row {row}, which has none" for row in orphans]
     return problems
+
+
+async def _audit_strays(session: AsyncSession) -> list[str]:
+    """Commission ledger rows of someone who is no distributor of that program."""
+    strays = await session.execute(
+        select(CommissionEntry.program_id, CommissionEntry.user_id)
+        .outerjoin(
+            Distributor,
+            (Distributor.program_id == CommissionEntry.program_id)
+            & (Distributor.user_id == CommissionEntry.user_id),
+        )
+        .where(Distributor.user_id.is_(None))
+        .distinct()
+    )
+    return [
+        f"commission ledger rows of {user_id} in {program_id}, who is no distributor there"
+        for program_id, user_id in strays
+    ]

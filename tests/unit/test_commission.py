@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.distributors import commission_by_link, commission_export
 from infrastructure.i18n import create_i18n
-from models import Commission, Distributor
+from models import Commission, CommissionEntry, Distributor
 from services.channels import ChannelService
 from services.chats import ChatService
 from services.clock import FrozenClock
@@ -398,3 +398,27 @@ async def test_start_commission_in_a_group_points_to_the_private_chat_not_the_fi
             )  # fmt: skip
             pointer = commission_is_private()
     assert telegram.sent_texts() == [pointer]
+
+
+async def test_the_audit_finds_a_commission_apart_from_its_ledger_and_rows_of_nobody(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await distributor(session_pool, clock, ANN, "10%", codes=("ANN-1",))
+    await record(session_pool, clock, sale("M", 10_000, coupon="ANN-1"))
+    await audited(session_pool)
+    async with session_pool() as session, session.begin():  # the order's row drifts alone
+        (row,) = await session.scalars(select(Commission))
+        row.counted_fen += 1
+        session.add(
+            CommissionEntry(
+                key="stray", program_id=GROUP, user_id=BEN, reason="accrue", pending_delta=0,
+                payable_delta=0, paid_delta=0, created_at=NOW,
+            )
+        )  # fmt: skip
+    async with session_pool() as session:
+        problems = await audit_commission(session)
+    assert [p.split(":")[0] for p in problems] == [
+        f"commission of order row {row.order_row} (pending, 1001 fen standing)",
+        f"commission ledger rows of {BEN} in {GROUP}, who is no distributor there",
+    ]
