@@ -293,6 +293,8 @@ async def change_link_days(
 
 
 def distribution_settings(profile: ChatProfile) -> list[str]:
+    if profile.joined_program is not None:  # its own section is not what counts
+        return [view.link_days_of_program_line()]
     return [view.link_days_line(profile.rules(DistributionRules).link_days)]
 
 

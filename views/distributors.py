@@ -225,3 +225,8 @@ def link_days_line(days: int) -> str:
         "Distributor links: a buyer is theirs for {days} days after joining",
         days,
     ).format(days=number(days))
+
+
+def link_days_of_program_line() -> str:
+    """A group in another's program: the window is the program's, shown in its first group."""
+    return _("Distributor links: the program's window, set in its first group")

@@ -16,11 +16,11 @@ from aiogram.types import Message, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.distributors import commission_by_link, commission_export
+from handlers.distributors import commission_by_link, commission_export, distribution_settings
 from infrastructure.i18n import create_i18n
 from models import Commission, CommissionEntry, Distributor
 from services.channels import ChannelService
-from services.chats import ChatService
+from services.chats import ChatProfile, ChatService
 from services.clock import FrozenClock
 from services.commission import PayoutRefused, Sums, commission_of, standing_part
 from services.commission_figures import audit_commission, figures
@@ -422,3 +422,18 @@ async def test_the_audit_finds_a_commission_apart_from_its_ledger_and_rows_of_no
         f"commission of order row {row.order_row} (pending, 1001 fen standing)",
         f"commission ledger rows of {BEN} in {GROUP}, who is no distributor there",
     ]
+
+
+def test_settings_in_a_group_that_joined_a_program_do_not_show_its_own_link_window() -> None:
+    own = ChatProfile(GROUP, "supergroup", "Fans", SHANGHAI, None, True,
+                      settings={"distribution": {"link_days": 40}})  # fmt: skip
+    joined = ChatProfile(-100_2, "supergroup", "Fans South", SHANGHAI, None, True, GROUP,
+                         settings={"distribution": {"link_days": 3}})  # fmt: skip
+    i18n = create_i18n("en")
+    with i18n.context(), i18n.use_locale("en"):
+        assert distribution_settings(own) == [
+            "Distributor links: a buyer is theirs for 40 days after joining"
+        ]
+        assert distribution_settings(joined) == [
+            "Distributor links: the program's window, set in its first group"
+        ]
