@@ -43,6 +43,7 @@ async def figures(session: AsyncSession, program_id: int) -> list[Figures]:
         )
         .join(Order, Order.id == Commission.order_row)
         .where(Commission.program_id == program_id, Commission.state != State.VOID)
+        .where(Commission.counted_fen > 0)  # refunded in full after the window: no sale
         .group_by(Commission.user_id)
         .subquery()
     )

@@ -437,3 +437,18 @@ def test_settings_in_a_group_that_joined_a_program_do_not_show_its_own_link_wind
         assert distribution_settings(joined) == [
             "Distributor links: the program's window, set in its first group"
         ]
+
+
+async def test_the_leaderboard_leaves_out_an_order_refunded_in_full_after_its_window(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await distributor(session_pool, clock, ANN, "10%", codes=("ANN-1",))
+    await record(session_pool, clock, sale("K", 10_000, coupon="ANN-1"),
+                 sale("R", 30_000, coupon="ANN-1"))  # fmt: skip
+    clock.set(NOW + 8 * DAY)
+    assert await confirm_due(session_pool, clock) == 2
+    await refund(session_pool, clock, "R", None)  # all of it, clawed back
+    async with session_pool() as session:
+        (ann,) = await figures(session, GROUP)
+    assert (ann.orders, ann.gmv_fen, ann.commission_fen) == (1, 10_000, 1_000)
