@@ -10,6 +10,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -250,7 +251,8 @@ async def commission_export(
     """/export commission: the commission ledger as CSV, privately to the admin."""
     user, bot = message.from_user, message.bot
     assert bot is not None
-    data = await commission_csv(session, profile.program_id, profile.timezone)
+    language = get_i18n().current_locale
+    data = await commission_csv(session, profile.program_id, profile.timezone, language)
     chats = ChatService(session, clock, profile.timezone)
     started = user is not None and await chats.started_privately(user.id)
     await commit_so_far(session)  # the read is done: nothing waits on the upload

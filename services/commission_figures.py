@@ -13,10 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Commission, CommissionEntry, Distributor, Member, Order
 from services.commission import State, Sums
 from services.csvcells import SafeWriter
+from services.export_columns import Column
 
-CSV_HEADERS = (
-    "time", "distributor_id", "distributor", "reason", "order_id", "pending_yuan",
-    "payable_yuan", "paid_yuan", "reference",
+REASONS = {
+    "accrue": "计入", "cancel": "退货期内扣减", "confirm": "结算为可提现", "clawback": "追回",
+    "payout": "打款",
+}  # fmt: skip
+CSV_COLUMNS = (
+    Column("time", "时间"), Column("distributor_id", "分销员ID"), Column("distributor", "分销员"),
+    Column("reason", "类型", REASONS), Column("order_id", "订单号"),
+    Column("pending_yuan", "待结算(元)"), Column("payable_yuan", "可提现(元)"),
+    Column("paid_yuan", "已打款(元)"), Column("reference", "打款凭证"),
 )  # fmt: skip
 
 
@@ -91,9 +98,12 @@ def _yuan(fen: int) -> str:
     return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
-async def commission_csv(session: AsyncSession, program_id: int, timezone: str) -> bytes:
+async def commission_csv(
+    session: AsyncSession, program_id: int, timezone: str, language: str = "en"
+) -> bytes:
     """The program's commission ledger as CSV (UTF-8 with a BOM, for Excel; every cell
-    through `SafeWriter`), oldest first, amounts in yuan."""
+    through `SafeWriter`), oldest first, amounts in yuan; headers and reasons in `language`
+    (zh, else English), as `/export` writes them."""
     zone = ZoneInfo(timezone)
     names = dict(
         (
@@ -118,11 +128,13 @@ async def commission_csv(session: AsyncSession, program_id: int, timezone: str) 
     )
     out = io.StringIO(newline="")
     writer = SafeWriter(out)
-    writer.writerow(CSV_HEADERS)
+    writer.writerow([column.header(language) for column in CSV_COLUMNS])
+    reason = CSV_COLUMNS[3]
     for entry in await entries(session, program_id):
         writer.writerow([
             entry.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), entry.user_id,
-            names.get(entry.user_id, ""), entry.reason, numbers.get(entry.order_row or 0, ""),
+            names.get(entry.user_id, ""), reason.label(entry.reason, language),
+            numbers.get(entry.order_row or 0, ""),
             _yuan(entry.pending_delta), _yuan(entry.payable_delta), _yuan(entry.paid_delta),
             entry.reference or "",
         ])  # fmt: skip

@@ -36,7 +36,9 @@ class DistributorPages:
         self, request: web.Request, group: ChatProfile, _user: int
     ) -> web.StreamResponse:
         async with self.site.pool() as db:
-            data = await commission_csv(db, group.program_id, group.timezone)
+            data = await commission_csv(  # the group's language, as the console's exports
+                db, group.program_id, group.timezone, group.language or request["language"]
+            )
         today = self.site.domain.clock.today_in(group.timezone)
         return web.Response(
             body=data,

@@ -6,6 +6,8 @@ what is payable, and the audit balancing the commission ledger."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +25,7 @@ from services.channels import ChannelService
 from services.chats import ChatProfile, ChatService
 from services.clock import FrozenClock
 from services.commission import PayoutRefused, Sums, commission_of, standing_part
-from services.commission_figures import audit_commission, figures
+from services.commission_figures import audit_commission, commission_csv, figures
 from services.distribution_rules import set_link_days
 from services.distributors import DistributorService, parse_rate
 from services.factory import ServiceFactory
@@ -452,3 +454,19 @@ async def test_the_leaderboard_leaves_out_an_order_refunded_in_full_after_its_wi
     async with session_pool() as session:
         (ann,) = await figures(session, GROUP)
     assert (ann.orders, ann.gmv_fen, ann.commission_fen) == (1, 10_000, 1_000)
+
+
+async def test_the_commission_csv_speaks_the_groups_language(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await distributor(session_pool, clock, ANN, "10%", codes=("ANN-1",))
+    await record(session_pool, clock, sale("Z", 10_000, coupon="ANN-1"))
+    async with session_pool() as session:
+        english = await commission_csv(session, GROUP, SHANGHAI)
+        chinese = await commission_csv(session, GROUP, SHANGHAI, "zh")
+    (head, row) = list(csv.reader(io.StringIO(chinese.decode("utf-8-sig"))))
+    assert head[:4] == ["时间", "分销员ID", "分销员", "类型"]
+    assert (row[3], row[4], row[5]) == ("计入", "Z", "10.00")
+    (head, row) = list(csv.reader(io.StringIO(english.decode("utf-8-sig"))))
+    assert (head[3], row[3]) == ("reason", "accrue")
