@@ -248,11 +248,15 @@ class CommissionService:
         )
         if seller is None:
             raise PayoutRefused("not a distributor")
+        key = f"payout:{program_id}:{user_id}:{reference.casefold()}"[:160]
+        if await self.session.scalar(  # a double entry: told so, not "too much"
+            select(CommissionEntry.id).where(CommissionEntry.key == key)
+        ):
+            raise PayoutRefused("already")
         if seller.payable_fen <= 0:
             raise PayoutRefused("nothing payable")
         if amount_fen > seller.payable_fen:
             raise PayoutRefused("too much")
-        key = f"payout:{program_id}:{user_id}:{reference.casefold()}"[:160]
         moved = await self._move(
             program_id, user_id, Reason.PAYOUT, key, payable=-amount_fen, paid=amount_fen,
             reference=reference, actor=by,

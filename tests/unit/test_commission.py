@@ -470,3 +470,16 @@ async def test_the_commission_csv_speaks_the_groups_language(
     assert (row[3], row[4], row[5]) == ("计入", "Z", "10.00")
     (head, row) = list(csv.reader(io.StringIO(english.decode("utf-8-sig"))))
     assert (head[3], row[3]) == ("reason", "accrue")
+
+
+async def test_a_payout_entered_twice_is_told_as_recorded_whatever_is_left(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW)
+    await distributor(session_pool, clock, ANN, "10%", codes=("ANN-1",))
+    await record(session_pool, clock, sale("P1", 10_000, coupon="ANN-1"))
+    clock.set(NOW + 8 * DAY)
+    await confirm_due(session_pool, clock)
+    assert await payout(session_pool, clock, ANN, 1_000, "WX-1") == Sums(0, 0, 1_000)
+    with pytest.raises(PayoutRefused, match="already"):  # nothing payable now, but recorded
+        await payout(session_pool, clock, ANN, 1_000, "WX-1")
