@@ -129,18 +129,19 @@ class CommissionService:
         window = timedelta(days=await self._link_days(program_id))
         now = self.clock.now()
         for order in live:
-            seller, via = None, ""
-            owner = by_code.get(order.coupon_code or "")
-            if owner is not None:
-                seller, via = sellers.get(owner), "coupon"
-            elif order.user_id in joins:
+            # The coupon first; a coupon whose owner cannot be paid for it (removed, not yet
+            # added, or the buyer themself) leaves the order to the link that brought the buyer.
+            claims = [(sellers.get(by_code.get(order.coupon_code or "", 0)), "coupon")]
+            if order.user_id in joins:
                 seller_id, joined_at = joins[order.user_id]
                 if joined_at <= order.paid_at <= joined_at + window:
-                    seller, via = sellers.get(seller_id), "link"
-            if seller is None or not self._active_at(seller, order.paid_at):
+                    claims.append((sellers.get(seller_id), "link"))
+            seller, via = next(
+                ((s, how) for s, how in claims if s is not None and self._pays(s, order)),
+                (None, ""),
+            )
+            if seller is None:
                 continue
-            if order.user_id == seller.user_id:
-                continue  # a distributor's own order earns them no commission
             amount = commission_of(order.amount_fen, seller.rate_bp)
             counted = standing_part(amount, order.amount_fen, order.refunded_fen)
             if counted <= 0:
@@ -328,6 +329,12 @@ class CommissionService:
             select(Distributor.user_id).where(Distributor.program_id == program_id).limit(1)
         )
         return found is not None
+
+    @classmethod
+    def _pays(cls, seller: Distributor, order: Order) -> bool:
+        """The order may be theirs: they sold for the program when it was paid, and it is not
+        their own (a distributor's own order earns them no commission)."""
+        return cls._active_at(seller, order.paid_at) and order.user_id != seller.user_id
 
     @staticmethod
     def _active_at(seller: Distributor, moment: datetime) -> bool:

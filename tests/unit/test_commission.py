@@ -483,3 +483,21 @@ async def test_a_payout_entered_twice_is_told_as_recorded_whatever_is_left(
     assert await payout(session_pool, clock, ANN, 1_000, "WX-1") == Sums(0, 0, 1_000)
     with pytest.raises(PayoutRefused, match="already"):  # nothing payable now, but recorded
         await payout(session_pool, clock, ANN, 1_000, "WX-1")
+
+
+async def test_a_coupon_whose_owner_cannot_be_paid_leaves_the_order_to_the_link(
+    session_pool: async_sessionmaker[AsyncSession], chat: int
+) -> None:
+    clock = FrozenClock(NOW - 2 * DAY)
+    await distributor(session_pool, clock, ANN, "10%", codes=("ANN-1",))
+    await distributor(session_pool, clock, BEN, "5%", BENS_LINK)
+    await join(session_pool, clock, BUYER, BENS_LINK)
+    await join(session_pool, clock, ANN, BENS_LINK)
+    async with session_pool() as session, session.begin():
+        assert await DistributorService(session, clock).remove(GROUP, ANN)
+    clock.set(NOW)
+    await record(session_pool, clock, sale("C1", 10_000, coupon="ANN-1"))  # Ann removed
+    await record(session_pool, clock, sale("C2", 20_000, coupon="ANN-1"), user=ANN)  # her own
+    assert list((await attributed(session_pool)).values()) == [(BEN, "link"), (BEN, "link")]
+    assert await sums(session_pool, BEN) == Sums(500 + 1_000, 0, 0)
+    await audited(session_pool)
