@@ -97,7 +97,9 @@ async def test_a_link_and_a_coupon_bring_commission_pending_then_payable_and_pai
     done = await sandbox.ask(group, admin, "/payout @ann_sells 5 WX-1")
     assert done["text"] == "💸 Paid ¥5.00 to Ann (WX-1). Payable now ¥0.00; paid in all ¥5.00."
     again = await sandbox.ask_for_sender(group, admin, "/payout @ann_sells 1 wx-1")
-    assert again["text"] == "Ann has nothing payable now."
+    assert again["text"] == "A payout with that reference was recorded for Ann already."
+    empty = await sandbox.ask_for_sender(group, admin, "/payout @ann_sells 1 WX-2")
+    assert empty["text"] == "Ann has nothing payable now."
 
     board = await sandbox.ask(group, admin, "/stats distributors")
     assert board["text"].splitlines() == [
