@@ -6,26 +6,17 @@ what is payable, and the audit balancing the commission ledger."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from aiogram import Bot
-from aiogram.types import Chat as TgChat
-from aiogram.types import Message, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.distributors import commission_by_link, commission_export, distribution_settings
-from infrastructure.i18n import create_i18n
 from models import Commission, CommissionEntry, Distributor
 from services.channels import ChannelService
-from services.chats import ChatProfile, ChatService
 from services.clock import FrozenClock
 from services.commission import PayoutRefused, Sums, commission_of, standing_part
-from services.commission_figures import audit_commission, commission_csv, figures
+from services.commission_figures import audit_commission, figures
 from services.distribution_rules import set_link_days
 from services.distributors import DistributorService, parse_rate
 from services.factory import ServiceFactory
@@ -34,10 +25,7 @@ from services.order_files import OrderLine, OrderStatus
 from services.order_rules import OrderRules
 from services.orders import Source
 from services.points_audit import audit
-from tests.support.telegram import TOKEN, RecordingSession
 from tests.unit.conftest import GROUP
-from views.distributors import commission_is_private
-from views.numbers import yuan
 
 NOW = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -270,55 +258,6 @@ async def test_an_order_waiting_for_its_buyer_is_the_links_once_the_nickname_is_
     await audited(session_pool)
 
 
-def test_a_negative_amount_of_yuan_carries_its_sign_before_the_currency() -> None:
-    assert [yuan(f) for f in (19_900, 5, 0, -5, -150, -123_456)] == [
-        "¥199.00", "¥0.05", "¥0.00", "-¥0.05", "-¥1.50", "-¥1,234.56",
-    ]  # fmt: skip
-
-
-class UploadWatch(RecordingSession):
-    """Telegram, noting whether the update's transaction was still open at the upload."""
-
-    def __init__(self, db: AsyncSession) -> None:
-        super().__init__()
-        self.db = db
-        self.open_at_upload: list[bool] = []
-
-    async def make_request(self, bot: Bot, method: Any, timeout: int | None = None) -> Any:
-        if method.__api_method__ == "sendDocument":
-            self.open_at_upload.append(self.db.in_transaction())
-            return self._message(method.chat_id, None)
-        return await super().make_request(bot, method, timeout)
-
-
-async def test_the_commission_export_commits_before_its_upload_and_says_when_it_is_empty(
-    session_pool: async_sessionmaker[AsyncSession], chat: int
-) -> None:
-    clock = FrozenClock(NOW)
-    async with session_pool() as session, session.begin():
-        await ChatService(session, clock, "UTC").ensure(ADMIN, "private", "Admin")
-    i18n = create_i18n("en")
-    for expected in ([], [False]):  # empty: no file; then one, uploaded with nothing held
-        async with session_pool() as session:
-            await session.begin()
-            telegram = UploadWatch(session)
-            bot = Bot(TOKEN, session=telegram)
-            profile = await ServiceFactory(clock).chats(session).profile(GROUP)
-            assert profile is not None
-            asked = Message(
-                message_id=1, date=NOW, chat=TgChat(id=GROUP, type="supergroup"),
-                from_user=User(id=ADMIN, is_bot=False, first_name="Admin"),
-                text="/export commission",
-            ).as_(bot)  # fmt: skip
-            with i18n.context(), i18n.use_locale("en"):
-                await commission_export(asked, profile, session, clock)
-            assert telegram.open_at_upload == expected
-            if not expected:
-                assert telegram.sent_texts() == ["Nothing to export yet."]
-                await distributor(session_pool, clock, ANN, "8%", codes=("ANN-1",))
-                await record(session_pool, clock, sale("E", 10_000, coupon="ANN-1"))
-
-
 async def test_a_distributors_own_order_bound_to_them_later_earns_them_nothing_back(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
@@ -379,29 +318,6 @@ async def test_a_readded_distributor_earns_nothing_for_the_gap_and_keeps_their_r
     assert await sums(session_pool, ANN) == Sums(1_200, 0, 0)  # BACK only
 
 
-async def test_start_commission_in_a_group_points_to_the_private_chat_not_the_figures(
-    session_pool: async_sessionmaker[AsyncSession], chat: int
-) -> None:
-    clock = FrozenClock(NOW)
-    await distributor(session_pool, clock, ANN, "8%", codes=("ANN-SECRET",))
-    telegram = RecordingSession()
-    bot = Bot(TOKEN, session=telegram)
-    i18n = create_i18n("en")
-    async with session_pool() as session:
-        asked = Message(
-            message_id=1, date=NOW, chat=TgChat(id=GROUP, type="supergroup"),
-            from_user=User(id=ANN, is_bot=False, first_name="Ann"),
-            text="/start commission",
-        ).as_(bot)  # fmt: skip
-        with i18n.context(), i18n.use_locale("en"):
-            await commission_by_link(
-                asked, DistributorService(session, clock),
-                ChatService(session, clock, SHANGHAI), bot,
-            )  # fmt: skip
-            pointer = commission_is_private()
-    assert telegram.sent_texts() == [pointer]
-
-
 async def test_the_audit_finds_a_commission_apart_from_its_ledger_and_rows_of_nobody(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
@@ -426,21 +342,6 @@ async def test_the_audit_finds_a_commission_apart_from_its_ledger_and_rows_of_no
     ]
 
 
-def test_settings_in_a_group_that_joined_a_program_do_not_show_its_own_link_window() -> None:
-    own = ChatProfile(GROUP, "supergroup", "Fans", SHANGHAI, None, True,
-                      settings={"distribution": {"link_days": 40}})  # fmt: skip
-    joined = ChatProfile(-100_2, "supergroup", "Fans South", SHANGHAI, None, True, GROUP,
-                         settings={"distribution": {"link_days": 3}})  # fmt: skip
-    i18n = create_i18n("en")
-    with i18n.context(), i18n.use_locale("en"):
-        assert distribution_settings(own) == [
-            "Distributor links: a buyer is theirs for 40 days after joining"
-        ]
-        assert distribution_settings(joined) == [
-            "Distributor links: the program's window, set in its first group"
-        ]
-
-
 async def test_the_leaderboard_leaves_out_an_order_refunded_in_full_after_its_window(
     session_pool: async_sessionmaker[AsyncSession], chat: int
 ) -> None:
@@ -454,22 +355,6 @@ async def test_the_leaderboard_leaves_out_an_order_refunded_in_full_after_its_wi
     async with session_pool() as session:
         (ann,) = await figures(session, GROUP)
     assert (ann.orders, ann.gmv_fen, ann.commission_fen) == (1, 10_000, 1_000)
-
-
-async def test_the_commission_csv_speaks_the_groups_language(
-    session_pool: async_sessionmaker[AsyncSession], chat: int
-) -> None:
-    clock = FrozenClock(NOW)
-    await distributor(session_pool, clock, ANN, "10%", codes=("ANN-1",))
-    await record(session_pool, clock, sale("Z", 10_000, coupon="ANN-1"))
-    async with session_pool() as session:
-        english = await commission_csv(session, GROUP, SHANGHAI)
-        chinese = await commission_csv(session, GROUP, SHANGHAI, "zh")
-    (head, row) = list(csv.reader(io.StringIO(chinese.decode("utf-8-sig"))))
-    assert head[:4] == ["时间", "分销员ID", "分销员", "类型"]
-    assert (row[3], row[4], row[5]) == ("计入", "Z", "10.00")
-    (head, row) = list(csv.reader(io.StringIO(english.decode("utf-8-sig"))))
-    assert (head[3], row[3]) == ("reason", "accrue")
 
 
 async def test_a_payout_entered_twice_is_told_as_recorded_whatever_is_left(
