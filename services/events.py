@@ -304,8 +304,9 @@ class EventService:
             return SignUp(Outcome.ALREADY, event, seat)
         if not is_open(event, now):
             return SignUp(Outcome.CLOSED, event)
-        if seat is None or seat.status != "offered":
-            return SignUp(Outcome.NO_OFFER, event)
+        lapsed = seat is not None and seat.offered_until is not None and seat.offered_until <= now
+        if seat is None or seat.status != "offered" or lapsed:
+            return SignUp(Outcome.NO_OFFER, event)  # lapsed: the next lapse round passes it on
         try:
             balance, paid = await self._charge(event, user_id, seat.seats, seat.round)
         except NotEnoughPoints as short:

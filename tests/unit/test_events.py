@@ -300,3 +300,34 @@ async def test_a_move_tells_everyone_signed_up_and_reminds_anew(
             OutboxMessage.kind == "event_change")))  # fmt: skip
     assert sorted(changes) == [21, 22]
     assert [seat.reminded for seat in await events.seats(event_id)] == [0, 0]
+
+
+async def test_an_offer_past_its_time_is_not_confirmed_before_the_lapse_check(
+    events: Events,
+) -> None:
+    event_id = await events.create(capacity=1)
+    await events.sign_up(event_id, 1)
+    await events.sign_up(event_id, 2)
+    await events.run(lambda service: service.cancel(event_id, 1))
+    offered = {s.user_id: s for s in await events.seats(event_id)}[2]
+    assert offered.status == "offered" and offered.offered_until is not None
+    events.clock.set(offered.offered_until)  # the offer's time is up; no lapse round ran yet
+    refused = await events.run(lambda service: service.confirm(event_id, 2))
+    assert refused.outcome == Outcome.NO_OFFER
+    assert {s.user_id: s.status for s in await events.seats(event_id)}[2] == "offered"
+
+
+async def test_a_cancel_once_the_event_started_keeps_the_seat_and_its_no_show(
+    events: Events,
+) -> None:
+    event_id = await events.create(capacity=5)
+    await events.sign_up(event_id, 1)
+    events.clock.set(NOW + timedelta(days=3, minutes=5))
+    late = await events.run(lambda service: service.cancel(event_id, 1))
+    assert not late.cancelled
+    events.clock.set(NOW + timedelta(days=3, hours=3))
+    await events.run(lambda service: service.door.close_ended())
+    after = await events.run(lambda service: service.cancel(event_id, 1))
+    assert not after.cancelled
+    seat = (await events.seats(event_id))[0]
+    assert (seat.status, seat.no_show) == ("confirmed", True)  # the no-show stays on record
