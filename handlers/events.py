@@ -156,7 +156,7 @@ async def press(
         return
     if callback_data.action == "out":
         cancelled = await events.cancel(event.id, user)
-        text = view.cancelled_text(cancelled.cancelled, cancelled.refunded)
+        text = view.cancelled_text(cancelled.cancelled, cancelled.refunded, cancelled.started)
     else:
         text = view.signed_up_text(await events.sign_up(event.id, user), chat_profile.timezone)
     await answer_press(query, bot, chat_profile, text)

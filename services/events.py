@@ -63,6 +63,7 @@ class Cancelled:
     event: Event | None
     cancelled: bool  # False: the member held nothing
     refunded: int = 0
+    started: bool = False  # refused: the event has started (a no-show stays one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +328,8 @@ class EventService:
             return Cancelled(event, False)
         if seat.status == "confirmed" and seat.checked_in_at is not None:
             return Cancelled(event, False)  # came: nothing to give up
+        if now >= event.starts_at:
+            return Cancelled(event, False, started=True)
         refunded = 0
         rules = await self.rules(event.chat_id)
         if seat.status == "confirmed" and now <= event.starts_at - rules.refund_before:

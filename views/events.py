@@ -152,7 +152,9 @@ def signed_up_text(signed: SignUp, timezone: str) -> str:
     return text
 
 
-def cancelled_text(cancelled: bool, refunded: int) -> str:
+def cancelled_text(cancelled: bool, refunded: int, started: bool = False) -> str:
+    if started:
+        return _("The event has started: a seat can no longer be cancelled.")
     if not cancelled:
         return _("You have no seat to cancel here.")
     if refunded:
