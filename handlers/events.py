@@ -158,7 +158,9 @@ async def press(
         cancelled = await events.cancel(event.id, user)
         text = view.cancelled_text(cancelled.cancelled, cancelled.refunded, cancelled.started)
     else:
-        text = view.signed_up_text(await events.sign_up(event.id, user), chat_profile.timezone)
+        guests = view.guests_of(callback_data.action) or 0
+        signed = await events.sign_up(event.id, user, guests)
+        text = view.signed_up_text(signed, chat_profile.timezone)
     await answer_press(query, bot, chat_profile, text)
 
 

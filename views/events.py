@@ -22,10 +22,12 @@ from views.keyboards import Button
 from views.numbers import number, yuan
 from views.wording import sentences
 
+GUEST_BUTTONS = 5
+
 
 class EventButton(Button, prefix="event"):
-    """The card's 报名 / Sign up (`in`) and 取消 / Cancel (`out`), and the private offer's
-    Confirm (`ok`)."""
+    """The card's 报名 / Sign up (`in`, `in<N>` with N guests) and 取消 / Cancel (`out`), and the
+    private offer's Confirm (`ok`)."""
 
     action: str
     id: int
@@ -93,7 +95,23 @@ def card_keyboard(event: Event) -> InlineKeyboardMarkup:
     cancel = InlineKeyboardButton(
         text="取消 / Cancel", callback_data=EventButton(action="out", id=event.id).pack()
     )
-    return InlineKeyboardMarkup(inline_keyboard=[[sign_up, cancel]])
+    rows = [[sign_up, cancel]]
+    if event.guests:  # 报名 +N: the member and N guests (at most GUEST_BUTTONS offered)
+        rows.append([
+            InlineKeyboardButton(
+                text=f"+{count}", callback_data=EventButton(action=f"in{count}", id=event.id).pack()
+            )
+            for count in range(1, min(event.guests, GUEST_BUTTONS) + 1)
+        ])  # fmt: skip
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def guests_of(action: str) -> int | None:
+    """The guests a sign-up press brings (`in`: none, `in2`: two); None if not a sign-up."""
+    if action == "in":
+        return 0
+    rest = action.removeprefix("in")
+    return int(rest) if rest != action and rest.isdigit() and len(rest) <= 2 else None
 
 
 def offer_keyboard(event_id: int) -> InlineKeyboardMarkup:

@@ -310,7 +310,8 @@ async def test_an_offer_past_its_time_is_not_confirmed_before_the_lapse_check(
     await events.sign_up(event_id, 2)
     await events.run(lambda service: service.cancel(event_id, 1))
     offered = {s.user_id: s for s in await events.seats(event_id)}[2]
-    assert offered.status == "offered" and offered.offered_until is not None
+    assert offered.status == "offered"
+    assert offered.offered_until is not None
     events.clock.set(offered.offered_until)  # the offer's time is up; no lapse round ran yet
     refused = await events.run(lambda service: service.confirm(event_id, 2))
     assert refused.outcome == Outcome.NO_OFFER
@@ -331,3 +332,21 @@ async def test_a_cancel_once_the_event_started_keeps_the_seat_and_its_no_show(
     assert not after.cancelled
     seat = (await events.seats(event_id))[0]
     assert (seat.status, seat.no_show) == ("confirmed", True)  # the no-show stays on record
+
+
+async def test_the_card_lets_a_member_bring_the_guests_it_allows(events: Events) -> None:
+    from views.events import EventButton, card_keyboard, guests_of
+
+    event_id = await events.create(capacity=4, guests=2)
+    event = await events.run(lambda service: service.event(event_id))
+    assert event is not None
+    presses = [
+        EventButton.unpack(button.callback_data or "").action
+        for row in card_keyboard(event).inline_keyboard
+        for button in row
+    ]
+    assert presses == ["in", "out", "in1", "in2"]
+    assert [guests_of(action) for action in presses] == [0, None, 1, 2]
+    signed = await events.run(lambda service: service.sign_up(event_id, 1, guests_of("in2") or 0))
+    assert signed.seat is not None
+    assert signed.seat.seats == 3
