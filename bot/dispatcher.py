@@ -33,6 +33,7 @@ from bot.counting import counted_message
 from infrastructure.chat_cache import ChatCache
 from infrastructure.filters import REFUSING_CHATTER, addressed
 from services.chats import ChatProfile
+from services.event_draws import EventWords
 from services.message_tally import MessageTally
 from services.messages import ChatMessage
 from workflows.spam_guard import SpamGuard
@@ -94,7 +95,10 @@ def is_plain(message: Message, profile: ChatProfile) -> bool:
     first (commands and service messages are refused by `counted_message`, asked last)."""
     text = message.text or message.caption or ""
     return (
-        not profile.checkin_rules.is_keyword(text) and not addressed(message) and "\x00" not in text
+        not profile.checkin_rules.is_keyword(text)
+        and not addressed(message)
+        and "\x00" not in text
+        and not profile.rules(EventWords).is_keyword(text)
     )
 
 

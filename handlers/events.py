@@ -5,6 +5,9 @@ App; `/event stats|cancel|move`, `/export attendees <id>`, `/settings events …
 
 from __future__ import annotations
 
+from functools import partial
+from typing import cast
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message, Update
@@ -14,26 +17,32 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infrastructure.admins import AdminCache
+from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.console_access import ConsoleAccess
-from infrastructure.filters import IsAdmin
-from infrastructure.middlewares.commands import ONCE
+from infrastructure.filters import IsAdmin, refuses_chatter
+from infrastructure.middlewares.commands import ONCE, CommandMiddleware
 from infrastructure.middlewares.press_order import PressOrder
 from infrastructure.sender_only import answer_press, for_sender
 from infrastructure.settings_sections import SettingsSection
-from infrastructure.transactions import commit_so_far
+from infrastructure.transactions import after_commit, commit_so_far
+from models import Draw, Event
 from services.chat_settings import BadSetting
 from services.chats import ChatProfile, ChatService
+from services.draw_entries import JoinRequest
+from services.draws import JoinGroupCommit
+from services.event_draws import MAX_KEYWORD, EventWords, Opened
 from services.event_export import attendees_csv
 from services.event_rules import EventRules, set_event_rule
 from services.event_specs import EventInputError, moment, parse_event
 from services.events import EventService
+from services.factory import UpdateServices
 from services.tiers import TierService
 from views import events as view
 from views.numbers import number
 from views.settings import out_of_range
 
-ADMIN_ACTIONS = ("new", "cancel", "move", "stats")
+ADMIN_ACTIONS = ("new", "cancel", "move", "stats", "draw")
 RULES = {"attend": "attend", "noshows": "noshows", "refund": "refund_hours",
          "confirm": "confirm_hours", "photos": "photos"}  # fmt: skip
 
@@ -50,9 +59,13 @@ async def event_command(
     tiers: TierService,
     chat_profile: ChatProfile,
     i18n: I18n,
+    session: AsyncSession,
+    chat_cache: ChatCache,
 ) -> None:
     """/event new <title> <start> [options] · /event cancel|stats <id> ·
-    /event move <id> [start=…] [place=…]"""
+    /event move <id> [start=…] [place=…] · /event draw <id> <prize> <keyword> [winners=N]"""
+    # A draw's keyword goes into the group's settings: its cached profile is read anew.
+    after_commit(session, partial(chat_cache.forget, chat_profile.id))
     words = (command.args or "").split()
     action, rest = words[0].lower(), (command.args or "").strip()[len(words[0]) :].strip()
     if action == "new":
@@ -69,11 +82,81 @@ async def event_command(
         stats = await events.door.stats(event)
         ladder = await tiers.ladder(chat_profile.program_id)
         await message.reply(view.stats_text(stats, ladder, i18n.current_locale))
+    elif action == "draw":
+        await open_draw(message, words[2:], events, event.id)
     elif action == "cancel":
         _cancelled, told = await events.cancel_event(event.id)
         await message.reply(view.event_cancelled_text(event.id, told))
     else:
         await move_event(message, words[2:], events, chat_profile, event.id)
+
+
+async def open_draw(
+    message: Message, words: list[str], events: EventService, event_id: int
+) -> None:
+    """/event draw <id> <prize> <keyword> [winners=N]: an online session's keyword draw."""
+    options = dict(word.partition("=")[::2] for word in words if "=" in word)
+    plain = [word for word in words if "=" not in word]
+    winners = options.get("winners", "1")
+    if len(plain) < 2 or set(options) - {"winners"} or not winners.isdigit():
+        await message.reply(usage_reply("event"))
+        return
+    event = await events.locked(event_id)
+    assert event is not None
+    sender = message.from_user.id if message.from_user else 0
+    opened, draw = await events.draws.open(
+        event, " ".join(plain[:-1]), plain[-1], int(winners), sender
+    )
+    if opened == Opened.BAD:
+        await message.reply(usage_reply("event"))
+        return
+    await message.reply(view.draw_opened_text(opened, event_id, draw.id if draw else None))
+
+
+@refuses_chatter
+async def is_event_word(message: Message, chat_profile: ChatProfile | None = None) -> bool:
+    """One of the group's draw keywords (a set lookup in its cached profile)."""
+    return (
+        chat_profile is not None
+        and message.text is not None
+        and chat_profile.rules(EventWords).is_keyword(message.text)
+    )
+
+
+async def is_event_keyword(
+    message: Message,
+    chat_profile: ChatProfile | None = None,
+    update_services: UpdateServices | None = None,
+) -> bool | dict[str, object]:
+    """A short plain text in a group during one of its online sessions with a draw: its
+    keyword? (Cheap checks first; one indexed query for the group's running sessions.)"""
+    text = message.text
+    if (
+        not text or len(text) > MAX_KEYWORD or text.startswith("/") or chat_profile is None
+        or not chat_profile.is_group or message.from_user is None or message.sender_chat
+        or update_services is None
+    ):  # fmt: skip
+        return False
+    events = cast(EventService, update_services.get("events"))
+    found = await events.draws.sent(chat_profile.id, text, events.clock.now())
+    return False if found is None else {"keyword_draw": found}
+
+
+async def keyword_entry(
+    message: Message,
+    keyword_draw: tuple[Event, Draw],
+    joins: JoinGroupCommit,
+    session: AsyncSession,
+    chat_profile: ChatProfile,
+) -> None:
+    """The keyword sent during the session: an entry for those signed up, the reason for
+    others (only the sender sees either)."""
+    event, draw = keyword_draw
+    assert message.from_user is not None
+    await commit_so_far(session)  # the entry is written in a shared transaction
+    request = JoinRequest(draw.id, chat_profile.id, message.from_user.id, keyword=True)
+    joined = await joins.join(request)
+    await message.reply(for_sender(view.keyword_entry_text(joined, event.id)))
 
 
 async def event_usage(message: Message) -> None:
@@ -277,8 +360,9 @@ COMMANDS = (
         __("Post an event with sign-up; its figures, changes, cancel"),
         usage=__(
             "/event new <title> <start> [ends=…] [place=…|online] [capacity=N] [cost=N] "
-            "[guests=N] [min_tier=…] [priority=Gold:24h] [keyword=…] · "
-            "/event stats|cancel <id> · /event move <id> [start=…] [place=…] · "
+            "[guests=N] [min_tier=…] [priority=Gold:24h] [keyword=… draw=<prize>] · "
+            "/event draw <id> <prize> <keyword> [winners=N] · /event stats|cancel <id> · "
+            "/event move <id> [start=…] [place=…] · "
             "/export attendees <id>"
         ),
         admin=True,
@@ -301,4 +385,12 @@ def create_router() -> Router:
     router.message.register(tickets, Command("tickets"))
     router.message.register(checkin_event, Command("checkin_event"), flags=ONCE)
     router.callback_query.register(press, view.EventButton.filter())
+    return router
+
+
+def create_keyword_router() -> Router:
+    """An online session's draw keyword, sent as plain text in the group (outside `commands`)."""
+    router = Router(name="event_keywords")
+    router.message.middleware(CommandMiddleware())  # its own sender-only scope
+    router.message.register(keyword_entry, is_event_word, is_event_keyword)
     return router

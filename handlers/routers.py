@@ -128,6 +128,7 @@ def feature_routers() -> list[Router]:
         commands,
         vip_membership.create_payment_router(),  # Stars payments: service messages, not commands
         captcha.create_answer_router(),  # a private answer to a join request's brand question
+        events.create_keyword_router(),  # an online session's draw keyword, before sign-in's
         checkin.create_router(),
         addressed,
         refusal.create_button_router(),

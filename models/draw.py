@@ -44,6 +44,9 @@ class Draw(Base):
     rerolls: Mapped[list[list[int]]] = mapped_column(JSON, default=list)  # who each one replaced
     result_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     reward_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # a coupon prize
+    # An online session's keyword draw: entrants hold a seat at this event and enter by
+    # sending its keyword in the group during it (no Join button).
+    event_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

@@ -16,6 +16,7 @@ class JoinRequest:
     draw_id: int
     chat_id: int
     user_id: int
+    keyword: bool = False  # sent as an event draw's keyword (not a button press)
 
 
 class JoinOutcome(StrEnum):
@@ -30,6 +31,7 @@ class JoinOutcome(StrEnum):
     LABEL = "label"  # the draw is for members with a label they don't carry
     COST = "cost"
     SILENCED = "silenced"  # muted or banned here: no entries meanwhile
+    EVENT = "event"  # an event's draw: by its keyword, for those signed up only
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +49,19 @@ def entry_refusal(
     figure: int,
     labelled: bool = False,
     account: Member | None = None,
+    seated: bool = True,
 ) -> JoinOutcome | None:
     """Why the member may not enter, if they may not; `figure`: what their tier goes by,
     `labelled`: whether they carry the draw's label (if it has one), `account`: their
-    account in the program, when the group joined another's (its points count)."""
+    account in the program, when the group joined another's (its points count); `seated`:
+    for an event's draw, whether they hold a seat at it and sent its keyword."""
     points = (account or member).points
     if draw.status != "open" or now >= draw.ends_at:
         return JoinOutcome.ENDED
     if entered:
         return JoinOutcome.ALREADY
+    if draw.event_id is not None and not seated:
+        return JoinOutcome.EVENT
     if member.silenced_until is not None and member.silenced_until > now:
         return JoinOutcome.SILENCED
     if figure < draw.min_lifetime:

@@ -41,6 +41,7 @@ class DrawSpec:
     min_messages: int = 0
     reward_id: int | None = None  # a shop reward each winner receives on claiming
     label: str | None = None  # entrants must carry this label (`tag=高潜`)
+    event_id: int | None = None  # entrants signed up for this event, by its keyword
 
 
 def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) -> DrawSpec:

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models import Badge, Draw, DrawEntry, Label, Member
+from models import Badge, Draw, DrawEntry, EventSeat, Label, Member
 from services.badges import DRAW_PREFIX, holding
 from services.batching import PointsGroupCommit
 from services.clock import Clock
@@ -107,6 +107,7 @@ class DrawService:
             min_lifetime=tier.threshold if tier else 0,
             min_points=spec.min_points, cost=spec.cost, min_member_days=spec.min_member_days,
             min_messages=spec.min_messages, reward_id=spec.reward_id, label=spec.label, seed=seed,
+            event_id=spec.event_id,
             commitment=commitment_of(seed),
             status="open", entrants=0, winner_ids=[], next_counter=0, claimed_ids=[], rerolls=[],
             created_at=self.clock.now(),
@@ -209,6 +210,7 @@ class DrawService:
         tiers = TierService(self.session, self.points.ladders)
         bases = {program: await tiers.basis(program) for program in set(programs.values())}
         carrying = await self._labelled(list(draws.values()), pairs)
+        seated = await self._seated(list(draws.values()), pairs)
         for request in requests:
             draw = draws.get(request.draw_id)
             if draw is None or draw.chat_id != request.chat_id:
@@ -221,6 +223,7 @@ class DrawService:
             outcome = entry_refusal(
                 draw, member, (draw.id, member.user_id) in entered, now, figure,
                 (draw.id, member.user_id) in carrying, account,
+                request.keyword and (draw.id, member.user_id) in seated,
             )  # fmt: skip
             if outcome is not None:
                 results.append(Joined(outcome, draw, account.points))
@@ -285,6 +288,23 @@ class DrawService:
                 wanted = wanted.where(Badge.user_id.in_(users))
             carrying = await self.session.scalars(wanted)
             found.update((draw.id, user_id) for user_id in carrying)
+        return found
+
+    async def _seated(
+        self, draws: list[Draw], pairs: list[tuple[int, int]]
+    ) -> set[tuple[int, int]]:
+        """(draw, member) for the members entering an event's draw who hold a seat at it."""
+        found: set[tuple[int, int]] = set()
+        for draw in draws:
+            if draw.event_id is not None:
+                users = [user_id for chat_id, user_id in pairs if chat_id == draw.chat_id]
+                seated = await self.session.scalars(
+                    select(EventSeat.user_id).where(
+                        EventSeat.event_id == draw.event_id, EventSeat.status == "confirmed",
+                        EventSeat.user_id.in_(users),
+                    )
+                )  # fmt: skip
+                found.update((draw.id, user_id) for user_id in seated)
         return found
 
     async def end(self, chat_id: int, draw_id: int) -> Ended:

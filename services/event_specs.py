@@ -19,6 +19,7 @@ DEFAULT_LENGTH = timedelta(hours=2)
 ONLINE = ("online", "线上", "直播")
 OPTIONS = (
     "ends", "place", "capacity", "cost", "min_tier", "priority", "guests", "keyword", "start",
+    "draw",
 )  # fmt: skip
 LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 HOUR = re.compile(r"^\d{1,2}:\d\d$")
@@ -42,6 +43,7 @@ class EventSpec:
     priority_tier: Tier | None = None
     priority_for: timedelta | None = None
     keyword: str | None = None
+    draw: str | None = None  # an online session's keyword draw: its prize (needs keyword=)
 
 
 def _split(args: str) -> tuple[list[str], dict[str, str]]:
@@ -78,7 +80,8 @@ def moment(text: str, now: datetime, timezone: str) -> datetime | None:
 
 def parse_event(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) -> EventSpec:
     """`<title> <start> [ends=…] [place=…] [capacity=N] [cost=N] [guests=N] [min_tier=…]
-    [priority=Gold:24h] [keyword=…]`; the start is `2026-12-20 14:00` or `3d`, after the title."""
+    [priority=Gold:24h] [keyword=… draw=<prize>]`; the start is `2026-12-20 14:00` or `3d`,
+    after the title."""
     plain, options = _split(args)
     if len(plain) >= 3 and LOCAL.match(plain[-2]) and HOUR.match(plain[-1]):
         title, start = plain[:-2], f"{plain[-2]} {plain[-1]}"
@@ -112,6 +115,9 @@ def parse_event(args: str, now: datetime, timezone: str, ladder: Sequence[Tier])
     keyword = options.get("keyword")
     if keyword is not None and not 0 < len(keyword) <= 64:
         raise EventInputError("keyword")
+    draw = options.get("draw")
+    if draw is not None and (not online or keyword is None or not 0 < len(draw) <= 200):
+        raise EventInputError("draw")
     return EventSpec(
         title=text,
         starts_at=starts_at,
@@ -125,6 +131,7 @@ def parse_event(args: str, now: datetime, timezone: str, ladder: Sequence[Tier])
         priority_tier=priority_tier,
         priority_for=priority_for,
         keyword=keyword,
+        draw=draw,
     )
 
 

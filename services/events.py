@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Chat, Event, EventSeat, Member
 from services.clock import Clock
 from services.event_door import EVENT_REASON, EventDoor
+from services.event_draws import EventDraws
 from services.event_messages import EventChange, EventOffer
 from services.event_rules import EventRules
 from services.event_specs import EventSpec
@@ -91,6 +92,7 @@ class EventService:
         self.points = points
         self.tiers = tiers
         self.door = EventDoor(session, clock, points)
+        self.draws = EventDraws(session, clock, points)
 
     async def create(
         self, chat_id: int, program_id: int, spec: EventSpec, created_by: int | None
@@ -107,6 +109,8 @@ class EventService:
         )  # fmt: skip
         self.session.add(event)
         await self.session.flush()
+        if spec.draw is not None and spec.keyword is not None:
+            await self.draws.open(event, spec.draw, spec.keyword, 1, created_by or 0)
         return event
 
     async def set_card(self, event_id: int, message_id: int) -> None:
@@ -141,6 +145,10 @@ class EventService:
     async def rules(self, chat_id: int) -> EventRules:
         settings = await self.session.scalar(select(Chat.settings).where(Chat.id == chat_id))
         return EventRules.from_settings(dict(settings or {}))
+
+    async def locked(self, event_id: int) -> Event | None:
+        """The event, its row locked for this transaction."""
+        return await self._locked(event_id)
 
     async def _locked(self, event_id: int) -> Event | None:
         return (
@@ -404,6 +412,7 @@ class EventService:
         if event is None or event.status != "open" or event.closed_at is not None:
             return event, 0
         event.status = "cancelled"
+        await self.draws.cancelled(event)
         outbox = OutboxService(self.session, self.clock)
         seats = await self.signed(event_id)
         for seat in seats:
@@ -429,6 +438,7 @@ class EventService:
             event.starts_at = starts_at
         if place is not None:
             event.place = place
+        await self.draws.moved(event)
         seats = await self.signed(event_id)
         outbox = OutboxService(self.session, self.clock)
         stamp = f"{event.starts_at.isoformat()}:{event.place or ''}"

@@ -52,7 +52,7 @@ def join_keyboard(draw_id: int) -> InlineKeyboardMarkup:
 
 def post_keyboard(draw: Draw) -> InlineKeyboardMarkup | None:
     """The post's Join button, while the draw is open."""
-    return join_keyboard(draw.id) if draw.status == "open" else None
+    return join_keyboard(draw.id) if draw.status == "open" and draw.event_id is None else None
 
 
 def render_post(draw: Draw, timezone: str) -> str:
@@ -97,6 +97,9 @@ def requirements(draw: Draw, language: str) -> list[str]:
         needs.append(_("the badge {badge}").format(badge=badge_label(draw.label[6:])))
     elif draw.label is not None:  # the label's name is the admins': everyone reads the post
         needs.append(_("selected members only"))
+    if draw.event_id is not None:
+        needs.append(_("signed up for event #{id}, sending its keyword during it").format(
+            id=draw.event_id))  # fmt: skip
     return needs
 
 

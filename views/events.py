@@ -14,7 +14,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from models import Event
+from services.draw_entries import Joined, JoinOutcome
 from services.event_door import CheckIn, Door, EventStats, Ticket
+from services.event_draws import Opened
 from services.event_specs import EventInputError
 from services.events import Counts, Outcome, SignUp
 from services.tiers import Tier
@@ -316,6 +318,7 @@ def event_problem_text(error: EventInputError) -> str:
         "priority": _("priority= is a tier and a window before the start, such as Gold:24h."),
         "place": _("place= is at most 200 characters."),
         "keyword": _("keyword= is at most 64 characters."),
+        "draw": _("draw= is the prize of an online session's draw, with place=online keyword=…"),
     }
     return reasons.get(str(error), _("That option is given twice."))
 
@@ -346,3 +349,33 @@ def not_staff_text() -> str:
 
 def check_in_privately_text() -> str:
     return _("Check tickets in privately: send me /checkin_event <code> in our chat.")
+
+
+def draw_opened_text(outcome: Opened, event_id: int, draw_id: int | None) -> str:
+    """The answer to `/event draw <id> <prize> <keyword> [winners=N]`."""
+    if outcome == Opened.OPENED:
+        return _(
+            "🎁 Draw #{draw} is open for event #{id}: those signed up send the keyword in the "
+            "group during the session."
+        ).format(draw=draw_id, id=event_id)
+    if outcome == Opened.NOT_ONLINE:
+        return _("A keyword draw is for online sessions (place=online).")
+    if outcome == Opened.TWICE:
+        return _("Event #{id} already has a draw.").format(id=event_id)
+    return _("Event #{id} is over or cancelled.").format(id=event_id)
+
+
+def keyword_entry_text(joined: Joined, event_id: int) -> str:
+    """The sender's answer to an online session's keyword."""
+    draw_id = joined.draw.id if joined.draw is not None else 0
+    if joined.outcome == JoinOutcome.JOINED:
+        return _("✅ You're in draw #{id}! Good luck.").format(id=draw_id)
+    if joined.outcome == JoinOutcome.ALREADY:
+        return _("You've already joined this draw.")
+    if joined.outcome == JoinOutcome.EVENT:
+        return _("Only members signed up for event #{id} enter its draw.").format(id=event_id)
+    if joined.outcome == JoinOutcome.SILENCED:
+        return _("You are restricted here: you can't enter draws meanwhile.")
+    if joined.outcome == JoinOutcome.ENDED:
+        return _("This draw has ended.")
+    return _("Sorry, this draw is not open to you.")
