@@ -21,18 +21,24 @@ web_bot, web, sandbox, browser = test_web.web_bot, test_web.web, test_web.sandbo
 PHONE = {"width": 390, "height": 844}
 
 
-def fake_telegram(signed: str) -> str:
-    """Telegram.WebApp with its QR scanner: the popup 'reads' `window.scanned` at once."""
+def fake_telegram(signed: str, version: str = "8.0") -> str:
+    """Telegram.WebApp with its QR scanner: the popup 'reads' `window.scanned` at once (before
+    6.4 it throws, as telegram-web-app.js does: WebAppMethodUnsupported)."""
     return """
     window.scans = [];
     window.scanned = "";
+    const old = VERSION < 6.4;
     window.Telegram = { WebApp: {
-      initData: SIGNED, version: "8.0", platform: "ios", isVersionAtLeast: () => true,
+      initData: SIGNED, version: String(VERSION), platform: "ios",
+      isVersionAtLeast: (wanted) => VERSION >= Number(wanted),
       ready() {}, expand() {}, onEvent() {},
-      showScanQrPopup(params, answer) { scans.push(params.text); answer(window.scanned); },
+      showScanQrPopup(params, answer) {
+        if (old) throw new Error("WebAppMethodUnsupported");
+        scans.push(params.text); answer(window.scanned);
+      },
       HapticFeedback: { notificationOccurred() {} },
     } };
-    """.replace("SIGNED", json.dumps(signed))
+    """.replace("SIGNED", json.dumps(signed)).replace("VERSION", str(float(version)))
 
 
 async def token_of(web: str, fan: User) -> str:
@@ -92,3 +98,27 @@ async def test_a_ticket_in_the_mini_app_scanned_once_at_the_door(
         await page.locator("#code").fill("NOPE2345")
         await page.locator("#check").click()
         await expect(said).to_have_text("❌ No ticket has that code.")
+
+
+async def test_an_old_client_without_the_qr_scanner_checks_in_by_the_typed_code(
+    sandbox: SandboxClient, browser: Browser, web: str
+) -> None:
+    group, admin, (fan,) = await fan_group(sandbox, "Ode")
+    await sandbox.ask(group, admin, "/settings language en")
+    card = await new_event(sandbox, group, admin, "Open day 2d place=Shop")
+    assert (await press_one(sandbox, group.id, card, fan, "报名")).startswith(SIGNED)
+    async with offline_context(browser, viewport=PHONE) as context:
+        await context.add_init_script(fake_telegram(init_data(admin), version="6.2"))
+        page = await context.new_page()
+        await page.goto(f"{web}/app/tickets")
+        await expect(page.locator("#door")).to_be_visible()
+        await expect(page.locator("#scan")).to_be_hidden()  # no scanner before Bot API 6.4
+        async with aiohttp.ClientSession() as http:
+            headers = {"Authorization": f"tma {init_data(fan)}"}
+            async with http.post(f"{web}/app/api/tickets", json={}, headers=headers) as answer:
+                (ticket,) = (await answer.json())["tickets"]
+        await page.locator("#code").fill(ticket["code"])
+        await page.locator("#check").click()
+        await expect(page.locator("#door-said")).to_have_text(
+            f"✅ Checked in for #{event_id(card)} Open day."
+        )

@@ -65,9 +65,17 @@ async function checkIn(scanned) {
   if (app && app.HapticFeedback) app.HapticFeedback.notificationOccurred(answer.ok ? "success" : "error");
 }
 
+// showScanQrPopup is Bot API 6.4+: an older client's telegram-web-app.js still defines it, and
+// throws WebAppMethodUnsupported when called, so the version is what tells.
+function canScan() {
+  const app = telegram();
+  return Boolean(app && typeof app.showScanQrPopup === "function"
+    && typeof app.isVersionAtLeast === "function" && app.isVersionAtLeast("6.4"));
+}
+
 function scan(labels) {
   const app = telegram();
-  if (!app || typeof app.showScanQrPopup !== "function") return;
+  if (!canScan()) return;
   app.showScanQrPopup({ text: labels.scan_text || "" }, (text) => {
     checkIn(String(text || ""));
     return true; // closes the scanner: one ticket a scan
@@ -95,6 +103,7 @@ async function start() {
       option.textContent = door.title;
       select.append(option);
     }
+    $("scan").hidden = !canScan(); // the typed code is the way then
     $("scan").addEventListener("click", () => scan(labels));
     $("check").addEventListener("click", () => checkIn($("code").value.trim()));
   }
