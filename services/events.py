@@ -244,6 +244,8 @@ class EventService:
         if refused is not None:
             return refused
         seats = 1 + max(0, min(guests, event.guests))
+        if event.capacity is not None:  # more would wait forever, and everyone behind them
+            seats = min(seats, event.capacity)
         counts = await self.counts(event_id)
         taken = counts.confirmed + counts.offered
         fits = event.capacity is None or taken + seats <= event.capacity

@@ -350,3 +350,14 @@ async def test_the_card_lets_a_member_bring_the_guests_it_allows(events: Events)
     signed = await events.run(lambda service: service.sign_up(event_id, 1, guests_of("in2") or 0))
     assert signed.seat is not None
     assert signed.seat.seats == 3
+
+
+async def test_more_guests_than_seats_do_not_block_the_waiting_list(events: Events) -> None:
+    event_id = await events.create(capacity=2, guests=3)
+    big = await events.run(lambda service: service.sign_up(event_id, 1, 3))
+    assert big.outcome == Outcome.CONFIRMED  # as many as there are seats, not a place forever
+    assert big.seat is not None
+    assert big.seat.seats == 2
+    late = await events.sign_up(event_id, 2)
+    assert late.outcome == Outcome.WAITING
+    assert late.place == 1
