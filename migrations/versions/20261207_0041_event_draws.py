@@ -1,7 +1,7 @@
 """Events: an online session's keyword draw (a draw for those signed up for an event)
 
 Revision ID: 0041_event_draws
-Revises: 0034_events
+Revises: 0035_jielong
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0041_event_draws"
-down_revision: str | None = "0034_events"
+down_revision: str | None = "0035_jielong"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
