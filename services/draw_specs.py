@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ from services.badges import DRAW_PREFIX, BadgeError, badge_name
 from services.clock import parse_duration
 from services.labels import LabelError, normalise
 from services.tiers import Tier
-from services.words import loosen_options
+from services.words import OptionsOutOfOrder, head_and_options
 
 MAX_WINNERS = 100
 MAX_PRIZE = 200
@@ -48,26 +47,10 @@ def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) 
     """`<prize> [winners=N] [ends=30m|2h|7d|2026-12-01 20:00] [min_tier=银牌] [min_points=100]
     [cost=10] [joined_before=7d] [min_messages=5] [reward=<id>] [tag=高潜]`, options in any
     order after the prize."""
-    words, options, prize = loosen_options(args, OPTIONS).split(), dict[str, str](), []
-    index = 0
-    while index < len(words):
-        name, equals, value = words[index].partition("=")
-        name = name.lower()
-        if equals and name in OPTIONS:
-            if name in options:
-                raise DrawInputError(name)
-            if (
-                name == "ends"
-                and index + 1 < len(words)
-                and re.match(r"^\d{1,2}:\d\d$", words[index + 1])
-            ):
-                value, index = f"{value} {words[index + 1]}", index + 1
-            options[name] = value
-        elif options:
-            raise DrawInputError("prize")  # the prize comes first, in one piece
-        else:
-            prize.append(words[index])
-        index += 1
+    try:
+        prize, options = head_and_options(args, OPTIONS)
+    except OptionsOutOfOrder as error:
+        raise DrawInputError(error.field or "prize") from None
     text = " ".join(prize)
     if not text or len(text) > MAX_PRIZE:
         raise DrawInputError("prize")

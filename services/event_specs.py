@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from services.clock import parse_duration
 from services.tiers import Tier
-from services.words import loosen_options
+from services.words import OptionsOutOfOrder, head_and_options
 
 MAX_TITLE = 200
 MAX_PLACE = 200
@@ -48,23 +48,16 @@ class EventSpec:
 
 def _split(args: str) -> tuple[list[str], dict[str, str]]:
     """The words before the options, and the options (`ends=2026-12-20 18:00` keeps its hour)."""
-    words, options, plain = loosen_options(args, OPTIONS).split(), dict[str, str](), []
-    index = 0
-    while index < len(words):
-        name, equals, value = words[index].partition("=")
-        name = name.lower()
-        if equals and name in OPTIONS:
-            if name in options:
-                raise EventInputError(name)
-            if LOCAL.match(value) and index + 1 < len(words) and HOUR.match(words[index + 1]):
-                value, index = f"{value} {words[index + 1]}", index + 1
-            options[name] = value
-        elif options:
-            raise EventInputError("title")  # the title and start come first
-        else:
-            plain.append(words[index])
-        index += 1
+    try:
+        plain, options = head_and_options(args, OPTIONS, _a_day_takes_an_hour)
+    except OptionsOutOfOrder as error:
+        raise EventInputError(error.field or "title") from None  # the title and start come first
     return plain, options
+
+
+def _a_day_takes_an_hour(name: str, value: str) -> bool:
+    """`start=2026-12-20 18:00`: a day given to any option takes the hour typed after it."""
+    return LOCAL.match(value) is not None
 
 
 def moment(text: str, now: datetime, timezone: str) -> datetime | None:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from services.clock import parse_duration
 from services.order_files import amount_in_fen
-from services.words import loosen_options
+from services.words import OptionsOutOfOrder, head_and_options
 
 MAX_ITEM = 200
 MAX_TIERS = 6
@@ -37,26 +37,10 @@ class GroupBuySpec:
 def parse_group_buy(args: str, now: datetime, timezone: str) -> GroupBuySpec:
     """`<item> <tiers> ends=<when> [pool=<reward id>]`: the tiers are the last word before the
     options."""
-    words, options, rest = loosen_options(args, OPTIONS).split(), dict[str, str](), []
-    index = 0
-    while index < len(words):
-        name, equals, value = words[index].partition("=")
-        name = name.lower()
-        if equals and name in OPTIONS:
-            if name in options:
-                raise GroupBuyInputError(name)
-            if (
-                name == "ends"
-                and index + 1 < len(words)
-                and re.match(r"^\d{1,2}:\d\d$", words[index + 1])
-            ):
-                value, index = f"{value} {words[index + 1]}", index + 1
-            options[name] = value
-        elif options:
-            raise GroupBuyInputError("item")
-        else:
-            rest.append(words[index])
-        index += 1
+    try:
+        rest, options = head_and_options(args, OPTIONS)
+    except OptionsOutOfOrder as error:
+        raise GroupBuyInputError(error.field or "item") from None
     if len(rest) < 2 or len(" ".join(rest[:-1])) > MAX_ITEM:
         raise GroupBuyInputError("item")
     tiers = _tiers(rest[-1])

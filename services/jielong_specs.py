@@ -3,14 +3,13 @@ options members choose from (a size, a flavour)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.clock import parse_duration
 from services.order_files import amount_in_fen
-from services.words import loosen_options
+from services.words import OptionsOutOfOrder, head_and_options
 
 MAX_TITLE = 200
 MAX_LIMIT = 100_000
@@ -37,26 +36,10 @@ class JielongSpec:
 def parse_jielong(args: str, now: datetime, timezone: str) -> JielongSpec:
     """`<title> [ends=2h|2026-12-01 20:00] [limit=50] [price=29.9] [options=S|M|L]`, options in
     any order after the title."""
-    words, options, title = loosen_options(args, OPTIONS).split(), dict[str, str](), []
-    index = 0
-    while index < len(words):
-        name, equals, value = words[index].partition("=")
-        name = name.lower()
-        if equals and name in OPTIONS:
-            if name in options:
-                raise JielongInputError(name)
-            if (
-                name == "ends"
-                and index + 1 < len(words)
-                and re.match(r"^\d{1,2}:\d\d$", words[index + 1])
-            ):
-                value, index = f"{value} {words[index + 1]}", index + 1
-            options[name] = value
-        elif options:
-            raise JielongInputError("title")  # the title comes first, in one piece
-        else:
-            title.append(words[index])
-        index += 1
+    try:
+        title, options = head_and_options(args, OPTIONS)
+    except OptionsOutOfOrder as error:
+        raise JielongInputError(error.field or "title") from None
     text = " ".join(title)
     if not text or len(text) > MAX_TITLE:
         raise JielongInputError("title")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.tiers import Tier
-from services.words import loosen_options
+from services.words import OptionsOutOfOrder, head_and_options, no_hour
 
 KINDS = ("coupon", "gift", "perk")
 PERIODS = ("day", "week", "month", "ever")
@@ -78,18 +78,10 @@ def reward_changes(options: dict[str, str], ladder: Sequence[Tier]) -> dict[str,
 
 
 def _name_and_options(args: str) -> tuple[str, dict[str, str]]:
-    words, options, name = loosen_options(args, OPTIONS).split(), dict[str, str](), []
-    for word in words:
-        option, equals, value = word.partition("=")
-        option = option.lower()
-        if equals and option in OPTIONS:
-            if option in options:
-                raise ShopInputError(option)
-            options[option] = value
-        elif options:
-            raise ShopInputError("name")  # the name comes first, in one piece
-        else:
-            name.append(word)
+    try:
+        name, options = head_and_options(args, OPTIONS, no_hour)
+    except OptionsOutOfOrder as error:
+        raise ShopInputError(error.field or "name") from None  # the name comes first, in one piece
     return " ".join(name), options
 
 
