@@ -5,6 +5,8 @@ nothing twice."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +14,17 @@ from models import GameDay, GameEntry, GameRound, LedgerEntry
 from models.queries import insert_for
 from services.clock import Clock, local_day
 from services.points import PointsService
+
+
+async def rounds_due(session: AsyncSession, kind: str, now: datetime) -> list[int]:
+    """The open rounds of `kind` whose time is up, oldest first (a hundred a look)."""
+    rows = await session.scalars(
+        select(GameRound.id)
+        .where(GameRound.status == "open", GameRound.kind == kind, GameRound.closes_at <= now)
+        .order_by(GameRound.id)
+        .limit(100)
+    )
+    return list(rows)
 
 
 class GameBook:

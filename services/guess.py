@@ -15,7 +15,7 @@ from models import GameEntry, GameRound
 from models.queries import insert_for
 from services.clock import Clock
 from services.game_rules import GameRules
-from services.games import GameBook
+from services.games import GameBook, rounds_due
 from services.members import display_names
 from services.points import PointsService
 
@@ -132,17 +132,7 @@ class GuessService:
         return int(earlier or 0)
 
     async def due(self) -> list[int]:
-        rows = await self.session.scalars(
-            select(GameRound.id)
-            .where(
-                GameRound.status == "open",
-                GameRound.kind == "guess",
-                GameRound.closes_at <= self.clock.now(),
-            )
-            .order_by(GameRound.id)
-            .limit(100)
-        )
-        return list(rows)
+        return await rounds_due(self.session, "guess", self.clock.now())
 
     async def close(self, round_id: int) -> GuessResult | None:
         """Close the round once: the closest guess paid (ties: the earlier), every guess."""

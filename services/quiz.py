@@ -18,7 +18,7 @@ from models.queries import insert_for
 from services.clock import Clock, local_day, start_of
 from services.files import TableFileError, table_rows
 from services.game_rules import GameRules
-from services.games import GameBook
+from services.games import GameBook, rounds_due
 from services.members import Sighting, display_names, record_sightings
 from services.points import PointsService
 
@@ -315,17 +315,7 @@ class QuizService:
         return found is not None
 
     async def due(self) -> list[int]:
-        rows = await self.session.scalars(
-            select(GameRound.id)
-            .where(
-                GameRound.status == "open",
-                GameRound.kind == "quiz",
-                GameRound.closes_at <= self.clock.now(),
-            )
-            .order_by(GameRound.id)
-            .limit(100)
-        )
-        return list(rows)
+        return await rounds_due(self.session, "quiz", self.clock.now())
 
     async def open_in(self, chat_id: int) -> int | None:
         """The group's quiz still open, if any."""
