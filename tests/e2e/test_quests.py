@@ -75,6 +75,7 @@ async def test_a_badge_is_shown_and_opens_a_badge_draw(sandbox: SandboxClient) -
     await sandbox.ask(group, admin, "/settings language en")
     for fan in (bob, cleo):
         await sandbox.send(group, fan, "hi")
+    await sandbox.settle()  # known by @username once their messages are handled
     refused = await sandbox.ask_for_sender(group, bob, "/badge give @bob_fan vip")
     assert refused["text"] == REFUSAL
     given = await sandbox.ask(group, admin, "/badge give @bob_fan VIP")
@@ -116,6 +117,8 @@ async def test_a_weekly_season_resets_at_midnight_in_the_groups_zone(
     assert set_["text"] == "✅ A weekly season, top 1 win."
     for fan in (bob, cleo):
         await sandbox.send(group, fan, "hello")  # seen, and a point for the message
+    # Known by @username once their messages are handled: a grant beside them could be refused.
+    await sandbox.settle()
     given = await sandbox.ask(group, admin, "/points @bob_fan +50 well done")
     assert given["text"].startswith("✅ +50 points for Bob")
     await sandbox.ask(group, admin, "/points @cleo_fan +20 thanks")
