@@ -279,11 +279,13 @@ async def checkin_event(
         return
     ticket = await events.door.ticket(code)
     profile = await chats.profile(ticket.event.chat_id) if ticket else None
-    if ticket is not None and profile is not None:
+    if ticket is not None:  # a group fanbot no longer knows has no staff to let in
         access = ConsoleAccess(admin_cache, bot, events.clock)
-        staff = await access.access(
-            session, message.from_user.id, ticket.event.chat_id, ticket.event.program_id
-        )
+        staff = None
+        if profile is not None:
+            staff = await access.access(
+                session, message.from_user.id, ticket.event.chat_id, ticket.event.program_id
+            )
         if staff is None:
             await message.reply(view.not_staff_text())
             return
