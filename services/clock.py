@@ -10,6 +10,26 @@ DURATION = re.compile(r"^(\d{1,5})([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
+# How far ahead an end typed as `ends=` may be: a draw's, a 接龙's, a 拼团's.
+SOONEST_END = timedelta(seconds=10)
+LATEST_END = timedelta(days=90)
+
+
+def end_typed(value: str, now: datetime, timezone: str) -> datetime | None:
+    """`30m`, `2h`, `7d` from now, or `2026-12-01 20:00` in `timezone`: the moment, when it is
+    10 s to 90 days ahead; None when unreadable or out of that range."""
+    length = parse_duration(value)
+    if length is not None:
+        ends_at = now + length
+    else:
+        try:
+            local = datetime.strptime(value, "%Y-%m-%d %H:%M")
+        except ValueError:
+            return None
+        ends_at = local.replace(tzinfo=ZoneInfo(timezone))
+    return ends_at if now + SOONEST_END <= ends_at <= now + LATEST_END else None
+
+
 def parse_duration(text: str) -> timedelta | None:
     """`30s`, `10m`, `2h`, `7d`; None for anything else."""
     found = DURATION.match(text.strip().lower())

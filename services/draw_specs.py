@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from services.badges import DRAW_PREFIX, BadgeError, badge_name
-from services.clock import parse_duration
+from services.clock import end_typed, parse_duration
 from services.labels import LabelError, normalise
 from services.tiers import Tier
 from services.words import OptionsOutOfOrder, head_and_options
 
 MAX_WINNERS = 100
 MAX_PRIZE = 200
-MAX_AHEAD = timedelta(days=90)
-MIN_AHEAD = timedelta(seconds=10)
 DEFAULT_LENGTH = timedelta(hours=24)
 OPTIONS = (
     "winners", "ends", "min_tier", "min_points", "cost", "joined_before", "min_messages", "reward",
@@ -106,15 +103,7 @@ def _number(options: dict[str, str], name: str, default: int, low: int, high: in
 def _end(value: str | None, now: datetime, timezone: str) -> datetime:
     if value is None:
         return now + DEFAULT_LENGTH
-    length = parse_duration(value)
-    if length is not None:
-        ends_at = now + length
-    else:
-        try:
-            local = datetime.strptime(value, "%Y-%m-%d %H:%M")
-        except ValueError:
-            raise DrawInputError("ends") from None
-        ends_at = local.replace(tzinfo=ZoneInfo(timezone))
-    if not now + MIN_AHEAD <= ends_at <= now + MAX_AHEAD:
+    ends_at = end_typed(value, now, timezone)
+    if ends_at is None:
         raise DrawInputError("ends")
     return ends_at

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
-from services.clock import parse_duration
+from services.clock import end_typed
 from services.order_files import amount_in_fen
 from services.words import OptionsOutOfOrder, head_and_options
 
 MAX_ITEM = 200
 MAX_TIERS = 6
 MAX_MEMBERS = 10_000
-MAX_AHEAD = timedelta(days=90)
-MIN_AHEAD = timedelta(seconds=10)
 OPTIONS = ("ends", "pool")
 TIER = re.compile(r"^(\d{1,5})[:：]([0-9.]+)$")
 
@@ -71,15 +68,7 @@ def _tiers(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _end(value: str, now: datetime, timezone: str) -> datetime:
-    length = parse_duration(value)
-    if length is not None:
-        ends_at = now + length
-    else:
-        try:
-            local = datetime.strptime(value, "%Y-%m-%d %H:%M")
-        except ValueError:
-            raise GroupBuyInputError("ends") from None
-        ends_at = local.replace(tzinfo=ZoneInfo(timezone))
-    if not now + MIN_AHEAD <= ends_at <= now + MAX_AHEAD:
+    ends_at = end_typed(value, now, timezone)
+    if ends_at is None:
         raise GroupBuyInputError("ends")
     return ends_at

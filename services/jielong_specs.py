@@ -4,10 +4,9 @@ options members choose from (a size, a flavour)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from services.clock import parse_duration
+from services.clock import end_typed
 from services.order_files import amount_in_fen
 from services.words import OptionsOutOfOrder, head_and_options
 
@@ -15,8 +14,6 @@ MAX_TITLE = 200
 MAX_LIMIT = 100_000
 MAX_OPTIONS = 8
 MAX_OPTION = 12  # characters: an option is a button's label
-MAX_AHEAD = timedelta(days=90)
-MIN_AHEAD = timedelta(seconds=10)
 OPTIONS = ("ends", "limit", "price", "options")
 
 
@@ -76,15 +73,7 @@ def _choices(value: str | None) -> tuple[str, ...]:
 
 
 def _end(value: str, now: datetime, timezone: str) -> datetime:
-    length = parse_duration(value)
-    if length is not None:
-        ends_at = now + length
-    else:
-        try:
-            local = datetime.strptime(value, "%Y-%m-%d %H:%M")
-        except ValueError:
-            raise JielongInputError("ends") from None
-        ends_at = local.replace(tzinfo=ZoneInfo(timezone))
-    if not now + MIN_AHEAD <= ends_at <= now + MAX_AHEAD:
+    ends_at = end_typed(value, now, timezone)
+    if ends_at is None:
         raise JielongInputError("ends")
     return ends_at
