@@ -335,7 +335,8 @@ def create_dispatcher(services: Resources) -> FanbotDispatcher:
             logger.warning("WEB_URL is not https: no Mini App button (Telegram needs https)")
         # Built with the dispatcher's quiet mode, so added here rather than in create_bot.
         bot.session.middleware(SenderOnlyCleanup(quiet))
-        tasks.add(asyncio.create_task(warm_up_charts()))  # the first /stats answers at once
+        if settings.warm_up_charts:  # the first /stats answers at once
+            tasks.add(asyncio.create_task(warm_up_charts()))
         tasks.add(asyncio.create_task(run_lock_holders_work(bot)))
 
     async def run_lock_holders_work(bot: Bot) -> None:

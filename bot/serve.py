@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import faulthandler
 import logging
 import signal
 import socket
@@ -97,6 +98,24 @@ class WebhookHandler(SimpleRequestHandler):
         return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
 
+def log_tasks() -> None:
+    """What each task waits on, in the log: `kill -USR1 <pid>` on a bot that seems stuck."""
+    for task in asyncio.all_tasks():
+        logger.warning("%s awaits:\n%s", task.get_name(), "\n".join(awaiting(task.get_coro())))
+
+
+def awaiting(coroutine: Any) -> list[str]:
+    """Where a suspended coroutine is, each coroutine it awaits in turn (a task's own stack
+    stops at its outermost frame)."""
+    lines = []
+    while coroutine is not None:
+        frame = getattr(coroutine, "cr_frame", None) or getattr(coroutine, "gi_frame", None)
+        if frame is not None:
+            lines.append(f"  {frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+        coroutine = getattr(coroutine, "cr_await", None) or getattr(coroutine, "gi_yieldfrom", None)
+    return lines
+
+
 async def serve(settings: Settings, *, web_only: bool = False) -> None:
     """The bot (polling or webhook, with the web when WEB_URL is set), or (`web_only`, for
     `fanbot web`) the web console, draw pages and Mini App alone."""
@@ -108,6 +127,9 @@ async def serve(settings: Settings, *, web_only: bool = False) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    with suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGUSR1, log_tasks)
+        faulthandler.register(signal.SIGUSR2, all_threads=True)  # even with the loop blocked
     try:
         if not await wait_for_api(bot, stop):
             return  # stopped before Telegram ever answered

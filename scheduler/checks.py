@@ -9,6 +9,7 @@ A look finds nothing due most of the time, at the cost of one small query.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from aiogram import Bot
 from scheduler.core import Jobs
 
 logger = logging.getLogger(__name__)
+SLOW = 2.0  # seconds: a check that takes longer is said in the log
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,11 @@ class BackgroundChecks:
 
     async def look(self, bot: Bot) -> None:
         for check in self.checks:
+            started = time.monotonic()
             try:
                 await check.run(bot)
             except Exception:  # one failing check does not keep the others from their turn
                 logger.exception("could not %s", check.what)
+            took = time.monotonic() - started
+            if took > SLOW:  # on SQLite, updates wait for the connection meanwhile
+                logger.warning("took %.1f s to %s", took, check.what)

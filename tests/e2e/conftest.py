@@ -12,6 +12,7 @@ wording only.
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -89,8 +90,35 @@ async def sandbox(shared_bot: BotProcess) -> AsyncIterator[SandboxClient]:
         yield client
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Marks a test whose body failed, for `launch` to say what its bots were doing."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "call" and report.failed:
+        item.stash[FAILED] = True
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+async def say_what_it_was_doing(bot: BotProcess) -> None:
+    """After a failure: each task the bot awaits (SIGUSR1) and its threads' stacks (SIGUSR2,
+    answered even when the event loop is blocked), with the log's end, in the test's output."""
+    if bot.process is None or bot.process.poll() is not None:
+        return
+    logs = bot.logs()
+    for sig in (signal.SIGUSR1, signal.SIGUSR2):
+        bot.process.send_signal(sig)
+        await asyncio.sleep(1)
+    print(f"--- the bot's log, its end:\n{logs[-6000:]}")
+    print(f"--- its tasks and threads:\n{bot.logs()[len(logs) :][-12000:]}")
+
+
 @pytest.fixture
-async def launch(db_template: str, tmp_path: Path) -> AsyncIterator[Launch]:
+async def launch(
+    db_template: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Launch]:
     """A sandbox and bot of the test's own, for restarts, kills, limits and other settings."""
     started: list[
         tuple[SandboxProcess, BotProcess, SandboxClient, str, Callable[[], Awaitable[None]]]
@@ -109,6 +137,8 @@ async def launch(db_template: str, tmp_path: Path) -> AsyncIterator[Launch]:
     yield start
     problems = []
     for sandbox, bot, client, url, drop in started:
+        if request.node.stash.get(FAILED, False):
+            await say_what_it_was_doing(bot)
         bot.stop()
         await client.close()
         sandbox.stop()

@@ -5,14 +5,18 @@ right after the jobs."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from infrastructure.background import Background
 from infrastructure.i18n import create_i18n
 from models import ScheduledPost, create_engine
+from scheduler import checks
+from scheduler.checks import Check
 from scheduler.core import Jobs, Scheduler
 from scheduler.lock import SchedulerLock
 from scheduler.posts import PostJobs
@@ -101,6 +105,39 @@ async def test_a_background_check_is_planned_once_and_keeps_its_timing(session_p
     (again,) = scheduler.scheduler.get_jobs()
     assert again.next_run_time == first_run  # not put off by another interval
     assert again.trigger.interval == timedelta(seconds=5)
+
+
+async def test_a_check_behind_a_clock_that_jumped_runs_once_without_listing_each_missed_run(
+    session_pool,
+) -> None:
+    # APScheduler lists every missed run before it coalesces them: for a 1 s check after a
+    # jump of 8 days, 691,200 steps in the event loop (the stall of two e2e runs under load).
+    scheduler, _posts, _session = scheduler_at(session_pool, NINE)
+
+    async def look() -> None:
+        pass
+
+    Jobs(scheduler.scheduler).every("check:fast", 1, look)
+    (job,) = scheduler.scheduler.get_jobs()
+    started = job.trigger.start_date  # the wall clock's: the trigger counts its runs from it
+    job.next_run_time = started
+    later = started + timedelta(days=8, microseconds=300_000)
+    steps = 0
+    trigger_next = job.trigger.get_next_fire_time
+
+    def counted(previous: datetime | None, now: datetime) -> datetime | None:
+        nonlocal steps
+        steps += 1
+        return trigger_next(previous, now)  # type: ignore[no-any-return]
+
+    job.trigger.get_next_fire_time = counted
+    run_times = job._get_run_times(later)
+    assert run_times == [started]  # coalesced to one run, as before
+    assert steps == 1
+    following = counted(run_times[-1], later)
+    assert later < following <= later + timedelta(seconds=1)  # the next from now on
+    on_time = counted(later - timedelta(milliseconds=500), later)  # not behind: one interval
+    assert on_time == later + timedelta(milliseconds=500)
 
 
 async def test_a_stop_lets_a_running_check_finish_and_starts_none(session_pool) -> None:
@@ -221,3 +258,22 @@ async def test_an_early_post_reaches_its_tier_privately_before_the_group(
     await posts.outbox.send_due(scheduler.bot)  # type: ignore[attr-defined]
     # a member's private copy names the group it comes from, as every push does
     assert session.sent_texts() == ["📣 From Fans:\n新品抢先看"]
+
+
+async def test_a_slow_background_check_is_named_in_the_log(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # On SQLite updates wait for the connection while a check runs: a slow one is worth a line.
+    monkeypatch.setattr(checks, "SLOW", 0.05)
+
+    async def slow(_bot: Bot) -> None:
+        await asyncio.sleep(0.1)
+
+    async def quick(_bot: Bot) -> None:
+        pass
+
+    looks = checks.BackgroundChecks(1, [Check("do it slowly", slow), Check("do it", quick)])
+    with caplog.at_level(logging.WARNING, logger="scheduler.checks"):
+        await looks.look(recording_bot()[0])
+    (said,) = [record.getMessage() for record in caplog.records]
+    assert said.startswith("took 0.1 s to do it slowly")
