@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -146,7 +148,15 @@ def database_problem(url: str, error: BaseException) -> str:
     return f"database error: cannot use DATABASE_URL={safe_url}: {reason}"
 
 
+def stacks_on_signal() -> None:
+    """`kill -USR2 <pid>`: every thread's stack on standard error, even while the event loop
+    is blocked or the migrations run (unhandled, the signal would end the process)."""
+    if hasattr(signal, "SIGUSR2"):  # not on Windows
+        faulthandler.register(signal.SIGUSR2, all_threads=True)
+
+
 def run() -> int:
+    stacks_on_signal()
     settings = _settings()
     _migrate(settings)
     from bot.serve import serve  # aiogram takes seconds to import: only once settings are good
@@ -156,6 +166,7 @@ def run() -> int:
 
 
 def web() -> int:
+    stacks_on_signal()
     settings = _settings()
     if settings.web_url is None:
         raise ConfigError("config error: WEB_URL is not set; the web console needs its address")

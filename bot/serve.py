@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import faulthandler
 import logging
 import signal
 import socket
@@ -106,7 +105,7 @@ def log_tasks() -> None:
 
 def awaiting(coroutine: Any) -> list[str]:
     """Where a suspended coroutine is, each coroutine it awaits in turn (a task's own stack
-    stops at its outermost frame)."""
+    stops at its outermost frame). It stops at a Future, and at an `async for`'s generator."""
     lines = []
     while coroutine is not None:
         frame = getattr(coroutine, "cr_frame", None) or getattr(coroutine, "gi_frame", None)
@@ -127,9 +126,9 @@ async def serve(settings: Settings, *, web_only: bool = False) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    with suppress(NotImplementedError):
-        loop.add_signal_handler(signal.SIGUSR1, log_tasks)
-        faulthandler.register(signal.SIGUSR2, all_threads=True)  # even with the loop blocked
+    if hasattr(signal, "SIGUSR1"):  # not on Windows
+        with suppress(NotImplementedError):
+            loop.add_signal_handler(signal.SIGUSR1, log_tasks)
     try:
         if not await wait_for_api(bot, stop):
             return  # stopped before Telegram ever answered

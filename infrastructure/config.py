@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # unverified, nights): each look is a small query, and it acts at most this late.
     background_check_seconds: float = Field(default=5, gt=0, le=3600)
     # Import the chart library and draw once, in a thread, soon after start-up, so the first
-    # /stats answers at once. Off for short-lived processes (tests): about 1 s of CPU.
+    # /stats answers at once. Off for short-lived processes (tests): a second or two of CPU.
     warm_up_charts: bool = True
     # A scheduled post missed while the bot was down is still sent if at most this late.
     post_grace_seconds: float = Field(default=600, ge=0, le=86_400)

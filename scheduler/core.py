@@ -69,13 +69,15 @@ class Jobs:
 
 class Every(IntervalTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints
     """An interval whose missed runs are skipped in one step. APScheduler lists every missed
-    run of a job before it coalesces them, in the event loop: after the wall clock jumps (a
-    host that slept, a clock set right, a test's libfaketime), a 1 s check 8 days behind is a
-    loop of 691,200 steps during which the bot answers no one."""
+    run of a job before it coalesces them, in the event loop: after the wall clock jumps ahead
+    (a host that slept, a clock set forward, a test's libfaketime), a 1 s check 8 days behind
+    is a loop of 691,200 steps during which the bot answers no one."""
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> Any:
         if previous_fire_time is not None and now - previous_fire_time > self.interval:
-            previous_fire_time = None  # the first run from now, computed by one division
+            # from the run before the last one due, so the next is the last due (on the grid)
+            behind = (now - previous_fire_time) // self.interval
+            previous_fire_time += (behind - 1) * self.interval
         return super().get_next_fire_time(previous_fire_time, now)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -90,13 +90,15 @@ async def sandbox(shared_bot: BotProcess) -> AsyncIterator[SandboxClient]:
         yield client
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Marks a test whose body failed, for `launch` to say what its bots were doing."""
-    outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
+    report = yield
     if report.when == "call" and report.failed:
         item.stash[FAILED] = True
+    return report
 
 
 FAILED = pytest.StashKey[bool]()
@@ -108,7 +110,7 @@ async def say_what_it_was_doing(bot: BotProcess) -> None:
     if bot.process is None or bot.process.poll() is not None:
         return
     logs = bot.logs()
-    for sig in (signal.SIGUSR1, signal.SIGUSR2):
+    for sig in (signal.SIGUSR2, signal.SIGUSR1):  # threads first: they answer in any state
         bot.process.send_signal(sig)
         await asyncio.sleep(1)
     print(f"--- the bot's log, its end:\n{logs[-6000:]}")
