@@ -208,7 +208,7 @@ COMMANDS = (
         __("Stock the points shop: add, edit, pause or delete a reward; add its codes"),
         usage=__(
             "/reward add <name> price=<points> [stock=N] [limit=N] [per=day|week|month|ever] "
-            "[min_tier=<tier>] [kind=coupon|gift|perk] [valid=30d] · "
+            "[min_tier=<tier>] [badge=<badge>] [kind=coupon|gift|perk] [valid=30d] · "
             "/reward edit <id> <options> · "
             "/reward pause|resume|del <id> · "
             "/reward codes <id> (with a file) · "

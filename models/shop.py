@@ -28,6 +28,7 @@ class Reward(Base):
     limit_count: Mapped[int | None] = mapped_column(Integer, default=None)  # per member
     limit_per: Mapped[str] = mapped_column(String(8), default="ever")  # day, week, month, ever
     min_tier: Mapped[str | None] = mapped_column(String(64), default=None)  # a tier key
+    badge: Mapped[str | None] = mapped_column(String(20), default=None)  # the program's badge
     valid_days: Mapped[int | None] = mapped_column(Integer, default=None)  # a coupon's life
     image_file_id: Mapped[str | None] = mapped_column(String(255), default=None)
     details: Mapped[str | None] = mapped_column(Text, default=None)  # a perk's instructions

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Checkin, Order, Redemption, Reward
+from models import Badge, Checkin, Order, Redemption, Reward
 from services.chats import ChatProfile
 from services.clock import Clock
 from services.member_card import MemberCard, MemberCardService
@@ -27,6 +27,7 @@ class ShelfItem:
     price: int  # after the member's tier discount
     left: int | None  # what is left (stock, or free codes if fewer); None: no limit
     needs: Tier | None  # the tier it asks for, when the member is below it
+    badge: str | None = None  # the badge it asks for (`badge=`), when the member lacks it
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ class MemberCentreService:
         free = await self.shop.free_codes([reward.id for reward in rewards])
         discount = card.tier.discount if card.tier else 0
         reached = card.tier.threshold if card.tier else -1
+        held = set(await self.session.scalars(select(Badge.badge).where(
+            Badge.program_id == chat_id, Badge.user_id == user_id)))  # fmt: skip
         shelf = []
         for reward in rewards:
             counts = [reward.stock, free.get(reward.id, 0) if reward.kind == "coupon" else None]
@@ -64,6 +67,7 @@ class MemberCentreService:
             shelf.append(ShelfItem(
                 reward, discounted(reward.price, discount), min(known) if known else None,
                 needs if needs is not None and needs.threshold > reached else None,
+                reward.badge if reward.badge is not None and reward.badge not in held else None,
             ))  # fmt: skip
         today = self.clock.today_in(profile.timezone)
         days = await self.session.scalars(

@@ -1,6 +1,6 @@
 """Redeeming a reward: the one transaction that spends a member's points on it.
 
-A redemption checks the reward (there, not paused), the member (tier, limit, points) and the
+A redemption checks the reward (there, not paused), the member (tier, badge, limit, points) and the
 stock, then deducts the points (a ledger row keyed by the press), takes one free code, moves
 the stock and writes the redemption, with the code's private delivery in the outbox, all in
 one savepoint: a refusal writes nothing, and the same press twice redeems once. The reward's
@@ -23,7 +23,7 @@ from services.clock import Clock, local_day, start_of
 from services.outbox import OutboxService
 from services.points import NotEnoughPoints, PointsService
 from services.reward_codes import code_of
-from services.shop import discounted, required_tier
+from services.shop import discounted, holds_badge, required_tier
 from services.shop_messages import CouponReminder, RewardDelivery
 from services.tiers import Tier, TierService, tier_figure
 
@@ -31,7 +31,7 @@ REMIND_BEFORE = timedelta(days=3)  # a coupon's holder is reminded this long bef
 
 
 class Refused(Exception):
-    """A redemption refused, with nothing written: `reason` is gone, paused, tier, limit,
+    """A redemption refused, with nothing written: `reason` is gone, paused, tier, badge, limit,
     sold_out or points (`balance` then says what the member has)."""
 
     def __init__(self, reason: str, balance: int = 0) -> None:
@@ -148,6 +148,12 @@ class RedemptionService:
             basis = await TierService(self.session, self.points.ladders).basis(chat_id)
             if tier_figure(member, basis) < needed.threshold:
                 raise Refused("tier", balance)
+        if (  # the badge as held now, not when the reward was made
+            source == "shop"
+            and reward.badge is not None
+            and not await holds_badge(self.session, chat_id, user_id, reward.badge)
+        ):
+            raise Refused("badge", balance)
         now = self.clock.now()
         if source == "shop" and reward.limit_count is not None:
             since = window_start(reward.limit_per, now, request.timezone)

@@ -1,17 +1,20 @@
 """A reward as `/reward add|edit` and the console's form ask for it: name, price, stock, limit
-per member and period, minimum tier, kind and validity, checked once for both."""
+per member and period, minimum tier, badge, kind and validity, checked once for both (whether
+the badge is the program's is `ShopService`'s to say: it needs the database)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from services.badges import BadgeError, badge_name
 from services.tiers import Tier
 from services.words import OptionsOutOfOrder, head_and_options, no_hour
 
 KINDS = ("coupon", "gift", "perk")
 PERIODS = ("day", "week", "month", "ever")
-OPTIONS = ("price", "stock", "limit", "per", "min_tier", "kind", "valid")
+OPTIONS = ("price", "stock", "limit", "per", "min_tier", "badge", "kind", "valid")
+NO_BADGE = "-"  # `badge=-`: the reward asks for no badge any more
 MAX_NAME = 64
 MAX_PRICE = 1_000_000
 MAX_STOCK = 1_000_000
@@ -20,8 +23,8 @@ MAX_VALID_DAYS = 3_650
 
 
 class ShopInputError(ValueError):
-    """`part` of an admin's command is wrong: name, price, stock, limit, per, min_tier, kind,
-    valid, prefix, count, file (`detail` says why; of a mixed encoding, `line` is the first
+    """`part` of an admin's command is wrong: name, price, stock, limit, per, min_tier, badge,
+    kind, valid, prefix, count, file (`detail` says why; of a mixed encoding, `line` is the first
     not in `encoding`, the file's), or an option given twice."""
 
     def __init__(self, part: str, detail: str = "", *, line: int = 0, encoding: str = "") -> None:
@@ -41,12 +44,13 @@ class RewardSpec:
     limit_count: int | None = None
     limit_per: str = "ever"
     min_tier: str | None = None  # a tier key
+    badge: str | None = None  # a badge of the program (a milestone's key or a given name)
     valid_days: int | None = None
 
 
 def parse_reward(args: str, ladder: Sequence[Tier]) -> RewardSpec:
     """`<name> price=<points> [stock=N] [limit=N] [per=day|week|month|ever] [min_tier=…]
-    [kind=coupon|gift|perk] [valid=30d]`, options in any order after the name."""
+    [badge=…] [kind=coupon|gift|perk] [valid=30d]`, options in any order after the name."""
     return reward_spec(*_name_and_options(args), ladder)
 
 
@@ -108,10 +112,30 @@ def _reward_values(options: dict[str, str], ladder: Sequence[Tier]) -> dict[str,
         if tier is None:
             raise ShopInputError("min_tier")
         values["min_tier"] = tier.key
+    if "badge" in options:
+        values["badge"] = _badge(options["badge"])
     if "valid" in options:
         days = options["valid"].lower().removesuffix("d")
         values["valid_days"] = _number(days, "valid", 1, MAX_VALID_DAYS)
     return values
+
+
+def _badge(text: str) -> str | None:
+    if text.strip() == NO_BADGE:
+        return None
+    try:
+        return badge_name(text)
+    except BadgeError:
+        raise ShopInputError("badge") from None
+
+
+class NoSuchBadge(ShopInputError):
+    """`badge=` names a badge nobody in the program holds and no milestone is called;
+    `known` lists those that are (as they are written in `badge=`)."""
+
+    def __init__(self, known: Sequence[str]) -> None:
+        super().__init__("badge", "unknown")
+        self.known = list(known)
 
 
 def _number(text: str, part: str, low: int, high: int) -> int:

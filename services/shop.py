@@ -1,5 +1,5 @@
 """The points shop's shelf: the rewards a group's members buy with points (price, stock, limit,
-tier, kind), their code pools, what a member has redeemed, and the shop's figures. Buying is
+tier, badge, kind), their code pools, what a member has redeemed, and the shop's figures. Buying is
 `services/redemptions.py`'s; what happens after, `services/fulfilment.py`'s."""
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Chat, Member, Redemption, Reward, RewardCode
+from models import Badge, Chat, Member, Redemption, Reward, RewardCode
 from models.queries import insert_for
+from services.badges import MILESTONES, holding
 from services.clock import Clock
 from services.points import PointsService
 from services.reward_codes import CodeFile, CodeImport, code_of
-from services.reward_specs import RewardSpec, ShopInputError
+from services.reward_specs import NoSuchBadge, RewardSpec, ShopInputError
 from services.tiers import Tier, TierService, standing, tier_figure
 
 CODES_PER_STATEMENT = 1_000
@@ -51,6 +52,12 @@ async def member_tier(
     return standing(ladder, figure, held).tier, ladder
 
 
+async def holds_badge(session: AsyncSession, program_id: int, user_id: int, badge: str) -> bool:
+    """Whether the member holds the badge a reward asks for (`badge=`), in the program."""
+    held = await session.scalar(holding(program_id, badge).where(Badge.user_id == user_id))
+    return held is not None
+
+
 def discounted(price: int, percent: int) -> int:
     """The price after a tier's discount, rounded to the nearest point (never below 0)."""
     return max(0, (price * (100 - percent) + 50) // 100)
@@ -65,10 +72,14 @@ class ShopService:
     async def add(
         self, chat_id: int, admin_id: int, spec: RewardSpec, image_file_id: str | None = None
     ) -> Reward:
+        """A new reward; NoSuchBadge if its `badge=` is not the program's (`chat_id`)."""
+        if spec.badge is not None:
+            await self.known_badge(chat_id, spec.badge)
         reward = Reward(
             chat_id=chat_id, name=spec.name, kind=spec.kind, price=spec.price,
             stock=spec.stock, initial_stock=spec.stock, limit_count=spec.limit_count,
-            limit_per=spec.limit_per, min_tier=spec.min_tier, valid_days=spec.valid_days,
+            limit_per=spec.limit_per, min_tier=spec.min_tier, badge=spec.badge,
+            valid_days=spec.valid_days,
             image_file_id=image_file_id, status="active", redeemed=0, points_spent=0,
             created_by=admin_id,
             created_at=self.clock.now(),
@@ -76,6 +87,18 @@ class ShopService:
         self.session.add(reward)
         await self.session.flush()
         return reward
+
+    async def known_badge(self, program_id: int, badge: str) -> None:
+        """NoSuchBadge unless `badge` is a milestone's or held by someone in the program (a
+        badge exists once given: there is no list of badges apart from their holders)."""
+        if badge in MILESTONES:
+            return
+        if await self.session.scalar(holding(program_id, badge).limit(1)) is not None:
+            return
+        held = await self.session.scalars(
+            select(Badge.badge).where(Badge.program_id == program_id).distinct()
+        )
+        raise NoSuchBadge(sorted(set(MILESTONES) | set(held)))
 
     async def reward(self, chat_id: int, reward_id: int) -> Reward:
         """The group's reward (paused ones too); RewardNotFound if it has none such."""
@@ -86,6 +109,8 @@ class ShopService:
 
     async def edit(self, chat_id: int, reward_id: int, changes: dict[str, object]) -> Reward:
         reward = await self._locked(chat_id, reward_id)
+        if isinstance(badge := changes.get("badge"), str) and badge != reward.badge:
+            await self.known_badge(chat_id, badge)
         for name, value in changes.items():
             setattr(reward, name, value)
         if "stock" in changes:  # a restock: what was redeemed before counts against the start

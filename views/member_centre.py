@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import datetime
+from html import unescape
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
@@ -18,7 +19,7 @@ from services.member_centre import MemberCentre, ShelfItem
 from services.orders import PointsState, payable
 from views.numbers import number, yuan
 from views.quests import quest_facts
-from views.shop import kind_icon, redeemed_head, redemption_state
+from views.shop import badge_needed, kind_icon, redeemed_head, redemption_state
 from views.vip import paid_lines
 
 
@@ -164,6 +165,8 @@ def shelf_item(item: ShelfItem, balance: int, language: str) -> dict[str, object
         button, enabled = _("Sold out"), False
     elif item.needs is not None:
         button, enabled = _("{tier} and above").format(tier=item.needs.label(language)), False
+    elif item.badge is not None:
+        button, enabled = unescape(badge_needed(item.badge)), False
     elif balance < item.price:
         short = item.price - balance
         button = ngettext("{n} point short", "{n} points short", short).format(n=number(short))

@@ -16,12 +16,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from models import Redemption, Reward
+from services.badges import MILESTONES
 from services.reward_codes import CodeImport
-from services.reward_specs import ShopInputError
+from services.reward_specs import NoSuchBadge, ShopInputError
 from services.shop import discounted
 from services.tiers import Tier
 from views.keyboards import Button
 from views.numbers import number
+from views.quests import badge_label
 
 PAGE_SIZE = 6
 SHOWN_REFUSALS = 10  # an import's refused lines listed, then "and N more"
@@ -102,7 +104,7 @@ def catalogue(
     more: Sequence[list[InlineKeyboardButton]] = (),
 ) -> tuple[str, InlineKeyboardMarkup | None]:  # fmt: skip
     """The shop's page: one button per reward (price after the reader's tier discount, what is
-    left, 🔒 on a tier-only item), the page arrows, then `more` (paid plans' links)."""
+    left, 🔒 on a tier's or a badge's item), the page arrows, then `more` (paid plans' links)."""
     if not rewards:
         empty = _("🛍 The shop is empty for now. Admins add rewards with /reward add.")
         return empty, InlineKeyboardMarkup(inline_keyboard=list(more)) if more else None
@@ -112,7 +114,7 @@ def catalogue(
     rows = []
     for reward in shown:
         price = discounted(reward.price, discount)
-        lock = "🔒 " if reward.min_tier else ""
+        lock = "🔒 " if reward.min_tier or reward.badge else ""
         left = left_text(reward, free.get(reward.id, 0))
         label = f"{lock}{kind_icon(reward)} {reward.name} · {number(price)}"
         label += f" · {left}" if left else ""
@@ -157,6 +159,8 @@ def item(
         lines.append(left)
     if tier is not None:
         lines.append(_("🔒 {tier} members and above").format(tier=escape(tier.label(language))))
+    if reward.badge is not None:
+        lines.append(badge_needed(reward.badge))
     if reward.limit_count is not None:
         lines.append(limit_text(reward))
     if reward.valid_days:
@@ -172,6 +176,22 @@ def item(
         callback_data=RedeemAsk(id=reward.id, owner=owner, nonce=nonce).pack(),
     )
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[[button], [back_button(owner)]])
+
+
+def badge_needed(badge: str) -> str:
+    """What an item asks for when it asks for a badge (`badge=`): the card's line."""
+    return _("🎖 For holders of the badge “{badge}”").format(badge=badge_label(badge))
+
+
+def badge_refusal(badge: str) -> str:
+    """A member without the badge an item asks for: the reason, and how the badge comes."""
+    if badge in MILESTONES:
+        return _("Needs the badge “{badge}” to redeem; it comes with that milestone.").format(
+            badge=badge_label(badge)
+        )
+    return _("Needs the badge “{badge}” to redeem; the admins give it.").format(
+        badge=badge_label(badge)
+    )
 
 
 def back_button(owner: int) -> InlineKeyboardButton:
@@ -249,6 +269,8 @@ def refusal(reason: str, reward: Reward | None, price: int, balance: int, tier: 
         return _("Only {tier} members and above can redeem this.").format(
             tier=escape(tier.label(language))
         )
+    if reason == "badge" and reward is not None and reward.badge is not None:
+        return badge_refusal(reward.badge)
     if reason == "limit" and reward is not None:
         return _("You've reached this reward's limit ({limit}).").format(limit=limit_text(reward))
     if reason == "sold_out":
@@ -348,6 +370,7 @@ def shelf_for_admins(rewards: Sequence[Reward], free: dict[int, int]) -> str:
     lines = [_("🛍 <b>Rewards</b>")]
     for reward in rewards:
         paused = _(" (paused)") if reward.status == "paused" else ""
+        paused += f" 🎖{badge_label(reward.badge)}" if reward.badge else ""
         left = left_text(reward, free.get(reward.id, 0)) or _("no limit")
         lines.append(
             f"#{reward.id} {kind_icon(reward)} {escape(reward.name)}{paused} · "
@@ -393,6 +416,16 @@ def why(reason: str) -> str:
     }.get(reason, reason)
 
 
+def badge_problem(bad: ShopInputError) -> str:
+    """`badge=` refused: a badge nobody holds (with those there are), or a name that cannot
+    be one; `badge=-` takes the requirement off."""
+    if isinstance(bad, NoSuchBadge):
+        names = ", ".join(f"<code>{escape(name)}</code>" for name in bad.known)
+        return _("No such badge: give it first (/badge give), or use one of these: {names}. "
+                 "/badges lists who holds them.").format(names=names)  # fmt: skip
+    return _("badge= names one badge, at most 14 characters (badge=- for none).")
+
+
 def input_problem(bad: ShopInputError) -> str:
     if bad.part == "file" and bad.detail == "mixed encoding":
         return _("Line {line} is not {encoding} like the lines before it: save the whole "
@@ -417,6 +450,7 @@ def input_problem(bad: ShopInputError) -> str:
         "per": _("per= is day, week, month or ever."),
         "kind": _("kind= is coupon, gift or perk; only coupons have codes."),
         "min_tier": _("There is no such tier; see /tiers."),
+        "badge": badge_problem(bad),
         "valid": _("valid= is a number of days, 1d to 3650d."),
         "id": _("Name the reward by its number, as /rewards shows it."),
         "count": _("Generate 1 to 10,000 codes at a time."),

@@ -17,6 +17,7 @@ from aiogram.utils.i18n import ngettext
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from services.badges import MILESTONES
 from services.chats import ChatProfile
 from services.reward_codes import MAX_FILE_BYTES, generated_codes, read_codes
 from services.reward_specs import (
@@ -28,6 +29,7 @@ from services.reward_specs import (
     reward_spec,
 )
 from services.shop import RewardNotFound
+from views.quests import badge_label
 from views.shop import imported, input_problem
 from web.changes import note_change, note_no_change, said
 from web.console import ROUTE_CHAT, Console
@@ -70,9 +72,12 @@ class ShopPages:
             gifts = await fulfilment.gifts_to_send(group.program_id)
             redemptions = await fulfilment.redemptions(group.program_id)
             ladder = await self.site.domain.tiers(db).ladder(group.program_id)
+            held = await self.site.domain.badges(db).counts(group.program_id)
+        badges = sorted(set(MILESTONES) | {badge for badge, _count in held})
         return self.site.render(
             request, "shop.html", status=status, group=group, rewards=rewards, free=free,
             gifts=gifts, redemptions=redemptions, tiers=ladder, kinds=KINDS, periods=PERIODS,
+            badges={badge: plain(badge_label(badge)) for badge in badges},
             new=new or {}, problem=problem, said=told or said(request, shop_outcomes()),
         )  # fmt: skip
 
@@ -87,8 +92,8 @@ class ShopPages:
                 spec = reward_spec(fields.get("name", ""), _options(fields), ladder)
                 reward = await self.site.domain.shop(db).add(group.program_id, user, spec)
         except ShopInputError as bad:
-            return await self.shop(request, group, user, status=400, problem=input_problem(bad),
-                                   new=fields)  # fmt: skip
+            return await self.shop(request, group, user, status=400,
+                                   problem=plain(input_problem(bad)), new=fields)  # fmt: skip
         note_change(request, "reward.add", f"reward #{reward.id}: {reward.name}")
         raise web.HTTPSeeOther(f"/console/{group.id}/shop?said=added&id={reward.id}")
 
@@ -137,7 +142,9 @@ class ShopPages:
                     # Shown here, not after a redirect: the lines skipped are the point.
                     told = plain(imported(result, reward, left))
         except ShopInputError as bad:
-            return await self.shop(request, group, user, status=400, problem=input_problem(bad))
+            return await self.shop(
+                request, group, user, status=400, problem=plain(input_problem(bad))
+            )
         except RewardNotFound:
             raise web.HTTPNotFound(text=_("There is no such reward.")) from None
         if unchanged:
