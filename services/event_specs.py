@@ -82,7 +82,19 @@ def parse_event(args: str, now: datetime, timezone: str, ladder: Sequence[Tier])
         title, start = plain[:-1], plain[-1]
     else:
         raise EventInputError("title" if not plain else "start")
-    text = " ".join(title)
+    return event_spec(" ".join(title), start, options, now, timezone, ladder)
+
+
+def event_spec(
+    text: str,
+    start: str,
+    options: dict[str, str],
+    now: datetime,
+    timezone: str,
+    ladder: Sequence[Tier],
+) -> EventSpec:
+    """The rules of an event, for `/event new` and the console's form alike: the title, the
+    start as typed and the options by their `/event new` names (`place="online"` for a session)."""
     if not text or len(text) > MAX_TITLE:
         raise EventInputError("title")
     starts_at = moment(start, now, timezone)

@@ -42,8 +42,10 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "fanbot_session"
 LANGUAGE_COOKIE = "fanbot_lang"
 LOGIN_LIMIT = (10, 60.0)  # login attempts per address per minute
-# A console form's largest body: a file of codes (as /reward codes takes) and the form around it.
-MAX_REQUEST = MAX_FILE_BYTES + 64 * 1024
+# A console form's largest body: an event's photo (a file of codes, as /reward codes takes it, is
+# smaller) and the form around it.
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_REQUEST = max(MAX_FILE_BYTES, MAX_PHOTO_BYTES) + 64 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -206,7 +208,8 @@ class Site:
             return await request.post()
         except web.HTTPRequestEntityTooLarge:
             raise web.HTTPRequestEntityTooLarge(
-                MAX_REQUEST, text=_("That is too large: a file of codes may be up to 1 MB.")
+                MAX_REQUEST,
+                text=_("That is too large: a photo may be up to 5 MB, a file of codes 1 MB."),
             ) from None
         except ValueError:
             raise web.HTTPBadRequest(

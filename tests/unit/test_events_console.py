@@ -1,0 +1,155 @@
+"""Making an event on the console's Events page, through the real aiohttp application (the
+staff console's fixture: a real database, the sandbox as Telegram): a valid form posts the card
+to the group (with its photo, the card as its caption), a bad start says why first and keeps
+the form, a form without its session's token or from read-only staff is refused, and an
+upload that is no JPEG or PNG by its bytes is refused whatever its name."""
+
+from __future__ import annotations
+
+import html
+import struct
+import zlib
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from sqlalchemy import select
+
+from models import Event
+from sandbox.client import SandboxClient
+from tests.unit.test_staff_console import Console, console
+
+__all__ = ["console"]
+
+
+def tiny_png() -> bytes:
+    """A real 1×1 PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x80\x00")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
+            + chunk(b"IEND", b""))  # fmt: skip
+
+
+def in_three_days(console: Console, hours: int = 0) -> str:
+    """A start as the form's datetime-local input sends it, in the group's zone."""
+    when = console.services.clock.now() + timedelta(days=3, hours=hours)
+    return when.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+
+
+async def send_form(
+    console: Console,
+    user: int,
+    fields: dict[str, str],
+    photo: tuple[str, bytes, str] | None = None,
+    csrf: str | None = None,
+) -> tuple[int, str]:
+    form = aiohttp.FormData()
+    form.add_field("csrf", console.csrf(user) if csrf is None else csrf)
+    for name, value in fields.items():
+        form.add_field(name, value)
+    if photo is not None:
+        name, data, kind = photo
+        form.add_field("photo", data, filename=name, content_type=kind)
+    async with console.client(user) as http:
+        answer = await http.post(f"{console.url}/console/{console.group}/events", data=form,
+                                 allow_redirects=False)  # fmt: skip
+        return answer.status, html.unescape(await answer.text())
+
+
+async def events(console: Console) -> list[Event]:
+    async with console.services.session_pool() as db:
+        return list(await db.scalars(select(Event).order_by(Event.id)))
+
+
+async def test_an_admin_posts_an_event_with_a_photo(console: Console) -> None:
+    fields = {"title": "Shanghai <meetup>", "starts": in_three_days(console), "place": "Hall 2",
+              "capacity": "30", "cost": "50", "min_tier": "", "priority_tier": "",
+              "priority_for": ""}  # fmt: skip
+    status, _page = await send_form(console, console.owner, fields,
+                                    ("poster.png", tiny_png(), "image/png"))  # fmt: skip
+    assert status == 303
+    [event] = await events(console)
+    assert (event.title, event.place, event.capacity, event.cost) == (
+        "Shanghai <meetup>", "Hall 2", 30, 50)  # fmt: skip
+    assert event.message_id is not None
+    assert event.chat_id == console.group
+    telegram = SandboxClient(console.services.settings.telegram_api_url or "")
+    try:
+        sent = await telegram.wait_for(lambda e: e["kind"] == "sent"
+                                       and e.get("method") == "sendPhoto")  # fmt: skip
+        (posted,) = sent
+        assert posted["photo"] is not None
+        assert await telegram.file(posted["photo"]) == tiny_png()
+    finally:
+        await telegram.close()
+    assert (posted["chat_id"], posted["message_id"]) == (console.group, event.message_id)
+    assert "Shanghai <meetup>" in posted["text"]  # the caption, escaped as Telegram HTML
+    assert posted["reply_markup"]["inline_keyboard"][0][0]["text"] == "报名 / Sign up"
+    status, page = await console.get(console.owner, f"/console/{console.group}/events")
+    assert f"#{event.id} Shanghai &lt;meetup&gt;" in page  # escaped, never markup
+    assert (
+        "Event #1 is posted in the group."
+        in (await console.get(console.owner, f"/console/{console.group}/events?posted=1"))[1]
+    )
+    assert (await console.changes())[-1][:2] == (console.owner, "events.new")
+
+
+async def test_a_bad_start_says_why_first_and_keeps_the_form(console: Console) -> None:
+    fields = {"title": "Tasting", "starts": "2020-01-01T10:00", "place": "Shop",
+              "capacity": "12"}  # fmt: skip
+    status, page = await send_form(console, console.owner, fields)
+    assert status == 400
+    reason = "The start is YYYY-MM-DD HH:MM in the group's time, or 3d / 5h from now."
+    assert page.index(reason) < page.index('id="new-event"')  # the reason before the form
+    assert 'name="title" type="text" value="Tasting"' in page
+    assert 'name="capacity" type="number" value="12"' in page
+    assert await events(console) == []
+    late = {**fields, "starts": in_three_days(console), "priority_tier": "gold",
+            "priority_for": "5d"}  # fmt: skip
+    status, page = await send_form(console, console.owner, late)  # the window is past the start
+    assert status == 400
+    assert "priority= is a tier and a window before the start" in page
+    assert await events(console) == []
+
+
+async def test_a_forged_or_missing_token_is_refused(console: Console) -> None:
+    fields = {"title": "Forged", "starts": in_three_days(console)}
+    for token in ("forged-token", ""):
+        status, page = await send_form(console, console.owner, fields, csrf=token)
+        assert status == 403
+        assert "This form is out of date" in page
+    assert await events(console) == []
+
+
+async def test_read_only_staff_may_not_post_an_event(console: Console) -> None:
+    group, staff = console.group, console.staff
+    given = await console.post(console.owner, f"/console/{group}/staff", user=str(staff))
+    assert given.status == 303
+    status, page = await console.get(staff, f"/console/{group}/events")
+    assert status == 200
+    assert 'id="new-event"' not in page
+    status, page = await send_form(
+        console, staff, {"title": "Mine", "starts": in_three_days(console)}
+    )
+    assert status == 403
+    assert "read-only" in page
+    assert await events(console) == []
+
+
+async def test_an_upload_that_is_no_image_is_refused(console: Console) -> None:
+    fields = {"title": "Launch", "starts": in_three_days(console)}
+    script = ("poster.png", b"<script>alert(1)</script>", "image/png")  # named and typed PNG
+    status, page = await send_form(console, console.owner, fields, script)
+    assert status == 400
+    assert "The photo must be a JPEG or PNG image." in page
+    assert page.index("The photo must be") < page.index('id="new-event"')
+    assert 'value="Launch"' in page
+    gif = ("poster.gif", b"GIF89a" + b"\x00" * 20, "image/gif")  # an image, but not one we take
+    status, page = await send_form(console, console.owner, fields, gif)
+    assert status == 400
+    assert await events(console) == []
