@@ -31,11 +31,11 @@ logger = logging.getLogger(__name__)
 
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
 FIELDS = ("title", "starts", "ends", "place", "capacity", "cost", "min_tier", "priority_tier",
-          "priority_for")  # fmt: skip
+          "priority_hours")  # fmt: skip
 # The form's fields that are `/event new` options of the same name.
 OPTIONS = ("ends", "place", "capacity", "cost", "min_tier")
 # Where a rule's refusal is shown: the field that holds what it refused.
-FIELD_OF = {"start": "starts", "priority": "priority_for"}
+FIELD_OF = {"start": "starts", "priority": "priority_hours"}
 
 
 def photo_of(form_file: object) -> tuple[bytes, str] | str | None:
@@ -60,8 +60,8 @@ def options_of(values: dict[str, str], online: bool) -> dict[str, str]:
         options["ends"] = options["ends"].replace("T", " ")  # a datetime-local input
     if online:
         options["place"] = "online"
-    if values["priority_tier"] or values["priority_for"]:
-        options["priority"] = f"{values['priority_tier']}:{values['priority_for']}"
+    if values["priority_tier"] or values["priority_hours"]:  # `Gold:24h`
+        options["priority"] = f"{values['priority_tier']}:{values['priority_hours']}h"
     return options
 
 

@@ -15,9 +15,13 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from sqlalchemy import select
 
+from bot.app import create_bot
 from models import Event
 from sandbox.client import SandboxClient
-from tests.unit.test_staff_console import Console, console
+from tests.support.untranslated import untranslated
+from tests.unit.test_staff_console import Console, body_text, console
+from views.events import card_keyboard
+from web.console_events import post_card
 
 __all__ = ["console"]
 
@@ -69,7 +73,7 @@ async def events(console: Console) -> list[Event]:
 async def test_an_admin_posts_an_event_with_a_photo(console: Console) -> None:
     fields = {"title": "Shanghai <meetup>", "starts": in_three_days(console), "place": "Hall 2",
               "capacity": "30", "cost": "50", "min_tier": "", "priority_tier": "",
-              "priority_for": ""}  # fmt: skip
+              "priority_hours": ""}  # fmt: skip
     status, _page = await send_form(console, console.owner, fields,
                                     ("poster.png", tiny_png(), "image/png"))  # fmt: skip
     assert status == 303
@@ -110,7 +114,7 @@ async def test_a_bad_start_says_why_first_and_keeps_the_form(console: Console) -
     assert 'name="capacity" type="number" value="12"' in page
     assert await events(console) == []
     late = {**fields, "starts": in_three_days(console), "priority_tier": "gold",
-            "priority_for": "5d"}  # fmt: skip
+            "priority_hours": "120"}  # fmt: skip
     status, page = await send_form(console, console.owner, late)  # the window is past the start
     assert status == 400
     assert "priority= is a tier and a window before the start" in page
@@ -153,3 +157,36 @@ async def test_an_upload_that_is_no_image_is_refused(console: Console) -> None:
     status, page = await send_form(console, console.owner, fields, gif)
     assert status == 400
     assert await events(console) == []
+
+
+async def test_a_card_too_long_for_a_caption_follows_its_photo(console: Console) -> None:
+    """A caption holds 1024 characters (an emoji counts two): a longer card (a form's card is
+    shorter, but a group's own tier names may be long) is its own message after the photo, and
+    that message has the buttons."""
+    launch = {"title": "Launch", "starts": in_three_days(console)}
+    status, _page = await send_form(console, console.owner, launch)
+    assert status == 303
+    [event] = await events(console)
+    bot = create_bot(console.services.settings, console.services)
+    telegram = SandboxClient(console.services.settings.telegram_api_url or "")
+    try:
+        await telegram.skip_past()
+        long_card = "🎫 <b>Launch</b> " + "🎉" * 600
+        jpeg = (b"\xff\xd8\xff\xe0" + b"\x00" * 64, "jpg")
+        message_id = await post_card(bot, event, long_card, card_keyboard(event), jpeg)
+        photo, card = await telegram.wait_for(
+            lambda e: e["kind"] == "sent" and e["chat_id"] == console.group, count=2
+        )
+    finally:
+        await bot.session.close()
+        await telegram.close()
+    assert (photo["method"], photo["text"], photo["reply_markup"]) == ("sendPhoto", None, None)
+    assert (card["method"], card["message_id"]) == ("sendMessage", message_id)
+    assert card["text"].startswith("🎫 Launch 🎉")
+    assert card["reply_markup"]["inline_keyboard"][0][0]["text"] == "报名 / Sign up"
+
+
+async def test_the_form_speaks_chinese(console: Console) -> None:
+    _status, page = await console.get(console.owner, f"/console/{console.group}/events?lang=zh")
+    assert "新建活动" in page
+    assert untranslated(body_text(page)) == []
