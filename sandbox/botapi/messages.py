@@ -7,6 +7,7 @@ from typing import Any
 
 from sandbox import validation
 from sandbox.botapi.core import BotApi, Params, method
+from sandbox.botapi.photo_uploads import uploaded_photo
 from sandbox.errors import bad_request
 from sandbox.world import SandboxChat
 
@@ -39,7 +40,7 @@ async def send_chat_action(api: BotApi, params: Params) -> Any:
 async def send_photo(api: BotApi, params: Params) -> Any:
     chat = api.chat_for_bot(params, sending=True)
     caption = validation.check_caption(params.get("caption"), params.get("parse_mode"))
-    photo = [api.uploaded(params, "photo", "photo").photo_size(1280, 720)]
+    photo = [uploaded_photo(api, params)]  # an upload: checked as Telegram does
     entities = (
         {"caption_entities": params["caption_entities"]} if params.get("caption_entities") else {}
     )

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.app import create_bot
 from models import Event
 from sandbox.client import SandboxClient
+from tests.sandbox.test_photo_uploads import picture
 from tests.support.untranslated import untranslated
 from tests.unit.test_staff_console import Console, body_text, console
 from views.events import card_keyboard
@@ -172,7 +173,7 @@ async def test_a_card_too_long_for_a_caption_follows_its_photo(console: Console)
     try:
         await telegram.skip_past()
         long_card = "🎫 <b>Launch</b> " + "🎉" * 600
-        jpeg = (b"\xff\xd8\xff\xe0" + b"\x00" * 64, "jpg")
+        jpeg = (picture(64, 48, "JPEG"), "jpg")
         message_id = await post_card(bot, event, long_card, card_keyboard(event), jpeg)
         photo, card = await telegram.wait_for(
             lambda e: e["kind"] == "sent" and e["chat_id"] == console.group, count=2
@@ -190,3 +191,19 @@ async def test_the_form_speaks_chinese(console: Console) -> None:
     _status, page = await console.get(console.owner, f"/console/{console.group}/events?lang=zh")
     assert "新建活动" in page
     assert untranslated(body_text(page)) == []
+
+
+async def test_a_card_telegram_refuses_leaves_no_open_event(console: Console) -> None:
+    telegram = SandboxClient(console.services.settings.telegram_api_url or "")
+    try:
+        await telegram.add_fault("403", "sendPhoto")
+        fields = {"title": "Kicked", "starts": in_three_days(console)}
+        status, page = await send_form(console, console.owner, fields,
+                                       ("p.png", tiny_png(), "image/png"))  # fmt: skip
+    finally:
+        await telegram.close()
+    assert status == 400
+    assert "Telegram refused the card (Forbidden: bot was kicked from the group chat)" in page
+    assert 'value="Kicked"' in page
+    [event] = await events(console)
+    assert (event.status, event.message_id) == ("cancelled", None)
