@@ -119,7 +119,7 @@ class EventPages:
         names = {tier.key: tier.label(self.site.i18n.current_locale) for tier in ladder}
         return self.site.render(
             request, "events.html", status=status, group=group, figures=figures, tiers=names,
-            values=values, errors=errors, posted=request.query.get("posted", ""),
+            values=values, errors=errors, posted=_posted(request),
         )  # fmt: skip
 
     async def events(
@@ -191,3 +191,9 @@ class EventPages:
                 "Content-Disposition": f'attachment; filename="event-{event.id}-attendees.csv"',
             },
         )
+
+
+def _posted(request: web.Request) -> str:
+    """The event a redirect after posting names (`?posted=7`): digits, or nothing."""
+    posted = request.query.get("posted", "")
+    return posted if posted.isdigit() and len(posted) <= 18 else ""

@@ -101,6 +101,10 @@ async def test_an_admin_posts_an_event_with_a_photo(console: Console) -> None:
         "Event #1 is posted in the group."
         in (await console.get(console.owner, f"/console/{console.group}/events?posted=1"))[1]
     )
+    _status, page = await console.get(
+        console.owner, f"/console/{console.group}/events?posted=<b>"
+    )  # not an id: no note
+    assert "is posted in the group" not in page
     assert (await console.changes())[-1][:2] == (console.owner, "events.new")
 
 
