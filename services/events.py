@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
@@ -35,6 +35,7 @@ from services.tiers import TierService, tier_figure
 HOLDING = ("confirmed", "offered")  # statuses that hold seats
 SIGNED = ("confirmed", "offered", "waiting")
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
+SENT_TWICE = timedelta(minutes=10)  # the same event made again this soon is the same send
 
 
 class Outcome(StrEnum):
@@ -112,6 +113,24 @@ class EventService:
         if spec.draw is not None and spec.keyword is not None:
             await self.draws.open(event, spec.draw, spec.keyword, 1, created_by or 0)
         return event
+
+    async def create_once(
+        self, chat_id: int, program_id: int, spec: EventSpec, created_by: int
+    ) -> tuple[Event, bool]:
+        """`create`, unless this admin made the same event (title and start) here within
+        `SENT_TWICE`: a form sent twice (a double click) makes one event, True when new. The
+        group's row is locked first, so two sends at once are taken one after the other."""
+        await self.session.execute(select(Chat.id).where(Chat.id == chat_id).with_for_update())
+        made = await self.session.scalar(
+            select(Event).where(
+                Event.chat_id == chat_id, Event.title == spec.title,
+                Event.starts_at == spec.starts_at, Event.created_by == created_by,
+                Event.created_at >= self.clock.now() - SENT_TWICE, Event.status == "open",
+            ).limit(1)
+        )  # fmt: skip
+        if made is not None:
+            return made, False
+        return await self.create(chat_id, program_id, spec, created_by), True
 
     async def set_card(self, event_id: int, message_id: int) -> None:
         await self.session.execute(

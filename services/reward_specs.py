@@ -4,6 +4,7 @@ the badge is the program's is `ShopService`'s to say: it needs the database)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ KINDS = ("coupon", "gift", "perk")
 PERIODS = ("day", "week", "month", "ever")
 OPTIONS = ("price", "stock", "limit", "per", "min_tier", "badge", "kind", "valid")
 NO_BADGE = "-"  # `badge=-`: the reward asks for no badge any more
+NO_BADGE_DASHES = frozenset({NO_BADGE, "—", "–", "－"})
 MAX_NAME = 64
 MAX_PRICE = 1_000_000
 MAX_STOCK = 1_000_000
@@ -121,7 +123,7 @@ def _reward_values(options: dict[str, str], ladder: Sequence[Tier]) -> dict[str,
 
 
 def _badge(text: str) -> str | None:
-    if text.strip() == NO_BADGE:
+    if unicodedata.normalize("NFKC", text).strip() in NO_BADGE_DASHES:  # －, — from zh keyboards
         return None
     try:
         return badge_name(text)

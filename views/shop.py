@@ -27,6 +27,7 @@ from views.quests import badge_label
 
 PAGE_SIZE = 6
 SHOWN_REFUSALS = 10  # an import's refused lines listed, then "and N more"
+SHOWN_BADGES = 30  # "No such badge" lists this many names (a reply holds 4096 characters)
 
 
 class ShopPage(Button, prefix="shop"):
@@ -420,7 +421,8 @@ def badge_problem(bad: ShopInputError) -> str:
     """`badge=` refused: a badge nobody holds (with those there are), or a name that cannot
     be one; `badge=-` takes the requirement off."""
     if isinstance(bad, NoSuchBadge):
-        names = ", ".join(f"<code>{escape(name)}</code>" for name in bad.known)
+        shown = [f"<code>{escape(name)}</code>" for name in bad.known[:SHOWN_BADGES]]
+        names = ", ".join(shown + (["…"] if len(bad.known) > SHOWN_BADGES else []))
         return _("No such badge: give it first (/badge give), or use one of these: {names}. "
                  "/badges lists who holds them.").format(names=names)  # fmt: skip
     return _("badge= names one badge, at most 14 characters (badge=- for none).")

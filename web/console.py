@@ -197,7 +197,8 @@ class Console:
                 if answer.status < 400:  # a change answers with a redirect
                     await self._log_change(request, profile, session.user_id)
                 raise
-            if response.status < 400:
+            # A refusal changed nothing, unless its page noted what it did change regardless.
+            if response.status < 400 or isinstance(request.get(CHANGE), Change):
                 await self._log_change(request, profile, session.user_id)
             return response
 

@@ -7,6 +7,7 @@ posts its card to the group, with a photo if one is given."""
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -22,7 +23,7 @@ from services.event_specs import EventInputError, event_spec
 from services.posts import MAX_CAPTION, utf16_length
 from services.tiers import Tier
 from views import events as view
-from web.changes import note_change
+from web.changes import note_change, note_no_change
 from web.console import ROUTE_CHAT, Console
 from web.reward_photos import image_type
 from web.site import MAX_PHOTO_BYTES, plain
@@ -81,8 +82,13 @@ async def post_card(
     if utf16_length(plain(text)) <= MAX_CAPTION:
         sent = await bot.send_photo(event.chat_id, upload, caption=text, reply_markup=keyboard)
         return sent.message_id
-    await bot.send_photo(event.chat_id, upload)
-    return (await bot.send_message(event.chat_id, text, reply_markup=keyboard)).message_id
+    alone = await bot.send_photo(event.chat_id, upload)
+    try:
+        return (await bot.send_message(event.chat_id, text, reply_markup=keyboard)).message_id
+    except TelegramAPIError:  # no card: take the photo back too, so nothing is left posted
+        with suppress(TelegramAPIError):
+            await bot.delete_message(event.chat_id, alone.message_id)
+        raise
 
 
 class EventPages:
@@ -131,7 +137,7 @@ class EventPages:
         self, request: web.Request, group: ChatProfile, user: int
     ) -> web.StreamResponse:
         form = await self.site.form(request)
-        values = {name: str(form.get(name, "")).strip()[:300] for name in FIELDS}
+        values = {name: one_line(str(form.get(name, "")))[:300] for name in FIELDS}
         values["online"] = "on" if form.get("online") else ""
         errors: dict[str, str] = {}
         photo = photo_of(form.get("photo"))
@@ -151,8 +157,11 @@ class EventPages:
         assert not isinstance(photo, str)
         async with self.site.pool() as db, db.begin():
             events = self.site.domain.events(db)
-            event = await events.create(group.id, group.program_id, spec, user)
+            event, new = await events.create_once(group.id, group.program_id, spec, user)
             counts = await events.counts(event.id)
+        if not new:  # the same form sent again: the event it made, once
+            note_no_change(request)
+            raise web.HTTPSeeOther(f"/console/{group.id}/events?posted={event.id}")
         # The card is the group's: in its language (the page is in the operator's).
         language = group.language or self.site.settings.default_language
         with self.site.i18n.use_locale(language):
@@ -168,6 +177,7 @@ class EventPages:
                 "Telegram refused the card ({reason}): nothing was posted and "
                 "event #{id} is cancelled."
             ).format(reason=error.message, id=event.id)
+            note_change(request, "events.cancel", f"#{event.id} {spec.title}: {error.message}")
             return await self._render(request, group, values, errors, status=400)
         async with self.site.pool() as db, db.begin():
             await self.site.domain.events(db).set_card(event.id, message_id)
@@ -191,6 +201,12 @@ class EventPages:
                 "Content-Disposition": f'attachment; filename="event-{event.id}-attendees.csv"',
             },
         )
+
+
+def one_line(typed: str) -> str:
+    """A form field as the command would have it: one line, no control characters, spaces
+    run together (a scripted POST may send a newline or a NUL, which PostgreSQL refuses)."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in typed).split())
 
 
 def _posted(request: web.Request) -> str:

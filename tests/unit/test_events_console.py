@@ -6,6 +6,7 @@ upload that is no JPEG or PNG by its bytes is refused whatever its name."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import struct
 import zlib
@@ -13,6 +14,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
+from aiogram.exceptions import TelegramForbiddenError
 from sqlalchemy import select
 
 from bot.app import create_bot
@@ -211,3 +214,53 @@ async def test_a_card_telegram_refuses_leaves_no_open_event(console: Console) ->
     assert 'value="Kicked"' in page
     [event] = await events(console)
     assert (event.status, event.message_id) == ("cancelled", None)
+    assert (await console.changes())[-1][:2] == (console.owner, "events.cancel")  # logged
+
+
+async def test_a_form_sent_twice_makes_one_event_and_one_card(console: Console) -> None:
+    """A double click sends the form twice at once: the group's row is locked, the second
+    finds the first's event and points to it."""
+    fields = {"title": "Twice", "starts": in_three_days(console)}
+    answers = await asyncio.gather(*(send_form(console, console.owner, fields) for _ in "ab"))
+    assert [status for status, _page in answers] == [303, 303]
+    [event] = await events(console)
+    telegram = SandboxClient(console.services.settings.telegram_api_url or "")
+    try:
+        await telegram.wait_for(lambda e: e["kind"] == "sent" and "Twice" in (e["text"] or ""))
+        assert not await telegram.quiet_for(
+            1, lambda e: e["kind"] == "sent" and "Twice" in (e["text"] or "")
+        )  # no second card
+    finally:
+        await telegram.close()
+    assert event.message_id is not None
+    later = {**fields, "starts": in_three_days(console, hours=1)}  # another start: another event
+    assert (await send_form(console, console.owner, later))[0] == 303
+    assert len(await events(console)) == 2
+
+
+async def test_a_field_is_one_line_whatever_a_script_sends(console: Console) -> None:
+    fields = {"title": "Tea\x00 night\n\tout", "starts": in_three_days(console),
+              "place": "Hall\r\n2"}  # fmt: skip
+    assert (await send_form(console, console.owner, fields))[0] == 303
+    [event] = await events(console)
+    assert (event.title, event.place) == ("Tea night out", "Hall 2")
+
+
+async def test_a_card_refused_after_its_photo_takes_the_photo_back(console: Console) -> None:
+    launch = {"title": "Launch", "starts": in_three_days(console)}
+    assert (await send_form(console, console.owner, launch))[0] == 303
+    [event] = await events(console)
+    bot = create_bot(console.services.settings, console.services)
+    telegram = SandboxClient(console.services.settings.telegram_api_url or "")
+    try:
+        await telegram.skip_past()
+        await telegram.add_fault("403", "sendMessage")
+        long_card = "🎫 <b>Launch</b> " + "🎉" * 600
+        with pytest.raises(TelegramForbiddenError):
+            await post_card(bot, event, long_card, card_keyboard(event), (tiny_png(), "png"))
+        (photo,) = await telegram.wait_for(lambda e: e["kind"] == "sent")
+        (deleted,) = await telegram.wait_for(lambda e: e["kind"] == "deleted")
+    finally:
+        await bot.session.close()
+        await telegram.close()
+    assert deleted["message_id"] == photo["message_id"]

@@ -56,6 +56,8 @@ def test_badge_is_an_option_of_the_reward_and_a_dash_takes_it_off() -> None:
     assert (spec.name, spec.badge, spec.kind) == ("老茶客礼盒", "老茶客", "gift")
     assert parse_reward("Mug price=5 badge=#Tea_Veteran", DEFAULT_TIERS).badge == "tea_veteran"
     assert parse_changes("badge=-", DEFAULT_TIERS) == {"badge": None}
+    for dash in ("－", "—", "–"):  # as a Chinese keyboard types it
+        assert parse_changes(f"badge={dash}", DEFAULT_TIERS) == {"badge": None}
     with pytest.raises(ShopInputError) as bad:
         parse_reward("Mug price=5 badge=averyveryverylongbadge", DEFAULT_TIERS)
     assert bad.value.part == "badge"
@@ -181,3 +183,12 @@ async def test_the_item_the_refusal_and_the_mini_app_say_what_badge_it_asks_for(
     assert buttons["Mug"] == ("🎖 For holders of the badge “tea&co”", False)
     assert buttons["Pin"] == ("🎖 For holders of the badge “First purchase”", False)
     assert [shown["enabled"] for shown in held if shown["name"] == "Mug"] == [True]
+
+
+def test_no_such_badge_lists_a_reply_s_worth_of_names() -> None:
+    i18n = create_i18n("en")
+    with i18n.context(), i18n.use_locale("en"):
+        said = input_problem(NoSuchBadge([f"badge{n}" for n in range(500)]))
+    assert len(said) < 1500
+    assert said.count("<code>") == 30
+    assert "…" in said
