@@ -30,11 +30,15 @@ class Jobs:
     """The jobs one rebuild plans."""
 
     def __init__(
-        self, scheduler: AsyncIOScheduler, running: set[asyncio.Task[Any]] | None = None
+        self,
+        scheduler: AsyncIOScheduler,
+        running: set[asyncio.Task[Any]] | None = None,
+        now: datetime | None = None,
     ) -> None:
         self.scheduler = scheduler
         self.running = set() if running is None else running  # the scheduler's, to stop
         self.planned: set[str] = set()
+        self.now = now or datetime.now(UTC)  # the plan's moment
 
     def _tracked(self, work: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         return tracked(work, self.running)
@@ -48,6 +52,10 @@ class Jobs:
         grace: timedelta,
     ) -> None:
         self.planned.add(job_id)
+        due = self.scheduler.get_job(job_id)
+        due_at = due.next_run_time if due is not None else None
+        if due_at is not None and due_at <= self.now and due_at < when:
+            return  # due and not run yet (a late wake-up): replaced, that run would be lost
         self.scheduler.add_job(
             self._tracked(work), "date", run_date=when, args=list(args), id=job_id,
             replace_existing=True, misfire_grace_time=max(1, int(grace.total_seconds())),
@@ -147,7 +155,8 @@ class Scheduler:
 
     async def _rebuild(self) -> None:
         assert self.bot is not None
-        jobs, now = Jobs(self.scheduler, self._running), self.clock.now()
+        now = self.clock.now()
+        jobs = Jobs(self.scheduler, self._running, now)
         for source in self.sources:
             try:
                 await source.plan(self.bot, jobs, now)

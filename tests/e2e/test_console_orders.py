@@ -44,6 +44,7 @@ async def test_an_operator_finds_the_orders_binds_a_waiting_buyer_and_reads_a_me
         await sandbox.send(group, fan, "签到")
     data, _paid = taobao_export(datetime.now(SHANGHAI).date())
     await send_file(sandbox, group, admin, "ExportOrderList.csv", data, "/orders import")
+    await sandbox.settle()  # the member's message handled first
     await sandbox.ask(group, admin, "/bind @xiaoming_fan 小明爱喝茶")
     link = await console_link(sandbox, admin)  # the admin has started the bot: told privately
     # Cleo proves 小明爱喝茶 too (she has the order's number and amount): a dispute

@@ -18,6 +18,7 @@ async def test_a_label_push_reaches_only_the_labelled_members(sandbox: SandboxCl
         await start_privately(sandbox, fan)
     refused = await sandbox.ask_for_sender(group, bob, "/tag @dan_fan 高潜")
     assert refused["text"] == REFUSAL
+    await sandbox.settle()  # the member's message handled first
     tagged = await sandbox.ask_for_sender(group, admin, "/tag @bob_fan 高潜 复购")
     assert tagged["text"] == "🏷 Bob: labelled 高潜, 复购."
     said = await sandbox.send(group, cleo, "what's new?")
@@ -50,6 +51,7 @@ async def test_a_note_reaches_the_admin_privately_and_never_the_group(
     group, admin, (bob, cleo) = await fan_group(sandbox, "Bob", "Cleo")
     await sandbox.send(group, bob, "hi")
     before = sandbox.cursor
+    await sandbox.settle()  # the member's message handled first
     saved = await sandbox.ask_for_sender(group, admin, "/note @bob_fan prefers green tea")
     assert saved["text"].splitlines()[0] == "📝 Note on Bob saved; only admins read notes."
     assert saved["text"].splitlines()[1].startswith("🔒 Notes are for admins only")

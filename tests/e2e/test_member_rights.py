@@ -33,6 +33,7 @@ async def press_in(
 async def test_a_member_gets_their_data_privately_then_erases_it(sandbox: SandboxClient) -> None:
     group, admin, (bob,) = await fan_group(sandbox, "Bob")
     await sandbox.send(group, bob, "hi")
+    await sandbox.settle()  # the member's message handled first
     granted = await sandbox.ask(group, admin, "/points @bob_fan +50 welcome")
     assert "+50" in granted["text"], granted["text"]
     pointer = await sandbox.ask_for_sender(group, bob, "/mydata")
@@ -73,6 +74,7 @@ async def test_an_admin_forgets_a_member_on_request_and_a_member_cannot(
         await sandbox.send(group, fan, "hi")
     refused = await sandbox.ask_for_sender(group, bob, "/forget @cleo_fan")
     assert refused["text"] == REFUSAL
+    await sandbox.settle()  # the member's message handled first
     asked = await sandbox.ask(group, admin, "/forget @cleo_fan")
     assert asked["text"].startswith("⚠️ Erase Cleo's personal data in this group's program?")
     toast, unchanged = await press_in(sandbox, group.id, asked, bob, "🗑 Erase")

@@ -29,6 +29,7 @@ async def test_a_forgotten_winner_is_an_erased_member_and_the_draw_still_checks_
         before = await (await http.get(page_url + "?lang=en")).text()
     assert "Bob" in before
 
+    await sandbox.settle()  # the member's message handled first
     asked = await sandbox.ask(group, admin, "/forget @bob_fan")
     _toast, done = await press_in(sandbox, group.id, asked, admin, "🗑 Erase")
     assert done is not None

@@ -211,6 +211,7 @@ async def test_a_filtered_word_with_spaces_is_caught_warned_and_earns_nothing(
     assert deleted["message_id"] == spam["message"]["message_id"]
     assert notice["text"].endswith("were warned.")
     await sandbox.send(group, bob, "今天的新茶真好喝，大家试试看")  # earns its point
+    await sandbox.settle()  # the member's message handled first
     warns = await sandbox.ask_for_sender(group, admin, "/warns @bob_fan")
     assert warns["text"].splitlines()[0] == "⚠️ Bob: 1/3 warnings"
     await sandbox.settle()

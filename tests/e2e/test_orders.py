@@ -421,6 +421,7 @@ async def test_an_early_post_reaches_gold_members_privately_before_the_group(
     for fan in (bob, cleo):
         await sandbox.send(group, fan, "hi")
         await start_privately(sandbox, fan)
+    await sandbox.settle()  # the member's message handled first
     await sandbox.ask(group, admin, "/points @bob_fan +2000 VIP")  # Gold; Cleo is not
     bad = await sandbox.ask(group, admin, "/post daily 10:00 early=Platinum:2h hi")
     assert bad["text"].startswith("early= is a tier and how much earlier")

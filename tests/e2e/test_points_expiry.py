@@ -39,6 +39,7 @@ async def test_points_expire_after_two_warnings_and_me_says_when(
     assert set_["text"].startswith("✅ Points now expire 60 days after they are earned")
     await sandbox.send(group, bob, "hello")  # a point for the message
     await start_privately(sandbox, bob)
+    await sandbox.settle()  # the member's message handled first
     granted = await sandbox.ask(group, admin, "/points @bob_fan +100 welcome")
     assert granted["text"].startswith("✅ +100 points for Bob")
     mine = await sandbox.ask_for_sender(group, bob, "/me")

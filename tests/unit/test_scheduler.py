@@ -278,3 +278,26 @@ async def test_a_slow_background_check_is_named_in_the_log(
         await looks.look(recording_bot()[0])
     (said,) = [record.getMessage() for record in caplog.records]
     assert re.fullmatch(r"took \d+\.\d s to do it slowly", said)
+
+
+async def test_a_rebuild_keeps_a_run_that_is_due_and_has_not_run_yet(session_pool) -> None:
+    # A rebuild landing in the seconds between a run's time and the scheduler's late wake-up
+    # plans the next run from now (tomorrow): replacing the due one would lose today's.
+    scheduler, _posts, _session = scheduler_at(session_pool, NINE)
+
+    async def post() -> None:
+        pass
+
+    Jobs(scheduler.scheduler, now=NINE - timedelta(minutes=1)).at(
+        "post:1", NINE, post, grace=timedelta(minutes=10)
+    )
+    later = NINE + timedelta(seconds=5)  # due, and the scheduler has not woken for it yet
+    jobs = Jobs(scheduler.scheduler, now=later)
+    jobs.at("post:1", NINE + timedelta(days=1), post, grace=timedelta(minutes=10))
+    (kept,) = scheduler.scheduler.get_jobs()
+    assert kept.next_run_time == NINE  # today's run still fires; the next rebuild plans tomorrow
+    assert "post:1" in jobs.planned  # and the rebuild does not remove it
+    ahead = Jobs(scheduler.scheduler, now=NINE - timedelta(seconds=5))  # not due yet: a new time
+    ahead.at("post:1", NINE + timedelta(hours=1), post, grace=timedelta(minutes=10))
+    (moved,) = scheduler.scheduler.get_jobs()
+    assert moved.next_run_time == NINE + timedelta(hours=1)
