@@ -17,7 +17,7 @@ from infrastructure.filters import IsAdmin
 from infrastructure.middlewares.commands import ONCE
 from infrastructure.sender_only import for_sender
 from infrastructure.transactions import forget_after_commit
-from services.badges import BadgeError, BadgeService, badge_name
+from services.badges import BadgeError, BadgeService, resolve_badge
 from services.chats import ChatProfile
 from services.member_tags import MemberTagService
 from services.quest_rules import (
@@ -99,7 +99,7 @@ async def badge_command(
         return
     target, rest = found
     try:
-        badge = badge_name(rest)
+        badge = resolve_badge(rest)  # a milestone's label means its key
     except BadgeError:
         await message.reply(problem_reply(view.badge_problem_text(), "badge"))
         return

@@ -26,6 +26,16 @@ FIRST_BUY, STREAK_30, TOPIC_TOP3, SHOWCASE, REFERRALS_100, SEASON_TOP10 = (
 )  # fmt: skip
 MILESTONES = (FIRST_BUY, STREAK_30, TOPIC_TOP3, SHOWCASE, REFERRALS_100, SEASON_TOP10)
 DRAW_PREFIX = "badge:"  # a draw's requirement (its `label` column) naming a badge
+# What people call the milestones, by language: the views show them, and an admin may type any
+# of them (or the key) wherever a badge is typed (`resolve_badge`).
+MILESTONE_LABELS = {
+    FIRST_BUY: {"en": "First purchase", "zh": "首次购物"},
+    STREAK_30: {"en": "30-day streak", "zh": "连签 30 天"},
+    TOPIC_TOP3: {"en": "Topic top 3", "zh": "话题前三"},
+    SHOWCASE: {"en": "晒单 winner", "zh": "晒单之星"},
+    REFERRALS_100: {"en": "100 referrals", "zh": "邀请 100 人"},
+    SEASON_TOP10: {"en": "Season top 10", "zh": "赛季前十"},
+}
 
 
 class BadgeError(ValueError):
@@ -40,6 +50,41 @@ def badge_name(word: str) -> str:
     if len(name) > MAX_BADGE:
         raise BadgeError("long")
     return name
+
+
+def milestone_label(badge: str, language: str) -> str:
+    """A milestone's name in `language` (zh or en, by its first two letters)."""
+    labels = MILESTONE_LABELS[badge]
+    return labels["zh"] if language.startswith("zh") else labels["en"]
+
+
+def _folded(word: str) -> str:
+    """A name as compared with the milestones': NFKC, lower case, without #, spaces, _ or -."""
+    name = unicodedata.normalize("NFKC", word).strip().lstrip("#").lower()
+    return "".join(char for char in name if not char.isspace() and char not in "_-")
+
+
+_MILESTONE_OF = {
+    _folded(name): key
+    for key, labels in MILESTONE_LABELS.items()
+    for name in (key, *labels.values())
+}
+
+
+def resolve_badge(word: str) -> str:
+    """The badge an admin typed, as stored: a milestone's key for its key or its English or
+    Chinese label (case, width, spaces, `_` and `-` aside: `首次购物`, `First purchase`,
+    `FIRST_BUY` all mean `first_buy`), otherwise the word as `badge_name` keeps it (BadgeError
+    if it cannot be one). A milestone wins over a given badge of the same name."""
+    return _MILESTONE_OF.get(_folded(word)) or badge_name(word)
+
+
+def resolved_or_none(word: str) -> str | None:
+    """`resolve_badge`, or None for a word that cannot name a badge."""
+    try:
+        return resolve_badge(word)
+    except BadgeError:
+        return None
 
 
 def badge_name_ok(word: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.badges import DRAW_PREFIX, BadgeError, badge_name
+from services.badges import DRAW_PREFIX, BadgeError, resolve_badge
 from services.clock import end_typed, parse_duration
 from services.labels import LabelError, normalise
 from services.tiers import Tier
@@ -72,7 +72,7 @@ def parse_draw(args: str, now: datetime, timezone: str, ladder: Sequence[Tier]) 
             raise DrawInputError("tag")
     if "badge" in options:  # kept as the draw's label `badge:<name>`: one requirement of the two
         try:
-            label = DRAW_PREFIX + badge_name(options["badge"]) if label is None else ""
+            label = DRAW_PREFIX + resolve_badge(options["badge"]) if label is None else ""
         except BadgeError:
             raise DrawInputError("badge") from None
         if not label:

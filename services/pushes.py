@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from models import Chat, Member, Push, ScheduledPost
 from models.queries import insert_for
-from services.badges import badge_name, badge_name_ok, holding
+from services.badges import holding, resolved_or_none
 from services.clock import Clock, local_day
 from services.labels import LabelError, labelled, normalise
 from services.outbox import OutboxRow, OutboxService
@@ -68,7 +68,7 @@ def parse_audience(word: str, ladder: list[Tier]) -> Audience | None:
         except LabelError:
             return None
     if badge := next((word.strip()[len(p) :] for p in BADGE_PREFIXES if folded.startswith(p)), ""):
-        return Audience("badge", badge_name(badge)) if badge_name_ok(badge) else None
+        return Audience("badge", name) if (name := resolved_or_none(badge)) else None
     segment = SEGMENT_NAMES.get(folded) or (Segment(folded) if folded in set(Segment) else None)
     if segment is not None:
         return Audience("segment", segment.value)

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.badges import BadgeError, badge_name
+from services.badges import BadgeError, resolve_badge
 from services.tiers import Tier
 from services.words import OptionsOutOfOrder, head_and_options, no_hour
 
@@ -126,7 +126,7 @@ def _badge(text: str) -> str | None:
     if unicodedata.normalize("NFKC", text).strip() in NO_BADGE_DASHES:  # －, — from zh keyboards
         return None
     try:
-        return badge_name(text)
+        return resolve_badge(text)  # a milestone's label means its key
     except BadgeError:
         raise ShopInputError("badge") from None
 

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.i18n import ngettext
 
-from services.badges import MILESTONES
+from services.badges import MILESTONES, milestone_label
 from services.economy import SINKS, SOURCES, Economy
 from services.quest_rules import DAILY, TEMPLATES, MissionSet
 from services.quests import QuestProgress, SetProgress
@@ -22,11 +22,6 @@ TEMPLATE_NAMES = {
     "photo": __("Post a 晒单 photo"), "reactions": __("Receive reactions"),
     "draw": __("Enter a draw"), "order": __("Buy something"),
     "friend": __("Bring a friend who stays"), "event": __("Attend an event"),
-}  # fmt: skip
-BADGE_NAMES = {
-    "first_buy": __("First purchase"), "streak30": __("30-day streak"),
-    "topic_top3": __("Topic top 3"), "showcase": __("晒单 winner"),
-    "referrals100": __("100 referrals"), "season_top10": __("Season top 10"),
 }  # fmt: skip
 SOURCE_NAMES = {
     "messages": __("messages"), "signin": __("sign-in"), "topics": __("topics"),
@@ -42,9 +37,21 @@ def mission_name(template: str, count: int) -> str:
     return f"{name} ×{count}" if count > 1 else name
 
 
+def badge_name_plain(badge: str) -> str:
+    """A milestone's name in the reader's language (services/badges.py's table, which is also
+    what an admin may type for it); an admin's badge as it was given. Not escaped."""
+    return milestone_label(badge, get_i18n().current_locale) if badge in MILESTONES else badge
+
+
 def badge_label(badge: str) -> str:
-    """A milestone's name in the reader's language; an admin's badge as it was given."""
-    return str(BADGE_NAMES[badge]) if badge in MILESTONES else escape(badge)
+    """A milestone's name in the reader's language; an admin's badge as it was given (HTML)."""
+    return escape(badge_name_plain(badge))
+
+
+def badge_choice(badge: str) -> str:
+    """A badge as "No such badge" offers it: a milestone as `首次购物 (first_buy)`."""
+    key = f"<code>{escape(badge)}</code>"
+    return f"{badge_label(badge)} ({key})" if badge in MILESTONES else key
 
 
 def badges_line(badges: Sequence[str]) -> str:
@@ -271,7 +278,7 @@ def quest_facts(card: Any) -> list[str]:
     as text, so nothing is escaped)."""
     facts = []
     if card.badges:
-        names = [str(BADGE_NAMES[b]) if b in MILESTONES else b for b in card.badges]
+        names = [badge_name_plain(b) for b in card.badges]
         facts.append(_("🎖 Badges: {badges}").format(badges=" · ".join(names)))
     for chosen in card.quests.sets if card.quests is not None else ():
         done = sum(1 for m in chosen.missions if m.completed)

@@ -23,7 +23,7 @@ from services.shop import discounted
 from services.tiers import Tier
 from views.keyboards import Button
 from views.numbers import number
-from views.quests import badge_label
+from views.quests import badge_choice, badge_label
 
 PAGE_SIZE = 6
 SHOWN_REFUSALS = 10  # an import's refused lines listed, then "and N more"
@@ -421,7 +421,7 @@ def badge_problem(bad: ShopInputError) -> str:
     """`badge=` refused: a badge nobody holds (with those there are), or a name that cannot
     be one; `badge=-` takes the requirement off."""
     if isinstance(bad, NoSuchBadge):
-        shown = [f"<code>{escape(name)}</code>" for name in bad.known[:SHOWN_BADGES]]
+        shown = [badge_choice(name) for name in bad.known[:SHOWN_BADGES]]
         names = ", ".join(shown + (["…"] if len(bad.known) > SHOWN_BADGES else []))
         return _("No such badge: give it first (/badge give), or use one of these: {names}. "
                  "/badges lists who holds them.").format(names=names)  # fmt: skip

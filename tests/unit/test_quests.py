@@ -239,7 +239,7 @@ async def test_a_dice_stake_given_back_is_neither_issued_nor_spent(session_pool,
 
 @pytest.mark.parametrize(
     ("word", "audience"),
-    [("badge:VIP", Audience("badge", "vip")), ("徽章：赛季前十", Audience("badge", "赛季前十")),
+    [("badge:VIP", Audience("badge", "vip")), ("徽章：赛季前十", Audience("badge", "season_top10")),
      ("badge:" + "x" * 15, None)],
 )  # fmt: skip
 def test_push_reads_a_badge_audience(word: str, audience: Audience | None) -> None:
