@@ -108,7 +108,7 @@ async def badge_command(
         changed = await badges.give(program, target.user_id, badge, actor_of(message))
         await message.reply(view.badge_given_text(target.name, badge, changed))
     else:
-        changed = await badges.take(program, target.user_id, badge)
+        badge, changed = await badges.take_typed(program, target.user_id, rest)
         await message.reply(view.badge_taken_text(target.name, badge, changed))
     if changed and await member_tags.enabled(chat_profile.id):  # the tag shows the badge
         await member_tags.queue(chat_profile.id, [target.user_id])

@@ -129,6 +129,19 @@ class BadgeService:
         )
         return gone.first() is not None
 
+    async def take_typed(self, program_id: int, user_id: int, word: str) -> tuple[str, bool]:
+        """`/badge take`'s name: the badge it resolves to, or a badge given under a milestone's
+        label before labels were read as milestones (kept as typed), if the member holds that
+        and not the milestone. The badge named, and whether it was held (BadgeError as
+        `resolve_badge`)."""
+        badge = resolve_badge(word)
+        if await self.take(program_id, user_id, badge):
+            return badge, True
+        literal = badge_name(word)
+        if literal != badge and await self.take(program_id, user_id, literal):
+            return literal, True
+        return badge, False
+
     async def of_member(self, program_id: int, user_id: int) -> list[str]:
         """The member's badges, oldest first."""
         found = await self.session.scalars(

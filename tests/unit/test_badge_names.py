@@ -149,3 +149,17 @@ async def test_a_push_to_a_milestone_named_in_chinese_reaches_its_holders(
     async with session_pool() as session, session.begin():
         pushes = PushService(session, clock, TierService(session))
         assert (await pushes.reach(GROUP, audience, SHANGHAI)).count == 1
+
+
+async def test_badge_take_finds_a_badge_given_under_a_label_before(session_pool, chat) -> None:
+    """A badge given as `首次购物` before labels meant the milestone is kept as it was typed;
+    `/badge take … 首次购物` takes the milestone when held, else that old badge."""
+    clock = FrozenClock(NOW)
+    async with session_pool() as session, session.begin():
+        badges = BadgeService(session, clock)
+        await badges.give(GROUP, BOB, "首次购物", ADMIN)  # as stored before
+        await badges.give(GROUP, BOB, FIRST_BUY, None, "milestone")
+        assert await badges.take_typed(GROUP, BOB, "首次购物") == (FIRST_BUY, True)
+        assert await badges.take_typed(GROUP, BOB, "首次购物") == ("首次购物", True)
+        assert await badges.take_typed(GROUP, BOB, "首次购物") == (FIRST_BUY, False)
+        assert await badges.of_member(GROUP, BOB) == []
