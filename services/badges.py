@@ -58,6 +58,12 @@ def milestone_label(badge: str, language: str) -> str:
     return labels["zh"] if language.startswith("zh") else labels["en"]
 
 
+def shown_badge(badge: str, language: str) -> str:
+    """A badge as a service writes it for people (a member's tag): a milestone's label, else
+    the badge as given."""
+    return milestone_label(badge, language) if badge in MILESTONES else badge
+
+
 def _folded(word: str) -> str:
     """A name as compared with the milestones': NFKC, lower case, without #, spaces, _ or -."""
     name = unicodedata.normalize("NFKC", word).strip().lstrip("#").lower()

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 
 from models import Badge, Chat, Member, MemberTag, OutboxMessage
 from models.queries import upsert
+from services.badges import shown_badge
 from services.chat_settings import update_section
 from services.clock import Clock
 from services.member_tag_messages import MemberTagSync
@@ -217,7 +218,7 @@ class MemberTagService:
             select(Badge.badge).where(Badge.program_id == program_id, Badge.user_id == user_id)
             .where(Badge.source == "admin").order_by(Badge.given_at.desc()).limit(1)
         )  # fmt: skip
-        if badge is not None and (shown := tag_text(badge)):
+        if badge is not None and (shown := tag_text(shown_badge(badge, language))):
             return WantedTag(shown, recorded, settled)
         ladder = await self.tiers.ladder(program_id)
         tier = next((tier for tier in ladder if tier.key == held), None)

@@ -22,6 +22,7 @@ from services.clock import FrozenClock
 from services.draw_entries import JoinOutcome, JoinRequest
 from services.draw_specs import parse_draw
 from services.draws import DrawService, JoinGroupCommit
+from services.factory import ServiceFactory
 from services.members import ensure_members
 from services.points import PointsService
 from services.pushes import Audience, PushService, parse_audience
@@ -163,3 +164,17 @@ async def test_badge_take_finds_a_badge_given_under_a_label_before(session_pool,
         assert await badges.take_typed(GROUP, BOB, "首次购物") == ("首次购物", True)
         assert await badges.take_typed(GROUP, BOB, "首次购物") == (FIRST_BUY, False)
         assert await badges.of_member(GROUP, BOB) == []
+
+
+@pytest.mark.parametrize(("language", "tag"), [("zh", "首次购物"), ("en", "First purchase")])
+async def test_a_milestone_an_admin_gave_is_the_tag_by_its_name(
+    session_pool, chat, language: str, tag: str
+) -> None:
+    clock = FrozenClock(NOW)
+    factory = ServiceFactory(clock)
+    async with session_pool() as session, session.begin():
+        await factory.member_tags(session).switch(GROUP, True, language)
+        await ensure_members(session, [(GROUP, BOB)])
+        await factory.badges(session).give(GROUP, BOB, resolve_badge("首次购物"), ADMIN)
+    async with session_pool() as session:
+        assert (await factory.member_tags(session).wanted(GROUP, BOB, language)).tag == tag
