@@ -31,3 +31,5 @@ async def test_a_milestone_typed_by_its_chinese_name_is_the_milestone(
     assert again["text"] == "🎖 Bob 已有徽章「首次购物」。"
     counts = await sandbox.ask_for_sender(group, admin, "/badges")
     assert counts["text"].count("首次购物") == 1
+    taken = await sandbox.ask(group, admin, "/badge take @bob_fan First_purchase")
+    assert taken["text"] == "🎖 已收回 Bob 的徽章「首次购物」。"
