@@ -29,11 +29,10 @@ from services.draw_specs import DrawSpec
 from services.labels import labelled
 from services.members import ensure_accounts, ensure_members
 from services.outbox import OutboxPayload, OutboxService
+from services.paced_edits import COUNT_EDIT_EVERY
 from services.points import PointsService
 from services.programs import ProgramService
 from services.tiers import TierService, tier_figure
-
-COUNT_EDIT_EVERY = 5  # seconds: a draw's post shows its entrant count at most this stale
 
 
 @dataclass(frozen=True, slots=True)

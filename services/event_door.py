@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Event, EventSeat, Member, Order
 from services.clock import Clock
-from services.event_messages import EventReminder, EventThanks
+from services.event_messages import EventReminder, EventThanks, card_changed
 from services.event_rules import EventRules
 from services.outbox import OutboxService
 from services.points import PointsService
@@ -223,6 +223,7 @@ class EventDoor:
                 EventThanks(event_id=event.id, topic_id=await self._photo_thread(event)),
                 f"event:{event.id}:thanks",
             )
+            await card_changed(outbox, self.clock, event)  # no more buttons: it ended
         await self.session.flush()
         return len(ended)
 

@@ -1,12 +1,16 @@
 """What the events feature asks the outbox to say (rendered by `workflows/event_messages.py`).
-Each goes to the member's private chat (the row's chat), except the thank-you post."""
+Each goes to the member's private chat (the row's chat), except the thank-you post and the
+card's paced edits (`card_changed`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.outbox import OutboxPayload
+from models import Event
+from services.clock import Clock
+from services.outbox import OutboxPayload, OutboxService
+from services.paced_edits import paced_edit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,3 +56,23 @@ class EventThanks(OutboxPayload):
     grace = timedelta(days=1)
     event_id: int
     topic_id: int | None = None  # the photo thread (晒照) queued with it, opened when it is sent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventCardEdit(OutboxPayload):
+    """The card in the group edited to show the event as it is when sent (seats left, waiting,
+    time, place, cancelled or ended)."""
+
+    kind = "event_card"
+    grace = timedelta(days=1)
+    event_id: int
+
+
+async def card_changed(outbox: OutboxService, clock: Clock, event: Event) -> None:
+    """The card is to show a change: one edit per card and paced window (`services/paced_edits.py`);
+    a card not posted (no message id) has nothing to edit."""
+    if event.message_id is not None:
+        await paced_edit(
+            outbox, event.chat_id, EventCardEdit(event_id=event.id), f"event_card:{event.id}",
+            clock.now(),
+        )  # fmt: skip

@@ -25,7 +25,7 @@ from models import Chat, Event, EventSeat, Member
 from services.clock import Clock
 from services.event_door import EVENT_REASON, EventDoor
 from services.event_draws import EventDraws
-from services.event_messages import EventChange, EventOffer
+from services.event_messages import EventChange, EventOffer, card_changed
 from services.event_rules import EventRules
 from services.event_specs import EventSpec
 from services.outbox import OutboxService
@@ -132,9 +132,12 @@ class EventService:
             return made, False
         return await self.create(chat_id, program_id, spec, created_by), True
 
-    async def set_card(self, event_id: int, message_id: int) -> None:
+    async def set_card(self, event_id: int, message_id: int, photo: str | None = None) -> None:
+        """The card posted: its message, and its photo's file id when the card is its caption."""
         await self.session.execute(
-            update(Event).where(Event.id == event_id).values(message_id=message_id)
+            update(Event)
+            .where(Event.id == event_id)
+            .values(message_id=message_id, photo_file_id=photo)
         )
 
     async def event(self, event_id: int, chat_ids: list[int] | None = None) -> Event | None:
@@ -297,6 +300,7 @@ class EventService:
         seat.paid, seat.offered_until, seat.changed_at = paid, None, now
         seat.checked_in_at, seat.checked_in_by, seat.no_show, seat.reminded = None, None, False, 0
         await self.session.flush()
+        await self._card_changed(event)
         if status == "waiting":
             place = await self.waiting_place(event_id, position)
             return SignUp(Outcome.WAITING, event, seat, place=place)
@@ -366,7 +370,12 @@ class EventService:
         seat.status, seat.changed_at, seat.offered_until = "cancelled", now, None
         await self.session.flush()
         await self._offer_freed(event, rules, now)
+        await self._card_changed(event)
         return Cancelled(event, True, refunded)
+
+    async def _card_changed(self, event: Event) -> None:
+        """The card in the group to show the change (a paced edit, `services/paced_edits.py`)."""
+        await card_changed(OutboxService(self.session, self.clock), self.clock, event)
 
     async def _offer_freed(self, event: Event, rules: EventRules, now: datetime) -> None:
         """Seats freed go to who waits first, in press order, each told privately."""
@@ -415,6 +424,7 @@ class EventService:
             )  # fmt: skip
             count += done.rowcount  # type: ignore[attr-defined]
             await self._offer_freed(event, await self.rules(event.chat_id), now)
+            await self._card_changed(event)
         return count
 
     async def signed(self, event_id: int) -> list[EventSeat]:
@@ -444,6 +454,7 @@ class EventService:
                 f"event:{event_id}:cancelled:{seat.user_id}",
             )  # fmt: skip
         await self.session.flush()
+        await self._card_changed(event)
         return event, len(seats)
 
     async def move(
@@ -470,4 +481,5 @@ class EventService:
                 f"event:{event_id}:moved:{seat.user_id}:{stamp}",
             )  # fmt: skip
         await self.session.flush()
+        await self._card_changed(event)
         return event, len(seats)

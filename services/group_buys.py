@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import GroupBuy, GroupBuyMember, RewardCode
 from models.queries import insert_for
 from services.clock import Clock
-from services.draws import COUNT_EDIT_EVERY
 from services.group_buy_messages import GroupBuyEdit, GroupBuyPost, GroupBuyResult
 from services.group_buy_specs import GroupBuySpec
 from services.outbox import OutboxPayload, OutboxRow, OutboxService
+from services.paced_edits import COUNT_EDIT_EVERY
 from services.reward_codes import generated_codes
 
 logger = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import Jielong, JielongEntry, Member
 from models.queries import insert_for
 from services.clock import Clock
-from services.draws import COUNT_EDIT_EVERY
 from services.jielong_messages import JielongEdit, JielongPost, JielongSummary
 from services.jielong_specs import JielongSpec
 from services.outbox import OutboxPayload, OutboxService
+from services.paced_edits import COUNT_EDIT_EVERY
 
 MAX_EACH = 999  # one member's quantity of one option
 logger = logging.getLogger(__name__)

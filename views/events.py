@@ -87,6 +87,8 @@ def card_text(
             until=when(event.priority_until, timezone)))  # fmt: skip
     if event.status == "cancelled":
         lines.append(_("❌ Cancelled"))
+    elif event.closed_at is not None:
+        lines.append(_("🏁 Ended"))
     return "\n".join(lines)
 
 

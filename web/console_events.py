@@ -72,19 +72,22 @@ async def post_card(
     text: str,
     keyboard: InlineKeyboardMarkup,
     photo: tuple[bytes, str] | None,
-) -> int:
+) -> tuple[int, str | None]:
     """The card in the group: the photo with the card as its caption; a card longer than a
-    caption may be goes after the photo as its own message (the one with the buttons)."""
+    caption may be goes after the photo as its own message (the one with the buttons). The
+    card's message id, and the photo's file id when the card is its caption (edited so)."""
     if photo is None:
-        return (await bot.send_message(event.chat_id, text, reply_markup=keyboard)).message_id
+        sent = await bot.send_message(event.chat_id, text, reply_markup=keyboard)
+        return sent.message_id, None
     data, extension = photo
     upload = BufferedInputFile(data, f"event-{event.id}.{extension}")
     if utf16_length(plain(text)) <= MAX_CAPTION:
         sent = await bot.send_photo(event.chat_id, upload, caption=text, reply_markup=keyboard)
-        return sent.message_id
+        return sent.message_id, sent.photo[-1].file_id if sent.photo else ""
     alone = await bot.send_photo(event.chat_id, upload)
     try:
-        return (await bot.send_message(event.chat_id, text, reply_markup=keyboard)).message_id
+        sent = await bot.send_message(event.chat_id, text, reply_markup=keyboard)
+        return sent.message_id, None
     except TelegramAPIError:  # no card: take the photo back too, so nothing is left posted
         with suppress(TelegramAPIError):
             await bot.delete_message(event.chat_id, alone.message_id)
@@ -167,8 +170,8 @@ class EventPages:
         with self.site.i18n.use_locale(language):
             text = view.card_text(event, counts, group.timezone, ladder, language)
         try:
-            message_id = await post_card(self.site.bot, event, text, view.card_keyboard(event),
-                                         photo)  # fmt: skip
+            keyboard = view.card_keyboard(event)
+            message_id, caption_of = await post_card(self.site.bot, event, text, keyboard, photo)
         except TelegramAPIError as error:
             logger.warning("console: the card of event %s was refused: %s", event.id, error)
             async with self.site.pool() as db, db.begin():
@@ -180,7 +183,7 @@ class EventPages:
             note_change(request, "events.cancel", f"#{event.id} {spec.title}: {error.message}")
             return await self._render(request, group, values, errors, status=400)
         async with self.site.pool() as db, db.begin():
-            await self.site.domain.events(db).set_card(event.id, message_id)
+            await self.site.domain.events(db).set_card(event.id, message_id, caption_of)
         note_change(request, "events.new", f"#{event.id} {spec.title}", event.id)
         raise web.HTTPSeeOther(f"/console/{group.id}/events?posted={event.id}")
 

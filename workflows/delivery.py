@@ -50,6 +50,7 @@ class Delivery:
     close_thread: bool = False  # a forum topic's summary closes the topic after it
     delete_after: int = 0  # seconds; the message is deleted then (a welcome), through the outbox
     edit: int | None = None  # this message of the bot's is edited to the text instead
+    edit_caption: bool = False  # the edited message is a photo: the text is its caption
     post: PostMessage | None = None  # sent instead of the text: a scheduled post's own content
     pin: bool = False
     # Called with the sent message's id in the transaction that marks the row sent.

@@ -12,8 +12,22 @@ from sqlalchemy import func, select
 from infrastructure.i18n import reply_language
 from models import Event, EventSeat
 from services.chats import ChatProfile
-from services.event_messages import EventChange, EventOffer, EventReminder, EventThanks
-from views.events import change_text, offer_keyboard, offer_text, reminder_text, thanks_text
+from services.event_messages import (
+    EventCardEdit,
+    EventChange,
+    EventOffer,
+    EventReminder,
+    EventThanks,
+)
+from views.events import (
+    card_keyboard,
+    card_text,
+    change_text,
+    offer_keyboard,
+    offer_text,
+    reminder_text,
+    thanks_text,
+)
 from workflows.delivery import Delivery, RenderContext, Renderers
 from workflows.topics import TopicRightsMissing
 
@@ -85,6 +99,30 @@ async def change(
     i18n = context.background.i18n
     with i18n.use_locale(reply_language(group, None, i18n.default_locale)):
         return Delivery(change_text(event, changed.cancelled, changed.refunded, group.timezone))
+
+
+@renderers.register(EventCardEdit)
+async def card_edit(
+    context: RenderContext, profile: ChatProfile, edited: EventCardEdit
+) -> Delivery | None:
+    """The card as the event is now: seats left, waiting, time and place; a cancelled or ended
+    event's card has no buttons. A card posted as a photo's caption (from the console) is
+    edited as a caption."""
+    background = context.background
+    async with background.session_pool() as session:
+        event = await session.get(Event, edited.event_id)
+        if event is None or event.message_id is None:
+            return None  # not posted: nothing to edit
+        counts = await background.services.events(session).counts(event.id)
+        ladder = await background.services.tiers(session).ladder(event.program_id)
+    language = reply_language(profile, None, background.i18n.default_locale)
+    with background.i18n.use_locale(language):
+        text = card_text(event, counts, profile.timezone, ladder, language)
+    live = event.status == "open" and event.closed_at is None
+    return Delivery(
+        text, markup=card_keyboard(event) if live else None, edit=event.message_id,
+        edit_caption=event.photo_file_id is not None,
+    )  # fmt: skip
 
 
 @renderers.register(EventThanks)

@@ -293,9 +293,12 @@ class OutboxSender:
             )
             return message.message_id
         try:
-            edited = await bot.edit_message_text(
-                text=delivery.text, chat_id=chat_id, message_id=delivery.edit,
-                reply_markup=delivery.markup,
+            edited = await (
+                bot.edit_message_caption(caption=delivery.text, chat_id=chat_id,
+                                         message_id=delivery.edit, reply_markup=delivery.markup)
+                if delivery.edit_caption
+                else bot.edit_message_text(text=delivery.text, chat_id=chat_id,
+                                           message_id=delivery.edit, reply_markup=delivery.markup)
             )  # fmt: skip
         except TelegramBadRequest as error:
             if "not modified" not in str(error):

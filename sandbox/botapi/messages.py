@@ -132,6 +132,8 @@ NOT_MODIFIED = (
 @method("editMessageText")
 async def edit_message_text(api: BotApi, params: Params) -> Any:
     chat, message = _own_message(api, params)
+    if "text" not in message:  # a photo's caption is edited with editMessageCaption
+        raise bad_request("there is no text in the message to edit")
     text = validation.check_text(params.get("text"), params.get("parse_mode"))
     markup = validation.check_reply_markup(params.get("reply_markup"))
     if message.get("text") == text and message.get("reply_markup") == markup:

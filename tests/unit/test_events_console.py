@@ -181,7 +181,7 @@ async def test_a_card_too_long_for_a_caption_follows_its_photo(console: Console)
         await telegram.skip_past()
         long_card = "🎫 <b>Launch</b> " + "🎉" * 600
         jpeg = (picture(64, 48, "JPEG"), "jpg")
-        message_id = await post_card(bot, event, long_card, card_keyboard(event), jpeg)
+        message_id, caption_of = await post_card(bot, event, long_card, card_keyboard(event), jpeg)
         photo, card = await telegram.wait_for(
             lambda e: e["kind"] == "sent" and e["chat_id"] == console.group, count=2
         )
@@ -189,7 +189,7 @@ async def test_a_card_too_long_for_a_caption_follows_its_photo(console: Console)
         await bot.session.close()
         await telegram.close()
     assert (photo["method"], photo["text"], photo["reply_markup"]) == ("sendPhoto", None, None)
-    assert (card["method"], card["message_id"]) == ("sendMessage", message_id)
+    assert (card["method"], card["message_id"], caption_of) == ("sendMessage", message_id, None)
     assert card["text"].startswith("🎫 Launch 🎉")
     assert card["reply_markup"]["inline_keyboard"][0][0]["text"] == "报名 / Sign up"
 
