@@ -10,12 +10,13 @@ import asyncio
 import html
 import struct
 import zlib
+from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from sqlalchemy import select
 
 from bot.app import create_bot
@@ -26,6 +27,8 @@ from tests.support.untranslated import untranslated
 from tests.unit.test_staff_console import Console, body_text, console
 from views.events import card_keyboard
 from web.console_events import post_card
+from workflows.delivery import Delivery
+from workflows.outbox import OutboxSender
 
 __all__ = ["console"]
 
@@ -96,6 +99,7 @@ async def test_an_admin_posts_an_event_with_a_photo(console: Console) -> None:
     finally:
         await telegram.close()
     assert (posted["chat_id"], posted["message_id"]) == (console.group, event.message_id)
+    assert event.photo_file_id == posted["photo"]  # the card is a caption: edited as one
     assert "Shanghai <meetup>" in posted["text"]  # the caption, escaped as Telegram HTML
     assert posted["reply_markup"]["inline_keyboard"][0][0]["text"] == "报名 / Sign up"
     status, page = await console.get(console.owner, f"/console/{console.group}/events")
@@ -264,3 +268,30 @@ async def test_a_card_refused_after_its_photo_takes_the_photo_back(console: Cons
         await bot.session.close()
         await telegram.close()
     assert deleted["message_id"] == photo["message_id"]
+
+
+async def test_a_card_posted_as_a_caption_is_edited_as_its_caption(console: Console) -> None:
+    """A card that fits a caption is the photo's caption: the outbox edits it with
+    editMessageCaption (editMessageText finds no text there); the same again is no error."""
+    launch = {"title": "Launch", "starts": in_three_days(console)}
+    assert (await send_form(console, console.owner, launch))[0] == 303
+    [event] = await events(console)
+    bot = create_bot(console.services.settings, console.services)
+    telegram = SandboxClient(console.services.settings.telegram_api_url or "")
+    sender = OutboxSender(None, None, {})  # type: ignore[arg-type]  # _deliver uses neither
+    jpeg = (picture(64, 48, "JPEG"), "jpg")
+    try:
+        message_id, caption_of = await post_card(bot, event, "🎫 Launch", None, jpeg)  # type: ignore[arg-type]
+        assert caption_of
+        await telegram.skip_past()
+        edit = Delivery("🎫 Launch · 29 of 30 seats left", edit=message_id, edit_caption=True)
+        assert await sender._deliver(bot, console.group, edit) == message_id
+        assert await sender._deliver(bot, console.group, edit) == message_id  # not modified
+        with pytest.raises(TelegramBadRequest, match="no text in the message"):
+            await sender._deliver(bot, console.group, replace(edit, edit_caption=False))
+        (edited,) = await telegram.wait_for(lambda e: e["kind"] == "edited")
+    finally:
+        await bot.session.close()
+        await telegram.close()
+    assert (edited["method"], edited["message_id"]) == ("editMessageCaption", message_id)
+    assert edited["text"] == "🎫 Launch · 29 of 30 seats left"
