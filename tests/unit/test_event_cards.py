@@ -125,3 +125,23 @@ async def test_the_edit_shows_the_card_now(events: Events, session_pool: Pool) -
     assert (delivery.edit, delivery.edit_caption, delivery.markup) == (78, True, None)
     assert "3 of 3 seats left" in delivery.text
     assert "Cancelled" in delivery.text
+
+
+async def test_an_ended_event_s_card_says_so_without_buttons(
+    events: Events, session_pool: Pool
+) -> None:
+    event_id = await posted(events, capacity=3)
+    await events.sign_up(event_id, 61)
+    events.clock.set(NOW + timedelta(days=4))
+    async with session_pool() as session, session.begin():
+        assert await events.factory.events(session).door.close_ended() == 1
+    i18n = create_i18n("zh")
+    context = RenderContext(bot=None, background=Background(session_pool, events.factory, i18n))  # type: ignore[arg-type]
+    async with session_pool() as session:
+        profile = await ChatService(session, events.clock, "Asia/Shanghai").profile(events.chat)
+    assert profile is not None
+    with i18n.context():
+        delivery = await card_edit(context, profile, EventCardEdit(event_id=event_id))
+    assert delivery is not None
+    assert delivery.markup is None
+    assert delivery.text.endswith("🏁 已结束")

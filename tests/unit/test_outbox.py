@@ -91,6 +91,7 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ("event_offer", {"event_id": 4, "until": "2026-12-19T18:00:00+00:00"}),
     ("event_change", {"event_id": 4, "cancelled": True, "refunded": 50}),
     ("event_thanks", {"event_id": 4, "topic_id": 7}),
+    ("event_card", {"event_id": 4}),
     ("quest_done", {"program_id": -1001, "quest": "set:weekly", "points": 60, "streak": 2}),
     ("season_winners", {"program_id": -1001, "period": "w:2027-W04", "winners": [5, 6],
                         "points": [51, 21], "reward_id": None}),
