@@ -16,7 +16,7 @@ from sqlalchemy import select
 from models import Draw, create_engine
 from sandbox.client import Event, Group, SandboxClient, User
 from services.draw_fairness import choose_winners
-from services.draws import COUNT_EDIT_EVERY as EDIT_EVERY
+from services.paced_edits import COUNT_EDIT_EVERY as EDIT_EVERY
 from tests.e2e.conftest import Launch
 
 

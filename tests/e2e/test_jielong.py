@@ -11,7 +11,7 @@ import re
 import time
 
 from sandbox.client import Event, Group, SandboxClient, User
-from services.draws import COUNT_EDIT_EVERY as EDIT_EVERY
+from services.paced_edits import COUNT_EDIT_EVERY as EDIT_EVERY
 from tests.e2e.test_shop import start_privately
 
 FORMULA = '=HYPERLINK("http://evil.example/","x")'
