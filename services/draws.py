@@ -29,7 +29,7 @@ from services.draw_specs import DrawSpec
 from services.labels import labelled
 from services.members import ensure_accounts, ensure_members
 from services.outbox import OutboxPayload, OutboxService
-from services.paced_edits import COUNT_EDIT_EVERY
+from services.paced_edits import edit_window
 from services.points import PointsService
 from services.programs import ProgramService
 from services.tiers import TierService, tier_figure
@@ -258,8 +258,7 @@ class DrawService:
                 count_today(self.session, chat_id, now, timezone, draw_entries=count)
             # One edit of the post per draw and COUNT_EDIT_EVERY seconds, at the end of the
             # window so it shows the window's last count; a later press in it adds no row.
-            window = int(now.timestamp()) // COUNT_EDIT_EVERY
-            edit_at = datetime.fromtimestamp((window + 1) * COUNT_EDIT_EVERY, now.tzinfo)
+            window, edit_at = edit_window(now)
             for draw_id, count in sorted(added.items()):
                 await self.session.execute(
                     update(Draw).where(Draw.id == draw_id).values(entrants=Draw.entrants + count)

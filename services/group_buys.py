@@ -20,7 +20,7 @@ from services.clock import Clock
 from services.group_buy_messages import GroupBuyEdit, GroupBuyPost, GroupBuyResult
 from services.group_buy_specs import GroupBuySpec
 from services.outbox import OutboxPayload, OutboxRow, OutboxService
-from services.paced_edits import COUNT_EDIT_EVERY
+from services.paced_edits import edit_window
 from services.reward_codes import generated_codes
 
 logger = logging.getLogger(__name__)
@@ -115,8 +115,7 @@ class GroupBuyService:
                 return Joining.NOT_IN
             group_buy.joined -= 1
         await self.session.flush()
-        window = int(now.timestamp()) // COUNT_EDIT_EVERY  # one edit per window, as draws
-        edit_at = datetime.fromtimestamp((window + 1) * COUNT_EDIT_EVERY, now.tzinfo)
+        window, edit_at = edit_window(now)  # one edit per window, as draws
         edit = GroupBuyEdit(group_buy_id=group_buy.id)
         await self._announce(group_buy, edit, f"group_buy_count:{group_buy.id}:{window}", edit_at)
         return Joining.JOINED if join else Joining.LEFT

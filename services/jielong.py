@@ -20,7 +20,7 @@ from services.clock import Clock
 from services.jielong_messages import JielongEdit, JielongPost, JielongSummary
 from services.jielong_specs import JielongSpec
 from services.outbox import OutboxPayload, OutboxService
-from services.paced_edits import COUNT_EDIT_EVERY
+from services.paced_edits import edit_window
 
 MAX_EACH = 999  # one member's quantity of one option
 logger = logging.getLogger(__name__)
@@ -239,8 +239,7 @@ class JielongService:
     async def _paced_edit(self, jielong: Jielong, now: datetime) -> None:
         """One edit of the post per list and COUNT_EDIT_EVERY seconds, at the end of the window
         so it shows the window's last state; a later press in it adds no row (as draws do)."""
-        window = int(now.timestamp()) // COUNT_EDIT_EVERY
-        edit_at = datetime.fromtimestamp((window + 1) * COUNT_EDIT_EVERY, now.tzinfo)
+        window, edit_at = edit_window(now)
         edit = JielongEdit(jielong_id=jielong.id)
         await self._announce(jielong, edit, f"jielong_count:{jielong.id}:{window}", edit_at)
 
