@@ -21,6 +21,7 @@ from infrastructure.chat_cache import ChatCache
 from infrastructure.commands import CommandSpec, problem_reply, usage_reply
 from infrastructure.console_access import ConsoleAccess
 from infrastructure.filters import IsAdmin, refuses_chatter
+from infrastructure.i18n import reply_language
 from infrastructure.middlewares.commands import ONCE, CommandMiddleware
 from infrastructure.middlewares.press_order import PressOrder
 from infrastructure.sender_only import answer_press, for_sender
@@ -180,8 +181,11 @@ async def new_event(
     sender = message.from_user.id if message.from_user and not message.sender_chat else None
     event = await events.create(chat_profile.id, chat_profile.program_id, spec, sender)
     counts = await events.counts(event.id)
-    text = view.card_text(event, counts, chat_profile.timezone, ladder, i18n.current_locale)
-    sent = await message.reply(text, reply_markup=view.card_keyboard(event))
+    language = reply_language(chat_profile, None, i18n.default_locale)  # as its edits will be
+    with i18n.use_locale(language):
+        text = view.card_text(event, counts, chat_profile.timezone, ladder, language)
+        keyboard = view.card_keyboard(event)
+    sent = await message.reply(text, reply_markup=keyboard)
     await events.set_card(event.id, sent.message_id)
 
 

@@ -223,7 +223,7 @@ class EventDoor:
                 EventThanks(event_id=event.id, topic_id=await self._photo_thread(event)),
                 f"event:{event.id}:thanks",
             )
-            await card_changed(outbox, self.clock, event)  # no more buttons: it ended
+            await card_changed(outbox, self.clock, event, once="ended")  # no buttons now
         await self.session.flush()
         return len(ended)
 

@@ -68,11 +68,18 @@ class EventCardEdit(OutboxPayload):
     event_id: int
 
 
-async def card_changed(outbox: OutboxService, clock: Clock, event: Event) -> None:
+async def card_changed(
+    outbox: OutboxService, clock: Clock, event: Event, *, once: str | None = None
+) -> None:
     """The card is to show a change: one edit per card and paced window (`services/paced_edits.py`);
-    a card not posted (no message id) has nothing to edit."""
-    if event.message_id is not None:
-        await paced_edit(
-            outbox, event.chat_id, EventCardEdit(event_id=event.id), f"event_card:{event.id}",
-            clock.now(),
-        )  # fmt: skip
+    a card not posted (no message id) has nothing to edit. A change that happens `once` (named:
+    moved, cancelled, ended) gets an edit of its own, due now: in a window whose edit was sent
+    already it would never show, and no later press comes to repair it."""
+    if event.message_id is None:
+        return
+    now, payload = clock.now(), EventCardEdit(event_id=event.id)
+    if once:
+        key = f"event_card:{event.id}:{once}:{now.timestamp()}"
+        await outbox.add(event.chat_id, payload, key, now)
+        return
+    await paced_edit(outbox, event.chat_id, payload, f"event_card:{event.id}", now)

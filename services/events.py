@@ -373,9 +373,9 @@ class EventService:
         await self._card_changed(event)
         return Cancelled(event, True, refunded)
 
-    async def _card_changed(self, event: Event) -> None:
+    async def _card_changed(self, event: Event, *, once: str | None = None) -> None:
         """The card in the group to show the change (a paced edit, `services/paced_edits.py`)."""
-        await card_changed(OutboxService(self.session, self.clock), self.clock, event)
+        await card_changed(OutboxService(self.session, self.clock), self.clock, event, once=once)
 
     async def _offer_freed(self, event: Event, rules: EventRules, now: datetime) -> None:
         """Seats freed go to who waits first, in press order, each told privately."""
@@ -454,7 +454,7 @@ class EventService:
                 f"event:{event_id}:cancelled:{seat.user_id}",
             )  # fmt: skip
         await self.session.flush()
-        await self._card_changed(event)
+        await self._card_changed(event, once="cancelled")
         return event, len(seats)
 
     async def move(
@@ -481,5 +481,5 @@ class EventService:
                 f"event:{event_id}:moved:{seat.user_id}:{stamp}",
             )  # fmt: skip
         await self.session.flush()
-        await self._card_changed(event)
+        await self._card_changed(event, once="moved")
         return event, len(seats)

@@ -145,3 +145,17 @@ async def test_an_ended_event_s_card_says_so_without_buttons(
     assert delivery is not None
     assert delivery.markup is None
     assert delivery.text.endswith("🏁 已结束")
+
+
+async def test_a_move_or_a_cancel_in_a_window_already_edited_gets_an_edit_of_its_own(
+    events: Events, session_pool: Pool
+) -> None:
+    # The window's edit may be sent before a later change in it commits: a press is repaired
+    # by the next press, a move or a cancel by nothing, so each has an edit due at once.
+    event_id = await posted(events, capacity=5)
+    await events.sign_up(event_id, 51)
+    await events.run(lambda service: service.move(event_id, None, "Jingan"))
+    await events.run(lambda service: service.cancel_event(event_id))
+    edits = await card_edits(session_pool)
+    assert len(edits) == 3  # the press's paced edit, then the move's and the cancel's own
+    assert [due for _chat, _key, due in edits[1:]] == [NOW, NOW]
