@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.engine import Connection
 
@@ -299,32 +300,23 @@ def test_the_postgresql_password_goes_by_the_environment_never_the_command_line(
     assert os.environ.get("PGPASSWORD") != "s3cret"
 
 
-class Recorder:
-    """Stands in for APScheduler: the jobs a plan adds."""
-
-    def __init__(self) -> None:
-        self.added: list[dict[str, Any]] = []
-
-    def add_job(self, work: object, trigger: str, **options: Any) -> None:
-        self.added.append({"work": work, "trigger": trigger, **options})
-
-
 async def test_the_daily_backup_is_planned_once_and_not_again_while_it_runs(
     database_url: str, tmp_path: Path
 ) -> None:
     now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
     daily = BackupJobs(database_url, tmp_path, keep=7, clock=FrozenClock(now))
     (tmp_path / f"fanbot-20261206-120000.{SUFFIX}").write_bytes(b"yesterday's")
-    recorder = Recorder()
-    jobs = Jobs(recorder)
+    scheduler = AsyncIOScheduler(timezone=UTC)  # not started: the jobs a plan adds, kept
+    jobs = Jobs(scheduler, now=now)
     await daily.plan(None, jobs, now)  # type: ignore[arg-type]
-    (job,) = recorder.added
-    assert (job["id"], job["run_date"]) == ("backup:daily", datetime(2026, 12, 7, 12, tzinfo=UTC))
+    (job,) = scheduler.get_jobs()
+    assert (job.id, job.trigger.run_date) == ("backup:daily", datetime(2026, 12, 7, 12, tzinfo=UTC))
     daily._running = True  # a rebuild while the copy is under way keeps it, adds none
-    again = Jobs(recorder)
+    scheduler.remove_all_jobs()
+    again = Jobs(scheduler, now=now)
     await daily.plan(None, again, now)  # type: ignore[arg-type]
     assert again.planned == {"backup:daily"}
-    assert len(recorder.added) == 1
+    assert scheduler.get_jobs() == []
 
 
 @pytest.mark.parametrize("folder", [None, "kept"])
