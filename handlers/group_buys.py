@@ -16,7 +16,7 @@ from services.chats import ChatProfile
 from services.group_buy_specs import GroupBuyInputError, parse_group_buy
 from services.group_buys import GroupBuyClosed, GroupBuyNotFound, GroupBuyService
 from services.shop import RewardNotFound, ShopService
-from views.group_buys import GroupBuyButton, joining_toast
+from views.group_buys import GroupBuyButton, group_buy_problem, joining_toast
 
 
 async def open_group_buy(
@@ -35,10 +35,10 @@ async def open_group_buy(
         if spec.reward_id is not None:
             await shop.reward(chat_profile.program_id, spec.reward_id)
     except GroupBuyInputError as error:
-        await message.reply(problem_reply(_reason(str(error)), "groupbuy"))
+        await message.reply(problem_reply(group_buy_problem(str(error)), "groupbuy"))
         return
     except RewardNotFound:
-        await message.reply(problem_reply(_reason("pool"), "groupbuy"))
+        await message.reply(problem_reply(group_buy_problem("pool"), "groupbuy"))
         return
     admin = message.from_user.id if message.from_user else 0
     await group_buys.create(chat_profile.id, chat_profile.program_id, admin, spec)  # posted
@@ -80,16 +80,6 @@ async def press(
 async def is_end(message: Message, command: CommandObject) -> bool:
     words = (command.args or "").split()
     return bool(words) and words[0].lower() == "end"
-
-
-def _reason(field: str) -> str:
-    reasons = {
-        "item": _("Give the item, then the price tiers."),
-        "tiers": _("Price tiers are members:yuan, more members cheaper: 2:99,5:89,10:79."),
-        "ends": _("ends= is needed, 10 s to 90 days from now: 30m, 2h, 7d or 2026-12-01 20:00."),
-        "pool": _("pool= names a coupon reward of the shop by its number (/rewards)."),
-    }
-    return reasons.get(field, reasons["item"])
 
 
 COMMANDS = (

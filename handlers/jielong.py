@@ -19,7 +19,7 @@ from services.chats import ChatProfile, ChatService
 from services.jielong import JielongClosed, JielongNotFound, JielongService
 from services.jielong_specs import JielongInputError, parse_jielong
 from views.exports import private_chat_keyboard
-from views.jielong import JielongButton, csv_caption, list_csv, press_toast
+from views.jielong import JielongButton, csv_caption, jielong_problem, list_csv, press_toast
 
 ACTIONS = ("end", "csv")
 
@@ -34,7 +34,7 @@ async def open_jielong(
     try:
         spec = parse_jielong(command.args or "", jielong.clock.now(), chat_profile.timezone)
     except JielongInputError as error:
-        await message.reply(problem_reply(_reason(str(error)), "jielong"))
+        await message.reply(problem_reply(jielong_problem(str(error)), "jielong"))
         return
     admin = message.from_user.id if message.from_user else 0
     await jielong.create(chat_profile.id, admin, spec)  # its post is the answer, by the outbox
@@ -113,17 +113,6 @@ async def press(
 async def is_management(message: Message, command: CommandObject) -> bool:
     words = (command.args or "").split()
     return bool(words) and words[0].lower() in ACTIONS
-
-
-def _reason(field: str) -> str:
-    reasons = {
-        "title": _("Give the title first, at most 200 characters."),
-        "ends": _("The end must be 10 s to 90 days from now: 30m, 2h, 7d or 2026-12-01 20:00."),
-        "limit": _("limit= takes a whole number from 1 to 100,000."),
-        "price": _("price= takes an amount in yuan, such as 29.9."),
-        "options": _("options= takes 2 to 8 choices such as S|M|L, each at most 12 characters."),
-    }
-    return reasons.get(field, reasons["title"])
 
 
 COMMANDS = (

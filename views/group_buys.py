@@ -98,3 +98,14 @@ def group_buy_result(group_buy: GroupBuy, code: str | None) -> str:
     if code is None:
         return text + "\n" + _("The codes ran out: an admin will send yours.")
     return text + "\n" + _("Your coupon code: <code>{code}</code>").format(code=escape(code))
+
+
+def group_buy_problem(field: str) -> str:
+    """Why the command was refused, by the field its parser named."""
+    reasons = {
+        "item": _("Give the item, then the price tiers."),
+        "tiers": _("Price tiers are members:yuan, more members cheaper: 2:99,5:89,10:79."),
+        "ends": _("ends= is needed, 10 s to 90 days from now: 30m, 2h, 7d or 2026-12-01 20:00."),
+        "pool": _("pool= names a coupon reward of the shop by its number (/rewards)."),
+    }
+    return reasons.get(field, reasons["item"])

@@ -157,3 +157,15 @@ def _total(jielong: Jielong) -> str:
     if jielong.price_fen:
         total += f" · {yuan(jielong.price_fen * jielong.taken)}"
     return total
+
+
+def jielong_problem(field: str) -> str:
+    """Why the command was refused, by the field its parser named."""
+    reasons = {
+        "title": _("Give the title first, at most 200 characters."),
+        "ends": _("The end must be 10 s to 90 days from now: 30m, 2h, 7d or 2026-12-01 20:00."),
+        "limit": _("limit= takes a whole number from 1 to 100,000."),
+        "price": _("price= takes an amount in yuan, such as 29.9."),
+        "options": _("options= takes 2 to 8 choices such as S|M|L, each at most 12 characters."),
+    }
+    return reasons.get(field, reasons["title"])
