@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Chat, Event, EventSeat, Member
+from services.chat_settings import locked_chat
 from services.clock import Clock
 from services.event_door import EVENT_REASON, EventDoor
 from services.event_draws import EventDraws
@@ -120,7 +121,7 @@ class EventService:
         """`create`, unless this admin made the same event (title and start) here within
         `SENT_TWICE`: a form sent twice (a double click) makes one event, True when new. The
         group's row is locked first, so two sends at once are taken one after the other."""
-        await self.session.execute(select(Chat.id).where(Chat.id == chat_id).with_for_update())
+        await locked_chat(self.session, chat_id)
         made = await self.session.scalar(
             select(Event).where(
                 Event.chat_id == chat_id, Event.title == spec.title,

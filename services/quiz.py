@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Chat, GameEntry, GameRound, LedgerEntry, Member, QuizQuestion
+from models import GameEntry, GameRound, LedgerEntry, Member, QuizQuestion
 from models.queries import insert_for
+from services.chat_settings import locked_chat
 from services.clock import Clock, local_day, start_of
 from services.files import TableFileError, table_rows
 from services.game_rules import GameRules
@@ -187,7 +188,7 @@ class QuizService:
             select(GameRound.id).where(GameRound.key == key)
         ):
             return None
-        await self.session.execute(select(Chat.id).where(Chat.id == chat_id).with_for_update())
+        await locked_chat(self.session, chat_id)
         if await self.session.scalar(
             select(GameRound.id).where(
                 GameRound.chat_id == chat_id, GameRound.kind == "quiz", GameRound.status == "open"
